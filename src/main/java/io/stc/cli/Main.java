@@ -1,0 +1,32 @@
+package io.stc.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code stc} command line: one subcommand per job. */
+@Command(
+    name = "stc",
+    mixinStandardHelpOptions = true,
+    version = "stc 0.1.0",
+    description = "Server Traffic Controller: an HTTP load balancer with autoscaling built in.",
+    subcommands = {
+      CommandLine.HelpCommand.class,
+    })
+public final class Main implements Runnable {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  public static void main(String[] args) {
+    System.exit(run(args));
+  }
+
+  /** Runs the command line and returns its exit code: 0 ok, 1 failure, 2 bad usage or config. */
+  public static int run(String... args) {
+    CommandLine cl = new CommandLine(new Main());
+    return cl.execute(args);
+  }
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(System.out);
+  }
+}

@@ -1,0 +1,90 @@
+package io.stc.pool;
+
+import java.net.InetSocketAddress;
+import java.util.Objects;
+
+/**
+ * One instance behind the balancer: its address, weight, state and live counters.
+ *
+ * <p>Identity matters: a backend removed and added again is a new object, so connection pools and
+ * counters keyed by the old one die with it.
+ */
+public final class Backend {
+  private final String id;
+  private final String host;
+  private final int port;
+  private final InetSocketAddress address;
+  private final BackendStats stats = new BackendStats();
+  private volatile int weight;
+  private volatile BackendState state;
+  private volatile long stateSinceNanos;
+
+  public Backend(String id, String host, int port, int weight, BackendState state) {
+    if (weight < 0) {
+      throw new IllegalArgumentException("weight must be >= 0");
+    }
+    this.id = Objects.requireNonNull(id);
+    this.host = Objects.requireNonNull(host);
+    this.port = port;
+    // Resolved once here so the hot path never does a DNS look-up.
+    this.address = new InetSocketAddress(host, port);
+    this.weight = weight;
+    this.state = state;
+  }
+
+  /** The conventional id of a backend at host:port. */
+  public static String idOf(String host, int port) {
+    return host + ":" + port;
+  }
+
+  public String id() {
+    return id;
+  }
+
+  public String host() {
+    return host;
+  }
+
+  public int port() {
+    return port;
+  }
+
+  public InetSocketAddress address() {
+    return address;
+  }
+
+  public int weight() {
+    return weight;
+  }
+
+  public BackendState state() {
+    return state;
+  }
+
+  public long stateSinceNanos() {
+    return stateSinceNanos;
+  }
+
+  public BackendStats stats() {
+    return stats;
+  }
+
+  public boolean isAvailable() {
+    return state == BackendState.UP;
+  }
+
+  // Mutators are package-private: only Upstream changes a backend, and it republishes the pool.
+  void weight(int weight) {
+    this.weight = weight;
+  }
+
+  void state(BackendState state, long nowNanos) {
+    this.state = state;
+    this.stateSinceNanos = nowNanos;
+  }
+
+  @Override
+  public String toString() {
+    return id + "(" + state + ", w=" + weight + ")";
+  }
+}

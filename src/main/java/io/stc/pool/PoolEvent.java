@@ -1,0 +1,12 @@
+package io.stc.pool;
+
+/** Something that happened to a backend in the pool, told to listeners after the new snapshot is published. */
+public record PoolEvent(Kind kind, Backend backend, BackendState previousState, String reason) {
+  /** What changed. */
+  public enum Kind {
+    ADDED,
+    REMOVED,
+    STATE_CHANGED,
+    WEIGHT_CHANGED
+  }
+}

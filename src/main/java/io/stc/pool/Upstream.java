@@ -1,0 +1,121 @@
+package io.stc.pool;
+
+import io.stc.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The live set of backends behind a listener: the control plane changes it, and every change
+ * publishes a new immutable {@link Pool} snapshot that the data plane reads without locking.
+ */
+public final class Upstream {
+  private static final Logger log = LoggerFactory.getLogger(Upstream.class);
+
+  private final Clock clock;
+  private final List<Consumer<PoolEvent>> listeners = new CopyOnWriteArrayList<>();
+  private volatile Pool current = Pool.EMPTY;
+  private long version;
+
+  public Upstream(Clock clock) {
+    this.clock = clock;
+  }
+
+  /** The current snapshot; cheap, lock-free, for the hot path. */
+  public Pool pool() {
+    return current;
+  }
+
+  public void addListener(Consumer<PoolEvent> listener) {
+    listeners.add(listener);
+  }
+
+  /**
+   * Adds a backend. It starts {@code initialState}: DOWN when it must pass a health check first,
+   * UP when there is no checking.
+   *
+   * @throws IllegalStateException when a backend with that id is already present
+   */
+  public Backend add(String id, String host, int port, int weight, BackendState initialState) {
+    Backend b;
+    synchronized (this) {
+      if (current.find(id) != null) {
+        throw new IllegalStateException("backend " + id + " is already in the pool");
+      }
+      b = new Backend(id, host, port, weight, initialState);
+      b.state(initialState, clock.nanos());
+      List<Backend> next = new ArrayList<>(current.all());
+      next.add(b);
+      publish(next);
+    }
+    log.info("backend {} added ({})", id, initialState.label());
+    fire(new PoolEvent(PoolEvent.Kind.ADDED, b, null, "added"));
+    return b;
+  }
+
+  /** Removes a backend at once; returns it, or null when absent. In-flight requests still finish. */
+  public Backend remove(String id) {
+    Backend b;
+    synchronized (this) {
+      b = current.find(id);
+      if (b == null) {
+        return null;
+      }
+      List<Backend> next = new ArrayList<>(current.all());
+      next.remove(b);
+      publish(next);
+    }
+    log.info("backend {} removed", id);
+    fire(new PoolEvent(PoolEvent.Kind.REMOVED, b, b.state(), "removed"));
+    return b;
+  }
+
+  /** Moves a backend to a state; returns false when it is absent or already in that state. */
+  public boolean setState(Backend b, BackendState state, String reason) {
+    BackendState previous;
+    synchronized (this) {
+      if (current.find(b.id()) != b || b.state() == state) {
+        return false;
+      }
+      previous = b.state();
+      b.state(state, clock.nanos());
+      publish(current.all());
+    }
+    log.info("backend {} {} -> {}: {}", b.id(), previous.label(), state.label(), reason);
+    fire(new PoolEvent(PoolEvent.Kind.STATE_CHANGED, b, previous, reason));
+    return true;
+  }
+
+  /** Changes a backend's weight; returns false when it is absent. */
+  public boolean setWeight(Backend b, int weight) {
+    if (weight < 0) {
+      throw new IllegalArgumentException("weight must be >= 0");
+    }
+    synchronized (this) {
+      if (current.find(b.id()) != b) {
+        return false;
+      }
+      b.weight(weight);
+      publish(current.all());
+    }
+    fire(new PoolEvent(PoolEvent.Kind.WEIGHT_CHANGED, b, b.state(), "weight " + weight));
+    return true;
+  }
+
+  private void publish(List<Backend> backends) {
+    current = new Pool(backends, ++version);
+  }
+
+  private void fire(PoolEvent event) {
+    for (Consumer<PoolEvent> l : listeners) {
+      try {
+        l.accept(event);
+      } catch (RuntimeException e) {
+        log.warn("pool listener failed on {}", event.kind(), e);
+      }
+    }
+  }
+}
