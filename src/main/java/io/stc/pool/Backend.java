@@ -18,6 +18,7 @@ public final class Backend {
   private volatile int weight;
   private volatile BackendState state;
   private volatile long stateSinceNanos;
+  private volatile boolean removed;
 
   public Backend(String id, String host, int port, int weight, BackendState state) {
     if (weight < 0) {
@@ -73,6 +74,11 @@ public final class Backend {
     return state == BackendState.UP;
   }
 
+  /** Whether the backend has left the pool; its connections close as they come back. */
+  public boolean isRemoved() {
+    return removed;
+  }
+
   // Mutators are package-private: only Upstream changes a backend, and it republishes the pool.
   void weight(int weight) {
     this.weight = weight;
@@ -81,6 +87,10 @@ public final class Backend {
   void state(BackendState state, long nowNanos) {
     this.state = state;
     this.stateSinceNanos = nowNanos;
+  }
+
+  void markRemoved() {
+    this.removed = true;
   }
 
   @Override

@@ -66,6 +66,7 @@ public final class Upstream {
       }
       List<Backend> next = new ArrayList<>(current.all());
       next.remove(b);
+      b.markRemoved();
       publish(next);
     }
     log.info("backend {} removed", id);

@@ -1,0 +1,213 @@
+package io.stc.health;
+
+import io.stc.config.StcConfig;
+import io.stc.pool.Backend;
+import io.stc.pool.BackendState;
+import io.stc.pool.PoolEvent;
+import io.stc.pool.Upstream;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClientAgent;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Probes every backend with {@code GET path} and moves it between UP and DOWN: {@code fall}
+ * failures in a row take it out, {@code rise} successes bring it back. A backend is probed as
+ * soon as it joins, and a backend that was never UP (or was only ejected passively) comes in at
+ * its first success.
+ */
+public final class HealthChecker implements PassiveHealth, AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(HealthChecker.class);
+
+  private final Vertx vertx;
+  private final Context context;
+  private final Upstream upstream;
+  private final StcConfig.Health config;
+  private final HttpClientAgent client;
+  private final Map<Backend, Probe> probes = new ConcurrentHashMap<>();
+  private volatile boolean closed;
+
+  public HealthChecker(Vertx vertx, Upstream upstream, StcConfig.Health config) {
+    this.vertx = vertx;
+    this.context = vertx.getOrCreateContext();
+    this.upstream = upstream;
+    this.config = config;
+    long timeoutMillis = config.timeout().toMillis();
+    this.client =
+        vertx.createHttpClient(
+            new HttpClientOptions()
+                .setKeepAlive(false)
+                .setConnectTimeout((int) timeoutMillis)
+                .setIdleTimeout((int) timeoutMillis)
+                .setIdleTimeoutUnit(TimeUnit.MILLISECONDS));
+  }
+
+  /** Starts probing the backends present now and every one added later. */
+  public void start() {
+    upstream.addListener(this::onPoolEvent);
+    for (Backend b : upstream.pool().all()) {
+      watch(b);
+    }
+  }
+
+  /**
+   * Waits until every backend present now has had its first probe answered, or the timeout
+   * passes, so a fresh stc does not answer 503 while its first checks are in flight.
+   */
+  public void awaitFirstResults(Duration timeout) {
+    List<CompletableFuture<Void>> firsts = probes.values().stream().map(p -> p.first).toList();
+    try {
+      CompletableFuture.allOf(firsts.toArray(CompletableFuture[]::new)).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (Exception e) {
+      log.debug("not every first health check answered within {}", timeout);
+    }
+  }
+
+  /** The last probe result for a backend, or null before the first. */
+  public HealthResult lastResult(Backend b) {
+    Probe p = probes.get(b);
+    return p == null ? null : p.last;
+  }
+
+  @Override
+  public void connectFailed(Backend backend, Throwable cause) {
+    if (closed || backend.state() != BackendState.UP) {
+      return;
+    }
+    if (upstream.setState(backend, BackendState.DOWN, "passive: " + describe(cause))) {
+      context.runOnContext(v -> {
+        Probe p = probes.get(backend);
+        if (p != null) {
+          p.passivelyDown = true;
+          p.okStreak = 0;
+        }
+      });
+    }
+  }
+
+  private void onPoolEvent(PoolEvent e) {
+    switch (e.kind()) {
+      case ADDED -> watch(e.backend());
+      case REMOVED -> {
+        Probe p = probes.remove(e.backend());
+        if (p != null) {
+          vertx.cancelTimer(p.timerId);
+        }
+      }
+      default -> {}
+    }
+  }
+
+  private void watch(Backend b) {
+    if (closed) {
+      return;
+    }
+    Probe p = new Probe(b);
+    if (probes.putIfAbsent(b, p) != null) {
+      return;
+    }
+    context.runOnContext(v -> {
+      probe(p);
+      p.timerId = vertx.setPeriodic(config.interval().toMillis(), id -> probe(p));
+    });
+  }
+
+  private void probe(Probe p) {
+    if (closed || probes.get(p.backend) != p || p.inProgress) {
+      return;
+    }
+    p.inProgress = true;
+    Backend b = p.backend;
+    RequestOptions options =
+        new RequestOptions()
+            .setMethod(HttpMethod.GET)
+            .setHost(b.host())
+            .setPort(b.port())
+            .setURI(config.path())
+            .setConnectTimeout(config.timeout().toMillis())
+            .setIdleTimeout(config.timeout().toMillis());
+    client
+        .request(options)
+        .compose(req -> req.send())
+        .compose(resp -> resp.body().map(body -> resp.statusCode()))
+        .onComplete(ar -> {
+          p.inProgress = false;
+          if (ar.succeeded()) {
+            int code = ar.result();
+            onResult(p, code >= 200 && code < 300, "HTTP " + code);
+          } else {
+            onResult(p, false, describe(ar.cause()));
+          }
+        });
+  }
+
+  private void onResult(Probe p, boolean ok, String detail) {
+    p.last = new HealthResult(System.currentTimeMillis(), ok, detail);
+    Backend b = p.backend;
+    if (ok) {
+      p.okStreak++;
+      p.failStreak = 0;
+      if (b.state() == BackendState.DOWN && (!p.everUp || p.passivelyDown || p.okStreak >= config.rise())) {
+        if (upstream.setState(b, BackendState.UP, "health check passed (" + detail + ")")) {
+          p.passivelyDown = false;
+        }
+      }
+      if (b.state() == BackendState.UP) {
+        p.everUp = true;
+      }
+    } else {
+      p.failStreak++;
+      p.okStreak = 0;
+      if (b.state() == BackendState.UP && p.failStreak >= config.fall()) {
+        upstream.setState(b, BackendState.DOWN, "health check failed " + p.failStreak + " times (" + detail + ")");
+      }
+    }
+    p.first.complete(null);
+  }
+
+  private static String describe(Throwable t) {
+    if (t == null) {
+      return "unknown error";
+    }
+    String m = t.getMessage();
+    return m == null ? t.getClass().getSimpleName() : m;
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    for (Probe p : probes.values()) {
+      vertx.cancelTimer(p.timerId);
+    }
+    probes.clear();
+    client.close();
+  }
+
+  /** Probe state of one backend; touched only on the checker's context. */
+  private static final class Probe {
+    final Backend backend;
+    final CompletableFuture<Void> first = new CompletableFuture<>();
+    long timerId = -1;
+    int okStreak;
+    int failStreak;
+    boolean everUp;
+    boolean passivelyDown;
+    boolean inProgress;
+    volatile HealthResult last;
+
+    Probe(Backend backend) {
+      this.backend = backend;
+      this.everUp = backend.state() == BackendState.UP;
+    }
+  }
+}

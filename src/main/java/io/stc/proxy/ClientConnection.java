@@ -1,0 +1,666 @@
+package io.stc.proxy;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.handler.codec.http.cookie.Cookie;
+import io.netty.handler.codec.http.cookie.ServerCookieDecoder;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.stc.balance.Balancer;
+import io.stc.balance.Request;
+import io.stc.pool.Backend;
+import io.stc.pool.Pool;
+import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One client connection and the exchange in progress on it: picks a backend, forwards the request
+ * as it streams in, streams the response back, and retries elsewhere when that is safe.
+ *
+ * <p>Everything here runs on the connection's event loop, which is also the loop of every backend
+ * connection it uses, so no field needs synchronisation.
+ */
+final class ClientConnection extends ChannelInboundHandlerAdapter implements Request {
+  /** Request bodies up to this size are kept so an idempotent request can be replayed on retry. */
+  private static final int REPLAY_LIMIT = 64 * 1024;
+  /** Body bytes buffered while connecting before the client stops being read. */
+  private static final int PENDING_LIMIT = 256 * 1024;
+  /** Pipelined messages buffered before the client stops being read. */
+  private static final int QUEUE_LIMIT = 32;
+
+  private final ProxyServer proxy;
+  private final Backend[] tried;
+  private final ArrayList<HttpContent> pending = new ArrayList<>(4);
+  private final ArrayList<HttpContent> replay = new ArrayList<>(4);
+  private final ArrayDeque<Object> queued = new ArrayDeque<>(4);
+  private final Runnable timeoutTask = this::onResponseTimeout;
+  private ChannelHandlerContext ctx;
+  private LoopContext loop;
+  private String clientIp;
+  private boolean reading = true;
+  private boolean inRead;
+
+  // The exchange in progress; request is null between exchanges.
+  private HttpRequest request;
+  private HttpVersion clientVersion;
+  private boolean keepAlive;
+  private boolean idempotent;
+  private boolean requestReceived;
+  private long startNanos;
+  private int attempts;
+  private int triedCount;
+  private Backend backend;
+  private BackendConnection conn;
+  private long attemptStartNanos;
+  private boolean headSent;
+  private boolean requestSent;
+  private boolean responseStarted;
+  private boolean interim;
+  private boolean backendKeepAlive;
+  private int status;
+  private int pendingBytes;
+  private long bodyBytes;
+  private boolean replayable;
+  private ScheduledFuture<?> timeout;
+
+  ClientConnection(ProxyServer proxy) {
+    this.proxy = proxy;
+    this.tried = new Backend[proxy.retries + 1];
+  }
+
+  // ---- client side ------------------------------------------------------------------------
+
+  @Override
+  public void channelActive(ChannelHandlerContext ctx) {
+    this.ctx = ctx;
+    this.loop = proxy.loopContext(ctx.channel().eventLoop());
+    InetSocketAddress remote = (InetSocketAddress) ctx.channel().remoteAddress();
+    this.clientIp = remote == null ? "unknown" : remote.getAddress().getHostAddress();
+    proxy.stats.connectionOpened();
+    ctx.fireChannelActive();
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    inRead = true;
+    if (request != null && (requestReceived || !queued.isEmpty())) {
+      // Pipelined: the next request waits until this response is done.
+      queued.add(msg);
+      updateClientReading();
+      return;
+    }
+    handleInbound(msg);
+  }
+
+  @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) {
+    inRead = false;
+    if (conn != null && headSent) {
+      conn.channel.flush();
+    }
+  }
+
+  private void handleInbound(Object msg) {
+    if (msg instanceof HttpRequest req) {
+      if (req.decoderResult().isFailure()) {
+        ReferenceCountUtil.release(msg);
+        rejectMalformed(req.decoderResult().cause());
+        return;
+      }
+      startExchange(req);
+      if (msg instanceof HttpContent c && request == req) {
+        onRequestContent(c);
+      } else {
+        ReferenceCountUtil.release(msg);
+      }
+      return;
+    }
+    if (msg instanceof HttpContent c) {
+      if (c.decoderResult().isFailure()) {
+        c.release();
+        rejectMalformed(c.decoderResult().cause());
+      } else if (request != null && !requestReceived) {
+        onRequestContent(c);
+      } else {
+        // The rest of a request already answered (and about to be closed).
+        c.release();
+      }
+      return;
+    }
+    ReferenceCountUtil.release(msg);
+  }
+
+  private void startExchange(HttpRequest req) {
+    request = req;
+    clientVersion = req.protocolVersion();
+    keepAlive = HttpUtil.isKeepAlive(req) && !proxy.draining;
+    idempotent = isIdempotent(req.method());
+    requestReceived = false;
+    responseStarted = false;
+    interim = false;
+    attempts = 0;
+    triedCount = 0;
+    bodyBytes = 0;
+    replayable = idempotent && proxy.retries > 0;
+    status = 0;
+    startNanos = proxy.clock.nanos();
+    proxy.stats.requestStarted();
+    proxy.rewriter.rewriteRequest(req, clientIp);
+    Backend b = pickBackend();
+    if (b == null) {
+      finishWithFailure(ProxyFailure.NO_BACKEND);
+      return;
+    }
+    dispatch(b);
+  }
+
+  private void onRequestContent(HttpContent c) {
+    int n = c.content().readableBytes();
+    bodyBytes += n;
+    boolean last = c instanceof LastHttpContent;
+    if (replayable) {
+      if (bodyBytes > REPLAY_LIMIT) {
+        replayable = false;
+        releaseAll(replay);
+      } else {
+        replay.add(c.retainedDuplicate());
+      }
+    }
+    if (last) {
+      requestReceived = true;
+    }
+    if (conn != null && headSent) {
+      conn.channel.write(c);
+      if (last) {
+        markRequestSent();
+      }
+      if (!conn.channel.isWritable()) {
+        updateClientReading();
+      }
+    } else {
+      pending.add(c);
+      pendingBytes += n;
+      if (pendingBytes > PENDING_LIMIT) {
+        updateClientReading();
+      }
+    }
+  }
+
+  @Override
+  public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+    if (conn != null && ctx.channel().isWritable() && !conn.channel.config().isAutoRead()) {
+      conn.channel.config().setAutoRead(true);
+    }
+    ctx.fireChannelWritabilityChanged();
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    if (evt instanceof IdleStateEvent && request == null) {
+      ctx.close();
+      return;
+    }
+    ctx.fireUserEventTriggered(evt);
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    // Resets and broken pipes from clients are routine; the close below tidies up.
+    ctx.close();
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    if (request != null) {
+      if (conn != null) {
+        BackendConnection c = conn;
+        conn = null;
+        c.close();
+        backend.stats().requestFinished(proxy.clock.nanos() - attemptStartNanos, false);
+      }
+      proxy.stats.clientAborted();
+      endExchange();
+    }
+    while (!queued.isEmpty()) {
+      ReferenceCountUtil.release(queued.poll());
+    }
+    proxy.stats.connectionClosed();
+    ctx.fireChannelInactive();
+  }
+
+  /** Closes the connection if no exchange is in progress: for shutdown. */
+  void closeIfIdle() {
+    if (request == null && ctx != null) {
+      ctx.close();
+    }
+  }
+
+  /** Stops or resumes reading the client, so neither buffers nor pipelined requests grow without bound. */
+  void updateClientReading() {
+    boolean want =
+        queued.size() < QUEUE_LIMIT
+            && pendingBytes <= PENDING_LIMIT
+            && (conn == null || !headSent || conn.channel.isWritable());
+    if (want != reading && ctx != null) {
+      reading = want;
+      ctx.channel().config().setAutoRead(want);
+    }
+  }
+
+  void flushToClient() {
+    ctx.flush();
+  }
+
+  // ---- backend side -----------------------------------------------------------------------
+
+  private Backend pickBackend() {
+    Pool pool = proxy.upstream.pool();
+    Balancer balancer = proxy.balancer;
+    // A balancer may keep answering a backend already tried (a hash, a sticky pin): then scan.
+    for (int i = 0; i < 3; i++) {
+      Backend b = balancer.pick(this, pool);
+      if (b == null) {
+        return null;
+      }
+      if (!wasTried(b)) {
+        return b;
+      }
+    }
+    for (Backend b : pool.available()) {
+      if (!wasTried(b)) {
+        return b;
+      }
+    }
+    return null;
+  }
+
+  private boolean wasTried(Backend b) {
+    for (int i = 0; i < triedCount; i++) {
+      if (tried[i] == b) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private void dispatch(Backend b) {
+    backend = b;
+    tried[triedCount++] = b;
+    attempts++;
+    attemptStartNanos = proxy.clock.nanos();
+    headSent = false;
+    requestSent = false;
+    b.stats().requestStarted();
+    BackendConnection c = loop.acquire(b);
+    if (c != null) {
+      conn = c;
+      c.owner = this;
+      writeHeadAndPending(!inRead);
+      return;
+    }
+    BackendConnection fresh = new BackendConnection(b, loop);
+    conn = fresh;
+    fresh.owner = this;
+    loop.connect(fresh).addListener((ChannelFuture f) -> onConnected(fresh, f));
+  }
+
+  private void onConnected(BackendConnection c, ChannelFuture f) {
+    if (conn != c) {
+      // The exchange moved on (client gone, or answered) while we were connecting.
+      if (f.isSuccess()) {
+        f.channel().close();
+      }
+      return;
+    }
+    if (!f.isSuccess()) {
+      conn = null;
+      c.owner = null;
+      proxy.passiveHealth.connectFailed(backend, f.cause());
+      attemptFailed(ProxyFailure.CONNECT_FAILED);
+      return;
+    }
+    c.channel = f.channel();
+    writeHeadAndPending(true);
+  }
+
+  private void writeHeadAndPending(boolean flush) {
+    BackendConnection c = conn;
+    c.channel.write(request);
+    headSent = true;
+    for (int i = 0, n = pending.size(); i < n; i++) {
+      HttpContent content = pending.get(i);
+      c.channel.write(content);
+      if (content instanceof LastHttpContent) {
+        markRequestSent();
+      }
+    }
+    pending.clear();
+    pendingBytes = 0;
+    if (flush) {
+      c.channel.flush();
+    }
+    updateClientReading();
+  }
+
+  private void markRequestSent() {
+    requestSent = true;
+    if (!responseStarted) {
+      timeout = loop.loop.schedule(timeoutTask, proxy.responseTimeoutNanos, TimeUnit.NANOSECONDS);
+    }
+  }
+
+  void onBackendRead(BackendConnection c, Object msg) {
+    if (c != conn) {
+      ReferenceCountUtil.release(msg);
+      return;
+    }
+    if (((HttpObject) msg).decoderResult().isFailure()) {
+      ReferenceCountUtil.release(msg);
+      if (responseStarted) {
+        abortMidResponse();
+      } else {
+        attemptFailed(ProxyFailure.BAD_RESPONSE);
+      }
+      return;
+    }
+    if (msg instanceof HttpResponse resp) {
+      onResponseHead(resp);
+    }
+    if (msg instanceof HttpContent content) {
+      onResponseContent(c, content);
+    }
+  }
+
+  private void onResponseHead(HttpResponse resp) {
+    int code = resp.status().code();
+    if (code < 200) {
+      // Interim (100 Continue and friends): pass it on and keep waiting for the real response.
+      interim = true;
+      ctx.write(resp);
+      return;
+    }
+    cancelTimeout();
+    status = code;
+    responseStarted = true;
+    backendKeepAlive = HttpUtil.isKeepAlive(resp);
+    boolean keep = keepAlive && requestReceived && !proxy.draining;
+    boolean delimited = proxy.rewriter.rewriteResponse(resp, clientVersion, keep, backend.id());
+    keepAlive = keep && delimited;
+    ctx.write(resp);
+  }
+
+  private void onResponseContent(BackendConnection c, HttpContent content) {
+    boolean last = content instanceof LastHttpContent;
+    if (interim) {
+      ctx.write(content);
+      if (last) {
+        interim = false;
+        ctx.flush();
+      }
+      return;
+    }
+    if (last) {
+      completeExchange(ctx.writeAndFlush(content));
+      return;
+    }
+    ctx.write(content);
+    if (!ctx.channel().isWritable()) {
+      // Download back-pressure: stop reading the backend until the client catches up.
+      c.channel.config().setAutoRead(false);
+    }
+  }
+
+  void onBackendClosed(BackendConnection c) {
+    if (c != conn) {
+      return;
+    }
+    if (responseStarted) {
+      abortMidResponse();
+    } else {
+      attemptFailed(ProxyFailure.BACKEND_CLOSED);
+    }
+  }
+
+  private void onResponseTimeout() {
+    timeout = null;
+    if (request == null || responseStarted || conn == null) {
+      return;
+    }
+    BackendConnection c = conn;
+    conn = null;
+    c.close();
+    backend.stats().requestFinished(proxy.clock.nanos() - attemptStartNanos, true);
+    finishWithFailure(ProxyFailure.RESPONSE_TIMEOUT);
+  }
+
+  // ---- ending an exchange -----------------------------------------------------------------
+
+  private void completeExchange(ChannelFuture lastWrite) {
+    backend.stats().requestFinished(proxy.clock.nanos() - attemptStartNanos, status >= 500);
+    BackendConnection c = conn;
+    conn = null;
+    if (backendKeepAlive && requestSent && c.channel.isActive()) {
+      loop.release(c);
+    } else {
+      c.close();
+    }
+    boolean close = !keepAlive || !requestReceived;
+    endExchange();
+    if (close) {
+      lastWrite.addListener(ChannelFutureListener.CLOSE);
+      return;
+    }
+    processQueued();
+  }
+
+  private void attemptFailed(ProxyFailure failure) {
+    cancelTimeout();
+    backend.stats().requestFinished(proxy.clock.nanos() - attemptStartNanos, true);
+    proxy.stats.failure(failure);
+    BackendConnection c = conn;
+    conn = null;
+    if (c != null) {
+      c.close();
+    }
+    boolean afterSend = headSent;
+    boolean retryable = attempts <= proxy.retries && (!afterSend || (idempotent && replayable));
+    if (retryable) {
+      Backend next = pickBackend();
+      if (next != null) {
+        proxy.stats.retry();
+        if (afterSend) {
+          releaseAll(pending);
+          for (int i = 0, n = replay.size(); i < n; i++) {
+            pending.add(replay.get(i).retainedDuplicate());
+          }
+        }
+        dispatch(next);
+        return;
+      }
+    }
+    answerFailure(failure);
+  }
+
+  private void finishWithFailure(ProxyFailure failure) {
+    proxy.stats.failure(failure);
+    answerFailure(failure);
+  }
+
+  private void answerFailure(ProxyFailure failure) {
+    status = failure.status().code();
+    boolean close = !keepAlive || !requestReceived || failure.isClientError();
+    FullHttpResponse r =
+        new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, failure.status(), Unpooled.wrappedBuffer(failure.body()));
+    HttpHeaders h = r.headers();
+    h.set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
+    h.setInt(HttpHeaderNames.CONTENT_LENGTH, failure.body().length);
+    if (failure == ProxyFailure.NO_BACKEND) {
+      h.setInt(HttpHeaderNames.RETRY_AFTER, 1);
+    }
+    if (close) {
+      h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+    } else if (clientVersion == HttpVersion.HTTP_1_0) {
+      h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+    }
+    ChannelFuture w = ctx.writeAndFlush(r);
+    endExchange();
+    if (close) {
+      w.addListener(ChannelFutureListener.CLOSE);
+    } else {
+      processQueued();
+    }
+  }
+
+  private void rejectMalformed(Throwable cause) {
+    ProxyFailure failure =
+        cause instanceof TooLongHttpLineException
+            ? ProxyFailure.URI_TOO_LONG
+            : cause instanceof TooLongHttpHeaderException || cause instanceof TooLongFrameException
+                ? ProxyFailure.HEADERS_TOO_LARGE
+                : ProxyFailure.BAD_REQUEST;
+    if (request != null) {
+      // The body of a request in progress was malformed: nothing more can be trusted on this connection.
+      if (conn != null) {
+        BackendConnection c = conn;
+        conn = null;
+        c.close();
+        backend.stats().requestFinished(proxy.clock.nanos() - attemptStartNanos, false);
+      }
+      if (responseStarted) {
+        proxy.stats.failure(failure);
+        endExchange();
+        ctx.close();
+        return;
+      }
+      requestReceived = false;
+      finishWithFailure(failure);
+      return;
+    }
+    proxy.stats.requestStarted();
+    clientVersion = HttpVersion.HTTP_1_1;
+    keepAlive = false;
+    requestReceived = false;
+    request = MALFORMED;
+    finishWithFailure(failure);
+  }
+
+  /** Stands in for a request that could not be parsed, so the exchange bookkeeping stays uniform. */
+  private static final HttpRequest MALFORMED = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/");
+
+  /** The response began but cannot be finished: the client must see a broken connection, not a short body. */
+  private void abortMidResponse() {
+    cancelTimeout();
+    backend.stats().requestFinished(proxy.clock.nanos() - attemptStartNanos, true);
+    proxy.stats.failure(ProxyFailure.BACKEND_CLOSED);
+    BackendConnection c = conn;
+    conn = null;
+    if (c != null) {
+      c.close();
+    }
+    endExchange();
+    ctx.close();
+  }
+
+  private void endExchange() {
+    cancelTimeout();
+    proxy.stats.requestEnded(status);
+    ExchangeListener listener = proxy.listener;
+    if (listener != null) {
+      listener.exchangeEnded(
+          request.method().name(), request.uri(), clientIp, backend, status, proxy.clock.nanos() - startNanos);
+    }
+    releaseAll(pending);
+    pendingBytes = 0;
+    releaseAll(replay);
+    request = null;
+    backend = null;
+    for (int i = 0; i < triedCount; i++) {
+      tried[i] = null;
+    }
+    triedCount = 0;
+  }
+
+  private void processQueued() {
+    while (!queued.isEmpty() && (request == null || !requestReceived)) {
+      handleInbound(queued.poll());
+    }
+    if (conn != null && headSent) {
+      conn.channel.flush();
+    }
+    updateClientReading();
+  }
+
+  private void cancelTimeout() {
+    ScheduledFuture<?> t = timeout;
+    if (t != null) {
+      timeout = null;
+      t.cancel(false);
+    }
+  }
+
+  private static void releaseAll(ArrayList<HttpContent> list) {
+    for (int i = 0, n = list.size(); i < n; i++) {
+      ReferenceCountUtil.release(list.get(i));
+    }
+    list.clear();
+  }
+
+  private static boolean isIdempotent(HttpMethod m) {
+    return m == HttpMethod.GET
+        || m == HttpMethod.HEAD
+        || m == HttpMethod.PUT
+        || m == HttpMethod.DELETE
+        || m == HttpMethod.OPTIONS
+        || m == HttpMethod.TRACE;
+  }
+
+  // ---- what balancers may ask -------------------------------------------------------------
+
+  @Override
+  public String clientIp() {
+    return clientIp;
+  }
+
+  @Override
+  public String header(String name) {
+    return request == null ? null : request.headers().get(name);
+  }
+
+  @Override
+  public String cookie(String name) {
+    if (request == null) {
+      return null;
+    }
+    for (String header : request.headers().getAll(HttpHeaderNames.COOKIE)) {
+      for (Cookie c : ServerCookieDecoder.LAX.decode(header)) {
+        if (c.name().equals(name)) {
+          return c.value();
+        }
+      }
+    }
+    return null;
+  }
+}

@@ -1,0 +1,111 @@
+package io.stc.proxy;
+
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.AsciiString;
+import java.util.List;
+
+/**
+ * Rewrites headers in place as a message crosses the proxy: drops hop-by-hop headers, adds the
+ * X-Forwarded-* set to requests and the served-by header to responses.
+ */
+final class HeaderRewriter {
+  static final AsciiString X_FORWARDED_FOR = AsciiString.cached("x-forwarded-for");
+  static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("x-forwarded-proto");
+  static final AsciiString X_FORWARDED_HOST = AsciiString.cached("x-forwarded-host");
+  private static final AsciiString PROXY_CONNECTION = AsciiString.cached("proxy-connection");
+  private static final AsciiString HTTP = AsciiString.cached("http");
+
+  private final AsciiString servedByHeader;
+
+  /** @param servedByHeader the response header naming the backend, or empty for none */
+  HeaderRewriter(String servedByHeader) {
+    this.servedByHeader = servedByHeader == null || servedByHeader.isEmpty() ? null : AsciiString.of(servedByHeader);
+  }
+
+  /** Prepares a client request for a backend: HTTP/1.1 keep-alive upstream, whatever the client spoke. */
+  void rewriteRequest(HttpRequest request, String clientIp) {
+    HttpHeaders h = request.headers();
+    removeHopByHop(h);
+    // Framing headers stay: the encoder re-frames the body exactly as it arrived.
+    String prior = h.get(X_FORWARDED_FOR);
+    h.set(X_FORWARDED_FOR, prior == null ? clientIp : prior + ", " + clientIp);
+    h.set(X_FORWARDED_PROTO, HTTP);
+    String host = h.get(HttpHeaderNames.HOST);
+    if (host != null) {
+      h.set(X_FORWARDED_HOST, host);
+    }
+    request.setProtocolVersion(HttpVersion.HTTP_1_1);
+  }
+
+  /**
+   * Prepares a backend response for the client.
+   *
+   * @param clientVersion the version the client spoke
+   * @param keepClientAlive whether the client connection stays open after this response
+   * @param backendId the backend that served it
+   * @return whether the response can be delimited without closing the connection
+   */
+  boolean rewriteResponse(HttpResponse response, HttpVersion clientVersion, boolean keepClientAlive, String backendId) {
+    HttpHeaders h = response.headers();
+    removeHopByHop(h);
+    if (servedByHeader != null) {
+      h.set(servedByHeader, backendId);
+    }
+    boolean delimited = true;
+    if (!h.contains(HttpHeaderNames.CONTENT_LENGTH) && !isChunked(h) && mayHaveBody(response)) {
+      // A close-delimited body: re-chunk it for HTTP/1.1 clients; 1.0 clients read until close.
+      if (clientVersion == HttpVersion.HTTP_1_1) {
+        h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+      } else {
+        delimited = false;
+      }
+    } else if (clientVersion == HttpVersion.HTTP_1_0 && isChunked(h)) {
+      h.remove(HttpHeaderNames.TRANSFER_ENCODING);
+      delimited = false;
+    }
+    boolean keep = keepClientAlive && delimited;
+    if (!keep) {
+      h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+    } else if (clientVersion == HttpVersion.HTTP_1_0) {
+      h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+    }
+    return delimited;
+  }
+
+  private static boolean isChunked(HttpHeaders h) {
+    return h.containsValue(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED, true);
+  }
+
+  private static boolean mayHaveBody(HttpResponse r) {
+    int code = r.status().code();
+    return code >= 200 && code != 204 && code != 304;
+  }
+
+  private static void removeHopByHop(HttpHeaders h) {
+    // Headers named in Connection are hop-by-hop too (RFC 9110 7.6.1).
+    List<String> connection = h.getAll(HttpHeaderNames.CONNECTION);
+    if (!connection.isEmpty()) {
+      for (String value : connection) {
+        for (String name : value.split(",")) {
+          String n = name.trim();
+          if (!n.isEmpty() && !n.equalsIgnoreCase("close") && !n.equalsIgnoreCase("keep-alive")) {
+            h.remove(n);
+          }
+        }
+      }
+      h.remove(HttpHeaderNames.CONNECTION);
+    }
+    h.remove(HttpHeaderNames.KEEP_ALIVE);
+    h.remove(PROXY_CONNECTION);
+    h.remove(HttpHeaderNames.TE);
+    h.remove(HttpHeaderNames.TRAILER);
+    h.remove(HttpHeaderNames.UPGRADE);
+    h.remove(HttpHeaderNames.PROXY_AUTHENTICATE);
+    h.remove(HttpHeaderNames.PROXY_AUTHORIZATION);
+  }
+}

@@ -1,0 +1,172 @@
+package io.stc.proxy;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import io.stc.Clock;
+import io.stc.balance.Balancer;
+import io.stc.config.StcConfig;
+import io.stc.health.PassiveHealth;
+import io.stc.pool.PoolEvent;
+import io.stc.pool.Upstream;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.IdentityHashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The data plane: an HTTP/1.1 listener that forwards every request to a backend picked from the upstream. */
+public final class ProxyServer {
+  private static final Logger log = LoggerFactory.getLogger(ProxyServer.class);
+
+  final Upstream upstream;
+  final Clock clock;
+  final ProxyStats stats = new ProxyStats();
+  final HeaderRewriter rewriter;
+  final PassiveHealth passiveHealth;
+  final int retries;
+  final long responseTimeoutNanos;
+  volatile Balancer balancer;
+  volatile ExchangeListener listener;
+  volatile boolean draining;
+
+  private final StcConfig config;
+  private final Transport transport = Transport.best();
+  private final Map<EventExecutor, LoopContext> loops = new IdentityHashMap<>();
+  private EventLoopGroup bossGroup;
+  private EventLoopGroup workerGroup;
+  private ChannelGroup clients;
+  private Channel serverChannel;
+
+  public ProxyServer(StcConfig config, Upstream upstream, Balancer balancer, PassiveHealth passiveHealth, Clock clock) {
+    this.config = config;
+    this.upstream = upstream;
+    this.balancer = balancer;
+    this.passiveHealth = passiveHealth;
+    this.clock = clock;
+    this.retries = config.retries();
+    this.responseTimeoutNanos = config.timeouts().response().toNanos();
+    this.rewriter = new HeaderRewriter(config.servedByHeader());
+  }
+
+  /** Binds the listener; returns the port it listens on. */
+  public int start() throws InterruptedException {
+    bossGroup = transport.newGroup(1, "stc-accept");
+    workerGroup = transport.newGroup(config.effectiveIoThreads(), "stc-io");
+    clients = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+    int connectMillis = (int) Math.min(Integer.MAX_VALUE, config.timeouts().connect().toMillis());
+    for (EventExecutor e : workerGroup) {
+      loops.put(e, new LoopContext((EventLoop) e, transport.socketChannel(), connectMillis));
+    }
+    upstream.addListener(this::onPoolEvent);
+    HttpDecoderConfig decoderConfig =
+        new HttpDecoderConfig()
+            .setMaxInitialLineLength(config.limits().uri())
+            .setMaxHeaderSize(config.limits().headerSize())
+            .setMaxChunkSize(64 * 1024)
+            .setAllowDuplicateContentLengths(false);
+    long idleNanos = config.timeouts().idle().toNanos();
+    ServerBootstrap b =
+        new ServerBootstrap()
+            .group(bossGroup, workerGroup)
+            .channel(transport.serverChannel())
+            .option(ChannelOption.SO_BACKLOG, 4096)
+            .option(ChannelOption.SO_REUSEADDR, true)
+            .childOption(ChannelOption.TCP_NODELAY, true)
+            .childHandler(new ChannelInitializer<SocketChannel>() {
+              @Override
+              protected void initChannel(SocketChannel ch) {
+                clients.add(ch);
+                ch.pipeline()
+                    .addLast("idle", new IdleStateHandler(idleNanos, 0, 0, TimeUnit.NANOSECONDS))
+                    .addLast("codec", new HttpServerCodec(decoderConfig))
+                    .addLast("proxy", new ClientConnection(ProxyServer.this));
+              }
+            });
+    serverChannel = b.bind(config.host(), config.port()).sync().channel();
+    int port = ((InetSocketAddress) serverChannel.localAddress()).getPort();
+    log.info("data plane on {}:{} ({} event loops, {})", config.host(), port, config.effectiveIoThreads(), transport.name());
+    return port;
+  }
+
+  LoopContext loopContext(EventLoop loop) {
+    return loops.get(loop);
+  }
+
+  public ProxyStats stats() {
+    return stats;
+  }
+
+  public Balancer balancer() {
+    return balancer;
+  }
+
+  /** Switches the algorithm; requests already routed are not affected, new ones use it at once. */
+  public void balancer(Balancer balancer) {
+    this.balancer = balancer;
+  }
+
+  public void listener(ExchangeListener listener) {
+    this.listener = listener;
+  }
+
+  private void onPoolEvent(PoolEvent event) {
+    if (event.kind() == PoolEvent.Kind.REMOVED) {
+      // A removed backend's idle connections die with its membership; busy ones close on release.
+      for (LoopContext lc : loops.values()) {
+        lc.loop.execute(() -> lc.closeIdle(event.backend()));
+      }
+    }
+  }
+
+  /**
+   * Stops accepting, lets in-flight exchanges finish (up to {@code timeout}), then closes everything.
+   *
+   * @return whether every exchange finished in time
+   */
+  public boolean shutdown(Duration timeout) throws InterruptedException {
+    if (serverChannel == null) {
+      return true;
+    }
+    draining = true;
+    serverChannel.close().sync();
+    closeIdleClients();
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (stats.active() > 0 && System.nanoTime() < deadline) {
+      // Polling is fine here: shutdown is rare and bounded by the timeout.
+      TimeUnit.MILLISECONDS.sleep(20);
+      closeIdleClients();
+    }
+    boolean clean = stats.active() == 0;
+    clients.close().awaitUninterruptibly(1, TimeUnit.SECONDS);
+    for (LoopContext lc : loops.values()) {
+      lc.loop.execute(lc::closeAll);
+    }
+    workerGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS);
+    bossGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS);
+    serverChannel = null;
+    return clean;
+  }
+
+  private void closeIdleClients() {
+    for (Channel ch : clients) {
+      ClientConnection c = ch.pipeline().get(ClientConnection.class);
+      if (c != null) {
+        ch.eventLoop().execute(c::closeIfIdle);
+      }
+    }
+  }
+}

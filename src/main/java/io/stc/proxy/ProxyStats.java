@@ -1,0 +1,86 @@
+package io.stc.proxy;
+
+import java.util.concurrent.atomic.LongAdder;
+
+/** Totals of the data plane since start (or the last reset): requests, responses by class, failures by kind. */
+public final class ProxyStats {
+  private final LongAdder requests = new LongAdder();
+  private final LongAdder[] byClass = new LongAdder[6];
+  private final LongAdder[] failures = new LongAdder[ProxyFailure.values().length];
+  private final LongAdder retries = new LongAdder();
+  private final LongAdder clientAborts = new LongAdder();
+  private final LongAdder active = new LongAdder();
+  private final LongAdder connections = new LongAdder();
+
+  public ProxyStats() {
+    for (int i = 0; i < byClass.length; i++) {
+      byClass[i] = new LongAdder();
+    }
+    for (int i = 0; i < failures.length; i++) {
+      failures[i] = new LongAdder();
+    }
+  }
+
+  void requestStarted() {
+    requests.increment();
+    active.increment();
+  }
+
+  void requestEnded(int status) {
+    active.decrement();
+    if (status > 0) {
+      byClass[Math.min(status / 100, 5)].increment();
+    }
+  }
+
+  void failure(ProxyFailure f) {
+    failures[f.ordinal()].increment();
+  }
+
+  void retry() {
+    retries.increment();
+  }
+
+  void clientAborted() {
+    clientAborts.increment();
+  }
+
+  void connectionOpened() {
+    connections.increment();
+  }
+
+  void connectionClosed() {
+    connections.decrement();
+  }
+
+  public long requests() {
+    return requests.sum();
+  }
+
+  /** Responses whose status is in the class {@code n}xx (1..5). */
+  public long responses(int statusClass) {
+    return byClass[statusClass].sum();
+  }
+
+  public long failures(ProxyFailure f) {
+    return failures[f.ordinal()].sum();
+  }
+
+  public long retries() {
+    return retries.sum();
+  }
+
+  public long clientAborts() {
+    return clientAborts.sum();
+  }
+
+  /** Requests received whose response has not finished yet. */
+  public long active() {
+    return active.sum();
+  }
+
+  /** Open client connections. */
+  public long connections() {
+    return connections.sum();
+  }
+}
