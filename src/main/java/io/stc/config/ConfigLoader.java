@@ -1,0 +1,113 @@
+package io.stc.config;
+
+import io.stc.balance.Algorithm;
+import io.stc.config.StcConfig.BackendConfig;
+import io.stc.config.StcConfig.Health;
+import io.stc.config.StcConfig.Limits;
+import io.stc.config.StcConfig.Timeouts;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * Loads an {@link StcConfig} from a YAML or JSON file with snake_case keys; absent keys keep
+ * {@link StcConfig#defaults()}. Every problem is a {@link ConfigException} naming file, line and key.
+ */
+public final class ConfigLoader {
+  private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+\\-.^_`|~0-9A-Za-z]+");
+  private static final Pattern URL_PATH = Pattern.compile("/[\\x21-\\x7e]*");
+
+  private ConfigLoader() {}
+
+  /** Reads and validates {@code file}. */
+  public static StcConfig load(Path file) {
+    StcConfig d = StcConfig.defaults();
+    ConfigMap root = ConfigParser.parse(file).asMap(
+        "host", "port", "io_threads", "algorithm", "backends", "health", "timeouts", "retries",
+        "served_by_header", "shutdown_timeout", "limits");
+    return new StcConfig(
+        root.nonEmptyString("host", d.host()),
+        root.integer("port", 0, 65535, d.port()),
+        root.integer("io_threads", 0, Integer.MAX_VALUE, d.ioThreads()),
+        root.value("algorithm", "an algorithm name", s -> Algorithm.parse(s).configName(), d.algorithm()),
+        backends(root.list("backends")),
+        health(root.section("health", "enabled", "path", "interval", "timeout", "rise", "fall"), d.health()),
+        timeouts(root.section("timeouts", "connect", "response", "idle"), d.timeouts()),
+        root.integer("retries", 0, 10, d.retries()),
+        servedByHeader(root.get("served_by_header"), d.servedByHeader()),
+        root.duration("shutdown_timeout", d.shutdownTimeout()),
+        limits(root.section("limits", "header_size", "uri"), d.limits()));
+  }
+
+  /** Backends from a list of {host, port, weight} mappings; a host:port may appear only once. */
+  static List<BackendConfig> backends(List<ConfigNode> items) {
+    List<BackendConfig> result = new ArrayList<>();
+    Map<String, ConfigNode> seen = new HashMap<>();
+    for (ConfigNode item : items) {
+      ConfigMap b = item.asMap("host", "port", "weight");
+      BackendConfig backend = new BackendConfig(
+          b.require("host").as("a host name or address", BackendSpec::host),
+          b.require("port").asInt(BackendSpec.MIN_PORT, BackendSpec.MAX_PORT),
+          b.integer("weight", 0, BackendSpec.MAX_WEIGHT, BackendSpec.DEFAULT_WEIGHT));
+      ConfigNode first = seen.putIfAbsent(backend.id(), item);
+      if (first != null) {
+        throw item.fail("duplicate backend " + backend.id() + " (same as " + first.path() + " at line " + first.line() + ")");
+      }
+      result.add(backend);
+    }
+    return List.copyOf(result);
+  }
+
+  private static Health health(ConfigMap h, Health d) {
+    return new Health(
+        h.bool("enabled", d.enabled()),
+        h.value("path", "a path starting with '/'", ConfigLoader::urlPath, d.path()),
+        h.positiveDuration("interval", d.interval()),
+        h.positiveDuration("timeout", d.timeout()),
+        h.integer("rise", 1, Integer.MAX_VALUE, d.rise()),
+        h.integer("fall", 1, Integer.MAX_VALUE, d.fall()));
+  }
+
+  private static Timeouts timeouts(ConfigMap t, Timeouts d) {
+    return new Timeouts(
+        t.positiveDuration("connect", d.connect()),
+        t.positiveDuration("response", d.response()),
+        t.positiveDuration("idle", d.idle()));
+  }
+
+  private static Limits limits(ConfigMap l, Limits d) {
+    return new Limits(l.size("header_size", d.headerSize()), l.size("uri", d.uri()));
+  }
+
+  /** A header name; empty, null or false turn the header off, true keeps the default name. */
+  private static String servedByHeader(Optional<ConfigNode> node, String dflt) {
+    if (node.isEmpty()) {
+      return dflt;
+    }
+    ConfigNode n = node.get();
+    if (n.isNull() || Boolean.FALSE.equals(n.bool())) {
+      return "";
+    }
+    if (Boolean.TRUE.equals(n.bool())) {
+      return dflt;
+    }
+    return n.as("a header name", s -> {
+      String name = s.trim();
+      if (!name.isEmpty() && !HEADER_NAME.matcher(name).matches()) {
+        throw new IllegalArgumentException("expected a header name like X-Served-By, got '" + s + "'");
+      }
+      return name;
+    });
+  }
+
+  private static String urlPath(String s) {
+    if (!URL_PATH.matcher(s).matches()) {
+      throw new IllegalArgumentException("expected a path starting with '/' and without spaces, got '" + s + "'");
+    }
+    return s;
+  }
+}

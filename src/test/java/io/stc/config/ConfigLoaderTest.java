@@ -1,0 +1,263 @@
+package io.stc.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.stc.config.StcConfig.BackendConfig;
+import io.stc.config.StcConfig.Health;
+import io.stc.config.StcConfig.Limits;
+import io.stc.config.StcConfig.Timeouts;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+  private static final String FULL_YAML = """
+      # every key, none at its default
+      host: 127.0.0.1
+      port: 9090
+      io_threads: 4
+      algorithm: Round-Robin
+      backends:
+        - host: localhost
+          port: 3001
+          weight: 2
+        - {host: "[::1]", port: 3002}
+      health:
+        enabled: false
+        path: /healthz
+        interval: 500ms
+        timeout: 1.5
+        rise: 3
+        fall: 4
+      timeouts:
+        connect: 250ms
+        response: 1m
+        idle: 1h
+      retries: 5
+      served_by_header: X-Backend
+      shutdown_timeout: 10
+      limits:
+        header_size: 16KiB
+        uri: 4k
+      """;
+
+  private static final String FULL_JSON = """
+      {
+        "host": "127.0.0.1", "port": 9090, "io_threads": 4, "algorithm": "Round-Robin",
+        "backends": [
+          {"host": "localhost", "port": 3001, "weight": 2},
+          {"host": "[::1]", "port": "3002"}
+        ],
+        "health": {"enabled": false, "path": "/healthz", "interval": "500ms", "timeout": 1.5,
+                   "rise": 3, "fall": 4},
+        "timeouts": {"connect": "250ms", "response": "1m", "idle": "1h"},
+        "retries": 5,
+        "served_by_header": "X-Backend",
+        "shutdown_timeout": 10,
+        "limits": {"header_size": "16KiB", "uri": 4096}
+      }
+      """;
+
+  private static final StcConfig FULL = new StcConfig(
+      "127.0.0.1", 9090, 4, "round_robin",
+      List.of(new BackendConfig("localhost", 3001, 2), new BackendConfig("::1", 3002, 1)),
+      new Health(false, "/healthz", Duration.ofMillis(500), Duration.ofMillis(1500), 3, 4),
+      new Timeouts(Duration.ofMillis(250), Duration.ofMinutes(1), Duration.ofHours(1)),
+      5, "X-Backend", Duration.ofSeconds(10), new Limits(16 * 1024, 4096));
+
+  private static final String KNOWN_TOP = "host, port, io_threads, algorithm, backends, health, "
+      + "timeouts, retries, served_by_header, shutdown_timeout, limits";
+
+  @TempDir Path dir;
+
+  @Test
+  void fullYamlAndJsonGiveTheSameConfig() throws IOException {
+    StcConfig yaml = ConfigLoader.load(write("stc.yaml", FULL_YAML));
+    StcConfig json = ConfigLoader.load(write("stc.json", FULL_JSON));
+
+    assertThat(yaml).isEqualTo(FULL);
+    assertThat(json).isEqualTo(FULL);
+  }
+
+  @Test
+  void emptyFilesGiveTheDefaults() throws IOException {
+    assertThat(ConfigLoader.load(write("stc.yaml", ""))).isEqualTo(StcConfig.defaults());
+    assertThat(ConfigLoader.load(write("comments.yaml", "# nothing yet\n"))).isEqualTo(StcConfig.defaults());
+    assertThat(ConfigLoader.load(write("stc.json", ""))).isEqualTo(StcConfig.defaults());
+    assertThat(ConfigLoader.load(write("braces.json", "{}"))).isEqualTo(StcConfig.defaults());
+  }
+
+  @Test
+  void missingKeysKeepTheirDefaultsInsideSections() throws IOException {
+    StcConfig c = ConfigLoader.load(write("stc.yaml", "health:\n  rise: 5\ntimeouts:\nlimits: {}\n"));
+
+    StcConfig d = StcConfig.defaults();
+    assertThat(c.health()).isEqualTo(new Health(true, "/health", d.health().interval(), d.health().timeout(), 5, 3));
+    assertThat(c.timeouts()).isEqualTo(d.timeouts());
+    assertThat(c.limits()).isEqualTo(d.limits());
+  }
+
+  @Test
+  void servedByHeaderCanBeTurnedOff() throws IOException {
+    assertThat(ConfigLoader.load(write("a.yaml", "served_by_header: \"\"\n")).servedByHeader()).isEmpty();
+    assertThat(ConfigLoader.load(write("b.yaml", "served_by_header: false\n")).servedByHeader()).isEmpty();
+    assertThat(ConfigLoader.load(write("c.yaml", "served_by_header:\n")).servedByHeader()).isEmpty();
+    assertThat(ConfigLoader.load(write("d.json", "{\"served_by_header\": false}")).servedByHeader()).isEmpty();
+    assertThat(ConfigLoader.load(write("e.yaml", "served_by_header: true\n")).servedByHeader()).isEqualTo("X-Served-By");
+    assertThat(ConfigLoader.load(write("f.yaml", "port: 0\n")).servedByHeader()).isEqualTo("X-Served-By");
+    assertThat(error("g.yaml", "served_by_header: X Served\n"))
+        .isEqualTo("1: served_by_header: expected a header name like X-Served-By, got 'X Served'");
+  }
+
+  @Test
+  void portZeroMeansPickAFreePort() throws IOException {
+    assertThat(ConfigLoader.load(write("stc.yaml", "port: 0\n")).port()).isZero();
+  }
+
+  @Test
+  void badDurationNamesLineAndKey() throws IOException {
+    String yaml = """
+        host: 0.0.0.0
+        port: 8080
+        backends:
+          - host: a
+            port: 1
+        health:
+          interval: abc
+        """;
+    assertThat(error("stc.yaml", yaml))
+        .isEqualTo("7: health.interval: expected a duration like 2s or 500ms, got 'abc'");
+  }
+
+  @Test
+  void unknownKeysListTheKnownOnes() throws IOException {
+    assertThat(error("stc.yaml", "host: a\nport: 1\nhelth:\n  enabled: true\n"))
+        .isEqualTo("3: helth: unknown key (known: " + KNOWN_TOP + ")");
+    assertThat(error("stc.yaml", "health:\n  enabled: true\n  intervl: 2s\n"))
+        .isEqualTo("3: health.intervl: unknown key (known: enabled, path, interval, timeout, rise, fall)");
+    assertThat(error("stc.yaml", "backends:\n  - host: a\n    port: 1\n    wieght: 2\n"))
+        .isEqualTo("4: backends[0].wieght: unknown key (known: host, port, weight)");
+  }
+
+  @Test
+  void yamlSyntaxErrorsHaveTheirLine() throws IOException {
+    assertThat(error("stc.yaml", "port: 1\nhost: a\n  retries: 2\n"))
+        .startsWith("3: syntax error: mapping values are not allowed here");
+    assertThat(error("stc.yaml", "port: 1\nhost: \"abc\n"))
+        .startsWith("3: syntax error: found unexpected end of stream")
+        .contains("started at line 2");
+  }
+
+  @Test
+  void jsonSyntaxErrorsHaveTheirLine() throws IOException {
+    assertThat(error("stc.json", "{\n  \"port\": 1,\n  \"host\": \n}\n"))
+        .startsWith("4: syntax error: Unexpected character ('}'");
+    assertThat(error("trailing.json", "{\n  \"port\": 1,\n}\n"))
+        .startsWith("3: syntax error: ");
+    assertThat(error("open.json", "{\n  \"port\": 1\n"))
+        .startsWith("3: syntax error: Unexpected end-of-input")
+        .doesNotContain("Source");
+  }
+
+  @Test
+  void wrongTypesAreReported() throws IOException {
+    assertThat(error("stc.yaml", "host: a\nport: \"abc\"\n"))
+        .isEqualTo("2: port: expected an integer from 0 to 65535, got 'abc'");
+    assertThat(error("stc.yaml", "port: 80.5\n"))
+        .isEqualTo("1: port: expected an integer from 0 to 65535, got '80.5'");
+    assertThat(error("stc.yaml", "port:\n"))
+        .isEqualTo("1: port: expected an integer from 0 to 65535, got nothing");
+    assertThat(error("stc.yaml", "backends: 5\n")).isEqualTo("1: backends: expected a list, got '5'");
+    assertThat(error("stc.yaml", "health: on\n")).isEqualTo("1: health: expected a mapping, got 'on'");
+    assertThat(error("stc.yaml", "host:\n  - a\n")).isEqualTo("1: host: expected a non-empty string, got a list");
+    assertThat(error("stc.yaml", "backends:\n  - a:1\n")).isEqualTo("2: backends[0]: expected a mapping, got 'a:1'");
+    assertThat(error("stc.yaml", "health:\n  enabled: maybe\n"))
+        .isEqualTo("2: health.enabled: expected true or false, got 'maybe'");
+    assertThat(error("stc.json", "{\"timeouts\": {\"idle\": [1]}}"))
+        .isEqualTo("1: timeouts.idle: expected a duration like 2s or 500ms, got a list");
+    assertThat(error("stc.yaml", "- port\n")).isEqualTo("1: expected a mapping, got a list");
+  }
+
+  @Test
+  void valuesOutOfRangeAreReported() throws IOException {
+    assertThat(error("stc.yaml", "port: 65536\n")).isEqualTo("1: port: expected an integer from 0 to 65535, got 65536");
+    assertThat(error("stc.yaml", "io_threads: -1\n")).isEqualTo("1: io_threads: expected an integer >= 0, got -1");
+    assertThat(error("stc.yaml", "retries: 11\n")).isEqualTo("1: retries: expected an integer from 0 to 10, got 11");
+    assertThat(error("stc.yaml", "health:\n  rise: 0\n")).isEqualTo("2: health.rise: expected an integer >= 1, got 0");
+    assertThat(error("stc.yaml", "health:\n  fall: -2\n")).isEqualTo("2: health.fall: expected an integer >= 1, got -2");
+    assertThat(error("stc.yaml", "health:\n  path: healthz\n"))
+        .isEqualTo("2: health.path: expected a path starting with '/' and without spaces, got 'healthz'");
+    assertThat(error("stc.yaml", "timeouts:\n  idle: 1s\n  connect: 0ms\n"))
+        .isEqualTo("3: timeouts.connect: must be more than 0, got '0ms'");
+    assertThat(error("stc.yaml", "health:\n  timeout: -1s\n"))
+        .isEqualTo("2: health.timeout: expected a duration like 2s or 500ms, got '-1s'");
+    assertThat(error("stc.yaml", "limits:\n  uri: 8KB\n"))
+        .isEqualTo("2: limits.uri: expected a size like 8KiB, 8k or 1MiB, got '8KB'");
+    assertThat(error("stc.yaml", "limits:\n  header_size: 2g\n"))
+        .isEqualTo("2: limits.header_size: expected a size from 1 byte to 2GiB - 1, got '2g'");
+    assertThat(error("stc.yaml", "host: \"  \"\n")).isEqualTo("1: host: must not be empty");
+    assertThat(error("stc.yaml", "algorithm: fastest\n"))
+        .isEqualTo("1: algorithm: unknown algorithm 'fastest'; valid: round_robin");
+  }
+
+  @Test
+  void backendsAreChecked() throws IOException {
+    String weight = "backends:\n  - host: a\n    port: 1\n  - host: b\n    port: 2\n    weight: 1001\n";
+    assertThat(error("stc.yaml", weight))
+        .isEqualTo("6: backends[1].weight: expected an integer from 0 to 1000, got 1001");
+    assertThat(error("stc.yaml", "backends:\n  - host: a\n    port: 1\n  - host: \"\"\n    port: 2\n"))
+        .isEqualTo("4: backends[1].host: must not be empty");
+    assertThat(error("stc.yaml", "backends:\n  - host: a\n    port: 1\n  - host: b\n"))
+        .isEqualTo("4: backends[1].port: missing (required)");
+    assertThat(error("stc.yaml", "backends:\n  - host: a\n    port: 0\n"))
+        .isEqualTo("3: backends[0].port: expected an integer from 1 to 65535, got 0");
+    assertThat(error("stc.yaml", "backends:\n  - host: a\n    port: 1\n  - {host: a, port: 1, weight: 3}\n"))
+        .isEqualTo("4: backends[1]: duplicate backend a:1 (same as backends[0] at line 2)");
+  }
+
+  @Test
+  void duplicateKeysAreReported() throws IOException {
+    assertThat(error("stc.yaml", "port: 1\nhost: a\nport: 2\n")).isEqualTo("3: port: duplicate key");
+    assertThat(error("stc.json", "{\"health\": {\"rise\": 1,\n \"rise\": 2}}")).isEqualTo("2: health.rise: duplicate key");
+  }
+
+  @Test
+  void unsupportedYamlIsReported() throws IOException {
+    assertThat(error("stc.yaml", "port: 1\n---\nport: 2\n"))
+        .isEqualTo("3: unexpected content after the end (one document per file)");
+    assertThat(error("stc.yaml", "host: &h a\nbackends:\n  - host: *h\n    port: 1\n"))
+        .isEqualTo("3: backends[0].host: YAML aliases (*name) are not supported; write the value out");
+  }
+
+  @Test
+  void missingFileIsReportedClearly() {
+    Path missing = dir.resolve("nope.yaml");
+    assertThatThrownBy(() -> ConfigLoader.load(missing))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage(missing + ": no such file");
+    assertThatThrownBy(() -> ConfigLoader.load(dir))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage(dir + ": is a directory, not a file");
+  }
+
+  private Path write(String name, String content) throws IOException {
+    return Files.writeString(dir.resolve(name), content);
+  }
+
+  /** The error message for a file with this content, without the leading "path:". */
+  private String error(String name, String content) throws IOException {
+    Path file = write(name, content);
+    try {
+      ConfigLoader.load(file);
+    } catch (ConfigException e) {
+      assertThat(e.getMessage()).startsWith(file + ":");
+      return e.getMessage().substring(file.toString().length() + 1);
+    }
+    throw new AssertionError("no error for " + name + ":\n" + content);
+  }
+}
