@@ -23,7 +23,7 @@ public record StcConfig(
   /** One configured backend. */
   public record BackendConfig(String host, int port, int weight) {
     public String id() {
-      return host + ":" + port;
+      return io.stc.pool.Backend.idOf(host, port);
     }
   }
 

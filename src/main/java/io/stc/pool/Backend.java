@@ -35,7 +35,8 @@ public final class Backend {
 
   /** The conventional id of a backend at host:port. */
   public static String idOf(String host, int port) {
-    return host + ":" + port;
+    // IPv6 literals are bracketed so the port stays unambiguous.
+    return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
   }
 
   public String id() {

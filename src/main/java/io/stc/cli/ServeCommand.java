@@ -1,0 +1,114 @@
+package io.stc.cli;
+
+import io.stc.StcServer;
+import io.stc.balance.Algorithm;
+import io.stc.config.BackendSpec;
+import io.stc.config.ConfigException;
+import io.stc.config.ConfigLoader;
+import io.stc.config.ServersFile;
+import io.stc.config.StcConfig;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code stc serve}: runs the load balancer until SIGTERM or Ctrl+C. */
+@Command(
+    name = "serve",
+    mixinStandardHelpOptions = true,
+    description = "Run the load balancer in front of a pool of backends.")
+public final class ServeCommand implements Callable<Integer> {
+  @Option(names = "--config", paramLabel = "FILE", description = "YAML or JSON configuration; flags override it.")
+  Path config;
+
+  @Option(names = "--port", description = "Listening port (default 8080; 0 picks a free one).")
+  Integer port;
+
+  @Option(names = "--host", description = "Listening address (default 0.0.0.0).")
+  String host;
+
+  @Option(names = "--algorithm", description = "Balancing algorithm (default round_robin): ${COMPLETION-CANDIDATES}.",
+      completionCandidates = AlgorithmNames.class)
+  String algorithm;
+
+  @Option(names = "--backend", paramLabel = "HOST:PORT[:WEIGHT]", description = "A backend; repeatable.")
+  List<String> backends = new ArrayList<>();
+
+  @Option(names = "--servers", paramLabel = "FILE", description = "JSON list of backends: [{\"host\":...,\"port\":...,\"weight\":...}].")
+  Path servers;
+
+  @Option(names = "--io-threads", description = "Event loops for the data plane (default: one per core).")
+  Integer ioThreads;
+
+  @Override
+  public Integer call() throws Exception {
+    StcConfig cfg;
+    try {
+      cfg = resolve();
+    } catch (ConfigException | IllegalArgumentException e) {
+      System.err.println("stc serve: " + e.getMessage());
+      return 2;
+    }
+    StcServer server = new StcServer(cfg);
+    int actualPort;
+    try {
+      actualPort = server.start();
+    } catch (Exception e) {
+      System.err.println("stc serve: cannot start: " + e.getMessage());
+      server.close(java.time.Duration.ZERO);
+      return 1;
+    }
+    System.out.printf(
+        "stc listening on http://%s:%d (%d backends, %s)%n",
+        cfg.host(), actualPort, cfg.backends().size(), cfg.algorithm());
+    System.out.flush();
+    Signals.awaitTermination();
+    server.close();
+    return 0;
+  }
+
+  /** The config file (or defaults) with flags applied on top. */
+  StcConfig resolve() {
+    StcConfig cfg = config == null ? StcConfig.defaults() : ConfigLoader.load(config);
+    if (host != null) {
+      cfg = cfg.withHost(host);
+    }
+    if (port != null) {
+      if (port < 0 || port > 65535) {
+        throw new IllegalArgumentException("--port: expected 0..65535, got " + port);
+      }
+      cfg = cfg.withPort(port);
+    }
+    if (ioThreads != null) {
+      if (ioThreads < 0) {
+        throw new IllegalArgumentException("--io-threads: expected 0 or more, got " + ioThreads);
+      }
+      cfg = cfg.withIoThreads(ioThreads);
+    }
+    if (algorithm != null) {
+      cfg = cfg.withAlgorithm(Algorithm.parse(algorithm).configName());
+    }
+    if (servers != null || !backends.isEmpty()) {
+      List<StcConfig.BackendConfig> list = new ArrayList<>();
+      if (servers != null) {
+        list.addAll(ServersFile.load(servers));
+      }
+      for (String spec : backends) {
+        list.add(BackendSpec.parse(spec));
+      }
+      cfg = cfg.withBackends(list);
+    }
+    return cfg;
+  }
+
+  /** Algorithm names for the help text. */
+  static final class AlgorithmNames extends ArrayList<String> {
+    AlgorithmNames() {
+      for (Algorithm a : Algorithm.values()) {
+        add(a.configName());
+      }
+    }
+  }
+}
