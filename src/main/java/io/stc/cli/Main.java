@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
     description = "Server Traffic Controller: an HTTP load balancer with autoscaling built in.",
     subcommands = {
       CommandLine.HelpCommand.class,
+      BackendCommand.class,
     })
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
