@@ -13,8 +13,16 @@ final class Signals {
   /** Blocks until SIGTERM or SIGINT arrives. */
   static void awaitTermination() throws InterruptedException {
     CountDownLatch stop = new CountDownLatch(1);
-    Signal.handle(new Signal("TERM"), s -> stop.countDown());
-    Signal.handle(new Signal("INT"), s -> stop.countDown());
+    handle("TERM", stop);
+    handle("INT", stop);
     stop.await();
+  }
+
+  private static void handle(String signal, CountDownLatch stop) {
+    try {
+      Signal.handle(new Signal(signal), s -> stop.countDown());
+    } catch (IllegalArgumentException e) {
+      // Reserved (e.g. under -Xrs) or unknown here: the default handling stays.
+    }
   }
 }
