@@ -1,5 +1,6 @@
 package io.stc.pool;
 
+import io.stc.Clock;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
@@ -15,6 +16,18 @@ public final class BackendStats {
   // Doubles stored as raw long bits so the EWMA can be updated with a CAS, never a lock.
   private final AtomicLong ewmaLatencyNanos = new AtomicLong(Double.doubleToRawLongBits(0.0));
   private final LongAdder latencyTotalNanos = new LongAdder();
+  private final LatencyEstimate latency = new LatencyEstimate();
+  private final Clock clock;
+
+  /** Counters whose time-based estimates run on the system clock. */
+  public BackendStats() {
+    this(Clock.SYSTEM);
+  }
+
+  /** Counters whose time-based estimates (the peak EWMA's decay) run on {@code clock}. */
+  public BackendStats(Clock clock) {
+    this.clock = clock;
+  }
 
   public int inFlight() {
     return inFlight.get();
@@ -25,8 +38,8 @@ public final class BackendStats {
   }
 
   /**
-   * Records the end of a request: its latency, and whether it failed. A failed request's latency
-   * is recorded as given; latency-aware balancers add their own penalty.
+   * Records the end of a request: its latency, and whether it failed. The raw latency goes into
+   * the plain average and EWMA; {@link #latency()} counts a failure as a slow response.
    */
   public void requestFinished(long latencyNanos, boolean failed) {
     inFlight.decrementAndGet();
@@ -36,6 +49,7 @@ public final class BackendStats {
     }
     latencyTotalNanos.add(latencyNanos);
     updateEwma(latencyNanos);
+    latency.record(latencyNanos, failed, clock.nanos());
   }
 
   private void updateEwma(long sampleNanos) {
@@ -57,6 +71,11 @@ public final class BackendStats {
     return failures.sum();
   }
 
+  /** The failure-penalised latency estimates that latency-aware balancers rank this backend by. */
+  public LatencyEstimate latency() {
+    return latency;
+  }
+
   /** Exponentially weighted moving average of latency in nanoseconds; 0 before the first sample. */
   public double ewmaLatencyNanos() {
     return Double.longBitsToDouble(ewmaLatencyNanos.get());
@@ -73,5 +92,6 @@ public final class BackendStats {
     failures.reset();
     latencyTotalNanos.reset();
     ewmaLatencyNanos.set(Double.doubleToRawLongBits(0.0));
+    latency.reset();
   }
 }
