@@ -2,6 +2,7 @@ package io.stc.balance;
 
 import io.stc.Clock;
 import io.stc.pool.Backend;
+import io.stc.pool.BackendStats;
 import io.stc.pool.Pool;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -10,6 +11,10 @@ public final class LeastConnections implements Balancer {
   private final Clock clock;
   private final SlowStart slowStart;
   private final AtomicLong next = new AtomicLong();
+  private volatile Loads loads = new Loads(null, new BackendStats[0], new double[0]);
+
+  // A snapshot's counters and weights in flat arrays, so the scan skips a pointer hop per backend.
+  private record Loads(Pool pool, BackendStats[] stats, double[] weights) {}
 
   public LeastConnections(Clock clock, SlowStart slowStart) {
     this.clock = clock;
@@ -31,21 +36,37 @@ public final class LeastConnections implements Balancer {
     }
     // Starting the scan at a rotating offset and keeping only strictly better candidates spreads
     // ties in turn instead of piling sequential traffic onto the first backend.
+    Loads l = loads;
+    if (l.pool != pool) {
+      l = loadsOf(pool, up);
+      loads = l;
+    }
+    BackendStats[] stats = l.stats;
+    double[] weights = l.weights;
     int i = (int) Long.remainderUnsigned(next.getAndIncrement(), n);
-    Backend best = null;
+    int best = -1;
     double bestLoad = 0;
     double bestWeight = 1;
     for (int k = 0; k < n; k++, i = i + 1 == n ? 0 : i + 1) {
-      Backend b = up[i];
-      double load = b.stats().inFlight();
-      double weight = slowStart.weight(b, now, ramping);
+      double load = stats[i].inFlight();
+      double weight = ramping ? slowStart.weight(up[i], now, true) : weights[i];
       // load/weight < bestLoad/bestWeight, without dividing.
-      if (best == null || load * bestWeight < bestLoad * weight) {
-        best = b;
+      if (best < 0 || load * bestWeight < bestLoad * weight) {
+        best = i;
         bestLoad = load;
         bestWeight = weight;
       }
     }
-    return best;
+    return up[best];
+  }
+
+  private static Loads loadsOf(Pool pool, Backend[] up) {
+    BackendStats[] stats = new BackendStats[up.length];
+    double[] weights = new double[up.length];
+    for (int i = 0; i < up.length; i++) {
+      stats[i] = up[i].stats();
+      weights[i] = up[i].weight();
+    }
+    return new Loads(pool, stats, weights);
   }
 }

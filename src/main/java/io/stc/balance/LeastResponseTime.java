@@ -1,6 +1,7 @@
 package io.stc.balance;
 
 import io.stc.pool.Backend;
+import io.stc.pool.LatencyEstimate;
 import io.stc.pool.Pool;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -10,6 +11,10 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class LeastResponseTime implements Balancer {
   private final AtomicLong next = new AtomicLong();
+  private volatile Estimates estimates = new Estimates(null, new LatencyEstimate[0]);
+
+  // A snapshot's latency estimates in a flat array, so the scan skips pointer hops per backend.
+  private record Estimates(Pool pool, LatencyEstimate[] latency) {}
 
   @Override
   public Backend pick(Request request, Pool pool) {
@@ -18,17 +23,26 @@ public final class LeastResponseTime implements Balancer {
     if (n <= 1) {
       return n == 0 ? null : up[0];
     }
+    Estimates e = estimates;
+    if (e.pool != pool) {
+      LatencyEstimate[] latency = new LatencyEstimate[n];
+      for (int i = 0; i < n; i++) {
+        latency[i] = up[i].stats().latency();
+      }
+      e = new Estimates(pool, latency);
+      estimates = e;
+    }
+    LatencyEstimate[] latency = e.latency;
     int i = (int) Long.remainderUnsigned(next.getAndIncrement(), n);
-    Backend best = null;
+    int best = -1;
     double bestTime = 0;
     for (int k = 0; k < n; k++, i = i + 1 == n ? 0 : i + 1) {
-      Backend b = up[i];
-      double time = b.stats().latency().ewmaNanos();
-      if (best == null || time < bestTime) {
-        best = b;
+      double time = latency[i].ewmaNanos();
+      if (best < 0 || time < bestTime) {
+        best = i;
         bestTime = time;
       }
     }
-    return best;
+    return up[best];
   }
 }

@@ -1,7 +1,8 @@
 package io.stc.pool;
 
 import io.stc.Clock;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -10,7 +11,19 @@ public final class BackendStats {
   /** Weight of a new sample in the latency EWMA. */
   static final double EWMA_ALPHA = 0.2;
 
-  private final AtomicInteger inFlight = new AtomicInteger();
+  private static final VarHandle IN_FLIGHT;
+
+  static {
+    try {
+      IN_FLIGHT = MethodHandles.lookup().findVarHandle(BackendStats.class, "inFlight", int.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
+  // A field rather than an AtomicInteger: least-connections reads it for every backend on every
+  // pick, and one pointer hop fewer per backend is measurable at 1,000 backends.
+  private volatile int inFlight;
   private final LongAdder requests = new LongAdder();
   private final LongAdder failures = new LongAdder();
   // Doubles stored as raw long bits so the EWMA can be updated with a CAS, never a lock.
@@ -30,11 +43,11 @@ public final class BackendStats {
   }
 
   public int inFlight() {
-    return inFlight.get();
+    return inFlight;
   }
 
   public void requestStarted() {
-    inFlight.incrementAndGet();
+    IN_FLIGHT.getAndAdd(this, 1);
   }
 
   /**
@@ -42,7 +55,7 @@ public final class BackendStats {
    * the plain average and EWMA; {@link #latency()} counts a failure as a slow response.
    */
   public void requestFinished(long latencyNanos, boolean failed) {
-    inFlight.decrementAndGet();
+    IN_FLIGHT.getAndAdd(this, -1);
     requests.increment();
     if (failed) {
       failures.increment();

@@ -1,5 +1,7 @@
 package io.stc.pool;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -24,7 +26,19 @@ public final class LatencyEstimate {
 
   private static final double PEAK_DECAY_MILLIS = PEAK_DECAY_NANOS / 1e6;
 
-  private final AtomicLong ewmaBits = new AtomicLong(Double.doubleToRawLongBits(0.0));
+  private static final VarHandle EWMA_BITS;
+
+  static {
+    try {
+      EWMA_BITS = MethodHandles.lookup().findVarHandle(LatencyEstimate.class, "ewmaBits", long.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
+  // A field rather than an AtomicLong: least-response-time reads it for every backend on every pick.
+  // The raw bits of 0.0 are 0, the field's initial value.
+  private volatile long ewmaBits;
   // One word so a single CAS moves both: the high 32 bits hold the peak EWMA as float bits, the low
   // 32 bits the clock in milliseconds at its last update (wrapping; compared unsigned, so exact for
   // gaps under 49 days, which is far past the point where the decay has reached zero anyway).
@@ -47,10 +61,10 @@ public final class LatencyEstimate {
 
   private void updateEwma(double sample) {
     while (true) {
-      long bits = ewmaBits.get();
+      long bits = ewmaBits;
       double old = Double.longBitsToDouble(bits);
       double next = old == 0.0 ? sample : old + ALPHA * (sample - old);
-      if (ewmaBits.compareAndSet(bits, Double.doubleToRawLongBits(next))) {
+      if (EWMA_BITS.compareAndSet(this, bits, Double.doubleToRawLongBits(next))) {
         return;
       }
     }
@@ -77,7 +91,7 @@ public final class LatencyEstimate {
 
   /** The per-sample EWMA in nanoseconds, failures penalised; 0 before the first sample. */
   public double ewmaNanos() {
-    return Double.longBitsToDouble(ewmaBits.get());
+    return Double.longBitsToDouble(ewmaBits);
   }
 
   /** The peak EWMA in nanoseconds at {@code nowNanos}, decayed since its last sample; 0 before the first sample. */
@@ -89,7 +103,7 @@ public final class LatencyEstimate {
 
   /** Forgets every sample. */
   public void reset() {
-    ewmaBits.set(Double.doubleToRawLongBits(0.0));
+    ewmaBits = 0L;
     peak.set(0L);
   }
 
