@@ -1,6 +1,11 @@
 package io.stc;
 
 import io.stc.balance.Algorithm;
+import io.stc.balance.Balancer;
+import io.stc.balance.BalancerSettings;
+import io.stc.balance.HashKey;
+import io.stc.health.CircuitBreakers;
+import io.stc.session.StickySessions;
 import io.stc.config.StcConfig;
 import io.stc.health.HealthChecker;
 import io.stc.health.PassiveHealth;
@@ -23,6 +28,7 @@ public final class StcServer implements AutoCloseable {
   private final Upstream upstream;
   private Vertx vertx;
   private HealthChecker health;
+  private CircuitBreakers breakers;
   private ProxyServer proxy;
   private int port;
 
@@ -52,10 +58,23 @@ public final class StcServer implements AutoCloseable {
       health.awaitFirstResults(config.health().timeout().plusSeconds(2));
       passive = health;
     }
-    Algorithm algorithm = Algorithm.parse(config.algorithm());
-    proxy = new ProxyServer(config, upstream, algorithm.newBalancer(clock), passive, clock);
+    if (config.circuitBreaker().enabled()) {
+      breakers = new CircuitBreakers(config.circuitBreaker(), upstream, clock, vertx);
+      breakers.start();
+    }
+    proxy = new ProxyServer(config, upstream, newBalancer(config.algorithm()), passive, breakers, StickySessions.NONE, clock);
     port = proxy.start();
     return port;
+  }
+
+  /** A fresh balancer for the algorithm, with this server's hash key and slow-start settings. */
+  public Balancer newBalancer(String algorithm) {
+    BalancerSettings settings = new BalancerSettings(HashKey.parse(config.hashKey()), config.slowStart());
+    return Algorithm.parse(algorithm).newBalancer(clock, settings);
+  }
+
+  public CircuitBreakers breakers() {
+    return breakers;
   }
 
   public int port() {

@@ -18,7 +18,28 @@ public record StcConfig(
     int retries,
     String servedByHeader,
     Duration shutdownTimeout,
-    Limits limits) {
+    Limits limits,
+    String hashKey,
+    Duration slowStart,
+    CircuitBreakerConfig circuitBreaker) {
+
+  /**
+   * Passive ejection: {@code failure_threshold} consecutive failures open a backend's breaker for
+   * {@code open_time} (doubling up to {@code max_open_time}); then {@code half_open_requests}
+   * trials decide. At most {@code max_ejection_percent} of the pool is ever ejected.
+   */
+  public record CircuitBreakerConfig(
+      boolean enabled,
+      int failureThreshold,
+      Duration openTime,
+      int halfOpenRequests,
+      Duration maxOpenTime,
+      boolean count5xx,
+      int maxEjectionPercent) {
+    public static CircuitBreakerConfig defaults() {
+      return new CircuitBreakerConfig(true, 5, Duration.ofSeconds(5), 1, Duration.ofSeconds(60), true, 50);
+    }
+  }
 
   /** One configured backend. */
   public record BackendConfig(String host, int port, int weight) {
@@ -61,7 +82,10 @@ public record StcConfig(
         2,
         "X-Served-By",
         Duration.ofSeconds(30),
-        Limits.defaults());
+        Limits.defaults(),
+        "client_ip",
+        Duration.ZERO,
+        CircuitBreakerConfig.defaults());
   }
 
   /** The number of event loops to run: the configured value, or one per core. */
@@ -70,38 +94,50 @@ public record StcConfig(
   }
 
   public StcConfig withHost(String v) {
-    return new StcConfig(v, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits);
+    return new StcConfig(v, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker);
   }
 
   public StcConfig withPort(int v) {
-    return new StcConfig(host, v, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits);
+    return new StcConfig(host, v, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker);
   }
 
   public StcConfig withIoThreads(int v) {
-    return new StcConfig(host, port, v, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits);
+    return new StcConfig(host, port, v, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker);
   }
 
   public StcConfig withAlgorithm(String v) {
-    return new StcConfig(host, port, ioThreads, v, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits);
+    return new StcConfig(host, port, ioThreads, v, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker);
   }
 
   public StcConfig withBackends(List<BackendConfig> v) {
-    return new StcConfig(host, port, ioThreads, algorithm, List.copyOf(v), health, timeouts, retries, servedByHeader, shutdownTimeout, limits);
+    return new StcConfig(host, port, ioThreads, algorithm, List.copyOf(v), health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker);
   }
 
   public StcConfig withHealth(Health v) {
-    return new StcConfig(host, port, ioThreads, algorithm, backends, v, timeouts, retries, servedByHeader, shutdownTimeout, limits);
+    return new StcConfig(host, port, ioThreads, algorithm, backends, v, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker);
   }
 
   public StcConfig withTimeouts(Timeouts v) {
-    return new StcConfig(host, port, ioThreads, algorithm, backends, health, v, retries, servedByHeader, shutdownTimeout, limits);
+    return new StcConfig(host, port, ioThreads, algorithm, backends, health, v, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker);
   }
 
   public StcConfig withRetries(int v) {
-    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, v, servedByHeader, shutdownTimeout, limits);
+    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, v, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker);
+  }
+
+  public StcConfig withCircuitBreaker(CircuitBreakerConfig v) {
+    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, v);
+  }
+
+  public StcConfig withSlowStart(Duration v) {
+    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, v, circuitBreaker);
+  }
+
+  public StcConfig withHashKey(String v) {
+    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, v, slowStart, circuitBreaker);
   }
 
   public StcConfig withServedByHeader(String v) {
-    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, v, shutdownTimeout, limits);
+    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, v, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker);
   }
 }
