@@ -5,6 +5,7 @@ import io.stc.balance.Balancer;
 import io.stc.balance.BalancerSettings;
 import io.stc.balance.HashKey;
 import io.stc.health.CircuitBreakers;
+import io.stc.session.SessionAffinity;
 import io.stc.session.StickySessions;
 import io.stc.config.StcConfig;
 import io.stc.health.HealthChecker;
@@ -14,6 +15,7 @@ import io.stc.pool.Upstream;
 import io.stc.proxy.ProxyServer;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -30,6 +32,7 @@ public final class StcServer implements AutoCloseable {
   private HealthChecker health;
   private CircuitBreakers breakers;
   private ProxyServer proxy;
+  private StickySessions sticky = StickySessions.NONE;
   private int port;
 
   public StcServer(StcConfig config) {
@@ -44,6 +47,8 @@ public final class StcServer implements AutoCloseable {
 
   /** Starts everything and returns the data plane's port. */
   public int start() throws InterruptedException {
+    // First, so a bad state directory fails the start before anything is listening.
+    sticky = SessionAffinity.from(config.sticky(), Path.of(config.stateDir()), clock);
     vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(2));
     boolean checking = config.health().enabled();
     // With health checks on, a backend earns its place with a passing probe; without, it is trusted.
@@ -62,7 +67,7 @@ public final class StcServer implements AutoCloseable {
       breakers = new CircuitBreakers(config.circuitBreaker(), upstream, clock, vertx);
       breakers.start();
     }
-    proxy = new ProxyServer(config, upstream, newBalancer(config.algorithm()), passive, breakers, StickySessions.NONE, clock);
+    proxy = new ProxyServer(config, upstream, newBalancer(config.algorithm()), passive, breakers, sticky, clock);
     port = proxy.start();
     return port;
   }
@@ -75,6 +80,11 @@ public final class StcServer implements AutoCloseable {
 
   public CircuitBreakers breakers() {
     return breakers;
+  }
+
+  /** Session affinity as configured ({@link StickySessions#NONE} when off); live once started. */
+  public StickySessions sticky() {
+    return sticky;
   }
 
   public int port() {

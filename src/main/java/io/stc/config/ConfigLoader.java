@@ -21,7 +21,7 @@ import java.util.regex.Pattern;
  * {@link StcConfig#defaults()}. Every problem is a {@link ConfigException} naming file, line and key.
  */
 public final class ConfigLoader {
-  private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+\\-.^_`|~0-9A-Za-z]+");
+  static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+\\-.^_`|~0-9A-Za-z]+");
   private static final Pattern URL_PATH = Pattern.compile("/[\\x21-\\x7e]*");
 
   private ConfigLoader() {}
@@ -31,7 +31,8 @@ public final class ConfigLoader {
     StcConfig d = StcConfig.defaults();
     ConfigMap root = ConfigParser.parse(file).asMap(
         "host", "port", "io_threads", "algorithm", "backends", "health", "timeouts", "retries",
-        "served_by_header", "shutdown_timeout", "limits", "hash_key", "slow_start", "circuit_breaker");
+        "served_by_header", "shutdown_timeout", "limits", "hash_key", "slow_start", "circuit_breaker",
+        "state_dir", "sticky");
     return new StcConfig(
         root.nonEmptyString("host", d.host()),
         root.integer("port", 0, 65535, d.port()),
@@ -49,7 +50,9 @@ public final class ConfigLoader {
         circuitBreaker(
             root.section("circuit_breaker", "enabled", "failure_threshold", "open_time", "half_open_requests",
                 "max_open_time", "count_5xx", "max_ejection_percent"),
-            d.circuitBreaker()));
+            d.circuitBreaker()),
+        root.nonEmptyString("state_dir", d.stateDir()),
+        StickySection.read(root.get("sticky"), d.sticky()));
   }
 
   private static CircuitBreakerConfig circuitBreaker(ConfigMap c, CircuitBreakerConfig d) {

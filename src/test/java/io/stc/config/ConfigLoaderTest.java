@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.stc.config.StcConfig.BackendConfig;
 import io.stc.config.StcConfig.Health;
 import io.stc.config.StcConfig.Limits;
+import io.stc.config.StcConfig.Sticky;
 import io.stc.config.StcConfig.Timeouts;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -54,6 +55,13 @@ class ConfigLoaderTest {
         max_open_time: 30s
         count_5xx: false
         max_ejection_percent: 40
+      state_dir: /var/lib/stc
+      sticky:
+        mode: Header
+        name: X-Session
+        ttl: 30m
+        max_sessions: 5000
+        honour_draining: true
       """;
 
   private static final String FULL_JSON = """
@@ -73,7 +81,10 @@ class ConfigLoaderTest {
         "hash_key": "header:X-User",
         "slow_start": "10s",
         "circuit_breaker": {"enabled": false, "failure_threshold": 3, "open_time": "2s",
-          "half_open_requests": 2, "max_open_time": "30s", "count_5xx": false, "max_ejection_percent": 40}
+          "half_open_requests": 2, "max_open_time": "30s", "count_5xx": false, "max_ejection_percent": 40},
+        "state_dir": "/var/lib/stc",
+        "sticky": {"mode": "header", "name": "X-Session", "ttl": "30m", "max_sessions": 5000,
+                   "honour_draining": true}
       }
       """;
 
@@ -84,10 +95,12 @@ class ConfigLoaderTest {
       new Timeouts(Duration.ofMillis(250), Duration.ofMinutes(1), Duration.ofHours(1)),
       5, "X-Backend", Duration.ofSeconds(10), new Limits(16 * 1024, 4096),
       "header:X-User", Duration.ofSeconds(10),
-      new StcConfig.CircuitBreakerConfig(false, 3, Duration.ofSeconds(2), 2, Duration.ofSeconds(30), false, 40));
+      new StcConfig.CircuitBreakerConfig(false, 3, Duration.ofSeconds(2), 2, Duration.ofSeconds(30), false, 40),
+      "/var/lib/stc", new Sticky(Sticky.Mode.HEADER, "X-Session", Duration.ofMinutes(30), 5000, true, null));
 
   private static final String KNOWN_TOP = "host, port, io_threads, algorithm, backends, health, "
-      + "timeouts, retries, served_by_header, shutdown_timeout, limits, hash_key, slow_start, circuit_breaker";
+      + "timeouts, retries, served_by_header, shutdown_timeout, limits, hash_key, slow_start, circuit_breaker, "
+      + "state_dir, sticky";
 
   @TempDir Path dir;
 
