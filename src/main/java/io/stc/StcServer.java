@@ -60,7 +60,7 @@ public final class StcServer implements AutoCloseable {
     if (checking) {
       health = new HealthChecker(vertx, upstream, config.health());
       health.start();
-      health.awaitFirstResults(config.health().timeout().plusSeconds(2));
+      health.awaitFirstResults(config.health().timeout().plusSeconds(5));
       passive = health;
     }
     if (config.circuitBreaker().enabled()) {
