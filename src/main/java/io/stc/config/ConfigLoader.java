@@ -32,7 +32,7 @@ public final class ConfigLoader {
     ConfigMap root = ConfigParser.parse(file).asMap(
         "host", "port", "io_threads", "algorithm", "backends", "health", "timeouts", "retries",
         "served_by_header", "shutdown_timeout", "limits", "hash_key", "slow_start", "circuit_breaker",
-        "state_dir", "sticky");
+        "state_dir", "sticky", "max_inflight", "queue");
     return new StcConfig(
         root.nonEmptyString("host", d.host()),
         root.integer("port", 0, 65535, d.port()),
@@ -52,7 +52,14 @@ public final class ConfigLoader {
                 "max_open_time", "count_5xx", "max_ejection_percent"),
             d.circuitBreaker()),
         root.nonEmptyString("state_dir", d.stateDir()),
-        StickySection.read(root.get("sticky"), d.sticky()));
+        StickySection.read(root.get("sticky"), d.sticky()),
+        capacity(root.integer("max_inflight", 0, 1_000_000, d.capacity().maxInflight()),
+            root.section("queue", "max", "timeout"), d.capacity()));
+  }
+
+  private static StcConfig.Capacity capacity(int maxInflight, ConfigMap q, StcConfig.Capacity d) {
+    return new StcConfig.Capacity(
+        maxInflight, q.integer("max", 0, 1_000_000, d.queueMax()), q.positiveDuration("timeout", d.queueTimeout()));
   }
 
   private static CircuitBreakerConfig circuitBreaker(ConfigMap c, CircuitBreakerConfig d) {

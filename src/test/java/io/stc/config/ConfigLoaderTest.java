@@ -62,6 +62,10 @@ class ConfigLoaderTest {
         ttl: 30m
         max_sessions: 5000
         honour_draining: true
+      max_inflight: 5
+      queue:
+        max: 50
+        timeout: 3s
       """;
 
   private static final String FULL_JSON = """
@@ -84,7 +88,9 @@ class ConfigLoaderTest {
           "half_open_requests": 2, "max_open_time": "30s", "count_5xx": false, "max_ejection_percent": 40},
         "state_dir": "/var/lib/stc",
         "sticky": {"mode": "header", "name": "X-Session", "ttl": "30m", "max_sessions": 5000,
-                   "honour_draining": true}
+                   "honour_draining": true},
+        "max_inflight": 5,
+        "queue": {"max": 50, "timeout": "3s"}
       }
       """;
 
@@ -96,11 +102,12 @@ class ConfigLoaderTest {
       5, "X-Backend", Duration.ofSeconds(10), new Limits(16 * 1024, 4096),
       "header:X-User", Duration.ofSeconds(10),
       new StcConfig.CircuitBreakerConfig(false, 3, Duration.ofSeconds(2), 2, Duration.ofSeconds(30), false, 40),
-      "/var/lib/stc", new Sticky(Sticky.Mode.HEADER, "X-Session", Duration.ofMinutes(30), 5000, true, null));
+      "/var/lib/stc", new Sticky(Sticky.Mode.HEADER, "X-Session", Duration.ofMinutes(30), 5000, true, null),
+      new StcConfig.Capacity(5, 50, Duration.ofSeconds(3)));
 
   private static final String KNOWN_TOP = "host, port, io_threads, algorithm, backends, health, "
       + "timeouts, retries, served_by_header, shutdown_timeout, limits, hash_key, slow_start, circuit_breaker, "
-      + "state_dir, sticky";
+      + "state_dir, sticky, max_inflight, queue";
 
   @TempDir Path dir;
 
