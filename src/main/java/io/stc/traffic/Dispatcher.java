@@ -23,6 +23,7 @@ final class Dispatcher {
   /** The served-by key of responses without the header. */
   static final String NO_HEADER = "(none)";
   static final long MAX_LATENCY_MICROS = TimeUnit.HOURS.toMicros(1);
+  private static final int MAX_BATCH = 256;
   private static final long RECONNECT_DELAY_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
 
   final EventLoop loop;
@@ -112,8 +113,15 @@ final class Dispatcher {
     if (!scheduling) {
       return;
     }
+    // Only what is due now, and a bounded batch: if sending falls behind, reads must still run,
+    // or no connection would ever come free again.
     long now = System.nanoTime();
-    while (nextDue - now <= 0) {
+    for (int batch = 0; nextDue - now <= 0; batch++) {
+      if (batch == MAX_BATCH) {
+        // a scheduled task, unlike an executed one, waits for the next pass through I/O
+        loop.schedule(tickTask, 0, TimeUnit.NANOSECONDS);
+        return;
+      }
       dispatch(nextDue);
       double next = schedule.next();
       if (Double.isNaN(next)) {
@@ -122,7 +130,6 @@ final class Dispatcher {
         return;
       }
       nextDue = startNanos + (long) (next * 1e9);
-      now = System.nanoTime();
     }
     loop.schedule(tickTask, nextDue - now, TimeUnit.NANOSECONDS);
   }

@@ -1,20 +1,14 @@
 package io.stc.traffic;
 
 import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelInitializer;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpObject;
-import io.netty.handler.codec.http.HttpResponse;
-import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.cookie.ClientCookieDecoder;
 import io.netty.handler.codec.http.cookie.Cookie;
-import io.netty.util.ReferenceCountUtil;
 import java.net.SocketAddress;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -32,30 +26,22 @@ final class VirtualClient extends ChannelInboundHandlerAdapter {
   private final Bootstrap bootstrap;
   private final SocketAddress target;
   private final RequestTemplate template;
-  private final String servedByHeader;
+  private final ResponseParser parser;
   private final Map<String, String> cookies;
   private Channel channel;
   private State state = State.DOWN;
   private long intendedNanos;
   private long sentNanos;
-  private int status;
-  private String servedBy;
-  private boolean keepAlive;
 
   /** {@code base} is configured with the dispatcher's event loop and the channel type. */
   VirtualClient(
       Dispatcher dispatcher, Bootstrap base, SocketAddress target, RequestTemplate template,
       String servedByHeader, boolean cookieJar, boolean headRequests) {
     this.dispatcher = dispatcher;
-    this.bootstrap = base.clone().handler(new ChannelInitializer<Channel>() {
-      @Override
-      protected void initChannel(Channel ch) {
-        ch.pipeline().addLast(new ResponseDecoder(headRequests), VirtualClient.this);
-      }
-    });
+    this.bootstrap = base.clone().handler(this);
     this.target = target;
     this.template = template;
-    this.servedByHeader = servedByHeader;
+    this.parser = new ResponseParser(headRequests, servedByHeader, cookieJar);
     this.cookies = cookieJar ? new LinkedHashMap<>() : null;
   }
 
@@ -71,6 +57,7 @@ final class VirtualClient extends ChannelInboundHandlerAdapter {
     bootstrap.connect(target).addListener((ChannelFuture f) -> {
       if (f.isSuccess()) {
         channel = f.channel();
+        parser.reset();
         state = State.IDLE;
         dispatcher.onConnected(this);
       } else {
@@ -85,9 +72,6 @@ final class VirtualClient extends ChannelInboundHandlerAdapter {
     intendedNanos = intended;
     sentNanos = System.nanoTime();
     state = State.BUSY;
-    status = 0;
-    servedBy = null;
-    keepAlive = true;
     if (cookies == null || cookies.isEmpty()) {
       channel.writeAndFlush(template.plain(), channel.voidPromise());
     } else {
@@ -116,42 +100,44 @@ final class VirtualClient extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    ByteBuf in = (ByteBuf) msg;
     try {
       if (state != State.BUSY) {
         return;
       }
-      if (msg instanceof HttpObject o && o.decoderResult().isFailure()) {
-        state = State.CLOSING;
-        dispatcher.onRequestFailed(this, Dispatcher.Failure.IO);
-        ctx.close();
+      if (!parser.parse(in)) {
         return;
       }
-      if (msg instanceof HttpResponse r) {
-        status = r.status().code();
-        servedBy = r.headers().get(servedByHeader);
-        keepAlive = HttpUtil.isKeepAlive(r);
-        if (cookies != null) {
-          keep(r);
-        }
-      }
-      if (msg instanceof LastHttpContent && status != 0) {
-        long now = System.nanoTime();
-        state = State.IDLE;
-        dispatcher.onResponse(status, servedBy, now - intendedNanos);
-        if (keepAlive) {
-          dispatcher.onFree(this);
-        } else {
-          state = State.CLOSING;
-          ctx.close();
-        }
-      }
+      // bytes beyond the one response asked for mean the connection is out of step: drop it
+      finish(!in.isReadable());
+    } catch (ResponseParser.MalformedResponse e) {
+      state = State.CLOSING;
+      dispatcher.onRequestFailed(this, Dispatcher.Failure.IO);
+      ctx.close();
     } finally {
-      ReferenceCountUtil.release(msg);
+      in.release();
+    }
+  }
+
+  private void finish(boolean reusable) {
+    long now = System.nanoTime();
+    state = State.IDLE;
+    if (cookies != null) {
+      parser.cookies().forEach(this::keep);
+    }
+    dispatcher.onResponse(parser.status(), parser.servedBy(), now - intendedNanos);
+    if (reusable && parser.keepAlive()) {
+      dispatcher.onFree(this);
+    } else {
+      close();
     }
   }
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
+    if (state == State.BUSY && parser.closed()) {
+      finish(false);
+    }
     State was = state;
     state = State.DOWN;
     channel = null;
@@ -166,17 +152,15 @@ final class VirtualClient extends ChannelInboundHandlerAdapter {
     ctx.close();
   }
 
-  private void keep(HttpResponse r) {
-    for (String header : r.headers().getAll(HttpHeaderNames.SET_COOKIE)) {
-      Cookie c = ClientCookieDecoder.LAX.decode(header);
-      if (c == null) {
-        continue;
-      }
-      if (c.maxAge() == 0) {
-        cookies.remove(c.name());
-      } else {
-        cookies.put(c.name(), c.value());
-      }
+  private void keep(String setCookie) {
+    Cookie c = ClientCookieDecoder.LAX.decode(setCookie);
+    if (c == null) {
+      return;
+    }
+    if (c.maxAge() == 0) {
+      cookies.remove(c.name());
+    } else {
+      cookies.put(c.name(), c.value());
     }
   }
 
