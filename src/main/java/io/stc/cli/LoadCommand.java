@@ -29,7 +29,7 @@ import sun.misc.SignalHandler;
     mixinStandardHelpOptions = true,
     description = {
       "Send HTTP load to a URL and report status counts, achieved rate, latency percentiles and the"
-          + " split by X-Served-By.",
+          + " split by the X-Served-By response header.",
       "Open loop (default): requests leave on the pattern's schedule whatever the responses do;"
           + " latency counts from the intended send time.",
       "Closed loop (--requests): --concurrency clients each send their next request when the"
@@ -84,6 +84,10 @@ public final class LoadCommand implements Callable<Integer> {
 
   @Option(names = "--timeout", defaultValue = "10s", description = "Per-request timeout (default ${DEFAULT-VALUE}).")
   String timeout;
+
+  @Option(names = "--served-by-header", paramLabel = "NAME", defaultValue = "X-Served-By",
+      description = "Response header to split the result by (default ${DEFAULT-VALUE}).")
+  String servedByHeader;
 
   @Option(names = "--json", description = "Print the result as one JSON object.")
   boolean json;
@@ -158,7 +162,8 @@ public final class LoadCommand implements Callable<Integer> {
         .method(method)
         .cookieJar(cookieJar)
         .timeout(HumanDuration.parse(timeout))
-        .maxOutstanding(maxOutstanding);
+        .maxOutstanding(maxOutstanding)
+        .servedByHeader(servedByHeader);
     for (String h : headers) {
       int colon = h.indexOf(':');
       if (colon <= 0) {

@@ -44,6 +44,12 @@ public record LoadOptions(
     body = body.clone();
   }
 
+  /** The request body (a copy). */
+  @Override
+  public byte[] body() {
+    return body.clone();
+  }
+
   /** A builder for an open loop: steady 200 req/s for 60 s by default. */
   public static Builder builder(String url) {
     return new Builder(url);
@@ -183,6 +189,9 @@ public record LoadOptions(
       if (conns < 1 || conns > 100_000) {
         throw new IllegalArgumentException(
             (requests > 0 ? "concurrency" : "connections") + " must be between 1 and 100000, got " + conns);
+      }
+      if (!servedByHeader.matches("[!#$%&'*+.^_`|~0-9A-Za-z-]+")) {
+        throw new IllegalArgumentException("bad served-by header name '" + servedByHeader + "'");
       }
       if (threads < 1) {
         throw new IllegalArgumentException("threads must be at least 1, got " + threads);

@@ -26,7 +26,7 @@ class LoadCommandTest {
   static void startServer() throws Exception {
     vertx = Vertx.vertx();
     HttpServer server = vertx.createHttpServer()
-        .requestHandler(req -> req.response().putHeader("X-Served-By", "solo").end("ok"))
+        .requestHandler(req -> req.response().putHeader("X-Served-By", "solo").putHeader("X-Backend", "b7").end("ok"))
         .listen(0, "127.0.0.1")
         .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     url = "http://127.0.0.1:" + server.actualPort() + "/";
@@ -62,6 +62,13 @@ class LoadCommandTest {
     assertThat(json.get("errors").get("total").asLong()).isZero();
     assertThat(json.get("latencyMs").get("p99").asDouble()).isPositive();
     assertThat(json.get("latencyMs").has("p999")).isTrue();
+  }
+
+  @Test
+  void splitsByAnotherHeaderOnRequest() throws Exception {
+    Run r = stc("load", "--url", url, "--requests", "5", "--served-by-header", "x-backend", "--json");
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(new ObjectMapper().readTree(r.out()).get("servedBy").get("b7").asLong()).isEqualTo(5);
   }
 
   @Test
