@@ -131,7 +131,7 @@ final class Dispatcher {
       }
       nextDue = startNanos + (long) (next * 1e9);
     }
-    loop.schedule(tickTask, nextDue - now, TimeUnit.NANOSECONDS);
+    loop.schedule(tickTask, nextDue - System.nanoTime(), TimeUnit.NANOSECONDS);
   }
 
   private void dispatch(long intended) {
@@ -224,7 +224,7 @@ final class Dispatcher {
     latency.recordValue(Math.min(MAX_LATENCY_MICROS, Math.max(1, latencyNanos / 1000)));
   }
 
-  void onRequestFailed(VirtualClient c, Failure failure) {
+  void onRequestFailed(Failure failure) {
     busy--;
     stats.errors.increment();
     (failure == Failure.TIMEOUT ? stats.timeouts : stats.ioErrors).increment();
@@ -244,7 +244,7 @@ final class Dispatcher {
     long now = System.nanoTime();
     for (VirtualClient c : clients) {
       if (c.overdue(now, timeoutNanos)) {
-        onRequestFailed(c, Failure.TIMEOUT);
+        onRequestFailed(Failure.TIMEOUT);
         c.abandon();
       }
     }

@@ -112,7 +112,7 @@ final class VirtualClient extends ChannelInboundHandlerAdapter {
       finish(!in.isReadable());
     } catch (ResponseParser.MalformedResponse e) {
       state = State.CLOSING;
-      dispatcher.onRequestFailed(this, Dispatcher.Failure.IO);
+      dispatcher.onRequestFailed(Dispatcher.Failure.IO);
       ctx.close();
     } finally {
       in.release();
@@ -142,7 +142,7 @@ final class VirtualClient extends ChannelInboundHandlerAdapter {
     state = State.DOWN;
     channel = null;
     if (was == State.BUSY) {
-      dispatcher.onRequestFailed(this, Dispatcher.Failure.IO);
+      dispatcher.onRequestFailed(Dispatcher.Failure.IO);
     }
     dispatcher.onClosed(this, was == State.IDLE);
   }
