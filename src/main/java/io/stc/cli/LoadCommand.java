@@ -85,6 +85,11 @@ public final class LoadCommand implements Callable<Integer> {
   @Option(names = "--timeout", defaultValue = "10s", description = "Per-request timeout (default ${DEFAULT-VALUE}).")
   String timeout;
 
+  @Option(names = "--warmup", defaultValue = "1s",
+      description = "First load a throwaway local server, not the target, for this long so the"
+          + " client's code is compiled before measuring; 0 to skip (default ${DEFAULT-VALUE}).")
+  String warmUp;
+
   @Option(names = "--served-by-header", paramLabel = "NAME", defaultValue = "X-Served-By",
       description = "Response header to split the result by (default ${DEFAULT-VALUE}).")
   String servedByHeader;
@@ -163,7 +168,8 @@ public final class LoadCommand implements Callable<Integer> {
         .cookieJar(cookieJar)
         .timeout(HumanDuration.parse(timeout))
         .maxOutstanding(maxOutstanding)
-        .servedByHeader(servedByHeader);
+        .servedByHeader(servedByHeader)
+        .warmUp(HumanDuration.parse(warmUp));
     for (String h : headers) {
       int colon = h.indexOf(':');
       if (colon <= 0) {

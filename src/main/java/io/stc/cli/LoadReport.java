@@ -59,6 +59,7 @@ final class LoadReport {
       m.put("seed", o.seed());
       m.put("connections", o.connections());
     }
+    m.put("warmUpSeconds", o.warmUp().toMillis() / 1000.0);
     m.put("scheduled", r.scheduled());
     m.put("sent", r.sent());
     m.put("completed", r.completed());
@@ -96,13 +97,15 @@ final class LoadReport {
   }
 
   static String describe(LoadOptions o) {
+    String warmUp = o.warmUp().isZero() ? ""
+        : String.format(Locale.ROOT, " (after a %ss client warm-up)", trim(o.warmUp().toMillis() / 1000.0));
     if (o.closedLoop()) {
-      return String.format(Locale.ROOT, "Closed loop: %d requests, %d concurrent, %s %s",
-          o.requests(), o.connections(), o.method(), o.url());
+      return String.format(Locale.ROOT, "Closed loop: %d requests, %d concurrent, %s %s%s",
+          o.requests(), o.connections(), o.method(), o.url(), warmUp);
     }
-    return String.format(Locale.ROOT, "Open loop: %s %s req/s for %ss (seed %d), %d connections, %s %s",
+    return String.format(Locale.ROOT, "Open loop: %s %s req/s for %ss (seed %d), %d connections, %s %s%s",
         o.pattern().label(), trim(o.rate()), trim(o.durationSeconds()), o.seed(), o.connections(),
-        o.method(), o.url());
+        o.method(), o.url(), warmUp);
   }
 
   private static Map<String, Long> byCount(Map<String, Long> counts) {

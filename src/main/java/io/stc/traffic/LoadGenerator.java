@@ -9,8 +9,10 @@ import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
@@ -19,6 +21,7 @@ import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import java.time.Duration;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,6 +42,9 @@ import java.util.function.Consumer;
  * clients gets answers (closed loop).
  */
 public final class LoadGenerator {
+  private static final double WARM_UP_RATE = 10_000;
+  private static final int WARM_UP_CONNECTIONS = 16;
+
   private final LoadOptions options;
   private volatile boolean stopRequested;
 
@@ -66,12 +72,15 @@ public final class LoadGenerator {
   public LoadResult run(Consumer<SecondSample> perSecond) throws IOException, InterruptedException {
     InetSocketAddress target = resolve();
     RequestTemplate template = new RequestTemplate(options);
-    warmUp(template);
+    touchOneTimeCosts(template);
     boolean epoll = Epoll.isAvailable();
     IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
     MultiThreadIoEventLoopGroup group =
         new MultiThreadIoEventLoopGroup(options.threads(), new DefaultThreadFactory("stc-load", true), io);
     try {
+      if (!options.warmUp().isZero()) {
+        warmUp(group, epoll);
+      }
       return run(group, epoll, target, template, perSecond);
     } finally {
       group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
@@ -188,7 +197,7 @@ public final class LoadGenerator {
    * first requests: Netty's first pooled allocation initialises Java Flight Recorder metadata
    * (a few hundred milliseconds on a busy machine), and the parser's classes load on first use.
    */
-  private void warmUp(RequestTemplate template) {
+  private void touchOneTimeCosts(RequestTemplate template) {
     ByteBuf buf = ByteBufAllocator.DEFAULT.directBuffer(template.size());
     try {
       buf.writeBytes(template.plain());
@@ -198,6 +207,20 @@ public final class LoadGenerator {
       throw new IllegalStateException("the parser rejects a canned response", e);
     } finally {
       buf.release();
+    }
+  }
+
+  /** An open loop against a {@link LocalSink} on the same event loops; its result is discarded. */
+  private void warmUp(MultiThreadIoEventLoopGroup group, boolean epoll) throws IOException, InterruptedException {
+    try (LocalSink sink = new LocalSink(group, epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class)) {
+      LoadOptions w = LoadOptions.builder("http://127.0.0.1:" + sink.address().getPort() + "/")
+          .rate(WARM_UP_RATE)
+          .duration(options.warmUp())
+          .connections(Math.min(WARM_UP_CONNECTIONS, options.connections()))
+          .threads(options.threads())
+          .timeout(Duration.ofSeconds(1))
+          .build();
+      new LoadGenerator(w).run(group, epoll, sink.address(), new RequestTemplate(w), s -> {});
     }
   }
 

@@ -17,6 +17,8 @@ import java.util.Map;
  * @param connections keep-alive connections (one virtual client each); the concurrency in a closed loop
  * @param maxOutstanding open loop: requests in flight or waiting for a free connection beyond
  *     which new ones are dropped by the client
+ * @param warmUp how long the generator first loads a throwaway local server, not the target, so
+ *     its own code is compiled before anything is measured; zero for none
  */
 public record LoadOptions(
     URI url,
@@ -33,7 +35,8 @@ public record LoadOptions(
     int connections,
     int maxOutstanding,
     int threads,
-    String servedByHeader) {
+    String servedByHeader,
+    Duration warmUp) {
 
   public static final int DEFAULT_CONNECTIONS = 64;
   public static final int DEFAULT_CONCURRENCY = 10;
@@ -87,6 +90,7 @@ public record LoadOptions(
     private int maxOutstanding = DEFAULT_MAX_OUTSTANDING;
     private int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
     private String servedByHeader = "X-Served-By";
+    private Duration warmUp = Duration.ZERO;
 
     private Builder(String url) {
       this.url = url;
@@ -170,6 +174,12 @@ public record LoadOptions(
       return this;
     }
 
+    /** Loads a throwaway local server for this long before the run (default: no warm-up). */
+    public Builder warmUp(Duration v) {
+      warmUp = v;
+      return this;
+    }
+
     public LoadOptions build() {
       URI uri = parseUrl(url);
       String m = method.trim().toUpperCase(Locale.ROOT);
@@ -193,6 +203,9 @@ public record LoadOptions(
       if (!servedByHeader.matches("[!#$%&'*+.^_`|~0-9A-Za-z-]+")) {
         throw new IllegalArgumentException("bad served-by header name '" + servedByHeader + "'");
       }
+      if (warmUp.isNegative()) {
+        throw new IllegalArgumentException("warm-up must not be negative, got " + warmUp);
+      }
       if (threads < 1) {
         throw new IllegalArgumentException("threads must be at least 1, got " + threads);
       }
@@ -210,7 +223,7 @@ public record LoadOptions(
       }
       return new LoadOptions(
           uri, m, headers, body, cookieJar, timeout, pattern, rate, duration, seed, requests, conns,
-          maxOutstanding, Math.min(threads, conns), servedByHeader);
+          maxOutstanding, Math.min(threads, conns), servedByHeader, warmUp);
     }
 
     private static URI parseUrl(String url) {

@@ -103,6 +103,7 @@ class LoadCommandTest {
     assertBad(stc("load", "--url", url, "--header", "Content-Length: 5"), "set by stc load itself");
     assertBad(stc("load", "--url", url, "--body", "@/no/such/file"), "cannot read file");
     assertBad(stc("load", "--url", url, "--timeout", "0s"), "timeout must be positive");
+    assertBad(stc("load", "--url", url, "--warmup", "-1s"), "expected a duration");
     assertBad(stc("load", "--url", url, "--connections", "100", "--max-outstanding", "10"), "at least the number of connections");
     assertBad(stc("load", "--url", "http://no-such-host.invalid/", "--duration", "1s"), "unknown host");
   }

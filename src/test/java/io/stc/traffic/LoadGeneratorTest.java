@@ -94,6 +94,17 @@ class LoadGeneratorTest {
   }
 
   @Test
+  void warmUpLoadsALocalSinkNotTheTarget() throws Exception {
+    try (TargetServer server = TargetServer.ok()) {
+      LoadResult r = new LoadGenerator(LoadOptions.builder(server.url())
+          .requests(10).connections(2).warmUp(Duration.ofMillis(500)).build()).run();
+      assertThat(server.received.get()).isEqualTo(10);
+      assertThat(r.completed()).isEqualTo(10);
+      assertThat(r.servedBy()).containsOnlyKeys("(none)");
+    }
+  }
+
+  @Test
   void splitsResponsesByServedByHeader() throws Exception {
     try (TargetServer server = new TargetServer((req, n) -> {
       if (n % 5 != 0) {
