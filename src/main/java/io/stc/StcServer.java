@@ -1,6 +1,9 @@
 package io.stc;
 
+import io.stc.admin.ControlPlane;
+import io.stc.admin.StateFile;
 import io.stc.balance.Algorithm;
+import io.stc.balance.Balancer;
 import io.stc.config.StcConfig;
 import io.stc.health.HealthChecker;
 import io.stc.health.PassiveHealth;
@@ -9,12 +12,14 @@ import io.stc.pool.Upstream;
 import io.stc.proxy.ProxyServer;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** A running stc: the upstream pool, its health checks and the data plane, wired from one config. */
+/** A running stc: the upstream pool, its health checks, the data plane and the control plane, wired from one config. */
 public final class StcServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(StcServer.class);
 
@@ -24,6 +29,8 @@ public final class StcServer implements AutoCloseable {
   private Vertx vertx;
   private HealthChecker health;
   private ProxyServer proxy;
+  private ControlPlane control;
+  private Supplier<StcConfig> configSource;
   private int port;
 
   public StcServer(StcConfig config) {
@@ -36,14 +43,23 @@ public final class StcServer implements AutoCloseable {
     this.upstream = new Upstream(clock);
   }
 
+  /** Where a reload (SIGHUP, {@code POST /api/reload}) reads the configuration from; call before {@link #start()}. */
+  public StcServer reloadFrom(Supplier<StcConfig> source) {
+    this.configSource = source;
+    return this;
+  }
+
   /** Starts everything and returns the data plane's port. */
   public int start() throws InterruptedException {
     vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(2));
+    // Changes operators made through the API last time go on top of the config.
+    StateFile state = StateFile.load(Path.of(config.stateDir()));
+    StcConfig effective = state.applyTo(config);
     boolean checking = config.health().enabled();
     // With health checks on, a backend earns its place with a passing probe; without, it is trusted.
     BackendState initial = checking ? BackendState.DOWN : BackendState.UP;
-    for (StcConfig.BackendConfig b : config.backends()) {
-      upstream.add(b.id(), b.host(), b.port(), b.weight(), initial);
+    for (StcConfig.BackendConfig b : effective.backends()) {
+      upstream.add(b.id(), b.host(), b.port(), b.weight(), state.isMaint(b.id()) ? BackendState.MAINT : initial);
     }
     PassiveHealth passive = PassiveHealth.NONE;
     if (checking) {
@@ -52,10 +68,43 @@ public final class StcServer implements AutoCloseable {
       health.awaitFirstResults(config.health().timeout().plusMillis(500));
       passive = health;
     }
-    Algorithm algorithm = Algorithm.parse(config.algorithm());
-    proxy = new ProxyServer(config, upstream, algorithm.newBalancer(clock), passive, clock);
+    Algorithm algorithm = Algorithm.parse(effective.algorithm());
+    proxy = new ProxyServer(config, upstream, balancer(algorithm), passive, clock);
+    try {
+      control = new ControlPlane(vertx, config, upstream, proxy, health, state, clock, algorithm, this::balancer, configSource);
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException("cannot open the access log " + config.accessLog().path() + ": " + e.getMessage(), e);
+    }
     port = proxy.start();
+    try {
+      control.start();
+    } catch (InterruptedException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new IllegalStateException(
+          "admin listener on " + config.admin().host() + ":" + config.admin().port() + ": " + e.getMessage(), e);
+    }
     return port;
+  }
+
+  private Balancer balancer(Algorithm algorithm) {
+    return algorithm.newBalancer(clock);
+  }
+
+  /** The admin listener's port, or -1 when it is off. */
+  public int adminPort() {
+    return control == null ? -1 : control.adminPort();
+  }
+
+  public ControlPlane control() {
+    return control;
+  }
+
+  /** Re-reads the configuration and applies backends, weights and algorithm; a bad file is logged and ignored. */
+  public void reload() {
+    if (control != null) {
+      control.reload();
+    }
   }
 
   public int port() {
@@ -89,6 +138,14 @@ public final class StcServer implements AutoCloseable {
       boolean clean = proxy.shutdown(timeout);
       if (!clean) {
         log.warn("shutdown timeout {} passed with requests still in flight", timeout);
+      }
+    }
+    // After the proxy, so the last exchanges still reach the access log.
+    if (control != null) {
+      try {
+        control.close();
+      } catch (Exception e) {
+        log.warn("control plane did not close cleanly: {}", e.toString());
       }
     }
     if (health != null) {

@@ -1,6 +1,8 @@
 package io.stc.config;
 
 import io.stc.balance.Algorithm;
+import io.stc.config.StcConfig.AccessLog;
+import io.stc.config.StcConfig.Admin;
 import io.stc.config.StcConfig.BackendConfig;
 import io.stc.config.StcConfig.Health;
 import io.stc.config.StcConfig.Limits;
@@ -28,7 +30,7 @@ public final class ConfigLoader {
     StcConfig d = StcConfig.defaults();
     ConfigMap root = ConfigParser.parse(file).asMap(
         "host", "port", "io_threads", "algorithm", "backends", "health", "timeouts", "retries",
-        "served_by_header", "shutdown_timeout", "limits");
+        "served_by_header", "shutdown_timeout", "limits", "admin", "access_log", "drain_timeout", "state_dir");
     return new StcConfig(
         root.nonEmptyString("host", d.host()),
         root.integer("port", 0, 65535, d.port()),
@@ -40,7 +42,46 @@ public final class ConfigLoader {
         root.integer("retries", 0, 10, d.retries()),
         servedByHeader(root.get("served_by_header"), d.servedByHeader()),
         root.duration("shutdown_timeout", d.shutdownTimeout()),
-        limits(root.section("limits", "header_size", "uri"), d.limits()));
+        limits(root.section("limits", "header_size", "uri"), d.limits()),
+        admin(root.section("admin", "enabled", "host", "port", "token", "cors_origins"), d.admin()),
+        accessLog(root.section("access_log", "path", "format"), d.accessLog()),
+        root.duration("drain_timeout", d.drainTimeout()),
+        root.nonEmptyString("state_dir", d.stateDir()));
+  }
+
+  private static Admin admin(ConfigMap a, Admin d) {
+    List<String> origins = new ArrayList<>();
+    for (ConfigNode n : a.list("cors_origins")) {
+      origins.add(n.as("an origin like https://example.com", ConfigLoader::origin));
+    }
+    return new Admin(
+        a.bool("enabled", d.enabled()),
+        a.nonEmptyString("host", d.host()),
+        a.integer("port", 0, 65535, d.port()),
+        a.value("token", "a token", ConfigMap::nonEmpty, d.token()),
+        List.copyOf(origins));
+  }
+
+  private static AccessLog accessLog(ConfigMap a, AccessLog d) {
+    return new AccessLog(
+        a.nonEmptyString("path", d.path()),
+        a.value("format", "combined or json", ConfigLoader::accessLogFormat, d.format()));
+  }
+
+  private static String accessLogFormat(String s) {
+    String f = s.trim().toLowerCase(java.util.Locale.ROOT);
+    if (!f.equals("combined") && !f.equals("json")) {
+      throw new IllegalArgumentException("expected combined or json, got '" + s + "'");
+    }
+    return f;
+  }
+
+  private static String origin(String s) {
+    String o = s.trim();
+    if (!o.equals("*") && !o.matches("https?://[^/\\s]+")) {
+      throw new IllegalArgumentException("expected an origin like https://example.com (scheme and host, no path) or *, got '" + s + "'");
+    }
+    return o;
   }
 
   /** Backends from a list of {host, port, weight} mappings; a host:port may appear only once. */

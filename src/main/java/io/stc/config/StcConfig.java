@@ -18,7 +18,11 @@ public record StcConfig(
     int retries,
     String servedByHeader,
     Duration shutdownTimeout,
-    Limits limits) {
+    Limits limits,
+    Admin admin,
+    AccessLog accessLog,
+    Duration drainTimeout,
+    String stateDir) {
 
   /** One configured backend. */
   public record BackendConfig(String host, int port, int weight) {
@@ -49,6 +53,39 @@ public record StcConfig(
     }
   }
 
+  /**
+   * The admin listener (API, metrics); {@code token} is null when none is set. Without a token it
+   * must stay on a loopback address.
+   */
+  public record Admin(boolean enabled, String host, int port, String token, List<String> corsOrigins) {
+    public static Admin defaults() {
+      return new Admin(true, "127.0.0.1", 9090, null, List.of());
+    }
+
+    public Admin withHost(String v) {
+      return new Admin(enabled, v, port, token, corsOrigins);
+    }
+
+    public Admin withPort(int v) {
+      return new Admin(enabled, host, v, token, corsOrigins);
+    }
+
+    public Admin withToken(String v) {
+      return new Admin(enabled, host, port, v, corsOrigins);
+    }
+  }
+
+  /** Where and how each finished request is logged; {@code path} is null when logging is off, "stdout" for standard output. */
+  public record AccessLog(String path, String format) {
+    public static AccessLog defaults() {
+      return new AccessLog(null, "combined");
+    }
+
+    public boolean enabled() {
+      return path != null;
+    }
+  }
+
   public static StcConfig defaults() {
     return new StcConfig(
         "0.0.0.0",
@@ -61,7 +98,11 @@ public record StcConfig(
         2,
         "X-Served-By",
         Duration.ofSeconds(30),
-        Limits.defaults());
+        Limits.defaults(),
+        Admin.defaults(),
+        AccessLog.defaults(),
+        Duration.ofSeconds(30),
+        ".stc-state");
   }
 
   /** The number of event loops to run: the configured value, or one per core. */
@@ -70,38 +111,50 @@ public record StcConfig(
   }
 
   public StcConfig withHost(String v) {
-    return new StcConfig(v, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits);
+    return new StcConfig(v, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, admin, accessLog, drainTimeout, stateDir);
   }
 
   public StcConfig withPort(int v) {
-    return new StcConfig(host, v, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits);
+    return new StcConfig(host, v, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, admin, accessLog, drainTimeout, stateDir);
   }
 
   public StcConfig withIoThreads(int v) {
-    return new StcConfig(host, port, v, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits);
+    return new StcConfig(host, port, v, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, admin, accessLog, drainTimeout, stateDir);
   }
 
   public StcConfig withAlgorithm(String v) {
-    return new StcConfig(host, port, ioThreads, v, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits);
+    return new StcConfig(host, port, ioThreads, v, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, admin, accessLog, drainTimeout, stateDir);
   }
 
   public StcConfig withBackends(List<BackendConfig> v) {
-    return new StcConfig(host, port, ioThreads, algorithm, List.copyOf(v), health, timeouts, retries, servedByHeader, shutdownTimeout, limits);
+    return new StcConfig(host, port, ioThreads, algorithm, List.copyOf(v), health, timeouts, retries, servedByHeader, shutdownTimeout, limits, admin, accessLog, drainTimeout, stateDir);
   }
 
   public StcConfig withHealth(Health v) {
-    return new StcConfig(host, port, ioThreads, algorithm, backends, v, timeouts, retries, servedByHeader, shutdownTimeout, limits);
+    return new StcConfig(host, port, ioThreads, algorithm, backends, v, timeouts, retries, servedByHeader, shutdownTimeout, limits, admin, accessLog, drainTimeout, stateDir);
   }
 
   public StcConfig withTimeouts(Timeouts v) {
-    return new StcConfig(host, port, ioThreads, algorithm, backends, health, v, retries, servedByHeader, shutdownTimeout, limits);
+    return new StcConfig(host, port, ioThreads, algorithm, backends, health, v, retries, servedByHeader, shutdownTimeout, limits, admin, accessLog, drainTimeout, stateDir);
   }
 
   public StcConfig withRetries(int v) {
-    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, v, servedByHeader, shutdownTimeout, limits);
+    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, v, servedByHeader, shutdownTimeout, limits, admin, accessLog, drainTimeout, stateDir);
   }
 
   public StcConfig withServedByHeader(String v) {
-    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, v, shutdownTimeout, limits);
+    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, v, shutdownTimeout, limits, admin, accessLog, drainTimeout, stateDir);
+  }
+
+  public StcConfig withAdmin(Admin v) {
+    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, v, accessLog, drainTimeout, stateDir);
+  }
+
+  public StcConfig withAccessLog(AccessLog v) {
+    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, admin, v, drainTimeout, stateDir);
+  }
+
+  public StcConfig withStateDir(String v) {
+    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, admin, accessLog, drainTimeout, v);
   }
 }
