@@ -65,7 +65,7 @@ public final class StcServer implements AutoCloseable {
     if (checking) {
       health = new HealthChecker(vertx, upstream, config.health());
       health.start();
-      health.awaitFirstResults(config.health().timeout().plusMillis(500));
+      health.awaitFirstResults(config.health().timeout().plusSeconds(2));
       passive = health;
     }
     Algorithm algorithm = Algorithm.parse(effective.algorithm());

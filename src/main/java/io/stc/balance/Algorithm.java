@@ -3,17 +3,32 @@ package io.stc.balance;
 import io.stc.Clock;
 import java.util.Arrays;
 import java.util.Locale;
-import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /** The balancing algorithms by their configuration names. */
 public enum Algorithm {
-  ROUND_ROBIN("round_robin", clock -> new RoundRobin());
+  ROUND_ROBIN("round_robin", (clock, s) -> new RoundRobin()),
+  WEIGHTED_ROUND_ROBIN(
+      "weighted_round_robin", (clock, s) -> new WeightedRoundRobin(clock, slowStart(s))),
+  LEAST_CONNECTIONS("least_connections", (clock, s) -> new LeastConnections(clock, slowStart(s))),
+  RANDOM("random", (clock, s) -> new WeightedRandom(clock, slowStart(s))),
+  LEAST_RESPONSE_TIME("least_response_time", (clock, s) -> new LeastResponseTime()),
+  POWER_OF_TWO("power_of_two", (clock, s) -> new PowerOfTwoChoices(clock, slowStart(s))),
+  CONSISTENT_HASH("consistent_hash", (clock, s) -> new ConsistentHash(s.hashKey())),
+  /** Consistent hashing keyed by client IP, whatever hash key is configured. */
+  IP_HASH("ip_hash", (clock, s) -> new ConsistentHash(HashKey.CLIENT_IP)),
+  ADAPTIVE_WEIGHTED("adaptive_weighted", (clock, s) -> new AdaptiveWeighted(clock, slowStart(s)));
+
+  /** Makes an algorithm's balancer. */
+  @FunctionalInterface
+  private interface Factory {
+    Balancer create(Clock clock, BalancerSettings settings);
+  }
 
   private final String configName;
-  private final Function<Clock, Balancer> factory;
+  private final Factory factory;
 
-  Algorithm(String configName, Function<Clock, Balancer> factory) {
+  Algorithm(String configName, Factory factory) {
     this.configName = configName;
     this.factory = factory;
   }
@@ -22,8 +37,19 @@ public enum Algorithm {
     return configName;
   }
 
+  /** A balancer with default settings (key by client IP, no slow start). */
   public Balancer newBalancer(Clock clock) {
-    return factory.apply(clock);
+    return newBalancer(clock, BalancerSettings.DEFAULTS);
+  }
+
+  /** A new balancer; every call returns a separate instance with its own state. */
+  public Balancer newBalancer(Clock clock, BalancerSettings settings) {
+    return factory.create(clock, settings);
+  }
+
+  // Each balancer gets its own SlowStart: it caches per pool snapshot.
+  private static SlowStart slowStart(BalancerSettings s) {
+    return s.slowStart().isZero() ? SlowStart.OFF : new SlowStart(s.slowStart());
   }
 
   /** The algorithm with this name (case and '-' vs '_' ignored). */

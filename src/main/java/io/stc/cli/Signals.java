@@ -12,14 +12,26 @@ final class Signals {
 
   /** Runs {@code action} on every SIGHUP (on the JVM's signal thread: it must return quickly). */
   static void onHangup(Runnable action) {
-    Signal.handle(new Signal("HUP"), s -> action.run());
+    try {
+      Signal.handle(new Signal("HUP"), s -> action.run());
+    } catch (IllegalArgumentException e) {
+      // Reserved here: reload stays available through the admin API.
+    }
   }
 
   /** Blocks until SIGTERM or SIGINT arrives. */
   static void awaitTermination() throws InterruptedException {
     CountDownLatch stop = new CountDownLatch(1);
-    Signal.handle(new Signal("TERM"), s -> stop.countDown());
-    Signal.handle(new Signal("INT"), s -> stop.countDown());
+    handle("TERM", stop);
+    handle("INT", stop);
     stop.await();
+  }
+
+  private static void handle(String signal, CountDownLatch stop) {
+    try {
+      Signal.handle(new Signal(signal), s -> stop.countDown());
+    } catch (IllegalArgumentException e) {
+      // Reserved (e.g. under -Xrs) or unknown here: the default handling stays.
+    }
   }
 }

@@ -1,5 +1,6 @@
 package io.stc.pool;
 
+import io.stc.Clock;
 import java.net.InetSocketAddress;
 import java.util.Objects;
 
@@ -14,13 +15,18 @@ public final class Backend {
   private final String host;
   private final int port;
   private final InetSocketAddress address;
-  private final BackendStats stats = new BackendStats();
+  private final BackendStats stats;
   private volatile int weight;
   private volatile BackendState state;
   private volatile long stateSinceNanos;
   private volatile boolean removed;
 
   public Backend(String id, String host, int port, int weight, BackendState state) {
+    this(id, host, port, weight, state, Clock.SYSTEM);
+  }
+
+  /** A backend whose stats keep time (for decaying latency estimates) with {@code clock}. */
+  public Backend(String id, String host, int port, int weight, BackendState state, Clock clock) {
     if (weight < 0) {
       throw new IllegalArgumentException("weight must be >= 0");
     }
@@ -31,6 +37,7 @@ public final class Backend {
     this.address = new InetSocketAddress(host, port);
     this.weight = weight;
     this.state = state;
+    this.stats = new BackendStats(clock);
   }
 
   /** The conventional id of a backend at host:port. */

@@ -1,6 +1,8 @@
 package io.stc.pool;
 
-import java.util.concurrent.atomic.AtomicInteger;
+import io.stc.Clock;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -9,33 +11,58 @@ public final class BackendStats {
   /** Weight of a new sample in the latency EWMA. */
   static final double EWMA_ALPHA = 0.2;
 
-  private final AtomicInteger inFlight = new AtomicInteger();
+  private static final VarHandle IN_FLIGHT;
+
+  static {
+    try {
+      IN_FLIGHT = MethodHandles.lookup().findVarHandle(BackendStats.class, "inFlight", int.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
+  // A field rather than an AtomicInteger: least-connections reads it for every backend on every
+  // pick, and one pointer hop fewer per backend is measurable at 1,000 backends.
+  private volatile int inFlight;
   private final LongAdder requests = new LongAdder();
   private final LongAdder failures = new LongAdder();
   // Doubles stored as raw long bits so the EWMA can be updated with a CAS, never a lock.
   private final AtomicLong ewmaLatencyNanos = new AtomicLong(Double.doubleToRawLongBits(0.0));
   private final LongAdder latencyTotalNanos = new LongAdder();
+  private final LatencyEstimate latency = new LatencyEstimate();
+  private final Clock clock;
+
+  /** Counters whose time-based estimates run on the system clock. */
+  public BackendStats() {
+    this(Clock.SYSTEM);
+  }
+
+  /** Counters whose time-based estimates (the peak EWMA's decay) run on {@code clock}. */
+  public BackendStats(Clock clock) {
+    this.clock = clock;
+  }
 
   public int inFlight() {
-    return inFlight.get();
+    return inFlight;
   }
 
   public void requestStarted() {
-    inFlight.incrementAndGet();
+    IN_FLIGHT.getAndAdd(this, 1);
   }
 
   /**
-   * Records the end of a request: its latency, and whether it failed. A failed request's latency
-   * is recorded as given; latency-aware balancers add their own penalty.
+   * Records the end of a request: its latency, and whether it failed. The raw latency goes into
+   * the plain average and EWMA; {@link #latency()} counts a failure as a slow response.
    */
   public void requestFinished(long latencyNanos, boolean failed) {
-    inFlight.decrementAndGet();
+    IN_FLIGHT.getAndAdd(this, -1);
     requests.increment();
     if (failed) {
       failures.increment();
     }
     latencyTotalNanos.add(latencyNanos);
     updateEwma(latencyNanos);
+    latency.record(latencyNanos, failed, clock.nanos());
   }
 
   private void updateEwma(long sampleNanos) {
@@ -57,6 +84,11 @@ public final class BackendStats {
     return failures.sum();
   }
 
+  /** The failure-penalised latency estimates that latency-aware balancers rank this backend by. */
+  public LatencyEstimate latency() {
+    return latency;
+  }
+
   /** Exponentially weighted moving average of latency in nanoseconds; 0 before the first sample. */
   public double ewmaLatencyNanos() {
     return Double.longBitsToDouble(ewmaLatencyNanos.get());
@@ -73,5 +105,6 @@ public final class BackendStats {
     failures.reset();
     latencyTotalNanos.reset();
     ewmaLatencyNanos.set(Double.doubleToRawLongBits(0.0));
+    latency.reset();
   }
 }

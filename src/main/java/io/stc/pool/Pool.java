@@ -2,7 +2,9 @@ package io.stc.pool;
 
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * An immutable snapshot of the backends: all of them, and the ones that may take new requests.
@@ -15,11 +17,16 @@ public final class Pool {
   public static final Pool EMPTY = new Pool(List.of(), 0);
 
   private final List<Backend> all;
+  private final Map<String, Backend> byId;
   private final Backend[] available;
   private final long version;
 
   public Pool(List<Backend> backends, long version) {
     this.all = Collections.unmodifiableList(new ArrayList<>(backends));
+    this.byId = new HashMap<>(backends.size() * 2);
+    for (Backend b : backends) {
+      byId.put(b.id(), b);
+    }
     List<Backend> up = new ArrayList<>(backends.size());
     for (Backend b : backends) {
       if (b.isAvailable() && b.weight() > 0) {
@@ -48,12 +55,8 @@ public final class Pool {
     return version;
   }
 
+  /** The backend with this id, or null; constant time, for the hot path (sticky sessions). */
   public Backend find(String id) {
-    for (Backend b : all) {
-      if (b.id().equals(id)) {
-        return b;
-      }
-    }
-    return null;
+    return byId.get(id);
   }
 }

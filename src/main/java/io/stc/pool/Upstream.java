@@ -45,7 +45,7 @@ public final class Upstream {
       if (current.find(id) != null) {
         throw new IllegalStateException("backend " + id + " is already in the pool");
       }
-      b = new Backend(id, host, port, weight, initialState);
+      b = new Backend(id, host, port, weight, initialState, clock);
       b.state(initialState, clock.nanos());
       List<Backend> next = new ArrayList<>(current.all());
       next.add(b);

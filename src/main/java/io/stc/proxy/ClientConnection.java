@@ -84,7 +84,10 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
   private int pendingBytes;
   private long bodyBytes;
   private boolean replayable;
-  private ScheduledFuture<?> timeout;
+  // One lazily re-armed timer per connection instead of one per request: no allocation per request.
+  private ScheduledFuture<?> timer;
+  private long responseDeadline;
+  private boolean awaitingResponse;
 
   ClientConnection(ProxyServer proxy) {
     this.proxy = proxy;
@@ -247,6 +250,10 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
     while (!queued.isEmpty()) {
       ReferenceCountUtil.release(queued.poll());
     }
+    if (timer != null) {
+      timer.cancel(false);
+      timer = null;
+    }
     proxy.stats.connectionClosed();
     ctx.fireChannelInactive();
   }
@@ -368,7 +375,11 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
   private void markRequestSent() {
     requestSent = true;
     if (!responseStarted) {
-      timeout = loop.loop.schedule(timeoutTask, proxy.responseTimeoutNanos, TimeUnit.NANOSECONDS);
+      awaitingResponse = true;
+      responseDeadline = proxy.clock.nanos() + proxy.responseTimeoutNanos;
+      if (timer == null) {
+        timer = loop.loop.schedule(timeoutTask, proxy.responseTimeoutNanos, TimeUnit.NANOSECONDS);
+      }
     }
   }
 
@@ -445,10 +456,16 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
   }
 
   private void onResponseTimeout() {
-    timeout = null;
-    if (request == null || responseStarted || conn == null) {
+    timer = null;
+    if (!awaitingResponse || request == null || responseStarted || conn == null) {
       return;
     }
+    long left = responseDeadline - proxy.clock.nanos();
+    if (left > 0) {
+      timer = loop.loop.schedule(timeoutTask, left, TimeUnit.NANOSECONDS);
+      return;
+    }
+    awaitingResponse = false;
     BackendConnection c = conn;
     conn = null;
     c.close();
@@ -614,11 +631,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
   }
 
   private void cancelTimeout() {
-    ScheduledFuture<?> t = timeout;
-    if (t != null) {
-      timeout = null;
-      t.cancel(false);
-    }
+    // The timer stays armed; it re-arms or lapses when it fires.
+    awaitingResponse = false;
   }
 
   private static void releaseAll(ArrayList<HttpContent> list) {

@@ -7,7 +7,6 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.AsciiString;
-import java.util.List;
 
 /**
  * Rewrites headers in place as a message crosses the proxy: drops hop-by-hop headers, adds the
@@ -88,9 +87,8 @@ final class HeaderRewriter {
 
   private static void removeHopByHop(HttpHeaders h) {
     // Headers named in Connection are hop-by-hop too (RFC 9110 7.6.1).
-    List<String> connection = h.getAll(HttpHeaderNames.CONNECTION);
-    if (!connection.isEmpty()) {
-      for (String value : connection) {
+    if (h.contains(HttpHeaderNames.CONNECTION)) {
+      for (String value : h.getAll(HttpHeaderNames.CONNECTION)) {
         for (String name : value.split(",")) {
           String n = name.trim();
           if (!n.isEmpty() && !n.equalsIgnoreCase("close") && !n.equalsIgnoreCase("keep-alive")) {

@@ -44,6 +44,17 @@ class ConfigLoaderTest {
       limits:
         header_size: 16KiB
         uri: 4k
+      admin:
+        enabled: false
+        host: 0.0.0.0
+        port: 9191
+        token: s3cret
+        cors_origins: [https://ops.example.com, "*"]
+      access_log:
+        path: /var/log/stc/access.log
+        format: JSON
+      drain_timeout: 5s
+      state_dir: /var/lib/stc
       """;
 
   private static final String FULL_JSON = """
@@ -59,7 +70,12 @@ class ConfigLoaderTest {
         "retries": 5,
         "served_by_header": "X-Backend",
         "shutdown_timeout": 10,
-        "limits": {"header_size": "16KiB", "uri": 4096}
+        "limits": {"header_size": "16KiB", "uri": 4096},
+        "admin": {"enabled": false, "host": "0.0.0.0", "port": 9191, "token": "s3cret",
+                  "cors_origins": ["https://ops.example.com", "*"]},
+        "access_log": {"path": "/var/log/stc/access.log", "format": "json"},
+        "drain_timeout": "5s",
+        "state_dir": "/var/lib/stc"
       }
       """;
 
@@ -68,10 +84,12 @@ class ConfigLoaderTest {
       List.of(new BackendConfig("localhost", 3001, 2), new BackendConfig("::1", 3002, 1)),
       new Health(false, "/healthz", Duration.ofMillis(500), Duration.ofMillis(1500), 3, 4),
       new Timeouts(Duration.ofMillis(250), Duration.ofMinutes(1), Duration.ofHours(1)),
-      5, "X-Backend", Duration.ofSeconds(10), new Limits(16 * 1024, 4096));
+      5, "X-Backend", Duration.ofSeconds(10), new Limits(16 * 1024, 4096),
+      new StcConfig.Admin(false, "0.0.0.0", 9191, "s3cret", List.of("https://ops.example.com", "*")),
+      new StcConfig.AccessLog("/var/log/stc/access.log", "json"), Duration.ofSeconds(5), "/var/lib/stc");
 
   private static final String KNOWN_TOP = "host, port, io_threads, algorithm, backends, health, "
-      + "timeouts, retries, served_by_header, shutdown_timeout, limits";
+      + "timeouts, retries, served_by_header, shutdown_timeout, limits, admin, access_log, drain_timeout, state_dir";
 
   @TempDir Path dir;
 

@@ -1,0 +1,72 @@
+package io.stc.balance;
+
+import io.stc.Clock;
+import io.stc.pool.Backend;
+import io.stc.pool.BackendStats;
+import io.stc.pool.Pool;
+import java.util.concurrent.atomic.AtomicLong;
+
+/** The backend with the fewest in-flight requests per unit of weight; ties go round robin. */
+public final class LeastConnections implements Balancer {
+  private final Clock clock;
+  private final SlowStart slowStart;
+  private final AtomicLong next = new AtomicLong();
+  private volatile Loads loads = new Loads(null, new BackendStats[0], new double[0]);
+
+  // A snapshot's counters and weights in flat arrays, so the scan skips a pointer hop per backend.
+  private record Loads(Pool pool, BackendStats[] stats, double[] weights) {}
+
+  public LeastConnections(Clock clock, SlowStart slowStart) {
+    this.clock = clock;
+    this.slowStart = slowStart;
+  }
+
+  @Override
+  public Backend pick(Request request, Pool pool) {
+    Backend[] up = pool.available();
+    int n = up.length;
+    if (n <= 1) {
+      return n == 0 ? null : up[0];
+    }
+    long now = 0;
+    boolean ramping = false;
+    if (slowStart.enabled()) {
+      now = clock.nanos();
+      ramping = slowStart.ramping(pool, now);
+    }
+    // Starting the scan at a rotating offset and keeping only strictly better candidates spreads
+    // ties in turn instead of piling sequential traffic onto the first backend.
+    Loads l = loads;
+    if (l.pool != pool) {
+      l = loadsOf(pool, up);
+      loads = l;
+    }
+    BackendStats[] stats = l.stats;
+    double[] weights = l.weights;
+    int i = (int) Long.remainderUnsigned(next.getAndIncrement(), n);
+    int best = -1;
+    double bestLoad = 0;
+    double bestWeight = 1;
+    for (int k = 0; k < n; k++, i = i + 1 == n ? 0 : i + 1) {
+      double load = stats[i].inFlight();
+      double weight = ramping ? slowStart.weight(up[i], now, true) : weights[i];
+      // load/weight < bestLoad/bestWeight, without dividing.
+      if (best < 0 || load * bestWeight < bestLoad * weight) {
+        best = i;
+        bestLoad = load;
+        bestWeight = weight;
+      }
+    }
+    return up[best];
+  }
+
+  private static Loads loadsOf(Pool pool, Backend[] up) {
+    BackendStats[] stats = new BackendStats[up.length];
+    double[] weights = new double[up.length];
+    for (int i = 0; i < up.length; i++) {
+      stats[i] = up[i].stats();
+      weights[i] = up[i].weight();
+    }
+    return new Loads(pool, stats, weights);
+  }
+}

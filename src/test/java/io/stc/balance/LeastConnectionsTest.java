@@ -1,0 +1,77 @@
+package io.stc.balance;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.stc.pool.Backend;
+import io.stc.pool.BackendState;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class LeastConnectionsTest {
+  private static LeastConnections lc(PoolFixture f) {
+    return new LeastConnections(f.clock, SlowStart.OFF);
+  }
+
+  @Test
+  void sequentialTrafficRotatesOverTies() {
+    PoolFixture f = PoolFixture.weights(1, 1, 1);
+    assertThat(f.picks(lc(f), 6)).containsExactly("a", "b", "c", "a", "b", "c");
+  }
+
+  @Test
+  void picksFewestInFlight() {
+    PoolFixture f = PoolFixture.weights(1, 1, 1);
+    f.inFlight("a", 3);
+    f.inFlight("b", 1);
+    f.inFlight("c", 2);
+    assertThat(f.picks(lc(f), 5)).containsOnly("b");
+  }
+
+  @Test
+  void inFlightIsMeasuredAgainstWeight() {
+    PoolFixture f = PoolFixture.weights(3, 1);
+    f.inFlight("a", 2);
+    f.inFlight("b", 1);
+    // 2/3 < 1/1
+    assertThat(lc(f).pick(Request.NONE, f.pool()).id()).isEqualTo("a");
+  }
+
+  @Test
+  void concurrentRequestsSpreadByWeight() {
+    PoolFixture f = PoolFixture.weights(2, 1);
+    LeastConnections lc = lc(f);
+    Map<String, Integer> counts = new HashMap<>();
+    for (int i = 0; i < 30; i++) {
+      Backend b = lc.pick(Request.NONE, f.pool());
+      b.stats().requestStarted();
+      counts.merge(b.id(), 1, Integer::sum);
+    }
+    assertThat(counts).containsEntry("a", 20).containsEntry("b", 10);
+  }
+
+  @Test
+  void onlyAvailableBackends() {
+    PoolFixture f = PoolFixture.weights(1, 1);
+    f.inFlight("b", 5);
+    f.state("a", BackendState.DOWN);
+    assertThat(lc(f).pick(Request.NONE, f.pool()).id()).isEqualTo("b");
+    f.upstream.setWeight(f.get("b"), 0);
+    assertThat(lc(f).pick(Request.NONE, f.pool())).isNull();
+  }
+
+  @Test
+  void rampingBackendCountsAsLighter() {
+    PoolFixture f = PoolFixture.weights(1);
+    f.clock.advance(Duration.ofMinutes(1));
+    f.add(1);
+    LeastConnections lc = new LeastConnections(f.clock, new SlowStart(Duration.ofSeconds(10)));
+    f.inFlight("a", 4);
+    f.inFlight("b", 1);
+    // b is at 0.1 of its weight: 1/0.1 = 10 > 4/1
+    assertThat(lc.pick(Request.NONE, f.pool()).id()).isEqualTo("a");
+    f.clock.advance(Duration.ofSeconds(10));
+    assertThat(lc.pick(Request.NONE, f.pool()).id()).isEqualTo("b");
+  }
+}

@@ -1,0 +1,113 @@
+package io.stc.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.stc.testing.StcProcess;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ServeCommandIT {
+  private static final long GIB = 1024L * 1024 * 1024;
+
+  @Test
+  void badConfigExitsWithCode2AndNamesTheLine(@TempDir Path dir) throws Exception {
+    Path config = dir.resolve("stc.yaml");
+    Files.writeString(config, "port: 8080\nhealth:\n  interval: soon\n");
+    try (StcProcess p = StcProcess.start("serve", "--config", config.toString())) {
+      assertThat(p.awaitExit()).isEqualTo(2);
+      assertThat(p.stderr()).contains("stc.yaml:3").contains("health.interval");
+    }
+  }
+
+  @Test
+  void badFlagExitsWithCode2() throws Exception {
+    try (StcProcess p = StcProcess.start("serve", "--backend", "127.0.0.1:notaport")) {
+      assertThat(p.awaitExit()).isEqualTo(2);
+      assertThat(p.stderr()).contains("notaport");
+    }
+    try (StcProcess p = StcProcess.start("serve", "--algorithm", "fastest")) {
+      assertThat(p.awaitExit()).isEqualTo(2);
+      assertThat(p.stderr()).contains("round_robin");
+    }
+  }
+
+  @Test
+  void streamsOneGibibyteEachWayWithASmallHeapAndStopsCleanly() throws Exception {
+    try (StcProcess backend = StcProcess.start(List.of("-Xmx128m"), "backend", "--port", "0")) {
+      int backendPort = backend.awaitListening();
+      try (StcProcess stc =
+          StcProcess.start(
+              List.of("-Xmx128m"),
+              "serve", "--host", "127.0.0.1", "--port", "0", "--admin-port", "0", "--backend", "127.0.0.1:" + backendPort)) {
+        int port = stc.awaitListening();
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+        HttpResponse<InputStream> down =
+            http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/bytes/" + GIB)).build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+        assertThat(down.statusCode()).isEqualTo(200);
+        long received = 0;
+        try (InputStream in = down.body()) {
+          byte[] buf = new byte[1 << 16];
+          int n;
+          while ((n = in.read(buf)) > 0) {
+            received += n;
+          }
+        }
+        assertThat(received).isEqualTo(GIB);
+
+        HttpResponse<String> up =
+            http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/upload"))
+                    .POST(HttpRequest.BodyPublishers.fromPublisher(
+                        HttpRequest.BodyPublishers.ofInputStream(() -> new ZeroStream(GIB)), GIB))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(up.statusCode()).isEqualTo(200);
+        assertThat(up.body()).contains("\"received\":" + GIB);
+
+        assertThat(stc.terminate()).isEqualTo(0);
+      }
+      assertThat(backend.terminate()).isEqualTo(0);
+    }
+  }
+
+  /** {@code size} zero bytes, generated, never held in memory. */
+  private static final class ZeroStream extends InputStream {
+    private long left;
+
+    ZeroStream(long size) {
+      this.left = size;
+    }
+
+    @Override
+    public int read() {
+      if (left == 0) {
+        return -1;
+      }
+      left--;
+      return 0;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) {
+      if (left == 0) {
+        return -1;
+      }
+      int n = (int) Math.min(len, left);
+      java.util.Arrays.fill(b, off, off + n, (byte) 0);
+      left -= n;
+      return n;
+    }
+  }
+
+}
