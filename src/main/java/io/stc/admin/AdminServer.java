@@ -77,8 +77,10 @@ public final class AdminServer implements AutoCloseable {
     }
     r.route().handler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT));
     api.mount(r);
-    r.route().last().handler(ctx -> error(ctx, 404, "no such route: " + ctx.request().method() + " " + ctx.request().path(), null));
     r.route().failureHandler(AdminServer::failure);
+    for (int status : new int[] {400, 404, 405, 413, 500}) {
+      r.errorHandler(status, AdminServer::failure);
+    }
     return r;
   }
 
@@ -107,6 +109,7 @@ public final class AdminServer implements AutoCloseable {
       int code = ctx.statusCode();
       String message = switch (code) {
         case 405 -> "method " + ctx.request().method() + " not allowed on " + ctx.request().path();
+        case 400 -> "bad request";
         case 413 -> "request body larger than " + BODY_LIMIT + " bytes";
         case 404 -> "no such route: " + ctx.request().method() + " " + ctx.request().path();
         default -> "request failed";

@@ -85,6 +85,11 @@ public final class ControlPlane implements AutoCloseable {
     });
   }
 
+  /** The admin listener's routes, or null when it is off. */
+  public io.vertx.ext.web.Router router() {
+    return admin == null ? null : admin.router();
+  }
+
   public int adminPort() {
     return adminPort;
   }
