@@ -1,6 +1,5 @@
 package io.stc.cli;
 
-import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -39,7 +38,8 @@ public final class TopCommand implements Callable<Integer> {
       System.err.println("stc top: --interval must be from 0.1 to 3600 seconds, got " + interval);
       return 2;
     }
-    PrintStream out = new PrintStream(new FileOutputStream(java.io.FileDescriptor.out), false, StandardCharsets.UTF_8);
+    // UTF-8 whatever the locale says, for the sparkline's block characters.
+    PrintStream out = new PrintStream(System.out, false, StandardCharsets.UTF_8);
     AdminClient client = new AdminClient(url, token);
     if (once) {
       try {

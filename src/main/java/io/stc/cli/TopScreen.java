@@ -119,9 +119,11 @@ final class TopScreen {
     double d = v;
     for (String u : units) {
       d /= 1000;
-      String c = d >= 100 ? String.format(Locale.ROOT, "%.0f%s", d, u) : String.format(Locale.ROOT, "%.1f%s", d, u);
-      if (c.length() <= width) {
-        return c;
+      for (String f : new String[] {"%.1f%s", "%.0f%s"}) {
+        String c = String.format(Locale.ROOT, f, d, u);
+        if (c.length() <= width) {
+          return c;
+        }
       }
     }
     return "+";
