@@ -81,6 +81,21 @@ class MetricsTest {
     assertThat(p.exitValue()).as(out).isZero();
   }
 
+  @Test
+  void theGrafanaDashboardUsesOnlyMetricsThatExist() throws Exception {
+    String dashboard = Files.readString(Path.of("deploy/grafana-dashboard.json"));
+    String metrics = api.get("/metrics").body();
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\b((?:stc|jvm|process|system)_[a-z_]+)\\{").matcher(dashboard);
+    java.util.Set<String> names = new java.util.TreeSet<>();
+    while (m.find()) {
+      names.add(m.group(1));
+    }
+    assertThat(names).contains("stc_requests_total", "stc_request_duration_seconds_bucket", "stc_backend_up");
+    for (String name : names) {
+      assertThat(metrics).as(name).containsPattern("(?m)^" + name + "[{ ]");
+    }
+  }
+
   private static String findPromtool() {
     for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
       File f = new File(dir, "promtool");
