@@ -4,6 +4,10 @@ import io.stc.admin.ControlPlane;
 import io.stc.admin.StateFile;
 import io.stc.balance.Algorithm;
 import io.stc.balance.Balancer;
+import io.stc.balance.BalancerSettings;
+import io.stc.balance.HashKey;
+import io.stc.health.CircuitBreakers;
+import io.stc.session.StickySessions;
 import io.stc.config.StcConfig;
 import io.stc.health.HealthChecker;
 import io.stc.health.PassiveHealth;
@@ -28,6 +32,7 @@ public final class StcServer implements AutoCloseable {
   private final Upstream upstream;
   private Vertx vertx;
   private HealthChecker health;
+  private CircuitBreakers breakers;
   private ProxyServer proxy;
   private ControlPlane control;
   private Supplier<StcConfig> configSource;
@@ -65,13 +70,18 @@ public final class StcServer implements AutoCloseable {
     if (checking) {
       health = new HealthChecker(vertx, upstream, config.health());
       health.start();
-      health.awaitFirstResults(config.health().timeout().plusSeconds(2));
+      health.awaitFirstResults(config.health().timeout().plusSeconds(5));
       passive = health;
     }
+    if (config.circuitBreaker().enabled()) {
+      breakers = new CircuitBreakers(config.circuitBreaker(), upstream, clock, vertx);
+      breakers.start();
+    }
     Algorithm algorithm = Algorithm.parse(effective.algorithm());
-    proxy = new ProxyServer(config, upstream, balancer(algorithm), passive, clock);
+    proxy = new ProxyServer(config, upstream, newBalancer(algorithm), passive, breakers, StickySessions.NONE, clock);
     try {
-      control = new ControlPlane(vertx, config, upstream, proxy, health, state, clock, algorithm, this::balancer, configSource);
+      control = new ControlPlane(
+          vertx, config, upstream, proxy, health, breakers, state, clock, algorithm, this::newBalancer, configSource);
     } catch (java.io.IOException e) {
       throw new IllegalStateException("cannot open the access log " + config.accessLog().path() + ": " + e.getMessage(), e);
     }
@@ -87,8 +97,14 @@ public final class StcServer implements AutoCloseable {
     return port;
   }
 
-  private Balancer balancer(Algorithm algorithm) {
-    return algorithm.newBalancer(clock);
+  /** A fresh balancer for the algorithm, with this server's hash key and slow-start settings. */
+  public Balancer newBalancer(String algorithm) {
+    return newBalancer(Algorithm.parse(algorithm));
+  }
+
+  private Balancer newBalancer(Algorithm algorithm) {
+    BalancerSettings settings = new BalancerSettings(HashKey.parse(config.hashKey()), config.slowStart());
+    return algorithm.newBalancer(clock, settings);
   }
 
   /** The admin listener's port, or -1 when it is off. */
@@ -105,6 +121,10 @@ public final class StcServer implements AutoCloseable {
     if (control != null) {
       control.reload();
     }
+  }
+
+  public CircuitBreakers breakers() {
+    return breakers;
   }
 
   public int port() {

@@ -4,6 +4,7 @@ import io.stc.Clock;
 import io.stc.balance.Algorithm;
 import io.stc.balance.Balancer;
 import io.stc.config.StcConfig;
+import io.stc.health.CircuitBreakers;
 import io.stc.health.HealthChecker;
 import io.stc.pool.Upstream;
 import io.stc.proxy.ProxyServer;
@@ -35,11 +36,13 @@ public final class ControlPlane implements AutoCloseable {
 
   /**
    * @param health the active checker, or null when checks are off
+   * @param breakers the circuit breakers, or null when they are off
    * @param configSource re-reads the configuration on reload, or null when there is no file
    */
   public ControlPlane(
-      Vertx vertx, StcConfig config, Upstream upstream, ProxyServer proxy, HealthChecker health, StateFile state,
-      Clock clock, Algorithm algorithm, Function<Algorithm, Balancer> balancers, Supplier<StcConfig> configSource)
+      Vertx vertx, StcConfig config, Upstream upstream, ProxyServer proxy, HealthChecker health,
+      CircuitBreakers breakers, StateFile state, Clock clock, Algorithm algorithm,
+      Function<Algorithm, Balancer> balancers, Supplier<StcConfig> configSource)
       throws java.io.IOException {
     this.vertx = vertx;
     this.accessLog = config.accessLog().enabled()
@@ -53,10 +56,15 @@ public final class ControlPlane implements AutoCloseable {
     this.controller = new Controller(
         vertx, upstream, proxy, health, traffic, events, state, clock, config.drainTimeout(), balancers,
         configSource, algorithm);
-    this.metrics = new StcMetrics(upstream, proxy.stats(), traffic, health, accessLog, controller::algorithm);
+    this.metrics = new StcMetrics(upstream, proxy.stats(), traffic, health, breakers, accessLog, controller::algorithm);
     upstream.addListener(metrics::onPoolEvent);
     upstream.addListener(events::onPoolEvent);
-    this.view = new StatsView(upstream, proxy.stats(), traffic, health, controller, events, clock);
+    this.view = new StatsView(upstream, proxy.stats(), traffic, health, breakers, controller, events, clock);
+    if (breakers != null) {
+      breakers.addListener((b, from, to) -> events.publish(
+          "breaker_" + BreakerLabels.event(to), b.id() + ": circuit " + BreakerLabels.state(from) + " -> " + BreakerLabels.state(to),
+          java.util.Map.of("backend", b.id(), "state", BreakerLabels.state(to), "previous", BreakerLabels.state(from))));
+    }
     this.stream = new EventStream(vertx, view, events);
     this.admin = config.admin().enabled()
         ? new AdminServer(vertx, config.admin(), new AdminApi(controller, view, metrics, stream, upstream))

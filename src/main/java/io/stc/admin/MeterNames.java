@@ -22,6 +22,8 @@ public final class MeterNames {
   public static final String BACKEND_STATE = "stc.backend.state";
   /** Gauge by backend: 1 when the last health check passed, 0 when it failed (absent before the first). */
   public static final String HEALTH_CHECK_OK = "stc.backend.health.check.ok";
+  /** Gauge by backend: 1 while its circuit breaker is open. */
+  public static final String BACKEND_CIRCUIT_OPEN = "stc.backend.circuit.open";
   /** Gauge: backends in the pool. */
   public static final String POOL_SIZE = "stc.pool.size";
   /** Gauge: backends taking new requests. */

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.stc.Clock;
+import io.stc.health.CircuitBreaker;
+import io.stc.health.CircuitBreakers;
 import io.stc.health.HealthChecker;
 import io.stc.health.HealthResult;
 import io.stc.pool.Backend;
@@ -24,19 +26,24 @@ public final class StatsView {
   private final ProxyStats proxy;
   private final TrafficRecorder traffic;
   private final HealthChecker health;
+  private final CircuitBreakers breakers;
   private final Controller controller;
   private final ControlEvents events;
   private final Clock clock;
   private final long startNanos;
 
-  /** @param health the active checker, or null when health checks are off */
+  /**
+   * @param health the active checker, or null when health checks are off
+   * @param breakers the circuit breakers, or null when they are off
+   */
   public StatsView(
       Upstream upstream, ProxyStats proxy, TrafficRecorder traffic, HealthChecker health,
-      Controller controller, ControlEvents events, Clock clock) {
+      CircuitBreakers breakers, Controller controller, ControlEvents events, Clock clock) {
     this.upstream = upstream;
     this.proxy = proxy;
     this.traffic = traffic;
     this.health = health;
+    this.breakers = breakers;
     this.controller = controller;
     this.events = events;
     this.clock = clock;
@@ -90,6 +97,10 @@ public final class StatsView {
     n.put("weight", b.weight());
     n.put("state", b.state().label());
     n.put("removing", controller.isRemoving(b));
+    CircuitBreaker cb = breakers == null ? null : breakers.of(b);
+    if (cb != null) {
+      n.put("circuit", BreakerLabels.state(cb.state()));
+    }
     BackendStats s = b.stats();
     n.put("in_flight", s.inFlight());
     long requests = s.requests();

@@ -17,6 +17,8 @@ import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.stc.balance.Algorithm;
+import io.stc.health.CircuitBreaker;
+import io.stc.health.CircuitBreakers;
 import io.stc.health.HealthChecker;
 import io.stc.health.HealthResult;
 import io.stc.pool.Backend;
@@ -40,17 +42,20 @@ public final class StcMetrics implements AutoCloseable {
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final TrafficRecorder traffic;
   private final HealthChecker health;
+  private final CircuitBreakers breakers;
   private final JvmGcMetrics gc = new JvmGcMetrics();
 
   /**
    * @param health the active checker, or null when health checks are off
+   * @param breakers the circuit breakers, or null when they are off
    * @param accessLog the access log, or null when it is off
    */
   public StcMetrics(
       Upstream upstream, ProxyStats proxy, TrafficRecorder traffic, HealthChecker health,
-      AccessLog accessLog, Supplier<Algorithm> algorithm) {
+      CircuitBreakers breakers, AccessLog accessLog, Supplier<Algorithm> algorithm) {
     this.traffic = traffic;
     this.health = health;
+    this.breakers = breakers;
     // Two binder meters break Prometheus naming rules (promtool's lint flags them): rename one, drop
     // the other (process_cpu_usage carries the same information).
     registry.config()
@@ -135,7 +140,17 @@ public final class StcMetrics implements AutoCloseable {
           .description("1 when the backend's last health check passed, 0 when it failed, NaN before the first")
           .tags(tags).register(registry);
     }
+    if (breakers != null) {
+      Gauge.builder(BACKEND_CIRCUIT_OPEN, b, this::circuitOpen)
+          .description("1 while the backend's circuit breaker is open, 0 otherwise")
+          .tags(tags).register(registry);
+    }
     registerRequests(r -> r.of(b), b.id());
+  }
+
+  private double circuitOpen(Backend b) {
+    CircuitBreaker cb = breakers.of(b);
+    return cb != null && cb.state() == CircuitBreaker.State.OPEN ? 1 : 0;
   }
 
   private void registerRequests(Function<TrafficRecorder, BackendTraffic> lookup, String backend) {

@@ -1,13 +1,16 @@
 package io.stc.config;
 
 import io.stc.balance.Algorithm;
+import io.stc.balance.HashKey;
 import io.stc.config.StcConfig.AccessLog;
 import io.stc.config.StcConfig.Admin;
 import io.stc.config.StcConfig.BackendConfig;
+import io.stc.config.StcConfig.CircuitBreakerConfig;
 import io.stc.config.StcConfig.Health;
 import io.stc.config.StcConfig.Limits;
 import io.stc.config.StcConfig.Timeouts;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -30,7 +33,8 @@ public final class ConfigLoader {
     StcConfig d = StcConfig.defaults();
     ConfigMap root = ConfigParser.parse(file).asMap(
         "host", "port", "io_threads", "algorithm", "backends", "health", "timeouts", "retries",
-        "served_by_header", "shutdown_timeout", "limits", "admin", "access_log", "drain_timeout", "state_dir");
+        "served_by_header", "shutdown_timeout", "limits", "hash_key", "slow_start", "circuit_breaker",
+        "admin", "access_log", "drain_timeout", "state_dir");
     return new StcConfig(
         root.nonEmptyString("host", d.host()),
         root.integer("port", 0, 65535, d.port()),
@@ -43,6 +47,12 @@ public final class ConfigLoader {
         servedByHeader(root.get("served_by_header"), d.servedByHeader()),
         root.duration("shutdown_timeout", d.shutdownTimeout()),
         limits(root.section("limits", "header_size", "uri"), d.limits()),
+        root.value("hash_key", "client_ip, header:NAME or cookie:NAME", s -> HashKey.parse(s) == null ? s : s.trim(), d.hashKey()),
+        root.duration("slow_start", d.slowStart()),
+        circuitBreaker(
+            root.section("circuit_breaker", "enabled", "failure_threshold", "open_time", "half_open_requests",
+                "max_open_time", "count_5xx", "max_ejection_percent"),
+            d.circuitBreaker()),
         admin(root.section("admin", "enabled", "host", "port", "token", "cors_origins"), d.admin()),
         accessLog(root.section("access_log", "path", "format"), d.accessLog()),
         root.duration("drain_timeout", d.drainTimeout()),
@@ -82,6 +92,22 @@ public final class ConfigLoader {
       throw new IllegalArgumentException("expected an origin like https://example.com (scheme and host, no path) or *, got '" + s + "'");
     }
     return o;
+  }
+
+  private static CircuitBreakerConfig circuitBreaker(ConfigMap c, CircuitBreakerConfig d) {
+    Duration open = c.positiveDuration("open_time", d.openTime());
+    CircuitBreakerConfig cb = new CircuitBreakerConfig(
+        c.bool("enabled", d.enabled()),
+        c.integer("failure_threshold", 1, 1000, d.failureThreshold()),
+        open,
+        c.integer("half_open_requests", 1, 1000, d.halfOpenRequests()),
+        c.positiveDuration("max_open_time", d.maxOpenTime().compareTo(open) < 0 ? open : d.maxOpenTime()),
+        c.bool("count_5xx", d.count5xx()),
+        c.integer("max_ejection_percent", 0, 100, d.maxEjectionPercent()));
+    if (cb.maxOpenTime().compareTo(cb.openTime()) < 0) {
+      throw c.get("max_open_time").orElseThrow().fail("must not be shorter than open_time (" + cb.openTime() + ")");
+    }
+    return cb;
   }
 
   /** Backends from a list of {host, port, weight} mappings; a host:port may appear only once. */

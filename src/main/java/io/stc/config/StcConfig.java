@@ -19,10 +19,31 @@ public record StcConfig(
     String servedByHeader,
     Duration shutdownTimeout,
     Limits limits,
+    String hashKey,
+    Duration slowStart,
+    CircuitBreakerConfig circuitBreaker,
     Admin admin,
     AccessLog accessLog,
     Duration drainTimeout,
     String stateDir) {
+
+  /**
+   * Passive ejection: {@code failure_threshold} consecutive failures open a backend's breaker for
+   * {@code open_time} (doubling up to {@code max_open_time}); then {@code half_open_requests}
+   * trials decide. At most {@code max_ejection_percent} of the pool is ever ejected.
+   */
+  public record CircuitBreakerConfig(
+      boolean enabled,
+      int failureThreshold,
+      Duration openTime,
+      int halfOpenRequests,
+      Duration maxOpenTime,
+      boolean count5xx,
+      int maxEjectionPercent) {
+    public static CircuitBreakerConfig defaults() {
+      return new CircuitBreakerConfig(true, 5, Duration.ofSeconds(5), 1, Duration.ofSeconds(60), true, 50);
+    }
+  }
 
   /** One configured backend. */
   public record BackendConfig(String host, int port, int weight) {
@@ -99,6 +120,9 @@ public record StcConfig(
         "X-Served-By",
         Duration.ofSeconds(30),
         Limits.defaults(),
+        "client_ip",
+        Duration.ZERO,
+        CircuitBreakerConfig.defaults(),
         Admin.defaults(),
         AccessLog.defaults(),
         Duration.ofSeconds(30),
@@ -111,50 +135,62 @@ public record StcConfig(
   }
 
   public StcConfig withHost(String v) {
-    return new StcConfig(v, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, admin, accessLog, drainTimeout, stateDir);
+    return new StcConfig(v, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, admin, accessLog, drainTimeout, stateDir);
   }
 
   public StcConfig withPort(int v) {
-    return new StcConfig(host, v, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, admin, accessLog, drainTimeout, stateDir);
+    return new StcConfig(host, v, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, admin, accessLog, drainTimeout, stateDir);
   }
 
   public StcConfig withIoThreads(int v) {
-    return new StcConfig(host, port, v, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, admin, accessLog, drainTimeout, stateDir);
+    return new StcConfig(host, port, v, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, admin, accessLog, drainTimeout, stateDir);
   }
 
   public StcConfig withAlgorithm(String v) {
-    return new StcConfig(host, port, ioThreads, v, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, admin, accessLog, drainTimeout, stateDir);
+    return new StcConfig(host, port, ioThreads, v, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, admin, accessLog, drainTimeout, stateDir);
   }
 
   public StcConfig withBackends(List<BackendConfig> v) {
-    return new StcConfig(host, port, ioThreads, algorithm, List.copyOf(v), health, timeouts, retries, servedByHeader, shutdownTimeout, limits, admin, accessLog, drainTimeout, stateDir);
+    return new StcConfig(host, port, ioThreads, algorithm, List.copyOf(v), health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, admin, accessLog, drainTimeout, stateDir);
   }
 
   public StcConfig withHealth(Health v) {
-    return new StcConfig(host, port, ioThreads, algorithm, backends, v, timeouts, retries, servedByHeader, shutdownTimeout, limits, admin, accessLog, drainTimeout, stateDir);
+    return new StcConfig(host, port, ioThreads, algorithm, backends, v, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, admin, accessLog, drainTimeout, stateDir);
   }
 
   public StcConfig withTimeouts(Timeouts v) {
-    return new StcConfig(host, port, ioThreads, algorithm, backends, health, v, retries, servedByHeader, shutdownTimeout, limits, admin, accessLog, drainTimeout, stateDir);
+    return new StcConfig(host, port, ioThreads, algorithm, backends, health, v, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, admin, accessLog, drainTimeout, stateDir);
   }
 
   public StcConfig withRetries(int v) {
-    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, v, servedByHeader, shutdownTimeout, limits, admin, accessLog, drainTimeout, stateDir);
+    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, v, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, admin, accessLog, drainTimeout, stateDir);
+  }
+
+  public StcConfig withCircuitBreaker(CircuitBreakerConfig v) {
+    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, v, admin, accessLog, drainTimeout, stateDir);
+  }
+
+  public StcConfig withSlowStart(Duration v) {
+    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, v, circuitBreaker, admin, accessLog, drainTimeout, stateDir);
+  }
+
+  public StcConfig withHashKey(String v) {
+    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, v, slowStart, circuitBreaker, admin, accessLog, drainTimeout, stateDir);
   }
 
   public StcConfig withServedByHeader(String v) {
-    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, v, shutdownTimeout, limits, admin, accessLog, drainTimeout, stateDir);
+    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, v, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, admin, accessLog, drainTimeout, stateDir);
   }
 
   public StcConfig withAdmin(Admin v) {
-    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, v, accessLog, drainTimeout, stateDir);
+    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, v, accessLog, drainTimeout, stateDir);
   }
 
   public StcConfig withAccessLog(AccessLog v) {
-    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, admin, v, drainTimeout, stateDir);
+    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, admin, v, drainTimeout, stateDir);
   }
 
   public StcConfig withStateDir(String v) {
-    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, admin, accessLog, drainTimeout, v);
+    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, admin, accessLog, drainTimeout, v);
   }
 }

@@ -29,6 +29,8 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.stc.balance.Balancer;
 import io.stc.balance.Request;
+import io.stc.health.CircuitBreaker;
+import io.stc.session.StickySessions;
 import io.stc.pool.Backend;
 import io.stc.pool.Pool;
 import java.net.InetSocketAddress;
@@ -73,6 +75,10 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
   private int attempts;
   private int triedCount;
   private Backend backend;
+  /** The breaker that admitted the current attempt, or null. */
+  private CircuitBreaker breaker;
+  /** The backend the request's sticky session named, when usable; null otherwise. */
+  private Backend pinned;
   private BackendConnection conn;
   private long attemptStartNanos;
   private boolean headSent;
@@ -242,7 +248,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
         BackendConnection c = conn;
         conn = null;
         c.close();
-        backend.stats().requestFinished(proxy.clock.nanos() - attemptStartNanos, false);
+        endAttempt(false, false, false);
       }
       proxy.stats.clientAborted();
       endExchange();
@@ -285,23 +291,65 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
 
   private Backend pickBackend() {
     Pool pool = proxy.upstream.pool();
+    boolean useBreakers = proxy.breakers != null && !pool.panicking();
+    if (triedCount == 0 && proxy.sticky != StickySessions.NONE) {
+      pinned = proxy.sticky.pinned(this, pool);
+      if (pinned != null && admit(pinned, useBreakers)) {
+        return pinned;
+      }
+    }
     Balancer balancer = proxy.balancer;
-    // A balancer may keep answering a backend already tried (a hash, a sticky pin): then scan.
+    // A balancer may keep answering a backend already tried or refused (a hash): then scan.
     for (int i = 0; i < 3; i++) {
       Backend b = balancer.pick(this, pool);
       if (b == null) {
         return null;
       }
-      if (!wasTried(b)) {
+      if (!wasTried(b) && admit(b, useBreakers)) {
         return b;
       }
     }
     for (Backend b : pool.available()) {
-      if (!wasTried(b)) {
+      if (!wasTried(b) && admit(b, useBreakers)) {
         return b;
       }
     }
     return null;
+  }
+
+  /** Whether the backend's breaker lets this attempt through (a half-open one admits few). */
+  private boolean admit(Backend b, boolean useBreakers) {
+    breaker = null;
+    if (!useBreakers) {
+      return true;
+    }
+    CircuitBreaker cb = proxy.breakers.of(b);
+    if (cb == null || cb.tryAcquire()) {
+      breaker = cb;
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * Ends the current attempt's bookkeeping: the backend's counters and its breaker.
+   *
+   * @param failed whether the backend failed this attempt (for its counters)
+   * @param verdict whether the outcome says anything about the backend (not when the client left)
+   */
+  private void endAttempt(boolean failed, boolean breakerFailure, boolean verdict) {
+    backend.stats().requestFinished(proxy.clock.nanos() - attemptStartNanos, failed);
+    CircuitBreaker cb = breaker;
+    if (cb != null) {
+      breaker = null;
+      if (!verdict) {
+        cb.onIgnored();
+      } else if (breakerFailure) {
+        cb.onFailure();
+      } else {
+        cb.onSuccess();
+      }
+    }
   }
 
   private boolean wasTried(Backend b) {
@@ -420,6 +468,12 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
     boolean keep = keepAlive && requestReceived && !proxy.draining;
     boolean delimited = proxy.rewriter.rewriteResponse(resp, clientVersion, keep, backend.id());
     keepAlive = keep && delimited;
+    if (proxy.sticky != StickySessions.NONE) {
+      String cookie = proxy.sticky.pin(this, backend, pinned);
+      if (cookie != null) {
+        resp.headers().add(HttpHeaderNames.SET_COOKIE, cookie);
+      }
+    }
     ctx.write(resp);
   }
 
@@ -469,14 +523,14 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
     BackendConnection c = conn;
     conn = null;
     c.close();
-    backend.stats().requestFinished(proxy.clock.nanos() - attemptStartNanos, true);
+    endAttempt(true, true, true);
     finishWithFailure(ProxyFailure.RESPONSE_TIMEOUT);
   }
 
   // ---- ending an exchange -----------------------------------------------------------------
 
   private void completeExchange(ChannelFuture lastWrite) {
-    backend.stats().requestFinished(proxy.clock.nanos() - attemptStartNanos, status >= 500);
+    endAttempt(status >= 500, status >= 500 && proxy.count5xx, true);
     BackendConnection c = conn;
     conn = null;
     if (backendKeepAlive && requestSent && c.channel.isActive()) {
@@ -495,7 +549,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
 
   private void attemptFailed(ProxyFailure failure) {
     cancelTimeout();
-    backend.stats().requestFinished(proxy.clock.nanos() - attemptStartNanos, true);
+    endAttempt(true, true, true);
     proxy.stats.failure(failure);
     BackendConnection c = conn;
     conn = null;
@@ -564,7 +618,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
         BackendConnection c = conn;
         conn = null;
         c.close();
-        backend.stats().requestFinished(proxy.clock.nanos() - attemptStartNanos, false);
+        endAttempt(false, false, false);
       }
       if (responseStarted) {
         proxy.stats.failure(failure);
@@ -590,7 +644,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
   /** The response began but cannot be finished: the client must see a broken connection, not a short body. */
   private void abortMidResponse() {
     cancelTimeout();
-    backend.stats().requestFinished(proxy.clock.nanos() - attemptStartNanos, true);
+    endAttempt(true, true, true);
     proxy.stats.failure(ProxyFailure.BACKEND_CLOSED);
     BackendConnection c = conn;
     conn = null;
@@ -614,6 +668,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
     releaseAll(replay);
     request = null;
     backend = null;
+    pinned = null;
     for (int i = 0; i < triedCount; i++) {
       tried[i] = null;
     }

@@ -17,7 +17,9 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 import io.stc.Clock;
 import io.stc.balance.Balancer;
 import io.stc.config.StcConfig;
+import io.stc.health.CircuitBreakers;
 import io.stc.health.PassiveHealth;
+import io.stc.session.StickySessions;
 import io.stc.pool.PoolEvent;
 import io.stc.pool.Upstream;
 import java.net.InetSocketAddress;
@@ -37,6 +39,10 @@ public final class ProxyServer {
   final ProxyStats stats = new ProxyStats();
   final HeaderRewriter rewriter;
   final PassiveHealth passiveHealth;
+  /** Null when circuit breaking is off. */
+  final CircuitBreakers breakers;
+  final boolean count5xx;
+  final StickySessions sticky;
   final int retries;
   final long responseTimeoutNanos;
   volatile Balancer balancer;
@@ -51,11 +57,21 @@ public final class ProxyServer {
   private ChannelGroup clients;
   private Channel serverChannel;
 
-  public ProxyServer(StcConfig config, Upstream upstream, Balancer balancer, PassiveHealth passiveHealth, Clock clock) {
+  public ProxyServer(
+      StcConfig config,
+      Upstream upstream,
+      Balancer balancer,
+      PassiveHealth passiveHealth,
+      CircuitBreakers breakers,
+      StickySessions sticky,
+      Clock clock) {
     this.config = config;
     this.upstream = upstream;
     this.balancer = balancer;
     this.passiveHealth = passiveHealth;
+    this.breakers = breakers;
+    this.count5xx = breakers != null && breakers.counts5xx();
+    this.sticky = sticky;
     this.clock = clock;
     this.retries = config.retries();
     this.responseTimeoutNanos = config.timeouts().response().toNanos();

@@ -44,6 +44,16 @@ class ConfigLoaderTest {
       limits:
         header_size: 16KiB
         uri: 4k
+      hash_key: header:X-User
+      slow_start: 10s
+      circuit_breaker:
+        enabled: false
+        failure_threshold: 3
+        open_time: 2s
+        half_open_requests: 2
+        max_open_time: 30s
+        count_5xx: false
+        max_ejection_percent: 40
       admin:
         enabled: false
         host: 0.0.0.0
@@ -71,6 +81,10 @@ class ConfigLoaderTest {
         "served_by_header": "X-Backend",
         "shutdown_timeout": 10,
         "limits": {"header_size": "16KiB", "uri": 4096},
+        "hash_key": "header:X-User",
+        "slow_start": "10s",
+        "circuit_breaker": {"enabled": false, "failure_threshold": 3, "open_time": "2s",
+          "half_open_requests": 2, "max_open_time": "30s", "count_5xx": false, "max_ejection_percent": 40},
         "admin": {"enabled": false, "host": "0.0.0.0", "port": 9191, "token": "s3cret",
                   "cors_origins": ["https://ops.example.com", "*"]},
         "access_log": {"path": "/var/log/stc/access.log", "format": "json"},
@@ -85,11 +99,14 @@ class ConfigLoaderTest {
       new Health(false, "/healthz", Duration.ofMillis(500), Duration.ofMillis(1500), 3, 4),
       new Timeouts(Duration.ofMillis(250), Duration.ofMinutes(1), Duration.ofHours(1)),
       5, "X-Backend", Duration.ofSeconds(10), new Limits(16 * 1024, 4096),
+      "header:X-User", Duration.ofSeconds(10),
+      new StcConfig.CircuitBreakerConfig(false, 3, Duration.ofSeconds(2), 2, Duration.ofSeconds(30), false, 40),
       new StcConfig.Admin(false, "0.0.0.0", 9191, "s3cret", List.of("https://ops.example.com", "*")),
       new StcConfig.AccessLog("/var/log/stc/access.log", "json"), Duration.ofSeconds(5), "/var/lib/stc");
 
   private static final String KNOWN_TOP = "host, port, io_threads, algorithm, backends, health, "
-      + "timeouts, retries, served_by_header, shutdown_timeout, limits, admin, access_log, drain_timeout, state_dir";
+      + "timeouts, retries, served_by_header, shutdown_timeout, limits, hash_key, slow_start, circuit_breaker, "
+      + "admin, access_log, drain_timeout, state_dir";
 
   @TempDir Path dir;
 
@@ -220,7 +237,7 @@ class ConfigLoaderTest {
         .isEqualTo("2: limits.header_size: expected a size from 1 byte to 2GiB - 1, got '2g'");
     assertThat(error("stc.yaml", "host: \"  \"\n")).isEqualTo("1: host: must not be empty");
     assertThat(error("stc.yaml", "algorithm: fastest\n"))
-        .isEqualTo("1: algorithm: unknown algorithm 'fastest'; valid: round_robin");
+        .isEqualTo("1: algorithm: unknown algorithm 'fastest'; valid: " + io.stc.balance.Algorithm.validNames());
   }
 
   @Test
