@@ -7,6 +7,7 @@ import io.stc.balance.Balancer;
 import io.stc.balance.BalancerSettings;
 import io.stc.balance.HashKey;
 import io.stc.health.CircuitBreakers;
+import io.stc.session.SessionAffinity;
 import io.stc.session.StickySessions;
 import io.stc.config.StcConfig;
 import io.stc.health.HealthChecker;
@@ -34,6 +35,7 @@ public final class StcServer implements AutoCloseable {
   private HealthChecker health;
   private CircuitBreakers breakers;
   private ProxyServer proxy;
+  private StickySessions sticky = StickySessions.NONE;
   private ControlPlane control;
   private Supplier<StcConfig> configSource;
   private int port;
@@ -56,6 +58,8 @@ public final class StcServer implements AutoCloseable {
 
   /** Starts everything and returns the data plane's port. */
   public int start() throws InterruptedException {
+    // First, so a bad state directory fails the start before anything is listening.
+    sticky = SessionAffinity.from(config.sticky(), Path.of(config.stateDir()), clock);
     vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(2));
     // Changes operators made through the API last time go on top of the config.
     StateFile state = StateFile.load(Path.of(config.stateDir()));
@@ -78,10 +82,11 @@ public final class StcServer implements AutoCloseable {
       breakers.start();
     }
     Algorithm algorithm = Algorithm.parse(effective.algorithm());
-    proxy = new ProxyServer(config, upstream, newBalancer(algorithm), passive, breakers, StickySessions.NONE, clock);
+    proxy = new ProxyServer(config, upstream, newBalancer(algorithm), passive, breakers, sticky, clock);
     try {
       control = new ControlPlane(
-          vertx, config, upstream, proxy, health, breakers, state, clock, algorithm, this::newBalancer, configSource);
+          vertx, config, upstream, proxy, health, breakers, config.sticky().enabled() ? sticky : null, state, clock,
+          algorithm, this::newBalancer, configSource);
     } catch (java.io.IOException e) {
       throw new IllegalStateException("cannot open the access log " + config.accessLog().path() + ": " + e.getMessage(), e);
     }
@@ -125,6 +130,11 @@ public final class StcServer implements AutoCloseable {
 
   public CircuitBreakers breakers() {
     return breakers;
+  }
+
+  /** Session affinity as configured ({@link StickySessions#NONE} when off); live once started. */
+  public StickySessions sticky() {
+    return sticky;
   }
 
   public int port() {

@@ -7,6 +7,7 @@ import io.stc.config.StcConfig;
 import io.stc.health.CircuitBreakers;
 import io.stc.health.HealthChecker;
 import io.stc.pool.Upstream;
+import io.stc.session.StickySessions;
 import io.stc.proxy.ProxyServer;
 import io.vertx.core.Vertx;
 import java.util.function.Function;
@@ -37,11 +38,12 @@ public final class ControlPlane implements AutoCloseable {
   /**
    * @param health the active checker, or null when checks are off
    * @param breakers the circuit breakers, or null when they are off
+   * @param sticky session affinity, or null when it is off
    * @param configSource re-reads the configuration on reload, or null when there is no file
    */
   public ControlPlane(
       Vertx vertx, StcConfig config, Upstream upstream, ProxyServer proxy, HealthChecker health,
-      CircuitBreakers breakers, StateFile state, Clock clock, Algorithm algorithm,
+      CircuitBreakers breakers, StickySessions sticky, StateFile state, Clock clock, Algorithm algorithm,
       Function<Algorithm, Balancer> balancers, Supplier<StcConfig> configSource)
       throws java.io.IOException {
     this.vertx = vertx;
@@ -59,7 +61,7 @@ public final class ControlPlane implements AutoCloseable {
     this.metrics = new StcMetrics(upstream, proxy.stats(), traffic, health, breakers, accessLog, controller::algorithm);
     upstream.addListener(metrics::onPoolEvent);
     upstream.addListener(events::onPoolEvent);
-    this.view = new StatsView(upstream, proxy.stats(), traffic, health, breakers, controller, events, clock);
+    this.view = new StatsView(upstream, proxy.stats(), traffic, health, breakers, sticky, controller, events, clock);
     if (breakers != null) {
       breakers.addListener((b, from, to) -> events.publish(
           "breaker_" + BreakerLabels.event(to), b.id() + ": circuit " + BreakerLabels.state(from) + " -> " + BreakerLabels.state(to),

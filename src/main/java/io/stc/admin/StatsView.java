@@ -12,6 +12,7 @@ import io.stc.pool.Backend;
 import io.stc.pool.BackendStats;
 import io.stc.pool.Upstream;
 import io.stc.proxy.ProxyStats;
+import io.stc.session.StickySessions;
 import java.time.Instant;
 import java.util.List;
 import org.HdrHistogram.Histogram;
@@ -27,6 +28,7 @@ public final class StatsView {
   private final TrafficRecorder traffic;
   private final HealthChecker health;
   private final CircuitBreakers breakers;
+  private final StickySessions sticky;
   private final Controller controller;
   private final ControlEvents events;
   private final Clock clock;
@@ -35,15 +37,17 @@ public final class StatsView {
   /**
    * @param health the active checker, or null when health checks are off
    * @param breakers the circuit breakers, or null when they are off
+   * @param sticky session affinity, or null when it is off
    */
   public StatsView(
       Upstream upstream, ProxyStats proxy, TrafficRecorder traffic, HealthChecker health,
-      CircuitBreakers breakers, Controller controller, ControlEvents events, Clock clock) {
+      CircuitBreakers breakers, StickySessions sticky, Controller controller, ControlEvents events, Clock clock) {
     this.upstream = upstream;
     this.proxy = proxy;
     this.traffic = traffic;
     this.health = health;
     this.breakers = breakers;
+    this.sticky = sticky;
     this.controller = controller;
     this.events = events;
     this.clock = clock;
@@ -108,6 +112,9 @@ public final class StatsView {
     n.put("requests", requests);
     n.put("errors", errors);
     n.put("error_rate", requests == 0 ? 0.0 : round((double) errors / requests, 4));
+    if (sticky != null) {
+      n.put("sticky_sessions", sticky.sessions(b));
+    }
     ObjectNode lat = n.putObject("latency_ms");
     BackendTraffic t = traffic.of(b);
     Histogram h = t == null ? null : t.latencies();

@@ -23,7 +23,7 @@ import java.util.regex.Pattern;
  * {@link StcConfig#defaults()}. Every problem is a {@link ConfigException} naming file, line and key.
  */
 public final class ConfigLoader {
-  private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+\\-.^_`|~0-9A-Za-z]+");
+  static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+\\-.^_`|~0-9A-Za-z]+");
   private static final Pattern URL_PATH = Pattern.compile("/[\\x21-\\x7e]*");
 
   private ConfigLoader() {}
@@ -34,7 +34,7 @@ public final class ConfigLoader {
     ConfigMap root = ConfigParser.parse(file).asMap(
         "host", "port", "io_threads", "algorithm", "backends", "health", "timeouts", "retries",
         "served_by_header", "shutdown_timeout", "limits", "hash_key", "slow_start", "circuit_breaker",
-        "admin", "access_log", "drain_timeout", "state_dir");
+        "state_dir", "sticky", "admin", "access_log", "drain_timeout");
     return new StcConfig(
         root.nonEmptyString("host", d.host()),
         root.integer("port", 0, 65535, d.port()),
@@ -53,10 +53,11 @@ public final class ConfigLoader {
             root.section("circuit_breaker", "enabled", "failure_threshold", "open_time", "half_open_requests",
                 "max_open_time", "count_5xx", "max_ejection_percent"),
             d.circuitBreaker()),
+        root.nonEmptyString("state_dir", d.stateDir()),
+        StickySection.read(root.get("sticky"), d.sticky()),
         admin(root.section("admin", "enabled", "host", "port", "token", "cors_origins"), d.admin()),
         accessLog(root.section("access_log", "path", "format"), d.accessLog()),
-        root.duration("drain_timeout", d.drainTimeout()),
-        root.nonEmptyString("state_dir", d.stateDir()));
+        root.duration("drain_timeout", d.drainTimeout()));
   }
 
   private static Admin admin(ConfigMap a, Admin d) {

@@ -22,10 +22,11 @@ public record StcConfig(
     String hashKey,
     Duration slowStart,
     CircuitBreakerConfig circuitBreaker,
+    String stateDir,
+    Sticky sticky,
     Admin admin,
     AccessLog accessLog,
-    Duration drainTimeout,
-    String stateDir) {
+    Duration drainTimeout) {
 
   /**
    * Passive ejection: {@code failure_threshold} consecutive failures open a backend's breaker for
@@ -75,6 +76,37 @@ public record StcConfig(
   }
 
   /**
+   * Session affinity: how a client's session is recognised ({@code name} is the cookie in cookie
+   * mode, the header in header mode), how long an idle session stays pinned, and the secret that
+   * signs cookies ({@code key} null: generated once and kept in the state directory).
+   */
+  public record Sticky(
+      Mode mode, String name, Duration ttl, int maxSessions, boolean honourDraining, String key) {
+    /** How sessions are recognised; OFF balances every request on its own. */
+    public enum Mode {
+      OFF,
+      COOKIE,
+      IP,
+      HEADER
+    }
+
+    public static Sticky defaults() {
+      return new Sticky(Mode.OFF, "STC_SID", Duration.ofHours(1), 100_000, false, null);
+    }
+
+    public boolean enabled() {
+      return mode != Mode.OFF;
+    }
+
+    @Override
+    public String toString() {
+      // The key is a secret: configs get logged and shown.
+      return "Sticky[mode=" + mode + ", name=" + name + ", ttl=" + ttl + ", maxSessions=" + maxSessions
+          + ", honourDraining=" + honourDraining + ", key=" + (key == null ? "generated" : "(set)") + "]";
+    }
+  }
+
+  /**
    * The admin listener (API, metrics); {@code token} is null when none is set. Without a token it
    * must stay on a loopback address.
    */
@@ -93,6 +125,13 @@ public record StcConfig(
 
     public Admin withToken(String v) {
       return new Admin(enabled, host, port, v, corsOrigins);
+    }
+
+    @Override
+    public String toString() {
+      // The token is a secret: configs get logged and shown.
+      return "Admin[enabled=" + enabled + ", host=" + host + ", port=" + port
+          + ", token=" + (token == null ? "none" : "(set)") + ", corsOrigins=" + corsOrigins + "]";
     }
   }
 
@@ -123,10 +162,11 @@ public record StcConfig(
         "client_ip",
         Duration.ZERO,
         CircuitBreakerConfig.defaults(),
+        ".stc-state",
+        Sticky.defaults(),
         Admin.defaults(),
         AccessLog.defaults(),
-        Duration.ofSeconds(30),
-        ".stc-state");
+        Duration.ofSeconds(30));
   }
 
   /** The number of event loops to run: the configured value, or one per core. */
@@ -135,62 +175,66 @@ public record StcConfig(
   }
 
   public StcConfig withHost(String v) {
-    return new StcConfig(v, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, admin, accessLog, drainTimeout, stateDir);
+    return new StcConfig(v, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, admin, accessLog, drainTimeout);
   }
 
   public StcConfig withPort(int v) {
-    return new StcConfig(host, v, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, admin, accessLog, drainTimeout, stateDir);
+    return new StcConfig(host, v, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, admin, accessLog, drainTimeout);
   }
 
   public StcConfig withIoThreads(int v) {
-    return new StcConfig(host, port, v, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, admin, accessLog, drainTimeout, stateDir);
+    return new StcConfig(host, port, v, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, admin, accessLog, drainTimeout);
   }
 
   public StcConfig withAlgorithm(String v) {
-    return new StcConfig(host, port, ioThreads, v, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, admin, accessLog, drainTimeout, stateDir);
+    return new StcConfig(host, port, ioThreads, v, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, admin, accessLog, drainTimeout);
   }
 
   public StcConfig withBackends(List<BackendConfig> v) {
-    return new StcConfig(host, port, ioThreads, algorithm, List.copyOf(v), health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, admin, accessLog, drainTimeout, stateDir);
+    return new StcConfig(host, port, ioThreads, algorithm, List.copyOf(v), health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, admin, accessLog, drainTimeout);
   }
 
   public StcConfig withHealth(Health v) {
-    return new StcConfig(host, port, ioThreads, algorithm, backends, v, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, admin, accessLog, drainTimeout, stateDir);
+    return new StcConfig(host, port, ioThreads, algorithm, backends, v, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, admin, accessLog, drainTimeout);
   }
 
   public StcConfig withTimeouts(Timeouts v) {
-    return new StcConfig(host, port, ioThreads, algorithm, backends, health, v, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, admin, accessLog, drainTimeout, stateDir);
+    return new StcConfig(host, port, ioThreads, algorithm, backends, health, v, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, admin, accessLog, drainTimeout);
   }
 
   public StcConfig withRetries(int v) {
-    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, v, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, admin, accessLog, drainTimeout, stateDir);
+    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, v, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, admin, accessLog, drainTimeout);
   }
 
   public StcConfig withCircuitBreaker(CircuitBreakerConfig v) {
-    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, v, admin, accessLog, drainTimeout, stateDir);
+    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, v, stateDir, sticky, admin, accessLog, drainTimeout);
   }
 
   public StcConfig withSlowStart(Duration v) {
-    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, v, circuitBreaker, admin, accessLog, drainTimeout, stateDir);
+    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, v, circuitBreaker, stateDir, sticky, admin, accessLog, drainTimeout);
   }
 
   public StcConfig withHashKey(String v) {
-    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, v, slowStart, circuitBreaker, admin, accessLog, drainTimeout, stateDir);
+    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, v, slowStart, circuitBreaker, stateDir, sticky, admin, accessLog, drainTimeout);
   }
 
   public StcConfig withServedByHeader(String v) {
-    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, v, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, admin, accessLog, drainTimeout, stateDir);
+    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, v, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, admin, accessLog, drainTimeout);
+  }
+
+  public StcConfig withSticky(Sticky v) {
+    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, v, admin, accessLog, drainTimeout);
   }
 
   public StcConfig withAdmin(Admin v) {
-    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, v, accessLog, drainTimeout, stateDir);
+    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, v, accessLog, drainTimeout);
   }
 
   public StcConfig withAccessLog(AccessLog v) {
-    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, admin, v, drainTimeout, stateDir);
+    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, admin, v, drainTimeout);
   }
 
   public StcConfig withStateDir(String v) {
-    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, admin, accessLog, drainTimeout, v);
+    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, v, sticky, admin, accessLog, drainTimeout);
   }
 }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.stc.config.StcConfig.BackendConfig;
 import io.stc.config.StcConfig.Health;
 import io.stc.config.StcConfig.Limits;
+import io.stc.config.StcConfig.Sticky;
 import io.stc.config.StcConfig.Timeouts;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -54,6 +55,13 @@ class ConfigLoaderTest {
         max_open_time: 30s
         count_5xx: false
         max_ejection_percent: 40
+      state_dir: /var/lib/stc
+      sticky:
+        mode: Header
+        name: X-Session
+        ttl: 30m
+        max_sessions: 5000
+        honour_draining: true
       admin:
         enabled: false
         host: 0.0.0.0
@@ -64,7 +72,6 @@ class ConfigLoaderTest {
         path: /var/log/stc/access.log
         format: JSON
       drain_timeout: 5s
-      state_dir: /var/lib/stc
       """;
 
   private static final String FULL_JSON = """
@@ -85,11 +92,13 @@ class ConfigLoaderTest {
         "slow_start": "10s",
         "circuit_breaker": {"enabled": false, "failure_threshold": 3, "open_time": "2s",
           "half_open_requests": 2, "max_open_time": "30s", "count_5xx": false, "max_ejection_percent": 40},
+        "state_dir": "/var/lib/stc",
+        "sticky": {"mode": "header", "name": "X-Session", "ttl": "30m", "max_sessions": 5000,
+                   "honour_draining": true},
         "admin": {"enabled": false, "host": "0.0.0.0", "port": 9191, "token": "s3cret",
                   "cors_origins": ["https://ops.example.com", "*"]},
         "access_log": {"path": "/var/log/stc/access.log", "format": "json"},
-        "drain_timeout": "5s",
-        "state_dir": "/var/lib/stc"
+        "drain_timeout": "5s"
       }
       """;
 
@@ -101,12 +110,13 @@ class ConfigLoaderTest {
       5, "X-Backend", Duration.ofSeconds(10), new Limits(16 * 1024, 4096),
       "header:X-User", Duration.ofSeconds(10),
       new StcConfig.CircuitBreakerConfig(false, 3, Duration.ofSeconds(2), 2, Duration.ofSeconds(30), false, 40),
+      "/var/lib/stc", new Sticky(Sticky.Mode.HEADER, "X-Session", Duration.ofMinutes(30), 5000, true, null),
       new StcConfig.Admin(false, "0.0.0.0", 9191, "s3cret", List.of("https://ops.example.com", "*")),
-      new StcConfig.AccessLog("/var/log/stc/access.log", "json"), Duration.ofSeconds(5), "/var/lib/stc");
+      new StcConfig.AccessLog("/var/log/stc/access.log", "json"), Duration.ofSeconds(5));
 
   private static final String KNOWN_TOP = "host, port, io_threads, algorithm, backends, health, "
       + "timeouts, retries, served_by_header, shutdown_timeout, limits, hash_key, slow_start, circuit_breaker, "
-      + "admin, access_log, drain_timeout, state_dir";
+      + "state_dir, sticky, admin, access_log, drain_timeout";
 
   @TempDir Path dir;
 
