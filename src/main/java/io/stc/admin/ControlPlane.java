@@ -112,14 +112,6 @@ public final class ControlPlane implements AutoCloseable {
     return controller;
   }
 
-  public TrafficRecorder traffic() {
-    return traffic;
-  }
-
-  public StcMetrics metrics() {
-    return metrics;
-  }
-
   @Override
   public void close() throws Exception {
     if (ticker >= 0) {

@@ -40,8 +40,4 @@ public final class RecentRequests {
       slots.set(i, null);
     }
   }
-
-  public int capacity() {
-    return slots.length();
-  }
 }

@@ -179,8 +179,4 @@ public final class StateFile {
       log.error("could not save API changes to {}: {}; they hold until stc stops", file, e.getMessage());
     }
   }
-
-  public Path path() {
-    return file;
-  }
 }

@@ -175,10 +175,6 @@ public final class StcMetrics implements AutoCloseable {
     return registry.scrape();
   }
 
-  public PrometheusMeterRegistry registry() {
-    return registry;
-  }
-
   @Override
   public void close() {
     gc.close();
