@@ -34,7 +34,8 @@ public final class ConfigLoader {
     ConfigMap root = ConfigParser.parse(file).asMap(
         "host", "port", "io_threads", "algorithm", "backends", "health", "timeouts", "retries",
         "served_by_header", "shutdown_timeout", "limits", "hash_key", "slow_start", "circuit_breaker",
-        "state_dir", "sticky", "admin", "access_log", "drain_timeout");
+        "state_dir", "sticky", "max_inflight", "queue",
+        "admin", "access_log", "drain_timeout");
     return new StcConfig(
         root.nonEmptyString("host", d.host()),
         root.integer("port", 0, 65535, d.port()),
@@ -55,11 +56,12 @@ public final class ConfigLoader {
             d.circuitBreaker()),
         root.nonEmptyString("state_dir", d.stateDir()),
         StickySection.read(root.get("sticky"), d.sticky()),
+        capacity(root.integer("max_inflight", 0, 1_000_000, d.capacity().maxInflight()),
+            root.section("queue", "max", "timeout"), d.capacity()),
         admin(root.section("admin", "enabled", "host", "port", "token", "cors_origins"), d.admin()),
         accessLog(root.section("access_log", "path", "format"), d.accessLog()),
         root.duration("drain_timeout", d.drainTimeout()));
   }
-
   private static Admin admin(ConfigMap a, Admin d) {
     List<String> origins = new ArrayList<>();
     for (ConfigNode n : a.list("cors_origins")) {
@@ -93,6 +95,12 @@ public final class ConfigLoader {
       throw new IllegalArgumentException("expected an origin like https://example.com (scheme and host, no path) or *, got '" + s + "'");
     }
     return o;
+  }
+
+
+  private static StcConfig.Capacity capacity(int maxInflight, ConfigMap q, StcConfig.Capacity d) {
+    return new StcConfig.Capacity(
+        maxInflight, q.integer("max", 0, 1_000_000, d.queueMax()), q.positiveDuration("timeout", d.queueTimeout()));
   }
 
   private static CircuitBreakerConfig circuitBreaker(ConfigMap c, CircuitBreakerConfig d) {

@@ -24,9 +24,21 @@ public record StcConfig(
     CircuitBreakerConfig circuitBreaker,
     String stateDir,
     Sticky sticky,
+    Capacity capacity,
     Admin admin,
     AccessLog accessLog,
     Duration drainTimeout) {
+
+  /**
+   * Per-backend capacity and the queue in front of it: at most {@code maxInflight} requests per
+   * backend (0 = unlimited, no queue); when every backend is full, up to {@code queueMax} requests
+   * wait in FIFO order for {@code queueTimeout} before a 503.
+   */
+  public record Capacity(int maxInflight, int queueMax, Duration queueTimeout) {
+    public static Capacity defaults() {
+      return new Capacity(0, 1000, Duration.ofSeconds(10));
+    }
+  }
 
   /**
    * Passive ejection: {@code failure_threshold} consecutive failures open a backend's breaker for
@@ -164,6 +176,7 @@ public record StcConfig(
         CircuitBreakerConfig.defaults(),
         ".stc-state",
         Sticky.defaults(),
+        Capacity.defaults(),
         Admin.defaults(),
         AccessLog.defaults(),
         Duration.ofSeconds(30));
@@ -175,66 +188,70 @@ public record StcConfig(
   }
 
   public StcConfig withHost(String v) {
-    return new StcConfig(v, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, admin, accessLog, drainTimeout);
+    return new StcConfig(v, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, capacity, admin, accessLog, drainTimeout);
   }
 
   public StcConfig withPort(int v) {
-    return new StcConfig(host, v, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, admin, accessLog, drainTimeout);
+    return new StcConfig(host, v, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, capacity, admin, accessLog, drainTimeout);
   }
 
   public StcConfig withIoThreads(int v) {
-    return new StcConfig(host, port, v, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, admin, accessLog, drainTimeout);
+    return new StcConfig(host, port, v, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, capacity, admin, accessLog, drainTimeout);
   }
 
   public StcConfig withAlgorithm(String v) {
-    return new StcConfig(host, port, ioThreads, v, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, admin, accessLog, drainTimeout);
+    return new StcConfig(host, port, ioThreads, v, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, capacity, admin, accessLog, drainTimeout);
   }
 
   public StcConfig withBackends(List<BackendConfig> v) {
-    return new StcConfig(host, port, ioThreads, algorithm, List.copyOf(v), health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, admin, accessLog, drainTimeout);
+    return new StcConfig(host, port, ioThreads, algorithm, List.copyOf(v), health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, capacity, admin, accessLog, drainTimeout);
   }
 
   public StcConfig withHealth(Health v) {
-    return new StcConfig(host, port, ioThreads, algorithm, backends, v, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, admin, accessLog, drainTimeout);
+    return new StcConfig(host, port, ioThreads, algorithm, backends, v, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, capacity, admin, accessLog, drainTimeout);
   }
 
   public StcConfig withTimeouts(Timeouts v) {
-    return new StcConfig(host, port, ioThreads, algorithm, backends, health, v, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, admin, accessLog, drainTimeout);
+    return new StcConfig(host, port, ioThreads, algorithm, backends, health, v, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, capacity, admin, accessLog, drainTimeout);
   }
 
   public StcConfig withRetries(int v) {
-    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, v, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, admin, accessLog, drainTimeout);
+    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, v, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, capacity, admin, accessLog, drainTimeout);
   }
 
   public StcConfig withCircuitBreaker(CircuitBreakerConfig v) {
-    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, v, stateDir, sticky, admin, accessLog, drainTimeout);
+    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, v, stateDir, sticky, capacity, admin, accessLog, drainTimeout);
   }
 
   public StcConfig withSlowStart(Duration v) {
-    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, v, circuitBreaker, stateDir, sticky, admin, accessLog, drainTimeout);
+    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, v, circuitBreaker, stateDir, sticky, capacity, admin, accessLog, drainTimeout);
   }
 
   public StcConfig withHashKey(String v) {
-    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, v, slowStart, circuitBreaker, stateDir, sticky, admin, accessLog, drainTimeout);
+    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, v, slowStart, circuitBreaker, stateDir, sticky, capacity, admin, accessLog, drainTimeout);
   }
 
   public StcConfig withServedByHeader(String v) {
-    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, v, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, admin, accessLog, drainTimeout);
+    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, v, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, capacity, admin, accessLog, drainTimeout);
+  }
+
+  public StcConfig withCapacity(Capacity v) {
+    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, v, admin, accessLog, drainTimeout);
   }
 
   public StcConfig withSticky(Sticky v) {
-    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, v, admin, accessLog, drainTimeout);
+    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, v, capacity, admin, accessLog, drainTimeout);
   }
 
   public StcConfig withAdmin(Admin v) {
-    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, v, accessLog, drainTimeout);
+    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, capacity, v, accessLog, drainTimeout);
   }
 
   public StcConfig withAccessLog(AccessLog v) {
-    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, admin, v, drainTimeout);
+    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, capacity, admin, v, drainTimeout);
   }
 
   public StcConfig withStateDir(String v) {
-    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, v, sticky, admin, accessLog, drainTimeout);
+    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, v, sticky, capacity, admin, accessLog, drainTimeout);
   }
 }

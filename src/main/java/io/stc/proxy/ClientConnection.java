@@ -59,6 +59,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
   private final ArrayList<HttpContent> replay = new ArrayList<>(4);
   private final ArrayDeque<Object> queued = new ArrayDeque<>(4);
   private final Runnable timeoutTask = this::onResponseTimeout;
+  private final Runnable wakeTask = this::onWoken;
+  private final Runnable queueTimeoutTask = this::onQueueTimeout;
   private ChannelHandlerContext ctx;
   private LoopContext loop;
   private String clientIp;
@@ -94,6 +96,10 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
   private ScheduledFuture<?> timer;
   private long responseDeadline;
   private boolean awaitingResponse;
+  // Waiting in the request queue for a backend with room.
+  private boolean waiting;
+  private long queuedSinceNanos;
+  private ScheduledFuture<?> queueTimer;
 
   ClientConnection(ProxyServer proxy) {
     this.proxy = proxy;
@@ -178,12 +184,75 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
     startNanos = proxy.clock.nanos();
     proxy.stats.requestStarted();
     proxy.rewriter.rewriteRequest(req, clientIp);
+    if (proxy.queue != null && proxy.queue.size() > 0) {
+      // Others are already waiting for room: no overtaking.
+      enqueue();
+      return;
+    }
     Backend b = pickBackend();
-    if (b == null) {
+    if (b != null) {
+      dispatch(b);
+    } else if (proxy.queue != null && proxy.upstream.pool().availableCount() > 0) {
+      enqueue();
+    } else {
+      finishWithFailure(ProxyFailure.NO_BACKEND);
+    }
+  }
+
+  private void enqueue() {
+    if (!proxy.queue.offer(this)) {
+      finishWithFailure(ProxyFailure.QUEUE_FULL);
+      return;
+    }
+    waiting = true;
+    queuedSinceNanos = proxy.clock.nanos();
+    queueTimer = loop.loop.schedule(queueTimeoutTask, proxy.queueTimeoutNanos, TimeUnit.NANOSECONDS);
+    // A slot may have freed between the failed pick and the offer, with nobody to wake.
+    if (proxy.freeSlots() > 0) {
+      proxy.queue.wake(1);
+    }
+  }
+
+  /** Called on any thread by the queue: continue on this connection's own loop. */
+  void wakeFromQueue() {
+    loop.loop.execute(wakeTask);
+  }
+
+  private void onWoken() {
+    if (!waiting) {
+      return;
+    }
+    waiting = false;
+    Backend b = pickBackend();
+    if (b != null) {
+      cancelQueueTimer();
+      proxy.stats.dequeued(proxy.clock.nanos() - queuedSinceNanos);
+      dispatch(b);
+      return;
+    }
+    if (proxy.upstream.pool().availableCount() == 0) {
+      cancelQueueTimer();
       finishWithFailure(ProxyFailure.NO_BACKEND);
       return;
     }
-    dispatch(b);
+    // Someone else took the slot: back to the front of the line, for the next one.
+    waiting = true;
+    proxy.queue.putBack(this);
+  }
+
+  private void onQueueTimeout() {
+    queueTimer = null;
+    if (waiting && proxy.queue.remove(this)) {
+      waiting = false;
+      finishWithFailure(ProxyFailure.QUEUE_TIMEOUT);
+    }
+  }
+
+  private void cancelQueueTimer() {
+    if (queueTimer != null) {
+      queueTimer.cancel(false);
+      queueTimer = null;
+    }
   }
 
   private void onRequestContent(HttpContent c) {
@@ -243,6 +312,11 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
+    if (waiting) {
+      waiting = false;
+      proxy.queue.remove(this);
+      cancelQueueTimer();
+    }
     if (request != null) {
       if (conn != null) {
         BackendConnection c = conn;
@@ -317,9 +391,15 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
     return null;
   }
 
-  /** Whether the backend's breaker lets this attempt through (a half-open one admits few). */
+  /**
+   * Takes a request slot on the backend if it has room, and its breaker's admission (a half-open
+   * breaker admits few); on success the attempt is counted in flight.
+   */
   private boolean admit(Backend b, boolean useBreakers) {
     breaker = null;
+    if (!b.stats().tryRequestStarted(proxy.maxInflight)) {
+      return false;
+    }
     if (!useBreakers) {
       return true;
     }
@@ -328,6 +408,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
       breaker = cb;
       return true;
     }
+    b.stats().requestCancelled();
     return false;
   }
 
@@ -339,6 +420,10 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
    */
   private void endAttempt(boolean failed, boolean breakerFailure, boolean verdict) {
     backend.stats().requestFinished(proxy.clock.nanos() - attemptStartNanos, failed);
+    RequestQueue queue = proxy.queue;
+    if (queue != null && queue.size() > 0) {
+      queue.wake(1);
+    }
     CircuitBreaker cb = breaker;
     if (cb != null) {
       breaker = null;
@@ -368,7 +453,6 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
     attemptStartNanos = proxy.clock.nanos();
     headSent = false;
     requestSent = false;
-    b.stats().requestStarted();
     BackendConnection c = loop.acquire(b);
     if (c != null) {
       conn = c;
@@ -588,7 +672,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
     HttpHeaders h = r.headers();
     h.set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
     h.setInt(HttpHeaderNames.CONTENT_LENGTH, failure.body().length);
-    if (failure == ProxyFailure.NO_BACKEND) {
+    if (failure.status().code() == 503) {
       h.setInt(HttpHeaderNames.RETRY_AFTER, 1);
     }
     if (close) {

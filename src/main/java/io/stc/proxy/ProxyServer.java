@@ -44,6 +44,11 @@ public final class ProxyServer {
   final boolean count5xx;
   final StickySessions sticky;
   final int retries;
+  /** Per-backend in-flight limit; 0 = none. */
+  final int maxInflight;
+  /** Null when there is no capacity limit. */
+  final RequestQueue queue;
+  final long queueTimeoutNanos;
   final long responseTimeoutNanos;
   volatile Balancer balancer;
   volatile ExchangeListener listener;
@@ -74,6 +79,9 @@ public final class ProxyServer {
     this.sticky = sticky;
     this.clock = clock;
     this.retries = config.retries();
+    this.maxInflight = config.capacity().maxInflight();
+    this.queue = maxInflight > 0 ? new RequestQueue(config.capacity().queueMax()) : null;
+    this.queueTimeoutNanos = config.capacity().queueTimeout().toNanos();
     this.responseTimeoutNanos = config.timeouts().response().toNanos();
     this.rewriter = new HeaderRewriter(config.servedByHeader());
   }
@@ -139,7 +147,25 @@ public final class ProxyServer {
     this.listener = listener;
   }
 
+  /** Requests waiting for a backend with room. */
+  public int queueDepth() {
+    return queue == null ? 0 : queue.size();
+  }
+
+  /** Free request slots across available backends (bounded by the queue's length, which is all it is used for). */
+  int freeSlots() {
+    int free = 0;
+    for (io.stc.pool.Backend b : upstream.pool().available()) {
+      free += Math.max(0, maxInflight - b.stats().inFlight());
+    }
+    return free;
+  }
+
   private void onPoolEvent(PoolEvent event) {
+    if (queue != null && queue.size() > 0 && event.kind() != PoolEvent.Kind.REMOVED) {
+      // A backend came UP, was added or got more weight: it may take waiters at once.
+      queue.wake(Math.min(queue.size(), freeSlots()));
+    }
     if (event.kind() == PoolEvent.Kind.REMOVED) {
       // A removed backend's idle connections die with its membership; busy ones close on release.
       for (LoopContext lc : loops.values()) {

@@ -62,6 +62,10 @@ class ConfigLoaderTest {
         ttl: 30m
         max_sessions: 5000
         honour_draining: true
+      max_inflight: 5
+      queue:
+        max: 50
+        timeout: 3s
       admin:
         enabled: false
         host: 0.0.0.0
@@ -95,6 +99,8 @@ class ConfigLoaderTest {
         "state_dir": "/var/lib/stc",
         "sticky": {"mode": "header", "name": "X-Session", "ttl": "30m", "max_sessions": 5000,
                    "honour_draining": true},
+        "max_inflight": 5,
+        "queue": {"max": 50, "timeout": "3s"},
         "admin": {"enabled": false, "host": "0.0.0.0", "port": 9191, "token": "s3cret",
                   "cors_origins": ["https://ops.example.com", "*"]},
         "access_log": {"path": "/var/log/stc/access.log", "format": "json"},
@@ -111,12 +117,13 @@ class ConfigLoaderTest {
       "header:X-User", Duration.ofSeconds(10),
       new StcConfig.CircuitBreakerConfig(false, 3, Duration.ofSeconds(2), 2, Duration.ofSeconds(30), false, 40),
       "/var/lib/stc", new Sticky(Sticky.Mode.HEADER, "X-Session", Duration.ofMinutes(30), 5000, true, null),
+      new StcConfig.Capacity(5, 50, Duration.ofSeconds(3)),
       new StcConfig.Admin(false, "0.0.0.0", 9191, "s3cret", List.of("https://ops.example.com", "*")),
       new StcConfig.AccessLog("/var/log/stc/access.log", "json"), Duration.ofSeconds(5));
 
   private static final String KNOWN_TOP = "host, port, io_threads, algorithm, backends, health, "
       + "timeouts, retries, served_by_header, shutdown_timeout, limits, hash_key, slow_start, circuit_breaker, "
-      + "state_dir, sticky, admin, access_log, drain_timeout";
+      + "state_dir, sticky, max_inflight, queue, admin, access_log, drain_timeout";
 
   @TempDir Path dir;
 
