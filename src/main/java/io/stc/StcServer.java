@@ -1,5 +1,7 @@
 package io.stc;
 
+import io.stc.admin.ControlPlane;
+import io.stc.admin.StateFile;
 import io.stc.balance.Algorithm;
 import io.stc.balance.Balancer;
 import io.stc.balance.BalancerSettings;
@@ -18,10 +20,11 @@ import io.vertx.core.VertxOptions;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** A running stc: the upstream pool, its health checks and the data plane, wired from one config. */
+/** A running stc: the upstream pool, its health checks, the data plane and the control plane, wired from one config. */
 public final class StcServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(StcServer.class);
 
@@ -33,6 +36,8 @@ public final class StcServer implements AutoCloseable {
   private CircuitBreakers breakers;
   private ProxyServer proxy;
   private StickySessions sticky = StickySessions.NONE;
+  private ControlPlane control;
+  private Supplier<StcConfig> configSource;
   private int port;
 
   public StcServer(StcConfig config) {
@@ -45,16 +50,25 @@ public final class StcServer implements AutoCloseable {
     this.upstream = new Upstream(clock);
   }
 
+  /** Where a reload (SIGHUP, {@code POST /api/reload}) reads the configuration from; call before {@link #start()}. */
+  public StcServer reloadFrom(Supplier<StcConfig> source) {
+    this.configSource = source;
+    return this;
+  }
+
   /** Starts everything and returns the data plane's port. */
   public int start() throws InterruptedException {
     // First, so a bad state directory fails the start before anything is listening.
     sticky = SessionAffinity.from(config.sticky(), Path.of(config.stateDir()), clock);
     vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(2));
+    // Changes operators made through the API last time go on top of the config.
+    StateFile state = StateFile.load(Path.of(config.stateDir()));
+    StcConfig effective = state.applyTo(config);
     boolean checking = config.health().enabled();
     // With health checks on, a backend earns its place with a passing probe; without, it is trusted.
     BackendState initial = checking ? BackendState.DOWN : BackendState.UP;
-    for (StcConfig.BackendConfig b : config.backends()) {
-      upstream.add(b.id(), b.host(), b.port(), b.weight(), initial);
+    for (StcConfig.BackendConfig b : effective.backends()) {
+      upstream.add(b.id(), b.host(), b.port(), b.weight(), state.isMaint(b.id()) ? BackendState.MAINT : initial);
     }
     PassiveHealth passive = PassiveHealth.NONE;
     if (checking) {
@@ -67,15 +81,51 @@ public final class StcServer implements AutoCloseable {
       breakers = new CircuitBreakers(config.circuitBreaker(), upstream, clock, vertx);
       breakers.start();
     }
-    proxy = new ProxyServer(config, upstream, newBalancer(config.algorithm()), passive, breakers, sticky, clock);
+    Algorithm algorithm = Algorithm.parse(effective.algorithm());
+    proxy = new ProxyServer(config, upstream, newBalancer(algorithm), passive, breakers, sticky, clock);
+    try {
+      control = new ControlPlane(
+          vertx, config, upstream, proxy, health, breakers, config.sticky().enabled() ? sticky : null, state, clock,
+          algorithm, this::newBalancer, configSource);
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException("cannot open the access log " + config.accessLog().path() + ": " + e.getMessage(), e);
+    }
     port = proxy.start();
+    try {
+      control.start();
+    } catch (InterruptedException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new IllegalStateException(
+          "admin listener on " + config.admin().host() + ":" + config.admin().port() + ": " + e.getMessage(), e);
+    }
     return port;
   }
 
   /** A fresh balancer for the algorithm, with this server's hash key and slow-start settings. */
   public Balancer newBalancer(String algorithm) {
+    return newBalancer(Algorithm.parse(algorithm));
+  }
+
+  private Balancer newBalancer(Algorithm algorithm) {
     BalancerSettings settings = new BalancerSettings(HashKey.parse(config.hashKey()), config.slowStart());
-    return Algorithm.parse(algorithm).newBalancer(clock, settings);
+    return algorithm.newBalancer(clock, settings);
+  }
+
+  /** The admin listener's port, or -1 when it is off. */
+  public int adminPort() {
+    return control == null ? -1 : control.adminPort();
+  }
+
+  public ControlPlane control() {
+    return control;
+  }
+
+  /** Re-reads the configuration and applies backends, weights and algorithm; a bad file is logged and ignored. */
+  public void reload() {
+    if (control != null) {
+      control.reload();
+    }
   }
 
   public CircuitBreakers breakers() {
@@ -118,6 +168,14 @@ public final class StcServer implements AutoCloseable {
       boolean clean = proxy.shutdown(timeout);
       if (!clean) {
         log.warn("shutdown timeout {} passed with requests still in flight", timeout);
+      }
+    }
+    // After the proxy, so the last exchanges still reach the access log.
+    if (control != null) {
+      try {
+        control.close();
+      } catch (Exception e) {
+        log.warn("control plane did not close cleanly: {}", e.toString());
       }
     }
     if (health != null) {

@@ -47,6 +47,10 @@ public final class DemoCommand implements Callable<Integer> {
       int actual = server.start();
       System.out.printf("stc demo: load balancer on http://127.0.0.1:%d in front of %d backends (%s)%n", actual, backends, algorithm);
       System.out.printf("try: curl -i http://127.0.0.1:%d/hello    (Ctrl+C stops everything)%n", actual);
+      if (server.adminPort() >= 0) {
+        System.out.printf("admin listening on http://127.0.0.1:%d    (watch it: stc top --url http://127.0.0.1:%d)%n",
+            server.adminPort(), server.adminPort());
+      }
       System.out.flush();
       Signals.awaitTermination();
       return 0;

@@ -15,6 +15,8 @@ import picocli.CommandLine.Command;
       DemoCommand.class,
       BackendCommand.class,
       LoadCommand.class,
+      TopCommand.class,
+      CtlCommand.class,
     })
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -1,6 +1,7 @@
 package io.stc.cli;
 
 import io.stc.StcServer;
+import io.stc.admin.AdminServer;
 import io.stc.balance.Algorithm;
 import io.stc.config.BackendSpec;
 import io.stc.config.ConfigException;
@@ -42,6 +43,12 @@ public final class ServeCommand implements Callable<Integer> {
   @Option(names = "--io-threads", description = "Event loops for the data plane (default: one per core).")
   Integer ioThreads;
 
+  @Option(names = "--admin-port", description = "Admin API and metrics port (default 9090; 0 picks a free one).")
+  Integer adminPort;
+
+  @Option(names = "--admin-host", description = "Admin listening address (default 127.0.0.1; any other needs a token).")
+  String adminHost;
+
   @Override
   public Integer call() throws Exception {
     StcConfig cfg;
@@ -52,6 +59,9 @@ public final class ServeCommand implements Callable<Integer> {
       return 2;
     }
     StcServer server = new StcServer(cfg);
+    if (config != null) {
+      server.reloadFrom(this::resolve);
+    }
     int actualPort;
     try {
       actualPort = server.start();
@@ -63,7 +73,11 @@ public final class ServeCommand implements Callable<Integer> {
     System.out.printf(
         "stc listening on http://%s:%d (%d backends, %s)%n",
         cfg.host(), actualPort, cfg.backends().size(), cfg.algorithm());
+    if (server.adminPort() >= 0) {
+      System.out.printf("admin listening on http://%s:%d%n", hostForUrl(cfg.admin().host()), server.adminPort());
+    }
     System.out.flush();
+    Signals.onHangup(server::reload);
     Signals.awaitTermination();
     server.close();
     return 0;
@@ -90,6 +104,20 @@ public final class ServeCommand implements Callable<Integer> {
     if (algorithm != null) {
       cfg = cfg.withAlgorithm(Algorithm.parse(algorithm).configName());
     }
+    if (adminPort != null) {
+      if (adminPort < 0 || adminPort > 65535) {
+        throw new IllegalArgumentException("--admin-port: expected 0..65535, got " + adminPort);
+      }
+      cfg = cfg.withAdmin(cfg.admin().withPort(adminPort));
+    }
+    if (adminHost != null) {
+      cfg = cfg.withAdmin(cfg.admin().withHost(adminHost.trim()));
+    }
+    String envToken = System.getenv("STC_ADMIN_TOKEN");
+    if (cfg.admin().token() == null && envToken != null && !envToken.isBlank()) {
+      cfg = cfg.withAdmin(cfg.admin().withToken(envToken.trim()));
+    }
+    AdminServer.checkExposure(cfg.admin());
     if (servers != null || !backends.isEmpty()) {
       List<StcConfig.BackendConfig> list = new ArrayList<>();
       if (servers != null) {
@@ -101,6 +129,10 @@ public final class ServeCommand implements Callable<Integer> {
       cfg = cfg.withBackends(list);
     }
     return cfg;
+  }
+
+  private static String hostForUrl(String host) {
+    return host.indexOf(':') >= 0 && !host.startsWith("[") ? "[" + host + "]" : host;
   }
 
   /** Algorithm names for the help text. */

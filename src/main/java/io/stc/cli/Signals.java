@@ -10,6 +10,15 @@ import sun.misc.Signal;
 final class Signals {
   private Signals() {}
 
+  /** Runs {@code action} on every SIGHUP (on the JVM's signal thread: it must return quickly). */
+  static void onHangup(Runnable action) {
+    try {
+      Signal.handle(new Signal("HUP"), s -> action.run());
+    } catch (IllegalArgumentException e) {
+      // Reserved here: reload stays available through the admin API.
+    }
+  }
+
   /** Blocks until SIGTERM or SIGINT arrives. */
   static void awaitTermination() throws InterruptedException {
     CountDownLatch stop = new CountDownLatch(1);

@@ -61,7 +61,7 @@ public final class BackendSpec {
   }
 
   /** A host as written in a config file: trimmed, brackets around an IPv6 address dropped. */
-  static String host(String text) {
+  public static String host(String text) {
     String h = ConfigMap.nonEmpty(text);
     return h.startsWith("[") && h.endsWith("]") && h.length() > 2 ? h.substring(1, h.length() - 1) : h;
   }

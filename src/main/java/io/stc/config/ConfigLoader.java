@@ -2,6 +2,8 @@ package io.stc.config;
 
 import io.stc.balance.Algorithm;
 import io.stc.balance.HashKey;
+import io.stc.config.StcConfig.AccessLog;
+import io.stc.config.StcConfig.Admin;
 import io.stc.config.StcConfig.BackendConfig;
 import io.stc.config.StcConfig.CircuitBreakerConfig;
 import io.stc.config.StcConfig.Health;
@@ -32,7 +34,8 @@ public final class ConfigLoader {
     ConfigMap root = ConfigParser.parse(file).asMap(
         "host", "port", "io_threads", "algorithm", "backends", "health", "timeouts", "retries",
         "served_by_header", "shutdown_timeout", "limits", "hash_key", "slow_start", "circuit_breaker",
-        "state_dir", "sticky", "max_inflight", "queue");
+        "state_dir", "sticky", "max_inflight", "queue",
+        "admin", "access_log", "drain_timeout");
     return new StcConfig(
         root.nonEmptyString("host", d.host()),
         root.integer("port", 0, 65535, d.port()),
@@ -54,8 +57,46 @@ public final class ConfigLoader {
         root.nonEmptyString("state_dir", d.stateDir()),
         StickySection.read(root.get("sticky"), d.sticky()),
         capacity(root.integer("max_inflight", 0, 1_000_000, d.capacity().maxInflight()),
-            root.section("queue", "max", "timeout"), d.capacity()));
+            root.section("queue", "max", "timeout"), d.capacity()),
+        admin(root.section("admin", "enabled", "host", "port", "token", "cors_origins"), d.admin()),
+        accessLog(root.section("access_log", "path", "format"), d.accessLog()),
+        root.duration("drain_timeout", d.drainTimeout()));
   }
+  private static Admin admin(ConfigMap a, Admin d) {
+    List<String> origins = new ArrayList<>();
+    for (ConfigNode n : a.list("cors_origins")) {
+      origins.add(n.as("an origin like https://example.com", ConfigLoader::origin));
+    }
+    return new Admin(
+        a.bool("enabled", d.enabled()),
+        a.nonEmptyString("host", d.host()),
+        a.integer("port", 0, 65535, d.port()),
+        a.value("token", "a token", ConfigMap::nonEmpty, d.token()),
+        List.copyOf(origins));
+  }
+
+  private static AccessLog accessLog(ConfigMap a, AccessLog d) {
+    return new AccessLog(
+        a.nonEmptyString("path", d.path()),
+        a.value("format", "combined or json", ConfigLoader::accessLogFormat, d.format()));
+  }
+
+  private static String accessLogFormat(String s) {
+    String f = s.trim().toLowerCase(java.util.Locale.ROOT);
+    if (!f.equals("combined") && !f.equals("json")) {
+      throw new IllegalArgumentException("expected combined or json, got '" + s + "'");
+    }
+    return f;
+  }
+
+  private static String origin(String s) {
+    String o = s.trim();
+    if (!o.equals("*") && !o.matches("https?://[^/\\s]+")) {
+      throw new IllegalArgumentException("expected an origin like https://example.com (scheme and host, no path) or *, got '" + s + "'");
+    }
+    return o;
+  }
+
 
   private static StcConfig.Capacity capacity(int maxInflight, ConfigMap q, StcConfig.Capacity d) {
     return new StcConfig.Capacity(

@@ -24,7 +24,10 @@ public record StcConfig(
     CircuitBreakerConfig circuitBreaker,
     String stateDir,
     Sticky sticky,
-    Capacity capacity) {
+    Capacity capacity,
+    Admin admin,
+    AccessLog accessLog,
+    Duration drainTimeout) {
 
   /**
    * Per-backend capacity and the queue in front of it: at most {@code maxInflight} requests per
@@ -115,6 +118,46 @@ public record StcConfig(
     }
   }
 
+  /**
+   * The admin listener (API, metrics); {@code token} is null when none is set. Without a token it
+   * must stay on a loopback address.
+   */
+  public record Admin(boolean enabled, String host, int port, String token, List<String> corsOrigins) {
+    public static Admin defaults() {
+      return new Admin(true, "127.0.0.1", 9090, null, List.of());
+    }
+
+    public Admin withHost(String v) {
+      return new Admin(enabled, v, port, token, corsOrigins);
+    }
+
+    public Admin withPort(int v) {
+      return new Admin(enabled, host, v, token, corsOrigins);
+    }
+
+    public Admin withToken(String v) {
+      return new Admin(enabled, host, port, v, corsOrigins);
+    }
+
+    @Override
+    public String toString() {
+      // The token is a secret: configs get logged and shown.
+      return "Admin[enabled=" + enabled + ", host=" + host + ", port=" + port
+          + ", token=" + (token == null ? "none" : "(set)") + ", corsOrigins=" + corsOrigins + "]";
+    }
+  }
+
+  /** Where and how each finished request is logged; {@code path} is null when logging is off, "stdout" for standard output. */
+  public record AccessLog(String path, String format) {
+    public static AccessLog defaults() {
+      return new AccessLog(null, "combined");
+    }
+
+    public boolean enabled() {
+      return path != null;
+    }
+  }
+
   public static StcConfig defaults() {
     return new StcConfig(
         "0.0.0.0",
@@ -133,7 +176,10 @@ public record StcConfig(
         CircuitBreakerConfig.defaults(),
         ".stc-state",
         Sticky.defaults(),
-        Capacity.defaults());
+        Capacity.defaults(),
+        Admin.defaults(),
+        AccessLog.defaults(),
+        Duration.ofSeconds(30));
   }
 
   /** The number of event loops to run: the configured value, or one per core. */
@@ -142,58 +188,70 @@ public record StcConfig(
   }
 
   public StcConfig withHost(String v) {
-    return new StcConfig(v, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, capacity);
+    return new StcConfig(v, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, capacity, admin, accessLog, drainTimeout);
   }
 
   public StcConfig withPort(int v) {
-    return new StcConfig(host, v, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, capacity);
+    return new StcConfig(host, v, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, capacity, admin, accessLog, drainTimeout);
   }
 
   public StcConfig withIoThreads(int v) {
-    return new StcConfig(host, port, v, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, capacity);
+    return new StcConfig(host, port, v, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, capacity, admin, accessLog, drainTimeout);
   }
 
   public StcConfig withAlgorithm(String v) {
-    return new StcConfig(host, port, ioThreads, v, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, capacity);
+    return new StcConfig(host, port, ioThreads, v, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, capacity, admin, accessLog, drainTimeout);
   }
 
   public StcConfig withBackends(List<BackendConfig> v) {
-    return new StcConfig(host, port, ioThreads, algorithm, List.copyOf(v), health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, capacity);
+    return new StcConfig(host, port, ioThreads, algorithm, List.copyOf(v), health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, capacity, admin, accessLog, drainTimeout);
   }
 
   public StcConfig withHealth(Health v) {
-    return new StcConfig(host, port, ioThreads, algorithm, backends, v, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, capacity);
+    return new StcConfig(host, port, ioThreads, algorithm, backends, v, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, capacity, admin, accessLog, drainTimeout);
   }
 
   public StcConfig withTimeouts(Timeouts v) {
-    return new StcConfig(host, port, ioThreads, algorithm, backends, health, v, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, capacity);
+    return new StcConfig(host, port, ioThreads, algorithm, backends, health, v, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, capacity, admin, accessLog, drainTimeout);
   }
 
   public StcConfig withRetries(int v) {
-    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, v, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, capacity);
+    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, v, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, capacity, admin, accessLog, drainTimeout);
   }
 
   public StcConfig withCircuitBreaker(CircuitBreakerConfig v) {
-    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, v, stateDir, sticky, capacity);
+    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, v, stateDir, sticky, capacity, admin, accessLog, drainTimeout);
   }
 
   public StcConfig withSlowStart(Duration v) {
-    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, v, circuitBreaker, stateDir, sticky, capacity);
+    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, v, circuitBreaker, stateDir, sticky, capacity, admin, accessLog, drainTimeout);
   }
 
   public StcConfig withHashKey(String v) {
-    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, v, slowStart, circuitBreaker, stateDir, sticky, capacity);
+    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, v, slowStart, circuitBreaker, stateDir, sticky, capacity, admin, accessLog, drainTimeout);
   }
 
   public StcConfig withServedByHeader(String v) {
-    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, v, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, capacity);
+    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, v, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, capacity, admin, accessLog, drainTimeout);
   }
 
   public StcConfig withCapacity(Capacity v) {
-    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, v);
+    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, v, admin, accessLog, drainTimeout);
   }
 
   public StcConfig withSticky(Sticky v) {
-    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, v, capacity);
+    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, v, capacity, admin, accessLog, drainTimeout);
+  }
+
+  public StcConfig withAdmin(Admin v) {
+    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, capacity, v, accessLog, drainTimeout);
+  }
+
+  public StcConfig withAccessLog(AccessLog v) {
+    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, capacity, admin, v, drainTimeout);
+  }
+
+  public StcConfig withStateDir(String v) {
+    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, v, sticky, capacity, admin, accessLog, drainTimeout);
   }
 }

@@ -48,7 +48,7 @@ class ServeCommandIT {
       try (StcProcess stc =
           StcProcess.start(
               List.of("-Xmx128m"),
-              "serve", "--host", "127.0.0.1", "--port", "0", "--backend", "127.0.0.1:" + backendPort)) {
+              "serve", "--host", "127.0.0.1", "--port", "0", "--admin-port", "0", "--backend", "127.0.0.1:" + backendPort)) {
         int port = stc.awaitListening();
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         // Ready once the backend passed its first probe (slow on a loaded machine).

@@ -66,6 +66,16 @@ class ConfigLoaderTest {
       queue:
         max: 50
         timeout: 3s
+      admin:
+        enabled: false
+        host: 0.0.0.0
+        port: 9191
+        token: s3cret
+        cors_origins: [https://ops.example.com, "*"]
+      access_log:
+        path: /var/log/stc/access.log
+        format: JSON
+      drain_timeout: 5s
       """;
 
   private static final String FULL_JSON = """
@@ -90,7 +100,11 @@ class ConfigLoaderTest {
         "sticky": {"mode": "header", "name": "X-Session", "ttl": "30m", "max_sessions": 5000,
                    "honour_draining": true},
         "max_inflight": 5,
-        "queue": {"max": 50, "timeout": "3s"}
+        "queue": {"max": 50, "timeout": "3s"},
+        "admin": {"enabled": false, "host": "0.0.0.0", "port": 9191, "token": "s3cret",
+                  "cors_origins": ["https://ops.example.com", "*"]},
+        "access_log": {"path": "/var/log/stc/access.log", "format": "json"},
+        "drain_timeout": "5s"
       }
       """;
 
@@ -103,11 +117,13 @@ class ConfigLoaderTest {
       "header:X-User", Duration.ofSeconds(10),
       new StcConfig.CircuitBreakerConfig(false, 3, Duration.ofSeconds(2), 2, Duration.ofSeconds(30), false, 40),
       "/var/lib/stc", new Sticky(Sticky.Mode.HEADER, "X-Session", Duration.ofMinutes(30), 5000, true, null),
-      new StcConfig.Capacity(5, 50, Duration.ofSeconds(3)));
+      new StcConfig.Capacity(5, 50, Duration.ofSeconds(3)),
+      new StcConfig.Admin(false, "0.0.0.0", 9191, "s3cret", List.of("https://ops.example.com", "*")),
+      new StcConfig.AccessLog("/var/log/stc/access.log", "json"), Duration.ofSeconds(5));
 
   private static final String KNOWN_TOP = "host, port, io_threads, algorithm, backends, health, "
       + "timeouts, retries, served_by_header, shutdown_timeout, limits, hash_key, slow_start, circuit_breaker, "
-      + "state_dir, sticky, max_inflight, queue";
+      + "state_dir, sticky, max_inflight, queue, admin, access_log, drain_timeout";
 
   @TempDir Path dir;
 

@@ -78,6 +78,39 @@ public final class StcProcess implements AutoCloseable {
     return port;
   }
 
+  /** Waits for a stdout line matching {@code pattern} and returns the match. */
+  public Matcher awaitLine(Pattern pattern) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (System.nanoTime() < deadline) {
+      String line = stdout.poll(200, TimeUnit.MILLISECONDS);
+      if (line != null) {
+        Matcher m = pattern.matcher(line);
+        if (m.find()) {
+          return m;
+        }
+      }
+      if (!process.isAlive() && stdout.isEmpty()) {
+        throw new IllegalStateException("process exited " + process.exitValue() + " before printing " + pattern + ": " + stderr());
+      }
+    }
+    throw new IllegalStateException("no line matching " + pattern + " within 60 s: " + stderr());
+  }
+
+  /** The stdout lines not yet read, once the process has ended. */
+  public String remainingStdout() throws InterruptedException {
+    awaitExit();
+    // The reader thread may still be draining the pipe after exit.
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    StringBuilder sb = new StringBuilder();
+    String line;
+    while ((line = stdout.poll(100, TimeUnit.MILLISECONDS)) != null || System.nanoTime() < deadline && sb.length() == 0) {
+      if (line != null) {
+        sb.append(line).append('\n');
+      }
+    }
+    return sb.toString();
+  }
+
   /** Waits for the process to end on its own and returns its exit code. */
   public int awaitExit() throws InterruptedException {
     if (!process.waitFor(60, TimeUnit.SECONDS)) {

@@ -6,10 +6,13 @@ import io.stc.backend.DemoBackend;
 import io.stc.config.StcConfig;
 import io.stc.pool.Backend;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,8 +24,16 @@ public final class TestCluster implements AutoCloseable {
   public final StcServer stc;
   public final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
+  /** Where the control plane saves API changes: a fresh directory, so clusters never share state. */
+  public final Path stateDir;
+
   private TestCluster(List<BackendOptions> options, UnaryOperator<StcConfig> tweak) throws InterruptedException {
     List<StcConfig.BackendConfig> configs = new ArrayList<>();
+    try {
+      stateDir = Files.createTempDirectory("stc-state-");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
     try {
       for (BackendOptions o : options) {
         DemoBackend b = DemoBackend.started(o);
@@ -36,6 +47,8 @@ public final class TestCluster implements AutoCloseable {
                   .withPort(0)
                   .withIoThreads(2)
                   .withBackends(configs)
+                  .withAdmin(StcConfig.Admin.defaults().withPort(0))
+                  .withStateDir(stateDir.toString())
                   .withHealth(new StcConfig.Health(true, "/health", Duration.ofMillis(200), Duration.ofMillis(500), 2, 3)));
       stc = new StcServer(config);
       stc.start();
@@ -91,6 +104,20 @@ public final class TestCluster implements AutoCloseable {
       stc.close(Duration.ofSeconds(2));
     } finally {
       backends.forEach(DemoBackend::close);
+      deleteStateDir();
+    }
+  }
+
+  /** The admin API at {@code path}. */
+  public URI adminUri(String path) {
+    return URI.create("http://127.0.0.1:" + stc.adminPort() + path);
+  }
+
+  private void deleteStateDir() {
+    try (var files = Files.walk(stateDir)) {
+      files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      // A temp directory left behind harms nothing.
     }
   }
 }

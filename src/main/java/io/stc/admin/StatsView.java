@@ -1,0 +1,174 @@
+package io.stc.admin;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.stc.Clock;
+import io.stc.health.CircuitBreaker;
+import io.stc.health.CircuitBreakers;
+import io.stc.health.HealthChecker;
+import io.stc.health.HealthResult;
+import io.stc.pool.Backend;
+import io.stc.pool.BackendStats;
+import io.stc.pool.Upstream;
+import io.stc.proxy.ProxyStats;
+import io.stc.session.StickySessions;
+import java.time.Instant;
+import java.util.List;
+import org.HdrHistogram.Histogram;
+
+/** Renders the running server's numbers as the JSON the admin API, the event stream and {@code stc top} share. */
+public final class StatsView {
+  static final ObjectMapper MAPPER = new ObjectMapper();
+  static final int SPARK_SECONDS = 20;
+  static final int EVENTS_SHOWN = 10;
+
+  private final Upstream upstream;
+  private final ProxyStats proxy;
+  private final TrafficRecorder traffic;
+  private final HealthChecker health;
+  private final CircuitBreakers breakers;
+  private final StickySessions sticky;
+  private final Controller controller;
+  private final ControlEvents events;
+  private final Clock clock;
+  private final long startNanos;
+
+  /**
+   * @param health the active checker, or null when health checks are off
+   * @param breakers the circuit breakers, or null when they are off
+   * @param sticky session affinity, or null when it is off
+   */
+  public StatsView(
+      Upstream upstream, ProxyStats proxy, TrafficRecorder traffic, HealthChecker health,
+      CircuitBreakers breakers, StickySessions sticky, Controller controller, ControlEvents events, Clock clock) {
+    this.upstream = upstream;
+    this.proxy = proxy;
+    this.traffic = traffic;
+    this.health = health;
+    this.breakers = breakers;
+    this.sticky = sticky;
+    this.controller = controller;
+    this.events = events;
+    this.clock = clock;
+    this.startNanos = clock.nanos();
+  }
+
+  /** Everything: algorithm, uptime, totals, every backend, the last events. */
+  public ObjectNode stats() {
+    ObjectNode root = MAPPER.createObjectNode();
+    root.put("algorithm", controller.algorithm().configName());
+    root.put("uptime_s", round((clock.nanos() - startNanos) / 1e9, 1));
+    ObjectNode totals = root.putObject("totals");
+    long requests = traffic.requests();
+    long failures = Math.min(traffic.failures(), requests);
+    totals.put("requests", requests);
+    totals.put("successes", requests - failures);
+    totals.put("failures", failures);
+    totals.put("success_rate", requests == 0 ? 1.0 : round((double) (requests - failures) / requests, 4));
+    totals.put("active", proxy.active());
+    totals.put("connections", proxy.connections());
+    ObjectNode rps = totals.putObject("rps");
+    rps.put("1s", round(traffic.rate(1), 1));
+    rps.put("10s", round(traffic.rate(10), 1));
+    rps.put("60s", round(traffic.rate(60), 1));
+    ArrayNode list = root.putArray("backends");
+    for (Backend b : upstream.pool().all()) {
+      list.add(backend(b));
+    }
+    ArrayNode ev = root.putArray("events");
+    for (ControlEvent e : events.recent(EVENTS_SHOWN)) {
+      ev.add(event(e));
+    }
+    return root;
+  }
+
+  /** Every backend, without the totals. */
+  public ArrayNode backends() {
+    ArrayNode list = MAPPER.createArrayNode();
+    for (Backend b : upstream.pool().all()) {
+      list.add(backend(b));
+    }
+    return list;
+  }
+
+  /** One backend: address, weight, state, counters, latency percentiles, last health check, req/s of the last seconds. */
+  public ObjectNode backend(Backend b) {
+    ObjectNode n = MAPPER.createObjectNode();
+    n.put("id", b.id());
+    n.put("host", b.host());
+    n.put("port", b.port());
+    n.put("weight", b.weight());
+    n.put("state", b.state().label());
+    n.put("removing", controller.isRemoving(b));
+    CircuitBreaker cb = breakers == null ? null : breakers.of(b);
+    if (cb != null) {
+      n.put("circuit", BreakerLabels.state(cb.state()));
+    }
+    BackendStats s = b.stats();
+    n.put("in_flight", s.inFlight());
+    long requests = s.requests();
+    long errors = s.failures();
+    n.put("requests", requests);
+    n.put("errors", errors);
+    n.put("error_rate", requests == 0 ? 0.0 : round((double) errors / requests, 4));
+    if (sticky != null) {
+      n.put("sticky_sessions", sticky.sessions(b));
+    }
+    ObjectNode lat = n.putObject("latency_ms");
+    BackendTraffic t = traffic.of(b);
+    Histogram h = t == null ? null : t.latencies();
+    boolean any = h != null && h.getTotalCount() > 0;
+    lat.put("avg", any ? round(h.getMean() / 1000, 3) : 0.0);
+    lat.put("p50", any ? round(h.getValueAtPercentile(50) / 1000.0, 3) : 0.0);
+    lat.put("p95", any ? round(h.getValueAtPercentile(95) / 1000.0, 3) : 0.0);
+    lat.put("p99", any ? round(h.getValueAtPercentile(99) / 1000.0, 3) : 0.0);
+    ArrayNode spark = n.putArray("rps_history");
+    if (t != null) {
+      for (long v : t.recentPerSecond(SPARK_SECONDS)) {
+        spark.add(v);
+      }
+    }
+    HealthResult r = health == null ? null : health.lastResult(b);
+    if (r == null) {
+      n.putNull("last_health_check");
+    } else {
+      ObjectNode hc = n.putObject("last_health_check");
+      hc.put("time", Instant.ofEpochMilli(r.epochMillis()).toString());
+      hc.put("ok", r.ok());
+      hc.put("detail", r.detail());
+    }
+    return n;
+  }
+
+  /** The most recent requests, newest first. */
+  public ArrayNode requests(int limit) {
+    ArrayNode list = MAPPER.createArrayNode();
+    List<RequestRecord> recent = traffic.recent().latest(limit);
+    for (RequestRecord r : recent) {
+      ObjectNode n = list.addObject();
+      n.put("time", Instant.ofEpochMilli(r.epochMillis()).toString());
+      n.put("method", r.method());
+      n.put("path", r.path());
+      n.put("client", r.client());
+      n.put("backend", r.backend());
+      n.put("status", r.status());
+      n.put("latency_ms", round(r.latencyMillis(), 3));
+    }
+    return list;
+  }
+
+  static ObjectNode event(ControlEvent e) {
+    ObjectNode n = MAPPER.createObjectNode();
+    n.put("type", e.type());
+    n.put("time", Instant.ofEpochMilli(e.epochMillis()).toString());
+    n.put("message", e.message());
+    n.set("data", MAPPER.valueToTree(e.data()));
+    return n;
+  }
+
+  static double round(double v, int digits) {
+    double f = Math.pow(10, digits);
+    return Math.round(v * f) / f;
+  }
+}

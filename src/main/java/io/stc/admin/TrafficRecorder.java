@@ -1,0 +1,137 @@
+package io.stc.admin;
+
+import io.stc.Clock;
+import io.stc.pool.Backend;
+import io.stc.pool.PoolEvent;
+import io.stc.proxy.ExchangeListener;
+import java.util.Collection;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Watches every finished exchange for the admin: totals, per-backend latencies and counts, the
+ * most recent requests, and the access log. On the hot path it only bumps adders, records into
+ * wait-free HdrHistogram recorders and claims a ring slot; everything else happens in {@link #tick()}.
+ */
+public final class TrafficRecorder implements ExchangeListener {
+  static final int RECENT = 1000;
+  private static final int WINDOW = 61;
+
+  private final Clock clock;
+  private final AccessLog accessLog;
+  private final ConcurrentHashMap<Backend, BackendTraffic> backends = new ConcurrentHashMap<>();
+  private final BackendTraffic unrouted = new BackendTraffic(null);
+  private final LongAdder requests = new LongAdder();
+  private final LongAdder failures = new LongAdder();
+  private final LongAdder everything = new LongAdder();
+  private final RecentRequests recent = new RecentRequests(RECENT);
+  // Samples of the never-reset request count, one per tick, for the req/s windows; tick-only.
+  private final long[] sampleCounts = new long[WINDOW];
+  private final long[] sampleNanos = new long[WINDOW];
+  private int samples;
+
+  /** @param accessLog where each exchange is also logged, or null */
+  public TrafficRecorder(Clock clock, AccessLog accessLog) {
+    this.clock = clock;
+    this.accessLog = accessLog;
+  }
+
+  @Override
+  public void exchangeEnded(String method, String uri, String clientIp, Backend backend, int status, long latencyNanos) {
+    traffic(backend).record(status, latencyNanos);
+    requests.increment();
+    everything.increment();
+    if (isFailure(status)) {
+      failures.increment();
+    }
+    RequestRecord r = new RequestRecord(
+        System.currentTimeMillis(), method, uri, clientIp, backend == null ? null : backend.id(), status, latencyNanos);
+    recent.add(r);
+    if (accessLog != null) {
+      accessLog.offer(r);
+    }
+  }
+
+  /** A request failed when the client got a 5xx or no response at all. */
+  static boolean isFailure(int status) {
+    return status <= 0 || status >= 500;
+  }
+
+  private BackendTraffic traffic(Backend b) {
+    if (b == null) {
+      return unrouted;
+    }
+    BackendTraffic t = backends.get(b);
+    // Normally created by the ADDED event; this covers a request racing that event.
+    return t != null ? t : backends.computeIfAbsent(b, BackendTraffic::new);
+  }
+
+  /** Keeps the per-backend entries in step with the pool. */
+  public void onPoolEvent(PoolEvent e) {
+    if (e.kind() == PoolEvent.Kind.ADDED) {
+      backends.computeIfAbsent(e.backend(), BackendTraffic::new);
+    } else if (e.kind() == PoolEvent.Kind.REMOVED) {
+      backends.remove(e.backend());
+    }
+  }
+
+  /** Once a second, from one thread: rotates the histograms and samples the counts. */
+  public synchronized void tick() {
+    for (BackendTraffic t : backends.values()) {
+      t.tick();
+    }
+    unrouted.tick();
+    int i = samples % WINDOW;
+    sampleCounts[i] = everything.sum();
+    sampleNanos[i] = clock.nanos();
+    samples++;
+  }
+
+  /** Requests per second over the last {@code seconds} (at most 60), from the tick samples. */
+  public synchronized double rate(int seconds) {
+    if (samples < 2) {
+      return 0.0;
+    }
+    int back = Math.min(Math.min(seconds, WINDOW - 1), samples - 1);
+    int last = (samples - 1) % WINDOW;
+    int first = (samples - 1 - back) % WINDOW;
+    long nanos = sampleNanos[last] - sampleNanos[first];
+    return nanos <= 0 ? 0.0 : (sampleCounts[last] - sampleCounts[first]) * 1e9 / nanos;
+  }
+
+  /** Zeroes the totals, latencies and recent requests (metrics counters stay monotonic). */
+  public void reset() {
+    requests.reset();
+    failures.reset();
+    for (BackendTraffic t : backends.values()) {
+      t.resetLatencies();
+    }
+    unrouted.resetLatencies();
+    recent.clear();
+  }
+
+  public long requests() {
+    return requests.sum();
+  }
+
+  public long failures() {
+    return failures.sum();
+  }
+
+  public RecentRequests recent() {
+    return recent;
+  }
+
+  /** The traffic of a backend in the pool, or null when it has none yet. */
+  BackendTraffic of(Backend b) {
+    return backends.get(b);
+  }
+
+  Collection<BackendTraffic> all() {
+    return backends.values();
+  }
+
+  BackendTraffic unrouted() {
+    return unrouted;
+  }
+}

@@ -1,0 +1,65 @@
+package io.stc.admin;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class AccessLogTest {
+  @TempDir Path dir;
+
+  static RequestRecord record(int i) {
+    return new RequestRecord(1_700_000_000_000L, "GET", "/p" + i, "10.0.0.1", "127.0.0.1:3001", 200, 1_500_000);
+  }
+
+  @Test
+  void combinedFormat() throws Exception {
+    Path file = dir.resolve("logs/access.log");
+    try (AccessLog log = AccessLog.open(file.toString(), "combined")) {
+      log.offer(record(1));
+      await().atMost(Duration.ofSeconds(5)).until(() -> log.written() == 1);
+    }
+    List<String> lines = Files.readAllLines(file);
+    assertThat(lines).hasSize(1);
+    assertThat(lines.get(0)).matches(
+        "10\\.0\\.0\\.1 - - \\[\\d\\d/\\w{3}/2023:\\d\\d:\\d\\d:\\d\\d [+-]\\d{4}] \"GET /p1 HTTP/1\\.1\" 200 - \"-\" \"-\" backend=127\\.0\\.0\\.1:3001 ms=1\\.500");
+  }
+
+  @Test
+  void jsonFormatAppends() throws Exception {
+    Path file = dir.resolve("access.json");
+    Files.writeString(file, "earlier\n");
+    try (AccessLog log = AccessLog.open(file.toString(), "json")) {
+      for (int i = 0; i < 100; i++) {
+        log.offer(record(i));
+      }
+      await().atMost(Duration.ofSeconds(5)).until(() -> log.written() == 100);
+    }
+    List<String> lines = Files.readAllLines(file);
+    assertThat(lines).hasSize(101);
+    JsonNode j = AdminCalls.MAPPER.readTree(lines.get(100));
+    assertThat(j.path("path").asText()).isEqualTo("/p99");
+    assertThat(j.path("status").asInt()).isEqualTo(200);
+    assertThat(j.path("latency_ms").asDouble()).isEqualTo(1.5);
+    assertThat(j.path("backend").asText()).isEqualTo("127.0.0.1:3001");
+  }
+
+  @Test
+  void aFullQueueDropsAndCountsInsteadOfBlocking() throws Exception {
+    Path file = dir.resolve("full.log");
+    try (AccessLog log = AccessLog.open(file.toString(), "json")) {
+      int offered = AccessLog.CAPACITY * 3;
+      for (int i = 0; i < offered; i++) {
+        log.offer(record(i));
+      }
+      await().atMost(Duration.ofSeconds(30)).until(() -> log.written() + log.dropped() == offered);
+      assertThat(log.dropped()).isPositive();
+    }
+  }
+}
