@@ -47,7 +47,7 @@ public final class ConfigLoader {
         root.integer("retries", 0, 10, d.retries()),
         servedByHeader(root.get("served_by_header"), d.servedByHeader()),
         root.duration("shutdown_timeout", d.shutdownTimeout()),
-        limits(root.section("limits", "header_size", "uri"), d.limits()),
+        limits(root.section("limits", "header_size", "uri", "headers", "body"), d.limits()),
         root.value("hash_key", "client_ip, header:NAME or cookie:NAME", s -> HashKey.parse(s) == null ? s : s.trim(), d.hashKey()),
         root.duration("slow_start", d.slowStart()),
         circuitBreaker(
@@ -156,7 +156,11 @@ public final class ConfigLoader {
   }
 
   private static Limits limits(ConfigMap l, Limits d) {
-    return new Limits(l.size("header_size", d.headerSize()), l.size("uri", d.uri()));
+    return new Limits(
+        l.size("header_size", d.headerSize()),
+        l.size("uri", d.uri()),
+        l.integer("headers", 1, 10_000, d.headers()),
+        l.get("body").isPresent() ? l.size("body", 0) : d.body());
   }
 
   /** A header name; empty, null or false turn the header off, true keeps the default name. */

@@ -80,10 +80,13 @@ public record StcConfig(
     }
   }
 
-  /** Limits on what a client may send: header block size (431) and request-line length (414), in bytes. */
-  public record Limits(int headerSize, int uri) {
+  /**
+   * Limits on what a client may send: header block size in bytes and header count (431),
+   * request-line length (414), body size (413; 0 = unlimited).
+   */
+  public record Limits(int headerSize, int uri, int headers, long body) {
     public static Limits defaults() {
-      return new Limits(8 * 1024, 8 * 1024);
+      return new Limits(8 * 1024, 8 * 1024, 100, 0);
     }
   }
 
@@ -205,6 +208,10 @@ public record StcConfig(
 
   public StcConfig withBackends(List<BackendConfig> v) {
     return new StcConfig(host, port, ioThreads, algorithm, List.copyOf(v), health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, capacity, admin, accessLog, drainTimeout);
+  }
+
+  public StcConfig withLimits(Limits v) {
+    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, v, hashKey, slowStart, circuitBreaker, stateDir, sticky, capacity, admin, accessLog, drainTimeout);
   }
 
   public StcConfig withHealth(Health v) {

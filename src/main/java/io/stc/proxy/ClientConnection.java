@@ -1,10 +1,12 @@
 package io.stc.proxy;
 
 import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpRequest;
@@ -20,6 +22,7 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.TooLongHttpContentException;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.codec.http.cookie.Cookie;
@@ -183,6 +186,12 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
     status = 0;
     startNanos = proxy.clock.nanos();
     proxy.stats.requestStarted();
+    ProxyFailure invalid = proxy.validator.check(req);
+    if (invalid != null) {
+      keepAlive = false;
+      finishWithFailure(invalid);
+      return;
+    }
     proxy.rewriter.rewriteRequest(req, clientIp);
     if (proxy.queue != null && proxy.queue.size() > 0) {
       // Others are already waiting for room: no overtaking.
@@ -258,6 +267,11 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
   private void onRequestContent(HttpContent c) {
     int n = c.content().readableBytes();
     bodyBytes += n;
+    if (proxy.validator.bodyTooLarge(bodyBytes)) {
+      c.release();
+      rejectMalformed(new TooLongHttpContentException("body over " + bodyBytes));
+      return;
+    }
     boolean last = c instanceof LastHttpContent;
     if (replayable) {
       if (bodyBytes > REPLAY_LIMIT) {
@@ -681,9 +695,10 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
       h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
     }
     ChannelFuture w = ctx.writeAndFlush(r);
+    boolean unreadBody = !requestReceived;
     endExchange();
     if (close) {
-      w.addListener(ChannelFutureListener.CLOSE);
+      w.addListener(f -> lingeringClose(unreadBody));
     } else {
       processQueued();
     }
@@ -693,6 +708,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
     ProxyFailure failure =
         cause instanceof TooLongHttpLineException
             ? ProxyFailure.URI_TOO_LONG
+            : cause instanceof TooLongHttpContentException
+                ? ProxyFailure.BODY_TOO_LARGE
             : cause instanceof TooLongHttpHeaderException || cause instanceof TooLongFrameException
                 ? ProxyFailure.HEADERS_TOO_LARGE
                 : ProxyFailure.BAD_REQUEST;
@@ -724,6 +741,24 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
 
   /** Stands in for a request that could not be parsed, so the exchange bookkeeping stays uniform. */
   private static final HttpRequest MALFORMED = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/");
+
+  /**
+   * Closes after an error answer. When the client may still be sending a body, closing at once
+   * would make the kernel reset the connection and the client could lose the answer; so stop
+   * writing, keep reading (and discarding) for a moment, then close (nginx's lingering close).
+   */
+  private void lingeringClose(boolean unreadBody) {
+    Channel ch = ctx.channel();
+    if (!unreadBody || !(ch instanceof DuplexChannel duplex) || !ch.isActive()) {
+      ch.close();
+      return;
+    }
+    if (!reading) {
+      reading = true;
+      ch.config().setAutoRead(true);
+    }
+    duplex.shutdownOutput().addListener(f -> ch.eventLoop().schedule(() -> ch.close(), 2, TimeUnit.SECONDS));
+  }
 
   /** The response began but cannot be finished: the client must see a broken connection, not a short body. */
   private void abortMidResponse() {

@@ -38,6 +38,7 @@ public final class ProxyServer {
   final Clock clock;
   final ProxyStats stats = new ProxyStats();
   final HeaderRewriter rewriter;
+  final RequestValidator validator;
   final PassiveHealth passiveHealth;
   /** Null when circuit breaking is off. */
   final CircuitBreakers breakers;
@@ -84,6 +85,7 @@ public final class ProxyServer {
     this.queueTimeoutNanos = config.capacity().queueTimeout().toNanos();
     this.responseTimeoutNanos = config.timeouts().response().toNanos();
     this.rewriter = new HeaderRewriter(config.servedByHeader());
+    this.validator = new RequestValidator(config.limits().headers(), config.limits().body());
   }
 
   /** Binds the listener; returns the port it listens on. */

@@ -113,7 +113,7 @@ class ConfigLoaderTest {
       List.of(new BackendConfig("localhost", 3001, 2), new BackendConfig("::1", 3002, 1)),
       new Health(false, "/healthz", Duration.ofMillis(500), Duration.ofMillis(1500), 3, 4),
       new Timeouts(Duration.ofMillis(250), Duration.ofMinutes(1), Duration.ofHours(1)),
-      5, "X-Backend", Duration.ofSeconds(10), new Limits(16 * 1024, 4096),
+      5, "X-Backend", Duration.ofSeconds(10), new Limits(16 * 1024, 4096, 100, 0),
       "header:X-User", Duration.ofSeconds(10),
       new StcConfig.CircuitBreakerConfig(false, 3, Duration.ofSeconds(2), 2, Duration.ofSeconds(30), false, 40),
       "/var/lib/stc", new Sticky(Sticky.Mode.HEADER, "X-Session", Duration.ofMinutes(30), 5000, true, null),
