@@ -28,7 +28,7 @@ public final class ConfigLoader {
     StcConfig d = StcConfig.defaults();
     ConfigMap root = ConfigParser.parse(file).asMap(
         "host", "port", "io_threads", "algorithm", "backends", "health", "timeouts", "retries",
-        "served_by_header", "shutdown_timeout", "limits");
+        "served_by_header", "shutdown_timeout", "limits", "autoscale");
     return new StcConfig(
         root.nonEmptyString("host", d.host()),
         root.integer("port", 0, 65535, d.port()),
@@ -40,7 +40,8 @@ public final class ConfigLoader {
         root.integer("retries", 0, 10, d.retries()),
         servedByHeader(root.get("served_by_header"), d.servedByHeader()),
         root.duration("shutdown_timeout", d.shutdownTimeout()),
-        limits(root.section("limits", "header_size", "uri"), d.limits()));
+        limits(root.section("limits", "header_size", "uri"), d.limits()),
+        AutoscaleSection.read(root.section("autoscale", AutoscaleSection.KEYS)));
   }
 
   /** Backends from a list of {host, port, weight} mappings; a host:port may appear only once. */

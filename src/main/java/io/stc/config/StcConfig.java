@@ -18,7 +18,16 @@ public record StcConfig(
     int retries,
     String servedByHeader,
     Duration shutdownTimeout,
-    Limits limits) {
+    Limits limits,
+    AutoscaleConfig autoscale) {
+
+  /** The configuration without autoscaling, as it was before autoscaling existed. */
+  public StcConfig(
+      String host, int port, int ioThreads, String algorithm, List<BackendConfig> backends, Health health,
+      Timeouts timeouts, int retries, String servedByHeader, Duration shutdownTimeout, Limits limits) {
+    this(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits,
+        AutoscaleConfig.defaults());
+  }
 
   /** One configured backend. */
   public record BackendConfig(String host, int port, int weight) {
@@ -61,7 +70,8 @@ public record StcConfig(
         2,
         "X-Served-By",
         Duration.ofSeconds(30),
-        Limits.defaults());
+        Limits.defaults(),
+        AutoscaleConfig.defaults());
   }
 
   /** The number of event loops to run: the configured value, or one per core. */
@@ -70,38 +80,42 @@ public record StcConfig(
   }
 
   public StcConfig withHost(String v) {
-    return new StcConfig(v, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits);
+    return new StcConfig(v, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, autoscale);
   }
 
   public StcConfig withPort(int v) {
-    return new StcConfig(host, v, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits);
+    return new StcConfig(host, v, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, autoscale);
   }
 
   public StcConfig withIoThreads(int v) {
-    return new StcConfig(host, port, v, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits);
+    return new StcConfig(host, port, v, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, autoscale);
   }
 
   public StcConfig withAlgorithm(String v) {
-    return new StcConfig(host, port, ioThreads, v, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits);
+    return new StcConfig(host, port, ioThreads, v, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, autoscale);
   }
 
   public StcConfig withBackends(List<BackendConfig> v) {
-    return new StcConfig(host, port, ioThreads, algorithm, List.copyOf(v), health, timeouts, retries, servedByHeader, shutdownTimeout, limits);
+    return new StcConfig(host, port, ioThreads, algorithm, List.copyOf(v), health, timeouts, retries, servedByHeader, shutdownTimeout, limits, autoscale);
   }
 
   public StcConfig withHealth(Health v) {
-    return new StcConfig(host, port, ioThreads, algorithm, backends, v, timeouts, retries, servedByHeader, shutdownTimeout, limits);
+    return new StcConfig(host, port, ioThreads, algorithm, backends, v, timeouts, retries, servedByHeader, shutdownTimeout, limits, autoscale);
   }
 
   public StcConfig withTimeouts(Timeouts v) {
-    return new StcConfig(host, port, ioThreads, algorithm, backends, health, v, retries, servedByHeader, shutdownTimeout, limits);
+    return new StcConfig(host, port, ioThreads, algorithm, backends, health, v, retries, servedByHeader, shutdownTimeout, limits, autoscale);
   }
 
   public StcConfig withRetries(int v) {
-    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, v, servedByHeader, shutdownTimeout, limits);
+    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, v, servedByHeader, shutdownTimeout, limits, autoscale);
   }
 
   public StcConfig withServedByHeader(String v) {
-    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, v, shutdownTimeout, limits);
+    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, v, shutdownTimeout, limits, autoscale);
+  }
+
+  public StcConfig withAutoscale(AutoscaleConfig v) {
+    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, v);
   }
 }
