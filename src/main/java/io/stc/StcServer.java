@@ -7,6 +7,8 @@ import io.stc.health.PassiveHealth;
 import io.stc.pool.BackendState;
 import io.stc.pool.Upstream;
 import io.stc.proxy.ProxyServer;
+import io.stc.scale.Autoscaler;
+import io.stc.scale.InstanceProvider;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import java.time.Duration;
@@ -14,7 +16,7 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** A running stc: the upstream pool, its health checks and the data plane, wired from one config. */
+/** A running stc: the upstream pool, its health checks, its autoscaler and the data plane, wired from one config. */
 public final class StcServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(StcServer.class);
 
@@ -23,6 +25,7 @@ public final class StcServer implements AutoCloseable {
   private final Upstream upstream;
   private Vertx vertx;
   private HealthChecker health;
+  private Autoscaler autoscaler;
   private ProxyServer proxy;
   private int port;
 
@@ -52,8 +55,17 @@ public final class StcServer implements AutoCloseable {
       health.awaitFirstResults(config.health().timeout().plusSeconds(2));
       passive = health;
     }
+    if (config.autoscale().enabled()) {
+      // Before the listener opens, so the first requests find the minimum number of instances ready.
+      autoscaler = new Autoscaler(config.autoscale(), upstream, InstanceProvider.of(config.autoscale()), checking, clock);
+      autoscaler.start();
+    }
     Algorithm algorithm = Algorithm.parse(config.algorithm());
     proxy = new ProxyServer(config, upstream, algorithm.newBalancer(clock), passive, clock);
+    if (autoscaler != null) {
+      Autoscaler a = autoscaler;
+      proxy.listener((method, uri, clientIp, backend, status, latencyNanos) -> a.latency().record(latencyNanos));
+    }
     port = proxy.start();
     return port;
   }
@@ -68,6 +80,11 @@ public final class StcServer implements AutoCloseable {
 
   public ProxyServer proxy() {
     return proxy;
+  }
+
+  /** The autoscaler, or null when {@code autoscale.enabled} is off. */
+  public Autoscaler autoscaler() {
+    return autoscaler;
   }
 
   public HealthChecker health() {
@@ -90,6 +107,10 @@ public final class StcServer implements AutoCloseable {
       if (!clean) {
         log.warn("shutdown timeout {} passed with requests still in flight", timeout);
       }
+    }
+    if (autoscaler != null) {
+      // After the data plane: its in-flight requests have finished, so the instances can go.
+      autoscaler.close();
     }
     if (health != null) {
       health.close();

@@ -1,5 +1,6 @@
 package io.stc.scale;
 
+import io.stc.config.AutoscaleConfig;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
@@ -36,6 +37,15 @@ public interface InstanceProvider extends AutoCloseable {
 
   /** Registers a listener for instances that end on their own (crash, killed from outside). */
   void onExit(ExitListener listener);
+
+  /** The provider the config asks for. */
+  static InstanceProvider of(AutoscaleConfig config) {
+    AutoscaleConfig.Provider p = config.provider();
+    return switch (p.kind()) {
+      case PROCESS -> new ProcessProvider(p.command(), p.logDir(), config.startTimeout(), p.stopTimeout());
+      case STATIC -> new StaticProvider(p.backends());
+    };
+  }
 
   /** Releases the provider, stopping whatever instances it still runs that it owns. */
   @Override
