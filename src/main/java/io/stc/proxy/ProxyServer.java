@@ -127,7 +127,10 @@ public final class ProxyServer {
     if (event.kind() == PoolEvent.Kind.REMOVED) {
       // A removed backend's idle connections die with its membership; busy ones close on release.
       for (LoopContext lc : loops.values()) {
-        lc.loop.execute(() -> lc.closeIdle(event.backend()));
+        // After shutdown the loops are gone, and so are their connections.
+        if (!lc.loop.isShuttingDown()) {
+          lc.loop.execute(() -> lc.closeIdle(event.backend()));
+        }
       }
     }
   }

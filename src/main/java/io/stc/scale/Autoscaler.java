@@ -115,9 +115,9 @@ public final class Autoscaler implements AutoCloseable {
     } catch (TimeoutException | ExecutionException e) {
       log.warn("not every one of the first {} instances was ready within start_timeout {}", first.size(), config.startTimeout());
     }
-    AutoscalerStatus s = status;
-    log.info("autoscaler started: {} policy, {} provider, {} of min {} ready, max {}, every {}",
-        policy.name(), provider.kind(), s.current() - s.pending(), config.min(), config.max(), config.interval());
+    long ready = first.stream().filter(f -> f.getNow(false)).count();
+    log.info("autoscaler started: {} policy, {} provider, {} of min {} ready, max {}, every {} ms",
+        policy.name(), provider.kind(), ready, config.min(), config.max(), config.interval().toMillis());
     long interval = config.interval().toMillis();
     loop.scheduleWithFixedDelay(guarded(this::tick, "tick"), interval, interval, TimeUnit.MILLISECONDS);
     loop.scheduleWithFixedDelay(guarded(this::checkDrains, "drain check"), DRAIN_POLL_MILLIS, DRAIN_POLL_MILLIS, TimeUnit.MILLISECONDS);
