@@ -71,7 +71,7 @@ class ConfigLoaderTest {
       5, "X-Backend", Duration.ofSeconds(10), new Limits(16 * 1024, 4096));
 
   private static final String KNOWN_TOP = "host, port, io_threads, algorithm, backends, health, "
-      + "timeouts, retries, served_by_header, shutdown_timeout, limits";
+      + "timeouts, retries, served_by_header, shutdown_timeout, limits, autoscale";
 
   @TempDir Path dir;
 
