@@ -1,6 +1,12 @@
 package io.stc;
 
 import io.stc.balance.Algorithm;
+import io.stc.balance.Balancer;
+import io.stc.balance.BalancerSettings;
+import io.stc.balance.HashKey;
+import io.stc.health.CircuitBreakers;
+import io.stc.session.SessionAffinity;
+import io.stc.session.StickySessions;
 import io.stc.config.StcConfig;
 import io.stc.health.HealthChecker;
 import io.stc.health.PassiveHealth;
@@ -11,6 +17,7 @@ import io.stc.scale.Autoscaler;
 import io.stc.scale.InstanceProvider;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -25,8 +32,11 @@ public final class StcServer implements AutoCloseable {
   private final Upstream upstream;
   private Vertx vertx;
   private HealthChecker health;
+  private CircuitBreakers breakers;
   private Autoscaler autoscaler;
-  private ProxyServer proxy;
+  // Read by the autoscaler's thread for the queue depth.
+  private volatile ProxyServer proxy;
+  private StickySessions sticky = StickySessions.NONE;
   private int port;
 
   public StcServer(StcConfig config) {
@@ -41,6 +51,8 @@ public final class StcServer implements AutoCloseable {
 
   /** Starts everything and returns the data plane's port. */
   public int start() throws InterruptedException {
+    // First, so a bad state directory fails the start before anything is listening.
+    sticky = SessionAffinity.from(config.sticky(), Path.of(config.stateDir()), clock);
     vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(2));
     boolean checking = config.health().enabled();
     // With health checks on, a backend earns its place with a passing probe; without, it is trusted.
@@ -52,22 +64,42 @@ public final class StcServer implements AutoCloseable {
     if (checking) {
       health = new HealthChecker(vertx, upstream, config.health());
       health.start();
-      health.awaitFirstResults(config.health().timeout().plusSeconds(2));
+      health.awaitFirstResults(config.health().timeout().plusSeconds(5));
       passive = health;
+    }
+    if (config.circuitBreaker().enabled()) {
+      breakers = new CircuitBreakers(config.circuitBreaker(), upstream, clock, vertx);
+      breakers.start();
     }
     if (config.autoscale().enabled()) {
       // Before the listener opens, so the first requests find the minimum number of instances ready.
-      autoscaler = new Autoscaler(config.autoscale(), upstream, InstanceProvider.of(config.autoscale()), checking, clock);
+      autoscaler = new Autoscaler(
+          config.autoscale(), upstream, InstanceProvider.of(config.autoscale(), config.stateDir()), checking, clock,
+          this::queueDepth);
       autoscaler.start();
     }
-    Algorithm algorithm = Algorithm.parse(config.algorithm());
-    proxy = new ProxyServer(config, upstream, algorithm.newBalancer(clock), passive, clock);
+    proxy = new ProxyServer(config, upstream, newBalancer(config.algorithm()), passive, breakers, sticky, clock);
     if (autoscaler != null) {
       Autoscaler a = autoscaler;
       proxy.listener((method, uri, clientIp, backend, status, latencyNanos) -> a.latency().record(latencyNanos));
     }
     port = proxy.start();
     return port;
+  }
+
+  /** A fresh balancer for the algorithm, with this server's hash key and slow-start settings. */
+  public Balancer newBalancer(String algorithm) {
+    BalancerSettings settings = new BalancerSettings(HashKey.parse(config.hashKey()), config.slowStart());
+    return Algorithm.parse(algorithm).newBalancer(clock, settings);
+  }
+
+  public CircuitBreakers breakers() {
+    return breakers;
+  }
+
+  /** Session affinity as configured ({@link StickySessions#NONE} when off); live once started. */
+  public StickySessions sticky() {
+    return sticky;
   }
 
   public int port() {
@@ -80,6 +112,11 @@ public final class StcServer implements AutoCloseable {
 
   public ProxyServer proxy() {
     return proxy;
+  }
+
+  private int queueDepth() {
+    ProxyServer p = proxy;
+    return p == null ? 0 : p.queueDepth();
   }
 
   /** The autoscaler, or null when {@code autoscale.enabled} is off. */
@@ -109,7 +146,7 @@ public final class StcServer implements AutoCloseable {
       }
     }
     if (autoscaler != null) {
-      // After the data plane: its in-flight requests have finished, so the instances can go.
+      // After the data plane: its requests have finished, so the instances can go.
       autoscaler.close();
     }
     if (health != null) {

@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
     subcommands = {
       CommandLine.HelpCommand.class,
       ServeCommand.class,
+      DemoCommand.class,
       BackendCommand.class,
     })
 public final class Main implements Runnable {

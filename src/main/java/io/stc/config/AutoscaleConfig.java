@@ -83,7 +83,8 @@ public record AutoscaleConfig(
 
   /**
    * Where instances come from: a command template ({@code {port}} and {@code {name}} substituted)
-   * with its per-instance log files, or a static list of backends.
+   * with its per-instance log files ({@code logDir} null: {@code <state_dir>/instances}), or a
+   * static list of backends.
    */
   public record Provider(
       ProviderKind kind, List<String> command, Path logDir, Duration stopTimeout, List<BackendConfig> backends) {
@@ -93,8 +94,12 @@ public record AutoscaleConfig(
     }
 
     public static Provider defaults() {
-      return new Provider(
-          ProviderKind.PROCESS, demoBackendCommand(), Path.of(".stc-state", "instances"), Duration.ofSeconds(10), List.of());
+      return new Provider(ProviderKind.PROCESS, demoBackendCommand(), null, Duration.ofSeconds(10), List.of());
+    }
+
+    /** The directory for instance logs and pid files: the configured one, or {@code <stateDir>/instances}. */
+    public Path logDir(String stateDir) {
+      return logDir != null ? logDir : Path.of(stateDir, "instances");
     }
 
     /** This stc's own demo backend ({@code stc backend}) on the same JVM and class path: the default command. */
@@ -107,6 +112,15 @@ public record AutoscaleConfig(
   }
 
   public static AutoscaleConfig defaults() {
+    return defaults(0);
+  }
+
+  /**
+   * The defaults when the proxy caps each backend at {@code proxyMaxInflight} requests (0: no
+   * cap): the autoscaler then assumes that capacity per instance instead of 10.
+   */
+  public static AutoscaleConfig defaults(int proxyMaxInflight) {
+    int maxInflight = proxyMaxInflight > 0 ? proxyMaxInflight : 10;
     return new AutoscaleConfig(
         false,
         Provider.defaults(),
@@ -114,8 +128,8 @@ public record AutoscaleConfig(
         2,
         8,
         Duration.ofSeconds(1),
-        10,
-        10,
+        maxInflight,
+        maxInflight,
         Metric.INFLIGHT,
         0.7,
         0.1,

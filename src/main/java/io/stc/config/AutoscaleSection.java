@@ -26,8 +26,9 @@ final class AutoscaleSection {
 
   private AutoscaleSection() {}
 
-  static AutoscaleConfig read(ConfigMap a) {
-    AutoscaleConfig d = AutoscaleConfig.defaults();
+  /** The section, with defaults that follow the proxy's per-backend {@code max_inflight} (0: none). */
+  static AutoscaleConfig read(ConfigMap a, int proxyMaxInflight) {
+    AutoscaleConfig d = AutoscaleConfig.defaults(proxyMaxInflight);
     Provider provider = provider(a.section("provider", "kind", "command", "log_dir", "stop_timeout", "backends"));
     Policy policy = a.value("policy", "a policy name", s -> named(s, Policy.values(), Policy::configName), d.policy());
     Metric metric = a.value("metric", "a metric name", s -> named(s, Metric.values(), Metric::configName), d.metric());

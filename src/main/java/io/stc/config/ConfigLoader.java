@@ -1,11 +1,14 @@
 package io.stc.config;
 
 import io.stc.balance.Algorithm;
+import io.stc.balance.HashKey;
 import io.stc.config.StcConfig.BackendConfig;
+import io.stc.config.StcConfig.CircuitBreakerConfig;
 import io.stc.config.StcConfig.Health;
 import io.stc.config.StcConfig.Limits;
 import io.stc.config.StcConfig.Timeouts;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -18,7 +21,7 @@ import java.util.regex.Pattern;
  * {@link StcConfig#defaults()}. Every problem is a {@link ConfigException} naming file, line and key.
  */
 public final class ConfigLoader {
-  private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+\\-.^_`|~0-9A-Za-z]+");
+  static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+\\-.^_`|~0-9A-Za-z]+");
   private static final Pattern URL_PATH = Pattern.compile("/[\\x21-\\x7e]*");
 
   private ConfigLoader() {}
@@ -28,7 +31,8 @@ public final class ConfigLoader {
     StcConfig d = StcConfig.defaults();
     ConfigMap root = ConfigParser.parse(file).asMap(
         "host", "port", "io_threads", "algorithm", "backends", "health", "timeouts", "retries",
-        "served_by_header", "shutdown_timeout", "limits", "autoscale");
+        "served_by_header", "shutdown_timeout", "limits", "hash_key", "slow_start", "circuit_breaker",
+        "state_dir", "sticky", "max_inflight", "queue", "autoscale");
     return new StcConfig(
         root.nonEmptyString("host", d.host()),
         root.integer("port", 0, 65535, d.port()),
@@ -41,7 +45,39 @@ public final class ConfigLoader {
         servedByHeader(root.get("served_by_header"), d.servedByHeader()),
         root.duration("shutdown_timeout", d.shutdownTimeout()),
         limits(root.section("limits", "header_size", "uri"), d.limits()),
-        AutoscaleSection.read(root.section("autoscale", AutoscaleSection.KEYS)));
+        root.value("hash_key", "client_ip, header:NAME or cookie:NAME", s -> HashKey.parse(s) == null ? s : s.trim(), d.hashKey()),
+        root.duration("slow_start", d.slowStart()),
+        circuitBreaker(
+            root.section("circuit_breaker", "enabled", "failure_threshold", "open_time", "half_open_requests",
+                "max_open_time", "count_5xx", "max_ejection_percent"),
+            d.circuitBreaker()),
+        root.nonEmptyString("state_dir", d.stateDir()),
+        StickySection.read(root.get("sticky"), d.sticky()),
+        capacity(root.integer("max_inflight", 0, 1_000_000, d.capacity().maxInflight()),
+            root.section("queue", "max", "timeout"), d.capacity()),
+        AutoscaleSection.read(root.section("autoscale", AutoscaleSection.KEYS),
+            root.integer("max_inflight", 0, 1_000_000, d.capacity().maxInflight())));
+  }
+
+  private static StcConfig.Capacity capacity(int maxInflight, ConfigMap q, StcConfig.Capacity d) {
+    return new StcConfig.Capacity(
+        maxInflight, q.integer("max", 0, 1_000_000, d.queueMax()), q.positiveDuration("timeout", d.queueTimeout()));
+  }
+
+  private static CircuitBreakerConfig circuitBreaker(ConfigMap c, CircuitBreakerConfig d) {
+    Duration open = c.positiveDuration("open_time", d.openTime());
+    CircuitBreakerConfig cb = new CircuitBreakerConfig(
+        c.bool("enabled", d.enabled()),
+        c.integer("failure_threshold", 1, 1000, d.failureThreshold()),
+        open,
+        c.integer("half_open_requests", 1, 1000, d.halfOpenRequests()),
+        c.positiveDuration("max_open_time", d.maxOpenTime().compareTo(open) < 0 ? open : d.maxOpenTime()),
+        c.bool("count_5xx", d.count5xx()),
+        c.integer("max_ejection_percent", 0, 100, d.maxEjectionPercent()));
+    if (cb.maxOpenTime().compareTo(cb.openTime()) < 0) {
+      throw c.get("max_open_time").orElseThrow().fail("must not be shorter than open_time (" + cb.openTime() + ")");
+    }
+    return cb;
   }
 
   /** Backends from a list of {host, port, weight} mappings; a host:port may appear only once. */

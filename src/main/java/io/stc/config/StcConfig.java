@@ -19,14 +19,50 @@ public record StcConfig(
     String servedByHeader,
     Duration shutdownTimeout,
     Limits limits,
+    String hashKey,
+    Duration slowStart,
+    CircuitBreakerConfig circuitBreaker,
+    String stateDir,
+    Sticky sticky,
+    Capacity capacity,
     AutoscaleConfig autoscale) {
 
-  /** The configuration without autoscaling, as it was before autoscaling existed. */
+  /** The configuration with autoscaling off, for callers that predate it. */
   public StcConfig(
       String host, int port, int ioThreads, String algorithm, List<BackendConfig> backends, Health health,
-      Timeouts timeouts, int retries, String servedByHeader, Duration shutdownTimeout, Limits limits) {
+      Timeouts timeouts, int retries, String servedByHeader, Duration shutdownTimeout, Limits limits, String hashKey,
+      Duration slowStart, CircuitBreakerConfig circuitBreaker, String stateDir, Sticky sticky, Capacity capacity) {
     this(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits,
-        AutoscaleConfig.defaults());
+        hashKey, slowStart, circuitBreaker, stateDir, sticky, capacity, AutoscaleConfig.defaults(capacity.maxInflight()));
+  }
+
+  /**
+   * Per-backend capacity and the queue in front of it: at most {@code maxInflight} requests per
+   * backend (0 = unlimited, no queue); when every backend is full, up to {@code queueMax} requests
+   * wait in FIFO order for {@code queueTimeout} before a 503.
+   */
+  public record Capacity(int maxInflight, int queueMax, Duration queueTimeout) {
+    public static Capacity defaults() {
+      return new Capacity(0, 1000, Duration.ofSeconds(10));
+    }
+  }
+
+  /**
+   * Passive ejection: {@code failure_threshold} consecutive failures open a backend's breaker for
+   * {@code open_time} (doubling up to {@code max_open_time}); then {@code half_open_requests}
+   * trials decide. At most {@code max_ejection_percent} of the pool is ever ejected.
+   */
+  public record CircuitBreakerConfig(
+      boolean enabled,
+      int failureThreshold,
+      Duration openTime,
+      int halfOpenRequests,
+      Duration maxOpenTime,
+      boolean count5xx,
+      int maxEjectionPercent) {
+    public static CircuitBreakerConfig defaults() {
+      return new CircuitBreakerConfig(true, 5, Duration.ofSeconds(5), 1, Duration.ofSeconds(60), true, 50);
+    }
   }
 
   /** One configured backend. */
@@ -58,6 +94,37 @@ public record StcConfig(
     }
   }
 
+  /**
+   * Session affinity: how a client's session is recognised ({@code name} is the cookie in cookie
+   * mode, the header in header mode), how long an idle session stays pinned, and the secret that
+   * signs cookies ({@code key} null: generated once and kept in the state directory).
+   */
+  public record Sticky(
+      Mode mode, String name, Duration ttl, int maxSessions, boolean honourDraining, String key) {
+    /** How sessions are recognised; OFF balances every request on its own. */
+    public enum Mode {
+      OFF,
+      COOKIE,
+      IP,
+      HEADER
+    }
+
+    public static Sticky defaults() {
+      return new Sticky(Mode.OFF, "STC_SID", Duration.ofHours(1), 100_000, false, null);
+    }
+
+    public boolean enabled() {
+      return mode != Mode.OFF;
+    }
+
+    @Override
+    public String toString() {
+      // The key is a secret: configs get logged and shown.
+      return "Sticky[mode=" + mode + ", name=" + name + ", ttl=" + ttl + ", maxSessions=" + maxSessions
+          + ", honourDraining=" + honourDraining + ", key=" + (key == null ? "generated" : "(set)") + "]";
+    }
+  }
+
   public static StcConfig defaults() {
     return new StcConfig(
         "0.0.0.0",
@@ -71,6 +138,12 @@ public record StcConfig(
         "X-Served-By",
         Duration.ofSeconds(30),
         Limits.defaults(),
+        "client_ip",
+        Duration.ZERO,
+        CircuitBreakerConfig.defaults(),
+        ".stc-state",
+        Sticky.defaults(),
+        Capacity.defaults(),
         AutoscaleConfig.defaults());
   }
 
@@ -80,42 +153,62 @@ public record StcConfig(
   }
 
   public StcConfig withHost(String v) {
-    return new StcConfig(v, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, autoscale);
+    return new StcConfig(v, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, capacity, autoscale);
   }
 
   public StcConfig withPort(int v) {
-    return new StcConfig(host, v, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, autoscale);
+    return new StcConfig(host, v, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, capacity, autoscale);
   }
 
   public StcConfig withIoThreads(int v) {
-    return new StcConfig(host, port, v, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, autoscale);
+    return new StcConfig(host, port, v, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, capacity, autoscale);
   }
 
   public StcConfig withAlgorithm(String v) {
-    return new StcConfig(host, port, ioThreads, v, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, autoscale);
+    return new StcConfig(host, port, ioThreads, v, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, capacity, autoscale);
   }
 
   public StcConfig withBackends(List<BackendConfig> v) {
-    return new StcConfig(host, port, ioThreads, algorithm, List.copyOf(v), health, timeouts, retries, servedByHeader, shutdownTimeout, limits, autoscale);
+    return new StcConfig(host, port, ioThreads, algorithm, List.copyOf(v), health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, capacity, autoscale);
   }
 
   public StcConfig withHealth(Health v) {
-    return new StcConfig(host, port, ioThreads, algorithm, backends, v, timeouts, retries, servedByHeader, shutdownTimeout, limits, autoscale);
+    return new StcConfig(host, port, ioThreads, algorithm, backends, v, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, capacity, autoscale);
   }
 
   public StcConfig withTimeouts(Timeouts v) {
-    return new StcConfig(host, port, ioThreads, algorithm, backends, health, v, retries, servedByHeader, shutdownTimeout, limits, autoscale);
+    return new StcConfig(host, port, ioThreads, algorithm, backends, health, v, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, capacity, autoscale);
   }
 
   public StcConfig withRetries(int v) {
-    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, v, servedByHeader, shutdownTimeout, limits, autoscale);
+    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, v, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, capacity, autoscale);
+  }
+
+  public StcConfig withCircuitBreaker(CircuitBreakerConfig v) {
+    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, v, stateDir, sticky, capacity, autoscale);
+  }
+
+  public StcConfig withSlowStart(Duration v) {
+    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, v, circuitBreaker, stateDir, sticky, capacity, autoscale);
+  }
+
+  public StcConfig withHashKey(String v) {
+    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, v, slowStart, circuitBreaker, stateDir, sticky, capacity, autoscale);
   }
 
   public StcConfig withServedByHeader(String v) {
-    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, v, shutdownTimeout, limits, autoscale);
+    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, v, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, capacity, autoscale);
+  }
+
+  public StcConfig withCapacity(Capacity v) {
+    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, v, autoscale);
+  }
+
+  public StcConfig withSticky(Sticky v) {
+    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, v, capacity, autoscale);
   }
 
   public StcConfig withAutoscale(AutoscaleConfig v) {
-    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, v);
+    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, capacity, v);
   }
 }

@@ -152,6 +152,22 @@ public final class CircuitBreaker {
     }
   }
 
+  /**
+   * The request admitted by {@link #tryAcquire()} ended without saying anything about the backend
+   * (the client went away first): frees its trial slot, if it held one, without a verdict.
+   */
+  public void onIgnored() {
+    while (true) {
+      Phase p = phase.get();
+      if (p.state != State.HALF_OPEN || p.trials == 0) {
+        return;
+      }
+      if (phase.compareAndSet(p, new Phase(State.HALF_OPEN, 0, p.openNanos, p.trials - 1))) {
+        return;
+      }
+    }
+  }
+
   /** The state now (an OPEN breaker whose time is up reports HALF_OPEN). */
   public State state() {
     return current().state;

@@ -51,6 +51,31 @@ public final class BackendStats {
   }
 
   /**
+   * Starts a request only if fewer than {@code max} are in flight (0 = no limit): the capacity
+   * check and the increment are one atomic step, so event loops cannot overshoot together.
+   */
+  public boolean tryRequestStarted(int max) {
+    if (max <= 0) {
+      IN_FLIGHT.getAndAdd(this, 1);
+      return true;
+    }
+    while (true) {
+      int now = inFlight;
+      if (now >= max) {
+        return false;
+      }
+      if (IN_FLIGHT.compareAndSet(this, now, now + 1)) {
+        return true;
+      }
+    }
+  }
+
+  /** Undoes a {@link #tryRequestStarted} whose request never went out. */
+  public void requestCancelled() {
+    IN_FLIGHT.getAndAdd(this, -1);
+  }
+
+  /**
    * Records the end of a request: its latency, and whether it failed. The raw latency goes into
    * the plain average and EWMA; {@link #latency()} counts a failure as a slow response.
    */

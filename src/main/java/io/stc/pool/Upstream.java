@@ -19,6 +19,8 @@ public final class Upstream {
   private final List<Consumer<PoolEvent>> listeners = new CopyOnWriteArrayList<>();
   private volatile Pool current = Pool.EMPTY;
   private long version;
+  private Pool.Ejection ejection = Pool.Ejection.NONE;
+  private int maxEjectionPercent = 100;
 
   public Upstream(Clock clock) {
     this.clock = clock;
@@ -106,8 +108,20 @@ public final class Upstream {
     return true;
   }
 
+  /** Sets how passive health ejects backends; the pool is republished with it. */
+  public synchronized void ejection(Pool.Ejection ejection, int maxEjectionPercent) {
+    this.ejection = ejection;
+    this.maxEjectionPercent = maxEjectionPercent;
+    publish(current.all());
+  }
+
+  /** Publishes a fresh snapshot of the same backends: for changes the snapshot derives, like ejections. */
+  public synchronized void republish() {
+    publish(current.all());
+  }
+
   private void publish(List<Backend> backends) {
-    current = new Pool(backends, ++version);
+    current = new Pool(backends, ++version, ejection, maxEjectionPercent);
   }
 
   private void fire(PoolEvent event) {

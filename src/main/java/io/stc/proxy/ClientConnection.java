@@ -29,6 +29,8 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.stc.balance.Balancer;
 import io.stc.balance.Request;
+import io.stc.health.CircuitBreaker;
+import io.stc.session.StickySessions;
 import io.stc.pool.Backend;
 import io.stc.pool.Pool;
 import java.net.InetSocketAddress;
@@ -57,6 +59,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
   private final ArrayList<HttpContent> replay = new ArrayList<>(4);
   private final ArrayDeque<Object> queued = new ArrayDeque<>(4);
   private final Runnable timeoutTask = this::onResponseTimeout;
+  private final Runnable wakeTask = this::onWoken;
+  private final Runnable queueTimeoutTask = this::onQueueTimeout;
   private ChannelHandlerContext ctx;
   private LoopContext loop;
   private String clientIp;
@@ -73,6 +77,10 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
   private int attempts;
   private int triedCount;
   private Backend backend;
+  /** The breaker that admitted the current attempt, or null. */
+  private CircuitBreaker breaker;
+  /** The backend the request's sticky session named, when usable; null otherwise. */
+  private Backend pinned;
   private BackendConnection conn;
   private long attemptStartNanos;
   private boolean headSent;
@@ -88,6 +96,10 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
   private ScheduledFuture<?> timer;
   private long responseDeadline;
   private boolean awaitingResponse;
+  // Waiting in the request queue for a backend with room.
+  private boolean waiting;
+  private long queuedSinceNanos;
+  private ScheduledFuture<?> queueTimer;
 
   ClientConnection(ProxyServer proxy) {
     this.proxy = proxy;
@@ -172,12 +184,75 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
     startNanos = proxy.clock.nanos();
     proxy.stats.requestStarted();
     proxy.rewriter.rewriteRequest(req, clientIp);
+    if (proxy.queue != null && proxy.queue.size() > 0) {
+      // Others are already waiting for room: no overtaking.
+      enqueue();
+      return;
+    }
     Backend b = pickBackend();
-    if (b == null) {
+    if (b != null) {
+      dispatch(b);
+    } else if (proxy.queue != null && proxy.upstream.pool().availableCount() > 0) {
+      enqueue();
+    } else {
+      finishWithFailure(ProxyFailure.NO_BACKEND);
+    }
+  }
+
+  private void enqueue() {
+    if (!proxy.queue.offer(this)) {
+      finishWithFailure(ProxyFailure.QUEUE_FULL);
+      return;
+    }
+    waiting = true;
+    queuedSinceNanos = proxy.clock.nanos();
+    queueTimer = loop.loop.schedule(queueTimeoutTask, proxy.queueTimeoutNanos, TimeUnit.NANOSECONDS);
+    // A slot may have freed between the failed pick and the offer, with nobody to wake.
+    if (proxy.freeSlots() > 0) {
+      proxy.queue.wake(1);
+    }
+  }
+
+  /** Called on any thread by the queue: continue on this connection's own loop. */
+  void wakeFromQueue() {
+    loop.loop.execute(wakeTask);
+  }
+
+  private void onWoken() {
+    if (!waiting) {
+      return;
+    }
+    waiting = false;
+    Backend b = pickBackend();
+    if (b != null) {
+      cancelQueueTimer();
+      proxy.stats.dequeued(proxy.clock.nanos() - queuedSinceNanos);
+      dispatch(b);
+      return;
+    }
+    if (proxy.upstream.pool().availableCount() == 0) {
+      cancelQueueTimer();
       finishWithFailure(ProxyFailure.NO_BACKEND);
       return;
     }
-    dispatch(b);
+    // Someone else took the slot: back to the front of the line, for the next one.
+    waiting = true;
+    proxy.queue.putBack(this);
+  }
+
+  private void onQueueTimeout() {
+    queueTimer = null;
+    if (waiting && proxy.queue.remove(this)) {
+      waiting = false;
+      finishWithFailure(ProxyFailure.QUEUE_TIMEOUT);
+    }
+  }
+
+  private void cancelQueueTimer() {
+    if (queueTimer != null) {
+      queueTimer.cancel(false);
+      queueTimer = null;
+    }
   }
 
   private void onRequestContent(HttpContent c) {
@@ -237,12 +312,17 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
+    if (waiting) {
+      waiting = false;
+      proxy.queue.remove(this);
+      cancelQueueTimer();
+    }
     if (request != null) {
       if (conn != null) {
         BackendConnection c = conn;
         conn = null;
         c.close();
-        backend.stats().requestFinished(proxy.clock.nanos() - attemptStartNanos, false);
+        endAttempt(false, false, false);
       }
       proxy.stats.clientAborted();
       endExchange();
@@ -285,23 +365,76 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
 
   private Backend pickBackend() {
     Pool pool = proxy.upstream.pool();
+    boolean useBreakers = proxy.breakers != null && !pool.panicking();
+    if (triedCount == 0 && proxy.sticky != StickySessions.NONE) {
+      pinned = proxy.sticky.pinned(this, pool);
+      if (pinned != null && admit(pinned, useBreakers)) {
+        return pinned;
+      }
+    }
     Balancer balancer = proxy.balancer;
-    // A balancer may keep answering a backend already tried (a hash, a sticky pin): then scan.
+    // A balancer may keep answering a backend already tried or refused (a hash): then scan.
     for (int i = 0; i < 3; i++) {
       Backend b = balancer.pick(this, pool);
       if (b == null) {
         return null;
       }
-      if (!wasTried(b)) {
+      if (!wasTried(b) && admit(b, useBreakers)) {
         return b;
       }
     }
     for (Backend b : pool.available()) {
-      if (!wasTried(b)) {
+      if (!wasTried(b) && admit(b, useBreakers)) {
         return b;
       }
     }
     return null;
+  }
+
+  /**
+   * Takes a request slot on the backend if it has room, and its breaker's admission (a half-open
+   * breaker admits few); on success the attempt is counted in flight.
+   */
+  private boolean admit(Backend b, boolean useBreakers) {
+    breaker = null;
+    if (!b.stats().tryRequestStarted(proxy.maxInflight)) {
+      return false;
+    }
+    if (!useBreakers) {
+      return true;
+    }
+    CircuitBreaker cb = proxy.breakers.of(b);
+    if (cb == null || cb.tryAcquire()) {
+      breaker = cb;
+      return true;
+    }
+    b.stats().requestCancelled();
+    return false;
+  }
+
+  /**
+   * Ends the current attempt's bookkeeping: the backend's counters and its breaker.
+   *
+   * @param failed whether the backend failed this attempt (for its counters)
+   * @param verdict whether the outcome says anything about the backend (not when the client left)
+   */
+  private void endAttempt(boolean failed, boolean breakerFailure, boolean verdict) {
+    backend.stats().requestFinished(proxy.clock.nanos() - attemptStartNanos, failed);
+    RequestQueue queue = proxy.queue;
+    if (queue != null && queue.size() > 0) {
+      queue.wake(1);
+    }
+    CircuitBreaker cb = breaker;
+    if (cb != null) {
+      breaker = null;
+      if (!verdict) {
+        cb.onIgnored();
+      } else if (breakerFailure) {
+        cb.onFailure();
+      } else {
+        cb.onSuccess();
+      }
+    }
   }
 
   private boolean wasTried(Backend b) {
@@ -320,7 +453,6 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
     attemptStartNanos = proxy.clock.nanos();
     headSent = false;
     requestSent = false;
-    b.stats().requestStarted();
     BackendConnection c = loop.acquire(b);
     if (c != null) {
       conn = c;
@@ -420,6 +552,12 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
     boolean keep = keepAlive && requestReceived && !proxy.draining;
     boolean delimited = proxy.rewriter.rewriteResponse(resp, clientVersion, keep, backend.id());
     keepAlive = keep && delimited;
+    if (proxy.sticky != StickySessions.NONE) {
+      String cookie = proxy.sticky.pin(this, backend, pinned);
+      if (cookie != null) {
+        resp.headers().add(HttpHeaderNames.SET_COOKIE, cookie);
+      }
+    }
     ctx.write(resp);
   }
 
@@ -469,14 +607,14 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
     BackendConnection c = conn;
     conn = null;
     c.close();
-    backend.stats().requestFinished(proxy.clock.nanos() - attemptStartNanos, true);
+    endAttempt(true, true, true);
     finishWithFailure(ProxyFailure.RESPONSE_TIMEOUT);
   }
 
   // ---- ending an exchange -----------------------------------------------------------------
 
   private void completeExchange(ChannelFuture lastWrite) {
-    backend.stats().requestFinished(proxy.clock.nanos() - attemptStartNanos, status >= 500);
+    endAttempt(status >= 500, status >= 500 && proxy.count5xx, true);
     BackendConnection c = conn;
     conn = null;
     if (backendKeepAlive && requestSent && c.channel.isActive()) {
@@ -495,7 +633,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
 
   private void attemptFailed(ProxyFailure failure) {
     cancelTimeout();
-    backend.stats().requestFinished(proxy.clock.nanos() - attemptStartNanos, true);
+    endAttempt(true, true, true);
     proxy.stats.failure(failure);
     BackendConnection c = conn;
     conn = null;
@@ -534,7 +672,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
     HttpHeaders h = r.headers();
     h.set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
     h.setInt(HttpHeaderNames.CONTENT_LENGTH, failure.body().length);
-    if (failure == ProxyFailure.NO_BACKEND) {
+    if (failure.status().code() == 503) {
       h.setInt(HttpHeaderNames.RETRY_AFTER, 1);
     }
     if (close) {
@@ -564,7 +702,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
         BackendConnection c = conn;
         conn = null;
         c.close();
-        backend.stats().requestFinished(proxy.clock.nanos() - attemptStartNanos, false);
+        endAttempt(false, false, false);
       }
       if (responseStarted) {
         proxy.stats.failure(failure);
@@ -590,7 +728,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
   /** The response began but cannot be finished: the client must see a broken connection, not a short body. */
   private void abortMidResponse() {
     cancelTimeout();
-    backend.stats().requestFinished(proxy.clock.nanos() - attemptStartNanos, true);
+    endAttempt(true, true, true);
     proxy.stats.failure(ProxyFailure.BACKEND_CLOSED);
     BackendConnection c = conn;
     conn = null;
@@ -614,6 +752,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
     releaseAll(replay);
     request = null;
     backend = null;
+    pinned = null;
     for (int i = 0; i < triedCount; i++) {
       tried[i] = null;
     }

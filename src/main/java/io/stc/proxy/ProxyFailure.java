@@ -9,6 +9,8 @@ public enum ProxyFailure {
   CONNECT_FAILED(HttpResponseStatus.BAD_GATEWAY, "connect_failed", "could not connect to a backend"),
   BACKEND_CLOSED(HttpResponseStatus.BAD_GATEWAY, "backend_closed", "backend closed the connection before responding"),
   BAD_RESPONSE(HttpResponseStatus.BAD_GATEWAY, "bad_response", "backend sent an invalid response"),
+  QUEUE_FULL(HttpResponseStatus.SERVICE_UNAVAILABLE, "queue_full", "every backend is busy and the queue is full"),
+  QUEUE_TIMEOUT(HttpResponseStatus.SERVICE_UNAVAILABLE, "queue_timeout", "no backend had room within the queue timeout"),
   RESPONSE_TIMEOUT(HttpResponseStatus.GATEWAY_TIMEOUT, "response_timeout", "backend did not respond in time"),
   BAD_REQUEST(HttpResponseStatus.BAD_REQUEST, "bad_request", "malformed request"),
   HEADERS_TOO_LARGE(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "headers_too_large", "request header fields too large"),

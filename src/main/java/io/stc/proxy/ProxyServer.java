@@ -17,7 +17,9 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 import io.stc.Clock;
 import io.stc.balance.Balancer;
 import io.stc.config.StcConfig;
+import io.stc.health.CircuitBreakers;
 import io.stc.health.PassiveHealth;
+import io.stc.session.StickySessions;
 import io.stc.pool.PoolEvent;
 import io.stc.pool.Upstream;
 import java.net.InetSocketAddress;
@@ -37,7 +39,16 @@ public final class ProxyServer {
   final ProxyStats stats = new ProxyStats();
   final HeaderRewriter rewriter;
   final PassiveHealth passiveHealth;
+  /** Null when circuit breaking is off. */
+  final CircuitBreakers breakers;
+  final boolean count5xx;
+  final StickySessions sticky;
   final int retries;
+  /** Per-backend in-flight limit; 0 = none. */
+  final int maxInflight;
+  /** Null when there is no capacity limit. */
+  final RequestQueue queue;
+  final long queueTimeoutNanos;
   final long responseTimeoutNanos;
   volatile Balancer balancer;
   volatile ExchangeListener listener;
@@ -51,13 +62,26 @@ public final class ProxyServer {
   private ChannelGroup clients;
   private Channel serverChannel;
 
-  public ProxyServer(StcConfig config, Upstream upstream, Balancer balancer, PassiveHealth passiveHealth, Clock clock) {
+  public ProxyServer(
+      StcConfig config,
+      Upstream upstream,
+      Balancer balancer,
+      PassiveHealth passiveHealth,
+      CircuitBreakers breakers,
+      StickySessions sticky,
+      Clock clock) {
     this.config = config;
     this.upstream = upstream;
     this.balancer = balancer;
     this.passiveHealth = passiveHealth;
+    this.breakers = breakers;
+    this.count5xx = breakers != null && breakers.counts5xx();
+    this.sticky = sticky;
     this.clock = clock;
     this.retries = config.retries();
+    this.maxInflight = config.capacity().maxInflight();
+    this.queue = maxInflight > 0 ? new RequestQueue(config.capacity().queueMax()) : null;
+    this.queueTimeoutNanos = config.capacity().queueTimeout().toNanos();
     this.responseTimeoutNanos = config.timeouts().response().toNanos();
     this.rewriter = new HeaderRewriter(config.servedByHeader());
   }
@@ -123,7 +147,25 @@ public final class ProxyServer {
     this.listener = listener;
   }
 
+  /** Requests waiting for a backend with room. */
+  public int queueDepth() {
+    return queue == null ? 0 : queue.size();
+  }
+
+  /** Free request slots across available backends (bounded by the queue's length, which is all it is used for). */
+  int freeSlots() {
+    int free = 0;
+    for (io.stc.pool.Backend b : upstream.pool().available()) {
+      free += Math.max(0, maxInflight - b.stats().inFlight());
+    }
+    return free;
+  }
+
   private void onPoolEvent(PoolEvent event) {
+    if (queue != null && queue.size() > 0 && event.kind() != PoolEvent.Kind.REMOVED) {
+      // A backend came UP, was added or got more weight: it may take waiters at once.
+      queue.wake(Math.min(queue.size(), freeSlots()));
+    }
     if (event.kind() == PoolEvent.Kind.REMOVED) {
       // A removed backend's idle connections die with its membership; busy ones close on release.
       for (LoopContext lc : loops.values()) {

@@ -11,6 +11,8 @@ public final class ProxyStats {
   private final LongAdder clientAborts = new LongAdder();
   private final LongAdder active = new LongAdder();
   private final LongAdder connections = new LongAdder();
+  private final LongAdder queued = new LongAdder();
+  private final LongAdder queueWaitNanos = new LongAdder();
 
   public ProxyStats() {
     for (int i = 0; i < byClass.length; i++) {
@@ -39,6 +41,21 @@ public final class ProxyStats {
 
   void retry() {
     retries.increment();
+  }
+
+  void dequeued(long waitedNanos) {
+    queued.increment();
+    queueWaitNanos.add(waitedNanos);
+  }
+
+  /** Requests that waited in the queue and then got a backend. */
+  public long queued() {
+    return queued.sum();
+  }
+
+  /** Total time those requests waited, in nanoseconds. */
+  public long queueWaitNanos() {
+    return queueWaitNanos.sum();
   }
 
   void clientAborted() {

@@ -38,11 +38,11 @@ public interface InstanceProvider extends AutoCloseable {
   /** Registers a listener for instances that end on their own (crash, killed from outside). */
   void onExit(ExitListener listener);
 
-  /** The provider the config asks for. */
-  static InstanceProvider of(AutoscaleConfig config) {
+  /** The provider the config asks for; process logs default to {@code <stateDir>/instances}. */
+  static InstanceProvider of(AutoscaleConfig config, String stateDir) {
     AutoscaleConfig.Provider p = config.provider();
     return switch (p.kind()) {
-      case PROCESS -> new ProcessProvider(p.command(), p.logDir(), config.startTimeout(), p.stopTimeout());
+      case PROCESS -> new ProcessProvider(p.command(), p.logDir(stateDir), config.startTimeout(), p.stopTimeout());
       case STATIC -> new StaticProvider(p.backends());
     };
   }

@@ -1,6 +1,7 @@
 package io.stc.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.stc.testing.StcProcess;
 import java.io.InputStream;
@@ -10,6 +11,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -49,6 +51,10 @@ class ServeCommandIT {
               "serve", "--host", "127.0.0.1", "--port", "0", "--backend", "127.0.0.1:" + backendPort)) {
         int port = stc.awaitListening();
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        // Ready once the backend passed its first probe (slow on a loaded machine).
+        await().atMost(Duration.ofSeconds(30)).until(() ->
+            http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/ready")).build(),
+                HttpResponse.BodyHandlers.discarding()).statusCode() == 200);
 
         HttpResponse<InputStream> down =
             http.send(

@@ -44,7 +44,8 @@ class AutoscaleConfigTest {
         .containsExactly(Duration.ofSeconds(1), Duration.ofSeconds(60), Duration.ofSeconds(6), Duration.ofSeconds(300),
             Duration.ZERO, Duration.ofSeconds(30), Duration.ofSeconds(30), Duration.ofSeconds(60));
     assertThat(a.provider().kind()).isEqualTo(ProviderKind.PROCESS);
-    assertThat(a.provider().logDir()).isEqualTo(Path.of(".stc-state/instances"));
+    assertThat(a.provider().logDir()).isNull();
+    assertThat(a.provider().logDir(".stc-state")).isEqualTo(Path.of(".stc-state/instances"));
     assertThat(a.provider().command()).contains("io.stc.cli.Main", "backend", "{port}", "{name}");
   }
 
@@ -98,6 +99,15 @@ class AutoscaleConfigTest {
     assertThat(error("autoscale:\n  policy: target\n  metric: p99_ms\n"))
         .isEqualTo("1: autoscale.target: missing (required with policy target and metric p99_ms)");
     assertThat(load("autoscale: {policy: target, metric: p99_ms, target: 250}").target()).isEqualTo(250.0);
+  }
+
+  @Test
+  void perInstanceCapacityFollowsTheProxysMaxInflight() throws IOException {
+    AutoscaleConfig a = load("max_inflight: 4\n");
+    assertThat(a.maxInflight()).isEqualTo(4);
+    assertThat(a.target()).isEqualTo(4.0);
+    assertThat(a).isEqualTo(AutoscaleConfig.defaults(4));
+    assertThat(load("max_inflight: 4\nautoscale: {max_inflight: 6}\n").maxInflight()).isEqualTo(6);
   }
 
   @Test

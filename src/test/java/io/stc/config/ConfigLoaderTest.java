@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.stc.config.StcConfig.BackendConfig;
 import io.stc.config.StcConfig.Health;
 import io.stc.config.StcConfig.Limits;
+import io.stc.config.StcConfig.Sticky;
 import io.stc.config.StcConfig.Timeouts;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -44,6 +45,27 @@ class ConfigLoaderTest {
       limits:
         header_size: 16KiB
         uri: 4k
+      hash_key: header:X-User
+      slow_start: 10s
+      circuit_breaker:
+        enabled: false
+        failure_threshold: 3
+        open_time: 2s
+        half_open_requests: 2
+        max_open_time: 30s
+        count_5xx: false
+        max_ejection_percent: 40
+      state_dir: /var/lib/stc
+      sticky:
+        mode: Header
+        name: X-Session
+        ttl: 30m
+        max_sessions: 5000
+        honour_draining: true
+      max_inflight: 5
+      queue:
+        max: 50
+        timeout: 3s
       """;
 
   private static final String FULL_JSON = """
@@ -59,7 +81,16 @@ class ConfigLoaderTest {
         "retries": 5,
         "served_by_header": "X-Backend",
         "shutdown_timeout": 10,
-        "limits": {"header_size": "16KiB", "uri": 4096}
+        "limits": {"header_size": "16KiB", "uri": 4096},
+        "hash_key": "header:X-User",
+        "slow_start": "10s",
+        "circuit_breaker": {"enabled": false, "failure_threshold": 3, "open_time": "2s",
+          "half_open_requests": 2, "max_open_time": "30s", "count_5xx": false, "max_ejection_percent": 40},
+        "state_dir": "/var/lib/stc",
+        "sticky": {"mode": "header", "name": "X-Session", "ttl": "30m", "max_sessions": 5000,
+                   "honour_draining": true},
+        "max_inflight": 5,
+        "queue": {"max": 50, "timeout": "3s"}
       }
       """;
 
@@ -68,10 +99,15 @@ class ConfigLoaderTest {
       List.of(new BackendConfig("localhost", 3001, 2), new BackendConfig("::1", 3002, 1)),
       new Health(false, "/healthz", Duration.ofMillis(500), Duration.ofMillis(1500), 3, 4),
       new Timeouts(Duration.ofMillis(250), Duration.ofMinutes(1), Duration.ofHours(1)),
-      5, "X-Backend", Duration.ofSeconds(10), new Limits(16 * 1024, 4096));
+      5, "X-Backend", Duration.ofSeconds(10), new Limits(16 * 1024, 4096),
+      "header:X-User", Duration.ofSeconds(10),
+      new StcConfig.CircuitBreakerConfig(false, 3, Duration.ofSeconds(2), 2, Duration.ofSeconds(30), false, 40),
+      "/var/lib/stc", new Sticky(Sticky.Mode.HEADER, "X-Session", Duration.ofMinutes(30), 5000, true, null),
+      new StcConfig.Capacity(5, 50, Duration.ofSeconds(3)));
 
   private static final String KNOWN_TOP = "host, port, io_threads, algorithm, backends, health, "
-      + "timeouts, retries, served_by_header, shutdown_timeout, limits, autoscale";
+      + "timeouts, retries, served_by_header, shutdown_timeout, limits, hash_key, slow_start, circuit_breaker, "
+      + "state_dir, sticky, max_inflight, queue, autoscale";
 
   @TempDir Path dir;
 
@@ -202,7 +238,7 @@ class ConfigLoaderTest {
         .isEqualTo("2: limits.header_size: expected a size from 1 byte to 2GiB - 1, got '2g'");
     assertThat(error("stc.yaml", "host: \"  \"\n")).isEqualTo("1: host: must not be empty");
     assertThat(error("stc.yaml", "algorithm: fastest\n"))
-        .isEqualTo("1: algorithm: unknown algorithm 'fastest'; valid: round_robin");
+        .isEqualTo("1: algorithm: unknown algorithm 'fastest'; valid: " + io.stc.balance.Algorithm.validNames());
   }
 
   @Test

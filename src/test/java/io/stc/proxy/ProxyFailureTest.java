@@ -26,6 +26,12 @@ class ProxyFailureTest {
     return c.withHealth(new StcConfig.Health(false, h.path(), h.interval(), h.timeout(), h.rise(), h.fall()));
   }
 
+  private static StcConfig noBreaker(StcConfig c) {
+    StcConfig.CircuitBreakerConfig b = c.circuitBreaker();
+    return c.withCircuitBreaker(new StcConfig.CircuitBreakerConfig(
+        false, b.failureThreshold(), b.openTime(), b.halfOpenRequests(), b.maxOpenTime(), b.count5xx(), b.maxEjectionPercent()));
+  }
+
   @Test
   void noBackendIs503WithRetryAfter() throws Exception {
     try (TestCluster cluster = TestCluster.of(0)) {
@@ -70,7 +76,7 @@ class ProxyFailureTest {
   @Test
   void backendThatDropsConnectionsGetsIdempotentRequestsRetriedButNotPosts() throws Exception {
     try (ServerSocket dropper = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-        TestCluster cluster = TestCluster.of(1, c -> noHealth(c).withAlgorithm("round_robin"))) {
+        TestCluster cluster = TestCluster.of(1, c -> noBreaker(noHealth(c)).withAlgorithm("round_robin"))) {
       AtomicInteger dropped = new AtomicInteger();
       CompletableFuture<Void> loop =
           CompletableFuture.runAsync(() -> {

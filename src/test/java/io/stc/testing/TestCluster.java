@@ -39,6 +39,12 @@ public final class TestCluster implements AutoCloseable {
                   .withHealth(new StcConfig.Health(true, "/health", Duration.ofMillis(200), Duration.ofMillis(500), 2, 3)));
       stc = new StcServer(config);
       stc.start();
+      if (config.health().enabled()) {
+        // On a loaded machine the first probes can outlast the server's start-up wait.
+        org.awaitility.Awaitility.await()
+            .atMost(Duration.ofSeconds(30))
+            .until(() -> stc.upstream().pool().availableCount() == configs.size());
+      }
     } catch (RuntimeException | InterruptedException e) {
       backends.forEach(DemoBackend::close);
       throw e;

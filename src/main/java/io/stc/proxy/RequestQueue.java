@@ -1,0 +1,59 @@
+package io.stc.proxy;
+
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The bounded FIFO of requests waiting for a backend with room, shared by every event loop: a
+ * freed slot or a new backend wakes the oldest waiter on its own loop.
+ */
+final class RequestQueue {
+  private final ConcurrentLinkedDeque<ClientConnection> waiters = new ConcurrentLinkedDeque<>();
+  private final AtomicInteger size = new AtomicInteger();
+  private final int max;
+
+  RequestQueue(int max) {
+    this.max = max;
+  }
+
+  /** Adds a waiter at the back; false when the queue is full. */
+  boolean offer(ClientConnection c) {
+    if (size.incrementAndGet() > max) {
+      size.decrementAndGet();
+      return false;
+    }
+    waiters.addLast(c);
+    return true;
+  }
+
+  /** Puts back at the front a waiter that was woken but found no room after all. */
+  void putBack(ClientConnection c) {
+    size.incrementAndGet();
+    waiters.addFirst(c);
+  }
+
+  /** Removes a waiter that gave up (timed out, client gone); false when it was already woken. */
+  boolean remove(ClientConnection c) {
+    if (waiters.remove(c)) {
+      size.decrementAndGet();
+      return true;
+    }
+    return false;
+  }
+
+  /** Wakes up to {@code n} of the oldest waiters, each on its own event loop. */
+  void wake(int n) {
+    for (int i = 0; i < n; i++) {
+      ClientConnection c = waiters.pollFirst();
+      if (c == null) {
+        return;
+      }
+      size.decrementAndGet();
+      c.wakeFromQueue();
+    }
+  }
+
+  int size() {
+    return size.get();
+  }
+}

@@ -1,0 +1,83 @@
+package io.stc.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.stc.backend.BackendOptions;
+import io.stc.config.StcConfig;
+import io.stc.testing.TestCluster;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+
+/** The capacity limit and the FIFO queue in front of full backends, through the real proxy. */
+class RequestQueueTest {
+  private static final ObjectMapper json = new ObjectMapper();
+
+  private static TestCluster cluster(double delay, int maxInflight, int queueMax, Duration queueTimeout) throws Exception {
+    // The backend itself refuses more than one at a time: any overshoot by the proxy shows as a 503.
+    return TestCluster.of(
+        List.of(BackendOptions.defaults().withDelay(delay, 0).withCapacity(maxInflight)),
+        c -> c.withCapacity(new StcConfig.Capacity(maxInflight, queueMax, queueTimeout)));
+  }
+
+  private static CompletableFuture<HttpResponse<String>> send(TestCluster c, String path) {
+    return c.http.sendAsync(HttpRequest.newBuilder(c.uri(path)).timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void fullBackendsQueueRequestsAndServeThemInArrivalOrder() throws Exception {
+    try (TestCluster c = cluster(0.2, 1, 100, Duration.ofSeconds(20))) {
+      List<CompletableFuture<HttpResponse<String>>> sent = new ArrayList<>();
+      for (int i = 0; i < 5; i++) {
+        sent.add(send(c, "/r" + i));
+        int arrived = i + 1;
+        // Each request is in the proxy (in flight or queued) before the next is sent: a known order.
+        await().atMost(Duration.ofSeconds(10)).until(() -> c.stc.proxy().stats().requests() == arrived);
+      }
+      long previous = 0;
+      for (CompletableFuture<HttpResponse<String>> f : sent) {
+        HttpResponse<String> r = f.get();
+        assertThat(r.statusCode()).isEqualTo(200);
+        long servedAs = json.readTree(r.body()).get("requests").asLong();
+        assertThat(servedAs).isGreaterThan(previous);
+        previous = servedAs;
+      }
+      assertThat(c.stc.proxy().stats().queued()).isEqualTo(4);
+      assertThat(c.stc.proxy().queueDepth()).isZero();
+    }
+  }
+
+  @Test
+  void waitersTimeOutWith503() throws Exception {
+    try (TestCluster c = cluster(3, 1, 100, Duration.ofMillis(300))) {
+      CompletableFuture<HttpResponse<String>> slow = send(c, "/slow");
+      await().atMost(Duration.ofSeconds(10)).until(() -> c.backends.get(0).inFlight() == 1);
+      HttpResponse<String> waited = send(c, "/waits").get();
+      assertThat(waited.statusCode()).isEqualTo(503);
+      assertThat(waited.body()).contains("queue_timeout");
+      assertThat(waited.headers().firstValue("Retry-After")).isPresent();
+      assertThat(slow.get().statusCode()).isEqualTo(200);
+    }
+  }
+
+  @Test
+  void aFullQueueRefusesAtOnce() throws Exception {
+    try (TestCluster c = cluster(1, 1, 1, Duration.ofSeconds(20))) {
+      CompletableFuture<HttpResponse<String>> first = send(c, "/1");
+      await().atMost(Duration.ofSeconds(10)).until(() -> c.backends.get(0).inFlight() == 1);
+      CompletableFuture<HttpResponse<String>> second = send(c, "/2");
+      await().atMost(Duration.ofSeconds(10)).until(() -> c.stc.proxy().queueDepth() == 1);
+      HttpResponse<String> third = send(c, "/3").get();
+      assertThat(third.statusCode()).isEqualTo(503);
+      assertThat(third.body()).contains("queue_full");
+      assertThat(first.get().statusCode()).isEqualTo(200);
+      assertThat(second.get().statusCode()).isEqualTo(200);
+    }
+  }
+}
