@@ -4,20 +4,20 @@ import static io.stc.scale.Decision.seconds;
 
 import io.stc.Clock;
 import io.stc.config.AutoscaleConfig;
-import io.stc.pool.Backend;
 import io.stc.pool.BackendState;
 import io.stc.pool.PoolEvent;
 import io.stc.pool.Upstream;
 import io.stc.scale.ManagedInstance.Phase;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
@@ -57,20 +57,18 @@ public final class Autoscaler implements AutoCloseable {
   private final InstanceProvider provider;
   private final BackendState joinState;
   private final Clock clock;
-  private final IntSupplier queueDepth;
   private final ScalingPolicy policy;
   private final LatencyWindow latency = new LatencyWindow();
+  private final LoadMeter meter;
   private final ScheduledExecutorService loop;
   private final Map<String, ManagedInstance> instances = new LinkedHashMap<>();
   private final List<Consumer<ScaleEvent>> listeners = new CopyOnWriteArrayList<>();
-  private Map<Backend, Long> requestsSeen = new HashMap<>();
   private volatile AutoscalerStatus status;
   private volatile ScaleEvent lastEvent;
   private volatile boolean closed;
   private boolean begun;
   private int sequence;
   private int desired;
-  private long lastTickNanos;
   private int startFailures;
   private long startsAllowedAtNanos = NEVER;
 
@@ -92,7 +90,7 @@ public final class Autoscaler implements AutoCloseable {
     this.provider = provider;
     this.joinState = healthChecked ? BackendState.DOWN : BackendState.UP;
     this.clock = clock;
-    this.queueDepth = queueDepth;
+    this.meter = new LoadMeter(latency, queueDepth);
     this.policy = ScalingPolicy.of(config);
     this.desired = config.min();
     this.loop = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -129,7 +127,7 @@ public final class Autoscaler implements AutoCloseable {
     provider.onExit((instance, detail) -> onLoop(() -> onExited(instance, detail)));
     return call(() -> {
       begun = true;
-      lastTickNanos = clock.nanos();
+      meter.reset(clock.nanos());
       List<CompletableFuture<Boolean>> admissions = new ArrayList<>();
       for (int i = 0; i < config.min(); i++) {
         admissions.add(startOne("min " + config.min()).admitted);
@@ -184,7 +182,7 @@ public final class Autoscaler implements AutoCloseable {
     }
     long now = clock.nanos();
     reconcile(now);
-    ScaleSnapshot s = snapshot(now);
+    ScaleSnapshot s = meter.measure(instances.values(), now);
     Decision d = policy.decide(s, now);
     desired = d.desired();
     if (desired > s.current()) {
@@ -210,34 +208,6 @@ public final class Autoscaler implements AutoCloseable {
         retire(m, ScaleEvent.Kind.FAILED, "no passing health check within start_timeout " + seconds(config.startTimeout().toNanos()));
       }
     }
-  }
-
-  private ScaleSnapshot snapshot(long now) {
-    int ready = 0;
-    int pending = 0;
-    int inFlight = 0;
-    long finished = 0;
-    Map<Backend, Long> seen = new HashMap<>();
-    for (ManagedInstance m : instances.values()) {
-      if (m.ready()) {
-        ready++;
-        inFlight += m.backend.stats().inFlight();
-      } else if (m.pending()) {
-        pending++;
-      }
-      if (m.backend != null && m.phase != Phase.STOPPING) {
-        long total = m.backend.stats().requests();
-        Long before = requestsSeen.get(m.backend);
-        finished += Math.max(0, total - (before == null ? 0 : before));
-        seen.put(m.backend, total);
-      }
-    }
-    requestsSeen = seen;
-    double elapsed = (now - lastTickNanos) / 1e9;
-    lastTickNanos = now;
-    double rps = elapsed > 0 ? finished / elapsed / Math.max(1, ready) : 0;
-    int queued = Math.max(0, queueDepth.getAsInt());
-    return new ScaleSnapshot(ready, pending, inFlight, queued, rps, latency.p99MillisSinceLastRead());
   }
 
   private void scaleUp(int wanted, String reason, long now) {
@@ -347,7 +317,7 @@ public final class Autoscaler implements AutoCloseable {
   /** The cheapest instance to lose: one still starting, then one not in rotation, then the least busy. */
   private ManagedInstance pickVictim() {
     List<ManagedInstance> newestFirst = new ArrayList<>(instances.values());
-    java.util.Collections.reverse(newestFirst);
+    Collections.reverse(newestFirst);
     for (Predicate<ManagedInstance> p : List.<Predicate<ManagedInstance>>of(
         m -> m.phase == Phase.STARTING, m -> m.phase == Phase.WARMING, ManagedInstance::sick)) {
       for (ManagedInstance m : newestFirst) {
@@ -495,7 +465,7 @@ public final class Autoscaler implements AutoCloseable {
   }
 
   private static String message(Throwable t) {
-    Throwable c = t instanceof java.util.concurrent.CompletionException && t.getCause() != null ? t.getCause() : t;
+    Throwable c = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
     return c.getMessage() == null ? c.getClass().getSimpleName() : c.getMessage();
   }
 

@@ -54,6 +54,10 @@ class AutoscalerIT {
   }
 
   private void start(String autoscaleYaml) throws Exception {
+    start("", autoscaleYaml);
+  }
+
+  private void start(String topLevelYaml, String autoscaleYaml) throws Exception {
     StringBuilder command = new StringBuilder();
     for (String arg : ProcessProviderIT.backendCommand()) {
       command.append(command.length() == 0 ? "" : ", ").append('"').append(arg).append('"');
@@ -64,12 +68,13 @@ class AutoscalerIT {
         io_threads: 2
         algorithm: least_connections
         health: {interval: 200ms, timeout: 500ms, rise: 2, fall: 3}
+        %s
         autoscale:
           enabled: true
           provider: {kind: process, command: [%s], log_dir: "%s"}
           interval: 200ms
           cooldown_down: 0s
-        %s""".formatted(command, dir.resolve("instances"), autoscaleYaml.indent(2));
+        %s""".formatted(topLevelYaml, command, dir.resolve("instances"), autoscaleYaml.indent(2));
     stc = new StcServer(ConfigLoader.load(Files.writeString(dir.resolve("stc.yaml"), yaml)));
     stc.start();
     stc.autoscaler().addListener(events::add);
@@ -197,6 +202,33 @@ class AutoscalerIT {
     assertThat(stopped.reason()).startsWith("drained in");
     assertThat(inRotation()).containsExactly(first);
     assertThat(stc.proxy().stats().responses(5)).isZero();
+  }
+
+  @Test
+  void requestsWaitingInTheQueueCountAsDemand() throws Exception {
+    // Each instance takes 2 at a time; the rest wait in stc's queue, where only the queue depth shows them.
+    start("max_inflight: 2\nqueue: {max: 100, timeout: 60s}", """
+        policy: concurrency
+        min: 1
+        max: 3
+        target: 2
+        utilization: 1
+        stable_window: 2s
+        panic_window: 400ms
+        """);
+    List<CompletableFuture<HttpResponse<String>>> requests = new ArrayList<>();
+    for (int i = 0; i < 12; i++) {
+      requests.add(http.sendAsync(
+          HttpRequest.newBuilder(uri("/queued?delay=1")).timeout(Duration.ofSeconds(60)).build(),
+          HttpResponse.BodyHandlers.ofString()));
+    }
+    await().atMost(Duration.ofSeconds(5)).until(() -> events.stream().anyMatch(e -> e.kind() == ScaleEvent.Kind.SCALED_UP));
+    assertThat(events.stream().filter(e -> e.kind() == ScaleEvent.Kind.SCALED_UP).findFirst().orElseThrow().reason())
+        .as("2 in flight alone would ask for 1 instance").contains("-> ").doesNotContain("-> 1");
+    for (CompletableFuture<HttpResponse<String>> r : requests) {
+      assertThat(r.get(60, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+    }
+    assertThat(events).anyMatch(e -> e.kind() == ScaleEvent.Kind.READY && !e.instance().equals("auto-1"));
   }
 
   /** Opens a request through stc that the backend holds for a minute; closing the socket ends it. */
