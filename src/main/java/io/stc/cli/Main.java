@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
       ServeCommand.class,
       DemoCommand.class,
       BackendCommand.class,
+      LoadCommand.class,
     })
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -1,0 +1,227 @@
+package io.stc.traffic;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import io.vertx.core.http.HttpServerResponse;
+import java.net.ConnectException;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+class LoadGeneratorTest {
+
+  @Test
+  void openLoopAchievesTheTargetRate() throws Exception {
+    try (TargetServer server = TargetServer.ok()) {
+      LoadOptions o = LoadOptions.builder(server.url()).rate(500).duration(Duration.ofSeconds(4)).build();
+      List<SecondSample> seconds = new ArrayList<>();
+      LoadResult r = new LoadGenerator(o).run(seconds::add);
+
+      assertThat(r.scheduled()).isBetween(1998L, 2000L);
+      assertThat(r.completed()).isEqualTo(r.scheduled());
+      assertThat(r.errors()).isZero();
+      assertThat(r.dropped()).isZero();
+      assertThat(server.received.get()).isEqualTo(r.completed());
+      assertThat(r.statusCounts()).containsEntry(200, r.completed());
+      assertThat(r.achievedRate()).isCloseTo(500, within(25.0));
+      assertThat(r.targetMeanRate()).isCloseTo(500, within(1e-6));
+      assertThat(r.latency().getTotalCount()).isEqualTo(r.completed());
+      assertThat(seconds).hasSizeBetween(4, 5);
+      assertThat(seconds.get(0).targetRate()).isCloseTo(500, within(1e-6));
+      assertThat(seconds.stream().mapToLong(SecondSample::completed).sum()).isEqualTo(r.completed());
+    }
+  }
+
+  @Test
+  void latencyCountsFromTheIntendedSendTimeWhenTheServerStalls() throws Exception {
+    long stallMillis = 400;
+    List<HttpServerResponse> held = new ArrayList<>();
+    AtomicLong stallUntil = new AtomicLong();
+    // one server event loop: the handler and the release timer never run concurrently
+    TargetServer[] ref = new TargetServer[1];
+    try (TargetServer server = new TargetServer((req, n) -> {
+      long now = System.nanoTime();
+      if (n == 300) {
+        stallUntil.set(now + TimeUnit.MILLISECONDS.toNanos(stallMillis));
+        ref[0].vertx.setTimer(stallMillis, id -> {
+          held.forEach(resp -> resp.end("late"));
+          held.clear();
+        });
+      }
+      if (now < stallUntil.get()) {
+        held.add(req.response());
+      } else {
+        req.response().end("ok");
+      }
+    })) {
+      ref[0] = server;
+      int rate = 500;
+      int connections = 8;
+      LoadOptions o = LoadOptions.builder(server.url())
+          .rate(rate).duration(Duration.ofSeconds(2)).connections(connections).build();
+      LoadResult r = new LoadGenerator(o).run();
+
+      assertThat(r.completed()).isEqualTo(r.scheduled());
+      long stallMicros = TimeUnit.MILLISECONDS.toMicros(stallMillis);
+      assertThat(r.latency().getMaxValue()).isGreaterThanOrEqualTo(stallMicros * 9 / 10);
+      // Requests due during the first half of the stall waited at least half of it. Measured from
+      // the actual send, only the few sent on the 8 connections before the stall would show it.
+      long waitedHalf = r.latency().getCountBetweenValues(stallMicros / 2, r.latency().getMaxValue());
+      long dueInFirstHalf = rate * stallMillis / 2 / 1000;
+      assertThat(waitedHalf).isGreaterThan(connections).isGreaterThanOrEqualTo(dueInFirstHalf * 8 / 10);
+    }
+  }
+
+  @Test
+  void closedLoopSendsExactlyTheRequestedNumber() throws Exception {
+    try (TargetServer server = TargetServer.ok()) {
+      LoadOptions o = LoadOptions.builder(server.url()).requests(100).connections(10).build();
+      LoadResult r = new LoadGenerator(o).run();
+
+      assertThat(server.received.get()).isEqualTo(100);
+      assertThat(r.closedLoop()).isTrue();
+      assertThat(r.scheduled()).isEqualTo(100);
+      assertThat(r.sent()).isEqualTo(100);
+      assertThat(r.completed()).isEqualTo(100);
+      assertThat(r.targetMeanRate()).isNaN();
+    }
+  }
+
+  @Test
+  void warmUpLoadsALocalSinkNotTheTarget() throws Exception {
+    try (TargetServer server = TargetServer.ok()) {
+      LoadResult r = new LoadGenerator(LoadOptions.builder(server.url())
+          .requests(10).connections(2).warmUp(Duration.ofMillis(500)).build()).run();
+      assertThat(server.received.get()).isEqualTo(10);
+      assertThat(r.completed()).isEqualTo(10);
+      assertThat(r.servedBy()).containsOnlyKeys("(none)");
+    }
+  }
+
+  @Test
+  void splitsResponsesByServedByHeader() throws Exception {
+    try (TargetServer server = new TargetServer((req, n) -> {
+      if (n % 5 != 0) {
+        req.response().putHeader("X-Served-By", n % 2 == 0 ? "backend-b" : "backend-a");
+      }
+      req.response().end("ok");
+    })) {
+      LoadOptions o = LoadOptions.builder(server.url()).requests(100).connections(4).build();
+      LoadResult r = new LoadGenerator(o).run();
+
+      assertThat(r.servedBy()).containsOnlyKeys("backend-a", "backend-b", "(none)");
+      assertThat(r.servedBy().get("backend-a")).isEqualTo(40);
+      assertThat(r.servedBy().get("backend-b")).isEqualTo(40);
+      assertThat(r.servedBy().get("(none)")).isEqualTo(20);
+    }
+  }
+
+  @Test
+  void cookieJarKeepsEachClientsCookies() throws Exception {
+    AtomicLong withCookie = new AtomicLong();
+    try (TargetServer server = new TargetServer((req, n) -> {
+      String cookie = req.getHeader("Cookie");
+      if (cookie != null && cookie.startsWith("sid=")) {
+        withCookie.incrementAndGet();
+      } else {
+        req.response().putHeader("Set-Cookie", "sid=" + n + "; Path=/; HttpOnly");
+      }
+      req.response().end("ok");
+    })) {
+      LoadResult r = new LoadGenerator(LoadOptions.builder(server.url())
+          .requests(50).connections(5).cookieJar(true).build()).run();
+      assertThat(r.completed()).isEqualTo(50);
+      assertThat(withCookie.get()).isEqualTo(45);
+
+      withCookie.set(0);
+      new LoadGenerator(LoadOptions.builder(server.url()).requests(20).connections(5).build()).run();
+      assertThat(withCookie.get()).as("no jar, no cookies").isZero();
+    }
+  }
+
+  @Test
+  void sendsMethodHeadersAndBody() throws Exception {
+    List<String> seen = new ArrayList<>();
+    try (TargetServer server = new TargetServer((req, n) -> req.body().onSuccess(body -> {
+      synchronized (seen) {
+        seen.add(req.method() + " " + req.uri() + " " + req.getHeader("X-Test") + " " + body);
+      }
+      req.response().setStatusCode(201).end();
+    }))) {
+      LoadResult r = new LoadGenerator(LoadOptions.builder(server.url() + "items?x=1")
+          .requests(3).connections(1).method("post").header("X-Test", "yes").body("{\"a\":1}".getBytes()).build()).run();
+      assertThat(r.statusCounts()).containsEntry(201, 3L);
+      assertThat(seen).containsOnly("POST /items?x=1 yes {\"a\":1}");
+    }
+  }
+
+  @Test
+  void unansweredRequestsTimeOutAndTheRunGoesOn() throws Exception {
+    try (TargetServer server = new TargetServer((req, n) -> {
+      if (n != 3) {
+        req.response().end("ok");
+      }
+    })) {
+      LoadResult r = new LoadGenerator(LoadOptions.builder(server.url())
+          .requests(6).connections(1).timeout(Duration.ofMillis(300)).build()).run();
+      assertThat(r.timeouts()).isEqualTo(1);
+      assertThat(r.completed()).isEqualTo(5);
+      assertThat(r.errors()).isEqualTo(1);
+      assertThat(server.received.get()).isEqualTo(6);
+    }
+  }
+
+  @Test
+  void aServerThatNeverAnswersMakesTheClientDropInsteadOfQueueingForever() throws Exception {
+    try (TargetServer server = new TargetServer((req, n) -> {})) {
+      LoadResult r = new LoadGenerator(LoadOptions.builder(server.url())
+          .rate(200).duration(Duration.ofSeconds(1)).connections(2).maxOutstanding(20)
+          .timeout(Duration.ofMillis(200)).build()).run();
+      assertThat(r.completed()).isZero();
+      assertThat(r.dropped()).isGreaterThan(100);
+      assertThat(r.timeouts()).isGreaterThan(0);
+      assertThat(r.scheduled()).isEqualTo(r.sent() + r.dropped() + r.unfinished() - unfinishedInFlight(r));
+    }
+  }
+
+  /** In-flight requests at the stop were sent, so they count in both sent and unfinished. */
+  private static long unfinishedInFlight(LoadResult r) {
+    return r.sent() - r.completed() - r.timeouts() - r.ioErrors();
+  }
+
+  @Test
+  void refusesToStartWhenNothingListens() throws Exception {
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    LoadOptions o = LoadOptions.builder("http://127.0.0.1:" + port + "/").rate(10).duration(Duration.ofSeconds(1)).build();
+    assertThatThrownBy(() -> new LoadGenerator(o).run())
+        .isInstanceOf(ConnectException.class)
+        .hasMessageContaining("cannot connect to 127.0.0.1:" + port);
+  }
+
+  @Test
+  void stopEndsARunEarlyWithTheResultSoFar() throws Exception {
+    try (TargetServer server = TargetServer.ok()) {
+      LoadGenerator g = new LoadGenerator(
+          LoadOptions.builder(server.url()).rate(100).duration(Duration.ofSeconds(60)).build());
+      List<SecondSample> seconds = new ArrayList<>();
+      LoadResult r = g.run(s -> {
+        seconds.add(s);
+        if (s.totalCompleted() > 0) {
+          g.stop();
+        }
+      });
+      assertThat(r.elapsedSeconds()).isLessThan(30);
+      assertThat(r.completed()).isGreaterThan(0);
+      assertThat(seconds).isNotEmpty();
+    }
+  }
+}
