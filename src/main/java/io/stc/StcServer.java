@@ -15,6 +15,8 @@ import io.stc.health.PassiveHealth;
 import io.stc.pool.BackendState;
 import io.stc.pool.Upstream;
 import io.stc.proxy.ProxyServer;
+import io.stc.scale.Autoscaler;
+import io.stc.scale.InstanceProvider;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import java.nio.file.Path;
@@ -24,7 +26,7 @@ import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** A running stc: the upstream pool, its health checks, the data plane and the control plane, wired from one config. */
+/** A running stc: the upstream pool, its health checks, its autoscaler, the data plane and the control plane, wired from one config. */
 public final class StcServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(StcServer.class);
 
@@ -34,7 +36,9 @@ public final class StcServer implements AutoCloseable {
   private Vertx vertx;
   private HealthChecker health;
   private CircuitBreakers breakers;
-  private ProxyServer proxy;
+  private Autoscaler autoscaler;
+  // Read by the autoscaler's thread for the queue depth.
+  private volatile ProxyServer proxy;
   private StickySessions sticky = StickySessions.NONE;
   private ControlPlane control;
   private Supplier<StcConfig> configSource;
@@ -81,6 +85,13 @@ public final class StcServer implements AutoCloseable {
       breakers = new CircuitBreakers(config.circuitBreaker(), upstream, clock, vertx);
       breakers.start();
     }
+    if (config.autoscale().enabled()) {
+      // Before the listener opens, so the first requests find the minimum number of instances ready.
+      autoscaler = new Autoscaler(
+          config.autoscale(), upstream, InstanceProvider.of(config.autoscale(), config.stateDir()), checking, clock,
+          this::queueDepth);
+      autoscaler.start();
+    }
     Algorithm algorithm = Algorithm.parse(effective.algorithm());
     proxy = new ProxyServer(config, upstream, newBalancer(algorithm), passive, breakers, sticky, clock);
     try {
@@ -89,6 +100,10 @@ public final class StcServer implements AutoCloseable {
           algorithm, this::newBalancer, configSource);
     } catch (java.io.IOException e) {
       throw new IllegalStateException("cannot open the access log " + config.accessLog().path() + ": " + e.getMessage(), e);
+    }
+    if (autoscaler != null) {
+      Autoscaler a = autoscaler;
+      proxy.addListener((method, uri, clientIp, b, status, latencyNanos) -> a.latency().record(latencyNanos));
     }
     port = proxy.start();
     try {
@@ -149,6 +164,16 @@ public final class StcServer implements AutoCloseable {
     return proxy;
   }
 
+  private int queueDepth() {
+    ProxyServer p = proxy;
+    return p == null ? 0 : p.queueDepth();
+  }
+
+  /** The autoscaler, or null when {@code autoscale.enabled} is off. */
+  public Autoscaler autoscaler() {
+    return autoscaler;
+  }
+
   public HealthChecker health() {
     return health;
   }
@@ -177,6 +202,10 @@ public final class StcServer implements AutoCloseable {
       } catch (Exception e) {
         log.warn("control plane did not close cleanly: {}", e.toString());
       }
+    }
+    if (autoscaler != null) {
+      // After the data plane: its requests have finished, so the instances can go.
+      autoscaler.close();
     }
     if (health != null) {
       health.close();

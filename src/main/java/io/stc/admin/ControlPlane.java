@@ -71,7 +71,7 @@ public final class ControlPlane implements AutoCloseable {
     this.admin = config.admin().enabled()
         ? new AdminServer(vertx, config.admin(), new AdminApi(controller, view, metrics, stream, upstream))
         : null;
-    proxy.listener(traffic);
+    proxy.addListener(traffic);
   }
 
   /** Starts the once-a-second tick and the admin listener; returns the admin port, or -1 when it is off. */

@@ -74,6 +74,76 @@ final class ConfigMap {
     return get(key).map(n -> n.asInt(min, max)).orElse(dflt);
   }
 
+  /** A number from {@code min} to {@code max}, both included. */
+  double decimal(String key, double min, double max, double dflt) {
+    String expected = max == Double.POSITIVE_INFINITY
+        ? "a number >= " + plain(min)
+        : "a number from " + plain(min) + " to " + plain(max);
+    return value(key, expected, s -> {
+      double v;
+      try {
+        v = Double.parseDouble(s.trim());
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("expected " + expected + ", got '" + s + "'");
+      }
+      if (!(v >= min && v <= max)) {
+        throw new IllegalArgumentException("expected " + expected + ", got " + s.trim());
+      }
+      return v;
+    }, dflt);
+  }
+
+  /** A number above zero. */
+  double positiveDecimal(String key, double dflt) {
+    return value(key, "a number > 0", s -> {
+      double v;
+      try {
+        v = Double.parseDouble(s.trim());
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("expected a number > 0, got '" + s + "'");
+      }
+      if (!(v > 0) || Double.isInfinite(v)) {
+        throw new IllegalArgumentException("expected a number > 0, got " + s.trim());
+      }
+      return v;
+    }, dflt);
+  }
+
+  /** A list of non-empty strings; absent gives {@code dflt}, an empty list is an error. */
+  List<String> stringList(String key, List<String> dflt) {
+    Optional<ConfigNode> node = get(key);
+    if (node.isEmpty()) {
+      return dflt;
+    }
+    List<ConfigNode> items = node.get().asList();
+    if (items.isEmpty()) {
+      throw node.get().fail("must not be empty");
+    }
+    return items.stream().map(n -> n.as("a string", s -> {
+      if (s.isEmpty()) {
+        throw new IllegalArgumentException("must not be empty");
+      }
+      return s;
+    })).toList();
+  }
+
+  /** Whether the file sets {@code key}. */
+  boolean has(String key) {
+    return get(key).isPresent();
+  }
+
+  /** An error at {@code key}'s line when the file sets it, else at this mapping's line. */
+  ConfigException fail(String key, String message) {
+    return get(key)
+        .map(n -> n.fail(message))
+        .orElseGet(() -> new ConfigException(node.file(), node.line(), ConfigNode.childPath(node.path(), key), message));
+  }
+
+  /** {@code 2} rather than {@code 2.0}, for messages. */
+  static String plain(double v) {
+    return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : Double.toString(v);
+  }
+
   /** A duration of zero or more. */
   Duration duration(String key, Duration dflt) {
     return value(key, DURATION, HumanDuration::parse, dflt);

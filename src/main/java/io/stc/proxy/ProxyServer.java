@@ -145,8 +145,16 @@ public final class ProxyServer {
     this.balancer = balancer;
   }
 
-  public void listener(ExchangeListener listener) {
-    this.listener = listener;
+  /** Adds a listener for finished exchanges; several are called in the order added. */
+  public synchronized void addListener(ExchangeListener added) {
+    ExchangeListener first = this.listener;
+    this.listener =
+        first == null
+            ? added
+            : (method, uri, clientIp, backend, status, latencyNanos) -> {
+              first.exchangeEnded(method, uri, clientIp, backend, status, latencyNanos);
+              added.exchangeEnded(method, uri, clientIp, backend, status, latencyNanos);
+            };
   }
 
   /** Requests waiting for a backend with room. */
@@ -171,7 +179,10 @@ public final class ProxyServer {
     if (event.kind() == PoolEvent.Kind.REMOVED) {
       // A removed backend's idle connections die with its membership; busy ones close on release.
       for (LoopContext lc : loops.values()) {
-        lc.loop.execute(() -> lc.closeIdle(event.backend()));
+        // After shutdown the loops are gone, and so are their connections.
+        if (!lc.loop.isShuttingDown()) {
+          lc.loop.execute(() -> lc.closeIdle(event.backend()));
+        }
       }
     }
   }

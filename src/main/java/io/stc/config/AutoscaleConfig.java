@@ -1,0 +1,166 @@
+package io.stc.config;
+
+import io.stc.config.StcConfig.BackendConfig;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The {@code autoscale} section: where instances come from, which policy sizes the pool, its
+ * bounds and time constants. Off by default; every field has a default.
+ *
+ * @param target per-instance target of the policy: in-flight requests for {@code concurrency},
+ *     the {@code metric}'s value for {@code target}; unused by {@code threshold} and {@code rps}
+ */
+public record AutoscaleConfig(
+    boolean enabled,
+    Provider provider,
+    Policy policy,
+    int min,
+    int max,
+    Duration interval,
+    int maxInflight,
+    double target,
+    Metric metric,
+    double utilization,
+    double tolerance,
+    Duration stableWindow,
+    Duration panicWindow,
+    double panicThreshold,
+    Duration stabilizationWindow,
+    int maxStepUp,
+    double thresholdUp,
+    double thresholdDown,
+    double rpsUp,
+    double rpsDown,
+    Duration cooldownUp,
+    Duration cooldownDown,
+    Duration drainTimeout,
+    Duration startTimeout) {
+
+  /** How the desired instance count is computed. */
+  public enum Policy {
+    /** Knative-style: in-flight plus queued over per-instance target x utilization, stable and panic windows. */
+    CONCURRENCY,
+    /** Kubernetes HPA formula: ceil(ready x metric / target), tolerance, scale-down stabilization. */
+    TARGET,
+    /** Utilization steps: above threshold_up add one, below threshold_down remove one. */
+    THRESHOLD,
+    /** Requests per second per instance: above rps_up add one, below rps_down remove one. */
+    RPS;
+
+    public String configName() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+  }
+
+  /** The per-instance metric the {@code target} policy holds at {@code target}. */
+  public enum Metric {
+    /** In-flight plus queued requests per ready instance. */
+    INFLIGHT,
+    /** Requests per second per ready instance. */
+    RPS,
+    /** 99th percentile latency over the last interval, in milliseconds. */
+    P99_MS;
+
+    public String configName() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+  }
+
+  /** What kind of provider makes instances. */
+  public enum ProviderKind {
+    /** Runs a local command per instance. */
+    PROCESS,
+    /** Hands out a fixed list of addresses; scaling only moves them in and out of rotation. */
+    STATIC;
+
+    public String configName() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+  }
+
+  /**
+   * Where instances come from: a command template ({@code {port}} and {@code {name}} substituted)
+   * with its per-instance log files ({@code logDir} null: {@code <state_dir>/instances}), or a
+   * static list of backends.
+   */
+  public record Provider(
+      ProviderKind kind, List<String> command, Path logDir, Duration stopTimeout, List<BackendConfig> backends) {
+    public Provider {
+      command = List.copyOf(command);
+      backends = List.copyOf(backends);
+    }
+
+    public static Provider defaults() {
+      return new Provider(ProviderKind.PROCESS, demoBackendCommand(), null, Duration.ofSeconds(10), List.of());
+    }
+
+    /** The directory for instance logs and pid files: the configured one, or {@code <stateDir>/instances}. */
+    public Path logDir(String stateDir) {
+      return logDir != null ? logDir : Path.of(stateDir, "instances");
+    }
+
+    /** This stc's own demo backend ({@code stc backend}) on the same JVM and class path: the default command. */
+    public static List<String> demoBackendCommand() {
+      String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+      return List.of(
+          java, "-cp", System.getProperty("java.class.path"), "io.stc.cli.Main",
+          "backend", "--port", "{port}", "--name", "{name}");
+    }
+  }
+
+  public static AutoscaleConfig defaults() {
+    return defaults(0);
+  }
+
+  /**
+   * The defaults when the proxy caps each backend at {@code proxyMaxInflight} requests (0: no
+   * cap): the autoscaler then assumes that capacity per instance instead of 10.
+   */
+  public static AutoscaleConfig defaults(int proxyMaxInflight) {
+    int maxInflight = proxyMaxInflight > 0 ? proxyMaxInflight : 10;
+    return new AutoscaleConfig(
+        false,
+        Provider.defaults(),
+        Policy.CONCURRENCY,
+        2,
+        8,
+        Duration.ofSeconds(1),
+        maxInflight,
+        maxInflight,
+        Metric.INFLIGHT,
+        0.7,
+        0.1,
+        Duration.ofSeconds(60),
+        Duration.ofSeconds(6),
+        2.0,
+        Duration.ofSeconds(300),
+        4,
+        0.7,
+        0.3,
+        10,
+        5,
+        Duration.ZERO,
+        Duration.ofSeconds(30),
+        Duration.ofSeconds(30),
+        Duration.ofSeconds(60));
+  }
+
+  /**
+   * The {@code target} used when none is configured: {@code max_inflight} for concurrency; for the
+   * target policy {@code max_inflight x utilization} in-flight or {@code rps_up} req/s. A p99
+   * target has no sensible default (null).
+   */
+  public static Double defaultTarget(Policy policy, Metric metric, int maxInflight, double utilization, double rpsUp) {
+    if (policy != Policy.TARGET) {
+      return (double) maxInflight;
+    }
+    return switch (metric) {
+      case INFLIGHT -> maxInflight * utilization;
+      case RPS -> rpsUp;
+      case P99_MS -> null;
+    };
+  }
+}

@@ -1,0 +1,160 @@
+package io.stc.config;
+
+import io.stc.config.AutoscaleConfig.Metric;
+import io.stc.config.AutoscaleConfig.Policy;
+import io.stc.config.AutoscaleConfig.Provider;
+import io.stc.config.AutoscaleConfig.ProviderKind;
+import io.stc.config.StcConfig.BackendConfig;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.function.Function;
+
+/** Reads and cross-checks the {@code autoscale} section of a config file. */
+final class AutoscaleSection {
+  static final String[] KEYS = {
+    "enabled", "provider", "policy", "min", "max", "interval", "max_inflight", "target", "metric",
+    "utilization", "tolerance", "stable_window", "panic_window", "panic_threshold", "stabilization_window",
+    "max_step_up", "threshold_up", "threshold_down", "rps_up", "rps_down", "cooldown_up", "cooldown_down",
+    "drain_timeout", "start_timeout"
+  };
+  private static final int MAX_INSTANCES = 1000;
+
+  private AutoscaleSection() {}
+
+  /** The section, with defaults that follow the proxy's per-backend {@code max_inflight} (0: none). */
+  static AutoscaleConfig read(ConfigMap a, int proxyMaxInflight) {
+    AutoscaleConfig d = AutoscaleConfig.defaults(proxyMaxInflight);
+    Provider provider = provider(a.section("provider", "kind", "command", "log_dir", "stop_timeout", "backends"));
+    Policy policy = a.value("policy", "a policy name", s -> named(s, Policy.values(), Policy::configName), d.policy());
+    Metric metric = a.value("metric", "a metric name", s -> named(s, Metric.values(), Metric::configName), d.metric());
+
+    boolean fixedList = provider.kind() == ProviderKind.STATIC;
+    int listed = provider.backends().size();
+    int max = a.integer("max", 1, MAX_INSTANCES, fixedList ? listed : d.max());
+    if (fixedList && max > listed) {
+      throw a.fail("max", "expected at most " + listed + " (the static provider's backends), got " + max);
+    }
+    int min = a.integer("min", 0, MAX_INSTANCES, Math.min(d.min(), max));
+    if (min > max) {
+      throw a.fail(a.has("max") ? "max" : "min", "min (" + min + ") is above max (" + max + ")");
+    }
+
+    int maxInflight = a.integer("max_inflight", 1, Integer.MAX_VALUE, d.maxInflight());
+    double utilization = a.decimal("utilization", 0.01, 1, d.utilization());
+    double rpsUp = a.positiveDecimal("rps_up", d.rpsUp());
+    double rpsDown = a.decimal("rps_down", 0, Double.POSITIVE_INFINITY, d.rpsDown());
+    if (rpsDown >= rpsUp) {
+      throw a.fail(a.has("rps_down") ? "rps_down" : "rps_up", "rps_down (" + ConfigMap.plain(rpsDown)
+          + ") must be below rps_up (" + ConfigMap.plain(rpsUp) + ")");
+    }
+    double thresholdUp = a.decimal("threshold_up", 0.01, 1, d.thresholdUp());
+    double thresholdDown = a.decimal("threshold_down", 0, 1, d.thresholdDown());
+    if (thresholdDown >= thresholdUp) {
+      throw a.fail(a.has("threshold_down") ? "threshold_down" : "threshold_up", "threshold_down ("
+          + ConfigMap.plain(thresholdDown) + ") must be below threshold_up (" + ConfigMap.plain(thresholdUp) + ")");
+    }
+    Double dfltTarget = AutoscaleConfig.defaultTarget(policy, metric, maxInflight, utilization, rpsUp);
+    if (dfltTarget == null && !a.has("target")) {
+      throw a.fail("target", "missing (required with policy target and metric " + metric.configName() + ")");
+    }
+    double target = a.positiveDecimal("target", dfltTarget == null ? 0 : dfltTarget);
+
+    Duration stableWindow = a.positiveDuration("stable_window", d.stableWindow());
+    Duration panicWindow = a.positiveDuration("panic_window", d.panicWindow());
+    if (panicWindow.compareTo(stableWindow) > 0) {
+      throw a.fail(a.has("panic_window") ? "panic_window" : "stable_window",
+          "panic_window (" + panicWindow.toMillis() + "ms) must not be longer than stable_window ("
+              + stableWindow.toMillis() + "ms)");
+    }
+    return new AutoscaleConfig(
+        a.bool("enabled", d.enabled()),
+        provider,
+        policy,
+        min,
+        max,
+        a.positiveDuration("interval", d.interval()),
+        maxInflight,
+        target,
+        metric,
+        utilization,
+        a.decimal("tolerance", 0, 0.99, d.tolerance()),
+        stableWindow,
+        panicWindow,
+        a.decimal("panic_threshold", 1, Double.POSITIVE_INFINITY, d.panicThreshold()),
+        a.duration("stabilization_window", d.stabilizationWindow()),
+        a.integer("max_step_up", 1, MAX_INSTANCES, d.maxStepUp()),
+        thresholdUp,
+        thresholdDown,
+        rpsUp,
+        rpsDown,
+        a.duration("cooldown_up", d.cooldownUp()),
+        a.duration("cooldown_down", d.cooldownDown()),
+        a.duration("drain_timeout", d.drainTimeout()),
+        a.positiveDuration("start_timeout", d.startTimeout()));
+  }
+
+  private static Provider provider(ConfigMap p) {
+    Provider d = Provider.defaults();
+    ProviderKind kind = p.value("kind", "a provider kind",
+        s -> named(s, ProviderKind.values(), ProviderKind::configName), d.kind());
+    if (kind == ProviderKind.STATIC) {
+      for (String processOnly : List.of("command", "log_dir", "stop_timeout")) {
+        if (p.has(processOnly)) {
+          throw p.fail(processOnly, "only used with kind process");
+        }
+      }
+      List<BackendConfig> backends = staticBackends(p);
+      if (backends.isEmpty()) {
+        throw p.fail("backends", "missing (required with kind static)");
+      }
+      return new Provider(kind, List.of(), d.logDir(), d.stopTimeout(), backends);
+    }
+    if (p.has("backends")) {
+      throw p.fail("backends", "only used with kind static");
+    }
+    List<String> command = p.stringList("command", d.command());
+    if (command.stream().noneMatch(arg -> arg.contains("{port}"))) {
+      throw p.fail("command", "must contain {port}, the port the instance is to listen on");
+    }
+    return new Provider(
+        kind,
+        command,
+        p.value("log_dir", "a directory", s -> Path.of(ConfigMap.nonEmpty(s)), d.logDir()),
+        p.positiveDuration("stop_timeout", d.stopTimeout()),
+        List.of());
+  }
+
+  /** host:port strings; weights do not apply, as every instance the autoscaler adds weighs 1. */
+  private static List<BackendConfig> staticBackends(ConfigMap p) {
+    List<BackendConfig> result = new ArrayList<>();
+    Set<String> seen = new HashSet<>();
+    for (ConfigNode item : p.list("backends")) {
+      BackendConfig b = item.as("host:port", BackendSpec::parse);
+      if (b.weight() != BackendSpec.DEFAULT_WEIGHT) {
+        throw item.fail("expected host:port without a weight (every instance weighs 1)");
+      }
+      if (!seen.add(b.id())) {
+        throw item.fail("duplicate backend " + b.id());
+      }
+      result.add(b);
+    }
+    return List.copyOf(result);
+  }
+
+  private static <E extends Enum<E>> E named(String text, E[] values, Function<E, String> name) {
+    String wanted = text.trim().toLowerCase(Locale.ROOT).replace('-', '_');
+    List<String> names = new ArrayList<>();
+    for (E e : values) {
+      if (name.apply(e).equals(wanted)) {
+        return e;
+      }
+      names.add(name.apply(e));
+    }
+    throw new IllegalArgumentException("unknown value '" + text + "'; valid: " + String.join(", ", names));
+  }
+}

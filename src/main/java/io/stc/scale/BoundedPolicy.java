@@ -1,0 +1,77 @@
+package io.stc.scale;
+
+import static io.stc.scale.Decision.seconds;
+
+import java.time.Duration;
+
+/**
+ * Wraps a policy in what every policy shares: the desired count stays within [min, max], and a
+ * change waits out its cooldown. {@code cooldownUp} runs from the last scale-up;
+ * {@code cooldownDown} from the last change either way, so instances just added are not taken away
+ * at once. Being outside [min, max] is corrected without waiting.
+ */
+final class BoundedPolicy implements ScalingPolicy {
+  private static final long NEVER = Long.MIN_VALUE;
+
+  private final ScalingPolicy inner;
+  private final int min;
+  private final int max;
+  private final long cooldownUpNanos;
+  private final long cooldownDownNanos;
+  private long lastUpNanos = NEVER;
+  private long lastChangeNanos = NEVER;
+
+  BoundedPolicy(ScalingPolicy inner, int min, int max, Duration cooldownUp, Duration cooldownDown) {
+    if (min < 0 || max < min) {
+      throw new IllegalArgumentException("need 0 <= min <= max, got min " + min + ", max " + max);
+    }
+    this.inner = inner;
+    this.min = min;
+    this.max = max;
+    this.cooldownUpNanos = cooldownUp.toNanos();
+    this.cooldownDownNanos = cooldownDown.toNanos();
+  }
+
+  @Override
+  public String name() {
+    return inner.name();
+  }
+
+  ScalingPolicy inner() {
+    return inner;
+  }
+
+  @Override
+  public Decision decide(ScaleSnapshot s, long now) {
+    Decision d = inner.decide(s, now);
+    int current = s.current();
+    int want = Math.max(min, Math.min(max, d.desired()));
+    String reason = d.reason();
+    if (want != d.desired()) {
+      reason += want == max ? " (capped at max " + max + ")" : " (raised to min " + min + ")";
+    }
+    if (want > current && current >= min) {
+      long left = remaining(lastUpNanos, cooldownUpNanos, now);
+      if (left > 0) {
+        return new Decision(current, "cooldown_up " + seconds(left) + " left, holding " + current + " (wanted " + want + ": " + reason + ")");
+      }
+    }
+    if (want < current && current <= max) {
+      long left = remaining(lastChangeNanos, cooldownDownNanos, now);
+      if (left > 0) {
+        return new Decision(current, "cooldown_down " + seconds(left) + " left, holding " + current + " (wanted " + want + ": " + reason + ")");
+      }
+    }
+    if (want > current) {
+      lastUpNanos = now;
+      lastChangeNanos = now;
+    } else if (want < current) {
+      lastChangeNanos = now;
+    }
+    return new Decision(want, reason);
+  }
+
+  private static long remaining(long since, long cooldown, long now) {
+    return since == NEVER ? 0 : since + cooldown - now;
+  }
+}

@@ -1,0 +1,53 @@
+package io.stc.scale;
+
+import io.stc.config.AutoscaleConfig;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Where the autoscaler gets instances from: local processes, a fixed list, or (one day) a
+ * Kubernetes Deployment. The autoscaler only starts, stops and lists; how an instance comes to
+ * exist is the provider's business.
+ *
+ * <p>Implementations must be thread-safe; futures may complete on any thread.
+ */
+public interface InstanceProvider extends AutoCloseable {
+  /** What an instance that ended without being asked to is reported to. */
+  @FunctionalInterface
+  interface ExitListener {
+    /** {@code detail} says how it ended, for the log (an exit code, a log file to read). */
+    void exited(Instance instance, String detail);
+  }
+
+  /** A short description for logs, such as {@code process} or {@code static}. */
+  String kind();
+
+  /**
+   * Starts an instance. {@code name} is a suggestion that the provider may replace with its own
+   * (a pod name). The future completes once the instance accepts connections; it fails when the
+   * instance could not be started, and then nothing is left running.
+   */
+  CompletableFuture<Instance> start(String name);
+
+  /** Stops an instance gracefully, forcibly after a grace period; completes once it is gone. */
+  CompletableFuture<Void> stop(Instance instance);
+
+  /** The instances started and not yet stopped or exited. */
+  List<Instance> instances();
+
+  /** Registers a listener for instances that end on their own (crash, killed from outside). */
+  void onExit(ExitListener listener);
+
+  /** The provider the config asks for; process logs default to {@code <stateDir>/instances}. */
+  static InstanceProvider of(AutoscaleConfig config, String stateDir) {
+    AutoscaleConfig.Provider p = config.provider();
+    return switch (p.kind()) {
+      case PROCESS -> new ProcessProvider(p.command(), p.logDir(stateDir), config.startTimeout(), p.stopTimeout());
+      case STATIC -> new StaticProvider(p.backends());
+    };
+  }
+
+  /** Releases the provider, stopping whatever instances it still runs that it owns. */
+  @Override
+  void close();
+}

@@ -1,0 +1,61 @@
+package io.stc.scale;
+
+import io.stc.pool.Backend;
+import io.stc.pool.BackendState;
+import java.util.concurrent.CompletableFuture;
+
+/** One instance the autoscaler started, through its lifecycle. Touched only on the autoscaler's thread. */
+final class ManagedInstance {
+  /** Where the instance is in its life. */
+  enum Phase {
+    /** The provider is starting it. */
+    STARTING,
+    /** In the pool, waiting for its first passing health check. */
+    WARMING,
+    /** Has been in rotation (it may be DOWN now, failing its checks). */
+    ACTIVE,
+    /** No new requests; waiting for its in-flight ones to finish. */
+    DRAINING,
+    /** Out of the pool; the provider is stopping it. */
+    STOPPING
+  }
+
+  final String slot;
+  final long createdNanos;
+  /** Completes true once the instance is in rotation, false when it never will be. */
+  final CompletableFuture<Boolean> admitted = new CompletableFuture<>();
+  Phase phase = Phase.STARTING;
+  long phaseSinceNanos;
+  Instance instance;
+  Backend backend;
+  /** Consecutive drain checks that saw no request in flight. */
+  int idleChecks;
+
+  ManagedInstance(String slot, long nowNanos) {
+    this.slot = slot;
+    this.createdNanos = nowNanos;
+    this.phaseSinceNanos = nowNanos;
+  }
+
+  void phase(Phase p, long nowNanos) {
+    phase = p;
+    phaseSinceNanos = nowNanos;
+  }
+
+  String name() {
+    return instance != null ? instance.name() : slot;
+  }
+
+  boolean ready() {
+    return phase == Phase.ACTIVE && backend.state() == BackendState.UP;
+  }
+
+  boolean pending() {
+    return phase == Phase.STARTING || phase == Phase.WARMING;
+  }
+
+  /** Was in rotation but is now out of it (failing health checks). */
+  boolean sick() {
+    return phase == Phase.ACTIVE && backend.state() != BackendState.UP;
+  }
+}

@@ -1,0 +1,269 @@
+package io.stc.scale;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs each instance as a local process from a command template, on a free loopback port it picks:
+ * {@code {port}} and {@code {name}} in the arguments are replaced. Output goes to
+ * {@code <log_dir>/<name>-<port>.log}. An instance is started once its port accepts connections.
+ *
+ * <p>Stopping sends SIGTERM to the process and its descendants, SIGKILL after the grace period. An
+ * instance that exits on its own is reported to the exit listeners. When stc exits, a shutdown
+ * hook ends every instance; when stc is SIGKILLed (no hook runs), the next stc started with the
+ * same log directory ends the instances left behind (see {@link PidFile}).
+ */
+public final class ProcessProvider implements InstanceProvider {
+  private static final Logger log = LoggerFactory.getLogger(ProcessProvider.class);
+  private static final String HOST = "127.0.0.1";
+  private static final long POLL_MILLIS = 100;
+  private static final Duration HOOK_GRACE = Duration.ofSeconds(5);
+
+  /** One process this provider runs. */
+  private static final class Running {
+    final Instance instance;
+    final Process process;
+    final Path logFile;
+    final Path pidFile;
+    final CompletableFuture<Instance> started = new CompletableFuture<>();
+    volatile boolean listening;
+    volatile boolean stopping;
+
+    Running(Instance instance, Process process, Path logFile, Path pidFile) {
+      this.instance = instance;
+      this.process = process;
+      this.logFile = logFile;
+      this.pidFile = pidFile;
+    }
+  }
+
+  private final List<String> command;
+  private final Path logDir;
+  private final Duration startTimeout;
+  private final Duration stopTimeout;
+  private final ScheduledExecutorService timer;
+  private final Map<Instance, Running> running = new ConcurrentHashMap<>();
+  private final List<ExitListener> exitListeners = new CopyOnWriteArrayList<>();
+  private final Thread shutdownHook;
+  private volatile boolean closed;
+
+  /**
+   * @param command the command and its arguments, with {@code {port}} (required) and {@code {name}} placeholders
+   * @param startTimeout how long a process may take to accept connections
+   * @param stopTimeout how long a process has between SIGTERM and SIGKILL
+   */
+  public ProcessProvider(List<String> command, Path logDir, Duration startTimeout, Duration stopTimeout) {
+    if (command.isEmpty() || command.stream().noneMatch(a -> a.contains("{port}"))) {
+      throw new IllegalArgumentException("the command must contain {port}: " + command);
+    }
+    this.command = List.copyOf(command);
+    this.logDir = logDir;
+    this.startTimeout = startTimeout;
+    this.stopTimeout = stopTimeout;
+    this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "stc-process-provider");
+      t.setDaemon(true);
+      return t;
+    });
+    PidFile.reapOrphans(logDir);
+    this.shutdownHook = new Thread(this::killAll, "stc-instances-shutdown");
+    Runtime.getRuntime().addShutdownHook(shutdownHook);
+  }
+
+  @Override
+  public String kind() {
+    return "process";
+  }
+
+  @Override
+  public CompletableFuture<Instance> start(String name) {
+    if (closed) {
+      return CompletableFuture.failedFuture(new IllegalStateException("provider closed"));
+    }
+    Running r;
+    try {
+      r = launch(name);
+    } catch (IOException | RuntimeException e) {
+      return CompletableFuture.failedFuture(new IOException("cannot run " + command.get(0) + ": " + e.getMessage(), e));
+    }
+    r.process.onExit().thenRun(() -> exited(r));
+    long deadline = System.nanoTime() + startTimeout.toNanos();
+    timer.execute(() -> awaitListening(r, deadline));
+    return r.started;
+  }
+
+  private Running launch(String name) throws IOException {
+    int port = freePort();
+    List<String> cmd = command.stream()
+        .map(a -> a.replace("{port}", Integer.toString(port)).replace("{name}", name))
+        .toList();
+    Files.createDirectories(logDir);
+    Path logFile = logDir.resolve(name + "-" + port + ".log");
+    Files.writeString(logFile, "# " + Instant.now() + " stc started: " + String.join(" ", cmd) + "\n");
+    Process p = new ProcessBuilder(cmd)
+        .redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
+        .start();
+    // Nothing is ever written to its stdin; closing it now would hand some programs an early EOF.
+    Instance instance = new Instance(name, HOST, port);
+    Path pidFile = PidFile.beside(logFile);
+    Running r = new Running(instance, p, logFile, pidFile);
+    running.put(instance, r);
+    try {
+      PidFile.write(pidFile, p.toHandle());
+    } catch (IOException e) {
+      log.warn("cannot write {}: {}; if stc is killed, {} outlives it", pidFile, e.getMessage(), instance);
+    }
+    log.debug("started {} (pid {}): {}", instance, p.pid(), cmd);
+    return r;
+  }
+
+  private void awaitListening(Running r, long deadline) {
+    Instance i = r.instance;
+    CompletableFuture<Instance> started = r.started;
+    if (!r.process.isAlive()) {
+      started.completeExceptionally(new IOException(
+          i.name() + " exited with code " + r.process.exitValue() + " before listening on port " + i.port() + " (log: " + r.logFile + ")"));
+      return;
+    }
+    if (r.stopping || closed) {
+      started.completeExceptionally(new IllegalStateException(i.name() + " was stopped while starting"));
+      return;
+    }
+    if (accepts(i.port())) {
+      r.listening = true;
+      started.complete(i);
+      return;
+    }
+    if (System.nanoTime() - deadline >= 0) {
+      r.stopping = true;
+      ProcessTree.terminate(r.process.toHandle(), stopTimeout, timer);
+      started.completeExceptionally(new IOException(
+          i.name() + " was not listening on port " + i.port() + " within " + startTimeout.toMillis() + " ms (log: " + r.logFile + ")"));
+      return;
+    }
+    timer.schedule(() -> awaitListening(r, deadline), POLL_MILLIS, TimeUnit.MILLISECONDS);
+  }
+
+  private void exited(Running r) {
+    running.remove(r.instance, r);
+    PidFile.delete(r.pidFile);
+    if (r.stopping || !r.listening || closed) {
+      // Asked to stop, or still starting (the start future reports it).
+      return;
+    }
+    String detail = "exit code " + r.process.exitValue() + ", log: " + r.logFile;
+    log.warn("{} exited on its own ({})", r.instance, detail);
+    for (ExitListener l : exitListeners) {
+      try {
+        l.exited(r.instance, detail);
+      } catch (RuntimeException e) {
+        log.warn("exit listener failed for {}", r.instance, e);
+      }
+    }
+  }
+
+  @Override
+  public CompletableFuture<Void> stop(Instance instance) {
+    Running r = running.get(instance);
+    if (r == null) {
+      return CompletableFuture.completedFuture(null);
+    }
+    r.stopping = true;
+    return ProcessTree.terminate(r.process.toHandle(), stopTimeout, timer)
+        .whenComplete((v, e) -> {
+          running.remove(instance, r);
+          PidFile.delete(r.pidFile);
+        });
+  }
+
+  @Override
+  public List<Instance> instances() {
+    return running.values().stream().filter(r -> r.listening && !r.stopping).map(r -> r.instance).toList();
+  }
+
+  /** The process of a running instance, for inspection (and for tests that crash it on purpose). */
+  public Optional<ProcessHandle> process(Instance instance) {
+    Running r = running.get(instance);
+    return r == null ? Optional.empty() : Optional.of(r.process.toHandle());
+  }
+
+  /** The log file of a running instance. */
+  public Optional<Path> logFile(Instance instance) {
+    Running r = running.get(instance);
+    return r == null ? Optional.empty() : Optional.of(r.logFile);
+  }
+
+  @Override
+  public void onExit(ExitListener listener) {
+    exitListeners.add(listener);
+  }
+
+  /** Stops every instance (SIGTERM, SIGKILL after the stop timeout) and waits for them. */
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    try {
+      Runtime.getRuntime().removeShutdownHook(shutdownHook);
+    } catch (IllegalStateException e) {
+      // Already shutting down: the hook is running or about to.
+    }
+    terminateAll(stopTimeout);
+    timer.shutdownNow();
+  }
+
+  private void killAll() {
+    closed = true;
+    terminateAll(HOOK_GRACE.compareTo(stopTimeout) < 0 ? HOOK_GRACE : stopTimeout);
+  }
+
+  private void terminateAll(Duration grace) {
+    List<Running> all = List.copyOf(running.values());
+    all.forEach(r -> {
+      r.stopping = true;
+      r.started.completeExceptionally(new IllegalStateException(r.instance.name() + " was stopped while starting"));
+    });
+    ProcessTree.terminateAndWait(all.stream().map(r -> r.process.toHandle()).toList(), grace);
+    all.forEach(r -> PidFile.delete(r.pidFile));
+    running.clear();
+  }
+
+  private static boolean accepts(int port) {
+    try (Socket s = new Socket()) {
+      s.connect(new InetSocketAddress(HOST, port), (int) POLL_MILLIS);
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /**
+   * A port free right now. Another program could take it before the instance binds it; the
+   * instance then fails to start (or exits) and is replaced on another port.
+   */
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getByName(HOST))) {
+      return s.getLocalPort();
+    }
+  }
+}

@@ -1,0 +1,29 @@
+package io.stc.scale;
+
+import io.stc.config.AutoscaleConfig;
+
+/**
+ * Turns a snapshot and the time into a desired instance count. Policies are pure apart from the
+ * history they keep (windows, cooldowns): the same calls with the same times give the same answers.
+ * Called from one thread.
+ */
+public interface ScalingPolicy {
+  /** The config name of the policy, such as {@code concurrency}. */
+  String name();
+
+  Decision decide(ScaleSnapshot snapshot, long nowNanos);
+
+  /** The configured policy wrapped in the min/max bounds and cooldowns. */
+  static ScalingPolicy of(AutoscaleConfig c) {
+    ScalingPolicy inner =
+        switch (c.policy()) {
+          case CONCURRENCY -> new ConcurrencyPolicy(
+              c.target(), c.utilization(), c.stableWindow(), c.panicWindow(), c.panicThreshold());
+          case TARGET -> new TargetPolicy(
+              c.metric(), c.target(), c.tolerance(), c.stabilizationWindow(), c.maxStepUp());
+          case THRESHOLD -> new ThresholdPolicy(c.maxInflight(), c.thresholdUp(), c.thresholdDown());
+          case RPS -> new RpsPolicy(c.rpsUp(), c.rpsDown());
+        };
+    return new BoundedPolicy(inner, c.min(), c.max(), c.cooldownUp(), c.cooldownDown());
+  }
+}

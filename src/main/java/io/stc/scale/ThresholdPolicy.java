@@ -1,0 +1,48 @@
+package io.stc.scale;
+
+import static io.stc.scale.Decision.num;
+
+/**
+ * The predecessor's rule: utilization is in-flight plus queued over capacity (ready x
+ * {@code maxInflight}); above {@code up} add one instance, below {@code down} remove one. Holds
+ * while an instance is starting, so a warm-up is not mistaken for missing capacity.
+ */
+final class ThresholdPolicy implements ScalingPolicy {
+  private final int maxInflight;
+  private final double up;
+  private final double down;
+
+  ThresholdPolicy(int maxInflight, double up, double down) {
+    this.maxInflight = maxInflight;
+    this.up = up;
+    this.down = down;
+  }
+
+  @Override
+  public String name() {
+    return "threshold";
+  }
+
+  @Override
+  public Decision decide(ScaleSnapshot s, long now) {
+    int current = s.current();
+    if (s.pending() > 0) {
+      return new Decision(current, "waiting for " + s.pending() + " starting instance(s)");
+    }
+    int capacity = s.ready() * maxInflight;
+    double utilization = capacity == 0 ? (s.demand() > 0 ? Double.POSITIVE_INFINITY : 0) : (double) s.demand() / capacity;
+    String measured = "utilization " + (capacity == 0 ? (s.demand() > 0 ? "full" : "0%") : percent(utilization))
+        + " (in-flight+queued " + s.demand() + " / capacity " + capacity + ")";
+    if (utilization > up) {
+      return new Decision(current + 1, measured + " > " + percent(up));
+    }
+    if (utilization < down) {
+      return new Decision(current - 1, measured + " < " + percent(down));
+    }
+    return new Decision(current, measured + " within " + percent(down) + ".." + percent(up));
+  }
+
+  private static String percent(double fraction) {
+    return num(Math.round(fraction * 1000) / 10.0) + "%";
+  }
+}

@@ -1,0 +1,81 @@
+package io.stc.scale;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.stc.ManualClock;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class BoundedPolicyTest {
+  /** Answers whatever it is told to. */
+  private static final class Told implements ScalingPolicy {
+    int desired;
+
+    @Override
+    public String name() {
+      return "told";
+    }
+
+    @Override
+    public Decision decide(ScaleSnapshot snapshot, long nowNanos) {
+      return new Decision(desired, "told " + desired);
+    }
+  }
+
+  private final ManualClock clock = new ManualClock();
+  private final Told told = new Told();
+
+  private Decision decide(BoundedPolicy p, int current, int wanted) {
+    told.desired = wanted;
+    return p.decide(new ScaleSnapshot(current, 0, 0, 0, 0, 0), clock.nanos());
+  }
+
+  @Test
+  void desiredIsClampedToMinAndMax() {
+    BoundedPolicy p = new BoundedPolicy(told, 2, 8, Duration.ZERO, Duration.ZERO);
+    Decision high = decide(p, 4, 20);
+    assertThat(high.desired()).isEqualTo(8);
+    assertThat(high.reason()).isEqualTo("told 20 (capped at max 8)");
+    Decision low = decide(p, 4, 0);
+    assertThat(low.desired()).isEqualTo(2);
+    assertThat(low.reason()).isEqualTo("told 0 (raised to min 2)");
+    assertThat(decide(p, 4, 5).reason()).isEqualTo("told 5");
+  }
+
+  @Test
+  void cooldownUpRunsFromTheLastScaleUp() {
+    BoundedPolicy p = new BoundedPolicy(told, 1, 10, Duration.ofSeconds(10), Duration.ZERO);
+    assertThat(decide(p, 2, 3).desired()).isEqualTo(3);
+    clock.advance(Duration.ofSeconds(4));
+    Decision held = decide(p, 3, 5);
+    assertThat(held.desired()).isEqualTo(3);
+    assertThat(held.reason()).isEqualTo("cooldown_up 6s left, holding 3 (wanted 5: told 5)");
+    assertThat(decide(p, 3, 2).desired()).as("going down is not held by cooldown_up").isEqualTo(2);
+    clock.advance(Duration.ofSeconds(6));
+    assertThat(decide(p, 2, 5).desired()).isEqualTo(5);
+  }
+
+  @Test
+  void cooldownDownRunsFromTheLastChangeEitherWay() {
+    BoundedPolicy p = new BoundedPolicy(told, 1, 10, Duration.ZERO, Duration.ofSeconds(30));
+    assertThat(decide(p, 2, 4).desired()).isEqualTo(4);
+    clock.advance(Duration.ofSeconds(29));
+    assertThat(decide(p, 4, 2).desired()).isEqualTo(4);
+    assertThat(decide(p, 4, 6).desired()).as("up is still allowed").isEqualTo(6);
+    clock.advance(Duration.ofSeconds(29));
+    assertThat(decide(p, 6, 2).reason()).startsWith("cooldown_down 1s left, holding 6");
+    clock.advance(Duration.ofSeconds(1));
+    assertThat(decide(p, 6, 2).desired()).isEqualTo(2);
+    clock.advance(Duration.ofSeconds(1));
+    assertThat(decide(p, 2, 1).desired()).as("the scale-down restarted the cooldown").isEqualTo(2);
+  }
+
+  @Test
+  void boundsAreRestoredWithoutWaitingForCooldowns() {
+    BoundedPolicy p = new BoundedPolicy(told, 2, 8, Duration.ofMinutes(5), Duration.ofMinutes(5));
+    assertThat(decide(p, 3, 4).desired()).isEqualTo(4);
+    assertThat(decide(p, 1, 1).desired()).as("below min after a crash").isEqualTo(2);
+    assertThat(decide(p, 1, 6).desired()).as("below min: straight to what the policy wants").isEqualTo(6);
+    assertThat(decide(p, 9, 8).desired()).as("above max").isEqualTo(8);
+  }
+}

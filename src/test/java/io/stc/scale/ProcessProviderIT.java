@@ -1,0 +1,150 @@
+package io.stc.scale;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ProcessProviderIT {
+  static final String JAVA = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+  static final String JAR = System.getProperty("stc.jar", "target/stc.jar");
+
+  @TempDir Path logs;
+  private final HttpClient http = HttpClient.newHttpClient();
+  private final List<ProcessHandle> seen = new ArrayList<>();
+  private ProcessProvider provider;
+
+  /** {@code stc backend} from the built jar, as a provider command. */
+  static List<String> backendCommand() {
+    return List.of(JAVA, "-Xmx64m", "-XX:TieredStopAtLevel=1", "-jar", JAR, "backend", "--port", "{port}", "--name", "{name}");
+  }
+
+  @AfterEach
+  void cleanUp() {
+    if (provider != null) {
+      provider.close();
+    }
+    // Belt and braces: nothing this test started may outlive it.
+    seen.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
+  }
+
+  private ProcessHandle handle(Instance i) {
+    ProcessHandle h = provider.process(i).orElseThrow();
+    seen.add(h);
+    h.descendants().forEach(seen::add);
+    return h;
+  }
+
+  private List<Path> pidFiles() throws IOException {
+    try (Stream<Path> files = Files.list(logs)) {
+      return files.filter(f -> f.toString().endsWith(".pid")).toList();
+    }
+  }
+
+  @Test
+  void startsRealBackendsAndStopsThemLeavingNoProcess() throws Exception {
+    provider = new ProcessProvider(backendCommand(), logs, Duration.ofSeconds(60), Duration.ofSeconds(10));
+    CompletableFuture<Instance> startA = provider.start("it-1");
+    CompletableFuture<Instance> startB = provider.start("it-2");
+    Instance a = startA.get(60, TimeUnit.SECONDS);
+    Instance b = startB.get(60, TimeUnit.SECONDS);
+    ProcessHandle ha = handle(a);
+    ProcessHandle hb = handle(b);
+
+    HttpResponse<String> hello = http.send(
+        HttpRequest.newBuilder(URI.create("http://" + a.address() + "/hello")).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(hello.statusCode()).isEqualTo(200);
+    assertThat(hello.body()).contains("\"server\":\"it-1\"");
+    assertThat(provider.instances()).containsExactlyInAnyOrder(a, b);
+    Path logA = provider.logFile(a).orElseThrow();
+    assertThat(logA.getFileName().toString()).isEqualTo("it-1-" + a.port() + ".log");
+    assertThat(Files.readString(logA)).contains("backend it-1 listening on http://127.0.0.1:" + a.port());
+    assertThat(pidFiles()).hasSize(2);
+
+    provider.stop(a).get(30, TimeUnit.SECONDS);
+    assertThat(ha.isAlive()).isFalse();
+    assertThat(provider.instances()).containsExactly(b);
+    assertThat(pidFiles()).hasSize(1);
+    // A stopped instance is not reported as having died on its own... nor is one stopped by close().
+    List<Instance> exits = new ArrayList<>();
+    provider.onExit((i, detail) -> exits.add(i));
+    provider.close();
+    assertThat(hb.isAlive()).isFalse();
+    assertThat(pidFiles()).isEmpty();
+    assertThat(exits).isEmpty();
+    assertThat(Files.readString(logA)).startsWith("# ").contains(" stc started: " + JAVA);
+  }
+
+  @Test
+  void anInstanceThatDiesOnItsOwnIsReported() throws Exception {
+    provider = new ProcessProvider(backendCommand(), logs, Duration.ofSeconds(60), Duration.ofSeconds(10));
+    CompletableFuture<String> exit = new CompletableFuture<>();
+    provider.onExit((i, detail) -> exit.complete(i.name() + ": " + detail));
+    Instance a = provider.start("crashy").get(60, TimeUnit.SECONDS);
+
+    handle(a).destroyForcibly();
+    assertThat(exit.get(30, TimeUnit.SECONDS)).startsWith("crashy: exit code 137, log: " + logs.resolve("crashy-" + a.port() + ".log"));
+    assertThat(provider.instances()).isEmpty();
+    await().atMost(Duration.ofSeconds(10)).until(() -> pidFiles().isEmpty());
+  }
+
+  @Test
+  void stopEndsTheWholeProcessTree() throws Exception {
+    List<String> viaShell = List.of("sh", "-c", "sleep 300 & exec '" + JAVA + "' -Xmx64m -jar '" + JAR + "' backend --port {port}");
+    provider = new ProcessProvider(viaShell, logs, Duration.ofSeconds(60), Duration.ofSeconds(10));
+    Instance i = provider.start("tree").get(60, TimeUnit.SECONDS);
+    ProcessHandle root = handle(i);
+    List<ProcessHandle> children = root.descendants().toList();
+    assertThat(children).as("the sleep started by the shell").isNotEmpty();
+
+    provider.stop(i).get(30, TimeUnit.SECONDS);
+    assertThat(root.isAlive()).isFalse();
+    assertThat(children).noneMatch(ProcessHandle::isAlive);
+  }
+
+  @Test
+  void aProcessThatExitsBeforeListeningFailsToStart() {
+    provider = new ProcessProvider(List.of("sh", "-c", "echo no luck; exit 3", "{port}"), logs, Duration.ofSeconds(30), Duration.ofSeconds(5));
+    assertThatThrownBy(() -> provider.start("quitter").get(30, TimeUnit.SECONDS))
+        .isInstanceOf(ExecutionException.class)
+        .cause()
+        .hasMessageStartingWith("quitter exited with code 3 before listening on port ")
+        .hasMessageContaining("log: " + logs.resolve("quitter-"));
+    assertThat(provider.instances()).isEmpty();
+  }
+
+  @Test
+  void aProcessThatNeverListensIsKilledAtStartTimeout() throws Exception {
+    provider = new ProcessProvider(List.of("sh", "-c", "exec sleep 300", "{port}"), logs, Duration.ofMillis(500), Duration.ofSeconds(5));
+    assertThatThrownBy(() -> provider.start("sleeper").get(30, TimeUnit.SECONDS))
+        .cause()
+        .hasMessageStartingWith("sleeper was not listening on port ")
+        .hasMessageContaining("within 500 ms");
+    await().atMost(Duration.ofSeconds(10)).until(() -> pidFiles().isEmpty());
+  }
+
+  @Test
+  void aMissingCommandIsAClearError() {
+    provider = new ProcessProvider(List.of("/no/such/stc-binary", "{port}"), logs, Duration.ofSeconds(5), Duration.ofSeconds(5));
+    assertThatThrownBy(() -> provider.start("ghost").get(5, TimeUnit.SECONDS))
+        .cause()
+        .hasMessageStartingWith("cannot run /no/such/stc-binary: ");
+  }
+}
