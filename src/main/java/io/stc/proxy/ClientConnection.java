@@ -33,6 +33,7 @@ import io.netty.util.concurrent.ScheduledFuture;
 import io.stc.balance.Balancer;
 import io.stc.balance.Request;
 import io.stc.health.CircuitBreaker;
+import io.stc.limit.RateLimiter;
 import io.stc.session.StickySessions;
 import io.stc.pool.Backend;
 import io.stc.pool.Pool;
@@ -101,6 +102,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
   private boolean awaitingResponse;
   // Waiting in the request queue for a backend with room.
   private boolean waiting;
+  private long retryAfterSeconds;
   private long queuedSinceNanos;
   private ScheduledFuture<?> queueTimer;
 
@@ -191,6 +193,15 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
       keepAlive = false;
       finishWithFailure(invalid);
       return;
+    }
+    RateLimiter limiter = proxy.rateLimiter;
+    if (limiter != RateLimiter.NONE) {
+      long retryAfter = limiter.tryAcquire(this);
+      if (retryAfter > 0) {
+        this.retryAfterSeconds = retryAfter;
+        finishWithFailure(ProxyFailure.RATE_LIMITED);
+        return;
+      }
     }
     proxy.rewriter.rewriteRequest(req, clientIp);
     if (proxy.queue != null && proxy.queue.size() > 0) {
@@ -686,7 +697,9 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
     HttpHeaders h = r.headers();
     h.set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
     h.setInt(HttpHeaderNames.CONTENT_LENGTH, failure.body().length);
-    if (failure.status().code() == 503) {
+    if (failure == ProxyFailure.RATE_LIMITED) {
+      h.set(HttpHeaderNames.RETRY_AFTER, Long.toString(retryAfterSeconds));
+    } else if (failure.status().code() == 503) {
       h.setInt(HttpHeaderNames.RETRY_AFTER, 1);
     }
     if (close) {

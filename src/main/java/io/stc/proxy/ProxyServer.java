@@ -19,6 +19,7 @@ import io.stc.balance.Balancer;
 import io.stc.config.StcConfig;
 import io.stc.health.CircuitBreakers;
 import io.stc.health.PassiveHealth;
+import io.stc.limit.RateLimiter;
 import io.stc.session.StickySessions;
 import io.stc.pool.PoolEvent;
 import io.stc.pool.Upstream;
@@ -44,6 +45,7 @@ public final class ProxyServer {
   final CircuitBreakers breakers;
   final boolean count5xx;
   final StickySessions sticky;
+  volatile RateLimiter rateLimiter = RateLimiter.NONE;
   final int retries;
   /** Per-backend in-flight limit; 0 = none. */
   final int maxInflight;
@@ -155,6 +157,11 @@ public final class ProxyServer {
               first.exchangeEnded(method, uri, clientIp, backend, status, latencyNanos);
               added.exchangeEnded(method, uri, clientIp, backend, status, latencyNanos);
             };
+  }
+
+  /** Sets the per-client rate limit applied before a request is routed. */
+  public void rateLimiter(RateLimiter limiter) {
+    this.rateLimiter = limiter;
   }
 
   /** Requests waiting for a backend with room. */
