@@ -691,7 +691,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
 
   private void answerFailure(ProxyFailure failure) {
     status = failure.status().code();
-    boolean close = !keepAlive || !requestReceived || failure.isClientError();
+    // A malformed request poisons the connection; a rate-limited one does not.
+    boolean close = !keepAlive || !requestReceived || (failure.isClientError() && failure != ProxyFailure.RATE_LIMITED);
     FullHttpResponse r =
         new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, failure.status(), Unpooled.wrappedBuffer(failure.body()));
     HttpHeaders h = r.headers();
