@@ -12,6 +12,7 @@ import io.stc.session.StickySessions;
 import io.stc.config.StcConfig;
 import io.stc.health.HealthChecker;
 import io.stc.health.PassiveHealth;
+import io.stc.limit.TokenBucketLimiter;
 import io.stc.pool.BackendState;
 import io.stc.pool.Upstream;
 import io.stc.proxy.ProxyServer;
@@ -94,6 +95,9 @@ public final class StcServer implements AutoCloseable {
     }
     Algorithm algorithm = Algorithm.parse(effective.algorithm());
     proxy = new ProxyServer(config, upstream, newBalancer(algorithm), passive, breakers, sticky, clock);
+    if (config.rateLimit().enabled()) {
+      proxy.rateLimiter(new TokenBucketLimiter(config.rateLimit(), clock));
+    }
     try {
       control = new ControlPlane(
           vertx, config, upstream, proxy, health, breakers, config.sticky().enabled() ? sticky : null, state, clock,

@@ -35,7 +35,7 @@ public final class ConfigLoader {
         "host", "port", "io_threads", "algorithm", "backends", "health", "timeouts", "retries",
         "served_by_header", "shutdown_timeout", "limits", "hash_key", "slow_start", "circuit_breaker",
         "state_dir", "sticky", "max_inflight", "queue",
-        "admin", "access_log", "drain_timeout", "autoscale");
+        "admin", "access_log", "drain_timeout", "autoscale", "rate_limit");
     return new StcConfig(
         root.nonEmptyString("host", d.host()),
         root.integer("port", 0, 65535, d.port()),
@@ -63,7 +63,8 @@ public final class ConfigLoader {
         root.duration("drain_timeout", d.drainTimeout()),
 
         AutoscaleSection.read(root.section("autoscale", AutoscaleSection.KEYS),
-            root.integer("max_inflight", 0, 1_000_000, d.capacity().maxInflight())));
+            root.integer("max_inflight", 0, 1_000_000, d.capacity().maxInflight())),
+        RateLimitSection.read(root.get("rate_limit"), d.rateLimit()));
   }
   private static Admin admin(ConfigMap a, Admin d) {
     List<String> origins = new ArrayList<>();

@@ -28,7 +28,8 @@ public record StcConfig(
     Admin admin,
     AccessLog accessLog,
     Duration drainTimeout,
-    AutoscaleConfig autoscale) {
+    AutoscaleConfig autoscale,
+    RateLimit rateLimit) {
 
   /**
    * Per-backend capacity and the queue in front of it: at most {@code maxInflight} requests per
@@ -151,6 +152,28 @@ public record StcConfig(
     }
   }
 
+  /**
+   * Per-client rate limit: a token bucket per client key (the client's IP, or the value of
+   * {@code header}) refilled at {@code rps} tokens a second up to {@code burst}; the table keeps at
+   * most {@code maxClients} buckets. {@link Per#OFF} limits nothing.
+   */
+  public record RateLimit(Per per, String header, double rps, int burst, int maxClients) {
+    /** What identifies a client. */
+    public enum Per {
+      OFF,
+      IP,
+      HEADER
+    }
+
+    public static RateLimit defaults() {
+      return new RateLimit(Per.OFF, "X-Api-Key", 100, 200, 100_000);
+    }
+
+    public boolean enabled() {
+      return per != Per.OFF;
+    }
+  }
+
   /** Where and how each finished request is logged; {@code path} is null when logging is off, "stdout" for standard output. */
   public record AccessLog(String path, String format) {
     public static AccessLog defaults() {
@@ -184,7 +207,8 @@ public record StcConfig(
         Admin.defaults(),
         AccessLog.defaults(),
         Duration.ofSeconds(30),
-        AutoscaleConfig.defaults());
+        AutoscaleConfig.defaults(),
+        RateLimit.defaults());
   }
 
   /** The number of event loops to run: the configured value, or one per core. */
@@ -193,78 +217,82 @@ public record StcConfig(
   }
 
   public StcConfig withHost(String v) {
-    return new StcConfig(v, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, capacity, admin, accessLog, drainTimeout, autoscale);
+    return new StcConfig(v, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, capacity, admin, accessLog, drainTimeout, autoscale, rateLimit);
   }
 
   public StcConfig withPort(int v) {
-    return new StcConfig(host, v, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, capacity, admin, accessLog, drainTimeout, autoscale);
+    return new StcConfig(host, v, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, capacity, admin, accessLog, drainTimeout, autoscale, rateLimit);
   }
 
   public StcConfig withIoThreads(int v) {
-    return new StcConfig(host, port, v, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, capacity, admin, accessLog, drainTimeout, autoscale);
+    return new StcConfig(host, port, v, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, capacity, admin, accessLog, drainTimeout, autoscale, rateLimit);
   }
 
   public StcConfig withAlgorithm(String v) {
-    return new StcConfig(host, port, ioThreads, v, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, capacity, admin, accessLog, drainTimeout, autoscale);
+    return new StcConfig(host, port, ioThreads, v, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, capacity, admin, accessLog, drainTimeout, autoscale, rateLimit);
   }
 
   public StcConfig withBackends(List<BackendConfig> v) {
-    return new StcConfig(host, port, ioThreads, algorithm, List.copyOf(v), health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, capacity, admin, accessLog, drainTimeout, autoscale);
+    return new StcConfig(host, port, ioThreads, algorithm, List.copyOf(v), health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, capacity, admin, accessLog, drainTimeout, autoscale, rateLimit);
   }
 
   public StcConfig withLimits(Limits v) {
-    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, v, hashKey, slowStart, circuitBreaker, stateDir, sticky, capacity, admin, accessLog, drainTimeout, autoscale);
+    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, v, hashKey, slowStart, circuitBreaker, stateDir, sticky, capacity, admin, accessLog, drainTimeout, autoscale, rateLimit);
   }
 
   public StcConfig withHealth(Health v) {
-    return new StcConfig(host, port, ioThreads, algorithm, backends, v, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, capacity, admin, accessLog, drainTimeout, autoscale);
+    return new StcConfig(host, port, ioThreads, algorithm, backends, v, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, capacity, admin, accessLog, drainTimeout, autoscale, rateLimit);
   }
 
   public StcConfig withTimeouts(Timeouts v) {
-    return new StcConfig(host, port, ioThreads, algorithm, backends, health, v, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, capacity, admin, accessLog, drainTimeout, autoscale);
+    return new StcConfig(host, port, ioThreads, algorithm, backends, health, v, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, capacity, admin, accessLog, drainTimeout, autoscale, rateLimit);
   }
 
   public StcConfig withRetries(int v) {
-    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, v, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, capacity, admin, accessLog, drainTimeout, autoscale);
+    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, v, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, capacity, admin, accessLog, drainTimeout, autoscale, rateLimit);
   }
 
   public StcConfig withCircuitBreaker(CircuitBreakerConfig v) {
-    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, v, stateDir, sticky, capacity, admin, accessLog, drainTimeout, autoscale);
+    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, v, stateDir, sticky, capacity, admin, accessLog, drainTimeout, autoscale, rateLimit);
   }
 
   public StcConfig withSlowStart(Duration v) {
-    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, v, circuitBreaker, stateDir, sticky, capacity, admin, accessLog, drainTimeout, autoscale);
+    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, v, circuitBreaker, stateDir, sticky, capacity, admin, accessLog, drainTimeout, autoscale, rateLimit);
   }
 
   public StcConfig withHashKey(String v) {
-    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, v, slowStart, circuitBreaker, stateDir, sticky, capacity, admin, accessLog, drainTimeout, autoscale);
+    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, v, slowStart, circuitBreaker, stateDir, sticky, capacity, admin, accessLog, drainTimeout, autoscale, rateLimit);
   }
 
   public StcConfig withServedByHeader(String v) {
-    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, v, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, capacity, admin, accessLog, drainTimeout, autoscale);
+    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, v, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, capacity, admin, accessLog, drainTimeout, autoscale, rateLimit);
   }
 
   public StcConfig withCapacity(Capacity v) {
-    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, v, admin, accessLog, drainTimeout, autoscale);
+    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, v, admin, accessLog, drainTimeout, autoscale, rateLimit);
   }
 
   public StcConfig withSticky(Sticky v) {
-    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, v, capacity, admin, accessLog, drainTimeout, autoscale);
+    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, v, capacity, admin, accessLog, drainTimeout, autoscale, rateLimit);
   }
 
   public StcConfig withAdmin(Admin v) {
-    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, capacity, v, accessLog, drainTimeout, autoscale);
+    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, capacity, v, accessLog, drainTimeout, autoscale, rateLimit);
   }
 
   public StcConfig withAccessLog(AccessLog v) {
-    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, capacity, admin, v, drainTimeout, autoscale);
+    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, capacity, admin, v, drainTimeout, autoscale, rateLimit);
   }
 
   public StcConfig withAutoscale(AutoscaleConfig v) {
-    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, capacity, admin, accessLog, drainTimeout, v);
+    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, capacity, admin, accessLog, drainTimeout, v, rateLimit);
+  }
+
+  public StcConfig withRateLimit(RateLimit v) {
+    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, capacity, admin, accessLog, drainTimeout, autoscale, v);
   }
 
   public StcConfig withStateDir(String v) {
-    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, v, sticky, capacity, admin, accessLog, drainTimeout, autoscale);
+    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, v, sticky, capacity, admin, accessLog, drainTimeout, autoscale, rateLimit);
   }
 }
