@@ -135,12 +135,34 @@ public final class AdminServer implements AutoCloseable {
   /** Binds the listener; returns its port. */
   public int start() throws Exception {
     server = vertx.createHttpServer(new HttpServerOptions().setHost(config.host()).setPort(config.port()))
-        .requestHandler(router)
+        .requestHandler(req -> {
+          // Vert.x's router answers a path with a broken %-escape with a bare 500 before any handler
+          // runs; it is the client's mistake.
+          if (hasBrokenEscape(req.path())) {
+            req.response().setStatusCode(400).putHeader("Content-Type", "application/json")
+                .end(AdminApi.obj().put("error", "malformed percent-encoding in the path").toString());
+            return;
+          }
+          router.handle(req);
+        })
         .listen()
         .await(10, TimeUnit.SECONDS);
     int port = server.actualPort();
     log.info("admin listener on {}:{}{}", config.host(), port, config.token() != null ? " (token required)" : "");
     return port;
+  }
+
+  /** Whether a '%' in {@code path} is not followed by two hex digits. */
+  static boolean hasBrokenEscape(String path) {
+    if (path == null) {
+      return false;
+    }
+    for (int i = path.indexOf('%'); i >= 0; i = path.indexOf('%', i + 1)) {
+      if (i + 2 >= path.length() || Character.digit(path.charAt(i + 1), 16) < 0 || Character.digit(path.charAt(i + 2), 16) < 0) {
+        return true;
+      }
+    }
+    return false;
   }
 
   public Router router() {
