@@ -211,8 +211,8 @@ admin="http://127.0.0.1:$admin_port"
 
 if [ -z "$rate" ]; then
   echo "soak: measuring the closed-loop maximum (warm-up 20000 requests, then 30000)"
-  java -jar "$jar" load --url "$url" --requests 20000 --concurrency 64 --json >/dev/null
-  max_json="$(java -jar "$jar" load --url "$url" --requests 30000 --concurrency 64 --json)"
+  java -jar "$jar" load --url "$url" --requests 20000 --concurrency 64 --json >/dev/null 2>"$tmp/max.log"
+  max_json="$(java -jar "$jar" load --url "$url" --requests 30000 --concurrency 64 --json 2>>"$tmp/max.log")"
   max="$(json_number "$max_json" achievedRate)"
   rate="$(awk -v m="$max" 'BEGIN { r = int(m / 2); print (r < 1 ? 1 : r) }')"
   echo "soak: closed-loop maximum ${max} req/s; soaking at half: $rate req/s"
