@@ -17,7 +17,7 @@ const colors = new Map();
 const history = new History(HISTORY_SECONDS);
 const charts = new Charts($('#charts'));
 const log = new EventLog($('#event-log'));
-const algorithms = new AlgorithmPicker($('#algorithm-select'), (a) => setText('algorithm', a));
+const algorithms = new AlgorithmPicker($('#algorithm-select'), (a) => showAlgorithm(a));
 const backends = new BackendTable($('#backends tbody'), {
   mode: (id, mode) => act('PATCH', id, { state: mode }, mode === 'drain' ? `Draining ${id}` : `${id} back in rotation`),
   weight: (id, input) => {
@@ -73,7 +73,7 @@ function colorOf(id) {
 function render(s) {
   s.backends.forEach((b) => colorOf(b.id));
   const up = s.backends.filter((b) => b.state === 'up').length;
-  setText('algorithm', s.algorithm);
+  showAlgorithm(s.algorithm);
   algorithms.show(s.algorithm);
   setText('backends-healthy', `${up} / ${s.backends.length}`);
   $('#card-backends').classList.toggle('warn', up < s.backends.length);
@@ -87,6 +87,7 @@ function render(s) {
   setText('p99-sub', `p50 ${ms(s.totals.recent_latency_ms?.p50)}, last second`);
   const sessions = s.backends.filter((b) => b.sticky_sessions !== undefined);
   setText('sessions', sessions.length ? int(sessions.reduce((n, b) => n + b.sticky_sessions, 0)) : 'off');
+  setText('sessions-sub', sessions.length ? `across ${sessions.length} backends` : 'sticky is not configured');
   renderAutoscaler(s.autoscaler);
   backends.update(s.backends, colors);
   charts.update(history, state.windowSeconds, colors);
@@ -106,6 +107,13 @@ function renderAutoscaler(a) {
     `${a.policy}: min ${a.min}, max ${a.max}, pending ${a.pending}${a.draining ? `, draining ${a.draining}` : ''}`);
   card.title = a.last_event ? `${clock(a.last_event.time)} ${a.last_event.message}` : 'no scaling yet';
   card.classList.toggle('warn', a.pending > 0 || a.current !== a.desired);
+}
+
+/** The config name as is (what stc ctl and the config take), free to wrap after its underscores on narrow cards. */
+function showAlgorithm(name) {
+  const parts = name.split('_');
+  const children = parts.flatMap((p, i) => (i < parts.length - 1 ? [`${p}_`, document.createElement('wbr')] : [p]));
+  document.querySelector('[data-testid="algorithm"]').replaceChildren(...children);
 }
 
 function setText(testid, text) {

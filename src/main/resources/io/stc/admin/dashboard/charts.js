@@ -1,6 +1,7 @@
 import { clock, int, ms, pct, rate } from './format.js';
 
 const GRID = 'rgba(148, 163, 184, 0.14)';
+const MIN_SPAN_MS = 60_000;
 const TEXT = '#94a3b8';
 const MARK_COLORS = {
   scale_up: '#34d399', scale_ready: '#34d399', scale_down: '#fbbf24', scale_stopped: '#fbbf24',
@@ -8,7 +9,7 @@ const MARK_COLORS = {
 };
 const MARK_GLYPHS = { scale_up: '▲', scale_ready: '●', scale_down: '▼', scale_stopped: '■', scale_crashed: '✕', scale_failed: '✕' };
 
-function lineOptions({ stacked = false, legend = true, yTitle, yFormat }) {
+function lineOptions({ stacked = false, legend = true, yFormat, whole = false }) {
   return {
     animation: false,
     responsive: true,
@@ -25,8 +26,7 @@ function lineOptions({ stacked = false, legend = true, yTitle, yFormat }) {
         stacked,
         beginAtZero: true,
         grid: { color: GRID },
-        title: { display: Boolean(yTitle), text: yTitle, color: TEXT },
-        ticks: { color: TEXT, maxTicksLimit: 5, callback: yFormat },
+        ticks: { color: TEXT, maxTicksLimit: 5, callback: yFormat, precision: whole ? 0 : undefined },
       },
     },
     plugins: {
@@ -94,9 +94,9 @@ export class Charts {
       options: lineOptions({ legend: false, yFormat: (v) => pct(v) }),
     });
     this.#charts.inflight = new Chart(canvas('inflight'), {
-      type: 'line', data: { datasets: [] }, options: lineOptions({ yFormat: (v) => int(v) }),
+      type: 'line', data: { datasets: [] }, options: lineOptions({ whole: true, yFormat: (v) => int(v) }),
     });
-    const pool = lineOptions({ yFormat: (v) => (Number.isInteger(v) ? int(v) : '') });
+    const pool = lineOptions({ whole: true, yFormat: (v) => int(v) });
     this.#charts.pool = new Chart(canvas('pool'), {
       type: 'line',
       data: {
@@ -131,9 +131,12 @@ export class Charts {
     const from = now - windowSeconds * 1000;
     const samples = history.since(from);
     const ids = [...colors.keys()];
+    // A page open for less than the window shows what it has, at least a minute, rather than a sliver at the right.
+    const first = samples.length ? samples[0].t : now;
+    const min = Math.max(from, Math.min(first, now - MIN_SPAN_MS));
     for (const c of Object.values(this.#charts)) {
       if (c.config.type === 'line') {
-        c.options.scales.x.min = from;
+        c.options.scales.x.min = min;
         c.options.scales.x.max = now;
       }
     }
