@@ -43,11 +43,11 @@ public final class ConfigLoader {
         root.value("algorithm", "an algorithm name", s -> Algorithm.parse(s).configName(), d.algorithm()),
         backends(root.list("backends")),
         health(root.section("health", "enabled", "path", "interval", "timeout", "rise", "fall"), d.health()),
-        timeouts(root.section("timeouts", "connect", "response", "idle"), d.timeouts()),
+        timeouts(root.section("timeouts", "connect", "response", "idle", "header"), d.timeouts()),
         root.integer("retries", 0, 10, d.retries()),
         servedByHeader(root.get("served_by_header"), d.servedByHeader()),
         root.duration("shutdown_timeout", d.shutdownTimeout()),
-        limits(root.section("limits", "header_size", "uri", "headers", "body"), d.limits()),
+        limits(root.section("limits", "header_size", "uri", "headers", "body", "connections"), d.limits()),
         root.value("hash_key", "client_ip, header:NAME or cookie:NAME", s -> HashKey.parse(s) == null ? s : s.trim(), d.hashKey()),
         root.duration("slow_start", d.slowStart()),
         circuitBreaker(
@@ -155,7 +155,8 @@ public final class ConfigLoader {
     return new Timeouts(
         t.positiveDuration("connect", d.connect()),
         t.positiveDuration("response", d.response()),
-        t.positiveDuration("idle", d.idle()));
+        t.positiveDuration("idle", d.idle()),
+        t.positiveDuration("header", d.header()));
   }
 
   private static Limits limits(ConfigMap l, Limits d) {
@@ -163,7 +164,8 @@ public final class ConfigLoader {
         l.size("header_size", d.headerSize()),
         l.size("uri", d.uri()),
         l.integer("headers", 1, 10_000, d.headers()),
-        l.get("body").isPresent() ? l.size("body", 0) : d.body());
+        l.get("body").isPresent() ? l.size("body", 0) : d.body(),
+        l.integer("connections", 1, 10_000_000, d.connections()));
   }
 
   /** A header name; empty, null or false turn the header off, true keeps the default name. */

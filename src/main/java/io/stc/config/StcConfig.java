@@ -74,20 +74,24 @@ public record StcConfig(
     }
   }
 
-  /** Time limits: connecting to a backend, waiting for its response head, idle client keep-alive. */
-  public record Timeouts(Duration connect, Duration response, Duration idle) {
+  /**
+   * Time limits: connecting to a backend, waiting for its response head, idle client keep-alive,
+   * and a client's whole request head once its first byte arrived (against slowloris).
+   */
+  public record Timeouts(Duration connect, Duration response, Duration idle, Duration header) {
     public static Timeouts defaults() {
-      return new Timeouts(Duration.ofSeconds(2), Duration.ofSeconds(30), Duration.ofSeconds(60));
+      return new Timeouts(Duration.ofSeconds(2), Duration.ofSeconds(30), Duration.ofSeconds(60), Duration.ofSeconds(10));
     }
   }
 
   /**
    * Limits on what a client may send: header block size in bytes and header count (431),
-   * request-line length (414), body size (413; 0 = unlimited).
+   * request-line length (414), body size (413; 0 = unlimited), open client connections (more are
+   * refused).
    */
-  public record Limits(int headerSize, int uri, int headers, long body) {
+  public record Limits(int headerSize, int uri, int headers, long body, int connections) {
     public static Limits defaults() {
-      return new Limits(8 * 1024, 8 * 1024, 100, 0);
+      return new Limits(8 * 1024, 8 * 1024, 100, 0, 10_000);
     }
   }
 

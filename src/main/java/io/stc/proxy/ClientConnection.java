@@ -58,6 +58,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
   private static final int QUEUE_LIMIT = 32;
 
   private final ProxyServer proxy;
+  private final HeadTimeout headTimeout;
   private final Backend[] tried;
   private final ArrayList<HttpContent> pending = new ArrayList<>(4);
   private final ArrayList<HttpContent> replay = new ArrayList<>(4);
@@ -106,8 +107,9 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
   private long queuedSinceNanos;
   private ScheduledFuture<?> queueTimer;
 
-  ClientConnection(ProxyServer proxy) {
+  ClientConnection(ProxyServer proxy, HeadTimeout headTimeout) {
     this.proxy = proxy;
+    this.headTimeout = headTimeout;
     this.tried = new Backend[proxy.retries + 1];
   }
 
@@ -174,6 +176,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
   }
 
   private void startExchange(HttpRequest req) {
+    headTimeout.headReceived();
     request = req;
     clientVersion = req.protocolVersion();
     keepAlive = HttpUtil.isKeepAlive(req) && !proxy.draining;
@@ -512,6 +515,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
 
   private void writeHeadAndPending(boolean flush) {
     BackendConnection c = conn;
+    c.decoder.headRequest(request.method() == HttpMethod.HEAD);
     c.channel.write(request);
     headSent = true;
     for (int i = 0, n = pending.size(); i < n; i++) {
@@ -642,7 +646,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
     endAttempt(status >= 500, status >= 500 && proxy.count5xx, true);
     BackendConnection c = conn;
     conn = null;
-    if (backendKeepAlive && requestSent && c.channel.isActive()) {
+    if (backendKeepAlive && requestSent && c.channel.isActive() && !c.decoder.hasLeftover()) {
       loop.release(c);
     } else {
       c.close();
@@ -802,6 +806,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
     request = null;
     backend = null;
     pinned = null;
+    headTimeout.exchangeEnded();
     for (int i = 0; i < triedCount; i++) {
       tried[i] = null;
     }

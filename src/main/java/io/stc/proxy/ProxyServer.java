@@ -60,6 +60,7 @@ public final class ProxyServer {
   private final StcConfig config;
   private final Transport transport = Transport.best();
   private final Map<EventExecutor, LoopContext> loops = new IdentityHashMap<>();
+  private final java.util.concurrent.atomic.AtomicInteger openConnections = new java.util.concurrent.atomic.AtomicInteger();
   private EventLoopGroup bossGroup;
   private EventLoopGroup workerGroup;
   private ChannelGroup clients;
@@ -107,6 +108,8 @@ public final class ProxyServer {
             .setMaxChunkSize(64 * 1024)
             .setAllowDuplicateContentLengths(false);
     long idleNanos = config.timeouts().idle().toNanos();
+    long headNanos = config.timeouts().header().toNanos();
+    int maxConnections = config.limits().connections();
     ServerBootstrap b =
         new ServerBootstrap()
             .group(bossGroup, workerGroup)
@@ -117,11 +120,21 @@ public final class ProxyServer {
             .childHandler(new ChannelInitializer<SocketChannel>() {
               @Override
               protected void initChannel(SocketChannel ch) {
+                if (openConnections.incrementAndGet() > maxConnections) {
+                  // Refusing one connection beats slowing every connection down.
+                  openConnections.decrementAndGet();
+                  stats.connectionRefused();
+                  ch.close();
+                  return;
+                }
+                ch.closeFuture().addListener(f -> openConnections.decrementAndGet());
                 clients.add(ch);
+                HeadTimeout headTimeout = new HeadTimeout(headNanos);
                 ch.pipeline()
                     .addLast("idle", new IdleStateHandler(idleNanos, 0, 0, TimeUnit.NANOSECONDS))
+                    .addLast("head-timeout", headTimeout)
                     .addLast("codec", new HttpServerCodec(decoderConfig))
-                    .addLast("proxy", new ClientConnection(ProxyServer.this));
+                    .addLast("proxy", new ClientConnection(ProxyServer.this, headTimeout));
               }
             });
     serverChannel = b.bind(config.host(), config.port()).sync().channel();
