@@ -35,7 +35,7 @@ public final class ConfigLoader {
         "host", "port", "io_threads", "algorithm", "backends", "health", "timeouts", "retries",
         "served_by_header", "shutdown_timeout", "limits", "hash_key", "slow_start", "circuit_breaker",
         "state_dir", "sticky", "max_inflight", "queue",
-        "admin", "access_log", "drain_timeout", "autoscale");
+        "admin", "access_log", "drain_timeout", "autoscale", "tls");
     return new StcConfig(
         root.nonEmptyString("host", d.host()),
         root.integer("port", 0, 65535, d.port()),
@@ -63,7 +63,8 @@ public final class ConfigLoader {
         root.duration("drain_timeout", d.drainTimeout()),
 
         AutoscaleSection.read(root.section("autoscale", AutoscaleSection.KEYS),
-            root.integer("max_inflight", 0, 1_000_000, d.capacity().maxInflight())));
+            root.integer("max_inflight", 0, 1_000_000, d.capacity().maxInflight())),
+        tls(root.section("tls", "cert", "key")));
   }
   private static Admin admin(ConfigMap a, Admin d) {
     List<String> origins = new ArrayList<>();
@@ -100,6 +101,22 @@ public final class ConfigLoader {
     return o;
   }
 
+
+  private static StcConfig.Tls tls(ConfigMap t) {
+    String cert = t.value("cert", "a PEM certificate file", ConfigLoader::readableFile, null);
+    String key = t.value("key", "a PEM private key file (PKCS#8)", ConfigLoader::readableFile, null);
+    if ((cert == null) != (key == null)) {
+      throw t.get(cert == null ? "key" : "cert").orElseThrow().fail("tls needs both cert and key");
+    }
+    return new StcConfig.Tls(cert, key);
+  }
+
+  private static String readableFile(String s) {
+    if (!java.nio.file.Files.isReadable(Path.of(s))) {
+      throw new IllegalArgumentException("cannot read file '" + s + "'");
+    }
+    return s;
+  }
 
   private static StcConfig.Capacity capacity(int maxInflight, ConfigMap q, StcConfig.Capacity d) {
     return new StcConfig.Capacity(

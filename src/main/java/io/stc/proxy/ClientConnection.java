@@ -59,6 +59,9 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
 
   private final ProxyServer proxy;
   private final HeadTimeout headTimeout;
+  private final String scheme;
+  /** An HTTP/2 stream converted to HTTP/1.1 objects, rather than an HTTP/1.x connection. */
+  private final boolean http2Stream;
   private final Backend[] tried;
   private final ArrayList<HttpContent> pending = new ArrayList<>(4);
   private final ArrayList<HttpContent> replay = new ArrayList<>(4);
@@ -107,22 +110,24 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
   private long queuedSinceNanos;
   private ScheduledFuture<?> queueTimer;
 
-  ClientConnection(ProxyServer proxy, HeadTimeout headTimeout) {
+  ClientConnection(ProxyServer proxy, HeadTimeout headTimeout, String scheme, boolean http2Stream) {
     this.proxy = proxy;
     this.headTimeout = headTimeout;
+    this.scheme = scheme;
+    this.http2Stream = http2Stream;
     this.tried = new Backend[proxy.retries + 1];
   }
 
   // ---- client side ------------------------------------------------------------------------
 
+  // Set up when added, not when active: after TLS and ALPN the channel is active already.
   @Override
-  public void channelActive(ChannelHandlerContext ctx) {
+  public void handlerAdded(ChannelHandlerContext ctx) {
     this.ctx = ctx;
     this.loop = proxy.loopContext(ctx.channel().eventLoop());
-    InetSocketAddress remote = (InetSocketAddress) ctx.channel().remoteAddress();
-    this.clientIp = remote == null ? "unknown" : remote.getAddress().getHostAddress();
+    java.net.SocketAddress address = ctx.channel().remoteAddress();
+    this.clientIp = address instanceof InetSocketAddress remote ? remote.getAddress().getHostAddress() : "unknown";
     proxy.stats.connectionOpened();
-    ctx.fireChannelActive();
   }
 
   @Override
@@ -206,7 +211,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
         return;
       }
     }
-    proxy.rewriter.rewriteRequest(req, clientIp);
+    proxy.rewriter.rewriteRequest(req, clientIp, scheme, http2Stream);
     if (proxy.queue != null && proxy.queue.size() > 0) {
       // Others are already waiting for room: no overtaking.
       enqueue();
