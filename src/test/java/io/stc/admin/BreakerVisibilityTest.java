@@ -23,8 +23,11 @@ class BreakerVisibilityTest {
         cluster.get("/x");
         return "open".equals(api.get("/api/backends/" + id).json().path("circuit").asText());
       });
-      JsonNode events = api.get("/api/stats").json().path("events");
-      assertThat(events.findValuesAsText("type")).contains("breaker_opened");
+      // The breaker flips first and tells its listeners after, so the event may trail the state by a moment.
+      await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+        JsonNode events = api.get("/api/stats").json().path("events");
+        assertThat(events.findValuesAsText("type")).contains("breaker_opened");
+      });
       assertThat(api.get("/metrics").body()).contains("stc_backend_circuit_open{backend=\"" + id + "\"} 1.0");
     }
   }
