@@ -308,6 +308,8 @@ class DashboardIT {
         expect(page.locator("#event-log li[data-type=scale_up]")).hasCount(1);
         expect(page.locator("#event-log li[data-type=scale_ready]")).hasCount(1);
         expect(page.locator("#backends tbody tr[data-backend]")).hasCount(1);
+        page.waitForFunction("() => Chart.getChart(document.querySelector('#chart-pool canvas')).data.datasets[2].data.length >= 3");
+        page.locator("#chart-pool").screenshot(new Locator.ScreenshotOptions().setPath(Path.of("target/dashboard-autoscaler-pool.png")));
       }
     } finally {
       instances.forEach(DemoBackend::close);

@@ -97,6 +97,8 @@ export class Charts {
       type: 'line', data: { datasets: [] }, options: lineOptions({ whole: true, yFormat: (v) => int(v) }),
     });
     const pool = lineOptions({ whole: true, yFormat: (v) => int(v) });
+    // Room above the largest count, so a full pool does not run along the top edge.
+    pool.scales.y.grace = 1;
     this.#charts.pool = new Chart(canvas('pool'), {
       type: 'line',
       data: {
