@@ -145,7 +145,8 @@ public final class SimulateCommand implements Callable<Integer> {
       try {
         Files.writeString(report, SimulationHtml.page(runs), StandardCharsets.UTF_8);
       } catch (IOException e) {
-        err.println("stc simulate: cannot write " + report + ": " + e.getMessage());
+        String why = e instanceof java.nio.file.AccessDeniedException ? "permission denied" : e.getMessage();
+        err.println("stc simulate: cannot write " + report + " (" + why + ")");
         err.flush();
         return 1;
       }
@@ -161,6 +162,12 @@ public final class SimulateCommand implements Callable<Integer> {
   SimulationOptions options() {
     if (compare && spec.commandLine().getParseResult().hasMatchedOption("--policy")) {
       throw new IllegalArgumentException("--policy and --compare exclude each other: --compare runs every policy");
+    }
+    if (report != null) {
+      Path parent = report.toAbsolutePath().getParent();
+      if (parent != null && !Files.isDirectory(parent)) {
+        throw new IllegalArgumentException("--report: directory " + parent + " does not exist");
+      }
     }
     int[] cap = capacity(capacity);
     return SimulationOptions.builder()

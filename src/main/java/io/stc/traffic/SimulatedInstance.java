@@ -21,6 +21,7 @@ final class SimulatedInstance {
     STOPPED
   }
 
+  final int number;
   final String name;
   final int capacity;
   final long createdNanos;
@@ -31,8 +32,10 @@ final class SimulatedInstance {
   /** Consecutive drain checks that saw nothing in flight. */
   int idleChecks;
 
-  SimulatedInstance(String name, int capacity, long nowNanos) {
-    this.name = name;
+  /** Instance {@code number} (from 1), named {@code auto-<number>} as the autoscaler names its slots. */
+  SimulatedInstance(int number, int capacity, long nowNanos) {
+    this.number = number;
+    this.name = "auto-" + number;
     this.capacity = capacity;
     this.createdNanos = nowNanos;
     this.phaseSinceNanos = nowNanos;

@@ -13,6 +13,7 @@ import io.stc.traffic.SimulatedInstance.Phase;
 import io.stc.traffic.SimulatedProxy.Exchange;
 import io.stc.traffic.SimulatedProxy.Rejection;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
@@ -60,7 +61,9 @@ public final class Simulation implements SimulatedProxy.Outcomes {
   private final List<ScaleEvent> scaleEvents = new ArrayList<>();
   private final Histogram latency = new Histogram(3);
   private final Histogram intervalLatency = new Histogram(2);
-  private final Histogram secondLatency = new Histogram(2);
+  // This second's latencies in microseconds, sorted for an exact p99 at the end of the second.
+  private long[] secondLatency = new long[64];
+  private int secondCount;
   private final SimulationSeries series;
   private Map<Backend, Long> requestsSeen = new HashMap<>();
   private long lastMeasureNanos;
@@ -171,7 +174,10 @@ public final class Simulation implements SimulatedProxy.Outcomes {
     long micros = micros(now - e.arrivalNanos);
     latency.recordValue(micros);
     intervalLatency.recordValue(micros);
-    secondLatency.recordValue(micros);
+    if (secondCount == secondLatency.length) {
+      secondLatency = Arrays.copyOf(secondLatency, secondCount * 2);
+    }
+    secondLatency[secondCount++] = micros;
     series.served()[second(now)]++;
     proxy.finished(e.instance.backend, now - e.dispatchNanos, now);
   }
@@ -227,8 +233,8 @@ public final class Simulation implements SimulatedProxy.Outcomes {
 
   private SimulatedInstance newInstance() {
     int span = options.capacityMax() - options.capacityMin() + 1;
-    SimulatedInstance m = new SimulatedInstance(
-        "auto-" + (++started), options.capacityMin() + capacities.nextInt(span), clock.nanos());
+    SimulatedInstance m =
+        new SimulatedInstance(++started, options.capacityMin() + capacities.nextInt(span), clock.nanos());
     instances.add(m);
     everStarted.add(m);
     return m;
@@ -251,7 +257,7 @@ public final class Simulation implements SimulatedProxy.Outcomes {
 
   private void activate(SimulatedInstance m, long now) {
     m.phase(Phase.ACTIVE, now);
-    m.backend = proxy.join(m, 10_000 + started % 50_000, now);
+    m.backend = proxy.join(m, 10_000 + m.number % 50_000, now);
   }
 
   private void scaleDown(int surplus, String reason, long now) {
@@ -354,9 +360,11 @@ public final class Simulation implements SimulatedProxy.Outcomes {
     series.pending()[i] = count(SimulatedInstance::pending);
     series.draining()[i] = count(m -> m.phase == Phase.DRAINING || m.phase == Phase.CANCELLED);
     series.queueDepth()[i] = proxy.queueDepth();
-    if (secondLatency.getTotalCount() > 0) {
-      series.p99Millis()[i] = secondLatency.getValueAtPercentile(99) / 1000.0;
-      secondLatency.reset();
+    if (secondCount > 0) {
+      Arrays.sort(secondLatency, 0, secondCount);
+      // Nearest rank: the smallest value with at least 99% of the second's requests at or below it.
+      series.p99Millis()[i] = secondLatency[(int) Math.ceil(0.99 * secondCount) - 1] / 1000.0;
+      secondCount = 0;
     }
     if (second < series.seconds()) {
       schedule(Math.min((second + 1) * SECOND_NANOS, endNanos), Kind.SECOND, second + 1);

@@ -112,6 +112,7 @@ class SimulateCommandTest {
     assertBad("--queue-timeout 0", "--queue-timeout must be longer than 0", "--queue-timeout", "0s");
     assertBad("--algorithm random", "unseeded", "--algorithm", "random");
     assertBad("--compare --policy", "exclude each other", "--compare", "--policy", "rps");
+    assertBad("--report in a missing directory", "--report: directory", "--report", "/nonexistent-dir/r.html");
     Run typo = stc("simulate", "--max-inflight", "ten");
     assertThat(typo.code()).isEqualTo(2);
     assertThat(typo.err()).contains("--max-inflight");

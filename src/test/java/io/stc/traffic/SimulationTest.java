@@ -49,15 +49,18 @@ class SimulationTest {
 
   /**
    * M/M/3 with capacity-1 instances, a cap of one request each and a queue that never fills or
-   * times out: the share of requests that wait and the mean wait must match Erlang C.
+   * times out: the share of requests that wait and the mean wait must match Erlang C. The case is
+   * c=3, lambda=2.4, mu=1 with time running ten times faster (lambda=24/s, mu=10/s), so 240,000
+   * arrivals take 10,000 virtual seconds rather than 100,000.
    */
   @Test
   void fixedPoolAgreesWithErlangC() {
     int c = 3;
-    double lambda = 2.4;
-    double mu = 1;
+    double lambda = 24;
+    double mu = 10;
+    double seconds = 10_000;
     SimulationResult r = Simulation.run(SimulationOptions.builder()
-        .pattern(TrafficPattern.STEADY).rate(lambda).duration(Duration.ofSeconds(100_000)).seed(1)
+        .pattern(TrafficPattern.STEADY).rate(lambda).duration(Duration.ofSeconds((long) seconds)).seed(1)
         .capacity(1, 1).serviceTime(Duration.ofMillis((long) (1000 / mu)))
         .min(c).max(c).maxInflight(1).queueMax(Integer.MAX_VALUE).queueTimeout(Duration.ofDays(7))
         .build());
@@ -66,13 +69,14 @@ class SimulationTest {
     double erlangC = erlangC(c, a);
     double wq = erlangC / (c * mu - lambda);
     assertThat(erlangC).isCloseTo(0.6472, within(1e-4));
+    assertThat(wq).isCloseTo(0.10786, within(1e-5));
     assertThat(r.rejected()).isZero();
     assertThat(r.served()).isEqualTo(r.arrived());
-    assertThat(r.arrived()).isCloseTo((long) (lambda * 100_000), Percentage.withPercentage(1));
+    assertThat(r.arrived()).isCloseTo((long) (lambda * seconds), Percentage.withPercentage(1));
     assertThat(r.waitProbability()).isCloseTo(erlangC, Percentage.withPercentage(3));
     assertThat(r.meanWaitSeconds()).isCloseTo(wq, Percentage.withPercentage(6));
     assertThat(r.scaleUps() + r.scaleDowns()).isZero();
-    assertThat(r.instanceSeconds()).isCloseTo(c * 100_000.0, within(1e-6));
+    assertThat(r.instanceSeconds()).isCloseTo(c * seconds, within(1e-6));
   }
 
   private static double erlangC(int c, double a) {
