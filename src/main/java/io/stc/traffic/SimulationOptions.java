@@ -40,6 +40,9 @@ public record SimulationOptions(
     Duration queueTimeout,
     Duration interval) {
 
+  /** Most requests (nominal rate x duration) accepted: beyond that a run would take many minutes. */
+  public static final double MAX_REQUESTS = 1e9;
+
   /** Longest run accepted: the per-second series are kept in memory. */
   public static final Duration MAX_DURATION = Duration.ofDays(7);
 
@@ -62,8 +65,16 @@ public record SimulationOptions(
     if (startupDelay.isNegative()) {
       throw new IllegalArgumentException("--startup-delay must not be negative");
     }
-    if (max < 1 || min < 0 || min > max) {
-      throw new IllegalArgumentException("need 0 <= --min <= --max and --max >= 1, got min " + min + ", max " + max);
+    if (min < 0 || max < 1) {
+      throw new IllegalArgumentException("need --min >= 0 and --max >= 1, got --min " + min + ", --max " + max);
+    }
+    if (min > max) {
+      throw new IllegalArgumentException("--min " + min + " is above --max " + max);
+    }
+    if (rate * duration.toNanos() / 1e9 > MAX_REQUESTS) {
+      throw new IllegalArgumentException(String.format(Locale.ROOT,
+          "--rate x --duration asks for about %.3g requests; the simulator takes at most %.0e", rate
+              * duration.toNanos() / 1e9, MAX_REQUESTS));
     }
     if (maxInflight < 1) {
       throw new IllegalArgumentException("--max-inflight must be at least 1, got " + maxInflight);

@@ -108,7 +108,9 @@ class SimulateCommandTest {
     assertBad("--pattern", "--pattern: unknown pattern 'wave'", "--pattern", "wave");
     assertBad("--duration", "--duration: expected a duration", "--duration", "soon");
     assertBad("--rate", "--rate must be a positive number", "--rate", "-3");
-    assertBad("--min > --max", "need 0 <= --min <= --max", "--min", "5", "--max", "3");
+    assertBad("--min > --max", "--min 5 is above --max 3", "--min", "5", "--max", "3");
+    assertBad("--max below the default min", "--min 2 is above --max 1", "--max", "1");
+    assertBad("too many requests", "the simulator takes at most", "--rate", "1e9", "--duration", "1h");
     assertBad("--queue-timeout 0", "--queue-timeout must be longer than 0", "--queue-timeout", "0s");
     assertBad("--algorithm random", "unseeded", "--algorithm", "random");
     assertBad("--compare --policy", "exclude each other", "--compare", "--policy", "rps");

@@ -159,7 +159,7 @@ class SimulationTest {
   @Test
   void badModelsAreRejectedWithTheFlagNamed() {
     assertThatThrownBy(() -> SimulationOptions.builder().capacity(5, 2).build()).hasMessageContaining("--capacity");
-    assertThatThrownBy(() -> SimulationOptions.builder().min(4).max(2).build()).hasMessageContaining("--min");
+    assertThatThrownBy(() -> SimulationOptions.builder().min(4).max(2).build()).hasMessageContaining("--min 4 is above --max 2");
     assertThatThrownBy(() -> SimulationOptions.builder().rate(0).build()).hasMessageContaining("--rate");
     assertThatThrownBy(() -> SimulationOptions.builder().algorithm(Algorithm.RANDOM).build())
         .hasMessageContaining("unseeded");
