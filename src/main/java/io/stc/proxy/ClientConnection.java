@@ -33,6 +33,7 @@ import io.netty.util.concurrent.ScheduledFuture;
 import io.stc.balance.Balancer;
 import io.stc.balance.Request;
 import io.stc.health.CircuitBreaker;
+import io.stc.limit.RateLimiter;
 import io.stc.session.StickySessions;
 import io.stc.pool.Backend;
 import io.stc.pool.Pool;
@@ -57,6 +58,10 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
   private static final int QUEUE_LIMIT = 32;
 
   private final ProxyServer proxy;
+  private final HeadTimeout headTimeout;
+  private final String scheme;
+  /** An HTTP/2 stream converted to HTTP/1.1 objects, rather than an HTTP/1.x connection. */
+  private final boolean http2Stream;
   private final Backend[] tried;
   private final ArrayList<HttpContent> pending = new ArrayList<>(4);
   private final ArrayList<HttpContent> replay = new ArrayList<>(4);
@@ -101,24 +106,28 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
   private boolean awaitingResponse;
   // Waiting in the request queue for a backend with room.
   private boolean waiting;
+  private long retryAfterSeconds;
   private long queuedSinceNanos;
   private ScheduledFuture<?> queueTimer;
 
-  ClientConnection(ProxyServer proxy) {
+  ClientConnection(ProxyServer proxy, HeadTimeout headTimeout, String scheme, boolean http2Stream) {
     this.proxy = proxy;
+    this.headTimeout = headTimeout;
+    this.scheme = scheme;
+    this.http2Stream = http2Stream;
     this.tried = new Backend[proxy.retries + 1];
   }
 
   // ---- client side ------------------------------------------------------------------------
 
+  // Set up when added, not when active: after TLS and ALPN the channel is active already.
   @Override
-  public void channelActive(ChannelHandlerContext ctx) {
+  public void handlerAdded(ChannelHandlerContext ctx) {
     this.ctx = ctx;
     this.loop = proxy.loopContext(ctx.channel().eventLoop());
-    InetSocketAddress remote = (InetSocketAddress) ctx.channel().remoteAddress();
-    this.clientIp = remote == null ? "unknown" : remote.getAddress().getHostAddress();
+    java.net.SocketAddress address = ctx.channel().remoteAddress();
+    this.clientIp = address instanceof InetSocketAddress remote ? remote.getAddress().getHostAddress() : "unknown";
     proxy.stats.connectionOpened();
-    ctx.fireChannelActive();
   }
 
   @Override
@@ -172,6 +181,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
   }
 
   private void startExchange(HttpRequest req) {
+    headTimeout.headReceived();
     request = req;
     clientVersion = req.protocolVersion();
     keepAlive = HttpUtil.isKeepAlive(req) && !proxy.draining;
@@ -192,7 +202,16 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
       finishWithFailure(invalid);
       return;
     }
-    proxy.rewriter.rewriteRequest(req, clientIp);
+    RateLimiter limiter = proxy.rateLimiter;
+    if (limiter != RateLimiter.NONE) {
+      long retryAfter = limiter.tryAcquire(this);
+      if (retryAfter > 0) {
+        this.retryAfterSeconds = retryAfter;
+        finishWithFailure(ProxyFailure.RATE_LIMITED);
+        return;
+      }
+    }
+    proxy.rewriter.rewriteRequest(req, clientIp, scheme, http2Stream);
     if (proxy.queue != null && proxy.queue.size() > 0) {
       // Others are already waiting for room: no overtaking.
       enqueue();
@@ -501,6 +520,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
 
   private void writeHeadAndPending(boolean flush) {
     BackendConnection c = conn;
+    c.decoder.headRequest(request.method() == HttpMethod.HEAD);
     c.channel.write(request);
     headSent = true;
     for (int i = 0, n = pending.size(); i < n; i++) {
@@ -631,7 +651,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
     endAttempt(status >= 500, status >= 500 && proxy.count5xx, true);
     BackendConnection c = conn;
     conn = null;
-    if (backendKeepAlive && requestSent && c.channel.isActive()) {
+    if (backendKeepAlive && requestSent && c.channel.isActive() && !c.decoder.hasLeftover()) {
       loop.release(c);
     } else {
       c.close();
@@ -680,13 +700,16 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
 
   private void answerFailure(ProxyFailure failure) {
     status = failure.status().code();
-    boolean close = !keepAlive || !requestReceived || failure.isClientError();
+    // A malformed request poisons the connection; a rate-limited one does not.
+    boolean close = !keepAlive || !requestReceived || (failure.isClientError() && failure != ProxyFailure.RATE_LIMITED);
     FullHttpResponse r =
         new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, failure.status(), Unpooled.wrappedBuffer(failure.body()));
     HttpHeaders h = r.headers();
     h.set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
     h.setInt(HttpHeaderNames.CONTENT_LENGTH, failure.body().length);
-    if (failure.status().code() == 503) {
+    if (failure == ProxyFailure.RATE_LIMITED) {
+      h.set(HttpHeaderNames.RETRY_AFTER, Long.toString(retryAfterSeconds));
+    } else if (failure.status().code() == 503) {
       h.setInt(HttpHeaderNames.RETRY_AFTER, 1);
     }
     if (close) {
@@ -788,6 +811,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
     request = null;
     backend = null;
     pinned = null;
+    headTimeout.exchangeEnded();
     for (int i = 0; i < triedCount; i++) {
       tried[i] = null;
     }
