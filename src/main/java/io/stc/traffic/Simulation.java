@@ -17,9 +17,11 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.SplittableRandom;
+import java.util.function.Predicate;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -338,7 +340,7 @@ public final class Simulation implements SimulatedProxy.Outcomes {
     emit(now, kind, m.name, why);
   }
 
-  private int count(java.util.function.Predicate<SimulatedInstance> p) {
+  private int count(Predicate<SimulatedInstance> p) {
     int n = 0;
     for (SimulatedInstance m : instances) {
       if (p.test(m)) {
@@ -373,8 +375,8 @@ public final class Simulation implements SimulatedProxy.Outcomes {
 
   /**
    * The least instance-seconds that could have carried the trace: by Little's law each second's
-   * arrivals need {@code arrivals x service time} requests in service at best, and an instance
-   * serves at most its capacity at once without slowing down, so
+   * arrivals keep {@code arrivals x service time} requests in service at best, and however loaded,
+   * an instance of capacity c finishes fewer than {@code c / service time} requests a second, so
    * {@code ceil(arrivals x service / mean capacity)} instances, never fewer than {@code min}.
    */
   private double oracle() {
@@ -398,6 +400,6 @@ public final class Simulation implements SimulatedProxy.Outcomes {
 
   private static String seconds(long nanos) {
     double s = nanos / 1e9;
-    return (s == Math.rint(s) ? String.valueOf((long) s) : String.format(java.util.Locale.ROOT, "%.1f", s)) + "s";
+    return (s == Math.rint(s) ? String.valueOf((long) s) : String.format(Locale.ROOT, "%.1f", s)) + "s";
   }
 }
