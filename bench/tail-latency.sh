@@ -29,7 +29,7 @@ for i in $(seq 0 9); do
   backend_args+=(--backend "127.0.0.1:$port")
 done
 for i in $(seq 0 9); do
-  until grep -q listening "$work/b$i.log"; do sleep 0.2; done
+  until grep -qs listening "$work/b$i.log"; do sleep 0.2; done
 done
 
 printf '%-22s %10s %9s %9s %9s %9s\n' algorithm req/s p50_ms p99_ms p99.9_ms max_ms
@@ -39,7 +39,7 @@ for algorithm in $algorithms; do
     > "$work/stc-$algorithm.log" 2>&1 &
   stc_pid=$!
   pids+=($stc_pid)
-  until grep -q "stc listening" "$work/stc-$algorithm.log"; do sleep 0.2; done
+  until grep -qs "stc listening" "$work/stc-$algorithm.log"; do sleep 0.2; done
   # Warm the JIT and the latency estimates before measuring.
   java -jar "$jar" load --url "http://127.0.0.1:$port/" --requests 5000 --concurrency 50 --json > /dev/null
   java -jar "$jar" load --url "http://127.0.0.1:$port/" --requests "$requests" --concurrency 50 --json > "$work/$algorithm.json"
