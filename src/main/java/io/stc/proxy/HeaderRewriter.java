@@ -34,6 +34,11 @@ final class HeaderRewriter {
     this.servedByHeader = servedByHeader == null || servedByHeader.isEmpty() ? null : AsciiString.of(servedByHeader);
   }
 
+  /** The served-by header's name, or empty when it is off. */
+  CharSequence servedByName() {
+    return servedByHeader == null ? "" : servedByHeader;
+  }
+
   /** Prepares a client request for a backend: HTTP/1.1 keep-alive upstream, whatever the client spoke. */
   void rewriteRequest(HttpRequest request, String clientIp, String scheme, boolean fromHttp2) {
     HttpHeaders h = request.headers();
