@@ -87,11 +87,9 @@ public final class StcServer implements AutoCloseable {
       breakers.start();
     }
     if (config.autoscale().enabled()) {
-      // Before the listener opens, so the first requests find the minimum number of instances ready.
       autoscaler = new Autoscaler(
           config.autoscale(), upstream, InstanceProvider.of(config.autoscale(), config.stateDir()), checking, clock,
           this::queueDepth);
-      autoscaler.start();
     }
     Algorithm algorithm = Algorithm.parse(effective.algorithm());
     proxy = new ProxyServer(config, upstream, newBalancer(algorithm), passive, breakers, sticky, clock);
@@ -100,14 +98,17 @@ public final class StcServer implements AutoCloseable {
     }
     try {
       control = new ControlPlane(
-          vertx, config, upstream, proxy, health, breakers, config.sticky().enabled() ? sticky : null, state, clock,
-          algorithm, this::newBalancer, configSource);
+          vertx, config, upstream, proxy, health, breakers, config.sticky().enabled() ? sticky : null, autoscaler,
+          state, clock, algorithm, this::newBalancer, configSource);
     } catch (java.io.IOException e) {
       throw new IllegalStateException("cannot open the access log " + config.accessLog().path() + ": " + e.getMessage(), e);
     }
     if (autoscaler != null) {
       Autoscaler a = autoscaler;
       proxy.addListener((method, uri, clientIp, b, status, latencyNanos) -> a.latency().record(latencyNanos));
+      // Once the control plane listens for its events, so the first scale-ups reach the event log; before
+      // the data plane opens, so the first requests find the minimum number of instances ready.
+      autoscaler.start();
     }
     port = proxy.start();
     try {

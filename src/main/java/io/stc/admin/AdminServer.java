@@ -20,7 +20,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The admin HTTP listener: CORS for the configured origins, bearer-token auth when a token is set
- * (all but {@code GET /health} and {@code GET /metrics}), JSON errors for everything that goes wrong.
+ * (all but {@code GET /health}, {@code GET /metrics} and the dashboard's files), the web dashboard,
+ * JSON errors for everything that goes wrong.
  */
 public final class AdminServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(AdminServer.class);
@@ -77,6 +78,7 @@ public final class AdminServer implements AutoCloseable {
     }
     r.route().handler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT));
     api.mount(r);
+    new Dashboard().mount(r);
     r.route().failureHandler(AdminServer::failure);
     for (int status : new int[] {400, 404, 405, 413, 500}) {
       r.errorHandler(status, AdminServer::failure);
@@ -86,8 +88,9 @@ public final class AdminServer implements AutoCloseable {
 
   private static void authorize(RoutingContext ctx, byte[] expected) {
     HttpMethod m = ctx.request().method();
-    String path = ctx.request().path();
-    if (m == HttpMethod.GET && (path.equals("/health") || path.equals("/metrics"))) {
+    // The path the router matches on: a raw "/assets/../api/stats" must not pass as a dashboard file.
+    String path = ctx.normalizedPath();
+    if (m == HttpMethod.GET && (path.equals("/health") || path.equals("/metrics") || Dashboard.isDashboardPath(path))) {
       ctx.next();
       return;
     }

@@ -57,6 +57,9 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(names = "--max", defaultValue = "8", description = "Most instances (default ${DEFAULT-VALUE}).")
   int max;
 
+  @Option(names = "--tls", description = "Serve HTTPS (HTTP/2 and HTTP/1.1) with a self-signed certificate made in the state directory; generated traffic is then off.")
+  boolean tls;
+
   @Option(names = "--no-traffic", description = "Do not generate traffic.")
   boolean noTraffic;
 
@@ -78,7 +81,12 @@ public final class DemoCommand implements Callable<Integer> {
         throw new IllegalArgumentException("--min and --max must satisfy 1 <= min <= max <= 64, got " + min + ", " + max);
       }
       config = config();
-    } catch (IllegalArgumentException | io.stc.config.ConfigException e) {
+      if (tls) {
+        io.stc.proxy.SelfSignedCertificate.PemFiles pem =
+            io.stc.proxy.SelfSignedCertificate.ensure(java.nio.file.Path.of(config.stateDir()));
+        config = config.withTls(new StcConfig.Tls(pem.cert().toString(), pem.key().toString()));
+      }
+    } catch (IllegalArgumentException | io.stc.config.ConfigException | java.io.IOException e) {
       System.err.println("stc demo: " + e.getMessage());
       return 2;
     }
@@ -93,12 +101,16 @@ public final class DemoCommand implements Callable<Integer> {
       int actual = server.start();
       String adminUrl = "http://127.0.0.1:" + server.adminPort();
       System.out.println("dashboard:  " + adminUrl + "/");
-      System.out.println("balancer:   http://127.0.0.1:" + actual + "/");
+      String scheme = tls ? "https" : "http";
+      System.out.println("balancer:   " + scheme + "://127.0.0.1:" + actual + "/" + (tls ? "   (self-signed: curl -k)" : ""));
       System.out.println("terminal:   stc top --url " + adminUrl + "   (Ctrl+C stops everything)");
       System.out.flush();
 
       AtomicReference<SecondSample> lastSecond = new AtomicReference<>();
-      if (!noTraffic) {
+      if (tls && !noTraffic) {
+        System.out.println("traffic:    off (the generator speaks plain HTTP only); try: curl -k --http2 " + scheme + "://127.0.0.1:" + actual + "/");
+      }
+      if (!noTraffic && !tls) {
         load = new LoadGenerator(
             LoadOptions.builder("http://127.0.0.1:" + actual + "/")
                 .pattern(trafficPattern)
