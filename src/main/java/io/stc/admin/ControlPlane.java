@@ -61,7 +61,7 @@ public final class ControlPlane implements AutoCloseable {
     this.metrics = new StcMetrics(upstream, proxy.stats(), traffic, health, breakers, accessLog, controller::algorithm);
     upstream.addListener(metrics::onPoolEvent);
     upstream.addListener(events::onPoolEvent);
-    this.view = new StatsView(upstream, proxy.stats(), traffic, health, breakers, sticky, controller, events, clock);
+    this.view = new StatsView(upstream, proxy.stats(), proxy::queueDepth, traffic, health, breakers, sticky, controller, events, clock);
     if (breakers != null) {
       breakers.addListener((b, from, to) -> events.publish(
           "breaker_" + BreakerLabels.event(to), b.id() + ": circuit " + BreakerLabels.state(from) + " -> " + BreakerLabels.state(to),

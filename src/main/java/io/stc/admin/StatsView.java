@@ -15,6 +15,7 @@ import io.stc.proxy.ProxyStats;
 import io.stc.session.StickySessions;
 import java.time.Instant;
 import java.util.List;
+import java.util.function.IntSupplier;
 import org.HdrHistogram.Histogram;
 
 /** Renders the running server's numbers as the JSON the admin API, the event stream and {@code stc top} share. */
@@ -25,6 +26,7 @@ public final class StatsView {
 
   private final Upstream upstream;
   private final ProxyStats proxy;
+  private final IntSupplier queueDepth;
   private final TrafficRecorder traffic;
   private final HealthChecker health;
   private final CircuitBreakers breakers;
@@ -40,10 +42,11 @@ public final class StatsView {
    * @param sticky session affinity, or null when it is off
    */
   public StatsView(
-      Upstream upstream, ProxyStats proxy, TrafficRecorder traffic, HealthChecker health,
+      Upstream upstream, ProxyStats proxy, IntSupplier queueDepth, TrafficRecorder traffic, HealthChecker health,
       CircuitBreakers breakers, StickySessions sticky, Controller controller, ControlEvents events, Clock clock) {
     this.upstream = upstream;
     this.proxy = proxy;
+    this.queueDepth = queueDepth;
     this.traffic = traffic;
     this.health = health;
     this.breakers = breakers;
@@ -68,6 +71,8 @@ public final class StatsView {
     totals.put("success_rate", requests == 0 ? 1.0 : round((double) (requests - failures) / requests, 4));
     totals.put("active", proxy.active());
     totals.put("connections", proxy.connections());
+    // A leader stc sums this over its fleet (see autoscale.fleet).
+    totals.put("queue_depth", queueDepth.getAsInt());
     ObjectNode rps = totals.putObject("rps");
     rps.put("1s", round(traffic.rate(1), 1));
     rps.put("10s", round(traffic.rate(10), 1));
