@@ -65,6 +65,10 @@ final class KubernetesSection {
     Duration lease = e.positiveDuration("lease_duration", d.leaseDuration());
     Duration renew = e.positiveDuration("renew_deadline", d.renewDeadline());
     Duration retry = e.positiveDuration("retry_period", d.retryPeriod());
+    if (lease.compareTo(Duration.ofSeconds(1)) < 0) {
+      // The Lease keeps whole seconds.
+      throw e.fail("lease_duration", "must be at least 1s, got " + lease.toMillis() + "ms");
+    }
     if (renew.compareTo(lease) >= 0) {
       throw e.fail(e.has("renew_deadline") ? "renew_deadline" : "lease_duration", "renew_deadline ("
           + renew.toMillis() + "ms) must be shorter than lease_duration (" + lease.toMillis() + "ms)");

@@ -208,38 +208,52 @@ public final class KubernetesProvider implements InstanceProvider {
 
   @Override
   public CompletableFuture<Instance> start(String name) {
+    Waiter w = new Waiter();
     int t;
     synchronized (this) {
       if (!inCharge()) {
         return CompletableFuture.failedFuture(new IllegalStateException("not in charge of " + scale.describe()));
       }
       t = term;
+      // Waiting from now on, so that a pod becoming ready while the replica count is read goes to this start.
+      waiters.add(w);
+      w.timeout = executor.schedule(() -> expire(w), startTimeout.toMillis(), TimeUnit.MILLISECONDS);
     }
-    return charged(t).thenCompose(replicas -> startInTerm(t));
+    charged(t).whenComplete((replicas, error) -> {
+      if (error != null) {
+        fail(w, error);
+      } else {
+        ask(w, t);
+      }
+    });
+    return w.started;
   }
 
-  private synchronized CompletableFuture<Instance> startInTerm(int t) {
-    if (term != t || !inCharge()) {
-      return CompletableFuture.failedFuture(new IllegalStateException("no longer in charge of " + scale.describe()));
+  /** Asks for one more replica for {@code w}, unless one asked for earlier (and not yet serving) can be its. */
+  private synchronized void ask(Waiter w, int t) {
+    if (w.started.isDone() || !inTerm(t)) {
+      return;
     }
-    Waiter w = new Waiter();
-    boolean requested = target > serving.size() + waiters.size();
-    waiters.add(w);
-    w.timeout = executor.schedule(() -> expire(w), startTimeout.toMillis(), TimeUnit.MILLISECONDS);
-    if (requested) {
+    if (target >= serving.size() + waiters.size()) {
       log.debug("{}: a replica asked for earlier is on its way", scale.describe());
     } else {
       target++;
       scale.write(target, () -> inTerm(t));
     }
-    return w.started;
+  }
+
+  private synchronized void fail(Waiter w, Throwable error) {
+    if (waiters.remove(w)) {
+      w.timeout.cancel(false);
+      w.started.completeExceptionally(error);
+    }
   }
 
   private synchronized void expire(Waiter w) {
     if (waiters.remove(w)) {
       // The replica stays asked for: a later start claims it rather than asking for another.
       w.started.completeExceptionally(new TimeoutException(
-          "no new pod of " + scale.describe() + " became ready within start_timeout " + startTimeout.toSeconds() + "s"));
+          "no new pod of " + scale.describe() + " became ready within start_timeout " + startTimeout.toMillis() + " ms"));
     }
   }
 
@@ -287,7 +301,7 @@ public final class KubernetesProvider implements InstanceProvider {
     }
     v.timeout = executor.schedule(() -> {
       if (forget(v)) {
-        putBack(v, "the ReplicaSet removed another pod within stop_timeout " + stopTimeout.toSeconds() + "s");
+        putBack(v, "the ReplicaSet removed another pod within stop_timeout " + stopTimeout.toMillis() + " ms");
       }
     }, stopTimeout.toMillis(), TimeUnit.MILLISECONDS);
   }

@@ -13,8 +13,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The Deployment's replica count, through its scale subresource only (so stc needs no access to
- * the Deployment itself). Writes are absolute and coalesced: only the latest wanted count is sent,
- * retried with backoff until it lands, so a flaky API server delays a scale but never garbles it.
+ * the Deployment itself): {@code get} and {@code update}. Writes are absolute and coalesced: only
+ * the latest wanted count is sent, retried with backoff until it lands, so a flaky API server
+ * delays a scale but never garbles it.
  */
 final class ReplicaScale {
   private static final Logger log = LoggerFactory.getLogger(ReplicaScale.class);
@@ -69,11 +70,14 @@ final class ReplicaScale {
     int replicas = pending;
     BooleanSupplier wanted = pendingWanted;
     ApiRetry.call(executor, "scale " + describe() + " to " + replicas, () -> {
-      Scale scale = new ScaleBuilder()
-          .withNewMetadata().withName(deployment).withNamespace(namespace).endMetadata()
-          .withNewSpec().withReplicas(replicas).endSpec()
-          .build();
-      return resource().scale(scale);
+      // Read, change, replace: the resourceVersion read makes a concurrent change a conflict (409),
+      // retried on a fresh read, rather than a silent overwrite of something newer.
+      Scale current = resource().scale();
+      if (current == null) {
+        throw new IllegalStateException("no scale subresource");
+      }
+      Scale wantedScale = new ScaleBuilder(current).editOrNewSpec().withReplicas(replicas).endSpec().build();
+      return resource().scale(wantedScale);
     }, () -> wanted.getAsBoolean() && stillPending(replicas)).whenComplete((s, error) -> landed(replicas, error));
   }
 
