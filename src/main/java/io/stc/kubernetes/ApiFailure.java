@@ -22,7 +22,13 @@ final class ApiFailure {
         case 0 -> "no answer from the API server";
         default -> "HTTP " + k.getCode();
       };
-      String detail = k.getStatus() != null && k.getStatus().getMessage() != null ? k.getStatus().getMessage() : rootMessage(k);
+      String detail = null;
+      if (k.getStatus() != null) {
+        detail = k.getStatus().getMessage() != null ? k.getStatus().getMessage() : k.getStatus().getReason();
+      }
+      if (detail == null && k.getCode() == 0) {
+        detail = rootMessage(k);
+      }
       return detail == null ? reason : reason + ": " + detail;
     }
     String m = rootMessage(e);

@@ -326,6 +326,11 @@ public final class Autoscaler implements AutoCloseable {
       }
       return;
     }
+    if (error != null && closed) {
+      instances.remove(m.slot);
+      m.admitted.complete(false);
+      return;
+    }
     if (error != null) {
       instances.remove(m.slot);
       m.admitted.complete(false);

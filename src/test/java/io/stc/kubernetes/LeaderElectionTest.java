@@ -3,6 +3,8 @@ package io.stc.kubernetes;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
@@ -12,6 +14,9 @@ import io.stc.config.ConfigLoader;
 import io.stc.kubernetes.FakeCluster.Pod;
 import io.stc.pool.Upstream;
 import io.stc.scale.Autoscaler;
+import io.stc.testing.TcpRelay;
+import java.net.InetSocketAddress;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -41,6 +46,10 @@ class LeaderElectionTest {
     boolean closed;
 
     Replica(String identity, int min) throws Exception {
+      this(identity, min, client.getConfiguration());
+    }
+
+    Replica(String identity, int min, Config api) throws Exception {
       AutoscaleConfig config = ConfigLoader.load(Files.writeString(dir.resolve(identity + ".yaml"), """
           autoscale:
             enabled: true
@@ -52,8 +61,8 @@ class LeaderElectionTest {
             provider: {kind: kubernetes, namespace: shop, deployment: web, port: 8080}
             leader_election: {lease: stc-leader, lease_duration: 2s, renew_deadline: 1500ms, retry_period: 200ms}
           """.formatted(min))).autoscale();
-      FakeCluster cluster = new FakeCluster(client);
-      provider = cluster.provider(config.provider().kubernetes(), Duration.ofSeconds(30), Duration.ofSeconds(30));
+      provider = new KubernetesProvider(KubernetesConnection.open(api), true, "shop", config.provider().kubernetes(),
+          Duration.ofSeconds(30), Duration.ofSeconds(30)).open();
       autoscaler = new Autoscaler(config, new Upstream(Clock.SYSTEM), provider, false, Clock.SYSTEM);
       scaling = KubernetesScaling.attach(autoscaler, provider, identity, null, config.interval());
       autoscaler.start();
@@ -101,19 +110,24 @@ class LeaderElectionTest {
   }
 
   @Test
-  void aLeaderThatCanNoLongerRenewIsReplacedAfterTheLease() throws Exception {
+  void aLeaderCutOffFromTheApiServerStopsScalingAndAnotherTakesOverAfterTheLease() throws Exception {
     FakeCluster cluster = new FakeCluster(client);
     cluster.deployment(2);
     cluster.endpoints(Pod.ready("web-a", "10.1.0.1"), Pod.ready("web-b", "10.1.0.2"));
-    Replica first = new Replica("stc-1", 2);
-    await().until(first.autoscaler::leading);
-    Replica second = new Replica("stc-2", 4);
+    URI api = URI.create(client.getConfiguration().getMasterUrl());
+    try (TcpRelay link = new TcpRelay(new InetSocketAddress(api.getHost(), api.getPort()))) {
+      Config viaLink = new ConfigBuilder(client.getConfiguration()).withMasterUrl("http://127.0.0.1:" + link.port()).build();
+      Replica first = new Replica("stc-1", 2, viaLink);
+      await().until(first.autoscaler::leading);
+      Replica second = new Replica("stc-2", 4);
 
-    // Cut the leader off from the API server without a chance to release its Lease.
-    first.provider.client().close();
-    await().atMost(Duration.ofSeconds(15)).until(second.autoscaler::leading);
-    await().until(() -> Integer.valueOf(4).equals(cluster.replicas()));
-    await().until(() -> !first.autoscaler.leading());
+      // A partition: the leader cannot renew, nor release its Lease.
+      link.close();
+      await().atMost(Duration.ofSeconds(15)).until(() -> !first.autoscaler.leading());
+      await().atMost(Duration.ofSeconds(15)).until(second.autoscaler::leading);
+      await().until(() -> Integer.valueOf(4).equals(cluster.replicas()));
+      assertThat(lease()).isEqualTo("stc-2");
+    }
   }
 
   private String lease() {
