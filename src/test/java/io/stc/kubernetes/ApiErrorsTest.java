@@ -5,9 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.Status;
 import io.fabric8.kubernetes.api.model.StatusBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.stc.kubernetes.FakeCluster.Pod;
 import io.stc.scale.Instance;
 import java.time.Duration;
@@ -15,24 +12,23 @@ import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * API errors (forbidden, conflict, not found) are retried with backoff until the call goes
  * through; the provider keeps following the pods meanwhile. The mock server answers from its
  * expectations first, then from its CRUD store.
  */
-@EnableKubernetesMockClient(crud = true, https = false)
 class ApiErrorsTest {
   private static final String SCALE = "/apis/apps/v1/namespaces/shop/deployments/web/scale";
 
-  KubernetesMockServer server;
-  KubernetesClient client;
+  @RegisterExtension final MockApi api = new MockApi();
   private FakeCluster cluster;
   private KubernetesProvider provider;
 
   @BeforeEach
   void cluster() {
-    cluster = new FakeCluster(client);
+    cluster = new FakeCluster(api.client());
   }
 
   @AfterEach
@@ -50,8 +46,8 @@ class ApiErrorsTest {
   void forbiddenAndConflictAreRetriedUntilTheScaleLands() {
     cluster.deployment(1);
     cluster.endpoints(Pod.ready("web-a", "10.1.0.1"));
-    server.expect().get().withPath(SCALE).andReturn(403, status(403, "Forbidden")).times(2);
-    server.expect().put().withPath(SCALE).andReturn(409, status(409, "Conflict")).once();
+    api.server().expect().get().withPath(SCALE).andReturn(403, status(403, "Forbidden")).times(2);
+    api.server().expect().put().withPath(SCALE).andReturn(409, status(409, "Conflict")).once();
     provider = cluster.provider(FakeCluster.target(), Duration.ofSeconds(30), Duration.ofSeconds(30));
 
     provider.start("auto-1");
@@ -64,7 +60,7 @@ class ApiErrorsTest {
     cluster.deployment(2);
     cluster.pods("web-a", "web-b");
     cluster.endpoints(Pod.ready("web-a", "10.1.0.1"), Pod.ready("web-b", "10.1.0.2"));
-    server.expect().patch().withPath("/api/v1/namespaces/shop/pods/web-b").andReturn(403, status(403, "Forbidden")).always();
+    api.server().expect().patch().withPath("/api/v1/namespaces/shop/pods/web-b").andReturn(403, status(403, "Forbidden")).always();
     provider = cluster.provider(FakeCluster.target(), Duration.ofSeconds(30), Duration.ofMillis(1500));
 
     CompletableFuture<Void> stopped = provider.stop(new Instance("web-b", "10.1.0.2", 8080));

@@ -4,9 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.stc.kubernetes.FakeCluster.Pod;
 import io.stc.scale.Instance;
 import io.stc.scale.InstanceProvider.DiscoveryListener;
@@ -18,18 +15,17 @@ import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-@EnableKubernetesMockClient(crud = true, https = false)
 class KubernetesProviderTest {
-  KubernetesMockServer server;
-  KubernetesClient client;
+  @RegisterExtension final MockApi api = new MockApi();
   private FakeCluster cluster;
   private KubernetesProvider provider;
   private final List<String> events = new CopyOnWriteArrayList<>();
 
   @BeforeEach
   void cluster() {
-    cluster = new FakeCluster(client);
+    cluster = new FakeCluster(api.client());
   }
 
   @AfterEach

@@ -3,9 +3,6 @@ package io.stc.kubernetes;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.stc.backend.BackendOptions;
 import io.stc.backend.DemoBackend;
 import io.stc.kubernetes.FakeCluster.Pod;
@@ -22,16 +19,15 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The fat jar on the kubernetes provider (so the shaded fabric8 client, its JDK HTTP transport and
  * the model classes kept in the jar are what runs), against the mock API server of this JVM.
  */
-@EnableKubernetesMockClient(crud = true, https = false)
 class KubernetesServeIT {
-  KubernetesMockServer server;
-  KubernetesClient client;
+  @RegisterExtension final MockApi api = new MockApi();
   @TempDir Path dir;
   private DemoBackend pod;
 
@@ -45,7 +41,7 @@ class KubernetesServeIT {
   @Test
   void theJarFollowsThePodsAndScalesTheDeployment() throws Exception {
     pod = DemoBackend.started(new BackendOptions("web-a", "127.0.0.2", 0, 0.5, 0, 0, 0));
-    FakeCluster cluster = new FakeCluster(client);
+    FakeCluster cluster = new FakeCluster(api.client());
     cluster.deployment(1);
     cluster.endpoints(Pod.ready("web-a", "127.0.0.2"));
     Path kubeconfig = Files.writeString(dir.resolve("kubeconfig"), """
@@ -55,7 +51,7 @@ class KubernetesServeIT {
         users: [{name: stc, user: {token: test-token}}]
         contexts: [{name: mock, context: {cluster: mock, user: stc, namespace: shop}}]
         current-context: mock
-        """.formatted(client.getConfiguration().getMasterUrl()));
+        """.formatted(api.client().getConfiguration().getMasterUrl()));
     Path config = Files.writeString(dir.resolve("stc.yaml"), """
         host: 127.0.0.1
         port: 0

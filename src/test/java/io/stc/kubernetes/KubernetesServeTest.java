@@ -4,9 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.StatusBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.stc.StcServer;
 import io.stc.backend.BackendOptions;
 import io.stc.backend.BackendStartException;
@@ -31,6 +28,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -38,10 +36,8 @@ import org.junit.jupiter.api.io.TempDir;
  * the mock API server through a kubeconfig file. The "pods" are demo backends on 127.0.0.2 and
  * 127.0.0.3, one port for both as in a cluster; the test plays the ReplicaSet.
  */
-@EnableKubernetesMockClient(crud = true, https = false)
 class KubernetesServeTest {
-  KubernetesMockServer server;
-  KubernetesClient client;
+  @RegisterExtension final MockApi api = new MockApi();
   @TempDir Path dir;
 
   private final List<DemoBackend> pods = new ArrayList<>();
@@ -102,7 +98,7 @@ class KubernetesServeTest {
           - name: mock
             context: {cluster: mock, user: stc, namespace: shop}
         current-context: mock
-        """.formatted(client.getConfiguration().getMasterUrl()));
+        """.formatted(api.client().getConfiguration().getMasterUrl()));
   }
 
   private StcServer start(int podPort, int adminPort) throws Exception {
@@ -163,7 +159,7 @@ class KubernetesServeTest {
   @Test
   void aScaleDownDrainsThePodFirstSoNoRequestFails() throws Exception {
     int port = startPods(2);
-    FakeCluster cluster = new FakeCluster(client);
+    FakeCluster cluster = new FakeCluster(api.client());
     cluster.deployment(2);
     cluster.pods("web-a", "web-b");
     Pod a = Pod.ready("web-a", "127.0.0.2");
@@ -192,14 +188,14 @@ class KubernetesServeTest {
   @Test
   void apiErrorsNeverReachTheDataPlane() throws Exception {
     int port = startPods(1);
-    FakeCluster cluster = new FakeCluster(client);
+    FakeCluster cluster = new FakeCluster(api.client());
     cluster.deployment(1);
     cluster.endpoints(Pod.ready("web-a", "127.0.0.2"));
     start(port, 0);
     await().until(() -> stc.upstream().pool().available().length == 1);
 
     cluster.deleteDeployment();
-    server.expect().get().withPath("/apis/apps/v1/namespaces/shop/deployments/web/scale")
+    api.server().expect().get().withPath("/apis/apps/v1/namespaces/shop/deployments/web/scale")
         .andReturn(403, new StatusBuilder().withCode(403).withReason("Forbidden").build()).times(2);
     // 8 in flight on one pod of 10: above threshold_up, so stc wants another and cannot have it.
     List<String> results = results(load(8, 5, 0.3));
@@ -214,14 +210,14 @@ class KubernetesServeTest {
   @Test
   void theFleetReadsAnotherReplicasLoadFromItsAdminApi() throws Exception {
     int port = startPods(2);
-    FakeCluster cluster = new FakeCluster(client);
+    FakeCluster cluster = new FakeCluster(api.client());
     cluster.deployment(2);
     cluster.endpoints(Pod.ready("web-a", "127.0.0.2"), Pod.ready("web-b", "127.0.0.3"));
     int adminPort = freePort("127.0.0.1");
     start(port, adminPort);
     // This stc, seen from a leader named stc-leader, is the replica stc-other behind Service stc.
     cluster.endpoints("stc", Pod.ready("stc-other", "127.0.0.1"), Pod.ready("stc-leader", "127.0.0.9"));
-    fleet = new FleetStats(KubernetesConnection.open(client.getConfiguration()), "shop", new Fleet("stc", adminPort),
+    fleet = new FleetStats(KubernetesConnection.open(api.client().getConfiguration()), "shop", new Fleet("stc", adminPort),
         "stc-leader", null, Duration.ofMillis(100));
     fleet.start();
     fleet.setActive(true);

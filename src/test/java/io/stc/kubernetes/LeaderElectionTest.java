@@ -5,9 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.stc.Clock;
 import io.stc.config.AutoscaleConfig;
 import io.stc.config.ConfigLoader;
@@ -24,6 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -31,10 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
  * other takes over when it stops. Each wants a different minimum, so the replica count shows who
  * scaled.
  */
-@EnableKubernetesMockClient(crud = true, https = false)
 class LeaderElectionTest {
-  KubernetesMockServer server;
-  KubernetesClient client;
+  @RegisterExtension final MockApi api = new MockApi();
   @TempDir Path dir;
   private final List<Replica> replicas = new ArrayList<>();
 
@@ -46,7 +42,7 @@ class LeaderElectionTest {
     boolean closed;
 
     Replica(String identity, int min) throws Exception {
-      this(identity, min, client.getConfiguration());
+      this(identity, min, api.client().getConfiguration());
     }
 
     Replica(String identity, int min, Config api) throws Exception {
@@ -88,7 +84,7 @@ class LeaderElectionTest {
 
   @Test
   void onlyTheLeaseHolderScalesAndAnotherTakesOverWhenItStops() throws Exception {
-    FakeCluster cluster = new FakeCluster(client);
+    FakeCluster cluster = new FakeCluster(api.client());
     cluster.deployment(2);
     cluster.endpoints(Pod.ready("web-a", "10.1.0.1"), Pod.ready("web-b", "10.1.0.2"));
 
@@ -111,12 +107,12 @@ class LeaderElectionTest {
 
   @Test
   void aLeaderCutOffFromTheApiServerStopsScalingAndAnotherTakesOverAfterTheLease() throws Exception {
-    FakeCluster cluster = new FakeCluster(client);
+    FakeCluster cluster = new FakeCluster(api.client());
     cluster.deployment(2);
     cluster.endpoints(Pod.ready("web-a", "10.1.0.1"), Pod.ready("web-b", "10.1.0.2"));
-    URI api = URI.create(client.getConfiguration().getMasterUrl());
-    try (TcpRelay link = new TcpRelay(new InetSocketAddress(api.getHost(), api.getPort()))) {
-      Config viaLink = new ConfigBuilder(client.getConfiguration()).withMasterUrl("http://127.0.0.1:" + link.port()).build();
+    URI master = URI.create(api.client().getConfiguration().getMasterUrl());
+    try (TcpRelay link = new TcpRelay(new InetSocketAddress(master.getHost(), master.getPort()))) {
+      Config viaLink = new ConfigBuilder(api.client().getConfiguration()).withMasterUrl("http://127.0.0.1:" + link.port()).build();
       Replica first = new Replica("stc-1", 2, viaLink);
       await().until(first.autoscaler::leading);
       Replica second = new Replica("stc-2", 4);
@@ -131,7 +127,7 @@ class LeaderElectionTest {
   }
 
   private String lease() {
-    var l = client.leases().inNamespace("shop").withName("stc-leader").get();
+    var l = api.client().leases().inNamespace("shop").withName("stc-leader").get();
     return l == null ? null : l.getSpec().getHolderIdentity();
   }
 }

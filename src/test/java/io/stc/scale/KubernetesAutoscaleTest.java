@@ -3,15 +3,13 @@ package io.stc.scale;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.stc.ManualClock;
 import io.stc.config.AutoscaleConfig;
 import io.stc.config.ConfigLoader;
 import io.stc.kubernetes.FakeCluster;
 import io.stc.kubernetes.FakeCluster.Pod;
 import io.stc.kubernetes.KubernetesProvider;
+import io.stc.kubernetes.MockApi;
 import io.stc.pool.Backend;
 import io.stc.pool.BackendState;
 import io.stc.pool.Upstream;
@@ -24,13 +22,12 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The autoscaler on the kubernetes provider, against fabric8's mock API server (CRUD mode). */
-@EnableKubernetesMockClient(crud = true, https = false)
 class KubernetesAutoscaleTest {
-  KubernetesMockServer server;
-  KubernetesClient client;
+  @RegisterExtension final MockApi api = new MockApi();
   @TempDir Path dir;
 
   private final ManualClock clock = new ManualClock();
@@ -45,7 +42,7 @@ class KubernetesAutoscaleTest {
 
   @BeforeEach
   void cluster() {
-    cluster = new FakeCluster(client);
+    cluster = new FakeCluster(api.client());
   }
 
   @AfterEach
