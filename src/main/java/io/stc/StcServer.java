@@ -14,6 +14,7 @@ import io.stc.health.HealthChecker;
 import io.stc.health.PassiveHealth;
 import io.stc.kubernetes.KubernetesProvider;
 import io.stc.kubernetes.KubernetesScaling;
+import io.stc.limit.TokenBucketLimiter;
 import io.stc.pool.BackendState;
 import io.stc.pool.Upstream;
 import io.stc.proxy.ProxyServer;
@@ -89,7 +90,6 @@ public final class StcServer implements AutoCloseable {
       breakers.start();
     }
     if (config.autoscale().enabled()) {
-      // Before the listener opens, so the first requests find the minimum number of instances ready.
       InstanceProvider provider = InstanceProvider.of(config.autoscale(), config.stateDir());
       StickySessions sessions = sticky;
       autoscaler = new Autoscaler(config.autoscale(), upstream, provider, checking, clock, this::queueDepth)
@@ -98,23 +98,28 @@ public final class StcServer implements AutoCloseable {
         kubernetes = KubernetesScaling.attach(
             autoscaler, k, KubernetesScaling.identity(), config.admin().token(), config.autoscale().interval());
       }
-      autoscaler.start();
-      if (kubernetes != null) {
-        kubernetes.start();
-      }
     }
     Algorithm algorithm = Algorithm.parse(effective.algorithm());
     proxy = new ProxyServer(config, upstream, newBalancer(algorithm), passive, breakers, sticky, clock);
+    if (config.rateLimit().enabled()) {
+      proxy.rateLimiter(new TokenBucketLimiter(config.rateLimit(), clock));
+    }
     try {
       control = new ControlPlane(
-          vertx, config, upstream, proxy, health, breakers, config.sticky().enabled() ? sticky : null, state, clock,
-          algorithm, this::newBalancer, configSource);
+          vertx, config, upstream, proxy, health, breakers, config.sticky().enabled() ? sticky : null, autoscaler,
+          state, clock, algorithm, this::newBalancer, configSource);
     } catch (java.io.IOException e) {
       throw new IllegalStateException("cannot open the access log " + config.accessLog().path() + ": " + e.getMessage(), e);
     }
     if (autoscaler != null) {
       Autoscaler a = autoscaler;
       proxy.addListener((method, uri, clientIp, b, status, latencyNanos) -> a.latency().record(latencyNanos));
+      // Once the control plane listens for its events, so the first scale-ups reach the event log; before
+      // the data plane opens, so the first requests find the minimum number of instances ready.
+      autoscaler.start();
+      if (kubernetes != null) {
+        kubernetes.start();
+      }
     }
     port = proxy.start();
     try {

@@ -95,7 +95,7 @@ public final class AdminApi {
   }
 
   private static String host(String text) {
-    String h = BackendSpec.host(text);
+    String h = text.isBlank() ? "" : BackendSpec.host(text);
     if (!HOST.matcher(h).matches()) {
       throw ApiError.badRequest("'host' must be a host name or IP address, got '" + text + "'", "host");
     }

@@ -20,7 +20,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The admin HTTP listener: CORS for the configured origins, bearer-token auth when a token is set
- * (all but {@code GET /health} and {@code GET /metrics}), JSON errors for everything that goes wrong.
+ * (all but {@code GET /health}, {@code GET /metrics} and the dashboard's files), the web dashboard,
+ * JSON errors for everything that goes wrong.
  */
 public final class AdminServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(AdminServer.class);
@@ -77,6 +78,7 @@ public final class AdminServer implements AutoCloseable {
     }
     r.route().handler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT));
     api.mount(r);
+    new Dashboard().mount(r);
     r.route().failureHandler(AdminServer::failure);
     for (int status : new int[] {400, 404, 405, 413, 500}) {
       r.errorHandler(status, AdminServer::failure);
@@ -86,8 +88,9 @@ public final class AdminServer implements AutoCloseable {
 
   private static void authorize(RoutingContext ctx, byte[] expected) {
     HttpMethod m = ctx.request().method();
-    String path = ctx.request().path();
-    if (m == HttpMethod.GET && (path.equals("/health") || path.equals("/metrics"))) {
+    // The path the router matches on: a raw "/assets/../api/stats" must not pass as a dashboard file.
+    String path = ctx.normalizedPath();
+    if (m == HttpMethod.GET && (path.equals("/health") || path.equals("/metrics") || Dashboard.isDashboardPath(path))) {
       ctx.next();
       return;
     }
@@ -135,12 +138,34 @@ public final class AdminServer implements AutoCloseable {
   /** Binds the listener; returns its port. */
   public int start() throws Exception {
     server = vertx.createHttpServer(new HttpServerOptions().setHost(config.host()).setPort(config.port()))
-        .requestHandler(router)
+        .requestHandler(req -> {
+          // Vert.x's router answers a path with a broken %-escape with a bare 500 before any handler
+          // runs; it is the client's mistake.
+          if (hasBrokenEscape(req.path())) {
+            req.response().setStatusCode(400).putHeader("Content-Type", "application/json")
+                .end(AdminApi.obj().put("error", "malformed percent-encoding in the path").toString());
+            return;
+          }
+          router.handle(req);
+        })
         .listen()
         .await(10, TimeUnit.SECONDS);
     int port = server.actualPort();
     log.info("admin listener on {}:{}{}", config.host(), port, config.token() != null ? " (token required)" : "");
     return port;
+  }
+
+  /** Whether a '%' in {@code path} is not followed by two hex digits. */
+  static boolean hasBrokenEscape(String path) {
+    if (path == null) {
+      return false;
+    }
+    for (int i = path.indexOf('%'); i >= 0; i = path.indexOf('%', i + 1)) {
+      if (i + 2 >= path.length() || Character.digit(path.charAt(i + 1), 16) < 0 || Character.digit(path.charAt(i + 2), 16) < 0) {
+        return true;
+      }
+    }
+    return false;
   }
 
   public Router router() {

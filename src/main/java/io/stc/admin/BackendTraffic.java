@@ -92,6 +92,15 @@ final class BackendTraffic {
     }
   }
 
+  /** Adds the latencies of the last completed second to {@code target}. */
+  void addLastSecondTo(Histogram target) {
+    synchronized (cumulative) {
+      if (interval != null) {
+        target.add(interval);
+      }
+    }
+  }
+
   void resetLatencies() {
     synchronized (cumulative) {
       interval = recorder.getIntervalHistogram(interval);

@@ -9,6 +9,7 @@ import io.stc.health.HealthChecker;
 import io.stc.pool.Upstream;
 import io.stc.session.StickySessions;
 import io.stc.proxy.ProxyServer;
+import io.stc.scale.Autoscaler;
 import io.vertx.core.Vertx;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -39,12 +40,13 @@ public final class ControlPlane implements AutoCloseable {
    * @param health the active checker, or null when checks are off
    * @param breakers the circuit breakers, or null when they are off
    * @param sticky session affinity, or null when it is off
+   * @param autoscaler the autoscaler, or null when autoscaling is off
    * @param configSource re-reads the configuration on reload, or null when there is no file
    */
   public ControlPlane(
       Vertx vertx, StcConfig config, Upstream upstream, ProxyServer proxy, HealthChecker health,
-      CircuitBreakers breakers, StickySessions sticky, StateFile state, Clock clock, Algorithm algorithm,
-      Function<Algorithm, Balancer> balancers, Supplier<StcConfig> configSource)
+      CircuitBreakers breakers, StickySessions sticky, Autoscaler autoscaler, StateFile state, Clock clock,
+      Algorithm algorithm, Function<Algorithm, Balancer> balancers, Supplier<StcConfig> configSource)
       throws java.io.IOException {
     this.vertx = vertx;
     this.accessLog = config.accessLog().enabled()
@@ -61,7 +63,12 @@ public final class ControlPlane implements AutoCloseable {
     this.metrics = new StcMetrics(upstream, proxy.stats(), traffic, health, breakers, accessLog, controller::algorithm);
     upstream.addListener(metrics::onPoolEvent);
     upstream.addListener(events::onPoolEvent);
-    this.view = new StatsView(upstream, proxy.stats(), proxy::queueDepth, traffic, health, breakers, sticky, controller, events, clock);
+    this.view = new StatsView(
+        upstream, proxy.stats(), proxy::queueDepth, traffic, health, breakers, sticky, controller, events,
+        autoscaler == null ? null : autoscaler::status, clock);
+    if (autoscaler != null) {
+      autoscaler.addListener(e -> events.publish(ScaleLabels.type(e.kind()), e.message(), ScaleLabels.data(e)));
+    }
     if (breakers != null) {
       breakers.addListener((b, from, to) -> events.publish(
           "breaker_" + BreakerLabels.event(to), b.id() + ": circuit " + BreakerLabels.state(from) + " -> " + BreakerLabels.state(to),

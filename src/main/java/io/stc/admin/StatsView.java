@@ -12,10 +12,13 @@ import io.stc.pool.Backend;
 import io.stc.pool.BackendStats;
 import io.stc.pool.Upstream;
 import io.stc.proxy.ProxyStats;
+import io.stc.scale.AutoscalerStatus;
+import io.stc.scale.ScaleEvent;
 import io.stc.session.StickySessions;
 import java.time.Instant;
 import java.util.List;
 import java.util.function.IntSupplier;
+import java.util.function.Supplier;
 import org.HdrHistogram.Histogram;
 
 /** Renders the running server's numbers as the JSON the admin API, the event stream and {@code stc top} share. */
@@ -33,6 +36,7 @@ public final class StatsView {
   private final StickySessions sticky;
   private final Controller controller;
   private final ControlEvents events;
+  private final Supplier<AutoscalerStatus> autoscaler;
   private final Clock clock;
   private final long startNanos;
 
@@ -40,10 +44,12 @@ public final class StatsView {
    * @param health the active checker, or null when health checks are off
    * @param breakers the circuit breakers, or null when they are off
    * @param sticky session affinity, or null when it is off
+   * @param autoscaler the autoscaler's status, or null when autoscaling is off
    */
   public StatsView(
       Upstream upstream, ProxyStats proxy, IntSupplier queueDepth, TrafficRecorder traffic, HealthChecker health,
-      CircuitBreakers breakers, StickySessions sticky, Controller controller, ControlEvents events, Clock clock) {
+      CircuitBreakers breakers, StickySessions sticky, Controller controller, ControlEvents events,
+      Supplier<AutoscalerStatus> autoscaler, Clock clock) {
     this.upstream = upstream;
     this.proxy = proxy;
     this.queueDepth = queueDepth;
@@ -53,11 +59,12 @@ public final class StatsView {
     this.sticky = sticky;
     this.controller = controller;
     this.events = events;
+    this.autoscaler = autoscaler;
     this.clock = clock;
     this.startNanos = clock.nanos();
   }
 
-  /** Everything: algorithm, uptime, totals, every backend, the last events. */
+  /** Everything: algorithm, uptime, totals, every backend, the autoscaler, the last events. */
   public ObjectNode stats() {
     ObjectNode root = MAPPER.createObjectNode();
     root.put("algorithm", controller.algorithm().configName());
@@ -77,15 +84,57 @@ public final class StatsView {
     rps.put("1s", round(traffic.rate(1), 1));
     rps.put("10s", round(traffic.rate(10), 1));
     rps.put("60s", round(traffic.rate(60), 1));
+    List<Backend> all = upstream.pool().all();
+    recentLatency(totals.putObject("recent_latency_ms"), all);
     ArrayNode list = root.putArray("backends");
-    for (Backend b : upstream.pool().all()) {
+    for (Backend b : all) {
       list.add(backend(b));
     }
+    autoscaler(root);
     ArrayNode ev = root.putArray("events");
     for (ControlEvent e : events.recent(EVENTS_SHOWN)) {
       ev.add(event(e));
     }
     return root;
+  }
+
+  /** p50 and p99 of every backend's requests in the last second: what latency is now, where the per-backend figures are since start. */
+  private void recentLatency(ObjectNode n, List<Backend> backends) {
+    Histogram window = new Histogram(1, BackendTraffic.HIGHEST_MICROS, 2);
+    for (Backend b : backends) {
+      BackendTraffic t = traffic.of(b);
+      if (t != null) {
+        t.addLastSecondTo(window);
+      }
+    }
+    boolean any = window.getTotalCount() > 0;
+    n.put("p50", any ? round(window.getValueAtPercentile(50) / 1000.0, 3) : 0.0);
+    n.put("p99", any ? round(window.getValueAtPercentile(99) / 1000.0, 3) : 0.0);
+  }
+
+  private void autoscaler(ObjectNode root) {
+    AutoscalerStatus s = autoscaler == null ? null : autoscaler.get();
+    if (s == null) {
+      root.putNull("autoscaler");
+      return;
+    }
+    ObjectNode n = root.putObject("autoscaler");
+    n.put("policy", s.policy());
+    n.put("min", s.min());
+    n.put("max", s.max());
+    n.put("current", s.current());
+    n.put("desired", s.desired());
+    n.put("pending", s.pending());
+    n.put("draining", s.draining());
+    ScaleEvent e = s.lastEvent();
+    if (e == null) {
+      n.putNull("last_event");
+    } else {
+      ObjectNode last = n.putObject("last_event");
+      last.put("type", ScaleLabels.type(e.kind()));
+      last.put("time", Instant.ofEpochMilli(e.timeMillis()).toString());
+      last.put("message", e.message());
+    }
   }
 
   /** Every backend, without the totals. */

@@ -61,6 +61,15 @@ public final class DemoBackend implements AutoCloseable {
           vertx
               .createHttpServer(serverOptions)
               .requestHandler(new DemoRequestHandler(this, vertx))
+              // WebSocket echo on /ws, for trying WebSocket through a proxy.
+              .webSocketHandler(ws -> {
+                if (!"/ws".equals(ws.path())) {
+                  ws.close((short) 1008, "no WebSocket here; use /ws");
+                  return;
+                }
+                ws.textMessageHandler(ws::writeTextMessage);
+                ws.binaryMessageHandler(ws::writeBinaryMessage);
+              })
               .listen()
               .toCompletionStage()
               .toCompletableFuture()

@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
       DemoCommand.class,
       BackendCommand.class,
       LoadCommand.class,
+      SimulateCommand.class,
       TopCommand.class,
       CtlCommand.class,
     })

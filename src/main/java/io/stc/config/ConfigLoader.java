@@ -35,7 +35,7 @@ public final class ConfigLoader {
         "host", "port", "io_threads", "algorithm", "backends", "health", "timeouts", "retries",
         "served_by_header", "shutdown_timeout", "limits", "hash_key", "slow_start", "circuit_breaker",
         "state_dir", "sticky", "max_inflight", "queue",
-        "admin", "access_log", "drain_timeout", "autoscale");
+        "admin", "access_log", "drain_timeout", "autoscale", "tls", "rate_limit");
     return new StcConfig(
         root.nonEmptyString("host", d.host()),
         root.integer("port", 0, 65535, d.port()),
@@ -43,11 +43,11 @@ public final class ConfigLoader {
         root.value("algorithm", "an algorithm name", s -> Algorithm.parse(s).configName(), d.algorithm()),
         backends(root.list("backends")),
         health(root.section("health", "enabled", "path", "interval", "timeout", "rise", "fall"), d.health()),
-        timeouts(root.section("timeouts", "connect", "response", "idle"), d.timeouts()),
+        timeouts(root.section("timeouts", "connect", "response", "idle", "header"), d.timeouts()),
         root.integer("retries", 0, 10, d.retries()),
         servedByHeader(root.get("served_by_header"), d.servedByHeader()),
         root.duration("shutdown_timeout", d.shutdownTimeout()),
-        limits(root.section("limits", "header_size", "uri", "headers", "body"), d.limits()),
+        limits(root.section("limits", "header_size", "uri", "headers", "body", "connections"), d.limits()),
         root.value("hash_key", "client_ip, header:NAME or cookie:NAME", s -> HashKey.parse(s) == null ? s : s.trim(), d.hashKey()),
         root.duration("slow_start", d.slowStart()),
         circuitBreaker(
@@ -63,7 +63,9 @@ public final class ConfigLoader {
         root.duration("drain_timeout", d.drainTimeout()),
 
         AutoscaleSection.read(root.section("autoscale", AutoscaleSection.KEYS),
-            root.integer("max_inflight", 0, 1_000_000, d.capacity().maxInflight())));
+            root.integer("max_inflight", 0, 1_000_000, d.capacity().maxInflight())),
+        tls(root.section("tls", "cert", "key")),
+        RateLimitSection.read(root.get("rate_limit"), d.rateLimit()));
   }
   private static Admin admin(ConfigMap a, Admin d) {
     List<String> origins = new ArrayList<>();
@@ -100,6 +102,22 @@ public final class ConfigLoader {
     return o;
   }
 
+
+  private static StcConfig.Tls tls(ConfigMap t) {
+    String cert = t.value("cert", "a PEM certificate file", ConfigLoader::readableFile, null);
+    String key = t.value("key", "a PEM private key file (PKCS#8)", ConfigLoader::readableFile, null);
+    if ((cert == null) != (key == null)) {
+      throw t.get(cert == null ? "key" : "cert").orElseThrow().fail("tls needs both cert and key");
+    }
+    return new StcConfig.Tls(cert, key);
+  }
+
+  private static String readableFile(String s) {
+    if (!java.nio.file.Files.isReadable(Path.of(s))) {
+      throw new IllegalArgumentException("cannot read file '" + s + "'");
+    }
+    return s;
+  }
 
   private static StcConfig.Capacity capacity(int maxInflight, ConfigMap q, StcConfig.Capacity d) {
     return new StcConfig.Capacity(
@@ -155,7 +173,8 @@ public final class ConfigLoader {
     return new Timeouts(
         t.positiveDuration("connect", d.connect()),
         t.positiveDuration("response", d.response()),
-        t.positiveDuration("idle", d.idle()));
+        t.positiveDuration("idle", d.idle()),
+        t.positiveDuration("header", d.header()));
   }
 
   private static Limits limits(ConfigMap l, Limits d) {
@@ -163,7 +182,8 @@ public final class ConfigLoader {
         l.size("header_size", d.headerSize()),
         l.size("uri", d.uri()),
         l.integer("headers", 1, 10_000, d.headers()),
-        l.get("body").isPresent() ? l.size("body", 0) : d.body());
+        l.get("body").isPresent() ? l.size("body", 0) : d.body(),
+        l.integer("connections", 1, 10_000_000, d.connections()));
   }
 
   /** A header name; empty, null or false turn the header off, true keeps the default name. */

@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Pattern;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
 
 /**
@@ -27,6 +28,7 @@ import org.yaml.snakeyaml.error.MarkedYAMLException;
 final class ConfigParser {
   private static final JsonFactory JSON = new JsonFactory();
   private static final YAMLFactory YAML = new YAMLFactory();
+  private static final Pattern CLASS_NAME = Pattern.compile("(?:[a-z][\\w$]*\\.)+[A-Z][\\w$]*(?:Exception|Error): ");
 
   private final String file;
   private final JsonParser parser;
@@ -129,11 +131,16 @@ final class ConfigParser {
     if (e.getCause() instanceof MarkedYAMLException y && y.getProblemMark() != null) {
       String context = y.getContext() == null ? "" : " (" + y.getContext()
           + (y.getContextMark() == null ? "" : " started at line " + (y.getContextMark().getLine() + 1)) + ")";
-      return new ConfigException(file, y.getProblemMark().getLine() + 1, "", "syntax error: " + y.getProblem() + context);
+      return new ConfigException(file, y.getProblemMark().getLine() + 1, "", "syntax error: " + withoutClassNames(y.getProblem()) + context);
     }
     JsonLocation at = e.getLocation() != null ? e.getLocation() : current;
     // Jackson mentions "[Source: REDACTED ...; line: 1, column: 2]" inside some messages; keep only the position.
     String message = e.getOriginalMessage().replaceAll("\\[Source: [^;]*; ", "[");
-    return new ConfigException(file, at.getLineNr(), "", "syntax error: " + message);
+    return new ConfigException(file, at.getLineNr(), "", "syntax error: " + withoutClassNames(message));
+  }
+
+  /** "Invalid UTF-8 start byte 0xff" rather than "java.io.CharConversionException: Invalid ...": users are not Java programmers. */
+  private static String withoutClassNames(String message) {
+    return message == null ? "unreadable input" : CLASS_NAME.matcher(message).replaceAll("");
   }
 }

@@ -14,6 +14,7 @@ final class BackendConnection extends ChannelInboundHandlerAdapter {
   final Backend backend;
   final LoopContext loop;
   Channel channel;
+  BackendResponseDecoder decoder;
   /** The client connection whose exchange uses this connection, or null while idle in the pool. */
   ClientConnection owner;
   /** Whether the connection has carried a request before (a stale one may close under us). */

@@ -6,6 +6,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -33,6 +34,7 @@ import io.netty.util.concurrent.ScheduledFuture;
 import io.stc.balance.Balancer;
 import io.stc.balance.Request;
 import io.stc.health.CircuitBreaker;
+import io.stc.limit.RateLimiter;
 import io.stc.session.StickySessions;
 import io.stc.pool.Backend;
 import io.stc.pool.Pool;
@@ -57,6 +59,10 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
   private static final int QUEUE_LIMIT = 32;
 
   private final ProxyServer proxy;
+  private final HeadTimeout headTimeout;
+  private final String scheme;
+  /** An HTTP/2 stream converted to HTTP/1.1 objects, rather than an HTTP/1.x connection. */
+  private final boolean http2Stream;
   private final Backend[] tried;
   private final ArrayList<HttpContent> pending = new ArrayList<>(4);
   private final ArrayList<HttpContent> replay = new ArrayList<>(4);
@@ -101,29 +107,48 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
   private boolean awaitingResponse;
   // Waiting in the request queue for a backend with room.
   private boolean waiting;
+  private long retryAfterSeconds;
+  /** The request asks to switch to WebSocket; its Upgrade and Connection headers go through. */
+  private boolean upgradeRequested;
+  /** Switched: bytes are relayed both ways untouched until either side closes. */
+  private boolean tunnel;
   private long queuedSinceNanos;
   private ScheduledFuture<?> queueTimer;
 
-  ClientConnection(ProxyServer proxy) {
+  ClientConnection(ProxyServer proxy, HeadTimeout headTimeout, String scheme, boolean http2Stream) {
     this.proxy = proxy;
+    this.headTimeout = headTimeout;
+    this.scheme = scheme;
+    this.http2Stream = http2Stream;
     this.tried = new Backend[proxy.retries + 1];
   }
 
   // ---- client side ------------------------------------------------------------------------
 
+  // Set up when added, not when active: after TLS and ALPN the channel is active already.
   @Override
-  public void channelActive(ChannelHandlerContext ctx) {
+  public void handlerAdded(ChannelHandlerContext ctx) {
     this.ctx = ctx;
     this.loop = proxy.loopContext(ctx.channel().eventLoop());
-    InetSocketAddress remote = (InetSocketAddress) ctx.channel().remoteAddress();
-    this.clientIp = remote == null ? "unknown" : remote.getAddress().getHostAddress();
+    java.net.SocketAddress address = ctx.channel().remoteAddress();
+    this.clientIp = address instanceof InetSocketAddress remote ? remote.getAddress().getHostAddress() : "unknown";
     proxy.stats.connectionOpened();
-    ctx.fireChannelActive();
   }
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     inRead = true;
+    if (tunnel) {
+      if (conn != null) {
+        conn.channel.write(msg);
+        if (!conn.channel.isWritable()) {
+          updateClientReading();
+        }
+      } else {
+        ReferenceCountUtil.release(msg);
+      }
+      return;
+    }
     if (request != null && (requestReceived || !queued.isEmpty())) {
       // Pipelined: the next request waits until this response is done.
       queued.add(msg);
@@ -172,6 +197,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
   }
 
   private void startExchange(HttpRequest req) {
+    headTimeout.headReceived();
     request = req;
     clientVersion = req.protocolVersion();
     keepAlive = HttpUtil.isKeepAlive(req) && !proxy.draining;
@@ -192,7 +218,20 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
       finishWithFailure(invalid);
       return;
     }
-    proxy.rewriter.rewriteRequest(req, clientIp);
+    RateLimiter limiter = proxy.rateLimiter;
+    if (limiter != RateLimiter.NONE) {
+      long retryAfter = limiter.tryAcquire(this);
+      if (retryAfter > 0) {
+        this.retryAfterSeconds = retryAfter;
+        finishWithFailure(ProxyFailure.RATE_LIMITED);
+        return;
+      }
+    }
+    upgradeRequested = !http2Stream && WebSocketUpgrade.isRequested(req);
+    proxy.rewriter.rewriteRequest(req, clientIp, scheme, http2Stream);
+    if (upgradeRequested) {
+      WebSocketUpgrade.restoreHeaders(req);
+    }
     if (proxy.queue != null && proxy.queue.size() > 0) {
       // Others are already waiting for room: no overtaking.
       enqueue();
@@ -336,9 +375,11 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
         BackendConnection c = conn;
         conn = null;
         c.close();
-        endAttempt(false, false, false);
+        endAttempt(false, false, tunnel);
       }
-      proxy.stats.clientAborted();
+      if (!tunnel) {
+        proxy.stats.clientAborted();
+      }
       endExchange();
     }
     while (!queued.isEmpty()) {
@@ -352,11 +393,45 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
     ctx.fireChannelInactive();
   }
 
-  /** Closes the connection if no exchange is in progress: for shutdown. */
+  /** Closes the connection if no exchange is in progress, and WebSockets politely: for shutdown. */
   void closeIfIdle() {
-    if (request == null && ctx != null) {
+    if (ctx == null) {
+      return;
+    }
+    if (tunnel) {
+      BackendConnection c = conn;
+      if (c != null) {
+        c.channel.writeAndFlush(WebSocketUpgrade.goingAwayFrame(true)).addListener(ChannelFutureListener.CLOSE);
+      }
+      ctx.writeAndFlush(WebSocketUpgrade.goingAwayFrame(false)).addListener(ChannelFutureListener.CLOSE);
+      return;
+    }
+    if (request == null) {
       ctx.close();
     }
+  }
+
+  /**
+   * The backend agreed to switch protocols: pass its 101 on, drop the HTTP codecs on both sides and
+   * relay bytes from now on. The exchange stays in flight (it counts against the backend) until
+   * either side closes.
+   */
+  private void switchToTunnel(HttpResponse resp) {
+    cancelTimeout();
+    status = 101;
+    responseStarted = true;
+    tunnel = true;
+    if (!proxy.rewriter.servedByName().isEmpty()) {
+      resp.headers().set(proxy.rewriter.servedByName(), backend.id());
+    }
+    ctx.write(resp);
+    // Anything the decoders buffered comes out as raw bytes when they are removed.
+    ctx.pipeline().remove("codec");
+    ChannelPipeline bp = conn.channel.pipeline();
+    bp.remove("encoder");
+    bp.remove("decoder");
+    ctx.flush();
+    conn.channel.flush();
   }
 
   /** Stops or resumes reading the client, so neither buffers nor pipelined requests grow without bound. */
@@ -501,6 +576,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
 
   private void writeHeadAndPending(boolean flush) {
     BackendConnection c = conn;
+    c.decoder.headRequest(request.method() == HttpMethod.HEAD);
     c.channel.write(request);
     headSent = true;
     for (int i = 0, n = pending.size(); i < n; i++) {
@@ -534,6 +610,18 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
       ReferenceCountUtil.release(msg);
       return;
     }
+    if (tunnel && msg instanceof HttpObject) {
+      // The empty end of the 101 response, decoded before the decoder left the pipeline.
+      ReferenceCountUtil.release(msg);
+      return;
+    }
+    if (tunnel || !(msg instanceof HttpObject)) {
+      ctx.write(msg);
+      if (!ctx.channel().isWritable()) {
+        c.channel.config().setAutoRead(false);
+      }
+      return;
+    }
     if (((HttpObject) msg).decoderResult().isFailure()) {
       ReferenceCountUtil.release(msg);
       if (responseStarted) {
@@ -553,6 +641,10 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
 
   private void onResponseHead(HttpResponse resp) {
     int code = resp.status().code();
+    if (code == 101 && upgradeRequested) {
+      switchToTunnel(resp);
+      return;
+    }
     if (code < 200) {
       // Interim (100 Continue and friends): pass it on and keep waiting for the real response.
       interim = true;
@@ -600,6 +692,14 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
     if (c != conn) {
       return;
     }
+    if (tunnel) {
+      // The backend ended the WebSocket: so does the client, after what was relayed.
+      conn = null;
+      endAttempt(false, false, true);
+      endExchange();
+      ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+      return;
+    }
     if (responseStarted) {
       abortMidResponse();
     } else {
@@ -631,7 +731,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
     endAttempt(status >= 500, status >= 500 && proxy.count5xx, true);
     BackendConnection c = conn;
     conn = null;
-    if (backendKeepAlive && requestSent && c.channel.isActive()) {
+    if (backendKeepAlive && requestSent && c.channel.isActive() && !c.decoder.hasLeftover()) {
       loop.release(c);
     } else {
       c.close();
@@ -680,13 +780,16 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
 
   private void answerFailure(ProxyFailure failure) {
     status = failure.status().code();
-    boolean close = !keepAlive || !requestReceived || failure.isClientError();
+    // A malformed request poisons the connection; a rate-limited one does not.
+    boolean close = !keepAlive || !requestReceived || (failure.isClientError() && failure != ProxyFailure.RATE_LIMITED);
     FullHttpResponse r =
         new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, failure.status(), Unpooled.wrappedBuffer(failure.body()));
     HttpHeaders h = r.headers();
     h.set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
     h.setInt(HttpHeaderNames.CONTENT_LENGTH, failure.body().length);
-    if (failure.status().code() == 503) {
+    if (failure == ProxyFailure.RATE_LIMITED) {
+      h.set(HttpHeaderNames.RETRY_AFTER, Long.toString(retryAfterSeconds));
+    } else if (failure.status().code() == 503) {
       h.setInt(HttpHeaderNames.RETRY_AFTER, 1);
     }
     if (close) {
@@ -788,6 +891,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
     request = null;
     backend = null;
     pinned = null;
+    headTimeout.exchangeEnded();
     for (int i = 0; i < triedCount; i++) {
       tried[i] = null;
     }

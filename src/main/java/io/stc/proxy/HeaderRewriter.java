@@ -6,6 +6,7 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http2.HttpConversionUtil;
 import io.netty.util.AsciiString;
 
 /**
@@ -17,7 +18,14 @@ final class HeaderRewriter {
   static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("x-forwarded-proto");
   static final AsciiString X_FORWARDED_HOST = AsciiString.cached("x-forwarded-host");
   private static final AsciiString PROXY_CONNECTION = AsciiString.cached("proxy-connection");
-  private static final AsciiString HTTP = AsciiString.cached("http");
+  private static final AsciiString[] HTTP2_EXTENSIONS = {
+    HttpConversionUtil.ExtensionHeaderNames.SCHEME.text(),
+    HttpConversionUtil.ExtensionHeaderNames.STREAM_ID.text(),
+    HttpConversionUtil.ExtensionHeaderNames.PATH.text(),
+    HttpConversionUtil.ExtensionHeaderNames.STREAM_DEPENDENCY_ID.text(),
+    HttpConversionUtil.ExtensionHeaderNames.STREAM_PROMISE_ID.text(),
+    HttpConversionUtil.ExtensionHeaderNames.STREAM_WEIGHT.text(),
+  };
 
   private final AsciiString servedByHeader;
 
@@ -26,14 +34,25 @@ final class HeaderRewriter {
     this.servedByHeader = servedByHeader == null || servedByHeader.isEmpty() ? null : AsciiString.of(servedByHeader);
   }
 
+  /** The served-by header's name, or empty when it is off. */
+  CharSequence servedByName() {
+    return servedByHeader == null ? "" : servedByHeader;
+  }
+
   /** Prepares a client request for a backend: HTTP/1.1 keep-alive upstream, whatever the client spoke. */
-  void rewriteRequest(HttpRequest request, String clientIp) {
+  void rewriteRequest(HttpRequest request, String clientIp, String scheme, boolean fromHttp2) {
     HttpHeaders h = request.headers();
     removeHopByHop(h);
+    if (fromHttp2) {
+      // The HTTP/2 to HTTP/1.1 conversion leaves its own bookkeeping headers: not for backends.
+      for (AsciiString name : HTTP2_EXTENSIONS) {
+        h.remove(name);
+      }
+    }
     // Framing headers stay: the encoder re-frames the body exactly as it arrived.
     String prior = h.get(X_FORWARDED_FOR);
     h.set(X_FORWARDED_FOR, prior == null ? clientIp : prior + ", " + clientIp);
-    h.set(X_FORWARDED_PROTO, HTTP);
+    h.set(X_FORWARDED_PROTO, scheme);
     String host = h.get(HttpHeaderNames.HOST);
     if (host != null) {
       h.set(X_FORWARDED_HOST, host);

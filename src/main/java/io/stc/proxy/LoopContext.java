@@ -6,7 +6,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
-import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpRequestEncoder;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.stc.pool.Backend;
 import java.util.ArrayDeque;
@@ -45,10 +45,12 @@ final class LoopContext {
     }
     BackendConnection c;
     while ((c = q.pollFirst()) != null) {
-      if (c.channel.isActive()) {
+      if (c.channel.isActive() && !c.decoder.hasLeftover()) {
         c.reused = true;
         return c;
       }
+      // Closed, or the backend said something unasked while idle: not to be trusted.
+      c.channel.close();
     }
     return null;
   }
@@ -59,8 +61,10 @@ final class LoopContext {
     b.handler(new ChannelInitializer<>() {
       @Override
       protected void initChannel(Channel ch) {
+        connection.decoder = new BackendResponseDecoder(new HttpDecoderConfig().setMaxHeaderSize(64 * 1024));
         ch.pipeline()
-            .addLast("codec", new HttpClientCodec(new HttpDecoderConfig().setMaxHeaderSize(64 * 1024), false, false))
+            .addLast("decoder", connection.decoder)
+            .addLast("encoder", new HttpRequestEncoder())
             .addLast("backend", connection);
       }
     });

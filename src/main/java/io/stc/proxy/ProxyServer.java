@@ -2,7 +2,9 @@ package io.stc.proxy;
 
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
@@ -11,6 +13,13 @@ import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.handler.ssl.ApplicationProtocolNames;
+import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
+import io.netty.handler.ssl.SslContext;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.GlobalEventExecutor;
@@ -19,6 +28,7 @@ import io.stc.balance.Balancer;
 import io.stc.config.StcConfig;
 import io.stc.health.CircuitBreakers;
 import io.stc.health.PassiveHealth;
+import io.stc.limit.RateLimiter;
 import io.stc.session.StickySessions;
 import io.stc.pool.PoolEvent;
 import io.stc.pool.Upstream;
@@ -44,6 +54,7 @@ public final class ProxyServer {
   final CircuitBreakers breakers;
   final boolean count5xx;
   final StickySessions sticky;
+  volatile RateLimiter rateLimiter = RateLimiter.NONE;
   final int retries;
   /** Per-backend in-flight limit; 0 = none. */
   final int maxInflight;
@@ -58,10 +69,12 @@ public final class ProxyServer {
   private final StcConfig config;
   private final Transport transport = Transport.best();
   private final Map<EventExecutor, LoopContext> loops = new IdentityHashMap<>();
+  private final java.util.concurrent.atomic.AtomicInteger openConnections = new java.util.concurrent.atomic.AtomicInteger();
   private EventLoopGroup bossGroup;
   private EventLoopGroup workerGroup;
   private ChannelGroup clients;
   private Channel serverChannel;
+  private final SslContext sslContext;
 
   public ProxyServer(
       StcConfig config,
@@ -85,6 +98,7 @@ public final class ProxyServer {
     this.queueTimeoutNanos = config.capacity().queueTimeout().toNanos();
     this.responseTimeoutNanos = config.timeouts().response().toNanos();
     this.rewriter = new HeaderRewriter(config.servedByHeader());
+    this.sslContext = config.tls().enabled() ? TlsContext.forServer(config.tls()) : null;
     this.validator = new RequestValidator(config.limits().headers(), config.limits().body());
   }
 
@@ -105,6 +119,8 @@ public final class ProxyServer {
             .setMaxChunkSize(64 * 1024)
             .setAllowDuplicateContentLengths(false);
     long idleNanos = config.timeouts().idle().toNanos();
+    long headNanos = config.timeouts().header().toNanos();
+    int maxConnections = config.limits().connections();
     ServerBootstrap b =
         new ServerBootstrap()
             .group(bossGroup, workerGroup)
@@ -115,17 +131,59 @@ public final class ProxyServer {
             .childHandler(new ChannelInitializer<SocketChannel>() {
               @Override
               protected void initChannel(SocketChannel ch) {
+                if (openConnections.incrementAndGet() > maxConnections) {
+                  // Refusing one connection beats slowing every connection down.
+                  openConnections.decrementAndGet();
+                  stats.connectionRefused();
+                  ch.close();
+                  return;
+                }
+                ch.closeFuture().addListener(f -> openConnections.decrementAndGet());
                 clients.add(ch);
+                ch.pipeline().addLast("idle", new IdleStateHandler(idleNanos, 0, 0, TimeUnit.NANOSECONDS));
+                if (sslContext == null) {
+                  http1(ch.pipeline(), decoderConfig, headNanos, false);
+                  return;
+                }
                 ch.pipeline()
-                    .addLast("idle", new IdleStateHandler(idleNanos, 0, 0, TimeUnit.NANOSECONDS))
-                    .addLast("codec", new HttpServerCodec(decoderConfig))
-                    .addLast("proxy", new ClientConnection(ProxyServer.this));
+                    .addLast("tls", sslContext.newHandler(ch.alloc()))
+                    .addLast("alpn", new ApplicationProtocolNegotiationHandler(ApplicationProtocolNames.HTTP_1_1) {
+                      @Override
+                      protected void configurePipeline(ChannelHandlerContext ctx, String protocol) {
+                        if (ApplicationProtocolNames.HTTP_2.equals(protocol)) {
+                          http2(ctx.pipeline());
+                        } else {
+                          http1(ctx.pipeline(), decoderConfig, headNanos, true);
+                        }
+                      }
+                    });
               }
             });
     serverChannel = b.bind(config.host(), config.port()).sync().channel();
     int port = ((InetSocketAddress) serverChannel.localAddress()).getPort();
     log.info("data plane on {}:{} ({} event loops, {})", config.host(), port, config.effectiveIoThreads(), transport.name());
     return port;
+  }
+
+  private void http1(ChannelPipeline p, HttpDecoderConfig decoderConfig, long headNanos, boolean secure) {
+    HeadTimeout headTimeout = new HeadTimeout(headNanos);
+    p.addLast("head-timeout", headTimeout)
+        .addLast("codec", new HttpServerCodec(decoderConfig))
+        .addLast("proxy", new ClientConnection(this, headTimeout, secure ? "https" : "http", false));
+  }
+
+  /** HTTP/2 from clients: each stream becomes an HTTP/1.1 exchange on the connection's event loop. */
+  private void http2(ChannelPipeline p) {
+    p.addLast("h2", Http2FrameCodecBuilder.forServer().build())
+        .addLast("h2-streams", new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
+          @Override
+          protected void initChannel(Http2StreamChannel stream) {
+            stream.pipeline()
+                .addLast("h2-to-http", new Http2StreamFrameToHttpObjectCodec(true))
+                // A stream's head arrives in one frame sequence; slowloris is the connection's business.
+                .addLast("proxy", new ClientConnection(ProxyServer.this, new HeadTimeout(Long.MAX_VALUE), "https", true));
+          }
+        }));
   }
 
   LoopContext loopContext(EventLoop loop) {
@@ -155,6 +213,11 @@ public final class ProxyServer {
               first.exchangeEnded(method, uri, clientIp, backend, status, latencyNanos);
               added.exchangeEnded(method, uri, clientIp, backend, status, latencyNanos);
             };
+  }
+
+  /** Sets the per-client rate limit applied before a request is routed. */
+  public void rateLimiter(RateLimiter limiter) {
+    this.rateLimiter = limiter;
   }
 
   /** Requests waiting for a backend with room. */

@@ -11,6 +11,7 @@ public final class ProxyStats {
   private final LongAdder clientAborts = new LongAdder();
   private final LongAdder active = new LongAdder();
   private final LongAdder connections = new LongAdder();
+  private final LongAdder refusedConnections = new LongAdder();
   private final LongAdder queued = new LongAdder();
   private final LongAdder queueWaitNanos = new LongAdder();
 
@@ -64,6 +65,15 @@ public final class ProxyStats {
 
   void connectionOpened() {
     connections.increment();
+  }
+
+  void connectionRefused() {
+    refusedConnections.increment();
+  }
+
+  /** Connections refused because {@code limits.connections} were open. */
+  public long refusedConnections() {
+    return refusedConnections.sum();
   }
 
   void connectionClosed() {

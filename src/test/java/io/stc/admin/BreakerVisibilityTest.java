@@ -3,7 +3,6 @@ package io.stc.admin;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.stc.config.StcConfig;
 import io.stc.testing.TestCluster;
 import java.time.Duration;
@@ -23,8 +22,9 @@ class BreakerVisibilityTest {
         cluster.get("/x");
         return "open".equals(api.get("/api/backends/" + id).json().path("circuit").asText());
       });
-      JsonNode events = api.get("/api/stats").json().path("events");
-      assertThat(events.findValuesAsText("type")).contains("breaker_opened");
+      // Events are published off the event loop: wait for it rather than race it.
+      await().atMost(Duration.ofSeconds(10)).until(() ->
+          api.get("/api/stats").json().path("events").findValuesAsText("type").contains("breaker_opened"));
       assertThat(api.get("/metrics").body()).contains("stc_backend_circuit_open{backend=\"" + id + "\"} 1.0");
     }
   }

@@ -112,19 +112,19 @@ class ConfigLoaderTest {
       "127.0.0.1", 9090, 4, "round_robin",
       List.of(new BackendConfig("localhost", 3001, 2), new BackendConfig("::1", 3002, 1)),
       new Health(false, "/healthz", Duration.ofMillis(500), Duration.ofMillis(1500), 3, 4),
-      new Timeouts(Duration.ofMillis(250), Duration.ofMinutes(1), Duration.ofHours(1)),
-      5, "X-Backend", Duration.ofSeconds(10), new Limits(16 * 1024, 4096, 100, 0),
+      new Timeouts(Duration.ofMillis(250), Duration.ofMinutes(1), Duration.ofHours(1), Duration.ofSeconds(10)),
+      5, "X-Backend", Duration.ofSeconds(10), new Limits(16 * 1024, 4096, 100, 0, 10_000),
       "header:X-User", Duration.ofSeconds(10),
       new StcConfig.CircuitBreakerConfig(false, 3, Duration.ofSeconds(2), 2, Duration.ofSeconds(30), false, 40),
       "/var/lib/stc", new Sticky(Sticky.Mode.HEADER, "X-Session", Duration.ofMinutes(30), 5000, true, null),
       new StcConfig.Capacity(5, 50, Duration.ofSeconds(3)),
       new StcConfig.Admin(false, "0.0.0.0", 9191, "s3cret", List.of("https://ops.example.com", "*")),
       new StcConfig.AccessLog("/var/log/stc/access.log", "json"), Duration.ofSeconds(5),
-      io.stc.config.AutoscaleConfig.defaults(5));
+      io.stc.config.AutoscaleConfig.defaults(5), StcConfig.Tls.defaults(), StcConfig.RateLimit.defaults());
 
   private static final String KNOWN_TOP = "host, port, io_threads, algorithm, backends, health, "
       + "timeouts, retries, served_by_header, shutdown_timeout, limits, hash_key, slow_start, circuit_breaker, "
-      + "state_dir, sticky, max_inflight, queue, admin, access_log, drain_timeout, autoscale";
+      + "state_dir, sticky, max_inflight, queue, admin, access_log, drain_timeout, autoscale, tls, rate_limit";
 
   @TempDir Path dir;
 

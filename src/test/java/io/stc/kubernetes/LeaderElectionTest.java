@@ -12,7 +12,6 @@ import io.stc.kubernetes.FakeCluster.Pod;
 import io.stc.pool.Upstream;
 import io.stc.scale.Autoscaler;
 import io.stc.testing.TcpRelay;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -111,14 +110,14 @@ class LeaderElectionTest {
     cluster.deployment(2);
     cluster.endpoints(Pod.ready("web-a", "10.1.0.1"), Pod.ready("web-b", "10.1.0.2"));
     URI master = URI.create(api.client().getConfiguration().getMasterUrl());
-    try (TcpRelay link = new TcpRelay(new InetSocketAddress(master.getHost(), master.getPort()))) {
+    try (TcpRelay link = new TcpRelay(master.getPort())) {
       Config viaLink = new ConfigBuilder(api.client().getConfiguration()).withMasterUrl("http://127.0.0.1:" + link.port()).build();
       Replica first = new Replica("stc-1", 2, viaLink);
       await().until(first.autoscaler::leading);
       Replica second = new Replica("stc-2", 4);
 
       // A partition: the leader cannot renew, nor release its Lease.
-      link.close();
+      link.cut();
       await().atMost(Duration.ofSeconds(15)).until(() -> !first.autoscaler.leading());
       await().atMost(Duration.ofSeconds(15)).until(second.autoscaler::leading);
       await().until(() -> Integer.valueOf(4).equals(cluster.replicas()));

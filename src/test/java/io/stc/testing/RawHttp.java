@@ -26,4 +26,28 @@ public final class RawHttp {
       return out.toString(StandardCharsets.ISO_8859_1);
     }
   }
+
+  /**
+   * Writes {@code request} and returns the status code of the response head, without waiting for
+   * the body (which may never end, as with an event stream); -1 when the peer closed without one.
+   * Throws {@link java.net.SocketTimeoutException} after 10 s of silence.
+   */
+  public static int status(int port, byte[] request) throws IOException {
+    try (Socket s = new Socket("127.0.0.1", port)) {
+      s.setSoTimeout(10_000);
+      s.getOutputStream().write(request);
+      s.getOutputStream().flush();
+      InputStream in = s.getInputStream();
+      StringBuilder head = new StringBuilder();
+      int c;
+      while (head.indexOf("\r\n") < 0 && (c = in.read()) >= 0) {
+        head.append((char) c);
+      }
+      String line = head.toString();
+      if (!line.startsWith("HTTP/1.") || line.length() < 12) {
+        return -1;
+      }
+      return Integer.parseInt(line.substring(9, 12));
+    }
+  }
 }

@@ -23,8 +23,8 @@ public final class StcProcess implements AutoCloseable {
   private final Path stderrFile;
   private int port = -1;
 
-  private StcProcess(List<String> jvmArgs, List<String> args) throws IOException {
-    String jar = System.getProperty("stc.jar", "target/stc.jar");
+  private StcProcess(Path workDir, List<String> jvmArgs, List<String> args) throws IOException {
+    String jar = Path.of(System.getProperty("stc.jar", "target/stc.jar")).toAbsolutePath().toString();
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.addAll(jvmArgs);
@@ -32,7 +32,11 @@ public final class StcProcess implements AutoCloseable {
     cmd.add(jar);
     cmd.addAll(args);
     stderrFile = Files.createTempFile("stc-it-", ".err");
-    process = new ProcessBuilder(cmd).redirectError(stderrFile.toFile()).start();
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(stderrFile.toFile());
+    if (workDir != null) {
+      pb.directory(workDir.toFile());
+    }
+    process = pb.start();
     Thread reader = new Thread(() -> {
       try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
         String line;
@@ -48,11 +52,16 @@ public final class StcProcess implements AutoCloseable {
   }
 
   public static StcProcess start(List<String> jvmArgs, String... args) throws IOException {
-    return new StcProcess(jvmArgs, List.of(args));
+    return new StcProcess(null, jvmArgs, List.of(args));
   }
 
   public static StcProcess start(String... args) throws IOException {
-    return new StcProcess(List.of(), List.of(args));
+    return new StcProcess(null, List.of(), List.of(args));
+  }
+
+  /** Starts in {@code workDir}, so relative paths (the state directory) land there. */
+  public static StcProcess startIn(Path workDir, String... args) throws IOException {
+    return new StcProcess(workDir, List.of(), List.of(args));
   }
 
   /** Waits for the "listening on" line and returns its port. */
@@ -76,6 +85,14 @@ public final class StcProcess implements AutoCloseable {
 
   public int port() {
     return port;
+  }
+
+  /** The process and every process it started that is still alive. */
+  public java.util.List<ProcessHandle> tree() {
+    java.util.List<ProcessHandle> all = new java.util.ArrayList<>();
+    all.add(process.toHandle());
+    process.toHandle().descendants().forEach(all::add);
+    return all;
   }
 
   /** Waits for a stdout line matching {@code pattern} and returns the match. */

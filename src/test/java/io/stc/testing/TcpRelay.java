@@ -1,83 +1,99 @@
 package io.stc.testing;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Forwards TCP connections from a loopback port to a target, until {@link #close()} cuts every
- * connection and refuses new ones: a network partition between a client and a server.
+ * A TCP relay on a free loopback port to a local one, which a test can cut as a network drop
+ * would: every connection through it closes and new ones are refused until it is restored.
  */
 public final class TcpRelay implements AutoCloseable {
   private final ServerSocket server;
-  private final InetSocketAddress target;
-  private final List<Socket> sockets = new CopyOnWriteArrayList<>();
-  private volatile boolean closed;
+  private final int target;
+  private final Set<Socket> open = ConcurrentHashMap.newKeySet();
+  private volatile boolean refusing;
 
-  public TcpRelay(InetSocketAddress target) throws IOException {
-    this.target = target;
+  public TcpRelay(int targetPort) throws IOException {
+    this.target = targetPort;
     this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-    Thread accept = new Thread(this::accept, "tcp-relay-accept");
-    accept.setDaemon(true);
-    accept.start();
+    Thread acceptor = new Thread(this::accept, "relay-accept-" + server.getLocalPort());
+    acceptor.setDaemon(true);
+    acceptor.start();
   }
 
   public int port() {
     return server.getLocalPort();
   }
 
+  /** Drops every connection and refuses new ones until {@link #restore()}. */
+  public void cut() {
+    refusing = true;
+    for (Socket s : open) {
+      quietlyClose(s);
+    }
+    open.clear();
+  }
+
+  public void restore() {
+    refusing = false;
+  }
+
   private void accept() {
-    while (!closed) {
+    while (!server.isClosed()) {
+      Socket client;
       try {
-        Socket in = server.accept();
-        Socket out = new Socket(target.getAddress(), target.getPort());
-        sockets.add(in);
-        sockets.add(out);
-        pump(in, out);
-        pump(out, in);
+        client = server.accept();
       } catch (IOException e) {
-        // closed, or the target refused: the client sees its connection drop
+        return;
+      }
+      if (refusing) {
+        quietlyClose(client);
+        continue;
+      }
+      try {
+        Socket upstream = new Socket(InetAddress.getLoopbackAddress(), target);
+        open.add(client);
+        open.add(upstream);
+        pump(client, upstream);
+        pump(upstream, client);
+      } catch (IOException e) {
+        quietlyClose(client);
       }
     }
   }
 
   private void pump(Socket from, Socket to) {
     Thread t = new Thread(() -> {
-      byte[] buf = new byte[8192];
-      try (InputStream i = from.getInputStream(); OutputStream o = to.getOutputStream()) {
-        for (int n; (n = i.read(buf)) >= 0; ) {
-          o.write(buf, 0, n);
-          o.flush();
-        }
+      try {
+        from.getInputStream().transferTo(to.getOutputStream());
       } catch (IOException e) {
-        // one side went away
+        // One side went away: the finally closes the other.
       } finally {
-        quietly(from);
-        quietly(to);
+        quietlyClose(from);
+        quietlyClose(to);
+        open.remove(from);
+        open.remove(to);
       }
-    }, "tcp-relay-pump");
+    }, "relay-pump");
     t.setDaemon(true);
     t.start();
   }
 
-  private static void quietly(Socket s) {
+  private static void quietlyClose(Socket s) {
     try {
       s.close();
     } catch (IOException e) {
-      // already closed
+      // Closing is all that was wanted.
     }
   }
 
   @Override
   public void close() throws IOException {
-    closed = true;
     server.close();
-    sockets.forEach(TcpRelay::quietly);
+    cut();
   }
 }

@@ -1,0 +1,246 @@
+package io.stc.traffic;
+
+import io.stc.balance.Algorithm;
+import io.stc.config.AutoscaleConfig;
+import io.stc.config.AutoscaleConfig.Policy;
+import io.stc.config.StcConfig;
+import java.time.Duration;
+import java.util.Locale;
+
+/**
+ * The model a {@link Simulation} runs: the traffic, the modelled instances, the proxy's queue and
+ * the autoscaler's bounds. Defaults come from the real configuration's defaults where it has them.
+ *
+ * @param capacityMin smallest number of requests an instance serves concurrently before it slows
+ *     down; each instance draws its capacity uniformly from {@code [capacityMin, capacityMax]}
+ * @param serviceTime mean service time of a request alone on an instance; each other request in
+ *     flight there adds {@code serviceTime / capacity}, and the result is scaled by Exp(1) noise
+ * @param startupDelay from the decision to start an instance until it takes requests
+ * @param maxInflight requests per instance the proxy allows at once (beyond that they queue); also
+ *     the autoscaler's assumed capacity per instance, as in {@code stc serve}
+ * @param queueMax requests that may wait in the proxy's FIFO queue
+ * @param queueTimeout how long a request waits in the queue before it is rejected
+ * @param interval how often the policy decides
+ */
+public record SimulationOptions(
+    TrafficPattern pattern,
+    double rate,
+    Duration duration,
+    long seed,
+    Policy policy,
+    Algorithm algorithm,
+    int capacityMin,
+    int capacityMax,
+    Duration serviceTime,
+    Duration startupDelay,
+    int min,
+    int max,
+    int maxInflight,
+    int queueMax,
+    Duration queueTimeout,
+    Duration interval) {
+
+  /** Most requests (nominal rate x duration) accepted: beyond that a run would take many minutes. */
+  public static final double MAX_REQUESTS = 1e9;
+
+  /** Longest run accepted: the per-second series are kept in memory. */
+  public static final Duration MAX_DURATION = Duration.ofDays(7);
+
+  public SimulationOptions {
+    if (!(rate > 0) || Double.isInfinite(rate)) {
+      throw new IllegalArgumentException("--rate must be a positive number of requests per second, got " + rate);
+    }
+    positive("--duration", duration);
+    if (duration.compareTo(MAX_DURATION) > 0) {
+      throw new IllegalArgumentException("--duration must be at most " + MAX_DURATION.toHours() + "h");
+    }
+    if (algorithm == Algorithm.RANDOM || algorithm == Algorithm.POWER_OF_TWO) {
+      throw new IllegalArgumentException("--algorithm " + algorithm.configName()
+          + " draws from an unseeded random source, so runs could not be repeated; choose another");
+    }
+    if (capacityMin < 1 || capacityMax < capacityMin) {
+      throw new IllegalArgumentException("--capacity needs 1 <= MIN <= MAX, got " + capacityMin + "-" + capacityMax);
+    }
+    positive("--service-time", serviceTime);
+    if (startupDelay.isNegative()) {
+      throw new IllegalArgumentException("--startup-delay must not be negative");
+    }
+    if (min < 0 || max < 1) {
+      throw new IllegalArgumentException("need --min >= 0 and --max >= 1, got --min " + min + ", --max " + max);
+    }
+    if (min > max) {
+      throw new IllegalArgumentException("--min " + min + " is above --max " + max);
+    }
+    if (rate * duration.toNanos() / 1e9 > MAX_REQUESTS) {
+      throw new IllegalArgumentException(String.format(Locale.ROOT,
+          "--rate x --duration asks for about %.3g requests; the simulator takes at most %.0e", rate
+              * duration.toNanos() / 1e9, MAX_REQUESTS));
+    }
+    if (maxInflight < 1) {
+      throw new IllegalArgumentException("--max-inflight must be at least 1, got " + maxInflight);
+    }
+    if (queueMax < 0) {
+      throw new IllegalArgumentException("--queue-max must not be negative, got " + queueMax);
+    }
+    positive("--queue-timeout", queueTimeout);
+    positive("--interval", interval);
+  }
+
+  private static void positive(String flag, Duration d) {
+    if (d.isNegative() || d.isZero()) {
+      throw new IllegalArgumentException(flag + " must be longer than 0");
+    }
+  }
+
+  /** A builder starting from the defaults: burst at 50 req/s for 30 minutes, concurrency policy. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** The same model under another policy, for comparisons on one trace. */
+  public SimulationOptions withPolicy(Policy p) {
+    return new SimulationOptions(pattern, rate, duration, seed, p, algorithm, capacityMin, capacityMax, serviceTime,
+        startupDelay, min, max, maxInflight, queueMax, queueTimeout, interval);
+  }
+
+  public double durationSeconds() {
+    return duration.toNanos() / 1e9;
+  }
+
+  /** The arrival rate curve. */
+  public RatePattern ratePattern() {
+    return pattern.create(rate, durationSeconds(), seed);
+  }
+
+  /** Mean of the capacity an instance draws. */
+  public double meanCapacity() {
+    return (capacityMin + capacityMax) / 2.0;
+  }
+
+  /**
+   * The autoscale section {@code stc serve} would use with these bounds, interval and policy: the
+   * real defaults for everything else, the policy's default target included.
+   */
+  public AutoscaleConfig autoscaleConfig() {
+    AutoscaleConfig d = AutoscaleConfig.defaults(maxInflight);
+    Double target = AutoscaleConfig.defaultTarget(policy, d.metric(), maxInflight, d.utilization(), d.rpsUp());
+    return new AutoscaleConfig(
+        true, d.provider(), policy, min, max, interval, maxInflight, target == null ? d.target() : target, d.metric(),
+        d.utilization(), d.tolerance(), d.stableWindow(), d.panicWindow(), d.panicThreshold(),
+        d.stabilizationWindow(), d.maxStepUp(), d.thresholdUp(), d.thresholdDown(), d.rpsUp(), d.rpsDown(),
+        d.cooldownUp(), d.cooldownDown(), d.drainTimeout(), d.startTimeout());
+  }
+
+  /** A policy by its config name, with an error listing the valid names. */
+  public static Policy parsePolicy(String name) {
+    for (Policy p : Policy.values()) {
+      if (p.configName().equals(name.trim().toLowerCase(Locale.ROOT))) {
+        return p;
+      }
+    }
+    throw new IllegalArgumentException("unknown policy '" + name + "', expected one of: concurrency, target, threshold, rps");
+  }
+
+  /** Collects the options; {@link #build()} checks them together. */
+  public static final class Builder {
+    private TrafficPattern pattern = TrafficPattern.BURST;
+    private double rate = 50;
+    private Duration duration = Duration.ofMinutes(30);
+    private long seed = 1;
+    private Policy policy = Policy.CONCURRENCY;
+    private Algorithm algorithm = Algorithm.parse(StcConfig.defaults().algorithm());
+    private int capacityMin = 2;
+    private int capacityMax = 5;
+    private Duration serviceTime = Duration.ofMillis(50);
+    private Duration startupDelay = Duration.ofSeconds(5);
+    private int min = AutoscaleConfig.defaults().min();
+    private int max = AutoscaleConfig.defaults().max();
+    private int maxInflight = AutoscaleConfig.defaults().maxInflight();
+    private int queueMax = StcConfig.Capacity.defaults().queueMax();
+    private Duration queueTimeout = StcConfig.Capacity.defaults().queueTimeout();
+    private Duration interval = AutoscaleConfig.defaults().interval();
+
+    private Builder() {}
+
+    public Builder pattern(TrafficPattern v) {
+      pattern = v;
+      return this;
+    }
+
+    public Builder rate(double v) {
+      rate = v;
+      return this;
+    }
+
+    public Builder duration(Duration v) {
+      duration = v;
+      return this;
+    }
+
+    public Builder seed(long v) {
+      seed = v;
+      return this;
+    }
+
+    public Builder policy(Policy v) {
+      policy = v;
+      return this;
+    }
+
+    public Builder algorithm(Algorithm v) {
+      algorithm = v;
+      return this;
+    }
+
+    public Builder capacity(int low, int high) {
+      capacityMin = low;
+      capacityMax = high;
+      return this;
+    }
+
+    public Builder serviceTime(Duration v) {
+      serviceTime = v;
+      return this;
+    }
+
+    public Builder startupDelay(Duration v) {
+      startupDelay = v;
+      return this;
+    }
+
+    public Builder min(int v) {
+      min = v;
+      return this;
+    }
+
+    public Builder max(int v) {
+      max = v;
+      return this;
+    }
+
+    public Builder maxInflight(int v) {
+      maxInflight = v;
+      return this;
+    }
+
+    public Builder queueMax(int v) {
+      queueMax = v;
+      return this;
+    }
+
+    public Builder queueTimeout(Duration v) {
+      queueTimeout = v;
+      return this;
+    }
+
+    public Builder interval(Duration v) {
+      interval = v;
+      return this;
+    }
+
+    public SimulationOptions build() {
+      return new SimulationOptions(pattern, rate, duration, seed, policy, algorithm, capacityMin, capacityMax,
+          serviceTime, startupDelay, min, max, maxInflight, queueMax, queueTimeout, interval);
+    }
+  }
+}

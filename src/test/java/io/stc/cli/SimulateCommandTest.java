@@ -1,0 +1,140 @@
+package io.stc.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import javax.xml.parsers.DocumentBuilderFactory;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.w3c.dom.Document;
+import org.w3c.dom.Element;
+import org.w3c.dom.NodeList;
+import picocli.CommandLine;
+
+class SimulateCommandTest {
+  private static final List<String> POLICIES = List.of("concurrency", "target", "threshold", "rps");
+
+  private record Run(int code, String out, String err) {}
+
+  private static Run stc(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    CommandLine cl = new CommandLine(new Main());
+    cl.setOut(new PrintWriter(out));
+    cl.setErr(new PrintWriter(err));
+    int code = cl.execute(args);
+    return new Run(code, out.toString(), err.toString());
+  }
+
+  @Test
+  void reportsTheRunInText() {
+    Run r = stc("simulate", "--pattern", "burst", "--duration", "2m", "--policy", "concurrency", "--seed", "1",
+        "--rate", "50", "--verbose");
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out())
+        .contains("Simulated 2m of burst traffic at 50 req/s (seed 1)")
+        .contains("Policy       concurrency")
+        .containsPattern("Requests +[\\d,]+ arrived, [\\d,]+ served: [\\d.]+% success")
+        .containsPattern("Latency +p50 [\\d.,]+ ms")
+        .contains("oracle lower bound")
+        .containsPattern("Scale events \\d+ up, \\d+ down")
+        .contains("Scaled UP: added auto-")
+        .contains("Wall time");
+  }
+
+  @Test
+  void compareListsEveryPolicyOnOneTrace() {
+    Run r = stc("simulate", "--compare", "--duration", "2m", "--seed", "3");
+    assertThat(r.code()).as(r.err()).isZero();
+    List<String> lines = r.out().lines().toList();
+    int header = lines.indexOf(lines.stream().filter(l -> l.startsWith("policy ")).findFirst().orElseThrow());
+    assertThat(lines.get(header)).contains("success", "p50 ms", "p99 ms", "instance-s", "oracle", "ratio");
+    for (int i = 0; i < POLICIES.size(); i++) {
+      assertThat(lines.get(header + 1 + i)).startsWith(POLICIES.get(i) + " ");
+    }
+  }
+
+  @Test
+  void compareAsJsonHasOneRunPerPolicyWithTheSameArrivals() throws Exception {
+    Run r = stc("simulate", "--compare", "--duration", "1m", "--json");
+    assertThat(r.code()).as(r.err()).isZero();
+    JsonNode json = new ObjectMapper().readTree(r.out());
+    assertThat(json.get("model").get("pattern").asText()).isEqualTo("burst");
+    JsonNode runs = json.get("runs");
+    assertThat(runs).hasSize(4);
+    for (int i = 0; i < 4; i++) {
+      assertThat(runs.get(i).get("policy").asText()).isEqualTo(POLICIES.get(i));
+      assertThat(runs.get(i).get("arrived").asLong()).isEqualTo(runs.get(0).get("arrived").asLong());
+      assertThat(runs.get(i).get("latencyMillis").get("p99").asDouble()).isPositive();
+    }
+  }
+
+  @Test
+  void htmlReportIsWellFormedWithCharts(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("report.html");
+    Run r = stc("simulate", "--compare", "--duration", "2m", "--report", file.toString());
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out()).contains("Report written to " + file);
+
+    String html = Files.readString(file);
+    // Self-contained: nothing to fetch, nothing to run.
+    assertThat(html).doesNotContain("<script", "src=", "href=", "url(", "@import")
+        .contains("stc simulate: burst at 50 req/s for 2m, seed 1");
+    DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
+    f.setNamespaceAware(true);
+    Document doc = f.newDocumentBuilder().parse(file.toFile());
+    NodeList svgs = doc.getElementsByTagNameNS("http://www.w3.org/2000/svg", "svg");
+    // Arrivals, the two overlays, and instances + p99 for each of the four policies.
+    assertThat(svgs.getLength()).isGreaterThanOrEqualTo(3 + 2 * 4);
+    for (int i = 0; i < svgs.getLength(); i++) {
+      Element svg = (Element) svgs.item(i);
+      assertThat(svg.getElementsByTagNameNS("http://www.w3.org/2000/svg", "path").getLength())
+          .as("lines in chart %d", i).isPositive();
+    }
+    assertThat(doc.getElementsByTagName("td").getLength()).isGreaterThanOrEqualTo(4 * 10);
+  }
+
+  @Test
+  void badArgumentsExitTwoWithAClearMessage() {
+    assertBad("--capacity 5-2", "--capacity needs 1 <= MIN <= MAX", "--capacity", "5-2");
+    assertBad("--capacity x", "--capacity: expected MIN-MAX", "--capacity", "lots");
+    assertBad("--policy", "unknown policy 'fast'", "--policy", "fast");
+    assertBad("--pattern", "--pattern: unknown pattern 'wave'", "--pattern", "wave");
+    assertBad("--duration", "--duration: expected a duration", "--duration", "soon");
+    assertBad("--rate", "--rate must be a positive number", "--rate", "-3");
+    assertBad("--min > --max", "--min 5 is above --max 3", "--min", "5", "--max", "3");
+    assertBad("--max below the default min", "--min 2 is above --max 1", "--max", "1");
+    assertBad("too many requests", "the simulator takes at most", "--rate", "1e9", "--duration", "1h");
+    assertBad("--queue-timeout 0", "--queue-timeout must be longer than 0", "--queue-timeout", "0s");
+    assertBad("--algorithm random", "unseeded", "--algorithm", "random");
+    assertBad("--compare --policy", "exclude each other", "--compare", "--policy", "rps");
+    assertBad("--report in a missing directory", "--report: directory", "--report", "/nonexistent-dir/r.html");
+    Run typo = stc("simulate", "--max-inflight", "ten");
+    assertThat(typo.code()).isEqualTo(2);
+    assertThat(typo.err()).contains("--max-inflight");
+  }
+
+  private static void assertBad(String what, String message, String... args) {
+    String[] full = new String[args.length + 1];
+    full[0] = "simulate";
+    System.arraycopy(args, 0, full, 1, args.length);
+    Run r = stc(full);
+    assertThat(r.code()).as(what).isEqualTo(2);
+    assertThat(r.err()).as(what).startsWith("stc simulate: ").contains(message).doesNotContain("Exception");
+    assertThat(r.out()).as(what).isEmpty();
+  }
+
+  @Test
+  void helpShowsTheDefaultsFromTheConfig() {
+    Run r = stc("simulate", "--help");
+    assertThat(r.code()).isZero();
+    assertThat(r.out().replaceAll("\\s+", " ")).contains("(default burst)", "(default 2, as autoscale.min)", "(default 8, as autoscale.max)",
+        "(default 10)", "(default 2-5)", "(default 1s, as autoscale.interval)", "(default 10s)");
+  }
+}

@@ -1,0 +1,76 @@
+package io.stc.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.stc.config.StcConfig;
+import io.stc.testing.TestCluster;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.CertificateFactory;
+import java.util.HashSet;
+import java.util.Set;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TlsAndHttp2Test {
+
+  private static SSLContext trusting(Path certFile) throws Exception {
+    KeyStore trust = KeyStore.getInstance("PKCS12");
+    trust.load(null, null);
+    try (InputStream in = Files.newInputStream(certFile)) {
+      trust.setCertificateEntry("stc", CertificateFactory.getInstance("X.509").generateCertificate(in));
+    }
+    TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    tmf.init(trust);
+    SSLContext ctx = SSLContext.getInstance("TLS");
+    ctx.init(null, tmf.getTrustManagers(), null);
+    return ctx;
+  }
+
+  @Test
+  void servesHttp2AndHttp11OverTlsToHttp11Backends(@TempDir Path dir) throws Exception {
+    SelfSignedCertificate.PemFiles pem = SelfSignedCertificate.ensure(dir);
+    try (TestCluster c = TestCluster.of(2, cfg -> cfg.withTls(new StcConfig.Tls(pem.cert().toString(), pem.key().toString())))) {
+      SSLContext ssl = trusting(pem.cert());
+      ObjectMapper json = new ObjectMapper();
+      URI uri = URI.create("https://127.0.0.1:" + c.stc.port() + "/headers");
+
+      HttpClient h2 = HttpClient.newBuilder().sslContext(ssl).version(HttpClient.Version.HTTP_2).build();
+      Set<String> servedBy = new HashSet<>();
+      for (int i = 0; i < 6; i++) {
+        HttpResponse<String> r = h2.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.version()).isEqualTo(HttpClient.Version.HTTP_2);
+        servedBy.add(r.headers().firstValue("x-served-by").orElseThrow());
+        JsonNode seen = json.readTree(r.body());
+        assertThat(seen.get("x-forwarded-proto").asText()).isEqualTo("https");
+        assertThat(seen.has("host")).isTrue();
+        // The HTTP/2 conversion's own headers stay inside the proxy.
+        seen.fieldNames().forEachRemaining(name -> assertThat(name).doesNotStartWith("x-http2-"));
+      }
+      assertThat(servedBy).hasSize(2);
+
+      HttpResponse<String> post = h2.send(
+          HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + c.stc.port() + "/upload"))
+              .POST(HttpRequest.BodyPublishers.ofString("z".repeat(200_000))).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(post.statusCode()).isEqualTo(200);
+      assertThat(json.readTree(post.body()).get("received").asLong()).isEqualTo(200_000);
+
+      HttpClient h1 = HttpClient.newBuilder().sslContext(ssl).version(HttpClient.Version.HTTP_1_1).build();
+      HttpResponse<String> r1 = h1.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(r1.statusCode()).isEqualTo(200);
+      assertThat(r1.version()).isEqualTo(HttpClient.Version.HTTP_1_1);
+    }
+  }
+}

@@ -1,0 +1,169 @@
+package io.stc.traffic;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import io.stc.balance.Algorithm;
+import io.stc.config.AutoscaleConfig.Policy;
+import io.stc.scale.ScaleEvent;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.assertj.core.data.Percentage;
+import org.junit.jupiter.api.Test;
+
+class SimulationTest {
+  private static SimulationOptions.Builder fiveMinutes() {
+    return SimulationOptions.builder().duration(Duration.ofMinutes(5));
+  }
+
+  @Test
+  void sameSeedGivesTheSameRunAndAnotherSeedAnotherOne() {
+    SimulationResult a = Simulation.run(fiveMinutes().seed(7).build());
+    SimulationResult b = Simulation.run(fiveMinutes().seed(7).build());
+    SimulationResult c = Simulation.run(fiveMinutes().seed(8).build());
+
+    assertThat(b.arrived()).isEqualTo(a.arrived());
+    assertThat(b.served()).isEqualTo(a.served());
+    assertThat(b.latency()).isEqualTo(a.latency());
+    assertThat(b.instanceSeconds()).isEqualTo(a.instanceSeconds());
+    assertThat(b.events()).isEqualTo(a.events());
+    assertThat(b.series().p99Millis()).containsExactly(a.series().p99Millis());
+
+    assertThat(c.arrived()).isNotEqualTo(a.arrived());
+    assertThat(c.latency()).isNotEqualTo(a.latency());
+    assertThat(c.events()).isNotEqualTo(a.events());
+  }
+
+  @Test
+  void everyPolicySeesTheSameTrace() {
+    SimulationOptions o = fiveMinutes().build();
+    SimulationResult concurrency = Simulation.run(o.withPolicy(Policy.CONCURRENCY));
+    SimulationResult rps = Simulation.run(o.withPolicy(Policy.RPS));
+    assertThat(rps.series().arrivals()).containsExactly(concurrency.series().arrivals());
+    assertThat(rps.oracleInstanceSeconds()).isEqualTo(concurrency.oracleInstanceSeconds());
+    assertThat(rps.events()).isNotEqualTo(concurrency.events());
+  }
+
+  /**
+   * M/M/3 with capacity-1 instances, a cap of one request each and a queue that never fills or
+   * times out: the share of requests that wait and the mean wait must match Erlang C. The case is
+   * c=3, lambda=2.4, mu=1 with time running ten times faster (lambda=24/s, mu=10/s), so 240,000
+   * arrivals take 10,000 virtual seconds rather than 100,000.
+   */
+  @Test
+  void fixedPoolAgreesWithErlangC() {
+    int c = 3;
+    double lambda = 24;
+    double mu = 10;
+    double seconds = 10_000;
+    SimulationResult r = Simulation.run(SimulationOptions.builder()
+        .pattern(TrafficPattern.STEADY).rate(lambda).duration(Duration.ofSeconds((long) seconds)).seed(1)
+        .capacity(1, 1).serviceTime(Duration.ofMillis((long) (1000 / mu)))
+        .min(c).max(c).maxInflight(1).queueMax(Integer.MAX_VALUE).queueTimeout(Duration.ofDays(7))
+        .build());
+
+    double a = lambda / mu;
+    double erlangC = erlangC(c, a);
+    double wq = erlangC / (c * mu - lambda);
+    assertThat(erlangC).isCloseTo(0.6472, within(1e-4));
+    assertThat(wq).isCloseTo(0.10786, within(1e-5));
+    assertThat(r.rejected()).isZero();
+    assertThat(r.served()).isEqualTo(r.arrived());
+    assertThat(r.arrived()).isCloseTo((long) (lambda * seconds), Percentage.withPercentage(1));
+    assertThat(r.waitProbability()).isCloseTo(erlangC, Percentage.withPercentage(3));
+    assertThat(r.meanWaitSeconds()).isCloseTo(wq, Percentage.withPercentage(6));
+    assertThat(r.scaleUps() + r.scaleDowns()).isZero();
+    assertThat(r.instanceSeconds()).isCloseTo(c * seconds, within(1e-6));
+  }
+
+  private static double erlangC(int c, double a) {
+    double term = 1;
+    double sum = 0;
+    for (int k = 0; k < c; k++) {
+      sum += term;
+      term *= a / (k + 1);
+    }
+    double top = term * c / (c - a);
+    return top / (sum + top);
+  }
+
+  @Test
+  void aBurstMakesTheConcurrencyPolicyScaleUpAndTheOracleStaysBelowTheCost() {
+    SimulationOptions o = fiveMinutes().pattern(TrafficPattern.BURST).policy(Policy.CONCURRENCY).build();
+    Burst burst = (Burst) o.ratePattern();
+    SimulationResult r = Simulation.run(o);
+
+    List<ScaleEvent> ups = r.events().stream().filter(e -> e.kind() == ScaleEvent.Kind.SCALED_UP).toList();
+    assertThat(ups).isNotEmpty();
+    // Nothing moves before the first burst: the quiet base fits in the minimum.
+    assertThat(ups.get(0).timeMillis() / 1000.0).isGreaterThanOrEqualTo(burst.burstStart(0));
+    assertThat(r.peakInstances()).isGreaterThan(o.min());
+    assertThat(r.events()).anyMatch(e -> e.kind() == ScaleEvent.Kind.READY
+        && e.timeMillis() - ups.get(0).timeMillis() == o.startupDelay().toMillis());
+    assertThat(r.oracleInstanceSeconds()).isGreaterThanOrEqualTo(o.min() * o.durationSeconds());
+    assertThat(r.oracleInstanceSeconds()).isLessThanOrEqualTo(r.instanceSeconds());
+    assertThat(r.costRatio()).isGreaterThanOrEqualTo(1);
+  }
+
+  @Test
+  void scaleDownsDrainBeforeTheInstanceStops() {
+    SimulationResult r = Simulation.run(fiveMinutes().build());
+    List<ScaleEvent> downs = r.events().stream()
+        .filter(e -> e.kind() == ScaleEvent.Kind.SCALED_DOWN && e.reason().contains("draining")).toList();
+    assertThat(downs).isNotEmpty();
+    for (ScaleEvent down : downs) {
+      assertThat(r.events()).anyMatch(e -> e.kind() == ScaleEvent.Kind.STOPPED && e.instance().equals(down.instance())
+          && e.timeMillis() >= down.timeMillis() + 200 && e.reason().startsWith("drained in"));
+    }
+    assertThat(r.cut()).isZero();
+    assertThat(r.served() + r.rejected()).isEqualTo(r.arrived());
+  }
+
+  @Test
+  void aSmallQueueRejectsWhenFullAndAShortTimeoutRejectsWaiters() {
+    SimulationOptions.Builder tight = fiveMinutes().pattern(TrafficPattern.STEADY).rate(200).min(1).max(1)
+        .capacity(2, 2).maxInflight(2);
+    SimulationResult full = Simulation.run(tight.queueMax(5).queueTimeout(Duration.ofSeconds(60)).build());
+    assertThat(full.queueFull()).isPositive();
+    assertThat(full.queueTimeout()).isZero();
+
+    SimulationResult slow = Simulation.run(tight.queueMax(100_000).queueTimeout(Duration.ofMillis(200)).build());
+    assertThat(slow.queueTimeout()).isPositive();
+    assertThat(slow.queueFull()).isZero();
+    // Whoever was served waited less than the timeout, plus at most a long service time.
+    assertThat(slow.served() + slow.rejected()).isEqualTo(slow.arrived());
+  }
+
+  @Test
+  void withoutInstancesEveryRequestIsRejectedForWantOfABackend() {
+    SimulationResult r = Simulation.run(fiveMinutes().min(0).max(1).build());
+    assertThat(r.served()).isZero();
+    assertThat(r.noBackend()).isEqualTo(r.arrived());
+    assertThat(r.instanceSeconds()).isZero();
+  }
+
+  @Test
+  void everyDeterministicAlgorithmRuns() {
+    Set<String> ran = java.util.Arrays.stream(Algorithm.values())
+        .filter(a -> a != Algorithm.RANDOM && a != Algorithm.POWER_OF_TWO)
+        .map(a -> Simulation.run(fiveMinutes().duration(Duration.ofSeconds(60)).algorithm(a).build()))
+        .filter(r -> r.served() > 0)
+        .map(r -> r.options().algorithm().configName())
+        .collect(Collectors.toSet());
+    assertThat(ran).hasSize(Algorithm.values().length - 2);
+  }
+
+  @Test
+  void badModelsAreRejectedWithTheFlagNamed() {
+    assertThatThrownBy(() -> SimulationOptions.builder().capacity(5, 2).build()).hasMessageContaining("--capacity");
+    assertThatThrownBy(() -> SimulationOptions.builder().min(4).max(2).build()).hasMessageContaining("--min 4 is above --max 2");
+    assertThatThrownBy(() -> SimulationOptions.builder().rate(0).build()).hasMessageContaining("--rate");
+    assertThatThrownBy(() -> SimulationOptions.builder().algorithm(Algorithm.RANDOM).build())
+        .hasMessageContaining("unseeded");
+    assertThatThrownBy(() -> SimulationOptions.builder().interval(Duration.ZERO).build())
+        .hasMessageContaining("--interval");
+  }
+}
