@@ -122,11 +122,6 @@ public final class LeaseLeadership implements AutoCloseable {
     }
   }
 
-  /** Whether this replica leads now. */
-  public synchronized boolean leading() {
-    return leading;
-  }
-
   /** Stops competing and, when leading, releases the Lease so another replica takes over at once. */
   @Override
   public void close() {

@@ -27,7 +27,6 @@ final class ReplicaScale {
   private int pending = -1;
   private BooleanSupplier pendingWanted = () -> false;
   private boolean writing;
-  private int written = -1;
 
   ReplicaScale(KubernetesClient client, String namespace, String deployment, ScheduledExecutorService executor) {
     this.client = client;
@@ -61,11 +60,6 @@ final class ReplicaScale {
     }
   }
 
-  /** The last count the API server accepted, -1 before the first. */
-  synchronized int written() {
-    return written;
-  }
-
   private synchronized void flush() {
     int replicas = pending;
     BooleanSupplier wanted = pendingWanted;
@@ -87,7 +81,6 @@ final class ReplicaScale {
 
   private synchronized void landed(int replicas, Throwable error) {
     if (error == null) {
-      written = replicas;
       log.info("{}: replicas set to {}", describe(), replicas);
     }
     if (pending != replicas && pendingWanted.getAsBoolean()) {
