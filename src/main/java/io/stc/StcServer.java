@@ -12,6 +12,8 @@ import io.stc.session.StickySessions;
 import io.stc.config.StcConfig;
 import io.stc.health.HealthChecker;
 import io.stc.health.PassiveHealth;
+import io.stc.kubernetes.KubernetesProvider;
+import io.stc.kubernetes.KubernetesScaling;
 import io.stc.limit.TokenBucketLimiter;
 import io.stc.pool.BackendState;
 import io.stc.pool.Upstream;
@@ -38,6 +40,7 @@ public final class StcServer implements AutoCloseable {
   private HealthChecker health;
   private CircuitBreakers breakers;
   private Autoscaler autoscaler;
+  private KubernetesScaling kubernetes;
   // Read by the autoscaler's thread for the queue depth.
   private volatile ProxyServer proxy;
   private StickySessions sticky = StickySessions.NONE;
@@ -87,9 +90,14 @@ public final class StcServer implements AutoCloseable {
       breakers.start();
     }
     if (config.autoscale().enabled()) {
-      autoscaler = new Autoscaler(
-          config.autoscale(), upstream, InstanceProvider.of(config.autoscale(), config.stateDir()), checking, clock,
-          this::queueDepth);
+      InstanceProvider provider = InstanceProvider.of(config.autoscale(), config.stateDir());
+      StickySessions sessions = sticky;
+      autoscaler = new Autoscaler(config.autoscale(), upstream, provider, checking, clock, this::queueDepth)
+          .withSessions(sessions::sessions);
+      if (provider instanceof KubernetesProvider k) {
+        kubernetes = KubernetesScaling.attach(
+            autoscaler, k, KubernetesScaling.identity(), config.admin().token(), config.autoscale().interval());
+      }
     }
     Algorithm algorithm = Algorithm.parse(effective.algorithm());
     proxy = new ProxyServer(config, upstream, newBalancer(algorithm), passive, breakers, sticky, clock);
@@ -109,6 +117,9 @@ public final class StcServer implements AutoCloseable {
       // Once the control plane listens for its events, so the first scale-ups reach the event log; before
       // the data plane opens, so the first requests find the minimum number of instances ready.
       autoscaler.start();
+      if (kubernetes != null) {
+        kubernetes.start();
+      }
     }
     port = proxy.start();
     try {
@@ -207,6 +218,10 @@ public final class StcServer implements AutoCloseable {
       } catch (Exception e) {
         log.warn("control plane did not close cleanly: {}", e.toString());
       }
+    }
+    if (kubernetes != null) {
+      // Hands the lead to another replica at once.
+      kubernetes.close();
     }
     if (autoscaler != null) {
       // After the data plane: its requests have finished, so the instances can go.

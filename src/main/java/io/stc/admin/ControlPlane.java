@@ -64,7 +64,7 @@ public final class ControlPlane implements AutoCloseable {
     upstream.addListener(metrics::onPoolEvent);
     upstream.addListener(events::onPoolEvent);
     this.view = new StatsView(
-        upstream, proxy.stats(), traffic, health, breakers, sticky, controller, events,
+        upstream, proxy.stats(), proxy::queueDepth, traffic, health, breakers, sticky, controller, events,
         autoscaler == null ? null : autoscaler::status, clock);
     if (autoscaler != null) {
       autoscaler.addListener(e -> events.publish(ScaleLabels.type(e.kind()), e.message(), ScaleLabels.data(e)));

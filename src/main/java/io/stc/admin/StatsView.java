@@ -17,6 +17,7 @@ import io.stc.scale.ScaleEvent;
 import io.stc.session.StickySessions;
 import java.time.Instant;
 import java.util.List;
+import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 import org.HdrHistogram.Histogram;
 
@@ -28,6 +29,7 @@ public final class StatsView {
 
   private final Upstream upstream;
   private final ProxyStats proxy;
+  private final IntSupplier queueDepth;
   private final TrafficRecorder traffic;
   private final HealthChecker health;
   private final CircuitBreakers breakers;
@@ -45,11 +47,12 @@ public final class StatsView {
    * @param autoscaler the autoscaler's status, or null when autoscaling is off
    */
   public StatsView(
-      Upstream upstream, ProxyStats proxy, TrafficRecorder traffic, HealthChecker health,
+      Upstream upstream, ProxyStats proxy, IntSupplier queueDepth, TrafficRecorder traffic, HealthChecker health,
       CircuitBreakers breakers, StickySessions sticky, Controller controller, ControlEvents events,
       Supplier<AutoscalerStatus> autoscaler, Clock clock) {
     this.upstream = upstream;
     this.proxy = proxy;
+    this.queueDepth = queueDepth;
     this.traffic = traffic;
     this.health = health;
     this.breakers = breakers;
@@ -75,6 +78,8 @@ public final class StatsView {
     totals.put("success_rate", requests == 0 ? 1.0 : round((double) (requests - failures) / requests, 4));
     totals.put("active", proxy.active());
     totals.put("connections", proxy.connections());
+    // A leader stc sums this over its fleet (see autoscale.fleet).
+    totals.put("queue_depth", queueDepth.getAsInt());
     ObjectNode rps = totals.putObject("rps");
     rps.put("1s", round(traffic.rate(1), 1));
     rps.put("10s", round(traffic.rate(10), 1));

@@ -74,7 +74,9 @@ public record AutoscaleConfig(
     /** Runs a local command per instance. */
     PROCESS,
     /** Hands out a fixed list of addresses; scaling only moves them in and out of rotation. */
-    STATIC;
+    STATIC,
+    /** Scales a Kubernetes Deployment and follows its pods through their Service's EndpointSlices. */
+    KUBERNETES;
 
     public String configName() {
       return name().toLowerCase(Locale.ROOT);
@@ -83,14 +85,20 @@ public record AutoscaleConfig(
 
   /**
    * Where instances come from: a command template ({@code {port}} and {@code {name}} substituted)
-   * with its per-instance log files ({@code logDir} null: {@code <state_dir>/instances}), or a
-   * static list of backends.
+   * with its per-instance log files ({@code logDir} null: {@code <state_dir>/instances}), a
+   * static list of backends, or a Kubernetes Deployment ({@code kubernetes}, null for other kinds).
    */
   public record Provider(
-      ProviderKind kind, List<String> command, Path logDir, Duration stopTimeout, List<BackendConfig> backends) {
+      ProviderKind kind, List<String> command, Path logDir, Duration stopTimeout, List<BackendConfig> backends,
+      KubernetesConfig kubernetes) {
     public Provider {
       command = List.copyOf(command);
       backends = List.copyOf(backends);
+    }
+
+    /** A process or static provider. */
+    public Provider(ProviderKind kind, List<String> command, Path logDir, Duration stopTimeout, List<BackendConfig> backends) {
+      this(kind, command, logDir, stopTimeout, backends, null);
     }
 
     public static Provider defaults() {

@@ -20,8 +20,9 @@ final class AutoscaleSection {
     "enabled", "provider", "policy", "min", "max", "interval", "max_inflight", "target", "metric",
     "utilization", "tolerance", "stable_window", "panic_window", "panic_threshold", "stabilization_window",
     "max_step_up", "threshold_up", "threshold_down", "rps_up", "rps_down", "cooldown_up", "cooldown_down",
-    "drain_timeout", "start_timeout"
+    "drain_timeout", "start_timeout", "leader_election", "fleet"
   };
+  private static final List<String> KUBERNETES_ONLY = List.of("namespace", "deployment", "service", "port", "kubeconfig");
   private static final int MAX_INSTANCES = 1000;
 
   private AutoscaleSection() {}
@@ -29,7 +30,17 @@ final class AutoscaleSection {
   /** The section, with defaults that follow the proxy's per-backend {@code max_inflight} (0: none). */
   static AutoscaleConfig read(ConfigMap a, int proxyMaxInflight) {
     AutoscaleConfig d = AutoscaleConfig.defaults(proxyMaxInflight);
-    Provider provider = provider(a.section("provider", "kind", "command", "log_dir", "stop_timeout", "backends"));
+    Provider provider = provider(a.section("provider", "kind", "command", "log_dir", "stop_timeout", "backends",
+        "namespace", "deployment", "service", "port", "kubeconfig"));
+    if (provider.kind() == ProviderKind.KUBERNETES) {
+      provider = KubernetesSection.withReplicas(provider, a);
+    } else {
+      for (String kubernetesOnly : List.of("leader_election", "fleet")) {
+        if (a.has(kubernetesOnly)) {
+          throw a.fail(kubernetesOnly, "only used with provider kind kubernetes");
+        }
+      }
+    }
     Policy policy = a.value("policy", "a policy name", s -> named(s, Policy.values(), Policy::configName), d.policy());
     Metric metric = a.value("metric", "a metric name", s -> named(s, Metric.values(), Metric::configName), d.metric());
 
@@ -102,11 +113,30 @@ final class AutoscaleSection {
     Provider d = Provider.defaults();
     ProviderKind kind = p.value("kind", "a provider kind",
         s -> named(s, ProviderKind.values(), ProviderKind::configName), d.kind());
+    if (kind != ProviderKind.KUBERNETES) {
+      for (String kubernetesOnly : KUBERNETES_ONLY) {
+        if (p.has(kubernetesOnly)) {
+          throw p.fail(kubernetesOnly, "only used with kind kubernetes");
+        }
+      }
+    }
+    if (kind == ProviderKind.KUBERNETES) {
+      for (String notHere : List.of("command", "log_dir", "backends")) {
+        if (p.has(notHere)) {
+          throw p.fail(notHere, "not used with kind kubernetes (the Deployment's pods are the instances)");
+        }
+      }
+      return new Provider(kind, List.of(), d.logDir(), p.positiveDuration("stop_timeout", KubernetesSection.STOP_TIMEOUT),
+          List.of(), KubernetesSection.target(p));
+    }
     if (kind == ProviderKind.STATIC) {
-      for (String processOnly : List.of("command", "log_dir", "stop_timeout")) {
+      for (String processOnly : List.of("command", "log_dir")) {
         if (p.has(processOnly)) {
           throw p.fail(processOnly, "only used with kind process");
         }
+      }
+      if (p.has("stop_timeout")) {
+        throw p.fail("stop_timeout", "only used with kinds process and kubernetes");
       }
       List<BackendConfig> backends = staticBackends(p);
       if (backends.isEmpty()) {

@@ -4,6 +4,7 @@ import static io.stc.scale.Decision.seconds;
 
 import io.stc.Clock;
 import io.stc.config.AutoscaleConfig;
+import io.stc.pool.Backend;
 import io.stc.pool.BackendState;
 import io.stc.pool.PoolEvent;
 import io.stc.pool.Upstream;
@@ -28,6 +29,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import java.util.function.IntSupplier;
 import java.util.function.Predicate;
+import java.util.function.ToIntFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,6 +42,12 @@ import org.slf4j.LoggerFactory;
  * instance with the fewest requests in flight out of rotation (DRAINING), waits for its requests
  * to finish (up to {@code drain_timeout}), then removes and stops it. An instance that dies on its
  * own is removed and replaced.
+ *
+ * <p>With a discovering provider (see {@link InstanceProvider#discovers()}) the autoscaler adopts
+ * the instances the provider reports, drains those that leave on their own and does not replace
+ * lost ones (the orchestrator does). Several stc replicas can share such a provider's instances:
+ * all of them keep their pools in step with it, but only the one that {@linkplain #setLeading
+ * leads} starts and stops instances, deciding on the whole fleet's load ({@link #withFleet}).
  *
  * <p>All state lives on one thread; events go to listeners on that thread, so listeners must not
  * block. The autoscaler owns its provider and closes it.
@@ -66,6 +74,9 @@ public final class Autoscaler implements AutoCloseable {
   private volatile AutoscalerStatus status;
   private volatile ScaleEvent lastEvent;
   private volatile boolean closed;
+  private volatile FleetLoad fleet = FleetLoad.NONE;
+  private volatile ToIntFunction<Backend> sessions = b -> 0;
+  private volatile boolean leading = true;
   private boolean begun;
   private int sequence;
   private int desired;
@@ -90,7 +101,7 @@ public final class Autoscaler implements AutoCloseable {
     this.provider = provider;
     this.joinState = healthChecked ? BackendState.DOWN : BackendState.UP;
     this.clock = clock;
-    this.meter = new LoadMeter(latency, queueDepth);
+    this.meter = new LoadMeter(latency, () -> queueDepth.getAsInt() + fleet.queueDepth(), () -> fleet.inFlight());
     this.policy = ScalingPolicy.of(config);
     this.desired = config.min();
     this.loop = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -114,14 +125,19 @@ public final class Autoscaler implements AutoCloseable {
       log.warn("not every one of the first {} instances was ready within start_timeout {}", first.size(), config.startTimeout());
     }
     long ready = first.stream().filter(f -> f.getNow(false)).count();
-    log.info("autoscaler started: {} policy, {} provider, {} of min {} ready, max {}, every {} ms",
-        policy.name(), provider.kind(), ready, config.min(), config.max(), config.interval().toMillis());
+    log.info("autoscaler started: {} policy, {} provider, {} of {} {} ready, min {}, max {}, every {} ms",
+        policy.name(), provider.kind(), ready, first.size(), provider.discovers() ? "found" : "started",
+        config.min(), config.max(), config.interval().toMillis());
     long interval = config.interval().toMillis();
     loop.scheduleWithFixedDelay(guarded(this::tick, "tick"), interval, interval, TimeUnit.MILLISECONDS);
     loop.scheduleWithFixedDelay(guarded(this::checkDrains, "drain check"), DRAIN_POLL_MILLIS, DRAIN_POLL_MILLIS, TimeUnit.MILLISECONDS);
   }
 
-  /** Subscribes to the pool and the provider and starts {@code min} instances; returns their admissions. */
+  /**
+   * Subscribes to the pool and the provider and starts {@code min} instances, or adopts those a
+   * discovering provider already has (the first decision then brings them to {@code min});
+   * returns their admissions.
+   */
   List<CompletableFuture<Boolean>> begin() throws InterruptedException {
     upstream.addListener(this::onPoolEvent);
     provider.onExit((instance, detail) -> onLoop(() -> onExited(instance, detail)));
@@ -129,12 +145,67 @@ public final class Autoscaler implements AutoCloseable {
       begun = true;
       meter.reset(clock.nanos());
       List<CompletableFuture<Boolean>> admissions = new ArrayList<>();
-      for (int i = 0; i < config.min(); i++) {
-        admissions.add(startOne("min " + config.min()).admitted);
+      if (provider.discovers()) {
+        provider.onDiscovery(new InstanceProvider.DiscoveryListener() {
+          @Override
+          public void appeared(Instance instance) {
+            onLoop(() -> adopt(instance));
+          }
+
+          @Override
+          public void leaving(Instance instance, String detail) {
+            onLoop(() -> onLeaving(instance, detail));
+          }
+
+          @Override
+          public void gone(Instance instance, String detail) {
+            onLoop(() -> onGone(instance, detail));
+          }
+        });
+        for (Instance i : provider.instances()) {
+          ManagedInstance m = adopt(i);
+          if (m != null) {
+            admissions.add(m.admitted);
+          }
+        }
+      } else {
+        for (int i = 0; i < config.min(); i++) {
+          admissions.add(startOne("min " + config.min()).admitted);
+        }
       }
       publishStatus();
       return admissions;
     });
+  }
+
+  /**
+   * Adds what the other stc replicas of a fleet put on the instances to the demand and to the
+   * choice of the instance to remove; call before {@link #start()}.
+   */
+  public Autoscaler withFleet(FleetLoad fleet) {
+    this.fleet = fleet;
+    return this;
+  }
+
+  /** Counts the sticky sessions on a backend, so a scale-down prefers instances with fewer; call before {@link #start()}. */
+  public Autoscaler withSessions(ToIntFunction<Backend> sessions) {
+    this.sessions = sessions;
+    return this;
+  }
+
+  /**
+   * Whether this autoscaler starts and stops instances (the default) or only keeps the pool in
+   * step with a discovering provider while another stc scales. Taking the lead starts from the
+   * instances as they are; giving it up forgets instances still starting and puts back in rotation
+   * those it was draining for a scale-down.
+   */
+  public void setLeading(boolean lead) {
+    onLoop(() -> lead(lead));
+  }
+
+  /** Whether this autoscaler is the one that scales. */
+  public boolean leading() {
+    return leading;
   }
 
   /** Listens to scaling events; called on the autoscaler's thread, so it must not block. */
@@ -182,6 +253,10 @@ public final class Autoscaler implements AutoCloseable {
     }
     long now = clock.nanos();
     reconcile(now);
+    if (!leading) {
+      publishStatus();
+      return;
+    }
     ScaleSnapshot s = meter.measure(instances.values(), now);
     Decision d = policy.decide(s, now);
     desired = d.desired();
@@ -205,7 +280,14 @@ public final class Autoscaler implements AutoCloseable {
         activate(m, now);
       } else if (m.phase == Phase.WARMING && now - m.phaseSinceNanos >= config.startTimeout().toNanos()) {
         m.admitted.complete(false);
-        retire(m, ScaleEvent.Kind.FAILED, "no passing health check within start_timeout " + seconds(config.startTimeout().toNanos()));
+        String why = "no passing health check within start_timeout " + seconds(config.startTimeout().toNanos());
+        if (provider.discovers()) {
+          // The orchestrator keeps it alive: it waits out of rotation (sick, the first to go in a scale-down).
+          m.phase(Phase.ACTIVE, now);
+          emit(ScaleEvent.Kind.FAILED, m.name(), why + "; out of rotation until a check passes");
+        } else {
+          retire(m, ScaleEvent.Kind.FAILED, why);
+        }
       }
     }
   }
@@ -237,6 +319,18 @@ public final class Autoscaler implements AutoCloseable {
 
   private void onStarted(ManagedInstance m, Instance instance, Throwable error) {
     long now = clock.nanos();
+    if (instances.get(m.slot) != m) {
+      // Forgotten when the lead passed to another stc; an instance that came up anyway still serves.
+      if (error == null) {
+        adopt(instance);
+      }
+      return;
+    }
+    if (error != null && closed) {
+      instances.remove(m.slot);
+      m.admitted.complete(false);
+      return;
+    }
     if (error != null) {
       instances.remove(m.slot);
       m.admitted.complete(false);
@@ -269,6 +363,104 @@ public final class Autoscaler implements AutoCloseable {
       log.info("{} listening on {}; in the pool once a health check passes", m.name(), instance.address());
     }
     publishStatus();
+  }
+
+  /** Puts an instance a discovering provider reported in the pool (DOWN until a check passes when health checked). */
+  private ManagedInstance adopt(Instance instance) {
+    if (closed || managed(instance.name()) != null) {
+      return null;
+    }
+    long now = clock.nanos();
+    ManagedInstance m = new ManagedInstance(instance.name(), now);
+    m.instance = instance;
+    try {
+      m.backend = upstream.add(instance.name(), instance.host(), instance.port(), 1, joinState);
+    } catch (IllegalStateException e) {
+      log.warn("cannot add {} to the pool: {}", instance, e.getMessage());
+      return null;
+    }
+    instances.put(m.slot, m);
+    if (m.backend.state() == BackendState.UP) {
+      activate(m, now);
+    } else {
+      m.phase(Phase.WARMING, now);
+      log.info("found {} serving on {}; in the pool once a health check passes", m.name(), instance.address());
+    }
+    publishStatus();
+    return m;
+  }
+
+  /** A discovered instance is going away on its own: drain it if it serves, else just drop it. */
+  private void onLeaving(Instance instance, String detail) {
+    ManagedInstance m = managed(instance.name());
+    if (m == null || m.phase == Phase.STOPPING) {
+      return;
+    }
+    m.leaving = true;
+    m.admitted.complete(false);
+    if (m.phase == Phase.DRAINING) {
+      log.info("{} is leaving ({}) while draining", m.name(), detail);
+    } else if (m.ready()) {
+      m.phase(Phase.DRAINING, clock.nanos());
+      m.idleChecks = 0;
+      upstream.setState(m.backend, BackendState.DRAINING, "leaving: " + detail);
+      log.info("{} is leaving ({}): draining {} in flight", m.name(), detail, m.backend.stats().inFlight());
+    } else {
+      retire(m, ScaleEvent.Kind.STOPPED, "left (" + detail + ") before it served");
+    }
+    publishStatus();
+  }
+
+  /** A discovered instance is gone: out of the pool at once. Its orchestrator replaces it if need be. */
+  private void onGone(Instance instance, String detail) {
+    ManagedInstance m = managed(instance.name());
+    if (m == null || m.phase == Phase.STOPPING) {
+      return;
+    }
+    boolean expected = m.leaving;
+    m.leaving = true;
+    m.admitted.complete(false);
+    m.phase(Phase.STOPPING, clock.nanos());
+    if (m.backend != null && !m.backend.isRemoved()) {
+      upstream.remove(m.backend.id());
+    }
+    instances.remove(m.slot);
+    emit(expected ? ScaleEvent.Kind.STOPPED : ScaleEvent.Kind.CRASHED, m.name(),
+        (expected ? "left: " : "gone without notice: ") + detail);
+    publishStatus();
+  }
+
+  private void lead(boolean lead) {
+    if (lead == leading || closed) {
+      return;
+    }
+    leading = lead;
+    long now = clock.nanos();
+    if (lead) {
+      meter.reset(now);
+      log.info("leading: this stc scales the {} instances", provider.kind());
+    } else {
+      for (ManagedInstance m : List.copyOf(instances.values())) {
+        if (m.phase == Phase.STARTING) {
+          instances.remove(m.slot);
+          m.admitted.complete(false);
+        } else if (m.phase == Phase.DRAINING && !m.leaving) {
+          m.phase(Phase.ACTIVE, now);
+          upstream.setState(m.backend, BackendState.UP, "scale-down called off: another stc leads");
+        }
+      }
+      log.info("following: another stc scales; this one keeps its pool in step with the {} provider", provider.kind());
+    }
+    publishStatus();
+  }
+
+  private ManagedInstance managed(String name) {
+    for (ManagedInstance m : instances.values()) {
+      if (m.instance != null && m.instance.name().equals(name)) {
+        return m;
+      }
+    }
+    return null;
   }
 
   private void activate(ManagedInstance m, long now) {
@@ -328,8 +520,13 @@ public final class Autoscaler implements AutoCloseable {
     }
     return newestFirst.stream()
         .filter(ManagedInstance::ready)
-        .min(Comparator.comparingInt(m -> m.backend.stats().inFlight()))
+        .min(Comparator.comparingInt(this::busy))
         .orElse(null);
+  }
+
+  /** What removing an instance would disturb: requests in flight and sticky sessions, this stc's and the fleet's. */
+  private int busy(ManagedInstance m) {
+    return m.backend.stats().inFlight() + sessions.applyAsInt(m.backend) + fleet.load(m.name());
   }
 
   private void checkDrains() {
@@ -366,6 +563,13 @@ public final class Autoscaler implements AutoCloseable {
       // Still starting: onStarted() stops it when the provider hands it over.
       return;
     }
+    if (m.leaving || (provider.discovers() && !leading)) {
+      // Going away on its own, or someone else's to stop: out of this pool is all there is to do.
+      instances.remove(m.slot);
+      emit(kind, m.name(), why);
+      publishStatus();
+      return;
+    }
     CompletableFuture<Void> stopped;
     try {
       stopped = provider.stop(m.instance);
@@ -398,7 +602,7 @@ public final class Autoscaler implements AutoCloseable {
     instances.remove(m.slot);
     emit(ScaleEvent.Kind.CRASHED, m.name(), "exited on its own (" + detail + ")" + (leaving ? "" : "; replacing it"));
     int wanted = Math.max(desired, config.min()) - count(x -> x.pending() || x.ready());
-    if (!leaving && wanted > 0) {
+    if (!leaving && wanted > 0 && leading) {
       scaleUp(wanted, "replacing " + m.name() + ", which exited on its own", clock.nanos());
     }
     publishStatus();

@@ -1,13 +1,18 @@
 package io.stc.scale;
 
 import io.stc.config.AutoscaleConfig;
+import io.stc.kubernetes.KubernetesProvider;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Where the autoscaler gets instances from: local processes, a fixed list, or (one day) a
- * Kubernetes Deployment. The autoscaler only starts, stops and lists; how an instance comes to
- * exist is the provider's business.
+ * Where the autoscaler gets instances from: local processes, a fixed list, or a Kubernetes
+ * Deployment. The autoscaler only starts, stops and lists; how an instance comes to exist is the
+ * provider's business.
+ *
+ * <p>Some providers also <em>discover</em>: an orchestrator creates and replaces instances on its
+ * own (a ReplicaSet's pods), and the provider reports them as they come and go. The autoscaler
+ * adopts what such a provider reports and leaves replacing lost instances to it.
  *
  * <p>Implementations must be thread-safe; futures may complete on any thread.
  */
@@ -17,6 +22,18 @@ public interface InstanceProvider extends AutoCloseable {
   interface ExitListener {
     /** {@code detail} says how it ended, for the log (an exit code, a log file to read). */
     void exited(Instance instance, String detail);
+  }
+
+  /** What a discovering provider reports; calls must not block (they may come from the provider's watch thread). */
+  interface DiscoveryListener {
+    /** A serving instance that no {@link #start} asked for: it was there already, or replaces one that left. */
+    void appeared(Instance instance);
+
+    /** An instance on its way out (a terminating pod): no new requests, let the current ones finish. */
+    void leaving(Instance instance, String detail);
+
+    /** An instance that is gone. */
+    void gone(Instance instance, String detail);
   }
 
   /** A short description for logs, such as {@code process} or {@code static}. */
@@ -38,12 +55,28 @@ public interface InstanceProvider extends AutoCloseable {
   /** Registers a listener for instances that end on their own (crash, killed from outside). */
   void onExit(ExitListener listener);
 
+  /**
+   * Whether instances come and go on their own (see {@link DiscoveryListener}). Such a provider
+   * lists them in {@link #instances()} and replaces lost ones itself.
+   */
+  default boolean discovers() {
+    return false;
+  }
+
+  /**
+   * Subscribes to instances coming and going on their own; from this call on, {@link #instances()}
+   * holds every serving instance the provider knows and the listener hears about each change after
+   * it. Providers that do not discover never call it.
+   */
+  default void onDiscovery(DiscoveryListener listener) {}
+
   /** The provider the config asks for; process logs default to {@code <stateDir>/instances}. */
   static InstanceProvider of(AutoscaleConfig config, String stateDir) {
     AutoscaleConfig.Provider p = config.provider();
     return switch (p.kind()) {
       case PROCESS -> new ProcessProvider(p.command(), p.logDir(stateDir), config.startTimeout(), p.stopTimeout());
       case STATIC -> new StaticProvider(p.backends());
+      case KUBERNETES -> KubernetesProvider.connect(p.kubernetes(), config.startTimeout(), p.stopTimeout());
     };
   }
 

@@ -13,12 +13,18 @@ import java.util.function.IntSupplier;
 final class LoadMeter {
   private final LatencyWindow latency;
   private final IntSupplier queueDepth;
+  private final IntSupplier othersInFlight;
   private Map<Backend, Long> requestsSeen = new HashMap<>();
   private long lastNanos;
 
-  LoadMeter(LatencyWindow latency, IntSupplier queueDepth) {
+  /**
+   * @param queueDepth requests waiting for an instance, in this stc and the others of its fleet
+   * @param othersInFlight requests the other stc replicas of the fleet have in flight at instances
+   */
+  LoadMeter(LatencyWindow latency, IntSupplier queueDepth, IntSupplier othersInFlight) {
     this.latency = latency;
     this.queueDepth = queueDepth;
+    this.othersInFlight = othersInFlight;
   }
 
   /** Starts the first measurement period. */
@@ -52,6 +58,7 @@ final class LoadMeter {
     double elapsed = (nowNanos - lastNanos) / 1e9;
     lastNanos = nowNanos;
     double rps = elapsed > 0 ? finished / elapsed / Math.max(1, ready) : 0;
+    inFlight += Math.max(0, othersInFlight.getAsInt());
     int queued = Math.max(0, queueDepth.getAsInt());
     return new ScaleSnapshot(ready, pending, inFlight, queued, rps, latency.p99MillisSinceLastRead());
   }

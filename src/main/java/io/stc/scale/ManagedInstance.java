@@ -4,7 +4,7 @@ import io.stc.pool.Backend;
 import io.stc.pool.BackendState;
 import java.util.concurrent.CompletableFuture;
 
-/** One instance the autoscaler started, through its lifecycle. Touched only on the autoscaler's thread. */
+/** One instance the autoscaler started or adopted from a discovering provider, through its lifecycle. Touched only on the autoscaler's thread. */
 final class ManagedInstance {
   /** Where the instance is in its life. */
   enum Phase {
@@ -30,6 +30,8 @@ final class ManagedInstance {
   Backend backend;
   /** Consecutive drain checks that saw no request in flight. */
   int idleChecks;
+  /** A discovering provider reported it going away on its own: there is nothing to stop. */
+  boolean leaving;
 
   ManagedInstance(String slot, long nowNanos) {
     this.slot = slot;
