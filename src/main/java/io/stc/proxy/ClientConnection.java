@@ -393,6 +393,15 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
     ctx.fireChannelInactive();
   }
 
+  /** From any thread: if this is a WebSocket tunnel to {@code b}, close it politely (1001 to each side). */
+  void goAwayIfTunnelTo(Backend b) {
+    loop.loop.execute(() -> {
+      if (tunnel && backend == b) {
+        closeIfIdle();
+      }
+    });
+  }
+
   /** Closes the connection if no exchange is in progress, and WebSockets politely: for shutdown. */
   void closeIfIdle() {
     if (ctx == null) {
@@ -421,6 +430,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
     status = 101;
     responseStarted = true;
     tunnel = true;
+    proxy.tunnels.add(this);
     if (!proxy.rewriter.servedByName().isEmpty()) {
       resp.headers().set(proxy.rewriter.servedByName(), backend.id());
     }
@@ -879,6 +889,9 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
 
   private void endExchange() {
     cancelTimeout();
+    if (tunnel) {
+      proxy.tunnels.remove(this);
+    }
     proxy.stats.requestEnded(status);
     ExchangeListener listener = proxy.listener;
     if (listener != null) {

@@ -65,6 +65,8 @@ public final class ProxyServer {
   volatile Balancer balancer;
   volatile ExchangeListener listener;
   volatile boolean draining;
+  /** Open WebSocket tunnels, so draining a backend can say goodbye on them. */
+  final java.util.Set<ClientConnection> tunnels = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   private final StcConfig config;
   private final Transport transport = Transport.best();
@@ -238,6 +240,14 @@ public final class ProxyServer {
     if (queue != null && queue.size() > 0 && event.kind() != PoolEvent.Kind.REMOVED) {
       // A backend came UP, was added or got more weight: it may take waiters at once.
       queue.wake(Math.min(queue.size(), freeSlots()));
+    }
+    boolean leaving = event.kind() == PoolEvent.Kind.REMOVED
+        || (event.kind() == PoolEvent.Kind.STATE_CHANGED && event.backend().state() == io.stc.pool.BackendState.DRAINING);
+    if (leaving && !tunnels.isEmpty()) {
+      // A WebSocket never finishes on its own: close those on a draining backend with 1001 (going away).
+      for (ClientConnection c : tunnels) {
+        c.goAwayIfTunnelTo(event.backend());
+      }
     }
     if (event.kind() == PoolEvent.Kind.REMOVED) {
       // A removed backend's idle connections die with its membership; busy ones close on release.

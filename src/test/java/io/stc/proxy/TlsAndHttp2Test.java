@@ -67,6 +67,17 @@ class TlsAndHttp2Test {
       assertThat(post.statusCode()).isEqualTo(200);
       assertThat(json.readTree(post.body()).get("received").asLong()).isEqualTo(200_000);
 
+      // A second, independent HTTP/2 client: curl (when installed; CI installs it).
+      boolean curl = new java.io.File("/usr/bin/curl").canExecute();
+      if (curl) {
+        Process p = new ProcessBuilder("/usr/bin/curl", "-s", "--http2", "--cacert", pem.cert().toString(),
+                "-o", "/dev/null", "-w", "%{http_version} %{http_code}", uri.toString())
+            .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes()).trim();
+        assertThat(p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        assertThat(out).isEqualTo("2 200");
+      }
+
       HttpClient h1 = HttpClient.newBuilder().sslContext(ssl).version(HttpClient.Version.HTTP_1_1).build();
       HttpResponse<String> r1 = h1.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString());
       assertThat(r1.statusCode()).isEqualTo(200);

@@ -37,6 +37,21 @@ class WebSocketTest {
   }
 
   @Test
+  void drainingABackendClosesItsWebSocketsPolitely() throws Exception {
+    try (TestCluster c = TestCluster.of(1)) {
+      Collector collector = new Collector();
+      WebSocket ws = HttpClient.newHttpClient().newWebSocketBuilder()
+          .buildAsync(URI.create("ws://127.0.0.1:" + c.stc.port() + "/ws"), collector)
+          .get(20, TimeUnit.SECONDS);
+      ws.sendText("before", true).get(10, TimeUnit.SECONDS);
+      await().atMost(Duration.ofSeconds(10)).until(() -> collector.messages.contains("before"));
+      c.stc.upstream().setState(c.backend(0), io.stc.pool.BackendState.DRAINING, "test drain");
+      assertThat(collector.closed.get(10, TimeUnit.SECONDS)).isEqualTo(1001);
+      await().atMost(Duration.ofSeconds(10)).until(() -> c.backend(0).stats().inFlight() == 0);
+    }
+  }
+
+  @Test
   void webSocketsAreRelayedCountedInFlightAndClosedPolitelyOnShutdown() throws Exception {
     TestCluster c = TestCluster.of(1);
     try {
