@@ -80,7 +80,7 @@ public final class StcServer implements AutoCloseable {
     }
     PassiveHealth passive = PassiveHealth.NONE;
     if (checking) {
-      health = new HealthChecker(vertx, upstream, config.health());
+      health = new HealthChecker(vertx, upstream, config.health(), config.tls());
       health.start();
       health.awaitFirstResults(config.health().timeout().plusSeconds(5));
       passive = health;

@@ -109,7 +109,12 @@ public final class ConfigLoader {
     if ((cert == null) != (key == null)) {
       throw t.get(cert == null ? "key" : "cert").orElseThrow().fail("tls needs both cert and key");
     }
-    return new StcConfig.Tls(cert, key);
+    return new StcConfig.Tls(
+        cert,
+        key,
+        t.bool("backends", false),
+        t.value("backend_ca", "a PEM file of trusted certificates", ConfigLoader::readableFile, null),
+        t.bool("backend_verify", true));
   }
 
   private static String readableFile(String s) {

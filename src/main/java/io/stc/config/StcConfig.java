@@ -32,8 +32,16 @@ public record StcConfig(
     Tls tls,
     RateLimit rateLimit) {
 
-  /** TLS on the data listener from PEM files (HTTP/2 offered through ALPN); off when {@code cert} is null. */
-  public record Tls(String cert, String key) {
+  /**
+   * TLS: on the data listener from PEM files (HTTP/2 offered through ALPN; off when {@code cert} is
+   * null), and to backends when {@code backends} is set, trusting {@code backendCa} (PEM; null = the
+   * JDK's trust store) and checking their host names unless {@code backendVerify} is false.
+   */
+  public record Tls(String cert, String key, boolean backends, String backendCa, boolean backendVerify) {
+    public Tls(String cert, String key) {
+      this(cert, key, false, null, true);
+    }
+
     public static Tls defaults() {
       return new Tls(null, null);
     }

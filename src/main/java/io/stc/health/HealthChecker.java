@@ -11,6 +11,7 @@ import io.vertx.core.http.HttpClientAgent;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.PemTrustOptions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -38,18 +39,30 @@ public final class HealthChecker implements PassiveHealth, AutoCloseable {
   private volatile boolean closed;
 
   public HealthChecker(Vertx vertx, Upstream upstream, StcConfig.Health config) {
+    this(vertx, upstream, config, StcConfig.Tls.defaults());
+  }
+
+  /** A checker that probes over TLS when the data plane speaks TLS to backends. */
+  public HealthChecker(Vertx vertx, Upstream upstream, StcConfig.Health config, StcConfig.Tls tls) {
     this.vertx = vertx;
     this.context = vertx.getOrCreateContext();
     this.upstream = upstream;
     this.config = config;
     long timeoutMillis = config.timeout().toMillis();
-    this.client =
-        vertx.createHttpClient(
-            new HttpClientOptions()
-                .setKeepAlive(false)
-                .setConnectTimeout((int) timeoutMillis)
-                .setIdleTimeout((int) timeoutMillis)
-                .setIdleTimeoutUnit(TimeUnit.MILLISECONDS));
+    HttpClientOptions options =
+        new HttpClientOptions()
+            .setKeepAlive(false)
+            .setConnectTimeout((int) timeoutMillis)
+            .setIdleTimeout((int) timeoutMillis)
+            .setIdleTimeoutUnit(TimeUnit.MILLISECONDS);
+    if (tls.backends()) {
+      // Probe the way the data plane connects: same trust, same host-name check.
+      options.setSsl(true).setVerifyHost(tls.backendVerify()).setTrustAll(!tls.backendVerify());
+      if (tls.backendVerify() && tls.backendCa() != null) {
+        options.setTrustOptions(new PemTrustOptions().addCertPath(tls.backendCa()));
+      }
+    }
+    this.client = vertx.createHttpClient(options);
   }
 
   /** Starts probing the backends present now and every one added later. */

@@ -7,6 +7,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpRequestEncoder;
+import io.netty.handler.ssl.SslContext;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.stc.pool.Backend;
 import java.util.ArrayDeque;
@@ -24,10 +25,13 @@ final class LoopContext {
 
   final EventLoop loop;
   private final Bootstrap bootstrap;
+  /** Null when backends speak plain HTTP. */
+  private final SslContext backendSsl;
   private final Map<Backend, ArrayDeque<BackendConnection>> idle = new IdentityHashMap<>();
 
-  LoopContext(EventLoop loop, Class<? extends Channel> channelClass, int connectTimeoutMillis) {
+  LoopContext(EventLoop loop, Class<? extends Channel> channelClass, int connectTimeoutMillis, SslContext backendSsl) {
     this.loop = loop;
+    this.backendSsl = backendSsl;
     this.bootstrap =
         new Bootstrap()
             .group(loop)
@@ -62,6 +66,9 @@ final class LoopContext {
       @Override
       protected void initChannel(Channel ch) {
         connection.decoder = new BackendResponseDecoder(new HttpDecoderConfig().setMaxHeaderSize(64 * 1024));
+        if (backendSsl != null) {
+          ch.pipeline().addLast("tls", backendSsl.newHandler(ch.alloc(), connection.backend.host(), connection.backend.port()));
+        }
         ch.pipeline()
             .addLast("decoder", connection.decoder)
             .addLast("encoder", new HttpRequestEncoder())

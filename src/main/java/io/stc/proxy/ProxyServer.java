@@ -110,8 +110,9 @@ public final class ProxyServer {
     workerGroup = transport.newGroup(config.effectiveIoThreads(), "stc-io");
     clients = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     int connectMillis = (int) Math.min(Integer.MAX_VALUE, config.timeouts().connect().toMillis());
+    SslContext backendSsl = config.tls().backends() ? TlsContext.forBackends(config.tls()) : null;
     for (EventExecutor e : workerGroup) {
-      loops.put(e, new LoopContext((EventLoop) e, transport.socketChannel(), connectMillis));
+      loops.put(e, new LoopContext((EventLoop) e, transport.socketChannel(), connectMillis, backendSsl));
     }
     upstream.addListener(this::onPoolEvent);
     HttpDecoderConfig decoderConfig =
@@ -150,6 +151,13 @@ public final class ProxyServer {
                 ch.pipeline()
                     .addLast("tls", sslContext.newHandler(ch.alloc()))
                     .addLast("alpn", new ApplicationProtocolNegotiationHandler(ApplicationProtocolNames.HTTP_1_1) {
+                      @Override
+                      protected void handshakeFailure(ChannelHandlerContext ctx, Throwable cause) {
+                        // A client that does not trust us, or speaks plain HTTP to a TLS port: routine, not a stack trace.
+                        log.debug("TLS handshake with {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
+                        ctx.close();
+                      }
+
                       @Override
                       protected void configurePipeline(ChannelHandlerContext ctx, String protocol) {
                         if (ApplicationProtocolNames.HTTP_2.equals(protocol)) {

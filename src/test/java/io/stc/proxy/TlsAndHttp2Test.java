@@ -84,4 +84,29 @@ class TlsAndHttp2Test {
       assertThat(r1.version()).isEqualTo(HttpClient.Version.HTTP_1_1);
     }
   }
+
+  @Test
+  void speaksTlsToBackendsVerifyingTheirCertificate(@TempDir Path dir) throws Exception {
+    SelfSignedCertificate.PemFiles pem = SelfSignedCertificate.ensure(dir);
+    // The TLS backend is an stc with a TLS listener in front of a plain demo backend.
+    try (TestCluster inner = TestCluster.of(1, cfg -> cfg.withTls(new StcConfig.Tls(pem.cert().toString(), pem.key().toString())))) {
+      int tlsPort = inner.stc.port();
+      try (TestCluster outer = TestCluster.of(0, cfg -> cfg
+          .withTls(new StcConfig.Tls(null, null, true, pem.cert().toString(), true))
+          .withBackends(java.util.List.of(new StcConfig.BackendConfig("127.0.0.1", tlsPort, 1))))) {
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
+            .until(() -> outer.stc.upstream().pool().availableCount() == 1);
+        HttpResponse<String> r = outer.get("/through-tls");
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).contains("\"path\":\"/through-tls\"");
+        assertThat(new ObjectMapper().readTree(outer.get("/headers").body()).get("x-forwarded-proto").asText()).isEqualTo("https");
+      }
+      // A backend whose certificate is not trusted is never used.
+      try (TestCluster untrusting = TestCluster.of(0, cfg -> cfg
+          .withTls(new StcConfig.Tls(null, null, true, null, true))
+          .withBackends(java.util.List.of(new StcConfig.BackendConfig("127.0.0.1", tlsPort, 1))))) {
+        assertThat(untrusting.get("/x").statusCode()).isGreaterThanOrEqualTo(502);
+      }
+    }
+  }
 }
