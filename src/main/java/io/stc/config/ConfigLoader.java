@@ -64,7 +64,7 @@ public final class ConfigLoader {
 
         AutoscaleSection.read(root.section("autoscale", AutoscaleSection.KEYS),
             root.integer("max_inflight", 0, 1_000_000, d.capacity().maxInflight())),
-        tls(root.section("tls", "cert", "key")),
+        tls(root.section("tls", "cert", "key", "backends", "backend_ca", "backend_verify")),
         RateLimitSection.read(root.get("rate_limit"), d.rateLimit()));
   }
   private static Admin admin(ConfigMap a, Admin d) {
