@@ -22,13 +22,7 @@ class AutoscaleConfigTest {
   }
 
   private String error(String yaml) throws IOException {
-    Path file = Files.writeString(dir.resolve("bad.yaml"), yaml);
-    try {
-      ConfigLoader.load(file);
-    } catch (ConfigException e) {
-      return e.getMessage().substring(file.toString().length() + 1);
-    }
-    throw new AssertionError("no error for:\n" + yaml);
+    return ConfigFiles.error(dir, "bad.yaml", yaml);
   }
 
   @Test
