@@ -12,7 +12,7 @@ public enum Algorithm {
       "weighted_round_robin", (clock, s) -> new WeightedRoundRobin(clock, slowStart(s))),
   LEAST_CONNECTIONS("least_connections", (clock, s) -> new LeastConnections(clock, slowStart(s))),
   RANDOM("random", (clock, s) -> new WeightedRandom(clock, slowStart(s))),
-  LEAST_RESPONSE_TIME("least_response_time", (clock, s) -> new LeastResponseTime()),
+  LEAST_RESPONSE_TIME("least_response_time", (clock, s) -> new LeastResponseTime(clock)),
   POWER_OF_TWO("power_of_two", (clock, s) -> new PowerOfTwoChoices(clock, slowStart(s))),
   CONSISTENT_HASH("consistent_hash", (clock, s) -> new ConsistentHash(s.hashKey())),
   /** Consistent hashing keyed by client IP, whatever hash key is configured. */

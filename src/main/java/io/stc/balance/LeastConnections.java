@@ -6,7 +6,10 @@ import io.stc.pool.BackendStats;
 import io.stc.pool.Pool;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** The backend with the fewest in-flight requests per unit of weight; ties go round robin. */
+/**
+ * The backend with the fewest in-flight requests per unit of weight, among all backends or a
+ * spread sample of a large pool ({@link ScanWindow}); ties go round robin.
+ */
 public final class LeastConnections implements Balancer {
   private final Clock clock;
   private final SlowStart slowStart;
@@ -44,10 +47,12 @@ public final class LeastConnections implements Balancer {
     BackendStats[] stats = l.stats;
     double[] weights = l.weights;
     int i = (int) Long.remainderUnsigned(next.getAndIncrement(), n);
+    int m = ScanWindow.size(n);
+    int step = ScanWindow.step(n);
     int best = -1;
     double bestLoad = 0;
     double bestWeight = 1;
-    for (int k = 0; k < n; k++, i = i + 1 == n ? 0 : i + 1) {
+    for (int k = 0; k < m; k++, i = i + step >= n ? i + step - n : i + step) {
       double load = stats[i].inFlight();
       double weight = ramping ? slowStart.weight(up[i], now, true) : weights[i];
       // load/weight < bestLoad/bestWeight, without dividing.

@@ -1,20 +1,34 @@
 package io.stc.balance;
 
+import io.stc.Clock;
 import io.stc.pool.Backend;
+import io.stc.pool.BackendStats;
 import io.stc.pool.LatencyEstimate;
 import io.stc.pool.Pool;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The backend with the lowest response-time EWMA, where failures count as slow responses and a
- * backend with no samples yet counts as fastest so it gets tried; ties go round robin.
+ * The backend with the lowest response-time EWMA, among all backends or a spread sample of a
+ * large pool ({@link ScanWindow}), where failures count as slow responses and an idle backend whose
+ * estimate is missing or stale counts as fastest so it gets one trial; ties go round robin.
  */
 public final class LeastResponseTime implements Balancer {
-  private final AtomicLong next = new AtomicLong();
-  private volatile Estimates estimates = new Estimates(null, new LatencyEstimate[0]);
+  /**
+   * Score of a backend with no estimate (none yet, or stale) that already has a request in flight:
+   * it waits for that answer instead of being flooded as "fastest" meanwhile.
+   */
+  static final double UNKNOWN_BUSY = 1e15;
 
-  // A snapshot's latency estimates in a flat array, so the scan skips pointer hops per backend.
-  private record Estimates(Pool pool, LatencyEstimate[] latency) {}
+  private final Clock clock;
+  private final AtomicLong next = new AtomicLong();
+  private volatile Estimates estimates = new Estimates(null, new LatencyEstimate[0], new BackendStats[0]);
+
+  // A snapshot's estimates and counters in flat arrays, so the scan skips pointer hops per backend.
+  private record Estimates(Pool pool, LatencyEstimate[] latency, BackendStats[] stats) {}
+
+  public LeastResponseTime(Clock clock) {
+    this.clock = clock;
+  }
 
   @Override
   public Backend pick(Request request, Pool pool) {
@@ -25,24 +39,40 @@ public final class LeastResponseTime implements Balancer {
     }
     Estimates e = estimates;
     if (e.pool != pool) {
-      LatencyEstimate[] latency = new LatencyEstimate[n];
-      for (int i = 0; i < n; i++) {
-        latency[i] = up[i].stats().latency();
-      }
-      e = new Estimates(pool, latency);
+      e = estimatesOf(pool, up);
       estimates = e;
     }
     LatencyEstimate[] latency = e.latency;
+    BackendStats[] stats = e.stats;
+    // Without this, a backend that was slow once and so never picked again would never get the
+    // sample that shows it has recovered.
+    long now = clock.nanos();
     int i = (int) Long.remainderUnsigned(next.getAndIncrement(), n);
+    int m = ScanWindow.size(n);
+    int step = ScanWindow.step(n);
     int best = -1;
     double bestTime = 0;
-    for (int k = 0; k < n; k++, i = i + 1 == n ? 0 : i + 1) {
+    for (int k = 0; k < m; k++, i = i + step >= n ? i + step - n : i + step) {
       double time = latency[i].ewmaNanos();
+      if (time == 0.0 || now - latency[i].sampledAtNanos() > LatencyEstimate.STALE_NANOS) {
+        int inFlight = stats[i].inFlight();
+        time = inFlight == 0 ? 0.0 : time == 0.0 ? UNKNOWN_BUSY + inFlight : time;
+      }
       if (best < 0 || time < bestTime) {
         best = i;
         bestTime = time;
       }
     }
     return up[best];
+  }
+
+  private static Estimates estimatesOf(Pool pool, Backend[] up) {
+    LatencyEstimate[] latency = new LatencyEstimate[up.length];
+    BackendStats[] stats = new BackendStats[up.length];
+    for (int i = 0; i < up.length; i++) {
+      stats[i] = up[i].stats();
+      latency[i] = stats[i].latency();
+    }
+    return new Estimates(pool, latency, stats);
   }
 }

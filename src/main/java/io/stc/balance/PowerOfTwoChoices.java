@@ -2,6 +2,8 @@ package io.stc.balance;
 
 import io.stc.Clock;
 import io.stc.pool.Backend;
+import io.stc.pool.BackendStats;
+import io.stc.pool.LatencyEstimate;
 import io.stc.pool.Pool;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
@@ -16,16 +18,14 @@ public final class PowerOfTwoChoices implements Balancer {
   /** Up to this many backends, all are compared: sampling two of so few gains nothing. */
   static final int COMPARE_ALL = 3;
 
-  /**
-   * Score of a backend that has requests in flight but no latency sample yet: it is avoided until
-   * its first response comes back, so a new backend is probed rather than flooded.
-   */
-  static final double UNMEASURED_BUSY = 1e15;
-
   private final Clock clock;
   private final SlowStart slowStart;
   private final Supplier<RandomGenerator> random;
   private final AtomicLong next = new AtomicLong();
+  private volatile Candidates candidates = new Candidates(null, new LatencyEstimate[0], new BackendStats[0], new double[0]);
+
+  // A snapshot's estimates, counters and weights in flat arrays: fewer pointer hops per candidate.
+  private record Candidates(Pool pool, LatencyEstimate[] latency, BackendStats[] stats, double[] weights) {}
 
   public PowerOfTwoChoices(Clock clock, SlowStart slowStart) {
     this(clock, slowStart, ThreadLocalRandom::current);
@@ -45,20 +45,27 @@ public final class PowerOfTwoChoices implements Balancer {
     if (n <= 1) {
       return n == 0 ? null : up[0];
     }
-    long now = clock.nanos();
-    boolean ramping = slowStart.ramping(pool, now);
+    Candidates c = candidates;
+    if (c.pool != pool) {
+      c = candidatesOf(pool, up);
+      candidates = c;
+    }
+    long now = 0;
+    boolean ramping = false;
+    if (slowStart.enabled()) {
+      now = clock.nanos();
+      ramping = slowStart.ramping(pool, now);
+    }
     if (n <= COMPARE_ALL) {
       int i = (int) Long.remainderUnsigned(next.getAndIncrement(), n);
-      Backend best = null;
-      double bestScore = 0;
-      for (int k = 0; k < n; k++, i = i + 1 == n ? 0 : i + 1) {
-        double s = score(up[i], now, ramping);
-        if (best == null || s < bestScore) {
-          best = up[i];
-          bestScore = s;
+      int best = i;
+      for (int k = 1; k < n; k++) {
+        i = i + 1 == n ? 0 : i + 1;
+        if (lower(c, up, i, best, ramping, now)) {
+          best = i;
         }
       }
-      return best;
+      return up[best];
     }
     RandomGenerator rnd = random.get();
     int a = rnd.nextInt(n);
@@ -66,13 +73,42 @@ public final class PowerOfTwoChoices implements Balancer {
     if (b >= a) {
       b++;
     }
-    return score(up[b], now, ramping) < score(up[a], now, ramping) ? up[b] : up[a];
+    return lower(c, up, b, a, ramping, now) ? up[b] : up[a];
   }
 
-  private double score(Backend b, long now, boolean ramping) {
-    double latency = b.stats().latency().peakEwmaNanos(now);
-    int inFlight = b.stats().inFlight();
-    double cost = latency == 0.0 && inFlight > 0 ? UNMEASURED_BUSY + inFlight : latency * (inFlight + 1);
-    return cost / slowStart.weight(b, now, ramping);
+  /**
+   * Whether candidate x scores strictly lower than y. A backend with no latency sample yet scores
+   * 0 while idle (so it is tried) and worse than any measured one while its first request is in
+   * flight (so it is probed, not flooded).
+   */
+  private boolean lower(Candidates c, Backend[] up, int x, int y, boolean ramping, long now) {
+    double rankX = c.latency[x].peakRank();
+    double rankY = c.latency[y].peakRank();
+    int inX = c.stats[x].inFlight();
+    int inY = c.stats[y].inFlight();
+    double loadX = (inX + 1) / (ramping ? slowStart.weight(up[x], now, true) : c.weights[x]);
+    double loadY = (inY + 1) / (ramping ? slowStart.weight(up[y], now, true) : c.weights[y]);
+    boolean unmeasuredX = rankX == Double.NEGATIVE_INFINITY;
+    boolean unmeasuredY = rankY == Double.NEGATIVE_INFINITY;
+    if (unmeasuredX || unmeasuredY) {
+      if (unmeasuredX && unmeasuredY) {
+        return loadX < loadY;
+      }
+      return unmeasuredX ? inX == 0 : inY > 0;
+    }
+    // peakX × loadX < peakY × loadY, with peakX / peakY = exp(rankX - rankY).
+    return Math.exp(rankX - rankY) * loadX < loadY;
+  }
+
+  private static Candidates candidatesOf(Pool pool, Backend[] up) {
+    LatencyEstimate[] latency = new LatencyEstimate[up.length];
+    BackendStats[] stats = new BackendStats[up.length];
+    double[] weights = new double[up.length];
+    for (int i = 0; i < up.length; i++) {
+      stats[i] = up[i].stats();
+      latency[i] = stats[i].latency();
+      weights[i] = up[i].weight();
+    }
+    return new Candidates(pool, latency, stats, weights);
   }
 }

@@ -11,6 +11,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Two estimates: a per-sample EWMA, and a peak EWMA (as in Finagle and Linkerd) that jumps up to
  * any higher sample at once and otherwise decays with time, so a slowdown shows immediately and an
  * idle backend's cost fades until it is tried again. Both are updated lock-free with a CAS.
+ *
+ * <p>The per-sample EWMA forgets its history when the previous sample is older than
+ * {@link #STALE_NANOS}: a backend that was slow a while ago and got no traffic since is judged by
+ * its next response, not by the old figure.
  */
 public final class LatencyEstimate {
   /** Weight of a new sample in the per-sample EWMA. */
@@ -23,6 +27,9 @@ public final class LatencyEstimate {
   static final double FAILURE_PENALTY_FACTOR = 10.0;
   /** Time constant of the peak EWMA's decay. */
   public static final long PEAK_DECAY_NANOS = 10_000_000_000L;
+
+  /** A sample older than this no longer says how fast the backend is now. */
+  public static final long STALE_NANOS = PEAK_DECAY_NANOS;
 
   private static final double PEAK_DECAY_MILLIS = PEAK_DECAY_NANOS / 1e6;
 
@@ -43,6 +50,12 @@ public final class LatencyEstimate {
   // 32 bits the clock in milliseconds at its last update (wrapping; compared unsigned, so exact for
   // gaps under 49 days, which is far past the point where the decay has reached zero anyway).
   private final AtomicLong peak = new AtomicLong();
+  // ln(peak) + time/decay constant at the last update: the decayed peak at any later time t is
+  // exp(rank - t/decay), so two backends' peaks compare by rank alone, with no clock read and no
+  // exp() per candidate on the hot path. Written after the peak's CAS, so it may briefly lag a
+  // concurrent update. -Infinity (ln 0) before the first sample.
+  private volatile double peakRank = Double.NEGATIVE_INFINITY;
+  private volatile long sampledAtNanos;
 
   /** Records one finished request at {@code nowNanos}. */
   public void record(long latencyNanos, boolean failed, long nowNanos) {
@@ -50,8 +63,9 @@ public final class LatencyEstimate {
     if (failed) {
       sample = Math.max(sample, penalty(ewmaNanos()));
     }
-    updateEwma(sample);
+    updateEwma(sample, nowNanos - sampledAtNanos > STALE_NANOS);
     updatePeak(sample, nowNanos);
+    sampledAtNanos = nowNanos;
   }
 
   static double penalty(double ewma) {
@@ -59,11 +73,11 @@ public final class LatencyEstimate {
         Math.max(FAILURE_PENALTY_FACTOR * ewma, FAILURE_PENALTY_MIN_NANOS), FAILURE_PENALTY_MAX_NANOS);
   }
 
-  private void updateEwma(double sample) {
+  private void updateEwma(double sample, boolean stale) {
     while (true) {
       long bits = ewmaBits;
       double old = Double.longBitsToDouble(bits);
-      double next = old == 0.0 ? sample : old + ALPHA * (sample - old);
+      double next = old == 0.0 || stale ? sample : old + ALPHA * (sample - old);
       if (EWMA_BITS.compareAndSet(this, bits, Double.doubleToRawLongBits(next))) {
         return;
       }
@@ -84,6 +98,7 @@ public final class LatencyEstimate {
       }
       long updated = ((long) Float.floatToRawIntBits((float) next) << 32) | (nowMillis & 0xFFFFFFFFL);
       if (peak.compareAndSet(word, updated)) {
+        peakRank = Math.log(next) + nowNanos / (double) PEAK_DECAY_NANOS;
         return;
       }
     }
@@ -101,10 +116,26 @@ public final class LatencyEstimate {
     return cost == 0.0 ? 0.0 : cost * decay(word, millis(nowNanos));
   }
 
+  /**
+   * The peak EWMA as a rank: of two backends, the one with the lower rank has the lower peak EWMA
+   * at any common time, and {@code exp(rankA - rankB)} is the ratio of their peaks. -Infinity
+   * before the first sample.
+   */
+  public double peakRank() {
+    return peakRank;
+  }
+
+  /** When the last sample was recorded (clock nanoseconds); 0 before the first. */
+  public long sampledAtNanos() {
+    return sampledAtNanos;
+  }
+
   /** Forgets every sample. */
   public void reset() {
     ewmaBits = 0L;
     peak.set(0L);
+    peakRank = Double.NEGATIVE_INFINITY;
+    sampledAtNanos = 0L;
   }
 
   private static double cost(long word) {

@@ -74,4 +74,23 @@ class LeastConnectionsTest {
     f.clock.advance(Duration.ofSeconds(10));
     assertThat(lc.pick(Request.NONE, f.pool()).id()).isEqualTo("b");
   }
+
+  @Test
+  void aLargePoolIsSampledButLoadStillEvensOut() {
+    PoolFixture f = PoolFixture.numbered(1000);
+    LeastConnections lc = lc(f);
+    // One backend in ten is stuck with 50 requests: a sample of 16 almost never lacks an idle one.
+    for (int i = 0; i < 1000; i += 10) {
+      f.inFlight("b" + i, 50);
+    }
+    Map<String, Integer> counts = new HashMap<>();
+    for (int i = 0; i < 2700; i++) {
+      Backend b = lc.pick(Request.NONE, f.pool());
+      b.stats().requestStarted();
+      counts.merge(b.id(), 1, Integer::sum);
+    }
+    assertThat(counts.keySet()).noneMatch(id -> Integer.parseInt(id.substring(1)) % 10 == 0);
+    // 2,700 requests over 900 free backends: 3 each when perfectly even.
+    assertThat(counts.values()).allMatch(c -> c <= 4);
+  }
 }

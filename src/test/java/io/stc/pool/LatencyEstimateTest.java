@@ -66,9 +66,41 @@ class LatencyEstimateTest {
     b.stats().requestStarted();
     b.stats().requestFinished(1 * MS, true);
     assertThat(b.stats().ewmaLatencyNanos()).isCloseTo(80.2 * MS, within(1.0));
-    assertThat(b.stats().latency().ewmaNanos()).isCloseTo(280.0 * MS, within(1.0));
+    assertThat(b.stats().latency().ewmaNanos())
+        .as("20 s on, the old sample is stale: the failure's 1 s penalty replaces it")
+        .isEqualTo(1000.0 * MS);
     b.stats().reset();
     assertThat(b.stats().latency().ewmaNanos()).isZero();
     assertThat(b.stats().latency().peakEwmaNanos(clock.nanos())).isZero();
+  }
+
+  @Test
+  void aStaleEwmaRestartsFromTheNextSample() {
+    e.record(500 * MS, false, clock.nanos());
+    clock.advance(Duration.ofSeconds(5));
+    e.record(100 * MS, false, clock.nanos());
+    assertThat(e.ewmaNanos()).as("5 s apart: averaged").isCloseTo(420.0 * MS, within(1.0));
+    assertThat(e.sampledAtNanos()).isEqualTo(clock.nanos());
+    clock.advance(Duration.ofNanos(LatencyEstimate.STALE_NANOS + 1));
+    e.record(30 * MS, false, clock.nanos());
+    assertThat(e.ewmaNanos()).as("after more than STALE_NANOS: the new sample alone").isEqualTo(30.0 * MS);
+  }
+
+  @Test
+  void peakRankOrdersBackendsLikeTheirDecayedPeaks() {
+    LatencyEstimate early = new LatencyEstimate();
+    assertThat(early.peakRank()).isEqualTo(Double.NEGATIVE_INFINITY);
+    early.record(200 * MS, false, clock.nanos());
+    clock.advance(Duration.ofSeconds(7));
+    LatencyEstimate late = new LatencyEstimate();
+    late.record(100 * MS, false, clock.nanos());
+    double ratio = early.peakEwmaNanos(clock.nanos()) / late.peakEwmaNanos(clock.nanos());
+    // 200 × e^-0.7 ≈ 99.3 ms: just below the fresh 100 ms.
+    assertThat(ratio).isLessThan(1.0);
+    assertThat(Math.exp(early.peakRank() - late.peakRank())).isCloseTo(ratio, within(1e-6));
+    clock.advance(Duration.ofSeconds(100));
+    assertThat(Math.exp(early.peakRank() - late.peakRank()))
+        .as("the ratio does not change as both decay")
+        .isCloseTo(early.peakEwmaNanos(clock.nanos()) / late.peakEwmaNanos(clock.nanos()), within(1e-6));
   }
 }
