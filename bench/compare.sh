@@ -237,21 +237,42 @@ parse_wrk() {
   problems="$(grep -E 'Non-2xx|Socket errors' "$f" | sed 's/^ *//' | paste -sd ';' - || true)"
 }
 
-declare -A all_rps=() all_p50=() all_p99=() all_err=()
+declare -A all_rps=() all_p50=() all_p99=() all_err=() all_cpu=()
+clk_tck="$(getconf CLK_TCK)"
+
+# CPU time (user + system, in clock ticks) used so far by a server we started: the process, its
+# children (nginx's workers) and all their threads. Ticks of a thread that ended are lost, which
+# none of these do while serving.
+cpu_ticks() {
+  local p t=0 f
+  for p in "${pid[$1]}" $(pgrep -P "${pid[$1]}" || true); do
+    for f in /proc/"$p"/task/*/stat; do
+      # Fields 14 and 15 (utime, stime), counted after the ") " that ends the command name.
+      t=$((t + $(sed 's/.*) //' "$f" 2>/dev/null | awk '{ print $12 + $13 }' || echo 0)))
+    done
+  done
+  echo "$t"
+}
 
 measure() {
   local proxy="$1" size="$2" round="$3" out
   out="$tmp/wrk-$proxy-$size-$round.txt"
+  local ticks0 ticks1 requests cpu
+  ticks0="$(cpu_ticks "$proxy")"
   run_wrk "$(url "$proxy" "$size")" "$duration" "$out"
+  ticks1="$(cpu_ticks "$proxy")"
   parse_wrk "$out"
+  requests="$(awk '/requests in/ { print $1 }' "$out")"
+  cpu="$(awk -v t=$((ticks1 - ticks0)) -v hz="$clk_tck" -v n="${requests:-0}" 'BEGIN { printf "%.1f", (n > 0 ? t * 1e6 / hz / n : 0) }')"
   if [ "$rps" = "-" ] || [ "$p99" = "-" ]; then
     echo "compare.sh: wrk against $proxy gave no result; its output:" >&2
     cat "$out" >&2
     exit 1
   fi
   kill -0 "${pid[$proxy]}" 2>/dev/null || fail_with_log "$proxy" "exited during the run"
-  printf '  round %d  %-7s %6s B  %10.0f req/s  p50 %7.3f ms  p99 %7.3f ms%s\n' \
-    "$round" "$proxy" "$size" "$rps" "$p50" "$p99" "${problems:+  !! $problems}"
+  printf '  round %d  %-7s %6s B  %10.0f req/s  p50 %7.3f ms  p99 %7.3f ms  CPU %5.1f us/req%s\n' \
+    "$round" "$proxy" "$size" "$rps" "$p50" "$p99" "$cpu" "${problems:+  !! $problems}"
+  all_cpu[$proxy,$size]+="$cpu "
   all_rps[$proxy,$size]+="$rps "
   all_p50[$proxy,$size]+="$p50 "
   all_p99[$proxy,$size]+="$p99 "
@@ -279,16 +300,17 @@ report() {
   if [ "$size" = 1024 ]; then label="1 KiB"; else label="$size B"; fi
   echo "### Body $label: median of $rounds round(s), each column on its own; best = highest req/s"
   echo
-  echo "| proxy   |      req/s |  p50 ms |  p99 ms | best req/s | errors |"
-  echo "|---------|-----------:|--------:|--------:|-----------:|-------:|"
+  echo "| proxy   |      req/s |  p50 ms |  p99 ms | best req/s | CPU us/req | errors |"
+  echo "|---------|-----------:|--------:|--------:|-----------:|-----------:|-------:|"
   for p in "${proxies[@]}"; do
     # shellcheck disable=SC2086 # the lists are space-separated numbers
     m_rps[$p]="$(median ${all_rps[$p,$size]})"
     # shellcheck disable=SC2086
     m_p99[$p]="$(median ${all_p99[$p,$size]})"
     # shellcheck disable=SC2086
-    printf '| %-7s | %10.0f | %7.3f | %7.3f | %10.0f | %6d |\n' "$p" "${m_rps[$p]}" \
-      "$(median ${all_p50[$p,$size]})" "${m_p99[$p]}" "$(best ${all_rps[$p,$size]})" "${all_err[$p,$size]}"
+    printf '| %-7s | %10.0f | %7.3f | %7.3f | %10.0f | %10.1f | %6d |\n' "$p" "${m_rps[$p]}" \
+      "$(median ${all_p50[$p,$size]})" "${m_p99[$p]}" "$(best ${all_rps[$p,$size]})" \
+      "$(median ${all_cpu[$p,$size]})" "${all_err[$p,$size]}"
   done
   echo
   awk -v s="${m_rps[stc]}" -v sp="${m_p99[stc]}" -v n="${m_rps[nginx]}" -v np="${m_p99[nginx]}" \
