@@ -187,7 +187,7 @@ public final class DemoCommand implements Callable<Integer> {
         // Shorter windows than production so a demo shows scaling both ways within minutes.
         Duration.ofSeconds(20), d.panicWindow(), d.panicThreshold(), Duration.ofSeconds(30), d.maxStepUp(),
         d.thresholdUp(), d.thresholdDown(), d.rpsUp(), d.rpsDown(), d.cooldownUp(), Duration.ofSeconds(10),
-        d.drainTimeout(), d.startTimeout());
+        d.maxScaleDownRate(), d.drainTimeout(), d.startTimeout());
     StcConfig base = StcConfig.defaults();
     return base
         .withHost("127.0.0.1")

@@ -10,6 +10,8 @@ import java.util.Locale;
  * The {@code autoscale} section: where instances come from, which policy sizes the pool, its
  * bounds and time constants. Off by default; every field has a default.
  *
+ * @param maxScaleDownRate the most one decision may divide the instance count by (Knative's
+ *     max-scale-down-rate): 2 keeps at least half
  * @param target per-instance target of the policy: in-flight requests for {@code concurrency},
  *     the {@code metric}'s value for {@code target}; unused by {@code threshold} and {@code rps}
  */
@@ -36,6 +38,7 @@ public record AutoscaleConfig(
     double rpsDown,
     Duration cooldownUp,
     Duration cooldownDown,
+    double maxScaleDownRate,
     Duration drainTimeout,
     Duration startTimeout) {
 
@@ -152,6 +155,7 @@ public record AutoscaleConfig(
         5,
         Duration.ZERO,
         Duration.ofSeconds(30),
+        2.0,
         Duration.ofSeconds(30),
         Duration.ofSeconds(60));
   }

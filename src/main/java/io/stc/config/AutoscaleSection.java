@@ -20,7 +20,7 @@ final class AutoscaleSection {
     "enabled", "provider", "policy", "min", "max", "interval", "max_inflight", "target", "metric",
     "utilization", "tolerance", "stable_window", "panic_window", "panic_threshold", "stabilization_window",
     "max_step_up", "threshold_up", "threshold_down", "rps_up", "rps_down", "cooldown_up", "cooldown_down",
-    "drain_timeout", "start_timeout", "leader_election", "fleet"
+    "max_scale_down_rate", "drain_timeout", "start_timeout", "leader_election", "fleet"
   };
   private static final List<String> KUBERNETES_ONLY = List.of("namespace", "deployment", "service", "port", "kubeconfig");
   private static final int MAX_INSTANCES = 1000;
@@ -82,6 +82,11 @@ final class AutoscaleSection {
           "panic_window (" + panicWindow.toMillis() + "ms) must not be longer than stable_window ("
               + stableWindow.toMillis() + "ms)");
     }
+    double maxScaleDownRate = a.decimal("max_scale_down_rate", 1, Double.POSITIVE_INFINITY, d.maxScaleDownRate());
+    if (maxScaleDownRate <= 1) {
+      throw a.fail("max_scale_down_rate", "expected a number above 1 (2 = at most halve per decision), got "
+          + ConfigMap.plain(maxScaleDownRate));
+    }
     return new AutoscaleConfig(
         a.bool("enabled", d.enabled()),
         provider,
@@ -105,6 +110,7 @@ final class AutoscaleSection {
         rpsDown,
         a.duration("cooldown_up", d.cooldownUp()),
         a.duration("cooldown_down", d.cooldownDown()),
+        maxScaleDownRate,
         a.duration("drain_timeout", d.drainTimeout()),
         a.positiveDuration("start_timeout", d.startTimeout()));
   }

@@ -8,7 +8,11 @@ import java.time.Duration;
  * Wraps a policy in what every policy shares: the desired count stays within [min, max], and a
  * change waits out its cooldown. {@code cooldownUp} runs from the last scale-up;
  * {@code cooldownDown} from the last change either way, so instances just added are not taken away
- * at once. Being outside [min, max] is corrected without waiting.
+ * at once. A scale-down keeps at least {@code current / maxScaleDownRate} instances (Knative's
+ * max-scale-down-rate), so one quiet moment cannot tear most of the pool down at once and a
+ * policy that overshoots downwards approaches its target in steps instead of oscillating. Being
+ * outside [min, max] is corrected without waiting (from above max: at least down to max, and no
+ * further than the rate allows).
  */
 final class BoundedPolicy implements ScalingPolicy {
   private static final long NEVER = Long.MIN_VALUE;
@@ -18,10 +22,11 @@ final class BoundedPolicy implements ScalingPolicy {
   private final int max;
   private final long cooldownUpNanos;
   private final long cooldownDownNanos;
+  private final double maxScaleDownRate;
   private long lastUpNanos = NEVER;
   private long lastChangeNanos = NEVER;
 
-  BoundedPolicy(ScalingPolicy inner, int min, int max, Duration cooldownUp, Duration cooldownDown) {
+  BoundedPolicy(ScalingPolicy inner, int min, int max, Duration cooldownUp, Duration cooldownDown, double maxScaleDownRate) {
     if (min < 0 || max < min) {
       throw new IllegalArgumentException("need 0 <= min <= max, got min " + min + ", max " + max);
     }
@@ -30,6 +35,7 @@ final class BoundedPolicy implements ScalingPolicy {
     this.max = max;
     this.cooldownUpNanos = cooldownUp.toNanos();
     this.cooldownDownNanos = cooldownDown.toNanos();
+    this.maxScaleDownRate = maxScaleDownRate;
   }
 
   @Override
@@ -55,6 +61,11 @@ final class BoundedPolicy implements ScalingPolicy {
       if (left > 0) {
         return new Decision(current, "cooldown_up " + seconds(left) + " left, holding " + current + " (wanted " + want + ": " + reason + ")");
       }
+    }
+    int floor = Math.min(max, (int) Math.ceil(current / maxScaleDownRate));
+    if (want < current && want < floor) {
+      reason += " (limited to " + floor + " by max_scale_down_rate " + Decision.num(maxScaleDownRate) + ")";
+      want = floor;
     }
     if (want < current && current <= max) {
       long left = remaining(lastChangeNanos, cooldownDownNanos, now);

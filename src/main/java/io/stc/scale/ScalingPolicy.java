@@ -24,6 +24,6 @@ public interface ScalingPolicy {
           case THRESHOLD -> new ThresholdPolicy(c.maxInflight(), c.thresholdUp(), c.thresholdDown());
           case RPS -> new RpsPolicy(c.rpsUp(), c.rpsDown());
         };
-    return new BoundedPolicy(inner, c.min(), c.max(), c.cooldownUp(), c.cooldownDown());
+    return new BoundedPolicy(inner, c.min(), c.max(), c.cooldownUp(), c.cooldownDown(), c.maxScaleDownRate());
   }
 }

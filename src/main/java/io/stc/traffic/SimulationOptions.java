@@ -128,7 +128,7 @@ public record SimulationOptions(
         true, d.provider(), policy, min, max, interval, maxInflight, target == null ? d.target() : target, d.metric(),
         d.utilization(), d.tolerance(), d.stableWindow(), d.panicWindow(), d.panicThreshold(),
         d.stabilizationWindow(), d.maxStepUp(), d.thresholdUp(), d.thresholdDown(), d.rpsUp(), d.rpsDown(),
-        d.cooldownUp(), d.cooldownDown(), d.drainTimeout(), d.startTimeout());
+        d.cooldownUp(), d.cooldownDown(), d.maxScaleDownRate(), d.drainTimeout(), d.startTimeout());
   }
 
   /** A policy by its config name, with an error listing the valid names. */

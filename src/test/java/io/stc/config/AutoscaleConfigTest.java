@@ -73,6 +73,7 @@ class AutoscaleConfigTest {
           rps_down: 20
           cooldown_up: 5s
           cooldown_down: 1m
+          max_scale_down_rate: 1.5
           drain_timeout: 10s
           start_timeout: 2m
         """);
@@ -82,7 +83,7 @@ class AutoscaleConfigTest {
             Path.of("/tmp/stc-logs"), Duration.ofSeconds(3), List.of()),
         Policy.TARGET, 1, 5, Duration.ofMillis(500), 20, 12.5, Metric.RPS, 0.8, 0.2,
         Duration.ofSeconds(30), Duration.ofSeconds(3), 3.0, Duration.ofMinutes(2), 2, 0.9, 0.2, 50, 20,
-        Duration.ofSeconds(5), Duration.ofMinutes(1), Duration.ofSeconds(10), Duration.ofMinutes(2)));
+        Duration.ofSeconds(5), Duration.ofMinutes(1), 1.5, Duration.ofSeconds(10), Duration.ofMinutes(2)));
   }
 
   @Test
@@ -153,6 +154,10 @@ class AutoscaleConfigTest {
     assertThat(error("autoscale:\n  target: lots\n")).isEqualTo("2: autoscale.target: expected a number > 0, got 'lots'");
     assertThat(error("autoscale:\n  panic_threshold: 0.5\n"))
         .isEqualTo("2: autoscale.panic_threshold: expected a number >= 1, got 0.5");
+    assertThat(error("autoscale:\n  max_scale_down_rate: 1\n"))
+        .isEqualTo("2: autoscale.max_scale_down_rate: expected a number above 1 (2 = at most halve per decision), got 1");
+    assertThat(error("autoscale:\n  max_scale_down_rate: 0.5\n"))
+        .isEqualTo("2: autoscale.max_scale_down_rate: expected a number >= 1, got 0.5");
     assertThat(error("autoscale:\n  panic_window: 90s\n"))
         .isEqualTo("2: autoscale.panic_window: panic_window (90000ms) must not be longer than stable_window (60000ms)");
     assertThat(error("autoscale:\n  threshold_down: 0.8\n"))

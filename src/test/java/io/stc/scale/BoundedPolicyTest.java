@@ -22,6 +22,8 @@ class BoundedPolicyTest {
     }
   }
 
+  private static final double NO_RATE_LIMIT = Double.POSITIVE_INFINITY;
+
   private final ManualClock clock = new ManualClock();
   private final Told told = new Told();
 
@@ -32,7 +34,7 @@ class BoundedPolicyTest {
 
   @Test
   void desiredIsClampedToMinAndMax() {
-    BoundedPolicy p = new BoundedPolicy(told, 2, 8, Duration.ZERO, Duration.ZERO);
+    BoundedPolicy p = new BoundedPolicy(told, 2, 8, Duration.ZERO, Duration.ZERO, NO_RATE_LIMIT);
     Decision high = decide(p, 4, 20);
     assertThat(high.desired()).isEqualTo(8);
     assertThat(high.reason()).isEqualTo("told 20 (capped at max 8)");
@@ -44,7 +46,7 @@ class BoundedPolicyTest {
 
   @Test
   void cooldownUpRunsFromTheLastScaleUp() {
-    BoundedPolicy p = new BoundedPolicy(told, 1, 10, Duration.ofSeconds(10), Duration.ZERO);
+    BoundedPolicy p = new BoundedPolicy(told, 1, 10, Duration.ofSeconds(10), Duration.ZERO, NO_RATE_LIMIT);
     assertThat(decide(p, 2, 3).desired()).isEqualTo(3);
     clock.advance(Duration.ofSeconds(4));
     Decision held = decide(p, 3, 5);
@@ -57,7 +59,7 @@ class BoundedPolicyTest {
 
   @Test
   void cooldownDownRunsFromTheLastChangeEitherWay() {
-    BoundedPolicy p = new BoundedPolicy(told, 1, 10, Duration.ZERO, Duration.ofSeconds(30));
+    BoundedPolicy p = new BoundedPolicy(told, 1, 10, Duration.ZERO, Duration.ofSeconds(30), NO_RATE_LIMIT);
     assertThat(decide(p, 2, 4).desired()).isEqualTo(4);
     clock.advance(Duration.ofSeconds(29));
     assertThat(decide(p, 4, 2).desired()).isEqualTo(4);
@@ -72,10 +74,24 @@ class BoundedPolicyTest {
 
   @Test
   void boundsAreRestoredWithoutWaitingForCooldowns() {
-    BoundedPolicy p = new BoundedPolicy(told, 2, 8, Duration.ofMinutes(5), Duration.ofMinutes(5));
+    BoundedPolicy p = new BoundedPolicy(told, 2, 8, Duration.ofMinutes(5), Duration.ofMinutes(5), NO_RATE_LIMIT);
     assertThat(decide(p, 3, 4).desired()).isEqualTo(4);
     assertThat(decide(p, 1, 1).desired()).as("below min after a crash").isEqualTo(2);
     assertThat(decide(p, 1, 6).desired()).as("below min: straight to what the policy wants").isEqualTo(6);
     assertThat(decide(p, 9, 8).desired()).as("above max").isEqualTo(8);
+  }
+
+  @Test
+  void aScaleDownAtMostDividesTheCountByTheRate() {
+    BoundedPolicy p = new BoundedPolicy(told, 1, 100, Duration.ZERO, Duration.ZERO, 2.0);
+    Decision d = decide(p, 40, 5);
+    assertThat(d.desired()).isEqualTo(20);
+    assertThat(d.reason()).isEqualTo("told 5 (limited to 20 by max_scale_down_rate 2)");
+    assertThat(decide(p, 20, 5).desired()).isEqualTo(10);
+    assertThat(decide(p, 10, 5).desired()).isEqualTo(5);
+    assertThat(decide(p, 7, 3).desired()).as("ceil(7 / 2) = 4").isEqualTo(4);
+    assertThat(decide(p, 4, 60).desired()).as("scale-up is not limited").isEqualTo(60);
+    assertThat(decide(p, 120, 1).desired()).as("above max: max at once, then the rate").isEqualTo(60);
+    assertThat(decide(p, 300, 1).desired()).as("above max: max at once, then the rate").isEqualTo(100);
   }
 }
