@@ -36,8 +36,8 @@ final class SimulationReport {
     line(sb, "Requests", String.format(Locale.ROOT, "%,d arrived, %,d served: %s success",
         r.arrived(), r.served(), percent(r.successRate())));
     line(sb, "Rejected", String.format(Locale.ROOT,
-        "%,d (queue full %,d, queue timeout %,d, no backend %,d); cut at drain timeout %,d",
-        r.rejected(), r.queueFull(), r.queueTimeout(), r.noBackend(), r.cut()));
+        "%,d (queue full %,d, queue timeout %,d); cut at drain timeout %,d",
+        r.rejected(), r.queueFull(), r.queueTimeout(), r.cut()));
     line(sb, "Latency", String.format(Locale.ROOT, "p50 %s   p90 %s   p99 %s   max %s   (arrival to response, queue wait included)",
         ms(r.latencyMillis(50)), ms(r.latencyMillis(90)), ms(r.latencyMillis(99)), ms(r.latencyMillis(100))));
     line(sb, "Queue", String.format(Locale.ROOT, "%,d served requests waited (%s), mean wait %s per served request",
@@ -66,7 +66,7 @@ final class SimulationReport {
 
   /** Every run side by side, one row per policy. */
   static String table(List<SimulationRun> runs) {
-    String[] head = {"policy", "success", "p50 ms", "p99 ms", "full", "timeout", "no backend", "instance-s",
+    String[] head = {"policy", "success", "p50 ms", "p99 ms", "full", "timeout", "instance-s",
         "oracle", "ratio", "up", "down", "peak", "wall s"};
     List<String[]> rows = new ArrayList<>();
     rows.add(head);
@@ -74,7 +74,7 @@ final class SimulationReport {
       SimulationResult r = run.result();
       rows.add(new String[] {
           run.policy(), percent(r.successRate()), fixed(r.latencyMillis(50)), fixed(r.latencyMillis(99)),
-          String.valueOf(r.queueFull()), String.valueOf(r.queueTimeout()), String.valueOf(r.noBackend()),
+          String.valueOf(r.queueFull()), String.valueOf(r.queueTimeout()),
           String.format(Locale.ROOT, "%.0f", r.instanceSeconds()),
           String.format(Locale.ROOT, "%.0f", r.oracleInstanceSeconds()),
           String.format(Locale.ROOT, "%.2f", r.costRatio()), String.valueOf(r.scaleUps()),
@@ -142,7 +142,6 @@ final class SimulationReport {
     rejected.put("total", r.rejected());
     rejected.put("queueFull", r.queueFull());
     rejected.put("queueTimeout", r.queueTimeout());
-    rejected.put("noBackend", r.noBackend());
     m.put("rejected", rejected);
     m.put("cutAtDrainTimeout", r.cut());
     Map<String, Object> latency = new LinkedHashMap<>();

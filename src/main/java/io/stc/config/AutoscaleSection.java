@@ -54,6 +54,9 @@ final class AutoscaleSection {
     if (min > max) {
       throw a.fail(a.has("max") ? "max" : "min", "min (" + min + ") is above max (" + max + ")");
     }
+    if (min == 0 && proxyMaxInflight == 0 && a.bool("enabled", d.enabled())) {
+      throw a.fail("min", "0 needs the top-level max_inflight: its queue holds requests while the first instance starts");
+    }
 
     int maxInflight = a.integer("max_inflight", 1, Integer.MAX_VALUE, d.maxInflight());
     double utilization = a.decimal("utilization", 0.01, 1, d.utilization());

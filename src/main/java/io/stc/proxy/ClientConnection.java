@@ -240,7 +240,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
     Backend b = pickBackend();
     if (b != null) {
       dispatch(b);
-    } else if (proxy.queue != null && proxy.upstream.pool().availableCount() > 0) {
+    } else if (proxy.queue != null && (proxy.queueWhenEmpty || proxy.upstream.pool().availableCount() > 0)) {
       enqueue();
     } else {
       finishWithFailure(ProxyFailure.NO_BACKEND);
@@ -278,7 +278,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
       dispatch(b);
       return;
     }
-    if (proxy.upstream.pool().availableCount() == 0) {
+    if (proxy.upstream.pool().availableCount() == 0 && !proxy.queueWhenEmpty) {
       cancelQueueTimer();
       finishWithFailure(ProxyFailure.NO_BACKEND);
       return;

@@ -65,6 +65,12 @@ public final class ProxyServer {
   volatile Balancer balancer;
   volatile ExchangeListener listener;
   volatile boolean draining;
+  /**
+   * Whether a request that finds no backend at all waits in the queue (for an instance the
+   * autoscaler is starting) instead of failing at once: on when autoscaling, so a pool scaled to
+   * zero, or one whose instances all crashed, serves the next request late rather than never.
+   */
+  volatile boolean queueWhenEmpty;
   /** Open WebSocket tunnels, so draining a backend can say goodbye on them. */
   final java.util.Set<ClientConnection> tunnels = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
@@ -228,6 +234,11 @@ public final class ProxyServer {
   /** Sets the per-client rate limit applied before a request is routed. */
   public void rateLimiter(RateLimiter limiter) {
     this.rateLimiter = limiter;
+  }
+
+  /** Makes requests that find no backend wait in the queue instead of failing (needs a queue: max_inflight). */
+  public void queueWhenEmpty(boolean on) {
+    this.queueWhenEmpty = on && queue != null;
   }
 
   /** Requests waiting for a backend with room. */

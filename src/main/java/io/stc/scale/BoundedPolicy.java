@@ -1,5 +1,6 @@
 package io.stc.scale;
 
+import static io.stc.scale.Decision.num;
 import static io.stc.scale.Decision.seconds;
 
 import java.time.Duration;
@@ -55,6 +56,12 @@ final class BoundedPolicy implements ScalingPolicy {
     String reason = d.reason();
     if (want != d.desired()) {
       reason += want == max ? " (capped at max " + max + ")" : " (raised to min " + min + ")";
+    }
+    if (want == 0 && current == 0 && s.demand() > 0) {
+      // Scaled to zero and requests are waiting: policies that measure per ready instance (the HPA
+      // formula, utilization steps) see nothing to measure, so the first instance is started here.
+      want = 1;
+      reason += " (" + num(s.demand()) + " waiting with no instance: starting one)";
     }
     if (want > current && current >= min) {
       long left = remaining(lastUpNanos, cooldownUpNanos, now);

@@ -62,8 +62,7 @@ final class SimulatedProxy {
   /** Why a request was turned away. */
   enum Rejection {
     QUEUE_FULL,
-    QUEUE_TIMEOUT,
-    NO_BACKEND
+    QUEUE_TIMEOUT
   }
 
   private final Upstream upstream;
@@ -110,10 +109,9 @@ final class SimulatedProxy {
     Backend b = pick(e);
     if (b != null) {
       dispatch(e, b, now);
-    } else if (upstream.pool().availableCount() > 0) {
-      enqueue(e, now);
     } else {
-      outcomes.rejected(e, Rejection.NO_BACKEND);
+      // As stc with autoscaling: wait for an instance even when none is up (scale from zero).
+      enqueue(e, now);
     }
   }
 
@@ -160,8 +158,6 @@ final class SimulatedProxy {
         waited++;
         waitNanos += now - e.arrivalNanos;
         dispatch(e, b, now);
-      } else if (upstream.pool().availableCount() == 0) {
-        outcomes.rejected(e, Rejection.NO_BACKEND);
       } else {
         queue.addFirst(e);
         return;

@@ -74,7 +74,6 @@ public final class Simulation implements SimulatedProxy.Outcomes {
   private long served;
   private long queueFull;
   private long queueTimeout;
-  private long noBackend;
   private long cut;
   private int started;
   private boolean drainCheckScheduled;
@@ -124,7 +123,7 @@ public final class Simulation implements SimulatedProxy.Outcomes {
     for (SimulatedInstance m : everStarted) {
       cost += m.secondsWithin(endNanos);
     }
-    return new SimulationResult(options, arrived, served, queueFull, queueTimeout, noBackend, cut, proxy.waited,
+    return new SimulationResult(options, arrived, served, queueFull, queueTimeout, cut, proxy.waited,
         proxy.waitNanos, latency, cost, oracle(), scaleEvents, series);
   }
 
@@ -158,7 +157,6 @@ public final class Simulation implements SimulatedProxy.Outcomes {
     switch (why) {
       case QUEUE_FULL -> queueFull++;
       case QUEUE_TIMEOUT -> queueTimeout++;
-      case NO_BACKEND -> noBackend++;
     }
     series.rejected()[second(now)]++;
     // The proxy reports every exchange to the autoscaler's latency window, 503s included.

@@ -11,7 +11,6 @@ import org.HdrHistogram.Histogram;
  * @param served requests answered by an instance
  * @param queueFull rejected because the proxy's queue was full
  * @param queueTimeout rejected after waiting the queue timeout
- * @param noBackend rejected because no instance was in rotation
  * @param cut in flight on an instance stopped when its drain timeout passed
  * @param waited served requests that waited in the queue first
  * @param queueWaitNanos total queue wait of the served requests
@@ -26,7 +25,6 @@ public record SimulationResult(
     long served,
     long queueFull,
     long queueTimeout,
-    long noBackend,
     long cut,
     long waited,
     long queueWaitNanos,
@@ -41,7 +39,7 @@ public record SimulationResult(
   }
 
   public long rejected() {
-    return queueFull + queueTimeout + noBackend;
+    return queueFull + queueTimeout;
   }
 
   /** Served over arrived; 1 without arrivals. */

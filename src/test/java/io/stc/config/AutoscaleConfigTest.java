@@ -154,6 +154,9 @@ class AutoscaleConfigTest {
     assertThat(error("autoscale:\n  target: lots\n")).isEqualTo("2: autoscale.target: expected a number > 0, got 'lots'");
     assertThat(error("autoscale:\n  panic_threshold: 0.5\n"))
         .isEqualTo("2: autoscale.panic_threshold: expected a number >= 1, got 0.5");
+    assertThat(error("autoscale:\n  enabled: true\n  min: 0\n")).isEqualTo(
+        "3: autoscale.min: 0 needs the top-level max_inflight: its queue holds requests while the first instance starts");
+    assertThat(load("max_inflight: 5\nautoscale:\n  enabled: true\n  min: 0\n").min()).isZero();
     assertThat(error("autoscale:\n  max_scale_down_rate: 1\n"))
         .isEqualTo("2: autoscale.max_scale_down_rate: expected a number above 1 (2 = at most halve per decision), got 1");
     assertThat(error("autoscale:\n  max_scale_down_rate: 0.5\n"))

@@ -32,6 +32,11 @@ class BoundedPolicyTest {
     return p.decide(new ScaleSnapshot(current, 0, 0, 0, 0, 0), clock.nanos());
   }
 
+  private Decision decide(BoundedPolicy p, int current, int wanted, int queued) {
+    told.desired = wanted;
+    return p.decide(new ScaleSnapshot(current, 0, 0, queued, 0, 0), clock.nanos());
+  }
+
   @Test
   void desiredIsClampedToMinAndMax() {
     BoundedPolicy p = new BoundedPolicy(told, 2, 8, Duration.ZERO, Duration.ZERO, NO_RATE_LIMIT);
@@ -93,5 +98,16 @@ class BoundedPolicyTest {
     assertThat(decide(p, 4, 60).desired()).as("scale-up is not limited").isEqualTo(60);
     assertThat(decide(p, 120, 1).desired()).as("above max: max at once, then the rate").isEqualTo(60);
     assertThat(decide(p, 300, 1).desired()).as("above max: max at once, then the rate").isEqualTo(100);
+  }
+
+  @Test
+  void fromZeroWaitingRequestsStartAnInstanceWhateverThePolicySays() {
+    BoundedPolicy p = new BoundedPolicy(told, 0, 4, Duration.ZERO, Duration.ZERO, NO_RATE_LIMIT);
+    assertThat(decide(p, 0, 0, 0).desired()).as("nothing waiting: stay at zero").isZero();
+    Decision d = decide(p, 0, 0, 3);
+    assertThat(d.desired()).isEqualTo(1);
+    assertThat(d.reason()).isEqualTo("told 0 (3 waiting with no instance: starting one)");
+    assertThat(decide(p, 0, 2, 3).desired()).as("a policy that asks for more gets it").isEqualTo(2);
+    assertThat(decide(p, 1, 0, 0).desired()).as("and may go back to zero").isZero();
   }
 }
