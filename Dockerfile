@@ -9,6 +9,6 @@ COPY target/stc.jar /opt/stc/stc.jar
 USER 10001
 WORKDIR /var/lib/stc
 EXPOSE 8080 9090
-# The JVM sizes its heap from the container's memory limit.
-ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-jar", "/opt/stc/stc.jar"]
+# The JVM sizes its heap from the container's memory limit; ParallelGC as ./stc uses (see there).
+ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-XX:+UseParallelGC", "-jar", "/opt/stc/stc.jar"]
 CMD ["serve", "--config", "/etc/stc/stc.yaml"]

@@ -27,7 +27,8 @@ against each proxy for response bodies of 3 bytes and 1 KiB, and prints the medi
   --warmup S        seconds of load on stc before measuring (default 45; the JIT needs it)
   --quick           5 s warm-up, 1 round of 3 s: checks that the script works, numbers mean little
                     (explicit --rounds/--duration/--warmup still win)
-  --stc-opts "..."  options for the java command running stc, e.g. "-Xms512m -Xmx512m"
+  --stc-opts "..."  options for the java command running stc (default "-XX:+UseParallelGC", as
+                    ./stc), e.g. "-XX:+UseG1GC"
   -h, --help        this text
 EOF
 }
@@ -39,7 +40,8 @@ die() {
 
 # ---- options -------------------------------------------------------------------------------
 
-rounds="" duration="" warmup="" quick=0 stc_opts=""
+# The JVM options ./stc runs stc with by default (see there): measure what users run.
+rounds="" duration="" warmup="" quick=0 stc_opts="-XX:+UseParallelGC"
 while [ $# -gt 0 ]; do
   case "$1" in
     --rounds | --duration | --warmup | --stc-opts)
