@@ -54,6 +54,8 @@ public final class ProcessProvider implements InstanceProvider {
     }
   }
 
+  private static final Path SETSID = Path.of("/usr/bin/setsid");
+
   private final List<String> command;
   private final Path logDir;
   private final Duration startTimeout;
@@ -117,7 +119,7 @@ public final class ProcessProvider implements InstanceProvider {
     Files.createDirectories(logDir);
     Path logFile = logDir.resolve(name + "-" + port + ".log");
     Files.writeString(logFile, "# " + Instant.now() + " stc started: " + String.join(" ", cmd) + "\n");
-    Process p = new ProcessBuilder(cmd)
+    Process p = new ProcessBuilder(ownSession(cmd))
         .redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
         .start();
@@ -133,6 +135,36 @@ public final class ProcessProvider implements InstanceProvider {
     }
     log.debug("started {} (pid {}): {}", instance, p.pid(), cmd);
     return r;
+  }
+
+  /**
+   * The command run through setsid(1) where there is one: a terminal's Ctrl+C goes to its whole
+   * foreground process group, and an instance in stc's group would die at once instead of being
+   * drained and stopped by stc. setsid execs in place (the JVM's child is no group leader), so the
+   * pid stays the instance's own.
+   */
+  private static List<String> ownSession(List<String> cmd) {
+    if (!Files.isExecutable(SETSID) || !onPath(cmd.get(0))) {
+      // Unwrapped, a program that cannot run fails in ProcessBuilder with its own clear message.
+      return cmd;
+    }
+    List<String> wrapped = new java.util.ArrayList<>(cmd.size() + 1);
+    wrapped.add(SETSID.toString());
+    wrapped.addAll(cmd);
+    return wrapped;
+  }
+
+  private static boolean onPath(String program) {
+    if (program.contains("/")) {
+      return Files.isExecutable(Path.of(program));
+    }
+    String path = System.getenv().getOrDefault("PATH", "");
+    for (String dir : path.split(java.io.File.pathSeparator)) {
+      if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, program))) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private void awaitListening(Running r, long deadline) {

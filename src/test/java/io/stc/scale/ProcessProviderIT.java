@@ -106,6 +106,21 @@ class ProcessProviderIT {
   }
 
   @Test
+  void anInstanceRunsInItsOwnProcessGroupSoATerminalsCtrlCReachesOnlyStc() throws Exception {
+    provider = new ProcessProvider(backendCommand(), logs, Duration.ofSeconds(60), Duration.ofSeconds(10));
+    Instance i = provider.start("own-group").get(60, TimeUnit.SECONDS);
+    ProcessHandle h = handle(i);
+    assertThat(h.info().command()).as("setsid exec'd in place: the pid is the instance's").hasValueSatisfying(c -> assertThat(c).endsWith("java"));
+    assertThat(processGroup(h.pid())).isEqualTo(h.pid()).isNotEqualTo(processGroup(ProcessHandle.current().pid()));
+  }
+
+  /** Field 5 of /proc/PID/stat, counted after the ") " that ends the command name. */
+  private static long processGroup(long pid) throws IOException {
+    String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+    return Long.parseLong(stat.substring(stat.lastIndexOf(") ") + 2).split(" ")[2]);
+  }
+
+  @Test
   void stopEndsTheWholeProcessTree() throws Exception {
     List<String> viaShell = List.of("sh", "-c", "sleep 300 & exec '" + JAVA + "' -Xmx64m -jar '" + JAR + "' backend --port {port}");
     provider = new ProcessProvider(viaShell, logs, Duration.ofSeconds(60), Duration.ofSeconds(10));
