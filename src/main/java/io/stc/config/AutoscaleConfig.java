@@ -126,6 +126,13 @@ public record AutoscaleConfig(
     return defaults(0);
   }
 
+  /** This section with another drain timeout. */
+  public AutoscaleConfig withDrainTimeout(Duration drainTimeout) {
+    return new AutoscaleConfig(enabled, provider, policy, min, max, interval, maxInflight, target, metric, utilization,
+        tolerance, stableWindow, panicWindow, panicThreshold, stabilizationWindow, maxStepUp, thresholdUp,
+        thresholdDown, rpsUp, rpsDown, cooldownUp, cooldownDown, maxScaleDownRate, drainTimeout, startTimeout);
+  }
+
   /**
    * The defaults when the proxy caps each backend at {@code proxyMaxInflight} requests (0: no
    * cap): the autoscaler then assumes that capacity per instance instead of 10.

@@ -27,8 +27,11 @@ final class AutoscaleSection {
 
   private AutoscaleSection() {}
 
-  /** The section, with defaults that follow the proxy's per-backend {@code max_inflight} (0: none). */
-  static AutoscaleConfig read(ConfigMap a, int proxyMaxInflight) {
+  /**
+   * The section, with defaults that follow the proxy's per-backend {@code max_inflight} (0: none)
+   * and its {@code drain_timeout} (a scale-down drains like any other removal unless told otherwise).
+   */
+  static AutoscaleConfig read(ConfigMap a, int proxyMaxInflight, Duration proxyDrainTimeout) {
     AutoscaleConfig d = AutoscaleConfig.defaults(proxyMaxInflight);
     Provider provider = provider(a.section("provider", "kind", "command", "log_dir", "stop_timeout", "backends",
         "namespace", "deployment", "service", "port", "kubeconfig"));
@@ -114,7 +117,7 @@ final class AutoscaleSection {
         a.duration("cooldown_up", d.cooldownUp()),
         a.duration("cooldown_down", d.cooldownDown()),
         maxScaleDownRate,
-        a.duration("drain_timeout", d.drainTimeout()),
+        a.duration("drain_timeout", proxyDrainTimeout),
         a.positiveDuration("start_timeout", d.startTimeout()));
   }
 

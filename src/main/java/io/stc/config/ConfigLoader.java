@@ -63,7 +63,8 @@ public final class ConfigLoader {
         root.duration("drain_timeout", d.drainTimeout()),
 
         AutoscaleSection.read(root.section("autoscale", AutoscaleSection.KEYS),
-            root.integer("max_inflight", 0, 1_000_000, d.capacity().maxInflight())),
+            root.integer("max_inflight", 0, 1_000_000, d.capacity().maxInflight()),
+            root.duration("drain_timeout", d.drainTimeout())),
         tls(root.section("tls", "cert", "key", "backends", "backend_ca", "backend_verify")),
         RateLimitSection.read(root.get("rate_limit"), d.rateLimit()));
   }

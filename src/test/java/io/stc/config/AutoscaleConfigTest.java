@@ -97,6 +97,12 @@ class AutoscaleConfigTest {
   }
 
   @Test
+  void drainTimeoutFollowsTheTopLevelOneUnlessSet() throws IOException {
+    assertThat(load("drain_timeout: 45s\n").drainTimeout()).isEqualTo(Duration.ofSeconds(45));
+    assertThat(load("drain_timeout: 45s\nautoscale: {drain_timeout: 5s}\n").drainTimeout()).isEqualTo(Duration.ofSeconds(5));
+  }
+
+  @Test
   void perInstanceCapacityFollowsTheProxysMaxInflight() throws IOException {
     AutoscaleConfig a = load("max_inflight: 4\n");
     assertThat(a.maxInflight()).isEqualTo(4);

@@ -120,7 +120,8 @@ class ConfigLoaderTest {
       new StcConfig.Capacity(5, 50, Duration.ofSeconds(3)),
       new StcConfig.Admin(false, "0.0.0.0", 9191, "s3cret", List.of("https://ops.example.com", "*")),
       new StcConfig.AccessLog("/var/log/stc/access.log", "json"), Duration.ofSeconds(5),
-      io.stc.config.AutoscaleConfig.defaults(5), StcConfig.Tls.defaults(), StcConfig.RateLimit.defaults());
+      // The autoscaler drains like any removal unless its own drain_timeout is set.
+      io.stc.config.AutoscaleConfig.defaults(5).withDrainTimeout(Duration.ofSeconds(5)), StcConfig.Tls.defaults(), StcConfig.RateLimit.defaults());
 
   private static final String KNOWN_TOP = "host, port, io_threads, algorithm, backends, health, "
       + "timeouts, retries, served_by_header, shutdown_timeout, limits, hash_key, slow_start, circuit_breaker, "
