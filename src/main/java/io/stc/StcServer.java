@@ -101,7 +101,6 @@ public final class StcServer implements AutoCloseable {
     }
     Algorithm algorithm = Algorithm.parse(effective.algorithm());
     proxy = new ProxyServer(config, upstream, newBalancer(algorithm), passive, breakers, sticky, clock);
-    proxy.queueWhenEmpty(autoscaler != null);
     if (config.rateLimit().enabled()) {
       proxy.rateLimiter(new TokenBucketLimiter(config.rateLimit(), clock));
     }

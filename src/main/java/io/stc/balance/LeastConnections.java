@@ -14,10 +14,7 @@ public final class LeastConnections implements Balancer {
   private final Clock clock;
   private final SlowStart slowStart;
   private final AtomicLong next = new AtomicLong();
-  private volatile Loads loads = new Loads(null, new BackendStats[0], new double[0]);
-
-  // A snapshot's counters and weights in flat arrays, so the scan skips a pointer hop per backend.
-  private record Loads(Pool pool, BackendStats[] stats, double[] weights) {}
+  private volatile PoolArrays arrays = PoolArrays.NONE;
 
   public LeastConnections(Clock clock, SlowStart slowStart) {
     this.clock = clock;
@@ -39,13 +36,13 @@ public final class LeastConnections implements Balancer {
     }
     // Starting the scan at a rotating offset and keeping only strictly better candidates spreads
     // ties in turn instead of piling sequential traffic onto the first backend.
-    Loads l = loads;
-    if (l.pool != pool) {
-      l = loadsOf(pool, up);
-      loads = l;
+    PoolArrays a = arrays;
+    if (a.pool() != pool) {
+      a = PoolArrays.of(pool);
+      arrays = a;
     }
-    BackendStats[] stats = l.stats;
-    double[] weights = l.weights;
+    BackendStats[] stats = a.stats();
+    double[] weights = a.weights();
     int i = (int) Long.remainderUnsigned(next.getAndIncrement(), n);
     int m = ScanWindow.size(n);
     int step = ScanWindow.step(n);
@@ -65,13 +62,4 @@ public final class LeastConnections implements Balancer {
     return up[best];
   }
 
-  private static Loads loadsOf(Pool pool, Backend[] up) {
-    BackendStats[] stats = new BackendStats[up.length];
-    double[] weights = new double[up.length];
-    for (int i = 0; i < up.length; i++) {
-      stats[i] = up[i].stats();
-      weights[i] = up[i].weight();
-    }
-    return new Loads(pool, stats, weights);
-  }
 }

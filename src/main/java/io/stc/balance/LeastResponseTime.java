@@ -21,10 +21,7 @@ public final class LeastResponseTime implements Balancer {
 
   private final Clock clock;
   private final AtomicLong next = new AtomicLong();
-  private volatile Estimates estimates = new Estimates(null, new LatencyEstimate[0], new BackendStats[0]);
-
-  // A snapshot's estimates and counters in flat arrays, so the scan skips pointer hops per backend.
-  private record Estimates(Pool pool, LatencyEstimate[] latency, BackendStats[] stats) {}
+  private volatile PoolArrays arrays = PoolArrays.NONE;
 
   public LeastResponseTime(Clock clock) {
     this.clock = clock;
@@ -37,13 +34,13 @@ public final class LeastResponseTime implements Balancer {
     if (n <= 1) {
       return n == 0 ? null : up[0];
     }
-    Estimates e = estimates;
-    if (e.pool != pool) {
-      e = estimatesOf(pool, up);
-      estimates = e;
+    PoolArrays a = arrays;
+    if (a.pool() != pool) {
+      a = PoolArrays.of(pool);
+      arrays = a;
     }
-    LatencyEstimate[] latency = e.latency;
-    BackendStats[] stats = e.stats;
+    LatencyEstimate[] latency = a.latency();
+    BackendStats[] stats = a.stats();
     // Without this, a backend that was slow once and so never picked again would never get the
     // sample that shows it has recovered.
     long now = clock.nanos();
@@ -66,13 +63,4 @@ public final class LeastResponseTime implements Balancer {
     return up[best];
   }
 
-  private static Estimates estimatesOf(Pool pool, Backend[] up) {
-    LatencyEstimate[] latency = new LatencyEstimate[up.length];
-    BackendStats[] stats = new BackendStats[up.length];
-    for (int i = 0; i < up.length; i++) {
-      stats[i] = up[i].stats();
-      latency[i] = stats[i].latency();
-    }
-    return new Estimates(pool, latency, stats);
-  }
 }

@@ -2,8 +2,6 @@ package io.stc.balance;
 
 import io.stc.Clock;
 import io.stc.pool.Backend;
-import io.stc.pool.BackendStats;
-import io.stc.pool.LatencyEstimate;
 import io.stc.pool.Pool;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
@@ -22,10 +20,7 @@ public final class PowerOfTwoChoices implements Balancer {
   private final SlowStart slowStart;
   private final Supplier<RandomGenerator> random;
   private final AtomicLong next = new AtomicLong();
-  private volatile Candidates candidates = new Candidates(null, new LatencyEstimate[0], new BackendStats[0], new double[0]);
-
-  // A snapshot's estimates, counters and weights in flat arrays: fewer pointer hops per candidate.
-  private record Candidates(Pool pool, LatencyEstimate[] latency, BackendStats[] stats, double[] weights) {}
+  private volatile PoolArrays arrays = PoolArrays.NONE;
 
   public PowerOfTwoChoices(Clock clock, SlowStart slowStart) {
     this(clock, slowStart, ThreadLocalRandom::current);
@@ -45,10 +40,10 @@ public final class PowerOfTwoChoices implements Balancer {
     if (n <= 1) {
       return n == 0 ? null : up[0];
     }
-    Candidates c = candidates;
-    if (c.pool != pool) {
-      c = candidatesOf(pool, up);
-      candidates = c;
+    PoolArrays c = arrays;
+    if (c.pool() != pool) {
+      c = PoolArrays.of(pool);
+      arrays = c;
     }
     long now = 0;
     boolean ramping = false;
@@ -81,13 +76,13 @@ public final class PowerOfTwoChoices implements Balancer {
    * 0 while idle (so it is tried) and worse than any measured one while its first request is in
    * flight (so it is probed, not flooded).
    */
-  private boolean lower(Candidates c, Backend[] up, int x, int y, boolean ramping, long now) {
-    double rankX = c.latency[x].peakRank();
-    double rankY = c.latency[y].peakRank();
-    int inX = c.stats[x].inFlight();
-    int inY = c.stats[y].inFlight();
-    double loadX = (inX + 1) / (ramping ? slowStart.weight(up[x], now, true) : c.weights[x]);
-    double loadY = (inY + 1) / (ramping ? slowStart.weight(up[y], now, true) : c.weights[y]);
+  private boolean lower(PoolArrays c, Backend[] up, int x, int y, boolean ramping, long now) {
+    double rankX = c.latency()[x].peakRank();
+    double rankY = c.latency()[y].peakRank();
+    int inX = c.stats()[x].inFlight();
+    int inY = c.stats()[y].inFlight();
+    double loadX = (inX + 1) / (ramping ? slowStart.weight(up[x], now, true) : c.weights()[x]);
+    double loadY = (inY + 1) / (ramping ? slowStart.weight(up[y], now, true) : c.weights()[y]);
     boolean unmeasuredX = rankX == Double.NEGATIVE_INFINITY;
     boolean unmeasuredY = rankY == Double.NEGATIVE_INFINITY;
     if (unmeasuredX || unmeasuredY) {
@@ -100,15 +95,4 @@ public final class PowerOfTwoChoices implements Balancer {
     return Math.exp(rankX - rankY) * loadX < loadY;
   }
 
-  private static Candidates candidatesOf(Pool pool, Backend[] up) {
-    LatencyEstimate[] latency = new LatencyEstimate[up.length];
-    BackendStats[] stats = new BackendStats[up.length];
-    double[] weights = new double[up.length];
-    for (int i = 0; i < up.length; i++) {
-      stats[i] = up[i].stats();
-      latency[i] = stats[i].latency();
-      weights[i] = up[i].weight();
-    }
-    return new Candidates(pool, latency, stats, weights);
-  }
 }

@@ -36,6 +36,9 @@ public final class ConfigLoader {
         "served_by_header", "shutdown_timeout", "limits", "hash_key", "slow_start", "circuit_breaker",
         "state_dir", "sticky", "max_inflight", "queue",
         "admin", "access_log", "drain_timeout", "autoscale", "tls", "rate_limit");
+    // The autoscale section's defaults follow these two.
+    int maxInflight = root.integer("max_inflight", 0, 1_000_000, d.capacity().maxInflight());
+    Duration drainTimeout = root.duration("drain_timeout", d.drainTimeout());
     return new StcConfig(
         root.nonEmptyString("host", d.host()),
         root.integer("port", 0, 65535, d.port()),
@@ -56,15 +59,11 @@ public final class ConfigLoader {
             d.circuitBreaker()),
         root.nonEmptyString("state_dir", d.stateDir()),
         StickySection.read(root.get("sticky"), d.sticky()),
-        capacity(root.integer("max_inflight", 0, 1_000_000, d.capacity().maxInflight()),
-            root.section("queue", "max", "timeout"), d.capacity()),
+        capacity(maxInflight, root.section("queue", "max", "timeout"), d.capacity()),
         admin(root.section("admin", "enabled", "host", "port", "token", "cors_origins"), d.admin()),
         accessLog(root.section("access_log", "path", "format"), d.accessLog()),
-        root.duration("drain_timeout", d.drainTimeout()),
-
-        AutoscaleSection.read(root.section("autoscale", AutoscaleSection.KEYS),
-            root.integer("max_inflight", 0, 1_000_000, d.capacity().maxInflight()),
-            root.duration("drain_timeout", d.drainTimeout())),
+        drainTimeout,
+        AutoscaleSection.read(root.section("autoscale", AutoscaleSection.KEYS), maxInflight, drainTimeout),
         tls(root.section("tls", "cert", "key", "backends", "backend_ca", "backend_verify")),
         RateLimitSection.read(root.get("rate_limit"), d.rateLimit()));
   }

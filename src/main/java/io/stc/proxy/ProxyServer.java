@@ -70,7 +70,7 @@ public final class ProxyServer {
    * autoscaler is starting) instead of failing at once: on when autoscaling, so a pool scaled to
    * zero, or one whose instances all crashed, serves the next request late rather than never.
    */
-  volatile boolean queueWhenEmpty;
+  final boolean queueWhenEmpty;
   /** Open WebSocket tunnels, so draining a backend can say goodbye on them. */
   final java.util.Set<ClientConnection> tunnels = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
@@ -103,6 +103,7 @@ public final class ProxyServer {
     this.retries = config.retries();
     this.maxInflight = config.capacity().maxInflight();
     this.queue = maxInflight > 0 ? new RequestQueue(config.capacity().queueMax()) : null;
+    this.queueWhenEmpty = queue != null && config.autoscale().enabled();
     this.queueTimeoutNanos = config.capacity().queueTimeout().toNanos();
     this.responseTimeoutNanos = config.timeouts().response().toNanos();
     this.rewriter = new HeaderRewriter(config.servedByHeader());
@@ -234,11 +235,6 @@ public final class ProxyServer {
   /** Sets the per-client rate limit applied before a request is routed. */
   public void rateLimiter(RateLimiter limiter) {
     this.rateLimiter = limiter;
-  }
-
-  /** Makes requests that find no backend wait in the queue instead of failing (needs a queue: max_inflight). */
-  public void queueWhenEmpty(boolean on) {
-    this.queueWhenEmpty = on && queue != null;
   }
 
   /** Requests waiting for a backend with room. */

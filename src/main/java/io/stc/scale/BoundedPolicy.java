@@ -71,7 +71,7 @@ final class BoundedPolicy implements ScalingPolicy {
     }
     int floor = Math.min(max, (int) Math.ceil(current / maxScaleDownRate));
     if (want < current && want < floor) {
-      reason += " (limited to " + floor + " by max_scale_down_rate " + Decision.num(maxScaleDownRate) + ")";
+      reason += " (limited to " + floor + " by max_scale_down_rate " + num(maxScaleDownRate) + ")";
       want = floor;
     }
     if (want < current && current <= max) {

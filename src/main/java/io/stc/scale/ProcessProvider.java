@@ -1,5 +1,6 @@
 package io.stc.scale;
 
+import java.io.File;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -8,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -148,7 +150,7 @@ public final class ProcessProvider implements InstanceProvider {
       // Unwrapped, a program that cannot run fails in ProcessBuilder with its own clear message.
       return cmd;
     }
-    List<String> wrapped = new java.util.ArrayList<>(cmd.size() + 1);
+    List<String> wrapped = new ArrayList<>(cmd.size() + 1);
     wrapped.add(SETSID.toString());
     wrapped.addAll(cmd);
     return wrapped;
@@ -159,7 +161,7 @@ public final class ProcessProvider implements InstanceProvider {
       return Files.isExecutable(Path.of(program));
     }
     String path = System.getenv().getOrDefault("PATH", "");
-    for (String dir : path.split(java.io.File.pathSeparator)) {
+    for (String dir : path.split(File.pathSeparator)) {
       if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, program))) {
         return true;
       }
