@@ -1,15 +1,16 @@
 package io.stc.proxy;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
@@ -17,7 +18,6 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
-import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
@@ -39,6 +39,7 @@ import io.stc.session.StickySessions;
 import io.stc.pool.Backend;
 import io.stc.pool.Pool;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.concurrent.TimeUnit;
@@ -95,7 +96,9 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
   private boolean headSent;
   private boolean requestSent;
   private boolean responseStarted;
-  private boolean interim;
+  /** How the response body is framed for an HTTP/1.x client. */
+  private HeaderRewriter.BodyFraming framing;
+  private ChannelFuture lastWrite;
   private boolean backendKeepAlive;
   private int status;
   private int pendingBytes;
@@ -204,7 +207,6 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
     idempotent = isIdempotent(req.method());
     requestReceived = false;
     responseStarted = false;
-    interim = false;
     attempts = 0;
     triedCount = 0;
     bodyBytes = 0;
@@ -425,21 +427,27 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
    * relay bytes from now on. The exchange stays in flight (it counts against the backend) until
    * either side closes.
    */
-  private void switchToTunnel(HttpResponse resp) {
+  private void switchToTunnel(ResponseHead head) {
     cancelTimeout();
     status = 101;
     responseStarted = true;
     tunnel = true;
     proxy.tunnels.add(this);
-    if (!proxy.rewriter.servedByName().isEmpty()) {
-      resp.headers().set(proxy.rewriter.servedByName(), backend.id());
+    ByteBuf out = ctx.alloc().buffer(head.approximateSize() + 64);
+    head.writeAll(out);
+    CharSequence servedBy = proxy.rewriter.servedByName();
+    if (servedBy.length() > 0) {
+      out.writeCharSequence(servedBy, StandardCharsets.ISO_8859_1);
+      out.writeByte(':').writeByte(' ');
+      out.writeCharSequence(backend.id(), StandardCharsets.ISO_8859_1);
+      out.writeShort(ResponseHead.CRLF);
     }
-    ctx.write(resp);
-    // Anything the decoders buffered comes out as raw bytes when they are removed.
+    out.writeShort(ResponseHead.CRLF);
+    ctx.write(out);
+    // The backend side first: anything the client decoder buffered comes out as raw bytes when it
+    // is removed, and must then pass no encoder.
+    conn.channel.pipeline().remove("encoder");
     ctx.pipeline().remove("codec");
-    ChannelPipeline bp = conn.channel.pipeline();
-    bp.remove("encoder");
-    bp.remove("decoder");
     ctx.flush();
     conn.channel.flush();
   }
@@ -559,7 +567,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
       writeHeadAndPending(!inRead);
       return;
     }
-    BackendConnection fresh = new BackendConnection(b, loop);
+    BackendConnection fresh = new BackendConnection(b, loop, proxy.rewriter.servedByLowerCase());
     conn = fresh;
     fresh.owner = this;
     loop.connect(fresh).addListener((ChannelFuture f) -> onConnected(fresh, f));
@@ -586,7 +594,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
 
   private void writeHeadAndPending(boolean flush) {
     BackendConnection c = conn;
-    c.decoder.headRequest(request.method() == HttpMethod.HEAD);
+    c.reader.expect(request.method() == HttpMethod.HEAD, !http2Stream && clientVersion == HttpVersion.HTTP_1_1);
     c.channel.write(request);
     headSent = true;
     for (int i = 0, n = pending.size(); i < n; i++) {
@@ -615,86 +623,100 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
     }
   }
 
-  void onBackendRead(BackendConnection c, Object msg) {
+  void onResponseHead(BackendConnection c, ResponseHead head) {
     if (c != conn) {
-      ReferenceCountUtil.release(msg);
       return;
     }
-    if (tunnel && msg instanceof HttpObject) {
-      // The empty end of the 101 response, decoded before the decoder left the pipeline.
-      ReferenceCountUtil.release(msg);
-      return;
-    }
-    if (tunnel || !(msg instanceof HttpObject)) {
-      ctx.write(msg);
-      if (!ctx.channel().isWritable()) {
-        c.channel.config().setAutoRead(false);
-      }
-      return;
-    }
-    if (((HttpObject) msg).decoderResult().isFailure()) {
-      ReferenceCountUtil.release(msg);
-      if (responseStarted) {
-        abortMidResponse();
+    int code = head.status;
+    if (code == 101) {
+      if (upgradeRequested) {
+        switchToTunnel(head);
       } else {
         attemptFailed(ProxyFailure.BAD_RESPONSE);
       }
       return;
     }
-    if (msg instanceof HttpResponse resp) {
-      onResponseHead(resp);
-    }
-    if (msg instanceof HttpContent content) {
-      onResponseContent(c, content);
-    }
-  }
-
-  private void onResponseHead(HttpResponse resp) {
-    int code = resp.status().code();
-    if (code == 101 && upgradeRequested) {
-      switchToTunnel(resp);
-      return;
-    }
     if (code < 200) {
       // Interim (100 Continue and friends): pass it on and keep waiting for the real response.
-      interim = true;
-      ctx.write(resp);
+      if (http2Stream) {
+        ctx.write(head.toHttpResponse());
+      } else {
+        ByteBuf out = ctx.alloc().buffer(head.approximateSize());
+        head.writeKept(out);
+        out.writeShort(ResponseHead.CRLF);
+        ctx.write(out);
+      }
+      ctx.flush();
       return;
     }
     cancelTimeout();
     status = code;
     responseStarted = true;
-    backendKeepAlive = HttpUtil.isKeepAlive(resp);
+    backendKeepAlive = head.keepAlive();
     boolean keep = keepAlive && requestReceived && !proxy.draining;
-    boolean delimited = proxy.rewriter.rewriteResponse(resp, clientVersion, keep, backend.id());
-    keepAlive = keep && delimited;
-    if (proxy.sticky != StickySessions.NONE) {
-      String cookie = proxy.sticky.pin(this, backend, pinned);
+    String cookie = proxy.sticky == StickySessions.NONE ? null : proxy.sticky.pin(this, backend, pinned);
+    if (http2Stream) {
+      HttpResponse resp = head.toHttpResponse();
+      keepAlive = proxy.rewriter.rewriteResponse(resp, clientVersion, keep, backend.id()) && keep;
       if (cookie != null) {
         resp.headers().add(HttpHeaderNames.SET_COOKIE, cookie);
       }
+      lastWrite = ctx.write(resp);
+      return;
     }
-    ctx.write(resp);
+    ByteBuf out = ctx.alloc().buffer(head.approximateSize() + 128);
+    framing =
+        proxy.rewriter.writeResponseHead(
+            out, head, clientVersion == HttpVersion.HTTP_1_0, keep, request.method() != HttpMethod.HEAD, backend.id(), cookie);
+    keepAlive = keep && framing != HeaderRewriter.BodyFraming.UNTIL_CLOSE;
+    lastWrite = ctx.write(out);
   }
 
-  private void onResponseContent(BackendConnection c, HttpContent content) {
-    boolean last = content instanceof LastHttpContent;
-    if (interim) {
-      ctx.write(content);
-      if (last) {
-        interim = false;
-        ctx.flush();
-      }
+  void onResponseBody(BackendConnection c, ByteBuf piece) {
+    if (c != conn) {
+      piece.release();
       return;
     }
-    if (last) {
-      completeExchange(ctx.writeAndFlush(content));
-      return;
+    if (tunnel) {
+      ctx.write(piece);
+    } else if (http2Stream) {
+      lastWrite = ctx.write(new DefaultHttpContent(piece));
+    } else if (framing == HeaderRewriter.BodyFraming.RECHUNK) {
+      ctx.write(ResponseBytes.chunkStart(piece.readableBytes(), ctx.alloc()));
+      ctx.write(piece);
+      lastWrite = ctx.write(ResponseBytes.chunkEnd());
+    } else {
+      lastWrite = ctx.write(piece);
     }
-    ctx.write(content);
     if (!ctx.channel().isWritable()) {
       // Download back-pressure: stop reading the backend until the client catches up.
       c.channel.config().setAutoRead(false);
+    }
+  }
+
+  void onResponseEnd(BackendConnection c) {
+    if (c != conn) {
+      return;
+    }
+    if (http2Stream) {
+      lastWrite = ctx.write(LastHttpContent.EMPTY_LAST_CONTENT);
+    } else if (framing == HeaderRewriter.BodyFraming.RECHUNK) {
+      lastWrite = ctx.write(ResponseBytes.lastChunk());
+    }
+    ctx.flush();
+    ChannelFuture last = lastWrite;
+    lastWrite = null;
+    completeExchange(last);
+  }
+
+  void onBadResponse(BackendConnection c) {
+    if (c != conn) {
+      return;
+    }
+    if (responseStarted) {
+      abortMidResponse();
+    } else {
+      attemptFailed(ProxyFailure.BAD_RESPONSE);
     }
   }
 
@@ -741,7 +763,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
     endAttempt(status >= 500, status >= 500 && proxy.count5xx, true);
     BackendConnection c = conn;
     conn = null;
-    if (backendKeepAlive && requestSent && c.channel.isActive() && !c.decoder.hasLeftover()) {
+    if (backendKeepAlive && requestSent && c.channel.isActive() && !c.reader.hasLeftover()) {
       loop.release(c);
     } else {
       c.close();
@@ -807,7 +829,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
     } else if (clientVersion == HttpVersion.HTTP_1_0) {
       h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
     }
-    ChannelFuture w = ctx.writeAndFlush(r);
+    ChannelFuture w = ctx.writeAndFlush(http2Stream ? r : ResponseBytes.encode(r, ctx.alloc()));
     boolean unreadBody = !requestReceived;
     endExchange();
     if (close) {

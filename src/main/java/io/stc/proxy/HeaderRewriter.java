@@ -1,5 +1,6 @@
 package io.stc.proxy;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -8,6 +9,7 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http2.HttpConversionUtil;
 import io.netty.util.AsciiString;
+import java.nio.charset.StandardCharsets;
 
 /**
  * Rewrites headers in place as a message crosses the proxy: drops hop-by-hop headers, adds the
@@ -27,11 +29,85 @@ final class HeaderRewriter {
     HttpConversionUtil.ExtensionHeaderNames.STREAM_WEIGHT.text(),
   };
 
+  private static final byte[] SEPARATOR = {':', ' '};
+  private static final byte[] CHUNKED = ResponseHead.ascii("transfer-encoding: chunked\r\n");
+  private static final byte[] CLOSE = ResponseHead.ascii("connection: close\r\n");
+  private static final byte[] KEEP_ALIVE = ResponseHead.ascii("connection: keep-alive\r\n");
+  private static final byte[] SET_COOKIE = ResponseHead.ascii("set-cookie: ");
+
+  /** How a response body travels to an HTTP/1.x client. */
+  enum BodyFraming {
+    /** As the backend framed it: Content-Length, or its chunks passed through. */
+    AS_IS,
+    /** The backend delimited it by closing: chunked for the HTTP/1.1 client. */
+    RECHUNK,
+    /** Delimited by closing the client connection (an HTTP/1.0 client). */
+    UNTIL_CLOSE
+  }
+
   private final AsciiString servedByHeader;
+  private final byte[] servedByBytes;
+  private final byte[] servedByLowerCase;
 
   /** @param servedByHeader the response header naming the backend, or empty for none */
   HeaderRewriter(String servedByHeader) {
     this.servedByHeader = servedByHeader == null || servedByHeader.isEmpty() ? null : AsciiString.of(servedByHeader);
+    this.servedByBytes = this.servedByHeader == null ? null : ResponseHead.ascii(servedByHeader);
+    this.servedByLowerCase = this.servedByHeader == null ? null : ResponseHead.ascii(this.servedByHeader.toLowerCase().toString());
+  }
+
+  /** The served-by header's name in lower case, for spotting a backend's own; null when it is off. */
+  byte[] servedByLowerCase() {
+    return servedByLowerCase;
+  }
+
+  /**
+   * Writes a backend's response head for an HTTP/1.x client: the forwarded lines as they came,
+   * then the proxy's own (served-by, framing, connection, a sticky cookie).
+   *
+   * @param keepClientAlive whether the client connection should stay open after this response
+   * @param bodyFollows whether a body follows the head (not for a HEAD request's response)
+   * @param cookie a Set-Cookie value to add, or null
+   */
+  BodyFraming writeResponseHead(
+      ByteBuf out, ResponseHead head, boolean http10Client, boolean keepClientAlive, boolean bodyFollows,
+      String backendId, String cookie) {
+    BodyFraming framing = BodyFraming.AS_IS;
+    int code = head.status;
+    boolean mayHaveBody = code >= 200 && code != 204 && code != 304;
+    boolean rechunk = false;
+    if (head.contentLength < 0 && !head.chunked && mayHaveBody) {
+      if (http10Client) {
+        framing = BodyFraming.UNTIL_CLOSE;
+      } else {
+        rechunk = true;
+        framing = bodyFollows ? BodyFraming.RECHUNK : BodyFraming.AS_IS;
+      }
+    } else if (http10Client && head.chunked) {
+      head.dropTransferEncoding();
+      framing = BodyFraming.UNTIL_CLOSE;
+    }
+    head.writeKept(out);
+    if (servedByBytes != null) {
+      out.writeBytes(servedByBytes).writeBytes(SEPARATOR);
+      out.writeCharSequence(backendId, StandardCharsets.ISO_8859_1);
+      out.writeShort(ResponseHead.CRLF);
+    }
+    if (rechunk) {
+      out.writeBytes(CHUNKED);
+    }
+    boolean keep = keepClientAlive && framing != BodyFraming.UNTIL_CLOSE;
+    if (!keep) {
+      out.writeBytes(CLOSE);
+    } else if (http10Client) {
+      out.writeBytes(KEEP_ALIVE);
+    }
+    if (cookie != null) {
+      out.writeBytes(SET_COOKIE).writeCharSequence(cookie, StandardCharsets.ISO_8859_1);
+      out.writeShort(ResponseHead.CRLF);
+    }
+    out.writeShort(ResponseHead.CRLF);
+    return framing;
   }
 
   /** The served-by header's name, or empty when it is off. */

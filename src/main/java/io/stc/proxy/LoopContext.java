@@ -8,7 +8,6 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpRequestEncoder;
 import io.netty.handler.ssl.SslContext;
-import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.stc.pool.Backend;
 import java.util.ArrayDeque;
 import java.util.IdentityHashMap;
@@ -49,7 +48,7 @@ final class LoopContext {
     }
     BackendConnection c;
     while ((c = q.pollFirst()) != null) {
-      if (c.channel.isActive() && !c.decoder.hasLeftover()) {
+      if (c.channel.isActive() && !c.reader.hasLeftover()) {
         c.reused = true;
         return c;
       }
@@ -65,14 +64,11 @@ final class LoopContext {
     b.handler(new ChannelInitializer<>() {
       @Override
       protected void initChannel(Channel ch) {
-        connection.decoder = new BackendResponseDecoder(new HttpDecoderConfig().setMaxHeaderSize(64 * 1024));
         if (backendSsl != null) {
           ch.pipeline().addLast("tls", backendSsl.newHandler(ch.alloc(), connection.backend.host(), connection.backend.port()));
         }
-        ch.pipeline()
-            .addLast("decoder", connection.decoder)
-            .addLast("encoder", new HttpRequestEncoder())
-            .addLast("backend", connection);
+        // Responses are read from the bytes by the connection itself (BackendResponseReader).
+        ch.pipeline().addLast("encoder", new HttpRequestEncoder()).addLast("backend", connection);
       }
     });
     return b.connect(connection.backend.address());

@@ -12,7 +12,7 @@ import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
-import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpRequestDecoder;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2StreamChannel;
@@ -185,7 +185,7 @@ public final class ProxyServer {
   private void http1(ChannelPipeline p, HttpDecoderConfig decoderConfig, long headNanos, boolean secure) {
     HeadTimeout headTimeout = new HeadTimeout(headNanos);
     p.addLast("head-timeout", headTimeout)
-        .addLast("codec", new HttpServerCodec(decoderConfig))
+        .addLast("codec", new HttpRequestDecoder(decoderConfig))
         .addLast("proxy", new ClientConnection(this, headTimeout, secure ? "https" : "http", false));
   }
 

@@ -1,0 +1,308 @@
+package io.stc.proxy;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+
+/**
+ * Reads a backend connection's HTTP/1.x responses straight from the bytes that arrive: the head
+ * line by line into a {@link ResponseHead}, the body handed on as slices of the same buffers, with
+ * its chunked framing when the client takes it as is, so a response is never decoded into objects
+ * only to be encoded again (nginx and HAProxy forward the same way).
+ */
+final class BackendResponseReader {
+  /** Where the pieces of a response go, in order. */
+  interface Sink {
+    void onResponseHead(ResponseHead head);
+
+    /** A piece of the body, a retained slice the sink now owns. */
+    void onResponseBody(ByteBuf piece);
+
+    void onResponseEnd();
+
+    /** Bytes after a 101 Switching Protocols, no longer HTTP; the sink owns them. */
+    void onTunnelBytes(ByteBuf bytes);
+
+    void onBadResponse();
+  }
+
+  private enum State { HEAD, BODY, CHUNK_SIZE, CHUNK_DATA, CHUNK_END, TRAILER, UNTIL_CLOSE, TUNNEL, BROKEN }
+
+  private static final int MAX_CHUNK_LINE = 4096;
+
+  final ResponseHead head;
+  private State state = State.HEAD;
+  private boolean headRequest;
+  private boolean keepFraming;
+  private long remaining;
+  private int headBytes;
+  private boolean leftover;
+  /** The start of a line that did not end in the last buffer. */
+  private ByteBuf partial;
+  // The line found by nextLine: in the input buffer or in partial.
+  private ByteBuf lineBuf;
+  private int lineFrom;
+  private int lineTo;
+
+  BackendResponseReader(byte[] servedByName) {
+    this.head = new ResponseHead(servedByName);
+  }
+
+  /**
+   * Sets up for the response to the request about to be sent.
+   *
+   * @param headRequest the request is a HEAD: whatever the headers say, no body follows
+   * @param keepFraming pass chunked bodies on with their chunk framing (else only the data)
+   */
+  void expect(boolean headRequest, boolean keepFraming) {
+    this.headRequest = headRequest;
+    this.keepFraming = keepFraming;
+    this.leftover = false;
+  }
+
+  /** Whether bytes followed the last complete response: a backend that said more than it announced. */
+  boolean hasLeftover() {
+    return leftover || state != State.HEAD || (partial != null && partial.isReadable());
+  }
+
+  /** Consumes all of {@code in} (the caller still releases it), passing on what it completes. */
+  void read(ByteBuf in, Sink sink) {
+    while (in.isReadable()) {
+      switch (state) {
+        case HEAD -> {
+          if (!readHead(in, sink)) {
+            return;
+          }
+        }
+        case BODY -> {
+          int n = (int) Math.min(remaining, in.readableBytes());
+          remaining -= n;
+          sink.onResponseBody(in.readRetainedSlice(n));
+          if (remaining == 0) {
+            end(in, sink);
+          }
+        }
+        case UNTIL_CLOSE -> sink.onResponseBody(in.readRetainedSlice(in.readableBytes()));
+        case TUNNEL -> sink.onTunnelBytes(in.readRetainedSlice(in.readableBytes()));
+        case BROKEN -> in.skipBytes(in.readableBytes());
+        default -> readChunked(in, sink);
+      }
+    }
+  }
+
+  /** The connection closed; ends a response that was delimited by the close. */
+  void closed(Sink sink) {
+    if (state == State.UNTIL_CLOSE) {
+      state = State.HEAD;
+      sink.onResponseEnd();
+    }
+  }
+
+  void release() {
+    if (partial != null) {
+      partial.release();
+      partial = null;
+    }
+  }
+
+  private boolean readHead(ByteBuf in, Sink sink) {
+    while (true) {
+      int before = in.readerIndex();
+      boolean complete = nextLine(in);
+      headBytes += in.readerIndex() - before;
+      if (headBytes > ResponseHead.MAX_BYTES) {
+        return broken(sink);
+      }
+      if (!complete) {
+        return false;
+      }
+      if (lineTo == lineFrom) {
+        if (head.lineCount() == 0) {
+          continue; // a stray empty line before the status line
+        }
+        consumedLine();
+        headBytes = 0;
+        if (!head.finish()) {
+          return broken(sink);
+        }
+        headDone(in, sink);
+        return true;
+      }
+      boolean ok = head.addLine(lineBuf, lineFrom, lineTo);
+      consumedLine();
+      if (!ok) {
+        return broken(sink);
+      }
+    }
+  }
+
+  private void headDone(ByteBuf in, Sink sink) {
+    int code = head.status;
+    if (code == 101) {
+      state = State.TUNNEL;
+      sink.onResponseHead(head);
+      return;
+    }
+    if (code < 200) {
+      // Interim (100 Continue and the like): the real response follows.
+      sink.onResponseHead(head);
+      head.clear();
+      return;
+    }
+    if (headRequest || code == 204 || code == 304 || (!head.chunked && head.contentLength == 0)) {
+      sink.onResponseHead(head);
+      end(in, sink);
+      return;
+    }
+    if (head.chunked) {
+      state = State.CHUNK_SIZE;
+    } else if (head.contentLength > 0) {
+      state = State.BODY;
+      remaining = head.contentLength;
+    } else {
+      state = State.UNTIL_CLOSE;
+    }
+    sink.onResponseHead(head);
+  }
+
+  private void readChunked(ByteBuf in, Sink sink) {
+    int rawFrom = in.readerIndex();
+    boolean done = false;
+    boolean bad = false;
+    loop:
+    while (in.isReadable()) {
+      if (state == State.CHUNK_DATA) {
+        int n = (int) Math.min(remaining, in.readableBytes());
+        remaining -= n;
+        if (keepFraming) {
+          in.skipBytes(n);
+        } else {
+          sink.onResponseBody(in.readRetainedSlice(n));
+        }
+        if (remaining == 0) {
+          state = State.CHUNK_END;
+        }
+        continue;
+      }
+      if (!nextLine(in)) {
+        bad = partial.readableBytes() > MAX_CHUNK_LINE;
+        break;
+      }
+      int length = lineTo - lineFrom;
+      switch (state) {
+        case CHUNK_SIZE -> {
+          long size = chunkSize();
+          if (size < 0) {
+            bad = true;
+            break loop;
+          }
+          remaining = size;
+          state = size == 0 ? State.TRAILER : State.CHUNK_DATA;
+        }
+        case CHUNK_END -> {
+          if (length != 0) {
+            bad = true;
+            break loop;
+          }
+          state = State.CHUNK_SIZE;
+        }
+        default -> { // TRAILER
+          if (length == 0) {
+            done = true;
+          }
+        }
+      }
+      consumedLine();
+      if (done) {
+        break;
+      }
+    }
+    if (keepFraming && in.readerIndex() > rawFrom) {
+      sink.onResponseBody(in.retainedSlice(rawFrom, in.readerIndex() - rawFrom));
+    }
+    if (bad) {
+      broken(sink);
+    } else if (done) {
+      end(in, sink);
+    }
+  }
+
+  private void end(ByteBuf in, Sink sink) {
+    state = State.HEAD;
+    head.clear();
+    leftover = in.isReadable();
+    if (leftover) {
+      // Never parse unasked bytes as the next response: the connection goes once this one ends.
+      state = State.BROKEN;
+    }
+    sink.onResponseEnd();
+  }
+
+  private boolean broken(Sink sink) {
+    state = State.BROKEN;
+    leftover = true;
+    sink.onBadResponse();
+    return false;
+  }
+
+  /**
+   * Finds the next line ending in LF. True: it is at lineBuf[lineFrom, lineTo) without CR LF, and
+   * consumed from {@code in}. False: all of {@code in} went into partial, waiting for the rest.
+   */
+  private boolean nextLine(ByteBuf in) {
+    int r = in.readerIndex();
+    int w = in.writerIndex();
+    int lf = in.indexOf(r, w, (byte) '\n');
+    boolean pending = partial != null && partial.isReadable();
+    if (lf < 0) {
+      if (partial == null) {
+        partial = Unpooled.buffer(128);
+      }
+      partial.writeBytes(in, r, w - r);
+      in.readerIndex(w);
+      return false;
+    }
+    if (pending) {
+      partial.writeBytes(in, r, lf - r);
+      lineBuf = partial;
+      lineFrom = partial.readerIndex();
+      lineTo = partial.writerIndex();
+    } else {
+      lineBuf = in;
+      lineFrom = r;
+      lineTo = lf;
+    }
+    in.readerIndex(lf + 1);
+    if (lineTo > lineFrom && lineBuf.getByte(lineTo - 1) == '\r') {
+      lineTo--;
+    }
+    return true;
+  }
+
+  private void consumedLine() {
+    if (lineBuf == partial && partial != null) {
+      partial.clear();
+    }
+    lineBuf = null;
+  }
+
+  /** The hex size at the start of a chunk-size line (extensions after it ignored), or -1. */
+  private long chunkSize() {
+    long size = 0;
+    int i = lineFrom;
+    for (; i < lineTo; i++) {
+      int d = Character.digit(lineBuf.getByte(i), 16);
+      if (d < 0) {
+        break;
+      }
+      if (size > (Long.MAX_VALUE >> 4)) {
+        return -1;
+      }
+      size = size * 16 + d;
+    }
+    if (i == lineFrom) {
+      return -1;
+    }
+    int next = i < lineTo ? lineBuf.getByte(i) : ';';
+    return next == ';' || next == ' ' || next == '\t' ? size : -1;
+  }
+}

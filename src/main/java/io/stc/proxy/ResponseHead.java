@@ -1,0 +1,357 @@
+package io.stc.proxy;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+/**
+ * A backend response head as it arrived, line by line, with what the proxy needs to know of it
+ * (status, framing, connection tokens) and which lines it must not forward (hop-by-hop headers).
+ * One instance per backend connection, refilled for every response, so a head allocates nothing.
+ */
+final class ResponseHead {
+  static final int MAX_BYTES = 64 * 1024;
+  private static final byte[] CONTENT_LENGTH = ascii("content-length");
+  private static final byte[] TRANSFER_ENCODING = ascii("transfer-encoding");
+  private static final byte[] CONNECTION = ascii("connection");
+  private static final byte[][] HOP_BY_HOP = {
+    ascii("keep-alive"), ascii("proxy-connection"), ascii("te"), ascii("trailer"), ascii("upgrade"),
+    ascii("proxy-authenticate"), ascii("proxy-authorization"),
+  };
+
+  /** The head's lines without their line ends, back to back; line 0 is the status line. */
+  private byte[] bytes = new byte[512];
+  private int length;
+  private int[] start = new int[16];
+  private int[] nameEnd = new int[16];
+  private int[] valueStart = new int[16];
+  private int[] end = new int[16];
+  private boolean[] drop = new boolean[16];
+  private int lines;
+  private final byte[] servedByName;
+
+  int status;
+  boolean http10;
+  /** The Content-Length, or -1 when there is none. */
+  long contentLength;
+  boolean chunked;
+  boolean closeToken;
+  boolean keepAliveToken;
+  /** Connection names a header other than close and keep-alive, which is then hop-by-hop too. */
+  private boolean connectionNamesHeaders;
+
+  /** @param servedByName the lower-case name of the header the proxy sets itself, or null */
+  ResponseHead(byte[] servedByName) {
+    this.servedByName = servedByName;
+    clear();
+  }
+
+  void clear() {
+    length = 0;
+    lines = 0;
+    status = 0;
+    contentLength = -1;
+    chunked = false;
+    closeToken = false;
+    keepAliveToken = false;
+    connectionNamesHeaders = false;
+  }
+
+  /** Appends one line (without its line end) from {@code in}; false when it is malformed. */
+  boolean addLine(ByteBuf in, int from, int to) {
+    int n = to - from;
+    if (length + n > bytes.length) {
+      bytes = Arrays.copyOf(bytes, Math.max(bytes.length * 2, length + n));
+    }
+    if (lines == start.length) {
+      int m = lines * 2;
+      start = Arrays.copyOf(start, m);
+      nameEnd = Arrays.copyOf(nameEnd, m);
+      valueStart = Arrays.copyOf(valueStart, m);
+      end = Arrays.copyOf(end, m);
+      drop = Arrays.copyOf(drop, m);
+    }
+    in.getBytes(from, bytes, length, n);
+    int i = lines++;
+    start[i] = length;
+    end[i] = length + n;
+    drop[i] = false;
+    length += n;
+    return i == 0 ? statusLine() : headerLine(i);
+  }
+
+  /** The head is complete: settles which lines are hop-by-hop; false when it is not acceptable. */
+  boolean finish() {
+    if (lines == 0) {
+      return false;
+    }
+    boolean sawLength = false;
+    long declared = -1;
+    for (int i = 1; i < lines; i++) {
+      if (is(i, CONTENT_LENGTH)) {
+        long v = number(valueStart[i], end[i]);
+        if (v < 0 || (sawLength && v != declared)) {
+          return false; // unparseable or conflicting lengths: a smuggling vector, never guess
+        }
+        sawLength = true;
+        declared = v;
+        // Transfer-Encoding wins over Content-Length, which must then not travel on (RFC 9112 6.3).
+        drop[i] = chunked;
+      } else if (connectionNamesHeaders && !drop[i] && namedByConnection(i)) {
+        drop[i] = true;
+      }
+    }
+    contentLength = chunked ? -1 : declared;
+    return true;
+  }
+
+  /** Stops forwarding Transfer-Encoding, for a client that gets the body de-chunked. */
+  void dropTransferEncoding() {
+    for (int i = 1; i < lines; i++) {
+      if (is(i, TRANSFER_ENCODING)) {
+        drop[i] = true;
+      }
+    }
+  }
+
+  /** About how many bytes the forwarded head takes. */
+  int approximateSize() {
+    return length + 2 * lines + 2;
+  }
+
+  int lineCount() {
+    return lines;
+  }
+
+  /** Whether the response says the connection stays open after it. */
+  boolean keepAlive() {
+    return http10 ? keepAliveToken && !closeToken : !closeToken;
+  }
+
+  /** Writes the status line and every forwarded header line, each with CRLF. */
+  void writeKept(ByteBuf out) {
+    for (int i = 0; i < lines; i++) {
+      if (!drop[i]) {
+        out.writeBytes(bytes, start[i], end[i] - start[i]).writeShort(CRLF);
+      }
+    }
+  }
+
+  /** Writes the status line and every header line as received, hop-by-hop ones too (for a 101). */
+  void writeAll(ByteBuf out) {
+    for (int i = 0; i < lines; i++) {
+      out.writeBytes(bytes, start[i], end[i] - start[i]).writeShort(CRLF);
+    }
+  }
+
+  /** The forwarded part of the head as a Netty response, for clients that need message objects (HTTP/2). */
+  HttpResponse toHttpResponse() {
+    String reason = end[0] - start[0] > 13 ? string(start[0] + 13, end[0]) : "";
+    HttpResponse r =
+        new DefaultHttpResponse(http10 ? HttpVersion.HTTP_1_0 : HttpVersion.HTTP_1_1, new HttpResponseStatus(status, reason));
+    for (int i = 1; i < lines; i++) {
+      if (!drop[i]) {
+        r.headers().add(string(start[i], nameEnd[i]), string(valueStart[i], end[i]));
+      }
+    }
+    return r;
+  }
+
+  static final short CRLF = ('\r' << 8) | '\n';
+
+  private boolean statusLine() {
+    // "HTTP/1.x NNN[ reason]"
+    int s = start[0];
+    int n = end[0] - s;
+    byte[] b = bytes;
+    if (n < 12 || b[s] != 'H' || b[s + 1] != 'T' || b[s + 2] != 'T' || b[s + 3] != 'P' || b[s + 4] != '/'
+        || b[s + 5] != '1' || b[s + 6] != '.' || (b[s + 7] != '0' && b[s + 7] != '1') || b[s + 8] != ' '
+        || (n > 12 && b[s + 12] != ' ')) {
+      return false;
+    }
+    int code = 0;
+    for (int i = s + 9; i < s + 12; i++) {
+      int d = b[i] - '0';
+      if (d < 0 || d > 9) {
+        return false;
+      }
+      code = code * 10 + d;
+    }
+    if (code < 100) {
+      return false;
+    }
+    status = code;
+    http10 = b[s + 7] == '0';
+    return true;
+  }
+
+  private boolean headerLine(int i) {
+    int s = start[i];
+    int e = end[i];
+    byte[] b = bytes;
+    int colon = -1;
+    for (int j = s; j < e; j++) {
+      byte c = b[j];
+      if (c == ':') {
+        colon = j;
+        break;
+      }
+      if (c <= ' ' || c == 127) {
+        return false; // folded lines, spaces before the colon, controls: reject rather than guess
+      }
+    }
+    if (colon <= s) {
+      return false;
+    }
+    nameEnd[i] = colon;
+    int v = colon + 1;
+    while (v < e && (b[v] == ' ' || b[v] == '\t')) {
+      v++;
+    }
+    int ve = e;
+    while (ve > v && (b[ve - 1] == ' ' || b[ve - 1] == '\t')) {
+      ve--;
+    }
+    valueStart[i] = v;
+    end[i] = ve;
+    length = ve; // trailing blanks are not forwarded
+    if (is(i, TRANSFER_ENCODING)) {
+      chunked |= hasToken(v, ve, "chunked");
+    } else if (is(i, CONNECTION)) {
+      drop[i] = true;
+      scanConnection(v, ve);
+    } else if (servedByName != null && is(i, servedByName)) {
+      drop[i] = true; // the proxy names the backend itself
+    } else {
+      for (byte[] name : HOP_BY_HOP) {
+        if (is(i, name)) {
+          drop[i] = true;
+          break;
+        }
+      }
+    }
+    return true;
+  }
+
+  private void scanConnection(int from, int to) {
+    int i = from;
+    while (i < to) {
+      while (i < to && (bytes[i] == ',' || bytes[i] == ' ' || bytes[i] == '\t')) {
+        i++;
+      }
+      int t = i;
+      while (i < to && bytes[i] != ',' && bytes[i] != ' ' && bytes[i] != '\t') {
+        i++;
+      }
+      if (i == t) {
+        continue;
+      }
+      if (equalsIgnoreCase(t, i, "close")) {
+        closeToken = true;
+      } else if (equalsIgnoreCase(t, i, "keep-alive")) {
+        keepAliveToken = true;
+      } else {
+        connectionNamesHeaders = true;
+      }
+    }
+  }
+
+  /** Whether line {@code i}'s header is named by a Connection header (RFC 9110 7.6.1). */
+  private boolean namedByConnection(int i) {
+    for (int c = 1; c < lines; c++) {
+      if (!is(c, CONNECTION)) {
+        continue;
+      }
+      int j = valueStart[c];
+      int to = end[c];
+      while (j < to) {
+        while (j < to && (bytes[j] == ',' || bytes[j] == ' ' || bytes[j] == '\t')) {
+          j++;
+        }
+        int t = j;
+        while (j < to && bytes[j] != ',' && bytes[j] != ' ' && bytes[j] != '\t') {
+          j++;
+        }
+        if (j > t && j - t == nameEnd[i] - start[i] && regionEqualsIgnoreCase(t, start[i], j - t)) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  private boolean is(int line, byte[] lowerName) {
+    int s = start[line];
+    if (nameEnd[line] - s != lowerName.length) {
+      return false;
+    }
+    for (int j = 0; j < lowerName.length; j++) {
+      if (lower(bytes[s + j]) != lowerName[j]) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private boolean hasToken(int from, int to, String token) {
+    int n = token.length();
+    for (int i = from; i + n <= to; i++) {
+      if (equalsIgnoreCase(i, i + n, token)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private boolean equalsIgnoreCase(int from, int to, String lower) {
+    if (to - from != lower.length()) {
+      return false;
+    }
+    for (int j = 0; j < lower.length(); j++) {
+      if (lower(bytes[from + j]) != lower.charAt(j)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private boolean regionEqualsIgnoreCase(int a, int b, int n) {
+    for (int j = 0; j < n; j++) {
+      if (lower(bytes[a + j]) != lower(bytes[b + j])) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private long number(int from, int to) {
+    if (from == to || to - from > 18) {
+      return -1;
+    }
+    long v = 0;
+    for (int i = from; i < to; i++) {
+      int d = bytes[i] - '0';
+      if (d < 0 || d > 9) {
+        return -1;
+      }
+      v = v * 10 + d;
+    }
+    return v;
+  }
+
+  private String string(int from, int to) {
+    return new String(bytes, from, to - from, StandardCharsets.ISO_8859_1);
+  }
+
+  private static byte lower(byte b) {
+    return b >= 'A' && b <= 'Z' ? (byte) (b + 32) : b;
+  }
+
+  static byte[] ascii(String s) {
+    return s.getBytes(StandardCharsets.ISO_8859_1);
+  }
+}
