@@ -117,6 +117,7 @@ final class BackendResponseReader {
       }
       if (lineTo == lineFrom) {
         if (head.lineCount() == 0) {
+          consumedLine();
           continue; // a stray empty line before the status line
         }
         consumedLine();
