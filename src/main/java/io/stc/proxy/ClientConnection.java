@@ -58,6 +58,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
   private static final int PENDING_LIMIT = 256 * 1024;
   /** Pipelined messages buffered before the client stops being read. */
   private static final int QUEUE_LIMIT = 32;
+  /** A response body up to this size that arrives with its head goes out in the same buffer. */
+  private static final int JOIN_LIMIT = 4096;
 
   private final ProxyServer proxy;
   private final HeadTimeout headTimeout;
@@ -113,6 +115,10 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
   private long retryAfterSeconds;
   /** The request asks to switch to WebSocket; its Upgrade and Connection headers go through. */
   private boolean upgradeRequested;
+  /** The request body travels in chunks (its length was not known up front). */
+  private boolean requestChunked;
+  /** A response head not yet written, so a small body that arrives with it joins it in one write. */
+  private ByteBuf unwrittenHead;
   /** Switched: bytes are relayed both ways untouched until either side closes. */
   private boolean tunnel;
   private long queuedSinceNanos;
@@ -230,10 +236,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
       }
     }
     upgradeRequested = !http2Stream && WebSocketUpgrade.isRequested(req);
-    proxy.rewriter.rewriteRequest(req, clientIp, scheme, http2Stream);
-    if (upgradeRequested) {
-      WebSocketUpgrade.restoreHeaders(req);
-    }
+    requestChunked = HttpUtil.isTransferEncodingChunked(req);
     if (proxy.queue != null && proxy.queue.size() > 0) {
       // Others are already waiting for room: no overtaking.
       enqueue();
@@ -326,7 +329,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
       requestReceived = true;
     }
     if (conn != null && headSent) {
-      conn.channel.write(c);
+      writeRequestContent(conn.channel, c);
       if (last) {
         markRequestSent();
       }
@@ -444,9 +447,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
     }
     out.writeShort(ResponseHead.CRLF);
     ctx.write(out);
-    // The backend side first: anything the client decoder buffered comes out as raw bytes when it
-    // is removed, and must then pass no encoder.
-    conn.channel.pipeline().remove("encoder");
+    // Anything the client decoder buffered comes out as raw bytes when it is removed.
     ctx.pipeline().remove("codec");
     ctx.flush();
     conn.channel.flush();
@@ -465,6 +466,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
   }
 
   void flushToClient() {
+    writeHead();
     ctx.flush();
   }
 
@@ -595,11 +597,13 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
   private void writeHeadAndPending(boolean flush) {
     BackendConnection c = conn;
     c.reader.expect(request.method() == HttpMethod.HEAD, !http2Stream && clientVersion == HttpVersion.HTTP_1_1);
-    c.channel.write(request);
+    ByteBuf head = c.channel.alloc().buffer(256);
+    RequestHeadWriter.write(head, request, clientIp, scheme, http2Stream, upgradeRequested);
+    c.channel.write(head);
     headSent = true;
     for (int i = 0, n = pending.size(); i < n; i++) {
       HttpContent content = pending.get(i);
-      c.channel.write(content);
+      writeRequestContent(c.channel, content);
       if (content instanceof LastHttpContent) {
         markRequestSent();
       }
@@ -610,6 +614,32 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
       c.channel.flush();
     }
     updateClientReading();
+  }
+
+  /** Writes a piece of the request body to the backend, framed as the client framed it. */
+  private void writeRequestContent(Channel ch, HttpContent content) {
+    ByteBuf data = content.content();
+    boolean last = content instanceof LastHttpContent;
+    if (!data.isReadable()) {
+      content.release();
+    } else if (requestChunked) {
+      ch.write(ResponseBytes.chunkStart(data.readableBytes(), ch.alloc()));
+      ch.write(data);
+      ch.write(ResponseBytes.chunkEnd());
+    } else {
+      ch.write(data);
+    }
+    if (last && requestChunked) {
+      HttpHeaders trailers = ((LastHttpContent) content).trailingHeaders();
+      if (trailers.isEmpty()) {
+        ch.write(ResponseBytes.lastChunk());
+      } else {
+        ByteBuf out = ch.alloc().buffer(64);
+        out.writeByte('0').writeShort(ResponseHead.CRLF);
+        RequestHeadWriter.writeTrailers(out, trailers);
+        ch.write(out);
+      }
+    }
   }
 
   private void markRequestSent() {
@@ -664,12 +694,22 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
       lastWrite = ctx.write(resp);
       return;
     }
-    ByteBuf out = ctx.alloc().buffer(head.approximateSize() + 128);
+    long small = head.contentLength > 0 && head.contentLength <= JOIN_LIMIT ? head.contentLength : 0;
+    ByteBuf out = ctx.alloc().buffer(head.approximateSize() + 128 + (int) small);
     framing =
         proxy.rewriter.writeResponseHead(
             out, head, clientVersion == HttpVersion.HTTP_1_0, keep, request.method() != HttpMethod.HEAD, backend.id(), cookie);
     keepAlive = keep && framing != HeaderRewriter.BodyFraming.UNTIL_CLOSE;
-    lastWrite = ctx.write(out);
+    unwrittenHead = out;
+  }
+
+  /** Writes the response head held back for its body, if any. */
+  private void writeHead() {
+    ByteBuf head = unwrittenHead;
+    if (head != null) {
+      unwrittenHead = null;
+      lastWrite = ctx.write(head);
+    }
   }
 
   void onResponseBody(BackendConnection c, ByteBuf piece) {
@@ -677,6 +717,13 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
       piece.release();
       return;
     }
+    ByteBuf head = unwrittenHead;
+    if (head != null && framing == HeaderRewriter.BodyFraming.AS_IS && piece.readableBytes() <= head.maxFastWritableBytes()) {
+      head.writeBytes(piece);
+      piece.release();
+      return;
+    }
+    writeHead();
     if (tunnel) {
       ctx.write(piece);
     } else if (http2Stream) {
@@ -698,6 +745,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
     if (c != conn) {
       return;
     }
+    writeHead();
     if (http2Stream) {
       lastWrite = ctx.write(LastHttpContent.EMPTY_LAST_CONTENT);
     } else if (framing == HeaderRewriter.BodyFraming.RECHUNK) {
@@ -911,6 +959,10 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
 
   private void endExchange() {
     cancelTimeout();
+    if (unwrittenHead != null) {
+      unwrittenHead.release();
+      unwrittenHead = null;
+    }
     if (tunnel) {
       proxy.tunnels.remove(this);
     }

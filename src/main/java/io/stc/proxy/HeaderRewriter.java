@@ -4,30 +4,20 @@ import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
-import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpVersion;
-import io.netty.handler.codec.http2.HttpConversionUtil;
 import io.netty.util.AsciiString;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Rewrites headers in place as a message crosses the proxy: drops hop-by-hop headers, adds the
- * X-Forwarded-* set to requests and the served-by header to responses.
+ * Rewrites a backend's response head for the client: drops hop-by-hop headers, adds the
+ * served-by header and says how the body is framed and whether the connection stays open.
  */
 final class HeaderRewriter {
   static final AsciiString X_FORWARDED_FOR = AsciiString.cached("x-forwarded-for");
   static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("x-forwarded-proto");
   static final AsciiString X_FORWARDED_HOST = AsciiString.cached("x-forwarded-host");
   private static final AsciiString PROXY_CONNECTION = AsciiString.cached("proxy-connection");
-  private static final AsciiString[] HTTP2_EXTENSIONS = {
-    HttpConversionUtil.ExtensionHeaderNames.SCHEME.text(),
-    HttpConversionUtil.ExtensionHeaderNames.STREAM_ID.text(),
-    HttpConversionUtil.ExtensionHeaderNames.PATH.text(),
-    HttpConversionUtil.ExtensionHeaderNames.STREAM_DEPENDENCY_ID.text(),
-    HttpConversionUtil.ExtensionHeaderNames.STREAM_PROMISE_ID.text(),
-    HttpConversionUtil.ExtensionHeaderNames.STREAM_WEIGHT.text(),
-  };
 
   private static final byte[] SEPARATOR = {':', ' '};
   private static final byte[] CHUNKED = ResponseHead.ascii("transfer-encoding: chunked\r\n");
@@ -113,27 +103,6 @@ final class HeaderRewriter {
   /** The served-by header's name, or empty when it is off. */
   CharSequence servedByName() {
     return servedByHeader == null ? "" : servedByHeader;
-  }
-
-  /** Prepares a client request for a backend: HTTP/1.1 keep-alive upstream, whatever the client spoke. */
-  void rewriteRequest(HttpRequest request, String clientIp, String scheme, boolean fromHttp2) {
-    HttpHeaders h = request.headers();
-    removeHopByHop(h);
-    if (fromHttp2) {
-      // The HTTP/2 to HTTP/1.1 conversion leaves its own bookkeeping headers: not for backends.
-      for (AsciiString name : HTTP2_EXTENSIONS) {
-        h.remove(name);
-      }
-    }
-    // Framing headers stay: the encoder re-frames the body exactly as it arrived.
-    String prior = h.get(X_FORWARDED_FOR);
-    h.set(X_FORWARDED_FOR, prior == null ? clientIp : prior + ", " + clientIp);
-    h.set(X_FORWARDED_PROTO, scheme);
-    String host = h.get(HttpHeaderNames.HOST);
-    if (host != null) {
-      h.set(X_FORWARDED_HOST, host);
-    }
-    request.setProtocolVersion(HttpVersion.HTTP_1_1);
   }
 
   /**

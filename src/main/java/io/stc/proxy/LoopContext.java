@@ -6,7 +6,6 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
-import io.netty.handler.codec.http.HttpRequestEncoder;
 import io.netty.handler.ssl.SslContext;
 import io.stc.pool.Backend;
 import java.util.ArrayDeque;
@@ -67,8 +66,8 @@ final class LoopContext {
         if (backendSsl != null) {
           ch.pipeline().addLast("tls", backendSsl.newHandler(ch.alloc(), connection.backend.host(), connection.backend.port()));
         }
-        // Responses are read from the bytes by the connection itself (BackendResponseReader).
-        ch.pipeline().addLast("encoder", new HttpRequestEncoder()).addLast("backend", connection);
+        // No codec: the proxy writes request bytes itself and the connection reads responses itself.
+        ch.pipeline().addLast("backend", connection);
       }
     });
     return b.connect(connection.backend.address());

@@ -22,12 +22,6 @@ final class WebSocketUpgrade {
         && h.containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true);
   }
 
-  /** Puts back the two hop-by-hop headers the backend needs to see to agree to the switch. */
-  static void restoreHeaders(HttpRequest request) {
-    request.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
-    request.headers().set(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET);
-  }
-
   static ByteBuf goingAwayFrame(boolean toServer) {
     return Unpooled.wrappedBuffer(toServer ? GOING_AWAY_TO_SERVER : GOING_AWAY_TO_CLIENT);
   }

@@ -1,0 +1,147 @@
+package io.stc.proxy;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http2.HttpConversionUtil;
+import io.netty.util.AsciiString;
+import java.nio.charset.StandardCharsets;
+import java.util.Iterator;
+import java.util.Map;
+
+/**
+ * Writes a client's request head for a backend as HTTP/1.1 bytes in one pass over its headers:
+ * hop-by-hop headers left out, the X-Forwarded-* set added, nothing in the parsed request changed
+ * (so a retry writes it again as it came).
+ */
+final class RequestHeadWriter {
+  private static final byte[] HTTP_1_1 = ResponseHead.ascii(" HTTP/1.1\r\n");
+  private static final byte[] XFF = ResponseHead.ascii("x-forwarded-for: ");
+  private static final byte[] XFP = ResponseHead.ascii("x-forwarded-proto: ");
+  private static final byte[] XFH = ResponseHead.ascii("x-forwarded-host: ");
+  private static final byte[] UPGRADE = ResponseHead.ascii("connection: upgrade\r\nupgrade: websocket\r\n");
+  private static final byte[] SEPARATOR = ResponseHead.ascii(", ");
+  private static final AsciiString PROXY_CONNECTION = AsciiString.cached("proxy-connection");
+  private static final CharSequence[] DROPPED = {
+    HttpHeaderNames.CONNECTION, HttpHeaderNames.KEEP_ALIVE, PROXY_CONNECTION, HttpHeaderNames.TE,
+    HttpHeaderNames.TRAILER, HttpHeaderNames.UPGRADE, HttpHeaderNames.PROXY_AUTHENTICATE,
+    HttpHeaderNames.PROXY_AUTHORIZATION, HeaderRewriter.X_FORWARDED_FOR, HeaderRewriter.X_FORWARDED_PROTO,
+    HeaderRewriter.X_FORWARDED_HOST,
+  };
+
+  private RequestHeadWriter() {}
+
+  /**
+   * @param fromHttp2 the request came over HTTP/2, whose conversion adds bookkeeping headers
+   * @param upgrade the client asks for WebSocket: its Upgrade and Connection headers go through
+   */
+  static void write(ByteBuf out, HttpRequest req, String clientIp, String scheme, boolean fromHttp2, boolean upgrade) {
+    out.writeCharSequence(req.method().asciiName(), StandardCharsets.ISO_8859_1);
+    out.writeByte(' ');
+    String uri = req.uri();
+    out.writeCharSequence(uri.isEmpty() ? "/" : uri, StandardCharsets.ISO_8859_1);
+    out.writeBytes(HTTP_1_1);
+    HttpHeaders h = req.headers();
+    CharSequence priorFor = null;
+    CharSequence host = null;
+    boolean namesHeaders = false;
+    for (Iterator<Map.Entry<CharSequence, CharSequence>> it = h.iteratorCharSequence(); it.hasNext(); ) {
+      Map.Entry<CharSequence, CharSequence> e = it.next();
+      CharSequence name = e.getKey();
+      if (isDropped(name)) {
+        if (priorFor == null && AsciiString.contentEqualsIgnoreCase(name, HeaderRewriter.X_FORWARDED_FOR)) {
+          priorFor = e.getValue();
+        } else if (!namesHeaders && AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.CONNECTION)) {
+          namesHeaders = namesOtherHeaders(e.getValue());
+        }
+        continue;
+      }
+      if (host == null && AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.HOST)) {
+        host = e.getValue();
+      }
+      if ((fromHttp2 && isHttp2Extension(name)) || (namesHeaders && namedByConnection(h, name))) {
+        continue;
+      }
+      header(out, name, e.getValue());
+    }
+    out.writeBytes(XFF);
+    if (priorFor != null) {
+      out.writeCharSequence(priorFor, StandardCharsets.ISO_8859_1);
+      out.writeBytes(SEPARATOR);
+    }
+    out.writeCharSequence(clientIp, StandardCharsets.ISO_8859_1);
+    out.writeShort(ResponseHead.CRLF);
+    out.writeBytes(XFP).writeCharSequence(scheme, StandardCharsets.ISO_8859_1);
+    out.writeShort(ResponseHead.CRLF);
+    if (host != null) {
+      out.writeBytes(XFH).writeCharSequence(host, StandardCharsets.ISO_8859_1);
+      out.writeShort(ResponseHead.CRLF);
+    }
+    if (upgrade) {
+      out.writeBytes(UPGRADE);
+    }
+    out.writeShort(ResponseHead.CRLF);
+  }
+
+  /** Writes a trailer section's lines (after the last chunk's size line), then the empty line. */
+  static void writeTrailers(ByteBuf out, HttpHeaders trailers) {
+    for (Iterator<Map.Entry<CharSequence, CharSequence>> it = trailers.iteratorCharSequence(); it.hasNext(); ) {
+      Map.Entry<CharSequence, CharSequence> e = it.next();
+      header(out, e.getKey(), e.getValue());
+    }
+    out.writeShort(ResponseHead.CRLF);
+  }
+
+  private static void header(ByteBuf out, CharSequence name, CharSequence value) {
+    out.writeCharSequence(name, StandardCharsets.ISO_8859_1);
+    out.writeByte(':').writeByte(' ');
+    out.writeCharSequence(value, StandardCharsets.ISO_8859_1);
+    out.writeShort(ResponseHead.CRLF);
+  }
+
+  private static boolean isDropped(CharSequence name) {
+    int n = name.length();
+    // Most headers differ in length from every dropped one: no comparison at all.
+    if (n != 2 && n != 7 && n != 10 && (n < 15 || n > 19)) {
+      return false;
+    }
+    for (CharSequence d : DROPPED) {
+      if (d.length() == n && AsciiString.contentEqualsIgnoreCase(name, d)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static boolean isHttp2Extension(CharSequence name) {
+    for (HttpConversionUtil.ExtensionHeaderNames x : HttpConversionUtil.ExtensionHeaderNames.values()) {
+      if (AsciiString.contentEqualsIgnoreCase(name, x.text())) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static boolean namesOtherHeaders(CharSequence connection) {
+    for (String token : connection.toString().split(",")) {
+      String t = token.trim();
+      if (!t.isEmpty() && !t.equalsIgnoreCase("close") && !t.equalsIgnoreCase("keep-alive") && !t.equalsIgnoreCase("upgrade")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Whether a Connection header names this header as hop-by-hop (RFC 9110 7.6.1). */
+  private static boolean namedByConnection(HttpHeaders h, CharSequence name) {
+    for (String value : h.getAll(HttpHeaderNames.CONNECTION)) {
+      for (String token : value.split(",")) {
+        if (AsciiString.contentEqualsIgnoreCase(token.trim(), name)) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+}

@@ -1,0 +1,95 @@
+package io.stc.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.stc.pool.BackendState;
+import io.stc.testing.RawBackend;
+import io.stc.testing.RawHttp;
+import io.stc.testing.TestCluster;
+import org.junit.jupiter.api.Test;
+
+/** Bodies cross the proxy framed as each side can take them: chunks passed on, re-chunked or de-chunked. */
+class ResponseFramingTest {
+  private static final String CHUNKED_RESPONSE =
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nX-Kept: yes\r\n\r\n3;ext=1\r\nabc\r\n2\r\nde\r\n0\r\nX-Trailer: t\r\n\r\n";
+
+  private static String body(String response) {
+    return response.substring(response.indexOf("\r\n\r\n") + 4);
+  }
+
+  private static String head(String response) {
+    return response.substring(0, response.indexOf("\r\n\r\n") + 2).toLowerCase();
+  }
+
+  @Test
+  void chunksReachAnHttp11ClientExactlyAsTheBackendFramedThem() throws Exception {
+    try (RawBackend backend = new RawBackend(req -> CHUNKED_RESPONSE);
+        TestCluster c = TestCluster.of(0, RawBackend::alone)) {
+      c.stc.upstream().add("raw", "127.0.0.1", backend.port(), 1, BackendState.UP);
+      String r = RawHttp.exchange(c.stc.port(), "GET /c HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+      assertThat(r).startsWith("HTTP/1.1 200 OK\r\n");
+      assertThat(head(r)).contains("transfer-encoding: chunked\r\n", "x-kept: yes\r\n", "x-served-by: raw\r\n", "connection: close\r\n");
+      assertThat(body(r)).isEqualTo("3;ext=1\r\nabc\r\n2\r\nde\r\n0\r\nX-Trailer: t\r\n\r\n");
+    }
+  }
+
+  @Test
+  void anHttp10ClientGetsTheChunkedBodyDechunkedAndDelimitedByClose() throws Exception {
+    try (RawBackend backend = new RawBackend(req -> CHUNKED_RESPONSE);
+        TestCluster c = TestCluster.of(0, RawBackend::alone)) {
+      c.stc.upstream().add("raw", "127.0.0.1", backend.port(), 1, BackendState.UP);
+      String r = RawHttp.exchange(c.stc.port(), "GET /c HTTP/1.0\r\nHost: x\r\nConnection: keep-alive\r\n\r\n");
+      assertThat(r).startsWith("HTTP/1.1 200 OK\r\n");
+      assertThat(head(r)).doesNotContain("transfer-encoding").contains("connection: close\r\n");
+      assertThat(body(r)).isEqualTo("abcde");
+    }
+  }
+
+  @Test
+  void aBodyTheBackendEndsByClosingIsRechunkedSoTheClientConnectionSurvives() throws Exception {
+    try (RawBackend backend = new RawBackend(req -> "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nhello", r -> r.contains("\r\n\r\n"), true);
+        TestCluster c = TestCluster.of(0, RawBackend::alone)) {
+      c.stc.upstream().add("raw", "127.0.0.1", backend.port(), 1, BackendState.UP);
+      // Two requests on one connection: the first answer must be delimited for the second to follow.
+      String r = RawHttp.exchange(c.stc.port(),
+          "GET /1 HTTP/1.1\r\nHost: x\r\n\r\nGET /2 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+      String first = r.substring(0, r.indexOf("HTTP/1.1", 1));
+      assertThat(head(first)).contains("transfer-encoding: chunked\r\n").doesNotContain("connection: close");
+      assertThat(body(first)).isEqualTo("5\r\nhello\r\n0\r\n\r\n");
+      String second = r.substring(first.length());
+      assertThat(second).startsWith("HTTP/1.1 200 OK\r\n");
+      assertThat(body(second)).isEqualTo("5\r\nhello\r\n0\r\n\r\n");
+      assertThat(backend.received).hasSize(2);
+    }
+  }
+
+  @Test
+  void aChunkedUploadReachesTheBackendChunkedWithItsTrailer() throws Exception {
+    try (RawBackend backend = new RawBackend(
+            req -> "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", r -> r.contains("\r\n0\r\n") && r.endsWith("\r\n\r\n"), false);
+        TestCluster c = TestCluster.of(0, RawBackend::alone)) {
+      c.stc.upstream().add("raw", "127.0.0.1", backend.port(), 1, BackendState.UP);
+      String r = RawHttp.exchange(c.stc.port(),
+          "POST /up HTTP/1.1\r\nHost: x\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n"
+              + "5\r\nhello\r\n6\r\n world\r\n0\r\nX-Sum: 11\r\n\r\n");
+      assertThat(r).startsWith("HTTP/1.1 200 OK\r\n").endsWith("\r\n\r\nok");
+      String got = backend.received.get(0);
+      assertThat(got).startsWith("POST /up HTTP/1.1\r\n");
+      assertThat(head(got)).contains("transfer-encoding: chunked\r\n", "x-forwarded-for: 127.0.0.1\r\n", "x-forwarded-host: x\r\n");
+      assertThat(body(got)).isEqualTo("5\r\nhello\r\n6\r\n world\r\n0\r\nX-Sum: 11\r\n\r\n");
+    }
+  }
+
+  @Test
+  void aSmallBodyArrivingWithItsHeadIsForwardedWhole() throws Exception {
+    try (RawBackend backend = new RawBackend(req -> "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello");
+        TestCluster c = TestCluster.of(0, RawBackend::alone)) {
+      c.stc.upstream().add("raw", "127.0.0.1", backend.port(), 1, BackendState.UP);
+      String r = RawHttp.exchange(c.stc.port(), "HEAD /h HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+      assertThat(r).startsWith("HTTP/1.1 200 OK\r\n").endsWith("\r\n\r\n");
+      assertThat(head(r)).contains("content-length: 5\r\n");
+      String g = RawHttp.exchange(c.stc.port(), "GET /g HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+      assertThat(body(g)).isEqualTo("hello");
+    }
+  }
+}
