@@ -34,7 +34,6 @@ final class BackendResponseReader {
   private boolean headRequest;
   private boolean keepFraming;
   private long remaining;
-  private int headBytes;
   private boolean leftover;
   /** The start of a line that did not end in the last buffer. */
   private ByteBuf partial;
@@ -104,35 +103,76 @@ final class BackendResponseReader {
     }
   }
 
+  /** Takes the head once it is all there, in one copy; false when more bytes are needed. */
   private boolean readHead(ByteBuf in, Sink sink) {
+    ByteBuf src;
+    int from;
+    int end;
+    if (partial == null || !partial.isReadable()) {
+      // Stray line ends before a status line are skipped (RFC 9112 2.2 allows them for requests).
+      while (in.isReadable() && (in.getByte(in.readerIndex()) == '\r' || in.getByte(in.readerIndex()) == '\n')) {
+        in.skipBytes(1);
+      }
+      from = in.readerIndex();
+      end = endOfHead(in, from, in.writerIndex());
+      if (end < 0) {
+        return keepPartial(in, sink);
+      }
+      src = in;
+      in.readerIndex(end);
+    } else {
+      int old = partial.writerIndex();
+      partial.writeBytes(in, in.readerIndex(), in.readableBytes());
+      from = partial.readerIndex();
+      end = endOfHead(partial, Math.max(from, old - 2), partial.writerIndex());
+      if (end < 0) {
+        in.skipBytes(in.readableBytes());
+        return partial.readableBytes() <= ResponseHead.MAX_BYTES || broken(sink);
+      }
+      in.skipBytes(end - old);
+      src = partial;
+    }
+    if (end - from > ResponseHead.MAX_BYTES) {
+      return broken(sink);
+    }
+    boolean ok = head.parse(src, from, end);
+    if (src == partial) {
+      partial.clear();
+    }
+    if (!ok) {
+      return broken(sink);
+    }
+    headDone(in, sink);
+    return true;
+  }
+
+  private boolean keepPartial(ByteBuf in, Sink sink) {
+    if (in.readableBytes() > ResponseHead.MAX_BYTES) {
+      return broken(sink);
+    }
+    if (partial == null) {
+      partial = Unpooled.buffer(Math.max(128, in.readableBytes() * 2));
+    }
+    partial.writeBytes(in);
+    return false;
+  }
+
+  /** The index just past the empty line that ends a head in {@code buf[from, to)}, or -1. */
+  private static int endOfHead(ByteBuf buf, int from, int to) {
+    int i = from;
     while (true) {
-      int before = in.readerIndex();
-      boolean complete = nextLine(in);
-      headBytes += in.readerIndex() - before;
-      if (headBytes > ResponseHead.MAX_BYTES) {
-        return broken(sink);
+      int lf = buf.indexOf(i, to, (byte) '\n');
+      if (lf < 0) {
+        return -1;
       }
-      if (!complete) {
-        return false;
+      int next = lf + 1;
+      if (next < to && buf.getByte(next) == '\n') {
+        return next + 1;
       }
-      if (lineTo == lineFrom) {
-        if (head.lineCount() == 0) {
-          consumedLine();
-          continue; // a stray empty line before the status line
-        }
-        consumedLine();
-        headBytes = 0;
-        if (!head.finish()) {
-          return broken(sink);
-        }
-        headDone(in, sink);
-        return true;
+      if (next + 1 < to && buf.getByte(next) == '\r' && buf.getByte(next + 1) == '\n') {
+        return next + 2;
       }
-      boolean ok = head.addLine(lineBuf, lineFrom, lineTo);
-      consumedLine();
-      if (!ok) {
-        return broken(sink);
-      }
+      i = next;
     }
   }
 

@@ -18,10 +18,13 @@ final class ResponseHead {
   private static final byte[] CONTENT_LENGTH = ascii("content-length");
   private static final byte[] TRANSFER_ENCODING = ascii("transfer-encoding");
   private static final byte[] CONNECTION = ascii("connection");
-  private static final byte[][] HOP_BY_HOP = {
-    ascii("keep-alive"), ascii("proxy-connection"), ascii("te"), ascii("trailer"), ascii("upgrade"),
-    ascii("proxy-authenticate"), ascii("proxy-authorization"),
-  };
+  private static final byte[] KEEP_ALIVE = ascii("keep-alive");
+  private static final byte[] PROXY_CONNECTION = ascii("proxy-connection");
+  private static final byte[] TE = ascii("te");
+  private static final byte[] TRAILER = ascii("trailer");
+  private static final byte[] UPGRADE = ascii("upgrade");
+  private static final byte[] PROXY_AUTHENTICATE = ascii("proxy-authenticate");
+  private static final byte[] PROXY_AUTHORIZATION = ascii("proxy-authorization");
 
   /** The head's lines without their line ends, back to back; line 0 is the status line. */
   private byte[] bytes = new byte[512];
@@ -43,6 +46,8 @@ final class ResponseHead {
   boolean keepAliveToken;
   /** Connection names a header other than close and keep-alive, which is then hop-by-hop too. */
   private boolean connectionNamesHeaders;
+  /** How many Content-Length lines the head has. */
+  private int lengthLines;
 
   /** @param servedByName the lower-case name of the header the proxy sets itself, or null */
   ResponseHead(byte[] servedByName) {
@@ -59,53 +64,80 @@ final class ResponseHead {
     closeToken = false;
     keepAliveToken = false;
     connectionNamesHeaders = false;
+    lengthLines = 0;
   }
 
-  /** Appends one line (without its line end) from {@code in}; false when it is malformed. */
-  boolean addLine(ByteBuf in, int from, int to) {
+  /**
+   * Parses a complete head, {@code src[from, to)} up to and including its empty line, copied in one
+   * piece; false when it is malformed.
+   */
+  boolean parse(ByteBuf src, int from, int to) {
+    clear();
     int n = to - from;
-    if (length + n > bytes.length) {
-      bytes = Arrays.copyOf(bytes, Math.max(bytes.length * 2, length + n));
+    if (n > bytes.length) {
+      bytes = new byte[Math.max(bytes.length * 2, n)];
     }
-    if (lines == start.length) {
-      int m = lines * 2;
-      start = Arrays.copyOf(start, m);
-      nameEnd = Arrays.copyOf(nameEnd, m);
-      valueStart = Arrays.copyOf(valueStart, m);
-      end = Arrays.copyOf(end, m);
-      drop = Arrays.copyOf(drop, m);
+    src.getBytes(from, bytes, 0, n);
+    length = n;
+    byte[] b = bytes;
+    int pos = 0;
+    while (pos < n) {
+      int lf = pos;
+      while (lf < n && b[lf] != '\n') {
+        lf++;
+      }
+      int e = lf > pos && b[lf - 1] == '\r' ? lf - 1 : lf;
+      if (e == pos) {
+        return lines > 0 && finish();
+      }
+      if (lines == start.length) {
+        grow();
+      }
+      int i = lines++;
+      start[i] = pos;
+      end[i] = e;
+      drop[i] = false;
+      if (!(i == 0 ? statusLine() : headerLine(i))) {
+        return false;
+      }
+      pos = lf + 1;
     }
-    in.getBytes(from, bytes, length, n);
-    int i = lines++;
-    start[i] = length;
-    end[i] = length + n;
-    drop[i] = false;
-    length += n;
-    return i == 0 ? statusLine() : headerLine(i);
+    return false;
   }
 
-  /** The head is complete: settles which lines are hop-by-hop; false when it is not acceptable. */
-  boolean finish() {
-    if (lines == 0) {
-      return false;
-    }
-    boolean sawLength = false;
-    long declared = -1;
-    for (int i = 1; i < lines; i++) {
-      if (is(i, CONTENT_LENGTH)) {
-        long v = number(valueStart[i], end[i]);
-        if (v < 0 || (sawLength && v != declared)) {
-          return false; // unparseable or conflicting lengths: a smuggling vector, never guess
+  private void grow() {
+    int m = lines * 2;
+    start = Arrays.copyOf(start, m);
+    nameEnd = Arrays.copyOf(nameEnd, m);
+    valueStart = Arrays.copyOf(valueStart, m);
+    end = Arrays.copyOf(end, m);
+    drop = Arrays.copyOf(drop, m);
+  }
+
+  /** Settles the framing and the lines named by Connection; false when the lengths disagree. */
+  private boolean finish() {
+    if (lengthLines > 0) {
+      long declared = -1;
+      for (int i = 1; i < lines; i++) {
+        if (nameEnd[i] - start[i] == CONTENT_LENGTH.length && is(i, CONTENT_LENGTH)) {
+          long v = number(valueStart[i], end[i]);
+          if (v < 0 || (declared >= 0 && v != declared)) {
+            return false; // unparseable or conflicting lengths: a smuggling vector, never guess
+          }
+          declared = v;
+          // Transfer-Encoding wins over Content-Length, which must then not travel on (RFC 9112 6.3).
+          drop[i] = chunked;
         }
-        sawLength = true;
-        declared = v;
-        // Transfer-Encoding wins over Content-Length, which must then not travel on (RFC 9112 6.3).
-        drop[i] = chunked;
-      } else if (connectionNamesHeaders && !drop[i] && namedByConnection(i)) {
-        drop[i] = true;
+      }
+      contentLength = chunked ? -1 : declared;
+    }
+    if (connectionNamesHeaders) {
+      for (int i = 1; i < lines; i++) {
+        if (!drop[i] && namedByConnection(i)) {
+          drop[i] = true;
+        }
       }
     }
-    contentLength = chunked ? -1 : declared;
     return true;
   }
 
@@ -121,10 +153,6 @@ final class ResponseHead {
   /** About how many bytes the forwarded head takes. */
   int approximateSize() {
     return length + 2 * lines + 2;
-  }
-
-  int lineCount() {
-    return lines;
   }
 
   /** Whether the response says the connection stays open after it. */
@@ -217,22 +245,32 @@ final class ResponseHead {
       ve--;
     }
     valueStart[i] = v;
-    end[i] = ve;
-    length = ve; // trailing blanks are not forwarded
-    if (is(i, TRANSFER_ENCODING)) {
-      chunked |= hasToken(v, ve, "chunked");
-    } else if (is(i, CONNECTION)) {
-      drop[i] = true;
-      scanConnection(v, ve);
-    } else if (servedByName != null && is(i, servedByName)) {
-      drop[i] = true; // the proxy names the backend itself
-    } else {
-      for (byte[] name : HOP_BY_HOP) {
-        if (is(i, name)) {
-          drop[i] = true;
-          break;
+    end[i] = ve; // trailing blanks are not forwarded
+    // Only names as long as one the proxy cares about are compared at all.
+    switch (colon - s) {
+      case 14 -> lengthLines += is(i, CONTENT_LENGTH) ? 1 : 0;
+      case 17 -> {
+        if (is(i, TRANSFER_ENCODING)) {
+          chunked |= hasToken(v, ve, "chunked");
         }
       }
+      case 16 -> drop[i] = is(i, PROXY_CONNECTION);
+      case 10 -> {
+        if (is(i, CONNECTION)) {
+          drop[i] = true;
+          scanConnection(v, ve);
+        } else {
+          drop[i] = is(i, KEEP_ALIVE);
+        }
+      }
+      case 2 -> drop[i] = is(i, TE);
+      case 7 -> drop[i] = is(i, TRAILER) || is(i, UPGRADE);
+      case 18 -> drop[i] = is(i, PROXY_AUTHENTICATE);
+      case 19 -> drop[i] = is(i, PROXY_AUTHORIZATION);
+      default -> { }
+    }
+    if (servedByName != null && colon - s == servedByName.length && is(i, servedByName)) {
+      drop[i] = true; // the proxy names the backend itself
     }
     return true;
   }
