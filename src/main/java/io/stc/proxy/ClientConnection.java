@@ -28,7 +28,6 @@ import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.codec.http.cookie.Cookie;
 import io.netty.handler.codec.http.cookie.ServerCookieDecoder;
-import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.stc.balance.Balancer;
@@ -62,7 +61,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
   private static final int JOIN_LIMIT = 4096;
 
   private final ProxyServer proxy;
-  private final HeadTimeout headTimeout;
+  private final ClientTimeouts timeouts;
   private final String scheme;
   /** An HTTP/2 stream converted to HTTP/1.1 objects, rather than an HTTP/1.x connection. */
   private final boolean http2Stream;
@@ -124,9 +123,9 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
   private long queuedSinceNanos;
   private ScheduledFuture<?> queueTimer;
 
-  ClientConnection(ProxyServer proxy, HeadTimeout headTimeout, String scheme, boolean http2Stream) {
+  ClientConnection(ProxyServer proxy, ClientTimeouts timeouts, String scheme, boolean http2Stream) {
     this.proxy = proxy;
-    this.headTimeout = headTimeout;
+    this.timeouts = timeouts;
     this.scheme = scheme;
     this.http2Stream = http2Stream;
     this.tried = new Backend[proxy.retries + 1];
@@ -206,7 +205,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
   }
 
   private void startExchange(HttpRequest req) {
-    headTimeout.headReceived();
+    timeouts.headReceived();
     request = req;
     clientVersion = req.protocolVersion();
     keepAlive = HttpUtil.isKeepAlive(req) && !proxy.draining;
@@ -351,15 +350,6 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
       conn.channel.config().setAutoRead(true);
     }
     ctx.fireChannelWritabilityChanged();
-  }
-
-  @Override
-  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-    if (evt instanceof IdleStateEvent && request == null) {
-      ctx.close();
-      return;
-    }
-    ctx.fireUserEventTriggered(evt);
   }
 
   @Override
@@ -967,10 +957,10 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
       proxy.tunnels.remove(this);
     }
     proxy.stats.requestEnded(status);
+    long now = proxy.clock.nanos();
     ExchangeListener listener = proxy.listener;
     if (listener != null) {
-      listener.exchangeEnded(
-          request.method().name(), request.uri(), clientIp, backend, status, proxy.clock.nanos() - startNanos);
+      listener.exchangeEnded(request.method().name(), request.uri(), clientIp, backend, status, now - startNanos);
     }
     releaseAll(pending);
     pendingBytes = 0;
@@ -978,7 +968,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
     request = null;
     backend = null;
     pinned = null;
-    headTimeout.exchangeEnded();
+    timeouts.exchangeEnded(now);
     for (int i = 0; i < triedCount; i++) {
       tried[i] = null;
     }

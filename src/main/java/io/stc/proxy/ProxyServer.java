@@ -3,6 +3,7 @@ package io.stc.proxy;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ChannelOption;
@@ -13,6 +14,7 @@ import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpRequestDecoder;
+import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2StreamChannel;
@@ -20,6 +22,7 @@ import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
 import io.netty.handler.ssl.SslContext;
+import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.GlobalEventExecutor;
@@ -150,9 +153,8 @@ public final class ProxyServer {
                 }
                 ch.closeFuture().addListener(f -> openConnections.decrementAndGet());
                 clients.add(ch);
-                ch.pipeline().addLast("idle", new IdleStateHandler(idleNanos, 0, 0, TimeUnit.NANOSECONDS));
                 if (sslContext == null) {
-                  http1(ch.pipeline(), decoderConfig, headNanos, false);
+                  http1(ch.pipeline(), decoderConfig, headNanos, idleNanos, false);
                   return;
                 }
                 ch.pipeline()
@@ -168,9 +170,9 @@ public final class ProxyServer {
                       @Override
                       protected void configurePipeline(ChannelHandlerContext ctx, String protocol) {
                         if (ApplicationProtocolNames.HTTP_2.equals(protocol)) {
-                          http2(ctx.pipeline());
+                          http2(ctx.pipeline(), idleNanos);
                         } else {
-                          http1(ctx.pipeline(), decoderConfig, headNanos, true);
+                          http1(ctx.pipeline(), decoderConfig, headNanos, idleNanos, true);
                         }
                       }
                     });
@@ -182,25 +184,43 @@ public final class ProxyServer {
     return port;
   }
 
-  private void http1(ChannelPipeline p, HttpDecoderConfig decoderConfig, long headNanos, boolean secure) {
-    HeadTimeout headTimeout = new HeadTimeout(headNanos);
-    p.addLast("head-timeout", headTimeout)
+  private void http1(ChannelPipeline p, HttpDecoderConfig decoderConfig, long headNanos, long idleNanos, boolean secure) {
+    ClientTimeouts timeouts = new ClientTimeouts(clock, headNanos, idleNanos);
+    p.addLast("timeouts", timeouts)
         .addLast("codec", new HttpRequestDecoder(decoderConfig))
-        .addLast("proxy", new ClientConnection(this, headTimeout, secure ? "https" : "http", false));
+        .addLast("proxy", new ClientConnection(this, timeouts, secure ? "https" : "http", false));
   }
 
   /** HTTP/2 from clients: each stream becomes an HTTP/1.1 exchange on the connection's event loop. */
-  private void http2(ChannelPipeline p) {
-    p.addLast("h2", Http2FrameCodecBuilder.forServer().build())
+  private void http2(ChannelPipeline p, long idleNanos) {
+    Http2FrameCodec codec = Http2FrameCodecBuilder.forServer().build();
+    p.addLast("h2", codec)
+        .addLast("h2-idle", new IdleStateHandler(idleNanos, 0, 0, TimeUnit.NANOSECONDS))
+        .addLast("h2-idle-close", new ChannelInboundHandlerAdapter() {
+          @Override
+          public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            // Idle with no stream open: the same keep-alive limit as an HTTP/1.1 connection.
+            if (evt instanceof IdleStateEvent && codec.connection().numActiveStreams() == 0) {
+              ctx.close();
+              return;
+            }
+            ctx.fireUserEventTriggered(evt);
+          }
+        })
         .addLast("h2-streams", new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
           @Override
           protected void initChannel(Http2StreamChannel stream) {
             stream.pipeline()
                 .addLast("h2-to-http", new Http2StreamFrameToHttpObjectCodec(true))
                 // A stream's head arrives in one frame sequence; slowloris is the connection's business.
-                .addLast("proxy", new ClientConnection(ProxyServer.this, new HeadTimeout(Long.MAX_VALUE), "https", true));
+                .addLast("proxy", new ClientConnection(ProxyServer.this, ClientTimeouts.none(), "https", true));
           }
         }));
+  }
+
+  /** Client TCP connections open now (an HTTP/2 connection counts once, whatever its streams). */
+  int openConnections() {
+    return openConnections.get();
   }
 
   LoopContext loopContext(EventLoop loop) {

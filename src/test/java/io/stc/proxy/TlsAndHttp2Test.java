@@ -109,4 +109,23 @@ class TlsAndHttp2Test {
       }
     }
   }
+
+  @Test
+  void anIdleHttp2ConnectionIsClosedAfterTheIdleTimeout(@TempDir Path dir) throws Exception {
+    SelfSignedCertificate.PemFiles pem = SelfSignedCertificate.ensure(dir);
+    try (TestCluster c = TestCluster.of(1, cfg -> {
+      StcConfig.Timeouts t = cfg.timeouts();
+      return cfg.withTls(new StcConfig.Tls(pem.cert().toString(), pem.key().toString()))
+          .withTimeouts(new StcConfig.Timeouts(t.connect(), t.response(), java.time.Duration.ofMillis(300), t.header()));
+    })) {
+      HttpClient h2 = HttpClient.newBuilder().sslContext(trusting(pem.cert())).version(HttpClient.Version.HTTP_2).build();
+      HttpResponse<String> r = h2.send(
+          HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + c.stc.port() + "/once")).build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(r.version()).isEqualTo(HttpClient.Version.HTTP_2);
+      assertThat(c.stc.proxy().openConnections()).isEqualTo(1);
+      // The client keeps its connection for reuse; the proxy ends it once it has been idle.
+      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+          .until(() -> c.stc.proxy().openConnections() == 0);
+    }
+  }
 }
