@@ -260,9 +260,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
     queuedSinceNanos = proxy.clock.nanos();
     queueTimer = loop.loop.schedule(queueTimeoutTask, proxy.queueTimeoutNanos, TimeUnit.NANOSECONDS);
     // A slot may have freed between the failed pick and the offer, with nobody to wake.
-    if (proxy.freeSlots() > 0) {
-      proxy.queue.wake(1);
-    }
+    proxy.queue.wakeForFree(proxy.freeSlots());
   }
 
   /** Called on any thread by the queue: continue on this connection's own loop. */
@@ -271,6 +269,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
   }
 
   private void onWoken() {
+    proxy.queue.settled();
     if (!waiting) {
       return;
     }

@@ -274,7 +274,7 @@ public final class ProxyServer {
   private void onPoolEvent(PoolEvent event) {
     if (queue != null && queue.size() > 0 && event.kind() != PoolEvent.Kind.REMOVED) {
       // A backend came UP, was added or got more weight: it may take waiters at once.
-      queue.wake(Math.min(queue.size(), freeSlots()));
+      queue.wakeForFree(freeSlots());
     }
     boolean leaving = event.kind() == PoolEvent.Kind.REMOVED
         || (event.kind() == PoolEvent.Kind.STATE_CHANGED && event.backend().state() == io.stc.pool.BackendState.DRAINING);

@@ -10,6 +10,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class RequestQueue {
   private final ConcurrentLinkedDeque<ClientConnection> waiters = new ConcurrentLinkedDeque<>();
   private final AtomicInteger size = new AtomicInteger();
+  /** Woken waiters that have not yet tried for a slot: slots they will take are spoken for. */
+  private final AtomicInteger waking = new AtomicInteger();
   private final int max;
 
   RequestQueue(int max) {
@@ -49,8 +51,22 @@ final class RequestQueue {
         return;
       }
       size.decrementAndGet();
+      waking.incrementAndGet();
       c.wakeFromQueue();
     }
+  }
+
+  /** A woken waiter is about to try for a slot (whatever it then finds). */
+  void settled() {
+    waking.decrementAndGet();
+  }
+
+  /**
+   * Wakes the oldest waiters for slots that are free and not already promised to a waiter woken
+   * earlier, so a later arrival's wake-up never lets the line be overtaken.
+   */
+  void wakeForFree(int freeSlots) {
+    wake(Math.min(size.get(), freeSlots - waking.get()));
   }
 
   int size() {
