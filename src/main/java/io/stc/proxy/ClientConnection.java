@@ -9,14 +9,11 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.TooLongFrameException;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
-import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
@@ -40,7 +37,6 @@ import io.stc.pool.Pool;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -51,10 +47,6 @@ import java.util.concurrent.TimeUnit;
  * connection it uses, so no field needs synchronisation.
  */
 final class ClientConnection extends ChannelInboundHandlerAdapter implements Request {
-  /** Request bodies up to this size are kept so an idempotent request can be replayed on retry. */
-  private static final int REPLAY_LIMIT = 64 * 1024;
-  /** Body bytes buffered while connecting before the client stops being read. */
-  private static final int PENDING_LIMIT = 256 * 1024;
   /** Pipelined messages buffered before the client stops being read. */
   private static final int QUEUE_LIMIT = 32;
   /** A response body up to this size that arrives with its head goes out in the same buffer. */
@@ -66,8 +58,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
   /** An HTTP/2 stream converted to HTTP/1.1 objects, rather than an HTTP/1.x connection. */
   private final boolean http2Stream;
   private final Backend[] tried;
-  private final ArrayList<HttpContent> pending = new ArrayList<>(4);
-  private final ArrayList<HttpContent> replay = new ArrayList<>(4);
+  private final RequestBody body = new RequestBody();
   private final ArrayDeque<Object> queued = new ArrayDeque<>(4);
   private final Runnable timeoutTask = this::onResponseTimeout;
   private final Runnable wakeTask = this::onWoken;
@@ -102,9 +93,6 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
   private ChannelFuture lastWrite;
   private boolean backendKeepAlive;
   private int status;
-  private int pendingBytes;
-  private long bodyBytes;
-  private boolean replayable;
   // One lazily re-armed timer per connection instead of one per request: no allocation per request.
   private ScheduledFuture<?> timer;
   private long responseDeadline;
@@ -114,8 +102,6 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
   private long retryAfterSeconds;
   /** The request asks to switch to WebSocket; its Upgrade and Connection headers go through. */
   private boolean upgradeRequested;
-  /** The request body travels in chunks (its length was not known up front). */
-  private boolean requestChunked;
   /** A response head not yet written, so a small body that arrives with it joins it in one write. */
   private ByteBuf unwrittenHead;
   /** Switched: bytes are relayed both ways untouched until either side closes. */
@@ -214,8 +200,6 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
     responseStarted = false;
     attempts = 0;
     triedCount = 0;
-    bodyBytes = 0;
-    replayable = idempotent && proxy.retries > 0;
     status = 0;
     startNanos = proxy.clock.nanos();
     proxy.stats.requestStarted();
@@ -235,7 +219,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
       }
     }
     upgradeRequested = !http2Stream && WebSocketUpgrade.isRequested(req);
-    requestChunked = HttpUtil.isTransferEncodingChunked(req);
+    body.start(idempotent && proxy.retries > 0, HttpUtil.isTransferEncodingChunked(req));
     if (proxy.queue != null && proxy.queue.size() > 0) {
       // Others are already waiting for room: no overtaking.
       enqueue();
@@ -307,27 +291,18 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
   }
 
   private void onRequestContent(HttpContent c) {
-    int n = c.content().readableBytes();
-    bodyBytes += n;
+    long bodyBytes = body.received(c);
     if (proxy.validator.bodyTooLarge(bodyBytes)) {
       c.release();
       rejectMalformed(new TooLongHttpContentException("body over " + bodyBytes));
       return;
     }
     boolean last = c instanceof LastHttpContent;
-    if (replayable) {
-      if (bodyBytes > REPLAY_LIMIT) {
-        replayable = false;
-        releaseAll(replay);
-      } else {
-        replay.add(c.retainedDuplicate());
-      }
-    }
     if (last) {
       requestReceived = true;
     }
     if (conn != null && headSent) {
-      writeRequestContent(conn.channel, c);
+      body.write(conn.channel, c);
       if (last) {
         markRequestSent();
       }
@@ -335,9 +310,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
         updateClientReading();
       }
     } else {
-      pending.add(c);
-      pendingBytes += n;
-      if (pendingBytes > PENDING_LIMIT) {
+      body.hold(c);
+      if (body.holdingTooMuch()) {
         updateClientReading();
       }
     }
@@ -446,7 +420,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
   void updateClientReading() {
     boolean want =
         queued.size() < QUEUE_LIMIT
-            && pendingBytes <= PENDING_LIMIT
+            && !body.holdingTooMuch()
             && (conn == null || !headSent || conn.channel.isWritable());
     if (want != reading && ctx != null) {
       reading = want;
@@ -590,45 +564,13 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
     RequestHeadWriter.write(head, request, clientIp, scheme, http2Stream, upgradeRequested);
     c.channel.write(head);
     headSent = true;
-    for (int i = 0, n = pending.size(); i < n; i++) {
-      HttpContent content = pending.get(i);
-      writeRequestContent(c.channel, content);
-      if (content instanceof LastHttpContent) {
-        markRequestSent();
-      }
+    if (body.writeHeld(c.channel)) {
+      markRequestSent();
     }
-    pending.clear();
-    pendingBytes = 0;
     if (flush) {
       c.channel.flush();
     }
     updateClientReading();
-  }
-
-  /** Writes a piece of the request body to the backend, framed as the client framed it. */
-  private void writeRequestContent(Channel ch, HttpContent content) {
-    ByteBuf data = content.content();
-    boolean last = content instanceof LastHttpContent;
-    if (!data.isReadable()) {
-      content.release();
-    } else if (requestChunked) {
-      ch.write(ResponseBytes.chunkStart(data.readableBytes(), ch.alloc()));
-      ch.write(data);
-      ch.write(ResponseBytes.chunkEnd());
-    } else {
-      ch.write(data);
-    }
-    if (last && requestChunked) {
-      HttpHeaders trailers = ((LastHttpContent) content).trailingHeaders();
-      if (trailers.isEmpty()) {
-        ch.write(ResponseBytes.lastChunk());
-      } else {
-        ByteBuf out = ch.alloc().buffer(64);
-        out.writeByte('0').writeShort(ResponseHead.CRLF);
-        RequestHeadWriter.writeTrailers(out, trailers);
-        ch.write(out);
-      }
-    }
   }
 
   private void markRequestSent() {
@@ -824,16 +766,13 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
       c.close();
     }
     boolean afterSend = headSent;
-    boolean retryable = attempts <= proxy.retries && (!afterSend || (idempotent && replayable));
+    boolean retryable = attempts <= proxy.retries && (!afterSend || (idempotent && body.replayable()));
     if (retryable) {
       Backend next = pickBackend();
       if (next != null) {
         proxy.stats.retry();
         if (afterSend) {
-          releaseAll(pending);
-          for (int i = 0, n = replay.size(); i < n; i++) {
-            pending.add(replay.get(i).retainedDuplicate());
-          }
+          body.rewind();
         }
         dispatch(next);
         return;
@@ -851,21 +790,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
     status = failure.status().code();
     // A malformed request poisons the connection; a rate-limited one does not.
     boolean close = !keepAlive || !requestReceived || (failure.isClientError() && failure != ProxyFailure.RATE_LIMITED);
-    FullHttpResponse r =
-        new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, failure.status(), Unpooled.wrappedBuffer(failure.body()));
-    HttpHeaders h = r.headers();
-    h.set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
-    h.setInt(HttpHeaderNames.CONTENT_LENGTH, failure.body().length);
-    if (failure == ProxyFailure.RATE_LIMITED) {
-      h.set(HttpHeaderNames.RETRY_AFTER, Long.toString(retryAfterSeconds));
-    } else if (failure.status().code() == 503) {
-      h.setInt(HttpHeaderNames.RETRY_AFTER, 1);
-    }
-    if (close) {
-      h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-    } else if (clientVersion == HttpVersion.HTTP_1_0) {
-      h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
-    }
+    FullHttpResponse r = failure.response(retryAfterSeconds, close, clientVersion == HttpVersion.HTTP_1_0);
     ChannelFuture w = ctx.writeAndFlush(http2Stream ? r : ResponseBytes.encode(r, ctx.alloc()));
     boolean unreadBody = !requestReceived;
     endExchange();
@@ -961,9 +886,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
     if (listener != null) {
       listener.exchangeEnded(request.method().name(), request.uri(), clientIp, backend, status, now - startNanos);
     }
-    releaseAll(pending);
-    pendingBytes = 0;
-    releaseAll(replay);
+    body.clear();
     request = null;
     backend = null;
     pinned = null;
@@ -987,13 +910,6 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
   private void cancelTimeout() {
     // The timer stays armed; it re-arms or lapses when it fires.
     awaitingResponse = false;
-  }
-
-  private static void releaseAll(ArrayList<HttpContent> list) {
-    for (int i = 0, n = list.size(); i < n; i++) {
-      ReferenceCountUtil.release(list.get(i));
-    }
-    list.clear();
   }
 
   private static boolean isIdempotent(HttpMethod m) {

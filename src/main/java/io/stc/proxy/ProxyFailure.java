@@ -1,6 +1,13 @@
 package io.stc.proxy;
 
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
 import java.nio.charset.StandardCharsets;
 
 /** Every way a proxied request can fail: the status the client gets and the label its metric carries. */
@@ -42,6 +49,31 @@ public enum ProxyFailure {
   /** The JSON body sent to the client; shared, never modify. */
   byte[] body() {
     return body;
+  }
+
+  /**
+   * The answer the client gets.
+   *
+   * @param retryAfterSeconds for RATE_LIMITED, when to come back (other 503s say 1 s)
+   * @param close whether the connection closes after it
+   * @param http10Client whether the client spoke HTTP/1.0 (which needs keep-alive said out loud)
+   */
+  FullHttpResponse response(long retryAfterSeconds, boolean close, boolean http10Client) {
+    FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.wrappedBuffer(body));
+    HttpHeaders h = r.headers();
+    h.set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
+    h.setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
+    if (this == RATE_LIMITED) {
+      h.set(HttpHeaderNames.RETRY_AFTER, Long.toString(retryAfterSeconds));
+    } else if (status.code() == 503) {
+      h.setInt(HttpHeaderNames.RETRY_AFTER, 1);
+    }
+    if (close) {
+      h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+    } else if (http10Client) {
+      h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+    }
+    return r;
   }
 
   /** Whether the failure came from the client's request rather than from a backend. */
