@@ -66,12 +66,13 @@ final class HeaderRewriter {
     int code = head.status;
     boolean mayHaveBody = code >= 200 && code != 204 && code != 304;
     boolean rechunk = false;
-    if (head.contentLength < 0 && !head.chunked && mayHaveBody) {
+    // A HEAD response has no body whatever its headers say: nothing to frame, nothing to add.
+    if (head.contentLength < 0 && !head.chunked && mayHaveBody && bodyFollows) {
       if (http10Client) {
         framing = BodyFraming.UNTIL_CLOSE;
       } else {
         rechunk = true;
-        framing = bodyFollows ? BodyFraming.RECHUNK : BodyFraming.AS_IS;
+        framing = BodyFraming.RECHUNK;
       }
     } else if (http10Client && head.chunked) {
       head.dropTransferEncoding();

@@ -92,4 +92,19 @@ class ResponseFramingTest {
       assertThat(body(g)).isEqualTo("hello");
     }
   }
+
+  @Test
+  void aHeadResponseWithoutLengthGetsNoFramingAddedAndKeepsTheConnection() throws Exception {
+    // The backend closes after each answer, so the GET that follows gets a fresh backend connection.
+    try (RawBackend backend = new RawBackend(
+            req -> "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n", r -> r.contains("\r\n\r\n"), true);
+        TestCluster c = TestCluster.of(0, RawBackend::alone)) {
+      c.stc.upstream().add("raw", "127.0.0.1", backend.port(), 1, BackendState.UP);
+      String r = RawHttp.exchange(c.stc.port(),
+          "HEAD /h HTTP/1.1\r\nHost: x\r\n\r\nGET /after HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+      String first = r.substring(0, r.indexOf("HTTP/1.1", 1));
+      assertThat(head(first)).contains("content-type: text/plain\r\n").doesNotContain("transfer-encoding", "connection: close");
+      assertThat(r.substring(first.length())).startsWith("HTTP/1.1 200 OK\r\n");
+    }
+  }
 }
