@@ -14,7 +14,7 @@ public final class LeastConnections implements Balancer {
   private final Clock clock;
   private final SlowStart slowStart;
   private final AtomicLong next = new AtomicLong();
-  private volatile PoolArrays arrays = PoolArrays.NONE;
+  private final PoolArrays.Cache arrays = new PoolArrays.Cache();
 
   public LeastConnections(Clock clock, SlowStart slowStart) {
     this.clock = clock;
@@ -36,11 +36,7 @@ public final class LeastConnections implements Balancer {
     }
     // Starting the scan at a rotating offset and keeping only strictly better candidates spreads
     // ties in turn instead of piling sequential traffic onto the first backend.
-    PoolArrays a = arrays;
-    if (a.pool() != pool) {
-      a = PoolArrays.of(pool);
-      arrays = a;
-    }
+    PoolArrays a = arrays.of(pool);
     BackendStats[] stats = a.stats();
     double[] weights = a.weights();
     int i = (int) Long.remainderUnsigned(next.getAndIncrement(), n);

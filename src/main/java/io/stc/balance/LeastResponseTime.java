@@ -21,7 +21,7 @@ public final class LeastResponseTime implements Balancer {
 
   private final Clock clock;
   private final AtomicLong next = new AtomicLong();
-  private volatile PoolArrays arrays = PoolArrays.NONE;
+  private final PoolArrays.Cache arrays = new PoolArrays.Cache();
 
   public LeastResponseTime(Clock clock) {
     this.clock = clock;
@@ -34,11 +34,7 @@ public final class LeastResponseTime implements Balancer {
     if (n <= 1) {
       return n == 0 ? null : up[0];
     }
-    PoolArrays a = arrays;
-    if (a.pool() != pool) {
-      a = PoolArrays.of(pool);
-      arrays = a;
-    }
+    PoolArrays a = arrays.of(pool);
     LatencyEstimate[] latency = a.latency();
     BackendStats[] stats = a.stats();
     // Without this, a backend that was slow once and so never picked again would never get the

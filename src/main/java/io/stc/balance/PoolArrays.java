@@ -11,7 +11,7 @@ import io.stc.pool.Pool;
  * through each backend, and cache them per snapshot by identity.
  */
 record PoolArrays(Pool pool, BackendStats[] stats, LatencyEstimate[] latency, double[] weights) {
-  static final PoolArrays NONE = new PoolArrays(null, new BackendStats[0], new LatencyEstimate[0], new double[0]);
+  private static final PoolArrays NONE = new PoolArrays(null, new BackendStats[0], new LatencyEstimate[0], new double[0]);
 
   /** The arrays of {@code pool}'s available backends. */
   static PoolArrays of(Pool pool) {
@@ -25,5 +25,19 @@ record PoolArrays(Pool pool, BackendStats[] stats, LatencyEstimate[] latency, do
       weights[i] = up[i].weight();
     }
     return new PoolArrays(pool, stats, latency, weights);
+  }
+
+  /** The arrays of the last snapshot asked for, rebuilt when the pool publishes a new one. */
+  static final class Cache {
+    private volatile PoolArrays last = NONE;
+
+    PoolArrays of(Pool pool) {
+      PoolArrays a = last;
+      if (a.pool() != pool) {
+        a = PoolArrays.of(pool);
+        last = a;
+      }
+      return a;
+    }
   }
 }

@@ -20,7 +20,7 @@ public final class PowerOfTwoChoices implements Balancer {
   private final SlowStart slowStart;
   private final Supplier<RandomGenerator> random;
   private final AtomicLong next = new AtomicLong();
-  private volatile PoolArrays arrays = PoolArrays.NONE;
+  private final PoolArrays.Cache arrays = new PoolArrays.Cache();
 
   public PowerOfTwoChoices(Clock clock, SlowStart slowStart) {
     this(clock, slowStart, ThreadLocalRandom::current);
@@ -40,11 +40,7 @@ public final class PowerOfTwoChoices implements Balancer {
     if (n <= 1) {
       return n == 0 ? null : up[0];
     }
-    PoolArrays c = arrays;
-    if (c.pool() != pool) {
-      c = PoolArrays.of(pool);
-      arrays = c;
-    }
+    PoolArrays c = arrays.of(pool);
     long now = 0;
     boolean ramping = false;
     if (slowStart.enabled()) {

@@ -35,7 +35,6 @@ import io.stc.session.StickySessions;
 import io.stc.pool.Backend;
 import io.stc.pool.Pool;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 
@@ -401,13 +400,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
     proxy.tunnels.add(this);
     ByteBuf out = ctx.alloc().buffer(head.approximateSize() + 64);
     head.writeAll(out);
-    CharSequence servedBy = proxy.rewriter.servedByName();
-    if (servedBy.length() > 0) {
-      out.writeCharSequence(servedBy, StandardCharsets.ISO_8859_1);
-      out.writeByte(':').writeByte(' ');
-      out.writeCharSequence(backend.id(), StandardCharsets.ISO_8859_1);
-      out.writeShort(ResponseHead.CRLF);
-    }
+    proxy.rewriter.writeServedBy(out, backend.id());
     out.writeShort(ResponseHead.CRLF);
     ctx.write(out);
     // Anything the client decoder buffered comes out as raw bytes when it is removed.
@@ -618,7 +611,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
     String cookie = proxy.sticky == StickySessions.NONE ? null : proxy.sticky.pin(this, backend, pinned);
     if (http2Stream) {
       HttpResponse resp = head.toHttpResponse();
-      keepAlive = proxy.rewriter.rewriteResponse(resp, clientVersion, keep, backend.id()) && keep;
+      proxy.rewriter.addServedBy(resp, backend.id());
+      keepAlive = keep;
       if (cookie != null) {
         resp.headers().add(HttpHeaderNames.SET_COOKIE, cookie);
       }

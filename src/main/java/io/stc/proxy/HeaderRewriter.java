@@ -1,24 +1,15 @@
 package io.stc.proxy;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
-import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponse;
-import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.AsciiString;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Rewrites a backend's response head for the client: drops hop-by-hop headers, adds the
- * served-by header and says how the body is framed and whether the connection stays open.
+ * Writes a backend's response head for the client: the forwarded lines, the served-by header,
+ * and how the body is framed and whether the connection stays open.
  */
 final class HeaderRewriter {
-  static final AsciiString X_FORWARDED_FOR = AsciiString.cached("x-forwarded-for");
-  static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("x-forwarded-proto");
-  static final AsciiString X_FORWARDED_HOST = AsciiString.cached("x-forwarded-host");
-  private static final AsciiString PROXY_CONNECTION = AsciiString.cached("proxy-connection");
-
   private static final byte[] SEPARATOR = {':', ' '};
   private static final byte[] CHUNKED = ResponseHead.ascii("transfer-encoding: chunked\r\n");
   private static final byte[] CLOSE = ResponseHead.ascii("connection: close\r\n");
@@ -79,11 +70,7 @@ final class HeaderRewriter {
       framing = BodyFraming.UNTIL_CLOSE;
     }
     head.writeKept(out);
-    if (servedByBytes != null) {
-      out.writeBytes(servedByBytes).writeBytes(SEPARATOR);
-      out.writeCharSequence(backendId, StandardCharsets.ISO_8859_1);
-      out.writeShort(ResponseHead.CRLF);
-    }
+    writeServedBy(out, backendId);
     if (rechunk) {
       out.writeBytes(CHUNKED);
     }
@@ -101,74 +88,22 @@ final class HeaderRewriter {
     return framing;
   }
 
-  /** The served-by header's name, or empty when it is off. */
-  CharSequence servedByName() {
-    return servedByHeader == null ? "" : servedByHeader;
+  /** Writes the served-by line, when it is on. */
+  void writeServedBy(ByteBuf out, String backendId) {
+    if (servedByBytes != null) {
+      out.writeBytes(servedByBytes).writeBytes(SEPARATOR);
+      out.writeCharSequence(backendId, StandardCharsets.ISO_8859_1);
+      out.writeShort(ResponseHead.CRLF);
+    }
   }
 
   /**
-   * Prepares a backend response for the client.
-   *
-   * @param clientVersion the version the client spoke
-   * @param keepClientAlive whether the client connection stays open after this response
-   * @param backendId the backend that served it
-   * @return whether the response can be delimited without closing the connection
+   * Names the backend on a response for an HTTP/2 client; the head's hop-by-hop lines are already
+   * gone and the HTTP/2 conversion frames the body itself.
    */
-  boolean rewriteResponse(HttpResponse response, HttpVersion clientVersion, boolean keepClientAlive, String backendId) {
-    HttpHeaders h = response.headers();
-    removeHopByHop(h);
+  void addServedBy(HttpResponse response, String backendId) {
     if (servedByHeader != null) {
-      h.set(servedByHeader, backendId);
+      response.headers().set(servedByHeader, backendId);
     }
-    boolean delimited = true;
-    if (!h.contains(HttpHeaderNames.CONTENT_LENGTH) && !isChunked(h) && mayHaveBody(response)) {
-      // A close-delimited body: re-chunk it for HTTP/1.1 clients; 1.0 clients read until close.
-      if (clientVersion == HttpVersion.HTTP_1_1) {
-        h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
-      } else {
-        delimited = false;
-      }
-    } else if (clientVersion == HttpVersion.HTTP_1_0 && isChunked(h)) {
-      h.remove(HttpHeaderNames.TRANSFER_ENCODING);
-      delimited = false;
-    }
-    boolean keep = keepClientAlive && delimited;
-    if (!keep) {
-      h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-    } else if (clientVersion == HttpVersion.HTTP_1_0) {
-      h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
-    }
-    return delimited;
-  }
-
-  private static boolean isChunked(HttpHeaders h) {
-    return h.containsValue(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED, true);
-  }
-
-  private static boolean mayHaveBody(HttpResponse r) {
-    int code = r.status().code();
-    return code >= 200 && code != 204 && code != 304;
-  }
-
-  private static void removeHopByHop(HttpHeaders h) {
-    // Headers named in Connection are hop-by-hop too (RFC 9110 7.6.1).
-    if (h.contains(HttpHeaderNames.CONNECTION)) {
-      for (String value : h.getAll(HttpHeaderNames.CONNECTION)) {
-        for (String name : value.split(",")) {
-          String n = name.trim();
-          if (!n.isEmpty() && !n.equalsIgnoreCase("close") && !n.equalsIgnoreCase("keep-alive")) {
-            h.remove(n);
-          }
-        }
-      }
-      h.remove(HttpHeaderNames.CONNECTION);
-    }
-    h.remove(HttpHeaderNames.KEEP_ALIVE);
-    h.remove(PROXY_CONNECTION);
-    h.remove(HttpHeaderNames.TE);
-    h.remove(HttpHeaderNames.TRAILER);
-    h.remove(HttpHeaderNames.UPGRADE);
-    h.remove(HttpHeaderNames.PROXY_AUTHENTICATE);
-    h.remove(HttpHeaderNames.PROXY_AUTHORIZATION);
   }
 }

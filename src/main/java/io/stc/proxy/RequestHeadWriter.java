@@ -22,12 +22,15 @@ final class RequestHeadWriter {
   private static final byte[] XFH = ResponseHead.ascii("x-forwarded-host: ");
   private static final byte[] UPGRADE = ResponseHead.ascii("connection: upgrade\r\nupgrade: websocket\r\n");
   private static final byte[] SEPARATOR = ResponseHead.ascii(", ");
+  private static final AsciiString X_FORWARDED_FOR = AsciiString.cached("x-forwarded-for");
+  private static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("x-forwarded-proto");
+  private static final AsciiString X_FORWARDED_HOST = AsciiString.cached("x-forwarded-host");
   private static final AsciiString PROXY_CONNECTION = AsciiString.cached("proxy-connection");
   private static final CharSequence[] DROPPED = {
     HttpHeaderNames.CONNECTION, HttpHeaderNames.KEEP_ALIVE, PROXY_CONNECTION, HttpHeaderNames.TE,
     HttpHeaderNames.TRAILER, HttpHeaderNames.UPGRADE, HttpHeaderNames.PROXY_AUTHENTICATE,
-    HttpHeaderNames.PROXY_AUTHORIZATION, HeaderRewriter.X_FORWARDED_FOR, HeaderRewriter.X_FORWARDED_PROTO,
-    HeaderRewriter.X_FORWARDED_HOST,
+    HttpHeaderNames.PROXY_AUTHORIZATION, X_FORWARDED_FOR, X_FORWARDED_PROTO,
+    X_FORWARDED_HOST,
   };
 
   private RequestHeadWriter() {}
@@ -50,7 +53,7 @@ final class RequestHeadWriter {
       Map.Entry<CharSequence, CharSequence> e = it.next();
       CharSequence name = e.getKey();
       if (isDropped(name)) {
-        if (priorFor == null && AsciiString.contentEqualsIgnoreCase(name, HeaderRewriter.X_FORWARDED_FOR)) {
+        if (priorFor == null && AsciiString.contentEqualsIgnoreCase(name, X_FORWARDED_FOR)) {
           priorFor = e.getValue();
         } else if (!namesHeaders && AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.CONNECTION)) {
           namesHeaders = namesOtherHeaders(e.getValue());

@@ -44,10 +44,13 @@ final class ResponseHead {
   boolean chunked;
   boolean closeToken;
   boolean keepAliveToken;
-  /** Connection names a header other than close and keep-alive, which is then hop-by-hop too. */
-  private boolean connectionNamesHeaders;
-  /** How many Content-Length lines the head has. */
-  private int lengthLines;
+  // Headers a Connection header names besides close and keep-alive (hop-by-hop too, RFC 9110
+  // 7.6.1): where each name is in bytes. Rare, so the arrays start empty.
+  private int[] namedFrom = new int[0];
+  private int[] namedTo = new int[0];
+  private int named;
+  /** A Content-Length that is not a number, or disagrees with an earlier one. */
+  private boolean badLength;
 
   /** @param servedByName the lower-case name of the header the proxy sets itself, or null */
   ResponseHead(byte[] servedByName) {
@@ -63,8 +66,8 @@ final class ResponseHead {
     chunked = false;
     closeToken = false;
     keepAliveToken = false;
-    connectionNamesHeaders = false;
-    lengthLines = 0;
+    named = 0;
+    badLength = false;
   }
 
   /**
@@ -116,22 +119,19 @@ final class ResponseHead {
 
   /** Settles the framing and the lines named by Connection; false when the lengths disagree. */
   private boolean finish() {
-    if (lengthLines > 0) {
-      long declared = -1;
+    if (badLength) {
+      return false; // unparseable or conflicting lengths: a smuggling vector, never guess
+    }
+    if (chunked && contentLength >= 0) {
+      // Transfer-Encoding wins over Content-Length, which must then not travel on (RFC 9112 6.3).
+      contentLength = -1;
       for (int i = 1; i < lines; i++) {
         if (nameEnd[i] - start[i] == CONTENT_LENGTH.length && is(i, CONTENT_LENGTH)) {
-          long v = number(valueStart[i], end[i]);
-          if (v < 0 || (declared >= 0 && v != declared)) {
-            return false; // unparseable or conflicting lengths: a smuggling vector, never guess
-          }
-          declared = v;
-          // Transfer-Encoding wins over Content-Length, which must then not travel on (RFC 9112 6.3).
-          drop[i] = chunked;
+          drop[i] = true;
         }
       }
-      contentLength = chunked ? -1 : declared;
     }
-    if (connectionNamesHeaders) {
+    if (named > 0) {
       for (int i = 1; i < lines; i++) {
         if (!drop[i] && namedByConnection(i)) {
           drop[i] = true;
@@ -248,7 +248,13 @@ final class ResponseHead {
     end[i] = ve; // trailing blanks are not forwarded
     // Only names as long as one the proxy cares about are compared at all.
     switch (colon - s) {
-      case 14 -> lengthLines += is(i, CONTENT_LENGTH) ? 1 : 0;
+      case 14 -> {
+        if (is(i, CONTENT_LENGTH)) {
+          long declared = number(v, ve);
+          badLength |= declared < 0 || (contentLength >= 0 && declared != contentLength);
+          contentLength = declared;
+        }
+      }
       case 17 -> {
         if (is(i, TRANSFER_ENCODING)) {
           chunked |= hasToken(v, ve, "chunked");
@@ -293,30 +299,22 @@ final class ResponseHead {
       } else if (equalsIgnoreCase(t, i, "keep-alive")) {
         keepAliveToken = true;
       } else {
-        connectionNamesHeaders = true;
+        if (named == namedFrom.length) {
+          namedFrom = Arrays.copyOf(namedFrom, named + 4);
+          namedTo = Arrays.copyOf(namedTo, named + 4);
+        }
+        namedFrom[named] = t;
+        namedTo[named++] = i;
       }
     }
   }
 
-  /** Whether line {@code i}'s header is named by a Connection header (RFC 9110 7.6.1). */
+  /** Whether line {@code i}'s header is named by a Connection header. */
   private boolean namedByConnection(int i) {
-    for (int c = 1; c < lines; c++) {
-      if (!is(c, CONNECTION)) {
-        continue;
-      }
-      int j = valueStart[c];
-      int to = end[c];
-      while (j < to) {
-        while (j < to && (bytes[j] == ',' || bytes[j] == ' ' || bytes[j] == '\t')) {
-          j++;
-        }
-        int t = j;
-        while (j < to && bytes[j] != ',' && bytes[j] != ' ' && bytes[j] != '\t') {
-          j++;
-        }
-        if (j > t && j - t == nameEnd[i] - start[i] && regionEqualsIgnoreCase(t, start[i], j - t)) {
-          return true;
-        }
+    int n = nameEnd[i] - start[i];
+    for (int k = 0; k < named; k++) {
+      if (namedTo[k] - namedFrom[k] == n && regionEqualsIgnoreCase(namedFrom[k], start[i], n)) {
+        return true;
       }
     }
     return false;

@@ -17,16 +17,22 @@ class ResponseFramingTest {
     return response.substring(response.indexOf("\r\n\r\n") + 4);
   }
 
+  /** Sends {@code request} through a proxy whose only backend is {@code backend}; returns all that came back. */
+  private static String throughProxy(RawBackend backend, String request) throws Exception {
+    try (TestCluster c = TestCluster.of(0, RawBackend::alone)) {
+      c.stc.upstream().add("raw", "127.0.0.1", backend.port(), 1, BackendState.UP);
+      return RawHttp.exchange(c.stc.port(), request);
+    }
+  }
+
   private static String head(String response) {
     return response.substring(0, response.indexOf("\r\n\r\n") + 2).toLowerCase();
   }
 
   @Test
   void chunksReachAnHttp11ClientExactlyAsTheBackendFramedThem() throws Exception {
-    try (RawBackend backend = new RawBackend(req -> CHUNKED_RESPONSE);
-        TestCluster c = TestCluster.of(0, RawBackend::alone)) {
-      c.stc.upstream().add("raw", "127.0.0.1", backend.port(), 1, BackendState.UP);
-      String r = RawHttp.exchange(c.stc.port(), "GET /c HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    try (RawBackend backend = new RawBackend(req -> CHUNKED_RESPONSE)) {
+      String r = throughProxy(backend, "GET /c HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
       assertThat(r).startsWith("HTTP/1.1 200 OK\r\n");
       assertThat(head(r)).contains("transfer-encoding: chunked\r\n", "x-kept: yes\r\n", "x-served-by: raw\r\n", "connection: close\r\n");
       assertThat(body(r)).isEqualTo("3;ext=1\r\nabc\r\n2\r\nde\r\n0\r\nX-Trailer: t\r\n\r\n");
@@ -35,10 +41,8 @@ class ResponseFramingTest {
 
   @Test
   void anHttp10ClientGetsTheChunkedBodyDechunkedAndDelimitedByClose() throws Exception {
-    try (RawBackend backend = new RawBackend(req -> CHUNKED_RESPONSE);
-        TestCluster c = TestCluster.of(0, RawBackend::alone)) {
-      c.stc.upstream().add("raw", "127.0.0.1", backend.port(), 1, BackendState.UP);
-      String r = RawHttp.exchange(c.stc.port(), "GET /c HTTP/1.0\r\nHost: x\r\nConnection: keep-alive\r\n\r\n");
+    try (RawBackend backend = new RawBackend(req -> CHUNKED_RESPONSE)) {
+      String r = throughProxy(backend, "GET /c HTTP/1.0\r\nHost: x\r\nConnection: keep-alive\r\n\r\n");
       assertThat(r).startsWith("HTTP/1.1 200 OK\r\n");
       assertThat(head(r)).doesNotContain("transfer-encoding").contains("connection: close\r\n");
       assertThat(body(r)).isEqualTo("abcde");
@@ -47,11 +51,9 @@ class ResponseFramingTest {
 
   @Test
   void aBodyTheBackendEndsByClosingIsRechunkedSoTheClientConnectionSurvives() throws Exception {
-    try (RawBackend backend = new RawBackend(req -> "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nhello", r -> r.contains("\r\n\r\n"), true);
-        TestCluster c = TestCluster.of(0, RawBackend::alone)) {
-      c.stc.upstream().add("raw", "127.0.0.1", backend.port(), 1, BackendState.UP);
+    try (RawBackend backend = new RawBackend(req -> "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nhello", r -> r.contains("\r\n\r\n"), true)) {
       // Two requests on one connection: the first answer must be delimited for the second to follow.
-      String r = RawHttp.exchange(c.stc.port(),
+      String r = throughProxy(backend,
           "GET /1 HTTP/1.1\r\nHost: x\r\n\r\nGET /2 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
       String first = r.substring(0, r.indexOf("HTTP/1.1", 1));
       assertThat(head(first)).contains("transfer-encoding: chunked\r\n").doesNotContain("connection: close");
@@ -66,10 +68,8 @@ class ResponseFramingTest {
   @Test
   void aChunkedUploadReachesTheBackendChunkedWithItsTrailer() throws Exception {
     try (RawBackend backend = new RawBackend(
-            req -> "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", r -> r.contains("\r\n0\r\n") && r.endsWith("\r\n\r\n"), false);
-        TestCluster c = TestCluster.of(0, RawBackend::alone)) {
-      c.stc.upstream().add("raw", "127.0.0.1", backend.port(), 1, BackendState.UP);
-      String r = RawHttp.exchange(c.stc.port(),
+            req -> "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", r -> r.contains("\r\n0\r\n") && r.endsWith("\r\n\r\n"), false)) {
+      String r = throughProxy(backend,
           "POST /up HTTP/1.1\r\nHost: x\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n"
               + "5\r\nhello\r\n6\r\n world\r\n0\r\nX-Sum: 11\r\n\r\n");
       assertThat(r).startsWith("HTTP/1.1 200 OK\r\n").endsWith("\r\n\r\nok");
@@ -82,13 +82,11 @@ class ResponseFramingTest {
 
   @Test
   void aSmallBodyArrivingWithItsHeadIsForwardedWhole() throws Exception {
-    try (RawBackend backend = new RawBackend(req -> "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello");
-        TestCluster c = TestCluster.of(0, RawBackend::alone)) {
-      c.stc.upstream().add("raw", "127.0.0.1", backend.port(), 1, BackendState.UP);
-      String r = RawHttp.exchange(c.stc.port(), "HEAD /h HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    try (RawBackend backend = new RawBackend(req -> "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello")) {
+      String r = throughProxy(backend, "HEAD /h HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
       assertThat(r).startsWith("HTTP/1.1 200 OK\r\n").endsWith("\r\n\r\n");
       assertThat(head(r)).contains("content-length: 5\r\n");
-      String g = RawHttp.exchange(c.stc.port(), "GET /g HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+      String g = throughProxy(backend, "GET /g HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
       assertThat(body(g)).isEqualTo("hello");
     }
   }
@@ -97,10 +95,8 @@ class ResponseFramingTest {
   void aHeadResponseWithoutLengthGetsNoFramingAddedAndKeepsTheConnection() throws Exception {
     // The backend closes after each answer, so the GET that follows gets a fresh backend connection.
     try (RawBackend backend = new RawBackend(
-            req -> "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n", r -> r.contains("\r\n\r\n"), true);
-        TestCluster c = TestCluster.of(0, RawBackend::alone)) {
-      c.stc.upstream().add("raw", "127.0.0.1", backend.port(), 1, BackendState.UP);
-      String r = RawHttp.exchange(c.stc.port(),
+            req -> "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n", r -> r.contains("\r\n\r\n"), true)) {
+      String r = throughProxy(backend,
           "HEAD /h HTTP/1.1\r\nHost: x\r\n\r\nGET /after HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
       String first = r.substring(0, r.indexOf("HTTP/1.1", 1));
       assertThat(head(first)).contains("content-type: text/plain\r\n").doesNotContain("transfer-encoding", "connection: close");
