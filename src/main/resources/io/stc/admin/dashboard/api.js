@@ -25,13 +25,22 @@ export function storeToken(token) {
   else sessionStorage.removeItem(KEY);
 }
 
-export function authHeaders() {
-  const token = sessionStorage.getItem(KEY);
+export function currentToken() {
+  return sessionStorage.getItem(KEY);
+}
+
+export function authHeaders(token = currentToken()) {
   return token ? { Authorization: `Bearer ${token}` } : {};
 }
 
-/** Waits for the user to give a token; the reason is the API's 401 message. */
-export function tokenNeeded(reason) {
+/**
+ * Waits for the user to give a token after a 401 for a request sent with `sent`; the reason is the
+ * API's message.
+ */
+export function tokenNeeded(sent, reason) {
+  // Several calls are in flight at once: a refusal of a token the user has replaced since must not
+  // ask again (it would show "invalid token" for the new one); the caller just retries.
+  if (currentToken() !== sent) return Promise.resolve();
   if (!askForToken) return Promise.reject(new ApiFailure(401, reason));
   return askForToken(reason);
 }
@@ -39,7 +48,8 @@ export function tokenNeeded(reason) {
 /** One JSON call; resolves to the parsed answer, rejects with an ApiFailure carrying the API's own message. */
 export async function call(method, path, body) {
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const headers = { ...authHeaders(), Accept: 'application/json' };
+    const token = currentToken();
+    const headers = { ...authHeaders(token), Accept: 'application/json' };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     let res;
     try {
@@ -57,7 +67,7 @@ export async function call(method, path, body) {
       json = null;
     }
     if (res.status === 401) {
-      await tokenNeeded(json?.error ?? 'a token is required');
+      await tokenNeeded(token, json?.error ?? 'a token is required');
       continue;
     }
     if (!res.ok) throw new ApiFailure(res.status, json?.error ?? `HTTP ${res.status}`, json?.field);

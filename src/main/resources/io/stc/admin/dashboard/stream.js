@@ -1,4 +1,4 @@
-import { authHeaders, tokenNeeded } from './api.js';
+import { authHeaders, currentToken, tokenNeeded } from './api.js';
 
 // Snapshots come every second; this long without a byte means the connection is dead even if no
 // error says so (a sleeping laptop, a proxy that holds the socket open).
@@ -63,13 +63,14 @@ export class EventFeed {
     this.#abort = abort;
     this.#setStatus(this.#connected ? 'reconnecting' : 'connecting');
     let delay;
+    const token = currentToken();
     try {
       const res = await fetch('/api/events', {
-        headers: { ...authHeaders(), Accept: 'text/event-stream' }, cache: 'no-store', signal: abort.signal,
+        headers: { ...authHeaders(token), Accept: 'text/event-stream' }, cache: 'no-store', signal: abort.signal,
       });
       if (res.status === 401) {
         const body = await res.json().catch(() => ({}));
-        await tokenNeeded(body.error ?? 'a token is required');
+        await tokenNeeded(token, body.error ?? 'a token is required');
         delay = 0;
       } else if (!res.ok || !res.body) {
         throw new Error(`HTTP ${res.status}`);
