@@ -8,32 +8,24 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.DuplexChannel;
-import io.netty.handler.codec.TooLongFrameException;
-import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpContentException;
-import io.netty.handler.codec.http.TooLongHttpHeaderException;
-import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.codec.http.cookie.Cookie;
 import io.netty.handler.codec.http.cookie.ServerCookieDecoder;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
-import io.stc.balance.Balancer;
 import io.stc.balance.Request;
-import io.stc.health.CircuitBreaker;
 import io.stc.limit.RateLimiter;
 import io.stc.session.StickySessions;
 import io.stc.pool.Backend;
-import io.stc.pool.Pool;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
@@ -48,21 +40,20 @@ import java.util.concurrent.TimeUnit;
 final class ClientConnection extends ChannelInboundHandlerAdapter implements Request {
   /** Pipelined messages buffered before the client stops being read. */
   private static final int QUEUE_LIMIT = 32;
-  /** A response body up to this size that arrives with its head goes out in the same buffer. */
-  private static final int JOIN_LIMIT = 4096;
 
   private final ProxyServer proxy;
   private final ClientTimeouts timeouts;
   private final String scheme;
   /** An HTTP/2 stream converted to HTTP/1.1 objects, rather than an HTTP/1.x connection. */
   private final boolean http2Stream;
-  private final Backend[] tried;
+  private final Attempts attempts;
   private final RequestBody body = new RequestBody();
   private final ArrayDeque<Object> queued = new ArrayDeque<>(4);
   private final Runnable timeoutTask = this::onResponseTimeout;
   private final Runnable wakeTask = this::onWoken;
   private final Runnable queueTimeoutTask = this::onQueueTimeout;
   private ChannelHandlerContext ctx;
+  private ResponseWriter response;
   private LoopContext loop;
   private String clientIp;
   private boolean reading = true;
@@ -75,21 +66,10 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
   private boolean idempotent;
   private boolean requestReceived;
   private long startNanos;
-  private int attempts;
-  private int triedCount;
-  private Backend backend;
-  /** The breaker that admitted the current attempt, or null. */
-  private CircuitBreaker breaker;
-  /** The backend the request's sticky session named, when usable; null otherwise. */
-  private Backend pinned;
   private BackendConnection conn;
-  private long attemptStartNanos;
   private boolean headSent;
   private boolean requestSent;
   private boolean responseStarted;
-  /** How the response body is framed for an HTTP/1.x client. */
-  private HeaderRewriter.BodyFraming framing;
-  private ChannelFuture lastWrite;
   private boolean backendKeepAlive;
   private int status;
   // One lazily re-armed timer per connection instead of one per request: no allocation per request.
@@ -101,8 +81,6 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
   private long retryAfterSeconds;
   /** The request asks to switch to WebSocket; its Upgrade and Connection headers go through. */
   private boolean upgradeRequested;
-  /** A response head not yet written, so a small body that arrives with it joins it in one write. */
-  private ByteBuf unwrittenHead;
   /** Switched: bytes are relayed both ways untouched until either side closes. */
   private boolean tunnel;
   private long queuedSinceNanos;
@@ -113,7 +91,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
     this.timeouts = timeouts;
     this.scheme = scheme;
     this.http2Stream = http2Stream;
-    this.tried = new Backend[proxy.retries + 1];
+    this.attempts = new Attempts(proxy);
   }
 
   // ---- client side ------------------------------------------------------------------------
@@ -122,6 +100,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     this.ctx = ctx;
+    this.response = new ResponseWriter(ctx, proxy.rewriter, http2Stream);
     this.loop = proxy.loopContext(ctx.channel().eventLoop());
     java.net.SocketAddress address = ctx.channel().remoteAddress();
     this.clientIp = address instanceof InetSocketAddress remote ? remote.getAddress().getHostAddress() : "unknown";
@@ -197,8 +176,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
     idempotent = isIdempotent(req.method());
     requestReceived = false;
     responseStarted = false;
-    attempts = 0;
-    triedCount = 0;
+    attempts.clear();
     status = 0;
     startNanos = proxy.clock.nanos();
     proxy.stats.requestStarted();
@@ -224,7 +202,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
       enqueue();
       return;
     }
-    Backend b = pickBackend();
+    Backend b = attempts.pick(this);
     if (b != null) {
       dispatch(b);
     } else if (proxy.queue != null && (proxy.queueWhenEmpty || proxy.upstream.pool().availableCount() > 0)) {
@@ -257,7 +235,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
       return;
     }
     waiting = false;
-    Backend b = pickBackend();
+    Backend b = attempts.pick(this);
     if (b != null) {
       cancelQueueTimer();
       proxy.stats.dequeued(proxy.clock.nanos() - queuedSinceNanos);
@@ -342,7 +320,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
         BackendConnection c = conn;
         conn = null;
         c.close();
-        endAttempt(false, false, tunnel);
+        attempts.end(false, false, tunnel);
       }
       if (!tunnel) {
         proxy.stats.clientAborted();
@@ -363,7 +341,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
   /** From any thread: if this is a WebSocket tunnel to {@code b}, close it politely (1001 to each side). */
   void goAwayIfTunnelTo(Backend b) {
     loop.loop.execute(() -> {
-      if (tunnel && backend == b) {
+      if (tunnel && attempts.backend() == b) {
         closeIfIdle();
       }
     });
@@ -398,11 +376,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
     responseStarted = true;
     tunnel = true;
     proxy.tunnels.add(this);
-    ByteBuf out = ctx.alloc().buffer(head.approximateSize() + 64);
-    head.writeAll(out);
-    proxy.rewriter.writeServedBy(out, backend.id());
-    out.writeShort(ResponseHead.CRLF);
-    ctx.write(out);
+    response.switching(head, attempts.backend().id());
     // Anything the client decoder buffered comes out as raw bytes when it is removed.
     ctx.pipeline().remove("codec");
     ctx.flush();
@@ -422,100 +396,13 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
   }
 
   void flushToClient() {
-    writeHead();
-    ctx.flush();
+    response.flush();
   }
 
   // ---- backend side -----------------------------------------------------------------------
 
-  private Backend pickBackend() {
-    Pool pool = proxy.upstream.pool();
-    boolean useBreakers = proxy.breakers != null && !pool.panicking();
-    if (triedCount == 0 && proxy.sticky != StickySessions.NONE) {
-      pinned = proxy.sticky.pinned(this, pool);
-      if (pinned != null && admit(pinned, useBreakers)) {
-        return pinned;
-      }
-    }
-    Balancer balancer = proxy.balancer;
-    // A balancer may keep answering a backend already tried or refused (a hash): then scan.
-    for (int i = 0; i < 3; i++) {
-      Backend b = balancer.pick(this, pool);
-      if (b == null) {
-        return null;
-      }
-      if (!wasTried(b) && admit(b, useBreakers)) {
-        return b;
-      }
-    }
-    for (Backend b : pool.available()) {
-      if (!wasTried(b) && admit(b, useBreakers)) {
-        return b;
-      }
-    }
-    return null;
-  }
-
-  /**
-   * Takes a request slot on the backend if it has room, and its breaker's admission (a half-open
-   * breaker admits few); on success the attempt is counted in flight.
-   */
-  private boolean admit(Backend b, boolean useBreakers) {
-    breaker = null;
-    if (!b.stats().tryRequestStarted(proxy.maxInflight)) {
-      return false;
-    }
-    if (!useBreakers) {
-      return true;
-    }
-    CircuitBreaker cb = proxy.breakers.of(b);
-    if (cb == null || cb.tryAcquire()) {
-      breaker = cb;
-      return true;
-    }
-    b.stats().requestCancelled();
-    return false;
-  }
-
-  /**
-   * Ends the current attempt's bookkeeping: the backend's counters and its breaker.
-   *
-   * @param failed whether the backend failed this attempt (for its counters)
-   * @param verdict whether the outcome says anything about the backend (not when the client left)
-   */
-  private void endAttempt(boolean failed, boolean breakerFailure, boolean verdict) {
-    backend.stats().requestFinished(proxy.clock.nanos() - attemptStartNanos, failed);
-    RequestQueue queue = proxy.queue;
-    if (queue != null && queue.size() > 0) {
-      queue.wake(1);
-    }
-    CircuitBreaker cb = breaker;
-    if (cb != null) {
-      breaker = null;
-      if (!verdict) {
-        cb.onIgnored();
-      } else if (breakerFailure) {
-        cb.onFailure();
-      } else {
-        cb.onSuccess();
-      }
-    }
-  }
-
-  private boolean wasTried(Backend b) {
-    for (int i = 0; i < triedCount; i++) {
-      if (tried[i] == b) {
-        return true;
-      }
-    }
-    return false;
-  }
-
   private void dispatch(Backend b) {
-    backend = b;
-    tried[triedCount++] = b;
-    attempts++;
-    attemptStartNanos = proxy.clock.nanos();
+    attempts.begin(b);
     headSent = false;
     requestSent = false;
     BackendConnection c = loop.acquire(b);
@@ -542,7 +429,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
     if (!f.isSuccess()) {
       conn = null;
       c.owner = null;
-      proxy.passiveHealth.connectFailed(backend, f.cause());
+      proxy.passiveHealth.connectFailed(attempts.backend(), f.cause());
       attemptFailed(ProxyFailure.CONNECT_FAILED);
       return;
     }
@@ -591,16 +478,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
       return;
     }
     if (code < 200) {
-      // Interim (100 Continue and friends): pass it on and keep waiting for the real response.
-      if (http2Stream) {
-        ctx.write(head.toHttpResponse());
-      } else {
-        ByteBuf out = ctx.alloc().buffer(head.approximateSize());
-        head.writeKept(out);
-        out.writeShort(ResponseHead.CRLF);
-        ctx.write(out);
-      }
-      ctx.flush();
+      // Interim: pass it on and keep waiting for the real response.
+      response.interim(head);
       return;
     }
     cancelTimeout();
@@ -608,33 +487,11 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
     responseStarted = true;
     backendKeepAlive = head.keepAlive();
     boolean keep = keepAlive && requestReceived && !proxy.draining;
-    String cookie = proxy.sticky == StickySessions.NONE ? null : proxy.sticky.pin(this, backend, pinned);
-    if (http2Stream) {
-      HttpResponse resp = head.toHttpResponse();
-      proxy.rewriter.addServedBy(resp, backend.id());
-      keepAlive = keep;
-      if (cookie != null) {
-        resp.headers().add(HttpHeaderNames.SET_COOKIE, cookie);
-      }
-      lastWrite = ctx.write(resp);
-      return;
-    }
-    long small = head.contentLength > 0 && head.contentLength <= JOIN_LIMIT ? head.contentLength : 0;
-    ByteBuf out = ctx.alloc().buffer(head.approximateSize() + 128 + (int) small);
-    framing =
-        proxy.rewriter.writeResponseHead(
-            out, head, clientVersion == HttpVersion.HTTP_1_0, keep, request.method() != HttpMethod.HEAD, backend.id(), cookie);
-    keepAlive = keep && framing != HeaderRewriter.BodyFraming.UNTIL_CLOSE;
-    unwrittenHead = out;
-  }
-
-  /** Writes the response head held back for its body, if any. */
-  private void writeHead() {
-    ByteBuf head = unwrittenHead;
-    if (head != null) {
-      unwrittenHead = null;
-      lastWrite = ctx.write(head);
-    }
+    Backend b = attempts.backend();
+    String cookie = proxy.sticky == StickySessions.NONE ? null : proxy.sticky.pin(this, b, attempts.pinned());
+    keepAlive =
+        response.head(
+            head, clientVersion == HttpVersion.HTTP_1_0, keep, request.method() != HttpMethod.HEAD, b.id(), cookie);
   }
 
   void onResponseBody(BackendConnection c, ByteBuf piece) {
@@ -642,23 +499,10 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
       piece.release();
       return;
     }
-    ByteBuf head = unwrittenHead;
-    if (head != null && framing == HeaderRewriter.BodyFraming.AS_IS && piece.readableBytes() <= head.maxFastWritableBytes()) {
-      head.writeBytes(piece);
-      piece.release();
-      return;
-    }
-    writeHead();
     if (tunnel) {
       ctx.write(piece);
-    } else if (http2Stream) {
-      lastWrite = ctx.write(new DefaultHttpContent(piece));
-    } else if (framing == HeaderRewriter.BodyFraming.RECHUNK) {
-      ctx.write(ResponseBytes.chunkStart(piece.readableBytes(), ctx.alloc()));
-      ctx.write(piece);
-      lastWrite = ctx.write(ResponseBytes.chunkEnd());
     } else {
-      lastWrite = ctx.write(piece);
+      response.body(piece);
     }
     if (!ctx.channel().isWritable()) {
       // Download back-pressure: stop reading the backend until the client catches up.
@@ -670,16 +514,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
     if (c != conn) {
       return;
     }
-    writeHead();
-    if (http2Stream) {
-      lastWrite = ctx.write(LastHttpContent.EMPTY_LAST_CONTENT);
-    } else if (framing == HeaderRewriter.BodyFraming.RECHUNK) {
-      lastWrite = ctx.write(ResponseBytes.lastChunk());
-    }
-    ctx.flush();
-    ChannelFuture last = lastWrite;
-    lastWrite = null;
-    completeExchange(last);
+    completeExchange(response.end());
   }
 
   void onBadResponse(BackendConnection c) {
@@ -700,7 +535,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
     if (tunnel) {
       // The backend ended the WebSocket: so does the client, after what was relayed.
       conn = null;
-      endAttempt(false, false, true);
+      attempts.end(false, false, true);
       endExchange();
       ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
       return;
@@ -726,14 +561,14 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
     BackendConnection c = conn;
     conn = null;
     c.close();
-    endAttempt(true, true, true);
+    attempts.end(true, true, true);
     finishWithFailure(ProxyFailure.RESPONSE_TIMEOUT);
   }
 
   // ---- ending an exchange -----------------------------------------------------------------
 
   private void completeExchange(ChannelFuture lastWrite) {
-    endAttempt(status >= 500, status >= 500 && proxy.count5xx, true);
+    attempts.end(status >= 500, status >= 500 && proxy.count5xx, true);
     BackendConnection c = conn;
     conn = null;
     if (backendKeepAlive && requestSent && c.channel.isActive() && !c.reader.hasLeftover()) {
@@ -752,7 +587,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
 
   private void attemptFailed(ProxyFailure failure) {
     cancelTimeout();
-    endAttempt(true, true, true);
+    attempts.end(true, true, true);
     proxy.stats.failure(failure);
     BackendConnection c = conn;
     conn = null;
@@ -760,9 +595,9 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
       c.close();
     }
     boolean afterSend = headSent;
-    boolean retryable = attempts <= proxy.retries && (!afterSend || (idempotent && body.replayable()));
+    boolean retryable = attempts.mayRetry() && (!afterSend || (idempotent && body.replayable()));
     if (retryable) {
-      Backend next = pickBackend();
+      Backend next = attempts.pick(this);
       if (next != null) {
         proxy.stats.retry();
         if (afterSend) {
@@ -785,7 +620,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
     // A malformed request poisons the connection; a rate-limited one does not.
     boolean close = !keepAlive || !requestReceived || (failure.isClientError() && failure != ProxyFailure.RATE_LIMITED);
     FullHttpResponse r = failure.response(retryAfterSeconds, close, clientVersion == HttpVersion.HTTP_1_0);
-    ChannelFuture w = ctx.writeAndFlush(http2Stream ? r : ResponseBytes.encode(r, ctx.alloc()));
+    ChannelFuture w = response.answer(r);
     boolean unreadBody = !requestReceived;
     endExchange();
     if (close) {
@@ -796,21 +631,14 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
   }
 
   private void rejectMalformed(Throwable cause) {
-    ProxyFailure failure =
-        cause instanceof TooLongHttpLineException
-            ? ProxyFailure.URI_TOO_LONG
-            : cause instanceof TooLongHttpContentException
-                ? ProxyFailure.BODY_TOO_LARGE
-            : cause instanceof TooLongHttpHeaderException || cause instanceof TooLongFrameException
-                ? ProxyFailure.HEADERS_TOO_LARGE
-                : ProxyFailure.BAD_REQUEST;
+    ProxyFailure failure = ProxyFailure.ofMalformed(cause);
     if (request != null) {
       // The body of a request in progress was malformed: nothing more can be trusted on this connection.
       if (conn != null) {
         BackendConnection c = conn;
         conn = null;
         c.close();
-        endAttempt(false, false, false);
+        attempts.end(false, false, false);
       }
       if (responseStarted) {
         proxy.stats.failure(failure);
@@ -854,7 +682,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
   /** The response began but cannot be finished: the client must see a broken connection, not a short body. */
   private void abortMidResponse() {
     cancelTimeout();
-    endAttempt(true, true, true);
+    attempts.end(true, true, true);
     proxy.stats.failure(ProxyFailure.BACKEND_CLOSED);
     BackendConnection c = conn;
     conn = null;
@@ -867,10 +695,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
 
   private void endExchange() {
     cancelTimeout();
-    if (unwrittenHead != null) {
-      unwrittenHead.release();
-      unwrittenHead = null;
-    }
+    response.discard();
     if (tunnel) {
       proxy.tunnels.remove(this);
     }
@@ -878,17 +703,12 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
     long now = proxy.clock.nanos();
     ExchangeListener listener = proxy.listener;
     if (listener != null) {
-      listener.exchangeEnded(request.method().name(), request.uri(), clientIp, backend, status, now - startNanos);
+      listener.exchangeEnded(request.method().name(), request.uri(), clientIp, attempts.backend(), status, now - startNanos);
     }
     body.clear();
     request = null;
-    backend = null;
-    pinned = null;
+    attempts.clear();
     timeouts.exchangeEnded(now);
-    for (int i = 0; i < triedCount; i++) {
-      tried[i] = null;
-    }
-    triedCount = 0;
   }
 
   private void processQueued() {

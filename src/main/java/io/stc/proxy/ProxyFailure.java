@@ -1,6 +1,7 @@
 package io.stc.proxy;
 
 import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -8,6 +9,9 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.TooLongHttpContentException;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
 import java.nio.charset.StandardCharsets;
 
 /** Every way a proxied request can fail: the status the client gets and the label its metric carries. */
@@ -74,6 +78,20 @@ public enum ProxyFailure {
       h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
     }
     return r;
+  }
+
+  /** The answer to a request the decoder could not take, by what it found wrong. */
+  static ProxyFailure ofMalformed(Throwable cause) {
+    if (cause instanceof TooLongHttpLineException) {
+      return URI_TOO_LONG;
+    }
+    if (cause instanceof TooLongHttpContentException) {
+      return BODY_TOO_LARGE;
+    }
+    if (cause instanceof TooLongHttpHeaderException || cause instanceof TooLongFrameException) {
+      return HEADERS_TOO_LARGE;
+    }
+    return BAD_REQUEST;
   }
 
   /** Whether the failure came from the client's request rather than from a backend. */

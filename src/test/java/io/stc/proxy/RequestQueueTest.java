@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.stc.backend.BackendOptions;
 import io.stc.config.StcConfig;
+import io.stc.pool.BackendStats;
 import io.stc.testing.TestCluster;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -37,8 +38,12 @@ class RequestQueueTest {
       for (int i = 0; i < 5; i++) {
         sent.add(send(c, "/r" + i));
         int arrived = i + 1;
-        // Each request is in the proxy (in flight or queued) before the next is sent: a known order.
-        await().atMost(Duration.ofSeconds(10)).until(() -> c.stc.proxy().stats().requests() == arrived);
+        // Each request has its place (a backend slot, or in the queue) before the next is sent: a
+        // known order. Counting arrivals is not enough: a request is counted before it takes its place.
+        BackendStats backend = c.backend(0).stats();
+        await()
+            .atMost(Duration.ofSeconds(10))
+            .until(() -> backend.inFlight() + backend.requests() + c.stc.proxy().queueDepth() == arrived);
       }
       long previous = 0;
       for (CompletableFuture<HttpResponse<String>> f : sent) {

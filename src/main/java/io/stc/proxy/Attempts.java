@@ -1,0 +1,153 @@
+package io.stc.proxy;
+
+import io.stc.balance.Balancer;
+import io.stc.balance.Request;
+import io.stc.health.CircuitBreaker;
+import io.stc.pool.Backend;
+import io.stc.pool.Pool;
+import io.stc.session.StickySessions;
+
+/**
+ * The attempts of one exchange: which backends were tried, the one being tried now, and the
+ * request slot and breaker admission it holds.
+ *
+ * <p>Owned by one client connection and used only on its event loop.
+ */
+final class Attempts {
+  private final ProxyServer proxy;
+  private final Backend[] tried;
+  private int triedCount;
+  private int count;
+  private Backend backend;
+  /** The breaker that admitted the current attempt, or null. */
+  private CircuitBreaker breaker;
+  /** The backend the request's sticky session named, when usable; null otherwise. */
+  private Backend pinned;
+  private long startNanos;
+
+  Attempts(ProxyServer proxy) {
+    this.proxy = proxy;
+    this.tried = new Backend[proxy.retries + 1];
+  }
+
+  /**
+   * A backend for the next attempt that was not tried yet and admits it (its slot taken), or null:
+   * the sticky one first on a first attempt, then the balancer's choice.
+   */
+  Backend pick(Request request) {
+    Pool pool = proxy.upstream.pool();
+    boolean useBreakers = proxy.breakers != null && !pool.panicking();
+    if (triedCount == 0 && proxy.sticky != StickySessions.NONE) {
+      pinned = proxy.sticky.pinned(request, pool);
+      if (pinned != null && admit(pinned, useBreakers)) {
+        return pinned;
+      }
+    }
+    Balancer balancer = proxy.balancer;
+    // A balancer may keep answering a backend already tried or refused (a hash): then scan.
+    for (int i = 0; i < 3; i++) {
+      Backend b = balancer.pick(request, pool);
+      if (b == null) {
+        return null;
+      }
+      if (!wasTried(b) && admit(b, useBreakers)) {
+        return b;
+      }
+    }
+    for (Backend b : pool.available()) {
+      if (!wasTried(b) && admit(b, useBreakers)) {
+        return b;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Takes a request slot on the backend if it has room, and its breaker's admission (a half-open
+   * breaker admits few); on success the attempt is counted in flight.
+   */
+  private boolean admit(Backend b, boolean useBreakers) {
+    breaker = null;
+    if (!b.stats().tryRequestStarted(proxy.maxInflight)) {
+      return false;
+    }
+    if (!useBreakers) {
+      return true;
+    }
+    CircuitBreaker cb = proxy.breakers.of(b);
+    if (cb == null || cb.tryAcquire()) {
+      breaker = cb;
+      return true;
+    }
+    b.stats().requestCancelled();
+    return false;
+  }
+
+  private boolean wasTried(Backend b) {
+    for (int i = 0; i < triedCount; i++) {
+      if (tried[i] == b) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** An attempt on {@code b}, as {@link #pick} admitted it, starts now. */
+  void begin(Backend b) {
+    backend = b;
+    tried[triedCount++] = b;
+    count++;
+    startNanos = proxy.clock.nanos();
+  }
+
+  /**
+   * Ends the current attempt's bookkeeping: the backend's counters and its breaker.
+   *
+   * @param failed whether the backend failed this attempt (for its counters)
+   * @param verdict whether the outcome says anything about the backend (not when the client left)
+   */
+  void end(boolean failed, boolean breakerFailure, boolean verdict) {
+    backend.stats().requestFinished(proxy.clock.nanos() - startNanos, failed);
+    RequestQueue queue = proxy.queue;
+    if (queue != null && queue.size() > 0) {
+      queue.wake(1);
+    }
+    CircuitBreaker cb = breaker;
+    if (cb != null) {
+      breaker = null;
+      if (!verdict) {
+        cb.onIgnored();
+      } else if (breakerFailure) {
+        cb.onFailure();
+      } else {
+        cb.onSuccess();
+      }
+    }
+  }
+
+  /** Whether another attempt is allowed after the ones made so far. */
+  boolean mayRetry() {
+    return count <= proxy.retries;
+  }
+
+  /** The backend of the current (or last) attempt, or null before the first. */
+  Backend backend() {
+    return backend;
+  }
+
+  /** The backend the sticky session named, when it was usable. */
+  Backend pinned() {
+    return pinned;
+  }
+
+  /** Forgets the exchange's attempts, for the next exchange. */
+  void clear() {
+    for (int i = 0; i < triedCount; i++) {
+      tried[i] = null;
+    }
+    triedCount = 0;
+    count = 0;
+    backend = null;
+    pinned = null;
+  }
+}

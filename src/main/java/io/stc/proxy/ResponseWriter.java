@@ -1,0 +1,144 @@
+package io.stc.proxy;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.LastHttpContent;
+
+/**
+ * Writes a backend's response to the client: as bytes, framed for an HTTP/1.x client, or as
+ * objects for an HTTP/2 stream's codec.
+ *
+ * <p>Owned by one client connection and used only on its event loop.
+ */
+final class ResponseWriter {
+  /** A response body up to this size that arrives with its head goes out in the same buffer. */
+  private static final int JOIN_LIMIT = 4096;
+
+  private final ChannelHandlerContext ctx;
+  private final HeaderRewriter rewriter;
+  private final boolean http2Stream;
+  /** How the response body is framed for an HTTP/1.x client. */
+  private HeaderRewriter.BodyFraming framing;
+  /** A response head not yet written, so a small body that arrives with it joins it in one write. */
+  private ByteBuf unwrittenHead;
+  private ChannelFuture lastWrite;
+
+  ResponseWriter(ChannelHandlerContext ctx, HeaderRewriter rewriter, boolean http2Stream) {
+    this.ctx = ctx;
+    this.rewriter = rewriter;
+    this.http2Stream = http2Stream;
+  }
+
+  /** Passes an interim response (100 Continue and friends) on at once. */
+  void interim(ResponseHead head) {
+    if (http2Stream) {
+      ctx.write(head.toHttpResponse());
+    } else {
+      ByteBuf out = ctx.alloc().buffer(head.approximateSize());
+      head.writeKept(out);
+      out.writeShort(ResponseHead.CRLF);
+      ctx.write(out);
+    }
+    ctx.flush();
+  }
+
+  /**
+   * Starts the final response; an HTTP/1.x head is held back until its body (or the end of the
+   * read) so a small body goes out with it.
+   *
+   * @param keep whether the client connection may stay open, as far as the exchange goes
+   * @return whether it may stay open after this response (not when the body is delimited by closing)
+   */
+  boolean head(ResponseHead head, boolean http10, boolean keep, boolean bodyAllowed, String backendId, String cookie) {
+    if (http2Stream) {
+      HttpResponse resp = head.toHttpResponse();
+      rewriter.addServedBy(resp, backendId);
+      if (cookie != null) {
+        resp.headers().add(HttpHeaderNames.SET_COOKIE, cookie);
+      }
+      lastWrite = ctx.write(resp);
+      return keep;
+    }
+    long small = head.contentLength > 0 && head.contentLength <= JOIN_LIMIT ? head.contentLength : 0;
+    ByteBuf out = ctx.alloc().buffer(head.approximateSize() + 128 + (int) small);
+    framing = rewriter.writeResponseHead(out, head, http10, keep, bodyAllowed, backendId, cookie);
+    unwrittenHead = out;
+    return keep && framing != HeaderRewriter.BodyFraming.UNTIL_CLOSE;
+  }
+
+  /** Writes the switching head of a 101 as the backend sent it, plus the served-by header. */
+  void switching(ResponseHead head, String backendId) {
+    ByteBuf out = ctx.alloc().buffer(head.approximateSize() + 64);
+    head.writeAll(out);
+    rewriter.writeServedBy(out, backendId);
+    out.writeShort(ResponseHead.CRLF);
+    ctx.write(out);
+  }
+
+  /** Writes a piece of the body (not flushed). */
+  void body(ByteBuf piece) {
+    ByteBuf head = unwrittenHead;
+    if (head != null && framing == HeaderRewriter.BodyFraming.AS_IS && piece.readableBytes() <= head.maxFastWritableBytes()) {
+      head.writeBytes(piece);
+      piece.release();
+      return;
+    }
+    writeHead();
+    if (http2Stream) {
+      lastWrite = ctx.write(new DefaultHttpContent(piece));
+    } else if (framing == HeaderRewriter.BodyFraming.RECHUNK) {
+      ctx.write(ResponseBytes.chunkStart(piece.readableBytes(), ctx.alloc()));
+      ctx.write(piece);
+      lastWrite = ctx.write(ResponseBytes.chunkEnd());
+    } else {
+      lastWrite = ctx.write(piece);
+    }
+  }
+
+  /** Writes what is held back and flushes: the backend's read ended. */
+  void flush() {
+    writeHead();
+    ctx.flush();
+  }
+
+  /** Ends the response and flushes; returns the future of its last write. */
+  ChannelFuture end() {
+    writeHead();
+    if (http2Stream) {
+      lastWrite = ctx.write(LastHttpContent.EMPTY_LAST_CONTENT);
+    } else if (framing == HeaderRewriter.BodyFraming.RECHUNK) {
+      lastWrite = ctx.write(ResponseBytes.lastChunk());
+    }
+    ctx.flush();
+    ChannelFuture last = lastWrite;
+    lastWrite = null;
+    return last;
+  }
+
+  /** Writes and flushes an answer of the proxy's own. */
+  ChannelFuture answer(FullHttpResponse r) {
+    return ctx.writeAndFlush(http2Stream ? r : ResponseBytes.encode(r, ctx.alloc()));
+  }
+
+  /** Drops a head never written: the response was abandoned. */
+  void discard() {
+    if (unwrittenHead != null) {
+      unwrittenHead.release();
+      unwrittenHead = null;
+    }
+    lastWrite = null;
+  }
+
+  private void writeHead() {
+    ByteBuf head = unwrittenHead;
+    if (head != null) {
+      unwrittenHead = null;
+      lastWrite = ctx.write(head);
+    }
+  }
+}
