@@ -27,6 +27,12 @@ final class ResponseWriter {
   /** A response head not yet written, so a small body that arrives with it joins it in one write. */
   private ByteBuf unwrittenHead;
   private ChannelFuture lastWrite;
+  /**
+   * The client connection stays open after this HTTP/1.x response, so nothing waits for its writes:
+   * they take the void promise, one allocation fewer each. A failed write still closes the connection
+   * (through exceptionCaught).
+   */
+  private boolean voidWrites;
 
   ResponseWriter(ChannelHandlerContext ctx, HeaderRewriter rewriter, boolean http2Stream) {
     this.ctx = ctx;
@@ -68,7 +74,9 @@ final class ResponseWriter {
     ByteBuf out = ctx.alloc().buffer(head.approximateSize() + 128 + (int) small);
     framing = rewriter.writeResponseHead(out, head, http10, keep, bodyAllowed, backendId, cookie);
     unwrittenHead = out;
-    return keep && framing != HeaderRewriter.BodyFraming.UNTIL_CLOSE;
+    boolean staysOpen = keep && framing != HeaderRewriter.BodyFraming.UNTIL_CLOSE;
+    voidWrites = staysOpen;
+    return staysOpen;
   }
 
   /** Writes the switching head of a 101 as the backend sent it, plus the served-by header. */
@@ -83,8 +91,13 @@ final class ResponseWriter {
   /** Writes a piece of the body (not flushed). */
   void body(ByteBuf piece) {
     ByteBuf head = unwrittenHead;
-    if (head != null && framing == HeaderRewriter.BodyFraming.AS_IS && piece.readableBytes() <= head.maxFastWritableBytes()) {
-      head.writeBytes(piece);
+    int n = piece.readableBytes();
+    if (head != null && framing == HeaderRewriter.BodyFraming.AS_IS && n <= head.maxFastWritableBytes()) {
+      // Copied memory to memory: head.writeBytes(piece) makes two NIO views of Netty's adaptive
+      // buffers per call, about 130 bytes of garbage per response.
+      head.ensureWritable(n);
+      piece.getBytes(piece.readerIndex(), head, head.writerIndex(), n);
+      head.writerIndex(head.writerIndex() + n);
       piece.release();
       return;
     }
@@ -92,11 +105,11 @@ final class ResponseWriter {
     if (http2Stream) {
       lastWrite = ctx.write(new DefaultHttpContent(piece));
     } else if (framing == HeaderRewriter.BodyFraming.RECHUNK) {
-      ctx.write(ResponseBytes.chunkStart(piece.readableBytes(), ctx.alloc()));
-      ctx.write(piece);
-      lastWrite = ctx.write(ResponseBytes.chunkEnd());
+      write(ResponseBytes.chunkStart(n, ctx.alloc()));
+      write(piece);
+      lastWrite = write(ResponseBytes.chunkEnd());
     } else {
-      lastWrite = ctx.write(piece);
+      lastWrite = write(piece);
     }
   }
 
@@ -106,17 +119,21 @@ final class ResponseWriter {
     ctx.flush();
   }
 
-  /** Ends the response and flushes; returns the future of its last write. */
+  /**
+   * Ends the response and flushes; returns the future of its last write, which is a void one when
+   * the connection stays open.
+   */
   ChannelFuture end() {
     writeHead();
     if (http2Stream) {
       lastWrite = ctx.write(LastHttpContent.EMPTY_LAST_CONTENT);
     } else if (framing == HeaderRewriter.BodyFraming.RECHUNK) {
-      lastWrite = ctx.write(ResponseBytes.lastChunk());
+      lastWrite = write(ResponseBytes.lastChunk());
     }
     ctx.flush();
     ChannelFuture last = lastWrite;
     lastWrite = null;
+    voidWrites = false;
     return last;
   }
 
@@ -132,13 +149,18 @@ final class ResponseWriter {
       unwrittenHead = null;
     }
     lastWrite = null;
+    voidWrites = false;
   }
 
   private void writeHead() {
     ByteBuf head = unwrittenHead;
     if (head != null) {
       unwrittenHead = null;
-      lastWrite = ctx.write(head);
+      lastWrite = write(head);
     }
+  }
+
+  private ChannelFuture write(Object msg) {
+    return voidWrites ? ctx.write(msg, ctx.voidPromise()) : ctx.write(msg);
   }
 }
