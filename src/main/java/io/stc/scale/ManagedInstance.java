@@ -2,6 +2,7 @@ package io.stc.scale;
 
 import io.stc.pool.Backend;
 import io.stc.pool.BackendState;
+import io.stc.pool.Upstream;
 import java.util.concurrent.CompletableFuture;
 
 /** One instance the autoscaler started or adopted from a discovering provider, through its lifecycle. Touched only on the autoscaler's thread. */
@@ -59,5 +60,12 @@ final class ManagedInstance {
   /** Was in rotation but is now out of it (failing health checks). */
   boolean sick() {
     return phase == Phase.ACTIVE && backend.state() != BackendState.UP;
+  }
+
+  /** Takes its backend out of the pool, unless it never got there or has left already. */
+  void leavePool(Upstream upstream) {
+    if (backend != null && !backend.isRemoved()) {
+      upstream.remove(backend.id());
+    }
   }
 }

@@ -1,0 +1,80 @@
+package io.stc.scale;
+
+import static io.stc.scale.Decision.seconds;
+
+import io.stc.Clock;
+import io.stc.pool.Backend;
+import io.stc.pool.BackendState;
+import io.stc.pool.PoolEvent;
+import io.stc.pool.Upstream;
+import io.stc.scale.ManagedInstance.Phase;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * How an instance the autoscaler started or found comes into rotation: it joins the pool (DOWN
+ * when health checked, so it warms up out of rotation) and is admitted at its first passing check.
+ * Used on the autoscaler's thread.
+ */
+final class Admission {
+  // Logs under the autoscaler's name, which is what the log shows of where a line comes from.
+  private static final Logger log = LoggerFactory.getLogger(Autoscaler.class);
+
+  private final Upstream upstream;
+  private final BackendState joinState;
+  private final Clock clock;
+  private final ManagedInstances instances;
+  private final ScaleEvents events;
+  private final AutoscalerLoop loop;
+
+  /** @param healthChecked whether a health checker admits new instances; without one they join UP */
+  Admission(
+      Upstream upstream, boolean healthChecked, Clock clock, ManagedInstances instances, ScaleEvents events,
+      AutoscalerLoop loop) {
+    this.upstream = upstream;
+    this.joinState = healthChecked ? BackendState.DOWN : BackendState.UP;
+    this.clock = clock;
+    this.instances = instances;
+    this.events = events;
+    this.loop = loop;
+  }
+
+  /** Adds {@code instance} to the pool; throws IllegalStateException when the pool will not take it. */
+  Backend join(Instance instance) {
+    return upstream.add(instance.name(), instance.host(), instance.port(), 1, joinState);
+  }
+
+  /**
+   * Admits an instance that joined UP; otherwise it warms up until a check passes, which {@code
+   * waiting} (a log format given the instance's name and address) says.
+   */
+  void enter(ManagedInstance m, long now, String waiting) {
+    if (m.backend.state() == BackendState.UP) {
+      activate(m, now);
+    } else {
+      m.phase(Phase.WARMING, now);
+      log.info(waiting, m.name(), m.instance.address());
+    }
+  }
+
+  void activate(ManagedInstance m, long now) {
+    m.phase(Phase.ACTIVE, now);
+    m.admitted.complete(true);
+    events.emit(ScaleEvent.Kind.READY, m.name(),
+        "serving on " + m.instance.address() + " after " + seconds(now - m.createdNanos));
+  }
+
+  /** Admits a warming instance as soon as the pool reports it UP; called on the pool's threads. */
+  void onPoolEvent(PoolEvent e) {
+    if (e.kind() == PoolEvent.Kind.STATE_CHANGED && e.backend().state() == BackendState.UP) {
+      loop.execute(() -> {
+        for (ManagedInstance m : instances.all()) {
+          if (m.backend == e.backend() && m.phase == Phase.WARMING) {
+            activate(m, clock.nanos());
+            events.publishStatus();
+          }
+        }
+      });
+    }
+  }
+}

@@ -1,0 +1,124 @@
+package io.stc.scale;
+
+import static io.stc.scale.Decision.seconds;
+
+import io.stc.Clock;
+import io.stc.config.AutoscaleConfig;
+import io.stc.scale.ManagedInstance.Phase;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Starts instances through the provider, up to {@code max}, and puts them in the pool once they
+ * listen. After a failed start it waits before the next one: 1 s, doubling up to 30 s. Used on the
+ * autoscaler's thread.
+ */
+final class Launcher {
+  // Logs under the autoscaler's name, which is what the log shows of where a line comes from.
+  private static final Logger log = LoggerFactory.getLogger(Autoscaler.class);
+  private static final long MAX_RETRY_NANOS = Duration.ofSeconds(30).toNanos();
+  private static final long NEVER = Long.MIN_VALUE;
+
+  private final AutoscaleConfig config;
+  private final InstanceProvider provider;
+  private final Clock clock;
+  private final ManagedInstances instances;
+  private final ScaleEvents events;
+  private final Admission admission;
+  private final Retirement retirement;
+  private final Discovery discovery;
+  private final AutoscalerLoop loop;
+  private final BooleanSupplier closed;
+  private int sequence;
+  private int startFailures;
+  private long startsAllowedAtNanos = NEVER;
+
+  /** @param closed whether the autoscaler has been closed: what still comes up is stopped, what fails is not told */
+  Launcher(
+      AutoscaleConfig config, InstanceProvider provider, Clock clock, ManagedInstances instances, ScaleEvents events,
+      Admission admission, Retirement retirement, Discovery discovery, AutoscalerLoop loop, BooleanSupplier closed) {
+    this.config = config;
+    this.provider = provider;
+    this.clock = clock;
+    this.instances = instances;
+    this.events = events;
+    this.admission = admission;
+    this.retirement = retirement;
+    this.discovery = discovery;
+    this.loop = loop;
+    this.closed = closed;
+  }
+
+  /** Starts {@code wanted} more instances as far as {@code max} has room, unless a failed start asks to wait. */
+  void scaleUp(int wanted, String reason, long now) {
+    if (startsAllowedAtNanos != NEVER && now - startsAllowedAtNanos < 0) {
+      log.debug("want {} more, but the last start failed; retrying in {}", wanted, seconds(startsAllowedAtNanos - now));
+      return;
+    }
+    int room = config.max() - instances.count(m -> m.pending() || m.phase == Phase.ACTIVE);
+    for (int i = 0; i < Math.min(wanted, room); i++) {
+      startOne(reason);
+    }
+  }
+
+  ManagedInstance startOne(String reason) {
+    ManagedInstance m = new ManagedInstance("auto-" + (++sequence), clock.nanos());
+    instances.add(m);
+    events.emit(ScaleEvent.Kind.SCALED_UP, m.slot, reason);
+    CompletableFuture<Instance> started;
+    try {
+      started = provider.start(m.slot);
+    } catch (RuntimeException e) {
+      started = CompletableFuture.failedFuture(e);
+    }
+    started.whenComplete((instance, error) -> loop.execute(() -> onStarted(m, instance, error)));
+    return m;
+  }
+
+  private void onStarted(ManagedInstance m, Instance instance, Throwable error) {
+    long now = clock.nanos();
+    if (!instances.holds(m)) {
+      // Forgotten when the lead passed to another stc; an instance that came up anyway still serves.
+      if (error == null) {
+        discovery.adopt(instance);
+      }
+      return;
+    }
+    if (error != null && closed.getAsBoolean()) {
+      instances.remove(m);
+      m.admitted.complete(false);
+      return;
+    }
+    if (error != null) {
+      instances.remove(m);
+      m.admitted.complete(false);
+      startFailures++;
+      long retry = Math.min(MAX_RETRY_NANOS, Duration.ofSeconds(1).toNanos() << Math.min(startFailures - 1, 5));
+      startsAllowedAtNanos = now + retry;
+      events.emit(ScaleEvent.Kind.FAILED, m.slot,
+          "could not start: " + ScaleEvents.message(error) + "; next try in " + seconds(retry));
+      events.publishStatus();
+      return;
+    }
+    startFailures = 0;
+    startsAllowedAtNanos = NEVER;
+    m.instance = instance;
+    if (closed.getAsBoolean() || m.phase == Phase.STOPPING) {
+      // Cancelled by a scale-down while it was starting.
+      retirement.retire(m, ScaleEvent.Kind.STOPPED, "no longer needed once started");
+      return;
+    }
+    try {
+      m.backend = admission.join(instance);
+    } catch (IllegalStateException e) {
+      m.admitted.complete(false);
+      retirement.retire(m, ScaleEvent.Kind.FAILED, e.getMessage());
+      return;
+    }
+    admission.enter(m, now, "{} listening on {}; in the pool once a health check passes");
+    events.publishStatus();
+  }
+}

@@ -1,0 +1,172 @@
+package io.stc.scale;
+
+import static io.stc.scale.Decision.seconds;
+
+import io.stc.Clock;
+import io.stc.config.AutoscaleConfig;
+import io.stc.pool.Backend;
+import io.stc.pool.BackendState;
+import io.stc.pool.Upstream;
+import io.stc.scale.ManagedInstance.Phase;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.BooleanSupplier;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
+import java.util.function.ToIntFunction;
+
+/**
+ * How managed instances leave: which one a scale-down takes, draining it until its requests are
+ * done (up to {@code drain_timeout}), and taking it out of the pool and stopping it. Used on the
+ * autoscaler's thread.
+ */
+final class Retirement {
+  /** Drain polls in a row that must see nothing in flight, so a request picked just before DRAINING is not cut. */
+  private static final int IDLE_CHECKS_TO_STOP = 2;
+
+  private final AutoscaleConfig config;
+  private final Upstream upstream;
+  private final InstanceProvider provider;
+  private final Clock clock;
+  private final ManagedInstances instances;
+  private final ScaleEvents events;
+  private final AutoscalerLoop loop;
+  private final BooleanSupplier leading;
+  private final Supplier<FleetLoad> fleet;
+  private final Supplier<ToIntFunction<Backend>> sessions;
+
+  /**
+   * @param leading whether this autoscaler stops instances, or leaves that to the stc that leads
+   * @param fleet what the other stc replicas put on the instances
+   * @param sessions counts the sticky sessions on a backend
+   */
+  Retirement(
+      AutoscaleConfig config, Upstream upstream, InstanceProvider provider, Clock clock, ManagedInstances instances,
+      ScaleEvents events, AutoscalerLoop loop, BooleanSupplier leading, Supplier<FleetLoad> fleet,
+      Supplier<ToIntFunction<Backend>> sessions) {
+    this.config = config;
+    this.upstream = upstream;
+    this.provider = provider;
+    this.clock = clock;
+    this.instances = instances;
+    this.events = events;
+    this.loop = loop;
+    this.leading = leading;
+    this.fleet = fleet;
+    this.sessions = sessions;
+  }
+
+  /** Takes an instance out of the pool and stops it; {@code kind} and {@code why} are told once it is gone. */
+  void retire(ManagedInstance m, ScaleEvent.Kind kind, String why) {
+    m.phase(Phase.STOPPING, clock.nanos());
+    m.leavePool(upstream);
+    if (m.instance == null) {
+      // Still starting: Launcher.onStarted() stops it when the provider hands it over.
+      return;
+    }
+    if (m.leaving || (provider.discovers() && !leading.getAsBoolean())) {
+      // Going away on its own, or someone else's to stop: out of this pool is all there is to do.
+      instances.remove(m);
+      events.emit(kind, m.name(), why);
+      events.publishStatus();
+      return;
+    }
+    CompletableFuture<Void> stopped;
+    try {
+      stopped = provider.stop(m.instance);
+    } catch (RuntimeException e) {
+      stopped = CompletableFuture.failedFuture(e);
+    }
+    stopped.whenComplete((v, error) -> loop.execute(() -> {
+      instances.remove(m);
+      events.emit(kind, m.name(), why + (error == null ? "" : "; stopping it failed: " + ScaleEvents.message(error)));
+      events.publishStatus();
+    }));
+  }
+
+  /** Out of the pool and forgotten at once, for an instance that went away by itself: there is nothing to stop. */
+  void drop(ManagedInstance m) {
+    m.admitted.complete(false);
+    m.phase(Phase.STOPPING, clock.nanos());
+    m.leavePool(upstream);
+    instances.remove(m);
+  }
+
+  /** Takes a serving instance out of rotation; {@link #checkDrains} stops it once its requests are done. */
+  void drain(ManagedInstance m, long now, String why) {
+    m.phase(Phase.DRAINING, now);
+    m.idleChecks = 0;
+    upstream.setState(m.backend, BackendState.DRAINING, why);
+  }
+
+  void checkDrains() {
+    long now = clock.nanos();
+    for (ManagedInstance m : instances.snapshot()) {
+      if (m.phase != Phase.DRAINING) {
+        continue;
+      }
+      int inFlight = m.backend.stats().inFlight();
+      if (inFlight == 0) {
+        if (++m.idleChecks >= IDLE_CHECKS_TO_STOP) {
+          retire(m, ScaleEvent.Kind.STOPPED, "drained in " + seconds(now - m.phaseSinceNanos));
+        }
+      } else {
+        m.idleChecks = 0;
+        if (now - m.phaseSinceNanos >= config.drainTimeout().toNanos()) {
+          retire(m, ScaleEvent.Kind.STOPPED, "drain_timeout " + seconds(config.drainTimeout().toNanos())
+              + " passed with " + inFlight + " request(s) still in flight");
+        }
+      }
+    }
+  }
+
+  /** Takes {@code surplus} instances out, each time the cheapest to lose; {@code reason} is the policy's. */
+  void scaleDown(int surplus, String reason, long now) {
+    for (int i = 0; i < surplus; i++) {
+      ManagedInstance victim = pickVictim();
+      if (victim == null) {
+        return;
+      }
+      Phase was = victim.phase;
+      victim.admitted.complete(false);
+      if (was == Phase.STARTING) {
+        victim.phase(Phase.STOPPING, now);
+        events.emit(ScaleEvent.Kind.SCALED_DOWN, victim.name(), reason + " (cancelled while starting)");
+      } else if (was == Phase.WARMING || victim.sick()) {
+        String state = was == Phase.WARMING ? "not in rotation yet" : "failing health checks";
+        retire(victim, ScaleEvent.Kind.STOPPED, "stopped without draining: it was " + state);
+        events.emit(ScaleEvent.Kind.SCALED_DOWN, victim.name(), reason + " (" + state + ")");
+      } else {
+        drain(victim, now, "autoscaler scale-down");
+        events.emit(ScaleEvent.Kind.SCALED_DOWN, victim.name(),
+            reason + " (draining " + victim.backend.stats().inFlight() + " in flight)");
+      }
+    }
+  }
+
+  /** The cheapest instance to lose: one still starting, then one not in rotation, then the least busy. */
+  private ManagedInstance pickVictim() {
+    List<ManagedInstance> newestFirst = new ArrayList<>(instances.all());
+    Collections.reverse(newestFirst);
+    for (Predicate<ManagedInstance> p : List.<Predicate<ManagedInstance>>of(
+        m -> m.phase == Phase.STARTING, m -> m.phase == Phase.WARMING, ManagedInstance::sick)) {
+      for (ManagedInstance m : newestFirst) {
+        if (p.test(m)) {
+          return m;
+        }
+      }
+    }
+    return newestFirst.stream()
+        .filter(ManagedInstance::ready)
+        .min(Comparator.comparingInt(this::busy))
+        .orElse(null);
+  }
+
+  /** What removing an instance would disturb: requests in flight and sticky sessions, this stc's and the fleet's. */
+  private int busy(ManagedInstance m) {
+    return m.backend.stats().inFlight() + sessions.get().applyAsInt(m.backend) + fleet.get().load(m.name());
+  }
+}
