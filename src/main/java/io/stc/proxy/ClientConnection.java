@@ -50,9 +50,9 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
   private final RequestBody body = new RequestBody();
   private final ArrayDeque<Object> queued = new ArrayDeque<>(4);
   private final Runnable timeoutTask = this::onResponseTimeout;
-  private final Runnable wakeTask = this::onWoken;
-  private final Runnable queueTimeoutTask = this::onQueueTimeout;
   private ChannelHandlerContext ctx;
+  /** Set up when the proxy has a request queue. */
+  private QueuePlace queuePlace;
   private ResponseWriter response;
   private LoopContext loop;
   private String clientIp;
@@ -76,15 +76,11 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
   private ScheduledFuture<?> timer;
   private long responseDeadline;
   private boolean awaitingResponse;
-  // Waiting in the request queue for a backend with room.
-  private boolean waiting;
   private long retryAfterSeconds;
   /** The request asks to switch to WebSocket; its Upgrade and Connection headers go through. */
   private boolean upgradeRequested;
   /** Switched: bytes are relayed both ways untouched until either side closes. */
   private boolean tunnel;
-  private long queuedSinceNanos;
-  private ScheduledFuture<?> queueTimer;
 
   ClientConnection(ProxyServer proxy, ClientTimeouts timeouts, String scheme, boolean http2Stream) {
     this.proxy = proxy;
@@ -102,6 +98,9 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
     this.ctx = ctx;
     this.response = new ResponseWriter(ctx, proxy.rewriter, http2Stream);
     this.loop = proxy.loopContext(ctx.channel().eventLoop());
+    if (proxy.queue != null) {
+      this.queuePlace = new QueuePlace(proxy, loop.loop, () -> attempts.pick(this), this::dispatch, this::finishWithFailure);
+    }
     java.net.SocketAddress address = ctx.channel().remoteAddress();
     this.clientIp = address instanceof InetSocketAddress remote ? remote.getAddress().getHostAddress() : "unknown";
     proxy.stats.connectionOpened();
@@ -199,71 +198,16 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
     body.start(idempotent && proxy.retries > 0, HttpUtil.isTransferEncodingChunked(req));
     if (proxy.queue != null && proxy.queue.size() > 0) {
       // Others are already waiting for room: no overtaking.
-      enqueue();
+      queuePlace.join();
       return;
     }
     Backend b = attempts.pick(this);
     if (b != null) {
       dispatch(b);
     } else if (proxy.queue != null && (proxy.queueWhenEmpty || proxy.upstream.pool().availableCount() > 0)) {
-      enqueue();
+      queuePlace.join();
     } else {
       finishWithFailure(ProxyFailure.NO_BACKEND);
-    }
-  }
-
-  private void enqueue() {
-    if (!proxy.queue.offer(this)) {
-      finishWithFailure(ProxyFailure.QUEUE_FULL);
-      return;
-    }
-    waiting = true;
-    queuedSinceNanos = proxy.clock.nanos();
-    queueTimer = loop.loop.schedule(queueTimeoutTask, proxy.queueTimeoutNanos, TimeUnit.NANOSECONDS);
-    // A slot may have freed between the failed pick and the offer, with nobody to wake.
-    proxy.queue.wakeForFree(proxy.freeSlots());
-  }
-
-  /** Called on any thread by the queue: continue on this connection's own loop. */
-  void wakeFromQueue() {
-    loop.loop.execute(wakeTask);
-  }
-
-  private void onWoken() {
-    proxy.queue.settled();
-    if (!waiting) {
-      return;
-    }
-    waiting = false;
-    Backend b = attempts.pick(this);
-    if (b != null) {
-      cancelQueueTimer();
-      proxy.stats.dequeued(proxy.clock.nanos() - queuedSinceNanos);
-      dispatch(b);
-      return;
-    }
-    if (proxy.upstream.pool().availableCount() == 0 && !proxy.queueWhenEmpty) {
-      cancelQueueTimer();
-      finishWithFailure(ProxyFailure.NO_BACKEND);
-      return;
-    }
-    // Someone else took the slot: back to the front of the line, for the next one.
-    waiting = true;
-    proxy.queue.putBack(this);
-  }
-
-  private void onQueueTimeout() {
-    queueTimer = null;
-    if (waiting && proxy.queue.remove(this)) {
-      waiting = false;
-      finishWithFailure(ProxyFailure.QUEUE_TIMEOUT);
-    }
-  }
-
-  private void cancelQueueTimer() {
-    if (queueTimer != null) {
-      queueTimer.cancel(false);
-      queueTimer = null;
     }
   }
 
@@ -310,10 +254,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
-    if (waiting) {
-      waiting = false;
-      proxy.queue.remove(this);
-      cancelQueueTimer();
+    if (queuePlace != null) {
+      queuePlace.leave();
     }
     if (request != null) {
       if (conn != null) {

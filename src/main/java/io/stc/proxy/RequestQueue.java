@@ -8,7 +8,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * freed slot or a new backend wakes the oldest waiter on its own loop.
  */
 final class RequestQueue {
-  private final ConcurrentLinkedDeque<ClientConnection> waiters = new ConcurrentLinkedDeque<>();
+  private final ConcurrentLinkedDeque<QueuePlace> waiters = new ConcurrentLinkedDeque<>();
   private final AtomicInteger size = new AtomicInteger();
   /** Woken waiters that have not yet tried for a slot: slots they will take are spoken for. */
   private final AtomicInteger waking = new AtomicInteger();
@@ -19,7 +19,7 @@ final class RequestQueue {
   }
 
   /** Adds a waiter at the back; false when the queue is full. */
-  boolean offer(ClientConnection c) {
+  boolean offer(QueuePlace c) {
     if (size.incrementAndGet() > max) {
       size.decrementAndGet();
       return false;
@@ -29,13 +29,13 @@ final class RequestQueue {
   }
 
   /** Puts back at the front a waiter that was woken but found no room after all. */
-  void putBack(ClientConnection c) {
+  void putBack(QueuePlace c) {
     size.incrementAndGet();
     waiters.addFirst(c);
   }
 
   /** Removes a waiter that gave up (timed out, client gone); false when it was already woken. */
-  boolean remove(ClientConnection c) {
+  boolean remove(QueuePlace c) {
     if (waiters.remove(c)) {
       size.decrementAndGet();
       return true;
@@ -46,13 +46,13 @@ final class RequestQueue {
   /** Wakes up to {@code n} of the oldest waiters, each on its own event loop. */
   void wake(int n) {
     for (int i = 0; i < n; i++) {
-      ClientConnection c = waiters.pollFirst();
+      QueuePlace c = waiters.pollFirst();
       if (c == null) {
         return;
       }
       size.decrementAndGet();
       waking.incrementAndGet();
-      c.wakeFromQueue();
+      c.wake();
     }
   }
 

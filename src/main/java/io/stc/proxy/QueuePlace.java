@@ -1,0 +1,103 @@
+package io.stc.proxy;
+
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.stc.pool.Backend;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/**
+ * A client connection's place in the request queue while its request waits for a backend with
+ * room: woken on the connection's own loop, given up at the queue timeout.
+ */
+final class QueuePlace {
+  private final ProxyServer proxy;
+  private final EventExecutor loop;
+  private final Supplier<Backend> pick;
+  private final Consumer<Backend> dispatch;
+  private final Consumer<ProxyFailure> fail;
+  private final Runnable wakeTask = this::onWoken;
+  private final Runnable timeoutTask = this::onTimeout;
+  private boolean waiting;
+  private long sinceNanos;
+  private ScheduledFuture<?> timer;
+
+  /**
+   * @param pick a backend with room for the request (its slot taken), or null
+   * @param dispatch sends the request to the backend picked
+   * @param fail answers the request with a failure
+   */
+  QueuePlace(ProxyServer proxy, EventExecutor loop, Supplier<Backend> pick, Consumer<Backend> dispatch, Consumer<ProxyFailure> fail) {
+    this.proxy = proxy;
+    this.loop = loop;
+    this.pick = pick;
+    this.dispatch = dispatch;
+    this.fail = fail;
+  }
+
+  /** Joins the back of the line, or answers QUEUE_FULL. */
+  void join() {
+    if (!proxy.queue.offer(this)) {
+      fail.accept(ProxyFailure.QUEUE_FULL);
+      return;
+    }
+    waiting = true;
+    sinceNanos = proxy.clock.nanos();
+    timer = loop.schedule(timeoutTask, proxy.queueTimeoutNanos, TimeUnit.NANOSECONDS);
+    // A slot may have freed between the failed pick and the offer, with nobody to wake.
+    proxy.queue.wakeForFree(proxy.freeSlots());
+  }
+
+  /** Called on any thread by the queue: continue on the connection's own loop. */
+  void wake() {
+    loop.execute(wakeTask);
+  }
+
+  /** The connection closed: out of the line if still in it. */
+  void leave() {
+    if (waiting) {
+      waiting = false;
+      proxy.queue.remove(this);
+      cancelTimer();
+    }
+  }
+
+  private void onWoken() {
+    proxy.queue.settled();
+    if (!waiting) {
+      return;
+    }
+    waiting = false;
+    Backend b = pick.get();
+    if (b != null) {
+      cancelTimer();
+      proxy.stats.dequeued(proxy.clock.nanos() - sinceNanos);
+      dispatch.accept(b);
+      return;
+    }
+    if (proxy.upstream.pool().availableCount() == 0 && !proxy.queueWhenEmpty) {
+      cancelTimer();
+      fail.accept(ProxyFailure.NO_BACKEND);
+      return;
+    }
+    // Someone else took the slot: back to the front of the line, for the next one.
+    waiting = true;
+    proxy.queue.putBack(this);
+  }
+
+  private void onTimeout() {
+    timer = null;
+    if (waiting && proxy.queue.remove(this)) {
+      waiting = false;
+      fail.accept(ProxyFailure.QUEUE_TIMEOUT);
+    }
+  }
+
+  private void cancelTimer() {
+    if (timer != null) {
+      timer.cancel(false);
+      timer = null;
+    }
+  }
+}
