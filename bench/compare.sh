@@ -324,6 +324,18 @@ report() {
     printf "bar (stc req/s >= 1.05x the better of the two, here %s, with p99 no higher and no errors): %s", name, ok ? "MET" : "NOT MET"
     printf " (req/s %.2fx, p99 %.3f vs %.3f ms, errors %d)\n", s / b, sp, bp, e
   }'
+  # Round by round, as a second view of p99: the proxies take turns, so each comparison is between
+  # runs a few seconds apart, though a burst of other work can still fall on one proxy's turn only.
+  local better stc_p99 better_p99 i wins=0
+  better="$(awk -v n="${m_rps[nginx]}" -v h="${m_rps[haproxy]}" 'BEGIN { print (n >= h ? "nginx" : "haproxy") }')"
+  read -r -a stc_p99 <<<"${all_p99[stc,$size]}"
+  read -r -a better_p99 <<<"${all_p99[$better,$size]}"
+  for i in "${!stc_p99[@]}"; do
+    if awk -v a="${stc_p99[$i]}" -v b="${better_p99[$i]}" 'BEGIN { exit !(a <= b) }'; then
+      wins=$((wins + 1))
+    fi
+  done
+  echo "rounds in which stc's p99 was no higher than $better's: $wins of ${#stc_p99[@]}"
 }
 
 # ---- main ----------------------------------------------------------------------------------
