@@ -111,6 +111,16 @@ final class BackendConnection extends ChannelInboundHandlerAdapter implements Ba
   }
 
   @Override
+  public void onResponseBody(ByteBuf in, int length) {
+    ClientConnection o = owner;
+    if (o != null) {
+      o.onResponseBody(this, in, length);
+    } else {
+      in.skipBytes(length);
+    }
+  }
+
+  @Override
   public void onResponseEnd() {
     ClientConnection o = owner;
     if (o != null) {

@@ -17,6 +17,14 @@ final class BackendResponseReader {
     /** A piece of the body, a retained slice the sink now owns. */
     void onResponseBody(ByteBuf piece);
 
+    /**
+     * The next {@code length} readable bytes of {@code in} are body: the sink reads them, as a
+     * slice or by copying them where they go (which saves the slice).
+     */
+    default void onResponseBody(ByteBuf in, int length) {
+      onResponseBody(in.readRetainedSlice(length));
+    }
+
     void onResponseEnd();
 
     /** Bytes after a 101 Switching Protocols, no longer HTTP; the sink owns them. */
@@ -75,7 +83,7 @@ final class BackendResponseReader {
         case BODY -> {
           int n = (int) Math.min(remaining, in.readableBytes());
           remaining -= n;
-          sink.onResponseBody(in.readRetainedSlice(n));
+          sink.onResponseBody(in, n);
           if (remaining == 0) {
             end(in, sink);
           }

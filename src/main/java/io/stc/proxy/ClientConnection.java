@@ -453,6 +453,15 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
     }
   }
 
+  /** The next {@code length} bytes of {@code in} are body; read here. */
+  void onResponseBody(BackendConnection c, ByteBuf in, int length) {
+    if (c != conn) {
+      in.skipBytes(length);
+    } else if (tunnel || !response.join(in, length)) {
+      onResponseBody(c, in.readRetainedSlice(length));
+    }
+  }
+
   void onResponseEnd(BackendConnection c) {
     if (c != conn) {
       return;

@@ -88,16 +88,28 @@ final class ResponseWriter {
     ctx.write(out);
   }
 
+  /**
+   * Copies the next {@code length} bytes of {@code in} into the held-back head when they fit there
+   * (a small body that came with its head); false, with nothing read, otherwise.
+   */
+  boolean join(ByteBuf in, int length) {
+    ByteBuf head = unwrittenHead;
+    if (head == null || framing != HeaderRewriter.BodyFraming.AS_IS || length > head.maxFastWritableBytes()) {
+      return false;
+    }
+    // Copied memory to memory: head.writeBytes(in, length) makes two NIO views of Netty's adaptive
+    // buffers per call, about 130 bytes of garbage per response.
+    head.ensureWritable(length);
+    in.getBytes(in.readerIndex(), head, head.writerIndex(), length);
+    head.writerIndex(head.writerIndex() + length);
+    in.skipBytes(length);
+    return true;
+  }
+
   /** Writes a piece of the body (not flushed). */
   void body(ByteBuf piece) {
-    ByteBuf head = unwrittenHead;
     int n = piece.readableBytes();
-    if (head != null && framing == HeaderRewriter.BodyFraming.AS_IS && n <= head.maxFastWritableBytes()) {
-      // Copied memory to memory: head.writeBytes(piece) makes two NIO views of Netty's adaptive
-      // buffers per call, about 130 bytes of garbage per response.
-      head.ensureWritable(n);
-      piece.getBytes(piece.readerIndex(), head, head.writerIndex(), n);
-      head.writerIndex(head.writerIndex() + n);
+    if (join(piece, n)) {
       piece.release();
       return;
     }

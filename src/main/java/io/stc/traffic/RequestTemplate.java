@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import java.net.URI;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Map;
@@ -54,9 +55,11 @@ final class RequestTemplate {
     tail[0] = '\r';
     tail[1] = '\n';
     System.arraycopy(body, 0, tail, 2, body.length);
-    ByteBuf buf = Unpooled.directBuffer(head.length + tail.length);
-    buf.writeBytes(head).writeBytes(tail);
-    whole = Unpooled.unreleasableBuffer(buf);
+    // Virtual clients send duplicates of it until their event loops stop, so there is no one point
+    // to release it: its memory belongs to a JDK buffer, which the garbage collector frees.
+    ByteBuffer bytes = ByteBuffer.allocateDirect(head.length + tail.length);
+    bytes.put(head).put(tail).flip();
+    whole = Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(bytes));
   }
 
   /** The request without cookies; cheap, and safe to call from any thread. */
