@@ -453,11 +453,11 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
     }
   }
 
-  /** The next {@code length} bytes of {@code in} are body; read here. */
+  /** The next {@code length} bytes of {@code in} are body (never tunnel bytes); read here. */
   void onResponseBody(BackendConnection c, ByteBuf in, int length) {
     if (c != conn) {
       in.skipBytes(length);
-    } else if (tunnel || !response.join(in, length)) {
+    } else if (!response.join(in, length)) {
       onResponseBody(c, in.readRetainedSlice(length));
     }
   }

@@ -56,13 +56,11 @@ final class HeaderRewriter {
     BodyFraming framing = BodyFraming.AS_IS;
     int code = head.status;
     boolean mayHaveBody = code >= 200 && code != 204 && code != 304;
-    boolean rechunk = false;
     // A HEAD response has no body whatever its headers say: nothing to frame, nothing to add.
     if (head.contentLength < 0 && !head.chunked && mayHaveBody && bodyFollows) {
       if (http10Client) {
         framing = BodyFraming.UNTIL_CLOSE;
       } else {
-        rechunk = true;
         framing = BodyFraming.RECHUNK;
       }
     } else if (http10Client && head.chunked) {
@@ -71,7 +69,7 @@ final class HeaderRewriter {
     }
     head.writeKept(out);
     writeServedBy(out, backendId);
-    if (rechunk) {
+    if (framing == BodyFraming.RECHUNK) {
       out.writeBytes(CHUNKED);
     }
     boolean keep = keepClientAlive && framing != BodyFraming.UNTIL_CLOSE;

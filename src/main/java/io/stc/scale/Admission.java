@@ -8,8 +8,6 @@ import io.stc.pool.BackendState;
 import io.stc.pool.PoolEvent;
 import io.stc.pool.Upstream;
 import io.stc.scale.ManagedInstance.Phase;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * How an instance the autoscaler started or found comes into rotation: it joins the pool (DOWN
@@ -17,9 +15,6 @@ import org.slf4j.LoggerFactory;
  * Used on the autoscaler's thread.
  */
 final class Admission {
-  // Logs under the autoscaler's name, which is what the log shows of where a line comes from.
-  private static final Logger log = LoggerFactory.getLogger(Autoscaler.class);
-
   private final Upstream upstream;
   private final BackendState joinState;
   private final Clock clock;
@@ -44,17 +39,14 @@ final class Admission {
     return upstream.add(instance.name(), instance.host(), instance.port(), 1, joinState);
   }
 
-  /**
-   * Admits an instance that joined UP; otherwise it warms up until a check passes, which {@code
-   * waiting} (a log format given the instance's name and address) says.
-   */
-  void enter(ManagedInstance m, long now, String waiting) {
+  /** Admits an instance that joined UP; otherwise it warms up until a check passes (then true). */
+  boolean enter(ManagedInstance m, long now) {
     if (m.backend.state() == BackendState.UP) {
       activate(m, now);
-    } else {
-      m.phase(Phase.WARMING, now);
-      log.info(waiting, m.name(), m.instance.address());
+      return false;
     }
+    m.phase(Phase.WARMING, now);
+    return true;
   }
 
   void activate(ManagedInstance m, long now) {

@@ -41,7 +41,8 @@ import org.slf4j.LoggerFactory;
  * block. The autoscaler owns its provider and closes it.
  */
 public final class Autoscaler implements AutoCloseable {
-  private static final Logger log = LoggerFactory.getLogger(Autoscaler.class);
+  /** Also the log of the classes it is split into, so every line reads as the autoscaler's. */
+  static final Logger log = LoggerFactory.getLogger(Autoscaler.class);
   private static final long DRAIN_POLL_MILLIS = 100;
 
   private final AutoscaleConfig config;
@@ -88,7 +89,8 @@ public final class Autoscaler implements AutoCloseable {
     this.events = new ScaleEvents(policy.name(), config, instances, () -> desired);
     this.admission = new Admission(upstream, healthChecked, clock, instances, events, loop);
     this.retirement = new Retirement(
-        config, upstream, provider, clock, instances, events, loop, () -> leading, () -> fleet, () -> sessions);
+        config, upstream, provider, clock, instances, events, loop, () -> leading,
+        m -> m.backend.stats().inFlight() + sessions.applyAsInt(m.backend) + fleet.load(m.name()));
     this.discovery = new Discovery(clock, instances, events, admission, retirement, loop, () -> closed);
     this.launcher = new Launcher(
         config, provider, clock, instances, events, admission, retirement, discovery, loop, () -> closed);

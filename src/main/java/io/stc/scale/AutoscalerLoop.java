@@ -8,12 +8,10 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /** The autoscaler's one thread, on which all of its state lives and all of its work runs. */
 final class AutoscalerLoop {
-  // Logs under the autoscaler's name, which is what the log shows of where a line comes from.
-  private static final Logger log = LoggerFactory.getLogger(Autoscaler.class);
+  private static final Logger log = Autoscaler.log;
 
   private final ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(r -> {
     Thread t = new Thread(r, "stc-autoscaler");

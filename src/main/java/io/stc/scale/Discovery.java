@@ -4,7 +4,6 @@ import io.stc.Clock;
 import io.stc.scale.ManagedInstance.Phase;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Keeps the managed instances in step with a discovering provider: adopts the instances it
@@ -12,8 +11,7 @@ import org.slf4j.LoggerFactory;
  * provider's threads and are handled on the autoscaler's.
  */
 final class Discovery implements InstanceProvider.DiscoveryListener {
-  // Logs under the autoscaler's name, which is what the log shows of where a line comes from.
-  private static final Logger log = LoggerFactory.getLogger(Autoscaler.class);
+  private static final Logger log = Autoscaler.log;
 
   private final Clock clock;
   private final ManagedInstances instances;
@@ -69,7 +67,9 @@ final class Discovery implements InstanceProvider.DiscoveryListener {
       return null;
     }
     instances.add(m);
-    admission.enter(m, now, "found {} serving on {}; in the pool once a health check passes");
+    if (admission.enter(m, now)) {
+      log.info("found {} serving on {}; in the pool once a health check passes", m.name(), instance.address());
+    }
     events.publishStatus();
     return m;
   }
@@ -100,7 +100,6 @@ final class Discovery implements InstanceProvider.DiscoveryListener {
       return;
     }
     boolean expected = m.leaving;
-    m.leaving = true;
     retirement.drop(m);
     events.emit(expected ? ScaleEvent.Kind.STOPPED : ScaleEvent.Kind.CRASHED, m.name(),
         (expected ? "left: " : "gone without notice: ") + detail);

@@ -9,7 +9,6 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Starts instances through the provider, up to {@code max}, and puts them in the pool once they
@@ -17,8 +16,7 @@ import org.slf4j.LoggerFactory;
  * autoscaler's thread.
  */
 final class Launcher {
-  // Logs under the autoscaler's name, which is what the log shows of where a line comes from.
-  private static final Logger log = LoggerFactory.getLogger(Autoscaler.class);
+  private static final Logger log = Autoscaler.log;
   private static final long MAX_RETRY_NANOS = Duration.ofSeconds(30).toNanos();
   private static final long NEVER = Long.MIN_VALUE;
 
@@ -87,14 +85,12 @@ final class Launcher {
       }
       return;
     }
-    if (error != null && closed.getAsBoolean()) {
-      instances.remove(m);
-      m.admitted.complete(false);
-      return;
-    }
     if (error != null) {
       instances.remove(m);
       m.admitted.complete(false);
+      if (closed.getAsBoolean()) {
+        return;
+      }
       startFailures++;
       long retry = Math.min(MAX_RETRY_NANOS, Duration.ofSeconds(1).toNanos() << Math.min(startFailures - 1, 5));
       startsAllowedAtNanos = now + retry;
@@ -118,7 +114,9 @@ final class Launcher {
       retirement.retire(m, ScaleEvent.Kind.FAILED, e.getMessage());
       return;
     }
-    admission.enter(m, now, "{} listening on {}; in the pool once a health check passes");
+    if (admission.enter(m, now)) {
+      log.info("{} listening on {}; in the pool once a health check passes", m.name(), instance.address());
+    }
     events.publishStatus();
   }
 }

@@ -4,7 +4,6 @@ import static io.stc.scale.Decision.seconds;
 
 import io.stc.Clock;
 import io.stc.config.AutoscaleConfig;
-import io.stc.pool.Backend;
 import io.stc.pool.BackendState;
 import io.stc.pool.Upstream;
 import io.stc.scale.ManagedInstance.Phase;
@@ -15,7 +14,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
-import java.util.function.Supplier;
 import java.util.function.ToIntFunction;
 
 /**
@@ -35,18 +33,17 @@ final class Retirement {
   private final ScaleEvents events;
   private final AutoscalerLoop loop;
   private final BooleanSupplier leading;
-  private final Supplier<FleetLoad> fleet;
-  private final Supplier<ToIntFunction<Backend>> sessions;
+  private final ToIntFunction<ManagedInstance> busy;
 
   /**
    * @param leading whether this autoscaler stops instances, or leaves that to the stc that leads
-   * @param fleet what the other stc replicas put on the instances
-   * @param sessions counts the sticky sessions on a backend
+   * @param busy what removing an instance would disturb: requests in flight and sticky sessions,
+   *     this stc's and the fleet's
    */
   Retirement(
       AutoscaleConfig config, Upstream upstream, InstanceProvider provider, Clock clock, ManagedInstances instances,
-      ScaleEvents events, AutoscalerLoop loop, BooleanSupplier leading, Supplier<FleetLoad> fleet,
-      Supplier<ToIntFunction<Backend>> sessions) {
+      ScaleEvents events, AutoscalerLoop loop, BooleanSupplier leading,
+      ToIntFunction<ManagedInstance> busy) {
     this.config = config;
     this.upstream = upstream;
     this.provider = provider;
@@ -55,8 +52,7 @@ final class Retirement {
     this.events = events;
     this.loop = loop;
     this.leading = leading;
-    this.fleet = fleet;
-    this.sessions = sessions;
+    this.busy = busy;
   }
 
   /** Takes an instance out of the pool and stops it; {@code kind} and {@code why} are told once it is gone. */
@@ -161,12 +157,7 @@ final class Retirement {
     }
     return newestFirst.stream()
         .filter(ManagedInstance::ready)
-        .min(Comparator.comparingInt(this::busy))
+        .min(Comparator.comparingInt(busy))
         .orElse(null);
-  }
-
-  /** What removing an instance would disturb: requests in flight and sticky sessions, this stc's and the fleet's. */
-  private int busy(ManagedInstance m) {
-    return m.backend.stats().inFlight() + sessions.get().applyAsInt(m.backend) + fleet.get().load(m.name());
   }
 }

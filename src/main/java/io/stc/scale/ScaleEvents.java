@@ -7,15 +7,13 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import java.util.function.IntSupplier;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * What the autoscaler tells the world: its events, to the log and to listeners, and its status.
  * Events and status are made on the autoscaler's thread; the status is read from any.
  */
 final class ScaleEvents {
-  // Logs under the autoscaler's name, which is what the log shows of where a line comes from.
-  private static final Logger log = LoggerFactory.getLogger(Autoscaler.class);
+  private static final Logger log = Autoscaler.log;
 
   private final String policy;
   private final AutoscaleConfig config;

@@ -29,7 +29,8 @@ export function currentToken() {
   return sessionStorage.getItem(KEY);
 }
 
-export function authHeaders(token = currentToken()) {
+/** The Authorization header for a request sent with `token` (none without one). */
+export function authHeaders(token) {
   return token ? { Authorization: `Bearer ${token}` } : {};
 }
 
