@@ -196,7 +196,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
     }
     upgradeRequested = !http2Stream && WebSocketUpgrade.isRequested(req);
     body.start(idempotent && proxy.retries > 0, HttpUtil.isTransferEncodingChunked(req));
-    if (proxy.queue != null && proxy.queue.size() > 0) {
+    if (proxy.queue != null && proxy.queue.hasWaiters()) {
       // Others are already waiting for room: no overtaking.
       queuePlace.join();
       return;

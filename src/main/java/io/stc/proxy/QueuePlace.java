@@ -64,10 +64,17 @@ final class QueuePlace {
   }
 
   private void onWoken() {
-    proxy.queue.settled();
-    if (!waiting) {
-      return;
+    try {
+      if (waiting) {
+        tryForSlot();
+      }
+    } finally {
+      // Only now: until this waiter has its slot or is back in line, new arrivals queue behind it.
+      proxy.queue.settled();
     }
+  }
+
+  private void tryForSlot() {
     waiting = false;
     Backend b = pick.get();
     if (b != null) {

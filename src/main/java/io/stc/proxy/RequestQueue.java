@@ -56,7 +56,7 @@ final class RequestQueue {
     }
   }
 
-  /** A woken waiter is about to try for a slot (whatever it then finds). */
+  /** A woken waiter has taken a slot, gone back in line, or given up. */
   void settled() {
     waking.decrementAndGet();
   }
@@ -67,6 +67,14 @@ final class RequestQueue {
    */
   void wakeForFree(int freeSlots) {
     wake(Math.min(size.get(), freeSlots - waking.get()));
+  }
+
+  /**
+   * Whether a request waits, or was woken and has not yet taken its slot or gone back in line: a new
+   * arrival must then queue behind it instead of trying for a slot.
+   */
+  boolean hasWaiters() {
+    return size.get() > 0 || waking.get() > 0;
   }
 
   int size() {
