@@ -214,7 +214,10 @@ final class BackendResponseReader {
   }
 
   private void readChunked(ByteBuf in, Sink sink) {
+    // With the framing kept, bytes go on only once they are known good: [rawFrom, rawTo) of in.
+    // A line that has not ended waits in partial, so a malformed one never reaches the client.
     int rawFrom = in.readerIndex();
+    int rawTo = rawFrom;
     boolean done = false;
     boolean bad = false;
     loop:
@@ -224,6 +227,7 @@ final class BackendResponseReader {
         remaining -= n;
         if (keepFraming) {
           in.skipBytes(n);
+          rawTo = in.readerIndex();
         } else {
           sink.onResponseBody(in.readRetainedSlice(n));
         }
@@ -260,18 +264,31 @@ final class BackendResponseReader {
           }
         }
       }
+      if (keepFraming && lineBuf == partial) {
+        // The line began in an earlier buffer: partial holds all of it but its LF, which is in in.
+        passOn(in, rawFrom, rawTo, sink);
+        sink.onResponseBody(partial.copy());
+        rawFrom = in.readerIndex() - 1;
+      }
+      rawTo = in.readerIndex();
       consumedLine();
       if (done) {
         break;
       }
     }
-    if (keepFraming && in.readerIndex() > rawFrom) {
-      sink.onResponseBody(in.retainedSlice(rawFrom, in.readerIndex() - rawFrom));
+    if (keepFraming) {
+      passOn(in, rawFrom, rawTo, sink);
     }
     if (bad) {
       broken(sink);
     } else if (done) {
       end(in, sink);
+    }
+  }
+
+  private static void passOn(ByteBuf in, int from, int to, Sink sink) {
+    if (to > from) {
+      sink.onResponseBody(in.retainedSlice(from, to - from));
     }
   }
 

@@ -473,6 +473,13 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
     if (c != conn) {
       return;
     }
+    if (responseStarted && response.holdsUnwrittenHead()) {
+      // Nothing of this response has reached the client yet: fail the attempt like a bad head (a
+      // retry or a clean 502) instead of cutting the connection.
+      response.discard();
+      responseStarted = false;
+      status = 0;
+    }
     if (responseStarted) {
       abortMidResponse();
     } else {

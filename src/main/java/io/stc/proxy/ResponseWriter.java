@@ -154,6 +154,11 @@ final class ResponseWriter {
     return ctx.writeAndFlush(http2Stream ? r : ResponseBytes.encode(r, ctx.alloc()));
   }
 
+  /** Whether the response's head is still held back, so none of the response has been written. */
+  boolean holdsUnwrittenHead() {
+    return unwrittenHead != null;
+  }
+
   /** Drops a head never written: the response was abandoned. */
   void discard() {
     if (unwrittenHead != null) {

@@ -284,6 +284,25 @@ class BackendResponseReaderTest {
     assertThat(reader.hasLeftover()).as(name).isTrue();
   }
 
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "bad chunk size | 3\\r\\nabc\\r\\nzz\\r\\nabc\\r\\n0\\r\\n\\r\\n | 3\\r\\nabc\\r\\n",
+        "chunk data longer than its size | 3\\r\\nabcd\\r\\n0\\r\\n\\r\\n | 3\\r\\nabc",
+        "chunk size line that never ends | 3\\r\\nabc\\r\\n1%s | 3\\r\\nabc\\r\\n",
+      })
+  void malformedChunkWithFramingKeptPassesOnOnlyTheBytesBeforeIt(String name, String body, String good) {
+    String raw = CHUNKED_HEAD + body.replace("%s", ";x=" + "y".repeat(5000)).replace("\\r", "\r").replace("\\n", "\n");
+    String expected = good.replace("\\r", "\r").replace("\\n", "\n");
+    BackendResponseReader whole = new BackendResponseReader(null);
+    Rec rec = feed(whole, false, true, raw);
+    assertThat(rec.bads).as(name).isEqualTo(1);
+    assertThat(rec.ends).as(name).isZero();
+    assertThat(rec.body.toString()).as(name).isEqualTo(expected);
+    assertSameAtEverySplit(raw, true, rec.summary(whole));
+  }
+
   @Test
   void twoEqualContentLengthHeadersAreAccepted() {
     BackendResponseReader reader = new BackendResponseReader(null);

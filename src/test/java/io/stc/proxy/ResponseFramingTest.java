@@ -6,6 +6,12 @@ import io.stc.pool.BackendState;
 import io.stc.testing.RawBackend;
 import io.stc.testing.RawHttp;
 import io.stc.testing.TestCluster;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 
 /** Bodies cross the proxy framed as each side can take them: chunks passed on, re-chunked or de-chunked. */
@@ -36,6 +42,41 @@ class ResponseFramingTest {
       assertThat(r).startsWith("HTTP/1.1 200 OK\r\n");
       assertThat(head(r)).contains("transfer-encoding: chunked\r\n", "x-kept: yes\r\n", "x-served-by: raw\r\n", "connection: close\r\n");
       assertThat(body(r)).isEqualTo("3;ext=1\r\nabc\r\n2\r\nde\r\n0\r\nX-Trailer: t\r\n\r\n");
+    }
+  }
+
+  @Test
+  void aMalformedChunkInTheFirstReadBecomesA502AndNeverReachesTheClient() throws Exception {
+    String bad = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\nzz\r\nsmuggled\r\n0\r\n\r\n";
+    try (RawBackend backend = new RawBackend(req -> bad)) {
+      String r = throughProxy(backend, "GET /c HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+      assertThat(r).startsWith("HTTP/1.1 502 ").doesNotContain("zz", "smuggled", "abc");
+    }
+  }
+
+  @Test
+  void aMalformedChunkAfterTheHeadWentOutCutsTheResponseBeforeIt() throws Exception {
+    String first = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n";
+    CompletableFuture<Void> firstArrived = new CompletableFuture<>();
+    try (RawBackend backend = new RawBackend(req -> first, "zz\r\nsmuggled\r\n0\r\n\r\n", firstArrived);
+        TestCluster c = TestCluster.of(0, RawBackend::alone);
+        Socket client = new Socket(InetAddress.getLoopbackAddress(), c.stc.port())) {
+      c.stc.upstream().add("raw", "127.0.0.1", backend.port(), 1, BackendState.UP);
+      client.setSoTimeout(10_000);
+      client.getOutputStream().write("GET /c HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+      ByteArrayOutputStream got = new ByteArrayOutputStream();
+      InputStream in = client.getInputStream();
+      byte[] buf = new byte[4096];
+      int n;
+      while ((n = in.read(buf)) > 0) {
+        got.write(buf, 0, n);
+        if (got.toString(StandardCharsets.ISO_8859_1).endsWith("3\r\nabc\r\n")) {
+          firstArrived.complete(null);
+        }
+      }
+      String r = got.toString(StandardCharsets.ISO_8859_1);
+      assertThat(firstArrived).isDone();
+      assertThat(r).startsWith("HTTP/1.1 200 OK\r\n").endsWith("\r\n\r\n3\r\nabc\r\n").doesNotContain("zz", "smuggled");
     }
   }
 

@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.Predicate;
 
@@ -34,8 +35,22 @@ public final class RawBackend implements AutoCloseable {
    * @param closeAfterReply close right after answering (a response delimited by the close)
    */
   public RawBackend(Function<String, String> reply, Predicate<String> complete, boolean closeAfterReply) throws IOException {
+    this(reply, complete, closeAfterReply, null, null);
+  }
+
+  /**
+   * Answers in two parts: {@code reply}, then {@code rest} once {@code gate} completes (so a test
+   * can see the first part arrive before the second is sent), then closes.
+   */
+  public RawBackend(Function<String, String> reply, String rest, CompletableFuture<Void> gate) throws IOException {
+    this(reply, r -> r.contains("\r\n\r\n"), true, rest, gate);
+  }
+
+  private RawBackend(
+      Function<String, String> reply, Predicate<String> complete, boolean closeAfterReply, String rest,
+      CompletableFuture<Void> gate) throws IOException {
     this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-    this.loop = CompletableFuture.runAsync(() -> serve(reply, complete, closeAfterReply));
+    this.loop = CompletableFuture.runAsync(() -> serve(reply, complete, closeAfterReply, rest, gate));
   }
 
   public int port() {
@@ -52,7 +67,9 @@ public final class RawBackend implements AutoCloseable {
             b.halfOpenRequests(), b.maxOpenTime(), b.count5xx(), b.maxEjectionPercent()));
   }
 
-  private void serve(Function<String, String> reply, Predicate<String> complete, boolean closeAfterReply) {
+  private void serve(
+      Function<String, String> reply, Predicate<String> complete, boolean closeAfterReply, String rest,
+      CompletableFuture<Void> gate) {
     while (!server.isClosed()) {
       try (Socket s = server.accept()) {
         s.setSoTimeout(5_000);
@@ -67,6 +84,11 @@ public final class RawBackend implements AutoCloseable {
         received.add(r);
         s.getOutputStream().write(reply.apply(r).getBytes(StandardCharsets.ISO_8859_1));
         s.getOutputStream().flush();
+        if (gate != null) {
+          gate.get(10, TimeUnit.SECONDS);
+          s.getOutputStream().write(rest.getBytes(StandardCharsets.ISO_8859_1));
+          s.getOutputStream().flush();
+        }
         if (closeAfterReply) {
           continue;
         }
