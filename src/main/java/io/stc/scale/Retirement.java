@@ -7,13 +7,9 @@ import io.stc.config.AutoscaleConfig;
 import io.stc.pool.BackendState;
 import io.stc.pool.Upstream;
 import io.stc.scale.ManagedInstance.Phase;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BooleanSupplier;
-import java.util.function.Predicate;
 import java.util.function.ToIntFunction;
 
 /**
@@ -145,19 +141,10 @@ final class Retirement {
 
   /** The cheapest instance to lose: one still starting, then one not in rotation, then the least busy. */
   private ManagedInstance pickVictim() {
-    List<ManagedInstance> newestFirst = new ArrayList<>(instances.all());
-    Collections.reverse(newestFirst);
-    for (Predicate<ManagedInstance> p : List.<Predicate<ManagedInstance>>of(
-        m -> m.phase == Phase.STARTING, m -> m.phase == Phase.WARMING, ManagedInstance::sick)) {
-      for (ManagedInstance m : newestFirst) {
-        if (p.test(m)) {
-          return m;
-        }
-      }
-    }
-    return newestFirst.stream()
-        .filter(ManagedInstance::ready)
-        .min(Comparator.comparingInt(busy))
-        .orElse(null);
+    return VictimChoice.pick(
+        instances.snapshot(),
+        List.of(m -> m.phase == Phase.STARTING, m -> m.phase == Phase.WARMING, ManagedInstance::sick),
+        ManagedInstance::ready,
+        busy);
   }
 }

@@ -9,12 +9,12 @@ import io.stc.scale.Decision;
 import io.stc.scale.ScaleEvent;
 import io.stc.scale.ScaleSnapshot;
 import io.stc.scale.ScalingPolicy;
+import io.stc.scale.VictimChoice;
 import io.stc.traffic.SimulatedInstance.Phase;
 import io.stc.traffic.SimulatedProxy.Exchange;
 import io.stc.traffic.SimulatedProxy.Rejection;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -283,20 +283,10 @@ public final class Simulation implements SimulatedProxy.Outcomes {
     }
   }
 
-  /** The autoscaler's victim: the newest instance still starting, else the newest of the least busy. */
+  /** The autoscaler's victim (simulated instances are never warming or sick). */
   private SimulatedInstance pickVictim() {
-    List<SimulatedInstance> newestFirst = new ArrayList<>(instances);
-    Collections.reverse(newestFirst);
-    SimulatedInstance best = null;
-    for (SimulatedInstance m : newestFirst) {
-      if (m.phase == Phase.STARTING) {
-        return m;
-      }
-      if (m.ready() && (best == null || m.backend.stats().inFlight() < best.backend.stats().inFlight())) {
-        best = m;
-      }
-    }
-    return best;
+    return VictimChoice.pick(
+        instances, List.of(m -> m.phase == Phase.STARTING), SimulatedInstance::ready, m -> m.backend.stats().inFlight());
   }
 
   private void checkDrains(long now) {
