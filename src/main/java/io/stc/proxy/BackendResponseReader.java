@@ -265,8 +265,8 @@ final class BackendResponseReader {
         }
       }
       if (keepFraming && lineBuf == partial) {
-        // The line began in an earlier buffer: partial holds all of it but its LF, which is in in.
-        passOn(in, rawFrom, rawTo, sink);
+        // The line began in an earlier buffer, so it is the first thing in this one: partial holds
+        // all of it but its LF, which goes on with what follows.
         sink.onResponseBody(partial.copy());
         rawFrom = in.readerIndex() - 1;
       }
