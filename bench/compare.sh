@@ -15,7 +15,8 @@ command_line="bench/compare.sh${*:+ $*}"
 
 usage() {
   cat <<EOF
-Usage: bench/compare.sh [--rounds N] [--duration 10s] [--warmup 45] [--quick] [--stc-opts "..."]
+Usage: bench/compare.sh [--rounds N] [--duration 10s] [--warmup 45] [--max-steal 3] [--quick]
+                        [--stc-opts "..."]
 
 Starts two nginx origins, stc, nginx (reverse proxy) and HAProxy on free loopback ports, warms
 them up, then runs interleaved rounds of
@@ -25,6 +26,9 @@ against each proxy for response bodies of 3 bytes and 1 KiB, and prints the medi
   --rounds N        measured rounds per body size (default 3)
   --duration D      length of each measured wrk run, as wrk takes it: 10s, 1m (default 10s)
   --warmup S        seconds of load on stc before measuring (default 45; the JIT needs it)
+  --max-steal P     a round in which any proxy's run lost more than P% of the machine's CPU time
+                    to steal (a virtual machine's CPUs taken by its host) is dropped and run
+                    again, at most 2 x rounds tries per body size (default 3; 100 keeps all)
   --quick           5 s warm-up, 1 round of 3 s: checks that the script works, numbers mean little
                     (explicit --rounds/--duration/--warmup still win)
   --stc-opts "..."  options for the java command running stc (default "-XX:+UseParallelGC", as
@@ -41,16 +45,17 @@ die() {
 # ---- options -------------------------------------------------------------------------------
 
 # The JVM options ./stc runs stc with by default (see there): measure what users run.
-rounds="" duration="" warmup="" quick=0 stc_opts="-XX:+UseParallelGC"
+rounds="" duration="" warmup="" quick=0 stc_opts="-XX:+UseParallelGC" max_steal=3
 while [ $# -gt 0 ]; do
   case "$1" in
-    --rounds | --duration | --warmup | --stc-opts)
+    --rounds | --duration | --warmup | --stc-opts | --max-steal)
       [ $# -ge 2 ] || { echo "compare.sh: $1 needs a value" >&2; usage >&2; exit 2; }
       case "$1" in
         --rounds) rounds="$2" ;;
         --duration) duration="$2" ;;
         --warmup) warmup="$2" ;;
         --stc-opts) stc_opts="$2" ;;
+        --max-steal) max_steal="$2" ;;
       esac
       shift 2
       ;;
@@ -58,6 +63,7 @@ while [ $# -gt 0 ]; do
     --duration=*) duration="${1#*=}"; shift ;;
     --warmup=*) warmup="${1#*=}"; shift ;;
     --stc-opts=*) stc_opts="${1#*=}"; shift ;;
+    --max-steal=*) max_steal="${1#*=}"; shift ;;
     --quick) quick=1; shift ;;
     -h | --help) usage; exit 0 ;;
     *) echo "compare.sh: unknown option: $1" >&2; usage >&2; exit 2 ;;
@@ -73,6 +79,8 @@ fi
 [[ "$rounds" =~ ^[1-9][0-9]?$ ]] || { echo "compare.sh: --rounds: expected 1..99, got '$rounds'" >&2; exit 2; }
 [[ "$duration" =~ ^[1-9][0-9]*[smh]?$ ]] || { echo "compare.sh: --duration: expected e.g. 10s or 1m, got '$duration'" >&2; exit 2; }
 [[ "$warmup" =~ ^[0-9]{1,4}$ ]] || { echo "compare.sh: --warmup: expected whole seconds, got '$warmup'" >&2; exit 2; }
+[[ "$max_steal" =~ ^[0-9]{1,3}(\.[0-9]+)?$ ]] && awk -v m="$max_steal" 'BEGIN { exit !(m <= 100) }' ||
+  { echo "compare.sh: --max-steal: expected a percentage 0..100, got '$max_steal'" >&2; exit 2; }
 read -r -a stc_java_opts <<<"$stc_opts"
 
 # ---- prerequisites: report, never install ----------------------------------------------------
@@ -239,8 +247,17 @@ parse_wrk() {
   problems="$(grep -E 'Non-2xx|Socket errors' "$f" | sed 's/^ *//' | paste -sd ';' - || true)"
 }
 
-declare -A all_rps=() all_p50=() all_p99=() all_err=() all_cpu=()
+declare -A all_rps=() all_p50=() all_p99=() all_err=() all_cpu=() all_steal=()
+declare -A kept_rounds=() dropped=() last_dropped=() noisy=()
 clk_tck="$(getconf CLK_TCK)"
+
+# "steal total" clock ticks of all CPUs so far, from /proc/stat. Steal is time a virtual CPU was
+# ready to run but its hypervisor ran something else: on a VM it comes and goes with the
+# neighbours' load, and a round that loses a tenth of its CPU this way says nothing about the
+# proxy that ran in it.
+cpu_steal() {
+  awk '/^cpu / { t = 0; for (i = 2; i <= NF; i++) t += $i; print $9 + 0, t }' /proc/stat
+}
 
 # CPU time (user + system, in clock ticks) used so far by a server we started: the process, its
 # children (nginx's workers) and all their threads. Ticks of a thread that ended are lost, which
@@ -259,10 +276,13 @@ cpu_ticks() {
 measure() {
   local proxy="$1" size="$2" round="$3" out
   out="$tmp/wrk-$proxy-$size-$round.txt"
-  local ticks0 ticks1 requests cpu
+  local ticks0 ticks1 requests cpu steal0 total0 steal1 total1 steal
   ticks0="$(cpu_ticks "$proxy")"
+  read -r steal0 total0 < <(cpu_steal)
   run_wrk "$(url "$proxy" "$size")" "$duration" "$out"
+  read -r steal1 total1 < <(cpu_steal)
   ticks1="$(cpu_ticks "$proxy")"
+  steal="$(awk -v s=$((steal1 - steal0)) -v t=$((total1 - total0)) 'BEGIN { printf "%.1f", (t > 0 ? 100 * s / t : 0) }')"
   parse_wrk "$out"
   requests="$(awk '/requests in/ { print $1 }' "$out")"
   cpu="$(awk -v t=$((ticks1 - ticks0)) -v hz="$clk_tck" -v n="${requests:-0}" 'BEGIN { printf "%.1f", (n > 0 ? t * 1e6 / hz / n : 0) }')"
@@ -272,13 +292,39 @@ measure() {
     exit 1
   fi
   kill -0 "${pid[$proxy]}" 2>/dev/null || fail_with_log "$proxy" "exited during the run"
-  printf '  round %d  %-7s %6s B  %10.0f req/s  p50 %7.3f ms  p99 %7.3f ms  CPU %5.1f us/req%s\n' \
-    "$round" "$proxy" "$size" "$rps" "$p50" "$p99" "$cpu" "${problems:+  !! $problems}"
-  all_cpu[$proxy,$size]+="$cpu "
-  all_rps[$proxy,$size]+="$rps "
-  all_p50[$proxy,$size]+="$p50 "
-  all_p99[$proxy,$size]+="$p99 "
+  printf '  round %d  %-7s %6s B  %10.0f req/s  p50 %7.3f ms  p99 %7.3f ms  CPU %5.1f us/req  steal %4.1f%%%s\n' \
+    "$round" "$proxy" "$size" "$rps" "$p50" "$p99" "$cpu" "$steal" "${problems:+  !! $problems}"
+  # Errors count whether or not the round is kept: a wrong answer is wrong under any load.
   all_err[$proxy,$size]=$((${all_err[$proxy,$size]:-0} + errors))
+  round_vals[$proxy]="$rps $p50 $p99 $cpu $steal"
+}
+
+# keep_round SIZE: adds the round just measured (round_vals) to the medians.
+keep_round() {
+  local p rps p50 p99 cpu steal
+  for p in "${proxies[@]}"; do
+    read -r rps p50 p99 cpu steal <<<"${round_vals[$p]}"
+    all_rps[$p,$1]+="$rps "
+    all_p50[$p,$1]+="$p50 "
+    all_p99[$p,$1]+="$p99 "
+    all_cpu[$p,$1]+="$cpu "
+    all_steal[$p,$1]+="$steal "
+  done
+}
+
+# Prints the proxy whose run in the round just measured had the most steal, and that steal, if it
+# is over --max-steal; prints nothing if the round is clean.
+steal_over_limit() {
+  local p worst="" worst_steal=0 steal
+  for p in "${proxies[@]}"; do
+    read -r _ _ _ _ steal <<<"${round_vals[$p]}"
+    if awk -v a="$steal" -v b="$worst_steal" 'BEGIN { exit !(a > b) }'; then
+      worst="$p" worst_steal="$steal"
+    fi
+  done
+  if awk -v a="$worst_steal" -v m="$max_steal" 'BEGIN { exit !(a > m) }'; then
+    echo "$worst $worst_steal"
+  fi
 }
 
 # Half the time on each body size, so both paths are compiled before measuring.
@@ -300,19 +346,30 @@ report() {
   declare -A m_rps=() m_p99=()
   echo
   if [ "$size" = 1024 ]; then label="1 KiB"; else label="$size B"; fi
-  echo "### Body $label: median of $rounds round(s), each column on its own; best = highest req/s"
+  echo "### Body $label: median of ${kept_rounds[$size]} round(s), each column on its own; best = highest req/s"
+  if [ "${dropped[$size]:-0}" -gt 0 ]; then
+    echo
+    echo "${dropped[$size]} round(s) dropped for steal over ${max_steal}% (listed above)."
+  fi
+  if [ -n "${noisy[$size]:-}" ]; then
+    echo
+    echo "No round stayed under the steal limit in $((2 * rounds)) tries: this table is the last one, steal and all."
+  elif [ "${kept_rounds[$size]}" -lt "$rounds" ]; then
+    echo
+    echo "Only ${kept_rounds[$size]} of $rounds round(s) could be kept within $((2 * rounds)) tries; treat this table with care."
+  fi
   echo
-  echo "| proxy   |      req/s |  p50 ms |  p99 ms | best req/s | CPU us/req | errors |"
-  echo "|---------|-----------:|--------:|--------:|-----------:|-----------:|-------:|"
+  echo "| proxy   |      req/s |  p50 ms |  p99 ms | best req/s | CPU us/req | steal % | errors |"
+  echo "|---------|-----------:|--------:|--------:|-----------:|-----------:|--------:|-------:|"
   for p in "${proxies[@]}"; do
     # shellcheck disable=SC2086 # the lists are space-separated numbers
     m_rps[$p]="$(median ${all_rps[$p,$size]})"
     # shellcheck disable=SC2086
     m_p99[$p]="$(median ${all_p99[$p,$size]})"
     # shellcheck disable=SC2086
-    printf '| %-7s | %10.0f | %7.3f | %7.3f | %10.0f | %10.1f | %6d |\n' "$p" "${m_rps[$p]}" \
+    printf '| %-7s | %10.0f | %7.3f | %7.3f | %10.0f | %10.1f | %7.1f | %6d |\n' "$p" "${m_rps[$p]}" \
       "$(median ${all_p50[$p,$size]})" "${m_p99[$p]}" "$(best ${all_rps[$p,$size]})" \
-      "$(median ${all_cpu[$p,$size]})" "${all_err[$p,$size]}"
+      "$(median ${all_cpu[$p,$size]})" "$(median ${all_steal[$p,$size]})" "${all_err[$p,$size]}"
   done
   echo
   awk -v s="${m_rps[stc]}" -v sp="${m_p99[stc]}" -v n="${m_rps[nginx]}" -v np="${m_p99[nginx]}" \
@@ -344,7 +401,7 @@ load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
 echo "# stc vs nginx vs HAProxy"
 echo "date:         $(date)"
 echo "command:      $command_line"
-echo "settings:     rounds=$rounds duration=$duration stc-warmup=${warmup}s others-warmup=${other_warmup}s stc-opts='${stc_opts}'"
+echo "settings:     rounds=$rounds duration=$duration stc-warmup=${warmup}s others-warmup=${other_warmup}s max-steal=${max_steal}% stc-opts='${stc_opts}'"
 echo "machine:      $(nproc) cores, load average before start: $load_before"
 echo "versions:     $("$NGINX" -v 2>&1 | sed 's/^nginx version: //'), $("$HAPROXY" -v | head -n 1 | awk '{ print "HAProxy " $3 }'), $("$WRK" -v 2>&1 | head -n 1 | awk '{ print "wrk " $2 }'), $(java -version 2>&1 | head -n 1)"
 
@@ -396,12 +453,31 @@ warm haproxy "$other_warmup"
 for size in "${sizes[@]}"; do
   echo
   echo "measuring ${size}-byte bodies: wrk -t$wrk_threads -c$wrk_connections -d$duration --latency"
-  for ((r = 1; r <= rounds; r++)); do
+  kept=0
+  for ((r = 1; kept < rounds && r <= 2 * rounds; r++)); do
+    declare -A round_vals=()
     # Each round starts with a different proxy, so none always runs first or last.
     for ((k = 0; k < ${#proxies[@]}; k++)); do
       measure "${proxies[$(((k + r - 1) % ${#proxies[@]}))]}" "$size" "$r"
     done
+    read -r worst worst_steal < <(steal_over_limit; echo)
+    if [ -z "$worst" ]; then
+      keep_round "$size"
+      kept=$((kept + 1))
+    else
+      echo "  round $r dropped: $worst's run lost ${worst_steal}% of the CPU to steal (--max-steal $max_steal)"
+      dropped[$size]=$((${dropped[$size]:-0} + 1))
+      last_dropped[$size]="$(declare -p round_vals)"
+    fi
   done
+  if [ "$kept" -eq 0 ]; then
+    # Better a table from a noisy round than none; the report says so.
+    eval "${last_dropped[$size]}"
+    keep_round "$size"
+    kept=1
+    noisy[$size]=1
+  fi
+  kept_rounds[$size]=$kept
 done
 
 for size in "${sizes[@]}"; do
