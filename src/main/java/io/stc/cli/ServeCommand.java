@@ -43,6 +43,10 @@ public final class ServeCommand implements Callable<Integer> {
   @Option(names = "--io-threads", description = "Event loops for the data plane (default: one per core).")
   Integer ioThreads;
 
+  @Option(names = "--transport", paramLabel = "NAME",
+      description = "Socket transport of the data plane: auto (default: io_uring, else epoll, else nio), io_uring, epoll or nio.")
+  String transport;
+
   @Option(names = "--admin-port", description = "Admin API and metrics port (default 9090; 0 picks a free one).")
   Integer adminPort;
 
@@ -100,6 +104,12 @@ public final class ServeCommand implements Callable<Integer> {
         throw new IllegalArgumentException("--io-threads: expected 0 or more, got " + ioThreads);
       }
       cfg = cfg.withIoThreads(ioThreads);
+    }
+    if (transport != null) {
+      if (!StcConfig.TRANSPORTS.contains(transport.trim())) {
+        throw new IllegalArgumentException("--transport: expected auto, io_uring, epoll or nio, got '" + transport + "'");
+      }
+      cfg = cfg.withTransport(transport.trim());
     }
     if (algorithm != null) {
       cfg = cfg.withAlgorithm(Algorithm.parse(algorithm).configName());

@@ -35,7 +35,7 @@ public final class ConfigLoader {
         "host", "port", "io_threads", "algorithm", "backends", "health", "timeouts", "retries",
         "served_by_header", "shutdown_timeout", "limits", "hash_key", "slow_start", "circuit_breaker",
         "state_dir", "sticky", "max_inflight", "queue",
-        "admin", "access_log", "drain_timeout", "autoscale", "tls", "rate_limit");
+        "admin", "access_log", "drain_timeout", "autoscale", "tls", "rate_limit", "transport");
     // The autoscale section's defaults follow these two.
     int maxInflight = root.integer("max_inflight", 0, 1_000_000, d.capacity().maxInflight());
     Duration drainTimeout = root.duration("drain_timeout", d.drainTimeout());
@@ -65,8 +65,18 @@ public final class ConfigLoader {
         drainTimeout,
         AutoscaleSection.read(root.section("autoscale", AutoscaleSection.KEYS), maxInflight, drainTimeout),
         tls(root.section("tls", "cert", "key", "backends", "backend_ca", "backend_verify")),
-        RateLimitSection.read(root.get("rate_limit"), d.rateLimit()));
+        RateLimitSection.read(root.get("rate_limit"), d.rateLimit()),
+        root.value("transport", "a transport", ConfigLoader::transport, d.transport()));
   }
+  /** One of {@link StcConfig#TRANSPORTS}, trimmed. */
+  static String transport(String s) {
+    String t = s.trim();
+    if (!StcConfig.TRANSPORTS.contains(t)) {
+      throw new IllegalArgumentException("expected auto, io_uring, epoll or nio, got '" + s + "'");
+    }
+    return t;
+  }
+
   private static Admin admin(ConfigMap a, Admin d) {
     List<String> origins = new ArrayList<>();
     for (ConfigNode n : a.list("cors_origins")) {

@@ -78,7 +78,7 @@ public final class ProxyServer {
   final java.util.Set<ClientConnection> tunnels = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   private final StcConfig config;
-  private final Transport transport = Transport.best();
+  private Transport transport;
   private final Map<EventExecutor, LoopContext> loops = new IdentityHashMap<>();
   private final java.util.concurrent.atomic.AtomicInteger openConnections = new java.util.concurrent.atomic.AtomicInteger();
   private EventLoopGroup bossGroup;
@@ -114,8 +114,14 @@ public final class ProxyServer {
     this.validator = new RequestValidator(config.limits().headers(), config.limits().body());
   }
 
+  /** The socket transport in use once started: io_uring, epoll or nio. */
+  public String transportName() {
+    return transport == null ? null : transport.name();
+  }
+
   /** Binds the listener; returns the port it listens on. */
   public int start() throws InterruptedException {
+    transport = Transport.of(config.transport());
     bossGroup = transport.newGroup(1, "stc-accept");
     workerGroup = transport.newGroup(config.effectiveIoThreads(), "stc-io");
     clients = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);

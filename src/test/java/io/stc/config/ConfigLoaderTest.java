@@ -22,6 +22,7 @@ class ConfigLoaderTest {
       host: 127.0.0.1
       port: 9090
       io_threads: 4
+      transport: epoll
       algorithm: Round-Robin
       backends:
         - host: localhost
@@ -80,7 +81,7 @@ class ConfigLoaderTest {
 
   private static final String FULL_JSON = """
       {
-        "host": "127.0.0.1", "port": 9090, "io_threads": 4, "algorithm": "Round-Robin",
+        "host": "127.0.0.1", "port": 9090, "io_threads": 4, "transport": "epoll", "algorithm": "Round-Robin",
         "backends": [
           {"host": "localhost", "port": 3001, "weight": 2},
           {"host": "[::1]", "port": "3002"}
@@ -121,11 +122,12 @@ class ConfigLoaderTest {
       new StcConfig.Admin(false, "0.0.0.0", 9191, "s3cret", List.of("https://ops.example.com", "*")),
       new StcConfig.AccessLog("/var/log/stc/access.log", "json"), Duration.ofSeconds(5),
       // The autoscaler drains like any removal unless its own drain_timeout is set.
-      io.stc.config.AutoscaleConfig.defaults(5).withDrainTimeout(Duration.ofSeconds(5)), StcConfig.Tls.defaults(), StcConfig.RateLimit.defaults());
+      io.stc.config.AutoscaleConfig.defaults(5).withDrainTimeout(Duration.ofSeconds(5)), StcConfig.Tls.defaults(), StcConfig.RateLimit.defaults(),
+      "epoll");
 
   private static final String KNOWN_TOP = "host, port, io_threads, algorithm, backends, health, "
       + "timeouts, retries, served_by_header, shutdown_timeout, limits, hash_key, slow_start, circuit_breaker, "
-      + "state_dir, sticky, max_inflight, queue, admin, access_log, drain_timeout, autoscale, tls, rate_limit";
+      + "state_dir, sticky, max_inflight, queue, admin, access_log, drain_timeout, autoscale, tls, rate_limit, transport";
 
   @TempDir Path dir;
 
@@ -186,6 +188,13 @@ class ConfigLoaderTest {
         """;
     assertThat(error("stc.yaml", yaml))
         .isEqualTo("7: health.interval: expected a duration like 2s or 500ms, got 'abc'");
+  }
+
+  @Test
+  void unknownTransportNamesLineAndTheChoices() throws IOException {
+    assertThat(error("stc.yaml", "port: 1\ntransport: kqueue\n"))
+        .isEqualTo("2: transport: expected auto, io_uring, epoll or nio, got 'kqueue'");
+    assertThat(ConfigLoader.load(write("nio.yaml", "transport: ' nio '\n")).transport()).isEqualTo("nio");
   }
 
   @Test
