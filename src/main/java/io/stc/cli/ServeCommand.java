@@ -106,10 +106,11 @@ public final class ServeCommand implements Callable<Integer> {
       cfg = cfg.withIoThreads(ioThreads);
     }
     if (transport != null) {
-      if (!StcConfig.TRANSPORTS.contains(transport.trim())) {
-        throw new IllegalArgumentException("--transport: expected auto, io_uring, epoll or nio, got '" + transport + "'");
+      try {
+        cfg = cfg.withTransport(StcConfig.transport(transport));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("--transport: " + e.getMessage());
       }
-      cfg = cfg.withTransport(transport.trim());
     }
     if (algorithm != null) {
       cfg = cfg.withAlgorithm(Algorithm.parse(algorithm).configName());

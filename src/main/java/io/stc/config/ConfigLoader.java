@@ -66,15 +66,7 @@ public final class ConfigLoader {
         AutoscaleSection.read(root.section("autoscale", AutoscaleSection.KEYS), maxInflight, drainTimeout),
         tls(root.section("tls", "cert", "key", "backends", "backend_ca", "backend_verify")),
         RateLimitSection.read(root.get("rate_limit"), d.rateLimit()),
-        root.value("transport", "a transport", ConfigLoader::transport, d.transport()));
-  }
-  /** One of {@link StcConfig#TRANSPORTS}, trimmed. */
-  static String transport(String s) {
-    String t = s.trim();
-    if (!StcConfig.TRANSPORTS.contains(t)) {
-      throw new IllegalArgumentException("expected auto, io_uring, epoll or nio, got '" + s + "'");
-    }
-    return t;
+        root.value("transport", "a transport", StcConfig::transport, d.transport()));
   }
 
   private static Admin admin(ConfigMap a, Admin d) {

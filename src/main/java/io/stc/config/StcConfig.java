@@ -37,6 +37,19 @@ public record StcConfig(
   public static final java.util.Set<String> TRANSPORTS = java.util.Set.of("auto", "io_uring", "epoll", "nio");
 
   /**
+   * {@code s} trimmed, if it names one of {@link #TRANSPORTS}.
+   *
+   * @throws IllegalArgumentException naming the choices otherwise
+   */
+  public static String transport(String s) {
+    String t = s.trim();
+    if (!TRANSPORTS.contains(t)) {
+      throw new IllegalArgumentException("expected auto, io_uring, epoll or nio, got '" + s + "'");
+    }
+    return t;
+  }
+
+  /**
    * TLS: on the data listener from PEM files (HTTP/2 offered through ALPN; off when {@code cert} is
    * null), and to backends when {@code backends} is set, trusting {@code backendCa} (PEM; null = the
    * JDK's trust store) and checking their host names unless {@code backendVerify} is false.
