@@ -115,7 +115,7 @@ public final class ProxyServer {
   }
 
   /** The socket transport in use once started: io_uring, epoll or nio. */
-  public String transportName() {
+  String transportName() {
     return transport == null ? null : transport.name();
   }
 

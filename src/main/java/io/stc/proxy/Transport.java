@@ -35,10 +35,10 @@ record Transport(
    * @throws IllegalStateException if the named transport cannot run here, with the reason
    */
   static Transport of(String choice) {
-    // io_uring first: on a 2-core VM it cut stc's CPU per proxied request by about a quarter and
-    // its involuntary context switches by four fifths against epoll (bench/RESULTS.md). Kernels
-    // older than 5.14, seccomp profiles that block it (Docker's default does) and
-    // kernel.io_uring_disabled make IoUring unavailable, and then epoll serves.
+    // io_uring first: on a 2-core VM it cut stc's CPU per proxied request by about 30% and its
+    // involuntary context switches by about 80% against epoll (bench/RESULTS.md). Old kernels,
+    // seccomp profiles that block it (Docker's default does) and kernel.io_uring_disabled make
+    // IoUring unavailable, and then epoll serves.
     switch (choice) {
       case "io_uring" -> {
         require("io_uring", IoUring.isAvailable(), IoUring.unavailabilityCause());

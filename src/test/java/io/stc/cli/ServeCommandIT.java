@@ -42,6 +42,29 @@ class ServeCommandIT {
   }
 
   @Test
+  void withoutNativeTransportsAutoFallsBackToNioAndANamedOneRefusesToStart() throws Exception {
+    List<String> noNative = List.of("-Dio.netty.transport.noNative=true");
+    try (StcProcess stc = StcProcess.start(noNative,
+        "serve", "--host", "127.0.0.1", "--port", "0", "--admin-port", "0", "--transport", "io_uring")) {
+      assertThat(stc.awaitExit()).isEqualTo(1);
+      assertThat(stc.stderr()).contains("cannot start: transport io_uring is not available here");
+    }
+    try (StcProcess backend = StcProcess.start("backend", "--port", "0")) {
+      int backendPort = backend.awaitListening();
+      try (StcProcess stc = StcProcess.start(noNative,
+          "serve", "--host", "127.0.0.1", "--port", "0", "--admin-port", "0", "--backend", "127.0.0.1:" + backendPort)) {
+        int port = stc.awaitListening();
+        await().atMost(Duration.ofSeconds(10)).until(() -> stc.stderr().contains("event loops, nio)"));
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        await().atMost(Duration.ofSeconds(30)).until(() ->
+            http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/through-nio")).build(),
+                HttpResponse.BodyHandlers.ofString()).statusCode() == 200);
+        assertThat(stc.terminate()).isZero();
+      }
+    }
+  }
+
+  @Test
   void streamsOneGibibyteEachWayWithASmallHeapAndStopsCleanly() throws Exception {
     try (StcProcess backend = StcProcess.start(List.of("-Xmx128m"), "backend", "--port", "0")) {
       int backendPort = backend.awaitListening();
