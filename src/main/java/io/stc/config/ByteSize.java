@@ -29,4 +29,18 @@ public final class ByteSize {
     }
     return value << shift;
   }
+
+  /** {@code bytes} the way a person would write it: the largest binary unit that divides it. */
+  public static String format(long bytes) {
+    if (bytes != 0 && bytes % (1L << 30) == 0) {
+      return (bytes >> 30) + "GiB";
+    }
+    if (bytes != 0 && bytes % (1L << 20) == 0) {
+      return (bytes >> 20) + "MiB";
+    }
+    if (bytes != 0 && bytes % (1L << 10) == 0) {
+      return (bytes >> 10) + "KiB";
+    }
+    return bytes + "B";
+  }
 }

@@ -46,11 +46,11 @@ public final class ConfigLoader {
         root.value("algorithm", "an algorithm name", s -> Algorithm.parse(s).configName(), d.algorithm()),
         backends(root.list("backends")),
         health(root.section("health", "enabled", "path", "interval", "timeout", "rise", "fall"), d.health()),
-        timeouts(root.section("timeouts", "connect", "response", "idle", "header"), d.timeouts()),
+        timeouts(root.section("timeouts", "connect", "response", "idle", "header", "body", "per_try"), d.timeouts()),
         root.integer("retries", 0, 10, d.retries()),
         servedByHeader(root.get("served_by_header"), d.servedByHeader()),
         root.duration("shutdown_timeout", d.shutdownTimeout()),
-        limits(root.section("limits", "header_size", "uri", "headers", "body", "connections"), d.limits()),
+        limits(root.section("limits", "header_size", "uri", "headers", "body", "connections", "connections_per_client", "buffer"), d.limits()),
         root.value("hash_key", "client_ip, header:NAME or cookie:NAME", s -> HashKey.parse(s) == null ? s : s.trim(), d.hashKey()),
         root.duration("slow_start", d.slowStart()),
         circuitBreaker(
@@ -181,7 +181,24 @@ public final class ConfigLoader {
         t.positiveDuration("connect", d.connect()),
         t.positiveDuration("response", d.response()),
         t.positiveDuration("idle", d.idle()),
-        t.positiveDuration("header", d.header()));
+        t.positiveDuration("header", d.header()),
+        t.positiveDuration("body", d.body()),
+        t.value("per_try", "auto, off or a duration like 500ms", ConfigLoader::perTry, d.perTry()));
+  }
+
+  private static StcConfig.PerTry perTry(String s) {
+    String v = s.trim();
+    if (v.equals("auto")) {
+      return StcConfig.PerTry.AUTO;
+    }
+    if (v.equals("off")) {
+      return StcConfig.PerTry.OFF;
+    }
+    Duration d = HumanDuration.parse(v);
+    if (d.isZero() || d.isNegative()) {
+      throw new IllegalArgumentException("expected auto, off or a positive duration, got '" + s + "'");
+    }
+    return StcConfig.PerTry.of(d);
   }
 
   private static Limits limits(ConfigMap l, Limits d) {
@@ -190,7 +207,9 @@ public final class ConfigLoader {
         l.size("uri", d.uri()),
         l.integer("headers", 1, 10_000, d.headers()),
         l.get("body").isPresent() ? l.size("body", 0) : d.body(),
-        l.integer("connections", 1, 10_000_000, d.connections()));
+        l.integer("connections", 1, 10_000_000, d.connections()),
+        l.integer("connections_per_client", 1, 10_000_000, d.connectionsPerClient()),
+        (int) l.size("buffer", 0, 64L << 20, d.buffer()));
   }
 
   /** A header name; empty, null or false turn the header off, true keeps the default name. */

@@ -160,6 +160,18 @@ final class ConfigMap {
     }, dflt);
   }
 
+  /** A size in bytes, from {@code min} to {@code max}. */
+  long size(String key, long min, long max, long dflt) {
+    return value(key, "a size like 8KiB or 1MiB", s -> {
+      long bytes = ByteSize.parse(s);
+      if (bytes < min || bytes > max) {
+        throw new IllegalArgumentException(
+            "expected a size from " + ByteSize.format(min) + " to " + ByteSize.format(max) + ", got '" + s + "'");
+      }
+      return bytes;
+    }, dflt);
+  }
+
   /** A size in bytes, from 1 to Integer.MAX_VALUE. */
   int size(String key, int dflt) {
     return value(key, "a size like 8KiB or 1MiB", s -> {

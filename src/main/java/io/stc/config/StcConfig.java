@@ -115,22 +115,94 @@ public record StcConfig(
 
   /**
    * Time limits: connecting to a backend, waiting for its response head, idle client keep-alive,
-   * and a client's whole request head once its first byte arrived (against slowloris).
+   * a client's whole request head once its first byte arrived (against slowloris), the longest
+   * gap between a request body's bytes (against slow POSTs), and one attempt on one backend before
+   * an idempotent request is retried on another ({@link PerTry}).
    */
-  public record Timeouts(Duration connect, Duration response, Duration idle, Duration header) {
+  public record Timeouts(Duration connect, Duration response, Duration idle, Duration header, Duration body, PerTry perTry) {
     public static Timeouts defaults() {
-      return new Timeouts(Duration.ofSeconds(2), Duration.ofSeconds(30), Duration.ofSeconds(60), Duration.ofSeconds(10));
+      return new Timeouts(
+          Duration.ofSeconds(2), Duration.ofSeconds(30), Duration.ofSeconds(60), Duration.ofSeconds(10),
+          Duration.ofSeconds(30), PerTry.AUTO);
+    }
+
+    public Timeouts withConnect(Duration v) {
+      return new Timeouts(v, response, idle, header, body, perTry);
+    }
+
+    public Timeouts withResponse(Duration v) {
+      return new Timeouts(connect, v, idle, header, body, perTry);
+    }
+
+    public Timeouts withIdle(Duration v) {
+      return new Timeouts(connect, response, v, header, body, perTry);
+    }
+
+    public Timeouts withHeader(Duration v) {
+      return new Timeouts(connect, response, idle, v, body, perTry);
+    }
+
+    public Timeouts withBody(Duration v) {
+      return new Timeouts(connect, response, idle, header, v, perTry);
+    }
+
+    public Timeouts withPerTry(PerTry v) {
+      return new Timeouts(connect, response, idle, header, body, v);
+    }
+  }
+
+  /**
+   * How long one attempt may wait for a response head before an idempotent request goes to another
+   * backend: {@code auto} derives it from each backend's own latency, a duration fixes it, and
+   * {@code off} leaves only {@code timeouts.response}.
+   */
+  public record PerTry(boolean auto, Duration fixed) {
+    public static final PerTry AUTO = new PerTry(true, null);
+    public static final PerTry OFF = new PerTry(false, null);
+
+    public static PerTry of(Duration d) {
+      return new PerTry(false, d);
+    }
+
+    public boolean enabled() {
+      return auto || fixed != null;
+    }
+
+    @Override
+    public String toString() {
+      return auto ? "auto" : fixed == null ? "off" : fixed.toString();
     }
   }
 
   /**
    * Limits on what a client may send: header block size in bytes and header count (431),
-   * request-line length (414), body size (413; 0 = unlimited), open client connections (more are
-   * refused).
+   * request-line length (414), body size (413; 0 = unlimited), open client connections in all and
+   * from one client address (more are answered 503), and how much of a request body is read
+   * before a backend is picked (bodies up to this size are buffered whole; 0 = stream at once).
    */
-  public record Limits(int headerSize, int uri, int headers, long body, int connections) {
+  public record Limits(int headerSize, int uri, int headers, long body, int connections, int connectionsPerClient, int buffer) {
     public static Limits defaults() {
-      return new Limits(8 * 1024, 8 * 1024, 100, 0, 10_000);
+      return new Limits(8 * 1024, 8 * 1024, 100, 0, 10_000, 1_000, 64 * 1024);
+    }
+
+    public Limits withHeaders(int v) {
+      return new Limits(headerSize, uri, v, body, connections, connectionsPerClient, buffer);
+    }
+
+    public Limits withBody(long v) {
+      return new Limits(headerSize, uri, headers, v, connections, connectionsPerClient, buffer);
+    }
+
+    public Limits withConnections(int v) {
+      return new Limits(headerSize, uri, headers, body, v, connectionsPerClient, buffer);
+    }
+
+    public Limits withConnectionsPerClient(int v) {
+      return new Limits(headerSize, uri, headers, body, connections, v, buffer);
+    }
+
+    public Limits withBuffer(int v) {
+      return new Limits(headerSize, uri, headers, body, connections, connectionsPerClient, v);
     }
   }
 

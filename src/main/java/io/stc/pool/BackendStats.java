@@ -30,6 +30,9 @@ public final class BackendStats {
   private final AtomicLong ewmaLatencyNanos = new AtomicLong(Double.doubleToRawLongBits(0.0));
   private final LongAdder latencyTotalNanos = new LongAdder();
   private final LatencyEstimate latency = new LatencyEstimate();
+  private final RecentLatency recent = new RecentLatency();
+  /** When a response head last came from this backend (clock nanoseconds); 0 before the first. */
+  private volatile long lastResponseNanos;
   private final Clock clock;
 
   /** Counters whose time-based estimates run on the system clock. */
@@ -87,7 +90,26 @@ public final class BackendStats {
     }
     latencyTotalNanos.add(latencyNanos);
     updateEwma(latencyNanos);
-    latency.record(latencyNanos, failed, clock.nanos());
+    long now = clock.nanos();
+    latency.record(latencyNanos, failed, now);
+    if (!failed) {
+      recent.record(latencyNanos, now);
+    }
+  }
+
+  /** A response head arrived from this backend at {@code nowNanos}: it is alive, whatever the status. */
+  public void responded(long nowNanos) {
+    lastResponseNanos = nowNanos;
+  }
+
+  /** When a response head last came from this backend (clock nanoseconds); 0 before the first. */
+  public long lastResponseNanos() {
+    return lastResponseNanos;
+  }
+
+  /** The latencies of recent successful requests, for tail quantiles. */
+  public RecentLatency recentLatency() {
+    return recent;
   }
 
   private void updateEwma(long sampleNanos) {

@@ -83,7 +83,7 @@ final class Attempts {
     return false;
   }
 
-  private boolean wasTried(Backend b) {
+  boolean wasTried(Backend b) {
     for (int i = 0; i < triedCount; i++) {
       if (tried[i] == b) {
         return true;
@@ -123,6 +123,11 @@ final class Attempts {
         cb.onSuccess();
       }
     }
+  }
+
+  /** When the current attempt began (clock nanoseconds). */
+  long startNanos() {
+    return startNanos;
   }
 
   /** Whether another attempt is allowed after the ones made so far. */

@@ -50,6 +50,9 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
   private final RequestBody body = new RequestBody();
   private final ArrayDeque<Object> queued = new ArrayDeque<>(4);
   private final Runnable timeoutTask = this::onResponseTimeout;
+  private final Runnable bodyTimeoutTask = this::onBodyTimeout;
+  /** Over a connection limit: every request is answered 503 and the connection closes. */
+  private final boolean refused;
   private ChannelHandlerContext ctx;
   /** Set up when the proxy has a request queue. */
   private QueuePlace queuePlace;
@@ -74,7 +77,17 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
   private int status;
   // One lazily re-armed timer per connection instead of one per request: no allocation per request.
   private ScheduledFuture<?> timer;
+  /** When {@link #timer} fires. */
+  private long timerAt;
   private long responseDeadline;
+  /** When the current attempt counts as hung if its backend answered nothing meanwhile; 0 for never. */
+  private long attemptDeadline;
+  /** The request body is being read whole before a backend is picked. */
+  private boolean buffering;
+  /** The proxy answered the client's 100-continue itself (while buffering), so Expect stays here. */
+  private boolean answeredExpect;
+  private long lastBodyNanos;
+  private ScheduledFuture<?> bodyTimer;
   private boolean awaitingResponse;
   private long retryAfterSeconds;
   /** The request asks to switch to WebSocket; its Upgrade and Connection headers go through. */
@@ -82,8 +95,9 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
   /** Switched: bytes are relayed both ways untouched until either side closes. */
   private boolean tunnel;
 
-  ClientConnection(ProxyServer proxy, ClientTimeouts timeouts, String scheme, boolean http2Stream) {
+  ClientConnection(ProxyServer proxy, ClientTimeouts timeouts, String scheme, boolean http2Stream, boolean refused) {
     this.proxy = proxy;
+    this.refused = refused;
     this.timeouts = timeouts;
     this.scheme = scheme;
     this.http2Stream = http2Stream;
@@ -171,15 +185,22 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
     timeouts.headReceived();
     request = req;
     clientVersion = req.protocolVersion();
-    keepAlive = HttpUtil.isKeepAlive(req) && !proxy.draining;
+    keepAlive = HttpUtil.isKeepAlive(req) && !proxy.draining && !refused;
     idempotent = isIdempotent(req.method());
     requestReceived = false;
     responseStarted = false;
+    buffering = false;
+    answeredExpect = false;
     attempts.clear();
     status = 0;
     startNanos = proxy.clock.nanos();
     proxy.stats.requestStarted();
-    ProxyFailure invalid = proxy.validator.check(req);
+    if (refused) {
+      finishWithFailure(ProxyFailure.CONNECTION_LIMIT);
+      return;
+    }
+    // HTTP/1 requests were checked as they were decoded; HTTP/2 streams are checked here.
+    ProxyFailure invalid = http2Stream ? proxy.validator.check(req) : null;
     if (invalid != null) {
       keepAlive = false;
       finishWithFailure(invalid);
@@ -195,7 +216,33 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
       }
     }
     upgradeRequested = !http2Stream && WebSocketUpgrade.isRequested(req);
-    body.start(idempotent && proxy.retries > 0, HttpUtil.isTransferEncodingChunked(req));
+    boolean chunked = HttpUtil.isTransferEncodingChunked(req);
+    long declared = chunked ? -1 : HttpUtil.getContentLength(req, -1L);
+    body.start(idempotent && proxy.retries > 0, chunked, declared, proxy.bufferLimit);
+    if (!(req instanceof LastHttpContent)) {
+      // A body follows: it may not trickle in (slow POST), and a small one is read whole first, so
+      // a slow client never holds a backend connection for it (nginx's request buffering).
+      lastBodyNanos = startNanos;
+      if (bodyTimer == null) {
+        bodyTimer = loop.loop.schedule(bodyTimeoutTask, proxy.bodyTimeoutNanos, TimeUnit.NANOSECONDS);
+      }
+      if (proxy.bufferLimit > 0 && (chunked || (declared >= 0 && declared <= proxy.bufferLimit))) {
+        buffering = true;
+        if (!http2Stream && clientVersion == HttpVersion.HTTP_1_1 && HttpUtil.is100ContinueExpected(req)) {
+          // The body is wanted here and now, not when a backend says so.
+          answeredExpect = true;
+          ctx.writeAndFlush(Unpooled.wrappedBuffer(CONTINUE));
+        }
+        return;
+      }
+    }
+    proceed();
+  }
+
+  private static final byte[] CONTINUE = ResponseHead.ascii("HTTP/1.1 100 Continue\r\n\r\n");
+
+  /** Picks a backend and sends the request to it, or queues it for one, or answers that there is none. */
+  private void proceed() {
     if (proxy.queue != null && proxy.queue.hasWaiters()) {
       // Others are already waiting for room: no overtaking.
       queuePlace.join();
@@ -213,12 +260,15 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
 
   private void onRequestContent(HttpContent c) {
     long bodyBytes = body.received(c);
-    if (proxy.validator.bodyTooLarge(bodyBytes)) {
+    lastBodyNanos = proxy.clock.nanos();
+    boolean last = c instanceof LastHttpContent;
+    if (proxy.validator.bodyTooLarge(bodyBytes) || body.overDeclared(last)) {
+      // HTTP/1 bodies were measured by the decoder; this catches an HTTP/2 stream's DATA.
       c.release();
-      rejectMalformed(new TooLongHttpContentException("body over " + bodyBytes));
+      rejectMalformed(new RequestRejection(
+          body.overDeclared(last) ? ProxyFailure.BAD_REQUEST : ProxyFailure.BODY_TOO_LARGE, "body does not match its length"));
       return;
     }
-    boolean last = c instanceof LastHttpContent;
     if (last) {
       requestReceived = true;
     }
@@ -232,10 +282,50 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
       }
     } else {
       body.hold(c);
-      if (body.holdingTooMuch()) {
+      if (buffering) {
+        if (last || body.heldBytes() > proxy.bufferLimit) {
+          buffering = false;
+          proceed();
+        }
+      } else if (body.holdingTooMuch()) {
         updateClientReading();
       }
     }
+  }
+
+  private void onBodyTimeout() {
+    bodyTimer = null;
+    if (request == null || requestReceived || tunnel) {
+      return; // lapses; the next body arms it again
+    }
+    long now = proxy.clock.nanos();
+    if (!reading) {
+      // The proxy stopped reading (back-pressure, a queue): that gap is not the client's.
+      lastBodyNanos = now;
+    }
+    long left = lastBodyNanos + proxy.bodyTimeoutNanos - now;
+    if (left > 0) {
+      bodyTimer = loop.loop.schedule(bodyTimeoutTask, left, TimeUnit.NANOSECONDS);
+      return;
+    }
+    // A body that stalls: 408, and the backend connection (holding half a request) is never reused.
+    if (queuePlace != null) {
+      queuePlace.leave();
+    }
+    if (conn != null) {
+      BackendConnection c = conn;
+      conn = null;
+      c.close();
+      attempts.end(false, false, false);
+    }
+    if (responseStarted) {
+      proxy.stats.failure(ProxyFailure.BODY_TIMEOUT);
+      endExchange();
+      ctx.close();
+      return;
+    }
+    keepAlive = false;
+    finishWithFailure(ProxyFailure.BODY_TIMEOUT);
   }
 
   @Override
@@ -275,6 +365,10 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
     if (timer != null) {
       timer.cancel(false);
       timer = null;
+    }
+    if (bodyTimer != null) {
+      bodyTimer.cancel(false);
+      bodyTimer = null;
     }
     proxy.stats.connectionClosed();
     ctx.fireChannelInactive();
@@ -383,7 +477,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
     BackendConnection c = conn;
     c.reader.expect(request.method() == HttpMethod.HEAD, !http2Stream && clientVersion == HttpVersion.HTTP_1_1);
     ByteBuf head = c.channel.alloc().buffer(256);
-    RequestHeadWriter.write(head, request, clientIp, scheme, http2Stream, upgradeRequested);
+    RequestHeadWriter.write(head, request, clientIp, scheme, http2Stream, upgradeRequested, answeredExpect, c.backend.id());
     // Nothing waits for this write; a failure closes the backend connection, which retries or answers.
     c.channel.write(head, c.channel.voidPromise());
     headSent = true;
@@ -400,9 +494,23 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
     requestSent = true;
     if (!responseStarted) {
       awaitingResponse = true;
-      responseDeadline = proxy.clock.nanos() + proxy.responseTimeoutNanos;
-      if (timer == null) {
-        timer = loop.loop.schedule(timeoutTask, proxy.responseTimeoutNanos, TimeUnit.NANOSECONDS);
+      long now = proxy.clock.nanos();
+      responseDeadline = now + proxy.responseTimeoutNanos;
+      attemptDeadline = 0;
+      if (proxy.perTryEnabled() && attempts.mayRetry() && body.replayable()) {
+        long perTry = proxy.perTryNanos(attempts.backend(), now);
+        if (perTry > 0 && perTry < proxy.responseTimeoutNanos) {
+          attemptDeadline = now + perTry;
+        }
+      }
+      long first = attemptDeadline != 0 ? attemptDeadline : responseDeadline;
+      // The timer is re-armed lazily when it fires early; only a sooner deadline moves it.
+      if (timer == null || first < timerAt) {
+        if (timer != null) {
+          timer.cancel(false);
+        }
+        timerAt = first;
+        timer = loop.loop.schedule(timeoutTask, first - now, TimeUnit.NANOSECONDS);
       }
     }
   }
@@ -411,6 +519,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
     if (c != conn) {
       return;
     }
+    c.backend.stats().responded(proxy.clock.nanos());
     int code = head.status;
     if (code == 101) {
       if (upgradeRequested) {
@@ -511,8 +620,19 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
     if (!awaitingResponse || request == null || responseStarted || conn == null) {
       return;
     }
-    long left = responseDeadline - proxy.clock.nanos();
+    long now = proxy.clock.nanos();
+    if (attemptDeadline != 0 && now - attemptDeadline >= 0) {
+      attemptDeadline = 0;
+      if (looksHung()) {
+        // Stopped, deadlocked or cut off: go elsewhere now rather than at the response timeout.
+        attemptFailed(ProxyFailure.ATTEMPT_TIMEOUT);
+        return;
+      }
+    }
+    long next = attemptDeadline != 0 ? Math.min(attemptDeadline, responseDeadline) : responseDeadline;
+    long left = next - now;
     if (left > 0) {
+      timerAt = next;
       timer = loop.loop.schedule(timeoutTask, left, TimeUnit.NANOSECONDS);
       return;
     }
@@ -522,6 +642,25 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
     c.close();
     attempts.end(true, true, true);
     finishWithFailure(ProxyFailure.RESPONSE_TIMEOUT);
+  }
+
+  /**
+   * Whether the current attempt's backend looks hung rather than slow: it answered nothing since
+   * the attempt began, while another backend the request could go to did. A backend that keeps
+   * answering others is merely slow for this request, and a retry would not be faster.
+   */
+  private boolean looksHung() {
+    long since = attempts.startNanos();
+    Backend b = attempts.backend();
+    if (b.stats().lastResponseNanos() - since > 0) {
+      return false;
+    }
+    for (Backend other : proxy.upstream.pool().available()) {
+      if (other != b && !attempts.wasTried(other) && other.stats().lastResponseNanos() - since > 0) {
+        return true;
+      }
+    }
+    return false;
   }
 
   // ---- ending an exchange -----------------------------------------------------------------
@@ -580,6 +719,10 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
     boolean close = !keepAlive || !requestReceived || (failure.isClientError() && failure != ProxyFailure.RATE_LIMITED);
     FullHttpResponse r = failure.response(retryAfterSeconds, close, clientVersion == HttpVersion.HTTP_1_0);
     ChannelFuture w = response.answer(r);
+    if (refused && http2Stream) {
+      // Over a connection limit: GOAWAY once this stream's answer is out (the codec waits for it).
+      w.addListener(f -> ctx.channel().parent().close());
+    }
     boolean unreadBody = !requestReceived;
     endExchange();
     if (close) {

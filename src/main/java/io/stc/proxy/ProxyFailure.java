@@ -23,11 +23,19 @@ public enum ProxyFailure {
   QUEUE_FULL(HttpResponseStatus.SERVICE_UNAVAILABLE, "queue_full", "every backend is busy and the queue is full"),
   QUEUE_TIMEOUT(HttpResponseStatus.SERVICE_UNAVAILABLE, "queue_timeout", "no backend had room within the queue timeout"),
   RESPONSE_TIMEOUT(HttpResponseStatus.GATEWAY_TIMEOUT, "response_timeout", "backend did not respond in time"),
+  /** One attempt outlived its per-try timeout on a backend that answered nothing meanwhile: retried elsewhere. */
+  ATTEMPT_TIMEOUT(HttpResponseStatus.GATEWAY_TIMEOUT, "attempt_timeout", "backend did not respond within the per-try timeout"),
   RATE_LIMITED(HttpResponseStatus.TOO_MANY_REQUESTS, "rate_limited", "too many requests"),
   BAD_REQUEST(HttpResponseStatus.BAD_REQUEST, "bad_request", "malformed request"),
   HEADERS_TOO_LARGE(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "headers_too_large", "request header fields too large"),
   BODY_TOO_LARGE(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "body_too_large", "request body too large"),
-  URI_TOO_LONG(HttpResponseStatus.REQUEST_URI_TOO_LONG, "uri_too_long", "request line too long");
+  URI_TOO_LONG(HttpResponseStatus.REQUEST_URI_TOO_LONG, "uri_too_long", "request line too long"),
+  VERSION_NOT_SUPPORTED(HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED, "version_not_supported",
+      "HTTP version not supported: HTTP/1.0 and HTTP/1.1 here, HTTP/2 over TLS (ALPN h2)"),
+  NOT_IMPLEMENTED(HttpResponseStatus.NOT_IMPLEMENTED, "not_implemented", "not implemented: CONNECT, or a transfer coding other than chunked"),
+  EXPECTATION_FAILED(HttpResponseStatus.EXPECTATION_FAILED, "expectation_failed", "only the 100-continue expectation is supported"),
+  BODY_TIMEOUT(HttpResponseStatus.REQUEST_TIMEOUT, "body_timeout", "request body not received in time"),
+  CONNECTION_LIMIT(HttpResponseStatus.SERVICE_UNAVAILABLE, "connection_limit", "too many connections");
 
   private final HttpResponseStatus status;
   private final String label;
@@ -82,6 +90,9 @@ public enum ProxyFailure {
 
   /** The answer to a request the decoder could not take, by what it found wrong. */
   static ProxyFailure ofMalformed(Throwable cause) {
+    if (cause instanceof RequestRejection r) {
+      return r.failure();
+    }
     if (cause instanceof TooLongHttpLineException) {
       return URI_TOO_LONG;
     }

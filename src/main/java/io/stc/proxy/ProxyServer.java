@@ -12,8 +12,6 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.handler.codec.http.HttpDecoderConfig;
-import io.netty.handler.codec.http.HttpRequestDecoder;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
@@ -65,6 +63,11 @@ public final class ProxyServer {
   final RequestQueue queue;
   final long queueTimeoutNanos;
   final long responseTimeoutNanos;
+  /** The longest gap between a request body's bytes. */
+  final long bodyTimeoutNanos;
+  /** Request bodies up to this many bytes are read whole before a backend is picked; 0 = none. */
+  final int bufferLimit;
+  private final StcConfig.PerTry perTry;
   volatile Balancer balancer;
   volatile ExchangeListener listener;
   volatile boolean draining;
@@ -80,7 +83,7 @@ public final class ProxyServer {
   private final StcConfig config;
   private Transport transport;
   private final Map<EventExecutor, LoopContext> loops = new IdentityHashMap<>();
-  private final java.util.concurrent.atomic.AtomicInteger openConnections = new java.util.concurrent.atomic.AtomicInteger();
+  private final ConnectionCounts connections;
   private EventLoopGroup bossGroup;
   private EventLoopGroup workerGroup;
   private ChannelGroup clients;
@@ -109,10 +112,39 @@ public final class ProxyServer {
     this.queueWhenEmpty = queue != null && config.autoscale().enabled();
     this.queueTimeoutNanos = config.capacity().queueTimeout().toNanos();
     this.responseTimeoutNanos = config.timeouts().response().toNanos();
+    this.bodyTimeoutNanos = config.timeouts().body().toNanos();
+    this.bufferLimit = config.limits().buffer();
+    this.perTry = config.timeouts().perTry();
     this.rewriter = new HeaderRewriter(config.servedByHeader());
     this.sslContext = config.tls().enabled() ? TlsContext.forServer(config.tls()) : null;
     this.validator = new RequestValidator(config.limits().headers(), config.limits().body());
+    this.connections = new ConnectionCounts(config.limits().connections(), config.limits().connectionsPerClient());
   }
+
+  /** A per-try timeout applies to attempts whose request could go elsewhere after it. */
+  boolean perTryEnabled() {
+    return perTry.enabled();
+  }
+
+  /**
+   * How long one attempt on {@code b} may wait for a response head before it counts as hung: a
+   * fixed value, or four times the backend's recent p99 between 250 ms and the response timeout;
+   * 0 when there is none (off, or too few recent responses to know the backend's latency).
+   */
+  long perTryNanos(io.stc.pool.Backend b, long nowNanos) {
+    if (!perTry.auto()) {
+      return perTry.fixed() == null ? 0 : perTry.fixed().toNanos();
+    }
+    long p99 = b.stats().recentLatency().p99Nanos(nowNanos);
+    if (p99 < 0) {
+      return 0;
+    }
+    return Math.min(responseTimeoutNanos, Math.max(PER_TRY_FLOOR_NANOS, PER_TRY_FACTOR * p99));
+  }
+
+  /** The least an automatic per-try timeout waits: below it, scheduling noise looks like a hang. */
+  static final long PER_TRY_FLOOR_NANOS = 250_000_000L;
+  static final long PER_TRY_FACTOR = 4;
 
   /** The socket transport in use once started: io_uring, epoll or nio. */
   String transportName() {
@@ -131,15 +163,8 @@ public final class ProxyServer {
       loops.put(e, new LoopContext((EventLoop) e, transport.socketChannel(), connectMillis, backendSsl));
     }
     upstream.addListener(this::onPoolEvent);
-    HttpDecoderConfig decoderConfig =
-        new HttpDecoderConfig()
-            .setMaxInitialLineLength(config.limits().uri())
-            .setMaxHeaderSize(config.limits().headerSize())
-            .setMaxChunkSize(64 * 1024)
-            .setAllowDuplicateContentLengths(false);
     long idleNanos = config.timeouts().idle().toNanos();
     long headNanos = config.timeouts().header().toNanos();
-    int maxConnections = config.limits().connections();
     ServerBootstrap b =
         new ServerBootstrap()
             .group(bossGroup, workerGroup)
@@ -150,19 +175,22 @@ public final class ProxyServer {
             .childHandler(new ChannelInitializer<SocketChannel>() {
               @Override
               protected void initChannel(SocketChannel ch) {
-                if (openConnections.incrementAndGet() > maxConnections) {
-                  // Refusing one connection beats slowing every connection down.
-                  openConnections.decrementAndGet();
+                boolean refused = false;
+                if (!connections.open(ch)) {
                   stats.connectionRefused();
-                  ch.close();
-                  return;
+                  if (sslContext == null) {
+                    // Answer 503 at once; a TLS client is answered once the handshake is done.
+                    ch.pipeline().addLast("refusal", new ConnectionRefusal());
+                    return;
+                  }
+                  refused = true;
                 }
-                ch.closeFuture().addListener(f -> openConnections.decrementAndGet());
                 clients.add(ch);
                 if (sslContext == null) {
-                  http1(ch.pipeline(), decoderConfig, headNanos, idleNanos, false);
+                  http1(ch.pipeline(), headNanos, idleNanos, false, false);
                   return;
                 }
+                boolean refuse = refused;
                 ch.pipeline()
                     .addLast("tls", sslContext.newHandler(ch.alloc()))
                     .addLast("alpn", new ApplicationProtocolNegotiationHandler(ApplicationProtocolNames.HTTP_1_1) {
@@ -176,9 +204,9 @@ public final class ProxyServer {
                       @Override
                       protected void configurePipeline(ChannelHandlerContext ctx, String protocol) {
                         if (ApplicationProtocolNames.HTTP_2.equals(protocol)) {
-                          http2(ctx.pipeline(), idleNanos);
+                          http2(ctx.pipeline(), idleNanos, refuse);
                         } else {
-                          http1(ctx.pipeline(), decoderConfig, headNanos, idleNanos, true);
+                          http1(ctx.pipeline(), headNanos, idleNanos, true, refuse);
                         }
                       }
                     });
@@ -190,15 +218,17 @@ public final class ProxyServer {
     return port;
   }
 
-  private void http1(ChannelPipeline p, HttpDecoderConfig decoderConfig, long headNanos, long idleNanos, boolean secure) {
-    ClientTimeouts timeouts = new ClientTimeouts(clock, headNanos, idleNanos);
+  /** @param refuse the connection is over a limit: its first request is answered 503 and it closes */
+  private void http1(ChannelPipeline p, long headNanos, long idleNanos, boolean secure, boolean refuse) {
+    StcConfig.Limits limits = config.limits();
+    ClientTimeouts timeouts = new ClientTimeouts(clock, headNanos, refuse ? Math.min(idleNanos, headNanos) : idleNanos);
     p.addLast("timeouts", timeouts)
-        .addLast("codec", new HttpRequestDecoder(decoderConfig))
-        .addLast("proxy", new ClientConnection(this, timeouts, secure ? "https" : "http", false));
+        .addLast("codec", new RequestDecoder(limits.uri(), limits.headerSize(), limits.headers(), limits.body()))
+        .addLast("proxy", new ClientConnection(this, timeouts, secure ? "https" : "http", false, refuse));
   }
 
   /** HTTP/2 from clients: each stream becomes an HTTP/1.1 exchange on the connection's event loop. */
-  private void http2(ChannelPipeline p, long idleNanos) {
+  private void http2(ChannelPipeline p, long idleNanos, boolean refuse) {
     Http2FrameCodec codec = Http2FrameCodecBuilder.forServer().build();
     p.addLast("h2", codec)
         .addLast("h2-idle", new IdleStateHandler(idleNanos, 0, 0, TimeUnit.NANOSECONDS))
@@ -219,14 +249,14 @@ public final class ProxyServer {
             stream.pipeline()
                 .addLast("h2-to-http", new Http2StreamFrameToHttpObjectCodec(true))
                 // A stream's head arrives in one frame sequence; slowloris is the connection's business.
-                .addLast("proxy", new ClientConnection(ProxyServer.this, ClientTimeouts.none(), "https", true));
+                .addLast("proxy", new ClientConnection(ProxyServer.this, ClientTimeouts.none(), "https", true, refuse));
           }
         }));
   }
 
   /** Client TCP connections open now (an HTTP/2 connection counts once, whatever its streams). */
   int openConnections() {
-    return openConnections.get();
+    return connections.open();
   }
 
   LoopContext loopContext(EventLoop loop) {

@@ -14,7 +14,7 @@ import java.util.ArrayList;
  * backend, and each piece is written framed as the client framed it.
  */
 final class RequestBody {
-  /** Request bodies up to this size are kept so an idempotent request can be replayed on retry. */
+  /** Request bodies up to this size (or the buffer limit, if larger) are kept so an idempotent request can be replayed on retry. */
   private static final int REPLAY_LIMIT = 64 * 1024;
   /** Body bytes held while connecting before the client stops being read. */
   private static final int HOLD_LIMIT = 256 * 1024;
@@ -25,19 +25,43 @@ final class RequestBody {
   private long receivedBytes;
   private boolean replayable;
   private boolean chunked;
+  /** The declared Content-Length, or -1 for a chunked body. */
+  private long declared;
+  private long replayLimit = REPLAY_LIMIT;
 
-  /** A new request's body begins. */
-  void start(boolean replayable, boolean chunked) {
+  /**
+   * A new request's body begins.
+   *
+   * @param declared its Content-Length, or -1 when chunked
+   * @param bufferLimit how much of it is read before a backend is picked (kept for replays too)
+   */
+  void start(boolean replayable, boolean chunked, long declared, int bufferLimit) {
     this.replayable = replayable;
     this.chunked = chunked;
+    this.declared = declared;
     this.receivedBytes = 0;
+    this.replayLimit = Math.max(REPLAY_LIMIT, bufferLimit);
+  }
+
+  /**
+   * Whether more arrived than the Content-Length said, or the body ended short of it: framing a
+   * backend would read differently (an HTTP/1 decoder never lets this through; an HTTP/2 stream's
+   * DATA frames are checked here).
+   */
+  boolean overDeclared(boolean ended) {
+    return !chunked && declared >= 0 && (receivedBytes > declared || (ended && receivedBytes != declared));
+  }
+
+  /** Body bytes held for a backend connection that is not ready yet. */
+  int heldBytes() {
+    return heldBytes;
   }
 
   /** Counts a piece that arrived and keeps a copy while the body may still be replayed; returns the bytes so far. */
   long received(HttpContent c) {
     receivedBytes += c.content().readableBytes();
     if (replayable) {
-      if (receivedBytes > REPLAY_LIMIT) {
+      if (receivedBytes > replayLimit) {
         replayable = false;
         releaseAll(replay);
       } else {

@@ -7,7 +7,9 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http2.HttpConversionUtil;
 import io.netty.util.AsciiString;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -38,35 +40,44 @@ final class RequestHeadWriter {
   /**
    * @param fromHttp2 the request came over HTTP/2, whose conversion adds bookkeeping headers
    * @param upgrade the client asks for WebSocket: its Upgrade and Connection headers go through
+   * @param answeredExpect the proxy answered the client's {@code Expect: 100-continue} itself
+   * @param fallbackHost the Host to send when the client sent none (an HTTP/1.0 client): the backend's address
    */
-  static void write(ByteBuf out, HttpRequest req, String clientIp, String scheme, boolean fromHttp2, boolean upgrade) {
+  static void write(
+      ByteBuf out, HttpRequest req, String clientIp, String scheme, boolean fromHttp2, boolean upgrade,
+      boolean answeredExpect, String fallbackHost) {
     out.writeCharSequence(req.method().asciiName(), StandardCharsets.ISO_8859_1);
     out.writeByte(' ');
     String uri = req.uri();
     out.writeCharSequence(uri.isEmpty() ? "/" : uri, StandardCharsets.ISO_8859_1);
     out.writeBytes(HTTP_1_1);
     HttpHeaders h = req.headers();
+    // What Connection names is hop-by-hop wherever it stands in the block, before or after it.
+    List<String> named = h.contains(HttpHeaderNames.CONNECTION) ? namedByConnection(h) : List.of();
     CharSequence priorFor = null;
     CharSequence host = null;
-    boolean namesHeaders = false;
     for (Iterator<Map.Entry<CharSequence, CharSequence>> it = h.iteratorCharSequence(); it.hasNext(); ) {
       Map.Entry<CharSequence, CharSequence> e = it.next();
       CharSequence name = e.getKey();
       if (isDropped(name)) {
         if (priorFor == null && AsciiString.contentEqualsIgnoreCase(name, X_FORWARDED_FOR)) {
           priorFor = e.getValue();
-        } else if (!namesHeaders && AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.CONNECTION)) {
-          namesHeaders = namesOtherHeaders(e.getValue());
         }
         continue;
       }
       if (host == null && AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.HOST)) {
         host = e.getValue();
       }
-      if ((fromHttp2 && isHttp2Extension(name)) || (namesHeaders && namedByConnection(h, name))) {
+      if ((fromHttp2 && isHttp2Extension(name))
+          || (!named.isEmpty() && isNamed(named, name))
+          || (answeredExpect && AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.EXPECT))) {
         continue;
       }
       header(out, name, e.getValue());
+    }
+    if (host == null) {
+      // An HTTP/1.0 request may lack Host; the HTTP/1.1 one it becomes may not.
+      header(out, HttpHeaderNames.HOST, fallbackHost);
     }
     out.writeBytes(XFF);
     if (priorFor != null) {
@@ -126,23 +137,24 @@ final class RequestHeadWriter {
     return false;
   }
 
-  private static boolean namesOtherHeaders(CharSequence connection) {
-    for (String token : connection.toString().split(",")) {
-      String t = token.trim();
-      if (!t.isEmpty() && !t.equalsIgnoreCase("close") && !t.equalsIgnoreCase("keep-alive") && !t.equalsIgnoreCase("upgrade")) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  /** Whether a Connection header names this header as hop-by-hop (RFC 9110 7.6.1). */
-  private static boolean namedByConnection(HttpHeaders h, CharSequence name) {
+  /** The header names a Connection header lists besides its own options (RFC 9110 7.6.1). */
+  private static List<String> namedByConnection(HttpHeaders h) {
+    List<String> named = new ArrayList<>(2);
     for (String value : h.getAll(HttpHeaderNames.CONNECTION)) {
       for (String token : value.split(",")) {
-        if (AsciiString.contentEqualsIgnoreCase(token.trim(), name)) {
-          return true;
+        String t = token.trim();
+        if (!t.isEmpty() && !t.equalsIgnoreCase("close") && !t.equalsIgnoreCase("keep-alive") && !t.equalsIgnoreCase("upgrade")) {
+          named.add(t);
         }
+      }
+    }
+    return named;
+  }
+
+  private static boolean isNamed(List<String> named, CharSequence name) {
+    for (int i = 0, n = named.size(); i < n; i++) {
+      if (AsciiString.contentEqualsIgnoreCase(named.get(i), name)) {
+        return true;
       }
     }
     return false;

@@ -3,13 +3,15 @@ package io.stc.proxy;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpVersion;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 
 /**
- * Checks a parsed request head for what the HTTP decoder lets through but a proxy must not
- * forward: ambiguous framing (the stuff of request smuggling), missing or repeated Host, too many
- * headers, a declared body over the limit.
+ * Checks a request that arrived as an HTTP/2 stream before it is written as HTTP/1.1 for a
+ * backend: the same rules {@link RequestDecoder} applies to HTTP/1 bytes, on the converted
+ * message, because a field value or path that is harmless in HPACK (a CR, an LF, a NUL) would
+ * split or extend the HTTP/1.1 head it becomes (the downgrade form of request smuggling).
  */
 final class RequestValidator {
   private final int maxHeaders;
@@ -26,20 +28,40 @@ final class RequestValidator {
     if (h.size() > maxHeaders) {
       return ProxyFailure.HEADERS_TOO_LARGE;
     }
-    List<String> hosts = h.getAll(HttpHeaderNames.HOST);
-    if (hosts.size() > 1 || (hosts.isEmpty() && request.protocolVersion() == HttpVersion.HTTP_1_1)) {
+    if (!validMethod(request.method().name()) || !validPath(request.uri())) {
+      return ProxyFailure.BAD_REQUEST;
+    }
+    for (Iterator<Map.Entry<CharSequence, CharSequence>> it = h.iteratorCharSequence(); it.hasNext(); ) {
+      Map.Entry<CharSequence, CharSequence> e = it.next();
+      if (!validName(e.getKey()) || !validValue(e.getValue())) {
+        return ProxyFailure.BAD_REQUEST;
+      }
+    }
+    if (h.getAll(HttpHeaderNames.HOST).size() > 1 || h.getAll(HttpHeaderNames.CONTENT_LENGTH).size() > 1) {
       return ProxyFailure.BAD_REQUEST;
     }
     if (h.contains(HttpHeaderNames.TRANSFER_ENCODING)) {
-      // Only a lone "chunked" is unambiguous; anything else may be read differently downstream.
+      // The conversion marks a body of unknown length with a lone "chunked"; anything else came from the client.
       List<String> te = h.getAll(HttpHeaderNames.TRANSFER_ENCODING);
       if (te.size() != 1 || !te.get(0).trim().equalsIgnoreCase("chunked") || h.contains(HttpHeaderNames.CONTENT_LENGTH)) {
         return ProxyFailure.BAD_REQUEST;
       }
     }
-    if (maxBody > 0) {
-      String length = h.get(HttpHeaderNames.CONTENT_LENGTH);
-      if (length != null && parseLength(length) > maxBody) {
+    for (String connection : h.getAll(HttpHeaderNames.CONNECTION)) {
+      for (String token : connection.split(",")) {
+        String t = token.trim();
+        if (t.equalsIgnoreCase("content-length") || t.equalsIgnoreCase("transfer-encoding") || t.equalsIgnoreCase("host")) {
+          return ProxyFailure.BAD_REQUEST;
+        }
+      }
+    }
+    String length = h.get(HttpHeaderNames.CONTENT_LENGTH);
+    if (length != null) {
+      long declared = parseLength(length);
+      if (declared < 0) {
+        return ProxyFailure.BAD_REQUEST;
+      }
+      if (bodyTooLarge(declared)) {
         return ProxyFailure.BODY_TOO_LARGE;
       }
     }
@@ -51,12 +73,65 @@ final class RequestValidator {
     return maxBody > 0 && bytes > maxBody;
   }
 
-  private static long parseLength(String s) {
-    try {
-      return Long.parseLong(s.trim());
-    } catch (NumberFormatException e) {
-      // The decoder already rejected malformed lengths; be safe anyway.
-      return Long.MAX_VALUE;
+  private static boolean validMethod(String m) {
+    if (m.isEmpty()) {
+      return false;
     }
+    for (int i = 0; i < m.length(); i++) {
+      char c = m.charAt(i);
+      if (c > 0xff || !FieldGrammar.isTchar((byte) c)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static boolean validPath(String uri) {
+    if (uri.isEmpty() || (uri.charAt(0) != '/' && !uri.equals("*"))) {
+      return false;
+    }
+    for (int i = 0; i < uri.length(); i++) {
+      char c = uri.charAt(i);
+      if (c > 0xff || !FieldGrammar.isTarget((byte) c)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static boolean validName(CharSequence name) {
+    if (name.length() == 0) {
+      return false;
+    }
+    for (int i = 0; i < name.length(); i++) {
+      char c = name.charAt(i);
+      if (c > 0xff || !FieldGrammar.isTchar((byte) c)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static boolean validValue(CharSequence value) {
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if (c > 0xff || !FieldGrammar.isFieldValue((byte) c)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static long parseLength(String s) {
+    String t = s.trim();
+    if (t.isEmpty() || t.length() > 18) {
+      return -1;
+    }
+    for (int i = 0; i < t.length(); i++) {
+      if (t.charAt(i) < '0' || t.charAt(i) > '9') {
+        return -1;
+      }
+    }
+    return Long.parseLong(t);
   }
 }

@@ -20,7 +20,7 @@ class ClientTimeoutsTest {
 
   private static StcConfig withIdle(StcConfig c, Duration idle) {
     StcConfig.Timeouts t = c.timeouts();
-    return c.withTimeouts(new StcConfig.Timeouts(t.connect(), t.response(), idle, t.header()));
+    return c.withTimeouts(t.withIdle(idle));
   }
 
   /** Reads one response with a Content-Length body and returns it whole. */

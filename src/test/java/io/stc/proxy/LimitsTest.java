@@ -11,7 +11,7 @@ class LimitsTest {
 
   @Test
   void bodiesOverTheLimitAre413AndTooManyHeaders431() throws Exception {
-    try (TestCluster c = TestCluster.of(1, cfg -> cfg.withLimits(new StcConfig.Limits(8192, 8192, 20, 1000, 10_000)))) {
+    try (TestCluster c = TestCluster.of(1, cfg -> cfg.withLimits(StcConfig.Limits.defaults().withHeaders(20).withBody(1000)))) {
       long before = c.backends.get(0).requests();
       String declared = RawHttp.exchange(c.stc.port(),
           "POST /big HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n" + "a".repeat(5000));

@@ -65,7 +65,7 @@ class ProxyFailureTest {
   @Test
   void slowBackendGets504() throws Exception {
     try (TestCluster cluster =
-        TestCluster.of(1, c -> c.withTimeouts(new StcConfig.Timeouts(Duration.ofSeconds(2), Duration.ofMillis(300), Duration.ofSeconds(60), Duration.ofSeconds(10))))) {
+        TestCluster.of(1, c -> c.withTimeouts(StcConfig.Timeouts.defaults().withResponse(Duration.ofMillis(300))))) {
       HttpResponse<String> r = cluster.get("/slow?delay=5");
       assertThat(r.statusCode()).isEqualTo(504);
       assertThat(r.body()).contains("response_timeout");

@@ -1,0 +1,64 @@
+package io.stc.proxy;
+
+import io.netty.channel.Channel;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Open client connections, in all and per client address, against their two limits, so one
+ * client holding idle connections cannot take every place: a connection over either limit is not
+ * counted and gets refused politely by the caller. Touched once per connection, never per request.
+ */
+final class ConnectionCounts {
+  private final int max;
+  private final int maxPerClient;
+  private final AtomicInteger open = new AtomicInteger();
+  private final ConcurrentHashMap<InetAddress, Integer> perClient = new ConcurrentHashMap<>();
+
+  ConnectionCounts(int max, int maxPerClient) {
+    this.max = max;
+    this.maxPerClient = maxPerClient;
+  }
+
+  /** Counts a new connection and uncounts it when it closes; false (nothing counted) when it is over a limit. */
+  boolean open(Channel ch) {
+    if (open.incrementAndGet() > max) {
+      open.decrementAndGet();
+      return false;
+    }
+    InetAddress client = address(ch.remoteAddress());
+    if (client != null && perClient.merge(client, 1, Integer::sum) > maxPerClient) {
+      release(client);
+      open.decrementAndGet();
+      return false;
+    }
+    ch.closeFuture().addListener(f -> {
+      open.decrementAndGet();
+      if (client != null) {
+        release(client);
+      }
+    });
+    return true;
+  }
+
+  private void release(InetAddress client) {
+    // One atomic step per key; an entry goes when its client's last connection closes.
+    perClient.computeIfPresent(client, (a, n) -> n <= 1 ? null : n - 1);
+  }
+
+  int open() {
+    return open.get();
+  }
+
+  /** Client addresses with a connection open now. */
+  int clients() {
+    return perClient.size();
+  }
+
+  private static InetAddress address(SocketAddress a) {
+    return a instanceof InetSocketAddress inet ? inet.getAddress() : null;
+  }
+}

@@ -1,0 +1,72 @@
+package io.stc.proxy;
+
+/**
+ * The byte classes of HTTP/1's grammar (RFC 9110 5.6, RFC 9112): which bytes may make a token (a
+ * method, a field name, a transfer coding) and which may stand in a field value or a request
+ * target. One table each, so every parser in the proxy draws the same lines.
+ */
+final class FieldGrammar {
+  private static final boolean[] TCHAR = new boolean[256];
+  private static final boolean[] FIELD_VALUE = new boolean[256];
+  private static final boolean[] TARGET = new boolean[256];
+
+  static {
+    for (int c = '0'; c <= '9'; c++) {
+      TCHAR[c] = true;
+    }
+    for (int c = 'a'; c <= 'z'; c++) {
+      TCHAR[c] = true;
+      TCHAR[c - 32] = true;
+    }
+    for (char c : "!#$%&'*+-.^_`|~".toCharArray()) {
+      TCHAR[c] = true;
+    }
+    // field-vchar = VCHAR / obs-text, with SP and HTAB inside a value: never NUL, CR, LF or DEL.
+    FIELD_VALUE['\t'] = true;
+    for (int c = 0x20; c <= 0x7e; c++) {
+      FIELD_VALUE[c] = true;
+    }
+    for (int c = 0x80; c <= 0xff; c++) {
+      FIELD_VALUE[c] = true;
+    }
+    // A request target is visible ASCII; a fragment never belongs in one (RFC 9112 3.2).
+    for (int c = 0x21; c <= 0x7e; c++) {
+      TARGET[c] = c != '#';
+    }
+  }
+
+  private FieldGrammar() {}
+
+  static boolean isTchar(byte b) {
+    return TCHAR[b & 0xff];
+  }
+
+  static boolean isFieldValue(byte b) {
+    return FIELD_VALUE[b & 0xff];
+  }
+
+  static boolean isTarget(byte b) {
+    return TARGET[b & 0xff];
+  }
+
+  static boolean isOws(byte b) {
+    return b == ' ' || b == '\t';
+  }
+
+  static byte lower(byte b) {
+    return b >= 'A' && b <= 'Z' ? (byte) (b + 32) : b;
+  }
+
+  /** Whether {@code b[from, to)} is {@code lower} ignoring ASCII case ({@code lower} given in lower case). */
+  static boolean equalsIgnoreCase(byte[] b, int from, int to, String lower) {
+    if (to - from != lower.length()) {
+      return false;
+    }
+    for (int i = 0; i < lower.length(); i++) {
+      if (lower(b[from + i]) != lower.charAt(i)) {
+        return false;
+      }
+    }
+    return true;
+  }
+}
