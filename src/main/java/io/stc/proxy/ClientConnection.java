@@ -477,7 +477,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
     BackendConnection c = conn;
     c.reader.expect(request.method() == HttpMethod.HEAD, !http2Stream && clientVersion == HttpVersion.HTTP_1_1);
     ByteBuf head = c.channel.alloc().buffer(256);
-    RequestHeadWriter.write(head, request, clientIp, scheme, http2Stream, upgradeRequested, answeredExpect, c.backend.id());
+    RequestHeadWriter.write(head, request, clientIp, scheme, http2Stream, upgradeRequested, answeredExpect, c.backend);
     // Nothing waits for this write; a failure closes the backend connection, which retries or answers.
     c.channel.write(head, c.channel.voidPromise());
     headSent = true;

@@ -53,6 +53,10 @@ final class FieldSection {
         throw new RequestRejection(ProxyFailure.BAD_REQUEST, "line ended by a bare LF");
       }
       int contentLength = end - 1 - lineStart;
+      if (contentLength == 1 && in.getByte(r + lineStart) == '\r') {
+        // CR CR LF: not the empty line that ends the block, and never a field.
+        throw new RequestRejection(ProxyFailure.BAD_REQUEST, "bare CR at the end of a field section");
+      }
       if (head && firstLineEnd < 0) {
         if (contentLength > maxFirst) {
           throw new RequestRejection(ProxyFailure.URI_TOO_LONG, "request line over " + maxFirst + " bytes");

@@ -6,6 +6,7 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http2.HttpConversionUtil;
 import io.netty.util.AsciiString;
+import io.stc.pool.Backend;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -41,11 +42,11 @@ final class RequestHeadWriter {
    * @param fromHttp2 the request came over HTTP/2, whose conversion adds bookkeeping headers
    * @param upgrade the client asks for WebSocket: its Upgrade and Connection headers go through
    * @param answeredExpect the proxy answered the client's {@code Expect: 100-continue} itself
-   * @param fallbackHost the Host to send when the client sent none (an HTTP/1.0 client): the backend's address
+   * @param backend where the request goes: its address is the Host sent when the client sent none (HTTP/1.0)
    */
   static void write(
       ByteBuf out, HttpRequest req, String clientIp, String scheme, boolean fromHttp2, boolean upgrade,
-      boolean answeredExpect, String fallbackHost) {
+      boolean answeredExpect, Backend backend) {
     out.writeCharSequence(req.method().asciiName(), StandardCharsets.ISO_8859_1);
     out.writeByte(' ');
     String uri = req.uri();
@@ -77,7 +78,7 @@ final class RequestHeadWriter {
     }
     if (host == null) {
       // An HTTP/1.0 request may lack Host; the HTTP/1.1 one it becomes may not.
-      header(out, HttpHeaderNames.HOST, fallbackHost);
+      header(out, HttpHeaderNames.HOST, backend.host() + ":" + backend.port());
     }
     out.writeBytes(XFF);
     if (priorFor != null) {
@@ -88,7 +89,7 @@ final class RequestHeadWriter {
     out.writeShort(ResponseHead.CRLF);
     out.writeBytes(XFP).writeCharSequence(scheme, StandardCharsets.ISO_8859_1);
     out.writeShort(ResponseHead.CRLF);
-    if (host != null) {
+    if (host != null && host.length() > 0) {
       out.writeBytes(XFH).writeCharSequence(host, StandardCharsets.ISO_8859_1);
       out.writeShort(ResponseHead.CRLF);
     }
