@@ -82,6 +82,7 @@ class ConformanceCorpusTest {
         .takeWhile(q -> !q.startsWith("GET " + sentinel + " ")).toList());
     String expected = unescape(c.backend.replace("{backend}", "127.0.0.1:" + backend.port()));
     assertThat(escape(got)).as("bytes the backend received (line %d)", c.line).isEqualTo(escape(expected));
+    assertThat(backend.violations).as("heads no HTTP/1.1 server should get").isEmpty();
   }
 
   // ---- the corpus notation ---------------------------------------------------------------------

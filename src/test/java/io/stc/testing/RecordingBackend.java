@@ -34,6 +34,12 @@ public final class RecordingBackend implements AutoCloseable {
   private final List<Socket> open = new CopyOnWriteArrayList<>();
   /** Each request as it arrived (ISO-8859-1), in order of arrival; unfinished ones end with the close. */
   public final List<String> requests = new CopyOnWriteArrayList<>();
+  /** Heads that are not a clean HTTP/1.1 request head: what no proxy should ever send. */
+  public final List<String> violations = new CopyOnWriteArrayList<>();
+  private static final java.util.regex.Pattern REQUEST_LINE =
+      java.util.regex.Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+ [\\x21-\\x7e]+ HTTP/1\\.1");
+  private static final java.util.regex.Pattern FIELD_LINE =
+      java.util.regex.Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+: [^\\x00-\\x08\\x0a-\\x1f\\x7f]*");
 
   public RecordingBackend() throws IOException {
     server = new ServerSocket(0, 200, InetAddress.getLoopbackAddress());
@@ -64,6 +70,7 @@ public final class RecordingBackend implements AutoCloseable {
         if (head == null) {
           return;
         }
+        check(head);
         StringBuilder request = new StringBuilder(head);
         try {
           readBody(r, head, request);
@@ -77,6 +84,17 @@ public final class RecordingBackend implements AutoCloseable {
       // the proxy closed the connection
     } finally {
       open.remove(s);
+    }
+  }
+
+  private void check(String head) {
+    String[] lines = head.substring(0, head.length() - 4).split("\r\n", -1);
+    boolean ok = REQUEST_LINE.matcher(lines[0]).matches();
+    for (int i = 1; i < lines.length && ok; i++) {
+      ok = FIELD_LINE.matcher(lines[i]).matches();
+    }
+    if (!ok) {
+      violations.add(head);
     }
   }
 
