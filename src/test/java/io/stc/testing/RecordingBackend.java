@@ -32,6 +32,7 @@ public final class RecordingBackend implements AutoCloseable {
     return t;
   });
   private final List<Socket> open = new CopyOnWriteArrayList<>();
+  private final java.util.concurrent.atomic.AtomicInteger accepted = new java.util.concurrent.atomic.AtomicInteger();
   /** Each request as it arrived (ISO-8859-1), in order of arrival; unfinished ones end with the close. */
   public final List<String> requests = new CopyOnWriteArrayList<>();
   /** Heads that are not a clean HTTP/1.1 request head: what no proxy should ever send. */
@@ -50,10 +51,21 @@ public final class RecordingBackend implements AutoCloseable {
     return server.getLocalPort();
   }
 
+  /** Connections the proxy opened to this backend, in all. */
+  public int connectionsAccepted() {
+    return accepted.get();
+  }
+
+  /** Connections open now. */
+  public int connectionsOpen() {
+    return open.size();
+  }
+
   private void accept() {
     while (!server.isClosed()) {
       try {
         Socket s = server.accept();
+        accepted.incrementAndGet();
         open.add(s);
         threads.execute(() -> serve(s));
       } catch (IOException e) {

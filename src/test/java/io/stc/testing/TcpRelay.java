@@ -9,13 +9,16 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A TCP relay on a free loopback port to a local one, which a test can cut as a network drop
- * would: every connection through it closes and new ones are refused until it is restored.
+ * would (every connection through it closes and new ones are refused until it is restored) or
+ * freeze as a stopped process would.
  */
 public final class TcpRelay implements AutoCloseable {
   private final ServerSocket server;
   private final int target;
   private final Set<Socket> open = ConcurrentHashMap.newKeySet();
   private volatile boolean refusing;
+  private final Object frozenLock = new Object();
+  private boolean frozen;
 
   public TcpRelay(int targetPort) throws IOException {
     this.target = targetPort;
@@ -40,6 +43,31 @@ public final class TcpRelay implements AutoCloseable {
 
   public void restore() {
     refusing = false;
+  }
+
+  /**
+   * Stops passing bytes either way, as a process stopped with SIGSTOP would: connections are
+   * still accepted and what arrives is taken in, but nothing moves on until {@link #thaw()}.
+   */
+  public void freeze() {
+    synchronized (frozenLock) {
+      frozen = true;
+    }
+  }
+
+  public void thaw() {
+    synchronized (frozenLock) {
+      frozen = false;
+      frozenLock.notifyAll();
+    }
+  }
+
+  private void awaitThawed() throws InterruptedException {
+    synchronized (frozenLock) {
+      while (frozen) {
+        frozenLock.wait();
+      }
+    }
   }
 
   private void accept() {
@@ -69,8 +97,13 @@ public final class TcpRelay implements AutoCloseable {
   private void pump(Socket from, Socket to) {
     Thread t = new Thread(() -> {
       try {
-        from.getInputStream().transferTo(to.getOutputStream());
-      } catch (IOException e) {
+        byte[] buf = new byte[16 * 1024];
+        int n;
+        while ((n = from.getInputStream().read(buf)) >= 0) {
+          awaitThawed();
+          to.getOutputStream().write(buf, 0, n);
+        }
+      } catch (IOException | InterruptedException e) {
         // One side went away: the finally closes the other.
       } finally {
         quietlyClose(from);
@@ -93,6 +126,7 @@ public final class TcpRelay implements AutoCloseable {
 
   @Override
   public void close() throws IOException {
+    thaw();
     server.close();
     cut();
   }
