@@ -8,7 +8,6 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
-import io.vertx.ext.web.handler.CorsHandler;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
@@ -63,14 +62,8 @@ public final class AdminServer implements AutoCloseable {
   static Router router(Vertx vertx, StcConfig.Admin config, AdminApi api) {
     Router r = Router.router(vertx);
     if (!config.corsOrigins().isEmpty()) {
-      CorsHandler cors = CorsHandler.create()
-          .allowedMethods(Set.of(HttpMethod.GET, HttpMethod.POST, HttpMethod.PUT, HttpMethod.PATCH,
-              HttpMethod.DELETE, HttpMethod.OPTIONS))
-          .allowedHeaders(Set.of("Authorization", "Content-Type"));
-      if (!config.corsOrigins().contains("*")) {
-        cors.addOrigins(config.corsOrigins());
-      }
-      r.route().handler(cors);
+      CorsPolicy cors = new CorsPolicy(config.corsOrigins(), io.stc.Clock.SYSTEM);
+      r.route().handler(cors::handle);
     }
     if (config.token() != null) {
       byte[] expected = ("Bearer " + config.token()).getBytes(StandardCharsets.UTF_8);

@@ -59,6 +59,13 @@ class AdminAuthTest {
     assertThat(preflight.headers().firstValue("Access-Control-Allow-Methods")).hasValueSatisfying(v -> assertThat(v).contains("POST"));
     AdminCalls.Reply other = authorized.send("GET", "/api/stats", null, "Origin", "https://evil.example.com");
     assertThat(other.headers().firstValue("Access-Control-Allow-Origin")).isEmpty();
+    // Refused plainly, never a 500, and before the token is even looked at.
+    assertThat(other.status()).isEqualTo(403);
+    assertThat(other.json().path("error").asText()).contains("origin not allowed");
+    assertThat(anonymous.send("POST", "/api/reset", null, "Origin", "https://evil.example.com").status()).isEqualTo(403);
+    // The dashboard's files are served to anyone, and its own origin is never refused.
+    assertThat(anonymous.send("GET", "/", null, "Origin", "https://evil.example.com").status()).isEqualTo(200);
+    assertThat(authorized.send("GET", "/api/stats", null, "Origin", "http://127.0.0.1:" + cluster.stc.adminPort()).status()).isEqualTo(200);
   }
 
   @Test

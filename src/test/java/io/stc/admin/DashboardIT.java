@@ -258,7 +258,9 @@ class DashboardIT {
   @Test
   void asksForTheTokenOnceAndKeepsItForTheTab() throws Exception {
     String token = "browser-token-" + System.nanoTime();
-    try (TestCluster cluster = TestCluster.of(1, c -> c.withAdmin(new StcConfig.Admin(true, "127.0.0.1", 0, token, List.of())));
+    // With cors_origins set too: the dashboard's own module scripts carry an Origin and must still load.
+    try (TestCluster cluster = TestCluster.of(1, c -> c.withAdmin(
+            new StcConfig.Admin(true, "127.0.0.1", 0, token, List.of("https://ops.example.com"))));
         BrowserContext context = browser.newContext()) {
       Page page = context.newPage();
       page.navigate(adminUrl(cluster, "/"));
