@@ -100,8 +100,8 @@ public final class ServeCommand implements Callable<Integer> {
       cfg = cfg.withPort(port);
     }
     if (ioThreads != null) {
-      if (ioThreads < 0) {
-        throw new IllegalArgumentException("--io-threads: expected 0 or more, got " + ioThreads);
+      if (ioThreads < 0 || ioThreads > StcConfig.MAX_IO_THREADS) {
+        throw new IllegalArgumentException("--io-threads: expected 0 (one per core) to " + StcConfig.MAX_IO_THREADS + ", got " + ioThreads);
       }
       cfg = cfg.withIoThreads(ioThreads);
     }

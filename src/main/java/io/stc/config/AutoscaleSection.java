@@ -61,7 +61,7 @@ final class AutoscaleSection {
       throw a.fail("min", "0 needs the top-level max_inflight: its queue holds requests while the first instance starts");
     }
 
-    int maxInflight = a.integer("max_inflight", 1, Integer.MAX_VALUE, d.maxInflight());
+    int maxInflight = a.integer("max_inflight", 1, 1_000_000, d.maxInflight());
     double utilization = a.decimal("utilization", 0.01, 1, d.utilization());
     double rpsUp = a.positiveDecimal("rps_up", d.rpsUp());
     double rpsDown = a.decimal("rps_down", 0, Double.POSITIVE_INFINITY, d.rpsDown());

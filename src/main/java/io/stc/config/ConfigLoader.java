@@ -42,7 +42,7 @@ public final class ConfigLoader {
     return new StcConfig(
         root.nonEmptyString("host", d.host()),
         root.integer("port", 0, 65535, d.port()),
-        root.integer("io_threads", 0, Integer.MAX_VALUE, d.ioThreads()),
+        root.integer("io_threads", 0, StcConfig.MAX_IO_THREADS, d.ioThreads()),
         root.value("algorithm", "an algorithm name", s -> Algorithm.parse(s).configName(), d.algorithm()),
         backends(root.list("backends")),
         health(root.section("health", "enabled", "path", "interval", "timeout", "rise", "fall"), d.health()),
@@ -84,8 +84,36 @@ public final class ConfigLoader {
 
   private static AccessLog accessLog(ConfigMap a, AccessLog d) {
     return new AccessLog(
-        a.nonEmptyString("path", d.path()),
+        a.value("path", "stdout or a writable file", ConfigLoader::accessLogPath, d.path()),
         a.value("format", "combined or json", ConfigLoader::accessLogFormat, d.format()));
+  }
+
+  /** stdout, or a file that can be appended to in a directory that exists: nothing is created unasked. */
+  private static String accessLogPath(String s) {
+    if (s.isBlank()) {
+      throw new IllegalArgumentException("expected stdout or a file path, got an empty value");
+    }
+    if (s.equals("stdout")) {
+      return s;
+    }
+    Path p = Path.of(s).toAbsolutePath();
+    if (java.nio.file.Files.isDirectory(p)) {
+      throw new IllegalArgumentException("'" + s + "' is a directory, not a file");
+    }
+    if (java.nio.file.Files.exists(p)) {
+      if (!java.nio.file.Files.isWritable(p)) {
+        throw new IllegalArgumentException("cannot write to '" + s + "'");
+      }
+      return s;
+    }
+    Path dir = p.getParent();
+    if (dir == null || !java.nio.file.Files.isDirectory(dir)) {
+      throw new IllegalArgumentException("directory '" + dir + "' does not exist (create it first)");
+    }
+    if (!java.nio.file.Files.isWritable(dir)) {
+      throw new IllegalArgumentException("cannot create '" + s + "': directory '" + dir + "' is not writable");
+    }
+    return s;
   }
 
   private static String accessLogFormat(String s) {
@@ -172,8 +200,8 @@ public final class ConfigLoader {
         h.value("path", "a path starting with '/'", ConfigLoader::urlPath, d.path()),
         h.positiveDuration("interval", d.interval()),
         h.positiveDuration("timeout", d.timeout()),
-        h.integer("rise", 1, Integer.MAX_VALUE, d.rise()),
-        h.integer("fall", 1, Integer.MAX_VALUE, d.fall()));
+        h.integer("rise", 1, 1000, d.rise()),
+        h.integer("fall", 1, 1000, d.fall()));
   }
 
   private static Timeouts timeouts(ConfigMap t, Timeouts d) {
@@ -203,10 +231,10 @@ public final class ConfigLoader {
 
   private static Limits limits(ConfigMap l, Limits d) {
     return new Limits(
-        l.size("header_size", d.headerSize()),
-        l.size("uri", d.uri()),
+        (int) l.size("header_size", 1024, 1L << 20, d.headerSize()),
+        (int) l.size("uri", 64, 1L << 20, d.uri()),
         l.integer("headers", 1, 10_000, d.headers()),
-        l.get("body").isPresent() ? l.size("body", 0) : d.body(),
+        l.size("body", 0, 1L << 40, d.body()),
         l.integer("connections", 1, 10_000_000, d.connections()),
         l.integer("connections_per_client", 1, 10_000_000, d.connectionsPerClient()),
         (int) l.size("buffer", 0, 64L << 20, d.buffer()));

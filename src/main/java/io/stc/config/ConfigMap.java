@@ -144,15 +144,26 @@ final class ConfigMap {
     return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : Double.toString(v);
   }
 
-  /** A duration of zero or more. */
+  /** The longest duration any key takes: longer is a typo, and would overflow timers. */
+  static final Duration MAX_DURATION = Duration.ofDays(365);
+
+  /** A duration of zero up to {@link #MAX_DURATION}. */
   Duration duration(String key, Duration dflt) {
-    return value(key, DURATION, HumanDuration::parse, dflt);
+    return value(key, DURATION, ConfigMap::boundedDuration, dflt);
+  }
+
+  private static Duration boundedDuration(String s) {
+    Duration d = HumanDuration.parse(s);
+    if (d.compareTo(MAX_DURATION) > 0) {
+      throw new IllegalArgumentException("expected at most 365 days (8760h), got '" + s + "'");
+    }
+    return d;
   }
 
   /** A duration of more than zero. */
   Duration positiveDuration(String key, Duration dflt) {
     return value(key, DURATION, s -> {
-      Duration d = HumanDuration.parse(s);
+      Duration d = boundedDuration(s);
       if (d.isZero()) {
         throw new IllegalArgumentException("must be more than 0, got '" + s + "'");
       }

@@ -33,6 +33,9 @@ public record StcConfig(
     RateLimit rateLimit,
     String transport) {
 
+  /** The most event loops {@code io_threads} may ask for. */
+  public static final int MAX_IO_THREADS = 256;
+
   /** The socket transports {@code transport} can name; {@code auto} takes the fastest one here. */
   public static final java.util.Set<String> TRANSPORTS = java.util.Set.of("auto", "io_uring", "epoll", "nio");
 

@@ -20,7 +20,7 @@ class AccessLogTest {
 
   @Test
   void combinedFormat() throws Exception {
-    Path file = dir.resolve("logs/access.log");
+    Path file = dir.resolve("access.log");
     try (AccessLog log = AccessLog.open(file.toString(), "combined")) {
       log.offer(record(1));
       await().atMost(Duration.ofSeconds(5)).until(() -> log.written() == 1);

@@ -74,7 +74,7 @@ class ConfigLoaderTest {
         token: s3cret
         cors_origins: [https://ops.example.com, "*"]
       access_log:
-        path: /var/log/stc/access.log
+        path: access.log
         format: JSON
       drain_timeout: 5s
       """;
@@ -104,7 +104,7 @@ class ConfigLoaderTest {
         "queue": {"max": 50, "timeout": "3s"},
         "admin": {"enabled": false, "host": "0.0.0.0", "port": 9191, "token": "s3cret",
                   "cors_origins": ["https://ops.example.com", "*"]},
-        "access_log": {"path": "/var/log/stc/access.log", "format": "json"},
+        "access_log": {"path": "access.log", "format": "json"},
         "drain_timeout": "5s"
       }
       """;
@@ -120,7 +120,7 @@ class ConfigLoaderTest {
       "/var/lib/stc", new Sticky(Sticky.Mode.HEADER, "X-Session", Duration.ofMinutes(30), 5000, true, null),
       new StcConfig.Capacity(5, 50, Duration.ofSeconds(3)),
       new StcConfig.Admin(false, "0.0.0.0", 9191, "s3cret", List.of("https://ops.example.com", "*")),
-      new StcConfig.AccessLog("/var/log/stc/access.log", "json"), Duration.ofSeconds(5),
+      new StcConfig.AccessLog("access.log", "json"), Duration.ofSeconds(5),
       // The autoscaler drains like any removal unless its own drain_timeout is set.
       io.stc.config.AutoscaleConfig.defaults(5).withDrainTimeout(Duration.ofSeconds(5)), StcConfig.Tls.defaults(), StcConfig.RateLimit.defaults(),
       "epoll");
@@ -249,10 +249,10 @@ class ConfigLoaderTest {
   @Test
   void valuesOutOfRangeAreReported() throws IOException {
     assertThat(error("stc.yaml", "port: 65536\n")).isEqualTo("1: port: expected an integer from 0 to 65535, got 65536");
-    assertThat(error("stc.yaml", "io_threads: -1\n")).isEqualTo("1: io_threads: expected an integer >= 0, got -1");
+    assertThat(error("stc.yaml", "io_threads: -1\n")).isEqualTo("1: io_threads: expected an integer from 0 to 256, got -1");
     assertThat(error("stc.yaml", "retries: 11\n")).isEqualTo("1: retries: expected an integer from 0 to 10, got 11");
-    assertThat(error("stc.yaml", "health:\n  rise: 0\n")).isEqualTo("2: health.rise: expected an integer >= 1, got 0");
-    assertThat(error("stc.yaml", "health:\n  fall: -2\n")).isEqualTo("2: health.fall: expected an integer >= 1, got -2");
+    assertThat(error("stc.yaml", "health:\n  rise: 0\n")).isEqualTo("2: health.rise: expected an integer from 1 to 1000, got 0");
+    assertThat(error("stc.yaml", "health:\n  fall: -2\n")).isEqualTo("2: health.fall: expected an integer from 1 to 1000, got -2");
     assertThat(error("stc.yaml", "health:\n  path: healthz\n"))
         .isEqualTo("2: health.path: expected a path starting with '/' and without spaces, got 'healthz'");
     assertThat(error("stc.yaml", "timeouts:\n  idle: 1s\n  connect: 0ms\n"))
@@ -262,10 +262,33 @@ class ConfigLoaderTest {
     assertThat(error("stc.yaml", "limits:\n  uri: 8KB\n"))
         .isEqualTo("2: limits.uri: expected a size like 8KiB, 8k or 1MiB, got '8KB'");
     assertThat(error("stc.yaml", "limits:\n  header_size: 2g\n"))
-        .isEqualTo("2: limits.header_size: expected a size from 1 byte to 2GiB - 1, got '2g'");
+        .isEqualTo("2: limits.header_size: expected a size from 1KiB to 1MiB, got '2g'");
+    // Issue 16, finding 7: this printed an OutOfMemoryError and hung.
+    assertThat(error("stc.yaml", "io_threads: 2147483647\n"))
+        .isEqualTo("1: io_threads: expected an integer from 0 to 256, got 2147483647");
+    assertThat(error("stc.yaml", "timeouts:\n  response: 9000h\n"))
+        .isEqualTo("2: timeouts.response: expected at most 365 days (8760h), got '9000h'");
+    assertThat(error("stc.yaml", "timeouts:\n  per_try: soon\n"))
+        .isEqualTo("2: timeouts.per_try: expected a duration like 2s or 500ms, got 'soon'");
+    assertThat(error("stc.yaml", "limits:\n  buffer: 1g\n"))
+        .isEqualTo("2: limits.buffer: expected a size from 0B to 64MiB, got '1g'");
+    assertThat(error("stc.yaml", "limits:\n  connections_per_client: 0\n"))
+        .isEqualTo("2: limits.connections_per_client: expected an integer from 1 to 10000000, got 0");
     assertThat(error("stc.yaml", "host: \"  \"\n")).isEqualTo("1: host: must not be empty");
     assertThat(error("stc.yaml", "algorithm: fastest\n"))
         .isEqualTo("1: algorithm: unknown algorithm 'fastest'; valid: " + io.stc.balance.Algorithm.validNames());
+  }
+
+  @Test
+  void anAccessLogPathThatCannotBeUsedIsRefusedAndNothingIsCreated(@org.junit.jupiter.api.io.TempDir Path dir) throws IOException {
+    Path missing = dir.resolve("no-such-dir");
+    assertThat(error("stc.yaml", "access_log:\n  path: " + missing.resolve("access.log") + "\n"))
+        .isEqualTo("2: access_log.path: directory '" + missing + "' does not exist (create it first)");
+    assertThat(missing).doesNotExist();
+    assertThat(error("stc.yaml", "access_log:\n  path: " + dir + "\n"))
+        .isEqualTo("2: access_log.path: '" + dir + "' is a directory, not a file");
+    assertThat(ConfigLoader.load(write("ok.yaml", "access_log:\n  path: " + dir.resolve("a.log") + "\n")).accessLog().path())
+        .isEqualTo(dir.resolve("a.log").toString());
   }
 
   @Test
