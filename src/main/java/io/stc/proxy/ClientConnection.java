@@ -652,11 +652,13 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
   private boolean looksHung() {
     long since = attempts.startNanos();
     Backend b = attempts.backend();
-    if (b.stats().lastResponseNanos() - since > 0) {
+    long answered = b.stats().lastResponseNanos();
+    if (answered != 0 && answered - since > 0) {
       return false;
     }
     for (Backend other : proxy.upstream.pool().available()) {
-      if (other != b && !attempts.wasTried(other) && other.stats().lastResponseNanos() - since > 0) {
+      long answered = other.stats().lastResponseNanos();
+      if (other != b && !attempts.wasTried(other) && answered != 0 && answered - since > 0) {
         return true;
       }
     }

@@ -27,7 +27,13 @@ final class FieldSection {
     scanned = 0;
     lineStart = 0;
     firstLineEnd = -1;
+    if (bytes.length > RETAINED_BYTES) {
+      // One large head must not cost the connection that much memory for the rest of its life.
+      bytes = new byte[1024];
+    }
   }
+
+  private static final int RETAINED_BYTES = 16 * 1024;
 
   /**
    * The length of the whole block, its empty line included, once it is all in {@code in}; -1 while
