@@ -35,7 +35,7 @@ public final class ConfigLoader {
         "host", "port", "io_threads", "algorithm", "backends", "health", "timeouts", "retries",
         "served_by_header", "shutdown_timeout", "limits", "hash_key", "slow_start", "circuit_breaker",
         "state_dir", "sticky", "max_inflight", "queue",
-        "admin", "access_log", "drain_timeout", "autoscale", "tls", "rate_limit", "transport");
+        "admin", "access_log", "drain_timeout", "autoscale", "tls", "rate_limit", "transport", "h2c");
     // The autoscale section's defaults follow these two.
     int maxInflight = root.integer("max_inflight", 0, 1_000_000, d.capacity().maxInflight());
     Duration drainTimeout = root.duration("drain_timeout", d.drainTimeout());
@@ -66,7 +66,8 @@ public final class ConfigLoader {
         AutoscaleSection.read(root.section("autoscale", AutoscaleSection.KEYS), maxInflight, drainTimeout),
         tls(root.section("tls", "cert", "key", "backends", "backend_ca", "backend_verify")),
         RateLimitSection.read(root.get("rate_limit"), d.rateLimit()),
-        root.value("transport", "a transport", StcConfig::transport, d.transport()));
+        root.value("transport", "a transport", StcConfig::transport, d.transport()),
+        root.bool("h2c", d.h2c()));
   }
 
   private static Admin admin(ConfigMap a, Admin d) {

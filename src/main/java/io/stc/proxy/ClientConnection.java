@@ -9,6 +9,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -117,7 +118,6 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
     }
     java.net.SocketAddress address = ctx.channel().remoteAddress();
     this.clientIp = address instanceof InetSocketAddress remote ? remote.getAddress().getHostAddress() : "unknown";
-    proxy.stats.connectionOpened();
   }
 
   @Override
@@ -156,6 +156,11 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
       if (req.decoderResult().isFailure()) {
         ReferenceCountUtil.release(msg);
         rejectMalformed(req.decoderResult().cause());
+        return;
+      }
+      if (!http2Stream && !refused && msg instanceof FullHttpRequest full && proxy.pipelines.upgrade(ctx, full)) {
+        // Now an HTTP/2 connection: this request is its stream 1, and this handler is gone.
+        full.release();
         return;
       }
       startExchange(req);
@@ -370,7 +375,6 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
       bodyTimer.cancel(false);
       bodyTimer = null;
     }
-    proxy.stats.connectionClosed();
     ctx.fireChannelInactive();
   }
 
@@ -657,8 +661,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
       return false;
     }
     for (Backend other : proxy.upstream.pool().available()) {
-      long answered = other.stats().lastResponseNanos();
-      if (other != b && !attempts.wasTried(other) && answered != 0 && answered - since > 0) {
+      long otherAnswered = other.stats().lastResponseNanos();
+      if (other != b && !attempts.wasTried(other) && otherAnswered != 0 && otherAnswered - since > 0) {
         return true;
       }
     }

@@ -86,7 +86,7 @@ final class ClientTimeouts extends ChannelInboundHandlerAdapter {
 
   private void check() {
     timer = null;
-    if (!betweenExchanges || !ctx.channel().isActive()) {
+    if (ctx == null || !betweenExchanges || !ctx.channel().isActive()) {
       // An exchange is in progress: its end re-arms the timer.
       return;
     }
@@ -106,6 +106,16 @@ final class ClientTimeouts extends ChannelInboundHandlerAdapter {
       return;
     }
     arm(Math.min(left, headNanos));
+  }
+
+  /** Taken out when the connection switches to HTTP/2, whose idle rule is its own. */
+  @Override
+  public void handlerRemoved(ChannelHandlerContext ctx) {
+    if (timer != null) {
+      timer.cancel(false);
+      timer = null;
+    }
+    this.ctx = null;
   }
 
   @Override

@@ -84,6 +84,8 @@ public final class ProxyServer {
   private Transport transport;
   private final Map<EventExecutor, LoopContext> loops = new IdentityHashMap<>();
   private final ConnectionCounts connections;
+  /** Set once started; read by connections on their event loops. */
+  volatile ClientPipelines pipelines;
   private EventLoopGroup bossGroup;
   private EventLoopGroup workerGroup;
   private ChannelGroup clients;
@@ -163,8 +165,7 @@ public final class ProxyServer {
       loops.put(e, new LoopContext((EventLoop) e, transport.socketChannel(), connectMillis, backendSsl));
     }
     upstream.addListener(this::onPoolEvent);
-    long idleNanos = config.timeouts().idle().toNanos();
-    long headNanos = config.timeouts().header().toNanos();
+    pipelines = new ClientPipelines(this, config, clock);
     ServerBootstrap b =
         new ServerBootstrap()
             .group(bossGroup, workerGroup)
@@ -175,83 +176,29 @@ public final class ProxyServer {
             .childHandler(new ChannelInitializer<SocketChannel>() {
               @Override
               protected void initChannel(SocketChannel ch) {
-                boolean refused = false;
-                if (!connections.open(ch)) {
+                boolean refused = !connections.open(ch);
+                if (refused) {
                   stats.connectionRefused();
                   if (sslContext == null) {
                     // Answer 503 at once; a TLS client is answered once the handshake is done.
                     ch.pipeline().addLast("refusal", new ConnectionRefusal());
                     return;
                   }
-                  refused = true;
                 }
+                stats.connectionOpened();
+                ch.closeFuture().addListener(f -> stats.connectionClosed());
                 clients.add(ch);
                 if (sslContext == null) {
-                  http1(ch.pipeline(), headNanos, idleNanos, false, false);
-                  return;
+                  pipelines.plain(ch.pipeline());
+                } else {
+                  pipelines.secure(ch.pipeline(), sslContext, refused);
                 }
-                boolean refuse = refused;
-                ch.pipeline()
-                    .addLast("tls", sslContext.newHandler(ch.alloc()))
-                    .addLast("alpn", new ApplicationProtocolNegotiationHandler(ApplicationProtocolNames.HTTP_1_1) {
-                      @Override
-                      protected void handshakeFailure(ChannelHandlerContext ctx, Throwable cause) {
-                        // A client that does not trust us, or speaks plain HTTP to a TLS port: routine, not a stack trace.
-                        log.debug("TLS handshake with {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
-                        ctx.close();
-                      }
-
-                      @Override
-                      protected void configurePipeline(ChannelHandlerContext ctx, String protocol) {
-                        if (ApplicationProtocolNames.HTTP_2.equals(protocol)) {
-                          http2(ctx.pipeline(), idleNanos, refuse);
-                        } else {
-                          http1(ctx.pipeline(), headNanos, idleNanos, true, refuse);
-                        }
-                      }
-                    });
               }
             });
     serverChannel = b.bind(config.host(), config.port()).sync().channel();
     int port = ((InetSocketAddress) serverChannel.localAddress()).getPort();
     log.info("data plane on {}:{} ({} event loops, {})", config.host(), port, config.effectiveIoThreads(), transport.name());
     return port;
-  }
-
-  /** @param refuse the connection is over a limit: its first request is answered 503 and it closes */
-  private void http1(ChannelPipeline p, long headNanos, long idleNanos, boolean secure, boolean refuse) {
-    StcConfig.Limits limits = config.limits();
-    ClientTimeouts timeouts = new ClientTimeouts(clock, headNanos, refuse ? Math.min(idleNanos, headNanos) : idleNanos);
-    p.addLast("timeouts", timeouts)
-        .addLast("codec", new RequestDecoder(limits.uri(), limits.headerSize(), limits.headers(), limits.body()))
-        .addLast("proxy", new ClientConnection(this, timeouts, secure ? "https" : "http", false, refuse));
-  }
-
-  /** HTTP/2 from clients: each stream becomes an HTTP/1.1 exchange on the connection's event loop. */
-  private void http2(ChannelPipeline p, long idleNanos, boolean refuse) {
-    Http2FrameCodec codec = Http2FrameCodecBuilder.forServer().build();
-    p.addLast("h2", codec)
-        .addLast("h2-idle", new IdleStateHandler(idleNanos, 0, 0, TimeUnit.NANOSECONDS))
-        .addLast("h2-idle-close", new ChannelInboundHandlerAdapter() {
-          @Override
-          public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-            // Idle with no stream open: the same keep-alive limit as an HTTP/1.1 connection.
-            if (evt instanceof IdleStateEvent && codec.connection().numActiveStreams() == 0) {
-              ctx.close();
-              return;
-            }
-            ctx.fireUserEventTriggered(evt);
-          }
-        })
-        .addLast("h2-streams", new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
-          @Override
-          protected void initChannel(Http2StreamChannel stream) {
-            stream.pipeline()
-                .addLast("h2-to-http", new Http2StreamFrameToHttpObjectCodec(true))
-                // A stream's head arrives in one frame sequence; slowloris is the connection's business.
-                .addLast("proxy", new ClientConnection(ProxyServer.this, ClientTimeouts.none(), "https", true, refuse));
-          }
-        }));
   }
 
   /** Client TCP connections open now (an HTTP/2 connection counts once, whatever its streams). */

@@ -29,11 +29,12 @@ final class RequestHeadWriter {
   private static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("x-forwarded-proto");
   private static final AsciiString X_FORWARDED_HOST = AsciiString.cached("x-forwarded-host");
   private static final AsciiString PROXY_CONNECTION = AsciiString.cached("proxy-connection");
+  private static final AsciiString HTTP2_SETTINGS = AsciiString.cached("http2-settings");
   private static final CharSequence[] DROPPED = {
     HttpHeaderNames.CONNECTION, HttpHeaderNames.KEEP_ALIVE, PROXY_CONNECTION, HttpHeaderNames.TE,
     HttpHeaderNames.TRAILER, HttpHeaderNames.UPGRADE, HttpHeaderNames.PROXY_AUTHENTICATE,
     HttpHeaderNames.PROXY_AUTHORIZATION, X_FORWARDED_FOR, X_FORWARDED_PROTO,
-    X_FORWARDED_HOST,
+    X_FORWARDED_HOST, HTTP2_SETTINGS,
   };
 
   private RequestHeadWriter() {}
@@ -118,7 +119,7 @@ final class RequestHeadWriter {
   private static boolean isDropped(CharSequence name) {
     int n = name.length();
     // Most headers differ in length from every dropped one: no comparison at all.
-    if (n != 2 && n != 7 && n != 10 && (n < 15 || n > 19)) {
+    if (n != 2 && n != 7 && n != 10 && n != 14 && (n < 15 || n > 19)) {
       return false;
     }
     for (CharSequence d : DROPPED) {

@@ -23,6 +23,7 @@ class ConfigLoaderTest {
       port: 9090
       io_threads: 4
       transport: epoll
+      h2c: false
       algorithm: Round-Robin
       backends:
         - host: localhost
@@ -81,7 +82,7 @@ class ConfigLoaderTest {
 
   private static final String FULL_JSON = """
       {
-        "host": "127.0.0.1", "port": 9090, "io_threads": 4, "transport": "epoll", "algorithm": "Round-Robin",
+        "host": "127.0.0.1", "port": 9090, "io_threads": 4, "transport": "epoll", "h2c": false, "algorithm": "Round-Robin",
         "backends": [
           {"host": "localhost", "port": 3001, "weight": 2},
           {"host": "[::1]", "port": "3002"}
@@ -123,11 +124,11 @@ class ConfigLoaderTest {
       new StcConfig.AccessLog("access.log", "json"), Duration.ofSeconds(5),
       // The autoscaler drains like any removal unless its own drain_timeout is set.
       io.stc.config.AutoscaleConfig.defaults(5).withDrainTimeout(Duration.ofSeconds(5)), StcConfig.Tls.defaults(), StcConfig.RateLimit.defaults(),
-      "epoll");
+      "epoll", false);
 
   private static final String KNOWN_TOP = "host, port, io_threads, algorithm, backends, health, "
       + "timeouts, retries, served_by_header, shutdown_timeout, limits, hash_key, slow_start, circuit_breaker, "
-      + "state_dir, sticky, max_inflight, queue, admin, access_log, drain_timeout, autoscale, tls, rate_limit, transport";
+      + "state_dir, sticky, max_inflight, queue, admin, access_log, drain_timeout, autoscale, tls, rate_limit, transport, h2c";
 
   @TempDir Path dir;
 
