@@ -2,6 +2,9 @@ package io.stc.proxy;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.util.AsciiString;
 
 /**
  * Reads a backend connection's HTTP/1.x responses straight from the bytes that arrive: the head
@@ -43,6 +46,8 @@ final class BackendResponseReader {
   private boolean keepFraming;
   private long remaining;
   private boolean leftover;
+  /** The trailer fields of the response being read, for a client that gets them as fields; null when none. */
+  private HttpHeaders trailers;
   /** The start of a line that did not end in the last buffer. */
   private ByteBuf partial;
   // The line found by nextLine: in the input buffer or in partial.
@@ -64,6 +69,39 @@ final class BackendResponseReader {
     this.headRequest = headRequest;
     this.keepFraming = keepFraming;
     this.leftover = false;
+    this.trailers = null;
+  }
+
+  /**
+   * The trailer fields of the response that just ended, when its chunks were taken apart (for an
+   * HTTP/2 client); null when there were none or they went on as bytes with the chunks.
+   */
+  HttpHeaders trailers() {
+    return trailers;
+  }
+
+  /** Takes the trailer line just read as a field; false when it is not one. Framing and hop-by-hop fields are left out. */
+  private boolean trailer() {
+    int n = lineTo - lineFrom;
+    byte[] b = new byte[n];
+    lineBuf.getBytes(lineFrom, b);
+    int colon;
+    int v;
+    int ve;
+    try {
+      colon = FieldSection.nameEnd(b, 0, n);
+      v = FieldSection.valueStart(b, colon + 1, n);
+      ve = FieldSection.valueEnd(b, v, n);
+    } catch (RequestRejection e) {
+      return false;
+    }
+    if (!RequestHead.isHopOrFraming(b, 0, colon)) {
+      if (trailers == null) {
+        trailers = new DefaultHttpHeaders();
+      }
+      trailers.add(new AsciiString(b, 0, colon, false), new AsciiString(b, v, ve - v, false));
+    }
+    return true;
   }
 
   /** Whether bytes followed the last complete response: a backend that said more than it announced. */
@@ -261,6 +299,9 @@ final class BackendResponseReader {
         default -> { // TRAILER
           if (length == 0) {
             done = true;
+          } else if (!keepFraming && !trailer()) {
+            bad = true;
+            break loop;
           }
         }
       }

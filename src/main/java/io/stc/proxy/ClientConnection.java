@@ -579,7 +579,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Req
     if (c != conn) {
       return;
     }
-    completeExchange(response.end());
+    completeExchange(response.end(c.reader.trailers()));
   }
 
   void onBadResponse(BackendConnection c) {

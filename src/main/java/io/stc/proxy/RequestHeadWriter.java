@@ -2,6 +2,7 @@ package io.stc.proxy;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http2.HttpConversionUtil;
@@ -25,6 +26,7 @@ final class RequestHeadWriter {
   private static final byte[] XFH = ResponseHead.ascii("x-forwarded-host: ");
   private static final byte[] UPGRADE = ResponseHead.ascii("connection: upgrade\r\nupgrade: websocket\r\n");
   private static final byte[] SEPARATOR = ResponseHead.ascii(", ");
+  private static final byte[] TE_TRAILERS = ResponseHead.ascii("te: trailers\r\n");
   private static final AsciiString X_FORWARDED_FOR = AsciiString.cached("x-forwarded-for");
   private static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("x-forwarded-proto");
   private static final AsciiString X_FORWARDED_HOST = AsciiString.cached("x-forwarded-host");
@@ -32,7 +34,7 @@ final class RequestHeadWriter {
   private static final AsciiString HTTP2_SETTINGS = AsciiString.cached("http2-settings");
   private static final CharSequence[] DROPPED = {
     HttpHeaderNames.CONNECTION, HttpHeaderNames.KEEP_ALIVE, PROXY_CONNECTION, HttpHeaderNames.TE,
-    HttpHeaderNames.TRAILER, HttpHeaderNames.UPGRADE, HttpHeaderNames.PROXY_AUTHENTICATE,
+    HttpHeaderNames.UPGRADE, HttpHeaderNames.PROXY_AUTHENTICATE,
     HttpHeaderNames.PROXY_AUTHORIZATION, X_FORWARDED_FOR, X_FORWARDED_PROTO,
     X_FORWARDED_HOST, HTTP2_SETTINGS,
   };
@@ -58,12 +60,16 @@ final class RequestHeadWriter {
     List<String> named = h.contains(HttpHeaderNames.CONNECTION) ? namedByConnection(h) : List.of();
     CharSequence priorFor = null;
     CharSequence host = null;
+    boolean teTrailers = false;
     for (Iterator<Map.Entry<CharSequence, CharSequence>> it = h.iteratorCharSequence(); it.hasNext(); ) {
       Map.Entry<CharSequence, CharSequence> e = it.next();
       CharSequence name = e.getKey();
       if (isDropped(name)) {
         if (priorFor == null && AsciiString.contentEqualsIgnoreCase(name, X_FORWARDED_FOR)) {
           priorFor = e.getValue();
+        } else if (!teTrailers && AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.TE)) {
+          // TE is hop-by-hop, but "trailers" says the client takes trailers, which the backend must know (gRPC).
+          teTrailers = hasToken(e.getValue(), HttpHeaderValues.TRAILERS);
         }
         continue;
       }
@@ -93,6 +99,9 @@ final class RequestHeadWriter {
     if (host != null && host.length() > 0) {
       out.writeBytes(XFH).writeCharSequence(host, StandardCharsets.ISO_8859_1);
       out.writeShort(ResponseHead.CRLF);
+    }
+    if (teTrailers) {
+      out.writeBytes(TE_TRAILERS);
     }
     if (upgrade) {
       out.writeBytes(UPGRADE);
@@ -151,6 +160,17 @@ final class RequestHeadWriter {
       }
     }
     return named;
+  }
+
+  private static boolean hasToken(CharSequence value, CharSequence token) {
+    for (String t : value.toString().split(",")) {
+      String v = t.trim();
+      int semicolon = v.indexOf(';');
+      if (AsciiString.contentEqualsIgnoreCase(semicolon < 0 ? v : v.substring(0, semicolon).trim(), token)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static boolean isNamed(List<String> named, CharSequence name) {

@@ -21,7 +21,6 @@ final class ResponseHead {
   private static final byte[] KEEP_ALIVE = ascii("keep-alive");
   private static final byte[] PROXY_CONNECTION = ascii("proxy-connection");
   private static final byte[] TE = ascii("te");
-  private static final byte[] TRAILER = ascii("trailer");
   private static final byte[] UPGRADE = ascii("upgrade");
   private static final byte[] PROXY_AUTHENTICATE = ascii("proxy-authenticate");
   private static final byte[] PROXY_AUTHORIZATION = ascii("proxy-authorization");
@@ -270,7 +269,8 @@ final class ResponseHead {
         }
       }
       case 2 -> drop[i] = is(i, TE);
-      case 7 -> drop[i] = is(i, TRAILER) || is(i, UPGRADE);
+      // Trailer is end to end (RFC 9110 6.6.2): it announces the trailers, which travel on.
+      case 7 -> drop[i] = is(i, UPGRADE);
       case 18 -> drop[i] = is(i, PROXY_AUTHENTICATE);
       case 19 -> drop[i] = is(i, PROXY_AUTHORIZATION);
       default -> { }

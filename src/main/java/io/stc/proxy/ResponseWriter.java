@@ -3,9 +3,12 @@ package io.stc.proxy;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.LastHttpContent;
 
@@ -134,13 +137,22 @@ final class ResponseWriter {
   /**
    * Ends the response and flushes; returns the future of its last write, which is a void one when
    * the connection stays open.
+   *
+   * @param trailers trailer fields for a client that takes them as fields, or null
    */
-  ChannelFuture end() {
+  ChannelFuture end(HttpHeaders trailers) {
     writeHead();
     if (http2Stream) {
-      lastWrite = ctx.write(LastHttpContent.EMPTY_LAST_CONTENT);
+      lastWrite = ctx.write(trailers == null ? LastHttpContent.EMPTY_LAST_CONTENT : new DefaultLastHttpContent(Unpooled.EMPTY_BUFFER, trailers));
     } else if (framing == HeaderRewriter.BodyFraming.RECHUNK) {
-      lastWrite = write(ResponseBytes.lastChunk());
+      if (trailers == null) {
+        lastWrite = write(ResponseBytes.lastChunk());
+      } else {
+        ByteBuf out = ctx.alloc().buffer(64);
+        out.writeByte('0').writeShort(ResponseHead.CRLF);
+        RequestHeadWriter.writeTrailers(out, trailers);
+        lastWrite = write(out);
+      }
     }
     ctx.flush();
     ChannelFuture last = lastWrite;

@@ -315,7 +315,7 @@ class BackendResponseReaderTest {
   }
 
   @Test
-  void hopByHopConnectionNamedAndOwnServedByHeadersAreNotKept() {
+  void hopByHopConnectionNamedAndOwnServedByHeadersAreNotKeptButTrailerIs() {
     String raw = "HTTP/1.1 200 OK\r\n"
         + "Connection: close, X-Private\r\n"
         + "Keep-Alive: timeout=5\r\n"
@@ -332,7 +332,7 @@ class BackendResponseReaderTest {
         + "Content-Length: 3\r\n\r\nabc";
     Rec rec = feed(new BackendResponseReader(ResponseHead.ascii("x-served-by")), false, false, raw);
     assertThat(rec.kept).containsExactly(
-        "HTTP/1.1 200 OK\r\nContent-Type: Text/Plain\r\nX-Custom-Header: Value\r\nContent-Length: 3\r\n");
+        "HTTP/1.1 200 OK\r\nTrailer: X-T\r\nContent-Type: Text/Plain\r\nX-Custom-Header: Value\r\nContent-Length: 3\r\n");
     assertThat(rec.body.toString()).isEqualTo("abc");
 
     Rec both = feed(

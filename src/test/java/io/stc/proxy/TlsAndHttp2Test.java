@@ -116,7 +116,7 @@ class TlsAndHttp2Test {
     try (TestCluster c = TestCluster.of(1, cfg -> {
       StcConfig.Timeouts t = cfg.timeouts();
       return cfg.withTls(new StcConfig.Tls(pem.cert().toString(), pem.key().toString()))
-          .withTimeouts(t.withIdle(java.time.Duration.ofMillis(300)));
+          .withTimeouts(t.withIdle(java.time.Duration.ofSeconds(2)));
     })) {
       HttpClient h2 = HttpClient.newBuilder().sslContext(trusting(pem.cert())).version(HttpClient.Version.HTTP_2).build();
       HttpResponse<String> r = h2.send(
