@@ -76,7 +76,7 @@ public final class StcServer implements AutoCloseable {
     // With health checks on, a backend earns its place with a passing probe; without, it is trusted.
     BackendState initial = checking ? BackendState.DOWN : BackendState.UP;
     for (StcConfig.BackendConfig b : effective.backends()) {
-      upstream.add(b.id(), b.host(), b.port(), b.weight(), state.isMaint(b.id()) ? BackendState.MAINT : initial);
+      upstream.add(b.id(), b.host(), b.port(), b.weight(), state.isMaint(b.id()) ? BackendState.MAINT : initial, b.protocol());
     }
     PassiveHealth passive = PassiveHealth.NONE;
     if (checking) {

@@ -181,11 +181,12 @@ public final class ConfigLoader {
     List<BackendConfig> result = new ArrayList<>();
     Map<String, ConfigNode> seen = new HashMap<>();
     for (ConfigNode item : items) {
-      ConfigMap b = item.asMap("host", "port", "weight");
+      ConfigMap b = item.asMap("host", "port", "weight", "protocol");
       BackendConfig backend = new BackendConfig(
           b.require("host").as("a host name or address", BackendSpec::host),
           b.require("port").asInt(BackendSpec.MIN_PORT, BackendSpec.MAX_PORT),
-          b.integer("weight", 0, BackendSpec.MAX_WEIGHT, BackendSpec.DEFAULT_WEIGHT));
+          b.integer("weight", 0, BackendSpec.MAX_WEIGHT, BackendSpec.DEFAULT_WEIGHT),
+          b.value("protocol", "http1, h2, h2c or auto", io.stc.pool.BackendProtocol::parse, io.stc.pool.BackendProtocol.HTTP1));
       ConfigNode first = seen.putIfAbsent(backend.id(), item);
       if (first != null) {
         throw item.fail("duplicate backend " + backend.id() + " (same as " + first.path() + " at line " + first.line() + ")");

@@ -102,8 +102,12 @@ public record StcConfig(
     }
   }
 
-  /** One configured backend. */
-  public record BackendConfig(String host, int port, int weight) {
+  /** One configured backend, and the protocol stc speaks to it. */
+  public record BackendConfig(String host, int port, int weight, io.stc.pool.BackendProtocol protocol) {
+    public BackendConfig(String host, int port, int weight) {
+      this(host, port, weight, io.stc.pool.BackendProtocol.HTTP1);
+    }
+
     public String id() {
       return io.stc.pool.Backend.idOf(host, port);
     }

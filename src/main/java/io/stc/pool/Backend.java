@@ -20,6 +20,9 @@ public final class Backend {
   private volatile BackendState state;
   private volatile long stateSinceNanos;
   private volatile boolean removed;
+  private final BackendProtocol protocol;
+  /** For {@link BackendProtocol#AUTO}: whether ALPN settled on HTTP/2; null until the first connection says. */
+  private volatile Boolean negotiatedH2;
 
   public Backend(String id, String host, int port, int weight, BackendState state) {
     this(id, host, port, weight, state, Clock.SYSTEM);
@@ -27,6 +30,11 @@ public final class Backend {
 
   /** A backend whose stats keep time (for decaying latency estimates) with {@code clock}. */
   public Backend(String id, String host, int port, int weight, BackendState state, Clock clock) {
+    this(id, host, port, weight, state, clock, BackendProtocol.HTTP1);
+  }
+
+  /** A backend that speaks {@code protocol}. */
+  public Backend(String id, String host, int port, int weight, BackendState state, Clock clock, BackendProtocol protocol) {
     if (weight < 0) {
       throw new IllegalArgumentException("weight must be >= 0");
     }
@@ -38,6 +46,35 @@ public final class Backend {
     this.weight = weight;
     this.state = state;
     this.stats = new BackendStats(clock);
+    this.protocol = Objects.requireNonNull(protocol);
+  }
+
+  /** The protocol configured for this backend. */
+  public BackendProtocol protocol() {
+    return protocol;
+  }
+
+  /**
+   * Whether requests go to it as HTTP/2 streams: h2 and h2c always, auto once a connection's ALPN
+   * chose h2. Until an auto backend's first connection, false (HTTP/1.1 with h2 offered).
+   */
+  public boolean speaksHttp2() {
+    return protocol == BackendProtocol.H2 || protocol == BackendProtocol.H2C
+        || (protocol == BackendProtocol.AUTO && Boolean.TRUE.equals(negotiatedH2));
+  }
+
+  /** Records what ALPN settled for an auto backend. */
+  public void negotiated(boolean h2) {
+    negotiatedH2 = h2;
+  }
+
+  /** What the backend speaks now, for stats: http1, h2, h2c, or auto until a connection settled it. */
+  public String protocolName() {
+    if (protocol != BackendProtocol.AUTO) {
+      return protocol.configName();
+    }
+    Boolean h2 = negotiatedH2;
+    return h2 == null ? "auto" : h2 ? "h2" : "http1";
   }
 
   /** The conventional id of a backend at host:port. */

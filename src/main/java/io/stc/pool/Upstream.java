@@ -42,12 +42,17 @@ public final class Upstream {
    * @throws IllegalStateException when a backend with that id is already present
    */
   public Backend add(String id, String host, int port, int weight, BackendState initialState) {
+    return add(id, host, port, weight, initialState, BackendProtocol.HTTP1);
+  }
+
+  /** Adds a backend that speaks {@code protocol}; as {@link #add(String, String, int, int, BackendState)} otherwise. */
+  public Backend add(String id, String host, int port, int weight, BackendState initialState, BackendProtocol protocol) {
     Backend b;
     synchronized (this) {
       if (current.find(id) != null) {
         throw new IllegalStateException("backend " + id + " is already in the pool");
       }
-      b = new Backend(id, host, port, weight, initialState, clock);
+      b = new Backend(id, host, port, weight, initialState, clock, protocol);
       b.state(initialState, clock.nanos());
       List<Backend> next = new ArrayList<>(current.all());
       next.add(b);

@@ -27,7 +27,7 @@ final class Attempts {
 
   Attempts(ProxyServer proxy) {
     this.proxy = proxy;
-    this.tried = new Backend[proxy.retries + 1];
+    this.tried = new Backend[proxy.settings.retries() + 1];
   }
 
   /**
@@ -68,7 +68,7 @@ final class Attempts {
    */
   private boolean admit(Backend b, boolean useBreakers) {
     breaker = null;
-    if (!b.stats().tryRequestStarted(proxy.maxInflight)) {
+    if (!b.stats().tryRequestStarted(proxy.settings.maxInflight())) {
       return false;
     }
     if (!useBreakers) {
@@ -132,7 +132,7 @@ final class Attempts {
 
   /** Whether another attempt is allowed after the ones made so far. */
   boolean mayRetry() {
-    return count <= proxy.retries;
+    return count <= proxy.settings.retries();
   }
 
   /** The backend of the current (or last) attempt, or null before the first. */

@@ -3,19 +3,26 @@ package io.stc.proxy;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.http2.Http2FrameCodec;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.ssl.SslContext;
 import io.stc.pool.Backend;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.Map;
 
 /**
- * What one event loop owns: its idle backend connections, per backend, and the bootstrap that
- * opens new ones on the same loop, so a backend connection never crosses threads and the pool
- * needs no lock.
+ * What one event loop owns: its idle HTTP/1.1 connections and its HTTP/2 connections, per backend,
+ * and the bootstrap that opens new ones on the same loop, so a backend connection never crosses
+ * threads and the pools need no lock.
  */
 final class LoopContext {
   /** Idle connections kept per backend per loop; beyond this a returned connection is closed. */
@@ -25,7 +32,8 @@ final class LoopContext {
   private final Bootstrap bootstrap;
   /** Null when backends speak plain HTTP. */
   private final SslContext backendSsl;
-  private final Map<Backend, ArrayDeque<BackendConnection>> idle = new IdentityHashMap<>();
+  private final Map<Backend, ArrayDeque<Http1Link>> idle = new IdentityHashMap<>();
+  private final Map<Backend, ArrayList<Http2BackendConnection>> http2 = new IdentityHashMap<>();
 
   LoopContext(EventLoop loop, Class<? extends Channel> channelClass, int connectTimeoutMillis, SslContext backendSsl) {
     this.loop = loop;
@@ -39,13 +47,13 @@ final class LoopContext {
             .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis);
   }
 
-  /** An idle, open connection to the backend, or null. Call on this loop only. */
-  BackendConnection acquire(Backend backend) {
-    ArrayDeque<BackendConnection> q = idle.get(backend);
+  /** An idle, open HTTP/1.1 connection to the backend, or null. Call on this loop only. */
+  Http1Link acquire(Backend backend) {
+    ArrayDeque<Http1Link> q = idle.get(backend);
     if (q == null) {
       return null;
     }
-    BackendConnection c;
+    Http1Link c;
     while ((c = q.pollFirst()) != null) {
       if (c.channel.isActive() && !c.reader.hasLeftover()) {
         c.reused = true;
@@ -57,24 +65,75 @@ final class LoopContext {
     return null;
   }
 
-  /** Opens a new connection to the backend on this loop. */
-  ChannelFuture connect(BackendConnection connection) {
+  /** Opens a new HTTP/1.1 connection to the backend on this loop. */
+  ChannelFuture connect(Http1Link link) {
     Bootstrap b = bootstrap.clone();
     b.handler(new ChannelInitializer<>() {
       @Override
       protected void initChannel(Channel ch) {
         if (backendSsl != null) {
-          ch.pipeline().addLast("tls", backendSsl.newHandler(ch.alloc(), connection.backend.host(), connection.backend.port()));
+          ch.pipeline().addLast("tls", backendSsl.newHandler(ch.alloc(), link.backend.host(), link.backend.port()));
         }
         // No codec: the proxy writes request bytes itself and the connection reads responses itself.
-        ch.pipeline().addLast("backend", connection);
+        ch.pipeline().addLast("backend", link.handler());
       }
     });
-    return b.connect(connection.backend.address());
+    return b.connect(link.backend.address());
   }
 
-  /** Takes back a connection after a complete exchange, or closes it when it can't be kept. */
-  void release(BackendConnection c) {
+  /**
+   * A link on a new stream to an HTTP/2 backend, on a connection of this loop with room for it (a
+   * new connection when none has). Its exchange hears {@link Exchange#linkReady} once the stream is
+   * open, or {@link Exchange#onBackendClosed} when it cannot be. Call on this loop only.
+   */
+  Http2Link stream(Backend backend, Exchange owner, byte[] servedByName) {
+    ArrayList<Http2BackendConnection> list = http2.computeIfAbsent(backend, b -> new ArrayList<>(2));
+    for (int i = 0, n = list.size(); i < n; i++) {
+      Http2BackendConnection c = list.get(i);
+      if (c.hasRoom()) {
+        return c.newLink(owner, servedByName, scheme());
+      }
+    }
+    Http2BackendConnection c = new Http2BackendConnection(backend, this);
+    list.add(c);
+    connectHttp2(c);
+    return c.newLink(owner, servedByName, scheme());
+  }
+
+  private String scheme() {
+    return backendSsl == null ? "http" : "https";
+  }
+
+  private void connectHttp2(Http2BackendConnection c) {
+    Http2FrameCodec codec = Http2FrameCodecBuilder.forClient()
+        .initialSettings(Http2Settings.defaultSettings().pushEnabled(false))
+        .build();
+    Bootstrap b = bootstrap.clone();
+    b.handler(new ChannelInitializer<>() {
+      @Override
+      protected void initChannel(Channel ch) {
+        ch.pipeline().addLast("h2", codec).addLast("h2-streams", new Http2MultiplexHandler(new RefusePushes()));
+      }
+    });
+    b.connect(c.backend.address()).addListener((ChannelFuture f) -> {
+      if (f.isSuccess()) {
+        c.ready(f.channel(), codec);
+      } else {
+        c.failed();
+      }
+    });
+  }
+
+  /** Streams the backend starts (server push) are not wanted: push is off in our SETTINGS anyway. */
+  private static final class RefusePushes extends SimpleChannelInboundHandler<Object> {
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, Object msg) {
+      ctx.close();
+    }
+  }
+
+  /** Takes back an HTTP/1.1 connection after a complete exchange, or closes it when it can't be kept. */
+  void release(Http1Link c) {
     c.owner = null;
     if (!c.channel.isActive() || c.backend.isRemoved()) {
       c.channel.close();
@@ -83,7 +142,7 @@ final class LoopContext {
     if (!c.channel.config().isAutoRead()) {
       c.channel.config().setAutoRead(true);
     }
-    ArrayDeque<BackendConnection> q = idle.computeIfAbsent(c.backend, b -> new ArrayDeque<>());
+    ArrayDeque<Http1Link> q = idle.computeIfAbsent(c.backend, b -> new ArrayDeque<>());
     if (q.size() >= MAX_IDLE_PER_BACKEND) {
       c.channel.close();
       return;
@@ -93,30 +152,53 @@ final class LoopContext {
   }
 
   /** Drops a closed idle connection from the pool. */
-  void forget(BackendConnection c) {
-    ArrayDeque<BackendConnection> q = idle.get(c.backend);
+  void forget(Http1Link c) {
+    ArrayDeque<Http1Link> q = idle.get(c.backend);
     if (q != null) {
       q.remove(c);
     }
   }
 
-  /** Closes every idle connection to a backend that left the pool. Call on this loop. */
-  void closeIdle(Backend backend) {
-    ArrayDeque<BackendConnection> q = idle.remove(backend);
-    if (q != null) {
-      for (BackendConnection c : q) {
-        c.channel.close();
+  /** An HTTP/2 connection takes no new streams any more. */
+  void forget(Http2BackendConnection c) {
+    ArrayList<Http2BackendConnection> list = http2.get(c.backend);
+    if (list != null) {
+      list.remove(c);
+      if (list.isEmpty()) {
+        http2.remove(c.backend);
       }
     }
   }
 
-  /** Closes all idle connections. Call on this loop. */
+  /** Closes every idle connection to a backend that left the pool, and drains its HTTP/2 ones. Call on this loop. */
+  void closeIdle(Backend backend) {
+    ArrayDeque<Http1Link> q = idle.remove(backend);
+    if (q != null) {
+      for (Http1Link c : q) {
+        c.channel.close();
+      }
+    }
+    ArrayList<Http2BackendConnection> list = http2.remove(backend);
+    if (list != null) {
+      for (Http2BackendConnection c : new ArrayList<>(list)) {
+        c.drain();
+      }
+    }
+  }
+
+  /** Closes all idle connections, and every HTTP/2 one. Call on this loop. */
   void closeAll() {
-    for (ArrayDeque<BackendConnection> q : idle.values()) {
-      for (BackendConnection c : q) {
+    for (ArrayDeque<Http1Link> q : idle.values()) {
+      for (Http1Link c : q) {
         c.channel.close();
       }
     }
     idle.clear();
+    for (ArrayList<Http2BackendConnection> list : new ArrayList<>(http2.values())) {
+      for (Http2BackendConnection c : new ArrayList<>(list)) {
+        c.close();
+      }
+    }
+    http2.clear();
   }
 }

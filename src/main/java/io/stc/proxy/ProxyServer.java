@@ -47,38 +47,27 @@ public final class ProxyServer {
 
   final Upstream upstream;
   final Clock clock;
+  /** What the configuration says, worked out once. */
+  final ProxySettings settings;
   final ProxyStats stats = new ProxyStats();
   final HeaderRewriter rewriter;
   final RequestValidator validator;
   final PassiveHealth passiveHealth;
   /** Null when circuit breaking is off. */
   final CircuitBreakers breakers;
-  final boolean count5xx;
-  final StickySessions sticky;
-  volatile RateLimiter rateLimiter = RateLimiter.NONE;
-  final int retries;
-  /** Per-backend in-flight limit; 0 = none. */
-  final int maxInflight;
+  /** The steps every exchange goes through. */
+  final ExchangeSteps steps;
   /** Null when there is no capacity limit. */
   final RequestQueue queue;
-  final long queueTimeoutNanos;
-  final long responseTimeoutNanos;
-  /** The longest gap between a request body's bytes. */
-  final long bodyTimeoutNanos;
-  /** Request bodies up to this many bytes are read whole before a backend is picked; 0 = none. */
-  final int bufferLimit;
-  private final StcConfig.PerTry perTry;
+  // Changed at run time (an API call, a reload, shutdown): read afresh by each exchange.
+  volatile RateLimiter rateLimiter = RateLimiter.NONE;
   volatile Balancer balancer;
   volatile ExchangeListener listener;
   volatile boolean draining;
-  /**
-   * Whether a request that finds no backend at all waits in the queue (for an instance the
-   * autoscaler is starting) instead of failing at once: on when autoscaling, so a pool scaled to
-   * zero, or one whose instances all crashed, serves the next request late rather than never.
-   */
-  final boolean queueWhenEmpty;
   /** Open WebSocket tunnels, so draining a backend can say goodbye on them. */
-  final java.util.Set<ClientConnection> tunnels = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  final java.util.Set<Tunnel> tunnels = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  /** The sticky sessions the balancer consults (NONE when off). */
+  final StickySessions sticky;
 
   private final StcConfig config;
   private Transport transport;
@@ -105,48 +94,17 @@ public final class ProxyServer {
     this.balancer = balancer;
     this.passiveHealth = passiveHealth;
     this.breakers = breakers;
-    this.count5xx = breakers != null && breakers.counts5xx();
     this.sticky = sticky;
     this.clock = clock;
-    this.retries = config.retries();
-    this.maxInflight = config.capacity().maxInflight();
+    this.settings = ProxySettings.of(config, breakers != null && breakers.counts5xx());
+    int maxInflight = config.capacity().maxInflight();
     this.queue = maxInflight > 0 ? new RequestQueue(config.capacity().queueMax()) : null;
-    this.queueWhenEmpty = queue != null && config.autoscale().enabled();
-    this.queueTimeoutNanos = config.capacity().queueTimeout().toNanos();
-    this.responseTimeoutNanos = config.timeouts().response().toNanos();
-    this.bodyTimeoutNanos = config.timeouts().body().toNanos();
-    this.bufferLimit = config.limits().buffer();
-    this.perTry = config.timeouts().perTry();
     this.rewriter = new HeaderRewriter(config.servedByHeader());
     this.sslContext = config.tls().enabled() ? TlsContext.forServer(config.tls()) : null;
     this.validator = new RequestValidator(config.limits().headers(), config.limits().body());
+    this.steps = ExchangeSteps.of(this, validator, sticky);
     this.connections = new ConnectionCounts(config.limits().connections(), config.limits().connectionsPerClient());
   }
-
-  /** A per-try timeout applies to attempts whose request could go elsewhere after it. */
-  boolean perTryEnabled() {
-    return perTry.enabled();
-  }
-
-  /**
-   * How long one attempt on {@code b} may wait for a response head before it counts as hung: a
-   * fixed value, or four times the backend's recent p99 between 250 ms and the response timeout;
-   * 0 when there is none (off, or too few recent responses to know the backend's latency).
-   */
-  long perTryNanos(io.stc.pool.Backend b, long nowNanos) {
-    if (!perTry.auto()) {
-      return perTry.fixed() == null ? 0 : perTry.fixed().toNanos();
-    }
-    long p99 = b.stats().recentLatency().p99Nanos(nowNanos);
-    if (p99 < 0) {
-      return 0;
-    }
-    return Math.min(responseTimeoutNanos, Math.max(PER_TRY_FLOOR_NANOS, PER_TRY_FACTOR * p99));
-  }
-
-  /** The least an automatic per-try timeout waits: below it, scheduling noise looks like a hang. */
-  static final long PER_TRY_FLOOR_NANOS = 250_000_000L;
-  static final long PER_TRY_FACTOR = 4;
 
   /** The socket transport in use once started: io_uring, epoll or nio. */
   String transportName() {
@@ -249,7 +207,7 @@ public final class ProxyServer {
   int freeSlots() {
     int free = 0;
     for (io.stc.pool.Backend b : upstream.pool().available()) {
-      free += Math.max(0, maxInflight - b.stats().inFlight());
+      free += Math.max(0, settings.maxInflight() - b.stats().inFlight());
     }
     return free;
   }
@@ -263,8 +221,10 @@ public final class ProxyServer {
         || (event.kind() == PoolEvent.Kind.STATE_CHANGED && event.backend().state() == io.stc.pool.BackendState.DRAINING);
     if (leaving && !tunnels.isEmpty()) {
       // A WebSocket never finishes on its own: close those on a draining backend with 1001 (going away).
-      for (ClientConnection c : tunnels) {
-        c.goAwayIfTunnelTo(event.backend());
+      for (Tunnel t : tunnels) {
+        if (t.backend() == event.backend()) {
+          t.goAway();
+        }
       }
     }
     if (event.kind() == PoolEvent.Kind.REMOVED) {
@@ -308,6 +268,10 @@ public final class ProxyServer {
   }
 
   private void closeIdleClients() {
+    for (Tunnel t : tunnels) {
+      // A WebSocket never finishes on its own: 1001 (going away) to each side.
+      t.goAway();
+    }
     for (Channel ch : clients) {
       ClientConnection c = ch.pipeline().get(ClientConnection.class);
       if (c != null) {

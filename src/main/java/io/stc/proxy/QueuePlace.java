@@ -44,7 +44,7 @@ final class QueuePlace {
     }
     waiting = true;
     sinceNanos = proxy.clock.nanos();
-    timer = loop.schedule(timeoutTask, proxy.queueTimeoutNanos, TimeUnit.NANOSECONDS);
+    timer = loop.schedule(timeoutTask, proxy.settings.queueTimeoutNanos(), TimeUnit.NANOSECONDS);
     // A slot may have freed between the failed pick and the offer, with nobody to wake.
     proxy.queue.wakeForFree(proxy.freeSlots());
   }
@@ -83,7 +83,7 @@ final class QueuePlace {
       dispatch.accept(b);
       return;
     }
-    if (proxy.upstream.pool().availableCount() == 0 && !proxy.queueWhenEmpty) {
+    if (proxy.upstream.pool().availableCount() == 0 && !proxy.settings.queueWhenEmpty()) {
       cancelTimer();
       fail.accept(ProxyFailure.NO_BACKEND);
       return;

@@ -1,17 +1,14 @@
 package io.stc.proxy;
 
-import io.netty.buffer.ByteBuf;
-import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpContent;
-import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import java.util.ArrayList;
 
 /**
- * A request body on its way to a backend: pieces that arrive before a backend connection is ready
- * are held, a copy of a small body is kept so an idempotent request can be replayed on another
- * backend, and each piece is written framed as the client framed it.
+ * A request body on its way to a backend: pieces that arrive before a backend link is ready are
+ * held, and a copy of a small body is kept so an idempotent request can be replayed on another
+ * backend. The link frames each piece for its protocol.
  */
 final class RequestBody {
   /** Request bodies up to this size (or the buffer limit, if larger) are kept so an idempotent request can be replayed on retry. */
@@ -87,17 +84,22 @@ final class RequestBody {
     return heldBytes > HOLD_LIMIT;
   }
 
-  /** Writes every held piece to the backend; true when the body's last piece was among them. */
-  boolean writeHeld(Channel ch) {
+  /** Writes every held piece to the backend link; true when the body's last piece was among them. */
+  boolean writeHeld(BackendLink link) {
     boolean last = false;
     for (int i = 0, n = held.size(); i < n; i++) {
       HttpContent content = held.get(i);
       last |= content instanceof LastHttpContent;
-      write(ch, content);
+      link.writeBody(content);
     }
     held.clear();
     heldBytes = 0;
     return last;
+  }
+
+  /** Whether the client framed the body in chunks (an HTTP/1.1 backend gets it chunked too). */
+  boolean chunked() {
+    return chunked;
   }
 
   /** After a failed attempt that sent the body: the kept copy is held again for the next backend. */
@@ -106,32 +108,6 @@ final class RequestBody {
     heldBytes = 0;
     for (int i = 0, n = replay.size(); i < n; i++) {
       hold(replay.get(i).retainedDuplicate());
-    }
-  }
-
-  /** Writes one piece to the backend, framed as the client framed the body. */
-  void write(Channel ch, HttpContent content) {
-    ByteBuf data = content.content();
-    boolean last = content instanceof LastHttpContent;
-    if (!data.isReadable()) {
-      content.release();
-    } else if (chunked) {
-      ch.write(ResponseBytes.chunkStart(data.readableBytes(), ch.alloc()));
-      ch.write(data);
-      ch.write(ResponseBytes.chunkEnd());
-    } else {
-      ch.write(data);
-    }
-    if (last && chunked) {
-      HttpHeaders trailers = ((LastHttpContent) content).trailingHeaders();
-      if (trailers.isEmpty()) {
-        ch.write(ResponseBytes.lastChunk());
-      } else {
-        ByteBuf out = ch.alloc().buffer(64);
-        out.writeByte('0').writeShort(ResponseHead.CRLF);
-        RequestHeadWriter.writeTrailers(out, trailers);
-        ch.write(out);
-      }
     }
   }
 

@@ -27,7 +27,7 @@ final class RequestHeadWriter {
   private static final byte[] UPGRADE = ResponseHead.ascii("connection: upgrade\r\nupgrade: websocket\r\n");
   private static final byte[] SEPARATOR = ResponseHead.ascii(", ");
   private static final byte[] TE_TRAILERS = ResponseHead.ascii("te: trailers\r\n");
-  private static final AsciiString X_FORWARDED_FOR = AsciiString.cached("x-forwarded-for");
+  static final AsciiString X_FORWARDED_FOR = AsciiString.cached("x-forwarded-for");
   private static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("x-forwarded-proto");
   private static final AsciiString X_FORWARDED_HOST = AsciiString.cached("x-forwarded-host");
   private static final AsciiString PROXY_CONNECTION = AsciiString.cached("proxy-connection");
@@ -125,7 +125,7 @@ final class RequestHeadWriter {
     out.writeShort(ResponseHead.CRLF);
   }
 
-  private static boolean isDropped(CharSequence name) {
+  static boolean isDropped(CharSequence name) {
     int n = name.length();
     // Most headers differ in length from every dropped one: no comparison at all.
     if (n != 2 && n != 7 && n != 10 && n != 14 && (n < 15 || n > 19)) {
@@ -139,7 +139,7 @@ final class RequestHeadWriter {
     return false;
   }
 
-  private static boolean isHttp2Extension(CharSequence name) {
+  static boolean isHttp2Extension(CharSequence name) {
     for (HttpConversionUtil.ExtensionHeaderNames x : HttpConversionUtil.ExtensionHeaderNames.values()) {
       if (AsciiString.contentEqualsIgnoreCase(name, x.text())) {
         return true;
@@ -149,7 +149,7 @@ final class RequestHeadWriter {
   }
 
   /** The header names a Connection header lists besides its own options (RFC 9110 7.6.1). */
-  private static List<String> namedByConnection(HttpHeaders h) {
+  static List<String> namedByConnection(HttpHeaders h) {
     List<String> named = new ArrayList<>(2);
     for (String value : h.getAll(HttpHeaderNames.CONNECTION)) {
       for (String token : value.split(",")) {
@@ -162,7 +162,7 @@ final class RequestHeadWriter {
     return named;
   }
 
-  private static boolean hasToken(CharSequence value, CharSequence token) {
+  static boolean hasToken(CharSequence value, CharSequence token) {
     for (String t : value.toString().split(",")) {
       String v = t.trim();
       int semicolon = v.indexOf(';');
@@ -173,7 +173,7 @@ final class RequestHeadWriter {
     return false;
   }
 
-  private static boolean isNamed(List<String> named, CharSequence name) {
+  static boolean isNamed(List<String> named, CharSequence name) {
     for (int i = 0, n = named.size(); i < n; i++) {
       if (AsciiString.contentEqualsIgnoreCase(named.get(i), name)) {
         return true;

@@ -140,6 +140,37 @@ final class ResponseHead {
     return true;
   }
 
+  /**
+   * Takes an HTTP/2 backend's response head, as the HTTP/1.1 head it stands for, so the client side
+   * treats it like any other: the status line, then every field but pseudo-headers and the
+   * connection-specific ones HTTP/2 forbids. The body has no framing of its own: a content-length
+   * frames it, else the client side chunks it.
+   */
+  boolean parseHttp2(io.netty.handler.codec.http2.Http2Headers h) {
+    CharSequence statusText = h.status();
+    int code;
+    try {
+      code = statusText == null ? -1 : Integer.parseInt(statusText.toString());
+    } catch (NumberFormatException e) {
+      return false;
+    }
+    if (code < 100 || code > 999) {
+      return false;
+    }
+    StringBuilder b = new StringBuilder(256).append("HTTP/1.1 ").append(code).append(' ')
+        .append(io.netty.handler.codec.http.HttpResponseStatus.valueOf(code).reasonPhrase()).append("\r\n");
+    for (java.util.Map.Entry<CharSequence, CharSequence> e : h) {
+      CharSequence name = e.getKey();
+      if (name.length() > 0 && name.charAt(0) == ':') {
+        continue;
+      }
+      b.append(name).append(": ").append(e.getValue()).append("\r\n");
+    }
+    b.append("\r\n");
+    byte[] bytes = b.toString().getBytes(StandardCharsets.ISO_8859_1);
+    return parse(io.netty.buffer.Unpooled.wrappedBuffer(bytes), 0, bytes.length) && !chunked;
+  }
+
   /** Stops forwarding Transfer-Encoding, for a client that gets the body de-chunked. */
   void dropTransferEncoding() {
     for (int i = 1; i < lines; i++) {

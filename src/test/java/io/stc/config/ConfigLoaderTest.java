@@ -205,7 +205,7 @@ class ConfigLoaderTest {
     assertThat(error("stc.yaml", "health:\n  enabled: true\n  intervl: 2s\n"))
         .isEqualTo("3: health.intervl: unknown key (known: enabled, path, interval, timeout, rise, fall)");
     assertThat(error("stc.yaml", "backends:\n  - host: a\n    port: 1\n    wieght: 2\n"))
-        .isEqualTo("4: backends[0].wieght: unknown key (known: host, port, weight)");
+        .isEqualTo("4: backends[0].wieght: unknown key (known: host, port, weight, protocol)");
   }
 
   @Test

@@ -1,0 +1,237 @@
+package io.stc.proxy;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import io.stc.pool.Backend;
+
+/**
+ * A keep-alive HTTP/1.1 connection to a backend: the request is written as bytes (head by
+ * {@link RequestHeadWriter}, body framed as the client framed it) and the response read from the
+ * bytes that arrive by a {@link BackendResponseReader}, never decoded into objects.
+ */
+final class Http1Link extends BackendLink implements BackendResponseReader.Sink {
+  final BackendResponseReader reader;
+  private final ChannelHandler handler = new Inbound();
+  /** Whether the connection has carried a request before (a stale one may close under us). */
+  boolean reused;
+  /** The body being written is chunked (framed anew here). */
+  private boolean chunked;
+  private boolean requestWritten;
+  /** Set once the connection switched protocols: what arrives goes to the tunnel. */
+  private Tunnel tunnel;
+
+  Http1Link(Backend backend, LoopContext loop, byte[] servedByName) {
+    super(backend, loop);
+    this.reader = new BackendResponseReader(servedByName);
+  }
+
+  /** The handler that goes into the connection's pipeline. */
+  ChannelHandler handler() {
+    return handler;
+  }
+
+  @Override
+  void writeHead(Exchange e) {
+    ByteBuf head = channel.alloc().buffer(256);
+    RequestHeadWriter.write(head, e.request, e.clientIp(), e.scheme(), e.fromHttp2(), e.upgradeRequested, e.answeredExpect, backend);
+    chunked = e.body.chunked();
+    requestWritten = false;
+    // Nothing waits for this write; a failure closes the connection, which retries or answers.
+    channel.write(head, channel.voidPromise());
+  }
+
+  @Override
+  void writeBody(HttpContent content) {
+    ByteBuf data = content.content();
+    boolean last = content instanceof LastHttpContent;
+    if (!data.isReadable()) {
+      content.release();
+    } else if (chunked) {
+      channel.write(ResponseBytes.chunkStart(data.readableBytes(), channel.alloc()));
+      channel.write(data);
+      channel.write(ResponseBytes.chunkEnd());
+    } else {
+      channel.write(data);
+    }
+    if (last) {
+      requestWritten = true;
+      if (chunked) {
+        HttpHeaders trailers = ((LastHttpContent) content).trailingHeaders();
+        if (trailers.isEmpty()) {
+          channel.write(ResponseBytes.lastChunk());
+        } else {
+          ByteBuf out = channel.alloc().buffer(64);
+          out.writeByte('0').writeShort(ResponseHead.CRLF);
+          RequestHeadWriter.writeTrailers(out, trailers);
+          channel.write(out);
+        }
+      }
+    }
+  }
+
+  @Override
+  void expect(boolean headRequest, boolean keepFraming) {
+    reader.expect(headRequest, keepFraming);
+  }
+
+  @Override
+  HttpHeaders trailers() {
+    return reader.trailers();
+  }
+
+  @Override
+  void release(boolean backendKeepsAlive) {
+    if (backendKeepsAlive && requestWritten && channel.isActive() && !reader.hasLeftover()) {
+      loop.release(this);
+    } else {
+      close();
+    }
+  }
+
+  @Override
+  boolean isHttp2() {
+    return false;
+  }
+
+  /** Bytes after a 101 are no longer HTTP: from now on (the rest of this read too) they go to the tunnel. */
+  void switchTo(Tunnel t) {
+    owner = null;
+    tunnel = t;
+  }
+
+  /** Inbound events of the connection, kept off the link's own API. */
+  private final class Inbound extends ChannelInboundHandlerAdapter {
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+      channel = ctx.channel();
+      ctx.fireChannelActive();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      if (tunnel != null) {
+        tunnel.fromBackend(msg);
+        return;
+      }
+      if (owner == null || !(msg instanceof ByteBuf in)) {
+        // A backend must not speak unasked; whatever it said, this connection can't be trusted.
+        ReferenceCountUtil.release(msg);
+        ctx.close();
+        return;
+      }
+      try {
+        reader.read(in, Http1Link.this);
+      } finally {
+        in.release();
+      }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+      if (tunnel != null) {
+        tunnel.backendReadComplete();
+        return;
+      }
+      Exchange o = owner;
+      if (o != null) {
+        o.flushToClient();
+      }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+      if (tunnel != null) {
+        tunnel.backendWritabilityChanged();
+        return;
+      }
+      Exchange o = owner;
+      if (o != null) {
+        o.backendWritabilityChanged();
+      }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+      reader.release();
+      if (tunnel != null) {
+        tunnel.backendClosed();
+        return;
+      }
+      reader.closed(Http1Link.this);
+      Exchange o = owner;
+      if (o != null) {
+        owner = null;
+        o.onBackendClosed(Http1Link.this);
+      } else {
+        loop.forget(Http1Link.this);
+      }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      // Resets and the like: closing fires channelInactive, which tells the owner.
+      ctx.close();
+    }
+  }
+
+  // The reader's output goes to whichever exchange owns the connection at that moment.
+
+  @Override
+  public void onResponseHead(ResponseHead head) {
+    Exchange o = owner;
+    if (o != null) {
+      o.onResponseHead(this, head);
+    }
+  }
+
+  @Override
+  public void onResponseBody(ByteBuf piece) {
+    Exchange o = owner;
+    if (o != null) {
+      o.onResponseBody(this, piece);
+    } else {
+      piece.release();
+    }
+  }
+
+  @Override
+  public void onResponseBody(ByteBuf in, int length) {
+    Exchange o = owner;
+    if (o != null) {
+      o.onResponseBody(this, in, length);
+    } else {
+      in.skipBytes(length);
+    }
+  }
+
+  @Override
+  public void onResponseEnd() {
+    Exchange o = owner;
+    if (o != null) {
+      o.onResponseEnd(this);
+    }
+  }
+
+  @Override
+  public void onTunnelBytes(ByteBuf bytes) {
+    if (tunnel != null) {
+      tunnel.fromBackend(bytes);
+    } else {
+      bytes.release();
+    }
+  }
+
+  @Override
+  public void onBadResponse() {
+    Exchange o = owner;
+    if (o != null) {
+      o.onBadResponse(this);
+    }
+  }
+}

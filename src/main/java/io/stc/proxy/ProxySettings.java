@@ -1,0 +1,62 @@
+package io.stc.proxy;
+
+import io.stc.config.StcConfig;
+import io.stc.pool.Backend;
+
+/**
+ * What the data plane's configuration says, worked out once when the proxy is built: read on every
+ * request, never changed (a reload that changes them builds a new proxy).
+ *
+ * @param retries other backends an exchange may try after a failed attempt
+ * @param maxInflight per-backend in-flight limit; 0 = none
+ * @param queueWhenEmpty a request that finds no backend at all waits in the queue (autoscaling)
+ * @param bufferLimit request bodies up to this many bytes are read whole before a backend is picked
+ * @param count5xx a 5xx answer counts against the backend's breaker
+ */
+record ProxySettings(
+    int retries,
+    int maxInflight,
+    boolean queueWhenEmpty,
+    long queueTimeoutNanos,
+    long responseTimeoutNanos,
+    long bodyTimeoutNanos,
+    int bufferLimit,
+    StcConfig.PerTry perTry,
+    boolean count5xx,
+    boolean h2c) {
+
+  /** The least an automatic per-try timeout waits: below it, scheduling noise looks like a hang. */
+  static final long PER_TRY_FLOOR_NANOS = 250_000_000L;
+  static final long PER_TRY_FACTOR = 4;
+
+  static ProxySettings of(StcConfig config, boolean count5xx) {
+    int maxInflight = config.capacity().maxInflight();
+    return new ProxySettings(
+        config.retries(),
+        maxInflight,
+        maxInflight > 0 && config.autoscale().enabled(),
+        config.capacity().queueTimeout().toNanos(),
+        config.timeouts().response().toNanos(),
+        config.timeouts().body().toNanos(),
+        config.limits().buffer(),
+        config.timeouts().perTry(),
+        count5xx,
+        config.h2c());
+  }
+
+  /**
+   * How long one attempt on {@code b} may wait for a response head before it counts as hung: a
+   * fixed value, or four times the backend's recent p99 between 250 ms and the response timeout;
+   * 0 when there is none (off, or too few recent responses to know the backend's latency).
+   */
+  long perTryNanos(Backend b, long nowNanos) {
+    if (!perTry.auto()) {
+      return perTry.fixed() == null ? 0 : perTry.fixed().toNanos();
+    }
+    long p99 = b.stats().recentLatency().p99Nanos(nowNanos);
+    if (p99 < 0) {
+      return 0;
+    }
+    return Math.min(responseTimeoutNanos, Math.max(PER_TRY_FLOOR_NANOS, PER_TRY_FACTOR * p99));
+  }
+}
