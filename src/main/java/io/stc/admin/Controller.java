@@ -239,7 +239,7 @@ public final class Controller {
       wanted.add(c.id());
       Backend b = upstream.pool().find(c.id());
       if (b == null) {
-        upstream.add(c.id(), c.host(), c.port(), c.weight(), health != null ? BackendState.DOWN : BackendState.UP);
+        upstream.add(c.id(), c.host(), c.port(), c.weight(), health != null ? BackendState.DOWN : BackendState.UP, c.protocol());
         added++;
       } else if (b.weight() != c.weight() && !isRemoving(b)) {
         upstream.setWeight(b, c.weight());

@@ -75,7 +75,7 @@ public final class StateFile {
     for (BackendConfig b : base.backends()) {
       baseIds.add(b.id());
       if (!removed.contains(b.id())) {
-        out.add(new BackendConfig(b.host(), b.port(), weights.getOrDefault(b.id(), b.weight())));
+        out.add(new BackendConfig(b.host(), b.port(), weights.getOrDefault(b.id(), b.weight()), b.protocol()));
       }
     }
     for (BackendConfig b : added.values()) {

@@ -133,6 +133,8 @@ final class DemoRequestHandler implements Handler<HttpServerRequest> {
     }
     JsonObject body = base().put("method", req.method().name()).put("path", req.path());
     body.put("requests", backend.countAnswer()).put("received", received);
+    // Which HTTP the request came in over (h2 or http/1.1): what a proxy in front speaks to this backend.
+    body.put("version", req.version().alpnName());
     if (code == 500 && status == null) {
       body.put("error", "injected failure");
     }

@@ -27,7 +27,8 @@ final class Attempts {
 
   Attempts(ProxyServer proxy) {
     this.proxy = proxy;
-    this.tried = new Backend[proxy.settings.retries() + 1];
+    // Room for the two extra attempts a request refused unprocessed may take.
+    this.tried = new Backend[proxy.settings.retries() + 3];
   }
 
   /**
@@ -60,6 +61,19 @@ final class Attempts {
       }
     }
     return null;
+  }
+
+  /**
+   * The backend of the last attempt again, admitted like any pick, or null: for a request it
+   * refused without acting on it (an HTTP/2 stream refused, or cut off by GOAWAY).
+   */
+  Backend pickSameAgain() {
+    Backend b = backend;
+    Pool pool = proxy.upstream.pool();
+    if (b == null || !b.isAvailable() || b.isRemoved()) {
+      return null;
+    }
+    return admit(b, proxy.breakers != null && !pool.panicking()) ? b : null;
   }
 
   /**
@@ -123,6 +137,11 @@ final class Attempts {
         cb.onSuccess();
       }
     }
+  }
+
+  /** Whether another attempt is allowed for a request refused unprocessed: two beyond the retries. */
+  boolean mayRetryUnprocessed() {
+    return count <= proxy.settings.retries() + 2;
   }
 
   /** When the current attempt began (clock nanoseconds). */

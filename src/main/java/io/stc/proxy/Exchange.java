@@ -127,7 +127,8 @@ final class Exchange implements Request, ExchangeTimers.Deadlines {
     upgradeRequested = !client.http2Stream && WebSocketUpgrade.isRequested(req);
     boolean chunked = HttpUtil.isTransferEncodingChunked(req);
     long declared = chunked ? -1 : HttpUtil.getContentLength(req, -1L);
-    body.start(idempotent && settings.retries() > 0, chunked, declared, settings.bufferLimit());
+    // Kept for a replay whatever the method: a request a backend refused unprocessed may go again.
+    body.start(true, chunked, declared, settings.bufferLimit());
     if (!requestHasNoBody()) {
       // A body follows: it may not trickle in (slow POST), and a small one is read whole first, so
       // a slow client never holds a backend connection for it (nginx's request buffering).
@@ -221,8 +222,11 @@ final class Exchange implements Request, ExchangeTimers.Deadlines {
     stage = Stage.CONNECTING;
     LoopContext loop = client.loop;
     if (b.speaksHttp2()) {
-      link = loop.stream(b, this, proxy.rewriter.servedByLowerCase());
-      return; // linkReady, or onBackendClosed, comes when the stream is (or cannot be) open
+      Http2Link stream = loop.stream(b, this, proxy.rewriter.servedByLowerCase());
+      link = stream;
+      // linkReady, or onBackendClosed, comes when the stream is (or cannot be) open: maybe at once.
+      stream.open();
+      return;
     }
     Http1Link idle = loop.acquire(b);
     if (idle != null) {
@@ -523,9 +527,15 @@ final class Exchange implements Request, ExchangeTimers.Deadlines {
     if (l != null) {
       l.close();
     }
-    boolean retryable = attempts.mayRetry() && (!afterSend || ((idempotent || unprocessed) && body.replayable()));
+    // A request the backend refused unprocessed may go again (twice more) even past the retries.
+    boolean retryable = (attempts.mayRetry() || (unprocessed && attempts.mayRetryUnprocessed()))
+        && (!afterSend || ((idempotent || unprocessed) && body.replayable()));
     if (retryable) {
       Backend next = attempts.pick(this);
+      if (next == null && unprocessed) {
+        // Nothing else to try, but the backend never acted on it: the same one may take it now.
+        next = attempts.pickSameAgain();
+      }
       if (next != null) {
         proxy.stats.retry();
         if (afterSend) {

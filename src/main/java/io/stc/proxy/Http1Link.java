@@ -22,7 +22,6 @@ final class Http1Link extends BackendLink implements BackendResponseReader.Sink 
   boolean reused;
   /** The body being written is chunked (framed anew here). */
   private boolean chunked;
-  private boolean requestWritten;
   /** Set once the connection switched protocols: what arrives goes to the tunnel. */
   private Tunnel tunnel;
 
@@ -41,7 +40,6 @@ final class Http1Link extends BackendLink implements BackendResponseReader.Sink 
     ByteBuf head = channel.alloc().buffer(256);
     RequestHeadWriter.write(head, e.request, e.clientIp(), e.scheme(), e.fromHttp2(), e.upgradeRequested, e.answeredExpect, backend);
     chunked = e.body.chunked();
-    requestWritten = false;
     // Nothing waits for this write; a failure closes the connection, which retries or answers.
     channel.write(head, channel.voidPromise());
   }
@@ -60,7 +58,6 @@ final class Http1Link extends BackendLink implements BackendResponseReader.Sink 
       channel.write(data);
     }
     if (last) {
-      requestWritten = true;
       if (chunked) {
         HttpHeaders trailers = ((LastHttpContent) content).trailingHeaders();
         if (trailers.isEmpty()) {
@@ -87,7 +84,7 @@ final class Http1Link extends BackendLink implements BackendResponseReader.Sink 
 
   @Override
   void release(boolean backendKeepsAlive) {
-    if (backendKeepsAlive && requestWritten && channel.isActive() && !reader.hasLeftover()) {
+    if (backendKeepsAlive && channel.isActive() && !reader.hasLeftover()) {
       loop.release(this);
     } else {
       close();

@@ -5,6 +5,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2GoAwayFrame;
+import io.netty.handler.codec.http2.Http2SettingsFrame;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
 import io.netty.util.ReferenceCountUtil;
@@ -33,10 +34,13 @@ final class Http2BackendConnection {
   /** Streams open or about to open for links. */
   private int streams;
   private final ArrayDeque<Http2Link> pending = new ArrayDeque<>(4);
+  /** Streams assumed allowed until the backend's SETTINGS arrive: what its last connection allowed. */
+  private final int expectedMaxStreams;
 
-  Http2BackendConnection(Backend backend, LoopContext loop) {
+  Http2BackendConnection(Backend backend, LoopContext loop, int expectedMaxStreams) {
     this.backend = backend;
     this.loop = loop;
+    this.expectedMaxStreams = expectedMaxStreams;
   }
 
   /** Whether another stream may go on this connection now. */
@@ -45,23 +49,37 @@ final class Http2BackendConnection {
   }
 
   private int maxStreams() {
-    if (codec == null) {
-      return DEFAULT_MAX_STREAMS;
+    if (state == State.CONNECTING) {
+      return expectedMaxStreams;
     }
     return Math.min(MAX_STREAMS, codec.connection().local().maxActiveStreams());
   }
 
-  /** A link for a new stream; it gets its channel when the stream is open. */
+  /** A link for a new stream, counted here; {@link #open} it once its exchange holds it. */
   Http2Link newLink(Exchange owner, byte[] servedByName, String scheme) {
     Http2Link link = new Http2Link(backend, loop, this, servedByName, scheme);
     link.owner = owner;
     streams++;
+    return link;
+  }
+
+  /** Takes over a link that waited on another connection which turned out to have less room. */
+  void adopt(Http2Link link) {
+    link.connection = this;
+    streams++;
+    start(link);
+  }
+
+  /**
+   * Opens the link's stream, now or once the connection is up. Its exchange may hear that it is
+   * ready before this returns, so the exchange must already hold the link.
+   */
+  void start(Http2Link link) {
     if (state == State.READY) {
       open(link);
     } else {
       pending.add(link);
     }
-    return link;
   }
 
   private void open(Http2Link link) {
@@ -82,21 +100,40 @@ final class Http2BackendConnection {
     });
   }
 
-  /** The connection is up (and, over TLS, agreed on h2): open the streams waiting for it. */
-  void ready(Channel ch, Http2FrameCodec codec) {
+  /**
+   * The connection is up (and, over TLS, agreed on h2); streams open once the backend's SETTINGS
+   * say how many it takes.
+   */
+  void connected(Channel ch, Http2FrameCodec codec) {
     this.channel = ch;
     this.codec = codec;
+    if (state != State.CONNECTING) {
+      ch.close();
+      return;
+    }
+    ch.pipeline().addLast("h2-events", new Events());
+
+  }
+
+  /** The backend's first SETTINGS arrived: open the waiting streams it has room for; the rest go elsewhere. */
+  private void settled() {
     if (state != State.CONNECTING) {
       return;
     }
     state = State.READY;
-    ch.pipeline().addLast("h2-events", new Events());
+    int max = maxStreams();
+    loop.learnedMaxStreams(backend, max);
+    int opened = 0;
     Http2Link link;
     while ((link = pending.poll()) != null) {
       if (link.owner == null) {
         streams--;
-      } else {
+      } else if (opened < max) {
+        opened++;
         open(link);
+      } else {
+        streams--;
+        loop.place(link);
       }
     }
   }
@@ -119,11 +156,32 @@ final class Http2BackendConnection {
     }
   }
 
+  /**
+   * Whether the backend told us it never processed a stream of this id: past the last stream its
+   * GOAWAY named, or never given an id at all (its HEADERS never left).
+   */
+  boolean notProcessed(int streamId) {
+    if (streamId <= 0) {
+      return true;
+    }
+    return codec != null && codec.connection().goAwayReceived() && streamId > codec.connection().local().lastStreamKnownByPeer();
+  }
+
+  /** Whether the backend sent GOAWAY: no new stream may start here. */
+  boolean goingAway() {
+    return state == State.DRAINING || state == State.CLOSED || (codec != null && codec.connection().goAwayReceived());
+  }
+
   void streamClosed(Http2Link link) {
     streams--;
-    if (state == State.DRAINING && streams <= 0) {
+    if (state == State.DRAINING && idle()) {
       channel.close();
     }
+  }
+
+  /** No stream is open and none waits to: the codec's own count, not ours, decides (ours counts links). */
+  private boolean idle() {
+    return pending.isEmpty() && (codec == null || codec.connection().numActiveStreams() == 0);
   }
 
   /** No new streams from now on (a GOAWAY, or the backend left the pool); closes once idle. */
@@ -133,7 +191,7 @@ final class Http2BackendConnection {
     }
     state = State.DRAINING;
     loop.forget(this);
-    if (streams <= 0 && channel != null) {
+    if (channel != null && idle()) {
       channel.close();
     }
   }
@@ -150,7 +208,9 @@ final class Http2BackendConnection {
   private final class Events extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-      if (msg instanceof Http2GoAwayFrame) {
+      if (msg instanceof Http2SettingsFrame) {
+        settled();
+      } else if (msg instanceof Http2GoAwayFrame) {
         // Streams up to its last id run to their end; none is opened here again.
         drain();
       }

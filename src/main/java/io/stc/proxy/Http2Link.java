@@ -28,13 +28,16 @@ import java.util.Map;
  * exchange stops reading stops returning window to the backend.
  */
 final class Http2Link extends BackendLink {
-  private final Http2BackendConnection connection;
+  /** The connection the stream is (to be) on; a link waiting for one may move to another. */
+  Http2BackendConnection connection;
   private final ResponseHead head;
   private final String backendScheme;
   private boolean headRequest;
   private boolean responded;
   private boolean ended;
   private boolean refused;
+  /** The request's head was never written (the connection was going away): nothing else goes. */
+  private boolean unsent;
   private HttpHeaders trailers;
 
   Http2Link(Backend backend, LoopContext loop, Http2BackendConnection connection, byte[] servedByName, String backendScheme) {
@@ -42,6 +45,11 @@ final class Http2Link extends BackendLink {
     this.connection = connection;
     this.head = new ResponseHead(servedByName);
     this.backendScheme = backendScheme;
+  }
+
+  /** Opens the stream (now, or when the connection is up); its exchange hears {@link Exchange#linkReady}. */
+  void open() {
+    connection.start(this);
   }
 
   /** The stream opened: the link is ready for its exchange. */
@@ -52,14 +60,31 @@ final class Http2Link extends BackendLink {
 
   @Override
   void writeHead(Exchange e) {
+    if (connection.goingAway()) {
+      // A new stream after the backend's GOAWAY would be a protocol error that takes the whole
+      // connection, in-flight streams and all, down. This one never starts: it goes elsewhere.
+      refused = true;
+      unsent = true;
+      channel.eventLoop().execute(channel::close);
+      return;
+    }
     Http2Headers headers = Http2RequestHeaders.of(
         e.request, e.clientIp(), e.scheme(), backendScheme, e.fromHttp2(), e.answeredExpect, backend);
-    // A request without a body ends with its head.
-    channel.write(new DefaultHttp2HeadersFrame(headers, e.requestHasNoBody()));
+    // A request without a body ends with its head. Should the stream not even start (the
+    // connection closing, its stream limit), the backend never saw the request.
+    channel.write(new DefaultHttp2HeadersFrame(headers, e.requestHasNoBody())).addListener(f -> {
+      if (!f.isSuccess()) {
+        refused = true;
+      }
+    });
   }
 
   @Override
   void writeBody(HttpContent content) {
+    if (unsent) {
+      content.release();
+      return;
+    }
     boolean last = content instanceof LastHttpContent;
     HttpHeaders t = last ? ((LastHttpContent) content).trailingHeaders() : null;
     boolean trailersFollow = t != null && !t.isEmpty();
@@ -145,10 +170,6 @@ final class Http2Link extends BackendLink {
         if (d.isEndStream()) {
           end(o);
         }
-      } else if (msg instanceof Http2ResetFrame r) {
-        // Refused: the backend did nothing with it, so any request may go elsewhere.
-        refused = !responded && r.errorCode() == Http2Error.REFUSED_STREAM.code();
-        ctx.close();
       } else {
         ReferenceCountUtil.release(msg);
       }
@@ -192,6 +213,13 @@ final class Http2Link extends BackendLink {
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+      // Resets and GOAWAYs come as events, not reads: they are not flow-controlled.
+      if (evt instanceof Http2ResetFrame r) {
+        // Refused: the backend did nothing with it, so any request may go elsewhere.
+        refused = !responded && r.errorCode() == Http2Error.REFUSED_STREAM.code();
+        ctx.close();
+        return;
+      }
       if (evt instanceof Http2GoAwayFrame goAway) {
         // The connection goes away and this stream was past its last one: never processed.
         refused = !responded && ((Http2StreamChannel) ctx.channel()).stream().id() > goAway.lastStreamId();
@@ -219,6 +247,10 @@ final class Http2Link extends BackendLink {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+      if (!responded && connection.notProcessed(((Http2StreamChannel) ctx.channel()).stream().id())) {
+        // Closed by a GOAWAY that did not cover it, or before its HEADERS left: never processed.
+        refused = true;
+      }
       connection.streamClosed(Http2Link.this);
       Exchange o = owner;
       if (o != null && !ended) {

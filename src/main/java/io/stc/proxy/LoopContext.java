@@ -34,6 +34,7 @@ final class LoopContext {
   private final SslContext backendSsl;
   private final Map<Backend, ArrayDeque<Http1Link>> idle = new IdentityHashMap<>();
   private final Map<Backend, ArrayList<Http2BackendConnection>> http2 = new IdentityHashMap<>();
+  private final Map<Backend, Integer> maxStreamsSeen = new IdentityHashMap<>();
 
   LoopContext(EventLoop loop, Class<? extends Channel> channelClass, int connectTimeoutMillis, SslContext backendSsl) {
     this.loop = loop;
@@ -94,10 +95,33 @@ final class LoopContext {
         return c.newLink(owner, servedByName, scheme());
       }
     }
-    Http2BackendConnection c = new Http2BackendConnection(backend, this);
+    return newConnection(backend, list).newLink(owner, servedByName, scheme());
+  }
+
+  /** Puts a link that has no stream yet on a connection with room for it. */
+  void place(Http2Link link) {
+    ArrayList<Http2BackendConnection> list = http2.computeIfAbsent(link.backend, b -> new ArrayList<>(2));
+    for (int i = 0, n = list.size(); i < n; i++) {
+      Http2BackendConnection c = list.get(i);
+      if (c.hasRoom()) {
+        c.adopt(link);
+        return;
+      }
+    }
+    newConnection(link.backend, list).adopt(link);
+  }
+
+  private Http2BackendConnection newConnection(Backend backend, ArrayList<Http2BackendConnection> list) {
+    Http2BackendConnection c = new Http2BackendConnection(
+        backend, this, maxStreamsSeen.getOrDefault(backend, Http2BackendConnection.DEFAULT_MAX_STREAMS));
     list.add(c);
     connectHttp2(c);
-    return c.newLink(owner, servedByName, scheme());
+    return c;
+  }
+
+  /** What a backend's SETTINGS allowed, as the guess for its next connection until that one's arrive. */
+  void learnedMaxStreams(Backend backend, int max) {
+    maxStreamsSeen.put(backend, Math.max(1, max));
   }
 
   private String scheme() {
@@ -107,6 +131,9 @@ final class LoopContext {
   private void connectHttp2(Http2BackendConnection c) {
     Http2FrameCodec codec = Http2FrameCodecBuilder.forClient()
         .initialSettings(Http2Settings.defaultSettings().pushEnabled(false))
+        // Streams past the backend's limit wait for a free one instead of being refused (until
+        // its SETTINGS arrive, the limit is not known).
+        .encoderEnforceMaxConcurrentStreams(true)
         .build();
     Bootstrap b = bootstrap.clone();
     b.handler(new ChannelInitializer<>() {
@@ -117,7 +144,7 @@ final class LoopContext {
     });
     b.connect(c.backend.address()).addListener((ChannelFuture f) -> {
       if (f.isSuccess()) {
-        c.ready(f.channel(), codec);
+        c.connected(f.channel(), codec);
       } else {
         c.failed();
       }
@@ -178,6 +205,7 @@ final class LoopContext {
         c.channel.close();
       }
     }
+    maxStreamsSeen.remove(backend);
     ArrayList<Http2BackendConnection> list = http2.remove(backend);
     if (list != null) {
       for (Http2BackendConnection c : new ArrayList<>(list)) {
@@ -200,5 +228,6 @@ final class LoopContext {
       }
     }
     http2.clear();
+    maxStreamsSeen.clear();
   }
 }

@@ -1,0 +1,120 @@
+package io.stc.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
+import io.stc.config.StcConfig;
+import io.stc.pool.BackendProtocol;
+import io.stc.pool.BackendState;
+import io.stc.testing.Http2TestClient;
+import io.stc.testing.Http2TestServer;
+import io.stc.testing.RawBackend;
+import io.stc.testing.TestCluster;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** HTTP/2 to backends: cleartext h2c, multiplexed per event loop, within the backend's stream limit, through GOAWAY and refused streams. */
+class Http2BackendsTest {
+  @Test
+  void anH2cBackendGetsHttp1AndHttp2ClientsRequestsAsStreams() throws Exception {
+    try (Http2TestServer backend = new Http2TestServer(100);
+        TestCluster c = TestCluster.of(0, RawBackend::alone)) {
+      c.stc.upstream().add("h2c", "127.0.0.1", backend.port(), 1, BackendState.UP, BackendProtocol.H2C);
+      var r = c.get("/through?x=1");
+      assertThat(r.statusCode()).isEqualTo(200);
+      assertThat(r.body()).isEqualTo("/through?x=1 0");
+      assertThat(r.headers().firstValue("x-backend-version")).contains("h2");
+      assertThat(r.headers().firstValue("x-served-by")).contains("h2c");
+      // A body streams as DATA frames, all of it, past the stream's flow-control window.
+      HttpResponse<String> post = c.http.send(HttpRequest.newBuilder(c.uri("/up"))
+          .timeout(Duration.ofSeconds(30)).POST(HttpRequest.BodyPublishers.ofString("y".repeat(1_000_000))).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(post.body()).isEqualTo("/up 1000000");
+      // HEAD has no body whatever its headers say.
+      HttpResponse<Void> head = c.http.send(HttpRequest.newBuilder(c.uri("/h")).timeout(Duration.ofSeconds(30))
+          .method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.discarding());
+      assertThat(head.statusCode()).isEqualTo(200);
+      // And an HTTP/2 client end to end.
+      try (Http2TestClient h2 = new Http2TestClient(c.stc.port())) {
+        Http2TestClient.Response r2 = h2.get("/both-ways");
+        assertThat(r2.status()).isEqualTo(200);
+        assertThat(r2.bodyText()).isEqualTo("/both-ways 0");
+      }
+      assertThat(backend.requests.get(0).method().toString()).isEqualTo("GET");
+      assertThat(backend.requests.get(0).authority().toString()).isEqualTo("127.0.0.1:" + c.stc.port());
+    }
+  }
+
+  @Test
+  void trailersGoBothWaysAndManyStreamsShareFewConnectionsWithinTheLimit() throws Exception {
+    try (Http2TestServer backend = new Http2TestServer(5);
+        TestCluster c = TestCluster.of(0, RawBackend::alone)) {
+      c.stc.upstream().add("h2", "127.0.0.1", backend.port(), 1, BackendState.UP, BackendProtocol.H2C);
+      try (Http2TestClient h2 = new Http2TestClient(c.stc.port())) {
+        Http2TestClient.Response r = h2.send("POST", "/grpc-like", "payload".getBytes(StandardCharsets.UTF_8),
+            new DefaultHttp2Headers().add("x-request-trailer", "t1")).get(20, TimeUnit.SECONDS);
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.bodyText()).isEqualTo("/grpc-like 7");
+        assertThat(r.trailers().get("x-request-trailer").toString()).isEqualTo("t1");
+
+        List<CompletableFuture<Http2TestClient.Response>> many = new ArrayList<>();
+        for (int i = 0; i < 60; i++) {
+          many.add(h2.send("GET", "/m" + i, null, null));
+        }
+        for (CompletableFuture<Http2TestClient.Response> f : many) {
+          assertThat(f.get(20, TimeUnit.SECONDS).status()).isEqualTo(200);
+        }
+      }
+      // 60 concurrent streams through a backend that takes 5 at a time per connection: more
+      // connections, but far fewer than streams.
+      assertThat(backend.connections()).isBetween(1, 30);
+      assertThat(backend.requests).hasSize(61);
+      assertThat(backend.requests.get(0).get("x-forwarded-for").toString()).isEqualTo("127.0.0.1");
+      assertThat(backend.requests.get(0).contains("connection")).isFalse();
+    }
+  }
+
+  @Test
+  void goAwayAndRefusedStreamsUnderLoadFailNoRequest() throws Exception {
+    try (Http2TestServer backend = new Http2TestServer(100);
+        TestCluster c = TestCluster.of(0, cfg -> RawBackend.alone(cfg).withRetries(2))) {
+      backend.goAwayEvery(25);
+      backend.refuseEvery(13);
+      c.stc.upstream().add("h2", "127.0.0.1", backend.port(), 1, BackendState.UP, BackendProtocol.H2C);
+      HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+      Map<Integer, Integer> statuses = new ConcurrentHashMap<>();
+      List<CompletableFuture<?>> all = new ArrayList<>();
+      for (int i = 0; i < 300; i++) {
+        // POSTs too: a refused stream was never processed, so it goes again whatever the method.
+        HttpRequest req = i % 3 == 0
+            ? HttpRequest.newBuilder(c.uri("/p" + i)).timeout(Duration.ofSeconds(30)).POST(HttpRequest.BodyPublishers.ofString("b" + i)).build()
+            : HttpRequest.newBuilder(c.uri("/g" + i)).timeout(Duration.ofSeconds(30)).build();
+        all.add(http.sendAsync(req, HttpResponse.BodyHandlers.discarding())
+            .thenAccept(resp -> statuses.merge(resp.statusCode(), 1, Integer::sum)));
+      }
+      CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+      assertThat(statuses).containsOnlyKeys(200);
+      assertThat(backend.connections()).isGreaterThan(1);
+      assertThat(c.stc.proxy().stats().retries()).isPositive();
+    }
+  }
+
+  @Test
+  void protocolIsReadFromTheConfigFile(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    java.nio.file.Path f = dir.resolve("stc.yaml");
+    java.nio.file.Files.writeString(f, "backends:\n  - {host: 127.0.0.1, port: 3001, protocol: h2c}\n  - {host: 127.0.0.1, port: 3002}\n");
+    StcConfig cfg = io.stc.config.ConfigLoader.load(f);
+    assertThat(cfg.backends().get(0).protocol()).isEqualTo(BackendProtocol.H2C);
+    assertThat(cfg.backends().get(1).protocol()).isEqualTo(BackendProtocol.HTTP1);
+  }
+}

@@ -1,0 +1,156 @@
+package io.stc.testing;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
+import io.netty.handler.codec.http2.DefaultHttp2GoAwayFrame;
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
+import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
+import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
+import io.netty.handler.codec.http2.Http2DataFrame;
+import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.handler.codec.http2.Http2HeadersFrame;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.codec.http2.Http2StreamFrame;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A cleartext HTTP/2 (h2c, prior knowledge) backend on Netty, for tests of stc's HTTP/2 side: each
+ * request is answered 200 with {@code <path> <bytes received>} and its trailers sent back as
+ * response trailers. It can limit concurrent streams, send GOAWAY every so many streams, and
+ * refuse streams, as real servers under load or in a rolling restart do.
+ */
+public final class Http2TestServer implements AutoCloseable {
+  private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+  private final Channel server;
+  private final AtomicInteger streams = new AtomicInteger();
+  private final AtomicInteger connections = new AtomicInteger();
+  /** The headers of every request answered, as received. */
+  public final List<Http2Headers> requests = new CopyOnWriteArrayList<>();
+  private volatile int goAwayEvery;
+  private volatile int refuseEvery;
+
+  public Http2TestServer(int maxConcurrentStreams) throws InterruptedException {
+    server = new ServerBootstrap()
+        .group(group)
+        .channel(NioServerSocketChannel.class)
+        .childHandler(new ChannelInitializer<Channel>() {
+          @Override
+          protected void initChannel(Channel ch) {
+            connections.incrementAndGet();
+            ch.pipeline().addLast(
+                Http2FrameCodecBuilder.forServer()
+                    .initialSettings(Http2Settings.defaultSettings().maxConcurrentStreams(maxConcurrentStreams))
+                    .build(),
+                new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
+                  @Override
+                  protected void initChannel(Http2StreamChannel stream) {
+                    stream.pipeline().addLast(new Answer());
+                  }
+                }));
+          }
+        })
+        .bind("127.0.0.1", 0)
+        .sync()
+        .channel();
+  }
+
+  public int port() {
+    return ((InetSocketAddress) server.localAddress()).getPort();
+  }
+
+  /** Connections accepted so far. */
+  public int connections() {
+    return connections.get();
+  }
+
+  /** Every {@code n}-th stream's connection is shut down gracefully (two GOAWAYs) once that stream is answered (0: never). */
+  public void goAwayEvery(int n) {
+    goAwayEvery = n;
+  }
+
+  /** Every {@code n}-th stream is refused with RST_STREAM(REFUSED_STREAM) before it is read (0: never). */
+  public void refuseEvery(int n) {
+    refuseEvery = n;
+  }
+
+  private final class Answer extends SimpleChannelInboundHandler<Http2StreamFrame> {
+    private Http2Headers head;
+    private long received;
+    private int number;
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, Http2StreamFrame frame) {
+      if (frame instanceof Http2HeadersFrame h) {
+        if (head == null) {
+          head = h.headers();
+          number = streams.incrementAndGet();
+          int refuse = refuseEvery;
+          if (refuse > 0 && number % refuse == 0) {
+            ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.REFUSED_STREAM));
+            return;
+          }
+          if (h.isEndStream()) {
+            answer(ctx, null);
+          }
+        } else {
+          answer(ctx, h.headers());
+        }
+      } else if (frame instanceof Http2DataFrame d) {
+        received += d.content().readableBytes();
+        if (d.isEndStream()) {
+          answer(ctx, null);
+        }
+      }
+    }
+
+    private void answer(ChannelHandlerContext ctx, Http2Headers trailers) {
+      requests.add(head);
+      Http2Headers response = new DefaultHttp2Headers().status("200").add("content-type", "text/plain").add("x-backend-version", "h2");
+      ByteBuf body = Unpooled.copiedBuffer(head.path() + " " + received, StandardCharsets.UTF_8);
+      ctx.write(new DefaultHttp2HeadersFrame(response));
+      ctx.write(new DefaultHttp2DataFrame(body, trailers == null));
+      if (trailers != null) {
+        ctx.write(new DefaultHttp2HeadersFrame(trailers, true));
+      }
+      ctx.flush();
+      int every = goAwayEvery;
+      if (every > 0 && number % every == 0) {
+        Channel parent = ((Http2StreamChannel) ctx.channel()).parent();
+        // A graceful shutdown as servers do it (RFC 9113 section 6.8): a first GOAWAY that covers
+        // every stream, then, a round trip later, the real last one. (Netty closes the connection
+        // on a DATA frame for a stream it refused after a single GOAWAY, a race no client avoids.)
+        DefaultHttp2GoAwayFrame first = new DefaultHttp2GoAwayFrame(Http2Error.NO_ERROR);
+        first.setExtraStreamIds(Integer.MAX_VALUE);
+        parent.writeAndFlush(first);
+        parent.eventLoop().schedule(() -> {
+          parent.writeAndFlush(new DefaultHttp2GoAwayFrame(Http2Error.NO_ERROR));
+        }, 50, TimeUnit.MILLISECONDS);
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    server.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+    group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+  }
+}
