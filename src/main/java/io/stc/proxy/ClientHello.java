@@ -11,7 +11,7 @@ import java.util.Locale;
  *
  * @param serverName the SNI host name, lower case without a trailing dot, or null
  * @param ecdsaSignatures whether signature_algorithms is absent or names an ECDSA scheme
- * @param ecdsaSuite whether a TLS 1.2 ECDHE_ECDSA cipher suite is offered
+ * @param ecdsaSuite whether a TLS 1.2 ECDHE_ECDSA cipher suite the listener offers too is offered
  * @param tls13 whether supported_versions offers TLS 1.3 (whose suites do not name the key type)
  */
 record ClientHello(String serverName, boolean ecdsaSignatures, boolean ecdsaSuite, boolean tls13) {
@@ -112,14 +112,12 @@ record ClientHello(String serverName, boolean ecdsaSignatures, boolean ecdsaSuit
     return null;
   }
 
-  /** TLS 1.2 suites authenticated by an ECDSA certificate (ECDHE_ECDSA_*), by their IANA numbers. */
+  /**
+   * The ECDHE_ECDSA suites the listener offers for TLS 1.2 (Http2SecurityUtil's list), by their IANA
+   * numbers. Only these count: a client that offers ECDSA only with suites the listener refuses
+   * (CBC, say) needs the RSA certificate.
+   */
   private static boolean isEcdheEcdsa(int suite) {
-    return (suite >= 0xc006 && suite <= 0xc00a)
-        || suite == 0xc023 || suite == 0xc024
-        || suite == 0xc02b || suite == 0xc02c
-        || suite == 0xc048 || suite == 0xc049 || suite == 0xc05c || suite == 0xc05d
-        || suite == 0xc072 || suite == 0xc073 || suite == 0xc086 || suite == 0xc087
-        || (suite >= 0xc0ac && suite <= 0xc0af)
-        || suite == 0xcca9;
+    return suite == 0xc02b || suite == 0xc02c || suite == 0xcca9;
   }
 }
