@@ -25,6 +25,7 @@ import java.util.TimeZone;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509ExtendedKeyManager;
 
 /**
  * A test certificate authority that issues RSA and ECDSA certificates for given host names and
@@ -43,8 +44,47 @@ public final class TestPki {
       ks.setKeyEntry("me", key, "x".toCharArray(), new java.security.cert.Certificate[] {cert});
       KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
       kmf.init(ks, "x".toCharArray());
+      X509ExtendedKeyManager own = (X509ExtendedKeyManager) kmf.getKeyManagers()[0];
+      // Presents the certificate whatever issuers the server names, as curl --cert does: a server
+      // must refuse a stranger's certificate, not rely on the client keeping it to itself.
+      X509ExtendedKeyManager always = new X509ExtendedKeyManager() {
+        @Override
+        public String[] getClientAliases(String keyType, java.security.Principal[] issuers) {
+          return new String[] {"me"};
+        }
+
+        @Override
+        public String chooseClientAlias(String[] keyType, java.security.Principal[] issuers, java.net.Socket socket) {
+          return "me";
+        }
+
+        @Override
+        public String chooseEngineClientAlias(String[] keyType, java.security.Principal[] issuers, javax.net.ssl.SSLEngine engine) {
+          return "me";
+        }
+
+        @Override
+        public String[] getServerAliases(String keyType, java.security.Principal[] issuers) {
+          return null;
+        }
+
+        @Override
+        public String chooseServerAlias(String keyType, java.security.Principal[] issuers, java.net.Socket socket) {
+          return null;
+        }
+
+        @Override
+        public X509Certificate[] getCertificateChain(String alias) {
+          return own.getCertificateChain(alias);
+        }
+
+        @Override
+        public PrivateKey getPrivateKey(String alias) {
+          return own.getPrivateKey(alias);
+        }
+      };
       SSLContext ctx = SSLContext.getInstance("TLS");
-      ctx.init(kmf.getKeyManagers(), trusting(trusted).getTrustManagers(), null);
+      ctx.init(new javax.net.ssl.KeyManager[] {always}, trusting(trusted).getTrustManagers(), null);
       return ctx;
     }
   }
