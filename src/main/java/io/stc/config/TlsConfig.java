@@ -51,13 +51,18 @@ public record TlsConfig(
   public enum ClientAuth { NONE, OPTIONAL, REQUIRED }
 
   /**
-   * Session resumption: a server-side cache of {@code cacheSize} sessions, and tickets whose keys
-   * live in {@code ticketKeys} (null = {@code state_dir/tls-ticket-keys}), a new one every
-   * {@code ticketKeyRotation}; sessions last {@code timeout}.
+   * Session resumption, unless {@code resumption} is off: a server-side cache of {@code cacheSize}
+   * sessions, and tickets whose keys live in {@code ticketKeys} (null = {@code
+   * state_dir/tls-ticket-keys}), a new one every {@code ticketKeyRotation}; sessions last {@code timeout}.
    */
-  public record Sessions(int cacheSize, Duration timeout, String ticketKeys, Duration ticketKeyRotation) {
+  public record Sessions(boolean resumption, int cacheSize, Duration timeout, String ticketKeys, Duration ticketKeyRotation) {
     public static Sessions defaults() {
-      return new Sessions(20_000, Duration.ofMinutes(5), null, Duration.ofHours(1));
+      return new Sessions(true, 20_000, Duration.ofMinutes(5), null, Duration.ofHours(1));
+    }
+
+    /** Every handshake a full one: no tickets, no cache. */
+    public static Sessions none() {
+      return new Sessions(false, 1, Duration.ofMinutes(5), null, Duration.ofHours(1));
     }
   }
 

@@ -22,12 +22,12 @@ import java.util.regex.Pattern;
  */
 final class TlsSection {
   static final String[] KEYS = {
-    "cert", "key", "certificates", "provider", "protocols", "client_ca", "client_auth", "session_cache",
+    "cert", "key", "certificates", "provider", "protocols", "client_ca", "client_auth", "resumption", "session_cache",
     "session_timeout", "ticket_keys", "ticket_key_rotation", "hsts", "watch", "backends", "backend_ca", "backend_verify"
   };
   /** Listener-only keys: without a certificate they would do nothing. */
   private static final String[] LISTENER_KEYS = {
-    "protocols", "client_ca", "client_auth", "session_cache", "session_timeout",
+    "protocols", "client_ca", "client_auth", "resumption", "session_cache", "session_timeout",
     "ticket_keys", "ticket_key_rotation", "hsts", "watch"
   };
   static final int MAX_SESSION_CACHE = 10_000_000;
@@ -62,7 +62,21 @@ final class TlsSection {
       throw t.fail("session_timeout", "must not be longer than ticket_key_rotation (" + rotation.toSeconds()
           + "s): a ticket would outlive the key that opens it");
     }
+    String provider = t.value("provider", "auto, openssl or jdk", TlsSection::provider, d.provider());
+    boolean resumption = t.bool("resumption", true);
+    if (!resumption) {
+      for (String key : List.of("session_cache", "session_timeout", "ticket_keys", "ticket_key_rotation")) {
+        if (t.has(key)) {
+          throw t.fail(key, "does nothing with resumption: false");
+        }
+      }
+      if (provider.equals("jdk") || !io.netty.handler.ssl.OpenSsl.isAvailable()) {
+        throw t.fail("resumption", "false needs the OpenSSL provider (the JDK's cannot turn resumption off), "
+            + (provider.equals("jdk") ? "and provider is jdk" : "which does not load here"));
+      }
+    }
     Sessions sessions = new Sessions(
+        resumption,
         t.integer("session_cache", 1, MAX_SESSION_CACHE, ds.cacheSize()),
         timeout,
         t.value("ticket_keys", "a file stc may create and write", TlsSection::writableFile, null),
@@ -70,7 +84,7 @@ final class TlsSection {
     boolean backends = t.bool("backends", false);
     return new TlsConfig(
         certs,
-        t.value("provider", "auto, openssl or jdk", TlsSection::provider, d.provider()),
+        provider,
         protocols(t),
         clientAuth,
         clientCa,

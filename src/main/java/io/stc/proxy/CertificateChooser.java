@@ -48,8 +48,7 @@ final class CertificateChooser extends SslClientHelloHandler<SslContext> {
 
   @Override
   protected void onLookupComplete(ChannelHandlerContext ctx, Future<SslContext> future) {
-    SslHandler tls = future.getNow().newHandler(ctx.alloc());
-    tls.setHandshakeTimeoutMillis(timeoutMillis);
+    SslHandler tls = set.newHandler(future.getNow(), ctx.alloc(), timeoutMillis);
     try {
       // The buffered ClientHello goes on to the new handler, which answers it.
       ctx.pipeline().replace(this, ctx.name(), tls);

@@ -1,10 +1,14 @@
 package io.stc.proxy;
 
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.ssl.OpenSslContext;
 import io.netty.handler.ssl.OpenSslServerSessionContext;
 import io.netty.handler.ssl.OpenSslSessionTicketKey;
 import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.ReferenceCountedOpenSslEngine;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslProvider;
+import io.netty.internal.tcnative.SSL;
 import io.stc.config.PemKeyPair;
 import io.stc.config.TlsConfig;
 import java.nio.file.Path;
@@ -46,19 +50,22 @@ final class CertificateSet {
   private final Slot fallback;
   private final List<SslContext> contexts;
   private final boolean tls13;
+  private final boolean resumption;
 
-  private CertificateSet(Map<String, Slot> exact, Map<String, Slot> wildcard, Slot fallback, List<SslContext> contexts, boolean tls13) {
+  private CertificateSet(
+      Map<String, Slot> exact, Map<String, Slot> wildcard, Slot fallback, List<SslContext> contexts, boolean tls13, boolean resumption) {
     this.exact = exact;
     this.wildcard = wildcard;
     this.fallback = fallback;
     this.contexts = List.copyOf(contexts);
     this.tls13 = tls13;
+    this.resumption = resumption;
   }
 
   /**
    * Reads every certificate file and builds its context.
    *
-   * @param ticketKeys the session ticket keys for OpenSSL contexts, or null to leave them to the library
+   * @param ticketKeys the session ticket keys for OpenSSL contexts, or null for none
    * @throws IllegalArgumentException naming a file that does not parse
    * @throws SSLException when the TLS library refuses a certificate or setting
    */
@@ -73,8 +80,14 @@ final class CertificateSet {
       PemKeyPair pair = PemKeyPair.read(Path.of(c.cert()), c.key() == null ? null : Path.of(c.key()));
       warnIfNotValidNow(c.cert(), pair.leaf());
       SslContext ctx = TlsContext.forListener(pair, tls, provider, clientCa);
-      if (ticketKeys != null && ctx instanceof OpenSslContext o) {
-        ((OpenSslServerSessionContext) o.sessionContext()).setTicketKeys(ticketKeys);
+      if (ctx instanceof OpenSslContext o) {
+        OpenSslServerSessionContext sessions = (OpenSslServerSessionContext) o.sessionContext();
+        if (!tls.sessions().resumption()) {
+          // No cache; tickets are refused per connection (see newHandler).
+          sessions.setSessionCacheEnabled(false);
+        } else if (ticketKeys != null) {
+          sessions.setTicketKeys(ticketKeys);
+        }
       }
       contexts.add(ctx);
       boolean ecdsa = "EC".equals(pair.keyType());
@@ -98,7 +111,7 @@ final class CertificateSet {
     if (fallback == null) {
       throw new IllegalArgumentException("no listener certificate");
     }
-    return new CertificateSet(exact, wildcard, fallback, contexts, tls.protocols().contains("TLSv1.3"));
+    return new CertificateSet(exact, wildcard, fallback, contexts, tls.protocols().contains("TLSv1.3"), tls.sessions().resumption());
   }
 
   private static void put(Slot slot, boolean ecdsa, SslContext ctx) {
@@ -116,6 +129,17 @@ final class CertificateSet {
     } else if (now.before(leaf.getNotBefore())) {
       log.warn("TLS certificate {} is not valid before {}: clients will refuse it until then", file, leaf.getNotBefore().toInstant());
     }
+  }
+
+  /** A TLS handler for one connection on {@code ctx}, one of this set's contexts. */
+  SslHandler newHandler(SslContext ctx, ByteBufAllocator alloc, long handshakeTimeoutMillis) {
+    SslHandler h = ctx.newHandler(alloc);
+    h.setHandshakeTimeoutMillis(handshakeTimeoutMillis);
+    if (!resumption && h.engine() instanceof ReferenceCountedOpenSslEngine e) {
+      // Netty turns tickets on for each TLS 1.3 connection (BoringSSL resumes 1.3 by tickets only): off again.
+      SSL.setOptions(e.sslPointer(), SSL.SSL_OP_NO_TICKET);
+    }
+    return h;
   }
 
   /** The only context, when there is one: no ClientHello needs reading then. */

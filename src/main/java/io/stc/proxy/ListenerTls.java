@@ -3,7 +3,6 @@ package io.stc.proxy;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslProvider;
 import io.stc.config.TlsConfig;
 import java.io.IOException;
@@ -61,9 +60,7 @@ final class ListenerTls implements AutoCloseable {
     CertificateSet s = set;
     SslContext only = s.single();
     if (only != null) {
-      SslHandler h = only.newHandler(ch.alloc());
-      h.setHandshakeTimeoutMillis(HANDSHAKE_TIMEOUT_MILLIS);
-      return h;
+      return s.newHandler(only, ch.alloc(), HANDSHAKE_TIMEOUT_MILLIS);
     }
     return new CertificateChooser(s, HANDSHAKE_TIMEOUT_MILLIS);
   }
@@ -116,7 +113,10 @@ final class ListenerTls implements AutoCloseable {
   private void install(TlsConfig tls, TlsFingerprint f) throws IOException {
     SslProvider p = TlsProvider.of(tls.provider());
     TicketKeys keys = null;
-    if (p != SslProvider.JDK) {
+    if (p == SslProvider.JDK && !tls.sessions().resumption()) {
+      throw new IllegalStateException("resumption: false needs the OpenSSL provider");
+    }
+    if (p != SslProvider.JDK && tls.sessions().resumption()) {
       Path file = tls.sessions().ticketKeys() != null
           ? Path.of(tls.sessions().ticketKeys())
           : stateDir.resolve("tls-ticket-keys");

@@ -42,7 +42,7 @@ record TlsFingerprint(String settings, String contents) {
     // Everything the set is built from, except the backend side and the watch switch.
     String settings = Arrays.asList(
             tls.certificates(), tls.provider(), tls.protocols(), tls.clientAuth(), tls.clientCa(),
-            tls.sessions().cacheSize(), tls.sessions().timeout(), tls.sessions().ticketKeys(),
+            tls.sessions().resumption(), tls.sessions().cacheSize(), tls.sessions().timeout(), tls.sessions().ticketKeys(),
             tls.sessions().ticketKeyRotation())
         .toString();
     MessageDigest sha;

@@ -67,7 +67,7 @@ class TlsConfigTest {
     assertThat(tls.provider()).isEqualTo("jdk");
     assertThat(tls.protocols()).containsExactly("TLSv1.3");
     assertThat(tls.clientAuth()).isEqualTo(TlsConfig.ClientAuth.OPTIONAL);
-    assertThat(tls.sessions()).isEqualTo(new TlsConfig.Sessions(500, Duration.ofMinutes(10), dir.resolve("keys").toString(), Duration.ofHours(2)));
+    assertThat(tls.sessions()).isEqualTo(new TlsConfig.Sessions(true, 500, Duration.ofMinutes(10), dir.resolve("keys").toString(), Duration.ofHours(2)));
     assertThat(tls.hsts()).isEqualTo("max-age=31536000; includeSubDomains; preload");
     assertThat(tls.watch()).isFalse();
   }
@@ -138,6 +138,10 @@ class TlsConfigTest {
         .hasMessageContaining("stc.yaml:4: tls.protocols:");
     assertThatThrownBy(() -> load(listener + "  session_timeout: 2h\n"))
         .hasMessageContaining("stc.yaml:4: tls.session_timeout:").hasMessageContaining("ticket_key_rotation");
+    assertThatThrownBy(() -> load(listener + "  resumption: false\n  session_cache: 10\n"))
+        .hasMessageContaining("stc.yaml:5: tls.session_cache:").hasMessageContaining("does nothing with resumption: false");
+    assertThatThrownBy(() -> load(listener + "  provider: jdk\n  resumption: false\n"))
+        .hasMessageContaining("stc.yaml:5: tls.resumption:").hasMessageContaining("needs the OpenSSL provider");
     assertThatThrownBy(() -> load(listener + "  session_cache: 0\n"))
         .hasMessageContaining("stc.yaml:4: tls.session_cache:");
     assertThatThrownBy(() -> load(listener + "  hsts: {max_age: 1h, preload: true}\n"))
