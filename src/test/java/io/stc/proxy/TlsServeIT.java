@@ -55,7 +55,8 @@ class TlsServeIT {
   @Test
   void autoTakesOpenSslAndFallsBackToTheJdkWithALineSayingWhy() throws Exception {
     try (StcProcess stc = serve(List.of(), config(""))) {
-      int port = stc.awaitListening();
+      // The line says https: a TLS listener.
+      int port = Integer.parseInt(stc.awaitLine(java.util.regex.Pattern.compile("stc listening on https://127\\.0\\.0\\.1:(\\d+)")).group(1));
       await().atMost(Duration.ofSeconds(10)).until(() -> stc.stderr().contains("TLS provider: openssl (BoringSSL, tls.provider: auto)"));
       assertServesHttps(port);
       assertThat(stc.terminate()).isZero();
