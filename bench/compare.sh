@@ -384,10 +384,12 @@ start_group() {
     pick_port
     port[$p]="$REPLY"
   done
+  # stc's state (API changes, TLS ticket keys) stays in the temporary directory, not in the caller's.
+  printf 'state_dir: %s\n' "$tmp/stc-state-$g" >"$tmp/stc-$g.yaml"
   if [ "$g" != plain ]; then
-    printf 'tls:\n  cert: %s\n  key: %s\n  resumption: %s\n' "$tmp/cert.pem" "$tmp/key.pem" "$resumption" >"$tmp/stc-$g.yaml"
-    stc_config=(--config "$tmp/stc-$g.yaml")
+    printf 'tls:\n  cert: %s\n  key: %s\n  resumption: %s\n' "$tmp/cert.pem" "$tmp/key.pem" "$resumption" >>"$tmp/stc-$g.yaml"
   fi
+  stc_config=(--config "$tmp/stc-$g.yaml")
   start stc proxy java "${stc_java_opts[@]}" -jar "$jar" serve "${stc_config[@]}" --host 127.0.0.1 --port "${port[stc]}" \
     --admin-port 0 --algorithm round_robin --backend "127.0.0.1:${port[origin1]}" --backend "127.0.0.1:${port[origin2]}"
   if [ "$g" = plain ]; then
