@@ -1,39 +1,64 @@
 #!/usr/bin/env bash
 # Benchmarks stc against nginx and HAProxy as reverse proxies in front of the same two nginx
-# origins, with wrk, in interleaved rounds; prints one table per response body size.
+# origins, every process in one stated arrangement, with load generators that are not ours:
+# fixed offered rates (open loop, wrk2 or h2load --rps), saturation (wrk), TLS and HTTP/2 (h2load).
 # A benchmark, not a test: it is never run by CI. See bench/README.md.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(dirname "$here")"
 jar="$root/target/stc.jar"
-proxies=(stc nginx haproxy)
-sizes=(3 1024)
-wrk_threads=2
-wrk_connections=64
+targets=(stc nginx haproxy)
+all_modes=(rate saturation tls-keepalive tls-reconnect tls-handshake h2)
 command_line="bench/compare.sh${*:+ $*}"
+# wrk2 (Gil Tene's open-loop wrk, latency from each request's intended send time) is not packaged
+# by Debian: it is built from this commit, once, into the cache directory.
+wrk2_repo="${WRK2_REPO:-https://github.com/giltene/wrk2.git}"
+wrk2_commit="${WRK2_COMMIT:-44a94c17d8e6a0bac8559b53da76848e430cb7a7}"
+cache_dir="${XDG_CACHE_HOME:-$HOME/.cache}/stc-bench"
 
 usage() {
   cat <<EOF
-Usage: bench/compare.sh [--rounds N] [--duration 10s] [--warmup 45] [--max-steal 3] [--quick]
-                        [--stc-opts "..."]
+Usage: bench/compare.sh [--mode MODE]... [--arrangement shared|setsid|pinned] [--rates "10000 20000"]
+                        [--generator wrk2|h2load] [--rounds N] [--duration 10s] [--warmup 45]
+                        [--max-steal 3] [--quick] [--stc-opts "..."] [--no-install]
 
-Starts two nginx origins, stc, nginx (reverse proxy) and HAProxy on free loopback ports, warms
-them up, then runs interleaved rounds of
-  wrk -t$wrk_threads -c$wrk_connections -d<duration> --latency
-against each proxy for response bodies of 3 bytes and 1 KiB, and prints the median per proxy.
+Starts two nginx origins, then stc, nginx and HAProxy as reverse proxies in front of them on free
+loopback ports, all in the same arrangement, and measures them in interleaved rounds.
 
-  --rounds N        measured rounds per body size (default 3)
-  --duration D      length of each measured wrk run, as wrk takes it: 10s, 1m (default 10s)
-  --warmup S        seconds of load on stc before measuring (default 45; the JIT needs it)
-  --max-steal P     a round in which any proxy's run lost more than P% of the machine's CPU time
-                    to steal (a virtual machine's CPUs taken by its host) is dropped and run
-                    again, at most 2 x rounds tries per body size (default 3; 100 keeps all)
-  --quick           5 s warm-up, 1 round of 3 s: checks that the script works, numbers mean little
-                    (explicit --rounds/--duration/--warmup still win)
-  --stc-opts "..."  options for the java command running stc (default "-XX:+UseParallelGC", as
-                    ./stc), e.g. "-XX:+UseG1GC"
-  -h, --help        this text
+Modes (default: all, in this order):
+  rate           plain HTTP/1.1, 3-byte bodies, fixed offered rates (--rates), open loop:
+                 CPU us per request and p50/p99/p99.9 at the same load for everyone
+  saturation     plain HTTP/1.1, closed loop: wrk -t2 -c64, 3 B and 1 KiB bodies
+  tls-keepalive  HTTPS, 1 KiB, closed loop, keep-alive: wrk -t2 -c64
+  tls-reconnect  HTTPS, 1 KiB, a new connection per request (wrk -c32 -H 'Connection: close');
+                 wrk resumes the TLS session each time, so these are abbreviated handshakes
+  tls-handshake  as tls-reconnect with resumption off in all three proxies: a full handshake per request
+  h2             HTTP/2 over TLS, 1 KiB, closed loop: h2load -t2 -c32 -m10
+
+  --arrangement A  how every process (origins and proxies) is started; the header prints each one's
+                   session, autogroup and CPUs (default shared):
+                     shared  all in this script's session, with the load generator: one autogroup
+                     setsid  each server in a session (and autogroup) of its own, the generator in ours
+                     pinned  shared, plus taskset: the proxy under test on the upper half of the
+                             CPUs, generator and origins on the lower half
+                   Verdicts against the bars are given for shared only: with autogroup scheduling,
+                   setsid gives each server a share of the CPU of its own, which rewards a proxy
+                   that batches more when starved; run setsid and pinned to see the spread.
+  --rates "R..."   offered rates for the rate mode, requests/s (default "10000 20000")
+  --generator G    open-loop generator for the rate mode: wrk2 (default; built from source
+                   into $cache_dir) or h2load (nghttp2-client, --rps per connection; latency
+                   counts from the actual send, so a stall hides queued requests)
+  --rounds N       measured rounds per table (default 3)
+  --duration D     length of each measured run: 10s, 1m (default 10s)
+  --warmup S       seconds of load on stc before measuring, per group of targets (default 45;
+                   the JIT needs it); nginx and HAProxy get 6
+  --max-steal P    a round in which any target's run lost more than P% of the machine's CPU time
+                   to steal is dropped and run again, at most 2 x rounds tries (default 3; 100 keeps all)
+  --quick          5 s warm-up, 1 round of 3 s: checks that every mode runs; numbers mean little
+  --stc-opts "..." options for the java command running stc (default "-XX:+UseParallelGC", as ./stc)
+  --no-install     report missing tools instead of installing them with apt-get
+  -h, --help       this text
 EOF
 }
 
@@ -44,13 +69,18 @@ die() {
 
 # ---- options -------------------------------------------------------------------------------
 
-# The JVM options ./stc runs stc with by default (see there): measure what users run.
+modes=() arrangement=shared rates="10000 20000" generator=wrk2 no_install=0
 rounds="" duration="" warmup="" quick=0 stc_opts="-XX:+UseParallelGC" max_steal=3
+need_value() { [ "$2" -ge 2 ] || { echo "compare.sh: $1 needs a value" >&2; usage >&2; exit 2; }; }
 while [ $# -gt 0 ]; do
   case "$1" in
-    --rounds | --duration | --warmup | --stc-opts | --max-steal)
-      [ $# -ge 2 ] || { echo "compare.sh: $1 needs a value" >&2; usage >&2; exit 2; }
+    --mode | --arrangement | --rates | --generator | --rounds | --duration | --warmup | --stc-opts | --max-steal)
+      need_value "$1" $#
       case "$1" in
+        --mode) modes+=("$2") ;;
+        --arrangement) arrangement="$2" ;;
+        --rates) rates="$2" ;;
+        --generator) generator="$2" ;;
         --rounds) rounds="$2" ;;
         --duration) duration="$2" ;;
         --warmup) warmup="$2" ;;
@@ -59,12 +89,12 @@ while [ $# -gt 0 ]; do
       esac
       shift 2
       ;;
-    --rounds=*) rounds="${1#*=}"; shift ;;
-    --duration=*) duration="${1#*=}"; shift ;;
-    --warmup=*) warmup="${1#*=}"; shift ;;
-    --stc-opts=*) stc_opts="${1#*=}"; shift ;;
-    --max-steal=*) max_steal="${1#*=}"; shift ;;
+    --*=*)
+      name="${1%%=*}"
+      set -- "$name" "${1#*=}" "${@:2}"
+      ;;
     --quick) quick=1; shift ;;
+    --no-install) no_install=1; shift ;;
     -h | --help) usage; exit 0 ;;
     *) echo "compare.sh: unknown option: $1" >&2; usage >&2; exit 2 ;;
   esac
@@ -76,31 +106,96 @@ else
   : "${rounds:=3}" "${duration:=10s}" "${warmup:=45}"
   other_warmup=6
 fi
+[ ${#modes[@]} -gt 0 ] || modes=("${all_modes[@]}")
+for m in "${modes[@]}"; do
+  [[ " ${all_modes[*]} " == *" $m "* ]] || { echo "compare.sh: --mode: expected one of ${all_modes[*]}, got '$m'" >&2; exit 2; }
+done
+[[ "$arrangement" =~ ^(shared|setsid|pinned)$ ]] || { echo "compare.sh: --arrangement: expected shared, setsid or pinned, got '$arrangement'" >&2; exit 2; }
+[[ "$generator" =~ ^(wrk2|h2load)$ ]] || { echo "compare.sh: --generator: expected wrk2 or h2load, got '$generator'" >&2; exit 2; }
+for r in $rates; do
+  [[ "$r" =~ ^[1-9][0-9]{1,6}$ ]] || { echo "compare.sh: --rates: expected requests/s like 10000, got '$r'" >&2; exit 2; }
+done
 [[ "$rounds" =~ ^[1-9][0-9]?$ ]] || { echo "compare.sh: --rounds: expected 1..99, got '$rounds'" >&2; exit 2; }
 [[ "$duration" =~ ^[1-9][0-9]*[smh]?$ ]] || { echo "compare.sh: --duration: expected e.g. 10s or 1m, got '$duration'" >&2; exit 2; }
 [[ "$warmup" =~ ^[0-9]{1,4}$ ]] || { echo "compare.sh: --warmup: expected whole seconds, got '$warmup'" >&2; exit 2; }
 [[ "$max_steal" =~ ^[0-9]{1,3}(\.[0-9]+)?$ ]] && awk -v m="$max_steal" 'BEGIN { exit !(m <= 100) }' ||
   { echo "compare.sh: --max-steal: expected a percentage 0..100, got '$max_steal'" >&2; exit 2; }
 read -r -a stc_java_opts <<<"$stc_opts"
+seconds_of() {
+  local d="$1"
+  case "$d" in *h) echo $((${d%h} * 3600)) ;; *m) echo $((${d%m} * 60)) ;; *s) echo "${d%s}" ;; *) echo "$d" ;; esac
+}
+duration_s="$(seconds_of "$duration")"
+want() { [[ " ${modes[*]} " == *" $1 "* ]]; }
 
-# ---- prerequisites: report, never install ----------------------------------------------------
+# ---- what it needs: installed with apt-get unless --no-install -----------------------------
 
 # Debian keeps nginx and haproxy in /usr/sbin, which is not on every user's PATH.
 tool() {
   command -v "$1" 2>/dev/null || { [ -x "/usr/sbin/$1" ] && echo "/usr/sbin/$1"; } || true
 }
-missing_pkgs=()
-for t in wrk nginx haproxy curl; do
-  [ -n "$(tool "$t")" ] || missing_pkgs+=("$t")
-done
-[ -n "$(tool ss)" ] || missing_pkgs+=(iproute2)
-[ -n "$(tool java)" ] || missing_pkgs+=(openjdk-17-jre-headless)
-if [ ${#missing_pkgs[@]} -gt 0 ]; then
-  echo "compare.sh: missing: ${missing_pkgs[*]}. Install them with:" >&2
-  echo "  sudo apt-get install -y ${missing_pkgs[*]}" >&2
-  exit 1
+missing=()
+need_pkg() { [ -n "$(tool "$1")" ] || missing+=("$2"); }
+need_pkg wrk wrk
+need_pkg nginx nginx
+need_pkg haproxy haproxy
+need_pkg curl curl
+need_pkg h2load nghttp2-client
+need_pkg openssl openssl
+need_pkg ss iproute2
+need_pkg setsid util-linux
+need_pkg taskset util-linux
+need_pkg pgrep procps
+need_pkg java openjdk-17-jre-headless
+if want rate && [ "$generator" = wrk2 ]; then
+  need_pkg git git
+  need_pkg make make
+  need_pkg gcc gcc
+  [ -f /usr/include/openssl/ssl.h ] || missing+=(libssl-dev)
+  [ -f /usr/include/zlib.h ] || missing+=(zlib1g-dev)
 fi
-WRK="$(tool wrk)" NGINX="$(tool nginx)" HAPROXY="$(tool haproxy)" SS="$(tool ss)"
+if [ ${#missing[@]} -gt 0 ]; then
+  mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
+  if [ "$no_install" = 1 ]; then
+    echo "compare.sh: missing: ${missing[*]}. Install them with:" >&2
+    echo "  sudo apt-get install -y ${missing[*]}" >&2
+    exit 1
+  fi
+  sudo=""
+  if [ "$(id -u)" != 0 ]; then
+    command -v sudo >/dev/null && sudo -n true 2>/dev/null || die "missing ${missing[*]}; run: sudo apt-get install -y ${missing[*]}"
+    sudo=sudo
+  fi
+  echo "installing: ${missing[*]}"
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >/dev/null ||
+    { $sudo apt-get update -q >/dev/null && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >/dev/null; } ||
+    die "apt-get install ${missing[*]} failed"
+  # Debian starts the services it installs where it can: they are not ours to run.
+  for s in nginx haproxy; do
+    if [[ " ${missing[*]} " == *" $s "* ]] && command -v systemctl >/dev/null && systemctl is-active -q "$s" 2>/dev/null; then
+      $sudo systemctl stop "$s" || true
+    fi
+  done
+fi
+WRK="$(tool wrk)" NGINX="$(tool nginx)" HAPROXY="$(tool haproxy)" SS="$(tool ss)" H2LOAD="$(tool h2load)"
+
+WRK2=""
+if want rate && [ "$generator" = wrk2 ]; then
+  WRK2="$cache_dir/wrk2-$wrk2_commit/wrk"
+  if [ ! -x "$WRK2" ]; then
+    echo "building wrk2 $wrk2_commit from $wrk2_repo into $cache_dir (once; about a minute)"
+    mkdir -p "$cache_dir"
+    build="$(mktemp -d "$cache_dir/wrk2-build.XXXXXX")"
+    { git clone -q "$wrk2_repo" "$build/src" && git -C "$build/src" checkout -q "$wrk2_commit" &&
+      make -C "$build/src" -j"$(nproc)" >"$build/make.log" 2>&1; } ||
+      { tail -n 20 "$build/make.log" 2>/dev/null >&2 || true; rm -rf "$build"
+        die "could not build wrk2 (no network? set WRK2_REPO to a clone, or use --generator h2load)"; }
+    mkdir -p "$(dirname "$WRK2")"
+    cp "$build/src/wrk" "$WRK2"
+    rm -rf "$build"
+  fi
+fi
+
 if [ ! -f "$jar" ]; then
   echo "compare.sh: $jar is missing; build it with:" >&2
   echo "  (cd $root && mvn -B -q package -DskipTests)" >&2
@@ -110,34 +205,57 @@ if [ -n "$(find "$root/src/main" "$root/pom.xml" -newer "$jar" -print -quit 2>/d
   echo "compare.sh: warning: $jar is older than the sources; rebuild it to measure the current code" >&2
 fi
 
+# ---- the arrangement ----------------------------------------------------------------------
+
+ncpu="$(nproc)"
+gen_cpus="" server_cpus=""
+if [ "$arrangement" = pinned ]; then
+  [ "$ncpu" -ge 2 ] || die "--arrangement pinned needs at least 2 CPUs"
+  half=$((ncpu / 2))
+  gen_cpus="$([ "$half" -eq 1 ] && echo 0 || echo "0-$((half - 1))")"
+  server_cpus="$([ "$half" -eq $((ncpu - 1)) ] && echo "$half" || echo "$half-$((ncpu - 1))")"
+fi
+# The generator runs as a child of this script in every arrangement (pinned: on gen_cpus).
+gen() {
+  if [ -n "$gen_cpus" ]; then
+    taskset -c "$gen_cpus" "$@"
+  else
+    "$@"
+  fi
+}
+
 # ---- processes we start, and their cleanup -----------------------------------------------------
 
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/stc-bench.XXXXXX")"
-declare -A pid=()  # name -> pid of a server we started (leader of its own process group)
+declare -A pid=()  # name -> pid of a server we started
 started=()         # names in start order
-wrk_pid=""
+gen_pid=""
+
+stop_server() {
+  local name="$1" p i
+  p="${pid[$name]:-}"
+  [ -n "$p" ] || return 0
+  kill -TERM "$p" 2>/dev/null || true
+  for ((i = 0; i < 150; i++)); do
+    kill -0 "$p" 2>/dev/null || break
+    sleep 0.1
+  done
+  if kill -0 "$p" 2>/dev/null; then
+    echo "compare.sh: $name (pid $p) ignored SIGTERM; killing it and its children" >&2
+    pkill -KILL -P "$p" 2>/dev/null || true
+    kill -KILL "$p" 2>/dev/null || true
+  fi
+  # nginx workers of a master that died: only ours, by parent.
+  pkill -KILL -P "$p" 2>/dev/null || true
+  unset "pid[$name]"
+}
 
 cleanup() {
-  local rc=$? name p i
+  local rc=$? i
   trap - EXIT INT TERM
-  if [ -n "$wrk_pid" ]; then
-    kill -TERM "$wrk_pid" 2>/dev/null || true
-  fi
+  [ -z "$gen_pid" ] || kill -TERM "$gen_pid" 2>/dev/null || true
   for ((i = ${#started[@]} - 1; i >= 0; i--)); do
-    kill -TERM "${pid[${started[$i]}]}" 2>/dev/null || true
-  done
-  for name in "${started[@]}"; do
-    p="${pid[$name]}"
-    for ((i = 0; i < 150; i++)); do
-      kill -0 "$p" 2>/dev/null || break
-      sleep 0.1
-    done
-    # Still there after 15 s: kill its process group, which holds only what we started
-    # (setsid made it the leader); this also catches nginx workers of a master that died.
-    if kill -0 "$p" 2>/dev/null; then
-      echo "compare.sh: $name (pid $p) ignored SIGTERM; killing it" >&2
-      kill -KILL -- "-$p" 2>/dev/null || kill -KILL "$p" 2>/dev/null || true
-    fi
+    stop_server "${started[$i]}"
   done
   rm -rf "$tmp"
   exit "$rc"
@@ -146,15 +264,34 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# Starts a server in its own session (so a Ctrl+C reaches only this script, which then stops it
-# in order) with its output in $tmp/<name>.log. A background child of a shell without job control
-# is never a group leader, so setsid execs in place and $! is the server itself.
+# start NAME ROLE COMMAND...: a server (ROLE proxy or origin) in the arrangement, output in $tmp/NAME.log.
+# A background child of a shell without job control is never a group leader, so setsid and taskset
+# exec in place and $! is the server itself.
 start() {
-  local name="$1"
-  shift
-  setsid "$@" >"$tmp/$name.log" 2>&1 </dev/null &
+  local name="$1" role="$2"
+  shift 2
+  case "$arrangement" in
+    shared) "$@" >"$tmp/$name.log" 2>&1 </dev/null & ;;
+    setsid) setsid "$@" >"$tmp/$name.log" 2>&1 </dev/null & ;;
+    pinned)
+      if [ "$role" = proxy ]; then
+        taskset -c "$server_cpus" "$@" >"$tmp/$name.log" 2>&1 </dev/null &
+      else
+        taskset -c "$gen_cpus" "$@" >"$tmp/$name.log" 2>&1 </dev/null &
+      fi
+      ;;
+  esac
   pid[$name]=$!
   started+=("$name")
+}
+
+# Where a process runs: session, autogroup, CPUs.
+placement() {
+  local p="$1" sid ag cpus
+  sid="$(ps -o sid= -p "$p" 2>/dev/null | tr -d ' ')"
+  ag="$(cut -d' ' -f1 /proc/"$p"/autogroup 2>/dev/null || echo '-')"
+  cpus="$(taskset -pc "$p" 2>/dev/null | sed 's/.*: //')"
+  echo "session $sid, ${ag#/}, CPUs $cpus"
 }
 
 fail_with_log() {
@@ -174,7 +311,7 @@ await_ready() {
   local name="$1" url="$2" expect_bytes="$3" i got
   for ((i = 0; i < 150; i++)); do
     kill -0 "${pid[$name]}" 2>/dev/null || fail_with_log "$name" "exited during start-up"
-    got="$(curl -s -o /dev/null -w '%{http_code} %{size_download}' --max-time 1 "$url" || true)"
+    got="$(curl -sk -o /dev/null -w '%{http_code} %{size_download}' --max-time 1 "$url" || true)"
     [ "$got" = "200 $expect_bytes" ] && return 0
     sleep 0.2
   done
@@ -183,7 +320,7 @@ await_ready() {
 
 used_ports=" "
 # Sets REPLY to a port nobody listens on, below the ephemeral range so that the many client
-# connections of wrk and the proxies cannot take it.
+# connections of the generators and the proxies cannot take it.
 pick_port() {
   local low p i
   read -r low _ </proc/sys/net/ipv4/ip_local_port_range
@@ -210,24 +347,154 @@ render() {
   sed -e "$script" "$here/$template" >"$out"
 }
 
-# ---- wrk runs and their numbers -------------------------------------------------------------
+# ---- the targets -----------------------------------------------------------------------------
 
 declare -A port=()
-url() { echo "http://127.0.0.1:${port[$1]}/b$2"; }
+group=""        # plain, tls or tls-full: which proxies run now
+scheme=http
 
-# run_wrk URL DURATION OUT: one wrk run that stops with this script.
-run_wrk() {
-  "$WRK" -t"$wrk_threads" -c"$wrk_connections" -d"$2" --latency "$1" >"$3" 2>&1 &
-  wrk_pid=$!
-  wait "$wrk_pid" || true
-  wrk_pid=""
+start_origins() {
+  local o body1024
+  body1024="$(printf '%*s' 1024 '' | tr ' ' 'x')"
+  for o in origin1 origin2; do
+    pick_port
+    port[$o]="$REPLY"
+    render origin.conf "$tmp/$o.conf" NAME="$o" PORT="${port[$o]}" DIR="$tmp" BODY3="abc" BODY1024="$body1024"
+    start "$o" origin "$NGINX" -e "$tmp/$o.error.log" -p "$tmp" -c "$tmp/$o.conf"
+  done
+  for o in origin1 origin2; do
+    await_ready "$o" "http://127.0.0.1:${port[$o]}/b1024" 1024
+  done
 }
 
-# Reads a wrk output into rps, p50 and p99 (milliseconds), errors (count) and problems (wrk's
-# own lines about non-2xx responses and socket errors, verbatim).
-parse_wrk() {
-  local f="$1"
-  read -r rps p50 p99 errors < <(awk '
+make_certificate() {
+  # One self-signed ECDSA P-256 certificate for every proxy, as in the issue's measurements.
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=localhost \
+    -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" -keyout "$tmp/key.pem" -out "$tmp/cert.pem" 2>/dev/null
+  cat "$tmp/cert.pem" "$tmp/key.pem" >"$tmp/haproxy.pem"
+}
+
+# start_group plain|tls|tls-full: starts the three proxies for that group, checks them, warms them up.
+start_group() {
+  local g="$1" p resumption=true seen stc_config=()
+  group="$g"
+  [ "$g" = plain ] && scheme=http || scheme=https
+  [ "$g" = tls-full ] && resumption=false
+  for p in "${targets[@]}"; do
+    pick_port
+    port[$p]="$REPLY"
+  done
+  # stc's state (API changes, TLS ticket keys) stays in the temporary directory, not in the caller's.
+  printf 'state_dir: %s\n' "$tmp/stc-state-$g" >"$tmp/stc-$g.yaml"
+  if [ "$g" != plain ]; then
+    printf 'tls:\n  cert: %s\n  key: %s\n  resumption: %s\n' "$tmp/cert.pem" "$tmp/key.pem" "$resumption" >>"$tmp/stc-$g.yaml"
+  fi
+  stc_config=(--config "$tmp/stc-$g.yaml")
+  start stc proxy java "${stc_java_opts[@]}" -jar "$jar" serve "${stc_config[@]}" --host 127.0.0.1 --port "${port[stc]}" \
+    --admin-port 0 --algorithm round_robin --backend "127.0.0.1:${port[origin1]}" --backend "127.0.0.1:${port[origin2]}"
+  if [ "$g" = plain ]; then
+    render nginx-proxy.conf "$tmp/nginx.conf" PORT="${port[nginx]}" DIR="$tmp" ORIGIN1="${port[origin1]}" ORIGIN2="${port[origin2]}"
+    render haproxy.cfg "$tmp/haproxy.cfg" PORT="${port[haproxy]}" ORIGIN1="${port[origin1]}" ORIGIN2="${port[origin2]}"
+  else
+    local nginx_sessions="ssl_session_cache shared:bench:10m; ssl_session_tickets on;"
+    local haproxy_tickets="" haproxy_cache=20000
+    if [ "$resumption" = false ]; then
+      nginx_sessions="ssl_session_cache off; ssl_session_tickets off;"
+      haproxy_tickets="no-tls-tickets" haproxy_cache=0
+    fi
+    render nginx-proxy-tls.conf "$tmp/nginx.conf" PORT="${port[nginx]}" DIR="$tmp" ORIGIN1="${port[origin1]}" \
+      ORIGIN2="${port[origin2]}" CERT="$tmp/cert.pem" KEY="$tmp/key.pem" SESSIONS="$nginx_sessions"
+    render haproxy-tls.cfg "$tmp/haproxy.cfg" PORT="${port[haproxy]}" ORIGIN1="${port[origin1]}" ORIGIN2="${port[origin2]}" \
+      PEM="$tmp/haproxy.pem" TICKETS="$haproxy_tickets" CACHESIZE="$haproxy_cache"
+  fi
+  start nginx proxy "$NGINX" -e "$tmp/nginx.error.log" -p "$tmp" -c "$tmp/nginx.conf"
+  start haproxy proxy "$HAPROXY" -db -f "$tmp/haproxy.cfg"
+  for ((i = 0; i < 150; i++)); do
+    grep -q '^stc listening on' "$tmp/stc.log" && break
+    kill -0 "${pid[stc]}" 2>/dev/null || fail_with_log stc "exited during start-up"
+    sleep 0.2
+  done
+  grep -q '^stc listening on' "$tmp/stc.log" || fail_with_log stc "did not print 'stc listening on' within 30 s"
+  echo
+  echo "## targets: $g ($([ "$g" = plain ] && echo "plain HTTP" || echo "TLS, resumption $resumption"))"
+  for p in "${targets[@]}"; do
+    await_ready "$p" "$(url "$p" 1024)" 1024
+    # Six requests on one connection must reach both origins if the proxy balances round robin.
+    seen="$(curl -sk -D - -o /dev/null $(for _ in 1 2 3 4 5 6; do printf '%s ' "$(url "$p" 3)"; done) |
+      tr -d '\r' | awk -F': ' 'tolower($1) == "x-origin" { print $2 }' | sort -u | paste -sd ' ' -)"
+    printf '%-8s port %-5s pid %-7s %s; reached: %s\n' "$p" "${port[$p]}" "${pid[$p]}" "$(placement "${pid[$p]}")" "${seen:-none}"
+    [ "$(wc -w <<<"$seen")" = 2 ] || echo "compare.sh: warning: $p did not spread six requests over both origins" >&2
+  done
+  if [ "$g" != plain ]; then
+    echo "stc TLS: $(grep -o 'TLS provider: [^)]*)' "$tmp/stc.log" | head -n 1)"
+  fi
+  warm stc "$warmup"
+  warm nginx "$other_warmup"
+  warm haproxy "$other_warmup"
+}
+
+stop_group() {
+  local p
+  for p in "${targets[@]}"; do
+    stop_server "$p"
+  done
+  # Forget them, so the cleanup does not stop them twice.
+  local kept=() n
+  for n in "${started[@]}"; do
+    [[ " ${targets[*]} " == *" $n "* ]] || kept+=("$n")
+  done
+  started=("${kept[@]}")
+}
+
+url() { echo "$scheme://127.0.0.1:${port[$1]}/b$2"; }
+
+# ---- running a generator and reading its numbers ---------------------------------------------
+
+# run TARGET MODE VARIANT SECONDS OUT: one generator run against TARGET.
+run() {
+  local t="$1" mode="$2" v="$3" secs="$4" out="$5" u
+  case "$mode" in
+    rate)
+      u="$(url "$t" 3)"
+      if [ "$generator" = wrk2 ]; then
+        gen "$WRK2" -t2 -c64 -d"${secs}s" -R"$v" --latency "$u" >"$out" 2>&1 &
+      else
+        # h2load's rate is per connection: 64 connections share the offered rate.
+        gen "$H2LOAD" --h1 -t2 -c64 --rps="$(awk -v r="$v" 'BEGIN { printf "%.3f", r / 64 }')" -D "$secs" \
+          --log-file="$out.log" "$u" >"$out" 2>&1 &
+      fi
+      ;;
+    saturation) gen "$WRK" -t2 -c64 -d"${secs}s" --latency "$(url "$t" "$v")" >"$out" 2>&1 & ;;
+    tls-keepalive) gen "$WRK" -t2 -c64 -d"${secs}s" --latency "$(url "$t" 1024)" >"$out" 2>&1 & ;;
+    tls-reconnect | tls-handshake)
+      gen "$WRK" -t2 -c32 -d"${secs}s" --latency -H 'Connection: close' "$(url "$t" 1024)" >"$out" 2>&1 & ;;
+    h2) gen "$H2LOAD" -t2 -c32 -m10 -D "$secs" --log-file="$out.log" "$(url "$t" 1024)" >"$out" 2>&1 & ;;
+  esac
+  gen_pid=$!
+  wait "$gen_pid" || true
+  gen_pid=""
+}
+
+# Reads a run's output into rps, p50, p99, p999 (milliseconds; "-" when the tool has none),
+# errors (count) and problems (the tool's own lines about them).
+parse() {
+  local mode="$1" out="$2"
+  if [ "$mode" = h2 ] || { [ "$mode" = rate ] && [ "$generator" = h2load ]; }; then
+    read -r rps errors < <(awk '
+      /^finished in/ { for (i = 1; i <= NF; i++) if ($i == "req/s,") rps = $(i - 1) }
+      /^status codes:/ { gsub(",", ""); err += $7 + $9 }
+      /^requests:/ { gsub(",", ""); for (i = 1; i <= NF; i++) if ($i == "timeout") err += $(i - 1) }
+      END { printf "%s %d\n", (rps == "" ? "-" : rps), err }' "$out")
+    # Per-request durations (microseconds, third column) of the requests that finished.
+    read -r p50 p99 p999 < <(awk '{ print $3 }' "$out.log" 2>/dev/null | sort -n | awk '
+      { a[NR] = $1 }
+      function q(p,   i) { i = int(p * NR + 0.999999); if (i < 1) i = 1; return a[i] / 1000 }
+      END { if (NR == 0) print "- - -"; else printf "%.3f %.3f %.3f\n", q(0.5), q(0.99), q(0.999) }')
+    problems="$(grep -E '^(requests|status codes):' "$out" | paste -sd ';' - || true)"
+    [ "$errors" -gt 0 ] || problems=""
+    return
+  fi
+  read -r rps p50 p99 p999 errors < <(awk '
     function ms(v,   n, u) {
       n = v + 0; u = v; sub(/^[0-9.]+/, "", u)
       if (u == "us") return n / 1000
@@ -238,161 +505,192 @@ parse_wrk() {
       return -1
     }
     /^Requests\/sec:/ { rps = $2 }
-    /^ *50% / { p50 = ms($2) }
-    /^ *99% / { p99 = ms($2) }
+    /^ *50(\.000)?% / { p50 = ms($2) }
+    /^ *99(\.000)?% / { p99 = ms($2) }
+    /^ *99\.900% / { p999 = ms($2) }
     /Non-2xx or 3xx responses:/ { err += $NF }
     /Socket errors:/ { for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+,?$/) err += $i + 0 }
-    END { printf "%s %s %s %d\n", (rps == "" ? "-" : rps), (p50 == "" ? "-" : p50), (p99 == "" ? "-" : p99), err }
-  ' "$f")
-  problems="$(grep -E 'Non-2xx|Socket errors' "$f" | sed 's/^ *//' | paste -sd ';' - || true)"
+    END { printf "%s %s %s %s %d\n", (rps == "" ? "-" : rps), (p50 == "" ? "-" : p50), (p99 == "" ? "-" : p99), (p999 == "" ? "-" : p999), err }
+  ' "$out")
+  problems="$(grep -E 'Non-2xx|Socket errors' "$out" | sed 's/^ *//' | paste -sd ';' - || true)"
 }
 
-declare -A all_rps=() all_p50=() all_p99=() all_err=() all_cpu=() all_steal=()
-declare -A kept_rounds=() dropped=() last_dropped=() noisy=()
 clk_tck="$(getconf CLK_TCK)"
-
 # "steal total" clock ticks of all CPUs so far, from /proc/stat. Steal is time a virtual CPU was
-# ready to run but its hypervisor ran something else: on a VM it comes and goes with the
-# neighbours' load, and a round that loses a tenth of its CPU this way says nothing about the
-# proxy that ran in it.
+# ready to run but its hypervisor ran something else; a run that loses much of it says nothing
+# about the target that ran in it.
 cpu_steal() {
   awk '/^cpu / { t = 0; for (i = 2; i <= NF; i++) t += $i; print $9 + 0, t }' /proc/stat
 }
 
-# CPU time (user + system, in clock ticks) used so far by a server we started: the process, its
-# children (nginx's workers) and all their threads. Ticks of a thread that ended are lost, which
-# none of these do while serving.
+# CPU time (user + system, clock ticks) used so far by a target: the process, its children
+# (nginx's workers) and all their threads.
 cpu_ticks() {
   local p t=0 f
   for p in "${pid[$1]}" $(pgrep -P "${pid[$1]}" || true); do
     for f in /proc/"$p"/task/*/stat; do
-      # Fields 14 and 15 (utime, stime), counted after the ") " that ends the command name.
       t=$((t + $(sed 's/.*) //' "$f" 2>/dev/null | awk '{ print $12 + $13 }' || echo 0)))
     done
   done
   echo "$t"
 }
 
+declare -A vals=() errs=() round_vals=()
+declare -A kept=() dropped=() noisy=()
+
+# measure TARGET MODE VARIANT ROUND: one measured run; its numbers go to round_vals[TARGET].
 measure() {
-  local proxy="$1" size="$2" round="$3" out
-  out="$tmp/wrk-$proxy-$size-$round.txt"
-  local ticks0 ticks1 requests cpu steal0 total0 steal1 total1 steal
-  ticks0="$(cpu_ticks "$proxy")"
+  local t="$1" mode="$2" v="$3" r="$4" out ticks0 ticks1 requests cpu steal0 total0 steal1 total1 steal
+  out="$tmp/run-$mode-$v-$t-$r.txt"
+  ticks0="$(cpu_ticks "$t")"
   read -r steal0 total0 < <(cpu_steal)
-  run_wrk "$(url "$proxy" "$size")" "$duration" "$out"
+  run "$t" "$mode" "$v" "$duration_s" "$out"
   read -r steal1 total1 < <(cpu_steal)
-  ticks1="$(cpu_ticks "$proxy")"
+  ticks1="$(cpu_ticks "$t")"
   steal="$(awk -v s=$((steal1 - steal0)) -v t=$((total1 - total0)) 'BEGIN { printf "%.1f", (t > 0 ? 100 * s / t : 0) }')"
-  parse_wrk "$out"
-  requests="$(awk '/requests in/ { print $1 }' "$out")"
-  cpu="$(awk -v t=$((ticks1 - ticks0)) -v hz="$clk_tck" -v n="${requests:-0}" 'BEGIN { printf "%.1f", (n > 0 ? t * 1e6 / hz / n : 0) }')"
-  if [ "$rps" = "-" ] || [ "$p99" = "-" ]; then
-    echo "compare.sh: wrk against $proxy gave no result; its output:" >&2
+  parse "$mode" "$out"
+  if [ "$rps" = "-" ]; then
+    echo "compare.sh: the generator gave no result against $t ($mode $v); its output:" >&2
     cat "$out" >&2
     exit 1
   fi
-  kill -0 "${pid[$proxy]}" 2>/dev/null || fail_with_log "$proxy" "exited during the run"
-  printf '  round %d  %-7s %6s B  %10.0f req/s  p50 %7.3f ms  p99 %7.3f ms  CPU %5.1f us/req  steal %4.1f%%%s\n' \
-    "$round" "$proxy" "$size" "$rps" "$p50" "$p99" "$cpu" "$steal" "${problems:+  !! $problems}"
+  kill -0 "${pid[$t]}" 2>/dev/null || fail_with_log "$t" "exited during the run"
+  requests="$(awk -v r="$rps" -v d="$duration_s" 'BEGIN { printf "%d", r * d }')"
+  cpu="$(awk -v t=$((ticks1 - ticks0)) -v hz="$clk_tck" -v n="$requests" 'BEGIN { printf "%.1f", (n > 0 ? t * 1e6 / hz / n : 0) }')"
+  printf '  %-13s %-6s round %d  %-7s %9.0f req/s  p50 %8s  p99 %8s  p99.9 %8s ms  CPU %6.1f us/req  steal %4.1f%%%s\n' \
+    "$mode" "$v" "$r" "$t" "$rps" "$p50" "$p99" "$p999" "$cpu" "$steal" "${problems:+  !! $problems}"
   # Errors count whether or not the round is kept: a wrong answer is wrong under any load.
-  all_err[$proxy,$size]=$((${all_err[$proxy,$size]:-0} + errors))
-  round_vals[$proxy]="$rps $p50 $p99 $cpu $steal"
+  errs[$mode,$v,$t]=$((${errs[$mode,$v,$t]:-0} + errors))
+  round_vals[$t]="$rps $p50 $p99 $p999 $cpu $steal"
 }
 
-# keep_round SIZE: adds the round just measured (round_vals) to the medians.
-keep_round() {
-  local p rps p50 p99 cpu steal
-  for p in "${proxies[@]}"; do
-    read -r rps p50 p99 cpu steal <<<"${round_vals[$p]}"
-    all_rps[$p,$1]+="$rps "
-    all_p50[$p,$1]+="$p50 "
-    all_p99[$p,$1]+="$p99 "
-    all_cpu[$p,$1]+="$cpu "
-    all_steal[$p,$1]+="$steal "
-  done
-}
-
-# Prints the proxy whose run in the round just measured had the most steal, and that steal, if it
-# is over --max-steal; prints nothing if the round is clean.
-steal_over_limit() {
-  local p worst="" worst_steal=0 steal
-  for p in "${proxies[@]}"; do
-    read -r _ _ _ _ steal <<<"${round_vals[$p]}"
-    if awk -v a="$steal" -v b="$worst_steal" 'BEGIN { exit !(a > b) }'; then
-      worst="$p" worst_steal="$steal"
+# table MODE VARIANT: interleaved rounds, each starting with a different target; a round in which a
+# run lost more than --max-steal to steal is dropped and run again, at most 2 x rounds tries.
+table() {
+  local mode="$1" v="$2" r k t worst worst_steal steal n=0
+  declare -A last=()
+  echo
+  echo "measuring $mode $v"
+  for ((r = 1; n < rounds && r <= 2 * rounds; r++)); do
+    round_vals=()
+    for ((k = 0; k < ${#targets[@]}; k++)); do
+      measure "${targets[$(((k + r - 1) % ${#targets[@]}))]}" "$mode" "$v" "$r"
+    done
+    worst="" worst_steal=0
+    for t in "${targets[@]}"; do
+      read -r _ _ _ _ _ steal <<<"${round_vals[$t]}"
+      if awk -v a="$steal" -v b="$worst_steal" 'BEGIN { exit !(a > b) }'; then
+        worst="$t" worst_steal="$steal"
+      fi
+    done
+    if awk -v a="$worst_steal" -v m="$max_steal" 'BEGIN { exit !(a <= m) }'; then
+      for t in "${targets[@]}"; do
+        vals[$mode,$v,$t]+="${round_vals[$t]};"
+      done
+      n=$((n + 1))
+    else
+      echo "  round $r dropped: $worst's run lost ${worst_steal}% of the CPU to steal (--max-steal $max_steal)"
+      dropped[$mode,$v]=$((${dropped[$mode,$v]:-0} + 1))
+      for t in "${targets[@]}"; do
+        last[$t]="${round_vals[$t]}"
+      done
     fi
   done
-  if awk -v a="$worst_steal" -v m="$max_steal" 'BEGIN { exit !(a > m) }'; then
-    echo "$worst $worst_steal"
+  if [ "$n" -eq 0 ]; then
+    # Better a table from a noisy round than none; the report says so.
+    for t in "${targets[@]}"; do
+      vals[$mode,$v,$t]+="${last[$t]};"
+    done
+    n=1
+    noisy[$mode,$v]=1
   fi
+  kept[$mode,$v]=$n
 }
 
-# Half the time on each body size, so both paths are compiled before measuring.
+# Half the warm-up time on each of the group's paths, so both are compiled before measuring.
 warm() {
-  local proxy="$1" seconds="$2" half
+  local t="$1" seconds="$2" half
   [ "$seconds" -gt 0 ] || return 0
   half=$(((seconds + 1) / 2))
-  echo "warming $proxy for ${seconds}s"
-  run_wrk "$(url "$proxy" 3)" "${half}s" "$tmp/warm-$proxy-3.txt"
-  run_wrk "$(url "$proxy" 1024)" "$((seconds - half > 0 ? seconds - half : 1))s" "$tmp/warm-$proxy-1024.txt"
-  kill -0 "${pid[$proxy]}" 2>/dev/null || fail_with_log "$proxy" "exited during warm-up"
+  echo "warming $t for ${seconds}s"
+  case "$group" in
+    plain)
+      run "$t" saturation 3 "$half" "$tmp/warm-$t-a.txt"
+      run "$t" saturation 1024 "$((seconds - half > 0 ? seconds - half : 1))" "$tmp/warm-$t-b.txt" ;;
+    tls)
+      run "$t" tls-keepalive 1024 "$half" "$tmp/warm-$t-a.txt"
+      run "$t" h2 1024 "$((seconds - half > 0 ? seconds - half : 1))" "$tmp/warm-$t-b.txt" ;;
+    tls-full) run "$t" tls-handshake 1024 "$seconds" "$tmp/warm-$t-a.txt" ;;
+  esac
+  kill -0 "${pid[$t]}" 2>/dev/null || fail_with_log "$t" "exited during warm-up"
 }
 
-median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { print (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2) }'; }
-best() { printf '%s\n' "$@" | sort -g | tail -n 1; }
+# ---- reports ----------------------------------------------------------------------------
+
+median() { printf '%s\n' "$@" | { grep -v '^-$' || true; } | sort -g | awk '{ a[NR] = $1 } END { if (NR == 0) print "-"; else print (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2) }'; }
+# column MODE VARIANT TARGET N: the Nth number (1 = req/s ... 6 = steal) of every kept round.
+column() {
+  tr ';' '\n' <<<"${vals[$1,$2,$3]}" | awk -v n="$4" 'NF { print $n }'
+}
 
 report() {
-  local size="$1" p label
-  declare -A m_rps=() m_p99=()
+  local mode="$1" v="$2" t label
+  declare -A m=()
+  case "$mode" in
+    rate) label="plain HTTP/1.1, 3 B, offered $v req/s (open loop, $generator)" ;;
+    saturation) label="plain HTTP/1.1, $([ "$v" = 1024 ] && echo "1 KiB" || echo "$v B"), closed loop (wrk -t2 -c64)" ;;
+    tls-keepalive) label="HTTPS keep-alive, 1 KiB, closed loop (wrk -t2 -c64)" ;;
+    tls-reconnect) label="HTTPS, a new connection per request, resumed sessions, 1 KiB (wrk -t2 -c32 -H 'Connection: close')" ;;
+    tls-handshake) label="HTTPS, a full handshake per request (resumption off everywhere), 1 KiB (wrk -t2 -c32 -H 'Connection: close')" ;;
+    h2) label="HTTP/2 over TLS, 1 KiB, closed loop (h2load -t2 -c32 -m10)" ;;
+  esac
   echo
-  if [ "$size" = 1024 ]; then label="1 KiB"; else label="$size B"; fi
-  echo "### Body $label: median of ${kept_rounds[$size]} round(s), each column on its own; best = highest req/s"
-  if [ "${dropped[$size]:-0}" -gt 0 ]; then
-    echo
-    echo "${dropped[$size]} round(s) dropped for steal over ${max_steal}% (listed above)."
-  fi
-  if [ -n "${noisy[$size]:-}" ]; then
-    echo
-    echo "No round stayed under the steal limit in $((2 * rounds)) tries: this table is the last one, steal and all."
-  elif [ "${kept_rounds[$size]}" -lt "$rounds" ]; then
-    echo
-    echo "Only ${kept_rounds[$size]} of $rounds round(s) could be kept within $((2 * rounds)) tries; treat this table with care."
-  fi
+  echo "### $label: median of ${kept[$mode,$v]} round(s), each column on its own"
+  [ "${dropped[$mode,$v]:-0}" -eq 0 ] || echo "(${dropped[$mode,$v]} round(s) dropped for steal over ${max_steal}%)"
+  [ -z "${noisy[$mode,$v]:-}" ] || echo "(no round stayed under the steal limit: the table is the last round, steal and all)"
   echo
-  echo "| proxy   |      req/s |  p50 ms |  p99 ms | best req/s | CPU us/req | steal % | errors |"
-  echo "|---------|-----------:|--------:|--------:|-----------:|-----------:|--------:|-------:|"
-  for p in "${proxies[@]}"; do
-    # shellcheck disable=SC2086 # the lists are space-separated numbers
-    m_rps[$p]="$(median ${all_rps[$p,$size]})"
-    # shellcheck disable=SC2086
-    m_p99[$p]="$(median ${all_p99[$p,$size]})"
-    # shellcheck disable=SC2086
-    printf '| %-7s | %10.0f | %7.3f | %7.3f | %10.0f | %10.1f | %7.1f | %6d |\n' "$p" "${m_rps[$p]}" \
-      "$(median ${all_p50[$p,$size]})" "${m_p99[$p]}" "$(best ${all_rps[$p,$size]})" \
-      "$(median ${all_cpu[$p,$size]})" "$(median ${all_steal[$p,$size]})" "${all_err[$p,$size]}"
+  echo "| target  |      req/s |  p50 ms |  p99 ms | p99.9 ms | CPU us/req | steal % | errors |"
+  echo "|---------|-----------:|--------:|--------:|---------:|-----------:|--------:|-------:|"
+  for t in "${targets[@]}"; do
+    # shellcheck disable=SC2046 # lists of numbers
+    m[$t,rps]="$(median $(column "$mode" "$v" "$t" 1))"
+    m[$t,p50]="$(median $(column "$mode" "$v" "$t" 2))"
+    m[$t,p99]="$(median $(column "$mode" "$v" "$t" 3))"
+    m[$t,p999]="$(median $(column "$mode" "$v" "$t" 4))"
+    m[$t,cpu]="$(median $(column "$mode" "$v" "$t" 5))"
+    m[$t,steal]="$(median $(column "$mode" "$v" "$t" 6))"
+    printf '| %-7s | %10.0f | %7s | %7s | %8s | %10.1f | %7.1f | %6d |\n' "$t" "${m[$t,rps]}" "${m[$t,p50]}" \
+      "${m[$t,p99]}" "${m[$t,p999]}" "${m[$t,cpu]}" "${m[$t,steal]}" "${errs[$mode,$v,$t]:-0}"
   done
   echo
-  awk -v s="${m_rps[stc]}" -v sp="${m_p99[stc]}" -v n="${m_rps[nginx]}" -v np="${m_p99[nginx]}" \
-    -v h="${m_rps[haproxy]}" -v hp="${m_p99[haproxy]}" -v e="${all_err[stc,$size]}" 'BEGIN {
-    printf "stc / nginx:   req/s %.2fx, p99 %.2fx\n", s / n, sp / np
-    printf "stc / haproxy: req/s %.2fx, p99 %.2fx\n", s / h, sp / hp
-    if (n >= h) { name = "nginx"; b = n; bp = np } else { name = "haproxy"; b = h; bp = hp }
-    ok = (s >= 1.05 * b && sp <= bp && e == 0)
-    printf "bar (stc req/s >= 1.05x the better of the two, here %s, with p99 no higher and no errors): %s", name, ok ? "MET" : "NOT MET"
-    printf " (req/s %.2fx, p99 %.3f vs %.3f ms, errors %d)\n", s / b, sp, bp, e
-  }'
-  # Round by round, as a second view of p99: the proxies take turns, so each comparison is between
-  # runs a few seconds apart, though a burst of other work can still fall on one proxy's turn only.
-  local better stc_p99 better_p99 i wins=0
-  better="$(awk -v n="${m_rps[nginx]}" -v h="${m_rps[haproxy]}" 'BEGIN { print (n >= h ? "nginx" : "haproxy") }')"
-  read -r -a stc_p99 <<<"${all_p99[stc,$size]}"
-  read -r -a better_p99 <<<"${all_p99[$better,$size]}"
-  for i in "${!stc_p99[@]}"; do
-    if awk -v a="${stc_p99[$i]}" -v b="${better_p99[$i]}" 'BEGIN { exit !(a <= b) }'; then
-      wins=$((wins + 1))
-    fi
-  done
-  echo "rounds in which stc's p99 was no higher than $better's: $wins of ${#stc_p99[@]}"
+  local verdict=1
+  if [ "$arrangement" != shared ]; then
+    echo "verdict: none (arrangement $arrangement; the bars are judged on --arrangement shared)"
+    verdict=0
+  fi
+  awk -v mode="$mode" -v v="$v" -v judge="$verdict" \
+    -v s="${m[stc,rps]}" -v sp="${m[stc,p99]}" -v sq="${m[stc,p999]}" -v sc="${m[stc,cpu]}" -v se="${errs[$mode,$v,stc]:-0}" \
+    -v n="${m[nginx,rps]}" -v np="${m[nginx,p99]}" -v nq="${m[nginx,p999]}" -v nc="${m[nginx,cpu]}" \
+    -v h="${m[haproxy,rps]}" -v hp="${m[haproxy,p99]}" -v hq="${m[haproxy,p999]}" -v hc="${m[haproxy,cpu]}" '
+    function min(a, b) { return a < b ? a : b }
+    BEGIN {
+      printf "stc / nginx:   req/s %.2fx, p99 %.2fx, CPU/req %.2fx\n", s / n, sp / np, sc / nc
+      printf "stc / haproxy: req/s %.2fx, p99 %.2fx, CPU/req %.2fx\n", s / h, sp / hp, sc / hc
+      if (!judge) exit
+      if (mode == "tls-reconnect") { print "verdict: none (context for tls-handshake: wrk resumes sessions)"; exit }
+      if (mode == "rate") {
+        bc = min(nc, hc); bp = min(np, hp); bq = min(nq, hq)
+        ok = (sc <= 0.85 * bc && sp <= bp && sq <= bq && s >= 0.98 * v && se == 0)
+        printf "bar (CPU/req <= 0.85x the better, p99 and p99.9 no higher than the better, offered rate held, no errors): %s", ok ? "MET" : "NOT MET"
+        printf " (CPU %.2fx, p99 %s vs %s, p99.9 %s vs %s ms, %.0f of %d req/s, errors %d)\n", sc / bc, sp, bp, sq, bq, s, v, se
+        exit
+      }
+      k = (mode == "tls-handshake") ? 1.0 : 1.05
+      if (n >= h) { name = "nginx"; b = n; bp = np } else { name = "haproxy"; b = h; bp = hp }
+      ok = (s >= k * b && sp <= bp && se == 0)
+      printf "bar (req/s >= %.2fx the better, here %s, with p99 no higher and no errors): %s", k, name, ok ? "MET" : "NOT MET"
+      printf " (req/s %.2fx, p99 %s vs %s ms, errors %d)\n", s / b, sp, bp, se
+    }'
 }
 
 # ---- main ----------------------------------------------------------------------------------
@@ -401,92 +699,53 @@ load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
 echo "# stc vs nginx vs HAProxy"
 echo "date:         $(date)"
 echo "command:      $command_line"
+echo "modes:        ${modes[*]}"
 echo "settings:     rounds=$rounds duration=$duration stc-warmup=${warmup}s others-warmup=${other_warmup}s max-steal=${max_steal}% stc-opts='${stc_opts}'"
-echo "machine:      $(nproc) cores, load average before start: $load_before"
-echo "versions:     $("$NGINX" -v 2>&1 | sed 's/^nginx version: //'), $("$HAPROXY" -v | head -n 1 | awk '{ print "HAProxy " $3 }'), $("$WRK" -v 2>&1 | head -n 1 | awk '{ print "wrk " $2 }'), $(java -version 2>&1 | head -n 1)"
+case "$arrangement" in
+  shared) echo "arrangement:  shared: origins, proxies and load generator all in this script's session (one autogroup)" ;;
+  setsid) echo "arrangement:  setsid: each origin and proxy in a session of its own (own autogroup); the load generator in this script's" ;;
+  pinned) echo "arrangement:  pinned: all in this script's session; proxies on CPUs $server_cpus, origins and load generator on CPUs $gen_cpus" ;;
+esac
+echo "generator:    this script: $(placement $$); autogroup scheduling $(cat /proc/sys/kernel/sched_autogroup_enabled 2>/dev/null || echo '?')"
+echo "machine:      $ncpu cores, load average before start: $load_before"
+echo "versions:     $("$NGINX" -v 2>&1 | sed 's/^nginx version: //'), $("$HAPROXY" -v | head -n 1 | awk '{ print "HAProxy " $3 }'), $("$WRK" -v 2>&1 | head -n 1 | awk '{ print "wrk " $2 }'), $("$H2LOAD" --version | head -n 1)${WRK2:+, wrk2 ${wrk2_commit:0:7}}, $(java -version 2>&1 | head -n 1)"
 
-body3="abc"
-body1024="$(printf '%*s' 1024 '' | tr ' ' 'x')"
+start_origins
 for o in origin1 origin2; do
-  pick_port
-  port[$o]="$REPLY"
-  render origin.conf "$tmp/$o.conf" NAME="$o" PORT="${port[$o]}" DIR="$tmp" BODY3="$body3" BODY1024="$body1024"
-  start "$o" "$NGINX" -e "$tmp/$o.error.log" -p "$tmp" -c "$tmp/$o.conf"
+  printf '%-8s port %-5s pid %-7s %s\n' "$o" "${port[$o]}" "${pid[$o]}" "$(placement "${pid[$o]}")"
 done
-for o in origin1 origin2; do
-  await_ready "$o" "http://127.0.0.1:${port[$o]}/b1024" 1024
-  await_ready "$o" "http://127.0.0.1:${port[$o]}/health" 2
-done
+if want tls-keepalive || want tls-reconnect || want tls-handshake || want h2; then
+  make_certificate
+fi
 
-for p in "${proxies[@]}"; do
-  pick_port
-  port[$p]="$REPLY"
-done
-start stc java "${stc_java_opts[@]}" -jar "$jar" serve --host 127.0.0.1 --port "${port[stc]}" \
-  --algorithm round_robin --backend "127.0.0.1:${port[origin1]}" --backend "127.0.0.1:${port[origin2]}"
-render nginx-proxy.conf "$tmp/nginx.conf" PORT="${port[nginx]}" DIR="$tmp" ORIGIN1="${port[origin1]}" ORIGIN2="${port[origin2]}"
-start nginx "$NGINX" -e "$tmp/nginx.error.log" -p "$tmp" -c "$tmp/nginx.conf"
-render haproxy.cfg "$tmp/haproxy.cfg" PORT="${port[haproxy]}" ORIGIN1="${port[origin1]}" ORIGIN2="${port[origin2]}"
-start haproxy "$HAPROXY" -db -f "$tmp/haproxy.cfg"
-
-for ((i = 0; i < 150; i++)); do
-  grep -q '^stc listening on' "$tmp/stc.log" && break
-  kill -0 "${pid[stc]}" 2>/dev/null || fail_with_log stc "exited during start-up"
-  sleep 0.2
-done
-grep -q '^stc listening on' "$tmp/stc.log" || fail_with_log stc "did not print 'stc listening on' within 30 s"
-for p in "${proxies[@]}"; do
-  await_ready "$p" "$(url "$p" 3)" 3
-  await_ready "$p" "$(url "$p" 1024)" 1024
-  # Six requests on one connection must reach both origins if the proxy balances round robin.
-  seen="$(curl -s -D - -o /dev/null $(for _ in 1 2 3 4 5 6; do printf '%s ' "$(url "$p" 3)"; done) |
-    tr -d '\r' | awk -F': ' 'tolower($1) == "x-origin" { print $2 }' | sort -u | paste -sd ' ' -)"
-  echo "ports:        $p on ${port[$p]} -> origins ${port[origin1]}, ${port[origin2]} (six requests reached: ${seen:-none})"
-  [ "$(wc -w <<<"$seen")" = 2 ] || echo "compare.sh: warning: $p did not spread six requests over both origins" >&2
-done
-
-echo
-warm stc "$warmup"
-warm nginx "$other_warmup"
-warm haproxy "$other_warmup"
-
-for size in "${sizes[@]}"; do
-  echo
-  echo "measuring ${size}-byte bodies: wrk -t$wrk_threads -c$wrk_connections -d$duration --latency"
-  kept=0
-  for ((r = 1; kept < rounds && r <= 2 * rounds; r++)); do
-    declare -A round_vals=()
-    # Each round starts with a different proxy, so none always runs first or last.
-    for ((k = 0; k < ${#proxies[@]}; k++)); do
-      measure "${proxies[$(((k + r - 1) % ${#proxies[@]}))]}" "$size" "$r"
-    done
-    read -r worst worst_steal < <(steal_over_limit; echo)
-    if [ -z "$worst" ]; then
-      keep_round "$size"
-      kept=$((kept + 1))
-    else
-      echo "  round $r dropped: $worst's run lost ${worst_steal}% of the CPU to steal (--max-steal $max_steal)"
-      dropped[$size]=$((${dropped[$size]:-0} + 1))
-      last_dropped[$size]="$(declare -p round_vals)"
-    fi
-  done
-  if [ "$kept" -eq 0 ]; then
-    # Better a table from a noisy round than none; the report says so.
-    eval "${last_dropped[$size]}"
-    keep_round "$size"
-    kept=1
-    noisy[$size]=1
+tables=()
+if want rate || want saturation; then
+  start_group plain
+  if want rate; then
+    for r in $rates; do table rate "$r"; tables+=("rate $r"); done
   fi
-  kept_rounds[$size]=$kept
-done
+  if want saturation; then
+    for s in 3 1024; do table saturation "$s"; tables+=("saturation $s"); done
+  fi
+  stop_group
+fi
+if want tls-keepalive || want tls-reconnect || want h2; then
+  start_group tls
+  for m in tls-keepalive tls-reconnect h2; do
+    if want "$m"; then table "$m" 1024; tables+=("$m 1024"); fi
+  done
+  stop_group
+fi
+if want tls-handshake; then
+  start_group tls-full
+  table tls-handshake 1024
+  tables+=("tls-handshake 1024")
+  stop_group
+fi
 
-for size in "${sizes[@]}"; do
-  report "$size"
+for tv in "${tables[@]}"; do
+  # shellcheck disable=SC2086 # "mode variant"
+  report $tv
 done
 echo
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
-if grep -qE ' (WARN|ERROR) |Exception' "$tmp/stc.log"; then
-  echo
-  echo "stc logged warnings or errors (first 20 lines):"
-  grep -E ' (WARN|ERROR) |Exception' "$tmp/stc.log" | head -n 20
-fi

@@ -231,6 +231,14 @@ public final class Controller {
       log.warn("config reload rejected, keeping the running config: {}", e.getMessage());
       throw ApiError.badRequest("config reload rejected: " + e.getMessage(), null);
     }
+    // First, so certificates that cannot be used reject the whole reload before anything changed.
+    String tls;
+    try {
+      tls = proxy.reloadTls(next.tls());
+    } catch (IllegalStateException e) {
+      log.warn("config reload rejected, keeping the running config: {}", e.getMessage());
+      throw ApiError.badRequest("config reload rejected: " + e.getMessage(), null);
+    }
     Algorithm a = Algorithm.parse(next.algorithm());
     Set<String> wanted = new HashSet<>();
     int added = 0;
@@ -253,7 +261,8 @@ public final class Controller {
     }
     switchTo(a);
     state.rebase(next);
-    String summary = "config reloaded: " + added + " backends added, " + removed + " removed, algorithm " + a.configName();
+    String summary = "config reloaded: " + added + " backends added, " + removed + " removed, algorithm " + a.configName()
+        + (tls == null ? "" : ", TLS " + tls);
     log.info(summary);
     events.publish("config_reloaded", summary, Map.of("added", added, "removed", removed));
     return summary;

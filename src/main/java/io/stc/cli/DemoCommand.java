@@ -84,7 +84,7 @@ public final class DemoCommand implements Callable<Integer> {
       if (tls) {
         io.stc.proxy.SelfSignedCertificate.PemFiles pem =
             io.stc.proxy.SelfSignedCertificate.ensure(java.nio.file.Path.of(config.stateDir()));
-        config = config.withTls(new StcConfig.Tls(pem.cert().toString(), pem.key().toString()));
+        config = config.withTls(new io.stc.config.TlsConfig(pem.cert().toString(), pem.key().toString()));
       }
     } catch (IllegalArgumentException | io.stc.config.ConfigException | java.io.IOException e) {
       System.err.println("stc demo: " + e.getMessage());

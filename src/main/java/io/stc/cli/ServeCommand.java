@@ -75,8 +75,8 @@ public final class ServeCommand implements Callable<Integer> {
       return 1;
     }
     System.out.printf(
-        "stc listening on http://%s:%d (%d backends, %s)%n",
-        cfg.host(), actualPort, cfg.backends().size(), cfg.algorithm());
+        "stc listening on %s://%s:%d (%d backends, %s)%n",
+        cfg.tls().enabled() ? "https" : "http", cfg.host(), actualPort, cfg.backends().size(), cfg.algorithm());
     if (server.adminPort() >= 0) {
       System.out.printf("admin listening on http://%s:%d%n", hostForUrl(cfg.admin().host()), server.adminPort());
     }

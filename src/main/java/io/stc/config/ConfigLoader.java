@@ -64,7 +64,7 @@ public final class ConfigLoader {
         accessLog(root.section("access_log", "path", "format"), d.accessLog()),
         drainTimeout,
         AutoscaleSection.read(root.section("autoscale", AutoscaleSection.KEYS), maxInflight, drainTimeout),
-        tls(root.section("tls", "cert", "key", "backends", "backend_ca", "backend_verify")),
+        TlsSection.read(root.section("tls", TlsSection.KEYS)),
         RateLimitSection.read(root.get("rate_limit"), d.rateLimit()),
         root.value("transport", "a transport", StcConfig::transport, d.transport()),
         root.bool("h2c", d.h2c()));
@@ -133,27 +133,6 @@ public final class ConfigLoader {
     return o;
   }
 
-
-  private static StcConfig.Tls tls(ConfigMap t) {
-    String cert = t.value("cert", "a PEM certificate file", ConfigLoader::readableFile, null);
-    String key = t.value("key", "a PEM private key file (PKCS#8)", ConfigLoader::readableFile, null);
-    if ((cert == null) != (key == null)) {
-      throw t.get(cert == null ? "key" : "cert").orElseThrow().fail("tls needs both cert and key");
-    }
-    return new StcConfig.Tls(
-        cert,
-        key,
-        t.bool("backends", false),
-        t.value("backend_ca", "a PEM file of trusted certificates", ConfigLoader::readableFile, null),
-        t.bool("backend_verify", true));
-  }
-
-  private static String readableFile(String s) {
-    if (!java.nio.file.Files.isReadable(Path.of(s))) {
-      throw new IllegalArgumentException("cannot read file '" + s + "'");
-    }
-    return s;
-  }
 
   private static StcConfig.Capacity capacity(int maxInflight, ConfigMap q, StcConfig.Capacity d) {
     return new StcConfig.Capacity(

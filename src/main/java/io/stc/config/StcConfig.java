@@ -29,7 +29,7 @@ public record StcConfig(
     AccessLog accessLog,
     Duration drainTimeout,
     AutoscaleConfig autoscale,
-    Tls tls,
+    TlsConfig tls,
     RateLimit rateLimit,
     String transport,
     boolean h2c) {
@@ -52,26 +52,6 @@ public record StcConfig(
     }
     return t;
   }
-
-  /**
-   * TLS: on the data listener from PEM files (HTTP/2 offered through ALPN; off when {@code cert} is
-   * null), and to backends when {@code backends} is set, trusting {@code backendCa} (PEM; null = the
-   * JDK's trust store) and checking their host names unless {@code backendVerify} is false.
-   */
-  public record Tls(String cert, String key, boolean backends, String backendCa, boolean backendVerify) {
-    public Tls(String cert, String key) {
-      this(cert, key, false, null, true);
-    }
-
-    public static Tls defaults() {
-      return new Tls(null, null);
-    }
-
-    public boolean enabled() {
-      return cert != null;
-    }
-  }
-
 
   /**
    * Per-backend capacity and the queue in front of it: at most {@code maxInflight} requests per
@@ -330,7 +310,7 @@ public record StcConfig(
         AccessLog.defaults(),
         Duration.ofSeconds(30),
         AutoscaleConfig.defaults(),
-        Tls.defaults(),
+        TlsConfig.defaults(),
         RateLimit.defaults(),
         "auto",
         true);
@@ -418,7 +398,7 @@ public record StcConfig(
     return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, capacity, admin, v, drainTimeout, autoscale, tls, rateLimit, transport, h2c);
   }
 
-  public StcConfig withTls(Tls v) {
+  public StcConfig withTls(TlsConfig v) {
     return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, capacity, admin, accessLog, drainTimeout, autoscale, v, rateLimit, transport, h2c);
   }
 

@@ -39,11 +39,11 @@ public final class HealthChecker implements PassiveHealth, AutoCloseable {
   private volatile boolean closed;
 
   public HealthChecker(Vertx vertx, Upstream upstream, StcConfig.Health config) {
-    this(vertx, upstream, config, StcConfig.Tls.defaults());
+    this(vertx, upstream, config, io.stc.config.TlsConfig.defaults());
   }
 
   /** A checker that probes over TLS when the data plane speaks TLS to backends. */
-  public HealthChecker(Vertx vertx, Upstream upstream, StcConfig.Health config, StcConfig.Tls tls) {
+  public HealthChecker(Vertx vertx, Upstream upstream, StcConfig.Health config, io.stc.config.TlsConfig tls) {
     this.vertx = vertx;
     this.context = vertx.getOrCreateContext();
     this.upstream = upstream;

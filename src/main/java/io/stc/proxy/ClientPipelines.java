@@ -22,7 +22,6 @@ import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
-import io.netty.handler.ssl.SslContext;
 import io.stc.Clock;
 import io.stc.config.StcConfig;
 import org.slf4j.Logger;
@@ -69,9 +68,9 @@ final class ClientPipelines {
             .addLast("proxy", new ClientConnection(proxy, timeouts, "http", false, false))));
   }
 
-  /** A TLS connection: HTTP/2 or HTTP/1.1, as ALPN decides. */
-  void secure(ChannelPipeline p, SslContext ssl, boolean refuse) {
-    p.addLast("tls", ssl.newHandler(p.channel().alloc()))
+  /** A TLS connection behind {@code tls} (the listener's TLS handler): HTTP/2 or HTTP/1.1, as ALPN decides. */
+  void secure(ChannelPipeline p, io.netty.channel.ChannelHandler tls, boolean refuse) {
+    p.addLast("tls", tls)
         .addLast("alpn", new ApplicationProtocolNegotiationHandler(ApplicationProtocolNames.HTTP_1_1) {
           @Override
           protected void handshakeFailure(ChannelHandlerContext ctx, Throwable cause) {

@@ -15,6 +15,7 @@ final class HeaderRewriter {
   private static final byte[] CLOSE = ResponseHead.ascii("connection: close\r\n");
   private static final byte[] KEEP_ALIVE = ResponseHead.ascii("connection: keep-alive\r\n");
   private static final byte[] SET_COOKIE = ResponseHead.ascii("set-cookie: ");
+  private static final AsciiString STRICT_TRANSPORT_SECURITY = AsciiString.cached("strict-transport-security");
 
   /** How a response body travels to an HTTP/1.x client. */
   enum BodyFraming {
@@ -29,12 +30,25 @@ final class HeaderRewriter {
   private final AsciiString servedByHeader;
   private final byte[] servedByBytes;
   private final byte[] servedByLowerCase;
+  /** The whole Strict-Transport-Security line, or null. */
+  private final byte[] hstsLine;
+  private final AsciiString hsts;
 
   /** @param servedByHeader the response header naming the backend, or empty for none */
   HeaderRewriter(String servedByHeader) {
+    this(servedByHeader, null);
+  }
+
+  /**
+   * @param servedByHeader the response header naming the backend, or empty for none
+   * @param hsts the Strict-Transport-Security value for every proxied response (TLS listeners only), or null
+   */
+  HeaderRewriter(String servedByHeader, String hsts) {
     this.servedByHeader = servedByHeader == null || servedByHeader.isEmpty() ? null : AsciiString.of(servedByHeader);
     this.servedByBytes = this.servedByHeader == null ? null : ResponseHead.ascii(servedByHeader);
     this.servedByLowerCase = this.servedByHeader == null ? null : ResponseHead.ascii(this.servedByHeader.toLowerCase().toString());
+    this.hsts = hsts == null ? null : AsciiString.of(hsts);
+    this.hstsLine = hsts == null ? null : ResponseHead.ascii("strict-transport-security: " + hsts + "\r\n");
   }
 
   /** The served-by header's name in lower case, for spotting a backend's own; null when it is off. */
@@ -69,6 +83,10 @@ final class HeaderRewriter {
     }
     head.writeKept(out);
     writeServedBy(out, backendId);
+    if (hstsLine != null) {
+      // After a backend's own, if it sent one: browsers heed the first (RFC 6797 section 8.1).
+      out.writeBytes(hstsLine);
+    }
     if (framing == BodyFraming.RECHUNK) {
       out.writeBytes(CHUNKED);
     }
@@ -102,6 +120,9 @@ final class HeaderRewriter {
   void addServedBy(HttpResponse response, String backendId) {
     if (servedByHeader != null) {
       response.headers().set(servedByHeader, backendId);
+    }
+    if (hsts != null) {
+      response.headers().add(STRICT_TRANSPORT_SECURITY, hsts);
     }
   }
 }

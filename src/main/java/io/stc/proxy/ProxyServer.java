@@ -27,6 +27,7 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 import io.stc.Clock;
 import io.stc.balance.Balancer;
 import io.stc.config.StcConfig;
+import io.stc.config.TlsConfig;
 import io.stc.health.CircuitBreakers;
 import io.stc.health.PassiveHealth;
 import io.stc.limit.RateLimiter;
@@ -79,7 +80,8 @@ public final class ProxyServer {
   private EventLoopGroup workerGroup;
   private ChannelGroup clients;
   private Channel serverChannel;
-  private final SslContext sslContext;
+  /** Null when the listener speaks plain HTTP. */
+  private final ListenerTls listenerTls;
 
   public ProxyServer(
       StcConfig config,
@@ -99,8 +101,8 @@ public final class ProxyServer {
     this.settings = ProxySettings.of(config, breakers != null && breakers.counts5xx());
     int maxInflight = config.capacity().maxInflight();
     this.queue = maxInflight > 0 ? new RequestQueue(config.capacity().queueMax()) : null;
-    this.rewriter = new HeaderRewriter(config.servedByHeader());
-    this.sslContext = config.tls().enabled() ? TlsContext.forServer(config.tls()) : null;
+    this.listenerTls = config.tls().enabled() ? new ListenerTls(config.tls(), java.nio.file.Path.of(config.stateDir())) : null;
+    this.rewriter = new HeaderRewriter(config.servedByHeader(), listenerTls == null ? null : config.tls().hsts());
     this.validator = new RequestValidator(config.limits().headers(), config.limits().body());
     this.steps = ExchangeSteps.of(this, validator, sticky);
     this.connections = new ConnectionCounts(config.limits().connections(), config.limits().connectionsPerClient());
@@ -137,7 +139,7 @@ public final class ProxyServer {
                 boolean refused = !connections.open(ch);
                 if (refused) {
                   stats.connectionRefused();
-                  if (sslContext == null) {
+                  if (listenerTls == null) {
                     // Answer 503 at once; a TLS client is answered once the handshake is done.
                     ch.pipeline().addLast("refusal", new ConnectionRefusal());
                     return;
@@ -146,14 +148,17 @@ public final class ProxyServer {
                 stats.connectionOpened();
                 ch.closeFuture().addListener(f -> stats.connectionClosed());
                 clients.add(ch);
-                if (sslContext == null) {
+                if (listenerTls == null) {
                   pipelines.plain(ch.pipeline());
                 } else {
-                  pipelines.secure(ch.pipeline(), sslContext, refused);
+                  pipelines.secure(ch.pipeline(), listenerTls.newHandler(ch), refused);
                 }
               }
             });
     serverChannel = b.bind(config.host(), config.port()).sync().channel();
+    if (listenerTls != null) {
+      listenerTls.start();
+    }
     int port = ((InetSocketAddress) serverChannel.localAddress()).getPort();
     log.info("data plane on {}:{} ({} event loops, {})", config.host(), port, config.effectiveIoThreads(), transport.name());
     return port;
@@ -196,6 +201,21 @@ public final class ProxyServer {
   /** Sets the per-client rate limit applied before a request is routed. */
   public void rateLimiter(RateLimiter limiter) {
     this.rateLimiter = limiter;
+  }
+
+  /**
+   * Applies a reloaded configuration's TLS listener settings (certificate files re-read).
+   *
+   * @return what changed, or null when the listener speaks plain HTTP
+   * @throws IllegalStateException when the new certificates cannot be used; the running ones stay
+   */
+  public String reloadTls(TlsConfig tls) {
+    return listenerTls == null ? null : listenerTls.reload(tls);
+  }
+
+  /** The TLS implementation of the listener (openssl or jdk), or null when it speaks plain HTTP. */
+  public String tlsProvider() {
+    return listenerTls == null ? null : listenerTls.provider();
   }
 
   /** Requests waiting for a backend with room. */
@@ -244,6 +264,9 @@ public final class ProxyServer {
    * @return whether every exchange finished in time
    */
   public boolean shutdown(Duration timeout) throws InterruptedException {
+    if (listenerTls != null) {
+      listenerTls.close();
+    }
     if (serverChannel == null) {
       return true;
     }

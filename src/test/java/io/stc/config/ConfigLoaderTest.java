@@ -123,7 +123,7 @@ class ConfigLoaderTest {
       new StcConfig.Admin(false, "0.0.0.0", 9191, "s3cret", List.of("https://ops.example.com", "*")),
       new StcConfig.AccessLog("access.log", "json"), Duration.ofSeconds(5),
       // The autoscaler drains like any removal unless its own drain_timeout is set.
-      io.stc.config.AutoscaleConfig.defaults(5).withDrainTimeout(Duration.ofSeconds(5)), StcConfig.Tls.defaults(), StcConfig.RateLimit.defaults(),
+      io.stc.config.AutoscaleConfig.defaults(5).withDrainTimeout(Duration.ofSeconds(5)), io.stc.config.TlsConfig.defaults(), StcConfig.RateLimit.defaults(),
       "epoll", false);
 
   private static final String KNOWN_TOP = "host, port, io_threads, algorithm, backends, health, "

@@ -28,7 +28,7 @@ class Http2UploadBackPressureTest {
   @Test
   void everyUploadCompletes(@TempDir Path dir) throws Exception {
     SelfSignedCertificate.PemFiles pem = SelfSignedCertificate.ensure(dir);
-    try (TestCluster c = TestCluster.of(2, cfg -> cfg.withTls(new StcConfig.Tls(pem.cert().toString(), pem.key().toString()))
+    try (TestCluster c = TestCluster.of(2, cfg -> cfg.withTls(new io.stc.config.TlsConfig(pem.cert().toString(), pem.key().toString()))
         .withTimeouts(cfg.timeouts().withBody(java.time.Duration.ofSeconds(3))))) {
       KeyStore trust = KeyStore.getInstance("PKCS12");
       trust.load(null, null);

@@ -40,7 +40,7 @@ class TlsAndHttp2Test {
   @Test
   void servesHttp2AndHttp11OverTlsToHttp11Backends(@TempDir Path dir) throws Exception {
     SelfSignedCertificate.PemFiles pem = SelfSignedCertificate.ensure(dir);
-    try (TestCluster c = TestCluster.of(2, cfg -> cfg.withTls(new StcConfig.Tls(pem.cert().toString(), pem.key().toString())))) {
+    try (TestCluster c = TestCluster.of(2, cfg -> cfg.withTls(new io.stc.config.TlsConfig(pem.cert().toString(), pem.key().toString())))) {
       SSLContext ssl = trusting(pem.cert());
       ObjectMapper json = new ObjectMapper();
       URI uri = URI.create("https://127.0.0.1:" + c.stc.port() + "/headers");
@@ -89,10 +89,10 @@ class TlsAndHttp2Test {
   void speaksTlsToBackendsVerifyingTheirCertificate(@TempDir Path dir) throws Exception {
     SelfSignedCertificate.PemFiles pem = SelfSignedCertificate.ensure(dir);
     // The TLS backend is an stc with a TLS listener in front of a plain demo backend.
-    try (TestCluster inner = TestCluster.of(1, cfg -> cfg.withTls(new StcConfig.Tls(pem.cert().toString(), pem.key().toString())))) {
+    try (TestCluster inner = TestCluster.of(1, cfg -> cfg.withTls(new io.stc.config.TlsConfig(pem.cert().toString(), pem.key().toString())))) {
       int tlsPort = inner.stc.port();
       try (TestCluster outer = TestCluster.of(0, cfg -> cfg
-          .withTls(new StcConfig.Tls(null, null, true, pem.cert().toString(), true))
+          .withTls(io.stc.config.TlsConfig.defaults().withBackends(true, pem.cert().toString(), true))
           .withBackends(java.util.List.of(new StcConfig.BackendConfig("127.0.0.1", tlsPort, 1))))) {
         org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
             .until(() -> outer.stc.upstream().pool().availableCount() == 1);
@@ -103,7 +103,7 @@ class TlsAndHttp2Test {
       }
       // A backend whose certificate is not trusted is never used.
       try (TestCluster untrusting = TestCluster.of(0, cfg -> cfg
-          .withTls(new StcConfig.Tls(null, null, true, null, true))
+          .withTls(io.stc.config.TlsConfig.defaults().withBackends(true, null, true))
           .withBackends(java.util.List.of(new StcConfig.BackendConfig("127.0.0.1", tlsPort, 1))))) {
         assertThat(untrusting.get("/x").statusCode()).isGreaterThanOrEqualTo(502);
       }
@@ -115,7 +115,7 @@ class TlsAndHttp2Test {
     SelfSignedCertificate.PemFiles pem = SelfSignedCertificate.ensure(dir);
     try (TestCluster c = TestCluster.of(1, cfg -> {
       StcConfig.Timeouts t = cfg.timeouts();
-      return cfg.withTls(new StcConfig.Tls(pem.cert().toString(), pem.key().toString()))
+      return cfg.withTls(new io.stc.config.TlsConfig(pem.cert().toString(), pem.key().toString()))
           .withTimeouts(t.withIdle(java.time.Duration.ofSeconds(2)));
     })) {
       HttpClient h2 = HttpClient.newBuilder().sslContext(trusting(pem.cert())).version(HttpClient.Version.HTTP_2).build();

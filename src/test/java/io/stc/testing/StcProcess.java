@@ -16,7 +16,7 @@ import java.util.regex.Pattern;
 
 /** An stc command running as its own JVM from the built jar, for integration tests; stopped by its handle. */
 public final class StcProcess implements AutoCloseable {
-  private static final Pattern LISTENING = Pattern.compile("listening on http://[^:]+:(\\d+)");
+  private static final Pattern LISTENING = Pattern.compile("listening on https?://[^:]+:(\\d+)");
 
   private final Process process;
   private final BlockingQueue<String> stdout = new LinkedBlockingQueue<>();
