@@ -123,7 +123,7 @@ public final class StcServer implements AutoCloseable {
     }
     port = proxy.start();
     try {
-      control.start();
+      control.start(port);
     } catch (InterruptedException e) {
       throw e;
     } catch (Exception e) {
