@@ -90,12 +90,13 @@ public final class ControlPlane implements AutoCloseable {
     proxy.addListener(traffic);
   }
 
-  /**
-   * Starts the once-a-second tick and the admin listener; returns the admin port, or -1 when it is
-   * off. {@code dataPort} is where the data plane listens, for the requests the admin sends through it.
-   */
-  public int start(int dataPort) throws Exception {
-    dataPlane.port(dataPort);
+  /** Where the data plane listens, once it does: for the requests the admin sends through it. */
+  public void dataPlaneListening(int port) {
+    dataPlane.port(port);
+  }
+
+  /** Starts the once-a-second tick and the admin listener; returns the admin port, or -1 when it is off. */
+  public int start() throws Exception {
     ticker = vertx.setPeriodic(1000, id -> traffic.tick());
     if (admin != null) {
       stream.start();
