@@ -126,7 +126,7 @@ public final class StcServer implements AutoCloseable {
       throw e;
     } catch (Exception e) {
       throw new IllegalStateException(
-          "admin listener on " + config.admin().host() + ":" + config.admin().port() + ": " + e.getMessage(), e);
+          "admin listener on " + config.admin().host() + ":" + config.admin().port() + ": " + NetworkErrors.plain(e), e);
     }
     if (adminListening != null && control.adminPort() >= 0) {
       adminListening.accept(control.adminPort());
@@ -141,7 +141,14 @@ public final class StcServer implements AutoCloseable {
         kubernetes.start();
       }
     }
-    port = proxy.start();
+    try {
+      port = proxy.start();
+    } catch (InterruptedException | RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      // A bind failure, rethrown unchecked by Netty: say which listener, in plain words.
+      throw new IllegalStateException("listener on " + config.host() + ":" + config.port() + ": " + NetworkErrors.plain(e), e);
+    }
     control.dataPlaneListening(port);
     return port;
   }
