@@ -270,6 +270,19 @@ class DockerProviderIT {
   }
 
   @Test
+  void anImageTheEngineLacksFailsTheStartWithTheReasonWhenPullIsNever() throws Exception {
+    io.stc.config.DockerConfig c = new io.stc.config.DockerConfig("stc-test-no-such-image:1", List.of(), Map.of(), 8080, null,
+        Map.of(), io.stc.config.DockerConfig.Pull.NEVER, engine.address());
+    try (DockerProvider p = DockerProvider.connect(c, dir.resolve("state").toString(), Duration.ofSeconds(30), Duration.ofSeconds(1))) {
+      assertThat(p.start("auto-1")).failsWithin(Duration.ofSeconds(30))
+          .withThrowableOfType(java.util.concurrent.ExecutionException.class)
+          .withMessageContaining("stc-test-no-such-image:1 is not on the engine and autoscale.provider.pull is never");
+      assertThat(p.instances()).isEmpty();
+      assertThat(engine.containers(DockerProvider.OWNER_LABEL, p.owner())).isEmpty();
+    }
+  }
+
+  @Test
   void theDemoRunsOnContainersOfTheImageItIsGivenFoundThroughDockerHost() throws Exception {
     try (StcProcess demo = StcProcess.startIn(dir, Map.of("DOCKER_HOST", engine.address()), "demo", "--provider", "docker",
         "--image", PodmanService.IMAGE, "--port", "0", "--admin-port", "0", "--no-top", "--rate", "10", "--min", "2", "--max", "3")) {
