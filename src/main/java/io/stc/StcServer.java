@@ -46,6 +46,7 @@ public final class StcServer implements AutoCloseable {
   private StickySessions sticky = StickySessions.NONE;
   private ControlPlane control;
   private Supplier<StcConfig> configSource;
+  private java.util.function.IntConsumer adminListening;
   private int port;
 
   public StcServer(StcConfig config) {
@@ -56,6 +57,12 @@ public final class StcServer implements AutoCloseable {
     this.config = config;
     this.clock = clock;
     this.upstream = new Upstream(clock);
+  }
+
+  /** Told the admin port as soon as the admin listener is up, before any instance starts; call before {@link #start()}. */
+  public StcServer whenAdminListening(java.util.function.IntConsumer listener) {
+    this.adminListening = listener;
+    return this;
   }
 
   /** Where a reload (SIGHUP, {@code POST /api/reload}) reads the configuration from; call before {@link #start()}. */
@@ -111,6 +118,19 @@ public final class StcServer implements AutoCloseable {
     } catch (java.io.IOException e) {
       throw new IllegalStateException("cannot open the access log " + config.accessLog().path() + ": " + e.getMessage(), e);
     }
+    // The admin listener first: the dashboard is up while the first instances start, and a port in
+    // use stops the start before any instance runs.
+    try {
+      control.start();
+    } catch (InterruptedException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new IllegalStateException(
+          "admin listener on " + config.admin().host() + ":" + config.admin().port() + ": " + NetworkErrors.plain(e), e);
+    }
+    if (adminListening != null && control.adminPort() >= 0) {
+      adminListening.accept(control.adminPort());
+    }
     if (autoscaler != null) {
       Autoscaler a = autoscaler;
       proxy.addListener((method, uri, clientIp, b, status, latencyNanos) -> a.latency().record(latencyNanos));
@@ -121,15 +141,15 @@ public final class StcServer implements AutoCloseable {
         kubernetes.start();
       }
     }
-    port = proxy.start();
     try {
-      control.start();
-    } catch (InterruptedException e) {
+      port = proxy.start();
+    } catch (InterruptedException | RuntimeException e) {
       throw e;
     } catch (Exception e) {
-      throw new IllegalStateException(
-          "admin listener on " + config.admin().host() + ":" + config.admin().port() + ": " + e.getMessage(), e);
+      // A bind failure, rethrown unchecked by Netty: say which listener, in plain words.
+      throw new IllegalStateException("listener on " + config.host() + ":" + config.port() + ": " + NetworkErrors.plain(e), e);
     }
+    control.dataPlaneListening(port);
     return port;
   }
 

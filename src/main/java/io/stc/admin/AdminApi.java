@@ -15,7 +15,7 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.regex.Pattern;
 
-/** The admin API's routes: stats, backends, algorithm, reset, reload, recent requests, events, and the predecessors' aliases. */
+/** The admin API's routes: stats, backends, algorithm, reset, reload, recent requests, events, test requests, and the predecessors' routes. */
 public final class AdminApi {
   private static final Pattern HOST = Pattern.compile("[A-Za-z0-9._:%\\-]+");
   static final int MAX_REQUESTS_LIMIT = TrafficRecorder.RECENT;
@@ -26,8 +26,13 @@ public final class AdminApi {
   private final EventStream stream;
   private final Upstream upstream;
   private final String openApi;
+  private final LegacyApi legacy;
+  private final TestRequests testRequests;
 
-  public AdminApi(Controller controller, StatsView view, StcMetrics metrics, EventStream stream, Upstream upstream) {
+  public AdminApi(Controller controller, StatsView view, StcMetrics metrics, EventStream stream, Upstream upstream,
+      TrafficRecorder traffic, DataPlaneClient dataPlane, boolean tlsToBackends) {
+    this.legacy = new LegacyApi(controller, view, upstream, traffic, dataPlane, tlsToBackends);
+    this.testRequests = new TestRequests(dataPlane);
     this.controller = controller;
     this.view = view;
     this.metrics = metrics;
@@ -61,27 +66,13 @@ public final class AdminApi {
     router.post("/api/reload").handler(ctx -> send(ctx, 200, obj().put("message", controller.reload())));
     router.get("/api/requests").handler(this::requests);
     router.get("/api/events").handler(stream::open);
-    // What users of the predecessors' admin APIs already call.
-    router.get("/lb/stats").handler(ctx -> send(ctx, 200, view.stats()));
-    router.get("/status").handler(this::status);
-    router.post("/lb/add-server").handler(this::addBackend);
-    router.post("/lb/remove-server").handler(this::removeByAddress);
-    router.post("/algorithm").handler(this::setAlgorithm);
-    router.post("/reset").handler(this::reset);
+    legacy.mount(router);
+    router.post("/api/test-requests").handler(testRequests::handle);
   }
 
   private void ready(RoutingContext ctx) {
     int available = upstream.pool().availableCount();
     send(ctx, available > 0 ? 200 : 503, obj().put("ready", available > 0).put("available_backends", available));
-  }
-
-  private void status(RoutingContext ctx) {
-    ObjectNode s = view.stats();
-    ObjectNode n = obj().put("status", "ok").put("algorithm", s.get("algorithm").asText());
-    n.set("uptime_s", s.get("uptime_s"));
-    n.put("backends", upstream.pool().all().size()).put("available_backends", upstream.pool().availableCount());
-    n.set("totals", s.get("totals"));
-    send(ctx, 200, n);
   }
 
   private void addBackend(RoutingContext ctx) {
@@ -94,7 +85,7 @@ public final class AdminApi {
     send(ctx, 201, view.backend(b));
   }
 
-  private static String host(String text) {
+  static String host(String text) {
     String h = text.isBlank() ? "" : BackendSpec.host(text);
     if (!HOST.matcher(h).matches()) {
       throw ApiError.badRequest("'host' must be a host name or IP address, got '" + text + "'", "host");
@@ -119,15 +110,6 @@ public final class AdminApi {
       controller.mode(b, mode);
     }
     send(ctx, 200, view.backend(b));
-  }
-
-  private void removeByAddress(RoutingContext ctx) {
-    JsonBody body = JsonBody.parse(ctx.body().asString(), "host", "port");
-    String host = host(body.requireString("host"));
-    int port = body.requireInt("port", BackendSpec.MIN_PORT, BackendSpec.MAX_PORT);
-    Backend b = controller.find(Backend.idOf(host, port));
-    controller.remove(b);
-    send(ctx, 202, view.backend(b));
   }
 
   private Backend backend(RoutingContext ctx) {

@@ -33,6 +33,8 @@ final class BackendTraffic {
   private final LongAdder[] byClass = new LongAdder[6];
   private final AtomicLongArray buckets = new AtomicLongArray(BUCKETS.length + 1);
   private final LongAdder durationNanos = new LongAdder();
+  // Exchanges since the last reset, where byClass never resets (metrics counters are monotonic).
+  private final LongAdder served = new LongAdder();
   // Touched only by the once-a-second tick.
   private final long[] perSecond = new long[SPARK_SECONDS];
   private int ticks;
@@ -49,6 +51,7 @@ final class BackendTraffic {
   void record(int status, long latencyNanos) {
     long micros = Math.max(1, Math.min(HIGHEST_MICROS, latencyNanos / 1000));
     recorder.recordValue(micros);
+    served.increment();
     byClass[status <= 0 ? 0 : Math.min(status / 100, 5)].increment();
     buckets.incrementAndGet(bucket(latencyNanos));
     durationNanos.add(latencyNanos);
@@ -101,7 +104,14 @@ final class BackendTraffic {
     }
   }
 
-  void resetLatencies() {
+  /** Exchanges since the last reset. */
+  long served() {
+    return served.sum();
+  }
+
+  /** Zeroes what the API shows since a reset: the served count and the latencies. */
+  void reset() {
+    served.reset();
     synchronized (cumulative) {
       interval = recorder.getIntervalHistogram(interval);
       cumulative.reset();

@@ -33,6 +33,7 @@ public final class ControlPlane implements AutoCloseable {
   private final StatsView view;
   private final EventStream stream;
   private final AdminServer admin;
+  private final DataPlaneClient dataPlane;
   private long ticker = -1;
   private int adminPort = -1;
 
@@ -63,6 +64,14 @@ public final class ControlPlane implements AutoCloseable {
     this.metrics = new StcMetrics(upstream, proxy.stats(), traffic, health, breakers, accessLog, controller::algorithm);
     upstream.addListener(metrics::onPoolEvent);
     upstream.addListener(events::onPoolEvent);
+    // Backends checked before the control plane existed (the first probes run before the listener
+    // opens) changed state unheard: the event log starts with where each one stands.
+    for (var b : upstream.pool().all()) {
+      events.publish("backend_" + b.state().label(), b.id() + ": " + b.state().label() + " at start"
+          + (health != null ? " (first health check " + (b.state() == io.stc.pool.BackendState.UP ? "passed)" : "done)") : ""),
+          java.util.Map.of("backend", b.id()));
+    }
+    this.dataPlane = new DataPlaneClient(vertx, config);
     this.view = new StatsView(
         upstream, proxy.stats(), proxy::queueDepth, traffic, health, breakers, sticky, controller, events,
         autoscaler == null ? null : autoscaler::status, clock);
@@ -76,9 +85,14 @@ public final class ControlPlane implements AutoCloseable {
     }
     this.stream = new EventStream(vertx, view, events);
     this.admin = config.admin().enabled()
-        ? new AdminServer(vertx, config.admin(), new AdminApi(controller, view, metrics, stream, upstream))
+        ? new AdminServer(vertx, config.admin(), new AdminApi(controller, view, metrics, stream, upstream, traffic, dataPlane, config.tls().backends()))
         : null;
     proxy.addListener(traffic);
+  }
+
+  /** Where the data plane listens, once it does: for the requests the admin sends through it. */
+  public void dataPlaneListening(int port) {
+    dataPlane.port(port);
   }
 
   /** Starts the once-a-second tick and the admin listener; returns the admin port, or -1 when it is off. */
@@ -128,6 +142,7 @@ public final class ControlPlane implements AutoCloseable {
     if (admin != null) {
       admin.close();
     }
+    dataPlane.close();
     metrics.close();
     if (accessLog != null) {
       accessLog.close();

@@ -70,6 +70,11 @@ public final class Controller {
     return algorithm;
   }
 
+  /** How long a removal waits for in-flight requests at most. */
+  public Duration drainTimeout() {
+    return drainTimeout;
+  }
+
   /** The backend with this id; 404 when absent. */
   public Backend find(String id) {
     Backend b = upstream.pool().find(id);

@@ -26,7 +26,7 @@ final class Dashboard {
   /** The page's own files, next to this class under {@code dashboard/}. */
   static final String[] OWN_FILES = {
     INDEX, "style.css", "app.js", "api.js", "stream.js", "history.js", "charts.js", "tables.js", "controls.js",
-    "format.js", "toast.js"
+    "format.js", "toast.js", "testpanel.js"
   };
   private static final String WEBJAR = "META-INF/resources/webjars/chart.js/";
   private static final String WEBJAR_VERSION = "META-INF/maven/org.webjars.npm/chart.js/pom.properties";

@@ -70,12 +70,16 @@ public final class StatsView {
     root.put("algorithm", controller.algorithm().configName());
     root.put("uptime_s", round((clock.nanos() - startNanos) / 1e9, 1));
     ObjectNode totals = root.putObject("totals");
-    long requests = traffic.requests();
-    long failures = Math.min(traffic.failures(), requests);
-    totals.put("requests", requests);
-    totals.put("successes", requests - failures);
-    totals.put("failures", failures);
-    totals.put("success_rate", requests == 0 ? 1.0 : round((double) (requests - failures) / requests, 4));
+    Totals t = totals();
+    totals.put("requests", t.requests());
+    totals.put("successes", t.successes());
+    totals.put("failures", t.failures());
+    totals.put("client_aborts", t.clientAborts());
+    totals.put("success_rate", t.successRate());
+    ObjectNode served = totals.putObject("served_by");
+    t.distribution().byBackend().forEach((b, n) -> served.put(b.id(), n));
+    totals.put("unrouted", t.distribution().unrouted());
+    totals.put("removed_backends", t.distribution().removed());
     totals.put("active", proxy.active());
     totals.put("connections", proxy.connections());
     // A leader stc sums this over its fleet (see autoscale.fleet).
@@ -96,6 +100,34 @@ public final class StatsView {
       ev.add(event(e));
     }
     return root;
+  }
+
+  /**
+   * The counts since start or the last reset, read once so they agree: requests is the sum of the
+   * distribution by backend; a client that went away is neither a success nor a failure.
+   */
+  public record Totals(TrafficRecorder.Distribution distribution, long failures, long clientAborts, long sinceEpochMillis) {
+    public long requests() {
+      return distribution.total();
+    }
+
+    /** Exchanges that ended with a status below 500 (requests counted before a concurrent read of the failures never go negative). */
+    public long successes() {
+      return Math.max(0, requests() - failures - clientAborts);
+    }
+
+    /** Successes over the exchanges that ended with a response (1.0 before any). */
+    public double successRate() {
+      long answered = successes() + failures;
+      return answered == 0 ? 1.0 : round((double) successes() / answered, 4);
+    }
+  }
+
+  /** The totals since start or the last reset. */
+  public Totals totals() {
+    long failures = traffic.failures();
+    long aborts = traffic.clientAborts();
+    return new Totals(traffic.distribution(), failures, aborts, traffic.sinceEpochMillis());
   }
 
   /** p50 and p99 of every backend's requests in the last second: what latency is now, where the per-backend figures are since start. */

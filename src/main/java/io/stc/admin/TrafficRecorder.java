@@ -21,27 +21,37 @@ public final class TrafficRecorder implements ExchangeListener {
   private final AccessLog accessLog;
   private final ConcurrentHashMap<Backend, BackendTraffic> backends = new ConcurrentHashMap<>();
   private final BackendTraffic unrouted = new BackendTraffic(null);
-  private final LongAdder requests = new LongAdder();
   private final LongAdder failures = new LongAdder();
+  private final LongAdder aborts = new LongAdder();
+  // Exchanges since the last reset whose backend has left the pool since.
+  private final LongAdder removedServed = new LongAdder();
   private final LongAdder everything = new LongAdder();
   private final RecentRequests recent = new RecentRequests(RECENT);
   // Samples of the never-reset request count, one per tick, for the req/s windows; tick-only.
   private final long[] sampleCounts = new long[WINDOW];
   private final long[] sampleNanos = new long[WINDOW];
   private int samples;
+  private volatile long sinceMillis;
 
   /** @param accessLog where each exchange is also logged, or null */
   public TrafficRecorder(Clock clock, AccessLog accessLog) {
     this.clock = clock;
     this.accessLog = accessLog;
+    this.sinceMillis = System.currentTimeMillis();
   }
 
   @Override
   public void exchangeEnded(String method, String uri, String clientIp, Backend backend, int status, long latencyNanos) {
-    traffic(backend).record(status, latencyNanos);
-    requests.increment();
+    BackendTraffic t = traffic(backend);
+    if (t != null) {
+      t.record(status, latencyNanos);
+    } else {
+      removedServed.increment();
+    }
     everything.increment();
-    if (isFailure(status)) {
+    if (isClientAbort(status)) {
+      aborts.increment();
+    } else if (isFailure(status)) {
       failures.increment();
     }
     RequestRecord r = new RequestRecord(
@@ -52,18 +62,27 @@ public final class TrafficRecorder implements ExchangeListener {
     }
   }
 
-  /** A request failed when the client got a 5xx or no response at all. */
+  /** A request failed when the client got a 5xx; one whose client went away first (status 0) is an abort, not a failure. */
   static boolean isFailure(int status) {
-    return status <= 0 || status >= 500;
+    return status >= 500;
   }
 
+  /** The client went away before its response was complete: nothing stc or a backend did wrong. */
+  static boolean isClientAbort(int status) {
+    return status <= 0;
+  }
+
+  /** The entry of {@code b}, or null when it has left the pool (its exchanges count as removed backends'). */
   private BackendTraffic traffic(Backend b) {
     if (b == null) {
       return unrouted;
     }
     BackendTraffic t = backends.get(b);
+    if (t != null) {
+      return t;
+    }
     // Normally created by the ADDED event; this covers a request racing that event.
-    return t != null ? t : backends.computeIfAbsent(b, BackendTraffic::new);
+    return b.isRemoved() ? null : backends.computeIfAbsent(b, BackendTraffic::new);
   }
 
   /** Keeps the per-backend entries in step with the pool. */
@@ -71,7 +90,10 @@ public final class TrafficRecorder implements ExchangeListener {
     if (e.kind() == PoolEvent.Kind.ADDED) {
       backends.computeIfAbsent(e.backend(), BackendTraffic::new);
     } else if (e.kind() == PoolEvent.Kind.REMOVED) {
-      backends.remove(e.backend());
+      BackendTraffic gone = backends.remove(e.backend());
+      if (gone != null) {
+        removedServed.add(gone.served());
+      }
     }
   }
 
@@ -101,21 +123,58 @@ public final class TrafficRecorder implements ExchangeListener {
 
   /** Zeroes the totals, latencies and recent requests (metrics counters stay monotonic). */
   public void reset() {
-    requests.reset();
     failures.reset();
+    aborts.reset();
+    removedServed.reset();
     for (BackendTraffic t : backends.values()) {
-      t.resetLatencies();
+      t.reset();
     }
-    unrouted.resetLatencies();
+    unrouted.reset();
     recent.clear();
+    sinceMillis = System.currentTimeMillis();
   }
 
+  /** Exchanges since start or the last reset: exactly the sum of {@link #distribution()}. */
   public long requests() {
-    return requests.sum();
+    return distribution().total();
   }
 
+  /** Exchanges that ended with a 5xx since start or the last reset. */
   public long failures() {
     return failures.sum();
+  }
+
+  /** Exchanges whose client went away before the response was complete, since start or the last reset. */
+  public long clientAborts() {
+    return aborts.sum();
+  }
+
+  /** When the counters started: stc's start or the last reset (epoch milliseconds). */
+  public long sinceEpochMillis() {
+    return sinceMillis;
+  }
+
+  /** Who served the exchanges since start or the last reset: each backend in the pool, none, or one gone since. */
+  public Distribution distribution() {
+    java.util.Map<Backend, Long> by = new java.util.LinkedHashMap<>();
+    for (BackendTraffic t : backends.values()) {
+      by.put(t.backend, t.served());
+    }
+    return new Distribution(by, unrouted.served(), removedServed.sum());
+  }
+
+  /**
+   * Exchanges by the backend that served them; {@code unrouted} had none (no backend available,
+   * refused before one was picked), {@code removed} were served by backends no longer in the pool.
+   */
+  public record Distribution(java.util.Map<Backend, Long> byBackend, long unrouted, long removed) {
+    public long total() {
+      long t = unrouted + removed;
+      for (long n : byBackend.values()) {
+        t += n;
+      }
+      return t;
+    }
   }
 
   public RecentRequests recent() {

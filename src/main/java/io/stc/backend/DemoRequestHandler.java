@@ -39,7 +39,10 @@ final class DemoRequestHandler implements Handler<HttpServerRequest> {
     } else if (backend.failing()) {
       json(req.response(), 503, base().put("status", "DOWN").put("error", "failure mode"));
     } else if (path.equals("/health")) {
-      json(req.response(), 200, base().put("status", "UP").put("requests", backend.requests()).put("inFlight", backend.inFlight()));
+      long requests = backend.requests();
+      // port and request_count: what seed 004's test server answered, for its scripts.
+      json(req.response(), 200, base().put("status", "UP").put("requests", requests).put("inFlight", backend.inFlight())
+          .put("port", backend.port()).put("request_count", requests));
     } else if (!backend.tryAcquire()) {
       json(req.response(), 503, base().put("error", "over capacity").put("capacity", backend.options().capacity()));
     } else {
@@ -132,7 +135,11 @@ final class DemoRequestHandler implements Handler<HttpServerRequest> {
       code = ThreadLocalRandom.current().nextDouble() < backend.options().errorRate() ? 500 : 200;
     }
     JsonObject body = base().put("method", req.method().name()).put("path", req.path());
-    body.put("requests", backend.countAnswer()).put("received", received);
+    long count = backend.countAnswer();
+    body.put("requests", count).put("received", received);
+    // Seed 004's test server's fields, which its load_test.py groups answers by.
+    body.put("server_port", backend.port()).put("request_count", count)
+        .put("message", "Hello from server on port " + backend.port() + "!");
     // Which HTTP the request came in over (h2 or http/1.1): what a proxy in front speaks to this backend.
     body.put("version", req.version().alpnName());
     if (code == 500 && status == null) {

@@ -66,6 +66,17 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(names = "--no-top", description = "Do not show the live terminal view; print a status line every 5 s instead.")
   boolean noTop;
 
+  @Option(names = "--provider", defaultValue = "process", paramLabel = "KIND",
+      description = "Where instances come from: process (this stc's demo backend, default) or docker (containers of --image).")
+  String provider;
+
+  @Option(names = "--image", paramLabel = "IMAGE", description = "With --provider docker: the image each instance runs (its own command).")
+  String image;
+
+  @Option(names = "--container-port", defaultValue = "8080", paramLabel = "PORT",
+      description = "With --provider docker: the port the image's service listens on (default ${DEFAULT-VALUE}).")
+  int containerPort;
+
   @Override
   public Integer call() throws Exception {
     StcConfig config;
@@ -80,6 +91,18 @@ public final class DemoCommand implements Callable<Integer> {
       if (min < 1 || max < min || max > 64) {
         throw new IllegalArgumentException("--min and --max must satisfy 1 <= min <= max <= 64, got " + min + ", " + max);
       }
+      if (!provider.equals("process") && !provider.equals("docker")) {
+        throw new IllegalArgumentException("--provider must be process or docker, got '" + provider + "'");
+      }
+      if (provider.equals("docker") && (image == null || image.isBlank())) {
+        throw new IllegalArgumentException("--provider docker needs --image IMAGE (a container image serving HTTP on --container-port)");
+      }
+      if (provider.equals("process") && image != null) {
+        throw new IllegalArgumentException("--image is for --provider docker");
+      }
+      if (containerPort < 1 || containerPort > 65535) {
+        throw new IllegalArgumentException("--container-port must be 1..65535, got " + containerPort);
+      }
       config = config();
       if (tls) {
         io.stc.proxy.SelfSignedCertificate.PemFiles pem =
@@ -92,15 +115,18 @@ public final class DemoCommand implements Callable<Integer> {
     }
 
     CountDownLatch stop = Signals.install();
-    StcServer server = new StcServer(config);
+    // The dashboard's address first, as soon as it answers: it shows the instances coming up.
+    StcServer server = new StcServer(config).whenAdminListening(adminPort -> {
+      System.out.println("dashboard:  http://127.0.0.1:" + adminPort + "/");
+      System.out.flush();
+      System.err.printf("stc demo: starting %d %s ...%n", min, provider.equals("docker") ? "containers of " + image : "instances");
+    });
     LoadGenerator load = null;
     Thread loadThread = null;
     Thread topThread = null;
     try {
-      System.err.printf("stc demo: starting %d instances ...%n", min);
       int actual = server.start();
       String adminUrl = "http://127.0.0.1:" + server.adminPort();
-      System.out.println("dashboard:  " + adminUrl + "/");
       String scheme = tls ? "https" : "http";
       System.out.println("balancer:   " + scheme + "://127.0.0.1:" + actual + "/" + (tls ? "   (self-signed: curl -k)" : ""));
       System.out.println("terminal:   stc top --url " + adminUrl + "   (Ctrl+C stops everything)");
@@ -174,14 +200,18 @@ public final class DemoCommand implements Callable<Integer> {
 
   private StcConfig config() {
     AutoscaleConfig d = AutoscaleConfig.defaults(10);
-    List<String> command = new ArrayList<>(AutoscaleConfig.Provider.demoBackendCommand());
-    // Each instance takes ~50 ms a request, so a burst needs more of them.
-    command.addAll(List.of("--delay", "0.05", "--jitter", "0.02"));
-    AutoscaleConfig.Provider provider =
-        new AutoscaleConfig.Provider(AutoscaleConfig.ProviderKind.PROCESS, command, null, d.provider().stopTimeout(), List.of());
+    AutoscaleConfig.Provider instances;
+    if (provider.equals("docker")) {
+      instances = AutoscaleConfig.Provider.docker(io.stc.config.DockerConfig.of(image.trim(), containerPort), d.provider().stopTimeout());
+    } else {
+      List<String> command = new ArrayList<>(AutoscaleConfig.Provider.demoBackendCommand());
+      // Each instance takes ~50 ms a request, so a burst needs more of them.
+      command.addAll(List.of("--delay", "0.05", "--jitter", "0.02"));
+      instances = new AutoscaleConfig.Provider(AutoscaleConfig.ProviderKind.PROCESS, command, null, d.provider().stopTimeout(), List.of());
+    }
     AutoscaleConfig.Policy p = AutoscaleConfig.Policy.valueOf(policy.trim().toUpperCase(Locale.ROOT));
     AutoscaleConfig autoscale = new AutoscaleConfig(
-        true, provider, p, min, max, d.interval(), d.maxInflight(),
+        true, instances, p, min, max, d.interval(), d.maxInflight(),
         AutoscaleConfig.defaultTarget(p, d.metric(), d.maxInflight(), d.utilization(), d.rpsUp()),
         d.metric(), d.utilization(), d.tolerance(),
         // Shorter windows than production so a demo shows scaling both ways within minutes.

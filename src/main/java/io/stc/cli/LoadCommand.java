@@ -134,7 +134,7 @@ public final class LoadCommand implements Callable<Integer> {
       return 2;
     } catch (IOException e) {
       progress.done();
-      err.println("stc load: " + e.getMessage());
+      err.println("stc load: " + io.stc.NetworkErrors.plain(e));
       err.flush();
       return 1;
     } finally {

@@ -62,6 +62,10 @@ public final class ServeCommand implements Callable<Integer> {
       System.err.println("stc serve: " + e.getMessage());
       return 2;
     }
+    if (cfg.backends().isEmpty() && !cfg.autoscale().enabled()) {
+      System.err.println("stc serve: warning: no backends: every request is answered 503 until one is added "
+          + "(--backend HOST:PORT, --servers FILE, backends: in --config, or POST /api/backends on the admin API)");
+    }
     StcServer server = new StcServer(cfg);
     if (config != null) {
       server.reloadFrom(this::resolve);

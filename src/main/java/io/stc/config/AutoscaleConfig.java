@@ -79,7 +79,9 @@ public record AutoscaleConfig(
     /** Hands out a fixed list of addresses; scaling only moves them in and out of rotation. */
     STATIC,
     /** Scales a Kubernetes Deployment and follows its pods through their Service's EndpointSlices. */
-    KUBERNETES;
+    KUBERNETES,
+    /** Runs a container per instance through the Docker Engine API (Docker, or podman's compatible service). */
+    DOCKER;
 
     public String configName() {
       return name().toLowerCase(Locale.ROOT);
@@ -89,11 +91,12 @@ public record AutoscaleConfig(
   /**
    * Where instances come from: a command template ({@code {port}} and {@code {name}} substituted)
    * with its per-instance log files ({@code logDir} null: {@code <state_dir>/instances}), a
-   * static list of backends, or a Kubernetes Deployment ({@code kubernetes}, null for other kinds).
+   * static list of backends, a Kubernetes Deployment ({@code kubernetes}, null for other kinds), or
+   * containers ({@code docker}, null for other kinds).
    */
   public record Provider(
       ProviderKind kind, List<String> command, Path logDir, Duration stopTimeout, List<BackendConfig> backends,
-      KubernetesConfig kubernetes) {
+      KubernetesConfig kubernetes, DockerConfig docker) {
     public Provider {
       command = List.copyOf(command);
       backends = List.copyOf(backends);
@@ -101,7 +104,18 @@ public record AutoscaleConfig(
 
     /** A process or static provider. */
     public Provider(ProviderKind kind, List<String> command, Path logDir, Duration stopTimeout, List<BackendConfig> backends) {
-      this(kind, command, logDir, stopTimeout, backends, null);
+      this(kind, command, logDir, stopTimeout, backends, null, null);
+    }
+
+    /** A kubernetes provider. */
+    public Provider(ProviderKind kind, List<String> command, Path logDir, Duration stopTimeout, List<BackendConfig> backends,
+        KubernetesConfig kubernetes) {
+      this(kind, command, logDir, stopTimeout, backends, kubernetes, null);
+    }
+
+    /** A docker provider: containers of {@code docker}'s image, stopped with {@code stopTimeout} before they are killed. */
+    public static Provider docker(DockerConfig docker, Duration stopTimeout) {
+      return new Provider(ProviderKind.DOCKER, List.of(), null, stopTimeout, List.of(), null, docker);
     }
 
     public static Provider defaults() {
@@ -116,11 +130,12 @@ public record AutoscaleConfig(
     /** This stc's own demo backend ({@code stc backend}) on the same JVM and class path: the default command. */
     public static List<String> demoBackendCommand() {
       String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-      // The demo backend mostly waits: C1 only, the serial collector and a small heap get an
-      // instance ready a third sooner when several start at once (4 in 2.9 s instead of 4.4 s
-      // here) and use less memory, which is what a scale-up needs.
+      // The demo backend mostly waits: C1 only (on one compiler thread), the serial collector and a
+      // small heap get an instance ready a third sooner when several start at once (4 in 2.9 s
+      // instead of 4.4 s here) and use less memory, which is what a scale-up needs. The process
+      // provider adds a class-data archive once it has one (ClassDataArchive).
       return List.of(
-          java, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx64m",
+          java, "-XX:TieredStopAtLevel=1", "-XX:CICompilerCount=1", "-XX:+UseSerialGC", "-Xmx64m",
           "-cp", System.getProperty("java.class.path"), "io.stc.cli.Main",
           "backend", "--port", "{port}", "--name", "{name}");
     }

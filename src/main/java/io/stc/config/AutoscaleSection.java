@@ -34,7 +34,7 @@ final class AutoscaleSection {
   static AutoscaleConfig read(ConfigMap a, int proxyMaxInflight, Duration proxyDrainTimeout) {
     AutoscaleConfig d = AutoscaleConfig.defaults(proxyMaxInflight);
     Provider provider = provider(a.section("provider", "kind", "command", "log_dir", "stop_timeout", "backends",
-        "namespace", "deployment", "service", "port", "kubeconfig"));
+        "namespace", "deployment", "service", "port", "kubeconfig", "image", "env", "network", "labels", "pull", "engine"));
     if (provider.kind() == ProviderKind.KUBERNETES) {
       provider = KubernetesSection.withReplicas(provider, a);
     } else {
@@ -127,10 +127,24 @@ final class AutoscaleSection {
         s -> named(s, ProviderKind.values(), ProviderKind::configName), d.kind());
     if (kind != ProviderKind.KUBERNETES) {
       for (String kubernetesOnly : KUBERNETES_ONLY) {
-        if (p.has(kubernetesOnly)) {
-          throw p.fail(kubernetesOnly, "only used with kind kubernetes");
+        if (p.has(kubernetesOnly) && !(kind == ProviderKind.DOCKER && kubernetesOnly.equals("port"))) {
+          throw p.fail(kubernetesOnly, "only used with kind kubernetes" + (kubernetesOnly.equals("port") ? " or docker" : ""));
         }
       }
+    }
+    if (kind != ProviderKind.DOCKER) {
+      for (String dockerOnly : DockerSection.KEYS) {
+        if (p.has(dockerOnly)) {
+          throw p.fail(dockerOnly, "only used with kind docker");
+        }
+      }
+    } else {
+      for (String notHere : List.of("log_dir", "backends")) {
+        if (p.has(notHere)) {
+          throw p.fail(notHere, "not used with kind docker (each instance is a container; its log is the engine's)");
+        }
+      }
+      return Provider.docker(DockerSection.read(p), p.positiveDuration("stop_timeout", d.stopTimeout()));
     }
     if (kind == ProviderKind.KUBERNETES) {
       for (String notHere : List.of("command", "log_dir", "backends")) {

@@ -118,6 +118,14 @@ final class ConfigNode {
     return new ConfigMap(this, entries, known);
   }
 
+  /** This mapping's entries with keys of the user's choosing (environment variables, labels); null reads as empty. */
+  Map<String, ConfigNode> asOpenMap() {
+    if (kind != Kind.MAP && kind != Kind.NULL) {
+      throw fail("expected a mapping, got " + describe());
+    }
+    return entries;
+  }
+
   /** The items of this list; null reads as an empty list. */
   List<ConfigNode> asList() {
     if (kind != Kind.LIST && kind != Kind.NULL) {

@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Where the autoscaler gets instances from: local processes, a fixed list, or a Kubernetes
+ * Where the autoscaler gets instances from: local processes, containers, a fixed list, or a Kubernetes
  * Deployment. The autoscaler only starts, stops and lists; how an instance comes to exist is the
  * provider's business.
  *
@@ -70,13 +70,17 @@ public interface InstanceProvider extends AutoCloseable {
    */
   default void onDiscovery(DiscoveryListener listener) {}
 
-  /** The provider the config asks for; process logs default to {@code <stateDir>/instances}. */
+  /**
+   * The provider the config asks for; process logs default to {@code <stateDir>/instances}, and the
+   * containers a docker provider leaves behind are known by that directory.
+   */
   static InstanceProvider of(AutoscaleConfig config, String stateDir) {
     AutoscaleConfig.Provider p = config.provider();
     return switch (p.kind()) {
       case PROCESS -> new ProcessProvider(p.command(), p.logDir(stateDir), config.startTimeout(), p.stopTimeout());
       case STATIC -> new StaticProvider(p.backends());
       case KUBERNETES -> KubernetesProvider.connect(p.kubernetes(), config.startTimeout(), p.stopTimeout());
+      case DOCKER -> DockerProvider.connect(p.docker(), stateDir, config.startTimeout(), p.stopTimeout());
     };
   }
 

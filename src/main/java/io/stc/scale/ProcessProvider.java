@@ -30,7 +30,8 @@ import org.slf4j.LoggerFactory;
  * <p>Stopping sends SIGTERM to the process and its descendants, SIGKILL after the grace period. An
  * instance that exits on its own is reported to the exit listeners. When stc exits, a shutdown
  * hook ends every instance; when stc is SIGKILLed (no hook runs), the next stc started with the
- * same log directory ends the instances left behind (see {@link PidFile}).
+ * same log directory ends the instances left behind (see {@link PidFile}). A Java command gets a
+ * class-data archive once a background training run has made it (see {@link ClassDataArchive}).
  */
 public final class ProcessProvider implements InstanceProvider {
   private static final Logger log = LoggerFactory.getLogger(ProcessProvider.class);
@@ -66,6 +67,7 @@ public final class ProcessProvider implements InstanceProvider {
   private final Map<Instance, Running> running = new ConcurrentHashMap<>();
   private final List<ExitListener> exitListeners = new CopyOnWriteArrayList<>();
   private final Thread shutdownHook;
+  private final ClassDataArchive classArchive;
   private volatile boolean closed;
 
   /**
@@ -87,6 +89,11 @@ public final class ProcessProvider implements InstanceProvider {
       return t;
     });
     PidFile.reapOrphans(logDir);
+    PidFile.reapOrphans(ClassDataArchive.trainingDir(logDir));
+    this.classArchive = ClassDataArchive.of(this.command, logDir);
+    if (classArchive != null) {
+      classArchive.trainInBackground();
+    }
     this.shutdownHook = new Thread(this::killAll, "stc-instances-shutdown");
     Runtime.getRuntime().addShutdownHook(shutdownHook);
   }
@@ -115,9 +122,10 @@ public final class ProcessProvider implements InstanceProvider {
 
   private Running launch(String name) throws IOException {
     int port = freePort();
-    List<String> cmd = command.stream()
+    List<String> filled = command.stream()
         .map(a -> a.replace("{port}", Integer.toString(port)).replace("{name}", name))
         .toList();
+    List<String> cmd = classArchive == null ? filled : classArchive.apply(filled);
     Files.createDirectories(logDir);
     Path logFile = logDir.resolve(name + "-" + port + ".log");
     Files.writeString(logFile, "# " + Instant.now() + " stc started: " + String.join(" ", cmd) + "\n");
@@ -257,6 +265,9 @@ public final class ProcessProvider implements InstanceProvider {
       return;
     }
     closed = true;
+    if (classArchive != null) {
+      classArchive.close();
+    }
     try {
       Runtime.getRuntime().removeShutdownHook(shutdownHook);
     } catch (IllegalStateException e) {
@@ -268,6 +279,9 @@ public final class ProcessProvider implements InstanceProvider {
 
   private void killAll() {
     closed = true;
+    if (classArchive != null) {
+      classArchive.close();
+    }
     terminateAll(HOOK_GRACE.compareTo(stopTimeout) < 0 ? HOOK_GRACE : stopTimeout);
   }
 

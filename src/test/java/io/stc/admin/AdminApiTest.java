@@ -251,24 +251,6 @@ class AdminApiTest {
   }
 
   @Test
-  void aliasesOfThePredecessors() {
-    assertThat(api.get("/lb/stats").json().has("totals")).isTrue();
-    JsonNode status = api.get("/status").json();
-    assertThat(status.path("status").asText()).isEqualTo("ok");
-    assertThat(status.path("backends").asInt()).isGreaterThanOrEqualTo(2);
-
-    DemoBackend b = newBackend(BackendOptions.defaults().withName("alias"));
-    String id = "127.0.0.1:" + b.port();
-    assertThat(api.post("/lb/add-server", body("127.0.0.1", b.port())).status()).isEqualTo(201);
-    assertThat(cluster.stc.upstream().pool().find(id)).isNotNull();
-    assertError(api.post("/lb/add-server", "{\"host\": \"127.0.0.1\"}"), 400, "port");
-    assertThat(api.post("/lb/remove-server", body("127.0.0.1", b.port())).status()).isEqualTo(202);
-    await().atMost(Duration.ofSeconds(5)).until(() -> cluster.stc.upstream().pool().find(id) == null);
-    assertError(api.post("/lb/remove-server", body("127.0.0.1", b.port())), 404, null);
-    assertError(api.post("/lb/remove-server", "{\"host\": \"127.0.0.1\", \"port\": -3}"), 400, "port");
-  }
-
-  @Test
   void unknownRoutesAndMethodsAreJsonErrors() throws Exception {
     assertError(api.get("/api/nothing"), 404, null);
     assertError(api.send("DELETE", "/api/stats", null), 405, null);

@@ -234,6 +234,53 @@ class DashboardIT {
   }
 
   @Test
+  void theTestPanelSendsThroughTheBalancerAndTheDistributionAddsUpToTheTotals() throws Exception {
+    try (TestCluster cluster = TestCluster.of(2);
+        BrowserContext context = browser.newContext(new Browser.NewContextOptions().setViewportSize(1400, 900))) {
+      Page page = context.newPage();
+      List<String> problems = new CopyOnWriteArrayList<>();
+      page.onPageError(problems::add);
+      page.navigate(adminUrl(cluster, "/"));
+      expect(page.getByTestId("connection")).hasAttribute("data-state", "live");
+
+      Locator panel = page.locator("#test-panel");
+      panel.locator("input[name=path]").fill("/panel?delay=0.01");
+      panel.locator("button[data-count='10']").click();
+      Locator rows = page.locator("#test-requests tbody tr:not(.empty)");
+      expect(rows).hasCount(10);
+      for (int i = 0; i < 10; i++) {
+        expect(rows.nth(i).locator("td[data-label=Status]")).hasText("200");
+        // Playwright hands the pattern to JavaScript, which has no \\Q...\\E quoting.
+        expect(rows.nth(i).locator("td[data-label=Backend]")).hasText(Pattern.compile(
+            "^(" + cluster.id(0).replace(".", "\\.") + "|" + cluster.id(1).replace(".", "\\.") + ")$"));
+      }
+      // Newest first, numbered in the order sent.
+      expect(rows.first().locator("td[data-label='#']")).hasText("10");
+      expect(page.getByTestId("test-summary")).containsText("10 of 10 answered below 500, by 2 backends");
+      panel.locator("button[data-count='1']").click();
+      expect(rows).hasCount(11);
+      panel.locator("button[data-clear]").click();
+      expect(rows).hasCount(0);
+      expect(page.locator("#test-requests tbody tr.empty")).hasText("No test requests yet.");
+
+      // A client that hangs up is counted apart; the chart's slices add up to the card's total.
+      try (java.net.Socket s = new java.net.Socket("127.0.0.1", cluster.stc.port())) {
+        s.getOutputStream().write("GET /gone?delay=5 HTTP/1.1\r\nHost: x\r\n\r\n".getBytes());
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> cluster.stc.proxy().stats().active() == 1);
+      }
+      cluster.stc.upstream().remove(cluster.id(0));
+      cluster.get("/after-removal");
+      expect(page.getByTestId("success-sub")).hasText("13 requests, 0 failed, 1 client aborts");
+      expect(page.getByTestId("success-rate")).hasText("100%");
+      page.waitForFunction("() => { const c = Chart.getChart(document.querySelector('#chart-share canvas'));"
+          + " return c.data.datasets[0].data.reduce((a, b) => a + b, 0) === 13"
+          + " && c.data.labels.includes('backends since removed'); }");
+      expect(page.locator("#chart-share .now")).hasText("13 requests");
+      assertThat(problems).isEmpty();
+    }
+  }
+
+  @Test
   void showsTheStreamDroppingAndReconnecting() throws Exception {
     try (TestCluster cluster = TestCluster.of(1);
         TcpRelay network = new TcpRelay(cluster.stc.adminPort());

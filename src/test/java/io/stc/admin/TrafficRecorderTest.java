@@ -68,13 +68,15 @@ class TrafficRecorderTest {
   }
 
   @Test
-  void failuresAreFiveHundredsAndMissingResponses() {
+  void failuresAreFiveHundredsAndClientAbortsAreCountedApart() {
     requests(3, 200, 1);
     requests(2, 503, 1);
     requests(1, 0, 1);
     requests(1, 404, 1);
     assertThat(recorder.requests()).isEqualTo(7);
-    assertThat(recorder.failures()).isEqualTo(3);
+    assertThat(recorder.failures()).isEqualTo(2);
+    assertThat(recorder.clientAborts()).isEqualTo(1);
+    assertThat(recorder.distribution().byBackend()).containsEntry(b, 7L);
     BackendTraffic t = recorder.of(b);
     assertThat(t.count(0)).isEqualTo(1);
     assertThat(t.count(4)).isEqualTo(1);

@@ -11,12 +11,14 @@ class AdminCliIT {
   private static final Pattern ADMIN = Pattern.compile("^admin listening on http://127\\.0\\.0\\.1:(\\d+)$");
 
   @Test
-  void ctlAndTopAgainstALiveServer() throws Exception {
+  void ctlAndTopAgainstALiveServer(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
     try (StcProcess b1 = StcProcess.start("backend", "--port", "0");
         StcProcess b2 = StcProcess.start("backend", "--port", "0")) {
       int p1 = b1.awaitListening();
       int p2 = b2.awaitListening();
-      try (StcProcess stc = StcProcess.start("serve", "--host", "127.0.0.1", "--port", "0", "--admin-port", "0",
+      // In a directory of its own: the changes ctl makes are saved in ./.stc-state, which a later
+      // stc started in the project directory (AutoscalerIT's) would otherwise load.
+      try (StcProcess stc = StcProcess.startIn(dir, "serve", "--host", "127.0.0.1", "--port", "0", "--admin-port", "0",
           "--backend", "127.0.0.1:" + p1)) {
         stc.awaitListening();
         String url = "http://127.0.0.1:" + stc.awaitLine(ADMIN).group(1);

@@ -23,10 +23,15 @@ class DemoCommandIT {
   void demoRunsAutoscaledInstancesWithTrafficAndLeavesNoProcessBehind(@TempDir Path dir) throws Exception {
     try (StcProcess demo =
         StcProcess.startIn(dir, "demo", "--port", "0", "--admin-port", "0", "--no-top", "--rate", "20", "--min", "2", "--max", "3")) {
-      String dashboard = demo.awaitLine(Pattern.compile("dashboard:\\s+(http://\\S+)/")).group(1);
-      String balancer = demo.awaitLine(Pattern.compile("balancer:\\s+(http://\\S+)/")).group(1);
+      // The dashboard's address comes first, and the dashboard answers at once, while the instances start.
+      String first = demo.awaitLine(Pattern.compile(".+")).group();
+      assertThat(first).matches("dashboard:\\s+http://\\S+/");
+      String dashboard = first.replaceAll("dashboard:\\s+(http://\\S+)/", "$1");
       HttpClient http = HttpClient.newHttpClient();
       ObjectMapper json = new ObjectMapper();
+      assertThat(http.send(HttpRequest.newBuilder(URI.create(dashboard + "/")).build(), HttpResponse.BodyHandlers.ofString())
+          .statusCode()).isEqualTo(200);
+      String balancer = demo.awaitLine(Pattern.compile("balancer:\\s+(http://\\S+)/")).group(1);
 
       HttpResponse<String> served = http.send(HttpRequest.newBuilder(URI.create(balancer + "/demo")).build(), HttpResponse.BodyHandlers.ofString());
       assertThat(served.statusCode()).isEqualTo(200);

@@ -70,6 +70,17 @@ class LoadCommandIT {
   }
 
   @Test
+  void anUnreachableTargetIsSaidPlainly() throws Exception {
+    int port;
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    Exit e = stc("load", "--url", "http://127.0.0.1:" + port + "/", "--requests", "3", "--concurrency", "1");
+    assertThat(e.code()).isEqualTo(1);
+    assertThat(e.err().strip()).isEqualTo("stc load: cannot connect to 127.0.0.1:" + port + ": connection refused");
+  }
+
+  @Test
   void badUrlExitsWithTwo() throws Exception {
     Exit e = stc("load", "--url", "not a url");
     assertThat(e.code()).isEqualTo(2);

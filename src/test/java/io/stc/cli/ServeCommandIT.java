@@ -30,6 +30,24 @@ class ServeCommandIT {
   }
 
   @Test
+  void aPortInUseNamesItsListenerAndNoBackendsIsAWarning() throws Exception {
+    try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+      int port = taken.getLocalPort();
+      try (StcProcess p = StcProcess.start("serve", "--host", "127.0.0.1", "--port", String.valueOf(port), "--admin-port", "0")) {
+        assertThat(p.awaitExit()).isEqualTo(1);
+        assertThat(p.stderr()).contains("stc serve: cannot start: listener on 127.0.0.1:" + port + ": address already in use")
+            .doesNotContain("bind(..)").doesNotContain("error(-98)");
+        assertThat(p.stderr()).contains("stc serve: warning: no backends: every request is answered 503 until one is added");
+      }
+      try (StcProcess p = StcProcess.start("serve", "--port", "0", "--admin-port", String.valueOf(port), "--backend", "127.0.0.1:1")) {
+        assertThat(p.awaitExit()).isEqualTo(1);
+        assertThat(p.stderr()).contains("stc serve: cannot start: admin listener on 127.0.0.1:" + port + ": address already in use")
+            .doesNotContain("warning: no backends");
+      }
+    }
+  }
+
+  @Test
   void badFlagExitsWithCode2() throws Exception {
     try (StcProcess p = StcProcess.start("serve", "--backend", "127.0.0.1:notaport")) {
       assertThat(p.awaitExit()).isEqualTo(2);

@@ -149,8 +149,8 @@ class AutoscaleConfigTest {
         .isEqualTo("2: autoscale.policy: unknown value 'fastest'; valid: concurrency, target, threshold, rps");
     assertThat(error("autoscale:\n  metric: cpu\n"))
         .isEqualTo("2: autoscale.metric: unknown value 'cpu'; valid: inflight, rps, p99_ms");
-    assertThat(error("autoscale:\n  provider:\n    kind: docker\n"))
-        .isEqualTo("3: autoscale.provider.kind: unknown value 'docker'; valid: process, static, kubernetes");
+    assertThat(error("autoscale:\n  provider:\n    kind: ec2\n"))
+        .isEqualTo("3: autoscale.provider.kind: unknown value 'ec2'; valid: process, static, kubernetes, docker");
     assertThat(error("autoscale:\n  provider:\n    command: [java, -jar, stc.jar, backend]\n"))
         .isEqualTo("3: autoscale.provider.command: must contain {port}, the port the instance is to listen on");
     assertThat(error("autoscale:\n  provider:\n    command: []\n")).isEqualTo("3: autoscale.provider.command: must not be empty");

@@ -24,6 +24,10 @@ public final class StcProcess implements AutoCloseable {
   private int port = -1;
 
   private StcProcess(Path workDir, List<String> jvmArgs, List<String> args) throws IOException {
+    this(workDir, jvmArgs, args, java.util.Map.of());
+  }
+
+  private StcProcess(Path workDir, List<String> jvmArgs, List<String> args, java.util.Map<String, String> env) throws IOException {
     String jar = Path.of(System.getProperty("stc.jar", "target/stc.jar")).toAbsolutePath().toString();
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -36,6 +40,7 @@ public final class StcProcess implements AutoCloseable {
     if (workDir != null) {
       pb.directory(workDir.toFile());
     }
+    pb.environment().putAll(env);
     process = pb.start();
     Thread reader = new Thread(() -> {
       try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
@@ -62,6 +67,11 @@ public final class StcProcess implements AutoCloseable {
   /** Starts in {@code workDir}, so relative paths (the state directory) land there. */
   public static StcProcess startIn(Path workDir, String... args) throws IOException {
     return new StcProcess(workDir, List.of(), List.of(args));
+  }
+
+  /** Starts in {@code workDir} with these environment variables added. */
+  public static StcProcess startIn(Path workDir, java.util.Map<String, String> env, String... args) throws IOException {
+    return new StcProcess(workDir, List.of(), List.of(args), env);
   }
 
   /** Waits for the "listening on" line and returns its port. */

@@ -5,6 +5,7 @@ import { clock, int, ms, pct, rate } from './format.js';
 import { History } from './history.js';
 import { EventFeed } from './stream.js';
 import { BackendTable, EventLog, renderRequests } from './tables.js';
+import { TestPanel } from './testpanel.js';
 import { toast } from './toast.js';
 
 const HISTORY_SECONDS = 15 * 60;
@@ -32,6 +33,7 @@ const backends = new BackendTable($('#backends tbody'), {
 });
 const feed = new EventFeed({ onEvent, onStatus: showConnection });
 new AddBackendForm($('#add-backend'), () => refresh(false));
+new TestPanel($('#test-panel'), $('#test-requests tbody'), document.querySelector('[data-testid="test-summary"]'));
 
 async function act(method, id, body, success) {
   try {
@@ -81,7 +83,9 @@ function render(s) {
   setText('rps', rate(s.totals.rps['1s']));
   setText('rps-sub', `${rate(s.totals.rps['60s'])} over 60 s`);
   setText('success-rate', pct(s.totals.success_rate));
-  setText('success-sub', `${int(s.totals.requests)} requests, ${int(s.totals.failures)} failed`);
+  const aborts = s.totals.client_aborts ?? 0;
+  setText('success-sub', `${int(s.totals.requests)} requests, ${int(s.totals.failures)} failed`
+    + (aborts > 0 ? `, ${int(aborts)} client aborts` : ''));
   $('#card-success').classList.toggle('warn', s.totals.success_rate < 0.99);
   setText('p99', ms(s.totals.recent_latency_ms?.p99));
   setText('p99-sub', `p50 ${ms(s.totals.recent_latency_ms?.p50)}, last second`);
@@ -90,7 +94,7 @@ function render(s) {
   setText('sessions-sub', sessions.length ? `across ${sessions.length} backends` : 'sticky is not configured');
   renderAutoscaler(s.autoscaler);
   backends.update(s.backends, colors);
-  charts.update(history, state.windowSeconds, colors);
+  charts.update(history, state.windowSeconds, colors, s.totals);
   setText('updated', `updated ${clock(Date.now())}`);
 }
 
@@ -192,7 +196,7 @@ function bindControls() {
   $('#pause').addEventListener('click', () => setPaused(!state.paused));
   $('#window').addEventListener('change', (e) => {
     state.windowSeconds = Number(e.target.value);
-    if (state.latest) charts.update(history, state.windowSeconds, colors);
+    if (state.latest) charts.update(history, state.windowSeconds, colors, state.latest.totals);
   });
   $('#refresh').addEventListener('click', () => refresh(true));
   document.addEventListener('keydown', (e) => {

@@ -128,8 +128,12 @@ export class Charts {
     return { label, data: [], borderColor: color, backgroundColor: color };
   }
 
-  /** Redraws every chart over the last windowSeconds; colors maps backend ids to their colors. */
-  update(history, windowSeconds, colors, now = Date.now()) {
+  /**
+   * Redraws every chart over the last windowSeconds; colors maps backend ids to their colors. The
+   * request distribution is the totals' since start (or the last reset), the same count the
+   * success-rate card shows.
+   */
+  update(history, windowSeconds, colors, totals, now = Date.now()) {
     const from = now - windowSeconds * 1000;
     const samples = history.since(from);
     const ids = [...colors.keys()];
@@ -165,12 +169,14 @@ export class Charts {
     this.#marks = history.marks;
     this.#now('pool', last ? `${last.up} / ${last.pool} healthy` : '');
 
-    const totals = ids.map((id) => samples.reduce((sum, s) => sum + (s.requests.get(id) ?? 0), 0));
+    const slices = Object.entries(totals?.served_by ?? {}).map(([id, n]) => [id, n, colors.get(id)]);
+    if (totals?.removed_backends) slices.push(['backends since removed', totals.removed_backends, '#64748b']);
+    if (totals?.unrouted) slices.push(['no backend', totals.unrouted, '#f87171']);
     const share = this.#charts.share;
-    share.data.labels = ids;
-    share.data.datasets[0].data = totals;
-    share.data.datasets[0].backgroundColor = ids.map((id) => colors.get(id));
-    this.#now('share', `${int(totals.reduce((a, b) => a + b, 0))} requests`);
+    share.data.labels = slices.map(([label]) => label);
+    share.data.datasets[0].data = slices.map(([, n]) => n);
+    share.data.datasets[0].backgroundColor = slices.map(([, , color]) => color);
+    this.#now('share', `${int(totals?.requests ?? 0)} requests`);
 
     for (const c of Object.values(this.#charts)) c.update('none');
   }
