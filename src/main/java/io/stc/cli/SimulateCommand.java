@@ -3,6 +3,7 @@ package io.stc.cli;
 import ch.qos.logback.classic.Level;
 import io.stc.balance.Algorithm;
 import io.stc.config.AutoscaleConfig.Policy;
+import io.stc.config.ByteSize;
 import io.stc.config.HumanDuration;
 import io.stc.traffic.Simulation;
 import io.stc.traffic.SimulationOptions;
@@ -86,8 +87,16 @@ public final class SimulateCommand implements Callable<Integer> {
   @Option(names = "--max-inflight", paramLabel = "N", description = "Requests per instance the proxy lets through at once; the rest queue (default ${DEFAULT-VALUE}).")
   int maxInflight;
 
-  @Option(names = "--queue-max", paramLabel = "N", description = "Requests that may wait in the proxy's queue (default ${DEFAULT-VALUE}).")
+  @Option(names = "--queue-max", paramLabel = "N", description = "Requests that may wait in the proxy's queue, 0 for no count bound (default ${DEFAULT-VALUE}).")
   int queueMax;
+
+  @Option(names = "--queue-memory", paramLabel = "SIZE",
+      description = "Memory the waiting requests may hold, each counted as a small GET (default ${DEFAULT-VALUE}).")
+  String queueMemory;
+
+  @Option(names = "--mtbf", paramLabel = "DURATION",
+      description = "Mean time from an instance's start until it crashes (exponential); 0 for never (default ${DEFAULT-VALUE}).")
+  String mtbf;
 
   @Option(names = "--queue-timeout", paramLabel = "DURATION", description = "How long a request may wait in the queue (default ${DEFAULT-VALUE}).")
   String queueTimeout;
@@ -185,7 +194,9 @@ public final class SimulateCommand implements Callable<Integer> {
         .maxInflight(maxInflight)
         .queueMax(queueMax)
         .queueTimeout(duration("--queue-timeout", queueTimeout))
+        .queueMemory(flag("--queue-memory", () -> ByteSize.parse(queueMemory)))
         .interval(duration("--interval", interval))
+        .meanLifetime(duration("--mtbf", mtbf))
         .build();
   }
 
@@ -210,10 +221,13 @@ public final class SimulateCommand implements Callable<Integer> {
     }
   }
 
-  // The simulated pool changes hundreds of times a run; its INFO lines would bury the report.
+  // The simulated pool and autoscaler change hundreds of times a run; their lines would bury the
+  // report, which lists the scale events itself.
   private static void quietPool() {
-    if (LoggerFactory.getLogger("io.stc.pool") instanceof ch.qos.logback.classic.Logger l) {
-      l.setLevel(Level.WARN);
+    for (String name : List.of("io.stc.pool", "io.stc.scale")) {
+      if (LoggerFactory.getLogger(name) instanceof ch.qos.logback.classic.Logger l) {
+        l.setLevel(Level.ERROR);
+      }
     }
   }
 
@@ -243,6 +257,8 @@ public final class SimulateCommand implements Callable<Integer> {
           Map.entry("--max-inflight", String.valueOf(d.maxInflight())),
           Map.entry("--queue-max", String.valueOf(d.queueMax())),
           Map.entry("--queue-timeout", SimulationReport.duration(d.queueTimeout())),
+          Map.entry("--queue-memory", (d.queueMemory() >> 20) + "MiB"),
+          Map.entry("--mtbf", SimulationReport.duration(d.meanLifetime())),
           Map.entry("--interval", SimulationReport.duration(d.interval())));
     }
   }

@@ -98,7 +98,7 @@ public final class ProxyServer {
     this.clock = clock;
     this.settings = ProxySettings.of(config, breakers != null && breakers.counts5xx());
     int maxInflight = config.capacity().maxInflight();
-    this.queue = maxInflight > 0 ? new RequestQueue(config.capacity().queueMax()) : null;
+    this.queue = maxInflight > 0 ? new RequestQueue(config.capacity().queueMax(), config.capacity().queueMaxMemory()) : null;
     this.rewriter = new HeaderRewriter(config.servedByHeader());
     this.sslContext = config.tls().enabled() ? TlsContext.forServer(config.tls()) : null;
     this.validator = new RequestValidator(config.limits().headers(), config.limits().body());

@@ -18,9 +18,12 @@ import java.util.Locale;
  * @param startupDelay from the decision to start an instance until it takes requests
  * @param maxInflight requests per instance the proxy allows at once (beyond that they queue); also
  *     the autoscaler's assumed capacity per instance, as in {@code stc serve}
- * @param queueMax requests that may wait in the proxy's FIFO queue
+ * @param queueMax requests that may wait in the proxy's FIFO queue, 0 for no count bound
  * @param queueTimeout how long a request waits in the queue before it is rejected
+ * @param queueMemory memory the waiting requests may hold together (each counts as a small GET)
  * @param interval how often the policy decides
+ * @param meanLifetime mean time from an instance's start until it crashes (exponentially
+ *     distributed); zero for instances that never crash
  */
 public record SimulationOptions(
     TrafficPattern pattern,
@@ -38,10 +41,19 @@ public record SimulationOptions(
     int maxInflight,
     int queueMax,
     Duration queueTimeout,
-    Duration interval) {
+    long queueMemory,
+    Duration interval,
+    Duration meanLifetime) {
 
   /** Most requests (nominal rate x duration) accepted: beyond that a run would take many minutes. */
   public static final double MAX_REQUESTS = 1e9;
+
+  /**
+   * The queue's memory bound unless told otherwise: {@code stc serve}'s default is a quarter of its
+   * heap, and a run must not depend on the heap of the JVM that simulates, so this is that of a
+   * 1 GiB heap.
+   */
+  public static final long DEFAULT_QUEUE_MEMORY = 256L << 20;
 
   /** Longest run accepted: the per-second series are kept in memory. */
   public static final Duration MAX_DURATION = Duration.ofDays(7);
@@ -83,7 +95,14 @@ public record SimulationOptions(
       throw new IllegalArgumentException("--queue-max must not be negative, got " + queueMax);
     }
     positive("--queue-timeout", queueTimeout);
+    if (queueMemory < SimulatedProxy.REQUEST_BYTES) {
+      throw new IllegalArgumentException("--queue-memory must hold at least one request ("
+          + SimulatedProxy.REQUEST_BYTES + " bytes), got " + queueMemory);
+    }
     positive("--interval", interval);
+    if (meanLifetime.isNegative()) {
+      throw new IllegalArgumentException("--mtbf must not be negative");
+    }
   }
 
   private static void positive(String flag, Duration d) {
@@ -100,7 +119,7 @@ public record SimulationOptions(
   /** The same model under another policy, for comparisons on one trace. */
   public SimulationOptions withPolicy(Policy p) {
     return new SimulationOptions(pattern, rate, duration, seed, p, algorithm, capacityMin, capacityMax, serviceTime,
-        startupDelay, min, max, maxInflight, queueMax, queueTimeout, interval);
+        startupDelay, min, max, maxInflight, queueMax, queueTimeout, queueMemory, interval, meanLifetime);
   }
 
   public double durationSeconds() {
@@ -158,7 +177,9 @@ public record SimulationOptions(
     private int maxInflight = AutoscaleConfig.defaults().maxInflight();
     private int queueMax = StcConfig.Capacity.defaults().queueMax();
     private Duration queueTimeout = StcConfig.Capacity.defaults().queueTimeout();
+    private long queueMemory = DEFAULT_QUEUE_MEMORY;
     private Duration interval = AutoscaleConfig.defaults().interval();
+    private Duration meanLifetime = Duration.ZERO;
 
     private Builder() {}
 
@@ -233,14 +254,24 @@ public record SimulationOptions(
       return this;
     }
 
+    public Builder queueMemory(long v) {
+      queueMemory = v;
+      return this;
+    }
+
     public Builder interval(Duration v) {
       interval = v;
       return this;
     }
 
+    public Builder meanLifetime(Duration v) {
+      meanLifetime = v;
+      return this;
+    }
+
     public SimulationOptions build() {
       return new SimulationOptions(pattern, rate, duration, seed, policy, algorithm, capacityMin, capacityMax,
-          serviceTime, startupDelay, min, max, maxInflight, queueMax, queueTimeout, interval);
+          serviceTime, startupDelay, min, max, maxInflight, queueMax, queueTimeout, queueMemory, interval, meanLifetime);
     }
   }
 }

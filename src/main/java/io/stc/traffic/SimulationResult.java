@@ -12,6 +12,8 @@ import org.HdrHistogram.Histogram;
  * @param queueFull rejected because the proxy's queue was full
  * @param queueTimeout rejected after waiting the queue timeout
  * @param cut in flight on an instance stopped when its drain timeout passed
+ * @param failedOver requests on an instance that crashed, tried again on another
+ * @param crashed instances that crashed
  * @param waited served requests that waited in the queue first
  * @param queueWaitNanos total queue wait of the served requests
  * @param latency served requests' latency in microseconds, from arrival (queue wait included)
@@ -26,6 +28,8 @@ public record SimulationResult(
     long queueFull,
     long queueTimeout,
     long cut,
+    long failedOver,
+    long crashed,
     long waited,
     long queueWaitNanos,
     Histogram latency,
