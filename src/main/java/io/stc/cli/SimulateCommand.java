@@ -59,8 +59,12 @@ public final class SimulateCommand implements Callable<Integer> {
   @Option(names = "--seed", paramLabel = "N", description = "Seed of the arrivals, service noise, capacities and pattern (default ${DEFAULT-VALUE}).")
   long seed;
 
-  @Option(names = "--policy", paramLabel = "NAME", description = "Scaling policy: concurrency, target, threshold, rps (default ${DEFAULT-VALUE}).")
+  @Option(names = "--policy", paramLabel = "NAME", description = "Scaling policy: slo, concurrency, target, threshold, rps (default ${DEFAULT-VALUE}).")
   String policy;
+
+  @Option(names = "--slo", paramLabel = "DURATION",
+      description = "p99 latency the slo policy keeps to, as autoscale.slo.p99; 0 derives it from what is measured (default ${DEFAULT-VALUE}).")
+  String slo;
 
   @Option(names = "--compare", description = "Run every policy on the same trace and print them side by side.")
   boolean compare;
@@ -197,6 +201,7 @@ public final class SimulateCommand implements Callable<Integer> {
         .queueMemory(flag("--queue-memory", () -> ByteSize.parse(queueMemory)))
         .interval(duration("--interval", interval))
         .meanLifetime(duration("--mtbf", mtbf))
+        .slo(duration("--slo", slo))
         .build();
   }
 
@@ -259,6 +264,7 @@ public final class SimulateCommand implements Callable<Integer> {
           Map.entry("--queue-timeout", SimulationReport.duration(d.queueTimeout())),
           Map.entry("--queue-memory", (d.queueMemory() >> 20) + "MiB"),
           Map.entry("--mtbf", SimulationReport.duration(d.meanLifetime())),
+          Map.entry("--slo", SimulationReport.duration(d.slo())),
           Map.entry("--interval", SimulationReport.duration(d.interval())));
     }
   }

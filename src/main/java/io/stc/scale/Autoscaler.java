@@ -44,7 +44,8 @@ import org.slf4j.LoggerFactory;
 public final class Autoscaler implements AutoCloseable {
   /** Also the log of the classes it is split into, so every line reads as the autoscaler's. */
   static final Logger log = LoggerFactory.getLogger(Autoscaler.class);
-  private static final long DRAIN_POLL_NANOS = 100_000_000L;
+  /** How often requests in flight are sampled and draining instances checked. */
+  private static final long POLL_NANOS = 100_000_000L;
 
   private final AutoscaleConfig config;
   private final Upstream upstream;
@@ -91,11 +92,11 @@ public final class Autoscaler implements AutoCloseable {
     this.provider = provider;
     this.clock = clock;
     this.loop = loop;
-    this.meter = new LoadMeter(latency, () -> queue.depth() + fleet.queueDepth(), () -> fleet.inFlight());
+    this.meter = new LoadMeter(latency, queue, () -> fleet);
     this.policy = ScalingPolicy.of(config);
     this.desired = config.min();
     this.events = new ScaleEvents(policy.name(), config, instances, () -> desired, eventMillis);
-    this.admission = new Admission(upstream, healthChecked, clock, instances, events, loop);
+    this.admission = new Admission(upstream, healthChecked, clock, instances, events, loop, meter::startupObserved);
     this.retirement = new Retirement(
         config, upstream, provider, clock, instances, events, loop, () -> leading,
         m -> m.backend.stats().inFlight() + sessions.applyAsInt(m.backend) + fleet.load(m.name()));
@@ -145,8 +146,10 @@ public final class Autoscaler implements AutoCloseable {
   }
 
   private void scheduleWork() {
+    // The first decision measures from here, with the first instances in rotation.
+    loop.execute(() -> meter.reset(instances.all(), clock.nanos()));
     loop.every(config.interval().toNanos(), this::tick, "tick");
-    loop.every(DRAIN_POLL_NANOS, this::checkDrains, "drain check");
+    loop.every(POLL_NANOS, this::poll, "load sample and drain check");
   }
 
   /**
@@ -159,7 +162,7 @@ public final class Autoscaler implements AutoCloseable {
     provider.onExit((instance, detail) -> loop.execute(() -> onExited(instance, detail)));
     return loop.call(() -> {
       begun = true;
-      meter.reset(clock.nanos());
+      meter.reset(instances.all(), clock.nanos());
       List<CompletableFuture<Boolean>> admissions = new ArrayList<>();
       if (provider.discovers()) {
         provider.onDiscovery(discovery);
@@ -240,10 +243,10 @@ public final class Autoscaler implements AutoCloseable {
     loop.call(() -> null);
   }
 
-  /** Runs one drain check now, on the autoscaler's thread. */
+  /** Runs one load sample and drain check now, on the autoscaler's thread. */
   void checkDrainsNow() throws InterruptedException {
     loop.call(() -> {
-      checkDrains();
+      poll();
       return null;
     });
   }
@@ -300,7 +303,7 @@ public final class Autoscaler implements AutoCloseable {
     leading = lead;
     long now = clock.nanos();
     if (lead) {
-      meter.reset(now);
+      meter.reset(instances.all(), now);
       log.info("leading: this stc scales the {} instances", provider.kind());
     } else {
       for (ManagedInstance m : instances.snapshot()) {
@@ -317,10 +320,11 @@ public final class Autoscaler implements AutoCloseable {
     events.publishStatus();
   }
 
-  private void checkDrains() {
+  private void poll() {
     if (closed) {
       return;
     }
+    meter.sample(instances.all(), clock.nanos());
     retirement.checkDrains();
   }
 

@@ -72,7 +72,7 @@ final class TargetPolicy implements ScalingPolicy {
 
   private double value(ScaleSnapshot s) {
     return switch (metric) {
-      case INFLIGHT -> (double) s.demand() / s.ready();
+      case INFLIGHT -> s.demand() / s.ready();
       case RPS -> s.rpsPerInstance();
       case P99_MS -> s.p99Millis();
     };

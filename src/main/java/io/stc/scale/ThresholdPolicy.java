@@ -30,9 +30,9 @@ final class ThresholdPolicy implements ScalingPolicy {
       return new Decision(current, "waiting for " + s.pending() + " starting instance(s)");
     }
     int capacity = s.ready() * maxInflight;
-    double utilization = capacity == 0 ? (s.demand() > 0 ? Double.POSITIVE_INFINITY : 0) : (double) s.demand() / capacity;
+    double utilization = capacity == 0 ? (s.demand() > 0 ? Double.POSITIVE_INFINITY : 0) : s.demand() / capacity;
     String measured = "utilization " + (capacity == 0 ? (s.demand() > 0 ? "full" : "0%") : percent(utilization))
-        + " (in-flight+queued " + s.demand() + " / capacity " + capacity + ")";
+        + " (in-flight+queued " + num(s.demand()) + " / capacity " + capacity + ")";
     if (utilization > up) {
       return new Decision(current + 1, measured + " > " + percent(up));
     }

@@ -9,6 +9,8 @@ import io.stc.pool.PoolEvent;
 import io.stc.pool.Upstream;
 import io.stc.proxy.RequestQueue;
 import io.stc.scale.QueueGauge;
+import java.util.IdentityHashMap;
+import java.util.Map;
 
 /**
  * The proxy's admission path in virtual time, as {@code ClientConnection} and {@code QueuePlace}
@@ -94,6 +96,7 @@ final class SimulatedProxy implements QueueGauge {
   private final double serviceNanos;
   private final Outcomes outcomes;
   private final RequestQueue queue;
+  private final Map<Backend, SimulatedProvider.Model> models = new IdentityHashMap<>();
   private long turnedAway;
   long dequeued;
   long waitNanos;
@@ -178,6 +181,9 @@ final class SimulatedProxy implements QueueGauge {
   }
 
   private void onPoolEvent(PoolEvent event) {
+    if (event.kind() == PoolEvent.Kind.REMOVED) {
+      models.remove(event.backend());
+    }
     if (queue.size() > 0 && event.kind() != PoolEvent.Kind.REMOVED) {
       // A backend came UP or was added: it may take waiters at once.
       queue.wakeForFree(freeSlots());
@@ -205,7 +211,7 @@ final class SimulatedProxy implements QueueGauge {
   }
 
   private void dispatch(Exchange e, Backend b) {
-    SimulatedProvider.Model instance = instances.model(b.id());
+    SimulatedProvider.Model instance = models.computeIfAbsent(b, x -> instances.model(x.id()));
     // Each other request in flight slows this one by a capacity's share of the base time.
     int others = b.stats().inFlight() - 1;
     double service = serviceNanos * (1 + (double) others / instance.capacity) * e.noise;

@@ -9,7 +9,6 @@ import io.stc.scale.ScaleEvent;
 import io.stc.traffic.SimulatedProxy.Exchange;
 import io.stc.traffic.SimulatedProxy.Rejection;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.HdrHistogram.Histogram;
@@ -41,9 +40,8 @@ public final class Simulation implements SimulatedProxy.Outcomes {
   private final long endNanos;
   private final List<ScaleEvent> scaleEvents = new ArrayList<>();
   private final Histogram latency = new Histogram(3);
-  // This second's latencies in microseconds, sorted for an exact p99 at the end of the second.
-  private long[] secondLatency = new long[64];
-  private int secondCount;
+  /** This second's latencies in microseconds. */
+  private final Histogram secondLatency = new Histogram(3);
   private final SimulationSeries series;
   private long arrived;
   private long served;
@@ -161,10 +159,7 @@ public final class Simulation implements SimulatedProxy.Outcomes {
     autoscaler.latency().record(nanos);
     long micros = Math.max(0, nanos / 1_000);
     latency.recordValue(micros);
-    if (secondCount == secondLatency.length) {
-      secondLatency = Arrays.copyOf(secondLatency, secondCount * 2);
-    }
-    secondLatency[secondCount++] = micros;
+    secondLatency.recordValue(micros);
     series.served()[second(now)]++;
   }
 
@@ -175,11 +170,9 @@ public final class Simulation implements SimulatedProxy.Outcomes {
     series.pending()[i] = s.pending();
     series.draining()[i] = s.draining();
     series.queueDepth()[i] = proxy.depth();
-    if (secondCount > 0) {
-      Arrays.sort(secondLatency, 0, secondCount);
-      // Nearest rank: the smallest value with at least 99% of the second's requests at or below it.
-      series.p99Millis()[i] = secondLatency[(int) Math.ceil(0.99 * secondCount) - 1] / 1000.0;
-      secondCount = 0;
+    if (secondLatency.getTotalCount() > 0) {
+      series.p99Millis()[i] = secondLatency.getValueAtPercentile(99) / 1000.0;
+      secondLatency.reset();
     }
     if (second < series.seconds()) {
       time.at(Math.min((second + 1) * SECOND_NANOS, endNanos), () -> sample(second + 1));

@@ -24,6 +24,7 @@ import java.util.Locale;
  * @param interval how often the policy decides
  * @param meanLifetime mean time from an instance's start until it crashes (exponentially
  *     distributed); zero for instances that never crash
+ * @param slo the p99 objective of the {@code slo} policy ({@code autoscale.slo.p99}); zero to derive it
  */
 public record SimulationOptions(
     TrafficPattern pattern,
@@ -43,7 +44,8 @@ public record SimulationOptions(
     Duration queueTimeout,
     long queueMemory,
     Duration interval,
-    Duration meanLifetime) {
+    Duration meanLifetime,
+    Duration slo) {
 
   /** Most requests (nominal rate x duration) accepted: beyond that a run would take many minutes. */
   public static final double MAX_REQUESTS = 1e9;
@@ -103,6 +105,9 @@ public record SimulationOptions(
     if (meanLifetime.isNegative()) {
       throw new IllegalArgumentException("--mtbf must not be negative");
     }
+    if (slo.isNegative()) {
+      throw new IllegalArgumentException("--slo must not be negative");
+    }
   }
 
   private static void positive(String flag, Duration d) {
@@ -111,7 +116,7 @@ public record SimulationOptions(
     }
   }
 
-  /** A builder starting from the defaults: burst at 50 req/s for 30 minutes, concurrency policy. */
+  /** A builder starting from the defaults: burst at 50 req/s for 30 minutes, stc's default policy. */
   public static Builder builder() {
     return new Builder();
   }
@@ -119,7 +124,7 @@ public record SimulationOptions(
   /** The same model under another policy, for comparisons on one trace. */
   public SimulationOptions withPolicy(Policy p) {
     return new SimulationOptions(pattern, rate, duration, seed, p, algorithm, capacityMin, capacityMax, serviceTime,
-        startupDelay, min, max, maxInflight, queueMax, queueTimeout, queueMemory, interval, meanLifetime);
+        startupDelay, min, max, maxInflight, queueMax, queueTimeout, queueMemory, interval, meanLifetime, slo);
   }
 
   public double durationSeconds() {
@@ -147,7 +152,7 @@ public record SimulationOptions(
         true, d.provider(), policy, min, max, interval, maxInflight, target == null ? d.target() : target, d.metric(),
         d.utilization(), d.tolerance(), d.stableWindow(), d.panicWindow(), d.panicThreshold(),
         d.stabilizationWindow(), d.maxStepUp(), d.thresholdUp(), d.thresholdDown(), d.rpsUp(), d.rpsDown(),
-        d.cooldownUp(), d.cooldownDown(), d.maxScaleDownRate(), d.drainTimeout(), d.startTimeout());
+        d.cooldownUp(), d.cooldownDown(), d.maxScaleDownRate(), d.drainTimeout(), d.startTimeout(), slo);
   }
 
   /** A policy by its config name, with an error listing the valid names. */
@@ -157,7 +162,11 @@ public record SimulationOptions(
         return p;
       }
     }
-    throw new IllegalArgumentException("unknown policy '" + name + "', expected one of: concurrency, target, threshold, rps");
+    StringBuilder names = new StringBuilder();
+    for (Policy p : Policy.values()) {
+      names.append(names.length() == 0 ? "" : ", ").append(p.configName());
+    }
+    throw new IllegalArgumentException("unknown policy '" + name + "', expected one of: " + names);
   }
 
   /** Collects the options; {@link #build()} checks them together. */
@@ -166,7 +175,7 @@ public record SimulationOptions(
     private double rate = 50;
     private Duration duration = Duration.ofMinutes(30);
     private long seed = 1;
-    private Policy policy = Policy.CONCURRENCY;
+    private Policy policy = AutoscaleConfig.defaults().policy();
     private Algorithm algorithm = Algorithm.parse(StcConfig.defaults().algorithm());
     private int capacityMin = 2;
     private int capacityMax = 5;
@@ -180,6 +189,7 @@ public record SimulationOptions(
     private long queueMemory = DEFAULT_QUEUE_MEMORY;
     private Duration interval = AutoscaleConfig.defaults().interval();
     private Duration meanLifetime = Duration.ZERO;
+    private Duration slo = AutoscaleConfig.defaults().slo();
 
     private Builder() {}
 
@@ -269,9 +279,14 @@ public record SimulationOptions(
       return this;
     }
 
+    public Builder slo(Duration v) {
+      slo = v;
+      return this;
+    }
+
     public SimulationOptions build() {
       return new SimulationOptions(pattern, rate, duration, seed, policy, algorithm, capacityMin, capacityMax,
-          serviceTime, startupDelay, min, max, maxInflight, queueMax, queueTimeout, queueMemory, interval, meanLifetime);
+          serviceTime, startupDelay, min, max, maxInflight, queueMax, queueTimeout, queueMemory, interval, meanLifetime, slo);
     }
   }
 }

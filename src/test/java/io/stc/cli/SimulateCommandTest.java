@@ -18,7 +18,7 @@ import org.w3c.dom.NodeList;
 import picocli.CommandLine;
 
 class SimulateCommandTest {
-  private static final List<String> POLICIES = List.of("concurrency", "target", "threshold", "rps");
+  private static final List<String> POLICIES = List.of("slo", "concurrency", "target", "threshold", "rps");
 
   private record Run(int code, String out, String err) {}
 
@@ -67,8 +67,8 @@ class SimulateCommandTest {
     JsonNode json = new ObjectMapper().readTree(r.out());
     assertThat(json.get("model").get("pattern").asText()).isEqualTo("burst");
     JsonNode runs = json.get("runs");
-    assertThat(runs).hasSize(4);
-    for (int i = 0; i < 4; i++) {
+    assertThat(runs).hasSize(POLICIES.size());
+    for (int i = 0; i < POLICIES.size(); i++) {
       assertThat(runs.get(i).get("policy").asText()).isEqualTo(POLICIES.get(i));
       assertThat(runs.get(i).get("arrived").asLong()).isEqualTo(runs.get(0).get("arrived").asLong());
       assertThat(runs.get(i).get("latencyMillis").get("p99").asDouble()).isPositive();
@@ -90,14 +90,14 @@ class SimulateCommandTest {
     f.setNamespaceAware(true);
     Document doc = f.newDocumentBuilder().parse(file.toFile());
     NodeList svgs = doc.getElementsByTagNameNS("http://www.w3.org/2000/svg", "svg");
-    // Arrivals, the two overlays, and instances + p99 for each of the four policies.
-    assertThat(svgs.getLength()).isGreaterThanOrEqualTo(3 + 2 * 4);
+    // Arrivals, the two overlays, and instances + p99 for each policy.
+    assertThat(svgs.getLength()).isGreaterThanOrEqualTo(3 + 2 * POLICIES.size());
     for (int i = 0; i < svgs.getLength(); i++) {
       Element svg = (Element) svgs.item(i);
       assertThat(svg.getElementsByTagNameNS("http://www.w3.org/2000/svg", "path").getLength())
           .as("lines in chart %d", i).isPositive();
     }
-    assertThat(doc.getElementsByTagName("td").getLength()).isGreaterThanOrEqualTo(4 * 10);
+    assertThat(doc.getElementsByTagName("td").getLength()).isGreaterThanOrEqualTo(POLICIES.size() * 10);
   }
 
   @Test
