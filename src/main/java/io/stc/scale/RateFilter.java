@@ -24,7 +24,7 @@ final class RateFilter {
    * noise: without it the filter would come to trust a straight line for ever and lag behind any
    * curve. With these, a steady rate is averaged over about ten seconds.
    */
-  private static final double LEVEL_NOISE = 1e-2;
+  private static final double LEVEL_NOISE = 2.5e-3;
   private static final double SLOPE_NOISE = 1e-5;
 
   private boolean started;

@@ -75,6 +75,14 @@ public record ScaleSnapshot(
     this(ready, pending, inFlight, queueDepth, rpsPerInstance, p99Millis, Load.NONE);
   }
 
+  /**
+   * Requests per second per ready instance that wanted one: the arrival rate when it was
+   * measured (a queue or rejections then do not hide demand), else what the instances finished.
+   */
+  public double demandRatePerInstance() {
+    return load.seconds() > 0 ? load.arrivalRate() / Math.max(1, ready) : rpsPerInstance;
+  }
+
   /** The instance count a decision compares against: ready plus pending. */
   public int current() {
     return ready + pending;

@@ -18,7 +18,7 @@ public interface ScalingPolicy {
     ScalingPolicy inner =
         switch (c.policy()) {
           case SLO -> new SloPolicy(
-              c.slo(), c.maxInflight(), c.target() * c.utilization(), c.stableWindow().multipliedBy(5), c.startTimeout());
+              c.slo(), c.maxInflight(), c.target() * c.utilization(), c.stableWindow(), c.startTimeout());
           case CONCURRENCY -> new ConcurrencyPolicy(
               c.target(), c.utilization(), c.stableWindow(), c.panicWindow(), c.panicThreshold());
           case TARGET -> new TargetPolicy(

@@ -14,8 +14,8 @@ import io.stc.scale.ScaleSnapshot.Load;
  * request, weighted by the requests finished and weighing half as much after each half-life. The
  * curve through the bins never falls (a request never gets faster because more run beside it).
  * Below the lowest bin seen it is taken as flat, which can only overstate the instances needed;
- * above the highest it continues the last slope, but no recommendation goes more than one request
- * (or a fifth) beyond the highest concurrency seen lately, so a pool is shrunk towards an
+ * above the highest it continues the slope through all of them, but no pool is sized for more than
+ * one request (or a fifth) beyond the highest concurrency seen lately, so it is shrunk towards an
  * unexplored load step by step.
  */
 final class ServiceModel {
@@ -23,17 +23,12 @@ final class ServiceModel {
   private static final double BIN = 0.5;
   /** Requests finished in a bin before it counts. */
   private static final double MIN_BIN_WEIGHT = 20;
-  /** Requests an interval needs for its mean service time to count as the fastest seen. */
-  private static final double MIN_FAST_REQUESTS = 50;
-  /** How long the fastest service time seen takes to double when nothing as fast is seen again. */
-  private static final double FASTEST_DOUBLING_SECONDS = 24 * 3600;
 
   private final double halfLifeSeconds;
   private final double[] weight;
   private final double[] concurrency;
   private final double[] latency;
   private double seenHigh;
-  private double fastest;
 
   /**
    * @param maxConcurrency the most requests an instance may have in flight
@@ -72,17 +67,15 @@ final class ServiceModel {
     if (count == 0 || n < 1) {
       return;
     }
-    double w = c / throughput;
+    // Without queueing the requests' own latencies are the service time, and exact; otherwise
+    // Little's law gives it from the sampled concurrency.
+    double w = load.queueWaitMillis() == 0 && load.meanLatencyMillis() > 0 ? load.meanLatencyMillis() / 1000 : c / throughput;
     c /= count;
     int bin = Math.min(weight.length - 1, (int) (c / BIN));
     weight[bin] += n;
     concurrency[bin] += n * c;
     latency[bin] += n * w;
     seenHigh = Math.max(seenHigh, c);
-    if (n >= MIN_FAST_REQUESTS) {
-      // The fastest the pool served lately: it rises back slowly, so a service that got slower is followed.
-      fastest = fastest == 0 ? w : Math.min(fastest * Math.pow(2, load.seconds() / FASTEST_DOUBLING_SECONDS), w);
-    }
   }
 
   /** Whether enough has been seen to size a pool by. */
@@ -97,6 +90,18 @@ final class ServiceModel {
 
   /** Mean service time in seconds at concurrency {@code c}; 0 before anything was seen. */
   double latencyAt(double c) {
+    return curve(c, false);
+  }
+
+  /**
+   * The mean service time at the lowest concurrency seen lately, in seconds: what stands for a
+   * request alone; 0 before anything was seen.
+   */
+  double fastest() {
+    return curve(0, true);
+  }
+
+  private double curve(double c, boolean lowest) {
     // The counted bins, their latencies made non-decreasing by pooling neighbours that are not.
     int n = 0;
     double[] xs = new double[weight.length];
@@ -121,7 +126,7 @@ final class ServiceModel {
     if (n == 0) {
       return 0;
     }
-    if (c <= xs[0]) {
+    if (lowest || c <= xs[0]) {
       return ys[0];
     }
     for (int i = 1; i < n; i++) {
@@ -129,7 +134,8 @@ final class ServiceModel {
         return ys[i - 1] + (ys[i] - ys[i - 1]) * (c - xs[i - 1]) / (xs[i] - xs[i - 1]);
       }
     }
-    double slope = n > 1 ? Math.max(0, (ys[n - 1] - ys[n - 2]) / (xs[n - 1] - xs[n - 2])) : 0;
+    // Beyond the highest bin: the slope over all of them, steadier than that of the last two.
+    double slope = n > 1 ? Math.max(0, (ys[n - 1] - ys[0]) / (xs[n - 1] - xs[0])) : 0;
     return ys[n - 1] + slope * (c - xs[n - 1]);
   }
 
@@ -142,10 +148,5 @@ final class ServiceModel {
   /** The highest concurrency an instance may be sized for: not far beyond the highest seen lately. */
   double explorationLimit() {
     return Math.max(seenHigh + 1, seenHigh * 1.2);
-  }
-
-  /** The shortest mean service time the pool showed lately, in seconds; 0 before any. */
-  double fastest() {
-    return fastest;
   }
 }

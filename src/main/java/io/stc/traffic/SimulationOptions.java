@@ -53,9 +53,9 @@ public record SimulationOptions(
   /**
    * The queue's memory bound unless told otherwise: {@code stc serve}'s default is a quarter of its
    * heap, and a run must not depend on the heap of the JVM that simulates, so this is that of a
-   * 1 GiB heap.
+   * 4 GiB heap (the JVM's default on a machine with 16 GiB).
    */
-  public static final long DEFAULT_QUEUE_MEMORY = 256L << 20;
+  public static final long DEFAULT_QUEUE_MEMORY = 1L << 30;
 
   /** Longest run accepted: the per-second series are kept in memory. */
   public static final Duration MAX_DURATION = Duration.ofDays(7);
