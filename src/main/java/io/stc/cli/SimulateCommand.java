@@ -56,6 +56,19 @@ public final class SimulateCommand implements Callable<Integer> {
   @Option(names = "--duration", paramLabel = "DURATION", description = "Virtual time to simulate, e.g. 30m, 2h (default ${DEFAULT-VALUE}).")
   String duration;
 
+  @Option(names = "--trace", paramLabel = "FILE",
+      description = "Replay a recorded rate instead of a pattern: one rate per line per second, or seconds,rate lines.")
+  Path trace;
+
+  @Option(names = "--trace-scale", paramLabel = "FACTOR", defaultValue = "1", description = "Multiply the trace's rates by this (default ${DEFAULT-VALUE}).")
+  double traceScale;
+
+  @Option(names = "--trace-start", paramLabel = "DURATION", defaultValue = "0s", description = "Begin this far into the trace (default ${DEFAULT-VALUE}).")
+  String traceStart;
+
+  @Option(names = "--trace-duration", paramLabel = "DURATION", description = "Replay this much of the trace (default: up to its end).")
+  String traceDuration;
+
   @Option(names = "--seed", paramLabel = "N", description = "Seed of the arrivals, service noise, capacities and pattern (default ${DEFAULT-VALUE}).")
   long seed;
 
@@ -183,7 +196,13 @@ public final class SimulateCommand implements Callable<Integer> {
       }
     }
     int[] cap = capacity(capacity);
-    return SimulationOptions.builder()
+    SimulationOptions.Builder b = SimulationOptions.builder();
+    if (trace != null) {
+      b.trace(TraceFlags.read(spec, trace, traceScale, traceStart, traceDuration));
+    } else {
+      TraceFlags.refuseWithoutTrace(spec);
+    }
+    return b
         .pattern(flag("--pattern", () -> TrafficPattern.parse(pattern)))
         .rate(rate)
         .duration(duration("--duration", duration))

@@ -19,11 +19,11 @@ final class SimulationReport {
   /** The model in two lines, shared by every run of a comparison. */
   static String describe(SimulationOptions o) {
     return String.format(Locale.ROOT,
-        "Simulated %s of %s traffic at %s req/s (seed %d); %s balancer, instances %d..%d%n"
+        "Simulated %s of %s (seed %d); %s balancer, instances %d..%d%n"
             + "Model        capacity %s concurrent per instance, service %s alone (+1/capacity of it per other"
             + " request in flight, x Exp(1) noise), start-up %s%n"
             + "Proxy        max_inflight %d per instance, queue up to %d for %s; policy decides every %s%n",
-        duration(o.duration()), o.pattern().label(), number(o.rate()), o.seed(), o.algorithm().configName(), o.min(),
+        duration(o.duration()), o.traffic(), o.seed(), o.algorithm().configName(), o.min(),
         o.max(), o.capacityMin() == o.capacityMax() ? o.capacityMin() : o.capacityMin() + "-" + o.capacityMax(),
         duration(o.serviceTime()), duration(o.startupDelay()), o.maxInflight(), o.queueMax(), duration(o.queueTimeout()),
         duration(o.interval()));
@@ -103,7 +103,11 @@ final class SimulationReport {
     SimulationOptions o = runs.get(0).result().options();
     Map<String, Object> root = new LinkedHashMap<>();
     Map<String, Object> model = new LinkedHashMap<>();
-    model.put("pattern", o.pattern().label());
+    if (o.trace() != null) {
+      model.put("trace", o.trace().describe());
+    } else {
+      model.put("pattern", o.pattern().label());
+    }
     model.put("rate", o.rate());
     model.put("durationSeconds", o.durationSeconds());
     model.put("seed", o.seed());

@@ -25,6 +25,8 @@ import java.util.Locale;
  * @param meanLifetime mean time from an instance's start until it crashes (exponentially
  *     distributed); zero for instances that never crash
  * @param slo the p99 objective of the {@code slo} policy ({@code autoscale.slo.p99}); zero to derive it
+ * @param trace a recorded rate replayed instead of the pattern, or null; {@code rate} is then its
+ *     mean and {@code duration} its length
  */
 public record SimulationOptions(
     TrafficPattern pattern,
@@ -45,7 +47,8 @@ public record SimulationOptions(
     long queueMemory,
     Duration interval,
     Duration meanLifetime,
-    Duration slo) {
+    Duration slo,
+    RateTrace trace) {
 
   /** Most requests (nominal rate x duration) accepted: beyond that a run would take many minutes. */
   public static final double MAX_REQUESTS = 1e9;
@@ -124,7 +127,7 @@ public record SimulationOptions(
   /** The same model under another policy, for comparisons on one trace. */
   public SimulationOptions withPolicy(Policy p) {
     return new SimulationOptions(pattern, rate, duration, seed, p, algorithm, capacityMin, capacityMax, serviceTime,
-        startupDelay, min, max, maxInflight, queueMax, queueTimeout, queueMemory, interval, meanLifetime, slo);
+        startupDelay, min, max, maxInflight, queueMax, queueTimeout, queueMemory, interval, meanLifetime, slo, trace);
   }
 
   public double durationSeconds() {
@@ -133,7 +136,18 @@ public record SimulationOptions(
 
   /** The arrival rate curve. */
   public RatePattern ratePattern() {
-    return pattern.create(rate, durationSeconds(), seed);
+    return trace != null ? trace : pattern.create(rate, durationSeconds(), seed);
+  }
+
+  /** The traffic in a few words: {@code burst at 50 req/s}, or the trace replayed. */
+  public String traffic() {
+    return trace != null
+        ? trace.describe() + String.format(Locale.ROOT, " (mean %.4g req/s)", rate)
+        : pattern.label() + " at " + number(rate) + " req/s";
+  }
+
+  private static String number(double v) {
+    return v == Math.rint(v) && Math.abs(v) < 1e15 ? String.valueOf((long) v) : String.valueOf(v);
   }
 
   /** Mean of the capacity an instance draws. */
@@ -190,6 +204,7 @@ public record SimulationOptions(
     private Duration interval = AutoscaleConfig.defaults().interval();
     private Duration meanLifetime = Duration.ZERO;
     private Duration slo = AutoscaleConfig.defaults().slo();
+    private RateTrace trace;
 
     private Builder() {}
 
@@ -284,9 +299,22 @@ public record SimulationOptions(
       return this;
     }
 
+    /** Replays {@code v} instead of a pattern: the rate and duration come from it. */
+    public Builder trace(RateTrace v) {
+      trace = v;
+      return this;
+    }
+
     public SimulationOptions build() {
+      if (trace != null) {
+        duration = Duration.ofNanos(Math.max(1, Math.round(trace.durationSeconds() * 1e9)));
+        rate = trace.meanRate();
+        if (!(rate > 0)) {
+          throw new IllegalArgumentException("--trace: " + trace.describe() + " asks for no request at all");
+        }
+      }
       return new SimulationOptions(pattern, rate, duration, seed, policy, algorithm, capacityMin, capacityMax,
-          serviceTime, startupDelay, min, max, maxInflight, queueMax, queueTimeout, queueMemory, interval, meanLifetime, slo);
+          serviceTime, startupDelay, min, max, maxInflight, queueMax, queueTimeout, queueMemory, interval, meanLifetime, slo, trace);
     }
   }
 }
