@@ -1,6 +1,7 @@
 package io.stc.cli;
 
 import ch.qos.logback.classic.Level;
+import io.stc.backend.InstanceModel;
 import io.stc.balance.Algorithm;
 import io.stc.config.AutoscaleConfig.Policy;
 import io.stc.config.ByteSize;
@@ -19,8 +20,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -43,7 +42,6 @@ import picocli.CommandLine.Spec;
           + " lower bound, and scale events. Same seed, same result."
     })
 public final class SimulateCommand implements Callable<Integer> {
-  private static final Pattern CAPACITY = Pattern.compile("\\s*(\\d{1,6})\\s*(?:-\\s*(\\d{1,6})\\s*)?");
 
   @Spec CommandSpec spec;
 
@@ -91,6 +89,9 @@ public final class SimulateCommand implements Callable<Integer> {
 
   @Option(names = "--service-time", paramLabel = "DURATION", description = "Mean service time of a request alone on an instance (default ${DEFAULT-VALUE}).")
   String serviceTime;
+
+  @Option(names = "--noise", paramLabel = "exp|none", description = "What each service time is multiplied by: Exp(1) noise, or none (default ${DEFAULT-VALUE}).")
+  String noise;
 
   @Option(names = "--startup-delay", paramLabel = "DURATION", description = "From the decision to start an instance until it serves (default ${DEFAULT-VALUE}).")
   String startupDelay;
@@ -195,7 +196,7 @@ public final class SimulateCommand implements Callable<Integer> {
         throw new IllegalArgumentException("--report: directory " + parent + " does not exist");
       }
     }
-    int[] cap = capacity(capacity);
+    int[] cap = CapacityRange.parse("--capacity", capacity);
     SimulationOptions.Builder b = SimulationOptions.builder();
     if (trace != null) {
       b.trace(TraceFlags.read(spec, trace, traceScale, traceStart, traceDuration));
@@ -211,6 +212,7 @@ public final class SimulateCommand implements Callable<Integer> {
         .algorithm(flag("--algorithm", () -> Algorithm.parse(algorithm)))
         .capacity(cap[0], cap[1])
         .serviceTime(duration("--service-time", serviceTime))
+        .noise(flag("--noise", () -> InstanceModel.Noise.parse(noise)))
         .startupDelay(duration("--startup-delay", startupDelay))
         .min(min)
         .max(max)
@@ -222,15 +224,6 @@ public final class SimulateCommand implements Callable<Integer> {
         .meanLifetime(duration("--mtbf", mtbf))
         .slo(duration("--slo", slo))
         .build();
-  }
-
-  private static int[] capacity(String text) {
-    Matcher m = CAPACITY.matcher(text);
-    if (!m.matches()) {
-      throw new IllegalArgumentException("--capacity: expected MIN-MAX such as 2-5, or one number, got '" + text + "'");
-    }
-    int low = Integer.parseInt(m.group(1));
-    return new int[] {low, m.group(2) == null ? low : Integer.parseInt(m.group(2))};
   }
 
   private static Duration duration(String flag, String text) {
@@ -275,6 +268,7 @@ public final class SimulateCommand implements Callable<Integer> {
           Map.entry("--algorithm", d.algorithm().configName()),
           Map.entry("--capacity", d.capacityMin() + "-" + d.capacityMax()),
           Map.entry("--service-time", SimulationReport.duration(d.serviceTime())),
+          Map.entry("--noise", d.noise().label()),
           Map.entry("--startup-delay", SimulationReport.duration(d.startupDelay())),
           Map.entry("--min", String.valueOf(d.min())),
           Map.entry("--max", String.valueOf(d.max())),

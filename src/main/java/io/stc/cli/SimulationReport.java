@@ -21,11 +21,12 @@ final class SimulationReport {
     return String.format(Locale.ROOT,
         "Simulated %s of %s (seed %d); %s balancer, instances %d..%d%n"
             + "Model        capacity %s concurrent per instance, service %s alone (+1/capacity of it per other"
-            + " request in flight, x Exp(1) noise), start-up %s%s%n"
+            + " request in flight, %s), start-up %s%s%n"
             + "Proxy        max_inflight %d per instance, queue up to %s for %s; policy decides every %s%s%n",
         duration(o.duration()), o.traffic(), o.seed(), o.algorithm().configName(), o.min(),
         o.max(), o.capacityMin() == o.capacityMax() ? o.capacityMin() : o.capacityMin() + "-" + o.capacityMax(),
-        duration(o.serviceTime()), duration(o.startupDelay()),
+        duration(o.serviceTime()), o.noise() == io.stc.backend.InstanceModel.Noise.EXP ? "x Exp(1) noise" : "no noise",
+        duration(o.startupDelay()),
         o.meanLifetime().isZero() ? "" : ", crashes after " + duration(o.meanLifetime()) + " on average",
         o.maxInflight(), queue(o), duration(o.queueTimeout()), duration(o.interval()),
         o.slo().isZero() ? "" : " (slo: p99 " + duration(o.slo()) + ")");
@@ -127,6 +128,7 @@ final class SimulationReport {
     model.put("capacityMin", o.capacityMin());
     model.put("capacityMax", o.capacityMax());
     model.put("serviceTimeMillis", o.serviceTime().toNanos() / 1e6);
+    model.put("noise", o.noise().label());
     model.put("startupDelaySeconds", o.startupDelay().toNanos() / 1e9);
     model.put("min", o.min());
     model.put("max", o.max());

@@ -1,6 +1,7 @@
 package io.stc.traffic;
 
 import io.stc.VirtualTime;
+import io.stc.backend.InstanceModel;
 import io.stc.balance.Balancer;
 import io.stc.balance.Request;
 import io.stc.pool.Backend;
@@ -212,9 +213,8 @@ final class SimulatedProxy implements QueueGauge {
 
   private void dispatch(Exchange e, Backend b) {
     SimulatedProvider.Model instance = models.computeIfAbsent(b, x -> instances.model(x.id()));
-    // Each other request in flight slows this one by a capacity's share of the base time.
-    int others = b.stats().inFlight() - 1;
-    double service = serviceNanos * (1 + (double) others / instance.capacity) * e.noise;
+    // This request is in flight already: the others are the rest.
+    double service = InstanceModel.serviceTime(serviceNanos, b.stats().inFlight() - 1, instance.capacity, e.noise);
     e.backend = b;
     e.instance = instance;
     e.dispatchNanos = time.nanos();

@@ -110,7 +110,7 @@ public final class Simulation implements SimulatedProxy.Outcomes {
 
   private void arrive() {
     long now = time.nanos();
-    Exchange e = new Exchange(now, PoissonArrivals.exponential(noise), arrived);
+    Exchange e = new Exchange(now, options.noise().draw(noise.nextDouble()), arrived);
     arrived++;
     outstanding++;
     series.arrivals()[second(now)]++;

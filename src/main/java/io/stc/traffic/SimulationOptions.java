@@ -1,5 +1,6 @@
 package io.stc.traffic;
 
+import io.stc.backend.InstanceModel;
 import io.stc.balance.Algorithm;
 import io.stc.config.AutoscaleConfig;
 import io.stc.config.AutoscaleConfig.Policy;
@@ -25,6 +26,7 @@ import java.util.Locale;
  * @param meanLifetime mean time from an instance's start until it crashes (exponentially
  *     distributed); zero for instances that never crash
  * @param slo the p99 objective of the {@code slo} policy ({@code autoscale.slo.p99}); zero to derive it
+ * @param noise what each service time is multiplied by
  * @param trace a recorded rate replayed instead of the pattern, or null; {@code rate} is then its
  *     mean and {@code duration} its length
  */
@@ -48,6 +50,7 @@ public record SimulationOptions(
     Duration interval,
     Duration meanLifetime,
     Duration slo,
+    InstanceModel.Noise noise,
     RateTrace trace) {
 
   /** Most requests (nominal rate x duration) accepted: beyond that a run would take many minutes. */
@@ -127,7 +130,7 @@ public record SimulationOptions(
   /** The same model under another policy, for comparisons on one trace. */
   public SimulationOptions withPolicy(Policy p) {
     return new SimulationOptions(pattern, rate, duration, seed, p, algorithm, capacityMin, capacityMax, serviceTime,
-        startupDelay, min, max, maxInflight, queueMax, queueTimeout, queueMemory, interval, meanLifetime, slo, trace);
+        startupDelay, min, max, maxInflight, queueMax, queueTimeout, queueMemory, interval, meanLifetime, slo, noise, trace);
   }
 
   public double durationSeconds() {
@@ -205,6 +208,7 @@ public record SimulationOptions(
     private Duration meanLifetime = Duration.ZERO;
     private Duration slo = AutoscaleConfig.defaults().slo();
     private RateTrace trace;
+    private InstanceModel.Noise noise = InstanceModel.Noise.EXP;
 
     private Builder() {}
 
@@ -299,6 +303,11 @@ public record SimulationOptions(
       return this;
     }
 
+    public Builder noise(InstanceModel.Noise v) {
+      noise = v;
+      return this;
+    }
+
     /** Replays {@code v} instead of a pattern: the rate and duration come from it. */
     public Builder trace(RateTrace v) {
       trace = v;
@@ -314,7 +323,7 @@ public record SimulationOptions(
         }
       }
       return new SimulationOptions(pattern, rate, duration, seed, policy, algorithm, capacityMin, capacityMax,
-          serviceTime, startupDelay, min, max, maxInflight, queueMax, queueTimeout, queueMemory, interval, meanLifetime, slo, trace);
+          serviceTime, startupDelay, min, max, maxInflight, queueMax, queueTimeout, queueMemory, interval, meanLifetime, slo, noise, trace);
     }
   }
 }

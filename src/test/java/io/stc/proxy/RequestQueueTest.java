@@ -23,7 +23,7 @@ class RequestQueueTest {
   private static TestCluster cluster(double delay, int maxInflight, int queueMax, Duration queueTimeout) throws Exception {
     // The backend itself refuses more than one at a time: any overshoot by the proxy shows as a 503.
     return TestCluster.of(
-        List.of(BackendOptions.defaults().withDelay(delay, 0).withCapacity(maxInflight)),
+        List.of(BackendOptions.defaults().withDelay(delay, 0).withMaxInflight(maxInflight)),
         c -> c.withCapacity(new StcConfig.Capacity(maxInflight, queueMax, queueTimeout)));
   }
 
