@@ -23,7 +23,7 @@ import java.time.Duration;
  *
  * <p>Up goes in one step, to what the rate forecast for one start-up time ahead needs, with a
  * standard deviation of the forecast as headroom (never more than the highest rate of the last
- * minute), plus a queue to drain within a start-up time. Down goes gently: to the highest need of
+ * minute), plus a queue to drain within a start-up time, once that is 5% more than the pool serves. Down goes gently: to the highest need of
  * the stable window, or of the last four start-up times (ten seconds at least) when the rate
  * clearly falls, where a need keeps three standard deviations and 5% of headroom; the band between
  * the two is the hysteresis that keeps noise from moving the pool. Until anything was measured it sizes as the concurrency policy does.
@@ -33,6 +33,8 @@ final class SloPolicy implements ScalingPolicy {
   private static final double UP_SIGMAS = 1;
   /** Headroom a scale-down keeps: more than a scale-up's; the band in between is the hysteresis. */
   private static final double DOWN_SIGMAS = 3;
+  /** How far the need must pass what the pool serves before a scale-up. */
+  private static final double UP_MARGIN = 0.05;
   /** Headroom a scale-down keeps besides that, so a pool whose need sits on a whole number does not flap. */
   private static final double DOWN_MARGIN = 0.05;
   /** A scale-down keeps the highest need of this many start-up times, and of {@link #MIN_HOLD} at least. */
@@ -148,7 +150,9 @@ final class SloPolicy implements ScalingPolicy {
         + (s.queueDepth() > 0 ? " + queue " + s.queueDepth() + " to drain in " + num(drainSeconds) + "s" : "")
         + " / " + num(perInstance) + "/s per instance at " + num(concurrency) + " in flight (p99 objective "
         + Math.round(objective) + " ms" + (sloNanos > 0 ? "" : ", derived") + ")";
-    if (up > current) {
+    // Up when the pool falls short by more than rounding noise: a need that sits on a whole number
+    // must not add and then take back an instance over and over.
+    if (up > current && (rate + s.queueDepth() / drainSeconds) > perInstance * current * (1 + UP_MARGIN)) {
       return new Decision(up, why + " -> " + up);
     }
     if (held < current) {
