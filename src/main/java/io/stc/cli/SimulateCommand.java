@@ -35,9 +35,9 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     defaultValueProvider = SimulateCommand.Defaults.class,
     description = {
-      "Simulate stc in virtual time: Poisson arrivals shaped by a traffic pattern go through the proxy's"
-          + " queue to the real balancer and pool, the real scaling policy sizes the pool every interval,"
-          + " and modelled instances serve them (capacity, load-dependent service time, start-up delay).",
+      "Simulate stc in virtual time: Poisson arrivals shaped by a traffic pattern (or a recorded trace) go"
+          + " through the proxy's own queue to the real balancer and pool, stc's own autoscaler sizes the pool,"
+          + " and modelled instances serve them (capacity, load-dependent service time, noise, start-up delay).",
       "Reports success rate, latency (queue wait included), rejections, instance-seconds against an oracle"
           + " lower bound, and scale events. Same seed, same result."
     })
