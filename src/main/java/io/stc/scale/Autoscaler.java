@@ -108,7 +108,7 @@ public final class Autoscaler implements AutoCloseable {
   /**
    * The same autoscaler for a simulation: its work runs as tasks of {@code time}, its instances
    * join the pool UP (the provider's start-up covers the warm-up), and its events are stamped with
-   * virtual milliseconds. {@link #startVirtual()} starts it.
+   * virtual milliseconds. {@link #startVirtual(VirtualTime)} starts it.
    */
   public static Autoscaler onVirtualTime(
       AutoscaleConfig config, Upstream upstream, InstanceProvider provider, VirtualTime time, QueueGauge queue) {
