@@ -17,9 +17,11 @@ import io.stc.kubernetes.KubernetesScaling;
 import io.stc.limit.TokenBucketLimiter;
 import io.stc.pool.BackendState;
 import io.stc.pool.Upstream;
+import io.stc.proxy.ProxyFailure;
 import io.stc.proxy.ProxyServer;
 import io.stc.scale.Autoscaler;
 import io.stc.scale.InstanceProvider;
+import io.stc.scale.QueueGauge;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import java.nio.file.Path;
@@ -99,7 +101,7 @@ public final class StcServer implements AutoCloseable {
     if (config.autoscale().enabled()) {
       InstanceProvider provider = InstanceProvider.of(config.autoscale(), config.stateDir());
       StickySessions sessions = sticky;
-      autoscaler = new Autoscaler(config.autoscale(), upstream, provider, checking, clock, this::queueDepth)
+      autoscaler = new Autoscaler(config.autoscale(), upstream, provider, checking, clock, queueGauge())
           .withSessions(sessions::sessions);
       if (provider instanceof KubernetesProvider k) {
         kubernetes = KubernetesScaling.attach(
@@ -200,9 +202,34 @@ public final class StcServer implements AutoCloseable {
     return proxy;
   }
 
-  private int queueDepth() {
-    ProxyServer p = proxy;
-    return p == null ? 0 : p.queueDepth();
+  /** The data plane's queue as the autoscaler sees it; the proxy is made after the autoscaler. */
+  private QueueGauge queueGauge() {
+    return new QueueGauge() {
+      @Override
+      public int depth() {
+        ProxyServer p = proxy;
+        return p == null ? 0 : p.queueDepth();
+      }
+
+      @Override
+      public long turnedAway() {
+        ProxyServer p = proxy;
+        return p == null ? 0 : p.stats().failures(ProxyFailure.QUEUE_FULL) + p.stats().failures(ProxyFailure.QUEUE_TIMEOUT)
+            + p.stats().failures(ProxyFailure.NO_BACKEND);
+      }
+
+      @Override
+      public long dequeued() {
+        ProxyServer p = proxy;
+        return p == null ? 0 : p.stats().queued();
+      }
+
+      @Override
+      public long waitNanos() {
+        ProxyServer p = proxy;
+        return p == null ? 0 : p.stats().queueWaitNanos();
+      }
+    };
   }
 
   /** The autoscaler, or null when {@code autoscale.enabled} is off. */

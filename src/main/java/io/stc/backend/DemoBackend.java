@@ -149,7 +149,7 @@ public final class DemoBackend implements AutoCloseable {
 
   /** Takes one in-flight slot; false when the backend is at capacity. */
   boolean tryAcquire() {
-    int capacity = options.capacity();
+    int capacity = options.maxInflight();
     if (capacity == 0) {
       inFlight.incrementAndGet();
       return true;

@@ -44,7 +44,7 @@ final class DemoRequestHandler implements Handler<HttpServerRequest> {
       json(req.response(), 200, base().put("status", "UP").put("requests", requests).put("inFlight", backend.inFlight())
           .put("port", backend.port()).put("request_count", requests));
     } else if (!backend.tryAcquire()) {
-      json(req.response(), 503, base().put("error", "over capacity").put("capacity", backend.options().capacity()));
+      json(req.response(), 503, base().put("error", "over capacity").put("capacity", backend.options().maxInflight()));
     } else {
       releaseWhenDone(req.response());
       if (path.startsWith(BYTES)) {
@@ -114,7 +114,12 @@ final class DemoRequestHandler implements Handler<HttpServerRequest> {
     req.handler(chunk -> received[0] += chunk.length());
     req.endHandler(
         v -> {
-          long millis = Math.round(1000 * (delayOverride != null ? delayOverride : configuredDelay()));
+          double seconds = delayOverride != null ? delayOverride : configuredDelay();
+          if (delayOverride == null && backend.options().modelled()) {
+            // What the instance model made of this request, for whoever compares a run with its simulation.
+            req.response().putHeader("X-Service-Time", String.format(java.util.Locale.ROOT, "%.4f", seconds));
+          }
+          long millis = Math.round(1000 * seconds);
           if (millis <= 0) {
             answer(req, status, received[0]);
           } else {
@@ -155,6 +160,11 @@ final class DemoRequestHandler implements Handler<HttpServerRequest> {
 
   private double configuredDelay() {
     BackendOptions o = backend.options();
+    if (o.modelled()) {
+      // This request is in flight already: the others are the rest.
+      return InstanceModel.serviceTime(o.serviceSeconds(), backend.inFlight() - 1, o.capacity(),
+          o.noise().draw(ThreadLocalRandom.current().nextDouble()));
+    }
     double noise = o.jitterSeconds() == 0 ? 0 : (ThreadLocalRandom.current().nextDouble() * 2 - 1) * o.jitterSeconds();
     return Math.max(0, o.delaySeconds() + noise);
   }

@@ -3,6 +3,9 @@ package io.stc.cli;
 import io.stc.backend.BackendOptions;
 import io.stc.backend.BackendStartException;
 import io.stc.backend.DemoBackend;
+import io.stc.backend.InstanceModel;
+import io.stc.config.HumanDuration;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -45,14 +48,38 @@ public final class BackendCommand implements Callable<Integer> {
   @Option(names = "--error-rate", defaultValue = "0", paramLabel = "FRACTION", description = "Fraction 0..1 of requests answered 500 (default: ${DEFAULT-VALUE}).")
   double errorRate;
 
-  @Option(names = "--capacity", defaultValue = "0", paramLabel = "N", description = "Concurrent requests beyond which it answers 503; 0 = unlimited (default: ${DEFAULT-VALUE}).")
-  int capacity;
+  @Option(names = "--max-inflight", defaultValue = "0", paramLabel = "N", description = "Concurrent requests beyond which it answers 503; 0 = unlimited (default: ${DEFAULT-VALUE}).")
+  int maxInflight;
+
+  @Option(names = "--service-time", paramLabel = "DURATION",
+      description = "The simulator's instance model instead of --delay: a request alone takes this long on average, each other in flight adds service-time / capacity, times the noise.")
+  String serviceTime;
+
+  @Option(names = "--capacity", paramLabel = "MIN-MAX", defaultValue = "2-5",
+      description = "With --service-time: requests served before each more slows all, drawn once at start (default: ${DEFAULT-VALUE}, as in stc simulate).")
+  String capacity;
+
+  @Option(names = "--noise", paramLabel = "exp|none", defaultValue = "exp",
+      description = "With --service-time: Exp(1) noise on every service time, or none (default: ${DEFAULT-VALUE}).")
+  String noise;
 
   @Override
   public Integer call() throws InterruptedException {
     BackendOptions options;
     try {
-      options = new BackendOptions(name, host, port, delay, jitter, errorRate, capacity);
+      options = new BackendOptions(name, host, port, delay, jitter, errorRate, maxInflight);
+      if (serviceTime != null) {
+        int[] range = CapacityRange.parse("--capacity", capacity);
+        int drawn = range[0] + ThreadLocalRandom.current().nextInt(range[1] - range[0] + 1);
+        options = options.withModel(HumanDuration.parse(serviceTime).toNanos() / 1e9, drawn, InstanceModel.Noise.parse(noise));
+      } else {
+        for (String modelOnly : new String[] {"--capacity", "--noise"}) {
+          if (spec.commandLine().getParseResult().hasMatchedOption(modelOnly)) {
+            throw new IllegalArgumentException(modelOnly + " is part of the instance model: add --service-time"
+                + (modelOnly.equals("--capacity") ? " (the limit beyond which it answers 503 is --max-inflight)" : ""));
+          }
+        }
+      }
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }

@@ -45,7 +45,7 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(names = "--duration", defaultValue = "10m", description = "How long traffic runs (default ${DEFAULT-VALUE}); the demo stays up after.")
   String duration;
 
-  @Option(names = "--policy", defaultValue = "concurrency", description = "Scaling policy: concurrency, target, threshold, rps (default ${DEFAULT-VALUE}).")
+  @Option(names = "--policy", defaultValue = "slo", description = "Scaling policy: slo, concurrency, target, threshold, rps (default ${DEFAULT-VALUE}).")
   String policy;
 
   @Option(names = "--algorithm", defaultValue = "power_of_two", description = "Balancing algorithm (default ${DEFAULT-VALUE}).")

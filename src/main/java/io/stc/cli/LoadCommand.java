@@ -36,8 +36,8 @@ import sun.misc.SignalHandler;
           + " previous one is answered."
     })
 public final class LoadCommand implements Callable<Integer> {
-  private static final List<String> OPEN_ONLY =
-      List.of("--pattern", "--rate", "--duration", "--seed", "--connections", "--max-outstanding");
+  private static final List<String> OPEN_ONLY = List.of("--pattern", "--rate", "--duration", "--seed", "--connections",
+      "--max-outstanding", "--trace", "--trace-scale", "--trace-start", "--trace-duration");
 
   @Spec CommandSpec spec;
 
@@ -53,6 +53,19 @@ public final class LoadCommand implements Callable<Integer> {
 
   @Option(names = "--duration", defaultValue = "60s", description = "Open loop length (default ${DEFAULT-VALUE}).")
   String duration;
+
+  @Option(names = "--trace", paramLabel = "FILE",
+      description = "Open loop: replay a recorded rate instead of a pattern: one rate per line per second, or seconds,rate lines.")
+  Path trace;
+
+  @Option(names = "--trace-scale", paramLabel = "FACTOR", defaultValue = "1", description = "Multiply the trace's rates by this (default ${DEFAULT-VALUE}).")
+  double traceScale;
+
+  @Option(names = "--trace-start", paramLabel = "DURATION", defaultValue = "0s", description = "Begin this far into the trace (default ${DEFAULT-VALUE}).")
+  String traceStart;
+
+  @Option(names = "--trace-duration", paramLabel = "DURATION", description = "Replay this much of the trace (default: up to its end).")
+  String traceDuration;
 
   @Option(names = "--seed", defaultValue = "1", description = "Seed of the burst and random patterns (default ${DEFAULT-VALUE}).")
   long seed;
@@ -97,6 +110,9 @@ public final class LoadCommand implements Callable<Integer> {
   @Option(names = "--json", description = "Print the result as one JSON object.")
   boolean json;
 
+  @Option(names = "--report", paramLabel = "FILE", description = "Write an HTML report with charts per second (self-contained, no scripts).")
+  Path report;
+
   @Option(names = "--csv", paramLabel = "FILE",
       description = "Write one row per second: second,sent,completed,errors,p50_ms,p99_ms,rate_target.")
   Path csv;
@@ -117,6 +133,7 @@ public final class LoadCommand implements Callable<Integer> {
     LoadProgress progress = new LoadProgress(err, LoadProgress.stderrIsTerminal(),
         options.closedLoop() ? options.requests() + " requests" : shortText(options.duration()));
     SecondsCsv rows = null;
+    LoadHtml page = report == null ? null : new LoadHtml();
     SignalHandler previousInt = null;
     SignalHandler previousTerm = null;
     LoadResult result;
@@ -125,6 +142,9 @@ public final class LoadCommand implements Callable<Integer> {
         rows = new SecondsCsv(csv);
       }
       Consumer<SecondSample> perSecond = rows == null ? progress : progress.andThen(rows);
+      if (page != null) {
+        perSecond = perSecond.andThen(page);
+      }
       previousInt = Signal.handle(new Signal("INT"), s -> generator.stop());
       previousTerm = Signal.handle(new Signal("TERM"), s -> generator.stop());
       result = generator.run(perSecond);
@@ -157,12 +177,27 @@ public final class LoadCommand implements Callable<Integer> {
         return 1;
       }
     }
+    if (page != null) {
+      try {
+        Files.writeString(report, page.page(options, result), StandardCharsets.UTF_8);
+      } catch (IOException e) {
+        err.println("stc load: cannot write " + report + ": " + e.getMessage());
+        err.flush();
+        return 1;
+      }
+    }
     return 0;
   }
 
   /** Checks the flags together and builds the run's options; IllegalArgumentException on bad input. */
   LoadOptions options() {
     CommandLine.ParseResult parsed = spec.commandLine().getParseResult();
+    if (report != null) {
+      Path parent = report.toAbsolutePath().getParent();
+      if (parent != null && !Files.isDirectory(parent)) {
+        throw new IllegalArgumentException("--report: directory " + parent + " does not exist");
+      }
+    }
     LoadOptions.Builder b = LoadOptions.builder(url)
         .method(method)
         .cookieJar(cookieJar)
@@ -194,8 +229,13 @@ public final class LoadCommand implements Callable<Integer> {
       if (concurrency != null) {
         throw new IllegalArgumentException("--concurrency applies to the closed loop: add --requests N");
       }
-      b.pattern(TrafficPattern.parse(pattern)).rate(rate).seed(seed);
-      b.duration(HumanDuration.parse(duration));
+      if (trace != null) {
+        b.trace(TraceFlags.read(spec, trace, traceScale, traceStart, traceDuration)).seed(seed);
+      } else {
+        TraceFlags.refuseWithoutTrace(spec);
+        b.pattern(TrafficPattern.parse(pattern)).rate(rate).seed(seed);
+        b.duration(HumanDuration.parse(duration));
+      }
       if (connections != null) {
         b.connections(connections);
       }

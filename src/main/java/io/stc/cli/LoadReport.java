@@ -53,7 +53,11 @@ final class LoadReport {
       m.put("requests", o.requests());
       m.put("concurrency", o.connections());
     } else {
-      m.put("pattern", o.pattern().label());
+      if (o.trace() != null) {
+        m.put("trace", o.trace().describe());
+      } else {
+        m.put("pattern", o.pattern().label());
+      }
       m.put("rate", o.rate());
       m.put("durationSeconds", o.durationSeconds());
       m.put("seed", o.seed());
@@ -103,9 +107,8 @@ final class LoadReport {
       return String.format(Locale.ROOT, "Closed loop: %d requests, %d concurrent, %s %s%s",
           o.requests(), o.connections(), o.method(), o.url(), warmUp);
     }
-    return String.format(Locale.ROOT, "Open loop: %s %s req/s for %ss (seed %d), %d connections, %s %s%s",
-        o.pattern().label(), trim(o.rate()), trim(o.durationSeconds()), o.seed(), o.connections(),
-        o.method(), o.url(), warmUp);
+    return String.format(Locale.ROOT, "Open loop: %s for %ss (seed %d), %d connections, %s %s%s",
+        o.traffic(), trim(o.durationSeconds()), o.seed(), o.connections(), o.method(), o.url(), warmUp);
   }
 
   private static Map<String, Long> byCount(Map<String, Long> counts) {

@@ -1,8 +1,10 @@
 package io.stc.cli;
 
 import ch.qos.logback.classic.Level;
+import io.stc.backend.InstanceModel;
 import io.stc.balance.Algorithm;
 import io.stc.config.AutoscaleConfig.Policy;
+import io.stc.config.ByteSize;
 import io.stc.config.HumanDuration;
 import io.stc.traffic.Simulation;
 import io.stc.traffic.SimulationOptions;
@@ -18,8 +20,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -35,14 +35,13 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     defaultValueProvider = SimulateCommand.Defaults.class,
     description = {
-      "Simulate stc in virtual time: Poisson arrivals shaped by a traffic pattern go through the proxy's"
-          + " queue to the real balancer and pool, the real scaling policy sizes the pool every interval,"
-          + " and modelled instances serve them (capacity, load-dependent service time, start-up delay).",
+      "Simulate stc in virtual time: Poisson arrivals shaped by a traffic pattern (or a recorded trace) go"
+          + " through the proxy's own queue to the real balancer and pool, stc's own autoscaler sizes the pool,"
+          + " and modelled instances serve them (capacity, load-dependent service time, noise, start-up delay).",
       "Reports success rate, latency (queue wait included), rejections, instance-seconds against an oracle"
           + " lower bound, and scale events. Same seed, same result."
     })
 public final class SimulateCommand implements Callable<Integer> {
-  private static final Pattern CAPACITY = Pattern.compile("\\s*(\\d{1,6})\\s*(?:-\\s*(\\d{1,6})\\s*)?");
 
   @Spec CommandSpec spec;
 
@@ -55,11 +54,28 @@ public final class SimulateCommand implements Callable<Integer> {
   @Option(names = "--duration", paramLabel = "DURATION", description = "Virtual time to simulate, e.g. 30m, 2h (default ${DEFAULT-VALUE}).")
   String duration;
 
+  @Option(names = "--trace", paramLabel = "FILE",
+      description = "Replay a recorded rate instead of a pattern: one rate per line per second, or seconds,rate lines.")
+  Path trace;
+
+  @Option(names = "--trace-scale", paramLabel = "FACTOR", defaultValue = "1", description = "Multiply the trace's rates by this (default ${DEFAULT-VALUE}).")
+  double traceScale;
+
+  @Option(names = "--trace-start", paramLabel = "DURATION", defaultValue = "0s", description = "Begin this far into the trace (default ${DEFAULT-VALUE}).")
+  String traceStart;
+
+  @Option(names = "--trace-duration", paramLabel = "DURATION", description = "Replay this much of the trace (default: up to its end).")
+  String traceDuration;
+
   @Option(names = "--seed", paramLabel = "N", description = "Seed of the arrivals, service noise, capacities and pattern (default ${DEFAULT-VALUE}).")
   long seed;
 
-  @Option(names = "--policy", paramLabel = "NAME", description = "Scaling policy: concurrency, target, threshold, rps (default ${DEFAULT-VALUE}).")
+  @Option(names = "--policy", paramLabel = "NAME", description = "Scaling policy: slo, concurrency, target, threshold, rps (default ${DEFAULT-VALUE}).")
   String policy;
+
+  @Option(names = "--slo", paramLabel = "DURATION",
+      description = "p99 latency the slo policy keeps to, as autoscale.slo.p99; 0 derives it from what is measured (default ${DEFAULT-VALUE}).")
+  String slo;
 
   @Option(names = "--compare", description = "Run every policy on the same trace and print them side by side.")
   boolean compare;
@@ -74,6 +90,9 @@ public final class SimulateCommand implements Callable<Integer> {
   @Option(names = "--service-time", paramLabel = "DURATION", description = "Mean service time of a request alone on an instance (default ${DEFAULT-VALUE}).")
   String serviceTime;
 
+  @Option(names = "--noise", paramLabel = "exp|none", description = "What each service time is multiplied by: Exp(1) noise, or none (default ${DEFAULT-VALUE}).")
+  String noise;
+
   @Option(names = "--startup-delay", paramLabel = "DURATION", description = "From the decision to start an instance until it serves (default ${DEFAULT-VALUE}).")
   String startupDelay;
 
@@ -86,8 +105,16 @@ public final class SimulateCommand implements Callable<Integer> {
   @Option(names = "--max-inflight", paramLabel = "N", description = "Requests per instance the proxy lets through at once; the rest queue (default ${DEFAULT-VALUE}).")
   int maxInflight;
 
-  @Option(names = "--queue-max", paramLabel = "N", description = "Requests that may wait in the proxy's queue (default ${DEFAULT-VALUE}).")
+  @Option(names = "--queue-max", paramLabel = "N", description = "Requests that may wait in the proxy's queue, 0 for no count bound (default ${DEFAULT-VALUE}).")
   int queueMax;
+
+  @Option(names = "--queue-memory", paramLabel = "SIZE",
+      description = "Memory the waiting requests may hold, each counted as a small GET (default ${DEFAULT-VALUE}).")
+  String queueMemory;
+
+  @Option(names = "--mtbf", paramLabel = "DURATION",
+      description = "Mean time from an instance's start until it crashes (exponential); 0 for never (default ${DEFAULT-VALUE}).")
+  String mtbf;
 
   @Option(names = "--queue-timeout", paramLabel = "DURATION", description = "How long a request may wait in the queue (default ${DEFAULT-VALUE}).")
   String queueTimeout;
@@ -169,8 +196,14 @@ public final class SimulateCommand implements Callable<Integer> {
         throw new IllegalArgumentException("--report: directory " + parent + " does not exist");
       }
     }
-    int[] cap = capacity(capacity);
-    return SimulationOptions.builder()
+    int[] cap = CapacityRange.parse("--capacity", capacity);
+    SimulationOptions.Builder b = SimulationOptions.builder();
+    if (trace != null) {
+      b.trace(TraceFlags.read(spec, trace, traceScale, traceStart, traceDuration));
+    } else {
+      TraceFlags.refuseWithoutTrace(spec);
+    }
+    return b
         .pattern(flag("--pattern", () -> TrafficPattern.parse(pattern)))
         .rate(rate)
         .duration(duration("--duration", duration))
@@ -179,23 +212,18 @@ public final class SimulateCommand implements Callable<Integer> {
         .algorithm(flag("--algorithm", () -> Algorithm.parse(algorithm)))
         .capacity(cap[0], cap[1])
         .serviceTime(duration("--service-time", serviceTime))
+        .noise(flag("--noise", () -> InstanceModel.Noise.parse(noise)))
         .startupDelay(duration("--startup-delay", startupDelay))
         .min(min)
         .max(max)
         .maxInflight(maxInflight)
         .queueMax(queueMax)
         .queueTimeout(duration("--queue-timeout", queueTimeout))
+        .queueMemory(flag("--queue-memory", () -> ByteSize.parse(queueMemory)))
         .interval(duration("--interval", interval))
+        .meanLifetime(duration("--mtbf", mtbf))
+        .slo(duration("--slo", slo))
         .build();
-  }
-
-  private static int[] capacity(String text) {
-    Matcher m = CAPACITY.matcher(text);
-    if (!m.matches()) {
-      throw new IllegalArgumentException("--capacity: expected MIN-MAX such as 2-5, or one number, got '" + text + "'");
-    }
-    int low = Integer.parseInt(m.group(1));
-    return new int[] {low, m.group(2) == null ? low : Integer.parseInt(m.group(2))};
   }
 
   private static Duration duration(String flag, String text) {
@@ -210,10 +238,13 @@ public final class SimulateCommand implements Callable<Integer> {
     }
   }
 
-  // The simulated pool changes hundreds of times a run; its INFO lines would bury the report.
+  // The simulated pool and autoscaler change hundreds of times a run; their lines would bury the
+  // report, which lists the scale events itself.
   private static void quietPool() {
-    if (LoggerFactory.getLogger("io.stc.pool") instanceof ch.qos.logback.classic.Logger l) {
-      l.setLevel(Level.WARN);
+    for (String name : List.of("io.stc.pool", "io.stc.scale")) {
+      if (LoggerFactory.getLogger(name) instanceof ch.qos.logback.classic.Logger l) {
+        l.setLevel(Level.ERROR);
+      }
     }
   }
 
@@ -237,12 +268,16 @@ public final class SimulateCommand implements Callable<Integer> {
           Map.entry("--algorithm", d.algorithm().configName()),
           Map.entry("--capacity", d.capacityMin() + "-" + d.capacityMax()),
           Map.entry("--service-time", SimulationReport.duration(d.serviceTime())),
+          Map.entry("--noise", d.noise().label()),
           Map.entry("--startup-delay", SimulationReport.duration(d.startupDelay())),
           Map.entry("--min", String.valueOf(d.min())),
           Map.entry("--max", String.valueOf(d.max())),
           Map.entry("--max-inflight", String.valueOf(d.maxInflight())),
           Map.entry("--queue-max", String.valueOf(d.queueMax())),
           Map.entry("--queue-timeout", SimulationReport.duration(d.queueTimeout())),
+          Map.entry("--queue-memory", (d.queueMemory() >> 20) + "MiB"),
+          Map.entry("--mtbf", SimulationReport.duration(d.meanLifetime())),
+          Map.entry("--slo", SimulationReport.duration(d.slo())),
           Map.entry("--interval", SimulationReport.duration(d.interval())));
     }
   }

@@ -24,22 +24,8 @@ final class SimulationHtml {
   static String page(List<SimulationRun> runs) {
     SimulationOptions o = runs.get(0).result().options();
     double seconds = o.durationSeconds();
-    StringBuilder sb = new StringBuilder();
-    sb.append("<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n")
-        .append("<title>stc simulate: ").append(escape(title(o))).append("</title>\n")
-        .append("<style>\n")
-        .append("body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:24px;color:#222;max-width:1000px}\n")
-        .append("h1{font-size:20px;margin:0 0 6px}h2{font-size:16px;margin:28px 0 6px}\n")
-        .append("pre{background:#f6f6f6;padding:8px 10px;font-size:12px;white-space:pre-wrap}\n")
-        .append("table{border-collapse:collapse;font-size:13px;margin:8px 0}\n")
-        .append("th,td{padding:3px 9px;border-bottom:1px solid #ddd;text-align:right}th{background:#f0f0f0}\n")
-        .append("td:first-child,th:first-child{text-align:left}\n")
-        .append("svg.chart{display:block;margin:6px 0 14px}\n")
-        .append(".title{font-size:13px;font-weight:600}.tick{font-size:11px;fill:#555}.legend{font-size:11px}\n")
-        .append(".grid{stroke:#e4e4e4}\n")
-        .append("</style>\n</head>\n<body>\n")
-        .append("<h1>stc simulate: ").append(escape(title(o))).append("</h1>\n")
-        .append("<pre>").append(escape(SimulationReport.describe(o))).append("</pre>\n");
+    StringBuilder sb = ReportPage.begin("stc simulate: " + title(o))
+        .append("<pre>").append(ReportPage.escape(SimulationReport.describe(o))).append("</pre>\n");
     summary(sb, runs);
     sb.append(arrivals(runs.get(0).result(), seconds).svg());
     if (runs.size() == 1) {
@@ -56,7 +42,7 @@ final class SimulationHtml {
       }
       sb.append(instances.svg()).append(p99.svg());
       for (int i = 0; i < runs.size(); i++) {
-        sb.append("<h2>").append(escape(runs.get(i).policy())).append("</h2>\n");
+        sb.append("<h2>").append(ReportPage.escape(runs.get(i).policy())).append("</h2>\n");
         policyCharts(sb, runs.get(i), seconds, POLICY_COLORS[i % POLICY_COLORS.length]);
       }
     }
@@ -64,13 +50,11 @@ final class SimulationHtml {
         .append(" stopped (starting and draining included). The oracle bound is the least instance-seconds that could")
         .append(" have carried the arrivals: each second ceil(arrivals &#215; service time / mean capacity),")
         .append(" at least min. Latency runs from arrival to response, queue wait included.</p>\n");
-    sb.append("</body>\n</html>\n");
-    return sb.toString();
+    return ReportPage.end(sb);
   }
 
   private static String title(SimulationOptions o) {
-    return o.pattern().label() + " at " + SimulationReport.number(o.rate()) + " req/s for "
-        + SimulationReport.duration(o.duration()) + ", seed " + o.seed();
+    return o.traffic() + " for " + SimulationReport.duration(o.duration()) + ", seed " + o.seed();
   }
 
   private static void summary(StringBuilder sb, List<SimulationRun> runs) {
@@ -81,7 +65,7 @@ final class SimulationHtml {
       sb.append(String.format(Locale.ROOT,
           "<tr><td>%s</td><td>%s</td><td>%.1f</td><td>%.1f</td><td>%,d</td><td>%,.0f</td><td>%,.0f</td>"
               + "<td>%.2f</td><td>%d / %d</td><td>%d</td></tr>%n",
-          escape(run.policy()), SimulationReport.percent(r.successRate()), r.latencyMillis(50), r.latencyMillis(99),
+          ReportPage.escape(run.policy()), SimulationReport.percent(r.successRate()), r.latencyMillis(50), r.latencyMillis(99),
           r.rejected(), r.instanceSeconds(), r.oracleInstanceSeconds(), r.costRatio(), r.scaleUps(), r.scaleDowns(),
           r.peakInstances()));
     }
@@ -97,7 +81,7 @@ final class SimulationHtml {
     }
     return new SvgChart("Arrival rate (same trace for every policy)", "req/s", seconds, false)
         .line("arrivals", "#1f77b4", ints(s.arrivals()), Fold.MEAN, false)
-        .dashed("pattern rate", "#555555", target, Fold.MEAN, false);
+        .dashed(r.options().trace() != null ? "trace rate" : "pattern rate", "#555555", target, Fold.MEAN, false);
   }
 
   private static void policyCharts(StringBuilder sb, SimulationRun run, double seconds, String color) {
@@ -149,22 +133,5 @@ final class SimulationHtml {
       d[i] = values[i];
     }
     return d;
-  }
-
-  /** Text safe inside XML elements and attribute values. */
-  static String escape(String s) {
-    StringBuilder sb = new StringBuilder(s.length());
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      switch (c) {
-        case '<' -> sb.append("&lt;");
-        case '>' -> sb.append("&gt;");
-        case '&' -> sb.append("&amp;");
-        case '"' -> sb.append("&quot;");
-        case '\'' -> sb.append("&#39;");
-        default -> sb.append(c);
-      }
-    }
-    return sb.toString();
   }
 }

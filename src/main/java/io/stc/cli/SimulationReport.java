@@ -19,14 +19,22 @@ final class SimulationReport {
   /** The model in two lines, shared by every run of a comparison. */
   static String describe(SimulationOptions o) {
     return String.format(Locale.ROOT,
-        "Simulated %s of %s traffic at %s req/s (seed %d); %s balancer, instances %d..%d%n"
+        "Simulated %s of %s (seed %d); %s balancer, instances %d..%d%n"
             + "Model        capacity %s concurrent per instance, service %s alone (+1/capacity of it per other"
-            + " request in flight, x Exp(1) noise), start-up %s%n"
-            + "Proxy        max_inflight %d per instance, queue up to %d for %s; policy decides every %s%n",
-        duration(o.duration()), o.pattern().label(), number(o.rate()), o.seed(), o.algorithm().configName(), o.min(),
+            + " request in flight, %s), start-up %s%s%n"
+            + "Proxy        max_inflight %d per instance, queue up to %s for %s; policy decides every %s%s%n",
+        duration(o.duration()), o.traffic(), o.seed(), o.algorithm().configName(), o.min(),
         o.max(), o.capacityMin() == o.capacityMax() ? o.capacityMin() : o.capacityMin() + "-" + o.capacityMax(),
-        duration(o.serviceTime()), duration(o.startupDelay()), o.maxInflight(), o.queueMax(), duration(o.queueTimeout()),
-        duration(o.interval()));
+        duration(o.serviceTime()), o.noise() == io.stc.backend.InstanceModel.Noise.EXP ? "x Exp(1) noise" : "no noise",
+        duration(o.startupDelay()),
+        o.meanLifetime().isZero() ? "" : ", crashes after " + duration(o.meanLifetime()) + " on average",
+        o.maxInflight(), queue(o), duration(o.queueTimeout()), duration(o.interval()),
+        o.slo().isZero() ? "" : " (slo: p99 " + duration(o.slo()) + ")");
+  }
+
+  private static String queue(SimulationOptions o) {
+    String memory = (o.queueMemory() % (1L << 30) == 0 ? (o.queueMemory() >> 30) + " GiB" : (o.queueMemory() >> 20) + " MiB");
+    return memory + " of waiting requests" + (o.queueMax() > 0 ? " and " + o.queueMax() + " of them" : "");
   }
 
   static String text(SimulationRun run, boolean verbose) {
@@ -38,6 +46,10 @@ final class SimulationReport {
     line(sb, "Rejected", String.format(Locale.ROOT,
         "%,d (queue full %,d, queue timeout %,d); cut at drain timeout %,d",
         r.rejected(), r.queueFull(), r.queueTimeout(), r.cut()));
+    if (r.crashed() > 0) {
+      line(sb, "Crashes", String.format(Locale.ROOT, "%,d instances crashed; %,d requests on them tried again elsewhere",
+          r.crashed(), r.failedOver()));
+    }
     line(sb, "Latency", String.format(Locale.ROOT, "p50 %s   p90 %s   p99 %s   max %s   (arrival to response, queue wait included)",
         ms(r.latencyMillis(50)), ms(r.latencyMillis(90)), ms(r.latencyMillis(99)), ms(r.latencyMillis(100))));
     line(sb, "Queue", String.format(Locale.ROOT, "%,d served requests waited (%s), mean wait %s per served request",
@@ -46,8 +58,9 @@ final class SimulationReport {
         "%,.0f instance-s (mean %.2f instances, peak %d); oracle lower bound %,.0f instance-s; ratio %.2f",
         r.instanceSeconds(), r.instanceSeconds() / r.options().durationSeconds(), r.peakInstances(),
         r.oracleInstanceSeconds(), r.costRatio()));
-    line(sb, "Scale events", String.format(Locale.ROOT, "%d up, %d down%s",
-        r.scaleUps(), r.scaleDowns(), verbose ? "" : "   (--verbose lists them)"));
+    line(sb, "Scale events", String.format(Locale.ROOT, "%d up, %d down, %d changes of direction, the last at %s%s",
+        r.scaleUps(), r.scaleDowns(), r.directionChanges(), clock((long) (r.lastScaleSeconds() * 1000)),
+        verbose ? "" : "   (--verbose lists them)"));
     if (verbose) {
       sb.append(events(r));
     }
@@ -103,7 +116,11 @@ final class SimulationReport {
     SimulationOptions o = runs.get(0).result().options();
     Map<String, Object> root = new LinkedHashMap<>();
     Map<String, Object> model = new LinkedHashMap<>();
-    model.put("pattern", o.pattern().label());
+    if (o.trace() != null) {
+      model.put("trace", o.trace().describe());
+    } else {
+      model.put("pattern", o.pattern().label());
+    }
     model.put("rate", o.rate());
     model.put("durationSeconds", o.durationSeconds());
     model.put("seed", o.seed());
@@ -111,11 +128,15 @@ final class SimulationReport {
     model.put("capacityMin", o.capacityMin());
     model.put("capacityMax", o.capacityMax());
     model.put("serviceTimeMillis", o.serviceTime().toNanos() / 1e6);
+    model.put("noise", o.noise().label());
     model.put("startupDelaySeconds", o.startupDelay().toNanos() / 1e9);
     model.put("min", o.min());
     model.put("max", o.max());
     model.put("maxInflight", o.maxInflight());
     model.put("queueMax", o.queueMax());
+    model.put("queueMemoryBytes", o.queueMemory());
+    model.put("meanLifetimeSeconds", o.meanLifetime().toNanos() / 1e9);
+    model.put("sloMillis", o.slo().toNanos() / 1e6);
     model.put("queueTimeoutSeconds", o.queueTimeout().toNanos() / 1e9);
     model.put("intervalSeconds", o.interval().toNanos() / 1e9);
     root.put("model", model);
@@ -144,6 +165,8 @@ final class SimulationReport {
     rejected.put("queueTimeout", r.queueTimeout());
     m.put("rejected", rejected);
     m.put("cutAtDrainTimeout", r.cut());
+    m.put("crashedInstances", r.crashed());
+    m.put("failedOver", r.failedOver());
     Map<String, Object> latency = new LinkedHashMap<>();
     latency.put("p50", round(r.latencyMillis(50), 3));
     latency.put("p90", round(r.latencyMillis(90), 3));
@@ -159,6 +182,8 @@ final class SimulationReport {
     m.put("peakInstances", r.peakInstances());
     m.put("scaleUps", r.scaleUps());
     m.put("scaleDowns", r.scaleDowns());
+    m.put("directionChanges", r.directionChanges());
+    m.put("lastScaleSeconds", round(r.lastScaleSeconds(), 3));
     if (withEvents) {
       m.put("events", events(r.events()));
     }

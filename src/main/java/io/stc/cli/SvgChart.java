@@ -82,8 +82,8 @@ final class SvgChart {
     StringBuilder sb = new StringBuilder();
     sb.append(String.format(Locale.ROOT,
         "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\""
-            + " role=\"img\" aria-label=\"%s\">%n", WIDTH, HEIGHT, WIDTH, HEIGHT, SimulationHtml.escape(title)));
-    sb.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"16\" class=\"title\">%s</text>%n", LEFT, SimulationHtml.escape(title)));
+            + " role=\"img\" aria-label=\"%s\">%n", WIDTH, HEIGHT, WIDTH, HEIGHT, ReportPage.escape(title)));
+    sb.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"16\" class=\"title\">%s</text>%n", LEFT, ReportPage.escape(title)));
     grid(sb, y);
     for (Marks m : marks) {
       drawMarks(sb, m);
@@ -135,11 +135,11 @@ final class SvgChart {
       sb.append(String.format(Locale.ROOT,
           "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" class=\"grid\"/>"
               + "<text x=\"%d\" y=\"%.1f\" class=\"tick\" text-anchor=\"end\">%s</text>%n",
-          LEFT, py, LEFT + PLOT_W, py, LEFT - 6, py + 4, SimulationHtml.escape(number(v))));
+          LEFT, py, LEFT + PLOT_W, py, LEFT - 6, py + 4, ReportPage.escape(number(v))));
     }
     sb.append(String.format(Locale.ROOT,
         "<text x=\"14\" y=\"%d\" class=\"tick\" transform=\"rotate(-90 14 %d)\" text-anchor=\"middle\">%s</text>%n",
-        TOP + PLOT_H / 2, TOP + PLOT_H / 2, SimulationHtml.escape(unit)));
+        TOP + PLOT_H / 2, TOP + PLOT_H / 2, ReportPage.escape(unit)));
     double step = timeStep(seconds);
     for (double t = 0; t <= seconds + 1e-9; t += step) {
       double px = x(t);
@@ -212,7 +212,7 @@ final class SvgChart {
             "<line x1=\"%.1f\" y1=\"17\" x2=\"%.1f\" y2=\"17\" stroke=\"%s\" stroke-width=\"2\"/>", x, x + 16, it.color));
       }
       sb.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"21\" class=\"legend\">%s</text>%n",
-          x + 20, SimulationHtml.escape(it.name)));
+          x + 20, ReportPage.escape(it.name)));
     }
   }
 

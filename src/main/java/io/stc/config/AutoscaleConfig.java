@@ -14,6 +14,8 @@ import java.util.Locale;
  *     max-scale-down-rate): 2 keeps at least half
  * @param target per-instance target of the policy: in-flight requests for {@code concurrency},
  *     the {@code metric}'s value for {@code target}; unused by {@code threshold} and {@code rps}
+ * @param slo the p99 latency the {@code slo} policy keeps to at the least cost; zero to derive it
+ *     from what the instances are measured to do
  */
 public record AutoscaleConfig(
     boolean enabled,
@@ -40,10 +42,25 @@ public record AutoscaleConfig(
     Duration cooldownDown,
     double maxScaleDownRate,
     Duration drainTimeout,
-    Duration startTimeout) {
+    Duration startTimeout,
+    Duration slo) {
+
+  /** Without a latency objective: the {@code slo} policy derives it. */
+  public AutoscaleConfig(
+      boolean enabled, Provider provider, Policy policy, int min, int max, Duration interval, int maxInflight,
+      double target, Metric metric, double utilization, double tolerance, Duration stableWindow,
+      Duration panicWindow, double panicThreshold, Duration stabilizationWindow, int maxStepUp, double thresholdUp,
+      double thresholdDown, double rpsUp, double rpsDown, Duration cooldownUp, Duration cooldownDown,
+      double maxScaleDownRate, Duration drainTimeout, Duration startTimeout) {
+    this(enabled, provider, policy, min, max, interval, maxInflight, target, metric, utilization, tolerance,
+        stableWindow, panicWindow, panicThreshold, stabilizationWindow, maxStepUp, thresholdUp, thresholdDown, rpsUp,
+        rpsDown, cooldownUp, cooldownDown, maxScaleDownRate, drainTimeout, startTimeout, Duration.ZERO);
+  }
 
   /** How the desired instance count is computed. */
   public enum Policy {
+    /** Queueing: the arrival rate over what one instance serves within the latency objective, learned online. */
+    SLO,
     /** Knative-style: in-flight plus queued over per-instance target x utilization, stable and panic windows. */
     CONCURRENCY,
     /** Kubernetes HPA formula: ceil(ready x metric / target), tolerance, scale-down stabilization. */
@@ -149,7 +166,7 @@ public record AutoscaleConfig(
   public AutoscaleConfig withDrainTimeout(Duration drainTimeout) {
     return new AutoscaleConfig(enabled, provider, policy, min, max, interval, maxInflight, target, metric, utilization,
         tolerance, stableWindow, panicWindow, panicThreshold, stabilizationWindow, maxStepUp, thresholdUp,
-        thresholdDown, rpsUp, rpsDown, cooldownUp, cooldownDown, maxScaleDownRate, drainTimeout, startTimeout);
+        thresholdDown, rpsUp, rpsDown, cooldownUp, cooldownDown, maxScaleDownRate, drainTimeout, startTimeout, slo);
   }
 
   /**
@@ -161,7 +178,7 @@ public record AutoscaleConfig(
     return new AutoscaleConfig(
         false,
         Provider.defaults(),
-        Policy.CONCURRENCY,
+        Policy.SLO,
         2,
         8,
         Duration.ofSeconds(1),

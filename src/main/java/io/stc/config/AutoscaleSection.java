@@ -20,7 +20,7 @@ final class AutoscaleSection {
     "enabled", "provider", "policy", "min", "max", "interval", "max_inflight", "target", "metric",
     "utilization", "tolerance", "stable_window", "panic_window", "panic_threshold", "stabilization_window",
     "max_step_up", "threshold_up", "threshold_down", "rps_up", "rps_down", "cooldown_up", "cooldown_down",
-    "max_scale_down_rate", "drain_timeout", "start_timeout", "leader_election", "fleet"
+    "max_scale_down_rate", "drain_timeout", "start_timeout", "leader_election", "fleet", "slo"
   };
   private static final List<String> KUBERNETES_ONLY = List.of("namespace", "deployment", "service", "port", "kubeconfig");
   private static final int MAX_INSTANCES = 1000;
@@ -118,7 +118,8 @@ final class AutoscaleSection {
         a.duration("cooldown_down", d.cooldownDown()),
         maxScaleDownRate,
         a.duration("drain_timeout", proxyDrainTimeout),
-        a.positiveDuration("start_timeout", d.startTimeout()));
+        a.positiveDuration("start_timeout", d.startTimeout()),
+        a.section("slo", "p99").positiveDuration("p99", d.slo()));
   }
 
   private static Provider provider(ConfigMap p) {

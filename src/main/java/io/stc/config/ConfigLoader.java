@@ -59,7 +59,7 @@ public final class ConfigLoader {
             d.circuitBreaker()),
         root.nonEmptyString("state_dir", d.stateDir()),
         StickySection.read(root.get("sticky"), d.sticky()),
-        capacity(maxInflight, root.section("queue", "max", "timeout"), d.capacity()),
+        capacity(maxInflight, root.section("queue", "max", "timeout", "max_memory"), d.capacity()),
         admin(root.section("admin", "enabled", "host", "port", "token", "cors_origins"), d.admin()),
         accessLog(root.section("access_log", "path", "format"), d.accessLog()),
         drainTimeout,
@@ -136,7 +136,8 @@ public final class ConfigLoader {
 
   private static StcConfig.Capacity capacity(int maxInflight, ConfigMap q, StcConfig.Capacity d) {
     return new StcConfig.Capacity(
-        maxInflight, q.integer("max", 0, 1_000_000, d.queueMax()), q.positiveDuration("timeout", d.queueTimeout()));
+        maxInflight, q.integer("max", 0, 100_000_000, d.queueMax()), q.positiveDuration("timeout", d.queueTimeout()),
+        q.bytes("max_memory", 64 * 1024, d.queueMaxMemory()));
   }
 
   private static CircuitBreakerConfig circuitBreaker(ConfigMap c, CircuitBreakerConfig d) {

@@ -194,6 +194,17 @@ final class ConfigMap {
     }, dflt);
   }
 
+  /** A size in bytes of at least {@code min}, beyond the range of {@link #size}. */
+  long bytes(String key, long min, long dflt) {
+    return value(key, "a size like 256MiB or 1GiB", s -> {
+      long bytes = ByteSize.parse(s);
+      if (bytes < min) {
+        throw new IllegalArgumentException("expected at least " + min + " bytes, got '" + s + "'");
+      }
+      return bytes;
+    }, dflt);
+  }
+
   static String nonEmpty(String s) {
     if (s.isBlank()) {
       throw new IllegalArgumentException("must not be empty");

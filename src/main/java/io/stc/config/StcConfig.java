@@ -55,12 +55,21 @@ public record StcConfig(
 
   /**
    * Per-backend capacity and the queue in front of it: at most {@code maxInflight} requests per
-   * backend (0 = unlimited, no queue); when every backend is full, up to {@code queueMax} requests
-   * wait in FIFO order for {@code queueTimeout} before a 503.
+   * backend (0 = unlimited, no queue); when every backend is full, requests wait in FIFO order for
+   * up to {@code queueTimeout} before a 503, as long as the queue holds at most
+   * {@code queueMaxMemory} bytes (and, when {@code queueMax} is above 0, that many requests).
    */
-  public record Capacity(int maxInflight, int queueMax, Duration queueTimeout) {
+  public record Capacity(int maxInflight, int queueMax, Duration queueTimeout, long queueMaxMemory) {
+    /** A quarter of the heap: the queue never takes stc down, and never turns a request away while there is room. */
+    public static final long DEFAULT_QUEUE_MEMORY = Runtime.getRuntime().maxMemory() / 4;
+
+    /** With the default memory bound. */
+    public Capacity(int maxInflight, int queueMax, Duration queueTimeout) {
+      this(maxInflight, queueMax, queueTimeout, DEFAULT_QUEUE_MEMORY);
+    }
+
     public static Capacity defaults() {
-      return new Capacity(0, 1000, Duration.ofSeconds(10));
+      return new Capacity(0, 0, Duration.ofSeconds(10), DEFAULT_QUEUE_MEMORY);
     }
   }
 

@@ -87,7 +87,8 @@ final class Exchange implements Request, ExchangeTimers.Deadlines {
     this.attempts = new Attempts(proxy);
     this.timers = new ExchangeTimers(client.loop.loop, proxy.clock, this, settings.bodyTimeoutNanos());
     this.queuePlace = proxy.queue == null ? null
-        : new QueuePlace(proxy, client.loop.loop, () -> attempts.pick(this), this::dispatch, this::finishWithFailure);
+        : new QueuePlace(proxy, client.loop.loop, () -> attempts.pick(this), this::dispatch, this::finishWithFailure,
+            () -> QueuePlace.footprint(request));
   }
 
   boolean inProgress() {

@@ -100,7 +100,7 @@ public final class ProxyServer {
     this.clock = clock;
     this.settings = ProxySettings.of(config, breakers != null && breakers.counts5xx());
     int maxInflight = config.capacity().maxInflight();
-    this.queue = maxInflight > 0 ? new RequestQueue(config.capacity().queueMax()) : null;
+    this.queue = maxInflight > 0 ? new RequestQueue(config.capacity().queueMax(), config.capacity().queueMaxMemory()) : null;
     this.listenerTls = config.tls().enabled() ? new ListenerTls(config.tls(), java.nio.file.Path.of(config.stateDir())) : null;
     this.rewriter = new HeaderRewriter(config.servedByHeader(), listenerTls == null ? null : config.tls().hsts());
     this.validator = new RequestValidator(config.limits().headers(), config.limits().body());

@@ -14,7 +14,7 @@ final class RequestBody {
   /** Request bodies up to this size (or the buffer limit, if larger) are kept so an idempotent request can be replayed on retry. */
   private static final int REPLAY_LIMIT = 64 * 1024;
   /** Body bytes held while connecting before the client stops being read. */
-  private static final int HOLD_LIMIT = 256 * 1024;
+  static final int HOLD_LIMIT = 256 * 1024;
 
   private final ArrayList<HttpContent> held = new ArrayList<>(4);
   private final ArrayList<HttpContent> replay = new ArrayList<>(4);

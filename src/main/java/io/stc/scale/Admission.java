@@ -8,6 +8,7 @@ import io.stc.pool.BackendState;
 import io.stc.pool.PoolEvent;
 import io.stc.pool.Upstream;
 import io.stc.scale.ManagedInstance.Phase;
+import java.util.function.LongConsumer;
 
 /**
  * How an instance the autoscaler started or found comes into rotation: it joins the pool (DOWN
@@ -21,17 +22,22 @@ final class Admission {
   private final ManagedInstances instances;
   private final ScaleEvents events;
   private final AutoscalerLoop loop;
+  private final LongConsumer startup;
 
-  /** @param healthChecked whether a health checker admits new instances; without one they join UP */
+  /**
+   * @param healthChecked whether a health checker admits new instances; without one they join UP
+   * @param startup told how long each instance the autoscaler started took to come into rotation
+   */
   Admission(
       Upstream upstream, boolean healthChecked, Clock clock, ManagedInstances instances, ScaleEvents events,
-      AutoscalerLoop loop) {
+      AutoscalerLoop loop, LongConsumer startup) {
     this.upstream = upstream;
     this.joinState = healthChecked ? BackendState.DOWN : BackendState.UP;
     this.clock = clock;
     this.instances = instances;
     this.events = events;
     this.loop = loop;
+    this.startup = startup;
   }
 
   /** Adds {@code instance} to the pool; throws IllegalStateException when the pool will not take it. */
@@ -52,6 +58,9 @@ final class Admission {
   void activate(ManagedInstance m, long now) {
     m.phase(Phase.ACTIVE, now);
     m.admitted.complete(true);
+    if (m.launched) {
+      startup.accept(now - m.createdNanos);
+    }
     events.emit(ScaleEvent.Kind.READY, m.name(),
         "serving on " + m.instance.address() + " after " + seconds(now - m.createdNanos));
   }

@@ -3,6 +3,7 @@ package io.stc.scale;
 import static io.stc.scale.Decision.seconds;
 
 import io.stc.Clock;
+import io.stc.VirtualTime;
 import io.stc.config.AutoscaleConfig;
 import io.stc.pool.Backend;
 import io.stc.pool.BackendState;
@@ -16,7 +17,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
-import java.util.function.IntSupplier;
+import java.util.function.LongSupplier;
 import java.util.function.ToIntFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,7 +44,8 @@ import org.slf4j.LoggerFactory;
 public final class Autoscaler implements AutoCloseable {
   /** Also the log of the classes it is split into, so every line reads as the autoscaler's. */
   static final Logger log = LoggerFactory.getLogger(Autoscaler.class);
-  private static final long DRAIN_POLL_MILLIS = 100;
+  /** How often requests in flight are sampled and draining instances checked. */
+  private static final long POLL_NANOS = 100_000_000L;
 
   private final AutoscaleConfig config;
   private final Upstream upstream;
@@ -52,7 +54,7 @@ public final class Autoscaler implements AutoCloseable {
   private final ScalingPolicy policy;
   private final LatencyWindow latency = new LatencyWindow();
   private final LoadMeter meter;
-  private final AutoscalerLoop loop = new AutoscalerLoop();
+  private final AutoscalerLoop loop;
   private final ManagedInstances instances = new ManagedInstances();
   private final ScaleEvents events;
   private final Admission admission;
@@ -68,32 +70,50 @@ public final class Autoscaler implements AutoCloseable {
 
   /** An autoscaler without a request queue to watch. */
   public Autoscaler(AutoscaleConfig config, Upstream upstream, InstanceProvider provider, boolean healthChecked, Clock clock) {
-    this(config, upstream, provider, healthChecked, clock, () -> 0);
+    this(config, upstream, provider, healthChecked, clock, QueueGauge.NONE);
   }
 
   /**
    * @param healthChecked whether a health checker admits new instances (they join DOWN); without
    *     one they join UP once the provider has them listening
-   * @param queueDepth requests waiting in stc for an instance; counted as demand
+   * @param queue the data plane's queue: what waits there counts as demand
    */
   public Autoscaler(
       AutoscaleConfig config, Upstream upstream, InstanceProvider provider, boolean healthChecked, Clock clock,
-      IntSupplier queueDepth) {
+      QueueGauge queue) {
+    this(config, upstream, provider, healthChecked, clock, queue, AutoscalerLoop.threaded(), System::currentTimeMillis);
+  }
+
+  private Autoscaler(
+      AutoscaleConfig config, Upstream upstream, InstanceProvider provider, boolean healthChecked, Clock clock,
+      QueueGauge queue, AutoscalerLoop loop, LongSupplier eventMillis) {
     this.config = config;
     this.upstream = upstream;
     this.provider = provider;
     this.clock = clock;
-    this.meter = new LoadMeter(latency, () -> queueDepth.getAsInt() + fleet.queueDepth(), () -> fleet.inFlight());
+    this.loop = loop;
+    this.meter = new LoadMeter(latency, queue, () -> fleet);
     this.policy = ScalingPolicy.of(config);
     this.desired = config.min();
-    this.events = new ScaleEvents(policy.name(), config, instances, () -> desired);
-    this.admission = new Admission(upstream, healthChecked, clock, instances, events, loop);
+    this.events = new ScaleEvents(policy.name(), config, instances, () -> desired, eventMillis);
+    this.admission = new Admission(upstream, healthChecked, clock, instances, events, loop, meter::startupObserved);
     this.retirement = new Retirement(
         config, upstream, provider, clock, instances, events, loop, () -> leading,
         m -> m.backend.stats().inFlight() + sessions.applyAsInt(m.backend) + fleet.load(m.name()));
     this.discovery = new Discovery(clock, instances, events, admission, retirement, loop, () -> closed);
     this.launcher = new Launcher(
         config, provider, clock, instances, events, admission, retirement, discovery, loop, () -> closed);
+  }
+
+  /**
+   * The same autoscaler for a simulation: its work runs as tasks of {@code time}, its instances
+   * join the pool UP (the provider's start-up covers the warm-up), and its events are stamped with
+   * virtual milliseconds. {@link #startVirtual(VirtualTime)} starts it.
+   */
+  public static Autoscaler onVirtualTime(
+      AutoscaleConfig config, Upstream upstream, InstanceProvider provider, VirtualTime time, QueueGauge queue) {
+    return new Autoscaler(
+        config, upstream, provider, false, time, queue, AutoscalerLoop.virtual(time), () -> time.nanos() / 1_000_000);
   }
 
   /**
@@ -112,8 +132,24 @@ public final class Autoscaler implements AutoCloseable {
     log.info("autoscaler started: {} policy, {} provider, {} of {} {} ready, min {}, max {}, every {} ms",
         policy.name(), provider.kind(), ready, first.size(), provider.discovers() ? "found" : "started",
         config.min(), config.max(), config.interval().toMillis());
-    loop.every(config.interval().toMillis(), this::tick, "tick");
-    loop.every(DRAIN_POLL_MILLIS, this::checkDrains, "drain check");
+    scheduleWork();
+  }
+
+  /**
+   * Starts an autoscaler made by {@link #onVirtualTime}: runs the simulation until the first
+   * {@code min} instances are in rotation (or could not be started), then scales every interval.
+   */
+  public void startVirtual(VirtualTime time) throws InterruptedException {
+    List<CompletableFuture<Boolean>> first = begin();
+    time.runWhile(() -> !first.stream().allMatch(CompletableFuture::isDone));
+    scheduleWork();
+  }
+
+  private void scheduleWork() {
+    // The first decision measures from here, with the first instances in rotation.
+    loop.execute(() -> meter.reset(instances.all(), clock.nanos()));
+    loop.every(config.interval().toNanos(), this::tick, "tick");
+    loop.every(POLL_NANOS, this::poll, "load sample and drain check");
   }
 
   /**
@@ -126,7 +162,7 @@ public final class Autoscaler implements AutoCloseable {
     provider.onExit((instance, detail) -> loop.execute(() -> onExited(instance, detail)));
     return loop.call(() -> {
       begun = true;
-      meter.reset(clock.nanos());
+      meter.reset(instances.all(), clock.nanos());
       List<CompletableFuture<Boolean>> admissions = new ArrayList<>();
       if (provider.discovers()) {
         provider.onDiscovery(discovery);
@@ -207,10 +243,10 @@ public final class Autoscaler implements AutoCloseable {
     loop.call(() -> null);
   }
 
-  /** Runs one drain check now, on the autoscaler's thread. */
+  /** Runs one load sample and drain check now, on the autoscaler's thread. */
   void checkDrainsNow() throws InterruptedException {
     loop.call(() -> {
-      checkDrains();
+      poll();
       return null;
     });
   }
@@ -267,7 +303,7 @@ public final class Autoscaler implements AutoCloseable {
     leading = lead;
     long now = clock.nanos();
     if (lead) {
-      meter.reset(now);
+      meter.reset(instances.all(), now);
       log.info("leading: this stc scales the {} instances", provider.kind());
     } else {
       for (ManagedInstance m : instances.snapshot()) {
@@ -284,10 +320,11 @@ public final class Autoscaler implements AutoCloseable {
     events.publishStatus();
   }
 
-  private void checkDrains() {
+  private void poll() {
     if (closed) {
       return;
     }
+    meter.sample(instances.all(), clock.nanos());
     retirement.checkDrains();
   }
 

@@ -4,10 +4,17 @@ import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 
 /**
- * Request latencies recorded lock-free from the data plane, read as a percentile over the time since
- * the previous read.
+ * Request latencies recorded lock-free from the data plane, read as a mean and percentile over the
+ * time since the previous read.
  */
 public final class LatencyWindow {
+  /**
+   * What was recorded between two reads.
+   *
+   * @param histogram the latencies in microseconds, a copy the reader may keep
+   */
+  record Reading(long count, double meanMillis, double p99Millis, Histogram histogram) {}
+
   private final Recorder recorder = new Recorder(2);
   private Histogram recycled;
 
@@ -16,10 +23,13 @@ public final class LatencyWindow {
     recorder.recordValue(Math.max(0, latencyNanos / 1_000));
   }
 
-  /** The 99th percentile in milliseconds of what was recorded since the last call; 0 with nothing. Single reader. */
-  double p99MillisSinceLastRead() {
+  /** What was recorded since the last call; zeros with nothing. Single reader. */
+  Reading read() {
     Histogram h = recorder.getIntervalHistogram(recycled);
     recycled = h;
-    return h.getTotalCount() == 0 ? 0 : h.getValueAtPercentile(99) / 1000.0;
+    long n = h.getTotalCount();
+    return n == 0
+        ? new Reading(0, 0, 0, null)
+        : new Reading(n, h.getMean() / 1000.0, h.getValueAtPercentile(99) / 1000.0, h.copy());
   }
 }

@@ -64,6 +64,7 @@ final class Launcher {
 
   ManagedInstance startOne(String reason) {
     ManagedInstance m = new ManagedInstance("auto-" + (++sequence), clock.nanos());
+    m.launched = true;
     instances.add(m);
     events.emit(ScaleEvent.Kind.SCALED_UP, m.slot, reason);
     CompletableFuture<Instance> started;

@@ -33,6 +33,8 @@ final class ManagedInstance {
   int idleChecks;
   /** A discovering provider reported it going away on its own: there is nothing to stop. */
   boolean leaving;
+  /** Started by this autoscaler (not found): its time from the start request to rotation is a start-up time. */
+  boolean launched;
 
   ManagedInstance(String slot, long nowNanos) {
     this.slot = slot;

@@ -4,7 +4,8 @@ import static io.stc.scale.Decision.num;
 
 /**
  * Requests per second per ready instance: above {@code up} add one instance, below {@code down}
- * remove one. Holds while an instance is starting.
+ * remove one. Holds while an instance is starting. The rate is what arrived, not what the
+ * instances finished, so an overloaded pool (whose completions are capped) still reads as one.
  */
 final class RpsPolicy implements ScalingPolicy {
   private final double up;
@@ -26,11 +27,12 @@ final class RpsPolicy implements ScalingPolicy {
     if (s.pending() > 0) {
       return new Decision(current, "waiting for " + s.pending() + " starting instance(s)");
     }
-    String measured = "req/s per instance " + num(s.rpsPerInstance());
-    if (s.rpsPerInstance() > up) {
+    double rate = s.demandRatePerInstance();
+    String measured = "req/s per instance " + num(rate);
+    if (rate > up) {
       return new Decision(current + 1, measured + " > " + num(up));
     }
-    if (s.rpsPerInstance() < down) {
+    if (rate < down) {
       return new Decision(current - 1, measured + " < " + num(down));
     }
     return new Decision(current, measured + " within " + num(down) + ".." + num(up));

@@ -6,6 +6,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import java.util.function.IntSupplier;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 
 /**
@@ -19,16 +20,21 @@ final class ScaleEvents {
   private final AutoscaleConfig config;
   private final ManagedInstances instances;
   private final IntSupplier desired;
+  private final LongSupplier timeMillis;
   private final List<Consumer<ScaleEvent>> listeners = new CopyOnWriteArrayList<>();
   private volatile AutoscalerStatus status;
   private volatile ScaleEvent lastEvent;
 
-  /** @param desired what the policy wants at the moment */
-  ScaleEvents(String policy, AutoscaleConfig config, ManagedInstances instances, IntSupplier desired) {
+  /**
+   * @param desired what the policy wants at the moment
+   * @param timeMillis the time an event is stamped with: the wall clock, or virtual time in a simulation
+   */
+  ScaleEvents(String policy, AutoscaleConfig config, ManagedInstances instances, IntSupplier desired, LongSupplier timeMillis) {
     this.policy = policy;
     this.config = config;
     this.instances = instances;
     this.desired = desired;
+    this.timeMillis = timeMillis;
     this.status = new AutoscalerStatus(policy, config.min(), config.max(), 0, desired.getAsInt(), 0, 0, null);
   }
 
@@ -41,7 +47,7 @@ final class ScaleEvents {
   }
 
   void emit(ScaleEvent.Kind kind, String instance, String reason) {
-    ScaleEvent e = new ScaleEvent(System.currentTimeMillis(), kind, instance, instances.current(), reason);
+    ScaleEvent e = new ScaleEvent(timeMillis.getAsLong(), kind, instance, instances.current(), reason);
     lastEvent = e;
     if (kind == ScaleEvent.Kind.CRASHED || kind == ScaleEvent.Kind.FAILED) {
       log.warn(e.message());

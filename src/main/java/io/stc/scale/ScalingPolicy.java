@@ -17,6 +17,8 @@ public interface ScalingPolicy {
   static ScalingPolicy of(AutoscaleConfig c) {
     ScalingPolicy inner =
         switch (c.policy()) {
+          case SLO -> new SloPolicy(
+              c.slo(), c.maxInflight(), c.target() * c.utilization(), c.stableWindow(), c.startTimeout());
           case CONCURRENCY -> new ConcurrencyPolicy(
               c.target(), c.utilization(), c.stableWindow(), c.panicWindow(), c.panicThreshold());
           case TARGET -> new TargetPolicy(

@@ -37,6 +37,21 @@ final class SlidingWindow {
     return n == 0 ? 0 : sum / n;
   }
 
+  /** Sum of the samples newer than {@code windowNanos} before now (the latest at least); 0 with none. */
+  double sum(long nowNanos, long windowNanos) {
+    double sum = 0;
+    int n = 0;
+    for (Iterator<Sample> it = samples.descendingIterator(); it.hasNext(); ) {
+      Sample s = it.next();
+      if (nowNanos - s.nanos() >= windowNanos && n > 0) {
+        break;
+      }
+      sum += s.value();
+      n++;
+    }
+    return sum;
+  }
+
   /** Largest sample newer than {@code windowNanos} before now (the latest one at least); 0 with none. */
   double max(long nowNanos, long windowNanos) {
     double max = Double.NEGATIVE_INFINITY;

@@ -9,9 +9,11 @@ import java.time.Duration;
 
 /**
  * The Kubernetes HPA formula: {@code desired = ceil(ready x metric / target)}, with no change while
- * the ratio is within the tolerance of 1. Scale-ups go at most {@code maxStepUp} instances per
- * decision; scale-downs take the highest recommendation of the stabilization window, so a dip
- * must last the whole window before instances go.
+ * the ratio is within the tolerance of 1. A scale-up adds at most {@code maxStepUp} instances or
+ * as many as there are, whichever is more (the HPA's default scale-up policy: 4 pods or 100%);
+ * scale-downs take the highest recommendation of the stabilization window, so a dip must last the
+ * whole window before instances go. The rps metric counts what arrived, so an overloaded pool
+ * reads as one.
  */
 final class TargetPolicy implements ScalingPolicy {
   private final Metric metric;
@@ -55,9 +57,10 @@ final class TargetPolicy implements ScalingPolicy {
       recommended = ceil(s.ready() * ratio);
       why = measured + ": " + s.ready() + " ready x " + num(ratio) + " -> " + recommended;
     }
-    if (recommended > current + maxStepUp) {
-      recommended = current + maxStepUp;
-      why += ", max_step_up " + maxStepUp + " -> " + recommended;
+    int step = Math.max(maxStepUp, current);
+    if (recommended > current + step) {
+      recommended = current + step;
+      why += ", at most " + step + " more at once (max_step_up " + maxStepUp + " or 100%) -> " + recommended;
     }
     recommendations.add(now, recommended);
     if (recommended < current) {
@@ -72,8 +75,8 @@ final class TargetPolicy implements ScalingPolicy {
 
   private double value(ScaleSnapshot s) {
     return switch (metric) {
-      case INFLIGHT -> (double) s.demand() / s.ready();
-      case RPS -> s.rpsPerInstance();
+      case INFLIGHT -> s.demand() / s.ready();
+      case RPS -> s.demandRatePerInstance();
       case P99_MS -> s.p99Millis();
     };
   }

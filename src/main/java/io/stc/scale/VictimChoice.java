@@ -5,17 +5,16 @@ import java.util.function.Predicate;
 import java.util.function.ToIntFunction;
 
 /** Which instance a scale-down stops: the one that is cheapest to lose. */
-public final class VictimChoice {
+final class VictimChoice {
   private VictimChoice() {}
 
   /**
    * The newest instance matched by the first of {@code preferences} that matches any, else the
-   * least busy ready one (the newest of equals), else null. The autoscaler and the simulator share
-   * this rule so a simulated policy loses the same instances a real one would.
+   * least busy ready one (the newest of equals), else null.
    *
    * @param oldestFirst the instances in the order they were started
    */
-  public static <T> T pick(
+  static <T> T pick(
       List<T> oldestFirst, List<Predicate<T>> preferences, Predicate<T> ready, ToIntFunction<T> busy) {
     for (Predicate<T> p : preferences) {
       for (int i = oldestFirst.size() - 1; i >= 0; i--) {

@@ -19,6 +19,8 @@ import java.util.Map;
  *     which new ones are dropped by the client
  * @param warmUp how long the generator first loads a throwaway local server, not the target, so
  *     its own code is compiled before anything is measured; zero for none
+ * @param trace a recorded rate replayed instead of the pattern, or null; {@code rate} is then its
+ *     mean and {@code duration} its length
  */
 public record LoadOptions(
     URI url,
@@ -36,7 +38,8 @@ public record LoadOptions(
     int maxOutstanding,
     int threads,
     String servedByHeader,
-    Duration warmUp) {
+    Duration warmUp,
+    RateTrace trace) {
 
   public static final int DEFAULT_CONNECTIONS = 64;
   public static final int DEFAULT_CONCURRENCY = 10;
@@ -70,7 +73,14 @@ public record LoadOptions(
 
   /** The open-loop rate curve. */
   public RatePattern ratePattern() {
-    return pattern.create(rate, durationSeconds(), seed);
+    return trace != null ? trace : pattern.create(rate, durationSeconds(), seed);
+  }
+
+  /** The open loop's traffic in a few words: {@code steady at 200 req/s}, or the trace replayed. */
+  public String traffic() {
+    return trace != null
+        ? trace.describe() + String.format(Locale.ROOT, " (mean %.4g req/s)", rate)
+        : pattern.label() + " at " + (rate == Math.rint(rate) ? String.valueOf((long) rate) : String.valueOf(rate)) + " req/s";
   }
 
   /** Fills in defaults and checks every value, throwing {@link IllegalArgumentException} with a clear message. */
@@ -91,6 +101,7 @@ public record LoadOptions(
     private int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
     private String servedByHeader = "X-Served-By";
     private Duration warmUp = Duration.ZERO;
+    private RateTrace trace;
 
     private Builder(String url) {
       this.url = url;
@@ -174,6 +185,12 @@ public record LoadOptions(
       return this;
     }
 
+    /** Replays {@code v} instead of a pattern: the rate and duration come from it. */
+    public Builder trace(RateTrace v) {
+      trace = v;
+      return this;
+    }
+
     /** Loads a throwaway local server for this long before the run (default: no warm-up). */
     public Builder warmUp(Duration v) {
       warmUp = v;
@@ -209,6 +226,13 @@ public record LoadOptions(
       if (threads < 1) {
         throw new IllegalArgumentException("threads must be at least 1, got " + threads);
       }
+      if (requests == 0 && trace != null) {
+        duration = Duration.ofNanos(Math.max(1, Math.round(trace.durationSeconds() * 1e9)));
+        rate = trace.meanRate();
+        if (!(rate > 0)) {
+          throw new IllegalArgumentException("--trace: " + trace.describe() + " asks for no request at all");
+        }
+      }
       if (requests == 0) {
         if (!(rate > 0) || Double.isInfinite(rate)) {
           throw new IllegalArgumentException("rate must be a positive number of requests per second, got " + rate);
@@ -223,7 +247,7 @@ public record LoadOptions(
       }
       return new LoadOptions(
           uri, m, headers, body, cookieJar, timeout, pattern, rate, duration, seed, requests, conns,
-          maxOutstanding, Math.min(threads, conns), servedByHeader, warmUp);
+          maxOutstanding, Math.min(threads, conns), servedByHeader, warmUp, requests == 0 ? trace : null);
     }
 
     private static URI parseUrl(String url) {

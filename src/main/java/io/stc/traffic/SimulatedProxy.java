@@ -1,32 +1,44 @@
 package io.stc.traffic;
 
+import io.stc.VirtualTime;
+import io.stc.backend.InstanceModel;
 import io.stc.balance.Balancer;
 import io.stc.balance.Request;
 import io.stc.pool.Backend;
-import io.stc.pool.BackendState;
 import io.stc.pool.Pool;
+import io.stc.pool.PoolEvent;
 import io.stc.pool.Upstream;
-import java.util.ArrayDeque;
+import io.stc.proxy.RequestQueue;
+import io.stc.scale.QueueGauge;
 import java.util.IdentityHashMap;
 import java.util.Map;
 
 /**
- * The proxy's admission path in virtual time, as {@code ClientConnection} does it: the real
- * balancer picks from the real pool, a backend takes a request only below {@code max_inflight},
- * and otherwise the request waits in a FIFO queue (no overtaking) until a slot frees, the queue
- * timeout passes, or it is rejected because the queue is full or nothing is in rotation.
+ * The proxy's admission path in virtual time, as {@code ClientConnection} and {@code QueuePlace}
+ * do it, on the proxy's own {@link RequestQueue}: the real balancer picks from the real pool, a
+ * backend takes a request only below {@code max_inflight}, and otherwise the request waits in the
+ * FIFO queue (no overtaking) until a slot frees, its queue timeout passes, or the queue would hold
+ * too much memory. A woken waiter tries for its slot as a task of its own, as it would on its
+ * event loop.
  */
-final class SimulatedProxy {
+final class SimulatedProxy implements QueueGauge {
+  /**
+   * What a simulated request holds while it waits, as the proxy would count a small GET: the
+   * connection and a head of a few hundred bytes.
+   */
+  static final long REQUEST_BYTES = 4096 + 300;
+
   /** A request's life: arrival, queueing, service. */
-  static final class Exchange implements Request {
+  static final class Exchange implements Request, RequestQueue.Waiter {
     private static final String[] CLIENTS = clients();
 
     final long arrivalNanos;
     final double noise;
     private final String clientIp;
-    long deadlineNanos;
-    boolean queued;
-    SimulatedInstance instance;
+    private SimulatedProxy proxy;
+    boolean waiting;
+    Backend backend;
+    SimulatedProvider.Model instance;
     long dispatchNanos;
 
     Exchange(long arrivalNanos, double noise, long sequence) {
@@ -41,6 +53,17 @@ final class SimulatedProxy {
       return clientIp;
     }
 
+    @Override
+    public void wake() {
+      SimulatedProxy p = proxy;
+      p.time.soon(() -> p.onWoken(this));
+    }
+
+    @Override
+    public long bytes() {
+      return REQUEST_BYTES;
+    }
+
     private static String[] clients() {
       String[] ips = new String[4096];
       for (int i = 0; i < ips.length; i++) {
@@ -52,7 +75,7 @@ final class SimulatedProxy {
 
   /** Where the simulation hears about dispatched and rejected requests. */
   interface Outcomes {
-    /** {@code e} went to {@code instance}; it finishes after {@code serviceNanos}. */
+    /** {@code e} went to an instance; it finishes after {@code serviceNanos}. */
     void dispatched(Exchange e, long serviceNanos);
 
     /** {@code e} got a 503 for {@code why}. */
@@ -65,103 +88,106 @@ final class SimulatedProxy {
     QUEUE_TIMEOUT
   }
 
+  private final VirtualTime time;
   private final Upstream upstream;
   private final Balancer balancer;
+  private final SimulatedProvider instances;
   private final int maxInflight;
-  private final int queueMax;
   private final long queueTimeoutNanos;
   private final double serviceNanos;
   private final Outcomes outcomes;
-  private final ArrayDeque<Exchange> queue = new ArrayDeque<>();
-  private final Map<Backend, SimulatedInstance> instances = new IdentityHashMap<>();
-  long waited;
+  private final RequestQueue queue;
+  private final Map<Backend, SimulatedProvider.Model> models = new IdentityHashMap<>();
+  private long turnedAway;
+  long dequeued;
   long waitNanos;
 
-  SimulatedProxy(Upstream upstream, Balancer balancer, SimulationOptions o, Outcomes outcomes) {
+  SimulatedProxy(
+      VirtualTime time, Upstream upstream, Balancer balancer, SimulatedProvider instances, SimulationOptions o,
+      Outcomes outcomes) {
+    this.time = time;
     this.upstream = upstream;
     this.balancer = balancer;
+    this.instances = instances;
     this.maxInflight = o.maxInflight();
-    this.queueMax = o.queueMax();
     this.queueTimeoutNanos = o.queueTimeout().toNanos();
     this.serviceNanos = o.serviceTime().toNanos();
     this.outcomes = outcomes;
-  }
-
-  /** Puts a started instance in rotation; queued requests may take it at once. */
-  Backend join(SimulatedInstance instance, int port, long now) {
-    Backend b = upstream.add(instance.name, "127.0.0.1", port, 1, BackendState.UP);
-    instances.put(b, instance);
-    wake(Math.min(queue.size(), freeSlots()), now);
-    return b;
-  }
-
-  int queueDepth() {
-    return queue.size();
+    this.queue = new RequestQueue(o.queueMax(), o.queueMemory());
+    upstream.addListener(this::onPoolEvent);
   }
 
   /** A new request: straight to a backend with room, else into the queue. */
-  void arrive(Exchange e, long now) {
-    if (!queue.isEmpty()) {
+  void arrive(Exchange e) {
+    e.proxy = this;
+    if (queue.hasWaiters()) {
       // Others are already waiting for room: no overtaking.
-      enqueue(e, now);
+      join(e);
       return;
     }
     Backend b = pick(e);
     if (b != null) {
-      dispatch(e, b, now);
+      dispatch(e, b);
     } else {
       // As stc with autoscaling: wait for an instance even when none is up (scale from zero).
-      enqueue(e, now);
+      join(e);
     }
   }
 
-  /** A request finished on {@code b}: its slot goes to the oldest waiter. */
-  void finished(Backend b, long serviceNanos, long now) {
-    b.stats().requestFinished(serviceNanos, false);
-    if (!queue.isEmpty()) {
-      wake(1, now);
+  /** A request's attempt on its backend ended: the slot goes to the oldest waiter. */
+  void finished(Exchange e, boolean failed) {
+    e.backend.stats().requestFinished(time.nanos() - e.dispatchNanos, failed);
+    if (queue.size() > 0) {
+      queue.wake(1);
     }
   }
 
-  /** Rejects the waiters whose queue timeout has passed by {@code now}; all have the same timeout, so they are at the front. */
-  void expire(long now) {
-    while (!queue.isEmpty() && queue.peekFirst().deadlineNanos <= now) {
-      outcomes.rejected(queue.pollFirst(), Rejection.QUEUE_TIMEOUT);
-    }
-  }
-
-  /** Rejects everyone still waiting at the very end, when nothing will free a slot any more. */
-  void expireAll() {
-    while (!queue.isEmpty()) {
-      outcomes.rejected(queue.pollFirst(), Rejection.QUEUE_TIMEOUT);
-    }
-  }
-
-  private void enqueue(Exchange e, long now) {
-    if (queue.size() >= queueMax) {
+  private void join(Exchange e) {
+    if (!queue.offer(e)) {
+      turnedAway++;
       outcomes.rejected(e, Rejection.QUEUE_FULL);
       return;
     }
-    e.queued = true;
-    e.deadlineNanos = now + queueTimeoutNanos;
-    queue.addLast(e);
-    if (freeSlots() > 0) {
-      wake(1, now);
+    e.waiting = true;
+    time.after(queueTimeoutNanos, () -> {
+      if (e.waiting && queue.remove(e)) {
+        e.waiting = false;
+        turnedAway++;
+        outcomes.rejected(e, Rejection.QUEUE_TIMEOUT);
+      }
+    });
+    // A slot may have freed with nobody to wake.
+    queue.wakeForFree(freeSlots());
+  }
+
+  private void onWoken(Exchange e) {
+    try {
+      if (!e.waiting) {
+        return;
+      }
+      e.waiting = false;
+      Backend b = pick(e);
+      if (b != null) {
+        dequeued++;
+        waitNanos += time.nanos() - e.arrivalNanos;
+        dispatch(e, b);
+      } else {
+        // Someone else took the slot: back to the front of the line, for the next one.
+        e.waiting = true;
+        queue.putBack(e);
+      }
+    } finally {
+      queue.settled();
     }
   }
 
-  private void wake(int n, long now) {
-    for (int i = 0; i < n && !queue.isEmpty(); i++) {
-      Exchange e = queue.pollFirst();
-      Backend b = pick(e);
-      if (b != null) {
-        waited++;
-        waitNanos += now - e.arrivalNanos;
-        dispatch(e, b, now);
-      } else {
-        queue.addFirst(e);
-        return;
-      }
+  private void onPoolEvent(PoolEvent event) {
+    if (event.kind() == PoolEvent.Kind.REMOVED) {
+      models.remove(event.backend());
+    }
+    if (queue.size() > 0 && event.kind() != PoolEvent.Kind.REMOVED) {
+      // A backend came UP or was added: it may take waiters at once.
+      queue.wakeForFree(freeSlots());
     }
   }
 
@@ -185,13 +211,13 @@ final class SimulatedProxy {
     return null;
   }
 
-  private void dispatch(Exchange e, Backend b, long now) {
-    SimulatedInstance instance = instances.get(b);
-    // Each other request in flight slows this one by a capacity's share of the base time.
-    int others = b.stats().inFlight() - 1;
-    double service = serviceNanos * (1 + (double) others / instance.capacity) * e.noise;
+  private void dispatch(Exchange e, Backend b) {
+    SimulatedProvider.Model instance = models.computeIfAbsent(b, x -> instances.model(x.id()));
+    // This request is in flight already: the others are the rest.
+    double service = InstanceModel.serviceTime(serviceNanos, b.stats().inFlight() - 1, instance.capacity, e.noise);
+    e.backend = b;
     e.instance = instance;
-    e.dispatchNanos = now;
+    e.dispatchNanos = time.nanos();
     outcomes.dispatched(e, Math.max(1, Math.round(service)));
   }
 
@@ -202,5 +228,25 @@ final class SimulatedProxy {
       free += Math.max(0, maxInflight - b.stats().inFlight());
     }
     return free;
+  }
+
+  @Override
+  public int depth() {
+    return queue.size();
+  }
+
+  @Override
+  public long turnedAway() {
+    return turnedAway;
+  }
+
+  @Override
+  public long dequeued() {
+    return dequeued;
+  }
+
+  @Override
+  public long waitNanos() {
+    return waitNanos;
   }
 }

@@ -1,5 +1,6 @@
 package io.stc.traffic;
 
+import io.stc.backend.InstanceModel;
 import io.stc.balance.Algorithm;
 import io.stc.config.AutoscaleConfig;
 import io.stc.config.AutoscaleConfig.Policy;
@@ -18,9 +19,16 @@ import java.util.Locale;
  * @param startupDelay from the decision to start an instance until it takes requests
  * @param maxInflight requests per instance the proxy allows at once (beyond that they queue); also
  *     the autoscaler's assumed capacity per instance, as in {@code stc serve}
- * @param queueMax requests that may wait in the proxy's FIFO queue
+ * @param queueMax requests that may wait in the proxy's FIFO queue, 0 for no count bound
  * @param queueTimeout how long a request waits in the queue before it is rejected
+ * @param queueMemory memory the waiting requests may hold together (each counts as a small GET)
  * @param interval how often the policy decides
+ * @param meanLifetime mean time from an instance's start until it crashes (exponentially
+ *     distributed); zero for instances that never crash
+ * @param slo the p99 objective of the {@code slo} policy ({@code autoscale.slo.p99}); zero to derive it
+ * @param noise what each service time is multiplied by
+ * @param trace a recorded rate replayed instead of the pattern, or null; {@code rate} is then its
+ *     mean and {@code duration} its length
  */
 public record SimulationOptions(
     TrafficPattern pattern,
@@ -38,10 +46,22 @@ public record SimulationOptions(
     int maxInflight,
     int queueMax,
     Duration queueTimeout,
-    Duration interval) {
+    long queueMemory,
+    Duration interval,
+    Duration meanLifetime,
+    Duration slo,
+    InstanceModel.Noise noise,
+    RateTrace trace) {
 
   /** Most requests (nominal rate x duration) accepted: beyond that a run would take many minutes. */
   public static final double MAX_REQUESTS = 1e9;
+
+  /**
+   * The queue's memory bound unless told otherwise: {@code stc serve}'s default is a quarter of its
+   * heap, and a run must not depend on the heap of the JVM that simulates, so this is that of a
+   * 4 GiB heap (the JVM's default on a machine with 16 GiB).
+   */
+  public static final long DEFAULT_QUEUE_MEMORY = 1L << 30;
 
   /** Longest run accepted: the per-second series are kept in memory. */
   public static final Duration MAX_DURATION = Duration.ofDays(7);
@@ -83,7 +103,17 @@ public record SimulationOptions(
       throw new IllegalArgumentException("--queue-max must not be negative, got " + queueMax);
     }
     positive("--queue-timeout", queueTimeout);
+    if (queueMemory < SimulatedProxy.REQUEST_BYTES) {
+      throw new IllegalArgumentException("--queue-memory must hold at least one request ("
+          + SimulatedProxy.REQUEST_BYTES + " bytes), got " + queueMemory);
+    }
     positive("--interval", interval);
+    if (meanLifetime.isNegative()) {
+      throw new IllegalArgumentException("--mtbf must not be negative");
+    }
+    if (slo.isNegative()) {
+      throw new IllegalArgumentException("--slo must not be negative");
+    }
   }
 
   private static void positive(String flag, Duration d) {
@@ -92,7 +122,7 @@ public record SimulationOptions(
     }
   }
 
-  /** A builder starting from the defaults: burst at 50 req/s for 30 minutes, concurrency policy. */
+  /** A builder starting from the defaults: burst at 50 req/s for 30 minutes, stc's default policy. */
   public static Builder builder() {
     return new Builder();
   }
@@ -100,7 +130,7 @@ public record SimulationOptions(
   /** The same model under another policy, for comparisons on one trace. */
   public SimulationOptions withPolicy(Policy p) {
     return new SimulationOptions(pattern, rate, duration, seed, p, algorithm, capacityMin, capacityMax, serviceTime,
-        startupDelay, min, max, maxInflight, queueMax, queueTimeout, interval);
+        startupDelay, min, max, maxInflight, queueMax, queueTimeout, queueMemory, interval, meanLifetime, slo, noise, trace);
   }
 
   public double durationSeconds() {
@@ -109,7 +139,18 @@ public record SimulationOptions(
 
   /** The arrival rate curve. */
   public RatePattern ratePattern() {
-    return pattern.create(rate, durationSeconds(), seed);
+    return trace != null ? trace : pattern.create(rate, durationSeconds(), seed);
+  }
+
+  /** The traffic in a few words: {@code burst at 50 req/s}, or the trace replayed. */
+  public String traffic() {
+    return trace != null
+        ? trace.describe() + String.format(Locale.ROOT, " (mean %.4g req/s)", rate)
+        : pattern.label() + " at " + number(rate) + " req/s";
+  }
+
+  private static String number(double v) {
+    return v == Math.rint(v) && Math.abs(v) < 1e15 ? String.valueOf((long) v) : String.valueOf(v);
   }
 
   /** Mean of the capacity an instance draws. */
@@ -128,7 +169,7 @@ public record SimulationOptions(
         true, d.provider(), policy, min, max, interval, maxInflight, target == null ? d.target() : target, d.metric(),
         d.utilization(), d.tolerance(), d.stableWindow(), d.panicWindow(), d.panicThreshold(),
         d.stabilizationWindow(), d.maxStepUp(), d.thresholdUp(), d.thresholdDown(), d.rpsUp(), d.rpsDown(),
-        d.cooldownUp(), d.cooldownDown(), d.maxScaleDownRate(), d.drainTimeout(), d.startTimeout());
+        d.cooldownUp(), d.cooldownDown(), d.maxScaleDownRate(), d.drainTimeout(), d.startTimeout(), slo);
   }
 
   /** A policy by its config name, with an error listing the valid names. */
@@ -138,7 +179,11 @@ public record SimulationOptions(
         return p;
       }
     }
-    throw new IllegalArgumentException("unknown policy '" + name + "', expected one of: concurrency, target, threshold, rps");
+    StringBuilder names = new StringBuilder();
+    for (Policy p : Policy.values()) {
+      names.append(names.length() == 0 ? "" : ", ").append(p.configName());
+    }
+    throw new IllegalArgumentException("unknown policy '" + name + "', expected one of: " + names);
   }
 
   /** Collects the options; {@link #build()} checks them together. */
@@ -147,7 +192,7 @@ public record SimulationOptions(
     private double rate = 50;
     private Duration duration = Duration.ofMinutes(30);
     private long seed = 1;
-    private Policy policy = Policy.CONCURRENCY;
+    private Policy policy = AutoscaleConfig.defaults().policy();
     private Algorithm algorithm = Algorithm.parse(StcConfig.defaults().algorithm());
     private int capacityMin = 2;
     private int capacityMax = 5;
@@ -158,7 +203,12 @@ public record SimulationOptions(
     private int maxInflight = AutoscaleConfig.defaults().maxInflight();
     private int queueMax = StcConfig.Capacity.defaults().queueMax();
     private Duration queueTimeout = StcConfig.Capacity.defaults().queueTimeout();
+    private long queueMemory = DEFAULT_QUEUE_MEMORY;
     private Duration interval = AutoscaleConfig.defaults().interval();
+    private Duration meanLifetime = Duration.ZERO;
+    private Duration slo = AutoscaleConfig.defaults().slo();
+    private RateTrace trace;
+    private InstanceModel.Noise noise = InstanceModel.Noise.EXP;
 
     private Builder() {}
 
@@ -233,14 +283,47 @@ public record SimulationOptions(
       return this;
     }
 
+    public Builder queueMemory(long v) {
+      queueMemory = v;
+      return this;
+    }
+
     public Builder interval(Duration v) {
       interval = v;
       return this;
     }
 
+    public Builder meanLifetime(Duration v) {
+      meanLifetime = v;
+      return this;
+    }
+
+    public Builder slo(Duration v) {
+      slo = v;
+      return this;
+    }
+
+    public Builder noise(InstanceModel.Noise v) {
+      noise = v;
+      return this;
+    }
+
+    /** Replays {@code v} instead of a pattern: the rate and duration come from it. */
+    public Builder trace(RateTrace v) {
+      trace = v;
+      return this;
+    }
+
     public SimulationOptions build() {
+      if (trace != null) {
+        duration = Duration.ofNanos(Math.max(1, Math.round(trace.durationSeconds() * 1e9)));
+        rate = trace.meanRate();
+        if (!(rate > 0)) {
+          throw new IllegalArgumentException("--trace: " + trace.describe() + " asks for no request at all");
+        }
+      }
       return new SimulationOptions(pattern, rate, duration, seed, policy, algorithm, capacityMin, capacityMax,
-          serviceTime, startupDelay, min, max, maxInflight, queueMax, queueTimeout, interval);
+          serviceTime, startupDelay, min, max, maxInflight, queueMax, queueTimeout, queueMemory, interval, meanLifetime, slo, noise, trace);
     }
   }
 }

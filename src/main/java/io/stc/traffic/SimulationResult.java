@@ -12,6 +12,8 @@ import org.HdrHistogram.Histogram;
  * @param queueFull rejected because the proxy's queue was full
  * @param queueTimeout rejected after waiting the queue timeout
  * @param cut in flight on an instance stopped when its drain timeout passed
+ * @param failedOver requests on an instance that crashed, tried again on another
+ * @param crashed instances that crashed
  * @param waited served requests that waited in the queue first
  * @param queueWaitNanos total queue wait of the served requests
  * @param latency served requests' latency in microseconds, from arrival (queue wait included)
@@ -26,6 +28,8 @@ public record SimulationResult(
     long queueFull,
     long queueTimeout,
     long cut,
+    long failedOver,
+    long crashed,
     long waited,
     long queueWaitNanos,
     Histogram latency,
@@ -78,6 +82,36 @@ public record SimulationResult(
 
   public long scaleDowns() {
     return events.stream().filter(e -> e.kind() == ScaleEvent.Kind.SCALED_DOWN).count();
+  }
+
+  /**
+   * How often the pool turned from growing to shrinking or back: changes of direction of the
+   * instances counted (ready plus starting), second by second.
+   */
+  public int directionChanges() {
+    int changes = 0;
+    int direction = 0;
+    for (int i = 1; i < series.seconds(); i++) {
+      int d = Integer.signum(series.ready()[i] + series.pending()[i] - series.ready()[i - 1] - series.pending()[i - 1]);
+      if (d != 0) {
+        if (direction != 0 && d != direction) {
+          changes++;
+        }
+        direction = d;
+      }
+    }
+    return changes;
+  }
+
+  /** Virtual seconds of the last scale-up or scale-down; 0 without any. */
+  public double lastScaleSeconds() {
+    double last = 0;
+    for (ScaleEvent e : events) {
+      if (e.kind() == ScaleEvent.Kind.SCALED_UP || e.kind() == ScaleEvent.Kind.SCALED_DOWN) {
+        last = Math.max(last, e.timeMillis() / 1000.0);
+      }
+    }
+    return last;
   }
 
   /** Most instances running (ready, starting or draining) at the end of any second. */

@@ -13,7 +13,7 @@ class BackendOptionsTest {
     assertThatIllegalArgumentException().isThrownBy(() -> ok.withErrorRate(Double.NaN)).withMessageContaining("--error-rate");
     assertThatIllegalArgumentException().isThrownBy(() -> ok.withDelay(-0.1, 0)).withMessageContaining("--delay");
     assertThatIllegalArgumentException().isThrownBy(() -> ok.withDelay(0, -1)).withMessageContaining("--jitter");
-    assertThatIllegalArgumentException().isThrownBy(() -> ok.withCapacity(-1)).withMessageContaining("--capacity");
+    assertThatIllegalArgumentException().isThrownBy(() -> ok.withMaxInflight(-1)).withMessageContaining("--max-inflight");
     assertThatIllegalArgumentException()
         .isThrownBy(() -> new BackendOptions(null, "127.0.0.1", 70_000, 0, 0, 0, 0))
         .withMessageContaining("--port");
@@ -21,6 +21,6 @@ class BackendOptionsTest {
 
   @Test
   void acceptsTheEdges() {
-    assertThatNoException().isThrownBy(() -> BackendOptions.defaults().withErrorRate(1).withErrorRate(0).withCapacity(0).withDelay(0, 0));
+    assertThatNoException().isThrownBy(() -> BackendOptions.defaults().withErrorRate(1).withErrorRate(0).withMaxInflight(0).withDelay(0, 0));
   }
 }

@@ -125,7 +125,7 @@ class DemoBackendTest {
 
   @Test
   void overCapacityAnswers503AtOnce() throws Exception {
-    DemoBackend backend = start(BackendOptions.defaults().withCapacity(1).withDelay(60, 0));
+    DemoBackend backend = start(BackendOptions.defaults().withMaxInflight(1).withDelay(60, 0));
 
     CompletableFuture<HttpResponse<String>> first = getAsync(backend, "/slow");
     await().until(() -> backend.inFlight() == 1);
@@ -137,8 +137,25 @@ class DemoBackendTest {
   }
 
   @Test
+  void theInstanceModelSlowsEachRequestByTheOthersInFlight() throws Exception {
+    // 100 ms alone on an instance of capacity 2, no noise: one more in flight adds 50 ms.
+    DemoBackend backend = start(BackendOptions.defaults().withModel(0.1, 2, InstanceModel.Noise.NONE));
+    HttpResponse<String> alone = get(backend, "/x");
+    assertThat(alone.statusCode()).isEqualTo(200);
+    assertThat(alone.headers().firstValue("X-Service-Time")).hasValue("0.1000");
+
+    CompletableFuture<HttpResponse<String>> first = getAsync(backend, "/x?delay=60");
+    CompletableFuture<HttpResponse<String>> second = getAsync(backend, "/x?delay=60");
+    await().until(() -> backend.inFlight() == 2);
+    HttpResponse<String> third = get(backend, "/x");
+    assertThat(third.headers().firstValue("X-Service-Time")).as("two others in flight").hasValue("0.2000");
+    assertThat(first).isNotDone();
+    assertThat(second).isNotDone();
+  }
+
+  @Test
   void capacityFreesUpWhenARequestCompletes() throws Exception {
-    DemoBackend backend = start(BackendOptions.defaults().withCapacity(1));
+    DemoBackend backend = start(BackendOptions.defaults().withMaxInflight(1));
 
     for (int i = 0; i < 3; i++) {
       assertThat(get(backend, "/x").statusCode()).isEqualTo(200);

@@ -30,8 +30,20 @@ class BackendCommandTest {
     assertThat(run("backend", "--port", "0", "--delay", "-1")).isEqualTo(2);
     assertThat(lastErr).contains("--delay must be");
 
-    assertThat(run("backend", "--port", "0", "--capacity", "-3")).isEqualTo(2);
-    assertThat(lastErr).contains("--capacity must be >= 0");
+    assertThat(run("backend", "--port", "0", "--max-inflight", "-3")).isEqualTo(2);
+    assertThat(lastErr).contains("--max-inflight must be >= 0");
+
+    assertThat(run("backend", "--port", "0", "--capacity", "3")).isEqualTo(2);
+    assertThat(lastErr).contains("--capacity is part of the instance model: add --service-time (the limit beyond which it answers 503 is --max-inflight)");
+
+    assertThat(run("backend", "--port", "0", "--service-time", "50ms", "--delay", "0.1")).isEqualTo(2);
+    assertThat(lastErr).contains("--service-time and --delay/--jitter exclude each other");
+
+    assertThat(run("backend", "--port", "0", "--service-time", "50ms", "--capacity", "5-2")).isEqualTo(2);
+    assertThat(lastErr).contains("--capacity needs 1 <= MIN <= MAX, got 5-2");
+
+    assertThat(run("backend", "--port", "0", "--service-time", "50ms", "--noise", "pink")).isEqualTo(2);
+    assertThat(lastErr).contains("unknown noise 'pink', expected exp or none");
 
     assertThat(run("backend", "--port", "abc")).isEqualTo(2);
     assertThat(lastErr).contains("--port");

@@ -66,7 +66,7 @@ class LoadCommandIT {
   void openLoopTextReportFromTheJar() throws Exception {
     Exit e = stc("load", "--url", url, "--pattern", "sine", "--rate", "50", "--duration", "2s");
     assertThat(e.code()).as(e.err()).isZero();
-    assertThat(e.out()).contains("Open loop: sine 50 req/s for 2s").contains("Status:    200: ");
+    assertThat(e.out()).contains("Open loop: sine at 50 req/s for 2s").contains("Status:    200: ");
   }
 
   @Test

@@ -78,7 +78,7 @@ class LoadCommandTest {
         "--csv", csv.toString());
     assertThat(r.code()).as(r.err()).isZero();
     assertThat(r.out())
-        .contains("Open loop: gradual 100 req/s for 3s (seed 1)")
+        .contains("Open loop: gradual at 100 req/s for 3s (seed 1)")
         .contains("Status:    200: ")
         .contains("p99.9")
         .contains("Served by: solo");
@@ -87,6 +87,29 @@ class LoadCommandTest {
     assertThat(lines).hasSizeBetween(4, 5);
     assertThat(lines.get(1)).startsWith("0,").endsWith(",25.0");
     assertThat(lines.get(3)).startsWith("2,").endsWith(",85.0");
+  }
+
+  @Test
+  void aTraceIsReplayedAndReportedOnAPage(@TempDir Path dir) throws Exception {
+    Path trace = Files.writeString(dir.resolve("prod.txt"), "# req/s, one second a line\n20\n60\n40\n");
+    Path page = dir.resolve("load.html");
+    Run r = stc("load", "--url", url, "--trace", trace.toString(), "--warmup", "0s", "--json", "--report", page.toString());
+    assertThat(r.code()).as(r.err()).isZero();
+    JsonNode json = new ObjectMapper().readTree(r.out());
+    assertThat(json.get("trace").asText()).isEqualTo("trace prod.txt");
+    // 20 + 60 + 40 planned; the last may fall on the end, which is not part of the run.
+    assertThat(json.get("sent").asLong()).isBetween(119L, 120L);
+    String html = Files.readString(page);
+    assertThat(html).doesNotContain("<script", "src=", "href=").contains("stc load: trace prod.txt", "trace rate");
+    javax.xml.parsers.DocumentBuilderFactory f = javax.xml.parsers.DocumentBuilderFactory.newInstance();
+    f.setNamespaceAware(true);
+    assertThat(f.newDocumentBuilder().parse(page.toFile())
+        .getElementsByTagNameNS("http://www.w3.org/2000/svg", "svg").getLength()).isGreaterThanOrEqualTo(2);
+
+    Path bad = Files.writeString(dir.resolve("bad.csv"), "0,10\n2,x\n");
+    assertBad(stc("load", "--url", url, "--trace", bad.toString()), "stc load: bad.csv:2: expected a rate (requests per second), got 'x'");
+    assertBad(stc("load", "--url", url, "--trace", trace.toString(), "--pattern", "sine"), "--pattern and --trace exclude each other");
+    assertBad(stc("load", "--url", url, "--requests", "5", "--trace", trace.toString()), "--trace applies to the open loop");
   }
 
   @Test

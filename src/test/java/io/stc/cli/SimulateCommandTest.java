@@ -18,7 +18,7 @@ import org.w3c.dom.NodeList;
 import picocli.CommandLine;
 
 class SimulateCommandTest {
-  private static final List<String> POLICIES = List.of("concurrency", "target", "threshold", "rps");
+  private static final List<String> POLICIES = List.of("slo", "concurrency", "target", "threshold", "rps");
 
   private record Run(int code, String out, String err) {}
 
@@ -38,7 +38,7 @@ class SimulateCommandTest {
         "--rate", "50", "--verbose");
     assertThat(r.code()).as(r.err()).isZero();
     assertThat(r.out())
-        .contains("Simulated 2m of burst traffic at 50 req/s (seed 1)")
+        .contains("Simulated 2m of burst at 50 req/s (seed 1)")
         .contains("Policy       concurrency")
         .containsPattern("Requests +[\\d,]+ arrived, [\\d,]+ served: [\\d.]+% success")
         .containsPattern("Latency +p50 [\\d.,]+ ms")
@@ -67,8 +67,8 @@ class SimulateCommandTest {
     JsonNode json = new ObjectMapper().readTree(r.out());
     assertThat(json.get("model").get("pattern").asText()).isEqualTo("burst");
     JsonNode runs = json.get("runs");
-    assertThat(runs).hasSize(4);
-    for (int i = 0; i < 4; i++) {
+    assertThat(runs).hasSize(POLICIES.size());
+    for (int i = 0; i < POLICIES.size(); i++) {
       assertThat(runs.get(i).get("policy").asText()).isEqualTo(POLICIES.get(i));
       assertThat(runs.get(i).get("arrived").asLong()).isEqualTo(runs.get(0).get("arrived").asLong());
       assertThat(runs.get(i).get("latencyMillis").get("p99").asDouble()).isPositive();
@@ -90,14 +90,14 @@ class SimulateCommandTest {
     f.setNamespaceAware(true);
     Document doc = f.newDocumentBuilder().parse(file.toFile());
     NodeList svgs = doc.getElementsByTagNameNS("http://www.w3.org/2000/svg", "svg");
-    // Arrivals, the two overlays, and instances + p99 for each of the four policies.
-    assertThat(svgs.getLength()).isGreaterThanOrEqualTo(3 + 2 * 4);
+    // Arrivals, the two overlays, and instances + p99 for each policy.
+    assertThat(svgs.getLength()).isGreaterThanOrEqualTo(3 + 2 * POLICIES.size());
     for (int i = 0; i < svgs.getLength(); i++) {
       Element svg = (Element) svgs.item(i);
       assertThat(svg.getElementsByTagNameNS("http://www.w3.org/2000/svg", "path").getLength())
           .as("lines in chart %d", i).isPositive();
     }
-    assertThat(doc.getElementsByTagName("td").getLength()).isGreaterThanOrEqualTo(4 * 10);
+    assertThat(doc.getElementsByTagName("td").getLength()).isGreaterThanOrEqualTo(POLICIES.size() * 10);
   }
 
   @Test
@@ -128,6 +128,23 @@ class SimulateCommandTest {
     assertThat(r.code()).as(what).isEqualTo(2);
     assertThat(r.err()).as(what).startsWith("stc simulate: ").contains(message).doesNotContain("Exception");
     assertThat(r.out()).as(what).isEmpty();
+  }
+
+  @Test
+  void aTraceIsReplayedAndABadOneExitsTwoNamingTheLine(@TempDir Path dir) throws Exception {
+    Path trace = Files.writeString(dir.resolve("prod.csv"), "seconds,rate\n0,40\n30,120\n60,40\n");
+    Run ok = stc("simulate", "--trace", trace.toString(), "--trace-scale", "2", "--json");
+    assertThat(ok.code()).as(ok.err()).isZero();
+    JsonNode model = new ObjectMapper().readTree(ok.out()).get("model");
+    assertThat(model.get("trace").asText()).isEqualTo("trace prod.csv x2");
+    assertThat(model.get("durationSeconds").asDouble()).isEqualTo(90);
+
+    Path bad = Files.writeString(dir.resolve("bad.txt"), "10\n20\n# fine\n3O\n");
+    assertBad("a bad trace line", "bad.txt:4: expected a rate (requests per second), got '3O'", "--trace", bad.toString());
+    assertBad("--trace with --rate", "--rate and --trace exclude each other", "--trace", trace.toString(), "--rate", "5");
+    assertBad("--trace-start without --trace", "--trace-start needs --trace FILE", "--trace-start", "10s");
+    assertBad("a cut past the end", "--trace-duration 100s runs past the end", "--trace", trace.toString(),
+        "--trace-duration", "100s");
   }
 
   @Test

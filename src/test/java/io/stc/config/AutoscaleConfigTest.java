@@ -30,7 +30,8 @@ class AutoscaleConfigTest {
     AutoscaleConfig a = load("");
     assertThat(a).isEqualTo(AutoscaleConfig.defaults());
     assertThat(a.enabled()).isFalse();
-    assertThat(a.policy()).isEqualTo(Policy.CONCURRENCY);
+    assertThat(a.policy()).isEqualTo(Policy.SLO);
+    assertThat(a.slo()).as("derived from what is measured").isEqualTo(Duration.ZERO);
     assertThat(List.of(a.min(), a.max(), a.maxInflight(), a.maxStepUp())).containsExactly(2, 8, 10, 4);
     assertThat(List.of(a.target(), a.utilization(), a.tolerance(), a.panicThreshold(), a.thresholdUp(), a.thresholdDown(), a.rpsUp(), a.rpsDown()))
         .containsExactly(10.0, 0.7, 0.1, 2.0, 0.7, 0.3, 10.0, 5.0);
@@ -140,13 +141,23 @@ class AutoscaleConfigTest {
   }
 
   @Test
+  void theLatencyObjectiveIsAP99() throws IOException {
+    assertThat(load("autoscale: {slo: {p99: 500ms}}").slo()).isEqualTo(Duration.ofMillis(500));
+    assertThat(load("autoscale:\n  slo:\n    p99: 2s\n").slo()).isEqualTo(Duration.ofSeconds(2));
+    assertThat(error("autoscale:\n  slo:\n    p99: fast\n"))
+        .startsWith("3: autoscale.slo.p99: expected a duration");
+    assertThat(error("autoscale:\n  slo:\n    p99: 0s\n")).startsWith("3: autoscale.slo.p99: ");
+    assertThat(error("autoscale:\n  slo:\n    p95: 1s\n")).startsWith("3: autoscale.slo.p95: unknown key (known: p99");
+  }
+
+  @Test
   void mistakesNameTheirLineAndKey() throws IOException {
     assertThat(error("autoscale:\n  enabled: true\n  min: 5\n  max: 3\n"))
         .isEqualTo("4: autoscale.max: min (5) is above max (3)");
     assertThat(error("autoscale:\n  min: 9\n")).isEqualTo("2: autoscale.min: min (9) is above max (8)");
     assertThat(error("autoscale:\n  polcy: target\n")).startsWith("2: autoscale.polcy: unknown key (known: enabled, provider, policy,");
     assertThat(error("autoscale:\n  policy: fastest\n"))
-        .isEqualTo("2: autoscale.policy: unknown value 'fastest'; valid: concurrency, target, threshold, rps");
+        .isEqualTo("2: autoscale.policy: unknown value 'fastest'; valid: slo, concurrency, target, threshold, rps");
     assertThat(error("autoscale:\n  metric: cpu\n"))
         .isEqualTo("2: autoscale.metric: unknown value 'cpu'; valid: inflight, rps, p99_ms");
     assertThat(error("autoscale:\n  provider:\n    kind: ec2\n"))

@@ -23,7 +23,7 @@ class RequestQueueTest {
   private static TestCluster cluster(double delay, int maxInflight, int queueMax, Duration queueTimeout) throws Exception {
     // The backend itself refuses more than one at a time: any overshoot by the proxy shows as a 503.
     return TestCluster.of(
-        List.of(BackendOptions.defaults().withDelay(delay, 0).withCapacity(maxInflight)),
+        List.of(BackendOptions.defaults().withDelay(delay, 0).withMaxInflight(maxInflight)),
         c -> c.withCapacity(new StcConfig.Capacity(maxInflight, queueMax, queueTimeout)));
   }
 
@@ -83,6 +83,32 @@ class RequestQueueTest {
       assertThat(third.body()).contains("queue_full");
       assertThat(first.get().statusCode()).isEqualTo(200);
       assertThat(second.get().statusCode()).isEqualTo(200);
+    }
+  }
+
+  @Test
+  void theQueueIsBoundedByTheMemoryItsWaitersHold() throws Exception {
+    // 64 KiB: a few small GETs (4 KiB for the connection and the head), not one upload of 100 KiB.
+    try (TestCluster c = TestCluster.of(
+        List.of(BackendOptions.defaults().withDelay(1, 0).withMaxInflight(1)),
+        x -> x.withCapacity(new StcConfig.Capacity(1, 0, Duration.ofSeconds(20), 64 * 1024)))) {
+      CompletableFuture<HttpResponse<String>> first = send(c, "/1");
+      await().atMost(Duration.ofSeconds(10)).until(() -> c.backends.get(0).inFlight() == 1);
+      List<CompletableFuture<HttpResponse<String>>> waiting = new ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        waiting.add(send(c, "/w" + i));
+        int queued = i + 1;
+        await().atMost(Duration.ofSeconds(10)).until(() -> c.stc.proxy().queueDepth() == queued);
+      }
+      HttpResponse<String> upload = c.http.send(HttpRequest.newBuilder(c.uri("/upload"))
+          .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[100 * 1024])).timeout(Duration.ofSeconds(30)).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(upload.statusCode()).isEqualTo(503);
+      assertThat(upload.body()).contains("queue_full");
+      assertThat(first.get().statusCode()).isEqualTo(200);
+      for (CompletableFuture<HttpResponse<String>> w : waiting) {
+        assertThat(w.get().statusCode()).as("the small ones waited and were served").isEqualTo(200);
+      }
     }
   }
 }

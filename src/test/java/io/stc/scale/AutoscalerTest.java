@@ -51,7 +51,7 @@ class AutoscalerTest {
     StringBuilder yaml = new StringBuilder("autoscale:\n");
     keys.forEach((k, v) -> yaml.append("  ").append(k).append(": ").append(v).append('\n'));
     AutoscaleConfig config = load(yaml.toString());
-    autoscaler = new Autoscaler(config, upstream, provider, true, clock, queue::get);
+    autoscaler = new Autoscaler(config, upstream, provider, true, clock, QueueGauge.of(queue::get));
     autoscaler.addListener(events::add);
     return autoscaler.begin();
   }

@@ -64,7 +64,7 @@ class KubernetesAutoscaleTest {
           provider: {kind: kubernetes, namespace: shop, deployment: web, port: 8080}
         """.formatted(min, max))).autoscale();
     KubernetesProvider provider = cluster.provider(config.provider().kubernetes(), Duration.ofSeconds(30), Duration.ofSeconds(30));
-    autoscaler = new Autoscaler(config, upstream, provider, true, clock, () -> 0);
+    autoscaler = new Autoscaler(config, upstream, provider, true, clock, QueueGauge.NONE);
     autoscaler.addListener(events::add);
     autoscaler.begin();
   }

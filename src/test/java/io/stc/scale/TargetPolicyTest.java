@@ -47,12 +47,13 @@ class TargetPolicyTest {
   }
 
   @Test
-  void scaleUpIsCappedAtMaxStepUpPerDecision() {
+  void scaleUpIsCappedAtMaxStepUpOrTheCurrentCountPerDecision() {
     TargetPolicy p = new TargetPolicy(Metric.INFLIGHT, 5, 0.1, Duration.ZERO, 2);
     Decision d = at(p, inFlight(2, 0, 100));
     assertThat(d.desired()).isEqualTo(4);
-    assertThat(d.reason()).endsWith("2 ready x 10 -> 20, max_step_up 2 -> 4");
-    assertThat(at(p, inFlight(2, 2, 100)).desired()).as("pending ones count toward the step").isEqualTo(6);
+    assertThat(d.reason()).endsWith("2 ready x 10 -> 20, at most 2 more at once (max_step_up 2 or 100%) -> 4");
+    assertThat(at(p, inFlight(2, 2, 100)).desired()).as("pending ones count toward the step: 100% of 4").isEqualTo(8);
+    assertThat(at(p, inFlight(1, 0, 100)).desired()).as("max_step_up when it is more than 100%").isEqualTo(3);
   }
 
   @Test

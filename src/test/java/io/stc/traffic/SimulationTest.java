@@ -116,7 +116,8 @@ class SimulationTest {
     assertThat(downs).isNotEmpty();
     for (ScaleEvent down : downs) {
       assertThat(r.events()).anyMatch(e -> e.kind() == ScaleEvent.Kind.STOPPED && e.instance().equals(down.instance())
-          && e.timeMillis() >= down.timeMillis() + 200 && e.reason().startsWith("drained in"));
+          // Two drain checks in a row, 100 ms apart, saw it idle.
+          && e.timeMillis() >= down.timeMillis() + 100 && e.reason().startsWith("drained in"));
     }
     assertThat(r.cut()).isZero();
     assertThat(r.served() + r.rejected()).isEqualTo(r.arrived());
@@ -135,6 +136,31 @@ class SimulationTest {
     assertThat(slow.queueFull()).isZero();
     // Whoever was served waited less than the timeout, plus at most a long service time.
     assertThat(slow.served() + slow.rejected()).isEqualTo(slow.arrived());
+  }
+
+  @Test
+  void noRequestIsTurnedAwayForSpaceWhileThePoolCanGrow() {
+    // A spike of 4,000 req/s: thousands wait while instances start, far past the old bound of 1,000.
+    SimulationResult r = Simulation.run(fiveMinutes().pattern(TrafficPattern.SPIKE).rate(400).max(200).build());
+    assertThat(java.util.Arrays.stream(r.series().queueDepth()).max().orElse(0)).isGreaterThan(1000);
+    assertThat(r.queueFull()).isZero();
+    assertThat(r.queueTimeout()).isZero();
+    assertThat(r.served()).isEqualTo(r.arrived());
+
+    // With the memory for 500 waiting requests only, the queue is full long before the pool is.
+    SimulationResult tight = Simulation.run(fiveMinutes().pattern(TrafficPattern.SPIKE).rate(400).max(200)
+        .queueMemory(500 * SimulatedProxy.REQUEST_BYTES).build());
+    assertThat(tight.queueFull()).isPositive();
+  }
+
+  @Test
+  void crashedInstancesAreReplacedAndTheirRequestsTriedElsewhere() {
+    SimulationResult r = Simulation.run(fiveMinutes().pattern(TrafficPattern.STEADY).rate(200).max(20)
+        .meanLifetime(Duration.ofMinutes(1)).build());
+    assertThat(r.crashed()).isPositive();
+    assertThat(r.failedOver()).isPositive();
+    assertThat(r.events()).anyMatch(e -> e.kind() == ScaleEvent.Kind.CRASHED && e.reason().contains("replacing it"));
+    assertThat(r.served()).isEqualTo(r.arrived());
   }
 
   @Test

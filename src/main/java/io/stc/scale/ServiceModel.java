@@ -1,0 +1,152 @@
+package io.stc.scale;
+
+import io.stc.scale.ScaleSnapshot.InstanceLoad;
+import io.stc.scale.ScaleSnapshot.Load;
+
+/**
+ * What one instance can serve, learned online from what the instances did: the mean time a
+ * request takes at the concurrency an instance runs at, and so, by Little's law, the requests per
+ * second it finishes there ({@code c / W(c)}).
+ *
+ * <p>Every interval gives one point for the pool: the mean concurrency an instance ran at and the
+ * mean time a request took (points of single instances would mix up load and speed: a slow
+ * instance runs at a higher concurrency because it is slow). Points are kept in bins of half a
+ * request, weighted by the requests finished and weighing half as much after each half-life. The
+ * curve through the bins never falls (a request never gets faster because more run beside it).
+ * Below the lowest bin seen it is taken as flat, which can only overstate the instances needed;
+ * above the highest it continues the slope through all of them, but no pool is sized for more than
+ * one request (or a fifth) beyond the highest concurrency seen lately, so it is shrunk towards an
+ * unexplored load step by step.
+ */
+final class ServiceModel {
+  /** Width of a bin, in requests in flight per instance. */
+  private static final double BIN = 0.5;
+  /** Requests finished in a bin before it counts. */
+  private static final double MIN_BIN_WEIGHT = 20;
+
+  private final double halfLifeSeconds;
+  private final double[] weight;
+  private final double[] concurrency;
+  private final double[] latency;
+  private double seenHigh;
+
+  /**
+   * @param maxConcurrency the most requests an instance may have in flight
+   * @param halfLifeSeconds after this long an observation weighs half as much
+   */
+  ServiceModel(double maxConcurrency, double halfLifeSeconds) {
+    int bins = (int) Math.ceil(maxConcurrency / BIN) + 1;
+    this.halfLifeSeconds = halfLifeSeconds;
+    this.weight = new double[bins];
+    this.concurrency = new double[bins];
+    this.latency = new double[bins];
+  }
+
+  /** Learns from an interval's load. */
+  void observe(Load load) {
+    if (load.seconds() <= 0) {
+      return;
+    }
+    double keep = Math.pow(0.5, load.seconds() / halfLifeSeconds);
+    for (int i = 0; i < weight.length; i++) {
+      weight[i] *= keep;
+      concurrency[i] *= keep;
+      latency[i] *= keep;
+    }
+    // The highest concurrency seen fades towards what runs now, so it tracks a changed service.
+    seenHigh *= Math.pow(0.5, load.seconds() / (4 * halfLifeSeconds));
+    double c = 0;
+    double throughput = 0;
+    int count = 0;
+    for (InstanceLoad i : load.instances()) {
+      c += i.concurrency();
+      throughput += i.throughput();
+      count++;
+    }
+    double n = throughput * load.seconds();
+    if (count == 0 || n < 1) {
+      return;
+    }
+    // Without queueing the requests' own latencies are the service time, and exact; otherwise
+    // Little's law gives it from the sampled concurrency.
+    double w = load.queueWaitMillis() == 0 && load.meanLatencyMillis() > 0 ? load.meanLatencyMillis() / 1000 : c / throughput;
+    c /= count;
+    int bin = Math.min(weight.length - 1, (int) (c / BIN));
+    weight[bin] += n;
+    concurrency[bin] += n * c;
+    latency[bin] += n * w;
+    seenHigh = Math.max(seenHigh, c);
+  }
+
+  /** Whether enough has been seen to size a pool by. */
+  boolean known() {
+    for (double w : weight) {
+      if (w >= MIN_BIN_WEIGHT) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Mean service time in seconds at concurrency {@code c}; 0 before anything was seen. */
+  double latencyAt(double c) {
+    return curve(c, false);
+  }
+
+  /**
+   * The mean service time at the lowest concurrency seen lately, in seconds: what stands for a
+   * request alone; 0 before anything was seen.
+   */
+  double fastest() {
+    return curve(0, true);
+  }
+
+  private double curve(double c, boolean lowest) {
+    // The counted bins, their latencies made non-decreasing by pooling neighbours that are not.
+    int n = 0;
+    double[] xs = new double[weight.length];
+    double[] ys = new double[weight.length];
+    double[] ws = new double[weight.length];
+    for (int i = 0; i < weight.length; i++) {
+      if (weight[i] < MIN_BIN_WEIGHT) {
+        continue;
+      }
+      xs[n] = concurrency[i] / weight[i];
+      ys[n] = latency[i] / weight[i];
+      ws[n] = weight[i];
+      n++;
+      while (n > 1 && ys[n - 2] > ys[n - 1]) {
+        double w = ws[n - 2] + ws[n - 1];
+        xs[n - 2] = (xs[n - 2] * ws[n - 2] + xs[n - 1] * ws[n - 1]) / w;
+        ys[n - 2] = (ys[n - 2] * ws[n - 2] + ys[n - 1] * ws[n - 1]) / w;
+        ws[n - 2] = w;
+        n--;
+      }
+    }
+    if (n == 0) {
+      return 0;
+    }
+    if (lowest || c <= xs[0]) {
+      return ys[0];
+    }
+    for (int i = 1; i < n; i++) {
+      if (c <= xs[i]) {
+        return ys[i - 1] + (ys[i] - ys[i - 1]) * (c - xs[i - 1]) / (xs[i] - xs[i - 1]);
+      }
+    }
+    // Beyond the highest bin: the slope over all of them, steadier than that of the last two.
+    double slope = n > 1 ? Math.max(0, (ys[n - 1] - ys[0]) / (xs[n - 1] - xs[0])) : 0;
+    return ys[n - 1] + slope * (c - xs[n - 1]);
+  }
+
+  /** Requests per second one instance finishes at concurrency {@code c}. */
+  double throughputAt(double c) {
+    double w = latencyAt(c);
+    return w > 0 ? c / w : 0;
+  }
+
+  /** The highest concurrency an instance may be sized for: not far beyond the highest seen lately. */
+  double explorationLimit() {
+    return Math.max(seenHigh + 1, seenHigh * 1.2);
+  }
+}

@@ -1,0 +1,199 @@
+package io.stc.scale;
+
+import static io.stc.scale.Decision.ceil;
+import static io.stc.scale.Decision.num;
+import static io.stc.scale.Decision.seconds;
+
+import io.stc.scale.ScaleSnapshot.Load;
+import java.time.Duration;
+
+/**
+ * Sizes the pool from queueing rather than thresholds: enough instances for the arrival rate at
+ * the throughput one instance gives while the latency objective holds, plus what drains the
+ * queue, looking ahead by the measured start-up time.
+ *
+ * <p>By Little's law an instance running {@code c} requests at once, each taking {@code W(c)},
+ * finishes {@code c / W(c)} a second; {@link ServiceModel} learns {@code W} from what the
+ * instances did. Which {@code c} to run at is learned from the objective itself: while fewer than
+ * half a percent of requests are slower than it, the target concurrency creeps up (a whole
+ * request per ten seconds while fewer than 0.1% are; to {@code max_inflight} at most, and never
+ * far beyond what instances have run at); when more than 1% are, it falls by 8%. The arrival rate ({@link RateFilter}) counts every request that wanted
+ * an instance, so a queue or rejections never hide demand, and a backlog is sized as requests to
+ * drain rather than read as a rate.
+ *
+ * <p>Up goes in one step, to what the rate forecast for one start-up time ahead needs, with a
+ * standard deviation of the forecast as headroom (never more than the highest rate of the last
+ * minute), plus a queue to drain within a start-up time, once that is 5% more than the pool serves. Down goes gently: to the highest need of
+ * the stable window, or of the last four start-up times (ten seconds at least) when the rate
+ * clearly falls, where a need keeps three standard deviations and 5% of headroom; the band between
+ * the two is the hysteresis that keeps noise from moving the pool. Until anything was measured it sizes as the concurrency policy does.
+ */
+final class SloPolicy implements ScalingPolicy {
+  /** Headroom of a scale-up: standard deviations of the rate forecast at the start-up horizon. */
+  private static final double UP_SIGMAS = 1;
+  /** Headroom a scale-down keeps: more than a scale-up's; the band in between is the hysteresis. */
+  private static final double DOWN_SIGMAS = 3;
+  /** How far the need must pass what the pool serves before a scale-up. */
+  private static final double UP_MARGIN = 0.05;
+  /** Headroom a scale-down keeps besides that, so a pool whose need sits on a whole number does not flap. */
+  private static final double DOWN_MARGIN = 0.05;
+  /** A scale-down keeps the highest need of this many start-up times, and of {@link #MIN_HOLD} at least. */
+  private static final double HOLD_STARTUPS = 4;
+  private static final Duration MIN_HOLD = Duration.ofSeconds(10);
+  /** Headroom never sizes for more than the highest rate measured within this. */
+  private static final long PEAK_NANOS = Duration.ofMinutes(1).toNanos();
+  /** The share of requests that may be slower than the objective: it is a p99. */
+  private static final double SLOW_SHARE = 0.01;
+  /** How often the target concurrency may move, and over how long the slow share is counted. */
+  private static final long ADJUST_NANOS = Duration.ofSeconds(10).toNanos();
+  private static final long SLOW_WINDOW_NANOS = Duration.ofSeconds(30).toNanos();
+  /** Requests the slow share must be counted over before the target moves. */
+  private static final long MIN_COUNTED = 100;
+  /** How the target concurrency moves: down by a factor; up by a step, a bigger one when hardly a request is slow. */
+  private static final double TARGET_DOWN = 0.92;
+  private static final double TARGET_UP = 0.25;
+  private static final double TARGET_UP_FAST = 1;
+  /** Without an objective: this many times the p99 a request alone on an instance is estimated to take. */
+  static final double DERIVED_SLO_FACTOR = 4;
+
+  private final long sloNanos;
+  private final double maxInflight;
+  private final double defaultStartupSeconds;
+  private final long stableNanos;
+  private final ServiceModel model;
+  private final RateFilter rates = new RateFilter();
+  private final SlidingWindow needs = new SlidingWindow(Duration.ofMinutes(10).toNanos());
+  private final SlidingWindow peaks = new SlidingWindow(PEAK_NANOS);
+  private final SlidingWindow counted = new SlidingWindow(SLOW_WINDOW_NANOS);
+  private final SlidingWindow slow = new SlidingWindow(SLOW_WINDOW_NANOS);
+  private double target;
+  private long lastAdjustNanos = Long.MIN_VALUE;
+  private long lastPendingNanos = Long.MIN_VALUE;
+
+  /**
+   * @param slo the p99 objective; zero to derive it from what the instances are measured to do
+   * @param maxInflight the most requests the proxy lets an instance have at once
+   * @param target the concurrency per instance to start from, before the objective is measured
+   * @param stableWindow how long a rate that does not clearly fall must stay low before instances
+   *     go; five of them are how long what the instances did keeps half its weight in the model
+   * @param startTimeout what a start-up is assumed to take, at most, until one was measured
+   */
+  SloPolicy(Duration slo, int maxInflight, double target, Duration stableWindow, Duration startTimeout) {
+    this.sloNanos = slo.toNanos();
+    this.maxInflight = maxInflight;
+    this.target = Math.max(1, Math.min(target, maxInflight));
+    this.defaultStartupSeconds = Math.min(10, startTimeout.toNanos() / 1e9);
+    this.stableNanos = stableWindow.toNanos();
+    this.model = new ServiceModel(maxInflight, 5 * stableWindow.toNanos() / 1e9);
+  }
+
+  @Override
+  public String name() {
+    return "slo";
+  }
+
+  /** The concurrency per instance the pool is sized for at the moment. */
+  double target() {
+    return target;
+  }
+
+  @Override
+  public Decision decide(ScaleSnapshot s, long now) {
+    Load load = s.load();
+    model.observe(load);
+    rates.add(load.seconds(), load.arrivalRate());
+    if (load.seconds() > 0) {
+      peaks.add(now, load.arrivalRate());
+    }
+    int current = s.current();
+    if (s.pending() > 0) {
+      lastPendingNanos = now;
+    }
+    if (!model.known()) {
+      int desired = Math.max(current, ceil(s.demand() / target));
+      return new Decision(desired, "nothing measured yet: in-flight+queued " + num(s.demand()) + " / " + num(target)
+          + " -> " + desired);
+    }
+    double objective = objectiveMillis();
+    if (load.requests() > 0) {
+      counted.add(now, load.requests());
+      slow.add(now, load.slowerThan(objective));
+    }
+    if (objective > 0) {
+      adjustTarget(now);
+    }
+    // Never sized for much more than instances were seen to run at: shrink towards it step by step.
+    double concurrency = Math.min(target, model.explorationLimit());
+    double perInstance = model.throughputAt(concurrency);
+    double startup = load.startupSeconds() > 0 ? load.startupSeconds() : defaultStartupSeconds;
+
+    // Instances asked for now serve in `startup` seconds: size for the rate then, with headroom for
+    // how far it may have moved by then, but not beyond where it went lately (bursts come back to
+    // their height, not above it).
+    double ahead = Math.max(rates.level(), rates.forecast(startup));
+    double error = rates.forecastError(startup);
+    double peak = Math.max(ahead, peaks.max(now, PEAK_NANOS));
+    double rate = Math.min(ahead + UP_SIGMAS * error, peak);
+    double drainSeconds = Math.max(2, startup);
+    int up = ceil((rate + s.queueDepth() / drainSeconds) / perInstance);
+    int need = ceil(Math.min(ahead + DOWN_SIGMAS * error, peak) * (1 + DOWN_MARGIN) / perInstance);
+    // A rate that clearly falls is let go after a few start-up times; one that only dips must stay
+    // low for the whole stable window, or noise would take instances away that are needed again.
+    boolean falling = -rates.slope() * startup > error;
+    long holdNanos = falling ? Math.max(MIN_HOLD.toNanos(), (long) (HOLD_STARTUPS * startup * 1e9)) : stableNanos;
+    needs.add(now, need);
+    int held = (int) needs.max(now, holdNanos);
+
+    String why = "arrivals " + num(rates.level()) + "/s"
+        + (Math.abs(rates.slope()) >= 0.01 ? " (" + (rates.slope() > 0 ? "+" : "") + num(rates.slope()) + "/s a second)" : "")
+        + (rates.stepped() ? " (a step)" : "") + ", sized for " + num(rate) + "/s in " + num(startup) + "s"
+        + (s.queueDepth() > 0 ? " + queue " + s.queueDepth() + " to drain in " + num(drainSeconds) + "s" : "")
+        + " / " + num(perInstance) + "/s per instance at " + num(concurrency) + " in flight (p99 objective "
+        + Math.round(objective) + " ms" + (sloNanos > 0 ? "" : ", derived") + ")";
+    // Up when the pool falls short by more than rounding noise: a need that sits on a whole number
+    // must not add and then take back an instance over and over.
+    if (up > current && (rate + s.queueDepth() / drainSeconds) > perInstance * current * (1 + UP_MARGIN)) {
+      return new Decision(up, why + " -> " + up);
+    }
+    if (held < current) {
+      return new Decision(held, why + "; highest need of " + seconds(holdNanos) + " -> " + held);
+    }
+    return new Decision(current, why + "; holding " + current + " (highest need of " + seconds(holdNanos) + ": " + held + ")");
+  }
+
+  /** The p99 objective in milliseconds: configured, or derived from the time a request alone takes. */
+  double objectiveMillis() {
+    if (sloNanos > 0) {
+      return sloNanos / 1e6;
+    }
+    // The service at the lowest concurrency seen lately stands for a request alone; its tail is
+    // taken to be an exponential service time's (p99 = ln 100 x mean).
+    return DERIVED_SLO_FACTOR * Math.log(100) * model.fastest() * 1000;
+  }
+
+  /**
+   * Moves the target concurrency by what the objective says: up a little while requests keep well
+   * within it, down by 8% when more than 1% miss it. Only when no instance was starting lately, so
+   * a scale-up on its way is not read as the wrong target.
+   */
+  private void adjustTarget(long now) {
+    if (lastAdjustNanos != Long.MIN_VALUE && now - lastAdjustNanos < ADJUST_NANOS) {
+      return;
+    }
+    if (lastPendingNanos != Long.MIN_VALUE && now - lastPendingNanos < SLOW_WINDOW_NANOS) {
+      return;
+    }
+    double requests = counted.sum(now, SLOW_WINDOW_NANOS);
+    if (requests < MIN_COUNTED) {
+      return;
+    }
+    lastAdjustNanos = now;
+    double share = slow.sum(now, SLOW_WINDOW_NANOS) / requests;
+    if (share > SLOW_SHARE) {
+      target = Math.max(1, target * TARGET_DOWN);
+    } else if (share < SLOW_SHARE / 2) {
+      double step = share < SLOW_SHARE / 10 ? TARGET_UP_FAST : TARGET_UP;
+      target = Math.max(target, Math.min(Math.min(maxInflight, model.explorationLimit()), target + step));
+    }
+  }
+}

@@ -1,0 +1,238 @@
+package io.stc.scale;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.stc.config.AutoscaleConfig;
+import io.stc.scale.ScaleSnapshot.InstanceLoad;
+import io.stc.scale.ScaleSnapshot.Load;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.function.DoubleUnaryOperator;
+import org.HdrHistogram.Histogram;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The slo policy, as the autoscaler runs it (within its bounds and cooldowns), decision by decision
+ * on a manual clock against a pool that does what the decisions say: instances asked for serve
+ * five seconds later; each serves a request in {@code 50 ms x (1 + (c - 1) / 4)} at concurrency c.
+ */
+class SloPolicyTest {
+  private static final double STARTUP = 5;
+
+  /** The pool, the policy and the decisions so far. */
+  private static final class Run {
+    final ScalingPolicy policy;
+    final SplittableRandom random = new SplittableRandom(7);
+    final ArrayDeque<Long> pending = new ArrayDeque<>();
+    final List<Integer> counts = new ArrayList<>();
+    final List<String> reasons = new ArrayList<>();
+    long now;
+    int ready;
+    double queue;
+    boolean poisson;
+
+    Run(AutoscaleConfig config, int ready) {
+      this.policy = ScalingPolicy.of(config);
+      this.ready = ready;
+    }
+
+    /** One second at {@code rate} requests a second (Poisson when asked), then a decision. */
+    Decision second(double rate) {
+      now += 1_000_000_000L;
+      while (!pending.isEmpty() && pending.peekFirst() <= now) {
+        pending.pollFirst();
+        ready++;
+      }
+      double arrived = poisson ? poisson(rate) : rate;
+      // What the ready instances finish at most, at max_inflight 10 each; the rest waits.
+      double perInstance = ready == 0 ? 0 : (arrived + queue) / ready;
+      double c = Math.min(10, concurrency(perInstance));
+      double served = ready == 0 ? 0 : Math.min(arrived + queue, ready * c / latency(c));
+      queue = arrived + queue - served;
+      double w = latency(c);
+      List<InstanceLoad> instances = new ArrayList<>(Collections.nCopies(ready, new InstanceLoad(c, served / Math.max(1, ready))));
+      Histogram latencies = new Histogram(3);
+      if (served >= 1) {
+        latencies.recordValueWithCount((long) (w * 1e6), (long) served);
+      }
+      Load load = new Load(1, arrived, served, c * ready, w * 1000, (long) served, 0, STARTUP, instances,
+          served >= 1 ? latencies : null);
+      ScaleSnapshot s = new ScaleSnapshot(ready, pending.size(), (int) Math.round(c * ready), (int) queue,
+          served / Math.max(1, ready), w * 1000, load);
+      Decision d = policy.decide(s, now);
+      int current = ready + pending.size();
+      for (int i = current; i < d.desired(); i++) {
+        pending.addLast(now + (long) (STARTUP * 1e9));
+      }
+      for (int i = d.desired(); i < current; i++) {
+        if (!pending.isEmpty()) {
+          pending.pollLast();
+        } else {
+          ready--;
+        }
+      }
+      counts.add(d.desired());
+      reasons.add(d.reason());
+      return d;
+    }
+
+    void seconds(int n, DoubleUnaryOperator rate) {
+      for (int i = 0; i < n; i++) {
+        second(rate.applyAsDouble(now / 1e9));
+      }
+    }
+
+    int last() {
+      return counts.get(counts.size() - 1);
+    }
+
+    /** Changes of direction of the desired count from decision {@code from} on. */
+    int directionChanges(int from) {
+      int changes = 0;
+      int direction = 0;
+      for (int i = from + 1; i < counts.size(); i++) {
+        int d = Integer.signum(counts.get(i) - counts.get(i - 1));
+        if (d != 0) {
+          if (direction != 0 && d != direction) {
+            changes++;
+          }
+          direction = d;
+        }
+      }
+      return changes;
+    }
+
+    private double poisson(double mean) {
+      // Normal approximation, good enough above a few dozen.
+      double u = Math.sqrt(-2 * Math.log(1 - random.nextDouble())) * Math.cos(2 * Math.PI * random.nextDouble());
+      return Math.max(0, Math.round(mean + Math.sqrt(mean) * u));
+    }
+  }
+
+  private static double latency(double c) {
+    return 0.05 * (1 + Math.max(0, c - 1) / 4);
+  }
+
+  /** Little's law: the concurrency c at which an instance offered r a second settles, c = r W(c). */
+  private static double concurrency(double r) {
+    double a = 0.05 * 0.75;
+    double b = 0.05 / 4;
+    return r * b >= 1 ? Double.POSITIVE_INFINITY : r * a / (1 - r * b);
+  }
+
+  private static AutoscaleConfig config(int min, int max, Duration slo) {
+    AutoscaleConfig d = AutoscaleConfig.defaults();
+    return new AutoscaleConfig(true, d.provider(), AutoscaleConfig.Policy.SLO, min, max, d.interval(), d.maxInflight(),
+        d.target(), d.metric(), d.utilization(), d.tolerance(), d.stableWindow(), d.panicWindow(), d.panicThreshold(),
+        d.stabilizationWindow(), d.maxStepUp(), d.thresholdUp(), d.thresholdDown(), d.rpsUp(), d.rpsDown(),
+        d.cooldownUp(), d.cooldownDown(), d.maxScaleDownRate(), d.drainTimeout(), d.startTimeout(), slo);
+  }
+
+  @Test
+  void aSteadyLoadSettlesAndThenNothingMoves() {
+    Run run = new Run(config(2, 100, Duration.ofMillis(500)), 2);
+    run.poisson = true;
+    run.seconds(1800, t -> 400);
+    List<Integer> settled = run.counts.subList(120, run.counts.size());
+    assertThat(settled).as("no scale event after the first two minutes").containsOnly(settled.get(0));
+    // 400/s at ~40/s per instance within the objective: about ten instances, not the 50 a backlog would ask for.
+    assertThat(settled.get(0)).isBetween(8, 14);
+  }
+
+  @Test
+  void aStepUpIsMetInOneDecision() {
+    Run run = new Run(config(2, 100, Duration.ofMillis(500)), 2);
+    run.seconds(300, t -> 100);
+    int before = run.last();
+    Decision d = run.second(400);
+    assertThat(d.reason()).contains("(a step)");
+    assertThat(d.desired()).as("the whole step at once").isGreaterThanOrEqualTo(before * 3);
+    int stepped = d.desired();
+    run.seconds(30, t -> 400);
+    assertThat(run.counts.subList(run.counts.size() - 30, run.counts.size()))
+        .as("no second thoughts while the new instances start").allMatch(n -> n >= stepped * 9 / 10);
+  }
+
+  @Test
+  void aRampIsMetAheadByTheStartUpTimeAndNeverScaledDownMeanwhile() {
+    Run run = new Run(config(2, 200, Duration.ofMillis(500)), 2);
+    run.seconds(120, t -> 50);
+    int start = run.counts.size();
+    run.seconds(900, t -> 50 + (t - 120));
+    List<Integer> ramp = run.counts.subList(start, run.counts.size());
+    for (int i = 1; i < ramp.size(); i++) {
+      assertThat(ramp.get(i)).as("decision %d of the ramp", i).isGreaterThanOrEqualTo(ramp.get(i - 1));
+    }
+    // At the end, 950/s is served with nothing waiting: the look-ahead kept the pool in front.
+    assertThat(run.queue).isLessThan(10);
+  }
+
+  @Test
+  void aSineChangesDirectionAtMostFourTimesAPeriod() {
+    Run run = new Run(config(2, 200, Duration.ofMillis(500)), 2);
+    run.poisson = true;
+    run.seconds(600, t -> 400);
+    int from = run.counts.size();
+    run.seconds(1800, t -> 400 * (1 + 0.8 * Math.sin(2 * Math.PI * (t - 600) / 1800)));
+    assertThat(run.directionChanges(from)).isLessThanOrEqualTo(4);
+  }
+
+  @Test
+  void aSmallDipDoesNotTakeInstancesAway() {
+    Run run = new Run(config(2, 100, Duration.ofMillis(500)), 2);
+    run.seconds(600, t -> 400);
+    int settled = run.last();
+    run.seconds(120, t -> 390);
+    assertThat(run.last()).as("2.5% less is within the hysteresis band").isEqualTo(settled);
+    run.seconds(300, t -> 200);
+    assertThat(run.last()).as("half is not").isLessThan(settled);
+  }
+
+  @Test
+  void recurringBurstsKeepWhatTheyNeedWithinTheHoldTime() {
+    Run run = new Run(config(2, 100, Duration.ofMillis(500)), 2);
+    run.seconds(300, t -> 100);
+    run.seconds(600, t -> (t % 15) < 4 ? 600 : 100);
+    List<Integer> late = run.counts.subList(run.counts.size() - 300, run.counts.size());
+    int low = Collections.min(late);
+    int high = Collections.max(late);
+    assertThat(high - low).as("bursts every 15 s, held for 20 s: the pool stays sized for them").isLessThanOrEqualTo(2);
+  }
+
+  @Test
+  void theObjectiveIsMetAtTheLeastInstances() {
+    // 400/s: on 8 instances a request takes 100 ms, on 7 about 130 ms; 7 are the fewest that keep up.
+    Run tight = new Run(config(2, 200, Duration.ofMillis(110)), 2);
+    tight.seconds(1200, t -> 400);
+    assertThat(tight.counts.subList(900, 1200)).containsOnly(8);
+    assertThat(tight.reasons.get(tight.reasons.size() - 1)).contains("p99 objective 110 ms)");
+
+    Run loose = new Run(config(2, 200, Duration.ofSeconds(2)), 2);
+    loose.seconds(1200, t -> 400);
+    assertThat(loose.counts.subList(900, 1200)).containsOnly(7);
+    SloPolicy q = (SloPolicy) ((BoundedPolicy) loose.policy).inner();
+    assertThat(q.target()).as("all of max_inflight").isEqualTo(10.0);
+  }
+
+  @Test
+  void withoutAnObjectiveItIsDerivedFromTheFastestServiceSeen() {
+    Run run = new Run(config(2, 100, Duration.ZERO), 2);
+    run.seconds(60, t -> 30);
+    run.seconds(300, t -> 300);
+    String reason = run.reasons.get(run.reasons.size() - 1);
+    // Four times ln(100) x the fastest mean seen (at about one request in flight, ~50 ms): ~0.9 s.
+    assertThat(reason).containsPattern("p99 objective (9\\d\\d|10\\d\\d) ms, derived\\)");
+  }
+
+  @Test
+  void beforeAnythingWasMeasuredItSizesForWhatWaits() {
+    ScalingPolicy p = ScalingPolicy.of(config(0, 50, Duration.ZERO));
+    Decision d = p.decide(new ScaleSnapshot(0, 0, 0, 30, 0, 0), 0);
+    assertThat(d.desired()).isEqualTo(5);
+    assertThat(d.reason()).startsWith("nothing measured yet: in-flight+queued 30 / 7");
+  }
+}
