@@ -30,6 +30,8 @@ public final class MeterNames {
   public static final String POOL_AVAILABLE = "stc.pool.available";
   /** Counter by reason (the ProxyFailure labels). */
   public static final String PROXY_FAILURES = "stc.proxy.failures";
+  /** Counter by code (grpc-status names): gRPC calls by how they ended. */
+  public static final String GRPC_CALLS = "stc.grpc.calls";
   /** Counter: retried attempts. */
   public static final String PROXY_RETRIES = "stc.proxy.retries";
   /** Counter: exchanges the client abandoned. */
@@ -47,5 +49,6 @@ public final class MeterNames {
   public static final String TAG_STATUS_CLASS = "status_class";
   public static final String TAG_STATE = "state";
   public static final String TAG_REASON = "reason";
+  public static final String TAG_CODE = "code";
   public static final String TAG_ALGORITHM = "algorithm";
 }

@@ -84,6 +84,14 @@ public final class StatsView {
     totals.put("connections", proxy.connections());
     // A leader stc sums this over its fleet (see autoscale.fleet).
     totals.put("queue_depth", queueDepth.getAsInt());
+    // gRPC calls by the grpc-status they ended with; only codes seen.
+    ObjectNode grpc = totals.putObject("grpc");
+    for (int code = 0; code < io.stc.proxy.GrpcStatus.COUNT; code++) {
+      long n = proxy.grpcCalls(code);
+      if (n > 0) {
+        grpc.put(io.stc.proxy.GrpcStatus.name(code), n);
+      }
+    }
     ObjectNode rps = totals.putObject("rps");
     rps.put("1s", round(traffic.rate(1), 1));
     rps.put("10s", round(traffic.rate(10), 1));
@@ -185,6 +193,7 @@ public final class StatsView {
     n.put("host", b.host());
     n.put("port", b.port());
     n.put("weight", b.weight());
+    n.put("protocol", b.protocolName());
     n.put("state", b.state().label());
     n.put("removing", controller.isRemoving(b));
     CircuitBreaker cb = breakers == null ? null : breakers.of(b);

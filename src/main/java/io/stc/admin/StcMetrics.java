@@ -83,6 +83,12 @@ public final class StcMetrics implements AutoCloseable {
           .description("Requests stc answered itself because proxying failed, by reason")
           .tag(TAG_REASON, f.label()).register(registry);
     }
+    for (int code = 0; code < io.stc.proxy.GrpcStatus.COUNT; code++) {
+      int c = code;
+      FunctionCounter.builder(GRPC_CALLS, proxy, p -> p.grpcCalls(c))
+          .description("gRPC calls by the grpc-status they ended with (from a backend or from stc)")
+          .tag(TAG_CODE, io.stc.proxy.GrpcStatus.name(c)).register(registry);
+    }
     FunctionCounter.builder(PROXY_RETRIES, proxy, ProxyStats::retries)
         .description("Attempts retried on another backend").register(registry);
     FunctionCounter.builder(CLIENT_ABORTS, proxy, ProxyStats::clientAborts)

@@ -11,6 +11,9 @@ import io.stc.pool.Backend;
  * is used only from the event loop that made it; what the backend answers goes to that exchange.
  */
 abstract class BackendLink {
+  /** The response's head also ended its stream (HTTP/2's trailers-only answer, as gRPC errors come). */
+  boolean headEndedStream;
+
   final Backend backend;
   final LoopContext loop;
   /** The exchange this link serves, or null while idle. */

@@ -5,7 +5,9 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
@@ -79,6 +81,14 @@ final class Exchange implements Request, ExchangeTimers.Deadlines {
   private long retryAfterSeconds;
   private long startNanos;
   private long lastBodyNanos;
+  /** The request is a gRPC call: its failures are answered in gRPC's terms, its grpc-status counted. */
+  private boolean grpc;
+  /** When the call's grpc-timeout runs out (clock nanoseconds), or 0 when it has none. */
+  private long grpcDeadlineNanos;
+  /** The current attempt's bookkeeping was done early (a gRPC UNAVAILABLE with nowhere else to go). */
+  private boolean attemptSettled;
+  /** The grpc-status of the response's head (a trailers-only answer), or -1. */
+  private int lastGrpcHeadStatus = -1;
 
   Exchange(ProxyServer proxy, ClientConnection client) {
     this.proxy = proxy;
@@ -116,6 +126,10 @@ final class Exchange implements Request, ExchangeTimers.Deadlines {
     status = 0;
     stage = Stage.BUFFERING;
     startNanos = proxy.clock.nanos();
+    grpc = GrpcStatus.isGrpc(req.headers());
+    long grpcTimeout = grpc ? GrpcStatus.timeoutNanos(req.headers().get("grpc-timeout")) : -1;
+    grpcDeadlineNanos = grpcTimeout >= 0 ? startNanos + Math.max(1, grpcTimeout) : 0;
+    attemptSettled = false;
     proxy.stats.requestStarted();
     ProxyFailure refusal = client.refused ? ProxyFailure.CONNECTION_LIMIT : proxy.steps.admit(this);
     if (refusal != null) {
@@ -288,7 +302,12 @@ final class Exchange implements Request, ExchangeTimers.Deadlines {
       long now = proxy.clock.nanos();
       long perTry = settings.perTry().enabled() && attempts.mayRetry() && body.replayable()
           ? settings.perTryNanos(attempts.backend(), now) : 0;
-      timers.awaitResponse(now, settings.responseTimeoutNanos(), perTry);
+      long timeout = settings.responseTimeoutNanos();
+      if (grpcDeadlineNanos != 0) {
+        // The call's own deadline bounds the wait too: past it, its caller has given up.
+        timeout = Math.max(0, Math.min(timeout, grpcDeadlineNanos - now));
+      }
+      timers.awaitResponse(now, timeout, perTry);
     }
   }
 
@@ -314,6 +333,11 @@ final class Exchange implements Request, ExchangeTimers.Deadlines {
       return;
     }
     timers.stopAwaiting();
+    if (grpc && code == 200 && l.headEndedStream && GrpcStatus.parse(head.value("grpc-status")) == GrpcStatus.UNAVAILABLE
+        && retryUnavailable(l)) {
+      return;
+    }
+    lastGrpcHeadStatus = grpc ? GrpcStatus.parse(head.value("grpc-status")) : -1;
     status = code;
     stage = Stage.RESPONDING;
     backendKeepAlive = head.keepAlive();
@@ -322,6 +346,31 @@ final class Exchange implements Request, ExchangeTimers.Deadlines {
     String cookie = proxy.steps.responseCookie(this, b);
     keepAlive = client.response.head(
         head, clientVersion == HttpVersion.HTTP_1_0, keep, request.method() != HttpMethod.HEAD, b.id(), cookie);
+  }
+
+  /**
+   * A backend answered a gRPC call UNAVAILABLE before any response (trailers-only): the call goes
+   * to another backend when the retries and its body allow; false (the answer goes to the client)
+   * otherwise.
+   */
+  private boolean retryUnavailable(BackendLink l) {
+    if (!attempts.mayRetry() || !body.replayable()) {
+      return false;
+    }
+    attempts.end(true, settings.count5xx(), true);
+    proxy.stats.grpcStatus(GrpcStatus.UNAVAILABLE);
+    Backend next = attempts.pick(this);
+    if (next == null) {
+      attemptSettled = true;
+      return false;
+    }
+    proxy.stats.retry();
+    link = null;
+    l.release(false);
+    // The head (and maybe some of the body) went out: the next attempt sends it all again.
+    body.rewind();
+    dispatch(next);
+    return true;
   }
 
   void onResponseBody(BackendLink l, ByteBuf piece) {
@@ -503,8 +552,24 @@ final class Exchange implements Request, ExchangeTimers.Deadlines {
   // ---- ending ------------------------------------------------------------------------------------
 
   private void complete(ChannelFuture lastWrite) {
-    attempts.end(status >= 500, status >= 500 && settings.count5xx(), true);
     BackendLink l = link;
+    boolean failed = status >= 500;
+    if (grpc) {
+      // A gRPC call's outcome is in its trailers (or a trailers-only head), whatever the HTTP status.
+      int code = GrpcStatus.of(l.trailers());
+      if (code < 0 && lastGrpcHeadStatus >= 0) {
+        code = lastGrpcHeadStatus;
+      }
+      if (code >= 0) {
+        failed |= GrpcStatus.isBackendFailure(code);
+        if (!attemptSettled) {
+          proxy.stats.grpcStatus(code);
+        }
+      }
+    }
+    if (!attemptSettled) {
+      attempts.end(failed, failed && settings.count5xx(), true);
+    }
     link = null;
     l.release(backendKeepAlive && requestSent);
     boolean close = !keepAlive || !requestReceived;
@@ -558,7 +623,13 @@ final class Exchange implements Request, ExchangeTimers.Deadlines {
     status = failure.status().code();
     // A malformed request poisons the connection; a rate-limited one does not.
     boolean close = !keepAlive || !requestReceived || (failure.isClientError() && failure != ProxyFailure.RATE_LIMITED);
-    FullHttpResponse r = failure.response(retryAfterSeconds, close, clientVersion == HttpVersion.HTTP_1_0);
+    FullHttpResponse r;
+    if (grpc) {
+      proxy.stats.grpcStatus(GrpcStatus.forFailure(failure));
+      r = failure.grpcResponse(close && !client.http2Stream);
+    } else {
+      r = failure.response(retryAfterSeconds, close, clientVersion == HttpVersion.HTTP_1_0);
+    }
     ChannelFuture w = client.response.answer(r);
     boolean unreadBody = !requestReceived;
     end();
@@ -612,6 +683,16 @@ final class Exchange implements Request, ExchangeTimers.Deadlines {
     link = null;
     if (l != null) {
       l.close();
+    }
+    if (grpc && client.http2Stream) {
+      // A gRPC stream ends with a status its caller can act on (UNAVAILABLE: try again), not a reset.
+      HttpHeaders trailers = new DefaultHttpHeaders();
+      trailers.setInt("grpc-status", GrpcStatus.UNAVAILABLE);
+      trailers.set("grpc-message", "stc: backend closed the connection mid-response");
+      proxy.stats.grpcStatus(GrpcStatus.UNAVAILABLE);
+      client.response.end(trailers);
+      end();
+      return;
     }
     end();
     client.ctx.close();

@@ -198,6 +198,7 @@ final class Http2Link extends BackendLink {
         return;
       }
       responded = true;
+      headEndedStream = h.isEndStream();
       o.onResponseHead(Http2Link.this, head);
       if (h.isEndStream() && owner != null) {
         end(o);

@@ -40,10 +40,12 @@ public enum ProxyFailure {
   private final HttpResponseStatus status;
   private final String label;
   private final byte[] body;
+  private final String message;
 
   ProxyFailure(HttpResponseStatus status, String label, String message) {
     this.status = status;
     this.label = label;
+    this.message = message;
     this.body =
         ("{\"error\":\"" + message + "\",\"status\":" + status.code() + ",\"reason\":\"" + label + "\"}\n")
             .getBytes(StandardCharsets.US_ASCII);
@@ -84,6 +86,23 @@ public enum ProxyFailure {
       h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
     } else if (http10Client) {
       h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+    }
+    return r;
+  }
+
+  /**
+   * The answer a gRPC call gets instead: 200 with the status in a trailers-only head (gRPC clients
+   * read grpc-status, not the HTTP status), UNAVAILABLE for a pool with no backend and so on.
+   */
+  FullHttpResponse grpcResponse(boolean close) {
+    FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, Unpooled.EMPTY_BUFFER);
+    HttpHeaders h = r.headers();
+    h.set(HttpHeaderNames.CONTENT_TYPE, "application/grpc");
+    h.setInt("grpc-status", GrpcStatus.forFailure(this));
+    // Percent-encoding leaves these messages as they are: printable ASCII without '%'.
+    h.set("grpc-message", "stc: " + message);
+    if (close) {
+      h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
     }
     return r;
   }

@@ -14,6 +14,7 @@ public final class ProxyStats {
   private final LongAdder refusedConnections = new LongAdder();
   private final LongAdder queued = new LongAdder();
   private final LongAdder queueWaitNanos = new LongAdder();
+  private final LongAdder[] grpc = new LongAdder[GrpcStatus.COUNT];
 
   public ProxyStats() {
     for (int i = 0; i < byClass.length; i++) {
@@ -22,6 +23,18 @@ public final class ProxyStats {
     for (int i = 0; i < failures.length; i++) {
       failures[i] = new LongAdder();
     }
+    for (int i = 0; i < grpc.length; i++) {
+      grpc[i] = new LongAdder();
+    }
+  }
+
+  void grpcStatus(int code) {
+    grpc[code >= 0 && code < GrpcStatus.COUNT ? code : GrpcStatus.UNKNOWN].increment();
+  }
+
+  /** gRPC calls that ended with this grpc-status (0..16), from a backend or from stc itself. */
+  public long grpcCalls(int code) {
+    return grpc[code].sum();
   }
 
   void requestStarted() {

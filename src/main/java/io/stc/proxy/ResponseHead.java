@@ -171,6 +171,16 @@ final class ResponseHead {
     return parse(io.netty.buffer.Unpooled.wrappedBuffer(bytes), 0, bytes.length) && !chunked;
   }
 
+  /** The value of the first field of this lower-case name, or null. */
+  String value(String lowerName) {
+    for (int i = 1; i < lines; i++) {
+      if (equalsIgnoreCase(start[i], nameEnd[i], lowerName)) {
+        return string(valueStart[i], end[i]);
+      }
+    }
+    return null;
+  }
+
   /** Stops forwarding Transfer-Encoding, for a client that gets the body de-chunked. */
   void dropTransferEncoding() {
     for (int i = 1; i < lines; i++) {

@@ -5,7 +5,9 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -29,6 +31,11 @@ final class ResponseWriter {
   private HeaderRewriter.BodyFraming framing;
   /** A response head not yet written, so a small body that arrives with it joins it in one write. */
   private ByteBuf unwrittenHead;
+  /**
+   * An HTTP/2 response head not yet written: should the response end right after it, it goes out
+   * as one HEADERS frame that ends the stream (gRPC's trailers-only answers must look so).
+   */
+  private HttpResponse unwrittenHttp2Head;
   private ChannelFuture lastWrite;
   /**
    * The client connection stays open after this HTTP/1.x response, so nothing waits for its writes:
@@ -70,7 +77,7 @@ final class ResponseWriter {
       if (cookie != null) {
         resp.headers().add(HttpHeaderNames.SET_COOKIE, cookie);
       }
-      lastWrite = ctx.write(resp);
+      unwrittenHttp2Head = resp;
       return keep;
     }
     long small = head.contentLength > 0 && head.contentLength <= JOIN_LIMIT ? head.contentLength : 0;
@@ -141,17 +148,28 @@ final class ResponseWriter {
    * @param trailers trailer fields for a client that takes them as fields, or null
    */
   ChannelFuture end(HttpHeaders trailers) {
-    writeHead();
     if (http2Stream) {
-      lastWrite = ctx.write(trailers == null ? LastHttpContent.EMPTY_LAST_CONTENT : new DefaultLastHttpContent(Unpooled.EMPTY_BUFFER, trailers));
-    } else if (framing == HeaderRewriter.BodyFraming.RECHUNK) {
-      if (trailers == null) {
-        lastWrite = write(ResponseBytes.lastChunk());
+      HttpResponse onlyHead = unwrittenHttp2Head;
+      if (onlyHead != null && trailers == null) {
+        // Nothing but the head: one HEADERS frame that ends the stream.
+        unwrittenHttp2Head = null;
+        lastWrite = ctx.write(new DefaultFullHttpResponse(onlyHead.protocolVersion(), onlyHead.status(), Unpooled.EMPTY_BUFFER,
+            onlyHead.headers(), EmptyHttpHeaders.INSTANCE));
       } else {
-        ByteBuf out = ctx.alloc().buffer(64);
-        out.writeByte('0').writeShort(ResponseHead.CRLF);
-        RequestHeadWriter.writeTrailers(out, trailers);
-        lastWrite = write(out);
+        writeHead();
+        lastWrite = ctx.write(trailers == null ? LastHttpContent.EMPTY_LAST_CONTENT : new DefaultLastHttpContent(Unpooled.EMPTY_BUFFER, trailers));
+      }
+    } else {
+      writeHead();
+      if (framing == HeaderRewriter.BodyFraming.RECHUNK) {
+        if (trailers == null) {
+          lastWrite = write(ResponseBytes.lastChunk());
+        } else {
+          ByteBuf out = ctx.alloc().buffer(64);
+          out.writeByte('0').writeShort(ResponseHead.CRLF);
+          RequestHeadWriter.writeTrailers(out, trailers);
+          lastWrite = write(out);
+        }
       }
     }
     ctx.flush();
@@ -168,7 +186,7 @@ final class ResponseWriter {
 
   /** Whether the response's head is still held back, so none of the response has been written. */
   boolean holdsUnwrittenHead() {
-    return unwrittenHead != null;
+    return unwrittenHead != null || unwrittenHttp2Head != null;
   }
 
   /** Drops a head never written: the response was abandoned. */
@@ -177,11 +195,18 @@ final class ResponseWriter {
       unwrittenHead.release();
       unwrittenHead = null;
     }
+    unwrittenHttp2Head = null;
     lastWrite = null;
     voidWrites = false;
   }
 
   private void writeHead() {
+    HttpResponse h2 = unwrittenHttp2Head;
+    if (h2 != null) {
+      unwrittenHttp2Head = null;
+      lastWrite = ctx.write(h2);
+      return;
+    }
     ByteBuf head = unwrittenHead;
     if (head != null) {
       unwrittenHead = null;

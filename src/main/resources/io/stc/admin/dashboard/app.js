@@ -86,6 +86,9 @@ function render(s) {
   const aborts = s.totals.client_aborts ?? 0;
   setText('success-sub', `${int(s.totals.requests)} requests, ${int(s.totals.failures)} failed`
     + (aborts > 0 ? `, ${int(aborts)} client aborts` : ''));
+  // gRPC calls by grpc-status, when there were any: OK first, then the others by count.
+  const grpc = Object.entries(s.totals.grpc ?? {}).sort((a, b) => (b[0] === 'OK') - (a[0] === 'OK') || b[1] - a[1]);
+  setText('grpc-sub', grpc.length === 0 ? '' : `gRPC: ${grpc.map(([code, n]) => `${code} ${int(n)}`).join(', ')}`);
   $('#card-success').classList.toggle('warn', s.totals.success_rate < 0.99);
   setText('p99', ms(s.totals.recent_latency_ms?.p99));
   setText('p99-sub', `p50 ${ms(s.totals.recent_latency_ms?.p50)}, last second`);

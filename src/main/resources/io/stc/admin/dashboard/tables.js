@@ -46,6 +46,7 @@ export class BackendTable {
     const row = {
       swatch: el('span', { class: 'swatch', 'aria-hidden': 'true' }),
       name: el('span', { class: 'mono' }, id),
+      protocol: el('span', { class: 'proto', dataset: { testid: 'protocol' }, title: 'protocol to this backend' }),
       badge: el('span', { class: 'badge', dataset: { testid: 'state' } }),
       circuit: cell('Circuit'),
       weight: el('input', {
@@ -64,7 +65,7 @@ export class BackendTable {
     };
     row.toggle.addEventListener('click', () => this.#actions.mode(id, row.toggle.dataset.mode));
     row.tr = el('tr', { dataset: { backend: id } },
-      el('td', { 'data-label': 'Backend', class: 'name' }, row.swatch, row.name),
+      el('td', { 'data-label': 'Backend', class: 'name' }, row.swatch, row.name, ' ', row.protocol),
       el('td', { 'data-label': 'State' }, row.badge),
       row.circuit,
       el('td', { 'data-label': 'Weight' }, row.weight),
@@ -75,6 +76,7 @@ export class BackendTable {
 
   #fill(row, b, color) {
     row.swatch.style.background = color;
+    row.protocol.textContent = b.protocol ?? '';
     row.badge.textContent = b.removing ? 'REMOVING' : b.state.toUpperCase();
     row.badge.className = `badge ${b.removing ? 'removing' : b.state}`;
     row.circuit.textContent = b.circuit ? b.circuit.replace('_', '-') : '—';
