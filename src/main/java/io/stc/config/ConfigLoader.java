@@ -45,7 +45,7 @@ public final class ConfigLoader {
         root.integer("io_threads", 0, StcConfig.MAX_IO_THREADS, d.ioThreads()),
         root.value("algorithm", "an algorithm name", s -> Algorithm.parse(s).configName(), d.algorithm()),
         backends(root.list("backends")),
-        health(root.section("health", "enabled", "path", "interval", "timeout", "rise", "fall"), d.health()),
+        health(root.section("health", "enabled", "path", "interval", "timeout", "rise", "fall", "grpc", "service"), d.health()),
         timeouts(root.section("timeouts", "connect", "response", "idle", "header", "body", "per_try"), d.timeouts()),
         root.integer("retries", 0, 10, d.retries()),
         servedByHeader(root.get("served_by_header"), d.servedByHeader()),
@@ -183,7 +183,20 @@ public final class ConfigLoader {
         h.positiveDuration("interval", d.interval()),
         h.positiveDuration("timeout", d.timeout()),
         h.integer("rise", 1, 1000, d.rise()),
-        h.integer("fall", 1, 1000, d.fall()));
+        h.integer("fall", 1, 1000, d.fall()),
+        h.bool("grpc", d.grpc()),
+        h.value("service", "a gRPC service name like pkg.Service (empty: the server as a whole)", ConfigLoader::grpcService, d.service()));
+  }
+
+  private static String grpcService(String s) {
+    String v = s.trim();
+    for (int i = 0; i < v.length(); i++) {
+      char c = v.charAt(i);
+      if (!(Character.isLetterOrDigit(c) || c == '.' || c == '_' || c == '-') || c > 127) {
+        throw new IllegalArgumentException("expected a gRPC service name like pkg.Service, got '" + s + "'");
+      }
+    }
+    return v;
   }
 
   private static Timeouts timeouts(ConfigMap t, Timeouts d) {

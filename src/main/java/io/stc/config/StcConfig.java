@@ -102,9 +102,17 @@ public record StcConfig(
     }
   }
 
-  /** Active health checking: {@code GET path} every interval; rise successes to go UP, fall failures to go DOWN. */
+  /**
+   * Active health checking: {@code GET path} every interval (or, with {@code grpc}, gRPC's
+   * {@code grpc.health.v1.Health/Check} for {@code service}), in each backend's protocol; rise
+   * successes to go UP, fall failures to go DOWN.
+   */
   public record Health(
-      boolean enabled, String path, Duration interval, Duration timeout, int rise, int fall) {
+      boolean enabled, String path, Duration interval, Duration timeout, int rise, int fall, boolean grpc, String service) {
+    public Health(boolean enabled, String path, Duration interval, Duration timeout, int rise, int fall) {
+      this(enabled, path, interval, timeout, rise, fall, false, "");
+    }
+
     public static Health defaults() {
       return new Health(true, "/health", Duration.ofSeconds(2), Duration.ofSeconds(1), 2, 3);
     }

@@ -9,7 +9,9 @@ import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientAgent;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.PemTrustOptions;
 import java.time.Duration;
@@ -35,6 +37,9 @@ public final class HealthChecker implements PassiveHealth, AutoCloseable {
   private final Upstream upstream;
   private final StcConfig.Health config;
   private final HttpClientAgent client;
+  /** For HTTP/2 backends: prior knowledge in cleartext (h2c), ALPN over TLS. */
+  private final HttpClientAgent h2Client;
+  private final boolean tlsToBackends;
   private final Map<Backend, Probe> probes = new ConcurrentHashMap<>();
   private volatile boolean closed;
 
@@ -63,6 +68,20 @@ public final class HealthChecker implements PassiveHealth, AutoCloseable {
       }
     }
     this.client = vertx.createHttpClient(options);
+    this.h2Client = vertx.createHttpClient(new HttpClientOptions(options)
+        .setProtocolVersion(HttpVersion.HTTP_2)
+        .setHttp2ClearTextUpgrade(false)
+        .setUseAlpn(tls.backends()));
+    this.tlsToBackends = tls.backends();
+  }
+
+  /** Whether a backend is probed over HTTP/2: what the data plane speaks to it. */
+  private boolean http2(Backend b) {
+    return switch (b.protocol()) {
+      case H2, H2C -> true;
+      case AUTO -> tlsToBackends;
+      case HTTP1 -> false;
+    };
   }
 
   /** Starts probing the backends present now and every one added later. */
@@ -141,6 +160,10 @@ public final class HealthChecker implements PassiveHealth, AutoCloseable {
     }
     p.inProgress = true;
     Backend b = p.backend;
+    if (config.grpc()) {
+      probeGrpc(p);
+      return;
+    }
     RequestOptions options =
         new RequestOptions()
             .setMethod(HttpMethod.GET)
@@ -149,7 +172,7 @@ public final class HealthChecker implements PassiveHealth, AutoCloseable {
             .setURI(config.path())
             .setConnectTimeout(config.timeout().toMillis())
             .setIdleTimeout(config.timeout().toMillis());
-    client
+    (http2(b) ? h2Client : client)
         .request(options)
         .compose(req -> req.send())
         .compose(resp -> resp.body().map(body -> resp.statusCode()))
@@ -158,6 +181,35 @@ public final class HealthChecker implements PassiveHealth, AutoCloseable {
           if (ar.succeeded()) {
             int code = ar.result();
             onResult(p, code >= 200 && code < 300, "HTTP " + code);
+          } else {
+            onResult(p, false, describe(ar.cause()));
+          }
+        });
+  }
+
+  /** gRPC's health protocol: {@code Check} for the configured service; SERVING with status OK passes. */
+  private void probeGrpc(Probe p) {
+    Backend b = p.backend;
+    RequestOptions options =
+        new RequestOptions()
+            .setMethod(HttpMethod.POST)
+            .setHost(b.host())
+            .setPort(b.port())
+            .setURI(GrpcHealthCheck.PATH)
+            .putHeader("content-type", "application/grpc")
+            .putHeader("te", "trailers")
+            .setConnectTimeout(config.timeout().toMillis())
+            .setIdleTimeout(config.timeout().toMillis());
+    // gRPC is HTTP/2 whatever the backend's protocol says.
+    h2Client
+        .request(options)
+        .compose(req -> req.send(Buffer.buffer(GrpcHealthCheck.request(config.service()))))
+        .compose(resp -> resp.body().map(body -> GrpcHealthCheck.verdict(resp.statusCode(), resp.headers(), resp.trailers(), body.getBytes())))
+        .onComplete(ar -> {
+          p.inProgress = false;
+          if (ar.succeeded()) {
+            String verdict = ar.result();
+            onResult(p, verdict.equals(GrpcHealthCheck.SERVING), "gRPC " + verdict);
           } else {
             onResult(p, false, describe(ar.cause()));
           }
@@ -204,6 +256,7 @@ public final class HealthChecker implements PassiveHealth, AutoCloseable {
     }
     probes.clear();
     client.close();
+    h2Client.close();
   }
 
   /** Probe state of one backend; touched only on the checker's context. */

@@ -199,11 +199,21 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void grpcHealthChecksNameTheirService() throws IOException {
+    StcConfig c = ConfigLoader.load(write("g.yaml", "health:\n  grpc: true\n  service: shop.Cart\n"));
+    assertThat(c.health().grpc()).isTrue();
+    assertThat(c.health().service()).isEqualTo("shop.Cart");
+    assertThat(ConfigLoader.load(write("d.yaml", "port: 1\n")).health().grpc()).isFalse();
+    assertThat(error("stc.yaml", "health:\n  grpc: true\n  service: 'shop/Cart'\n"))
+        .isEqualTo("3: health.service: expected a gRPC service name like pkg.Service, got 'shop/Cart'");
+  }
+
+  @Test
   void unknownKeysListTheKnownOnes() throws IOException {
     assertThat(error("stc.yaml", "host: a\nport: 1\nhelth:\n  enabled: true\n"))
         .isEqualTo("3: helth: unknown key (known: " + KNOWN_TOP + ")");
     assertThat(error("stc.yaml", "health:\n  enabled: true\n  intervl: 2s\n"))
-        .isEqualTo("3: health.intervl: unknown key (known: enabled, path, interval, timeout, rise, fall)");
+        .isEqualTo("3: health.intervl: unknown key (known: enabled, path, interval, timeout, rise, fall, grpc, service)");
     assertThat(error("stc.yaml", "backends:\n  - host: a\n    port: 1\n    wieght: 2\n"))
         .isEqualTo("4: backends[0].wieght: unknown key (known: host, port, weight, protocol)");
   }
