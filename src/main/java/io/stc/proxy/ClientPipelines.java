@@ -16,6 +16,7 @@ import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.HttpConversionUtil;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2ServerUpgradeCodec;
 import io.netty.handler.codec.http2.Http2StreamChannel;
@@ -34,6 +35,9 @@ import org.slf4j.LoggerFactory;
  * {@link ClientConnection}.
  */
 final class ClientPipelines {
+  /** Streams a client may have open at once on one HTTP/2 connection (SETTINGS_MAX_CONCURRENT_STREAMS). */
+  static final int MAX_STREAMS_PER_CONNECTION = 128;
+
   private static final Logger log = LoggerFactory.getLogger(ClientPipelines.class);
   private final ProxyServer proxy;
   private final StcConfig config;
@@ -110,12 +114,25 @@ final class ClientPipelines {
     addHttp2Handlers(p, codec, scheme, refuse);
   }
 
-  private static Http2FrameCodec newHttp2Codec() {
-    return Http2FrameCodecBuilder.forServer().build();
+  /**
+   * The server side of a client's HTTP/2 connection. Its limits are what keeps one connection from
+   * taking the process: streams at once as nginx allows (128), a header list as large as an
+   * HTTP/1.1 head may be (which also bounds a CONTINUATION flood), and Netty's rapid-reset guard
+   * (CVE-2023-44487: more than 200 RST_STREAMs in 30 s closes the connection with GOAWAY).
+   */
+  private Http2FrameCodec newHttp2Codec() {
+    StcConfig.Limits limits = config.limits();
+    return Http2FrameCodecBuilder.forServer()
+        .initialSettings(Http2Settings.defaultSettings()
+            .maxConcurrentStreams(MAX_STREAMS_PER_CONNECTION)
+            .maxHeaderListSize(limits.headerSize() + 32L * limits.headers()))
+        .decoderEnforceMaxRstFramesPerWindow(200, 30)
+        .build();
   }
 
   private void addHttp2Handlers(ChannelPipeline p, Http2FrameCodec codec, String scheme, boolean refuse) {
-    p.addLast("h2-idle-close", new Http2IdleClose(codec, idleNanos)).addLast("h2-streams", streams(scheme, refuse));
+    p.addLast("h2-idle-close", new Http2IdleClose(codec, idleNanos)).addLast("h2-streams", streams(scheme, refuse))
+        .addLast("h2-errors", Http2ConnectionErrors.INSTANCE);
   }
 
   private Http2MultiplexHandler streams(String scheme, boolean refuse) {

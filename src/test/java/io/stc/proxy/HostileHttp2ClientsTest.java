@@ -1,0 +1,216 @@
+package io.stc.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
+import io.netty.handler.codec.http2.DefaultHttp2HeadersEncoder;
+import io.netty.handler.codec.http2.Http2Headers;
+import io.stc.pool.BackendState;
+import io.stc.testing.RawBackend;
+import io.stc.testing.RecordingBackend;
+import io.stc.testing.TestCluster;
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Clients that misbehave at the frame level, written byte by byte: each is cut off with a GOAWAY
+ * while stc goes on serving others, and none gets unbounded work out of stc or its backends.
+ */
+class HostileHttp2ClientsTest {
+  private static final int DATA = 0, HEADERS = 1, RST_STREAM = 3, SETTINGS = 4, GOAWAY = 7, WINDOW_UPDATE = 8, CONTINUATION = 9;
+  private static final int END_STREAM = 1, END_HEADERS = 4;
+  private static final byte[] PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+
+  private RecordingBackend backend;
+  private TestCluster stc;
+
+  @BeforeEach
+  void start() throws Exception {
+    backend = new RecordingBackend();
+    stc = TestCluster.of(0, RawBackend::alone);
+    stc.stc.upstream().add("rec", "127.0.0.1", backend.port(), 1, BackendState.UP);
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    stc.close();
+    backend.close();
+  }
+
+  /** CVE-2023-44487: HEADERS then RST_STREAM, again and again, costs the server a request each. */
+  @Test
+  void aRapidResetFloodIsCutOffAndBoundsTheBackendsWork() throws Exception {
+    try (Hostile h = new Hostile()) {
+      int sent = 0;
+      for (int id = 1; id < 40_000 && !h.goAway.isDone(); id += 2) {
+        if (!h.write(frame(HEADERS, END_STREAM | END_HEADERS, id, block(id, get("/reset")))) || !h.write(frame(RST_STREAM, 0, id, new byte[] {0, 0, 0, 8}))) {
+          break;
+        }
+        sent++;
+      }
+      assertThat(h.goAway.get(20, TimeUnit.SECONDS)).isEqualTo(11); // ENHANCE_YOUR_CALM
+      assertThat(sent).isPositive();
+    }
+    assertThat(backend.requests.size()).isLessThan(1_000);
+    assertStillServes();
+  }
+
+  @Test
+  void aContinuationFloodIsCutOffBeforeItHoldsMuch() throws Exception {
+    long bytes = 0;
+    try (Hostile h = new Hostile()) {
+      h.write(frame(HEADERS, 0, 1, block(1, get("/continued"))));
+      byte[] junk = new byte[1_000];
+      while (bytes < 64L * 1024 * 1024 && !h.goAway.isDone() && h.write(frame(CONTINUATION, 0, 1, junk))) {
+        bytes += junk.length;
+      }
+      assertThat(h.goAway.get(20, TimeUnit.SECONDS)).isPositive();
+    }
+    assertThat(bytes).isLessThan(4L * 1024 * 1024);
+    assertThat(backend.requests).isEmpty();
+    assertStillServes();
+  }
+
+  @Test
+  void anOversizedHeaderListIsNeverForwarded() throws Exception {
+    try (Hostile h = new Hostile()) {
+      Http2Headers big = get("/big").add("x-big", "y".repeat(100_000));
+      byte[] b = block(1, big);
+      // Within the frame size: a HEADERS frame and CONTINUATIONs of 16 KiB.
+      for (int at = 0; at < b.length; at += 16_384) {
+        byte[] piece = java.util.Arrays.copyOfRange(b, at, Math.min(b.length, at + 16_384));
+        int flags = (at == 0 ? END_STREAM : 0) | (at + 16_384 >= b.length ? END_HEADERS : 0);
+        if (!h.write(frame(at == 0 ? HEADERS : CONTINUATION, flags, 1, piece))) {
+          break;
+        }
+      }
+      h.goAwayOrReset.get(20, TimeUnit.SECONDS);
+    }
+    assertThat(backend.requests).isEmpty();
+    assertStillServes();
+  }
+
+  @Test
+  void aWindowUpdateThatOverflowsTheWindowIsAFlowControlError() throws Exception {
+    try (Hostile h = new Hostile()) {
+      h.write(frame(WINDOW_UPDATE, 0, 0, new byte[] {0x7F, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF}));
+      assertThat(h.goAway.get(20, TimeUnit.SECONDS)).isEqualTo(3); // FLOW_CONTROL_ERROR
+    }
+    assertStillServes();
+  }
+
+  private void assertStillServes() throws Exception {
+    try (io.stc.testing.Http2TestClient client = new io.stc.testing.Http2TestClient(stc.stc.port())) {
+      assertThat(client.get("/after").status()).isEqualTo(200);
+    }
+    assertThat(backend.requests).anySatisfy(r -> assertThat(r).startsWith("GET /after "));
+  }
+
+  private static Http2Headers get(String path) {
+    return new DefaultHttp2Headers().method("GET").scheme("http").authority("a").path(path);
+  }
+
+  private static byte[] block(int streamId, Http2Headers headers) throws Exception {
+    ByteBuf out = Unpooled.buffer();
+    // A fresh encoder each time: no dynamic table shared across frames this test may never finish.
+    new DefaultHttp2HeadersEncoder(DefaultHttp2HeadersEncoder.NEVER_SENSITIVE, false, 0).encodeHeaders(streamId, headers, out);
+    byte[] b = ByteBufUtil.getBytes(out);
+    out.release();
+    return b;
+  }
+
+  private static byte[] frame(int type, int flags, int stream, byte[] payload) {
+    byte[] f = new byte[9 + payload.length];
+    f[0] = (byte) (payload.length >>> 16);
+    f[1] = (byte) (payload.length >>> 8);
+    f[2] = (byte) payload.length;
+    f[3] = (byte) type;
+    f[4] = (byte) flags;
+    f[5] = (byte) (stream >>> 24);
+    f[6] = (byte) (stream >>> 16);
+    f[7] = (byte) (stream >>> 8);
+    f[8] = (byte) stream;
+    System.arraycopy(payload, 0, f, 9, payload.length);
+    return f;
+  }
+
+  /** A raw HTTP/2 connection: writes what it is given, reads frames until stc says GOAWAY or closes. */
+  private final class Hostile implements AutoCloseable {
+    final Socket socket = new Socket();
+    final OutputStream out;
+    /** GOAWAY's error code, or -1 when the connection closed without one. */
+    final CompletableFuture<Integer> goAway = new CompletableFuture<>();
+    final CompletableFuture<Void> goAwayOrReset = new CompletableFuture<>();
+    final Thread reader;
+
+    Hostile() throws IOException {
+      socket.connect(new InetSocketAddress("127.0.0.1", stc.stc.port()));
+      socket.setSoTimeout(30_000);
+      out = socket.getOutputStream();
+      out.write(PREFACE);
+      out.write(frame(SETTINGS, 0, 0, new byte[0]));
+      out.flush();
+      InputStream in = socket.getInputStream();
+      reader = new Thread(() -> read(new DataInputStream(in)), "hostile-h2-reader");
+      reader.start();
+    }
+
+    private void read(DataInputStream in) {
+      try {
+        while (true) {
+          int length = in.readUnsignedShort() << 8 | in.readUnsignedByte();
+          int type = in.readUnsignedByte();
+          in.readUnsignedByte();
+          in.readInt();
+          byte[] payload = new byte[length];
+          in.readFully(payload);
+          if (type == GOAWAY) {
+            int code = (payload[4] & 0xFF) << 24 | (payload[5] & 0xFF) << 16 | (payload[6] & 0xFF) << 8 | (payload[7] & 0xFF);
+            goAway.complete(code);
+            goAwayOrReset.complete(null);
+          } else if (type == RST_STREAM) {
+            goAwayOrReset.complete(null);
+          } else if (type == SETTINGS || type == WINDOW_UPDATE || type == DATA || type == HEADERS) {
+            // the server's own settings, acks, and answers to requests it let through
+          }
+        }
+      } catch (EOFException e) {
+        goAway.complete(-1);
+        goAwayOrReset.complete(null);
+      } catch (IOException e) {
+        goAway.complete(-1);
+        goAwayOrReset.complete(null);
+      }
+    }
+
+    /** Writes a frame; false once stc has closed the connection. */
+    boolean write(byte[] f) {
+      try {
+        out.write(f);
+        return true;
+      } catch (IOException closed) {
+        return false;
+      }
+    }
+
+    @Override
+    public void close() throws Exception {
+      socket.close();
+      reader.join(10_000);
+    }
+  }
+}
