@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.stc.balance.Algorithm;
 import io.stc.config.BackendSpec;
 import io.stc.pool.Backend;
+import io.stc.pool.BackendProtocol;
 import io.stc.pool.Upstream;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -76,11 +77,23 @@ public final class AdminApi {
   }
 
   private void addBackend(RoutingContext ctx) {
-    JsonBody body = JsonBody.parse(ctx.body().asString(), "host", "port", "weight");
+    JsonBody body = JsonBody.parse(ctx.body().asString(), "host", "port", "weight", "protocol");
     String host = host(body.requireString("host"));
     int port = body.requireInt("port", BackendSpec.MIN_PORT, BackendSpec.MAX_PORT);
     int weight = body.integer("weight", 0, BackendSpec.MAX_WEIGHT, BackendSpec.DEFAULT_WEIGHT);
-    Backend b = controller.add(host, port, weight);
+    BackendProtocol protocol = BackendProtocol.HTTP1;
+    if (body.has("protocol")) {
+      try {
+        protocol = BackendProtocol.parse(body.requireString("protocol"));
+      } catch (IllegalArgumentException e) {
+        throw ApiError.badRequest("'protocol' " + e.getMessage(), "protocol");
+      }
+      String conflict = protocol.conflictWithTls(controller.tlsToBackends());
+      if (conflict != null) {
+        throw ApiError.badRequest("'protocol': " + conflict, "protocol");
+      }
+    }
+    Backend b = controller.add(host, port, weight, protocol);
     ctx.response().putHeader("Location", "/api/backends/" + b.id());
     send(ctx, 201, view.backend(b));
   }

@@ -91,7 +91,17 @@ public final class Controller {
 
   /** Adds a backend; it takes traffic once its first health check passes (at once without checks). */
   public Backend add(String host, int port, int weight) {
-    BackendConfig c = new BackendConfig(host, port, weight);
+    return add(host, port, weight, io.stc.pool.BackendProtocol.HTTP1);
+  }
+
+  /** Whether the data plane speaks TLS to backends (which HTTP/2 backends must match). */
+  public boolean tlsToBackends() {
+    return proxy.tlsToBackends();
+  }
+
+  /** Adds a backend speaking {@code protocol}; as {@link #add(String, int, int)} otherwise. */
+  public Backend add(String host, int port, int weight, io.stc.pool.BackendProtocol protocol) {
+    BackendConfig c = new BackendConfig(host, port, weight, protocol);
     Backend existing = upstream.pool().find(c.id());
     if (existing != null) {
       throw ApiError.conflict(isRemoving(existing)
@@ -100,7 +110,7 @@ public final class Controller {
     }
     Backend b;
     try {
-      b = upstream.add(c.id(), host, port, weight, health != null ? BackendState.DOWN : BackendState.UP);
+      b = upstream.add(c.id(), host, port, weight, health != null ? BackendState.DOWN : BackendState.UP, protocol);
     } catch (IllegalStateException e) {
       throw ApiError.conflict(e.getMessage());
     } catch (IllegalArgumentException e) {

@@ -54,7 +54,8 @@ public final class StateFile {
       JsonNode n = MAPPER.readTree(s.file.toFile());
       s.algorithm = n.path("algorithm").isTextual() ? n.get("algorithm").asText() : null;
       for (JsonNode b : n.path("added")) {
-        BackendConfig c = new BackendConfig(b.get("host").asText(), b.get("port").asInt(), b.get("weight").asInt());
+        BackendConfig c = new BackendConfig(b.get("host").asText(), b.get("port").asInt(), b.get("weight").asInt(),
+            io.stc.pool.BackendProtocol.parse(b.path("protocol").asText("http1")));
         s.added.put(c.id(), c);
       }
       n.path("removed").forEach(x -> s.removed.add(x.asText()));
@@ -114,7 +115,7 @@ public final class StateFile {
   synchronized void weightChanged(String id, int weight) {
     BackendConfig a = added.get(id);
     if (a != null) {
-      added.put(id, new BackendConfig(a.host(), a.port(), weight));
+      added.put(id, new BackendConfig(a.host(), a.port(), weight, a.protocol()));
     } else {
       weights.put(id, weight);
     }
@@ -158,7 +159,7 @@ public final class StateFile {
     root.put("algorithm", algorithm);
     ArrayNode a = root.putArray("added");
     for (BackendConfig b : added.values()) {
-      a.addObject().put("host", b.host()).put("port", b.port()).put("weight", b.weight());
+      a.addObject().put("host", b.host()).put("port", b.port()).put("weight", b.weight()).put("protocol", b.protocol().configName());
     }
     ArrayNode r = root.putArray("removed");
     removed.forEach(r::add);

@@ -39,7 +39,7 @@ public final class ConfigLoader {
     // The autoscale section's defaults follow these two.
     int maxInflight = root.integer("max_inflight", 0, 1_000_000, d.capacity().maxInflight());
     Duration drainTimeout = root.duration("drain_timeout", d.drainTimeout());
-    return new StcConfig(
+    StcConfig config = new StcConfig(
         root.nonEmptyString("host", d.host()),
         root.integer("port", 0, 65535, d.port()),
         root.integer("io_threads", 0, StcConfig.MAX_IO_THREADS, d.ioThreads()),
@@ -68,6 +68,14 @@ public final class ConfigLoader {
         RateLimitSection.read(root.get("rate_limit"), d.rateLimit()),
         root.value("transport", "a transport", StcConfig::transport, d.transport()),
         root.bool("h2c", d.h2c()));
+    List<ConfigNode> items = root.list("backends");
+    for (int i = 0; i < items.size(); i++) {
+      String conflict = config.backends().get(i).protocol().conflictWithTls(config.tls().backends());
+      if (conflict != null) {
+        throw items.get(i).asMap("host", "port", "weight", "protocol").get("protocol").orElseThrow().fail(conflict);
+      }
+    }
+    return config;
   }
 
   private static Admin admin(ConfigMap a, Admin d) {

@@ -21,6 +21,20 @@ public enum BackendProtocol {
   }
 
   /**
+   * Why this protocol cannot be used with TLS to backends on ({@code tls.backends}) or off, or null
+   * when it can: h2 and auto are HTTP/2 over TLS, h2c is HTTP/2 without it.
+   */
+  public String conflictWithTls(boolean tlsToBackends) {
+    if ((this == H2 || this == AUTO) && !tlsToBackends) {
+      return configName + " is HTTP/2 over TLS, but tls.backends is false (h2c is HTTP/2 without TLS)";
+    }
+    if (this == H2C && tlsToBackends) {
+      return "h2c is HTTP/2 without TLS, but tls.backends is true (h2 is HTTP/2 over TLS)";
+    }
+    return null;
+  }
+
+  /**
    * The protocol named {@code s} (http1, h2, h2c or auto, any case).
    *
    * @throws IllegalArgumentException naming the choices otherwise

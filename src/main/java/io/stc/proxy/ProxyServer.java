@@ -50,6 +50,8 @@ public final class ProxyServer {
   final Clock clock;
   /** What the configuration says, worked out once. */
   final ProxySettings settings;
+  /** Whether the data plane speaks TLS to backends (fixed at start). */
+  private final boolean tlsToBackends;
   final ProxyStats stats = new ProxyStats();
   final HeaderRewriter rewriter;
   final RequestValidator validator;
@@ -99,6 +101,7 @@ public final class ProxyServer {
     this.sticky = sticky;
     this.clock = clock;
     this.settings = ProxySettings.of(config, breakers != null && breakers.counts5xx());
+    this.tlsToBackends = config.tls().backends();
     int maxInflight = config.capacity().maxInflight();
     this.queue = maxInflight > 0 ? new RequestQueue(config.capacity().queueMax(), config.capacity().queueMaxMemory()) : null;
     this.listenerTls = config.tls().enabled() ? new ListenerTls(config.tls(), java.nio.file.Path.of(config.stateDir())) : null;
@@ -171,6 +174,11 @@ public final class ProxyServer {
 
   LoopContext loopContext(EventLoop loop) {
     return loops.get(loop);
+  }
+
+  /** Whether the data plane speaks TLS to backends (tls.backends, fixed at start). */
+  public boolean tlsToBackends() {
+    return tlsToBackends;
   }
 
   public ProxyStats stats() {

@@ -104,6 +104,7 @@ class AdminApiTest {
     assertThat(added.status()).as(added.body()).isEqualTo(201);
     assertThat(added.json().path("id").asText()).isEqualTo(id);
     assertThat(added.json().path("weight").asInt()).isEqualTo(3);
+    assertThat(added.json().path("protocol").asText()).isEqualTo("http1");
     assertThat(added.headers().firstValue("Location")).contains("/api/backends/" + id);
     await().atMost(Duration.ofSeconds(5)).until(() -> "up".equals(api.get("/api/backends/" + id).json().path("state").asText()));
 
@@ -183,6 +184,9 @@ class AdminApiTest {
     assertError(api.post("/api/backends", "{\"host\": \" \", \"port\": 3000}"), 400, "host");
     assertError(api.post("/lb/add-server", "{\"host\": \"\", \"port\": 3000}"), 400, "host");
     assertError(api.post("/api/backends", "{\"host\": \"127.0.0.1\", \"port\": 3000, \"colour\": 1}"), 400, "colour");
+    assertError(api.post("/api/backends", "{\"host\": \"127.0.0.1\", \"port\": 3000, \"protocol\": \"spdy\"}"), 400, "protocol");
+    // h2 is HTTP/2 over TLS, and this stc speaks cleartext to its backends.
+    assertError(api.post("/api/backends", "{\"host\": \"127.0.0.1\", \"port\": 3000, \"protocol\": \"h2\"}"), 400, "protocol");
 
     String id = cluster.id(0);
     assertError(api.patch("/api/backends/" + id, "{}"), 400, null);

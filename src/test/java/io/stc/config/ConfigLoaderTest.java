@@ -199,6 +199,14 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void http2OverTlsNeedsTlsToBackendsAndCleartextHttp2NeedsItOff() throws IOException {
+    assertThat(error("stc.yaml", "backends:\n  - {host: a, port: 1}\n  - host: b\n    port: 2\n    protocol: h2\n"))
+        .isEqualTo("5: backends[1].protocol: h2 is HTTP/2 over TLS, but tls.backends is false (h2c is HTTP/2 without TLS)");
+    assertThat(error("stc.yaml", "backends:\n  - {host: a, port: 1, protocol: h2c}\ntls:\n  backends: true\n"))
+        .isEqualTo("2: backends[0].protocol: h2c is HTTP/2 without TLS, but tls.backends is true (h2 is HTTP/2 over TLS)");
+  }
+
+  @Test
   void grpcHealthChecksNameTheirService() throws IOException {
     StcConfig c = ConfigLoader.load(write("g.yaml", "health:\n  grpc: true\n  service: shop.Cart\n"));
     assertThat(c.health().grpc()).isTrue();
