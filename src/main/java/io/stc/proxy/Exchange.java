@@ -261,6 +261,22 @@ final class Exchange implements Request, ExchangeTimers.Deadlines {
         }
         return;
       }
+      if (f.cause() instanceof AlpnChoseHttp2) {
+        // The backend speaks h2 (now known): the same request goes to it as a stream.
+        link = null;
+        fresh.owner = null;
+        attempts.end(false, false, false);
+        Backend next = attempts.pickSameAgain();
+        if (next == null) {
+          next = attempts.pick(this);
+        }
+        if (next != null) {
+          dispatch(next);
+        } else {
+          finishWithFailure(ProxyFailure.NO_BACKEND);
+        }
+        return;
+      }
       if (!f.isSuccess()) {
         link = null;
         fresh.owner = null;

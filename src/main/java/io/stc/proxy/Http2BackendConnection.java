@@ -1,7 +1,10 @@
 package io.stc.proxy;
 
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.ssl.ApplicationProtocolNames;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2GoAwayFrame;
@@ -101,23 +104,31 @@ final class Http2BackendConnection {
   }
 
   /**
-   * The connection is up (and, over TLS, agreed on h2); streams open once the backend's SETTINGS
-   * say how many it takes.
+   * The handler that goes last into the connection's pipeline (behind TLS, when there is TLS, and
+   * the codec): it hears the backend's SETTINGS, after which streams open, and its GOAWAY.
    */
-  void connected(Channel ch, Http2FrameCodec codec) {
-    this.channel = ch;
+  ChannelHandler events(Http2FrameCodec codec) {
     this.codec = codec;
+    return new Events();
+  }
+
+  /** The connection is up; streams open once the backend's SETTINGS say how many it takes. */
+  void connected(Channel ch) {
+    this.channel = ch;
     if (state != State.CONNECTING) {
       ch.close();
-      return;
     }
-    ch.pipeline().addLast("h2-events", new Events());
-
   }
 
   /** The backend's first SETTINGS arrived: open the waiting streams it has room for; the rest go elsewhere. */
   private void settled() {
     if (state != State.CONNECTING) {
+      return;
+    }
+    SslHandler tls = channel.pipeline().get(SslHandler.class);
+    if (tls != null && !ApplicationProtocolNames.HTTP_2.equals(tls.applicationProtocol())) {
+      // Not agreed on h2 by ALPN: this is no HTTP/2 connection, whatever came back.
+      channel.close();
       return;
     }
     state = State.READY;
@@ -206,6 +217,12 @@ final class Http2BackendConnection {
 
   /** What the connection itself hears: GOAWAY, and its end. */
   private final class Events extends ChannelInboundHandlerAdapter {
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+      // Known before anything is read, so the SETTINGS find it.
+      channel = ctx.channel();
+    }
+
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
       if (msg instanceof Http2SettingsFrame) {

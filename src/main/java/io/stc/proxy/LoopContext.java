@@ -3,6 +3,10 @@ package io.stc.proxy;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelPromise;
+import io.netty.handler.ssl.ApplicationProtocolNames;
+import io.netty.handler.ssl.SslHandler;
+import io.stc.pool.BackendProtocol;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
@@ -31,14 +35,15 @@ final class LoopContext {
   final EventLoop loop;
   private final Bootstrap bootstrap;
   /** Null when backends speak plain HTTP. */
-  private final SslContext backendSsl;
+  /** TLS to backends, or null when the data plane speaks cleartext to them. */
+  private final BackendTls backendTls;
   private final Map<Backend, ArrayDeque<Http1Link>> idle = new IdentityHashMap<>();
   private final Map<Backend, ArrayList<Http2BackendConnection>> http2 = new IdentityHashMap<>();
   private final Map<Backend, Integer> maxStreamsSeen = new IdentityHashMap<>();
 
-  LoopContext(EventLoop loop, Class<? extends Channel> channelClass, int connectTimeoutMillis, SslContext backendSsl) {
+  LoopContext(EventLoop loop, Class<? extends Channel> channelClass, int connectTimeoutMillis, BackendTls backendTls) {
     this.loop = loop;
-    this.backendSsl = backendSsl;
+    this.backendTls = backendTls;
     this.bootstrap =
         new Bootstrap()
             .group(loop)
@@ -72,14 +77,44 @@ final class LoopContext {
     b.handler(new ChannelInitializer<>() {
       @Override
       protected void initChannel(Channel ch) {
-        if (backendSsl != null) {
-          ch.pipeline().addLast("tls", backendSsl.newHandler(ch.alloc(), link.backend.host(), link.backend.port()));
+        if (backendTls != null) {
+          // An auto backend is offered h2 too until its first connection settles what it speaks.
+          SslContext ctx = link.backend.protocol() == BackendProtocol.AUTO ? backendTls.auto() : backendTls.http1();
+          ch.pipeline().addLast("tls", ctx.newHandler(ch.alloc(), link.backend.host(), link.backend.port()));
         }
         // No codec: the proxy writes request bytes itself and the connection reads responses itself.
         ch.pipeline().addLast("backend", link.handler());
       }
     });
-    return b.connect(link.backend.address());
+    ChannelFuture connected = b.connect(link.backend.address());
+    if (backendTls == null || link.backend.protocol() != BackendProtocol.AUTO) {
+      return connected;
+    }
+    // Auto: ready once ALPN has spoken. h2 means this connection is not for HTTP/1.1: the backend
+    // is marked h2 and the attempt fails with AlpnChoseHttp2, to go again as a stream.
+    ChannelPromise ready = connected.channel().newPromise();
+    connected.addListener((ChannelFuture f) -> {
+      if (!f.isSuccess()) {
+        ready.setFailure(f.cause());
+        return;
+      }
+      SslHandler tls = f.channel().pipeline().get(SslHandler.class);
+      tls.handshakeFuture().addListener(h -> {
+        if (!h.isSuccess()) {
+          ready.tryFailure(h.cause());
+          return;
+        }
+        boolean h2 = ApplicationProtocolNames.HTTP_2.equals(tls.applicationProtocol());
+        link.backend.negotiated(h2);
+        if (h2) {
+          f.channel().close();
+          ready.tryFailure(AlpnChoseHttp2.INSTANCE);
+        } else {
+          ready.trySuccess();
+        }
+      });
+    });
+    return ready;
   }
 
   /**
@@ -125,7 +160,7 @@ final class LoopContext {
   }
 
   private String scheme() {
-    return backendSsl == null ? "http" : "https";
+    return backendTls == null ? "http" : "https";
   }
 
   private void connectHttp2(Http2BackendConnection c) {
@@ -139,12 +174,17 @@ final class LoopContext {
     b.handler(new ChannelInitializer<>() {
       @Override
       protected void initChannel(Channel ch) {
-        ch.pipeline().addLast("h2", codec).addLast("h2-streams", new Http2MultiplexHandler(new RefusePushes()));
+        if (backendTls != null) {
+          // HTTP/2 over TLS: ALPN offers h2 alone; the connection checks it was agreed.
+          ch.pipeline().addLast("tls", backendTls.h2().newHandler(ch.alloc(), c.backend.host(), c.backend.port()));
+        }
+        ch.pipeline().addLast("h2", codec).addLast("h2-streams", new Http2MultiplexHandler(new RefusePushes()))
+            .addLast("h2-events", c.events(codec));
       }
     });
     b.connect(c.backend.address()).addListener((ChannelFuture f) -> {
       if (f.isSuccess()) {
-        c.connected(f.channel(), codec);
+        c.connected(f.channel());
       } else {
         c.failed();
       }

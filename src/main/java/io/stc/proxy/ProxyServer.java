@@ -123,9 +123,9 @@ public final class ProxyServer {
     workerGroup = transport.newGroup(config.effectiveIoThreads(), "stc-io");
     clients = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     int connectMillis = (int) Math.min(Integer.MAX_VALUE, config.timeouts().connect().toMillis());
-    SslContext backendSsl = config.tls().backends() ? TlsContext.forBackends(config.tls()) : null;
+    BackendTls backendTls = config.tls().backends() ? BackendTls.of(config.tls()) : null;
     for (EventExecutor e : workerGroup) {
-      loops.put(e, new LoopContext((EventLoop) e, transport.socketChannel(), connectMillis, backendSsl));
+      loops.put(e, new LoopContext((EventLoop) e, transport.socketChannel(), connectMillis, backendTls));
     }
     upstream.addListener(this::onPoolEvent);
     pipelines = new ClientPipelines(this, config, clock);

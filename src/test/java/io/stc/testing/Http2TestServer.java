@@ -49,6 +49,11 @@ public final class Http2TestServer implements AutoCloseable {
   private volatile int refuseEvery;
 
   public Http2TestServer(int maxConcurrentStreams) throws InterruptedException {
+    this(maxConcurrentStreams, null);
+  }
+
+  /** A server over TLS when {@code tls} is given (its ALPN decides what it offers). */
+  public Http2TestServer(int maxConcurrentStreams, io.netty.handler.ssl.SslContext tls) throws InterruptedException {
     server = new ServerBootstrap()
         .group(group)
         .channel(NioServerSocketChannel.class)
@@ -56,6 +61,9 @@ public final class Http2TestServer implements AutoCloseable {
           @Override
           protected void initChannel(Channel ch) {
             connections.incrementAndGet();
+            if (tls != null) {
+              ch.pipeline().addLast(tls.newHandler(ch.alloc()));
+            }
             ch.pipeline().addLast(
                 Http2FrameCodecBuilder.forServer()
                     .initialSettings(Http2Settings.defaultSettings().maxConcurrentStreams(maxConcurrentStreams))
