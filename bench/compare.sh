@@ -9,7 +9,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(dirname "$here")"
 jar="$root/target/stc.jar"
 targets=(stc nginx haproxy)
-all_modes=(rate saturation tls-keepalive tls-reconnect tls-handshake h2)
+all_modes=(rate saturation tls-keepalive tls-reconnect tls-handshake h2 h2c)
 command_line="bench/compare.sh${*:+ $*}"
 # wrk2 (Gil Tene's open-loop wrk, latency from each request's intended send time) is not packaged
 # by Debian: it is built from this commit, once, into the cache directory.
@@ -35,6 +35,8 @@ Modes (default: all, in this order):
                  wrk resumes the TLS session each time, so these are abbreviated handshakes
   tls-handshake  as tls-reconnect with resumption off in all three proxies: a full handshake per request
   h2             HTTP/2 over TLS, 1 KiB, closed loop: h2load -t2 -c32 -m10
+  h2c            cleartext HTTP/2 (prior knowledge), 1 KiB, closed loop: h2load -t2 -c32 -m10
+                 (nginx: listen ... http2 without TLS; HAProxy: bind ... proto h2)
 
   --arrangement A  how every process (origins and proxies) is started; the header prints each one's
                    session, autogroup and CPUs (default shared):
@@ -311,7 +313,7 @@ await_ready() {
   local name="$1" url="$2" expect_bytes="$3" i got
   for ((i = 0; i < 150; i++)); do
     kill -0 "${pid[$name]}" 2>/dev/null || fail_with_log "$name" "exited during start-up"
-    got="$(curl -sk -o /dev/null -w '%{http_code} %{size_download}' --max-time 1 "$url" || true)"
+    got="$(curl -sk "${curl_opts[@]}" -o /dev/null -w '%{http_code} %{size_download}' --max-time 1 "$url" || true)"
     [ "$got" = "200 $expect_bytes" ] && return 0
     sleep 0.2
   done
@@ -350,7 +352,8 @@ render() {
 # ---- the targets -----------------------------------------------------------------------------
 
 declare -A port=()
-group=""        # plain, tls or tls-full: which proxies run now
+group=""        # plain, h2c, tls or tls-full: which proxies run now
+curl_opts=()    # how curl checks the group's targets (h2c: prior knowledge)
 scheme=http
 
 start_origins() {
@@ -378,7 +381,9 @@ make_certificate() {
 start_group() {
   local g="$1" p resumption=true seen stc_config=()
   group="$g"
-  [ "$g" = plain ] && scheme=http || scheme=https
+  { [ "$g" = plain ] || [ "$g" = h2c ]; } && scheme=http || scheme=https
+  curl_opts=()
+  [ "$g" = h2c ] && curl_opts=(--http2-prior-knowledge)
   [ "$g" = tls-full ] && resumption=false
   for p in "${targets[@]}"; do
     pick_port
@@ -386,15 +391,21 @@ start_group() {
   done
   # stc's state (API changes, TLS ticket keys) stays in the temporary directory, not in the caller's.
   printf 'state_dir: %s\n' "$tmp/stc-state-$g" >"$tmp/stc-$g.yaml"
-  if [ "$g" != plain ]; then
+  if [ "$g" != plain ] && [ "$g" != h2c ]; then
     printf 'tls:\n  cert: %s\n  key: %s\n  resumption: %s\n' "$tmp/cert.pem" "$tmp/key.pem" "$resumption" >>"$tmp/stc-$g.yaml"
   fi
   stc_config=(--config "$tmp/stc-$g.yaml")
   start stc proxy java "${stc_java_opts[@]}" -jar "$jar" serve "${stc_config[@]}" --host 127.0.0.1 --port "${port[stc]}" \
     --admin-port 0 --algorithm round_robin --backend "127.0.0.1:${port[origin1]}" --backend "127.0.0.1:${port[origin2]}"
-  if [ "$g" = plain ]; then
-    render nginx-proxy.conf "$tmp/nginx.conf" PORT="${port[nginx]}" DIR="$tmp" ORIGIN1="${port[origin1]}" ORIGIN2="${port[origin2]}"
-    render haproxy.cfg "$tmp/haproxy.cfg" PORT="${port[haproxy]}" ORIGIN1="${port[origin1]}" ORIGIN2="${port[origin2]}"
+  if [ "$g" = plain ] || [ "$g" = h2c ]; then
+    # h2c: nginx speaks cleartext HTTP/2 only where the listen line says http2 (then HTTP/2 alone);
+    # HAProxy is told so too, though it would also recognise the preface; stc's listener does both.
+    local h2=""
+    [ "$g" = h2c ] && h2=1
+    render nginx-proxy.conf "$tmp/nginx.conf" PORT="${port[nginx]}" DIR="$tmp" ORIGIN1="${port[origin1]}" ORIGIN2="${port[origin2]}" \
+      HTTP2="${h2:+ http2}"
+    render haproxy.cfg "$tmp/haproxy.cfg" PORT="${port[haproxy]}" ORIGIN1="${port[origin1]}" ORIGIN2="${port[origin2]}" \
+      PROTO="${h2:+ proto h2}"
   else
     local nginx_sessions="ssl_session_cache shared:bench:10m; ssl_session_tickets on;"
     local haproxy_tickets="" haproxy_cache=20000
@@ -416,16 +427,23 @@ start_group() {
   done
   grep -q '^stc listening on' "$tmp/stc.log" || fail_with_log stc "did not print 'stc listening on' within 30 s"
   echo
-  echo "## targets: $g ($([ "$g" = plain ] && echo "plain HTTP" || echo "TLS, resumption $resumption"))"
+  echo "## targets: $g ($(case "$g" in plain) echo "plain HTTP" ;; h2c) echo "cleartext HTTP/2" ;; *) echo "TLS, resumption $resumption" ;; esac))"
   for p in "${targets[@]}"; do
     await_ready "$p" "$(url "$p" 1024)" 1024
     # Six requests on one connection must reach both origins if the proxy balances round robin.
-    seen="$(curl -sk -D - -o /dev/null $(for _ in 1 2 3 4 5 6; do printf '%s ' "$(url "$p" 3)"; done) |
-      tr -d '\r' | awk -F': ' 'tolower($1) == "x-origin" { print $2 }' | sort -u | paste -sd ' ' -)"
+    if [ "$g" = h2c ]; then
+      # curl 7.88 cannot reuse a prior-knowledge connection for a second URL (exit 16, HAProxy
+      # and nginx alike): one connection each.
+      seen="$(for _ in 1 2 3 4 5 6; do curl -sk "${curl_opts[@]}" -D - -o /dev/null "$(url "$p" 3)"; done |
+        tr -d '\r' | awk -F': ' 'tolower($1) == "x-origin" { print $2 }' | sort -u | paste -sd ' ' -)"
+    else
+      seen="$(curl -sk -D - -o /dev/null $(for _ in 1 2 3 4 5 6; do printf '%s ' "$(url "$p" 3)"; done) |
+        tr -d '\r' | awk -F': ' 'tolower($1) == "x-origin" { print $2 }' | sort -u | paste -sd ' ' -)"
+    fi
     printf '%-8s port %-5s pid %-7s %s; reached: %s\n' "$p" "${port[$p]}" "${pid[$p]}" "$(placement "${pid[$p]}")" "${seen:-none}"
     [ "$(wc -w <<<"$seen")" = 2 ] || echo "compare.sh: warning: $p did not spread six requests over both origins" >&2
   done
-  if [ "$g" != plain ]; then
+  if [ "$g" != plain ] && [ "$g" != h2c ]; then
     echo "stc TLS: $(grep -o 'TLS provider: [^)]*)' "$tmp/stc.log" | head -n 1)"
   fi
   warm stc "$warmup"
@@ -468,7 +486,7 @@ run() {
     tls-keepalive) gen "$WRK" -t2 -c64 -d"${secs}s" --latency "$(url "$t" 1024)" >"$out" 2>&1 & ;;
     tls-reconnect | tls-handshake)
       gen "$WRK" -t2 -c32 -d"${secs}s" --latency -H 'Connection: close' "$(url "$t" 1024)" >"$out" 2>&1 & ;;
-    h2) gen "$H2LOAD" -t2 -c32 -m10 -D "$secs" --log-file="$out.log" "$(url "$t" 1024)" >"$out" 2>&1 & ;;
+    h2 | h2c) gen "$H2LOAD" -t2 -c32 -m10 -D "$secs" --log-file="$out.log" "$(url "$t" 1024)" >"$out" 2>&1 & ;;
   esac
   gen_pid=$!
   wait "$gen_pid" || true
@@ -479,7 +497,7 @@ run() {
 # errors (count) and problems (the tool's own lines about them).
 parse() {
   local mode="$1" out="$2"
-  if [ "$mode" = h2 ] || { [ "$mode" = rate ] && [ "$generator" = h2load ]; }; then
+  if [ "$mode" = h2 ] || [ "$mode" = h2c ] || { [ "$mode" = rate ] && [ "$generator" = h2load ]; }; then
     read -r rps errors < <(awk '
       /^finished in/ { for (i = 1; i <= NF; i++) if ($i == "req/s,") rps = $(i - 1) }
       /^status codes:/ { gsub(",", ""); err += $7 + $9 }
@@ -621,6 +639,7 @@ warm() {
       run "$t" tls-keepalive 1024 "$half" "$tmp/warm-$t-a.txt"
       run "$t" h2 1024 "$((seconds - half > 0 ? seconds - half : 1))" "$tmp/warm-$t-b.txt" ;;
     tls-full) run "$t" tls-handshake 1024 "$seconds" "$tmp/warm-$t-a.txt" ;;
+    h2c) run "$t" h2c 1024 "$seconds" "$tmp/warm-$t-a.txt" ;;
   esac
   kill -0 "${pid[$t]}" 2>/dev/null || fail_with_log "$t" "exited during warm-up"
 }
@@ -643,6 +662,7 @@ report() {
     tls-reconnect) label="HTTPS, a new connection per request, resumed sessions, 1 KiB (wrk -t2 -c32 -H 'Connection: close')" ;;
     tls-handshake) label="HTTPS, a full handshake per request (resumption off everywhere), 1 KiB (wrk -t2 -c32 -H 'Connection: close')" ;;
     h2) label="HTTP/2 over TLS, 1 KiB, closed loop (h2load -t2 -c32 -m10)" ;;
+    h2c) label="cleartext HTTP/2 (prior knowledge), 1 KiB, closed loop (h2load -t2 -c32 -m10)" ;;
   esac
   echo
   echo "### $label: median of ${kept[$mode,$v]} round(s), each column on its own"
@@ -734,6 +754,12 @@ if want tls-keepalive || want tls-reconnect || want h2; then
   for m in tls-keepalive tls-reconnect h2; do
     if want "$m"; then table "$m" 1024; tables+=("$m 1024"); fi
   done
+  stop_group
+fi
+if want h2c; then
+  start_group h2c
+  table h2c 1024
+  tables+=("h2c 1024")
   stop_group
 fi
 if want tls-handshake; then
