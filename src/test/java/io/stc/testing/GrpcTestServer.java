@@ -70,6 +70,11 @@ public final class GrpcTestServer implements AutoCloseable {
   private volatile boolean unavailable;
 
   public GrpcTestServer(String name) throws IOException {
+    this(name, 0);
+  }
+
+  /** On this port (0: any free one). */
+  public GrpcTestServer(String name, int port) throws IOException {
     this.name = name;
     ServerServiceDefinition service = ServerServiceDefinition.builder(SERVICE)
         .addMethod(UNARY, ServerCalls.asyncUnaryCall((req, out) -> {
@@ -156,7 +161,7 @@ public final class GrpcTestServer implements AutoCloseable {
         }))
         .build();
     health.setStatus(SERVICE, ServingStatus.SERVING);
-    server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+    server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", port))
         .addService(service)
         .addService(health.getHealthService())
         .build()
