@@ -46,6 +46,7 @@ final class Http2BackendConnection {
     this.expectedMaxStreams = expectedMaxStreams;
   }
 
+
   /** Whether another stream may go on this connection now. */
   boolean hasRoom() {
     return (state == State.CONNECTING || state == State.READY) && streams < maxStreams();
@@ -62,14 +63,14 @@ final class Http2BackendConnection {
   Http2Link newLink(Exchange owner, byte[] servedByName, String scheme) {
     Http2Link link = new Http2Link(backend, loop, this, servedByName, scheme);
     link.owner = owner;
-    streams++;
+    takeSlot(link);
     return link;
   }
 
   /** Takes over a link that waited on another connection which turned out to have less room. */
   void adopt(Http2Link link) {
     link.connection = this;
-    streams++;
+    takeSlot(link);
     start(link);
   }
 
@@ -88,13 +89,14 @@ final class Http2BackendConnection {
   private void open(Http2Link link) {
     new Http2StreamChannelBootstrap(channel).open().addListener((Future<Http2StreamChannel> f) -> {
       if (!f.isSuccess()) {
-        streams--;
+        freeSlot(link);
         link.failedToOpen();
         return;
       }
       Http2StreamChannel stream = f.getNow();
       if (link.owner == null) {
-        // The exchange moved on while the stream opened.
+        // The exchange moved on while the stream opened: the stream never served it.
+        freeSlot(link);
         stream.close();
         return;
       }
@@ -138,12 +140,12 @@ final class Http2BackendConnection {
     Http2Link link;
     while ((link = pending.poll()) != null) {
       if (link.owner == null) {
-        streams--;
+        freeSlot(link);
       } else if (opened < max) {
         opened++;
         open(link);
       } else {
-        streams--;
+        freeSlot(link);
         loop.place(link);
       }
     }
@@ -155,7 +157,7 @@ final class Http2BackendConnection {
     loop.forget(this);
     Http2Link link;
     while ((link = pending.poll()) != null) {
-      streams--;
+      freeSlot(link);
       link.failedToOpen();
     }
   }
@@ -163,7 +165,7 @@ final class Http2BackendConnection {
   /** A link gave up before its stream opened. */
   void cancel(Http2Link link) {
     if (pending.remove(link)) {
-      streams--;
+      freeSlot(link);
     }
   }
 
@@ -183,9 +185,27 @@ final class Http2BackendConnection {
     return state == State.DRAINING || state == State.CLOSED || (codec != null && codec.connection().goAwayReceived());
   }
 
-  void streamClosed(Http2Link link) {
+  private void takeSlot(Http2Link link) {
+    link.holdsSlot = true;
+    streams++;
+  }
+
+  /**
+   * The link no longer counts against this connection: its exchange let it go, or its stream
+   * closed, or it never got one; whichever comes first, once.
+   */
+  void freeSlot(Http2Link link) {
+    if (!link.holdsSlot) {
+      return;
+    }
+    link.holdsSlot = false;
     streams--;
-    if (state == State.DRAINING && idle()) {
+    streamClosed();
+  }
+
+  /** A stream closed (or a link let go): a draining connection closes once nothing is left on it. */
+  void streamClosed() {
+    if (state == State.DRAINING && idle() && channel != null) {
       channel.close();
     }
   }
@@ -243,7 +263,7 @@ final class Http2BackendConnection {
       }
       Http2Link link;
       while ((link = pending.poll()) != null) {
-        streams--;
+        freeSlot(link);
         link.failedToOpen();
       }
       ctx.fireChannelInactive();

@@ -30,6 +30,8 @@ import java.util.Map;
 final class Http2Link extends BackendLink {
   /** The connection the stream is (to be) on; a link waiting for one may move to another. */
   Http2BackendConnection connection;
+  /** The link counts against its connection's streams (until {@link Http2BackendConnection#freeSlot}). */
+  boolean holdsSlot;
   private final ResponseHead head;
   private final String backendScheme;
   private boolean headRequest;
@@ -113,6 +115,7 @@ final class Http2Link extends BackendLink {
   void release(boolean backendKeepsAlive) {
     // A stream serves one exchange; the connection stays for others.
     owner = null;
+    connection.freeSlot(this);
     if (channel != null && channel.isActive()) {
       channel.close();
     }
@@ -132,6 +135,9 @@ final class Http2Link extends BackendLink {
   void close() {
     Exchange o = owner;
     owner = null;
+    if (channel != null) {
+      connection.freeSlot(this);
+    }
     if (channel != null && channel.isActive()) {
       // RST_STREAM(CANCEL) for a stream still open: the backend stops working on it.
       channel.close();
@@ -252,7 +258,8 @@ final class Http2Link extends BackendLink {
         // Closed by a GOAWAY that did not cover it, or before its HEADERS left: never processed.
         refused = true;
       }
-      connection.streamClosed(Http2Link.this);
+      connection.freeSlot(Http2Link.this);
+      connection.streamClosed();
       Exchange o = owner;
       if (o != null && !ended) {
         owner = null;

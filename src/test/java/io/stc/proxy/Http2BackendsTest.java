@@ -110,6 +110,24 @@ class Http2BackendsTest {
   }
 
   @Test
+  void h2loadsStreamsGoThroughToAnH2cBackendEndToEnd() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(new java.io.File("/usr/bin/h2load").canExecute(), "h2load is installed by .ci/run");
+    try (Http2TestServer backend = new Http2TestServer(20);
+        TestCluster c = TestCluster.of(0, RawBackend::alone)) {
+      c.stc.upstream().add("h2c", "127.0.0.1", backend.port(), 1, BackendState.UP, BackendProtocol.H2C);
+      Process h2load = new ProcessBuilder("h2load", "-n", "3000", "-c", "4", "-m", "10",
+          "http://127.0.0.1:" + c.stc.port() + "/load").redirectErrorStream(true).start();
+      String out = new String(h2load.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+      assertThat(h2load.waitFor(60, TimeUnit.SECONDS)).isTrue();
+      assertThat(out).contains("3000 succeeded, 0 failed, 0 errored").contains("status codes: 3000 2xx");
+      assertThat(backend.requests).hasSize(3000);
+      // 40 streams at most at once, 20 a connection, a pool per event loop: a few connections.
+      // (A stream that did not free its place once counted for ever: 10 connections here, then.)
+      assertThat(backend.connections()).isBetween(1, 6);
+    }
+  }
+
+  @Test
   void protocolIsReadFromTheConfigFile(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
     java.nio.file.Path f = dir.resolve("stc.yaml");
     java.nio.file.Files.writeString(f, "backends:\n  - {host: 127.0.0.1, port: 3001, protocol: h2c}\n  - {host: 127.0.0.1, port: 3002}\n");
