@@ -13,10 +13,10 @@ import io.stc.pool.Backend;
 /**
  * A keep-alive HTTP/1.1 connection to a backend: the request is written as bytes (head by
  * {@link RequestHeadWriter}, body framed as the client framed it) and the response read from the
- * bytes that arrive by a {@link BackendResponseReader}, never decoded into objects.
+ * bytes that arrive by a {@link ResponseReader}, never decoded into objects.
  */
-final class Http1Link extends BackendLink implements BackendResponseReader.Sink {
-  final BackendResponseReader reader;
+final class Http1Link extends BackendLink implements ResponseReader.Sink {
+  final ResponseReader reader;
   private final ChannelHandler handler = new Inbound();
   /** Whether the connection has carried a request before (a stale one may close under us). */
   boolean reused;
@@ -27,7 +27,7 @@ final class Http1Link extends BackendLink implements BackendResponseReader.Sink 
 
   Http1Link(Backend backend, LoopContext loop, byte[] servedByName) {
     super(backend, loop);
-    this.reader = new BackendResponseReader(servedByName);
+    this.reader = new ResponseReader(servedByName);
   }
 
   /** The handler that goes into the connection's pipeline. */

@@ -7,13 +7,15 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.function.Consumer;
 
 /**
- * A backend response head as it arrived, line by line, with what the proxy needs to know of it
- * (status, framing, connection tokens) and which lines it must not forward (hop-by-hop headers).
- * One instance per backend connection, refilled for every response, so a head allocates nothing.
+ * A response head as it arrived, line by line, with what the proxy needs to know of it (status,
+ * framing, connection tokens) and which lines it must not forward (hop-by-hop headers). One
+ * instance per connection, refilled for every response, so a head allocates nothing. Outside this
+ * package it is read-only: status, persistence, the served-by value and any field's values.
  */
-final class ResponseHead {
+public final class ResponseHead {
   static final int MAX_BYTES = 64 * 1024;
   private static final byte[] CONTENT_LENGTH = ascii("content-length");
   private static final byte[] TRANSFER_ENCODING = ascii("transfer-encoding");
@@ -35,6 +37,13 @@ final class ResponseHead {
   private boolean[] drop = new boolean[16];
   private int lines;
   private final byte[] servedByName;
+  /** The line of the first served-by header, or 0 when there is none. */
+  private int servedByLine;
+  // Served-by values already seen, each with its String, so reading one allocates once per value.
+  private static final int SERVED_BY_CACHE = 16;
+  private byte[][] servedByBytes;
+  private String[] servedByStrings;
+  private int servedByCached;
 
   int status;
   boolean http10;
@@ -67,6 +76,7 @@ final class ResponseHead {
     keepAliveToken = false;
     named = 0;
     badLength = false;
+    servedByLine = 0;
   }
 
   /**
@@ -195,8 +205,51 @@ final class ResponseHead {
     return length + 2 * lines + 2;
   }
 
+  /** The status code. */
+  public int status() {
+    return status;
+  }
+
+  /**
+   * The value of the served-by header named at construction, or null: one String per distinct
+   * value (up to a few), reused for every later response that carries the same bytes.
+   */
+  public String servedBy() {
+    int i = servedByLine;
+    if (i == 0) {
+      return null;
+    }
+    int from = valueStart[i];
+    int to = end[i];
+    if (servedByBytes == null) {
+      servedByBytes = new byte[SERVED_BY_CACHE][];
+      servedByStrings = new String[SERVED_BY_CACHE];
+    }
+    for (int c = 0; c < servedByCached; c++) {
+      byte[] v = servedByBytes[c];
+      if (Arrays.equals(v, 0, v.length, bytes, from, to)) {
+        return servedByStrings[c];
+      }
+    }
+    String s = string(from, to);
+    if (servedByCached < SERVED_BY_CACHE) {
+      servedByBytes[servedByCached] = Arrays.copyOfRange(bytes, from, to);
+      servedByStrings[servedByCached++] = s;
+    }
+    return s;
+  }
+
+  /** Passes the value of every field of this lower-case name to {@code action}, in order. */
+  public void forEachValue(String lowerName, Consumer<String> action) {
+    for (int i = 1; i < lines; i++) {
+      if (equalsIgnoreCase(start[i], nameEnd[i], lowerName)) {
+        action.accept(string(valueStart[i], end[i]));
+      }
+    }
+  }
+
   /** Whether the response says the connection stays open after it. */
-  boolean keepAlive() {
+  public boolean keepAlive() {
     return http10 ? keepAliveToken && !closeToken : !closeToken;
   }
 
@@ -318,6 +371,9 @@ final class ResponseHead {
     }
     if (servedByName != null && colon - s == servedByName.length && is(i, servedByName)) {
       drop[i] = true; // the proxy names the backend itself
+      if (servedByLine == 0) {
+        servedByLine = i;
+      }
     }
     return true;
   }

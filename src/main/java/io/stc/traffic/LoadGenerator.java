@@ -195,16 +195,18 @@ public final class LoadGenerator {
   /**
    * Takes one-time costs before the clock starts, so they do not show up as the latency of the
    * first requests: Netty's first pooled allocation initialises Java Flight Recorder metadata
-   * (a few hundred milliseconds on a busy machine), and the parser's classes load on first use.
+   * (a few hundred milliseconds on a busy machine), and the response reader's classes load on first use.
    */
   private void touchOneTimeCosts(RequestTemplate template) {
     ByteBuf buf = ByteBufAllocator.DEFAULT.directBuffer(template.size());
     try {
       buf.writeBytes(template.plain());
       buf.clear().writeCharSequence("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", StandardCharsets.ISO_8859_1);
-      new ResponseParser(false, options.servedByHeader(), options.cookieJar()).parse(buf);
-    } catch (ResponseParser.MalformedResponse e) {
-      throw new IllegalStateException("the parser rejects a canned response", e);
+      ResponseSummary response = new ResponseSummary(false, options.servedByHeader(), options.cookieJar());
+      response.expect();
+      if (response.read(buf) != ResponseSummary.Progress.DONE) {
+        throw new IllegalStateException("the response reader does not take a canned response");
+      }
     } finally {
       buf.release();
     }

@@ -11,6 +11,7 @@ import io.netty.handler.codec.http.cookie.ClientCookieDecoder;
 import io.netty.handler.codec.http.cookie.Cookie;
 import java.net.SocketAddress;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -26,7 +27,7 @@ final class VirtualClient extends ChannelInboundHandlerAdapter {
   private final Bootstrap bootstrap;
   private final SocketAddress target;
   private final RequestTemplate template;
-  private final ResponseParser parser;
+  private final ResponseSummary response;
   private final Map<String, String> cookies;
   private Channel channel;
   private State state = State.DOWN;
@@ -41,7 +42,7 @@ final class VirtualClient extends ChannelInboundHandlerAdapter {
     this.bootstrap = base.clone().handler(this);
     this.target = target;
     this.template = template;
-    this.parser = new ResponseParser(headRequests, servedByHeader, cookieJar);
+    this.response = new ResponseSummary(headRequests, servedByHeader, cookieJar);
     this.cookies = cookieJar ? new LinkedHashMap<>() : null;
   }
 
@@ -57,7 +58,7 @@ final class VirtualClient extends ChannelInboundHandlerAdapter {
     bootstrap.connect(target).addListener((ChannelFuture f) -> {
       if (f.isSuccess()) {
         channel = f.channel();
-        parser.reset();
+        response.reset();
         state = State.IDLE;
         dispatcher.onConnected(this);
       } else {
@@ -72,6 +73,7 @@ final class VirtualClient extends ChannelInboundHandlerAdapter {
     intendedNanos = intended;
     sentNanos = System.nanoTime();
     state = State.BUSY;
+    response.expect();
     if (cookies == null || cookies.isEmpty()) {
       channel.writeAndFlush(template.plain(), channel.voidPromise());
     } else {
@@ -105,28 +107,32 @@ final class VirtualClient extends ChannelInboundHandlerAdapter {
       if (state != State.BUSY) {
         return;
       }
-      if (!parser.parse(in)) {
-        return;
+      switch (response.read(in)) {
+        case MORE -> { }
+        case DONE -> finish();
+        case MALFORMED -> {
+          state = State.CLOSING;
+          dispatcher.onRequestFailed(Dispatcher.Failure.IO);
+          ctx.close();
+        }
       }
-      // bytes beyond the one response asked for mean the connection is out of step: drop it
-      finish(!in.isReadable());
-    } catch (ResponseParser.MalformedResponse e) {
-      state = State.CLOSING;
-      dispatcher.onRequestFailed(Dispatcher.Failure.IO);
-      ctx.close();
     } finally {
       in.release();
     }
   }
 
-  private void finish(boolean reusable) {
+  private void finish() {
     long now = System.nanoTime();
     state = State.IDLE;
     if (cookies != null) {
-      parser.cookies().forEach(this::keep);
+      List<String> setCookies = response.cookies();
+      for (int i = 0; i < setCookies.size(); i++) {
+        keep(setCookies.get(i));
+      }
     }
-    dispatcher.onResponse(parser.status(), parser.servedBy(), now - intendedNanos);
-    if (reusable && parser.keepAlive()) {
+    dispatcher.onResponse(response.status(), response.servedBy(), now - intendedNanos);
+    // bytes beyond the one response asked for mean the connection is out of step: keepAlive says no
+    if (response.keepAlive()) {
       dispatcher.onFree(this);
     } else {
       close();
@@ -135,8 +141,8 @@ final class VirtualClient extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
-    if (state == State.BUSY && parser.closed()) {
-      finish(false);
+    if (state == State.BUSY && response.closed()) {
+      finish();
     }
     State was = state;
     state = State.DOWN;

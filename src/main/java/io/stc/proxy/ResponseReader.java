@@ -7,14 +7,15 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.util.AsciiString;
 
 /**
- * Reads a backend connection's HTTP/1.x responses straight from the bytes that arrive: the head
- * line by line into a {@link ResponseHead}, the body handed on as slices of the same buffers, with
- * its chunked framing when the client takes it as is, so a response is never decoded into objects
- * only to be encoded again (nginx and HAProxy forward the same way).
+ * Reads a connection's HTTP/1.x responses straight from the bytes that arrive: the head line by
+ * line into a {@link ResponseHead}, the body handed on as slices of the same buffers, with its
+ * chunked framing when the client takes it as is, so a response is never decoded into objects only
+ * to be encoded again (nginx and HAProxy forward the same way). The one HTTP/1 response framing of
+ * stc: the proxy reads its backends with it and {@code stc load} the responses it measures.
  */
-final class BackendResponseReader {
+public final class ResponseReader {
   /** Where the pieces of a response go, in order. */
-  interface Sink {
+  public interface Sink {
     void onResponseHead(ResponseHead head);
 
     /** A piece of the body, a retained slice the sink now owns. */
@@ -44,6 +45,8 @@ final class BackendResponseReader {
   private State state = State.HEAD;
   private boolean headRequest;
   private boolean keepFraming;
+  /** Bodies and trailers are skipped, not passed on: the reader only frames the response. */
+  private boolean discard;
   private long remaining;
   private boolean leftover;
   /** The trailer fields of the response being read, for a client that gets them as fields; null when none. */
@@ -54,9 +57,35 @@ final class BackendResponseReader {
   private ByteBuf lineBuf;
   private int lineFrom;
   private int lineTo;
+  /** Room for a trailer line that is checked and dropped; grows to the longest seen. */
+  private byte[] scratch = new byte[0];
 
-  BackendResponseReader(byte[] servedByName) {
+  /** @param servedByName the lower-case name of the header {@link ResponseHead#servedBy()} reads, or null */
+  public ResponseReader(byte[] servedByName) {
     this.head = new ResponseHead(servedByName);
+  }
+
+  /** Forgets any partial response and what followed one, for a new connection. */
+  public void reset() {
+    state = State.HEAD;
+    head.clear();
+    leftover = false;
+    trailers = null;
+    lineBuf = null;
+    if (partial != null) {
+      partial.clear();
+    }
+  }
+
+  /**
+   * Sets up for the response to the request about to be sent, whose body only needs framing: the
+   * sink gets the head and the end, the bytes between are skipped without a slice or a copy.
+   *
+   * @param headRequest the request is a HEAD: whatever the headers say, no body follows
+   */
+  public void expectDiscarding(boolean headRequest) {
+    expect(headRequest, false);
+    this.discard = true;
   }
 
   /**
@@ -68,6 +97,7 @@ final class BackendResponseReader {
   void expect(boolean headRequest, boolean keepFraming) {
     this.headRequest = headRequest;
     this.keepFraming = keepFraming;
+    this.discard = false;
     this.leftover = false;
     this.trailers = null;
   }
@@ -83,8 +113,9 @@ final class BackendResponseReader {
   /** Takes the trailer line just read as a field; false when it is not one. Framing and hop-by-hop fields are left out. */
   private boolean trailer() {
     int n = lineTo - lineFrom;
-    byte[] b = new byte[n];
-    lineBuf.getBytes(lineFrom, b);
+    // A trailer that is only checked goes through one reused array; a kept one needs its own.
+    byte[] b = !discard ? new byte[n] : scratch.length >= n ? scratch : (scratch = new byte[Math.max(n, 2 * scratch.length)]);
+    lineBuf.getBytes(lineFrom, b, 0, n);
     int colon;
     int v;
     int ve;
@@ -95,7 +126,7 @@ final class BackendResponseReader {
     } catch (RequestRejection e) {
       return false;
     }
-    if (!RequestHead.isHopOrFraming(b, 0, colon)) {
+    if (!discard && !RequestHead.isHopOrFraming(b, 0, colon)) {
       if (trailers == null) {
         trailers = new DefaultHttpHeaders();
       }
@@ -105,12 +136,12 @@ final class BackendResponseReader {
   }
 
   /** Whether bytes followed the last complete response: a backend that said more than it announced. */
-  boolean hasLeftover() {
+  public boolean hasLeftover() {
     return leftover || state != State.HEAD || (partial != null && partial.isReadable());
   }
 
   /** Consumes all of {@code in} (the caller still releases it), passing on what it completes. */
-  void read(ByteBuf in, Sink sink) {
+  public void read(ByteBuf in, Sink sink) {
     while (in.isReadable()) {
       switch (state) {
         case HEAD -> {
@@ -121,12 +152,22 @@ final class BackendResponseReader {
         case BODY -> {
           int n = (int) Math.min(remaining, in.readableBytes());
           remaining -= n;
-          sink.onResponseBody(in, n);
+          if (discard) {
+            in.skipBytes(n);
+          } else {
+            sink.onResponseBody(in, n);
+          }
           if (remaining == 0) {
             end(in, sink);
           }
         }
-        case UNTIL_CLOSE -> sink.onResponseBody(in.readRetainedSlice(in.readableBytes()));
+        case UNTIL_CLOSE -> {
+          if (discard) {
+            in.skipBytes(in.readableBytes());
+          } else {
+            sink.onResponseBody(in.readRetainedSlice(in.readableBytes()));
+          }
+        }
         case TUNNEL -> sink.onTunnelBytes(in.readRetainedSlice(in.readableBytes()));
         case BROKEN -> in.skipBytes(in.readableBytes());
         default -> readChunked(in, sink);
@@ -135,14 +176,15 @@ final class BackendResponseReader {
   }
 
   /** The connection closed; ends a response that was delimited by the close. */
-  void closed(Sink sink) {
+  public void closed(Sink sink) {
     if (state == State.UNTIL_CLOSE) {
       state = State.HEAD;
       sink.onResponseEnd();
     }
   }
 
-  void release() {
+  /** Lets go of the buffer a partial line waits in, once the connection is gone for good. */
+  public void release() {
     if (partial != null) {
       partial.release();
       partial = null;
@@ -266,6 +308,8 @@ final class BackendResponseReader {
         if (keepFraming) {
           in.skipBytes(n);
           rawTo = in.readerIndex();
+        } else if (discard) {
+          in.skipBytes(n);
         } else {
           sink.onResponseBody(in.readRetainedSlice(n));
         }

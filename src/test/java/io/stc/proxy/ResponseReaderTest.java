@@ -13,14 +13,14 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /** Unit tests of the byte-level backend response reader, its {@link ResponseHead}, and the head writer. */
-class BackendResponseReaderTest {
+class ResponseReaderTest {
   private static final String CL_RESPONSE = "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nX-A:  b \r\n\r\nabc";
   private static final String CHUNKED_HEAD = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nX-A: b\r\n\r\n";
   private static final String CHUNKED_BODY =
       "3;ext=1\r\nabc\r\n5 ; name=\"v\"\r\ndefgh\r\nA\r\n0123456789\r\n0\r\nX-Trailer: t\r\n\r\n";
 
   /** Records what the reader reports; copies everything at call time since the head is reused. */
-  static final class Rec implements BackendResponseReader.Sink {
+  static final class Rec implements ResponseReader.Sink {
     final List<Integer> statuses = new ArrayList<>();
     final List<Long> lengths = new ArrayList<>();
     final List<Boolean> chunked = new ArrayList<>();
@@ -67,13 +67,13 @@ class BackendResponseReaderTest {
       bads++;
     }
 
-    String summary(BackendResponseReader reader) {
+    String summary(ResponseReader reader) {
       return statuses + "|" + lengths + "|" + chunked + "|" + keepAlive + "|" + kept + "|body=" + body
           + "|tunnel=" + tunnel + "|ends=" + ends + "|bads=" + bads + "|leftover=" + reader.hasLeftover();
     }
   }
 
-  private static void read(BackendResponseReader reader, Rec rec, String part) {
+  private static void read(ResponseReader reader, Rec rec, String part) {
     ByteBuf in = Unpooled.copiedBuffer(part, US_ASCII);
     try {
       reader.read(in, rec);
@@ -83,7 +83,7 @@ class BackendResponseReaderTest {
     assertThat(in.refCnt()).as("every slice handed on was released, none kept by the reader").isZero();
   }
 
-  private static Rec feed(BackendResponseReader reader, boolean headRequest, boolean keepFraming, String... parts) {
+  private static Rec feed(ResponseReader reader, boolean headRequest, boolean keepFraming, String... parts) {
     Rec rec = new Rec();
     reader.expect(headRequest, keepFraming);
     for (String p : parts) {
@@ -93,24 +93,24 @@ class BackendResponseReaderTest {
   }
 
   private static Rec feed(String raw) {
-    return feed(new BackendResponseReader(null), false, false, raw);
+    return feed(new ResponseReader(null), false, false, raw);
   }
 
   /** Feeds {@code raw} split at every byte position into two buffers and one byte at a time. */
   private static void assertSameAtEverySplit(String raw, boolean keepFraming, String expected) {
     for (int i = 1; i < raw.length(); i++) {
-      BackendResponseReader reader = new BackendResponseReader(null);
+      ResponseReader reader = new ResponseReader(null);
       Rec rec = feed(reader, false, keepFraming, raw.substring(0, i), raw.substring(i));
       assertThat(rec.summary(reader)).as("split at %d", i).isEqualTo(expected);
     }
-    BackendResponseReader reader = new BackendResponseReader(null);
+    ResponseReader reader = new ResponseReader(null);
     Rec rec = feed(reader, false, keepFraming, raw.split(""));
     assertThat(rec.summary(reader)).as("one byte at a time").isEqualTo(expected);
   }
 
   @Test
   void contentLengthResponseInOneBufferGivesHeadBodyAndOneEnd() {
-    BackendResponseReader reader = new BackendResponseReader(null);
+    ResponseReader reader = new ResponseReader(null);
     Rec rec = feed(reader, false, false, CL_RESPONSE);
     assertThat(rec.statuses).containsExactly(200);
     assertThat(rec.lengths).containsExactly(3L);
@@ -126,14 +126,14 @@ class BackendResponseReaderTest {
 
   @Test
   void contentLengthResponseReadsTheSameWhereverTheBuffersSplit() {
-    BackendResponseReader whole = new BackendResponseReader(null);
+    ResponseReader whole = new ResponseReader(null);
     String expected = feed(whole, false, false, CL_RESPONSE).summary(whole);
     assertSameAtEverySplit(CL_RESPONSE, false, expected);
   }
 
   @Test
   void chunkedKeepFramingPassesTheExactRawBytesWhereverTheBuffersSplit() {
-    BackendResponseReader whole = new BackendResponseReader(null);
+    ResponseReader whole = new ResponseReader(null);
     Rec rec = feed(whole, false, true, CHUNKED_HEAD + CHUNKED_BODY);
     assertThat(rec.body.toString()).isEqualTo(CHUNKED_BODY);
     assertThat(rec.ends).isEqualTo(1);
@@ -141,7 +141,7 @@ class BackendResponseReaderTest {
     assertSameAtEverySplit(CHUNKED_HEAD + CHUNKED_BODY, true, rec.summary(whole));
 
     String simple = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n";
-    BackendResponseReader r2 = new BackendResponseReader(null);
+    ResponseReader r2 = new ResponseReader(null);
     Rec rec2 = feed(r2, false, true, simple);
     assertThat(rec2.body.toString()).isEqualTo("3\r\nabc\r\n0\r\n\r\n");
     assertSameAtEverySplit(simple, true, rec2.summary(r2));
@@ -149,7 +149,7 @@ class BackendResponseReaderTest {
 
   @Test
   void chunkedWithoutFramingGivesOnlyTheDataWhereverTheBuffersSplit() {
-    BackendResponseReader whole = new BackendResponseReader(null);
+    ResponseReader whole = new ResponseReader(null);
     Rec rec = feed(whole, false, false, CHUNKED_HEAD + CHUNKED_BODY);
     assertThat(rec.body.toString()).isEqualTo("abcdefgh0123456789");
     assertThat(rec.ends).isEqualTo(1);
@@ -167,7 +167,7 @@ class BackendResponseReaderTest {
     assertThat(data.lengths).containsExactly(-1L);
     assertThat(data.body.toString()).isEqualTo("wikipedia");
     assertThat(data.ends).isEqualTo(1);
-    Rec framed = feed(new BackendResponseReader(null), false, true, raw);
+    Rec framed = feed(new ResponseReader(null), false, true, raw);
     assertThat(framed.body.toString()).isEqualTo(raw.substring(raw.indexOf("\r\n\r\n") + 4));
     assertThat(framed.ends).isEqualTo(1);
     assertThat(framed.bads).isZero();
@@ -175,7 +175,7 @@ class BackendResponseReaderTest {
 
   @Test
   void interim100ContinueIsReportedBeforeTheFinalResponse() {
-    BackendResponseReader reader = new BackendResponseReader(null);
+    ResponseReader reader = new ResponseReader(null);
     Rec rec = feed(reader, false, false,
         "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
     assertThat(rec.statuses).containsExactly(100, 200);
@@ -187,7 +187,7 @@ class BackendResponseReaderTest {
 
   @Test
   void headRequestEndsAtTheHeadWhateverContentLengthSays() {
-    BackendResponseReader reader = new BackendResponseReader(null);
+    ResponseReader reader = new ResponseReader(null);
     Rec rec = feed(reader, true, false, "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n");
     assertThat(rec.lengths).containsExactly(10L);
     assertThat(rec.body.toString()).isEmpty();
@@ -197,12 +197,12 @@ class BackendResponseReaderTest {
 
   @Test
   void noContentAndNotModifiedHaveNoBody() {
-    BackendResponseReader r204 = new BackendResponseReader(null);
+    ResponseReader r204 = new ResponseReader(null);
     Rec rec204 = feed(r204, false, false, "HTTP/1.1 204 No Content\r\n\r\n");
     assertThat(rec204.statuses).containsExactly(204);
     assertThat(rec204.ends).isEqualTo(1);
     assertThat(r204.hasLeftover()).isFalse();
-    BackendResponseReader r304 = new BackendResponseReader(null);
+    ResponseReader r304 = new ResponseReader(null);
     Rec rec304 = feed(r304, false, false, "HTTP/1.1 304 Not Modified\r\nContent-Length: 100\r\n\r\n");
     assertThat(rec304.statuses).containsExactly(304);
     assertThat(rec304.body.toString()).isEmpty();
@@ -214,7 +214,7 @@ class BackendResponseReaderTest {
 
   @Test
   void closeDelimitedBodyEndsOnlyWhenTheConnectionCloses() {
-    BackendResponseReader reader = new BackendResponseReader(null);
+    ResponseReader reader = new ResponseReader(null);
     Rec rec = feed(reader, false, false, "HTTP/1.1 200 OK\r\nX-A: 1\r\n\r\nsome", "more");
     assertThat(rec.lengths).containsExactly(-1L);
     assertThat(rec.body.toString()).isEqualTo("somemore");
@@ -225,7 +225,7 @@ class BackendResponseReaderTest {
     reader.closed(rec);
     assertThat(rec.ends).as("closed twice ends once").isEqualTo(1);
 
-    BackendResponseReader done = new BackendResponseReader(null);
+    ResponseReader done = new ResponseReader(null);
     Rec delimited = feed(done, false, false, CL_RESPONSE);
     done.closed(delimited);
     assertThat(delimited.ends).as("a closed after a delimited response ends nothing").isEqualTo(1);
@@ -238,7 +238,7 @@ class BackendResponseReaderTest {
         CL_RESPONSE + extra,
         "HTTP/1.1 204 No Content\r\n\r\n" + extra,
         "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n" + extra)) {
-      BackendResponseReader reader = new BackendResponseReader(null);
+      ResponseReader reader = new ResponseReader(null);
       Rec rec = feed(reader, false, false, raw);
       assertThat(rec.statuses).as(raw).hasSize(1);
       assertThat(rec.ends).as(raw).isEqualTo(1);
@@ -250,7 +250,7 @@ class BackendResponseReaderTest {
 
   @Test
   void sameReaderReadsTheNextResponseOnAKeptAliveConnection() {
-    BackendResponseReader reader = new BackendResponseReader(null);
+    ResponseReader reader = new ResponseReader(null);
     Rec first = feed(reader, false, true, CHUNKED_HEAD + CHUNKED_BODY);
     assertThat(first.ends).isEqualTo(1);
     Rec second = feed(reader, false, false, "HTTP/1.1 404 Not Found\r\nContent-Length: 2\r\n\r\nno");
@@ -277,7 +277,7 @@ class BackendResponseReaderTest {
         "chunk data longer than its size | HTTP/1.1 200 OK\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\n3\\r\\nabcd\\r\\n0\\r\\n\\r\\n",
       })
   void malformedResponseIsBadAndPoisonsTheConnection(String name, String raw) {
-    BackendResponseReader reader = new BackendResponseReader(null);
+    ResponseReader reader = new ResponseReader(null);
     Rec rec = feed(reader, false, false, raw.replace("\\r", "\r").replace("\\n", "\n"));
     assertThat(rec.bads).as(name).isEqualTo(1);
     assertThat(rec.ends).as(name).isZero();
@@ -295,7 +295,7 @@ class BackendResponseReaderTest {
   void malformedChunkWithFramingKeptPassesOnOnlyTheBytesBeforeIt(String name, String body, String good) {
     String raw = CHUNKED_HEAD + body.replace("%s", ";x=" + "y".repeat(5000)).replace("\\r", "\r").replace("\\n", "\n");
     String expected = good.replace("\\r", "\r").replace("\\n", "\n");
-    BackendResponseReader whole = new BackendResponseReader(null);
+    ResponseReader whole = new ResponseReader(null);
     Rec rec = feed(whole, false, true, raw);
     assertThat(rec.bads).as(name).isEqualTo(1);
     assertThat(rec.ends).as(name).isZero();
@@ -305,7 +305,7 @@ class BackendResponseReaderTest {
 
   @Test
   void twoEqualContentLengthHeadersAreAccepted() {
-    BackendResponseReader reader = new BackendResponseReader(null);
+    ResponseReader reader = new ResponseReader(null);
     Rec rec = feed(reader, false, false, "HTTP/1.1 200 OK\r\nContent-Length: 3\r\ncontent-length: 3\r\n\r\nabc");
     assertThat(rec.bads).isZero();
     assertThat(rec.lengths).containsExactly(3L);
@@ -330,7 +330,7 @@ class BackendResponseReaderTest {
         + "Content-Type: Text/Plain\r\n"
         + "X-Custom-Header: Value\r\n"
         + "Content-Length: 3\r\n\r\nabc";
-    Rec rec = feed(new BackendResponseReader(ResponseHead.ascii("x-served-by")), false, false, raw);
+    Rec rec = feed(new ResponseReader(ResponseHead.ascii("x-served-by")), false, false, raw);
     assertThat(rec.kept).containsExactly(
         "HTTP/1.1 200 OK\r\nTrailer: X-T\r\nContent-Type: Text/Plain\r\nX-Custom-Header: Value\r\nContent-Length: 3\r\n");
     assertThat(rec.body.toString()).isEqualTo("abc");
@@ -356,7 +356,7 @@ class BackendResponseReaderTest {
 
   @Test
   void switchingProtocolsTurnsTheRestIntoTunnelBytes() {
-    BackendResponseReader reader = new BackendResponseReader(null);
+    ResponseReader reader = new ResponseReader(null);
     Rec rec = feed(reader, false, false,
         "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\nfirst", "-second");
     assertThat(rec.statuses).containsExactly(101);
@@ -378,7 +378,7 @@ class BackendResponseReaderTest {
       many.append("X-H").append(i).append(": ").append("v".repeat(40)).append("\r\n");
     }
     many.append("\r\n");
-    BackendResponseReader reader = new BackendResponseReader(null);
+    ResponseReader reader = new ResponseReader(null);
     String s = many.toString();
     Rec rec2 = feed(reader, false, false, s.substring(0, 1000), s.substring(1000));
     assertThat(rec2.bads).isEqualTo(1);
@@ -399,7 +399,7 @@ class BackendResponseReaderTest {
       result[1] = out.toString(US_ASCII);
       out.release();
     };
-    BackendResponseReader reader = new BackendResponseReader(rewriter.servedByLowerCase());
+    ResponseReader reader = new ResponseReader(rewriter.servedByLowerCase());
     reader.expect(false, !http10Client);
     read(reader, rec, raw);
     assertThat(rec.statuses).hasSize(1);
@@ -441,12 +441,78 @@ class BackendResponseReaderTest {
 
   @Test
   void strayEmptyLineBeforeTheStatusLineIsSkippedEvenWhenSplitBetweenCrAndLf() {
-    BackendResponseReader whole = new BackendResponseReader(null);
+    ResponseReader whole = new ResponseReader(null);
     Rec one = feed(whole, false, false, "\r\n" + CL_RESPONSE);
     assertThat(one.statuses).containsExactly(200);
     assertThat(one.ends).isEqualTo(1);
-    BackendResponseReader split = new BackendResponseReader(null);
+    ResponseReader split = new ResponseReader(null);
     Rec two = feed(split, false, false, "\r", "\n" + CL_RESPONSE);
     assertThat(two.summary(split)).isEqualTo(one.summary(whole));
+  }
+  @Test
+  void discardingSkipsEveryBodyWhereItLiesAndStillFramesIt() {
+    String[] responses = {
+      CL_RESPONSE,
+      CHUNKED_HEAD + CHUNKED_BODY,
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nX-Served-By: b1\r\n\r\n"
+          + "4\r\nbody\r\n0\r\nGrpc-Status: 0\r\nGrpc-Message: fine\r\n\r\n",
+    };
+    for (String raw : responses) {
+      for (int i = 0; i <= raw.length(); i++) {
+        ResponseReader reader = new ResponseReader(ResponseHead.ascii("x-served-by"));
+        Rec rec = new Rec();
+        reader.expectDiscarding(false);
+        read(reader, rec, raw.substring(0, i));
+        read(reader, rec, raw.substring(i));
+        assertThat(rec.body.toString()).as("split at %d", i).isEmpty();
+        assertThat(rec.ends).as("split at %d", i).isEqualTo(1);
+        assertThat(rec.bads).isZero();
+        assertThat(reader.trailers()).as("trailers are checked, not kept").isNull();
+        assertThat(reader.hasLeftover()).isFalse();
+      }
+    }
+    ResponseReader untilClose = new ResponseReader(null);
+    Rec rec = new Rec();
+    untilClose.expectDiscarding(false);
+    read(untilClose, rec, "HTTP/1.1 200 OK\r\n\r\nall of this");
+    read(untilClose, rec, " and this");
+    untilClose.closed(rec);
+    assertThat(rec.body.toString()).isEmpty();
+    assertThat(rec.ends).isEqualTo(1);
+  }
+
+  @Test
+  void theServedByValueIsOneStringPerDistinctValue() {
+    ResponseReader reader = new ResponseReader(ResponseHead.ascii("x-served-by"));
+    List<String> seen = new ArrayList<>();
+    for (String v : new String[] {"alpha", "beta", "alpha"}) {
+      Rec rec = new Rec();
+      rec.onHead = h -> seen.add(h.servedBy());
+      reader.expectDiscarding(false);
+      read(reader, rec, "HTTP/1.1 200 OK\r\nx-served-by:  " + v + " \r\nX-Served-By: other\r\nContent-Length: 0\r\n\r\n");
+    }
+    assertThat(seen).containsExactly("alpha", "beta", "alpha");
+    assertThat(seen.get(0)).isSameAs(seen.get(2));
+    Rec none = new Rec();
+    none.onHead = h -> seen.add(h.servedBy());
+    reader.expectDiscarding(false);
+    read(reader, none, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+    assertThat(seen).hasSize(4).last().isNull();
+  }
+
+  @Test
+  void aResetForgetsHalfAResponseForTheNextConnection() {
+    ResponseReader reader = new ResponseReader(null);
+    Rec rec = new Rec();
+    reader.expectDiscarding(false);
+    read(reader, rec, "HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nabc");
+    assertThat(reader.hasLeftover()).isTrue();
+    reader.reset();
+    assertThat(reader.hasLeftover()).isFalse();
+    reader.expectDiscarding(true);
+    read(reader, rec, "HTTP/1.1 404 Not Found\r\nContent-Length: 9\r\n\r\n");
+    assertThat(rec.statuses).containsExactly(200, 404);
+    assertThat(rec.ends).isEqualTo(1);
+    assertThat(reader.hasLeftover()).isFalse();
   }
 }
