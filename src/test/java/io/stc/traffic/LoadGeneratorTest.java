@@ -5,13 +5,20 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import io.vertx.core.http.HttpServerResponse;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.ConnectException;
+import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntFunction;
 import org.junit.jupiter.api.Test;
 
 class LoadGeneratorTest {
@@ -222,6 +229,87 @@ class LoadGeneratorTest {
       assertThat(r.elapsedSeconds()).isLessThan(30);
       assertThat(r.completed()).isGreaterThan(0);
       assertThat(seconds).isNotEmpty();
+    }
+  }
+  @Test
+  void responsesTheProxyWouldRejectCountAsErrorsNotAsAnswers() throws Exception {
+    // Whitespace before a colon and two Content-Lengths that disagree: the proxy's reader refuses
+    // both, and so must the load generator, which reads responses with it.
+    String good = "HTTP/1.1 200 OK\r\nX-Served-By: b1\r\nContent-Length: 2\r\n\r\nok";
+    String[] bad = {
+      "HTTP/1.1 200 OK\r\nX-Served-By : b2\r\nContent-Length: 2\r\n\r\nok",
+      "HTTP/1.1 200 OK\r\nX-Served-By: b2\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nok!",
+    };
+    try (ScriptedServer server = new ScriptedServer(n -> n % 2 == 0 ? good : bad[(n / 2) % 2])) {
+      LoadResult r = new LoadGenerator(LoadOptions.builder(server.url()).requests(8).connections(1).build()).run();
+      assertThat(server.answered.get()).isEqualTo(8);
+      assertThat(r.completed()).isEqualTo(4);
+      assertThat(r.ioErrors()).isEqualTo(4);
+      assertThat(r.servedBy()).containsOnlyKeys("b1");
+    }
+  }
+
+  /** A server that answers each request, on any connection, with the bytes a script gives for its number. */
+  private static final class ScriptedServer implements AutoCloseable {
+    final AtomicLong answered = new AtomicLong();
+    private final ServerSocket socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+    private final Thread acceptor;
+    private final List<Socket> connections = new ArrayList<>();
+
+    ScriptedServer(IntFunction<String> script) throws IOException {
+      acceptor = new Thread(() -> {
+        while (!socket.isClosed()) {
+          try {
+            Socket c = socket.accept();
+            synchronized (connections) {
+              connections.add(c);
+            }
+            Thread t = new Thread(() -> serve(c, script), "scripted-connection");
+            t.setDaemon(true);
+            t.start();
+          } catch (IOException e) {
+            return; // closed
+          }
+        }
+      }, "scripted-acceptor");
+      acceptor.setDaemon(true);
+      acceptor.start();
+    }
+
+    private void serve(Socket c, IntFunction<String> script) {
+      try (c) {
+        InputStream in = c.getInputStream();
+        OutputStream out = c.getOutputStream();
+        int matched = 0;
+        int b;
+        while ((b = in.read()) >= 0) {
+          // A request is its head: the load generator sends no body here.
+          matched = b == "\r\n\r\n".charAt(matched) ? matched + 1 : b == '\r' ? 1 : 0;
+          if (matched == 4) {
+            matched = 0;
+            int n = (int) answered.getAndIncrement();
+            out.write(script.apply(n).getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+          }
+        }
+      } catch (IOException e) {
+        // the client closed the connection
+      }
+    }
+
+    String url() {
+      return "http://127.0.0.1:" + socket.getLocalPort() + "/";
+    }
+
+    @Override
+    public void close() throws Exception {
+      socket.close();
+      synchronized (connections) {
+        for (Socket c : connections) {
+          c.close();
+        }
+      }
+      acceptor.join(10_000);
     }
   }
 }
