@@ -36,7 +36,9 @@ class RequestQueueTest {
     try (TestCluster c = cluster(0.2, 1, 100, Duration.ofSeconds(20))) {
       List<CompletableFuture<HttpResponse<String>>> sent = new ArrayList<>();
       for (int i = 0; i < 5; i++) {
-        sent.add(send(c, "/r" + i));
+        // The first holds the only slot long enough for the others to queue behind it, however
+        // slowly a busy machine sends them (with the backend's own 0.2 s, one could find it free).
+        sent.add(send(c, i == 0 ? "/r0?delay=5" : "/r" + i));
         int arrived = i + 1;
         // Each request has its place (a backend slot, or in the queue) before the next is sent: a
         // known order. Counting arrivals is not enough: a request is counted before it takes its place.
