@@ -136,13 +136,16 @@ final class SloPolicy implements ScalingPolicy {
     double rate = Math.min(ahead + UP_SIGMAS * error, peak);
     double drainSeconds = Math.max(2, startup);
     int up = ceil((rate + s.queueDepth() / drainSeconds) / perInstance);
-    int need = ceil(Math.min(ahead + DOWN_SIGMAS * error, peak) * (1 + DOWN_MARGIN) / perInstance);
+    // What a scale-down keeps is remembered as a rate, not as instances: a model that learns the
+    // instances serve more than it thought lets them go at once, not a stable window later.
+    double need = Math.min(ahead + DOWN_SIGMAS * error, peak) * (1 + DOWN_MARGIN);
     // A rate that clearly falls is let go after a few start-up times; one that only dips must stay
     // low for the whole stable window, or noise would take instances away that are needed again.
     boolean falling = -rates.slope() * startup > error;
     long holdNanos = falling ? Math.max(MIN_HOLD.toNanos(), (long) (HOLD_STARTUPS * startup * 1e9)) : stableNanos;
     needs.add(now, need);
-    int held = (int) needs.max(now, holdNanos);
+    double heldRate = needs.max(now, holdNanos);
+    int held = ceil(heldRate / perInstance);
 
     String why = "arrivals " + num(rates.level()) + "/s"
         + (Math.abs(rates.slope()) >= 0.01 ? " (" + (rates.slope() > 0 ? "+" : "") + num(rates.slope()) + "/s a second)" : "")
@@ -156,9 +159,10 @@ final class SloPolicy implements ScalingPolicy {
       return new Decision(up, why + " -> " + up);
     }
     if (held < current) {
-      return new Decision(held, why + "; highest need of " + seconds(holdNanos) + " -> " + held);
+      return new Decision(held, why + "; highest need of " + seconds(holdNanos) + " " + num(heldRate) + "/s -> " + held);
     }
-    return new Decision(current, why + "; holding " + current + " (highest need of " + seconds(holdNanos) + ": " + held + ")");
+    return new Decision(current, why + "; holding " + current + " (highest need of " + seconds(holdNanos) + ": "
+        + num(heldRate) + "/s, " + held + ")");
   }
 
   /** The p99 objective in milliseconds: configured, or derived from the time a request alone takes. */
@@ -166,9 +170,8 @@ final class SloPolicy implements ScalingPolicy {
     if (sloNanos > 0) {
       return sloNanos / 1e6;
     }
-    // The service at the lowest concurrency seen lately stands for a request alone; its tail is
-    // taken to be an exponential service time's (p99 = ln 100 x mean).
-    return DERIVED_SLO_FACTOR * Math.log(100) * model.fastest() * 1000;
+    // The tail of a request alone is taken to be an exponential service time's (p99 = ln 100 x mean).
+    return DERIVED_SLO_FACTOR * Math.log(100) * model.alone() * 1000;
   }
 
   /**
