@@ -49,6 +49,20 @@ final class SloPolicy implements ScalingPolicy {
   private static final long SLOW_WINDOW_NANOS = Duration.ofSeconds(30).toNanos();
   /** Requests the slow share must be counted over before the target moves. */
   private static final long MIN_COUNTED = 100;
+  /**
+   * The target only rises on evidence from instances that served this share at least of what
+   * they would at the target: fast requests on an oversized pool (after a start-up's overshoot,
+   * or at {@code min}) say nothing about how the instances would do at the target. A share of
+   * throughput, not of concurrency: near saturation a little headroom in requests a second is a
+   * lot in concurrency.
+   */
+  private static final double NEAR_TARGET = 0.8;
+  /**
+   * After a miss the target rises again only to where the model gives this share of the mean
+   * service time it gave at the miss, for as long as the miss is remembered: AIMD alone would climb
+   * back to the miss and fall again for ever, and each fall moves the pool.
+   */
+  private static final double CLEAR_OF_MISS = 0.95;
   /** How the target concurrency moves: down by a factor; up by a step, a bigger one when hardly a request is slow. */
   private static final double TARGET_DOWN = 0.92;
   private static final double TARGET_UP = 0.25;
@@ -66,8 +80,15 @@ final class SloPolicy implements ScalingPolicy {
   private final SlidingWindow peaks = new SlidingWindow(PEAK_NANOS);
   private final SlidingWindow counted = new SlidingWindow(SLOW_WINDOW_NANOS);
   private final SlidingWindow slow = new SlidingWindow(SLOW_WINDOW_NANOS);
+  /** Requests that ended times what an instance finished a second then: their mean is how loaded the evidence is. */
+  private final SlidingWindow servedAt = new SlidingWindow(SLOW_WINDOW_NANOS);
   private double target;
+  /** The mean service time the model gave at the target when the objective was last missed, and when. */
+  private double missedLatency = Double.POSITIVE_INFINITY;
+  private long missedNanos;
+  private final long missMemoryNanos;
   private long lastAdjustNanos = Long.MIN_VALUE;
+  /** When an instance was last starting, or a backlog waited: the objective's evidence is not the target's then. */
   private long lastPendingNanos = Long.MIN_VALUE;
 
   /**
@@ -85,6 +106,8 @@ final class SloPolicy implements ScalingPolicy {
     this.defaultStartupSeconds = Math.min(10, startTimeout.toNanos() / 1e9);
     this.stableNanos = stableWindow.toNanos();
     this.model = new ServiceModel(maxInflight, 5 * stableWindow.toNanos() / 1e9);
+    // As long as the model keeps the highest concurrency it saw: four of its half-lives.
+    this.missMemoryNanos = 20 * stableWindow.toNanos();
   }
 
   @Override
@@ -118,6 +141,12 @@ final class SloPolicy implements ScalingPolicy {
     if (load.requests() > 0) {
       counted.add(now, load.requests());
       slow.add(now, load.slowerThan(objective));
+      servedAt.add(now, load.requests() * load.completionRate() / Math.max(1, s.ready()));
+    }
+    if (s.queueDepth() > s.ready() * model.throughputAt(target)) {
+      // More waits than the pool serves in a second: requests are slow because the pool is short,
+      // which says nothing about the concurrency to run at (a start-up's backlog, a step).
+      lastPendingNanos = now;
     }
     if (objective > 0) {
       adjustTarget(now);
@@ -176,8 +205,10 @@ final class SloPolicy implements ScalingPolicy {
 
   /**
    * Moves the target concurrency by what the objective says: up a little while requests keep well
-   * within it, down by 8% when more than 1% miss it. Only when no instance was starting lately, so
-   * a scale-up on its way is not read as the wrong target.
+   * within it and the instances ran near the target, down by 8% when more than 1% miss it, and
+   * after a miss up only to where the model serves a little faster than at the miss. Only when no
+   * instance was starting and no backlog waited lately, so a pool that is short, or a scale-up on
+   * its way, is not read as the wrong target.
    */
   private void adjustTarget(long now) {
     if (lastAdjustNanos != Long.MIN_VALUE && now - lastAdjustNanos < ADJUST_NANOS) {
@@ -193,10 +224,36 @@ final class SloPolicy implements ScalingPolicy {
     lastAdjustNanos = now;
     double share = slow.sum(now, SLOW_WINDOW_NANOS) / requests;
     if (share > SLOW_SHARE) {
+      missedLatency = model.latencyAt(target);
+      missedNanos = now;
       target = Math.max(1, target * TARGET_DOWN);
-    } else if (share < SLOW_SHARE / 2) {
+    } else if (share < SLOW_SHARE / 2
+        && servedAt.sum(now, SLOW_WINDOW_NANOS) / requests >= NEAR_TARGET * model.throughputAt(target)) {
       double step = share < SLOW_SHARE / 10 ? TARGET_UP_FAST : TARGET_UP;
-      target = Math.max(target, Math.min(Math.min(maxInflight, model.explorationLimit()), target + step));
+      double next = Math.min(Math.min(maxInflight, model.explorationLimit()), target + step);
+      if (now - missedNanos < missMemoryNanos) {
+        next = clearOfMiss(next);
+      }
+      target = Math.max(target, next);
     }
+  }
+
+  /** The highest concurrency up to {@code c} the model serves within {@link #CLEAR_OF_MISS} of the last miss's latency. */
+  private double clearOfMiss(double c) {
+    double limit = CLEAR_OF_MISS * missedLatency;
+    if (model.latencyAt(c) <= limit) {
+      return c;
+    }
+    double low = 1;
+    double high = c;
+    for (int i = 0; i < 30; i++) {
+      double mid = (low + high) / 2;
+      if (model.latencyAt(mid) <= limit) {
+        low = mid;
+      } else {
+        high = mid;
+      }
+    }
+    return low;
   }
 }
