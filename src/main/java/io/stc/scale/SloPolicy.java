@@ -56,13 +56,7 @@ final class SloPolicy implements ScalingPolicy {
    * throughput, not of concurrency: near saturation a little headroom in requests a second is a
    * lot in concurrency.
    */
-  private static final double NEAR_TARGET = 0.8;
-  /**
-   * After a miss the target rises again only to where the model gives this share of the mean
-   * service time it gave at the miss, for as long as the miss is remembered: AIMD alone would climb
-   * back to the miss and fall again for ever, and each fall moves the pool.
-   */
-  private static final double CLEAR_OF_MISS = 0.95;
+  private static final double NEAR_TARGET = 0.5;
   /** How the target concurrency moves: down by a factor; up by a step, a bigger one when hardly a request is slow. */
   private static final double TARGET_DOWN = 0.92;
   private static final double TARGET_UP = 0.25;
@@ -83,10 +77,6 @@ final class SloPolicy implements ScalingPolicy {
   /** Requests that ended times what an instance finished a second then: their mean is how loaded the evidence is. */
   private final SlidingWindow servedAt = new SlidingWindow(SLOW_WINDOW_NANOS);
   private double target;
-  /** The mean service time the model gave at the target when the objective was last missed, and when. */
-  private double missedLatency = Double.POSITIVE_INFINITY;
-  private long missedNanos;
-  private final long missMemoryNanos;
   private long lastAdjustNanos = Long.MIN_VALUE;
   /** When an instance was last starting, or a backlog waited: the objective's evidence is not the target's then. */
   private long lastPendingNanos = Long.MIN_VALUE;
@@ -106,8 +96,6 @@ final class SloPolicy implements ScalingPolicy {
     this.defaultStartupSeconds = Math.min(10, startTimeout.toNanos() / 1e9);
     this.stableNanos = stableWindow.toNanos();
     this.model = new ServiceModel(maxInflight, 5 * stableWindow.toNanos() / 1e9);
-    // As long as the model keeps the highest concurrency it saw: four of its half-lives.
-    this.missMemoryNanos = 20 * stableWindow.toNanos();
   }
 
   @Override
@@ -205,8 +193,7 @@ final class SloPolicy implements ScalingPolicy {
 
   /**
    * Moves the target concurrency by what the objective says: up a little while requests keep well
-   * within it and the instances ran near the target, down by 8% when more than 1% miss it, and
-   * after a miss up only to where the model serves a little faster than at the miss. Only when no
+   * within it and the instances ran near the target, down by 8% when more than 1% miss it. Only when no
    * instance was starting and no backlog waited lately, so a pool that is short, or a scale-up on
    * its way, is not read as the wrong target.
    */
@@ -224,36 +211,11 @@ final class SloPolicy implements ScalingPolicy {
     lastAdjustNanos = now;
     double share = slow.sum(now, SLOW_WINDOW_NANOS) / requests;
     if (share > SLOW_SHARE) {
-      missedLatency = model.latencyAt(target);
-      missedNanos = now;
       target = Math.max(1, target * TARGET_DOWN);
     } else if (share < SLOW_SHARE / 2
         && servedAt.sum(now, SLOW_WINDOW_NANOS) / requests >= NEAR_TARGET * model.throughputAt(target)) {
       double step = share < SLOW_SHARE / 10 ? TARGET_UP_FAST : TARGET_UP;
-      double next = Math.min(Math.min(maxInflight, model.explorationLimit()), target + step);
-      if (now - missedNanos < missMemoryNanos) {
-        next = clearOfMiss(next);
-      }
-      target = Math.max(target, next);
+      target = Math.max(target, Math.min(Math.min(maxInflight, model.explorationLimit()), target + step));
     }
-  }
-
-  /** The highest concurrency up to {@code c} the model serves within {@link #CLEAR_OF_MISS} of the last miss's latency. */
-  private double clearOfMiss(double c) {
-    double limit = CLEAR_OF_MISS * missedLatency;
-    if (model.latencyAt(c) <= limit) {
-      return c;
-    }
-    double low = 1;
-    double high = c;
-    for (int i = 0; i < 30; i++) {
-      double mid = (low + high) / 2;
-      if (model.latencyAt(mid) <= limit) {
-        low = mid;
-      } else {
-        high = mid;
-      }
-    }
-    return low;
   }
 }
