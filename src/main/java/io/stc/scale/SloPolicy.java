@@ -17,15 +17,18 @@ import java.time.Duration;
  * instances did. Which {@code c} to run at is learned from the objective itself: while fewer than
  * half a percent of requests are slower than it, the target concurrency creeps up (a whole
  * request per ten seconds while fewer than 0.1% are; to {@code max_inflight} at most, and never
- * far beyond what instances have run at); when more than 1% are, it falls by 8%. The arrival rate ({@link RateFilter}) counts every request that wanted
+ * far beyond what instances have run at; only on evidence from instances that served half of what
+ * they would at it, with no instance starting and no backlog lately); when more than 1% are, it
+ * falls by 8%. The arrival rate ({@link RateFilter}) counts every request that wanted
  * an instance, so a queue or rejections never hide demand, and a backlog is sized as requests to
  * drain rather than read as a rate.
  *
  * <p>Up goes in one step, to what the rate forecast for one start-up time ahead needs, with a
  * standard deviation of the forecast as headroom (never more than the highest rate of the last
- * minute), plus a queue to drain within a start-up time, once that is 5% more than the pool serves. Down goes gently: to the highest need of
- * the stable window, or of the last four start-up times (ten seconds at least) when the rate
- * clearly falls, where a need keeps three standard deviations and 5% of headroom; the band between
+ * minute), plus a queue to drain within a start-up time, once that is 5% more than the pool serves. Down goes gently: to the highest rate
+ * needed within the stable window, or within the last four start-up times (ten seconds at least)
+ * when the rate clearly falls, where a need keeps three standard deviations and 5% of headroom,
+ * over what an instance serves by the model as it is now; the band between
  * the two is the hysteresis that keeps noise from moving the pool. Until anything was measured it sizes as the concurrency policy does.
  */
 final class SloPolicy implements ScalingPolicy {

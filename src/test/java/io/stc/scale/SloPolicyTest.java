@@ -255,12 +255,12 @@ class SloPolicyTest {
   }
 
   @Test
-  void withoutAnObjectiveItIsDerivedFromTheFastestServiceSeen() {
+  void withoutAnObjectiveItIsDerivedFromARequestAlone() {
     Run run = new Run(config(2, 100, Duration.ZERO), 2);
     run.seconds(60, t -> 30);
     run.seconds(300, t -> 300);
     String reason = run.reasons.get(run.reasons.size() - 1);
-    // Four times ln(100) x the fastest mean seen (at about one request in flight, ~50 ms): ~0.9 s.
+    // Four times ln(100) x the mean of a request alone (~50 ms): ~0.9 s.
     assertThat(reason).containsPattern("p99 objective (9\\d\\d|10\\d\\d) ms, derived\\)");
   }
 
