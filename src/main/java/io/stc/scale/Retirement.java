@@ -7,6 +7,7 @@ import io.stc.config.AutoscaleConfig;
 import io.stc.pool.BackendState;
 import io.stc.pool.Upstream;
 import io.stc.scale.ManagedInstance.Phase;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BooleanSupplier;
@@ -33,8 +34,8 @@ final class Retirement {
 
   /**
    * @param leading whether this autoscaler stops instances, or leaves that to the stc that leads
-   * @param busy what removing an instance would disturb: requests in flight and sticky sessions,
-   *     this stc's and the fleet's
+   * @param busy what removing an instance would disturb beyond a drain: sticky sessions, this stc's
+   *     and the fleet's (whose count includes the other replicas' requests in flight)
    */
   Retirement(
       AutoscaleConfig config, Upstream upstream, InstanceProvider provider, Clock clock, ManagedInstances instances,
@@ -139,12 +140,21 @@ final class Retirement {
     }
   }
 
-  /** The cheapest instance to lose: one still starting, then one not in rotation, then the least busy. */
+  /**
+   * The cheapest instance to lose: one still starting, then one not in rotation, then of the
+   * ready ones the one with the fewest sticky sessions, the slowest of equals (by its mean
+   * latency), the one with the fewest requests in flight of those. Speed before requests in flight,
+   * which only take a drain: under a balancer by outstanding requests the fast instances have the
+   * fewest in flight, so counting those first would shed the fastest instances and leave a pool of
+   * the slowest, paying more instance-seconds for a worse p99.
+   */
   private ManagedInstance pickVictim() {
     return VictimChoice.pick(
         instances.snapshot(),
         List.of(m -> m.phase == Phase.STARTING, m -> m.phase == Phase.WARMING, ManagedInstance::sick),
         ManagedInstance::ready,
-        busy);
+        Comparator.comparingInt(busy)
+            .thenComparing(Comparator.comparingDouble((ManagedInstance m) -> m.backend.stats().averageLatencyNanos()).reversed())
+            .thenComparingInt(m -> m.backend.stats().inFlight()));
   }
 }
