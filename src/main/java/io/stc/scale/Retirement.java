@@ -11,6 +11,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BooleanSupplier;
+import java.util.function.ToDoubleFunction;
 import java.util.function.ToIntFunction;
 
 /**
@@ -149,12 +150,28 @@ final class Retirement {
    * the slowest, paying more instance-seconds for a worse p99.
    */
   private ManagedInstance pickVictim() {
+    List<ManagedInstance> all = instances.snapshot();
+    // One that finished nothing yet is taken to be as fast as the others are on average: unknown is not fast.
+    double known = 0;
+    int counted = 0;
+    for (ManagedInstance m : all) {
+      double mean = m.ready() ? m.backend.stats().averageLatencyNanos() : 0;
+      if (mean > 0) {
+        known += mean;
+        counted++;
+      }
+    }
+    double typical = counted == 0 ? 0 : known / counted;
+    ToDoubleFunction<ManagedInstance> slowness = m -> {
+      double mean = m.backend.stats().averageLatencyNanos();
+      return mean > 0 ? mean : typical;
+    };
     return VictimChoice.pick(
-        instances.snapshot(),
+        all,
         List.of(m -> m.phase == Phase.STARTING, m -> m.phase == Phase.WARMING, ManagedInstance::sick),
         ManagedInstance::ready,
         Comparator.comparingInt(busy)
-            .thenComparing(Comparator.comparingDouble((ManagedInstance m) -> m.backend.stats().averageLatencyNanos()).reversed())
+            .thenComparing(Comparator.comparingDouble(slowness).reversed())
             .thenComparingInt(m -> m.backend.stats().inFlight()));
   }
 }

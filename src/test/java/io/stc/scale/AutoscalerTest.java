@@ -209,6 +209,25 @@ class AutoscalerTest {
   }
 
   @Test
+  void anInstanceThatFinishedNothingYetIsNotTakenForTheFastest() throws Exception {
+    begin("min", "1");
+    startAll();
+    passHealthChecks();
+    load("auto-1", 9);
+    tick();
+    startAll();
+    passHealthChecks();
+    autoscaler.tickNow();
+    // auto-1 finished requests at 1 ms; auto-2 none yet. Equal in flight: the newest goes, as of equals.
+    load("auto-1", 1);
+    load("auto-2", 1);
+
+    tick();
+    assertThat(backend("auto-2").state()).isEqualTo(BackendState.DRAINING);
+    assertThat(backend("auto-1").state()).isEqualTo(BackendState.UP);
+  }
+
+  @Test
   void drainTimeoutStopsAnInstanceWhoseRequestsNeverFinish() throws Exception {
     begin("min", "1", "drain_timeout", "5s");
     startAll();
