@@ -11,13 +11,14 @@ rates=(50 400 2000)
 seeds=(1 2 3)
 duration=30m
 out=""
+policy=""
 extra=()
 command_line="bench/autoscale.sh${*:+ $*}"
 
 usage() {
   cat <<EOF
 Usage: bench/autoscale.sh [--patterns "steady sine"] [--rates "50 400"] [--seeds "1 2 3"]
-                          [--duration 30m] [--out DIR] [-- extra stc simulate flags]
+                          [--duration 30m] [--policy NAME] [--out DIR] [-- extra stc simulate flags]
 
 Runs  stc simulate --compare --json --pattern P --rate R --seed S --duration D --max M
 for every pattern P, rate R and seed S, with M large enough for the pattern's peak (a pool
@@ -27,7 +28,8 @@ highest p99, the mean instance-seconds over the oracle's lower bound, scale even
 the most changes of direction of the pool, and the latest scale event. Each run's JSON goes to
 DIR (default: a new directory under /tmp).
 
-Defaults: patterns ${patterns[*]}, rates ${rates[*]}, seeds ${seeds[*]}, duration $duration.
+Defaults: patterns ${patterns[*]}, rates ${rates[*]}, seeds ${seeds[*]}, duration $duration,
+every policy (--policy NAME runs only that one).
 Flags after -- go to every stc simulate (e.g. -- --startup-delay 20s --slo 500ms).
 Needs jq.
 EOF
@@ -40,6 +42,7 @@ while [ $# -gt 0 ]; do
     --seeds) read -r -a seeds <<<"$2"; shift 2 ;;
     --duration) duration="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
+    --policy) policy="$2"; shift 2 ;;
     --) shift; extra=("$@"); break ;;
     -h|--help) usage; exit 0 ;;
     *) echo "bench/autoscale.sh: unknown argument $1" >&2; usage >&2; exit 2 ;;
@@ -51,6 +54,7 @@ jar="$root/target/stc.jar"
 if [ ! -f "$jar" ] || [ -n "$(find "$root/src" "$root/pom.xml" -newer "$jar" -print -quit)" ]; then
   (cd "$root" && mvn -B -q -DskipTests package) >&2
 fi
+if [ -n "$policy" ]; then which=(--policy "$policy"); else which=(--compare); fi
 out="${out:-$(mktemp -d /tmp/stc-autoscale.XXXXXX)}"
 mkdir -p "$out"
 
@@ -73,7 +77,7 @@ for pattern in "${patterns[@]}"; do
     max=$(awk -v p="$(peak "$pattern")" -v r="$rate" 'BEGIN { m = p * r / 25; print int(m) + (m > int(m)) + 10 }')
     for seed in "${seeds[@]}"; do
       file="$out/$pattern-$rate-$seed.json"
-      java -XX:+UseParallelGC -jar "$jar" simulate --compare --json --pattern "$pattern" --rate "$rate" \
+      java -XX:+UseParallelGC -jar "$jar" simulate "${which[@]}" --json --pattern "$pattern" --rate "$rate" \
         --seed "$seed" --duration "$duration" --max "$max" ${extra[@]+"${extra[@]}"} >"$file"
       echo "# $pattern $rate seed $seed (max $max): $(jq -r '[.runs[] | "\(.policy) \(.wallSeconds)s"] | join(", ")' "$file")" >&2
     done

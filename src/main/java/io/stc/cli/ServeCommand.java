@@ -30,7 +30,7 @@ public final class ServeCommand implements Callable<Integer> {
   @Option(names = "--host", description = "Listening address (default 0.0.0.0).")
   String host;
 
-  @Option(names = "--algorithm", description = "Balancing algorithm (default round_robin): ${COMPLETION-CANDIDATES}.",
+  @Option(names = "--algorithm", description = "Balancing algorithm (default round_robin; least_connections with autoscale): ${COMPLETION-CANDIDATES}.",
       completionCandidates = AlgorithmNames.class)
   String algorithm;
 

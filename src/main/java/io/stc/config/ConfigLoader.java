@@ -39,11 +39,14 @@ public final class ConfigLoader {
     // The autoscale section's defaults follow these two.
     int maxInflight = root.integer("max_inflight", 0, 1_000_000, d.capacity().maxInflight());
     Duration drainTimeout = root.duration("drain_timeout", d.drainTimeout());
+    AutoscaleConfig autoscale = AutoscaleSection.read(root.section("autoscale", AutoscaleSection.KEYS), maxInflight, drainTimeout);
+    // An autoscaled pool is balanced by outstanding requests unless an algorithm is set (see StcConfig.AUTOSCALED_ALGORITHM).
+    String algorithm = autoscale.enabled() ? StcConfig.AUTOSCALED_ALGORITHM : d.algorithm();
     StcConfig config = new StcConfig(
         root.nonEmptyString("host", d.host()),
         root.integer("port", 0, 65535, d.port()),
         root.integer("io_threads", 0, StcConfig.MAX_IO_THREADS, d.ioThreads()),
-        root.value("algorithm", "an algorithm name", s -> Algorithm.parse(s).configName(), d.algorithm()),
+        root.value("algorithm", "an algorithm name", s -> Algorithm.parse(s).configName(), algorithm),
         backends(root.list("backends")),
         health(root.section("health", "enabled", "path", "interval", "timeout", "rise", "fall", "grpc", "service"), d.health()),
         timeouts(root.section("timeouts", "connect", "response", "idle", "header", "body", "per_try"), d.timeouts()),
@@ -63,7 +66,7 @@ public final class ConfigLoader {
         admin(root.section("admin", "enabled", "host", "port", "token", "cors_origins"), d.admin()),
         accessLog(root.section("access_log", "path", "format"), d.accessLog()),
         drainTimeout,
-        AutoscaleSection.read(root.section("autoscale", AutoscaleSection.KEYS), maxInflight, drainTimeout),
+        autoscale,
         TlsSection.read(root.section("tls", TlsSection.KEYS)),
         RateLimitSection.read(root.get("rate_limit"), d.rateLimit()),
         root.value("transport", "a transport", StcConfig::transport, d.transport()),

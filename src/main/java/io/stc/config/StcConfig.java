@@ -304,6 +304,15 @@ public record StcConfig(
     }
   }
 
+  /**
+   * The algorithm of a pool the autoscaler sizes, when none is configured: least outstanding
+   * requests (as AWS ALB's option for this case, Envoy's least_request and Knative's activator do).
+   * Instances of one service differ in speed (hosts, neighbours, warm-up); round robin gives each
+   * the same share, so the slow ones run deepest and set the p99, while balancing by what is in
+   * flight keeps every instance near the concurrency the policy sized the pool for.
+   */
+  public static final String AUTOSCALED_ALGORITHM = "least_connections";
+
   public static StcConfig defaults() {
     return new StcConfig(
         "0.0.0.0",

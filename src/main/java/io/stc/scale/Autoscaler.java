@@ -99,7 +99,7 @@ public final class Autoscaler implements AutoCloseable {
     this.admission = new Admission(upstream, healthChecked, clock, instances, events, loop, meter::startupObserved);
     this.retirement = new Retirement(
         config, upstream, provider, clock, instances, events, loop, () -> leading,
-        m -> m.backend.stats().inFlight() + sessions.applyAsInt(m.backend) + fleet.load(m.name()));
+        m -> sessions.applyAsInt(m.backend) + fleet.load(m.name()));
     this.discovery = new Discovery(clock, instances, events, admission, retirement, loop, () -> closed);
     this.launcher = new Launcher(
         config, provider, clock, instances, events, admission, retirement, discovery, loop, () -> closed);

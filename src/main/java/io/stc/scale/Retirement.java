@@ -7,9 +7,11 @@ import io.stc.config.AutoscaleConfig;
 import io.stc.pool.BackendState;
 import io.stc.pool.Upstream;
 import io.stc.scale.ManagedInstance.Phase;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BooleanSupplier;
+import java.util.function.ToDoubleFunction;
 import java.util.function.ToIntFunction;
 
 /**
@@ -33,8 +35,8 @@ final class Retirement {
 
   /**
    * @param leading whether this autoscaler stops instances, or leaves that to the stc that leads
-   * @param busy what removing an instance would disturb: requests in flight and sticky sessions,
-   *     this stc's and the fleet's
+   * @param busy what removing an instance would disturb beyond a drain: sticky sessions, this stc's
+   *     and the fleet's (whose count includes the other replicas' requests in flight)
    */
   Retirement(
       AutoscaleConfig config, Upstream upstream, InstanceProvider provider, Clock clock, ManagedInstances instances,
@@ -139,12 +141,37 @@ final class Retirement {
     }
   }
 
-  /** The cheapest instance to lose: one still starting, then one not in rotation, then the least busy. */
+  /**
+   * The cheapest instance to lose: one still starting, then one not in rotation, then of the
+   * ready ones the one with the fewest sticky sessions, the slowest of equals (by its mean
+   * latency), the one with the fewest requests in flight of those. Speed before requests in flight,
+   * which only take a drain: under a balancer by outstanding requests the fast instances have the
+   * fewest in flight, so counting those first would shed the fastest instances and leave a pool of
+   * the slowest, paying more instance-seconds for a worse p99.
+   */
   private ManagedInstance pickVictim() {
+    List<ManagedInstance> all = instances.snapshot();
+    // One that finished nothing yet is taken to be as fast as the others are on average: unknown is not fast.
+    double known = 0;
+    int counted = 0;
+    for (ManagedInstance m : all) {
+      double mean = m.ready() ? m.backend.stats().averageLatencyNanos() : 0;
+      if (mean > 0) {
+        known += mean;
+        counted++;
+      }
+    }
+    double typical = counted == 0 ? 0 : known / counted;
+    ToDoubleFunction<ManagedInstance> slowness = m -> {
+      double mean = m.backend.stats().averageLatencyNanos();
+      return mean > 0 ? mean : typical;
+    };
     return VictimChoice.pick(
-        instances.snapshot(),
+        all,
         List.of(m -> m.phase == Phase.STARTING, m -> m.phase == Phase.WARMING, ManagedInstance::sick),
         ManagedInstance::ready,
-        busy);
+        Comparator.comparingInt(busy)
+            .thenComparing(Comparator.comparingDouble(slowness).reversed())
+            .thenComparingInt(m -> m.backend.stats().inFlight()));
   }
 }

@@ -90,19 +90,50 @@ final class ServiceModel {
 
   /** Mean service time in seconds at concurrency {@code c}; 0 before anything was seen. */
   double latencyAt(double c) {
-    return curve(c, false);
+    Curve curve = curve();
+    int n = curve.n;
+    double[] xs = curve.xs;
+    double[] ys = curve.ys;
+    if (n == 0) {
+      return 0;
+    }
+    if (c <= xs[0]) {
+      return ys[0];
+    }
+    for (int i = 1; i < n; i++) {
+      if (c <= xs[i]) {
+        return ys[i - 1] + (ys[i] - ys[i - 1]) * (c - xs[i - 1]) / (xs[i] - xs[i - 1]);
+      }
+    }
+    return ys[n - 1] + curve.slope() * (c - xs[n - 1]);
   }
 
   /**
-   * The mean service time at the lowest concurrency seen lately, in seconds: what stands for a
-   * request alone; 0 before anything was seen.
+   * The mean time a request alone on an instance takes, in seconds; 0 before anything was seen.
+   * When no instance ran that lightly loaded lately, the curve is continued down to one request
+   * by its slope, but never below what the lowest concurrency seen gives: one request at a time
+   * cannot finish more a second than several at once.
    */
-  double fastest() {
-    return curve(0, true);
+  double alone() {
+    Curve curve = curve();
+    if (curve.n == 0) {
+      return 0;
+    }
+    double low = curve.xs[0];
+    double w = curve.ys[0];
+    return low <= 1 ? w : Math.max(w / low, w - curve.slope() * (low - 1));
   }
 
-  private double curve(double c, boolean lowest) {
-    // The counted bins, their latencies made non-decreasing by pooling neighbours that are not.
+  /** The counted bins' mean concurrencies and latencies, the latencies made non-decreasing. */
+  private record Curve(double[] xs, double[] ys, int n) {
+    /** The slope over all the points, steadier than that of neighbours; 0 with one point. */
+    double slope() {
+      return n > 1 ? Math.max(0, (ys[n - 1] - ys[0]) / (xs[n - 1] - xs[0])) : 0;
+    }
+  }
+
+  private Curve curve() {
+    // Pooling neighbours whose latencies fall as the concurrency rises.
     int n = 0;
     double[] xs = new double[weight.length];
     double[] ys = new double[weight.length];
@@ -123,20 +154,7 @@ final class ServiceModel {
         n--;
       }
     }
-    if (n == 0) {
-      return 0;
-    }
-    if (lowest || c <= xs[0]) {
-      return ys[0];
-    }
-    for (int i = 1; i < n; i++) {
-      if (c <= xs[i]) {
-        return ys[i - 1] + (ys[i] - ys[i - 1]) * (c - xs[i - 1]) / (xs[i] - xs[i - 1]);
-      }
-    }
-    // Beyond the highest bin: the slope over all of them, steadier than that of the last two.
-    double slope = n > 1 ? Math.max(0, (ys[n - 1] - ys[0]) / (xs[n - 1] - xs[0])) : 0;
-    return ys[n - 1] + slope * (c - xs[n - 1]);
+    return new Curve(xs, ys, n);
   }
 
   /** Requests per second one instance finishes at concurrency {@code c}. */

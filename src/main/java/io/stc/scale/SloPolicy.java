@@ -17,15 +17,18 @@ import java.time.Duration;
  * instances did. Which {@code c} to run at is learned from the objective itself: while fewer than
  * half a percent of requests are slower than it, the target concurrency creeps up (a whole
  * request per ten seconds while fewer than 0.1% are; to {@code max_inflight} at most, and never
- * far beyond what instances have run at); when more than 1% are, it falls by 8%. The arrival rate ({@link RateFilter}) counts every request that wanted
+ * far beyond what instances have run at; only on evidence from instances that served half of what
+ * they would at it, with no instance starting and no backlog lately); when more than 1% are, it
+ * falls by 8%. The arrival rate ({@link RateFilter}) counts every request that wanted
  * an instance, so a queue or rejections never hide demand, and a backlog is sized as requests to
  * drain rather than read as a rate.
  *
  * <p>Up goes in one step, to what the rate forecast for one start-up time ahead needs, with a
  * standard deviation of the forecast as headroom (never more than the highest rate of the last
- * minute), plus a queue to drain within a start-up time, once that is 5% more than the pool serves. Down goes gently: to the highest need of
- * the stable window, or of the last four start-up times (ten seconds at least) when the rate
- * clearly falls, where a need keeps three standard deviations and 5% of headroom; the band between
+ * minute), plus a queue to drain within a start-up time, once that is 5% more than the pool serves. Down goes gently: to the highest rate
+ * needed within the stable window, or within the last four start-up times (ten seconds at least)
+ * when the rate clearly falls, where a need keeps three standard deviations and 5% of headroom,
+ * over what an instance serves by the model as it is now; the band between
  * the two is the hysteresis that keeps noise from moving the pool. Until anything was measured it sizes as the concurrency policy does.
  */
 final class SloPolicy implements ScalingPolicy {
@@ -49,6 +52,14 @@ final class SloPolicy implements ScalingPolicy {
   private static final long SLOW_WINDOW_NANOS = Duration.ofSeconds(30).toNanos();
   /** Requests the slow share must be counted over before the target moves. */
   private static final long MIN_COUNTED = 100;
+  /**
+   * The target only rises on evidence from instances that served this share at least of what
+   * they would at the target: fast requests on an oversized pool (after a start-up's overshoot,
+   * or at {@code min}) say nothing about how the instances would do at the target. A share of
+   * throughput, not of concurrency: near saturation a little headroom in requests a second is a
+   * lot in concurrency.
+   */
+  private static final double NEAR_TARGET = 0.5;
   /** How the target concurrency moves: down by a factor; up by a step, a bigger one when hardly a request is slow. */
   private static final double TARGET_DOWN = 0.92;
   private static final double TARGET_UP = 0.25;
@@ -66,8 +77,11 @@ final class SloPolicy implements ScalingPolicy {
   private final SlidingWindow peaks = new SlidingWindow(PEAK_NANOS);
   private final SlidingWindow counted = new SlidingWindow(SLOW_WINDOW_NANOS);
   private final SlidingWindow slow = new SlidingWindow(SLOW_WINDOW_NANOS);
+  /** Requests that ended times what an instance finished a second then: their mean is how loaded the evidence is. */
+  private final SlidingWindow servedAt = new SlidingWindow(SLOW_WINDOW_NANOS);
   private double target;
   private long lastAdjustNanos = Long.MIN_VALUE;
+  /** When an instance was last starting, or a backlog waited: the objective's evidence is not the target's then. */
   private long lastPendingNanos = Long.MIN_VALUE;
 
   /**
@@ -118,6 +132,12 @@ final class SloPolicy implements ScalingPolicy {
     if (load.requests() > 0) {
       counted.add(now, load.requests());
       slow.add(now, load.slowerThan(objective));
+      servedAt.add(now, load.requests() * load.completionRate() / Math.max(1, s.ready()));
+    }
+    if (s.queueDepth() > s.ready() * model.throughputAt(target)) {
+      // More waits than the pool serves in a second: requests are slow because the pool is short,
+      // which says nothing about the concurrency to run at (a start-up's backlog, a step).
+      lastPendingNanos = now;
     }
     if (objective > 0) {
       adjustTarget(now);
@@ -136,13 +156,16 @@ final class SloPolicy implements ScalingPolicy {
     double rate = Math.min(ahead + UP_SIGMAS * error, peak);
     double drainSeconds = Math.max(2, startup);
     int up = ceil((rate + s.queueDepth() / drainSeconds) / perInstance);
-    int need = ceil(Math.min(ahead + DOWN_SIGMAS * error, peak) * (1 + DOWN_MARGIN) / perInstance);
+    // What a scale-down keeps is remembered as a rate, not as instances: a model that learns the
+    // instances serve more than it thought lets them go at once, not a stable window later.
+    double need = Math.min(ahead + DOWN_SIGMAS * error, peak) * (1 + DOWN_MARGIN);
     // A rate that clearly falls is let go after a few start-up times; one that only dips must stay
     // low for the whole stable window, or noise would take instances away that are needed again.
     boolean falling = -rates.slope() * startup > error;
     long holdNanos = falling ? Math.max(MIN_HOLD.toNanos(), (long) (HOLD_STARTUPS * startup * 1e9)) : stableNanos;
     needs.add(now, need);
-    int held = (int) needs.max(now, holdNanos);
+    double heldRate = needs.max(now, holdNanos);
+    int held = ceil(heldRate / perInstance);
 
     String why = "arrivals " + num(rates.level()) + "/s"
         + (Math.abs(rates.slope()) >= 0.01 ? " (" + (rates.slope() > 0 ? "+" : "") + num(rates.slope()) + "/s a second)" : "")
@@ -156,9 +179,10 @@ final class SloPolicy implements ScalingPolicy {
       return new Decision(up, why + " -> " + up);
     }
     if (held < current) {
-      return new Decision(held, why + "; highest need of " + seconds(holdNanos) + " -> " + held);
+      return new Decision(held, why + "; highest need of " + seconds(holdNanos) + " " + num(heldRate) + "/s -> " + held);
     }
-    return new Decision(current, why + "; holding " + current + " (highest need of " + seconds(holdNanos) + ": " + held + ")");
+    return new Decision(current, why + "; holding " + current + " (highest need of " + seconds(holdNanos) + ": "
+        + num(heldRate) + "/s, " + held + ")");
   }
 
   /** The p99 objective in milliseconds: configured, or derived from the time a request alone takes. */
@@ -166,15 +190,15 @@ final class SloPolicy implements ScalingPolicy {
     if (sloNanos > 0) {
       return sloNanos / 1e6;
     }
-    // The service at the lowest concurrency seen lately stands for a request alone; its tail is
-    // taken to be an exponential service time's (p99 = ln 100 x mean).
-    return DERIVED_SLO_FACTOR * Math.log(100) * model.fastest() * 1000;
+    // The tail of a request alone is taken to be an exponential service time's (p99 = ln 100 x mean).
+    return DERIVED_SLO_FACTOR * Math.log(100) * model.alone() * 1000;
   }
 
   /**
    * Moves the target concurrency by what the objective says: up a little while requests keep well
-   * within it, down by 8% when more than 1% miss it. Only when no instance was starting lately, so
-   * a scale-up on its way is not read as the wrong target.
+   * within it and the instances ran near the target, down by 8% when more than 1% miss it. Only when no
+   * instance was starting and no backlog waited lately, so a pool that is short, or a scale-up on
+   * its way, is not read as the wrong target.
    */
   private void adjustTarget(long now) {
     if (lastAdjustNanos != Long.MIN_VALUE && now - lastAdjustNanos < ADJUST_NANOS) {
@@ -191,7 +215,8 @@ final class SloPolicy implements ScalingPolicy {
     double share = slow.sum(now, SLOW_WINDOW_NANOS) / requests;
     if (share > SLOW_SHARE) {
       target = Math.max(1, target * TARGET_DOWN);
-    } else if (share < SLOW_SHARE / 2) {
+    } else if (share < SLOW_SHARE / 2
+        && servedAt.sum(now, SLOW_WINDOW_NANOS) / requests >= NEAR_TARGET * model.throughputAt(target)) {
       double step = share < SLOW_SHARE / 10 ? TARGET_UP_FAST : TARGET_UP;
       target = Math.max(target, Math.min(Math.min(maxInflight, model.explorationLimit()), target + step));
     }

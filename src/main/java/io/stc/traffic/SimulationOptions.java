@@ -193,7 +193,8 @@ public record SimulationOptions(
     private Duration duration = Duration.ofMinutes(30);
     private long seed = 1;
     private Policy policy = AutoscaleConfig.defaults().policy();
-    private Algorithm algorithm = Algorithm.parse(StcConfig.defaults().algorithm());
+    // The pool is autoscaled: balanced as serve balances an autoscaled pool by default.
+    private Algorithm algorithm = Algorithm.parse(StcConfig.AUTOSCALED_ALGORITHM);
     private int capacityMin = 2;
     private int capacityMax = 5;
     private Duration serviceTime = Duration.ofMillis(50);

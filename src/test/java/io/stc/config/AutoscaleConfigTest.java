@@ -45,6 +45,16 @@ class AutoscaleConfigTest {
   }
 
   @Test
+  void anAutoscaledPoolIsBalancedByOutstandingRequestsUnlessAnAlgorithmIsSet() throws IOException {
+    Path on = Files.writeString(dir.resolve("on.yaml"), "autoscale:\n  enabled: true\n");
+    Path set = Files.writeString(dir.resolve("set.yaml"), "algorithm: round_robin\nautoscale:\n  enabled: true\n");
+    Path off = Files.writeString(dir.resolve("off.yaml"), "port: 8081\n");
+    assertThat(ConfigLoader.load(on).algorithm()).isEqualTo("least_connections").isEqualTo(StcConfig.AUTOSCALED_ALGORITHM);
+    assertThat(ConfigLoader.load(set).algorithm()).isEqualTo("round_robin");
+    assertThat(ConfigLoader.load(off).algorithm()).isEqualTo(StcConfig.defaults().algorithm()).isEqualTo("round_robin");
+  }
+
+  @Test
   void everyKeyIsRead() throws IOException {
     AutoscaleConfig a = load("""
         autoscale:

@@ -163,11 +163,12 @@ class AutoscalerTest {
     startAll();
     passHealthChecks();
     autoscaler.tickNow();
+    load("auto-2", 2);
     load("auto-1", 3);
     load("auto-2", 1);
 
     tick();
-    // 4 of 20 = 20% < 30%: the one with a single request in flight goes.
+    // 4 of 20 = 20% < 30%: as fast as the other (1 ms a request), the one with a single request in flight goes.
     assertThat(backend("auto-2").state()).isEqualTo(BackendState.DRAINING);
     assertThat(events.get(events.size() - 1).message()).startsWith("Scaled DOWN: removing auto-2 (total 1): utilization 20%");
     autoscaler.checkDrainsNow();
@@ -183,6 +184,47 @@ class AutoscalerTest {
     assertThat(backend("auto-2")).isNull();
     assertThat(provider.stopped).extracting(Instance::name).containsExactly("auto-2");
     assertThat(events.get(events.size() - 1).message()).startsWith("auto-2 stopped (total 1): drained in");
+  }
+
+  @Test
+  void scaleDownKeepsTheFasterInstanceHoweverManyRequestsItHasInFlight() throws Exception {
+    begin("min", "1");
+    startAll();
+    passHealthChecks();
+    load("auto-1", 9);
+    tick();
+    startAll();
+    passHealthChecks();
+    autoscaler.tickNow();
+    load("auto-1", 1);
+    // auto-2 took 5 ms a request, auto-1 1 ms; auto-2 has more in flight (as a slow one does).
+    Backend slow = backend("auto-2");
+    slow.stats().requestStarted();
+    slow.stats().requestFinished(5_000_000, false);
+    load("auto-2", 3);
+
+    tick();
+    assertThat(backend("auto-2").state()).as("the slower one goes").isEqualTo(BackendState.DRAINING);
+    assertThat(backend("auto-1").state()).isEqualTo(BackendState.UP);
+  }
+
+  @Test
+  void anInstanceThatFinishedNothingYetIsNotTakenForTheFastest() throws Exception {
+    begin("min", "1");
+    startAll();
+    passHealthChecks();
+    load("auto-1", 9);
+    tick();
+    startAll();
+    passHealthChecks();
+    autoscaler.tickNow();
+    // auto-1 finished requests at 1 ms; auto-2 none yet. Equal in flight: the newest goes, as of equals.
+    load("auto-1", 1);
+    load("auto-2", 1);
+
+    tick();
+    assertThat(backend("auto-2").state()).isEqualTo(BackendState.DRAINING);
+    assertThat(backend("auto-1").state()).isEqualTo(BackendState.UP);
   }
 
   @Test

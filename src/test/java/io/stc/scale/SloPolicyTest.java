@@ -219,12 +219,48 @@ class SloPolicyTest {
   }
 
   @Test
-  void withoutAnObjectiveItIsDerivedFromTheFastestServiceSeen() {
+  void anOversizedPoolTeachesTheTargetNothing() {
+    // Two instances saturated at ten in flight in the first second, then min 30 for 400/s: the
+    // instances run at about one request each, all fast; that says nothing of ten.
+    Run oversized = new Run(config(30, 200, Duration.ofSeconds(2)), 2);
+    oversized.seconds(900, t -> 400);
+    SloPolicy q = (SloPolicy) ((BoundedPolicy) oversized.policy).inner();
+    assertThat(q.target()).as("where it started").isEqualTo(7.0);
+
+    Run sized = new Run(config(2, 200, Duration.ofSeconds(2)), 2);
+    sized.seconds(900, t -> 400);
+    assertThat(((SloPolicy) ((BoundedPolicy) sized.policy).inner()).target()).as("learned on a pool it sized").isEqualTo(10.0);
+  }
+
+  @Test
+  void aBacklogIsNotReadAsTheWrongTarget() {
+    // At max, 8 instances for 600/s: a backlog grows; how fast the instances serve then is no
+    // evidence for a higher target (nor is lateness, which comes from the pool being short).
+    Run run = new Run(config(2, 8, Duration.ofSeconds(2)), 2);
+    run.seconds(300, t -> 600);
+    SloPolicy q = (SloPolicy) ((BoundedPolicy) run.policy).inner();
+    assertThat(q.target()).as("where it started").isEqualTo(7.0);
+  }
+
+  @Test
+  void aScaleDownKeepsTheRateItNeededNotAnOlderModelsCount() {
+    // The first second's instances are saturated at ten in flight: the model then thinks an
+    // instance serves less at the target than it does, and the start asks for 16. Once it knows
+    // better, the overshoot goes at the first scale-down (after cooldown_down), to what the model
+    // now says 400/s needs, not to the count an older model gave within the stable window.
+    Run run = new Run(config(2, 200, Duration.ofSeconds(2)), 2);
+    run.seconds(60, t -> 400);
+    assertThat(run.counts.subList(0, 10)).as("the start's guess").contains(16);
+    assertThat(run.counts.subList(40, 60)).as("after one cooldown").containsOnly(8);
+  }
+
+  @Test
+  void withoutAnObjectiveItIsDerivedFromARequestAlone() {
     Run run = new Run(config(2, 100, Duration.ZERO), 2);
     run.seconds(60, t -> 30);
     run.seconds(300, t -> 300);
     String reason = run.reasons.get(run.reasons.size() - 1);
-    // Four times ln(100) x the fastest mean seen (at about one request in flight, ~50 ms): ~0.9 s.
+    // Four times ln(100) x the mean of a request alone (~50 ms): ~0.9 s.
     assertThat(reason).containsPattern("p99 objective (9\\d\\d|10\\d\\d) ms, derived\\)");
   }
 
