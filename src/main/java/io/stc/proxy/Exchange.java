@@ -549,12 +549,7 @@ final class Exchange implements Request, ExchangeTimers.Deadlines {
     if (queuePlace != null) {
       queuePlace.leave();
     }
-    if (link != null) {
-      BackendLink l = link;
-      link = null;
-      l.close();
-      attempts.end(false, false, false);
-    }
+    dropAttempt();
     if (stage == Stage.RESPONDING) {
       proxy.stats.failure(ProxyFailure.BODY_TIMEOUT);
       end();
@@ -663,12 +658,7 @@ final class Exchange implements Request, ExchangeTimers.Deadlines {
       if (queuePlace != null) {
         queuePlace.leave();
       }
-      if (link != null) {
-        BackendLink l = link;
-        link = null;
-        l.close();
-        attempts.end(false, false, false);
-      }
+      dropAttempt();
       if (stage == Stage.RESPONDING) {
         proxy.stats.failure(failure);
         end();
@@ -720,16 +710,21 @@ final class Exchange implements Request, ExchangeTimers.Deadlines {
       queuePlace.leave();
     }
     if (request != null && stage != Stage.TUNNEL) {
-      if (link != null) {
-        BackendLink l = link;
-        link = null;
-        l.close();
-        attempts.end(false, false, false);
-      }
+      dropAttempt();
       proxy.stats.clientAborted();
       end();
     }
     timers.cancelAll();
+  }
+
+  /** Lets the backend link go, closed, and ends the attempt without a verdict on the backend (the client was at fault or gone). */
+  private void dropAttempt() {
+    if (link != null) {
+      BackendLink l = link;
+      link = null;
+      l.close();
+      attempts.end(false, false, false);
+    }
   }
 
   private void end() {

@@ -62,14 +62,16 @@ public final class PodmanService implements AutoCloseable {
     pb.environment().put("CONTAINERS_CONF", dir.resolve("containers.conf").toString());
     Process service = pb.start();
     PodmanService s = new PodmanService(dir, service);
-    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    while (!s.answers()) {
-      if (!service.isAlive() || System.nanoTime() > deadline) {
-        String log = Files.exists(dir.resolve("service.log")) ? Files.readString(dir.resolve("service.log")) : "";
-        s.close();
-        throw new EngineUnavailable("podman system service did not come up: " + log.strip());
-      }
-      Thread.sleep(50);
+    try {
+      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50))
+          .until(() -> !service.isAlive() || s.answers());
+    } catch (org.awaitility.core.ConditionTimeoutException e) {
+      // reported below, with the service's log
+    }
+    if (!s.answers()) {
+      String log = Files.exists(dir.resolve("service.log")) ? Files.readString(dir.resolve("service.log")) : "";
+      s.close();
+      throw new EngineUnavailable("podman system service did not come up: " + log.strip());
     }
     return s;
   }
