@@ -1,12 +1,17 @@
 package io.stc.proxy;
 
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
+import io.netty.handler.codec.http2.Http2DataFrame;
+import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2HeadersFrame;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
@@ -25,7 +30,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
   private final ProxyServer proxy;
   final ClientTimeouts timeouts;
   final String scheme;
-  /** An HTTP/2 stream converted to HTTP/1.1 objects, rather than an HTTP/1.x connection. */
+  /** An HTTP/2 stream, whose frames stand for HTTP/1.1 objects, rather than an HTTP/1.x connection. */
   final boolean http2Stream;
   /** Over a connection limit: every request is answered 503 and the connection closes. */
   final boolean refused;
@@ -38,6 +43,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
   /** Inside a read of the client: what goes to the backend is flushed when it completes. */
   boolean inRead;
   private Exchange exchange;
+  /** An HTTP/2 stream's request head has arrived: a later HEADERS frame carries its trailers. */
+  private boolean streamHeadSeen;
 
   ClientConnection(ProxyServer proxy, ClientTimeouts timeouts, String scheme, boolean http2Stream, boolean refused) {
     this.proxy = proxy;
@@ -61,6 +68,12 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     inRead = true;
+    if (http2Stream) {
+      msg = fromStreamFrame(msg);
+      if (msg == null) {
+        return;
+      }
+    }
     if (exchange.inProgress() && (exchange.requestReceived() || !queued.isEmpty())) {
       // Pipelined: the next request waits until this response is done.
       queued.add(msg);
@@ -74,6 +87,36 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
   public void channelReadComplete(ChannelHandlerContext ctx) {
     inRead = false;
     exchange.flushToBackend();
+  }
+
+  /**
+   * An HTTP/2 stream's frame as the request object it stands for, or null when it stands for
+   * nothing (then released) or makes the request malformed (then the stream is reset).
+   */
+  private Object fromStreamFrame(Object msg) {
+    if (msg instanceof Http2HeadersFrame f) {
+      if (!streamHeadSeen) {
+        streamHeadSeen = true;
+        HttpRequest head = Http2StreamRequest.head(f.headers(), f.isEndStream());
+        if (head == null) {
+          // RFC 9113 8.1.1: a malformed request is a stream error of type PROTOCOL_ERROR.
+          ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.PROTOCOL_ERROR)).addListener(ChannelFutureListener.CLOSE);
+          return null;
+        }
+        return head;
+      }
+      if (f.isEndStream()) {
+        return Http2StreamRequest.trailers(f.headers());
+      }
+      // HEADERS in the middle of a body: not a request any more (RFC 9113 8.1).
+      ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.PROTOCOL_ERROR)).addListener(ChannelFutureListener.CLOSE);
+      return null;
+    }
+    if (msg instanceof Http2DataFrame d) {
+      return Http2StreamRequest.content(d);
+    }
+    ReferenceCountUtil.release(msg);
+    return null;
   }
 
   private void handleInbound(Object msg) {

@@ -20,7 +20,6 @@ import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2ServerUpgradeCodec;
 import io.netty.handler.codec.http2.Http2StreamChannel;
-import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
 import io.stc.Clock;
@@ -139,10 +138,8 @@ final class ClientPipelines {
     return new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
       @Override
       protected void initChannel(Http2StreamChannel stream) {
-        stream.pipeline()
-            .addLast("h2-to-http", new Http2StreamFrameToHttpObjectCodec(true))
-            // A stream's head arrives in one frame sequence; slowloris is the connection's business.
-            .addLast("proxy", new ClientConnection(proxy, ClientTimeouts.none(), scheme, true, refuse));
+        // A stream's head arrives in one frame sequence; slowloris is the connection's business.
+        stream.pipeline().addLast("proxy", new ClientConnection(proxy, ClientTimeouts.none(), scheme, true, refuse));
       }
     });
   }

@@ -1,7 +1,7 @@
 package io.stc.proxy;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
 import java.nio.charset.StandardCharsets;
 
@@ -30,6 +30,8 @@ final class HeaderRewriter {
   private final AsciiString servedByHeader;
   private final byte[] servedByBytes;
   private final byte[] servedByLowerCase;
+  /** The served-by header's name as HTTP/2 spells it (lower case), or null. */
+  private final AsciiString servedByLowerCaseName;
   /** The whole Strict-Transport-Security line, or null. */
   private final byte[] hstsLine;
   private final AsciiString hsts;
@@ -46,7 +48,8 @@ final class HeaderRewriter {
   HeaderRewriter(String servedByHeader, String hsts) {
     this.servedByHeader = servedByHeader == null || servedByHeader.isEmpty() ? null : AsciiString.of(servedByHeader);
     this.servedByBytes = this.servedByHeader == null ? null : ResponseHead.ascii(servedByHeader);
-    this.servedByLowerCase = this.servedByHeader == null ? null : ResponseHead.ascii(this.servedByHeader.toLowerCase().toString());
+    this.servedByLowerCaseName = this.servedByHeader == null ? null : this.servedByHeader.toLowerCase();
+    this.servedByLowerCase = this.servedByHeader == null ? null : ResponseHead.ascii(servedByLowerCaseName.toString());
     this.hsts = hsts == null ? null : AsciiString.of(hsts);
     this.hstsLine = hsts == null ? null : ResponseHead.ascii("strict-transport-security: " + hsts + "\r\n");
   }
@@ -117,12 +120,12 @@ final class HeaderRewriter {
    * Names the backend on a response for an HTTP/2 client; the head's hop-by-hop lines are already
    * gone and the HTTP/2 conversion frames the body itself.
    */
-  void addServedBy(HttpResponse response, String backendId) {
-    if (servedByHeader != null) {
-      response.headers().set(servedByHeader, backendId);
+  void addServedBy(Http2Headers headers, String backendId) {
+    if (servedByLowerCaseName != null) {
+      headers.set(servedByLowerCaseName, backendId);
     }
     if (hsts != null) {
-      response.headers().add(STRICT_TRANSPORT_SECURITY, hsts);
+      headers.add(STRICT_TRANSPORT_SECURITY, hsts);
     }
   }
 }

@@ -38,7 +38,7 @@ final class Http1Link extends BackendLink implements ResponseReader.Sink {
   @Override
   void writeHead(Exchange e) {
     ByteBuf head = channel.alloc().buffer(256);
-    RequestHeadWriter.write(head, e.request, e.clientIp(), e.scheme(), e.fromHttp2(), e.upgradeRequested, e.answeredExpect, backend);
+    RequestHeadWriter.write(head, e.request, e.clientIp(), e.scheme(), e.upgradeRequested, e.answeredExpect, backend);
     chunked = e.body.chunked();
     // Nothing waits for this write; a failure closes the connection, which retries or answers.
     channel.write(head, channel.voidPromise());

@@ -71,7 +71,7 @@ final class Http2Link extends BackendLink {
       return;
     }
     Http2Headers headers = Http2RequestHeaders.of(
-        e.request, e.clientIp(), e.scheme(), backendScheme, e.fromHttp2(), e.answeredExpect, backend);
+        e.request, e.clientIp(), e.scheme(), backendScheme, e.answeredExpect, backend);
     // A request without a body ends with its head. Should the stream not even start (the
     // connection closing, its stream limit), the backend never saw the request.
     channel.write(new DefaultHttp2HeadersFrame(headers, e.requestHasNoBody())).addListener(f -> {

@@ -27,11 +27,10 @@ final class Http2RequestHeaders {
   /**
    * @param scheme the client's scheme (for X-Forwarded-Proto)
    * @param backendScheme the scheme of the connection to the backend ({@code :scheme})
-   * @param fromHttp2 the request came over HTTP/2, whose conversion adds bookkeeping headers
    * @param answeredExpect the proxy answered the client's {@code Expect: 100-continue} itself
    */
   static Http2Headers of(
-      HttpRequest req, String clientIp, String scheme, String backendScheme, boolean fromHttp2, boolean answeredExpect,
+      HttpRequest req, String clientIp, String scheme, String backendScheme, boolean answeredExpect,
       Backend backend) {
     HttpHeaders h = req.headers();
     Http2Headers out = new DefaultHttp2Headers(false, h.size() + 4);
@@ -59,7 +58,6 @@ final class Http2RequestHeaders {
         continue;
       }
       if (AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.TRANSFER_ENCODING)
-          || (fromHttp2 && RequestHeadWriter.isHttp2Extension(name))
           || (!named.isEmpty() && RequestHeadWriter.isNamed(named, name))
           || (answeredExpect && AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.EXPECT))) {
         continue;

@@ -5,7 +5,6 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http2.HttpConversionUtil;
 import io.netty.util.AsciiString;
 import io.stc.pool.Backend;
 import java.nio.charset.StandardCharsets;
@@ -42,13 +41,12 @@ final class RequestHeadWriter {
   private RequestHeadWriter() {}
 
   /**
-   * @param fromHttp2 the request came over HTTP/2, whose conversion adds bookkeeping headers
    * @param upgrade the client asks for WebSocket: its Upgrade and Connection headers go through
    * @param answeredExpect the proxy answered the client's {@code Expect: 100-continue} itself
    * @param backend where the request goes: its address is the Host sent when the client sent none (HTTP/1.0)
    */
   static void write(
-      ByteBuf out, HttpRequest req, String clientIp, String scheme, boolean fromHttp2, boolean upgrade,
+      ByteBuf out, HttpRequest req, String clientIp, String scheme, boolean upgrade,
       boolean answeredExpect, Backend backend) {
     out.writeCharSequence(req.method().asciiName(), StandardCharsets.ISO_8859_1);
     out.writeByte(' ');
@@ -76,8 +74,7 @@ final class RequestHeadWriter {
       if (host == null && AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.HOST)) {
         host = e.getValue();
       }
-      if ((fromHttp2 && isHttp2Extension(name))
-          || (!named.isEmpty() && isNamed(named, name))
+      if ((!named.isEmpty() && isNamed(named, name))
           || (answeredExpect && AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.EXPECT))) {
         continue;
       }
@@ -133,15 +130,6 @@ final class RequestHeadWriter {
     }
     for (CharSequence d : DROPPED) {
       if (d.length() == n && AsciiString.contentEqualsIgnoreCase(name, d)) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  static boolean isHttp2Extension(CharSequence name) {
-    for (HttpConversionUtil.ExtensionHeaderNames x : HttpConversionUtil.ExtensionHeaderNames.values()) {
-      if (AsciiString.contentEqualsIgnoreCase(name, x.text())) {
         return true;
       }
     }

@@ -1,10 +1,10 @@
 package io.stc.proxy;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.handler.codec.http.DefaultHttpResponse;
-import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
+import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.util.AsciiString;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.function.Consumer;
@@ -269,17 +269,29 @@ public final class ResponseHead {
     }
   }
 
-  /** The forwarded part of the head as a Netty response, for clients that need message objects (HTTP/2). */
-  HttpResponse toHttpResponse() {
-    String reason = end[0] - start[0] > 13 ? string(start[0] + 13, end[0]) : "";
-    HttpResponse r =
-        new DefaultHttpResponse(http10 ? HttpVersion.HTTP_1_0 : HttpVersion.HTTP_1_1, new HttpResponseStatus(status, reason));
+  /**
+   * The forwarded part of the head as HTTP/2 response headers: {@code :status}, then every forwarded
+   * field but Transfer-Encoding (HTTP/2 frames the body itself), names in lower case as HTTP/2
+   * requires. Room is left for {@code extra} more fields.
+   */
+  Http2Headers toHttp2Headers(int extra) {
+    Http2Headers h = new DefaultHttp2Headers(false, lines + extra);
+    h.status(HttpResponseStatus.valueOf(status).codeAsText());
     for (int i = 1; i < lines; i++) {
-      if (!drop[i]) {
-        r.headers().add(string(start[i], nameEnd[i]), string(valueStart[i], end[i]));
+      if (!drop[i] && !(nameEnd[i] - start[i] == TRANSFER_ENCODING.length && is(i, TRANSFER_ENCODING))) {
+        h.add(lowerName(i), new AsciiString(bytes, valueStart[i], end[i] - valueStart[i], true));
       }
     }
-    return r;
+    return h;
+  }
+
+  private AsciiString lowerName(int i) {
+    int s = start[i];
+    byte[] name = new byte[nameEnd[i] - s];
+    for (int j = 0; j < name.length; j++) {
+      name[j] = lower(bytes[s + j]);
+    }
+    return new AsciiString(name, false);
   }
 
   static final short CRLF = ('\r' << 8) | '\n';
@@ -321,8 +333,8 @@ public final class ResponseHead {
         colon = j;
         break;
       }
-      if (c <= ' ' || c == 127) {
-        return false; // folded lines, spaces before the colon, controls: reject rather than guess
+      if (!FieldGrammar.isTchar(c)) {
+        return false; // folded lines, spaces before the colon, controls, separators: reject rather than guess
       }
     }
     if (colon <= s) {
@@ -336,6 +348,11 @@ public final class ResponseHead {
     int ve = e;
     while (ve > v && (b[ve - 1] == ' ' || b[ve - 1] == '\t')) {
       ve--;
+    }
+    for (int j = v; j < ve; j++) {
+      if (!FieldGrammar.isFieldValue(b[j])) {
+        return false; // a CR, a NUL or another control would split or cut the head it is forwarded in
+      }
     }
     valueStart[i] = v;
     end[i] = ve; // trailing blanks are not forwarded

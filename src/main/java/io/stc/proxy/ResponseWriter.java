@@ -4,19 +4,18 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.buffer.Unpooled;
-import io.netty.handler.codec.http.DefaultHttpContent;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
-import io.netty.handler.codec.http.DefaultLastHttpContent;
-import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
-import io.netty.handler.codec.http.HttpResponse;
-import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
+import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
+import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.handler.codec.http2.HttpConversionUtil;
 
 /**
  * Writes a backend's response to the client: as bytes, framed for an HTTP/1.x client, or as
- * objects for an HTTP/2 stream's codec.
+ * HTTP/2 frames on a client's stream.
  *
  * <p>Owned by one client connection and used only on its event loop.
  */
@@ -35,7 +34,13 @@ final class ResponseWriter {
    * An HTTP/2 response head not yet written: should the response end right after it, it goes out
    * as one HEADERS frame that ends the stream (gRPC's trailers-only answers must look so).
    */
-  private HttpResponse unwrittenHttp2Head;
+  private Http2Headers unwrittenHttp2Head;
+  /**
+   * The last piece of an HTTP/2 response body so far, held until the backend's read ends: should
+   * the response end within that read, the piece goes out as the DATA frame that ends the stream,
+   * one frame fewer than an empty DATA frame after it.
+   */
+  private ByteBuf unwrittenHttp2Data;
   private ChannelFuture lastWrite;
   /**
    * The client connection stays open after this HTTP/1.x response, so nothing waits for its writes:
@@ -53,7 +58,7 @@ final class ResponseWriter {
   /** Passes an interim response (100 Continue and friends) on at once. */
   void interim(ResponseHead head) {
     if (http2Stream) {
-      ctx.write(head.toHttpResponse());
+      ctx.write(new DefaultHttp2HeadersFrame(head.toHttp2Headers(0)));
     } else {
       ByteBuf out = ctx.alloc().buffer(head.approximateSize());
       head.writeKept(out);
@@ -72,12 +77,12 @@ final class ResponseWriter {
    */
   boolean head(ResponseHead head, boolean http10, boolean keep, boolean bodyAllowed, String backendId, String cookie) {
     if (http2Stream) {
-      HttpResponse resp = head.toHttpResponse();
-      rewriter.addServedBy(resp, backendId);
+      Http2Headers h = head.toHttp2Headers(3);
+      rewriter.addServedBy(h, backendId);
       if (cookie != null) {
-        resp.headers().add(HttpHeaderNames.SET_COOKIE, cookie);
+        h.add(HttpHeaderNames.SET_COOKIE, cookie);
       }
-      unwrittenHttp2Head = resp;
+      unwrittenHttp2Head = h;
       return keep;
     }
     long small = head.contentLength > 0 && head.contentLength <= JOIN_LIMIT ? head.contentLength : 0;
@@ -125,7 +130,8 @@ final class ResponseWriter {
     }
     writeHead();
     if (http2Stream) {
-      lastWrite = ctx.write(new DefaultHttpContent(piece));
+      writeHttp2Data();
+      unwrittenHttp2Data = piece;
     } else if (framing == HeaderRewriter.BodyFraming.RECHUNK) {
       write(ResponseBytes.chunkStart(n, ctx.alloc()));
       write(piece);
@@ -138,6 +144,7 @@ final class ResponseWriter {
   /** Writes what is held back and flushes: the backend's read ended. */
   void flush() {
     writeHead();
+    writeHttp2Data();
     ctx.flush();
   }
 
@@ -149,15 +156,21 @@ final class ResponseWriter {
    */
   ChannelFuture end(HttpHeaders trailers) {
     if (http2Stream) {
-      HttpResponse onlyHead = unwrittenHttp2Head;
+      Http2Headers onlyHead = unwrittenHttp2Head;
       if (onlyHead != null && trailers == null) {
         // Nothing but the head: one HEADERS frame that ends the stream.
         unwrittenHttp2Head = null;
-        lastWrite = ctx.write(new DefaultFullHttpResponse(onlyHead.protocolVersion(), onlyHead.status(), Unpooled.EMPTY_BUFFER,
-            onlyHead.headers(), EmptyHttpHeaders.INSTANCE));
+        lastWrite = ctx.write(new DefaultHttp2HeadersFrame(onlyHead, true));
       } else {
         writeHead();
-        lastWrite = ctx.write(trailers == null ? LastHttpContent.EMPTY_LAST_CONTENT : new DefaultLastHttpContent(Unpooled.EMPTY_BUFFER, trailers));
+        if (trailers == null) {
+          ByteBuf last = unwrittenHttp2Data;
+          unwrittenHttp2Data = null;
+          lastWrite = ctx.write(new DefaultHttp2DataFrame(last == null ? Unpooled.EMPTY_BUFFER : last, true));
+        } else {
+          writeHttp2Data();
+          lastWrite = ctx.write(new DefaultHttp2HeadersFrame(http2Trailers(trailers), true));
+        }
       }
     } else {
       writeHead();
@@ -181,7 +194,17 @@ final class ResponseWriter {
 
   /** Writes and flushes an answer of the proxy's own. */
   ChannelFuture answer(FullHttpResponse r) {
-    return ctx.writeAndFlush(http2Stream ? r : ResponseBytes.encode(r, ctx.alloc()));
+    if (!http2Stream) {
+      return ctx.writeAndFlush(ResponseBytes.encode(r, ctx.alloc()));
+    }
+    Http2Headers h = HttpConversionUtil.toHttp2Headers(r, false);
+    ByteBuf content = r.content();
+    if (!content.isReadable()) {
+      content.release();
+      return ctx.writeAndFlush(new DefaultHttp2HeadersFrame(h, true));
+    }
+    ctx.write(new DefaultHttp2HeadersFrame(h, false));
+    return ctx.writeAndFlush(new DefaultHttp2DataFrame(content, true));
   }
 
   /** Whether the response's head is still held back, so none of the response has been written. */
@@ -196,15 +219,19 @@ final class ResponseWriter {
       unwrittenHead = null;
     }
     unwrittenHttp2Head = null;
+    if (unwrittenHttp2Data != null) {
+      unwrittenHttp2Data.release();
+      unwrittenHttp2Data = null;
+    }
     lastWrite = null;
     voidWrites = false;
   }
 
   private void writeHead() {
-    HttpResponse h2 = unwrittenHttp2Head;
+    Http2Headers h2 = unwrittenHttp2Head;
     if (h2 != null) {
       unwrittenHttp2Head = null;
-      lastWrite = ctx.write(h2);
+      lastWrite = ctx.write(new DefaultHttp2HeadersFrame(h2, false));
       return;
     }
     ByteBuf head = unwrittenHead;
@@ -212,6 +239,22 @@ final class ResponseWriter {
       unwrittenHead = null;
       lastWrite = write(head);
     }
+  }
+
+  /** Writes the held-back piece of an HTTP/2 body, if there is one, as a DATA frame that does not end the stream. */
+  private void writeHttp2Data() {
+    ByteBuf piece = unwrittenHttp2Data;
+    if (piece != null) {
+      unwrittenHttp2Data = null;
+      lastWrite = ctx.write(new DefaultHttp2DataFrame(piece, false));
+    }
+  }
+
+  /** Trailer fields as HTTP/2 sends them: names in lower case, without what HTTP/2 forbids. */
+  private static Http2Headers http2Trailers(HttpHeaders trailers) {
+    Http2Headers h = new DefaultHttp2Headers(false, trailers.size());
+    HttpConversionUtil.toHttp2Headers(trailers, h);
+    return h;
   }
 
   private ChannelFuture write(Object msg) {

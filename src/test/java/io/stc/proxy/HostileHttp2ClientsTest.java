@@ -113,6 +113,58 @@ class HostileHttp2ClientsTest {
     assertStillServes();
   }
 
+  /** RFC 9113 8.1.1: a request without :path (or with a Host that contradicts :authority) is malformed: a stream error, nothing forwarded. */
+  @Test
+  void aMalformedRequestIsResetWithProtocolErrorAndNeverForwarded() throws Exception {
+    try (Hostile h = new Hostile()) {
+      Http2Headers noPath = new DefaultHttp2Headers(false).method("GET").scheme("http").authority("a");
+      h.write(frame(HEADERS, END_STREAM | END_HEADERS, 1, block(1, noPath)));
+      Frame reset = next(h, 1);
+      assertThat(reset.type()).isEqualTo(RST_STREAM);
+      assertThat(reset.errorCode()).isEqualTo(1); // PROTOCOL_ERROR
+
+      h.write(frame(HEADERS, END_STREAM | END_HEADERS, 3, block(3, get("/two-hosts").add("host", "b"))));
+      reset = next(h, 3);
+      assertThat(reset.type()).isEqualTo(RST_STREAM);
+      assertThat(reset.errorCode()).isEqualTo(1);
+    }
+    assertThat(backend.requests).isEmpty();
+    assertStillServes();
+  }
+
+  /** What an HTTP/1.1 backend gets for a stream: one Cookie field from the crumbs, one Host (a Host equal to :authority is no conflict). */
+  @Test
+  void aStreamReachesAnHttp1BackendAsOneCleanHead() throws Exception {
+    try (Hostile h = new Hostile()) {
+      Http2Headers req = get("/crumbs").add("cookie", "a=1").add("host", "A").add("cookie", "b=2").add("x-http2-stream-id", "7");
+      h.write(frame(HEADERS, END_STREAM | END_HEADERS, 1, block(1, req)));
+      Frame head = next(h, 1);
+      assertThat(head.type()).isEqualTo(HEADERS);
+    }
+    assertThat(backend.violations).isEmpty();
+    assertThat(backend.requests).singleElement().satisfies(r -> {
+      assertThat(r).startsWith("GET /crumbs HTTP/1.1\r\n");
+      assertThat(r.toLowerCase()).containsOnlyOnce("\r\nhost: ").containsOnlyOnce("\r\ncookie: a=1; b=2\r\n")
+          // Only what the proxy itself adds is its own business: a client's own field goes through.
+          .contains("\r\nx-http2-stream-id: 7\r\n");
+    });
+  }
+
+  /** A response that arrives whole goes out as HEADERS and one DATA frame that ends the stream: no empty DATA after it. */
+  @Test
+  void aSmallResponseEndsWithItsOwnDataFrame() throws Exception {
+    try (Hostile h = new Hostile()) {
+      h.write(frame(HEADERS, END_STREAM | END_HEADERS, 1, block(1, get("/small"))));
+      Frame head = next(h, 1);
+      assertThat(head.type()).isEqualTo(HEADERS);
+      assertThat(head.flags() & END_STREAM).isZero();
+      Frame data = next(h, 1);
+      assertThat(data.type()).isEqualTo(DATA);
+      assertThat(new String(data.payload(), StandardCharsets.ISO_8859_1)).isEqualTo("ok");
+      assertThat(data.flags() & END_STREAM).isEqualTo(END_STREAM);
+    }
+  }
+
   private void assertStillServes() throws Exception {
     try (io.stc.testing.Http2TestClient client = new io.stc.testing.Http2TestClient(stc.stc.port())) {
       assertThat(client.get("/after").status()).isEqualTo(200);
@@ -148,6 +200,23 @@ class HostileHttp2ClientsTest {
     return f;
   }
 
+  private record Frame(int type, int flags, int stream, byte[] payload) {
+    int errorCode() {
+      return (payload[0] & 0xFF) << 24 | (payload[1] & 0xFF) << 16 | (payload[2] & 0xFF) << 8 | (payload[3] & 0xFF);
+    }
+  }
+
+  /** The next frame on {@code stream} of one of {@code types}, skipping the connection's own (SETTINGS, WINDOW_UPDATE). */
+  private static Frame next(Hostile h, int stream) throws InterruptedException {
+    while (true) {
+      Frame f = h.frames.poll(20, TimeUnit.SECONDS);
+      assertThat(f).as("a frame on stream " + stream).isNotNull();
+      if (f.stream() == stream && f.type() != WINDOW_UPDATE) {
+        return f;
+      }
+    }
+  }
+
   /** A raw HTTP/2 connection: writes what it is given, reads frames until stc says GOAWAY or closes. */
   private final class Hostile implements AutoCloseable {
     final Socket socket = new Socket();
@@ -155,6 +224,8 @@ class HostileHttp2ClientsTest {
     /** GOAWAY's error code, or -1 when the connection closed without one. */
     final CompletableFuture<Integer> goAway = new CompletableFuture<>();
     final CompletableFuture<Void> goAwayOrReset = new CompletableFuture<>();
+    /** Every frame read, in order: type, flags, stream and payload. */
+    final java.util.concurrent.BlockingQueue<Frame> frames = new java.util.concurrent.LinkedBlockingQueue<>();
     final Thread reader;
 
     Hostile() throws IOException {
@@ -174,10 +245,11 @@ class HostileHttp2ClientsTest {
         while (true) {
           int length = in.readUnsignedShort() << 8 | in.readUnsignedByte();
           int type = in.readUnsignedByte();
-          in.readUnsignedByte();
-          in.readInt();
+          int flags = in.readUnsignedByte();
+          int stream = in.readInt() & 0x7FFFFFFF;
           byte[] payload = new byte[length];
           in.readFully(payload);
+          frames.add(new Frame(type, flags, stream, payload));
           if (type == GOAWAY) {
             int code = (payload[4] & 0xFF) << 24 | (payload[5] & 0xFF) << 16 | (payload[6] & 0xFF) << 8 | (payload[7] & 0xFF);
             goAway.complete(code);

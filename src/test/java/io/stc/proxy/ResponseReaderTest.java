@@ -275,10 +275,13 @@ class ResponseReaderTest {
         "non-numeric Content-Length | HTTP/1.1 200 OK\\r\\nContent-Length: 3x\\r\\n\\r\\nabc",
         "bad chunk size | HTTP/1.1 200 OK\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\nzz\\r\\nabc\\r\\n0\\r\\n\\r\\n",
         "chunk data longer than its size | HTTP/1.1 200 OK\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\n3\\r\\nabcd\\r\\n0\\r\\n\\r\\n",
+        "a separator in a field name | HTTP/1.1 200 OK\\r\\nX(A): a\\r\\nContent-Length: 0\\r\\n\\r\\n",
+        "a NUL in a field value | HTTP/1.1 200 OK\\r\\nX-A: a\\0b\\r\\nContent-Length: 0\\r\\n\\r\\n",
+        "a bare CR in a field value | HTTP/1.1 200 OK\\r\\nX-A: a\\rb\\r\\nContent-Length: 0\\r\\n\\r\\n",
       })
   void malformedResponseIsBadAndPoisonsTheConnection(String name, String raw) {
     ResponseReader reader = new ResponseReader(null);
-    Rec rec = feed(reader, false, false, raw.replace("\\r", "\r").replace("\\n", "\n"));
+    Rec rec = feed(reader, false, false, raw.replace("\\r", "\r").replace("\\n", "\n").replace("\\0", "\0"));
     assertThat(rec.bads).as(name).isEqualTo(1);
     assertThat(rec.ends).as(name).isZero();
     assertThat(reader.hasLeftover()).as(name).isTrue();
