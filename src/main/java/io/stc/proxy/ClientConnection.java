@@ -46,8 +46,10 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
   /** An HTTP/2 stream's request head has arrived: a later HEADERS frame carries its trailers. */
   private boolean streamHeadSeen;
 
-  ClientConnection(ProxyServer proxy, ClientTimeouts timeouts, String scheme, boolean http2Stream, boolean refused) {
+  /** @param loop the event loop's context when the caller knows it already (an HTTP/2 stream's connection), else null */
+  ClientConnection(ProxyServer proxy, ClientTimeouts timeouts, String scheme, boolean http2Stream, boolean refused, LoopContext loop) {
     this.proxy = proxy;
+    this.loop = loop;
     this.refused = refused;
     this.timeouts = timeouts;
     this.scheme = scheme;
@@ -59,7 +61,9 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
   public void handlerAdded(ChannelHandlerContext ctx) {
     this.ctx = ctx;
     this.response = new ResponseWriter(ctx, proxy.rewriter, http2Stream);
-    this.loop = proxy.loopContext(ctx.channel().eventLoop());
+    if (loop == null) {
+      loop = proxy.loopContext(ctx.channel().eventLoop());
+    }
     java.net.SocketAddress address = ctx.channel().remoteAddress();
     this.clientIp = address instanceof InetSocketAddress remote ? remote.getAddress().getHostAddress() : "unknown";
     this.exchange = new Exchange(proxy, this);

@@ -15,7 +15,6 @@ import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.HttpConversionUtil;
 import io.netty.handler.codec.http2.Http2FrameCodec;
-import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2ServerUpgradeCodec;
@@ -68,7 +67,7 @@ final class ClientPipelines {
           http2(pipeline, "http", false);
         },
         pipeline -> pipeline.addLast("codec", newDecoder())
-            .addLast("proxy", new ClientConnection(proxy, timeouts, "http", false, false))));
+            .addLast("proxy", new ClientConnection(proxy, timeouts, "http", false, false, null))));
   }
 
   /** A TLS connection behind {@code tls} (the listener's TLS handler): HTTP/2 or HTTP/1.1, as ALPN decides. */
@@ -98,7 +97,7 @@ final class ClientPipelines {
     ClientTimeouts timeouts = new ClientTimeouts(clock, headNanos, refuse ? Math.min(idleNanos, headNanos) : idleNanos);
     p.addLast("timeouts", timeouts)
         .addLast("codec", newDecoder())
-        .addLast("proxy", new ClientConnection(proxy, timeouts, secure ? "https" : "http", false, refuse));
+        .addLast("proxy", new ClientConnection(proxy, timeouts, secure ? "https" : "http", false, refuse, null));
   }
 
   private RequestDecoder newDecoder() {
@@ -121,7 +120,7 @@ final class ClientPipelines {
    */
   private Http2FrameCodec newHttp2Codec() {
     StcConfig.Limits limits = config.limits();
-    return Http2FrameCodecBuilder.forServer()
+    return Http2CodecBuilder.forClients()
         .initialSettings(Http2Settings.defaultSettings()
             .maxConcurrentStreams(MAX_STREAMS_PER_CONNECTION)
             .maxHeaderListSize(limits.headerSize() + 32L * limits.headers()))
@@ -136,10 +135,16 @@ final class ClientPipelines {
 
   private Http2MultiplexHandler streams(String scheme, boolean refuse) {
     return new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
+      /** The connection's event loop's context, looked up once for all its streams. */
+      private LoopContext loop;
+
       @Override
       protected void initChannel(Http2StreamChannel stream) {
+        if (loop == null) {
+          loop = proxy.loopContext(stream.eventLoop());
+        }
         // A stream's head arrives in one frame sequence; slowloris is the connection's business.
-        stream.pipeline().addLast("proxy", new ClientConnection(proxy, ClientTimeouts.none(), scheme, true, refuse));
+        stream.pipeline().addLast("proxy", new ClientConnection(proxy, ClientTimeouts.none(), scheme, true, refuse, loop));
       }
     });
   }

@@ -13,7 +13,6 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http2.Http2FrameCodec;
-import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.ssl.SslContext;
@@ -164,7 +163,7 @@ final class LoopContext {
   }
 
   private void connectHttp2(Http2BackendConnection c) {
-    Http2FrameCodec codec = Http2FrameCodecBuilder.forClient()
+    Http2FrameCodec codec = Http2CodecBuilder.forBackends()
         .initialSettings(Http2Settings.defaultSettings().pushEnabled(false))
         // Streams past the backend's limit wait for a free one instead of being refused (until
         // its SETTINGS arrive, the limit is not known).
