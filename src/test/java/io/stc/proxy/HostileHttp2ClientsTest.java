@@ -229,6 +229,9 @@ class HostileHttp2ClientsTest {
     final Thread reader;
 
     Hostile() throws IOException {
+      // A small send buffer, so bytes written count what stc took, not what the kernel queued
+      // (autotuned up to net.ipv4.tcp_wmem's maximum, 4 MiB here) before stc's GOAWAY was seen.
+      socket.setSendBufferSize(64 * 1024);
       socket.connect(new InetSocketAddress("127.0.0.1", stc.stc.port()));
       socket.setSoTimeout(30_000);
       out = socket.getOutputStream();
