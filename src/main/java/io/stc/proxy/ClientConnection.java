@@ -1,16 +1,15 @@
 package io.stc.proxy;
 
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
 import io.netty.handler.codec.http2.Http2DataFrame;
 import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2FrameStream;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
@@ -22,6 +21,11 @@ import java.util.concurrent.TimeUnit;
  * {@link Exchange}, holds pipelined requests until the one before is answered, reads the client
  * only while there is room for what it sends, and closes the connection the way an answer needs.
  * The request's journey itself is the exchange's business.
+ *
+ * <p>An HTTP/1.x connection is a handler in its channel's pipeline. An HTTP/2 stream has no
+ * channel of its own: {@link Http2ClientStreams} hands it the stream's frames, it writes frames
+ * tagged with the stream on the connection, and "reading" is the stream's flow-control window:
+ * DATA is given back to the client's window as the exchange takes it.
  */
 final class ClientConnection extends ChannelInboundHandlerAdapter {
   /** Pipelined messages buffered before the client stops being read. */
@@ -32,6 +36,10 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
   final String scheme;
   /** An HTTP/2 stream, whose frames stand for HTTP/1.1 objects, rather than an HTTP/1.x connection. */
   final boolean http2Stream;
+  /** The HTTP/2 stream this is, or null for an HTTP/1.x connection. */
+  private final Http2FrameStream stream;
+  /** The handler of the stream's connection, or null for an HTTP/1.x connection. */
+  private final Http2ClientStreams streams;
   /** Over a connection limit: every request is answered 503 and the connection closes. */
   final boolean refused;
   private final ArrayDeque<Object> queued = new ArrayDeque<>(4);
@@ -45,25 +53,48 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
   private Exchange exchange;
   /** An HTTP/2 stream's request head has arrived: a later HEADERS frame carries its trailers. */
   private boolean streamHeadSeen;
+  /** Inside {@link #resumeStream}: taking held DATA may ask to resume again. */
+  private boolean resuming;
 
-  /** @param loop the event loop's context when the caller knows it already (an HTTP/2 stream's connection), else null */
-  ClientConnection(ProxyServer proxy, ClientTimeouts timeouts, String scheme, boolean http2Stream, boolean refused, LoopContext loop) {
+  /** An HTTP/1.x connection: set up when the handler is added to its pipeline. */
+  ClientConnection(ProxyServer proxy, ClientTimeouts timeouts, String scheme, boolean refused) {
     this.proxy = proxy;
-    this.loop = loop;
     this.refused = refused;
     this.timeouts = timeouts;
     this.scheme = scheme;
-    this.http2Stream = http2Stream;
+    this.http2Stream = false;
+    this.stream = null;
+    this.streams = null;
+  }
+
+  /**
+   * An HTTP/2 stream of a client connection.
+   *
+   * @param ctx the context of the connection's {@link Http2ClientStreams}, where the stream's frames are written
+   */
+  ClientConnection(ProxyServer proxy, Http2ClientStreams streams, ChannelHandlerContext ctx, Http2FrameStream stream,
+      String scheme, boolean refused, LoopContext loop, String clientIp) {
+    this.proxy = proxy;
+    this.refused = refused;
+    // A stream's head arrives in one frame sequence; slowloris is the connection's business.
+    this.timeouts = ClientTimeouts.none();
+    this.scheme = scheme;
+    this.http2Stream = true;
+    this.stream = stream;
+    this.streams = streams;
+    this.loop = loop;
+    this.ctx = ctx;
+    this.clientIp = clientIp;
+    this.response = new ResponseWriter(ctx, proxy.rewriter, stream);
+    this.exchange = new Exchange(proxy, this);
   }
 
   // Set up when added, not when active: after TLS and ALPN the channel is active already.
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     this.ctx = ctx;
-    this.response = new ResponseWriter(ctx, proxy.rewriter, http2Stream);
-    if (loop == null) {
-      loop = proxy.loopContext(ctx.channel().eventLoop());
-    }
+    this.response = new ResponseWriter(ctx, proxy.rewriter, null);
+    this.loop = proxy.loopContext(ctx.channel().eventLoop());
     java.net.SocketAddress address = ctx.channel().remoteAddress();
     this.clientIp = address instanceof InetSocketAddress remote ? remote.getAddress().getHostAddress() : "unknown";
     this.exchange = new Exchange(proxy, this);
@@ -72,12 +103,6 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     inRead = true;
-    if (http2Stream) {
-      msg = fromStreamFrame(msg);
-      if (msg == null) {
-        return;
-      }
-    }
     if (exchange.inProgress() && (exchange.requestReceived() || !queued.isEmpty())) {
       // Pipelined: the next request waits until this response is done.
       queued.add(msg);
@@ -104,7 +129,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         HttpRequest head = Http2StreamRequest.head(f.headers(), f.isEndStream());
         if (head == null) {
           // RFC 9113 8.1.1: a malformed request is a stream error of type PROTOCOL_ERROR.
-          ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.PROTOCOL_ERROR)).addListener(ChannelFutureListener.CLOSE);
+          streams.reset(stream, Http2Error.PROTOCOL_ERROR);
           return null;
         }
         return head;
@@ -113,14 +138,97 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         return Http2StreamRequest.trailers(f.headers());
       }
       // HEADERS in the middle of a body: not a request any more (RFC 9113 8.1).
-      ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.PROTOCOL_ERROR)).addListener(ChannelFutureListener.CLOSE);
+      streams.reset(stream, Http2Error.PROTOCOL_ERROR);
       return null;
     }
     if (msg instanceof Http2DataFrame d) {
+      int padding = d.initialFlowControlledBytes() - d.content().readableBytes();
+      if (padding > 0) {
+        streams.consume(stream, padding);
+      }
       return Http2StreamRequest.content(d);
     }
     ReferenceCountUtil.release(msg);
     return null;
+  }
+
+  // ---- an HTTP/2 stream, driven by its connection's Http2ClientStreams ----------------------------
+
+  /** A frame of this stream arrived. */
+  void streamFrame(Object frame) {
+    inRead = true;
+    Object msg = fromStreamFrame(frame);
+    if (msg == null) {
+      return;
+    }
+    if (msg instanceof HttpContent && (!reading || !queued.isEmpty())) {
+      // Held, and not yet given back to the client's window: flow control keeps this bounded.
+      queued.add(msg);
+      return;
+    }
+    take(msg);
+  }
+
+  /** The connection's read ended: what the stream sent goes on to the backend. */
+  void streamReadComplete() {
+    inRead = false;
+    exchange.flushToBackend();
+  }
+
+  void streamWritabilityChanged() {
+    if (isWritable()) {
+      exchange.clientWritable();
+    }
+  }
+
+  /** The stream closed (answered, reset, or its connection gone). */
+  void streamClosed() {
+    exchange.clientClosed();
+    while (!queued.isEmpty()) {
+      ReferenceCountUtil.release(queued.poll());
+    }
+  }
+
+  /** Hands a message on; a stream's DATA goes back to the client's flow-control window as it does. */
+  private void take(Object msg) {
+    if (http2Stream && msg instanceof HttpContent c) {
+      streams.consume(stream, c.content().readableBytes());
+    }
+    handleInbound(msg);
+  }
+
+  /** Reads a stream again: what it held goes on, as long as the exchange keeps wanting it. */
+  private void resumeStream() {
+    if (resuming) {
+      return;
+    }
+    resuming = true;
+    try {
+      while (reading && !queued.isEmpty()) {
+        take(queued.poll());
+      }
+    } finally {
+      resuming = false;
+    }
+    exchange.flushToBackend();
+    // Window updates for what was taken; inside the connection's read, its end flushes them.
+    if (!inRead) {
+      ctx.flush();
+    }
+  }
+
+  /** Whether the client takes more of the response now (for a stream: its window, and the connection's buffer). */
+  boolean isWritable() {
+    return http2Stream ? streams.isWritable(stream) : ctx.channel().isWritable();
+  }
+
+  /** Closes the connection, or resets the stream (it may have ended already, then nothing happens). */
+  void close() {
+    if (http2Stream) {
+      streams.reset(stream, response.ended() ? Http2Error.NO_ERROR : Http2Error.CANCEL);
+    } else {
+      ctx.close();
+    }
   }
 
   private void handleInbound(Object msg) {
@@ -157,8 +265,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
 
   /** Handles what the client pipelined while the last exchange was in progress. */
   void processQueued() {
-    while (!queued.isEmpty() && (!exchange.inProgress() || !exchange.requestReceived())) {
-      handleInbound(queued.poll());
+    while (!queued.isEmpty() && (!exchange.inProgress() || !exchange.requestReceived()) && (!http2Stream || reading)) {
+      take(queued.poll());
     }
     exchange.flushToBackend();
     updateReading();
@@ -166,15 +274,21 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
 
   /** Stops or resumes reading the client, so neither buffers nor pipelined requests grow without bound. */
   void updateReading() {
+    if (http2Stream) {
+      // A stream's held DATA is bounded by its window, not by a count.
+      boolean want = exchange.wantsClientBytes();
+      if (want != reading) {
+        reading = want;
+        if (want) {
+          resumeStream();
+        }
+      }
+      return;
+    }
     boolean want = queued.size() < QUEUE_LIMIT && exchange.wantsClientBytes();
     if (want != reading && ctx != null) {
       reading = want;
       ctx.channel().config().setAutoRead(want);
-      if (want && http2Stream) {
-        // Reading again returns the stream's flow-control window; when this runs inside the
-        // connection's read loop the stream's own flush is deferred to it, and may come too late.
-        ctx.channel().parent().flush();
-      }
     }
   }
 
@@ -229,6 +343,10 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
    * writing, keep reading (and discarding) for a moment, then close (nginx's lingering close).
    */
   void closeAfterAnswer(boolean unreadBody) {
+    if (http2Stream) {
+      close();
+      return;
+    }
     Channel ch = ctx.channel();
     if (!unreadBody || !(ch instanceof DuplexChannel duplex) || !ch.isActive()) {
       ch.close();

@@ -2,7 +2,6 @@ package io.stc.proxy;
 
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.FullHttpRequest;
@@ -16,9 +15,7 @@ import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.HttpConversionUtil;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2Settings;
-import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2ServerUpgradeCodec;
-import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
 import io.stc.Clock;
@@ -30,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * How a client connection's pipeline is built for the protocol it speaks: HTTP/1.x, HTTP/2 over
  * TLS by ALPN, and cleartext HTTP/2 by prior knowledge (the connection preface) or by
  * {@code Upgrade: h2c}. Every HTTP/1.x request and every HTTP/2 stream ends at a
- * {@link ClientConnection}.
+ * {@link ClientConnection} (a stream's by way of {@link Http2ClientStreams}).
  */
 final class ClientPipelines {
   /** Streams a client may have open at once on one HTTP/2 connection (SETTINGS_MAX_CONCURRENT_STREAMS). */
@@ -67,7 +64,7 @@ final class ClientPipelines {
           http2(pipeline, "http", false);
         },
         pipeline -> pipeline.addLast("codec", newDecoder())
-            .addLast("proxy", new ClientConnection(proxy, timeouts, "http", false, false, null))));
+            .addLast("proxy", new ClientConnection(proxy, timeouts, "http", false))));
   }
 
   /** A TLS connection behind {@code tls} (the listener's TLS handler): HTTP/2 or HTTP/1.1, as ALPN decides. */
@@ -97,7 +94,7 @@ final class ClientPipelines {
     ClientTimeouts timeouts = new ClientTimeouts(clock, headNanos, refuse ? Math.min(idleNanos, headNanos) : idleNanos);
     p.addLast("timeouts", timeouts)
         .addLast("codec", newDecoder())
-        .addLast("proxy", new ClientConnection(proxy, timeouts, secure ? "https" : "http", false, refuse, null));
+        .addLast("proxy", new ClientConnection(proxy, timeouts, secure ? "https" : "http", refuse));
   }
 
   private RequestDecoder newDecoder() {
@@ -129,24 +126,9 @@ final class ClientPipelines {
   }
 
   private void addHttp2Handlers(ChannelPipeline p, Http2FrameCodec codec, String scheme, boolean refuse) {
-    p.addLast("h2-idle-close", new Http2IdleClose(codec, idleNanos)).addLast("h2-streams", streams(scheme, refuse))
+    p.addLast("h2-idle-close", new Http2IdleClose(codec, idleNanos))
+        .addLast("h2-streams", new Http2ClientStreams(proxy, codec, scheme, refuse))
         .addLast("h2-errors", Http2ConnectionErrors.INSTANCE);
-  }
-
-  private Http2MultiplexHandler streams(String scheme, boolean refuse) {
-    return new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
-      /** The connection's event loop's context, looked up once for all its streams. */
-      private LoopContext loop;
-
-      @Override
-      protected void initChannel(Http2StreamChannel stream) {
-        if (loop == null) {
-          loop = proxy.loopContext(stream.eventLoop());
-        }
-        // A stream's head arrives in one frame sequence; slowloris is the connection's business.
-        stream.pipeline().addLast("proxy", new ClientConnection(proxy, ClientTimeouts.none(), scheme, true, refuse, loop));
-      }
-    });
   }
 
   /**
@@ -162,7 +144,8 @@ final class ClientPipelines {
       return false;
     }
     Http2FrameCodec codec = newHttp2Codec();
-    Http2ServerUpgradeCodec upgrade = new Http2ServerUpgradeCodec(codec, new Http2IdleClose(codec, idleNanos), streams("http", false));
+    Http2ServerUpgradeCodec upgrade = new Http2ServerUpgradeCodec(codec, new Http2IdleClose(codec, idleNanos),
+        new Http2ClientStreams(proxy, codec, "http", false), Http2ConnectionErrors.INSTANCE);
     // Checks and decodes HTTP2-Settings; refused settings mean no switch.
     if (!upgrade.prepareUpgradeResponse(ctx, req, new DefaultHttpHeaders())) {
       return false;

@@ -3,7 +3,6 @@ package io.stc.proxy;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -395,7 +394,7 @@ final class Exchange implements Request, ExchangeTimers.Deadlines {
       return;
     }
     client.response.body(piece);
-    if (!client.ctx.channel().isWritable()) {
+    if (!client.isWritable()) {
       // Download back-pressure: stop reading the backend until the client catches up.
       l.reading(false);
     }
@@ -553,7 +552,7 @@ final class Exchange implements Request, ExchangeTimers.Deadlines {
     if (stage == Stage.RESPONDING) {
       proxy.stats.failure(ProxyFailure.BODY_TIMEOUT);
       end();
-      client.ctx.close();
+      client.close();
       return;
     }
     keepAlive = false;
@@ -586,7 +585,7 @@ final class Exchange implements Request, ExchangeTimers.Deadlines {
     boolean close = !keepAlive || !requestReceived;
     end();
     if (close) {
-      lastWrite.addListener(ChannelFutureListener.CLOSE);
+      lastWrite.addListener(f -> client.close());
       return;
     }
     client.processQueued();
@@ -662,7 +661,7 @@ final class Exchange implements Request, ExchangeTimers.Deadlines {
       if (stage == Stage.RESPONDING) {
         proxy.stats.failure(failure);
         end();
-        client.ctx.close();
+        client.close();
         return;
       }
       requestReceived = false;
@@ -701,7 +700,7 @@ final class Exchange implements Request, ExchangeTimers.Deadlines {
       return;
     }
     end();
-    client.ctx.close();
+    client.close();
   }
 
   /** The client connection closed: whatever is in progress is abandoned. */

@@ -4,6 +4,7 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http2.Http2Exception;
+import io.netty.handler.codec.http2.Http2FrameStreamException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,6 +23,11 @@ final class Http2ConnectionErrors extends ChannelInboundHandlerAdapter {
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    if (cause instanceof Http2FrameStreamException e) {
+      // One stream's error: the codec reset that stream; the connection and its other streams go on.
+      log.debug("HTTP/2 client {} stream {}: {}", ctx.channel().remoteAddress(), e.stream().id(), e.getCause() == null ? e : e.getCause().getMessage());
+      return;
+    }
     if (cause instanceof Http2Exception) {
       // The codec already sent GOAWAY with the error's code and closes the connection after it.
       log.debug("HTTP/2 client {}: {}", ctx.channel().remoteAddress(), cause.getMessage());

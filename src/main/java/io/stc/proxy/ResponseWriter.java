@@ -10,6 +10,7 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
+import io.netty.handler.codec.http2.Http2FrameStream;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.HttpConversionUtil;
 
@@ -26,6 +27,10 @@ final class ResponseWriter {
   private final ChannelHandlerContext ctx;
   private final HeaderRewriter rewriter;
   private final boolean http2Stream;
+  /** The client's HTTP/2 stream every frame is for, or null for an HTTP/1.x client. */
+  private final Http2FrameStream stream;
+  /** The HTTP/2 response's last frame (END_STREAM) has been written. */
+  private boolean streamEnded;
   /** How the response body is framed for an HTTP/1.x client. */
   private HeaderRewriter.BodyFraming framing;
   /** A response head not yet written, so a small body that arrives with it joins it in one write. */
@@ -49,16 +54,23 @@ final class ResponseWriter {
    */
   private boolean voidWrites;
 
-  ResponseWriter(ChannelHandlerContext ctx, HeaderRewriter rewriter, boolean http2Stream) {
+  /** @param stream the client's HTTP/2 stream, written to on {@code ctx}'s connection, or null for an HTTP/1.x client */
+  ResponseWriter(ChannelHandlerContext ctx, HeaderRewriter rewriter, Http2FrameStream stream) {
     this.ctx = ctx;
     this.rewriter = rewriter;
-    this.http2Stream = http2Stream;
+    this.stream = stream;
+    this.http2Stream = stream != null;
+  }
+
+  /** Whether an HTTP/2 response has been written to its end. */
+  boolean ended() {
+    return streamEnded;
   }
 
   /** Passes an interim response (100 Continue and friends) on at once. */
   void interim(ResponseHead head) {
     if (http2Stream) {
-      ctx.write(new DefaultHttp2HeadersFrame(head.toHttp2Headers(0)));
+      ctx.write(new DefaultHttp2HeadersFrame(head.toHttp2Headers(0)).stream(stream));
     } else {
       ByteBuf out = ctx.alloc().buffer(head.approximateSize());
       head.writeKept(out);
@@ -160,18 +172,19 @@ final class ResponseWriter {
       if (onlyHead != null && trailers == null) {
         // Nothing but the head: one HEADERS frame that ends the stream.
         unwrittenHttp2Head = null;
-        lastWrite = ctx.write(new DefaultHttp2HeadersFrame(onlyHead, true));
+        lastWrite = ctx.write(new DefaultHttp2HeadersFrame(onlyHead, true).stream(stream));
       } else {
         writeHead();
         if (trailers == null) {
           ByteBuf last = unwrittenHttp2Data;
           unwrittenHttp2Data = null;
-          lastWrite = ctx.write(new DefaultHttp2DataFrame(last == null ? Unpooled.EMPTY_BUFFER : last, true));
+          lastWrite = ctx.write(new DefaultHttp2DataFrame(last == null ? Unpooled.EMPTY_BUFFER : last, true).stream(stream));
         } else {
           writeHttp2Data();
-          lastWrite = ctx.write(new DefaultHttp2HeadersFrame(http2Trailers(trailers), true));
+          lastWrite = ctx.write(new DefaultHttp2HeadersFrame(http2Trailers(trailers), true).stream(stream));
         }
       }
+      streamEnded = true;
     } else {
       writeHead();
       if (framing == HeaderRewriter.BodyFraming.RECHUNK) {
@@ -199,12 +212,13 @@ final class ResponseWriter {
     }
     Http2Headers h = HttpConversionUtil.toHttp2Headers(r, false);
     ByteBuf content = r.content();
+    streamEnded = true;
     if (!content.isReadable()) {
       content.release();
-      return ctx.writeAndFlush(new DefaultHttp2HeadersFrame(h, true));
+      return ctx.writeAndFlush(new DefaultHttp2HeadersFrame(h, true).stream(stream));
     }
-    ctx.write(new DefaultHttp2HeadersFrame(h, false));
-    return ctx.writeAndFlush(new DefaultHttp2DataFrame(content, true));
+    ctx.write(new DefaultHttp2HeadersFrame(h, false).stream(stream));
+    return ctx.writeAndFlush(new DefaultHttp2DataFrame(content, true).stream(stream));
   }
 
   /** Whether the response's head is still held back, so none of the response has been written. */
@@ -231,7 +245,7 @@ final class ResponseWriter {
     Http2Headers h2 = unwrittenHttp2Head;
     if (h2 != null) {
       unwrittenHttp2Head = null;
-      lastWrite = ctx.write(new DefaultHttp2HeadersFrame(h2, false));
+      lastWrite = ctx.write(new DefaultHttp2HeadersFrame(h2, false).stream(stream));
       return;
     }
     ByteBuf head = unwrittenHead;
@@ -246,7 +260,7 @@ final class ResponseWriter {
     ByteBuf piece = unwrittenHttp2Data;
     if (piece != null) {
       unwrittenHttp2Data = null;
-      lastWrite = ctx.write(new DefaultHttp2DataFrame(piece, false));
+      lastWrite = ctx.write(new DefaultHttp2DataFrame(piece, false).stream(stream));
     }
   }
 

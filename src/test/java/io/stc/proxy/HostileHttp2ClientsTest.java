@@ -165,6 +165,81 @@ class HostileHttp2ClientsTest {
     }
   }
 
+  /**
+   * A client that opens no flow-control window beyond the first 64 KiB holds a stream whose
+   * backend would send 256 MiB: stc must stop reading that backend rather than buffer the body,
+   * and deliver all of it once the client opens its windows.
+   */
+  @Test
+  void aClientThatStopsReadingStopsItsBackendInsteadOfBeingBuffered() throws Exception {
+    long size = 256L * 1024 * 1024;
+    java.util.concurrent.atomic.AtomicLong written = new java.util.concurrent.atomic.AtomicLong();
+    try (java.net.ServerSocket big = new java.net.ServerSocket(0, 10, java.net.InetAddress.getLoopbackAddress())) {
+      Thread server = new Thread(() -> serveBigBody(big, size, written), "big-body-backend");
+      server.setDaemon(true);
+      server.start();
+      stc.stc.upstream().remove("rec");
+      stc.stc.upstream().add("big", "127.0.0.1", big.getLocalPort(), 1, BackendState.UP);
+      try (Hostile h = new Hostile()) {
+        h.write(frame(HEADERS, END_STREAM | END_HEADERS, 1, block(1, get("/big"))));
+        assertThat(next(h, 1).type()).isEqualTo(HEADERS);
+        // The backend gets ahead by what the sockets and stc's high-water marks hold, no more.
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20)).until(() -> written.get() > 0);
+        org.awaitility.Awaitility.await().during(java.time.Duration.ofSeconds(2)).atMost(java.time.Duration.ofSeconds(10))
+            .until(() -> written.get() < 64L * 1024 * 1024);
+        // Open both windows by 16 MiB, and give back what arrives as it arrives: the rest flows.
+        h.write(frame(WINDOW_UPDATE, 0, 0, increment(16 << 20)));
+        h.write(frame(WINDOW_UPDATE, 0, 1, increment(16 << 20)));
+        long received = 0;
+        int unacknowledged = 0;
+        while (true) {
+          Frame f = next(h, 1);
+          assertThat(f.type()).isEqualTo(DATA);
+          received += f.payload().length;
+          unacknowledged += f.payload().length;
+          if ((f.flags() & END_STREAM) != 0) {
+            break;
+          }
+          if (unacknowledged >= 1 << 20) {
+            h.write(frame(WINDOW_UPDATE, 0, 0, increment(unacknowledged)));
+            h.write(frame(WINDOW_UPDATE, 0, 1, increment(unacknowledged)));
+            unacknowledged = 0;
+          }
+        }
+        assertThat(received).isEqualTo(size);
+      }
+    }
+  }
+
+  private static byte[] increment(int n) {
+    return new byte[] {(byte) (n >>> 24), (byte) (n >>> 16), (byte) (n >>> 8), (byte) n};
+  }
+
+  /** Answers one request with a body of {@code size} bytes, counting what it managed to write. */
+  private static void serveBigBody(java.net.ServerSocket server, long size, java.util.concurrent.atomic.AtomicLong written) {
+    try (Socket s = server.accept()) {
+      InputStream in = s.getInputStream();
+      int matched = 0;
+      while (matched < 4) {
+        int b = in.read();
+        if (b < 0) {
+          return;
+        }
+        matched = (b == (matched % 2 == 0 ? '\r' : '\n')) ? matched + 1 : (b == '\r' ? 1 : 0);
+      }
+      OutputStream out = s.getOutputStream();
+      out.write(("HTTP/1.1 200 OK\r\nContent-Length: " + size + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+      byte[] chunk = new byte[64 * 1024];
+      for (long left = size; left > 0; left -= chunk.length) {
+        out.write(chunk, 0, (int) Math.min(chunk.length, left));
+        written.addAndGet(Math.min(chunk.length, left));
+      }
+      out.flush();
+    } catch (IOException e) {
+      // stc went away: the test says what it expected
+    }
+  }
+
   private void assertStillServes() throws Exception {
     try (io.stc.testing.Http2TestClient client = new io.stc.testing.Http2TestClient(stc.stc.port())) {
       assertThat(client.get("/after").status()).isEqualTo(200);
