@@ -10,6 +10,7 @@ import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpHeadersFactory;
 import io.netty.handler.codec.http.HttpMethod;
@@ -161,7 +162,8 @@ final class RequestDecoder extends ByteToMessageDecoder {
       remaining = head.contentLength;
       state = State.FIXED;
     } else {
-      out.add(new DefaultFullHttpRequest(version, method, head.uri, Unpooled.EMPTY_BUFFER, headers, TRAILERS.newEmptyHeaders()));
+      // No body, so no trailers: the shared empty (read-only) fields, not a fresh set per request.
+      out.add(new DefaultFullHttpRequest(version, method, head.uri, Unpooled.EMPTY_BUFFER, headers, EmptyHttpHeaders.INSTANCE));
     }
     return true;
   }

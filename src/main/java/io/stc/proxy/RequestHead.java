@@ -46,8 +46,29 @@ final class RequestHead {
       throw new RequestRejection(ProxyFailure.BAD_REQUEST, "request line without a target and a version");
     }
     version(b, te + 1, to);
-    method = ascii(b, from, m);
+    method = method(b, from, m);
     target(b, t, te);
+  }
+
+  private static final String[] COMMON_METHODS = {"GET", "POST", "PUT", "HEAD", "DELETE", "OPTIONS", "PATCH"};
+
+  /** The method, as the one shared String when it is a common one (methods are case-sensitive, RFC 9110 9.1): no garbage per request. */
+  private static String method(byte[] b, int from, int to) {
+    for (String common : COMMON_METHODS) {
+      if (common.length() == to - from && sameBytes(b, from, common)) {
+        return common;
+      }
+    }
+    return ascii(b, from, to);
+  }
+
+  private static boolean sameBytes(byte[] b, int from, String s) {
+    for (int i = 0; i < s.length(); i++) {
+      if (b[from + i] != s.charAt(i)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private void version(byte[] b, int v, int to) {
