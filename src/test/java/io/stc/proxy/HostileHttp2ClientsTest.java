@@ -215,6 +215,37 @@ class HostileHttp2ClientsTest {
     return new byte[] {(byte) (n >>> 24), (byte) (n >>> 16), (byte) (n >>> 8), (byte) n};
   }
 
+  /**
+   * A client that resets its stream (or drops its connection) halfway through a large response:
+   * stc closes the backend connection that was carrying it (never pooled with half a response
+   * unread), and serves on.
+   */
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(booleans = {true, false})
+  void aClientThatGoesAwayMidResponseReleasesItsBackendConnection(boolean resetOnly) throws Exception {
+    java.util.concurrent.atomic.AtomicLong written = new java.util.concurrent.atomic.AtomicLong();
+    try (java.net.ServerSocket big = new java.net.ServerSocket(0, 10, java.net.InetAddress.getLoopbackAddress())) {
+      CompletableFuture<Void> backendDone = CompletableFuture.runAsync(() -> serveBigBody(big, 1L << 40, written));
+      stc.stc.upstream().add("big", "127.0.0.1", big.getLocalPort(), 1, BackendState.UP);
+      stc.stc.upstream().remove("rec");
+      try (Hostile h = new Hostile()) {
+        h.write(frame(HEADERS, END_STREAM | END_HEADERS, 1, block(1, get("/endless"))));
+        assertThat(next(h, 1).type()).isEqualTo(HEADERS);
+        assertThat(next(h, 1).type()).isEqualTo(DATA);
+        if (resetOnly) {
+          h.write(frame(RST_STREAM, 0, 1, new byte[] {0, 0, 0, 8})); // CANCEL
+        } else {
+          h.socket.close();
+        }
+        // stc let the backend connection go: the backend's next write fails and it stops.
+        backendDone.get(20, TimeUnit.SECONDS);
+      }
+      stc.stc.upstream().remove("big");
+      stc.stc.upstream().add("rec", "127.0.0.1", backend.port(), 1, BackendState.UP);
+      assertStillServes();
+    }
+  }
+
   /** Answers one request with a body of {@code size} bytes, counting what it managed to write. */
   private static void serveBigBody(java.net.ServerSocket server, long size, java.util.concurrent.atomic.AtomicLong written) {
     try (Socket s = server.accept()) {
