@@ -37,7 +37,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
   /** An HTTP/2 stream, whose frames stand for HTTP/1.1 objects, rather than an HTTP/1.x connection. */
   final boolean http2Stream;
   /** The HTTP/2 stream this is, or null for an HTTP/1.x connection. */
-  private final Http2FrameStream stream;
+  private Http2FrameStream stream;
   /** The handler of the stream's connection, or null for an HTTP/1.x connection. */
   private final Http2ClientStreams streams;
   /** Over a connection limit: every request is answered 503 and the connection closes. */
@@ -181,8 +181,29 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     }
   }
 
-  /** The stream closed (answered, reset, or its connection gone). */
+  /** The stream closed (answered, reset, or its connection gone); this may serve another stream of the connection next. */
   void streamClosed() {
+    exchange.streamClosed();
+    while (!queued.isEmpty()) {
+      ReferenceCountUtil.release(queued.poll());
+    }
+  }
+
+  /**
+   * Serves a new stream of the same connection, after the last one closed: a connection's streams
+   * come and go by the thousand, and a fresh exchange each would cost its allocations and a timer
+   * scheduled and cancelled every request.
+   */
+  void reuseFor(Http2FrameStream next) {
+    stream = next;
+    streamHeadSeen = false;
+    reading = true;
+    inRead = false;
+    response.reuseFor(next);
+  }
+
+  /** The connection closed: this serves no more streams, and its timers go. */
+  void connectionClosed() {
     exchange.clientClosed();
     while (!queued.isEmpty()) {
       ReferenceCountUtil.release(queued.poll());

@@ -705,6 +705,21 @@ final class Exchange implements Request, ExchangeTimers.Deadlines {
 
   /** The client connection closed: whatever is in progress is abandoned. */
   void clientClosed() {
+    abandon();
+    timers.cancelAll();
+  }
+
+  /**
+   * The client's HTTP/2 stream closed and this exchange will serve the connection's next stream:
+   * whatever is in progress is abandoned, and the timers stay armed to lapse or be reused, as
+   * between the requests of an HTTP/1.1 connection.
+   */
+  void streamClosed() {
+    abandon();
+    timers.stopAwaiting();
+  }
+
+  private void abandon() {
     if (queuePlace != null) {
       queuePlace.leave();
     }
@@ -713,7 +728,6 @@ final class Exchange implements Request, ExchangeTimers.Deadlines {
       proxy.stats.clientAborted();
       end();
     }
-    timers.cancelAll();
   }
 
   /** Lets the backend link go, closed, and ends the attempt without a verdict on the backend (the client was at fault or gone). */

@@ -33,6 +33,8 @@ final class Http2ClientStreams extends ChannelInboundHandlerAdapter {
   /** The connection is over a limit: every stream is answered 503. */
   private final boolean refuse;
   private final IntObjectHashMap<ClientConnection> open = new IntObjectHashMap<>();
+  /** Streams' handlers whose streams closed, for the next streams to reuse. */
+  private final java.util.ArrayDeque<ClientConnection> idle = new java.util.ArrayDeque<>();
   /** Streams that got frames during the connection's current read. */
   private final List<ClientConnection> readNow = new ArrayList<>(8);
   private ChannelHandlerContext ctx;
@@ -68,7 +70,12 @@ final class Http2ClientStreams extends ChannelInboundHandlerAdapter {
         ReferenceCountUtil.release(msg);
         return;
       }
-      c = new ClientConnection(proxy, this, ctx, stream, scheme, refuse, loop, clientIp);
+      c = idle.pollLast();
+      if (c == null) {
+        c = new ClientConnection(proxy, this, ctx, stream, scheme, refuse, loop, clientIp);
+      } else {
+        c.reuseFor(stream);
+      }
       open.put(stream.id(), c);
     }
     if (!c.inRead) {
@@ -96,6 +103,11 @@ final class Http2ClientStreams extends ChannelInboundHandlerAdapter {
           ClientConnection c = open.remove(stream.id());
           if (c != null) {
             c.streamClosed();
+            if (ctx.channel().isActive()) {
+              idle.addLast(c);
+            } else {
+              c.connectionClosed();
+            }
           }
         }
       } else {
@@ -117,7 +129,11 @@ final class Http2ClientStreams extends ChannelInboundHandlerAdapter {
       open.clear();
       for (ClientConnection c : left) {
         c.streamClosed();
+        c.connectionClosed();
       }
+    }
+    for (ClientConnection c; (c = idle.pollLast()) != null; ) {
+      c.connectionClosed();
     }
     ctx.fireChannelInactive();
   }

@@ -28,7 +28,7 @@ final class ResponseWriter {
   private final HeaderRewriter rewriter;
   private final boolean http2Stream;
   /** The client's HTTP/2 stream every frame is for, or null for an HTTP/1.x client. */
-  private final Http2FrameStream stream;
+  private Http2FrameStream stream;
   /** The HTTP/2 response's last frame (END_STREAM) has been written. */
   private boolean streamEnded;
   /** How the response body is framed for an HTTP/1.x client. */
@@ -60,6 +60,13 @@ final class ResponseWriter {
     this.rewriter = rewriter;
     this.stream = stream;
     this.http2Stream = stream != null;
+  }
+
+  /** Writes the next stream's response (the writer of a closed stream, reused). */
+  void reuseFor(Http2FrameStream next) {
+    discard();
+    stream = next;
+    streamEnded = false;
   }
 
   /** Whether an HTTP/2 response has been written to its end. */

@@ -26,6 +26,40 @@ import org.junit.jupiter.api.Test;
 class CleartextHttp2Test {
   private static final ObjectMapper JSON = new ObjectMapper();
 
+  /**
+   * Thousands of streams on one connection, many at once, finishing out of order, some with
+   * bodies: each answer is its own request's (a stream's state never leaks into the next stream
+   * the connection serves).
+   */
+  @Test
+  void manyStreamsOnOneConnectionEachGetTheirOwnAnswer() throws Exception {
+    try (TestCluster c = TestCluster.of(2); Http2TestClient client = new Http2TestClient(c.stc.port())) {
+      java.util.concurrent.Semaphore window = new java.util.concurrent.Semaphore(64);
+      List<CompletableFuture<Void>> checks = new java.util.ArrayList<>();
+      for (int i = 0; i < 3_000; i++) {
+        window.acquire();
+        int n = i;
+        boolean post = i % 3 == 0;
+        // Delays of 0-4 ms: responses overtake one another.
+        String path = "/item/" + n + "?delay=0.00" + (n % 5);
+        byte[] body = post ? new byte[n % 5_000] : null;
+        checks.add(client.send(post ? "POST" : "GET", path, body, null).thenAccept(r -> {
+          assertThat(r.status()).as("stream for %s", path).isEqualTo(200);
+          try {
+            var seen = JSON.readTree(r.bodyText());
+            assertThat(seen.get("path").asText()).isEqualTo("/item/" + n);
+            assertThat(seen.get("method").asText()).isEqualTo(post ? "POST" : "GET");
+            assertThat(seen.get("received").asLong()).isEqualTo(post ? n % 5_000 : 0);
+          } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+          }
+        }).whenComplete((v, e) -> window.release()));
+      }
+      CompletableFuture.allOf(checks.toArray(CompletableFuture[]::new)).get(120, TimeUnit.SECONDS);
+      assertThat(client.isOpen()).isTrue();
+    }
+  }
+
   @Test
   void upgradeFromHttp11SwitchesTheConnectionAndServesItsRequestAsStreamOne() throws Exception {
     try (TestCluster c = TestCluster.of(2)) {
