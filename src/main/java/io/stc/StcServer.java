@@ -9,6 +9,7 @@ import io.stc.balance.HashKey;
 import io.stc.health.CircuitBreakers;
 import io.stc.session.SessionAffinity;
 import io.stc.session.StickySessions;
+import io.stc.config.AutoscaleConfig;
 import io.stc.config.StcConfig;
 import io.stc.health.HealthChecker;
 import io.stc.health.PassiveHealth;
@@ -20,8 +21,11 @@ import io.stc.pool.Upstream;
 import io.stc.proxy.ProxyFailure;
 import io.stc.proxy.ProxyServer;
 import io.stc.scale.Autoscaler;
+import io.stc.scale.DockerProvider;
 import io.stc.scale.InstanceProvider;
+import io.stc.scale.ProcessProvider;
 import io.stc.scale.QueueGauge;
+import io.stc.scale.StaticProvider;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import java.nio.file.Path;
@@ -99,7 +103,7 @@ public final class StcServer implements AutoCloseable {
       breakers.start();
     }
     if (config.autoscale().enabled()) {
-      InstanceProvider provider = InstanceProvider.of(config.autoscale(), config.stateDir());
+      InstanceProvider provider = providerFor(config.autoscale(), config.stateDir());
       StickySessions sessions = sticky;
       autoscaler = new Autoscaler(config.autoscale(), upstream, provider, checking, clock, queueGauge())
           .withSessions(sessions::sessions);
@@ -200,6 +204,22 @@ public final class StcServer implements AutoCloseable {
 
   public ProxyServer proxy() {
     return proxy;
+  }
+
+  /**
+   * The provider the config asks for; process logs default to {@code <stateDir>/instances}, and the
+   * containers a docker provider leaves behind are known by that directory. Chosen here, where both
+   * {@code scale} and {@code kubernetes} are known, so that {@code kubernetes} depends on
+   * {@code scale} and not the other way round.
+   */
+  private static InstanceProvider providerFor(AutoscaleConfig config, String stateDir) {
+    AutoscaleConfig.Provider p = config.provider();
+    return switch (p.kind()) {
+      case PROCESS -> new ProcessProvider(p.command(), p.logDir(stateDir), config.startTimeout(), p.stopTimeout());
+      case STATIC -> new StaticProvider(p.backends());
+      case KUBERNETES -> KubernetesProvider.connect(p.kubernetes(), config.startTimeout(), p.stopTimeout());
+      case DOCKER -> DockerProvider.connect(p.docker(), stateDir, config.startTimeout(), p.stopTimeout());
+    };
   }
 
   /** The data plane's queue as the autoscaler sees it; the proxy is made after the autoscaler. */

@@ -1,7 +1,5 @@
 package io.stc.scale;
 
-import io.stc.config.AutoscaleConfig;
-import io.stc.kubernetes.KubernetesProvider;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
@@ -69,20 +67,6 @@ public interface InstanceProvider extends AutoCloseable {
    * it. Providers that do not discover never call it.
    */
   default void onDiscovery(DiscoveryListener listener) {}
-
-  /**
-   * The provider the config asks for; process logs default to {@code <stateDir>/instances}, and the
-   * containers a docker provider leaves behind are known by that directory.
-   */
-  static InstanceProvider of(AutoscaleConfig config, String stateDir) {
-    AutoscaleConfig.Provider p = config.provider();
-    return switch (p.kind()) {
-      case PROCESS -> new ProcessProvider(p.command(), p.logDir(stateDir), config.startTimeout(), p.stopTimeout());
-      case STATIC -> new StaticProvider(p.backends());
-      case KUBERNETES -> KubernetesProvider.connect(p.kubernetes(), config.startTimeout(), p.stopTimeout());
-      case DOCKER -> DockerProvider.connect(p.docker(), stateDir, config.startTimeout(), p.stopTimeout());
-    };
-  }
 
   /** Releases the provider, stopping whatever instances it still runs that it owns. */
   @Override
