@@ -5,19 +5,21 @@ import java.util.Arrays;
 import java.util.Locale;
 import java.util.stream.Collectors;
 
-/** The balancing algorithms by their configuration names. */
+/**
+ * The balancing algorithms by their configuration names: the one way to make a {@link Balancer}, so
+ * the algorithms themselves stay private to this package.
+ */
 public enum Algorithm {
   ROUND_ROBIN("round_robin", (clock, s) -> new RoundRobin()),
-  WEIGHTED_ROUND_ROBIN(
-      "weighted_round_robin", (clock, s) -> new WeightedRoundRobin(clock, slowStart(s))),
-  LEAST_CONNECTIONS("least_connections", (clock, s) -> new LeastConnections(clock, slowStart(s))),
-  RANDOM("random", (clock, s) -> new WeightedRandom(clock, slowStart(s))),
+  WEIGHTED_ROUND_ROBIN("weighted_round_robin", (clock, s) -> weighted(new WeightedRoundRobin(), clock, s)),
+  LEAST_CONNECTIONS("least_connections", (clock, s) -> weighted(new LeastConnections(), clock, s)),
+  RANDOM("random", (clock, s) -> weighted(new WeightedRandom(), clock, s)),
   LEAST_RESPONSE_TIME("least_response_time", (clock, s) -> new LeastResponseTime(clock)),
-  POWER_OF_TWO("power_of_two", (clock, s) -> new PowerOfTwoChoices(clock, slowStart(s))),
+  POWER_OF_TWO("power_of_two", (clock, s) -> weighted(new PowerOfTwoChoices(), clock, s)),
   CONSISTENT_HASH("consistent_hash", (clock, s) -> new ConsistentHash(s.hashKey())),
   /** Consistent hashing keyed by client IP, whatever hash key is configured. */
   IP_HASH("ip_hash", (clock, s) -> new ConsistentHash(HashKey.CLIENT_IP)),
-  ADAPTIVE_WEIGHTED("adaptive_weighted", (clock, s) -> new AdaptiveWeighted(clock, slowStart(s)));
+  ADAPTIVE_WEIGHTED("adaptive_weighted", (clock, s) -> weighted(new AdaptiveWeighted(clock), clock, s));
 
   /** Makes an algorithm's balancer. */
   @FunctionalInterface
@@ -47,9 +49,10 @@ public enum Algorithm {
     return factory.create(clock, settings);
   }
 
-  // Each balancer gets its own SlowStart: it caches per pool snapshot.
-  private static SlowStart slowStart(BalancerSettings s) {
-    return s.slowStart().isZero() ? SlowStart.OFF : new SlowStart(s.slowStart());
+  // Every algorithm that follows weights gets them through slow start (which passes the configured
+  // ones through when its window is zero); each balancer its own, as it caches per pool snapshot.
+  private static Balancer weighted(WeightedBalancer balancer, Clock clock, BalancerSettings s) {
+    return new SlowStart(balancer, clock, s.slowStart());
   }
 
   /** The algorithm with this name (case and '-' vs '_' ignored). */

@@ -17,7 +17,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * line), and everyone else's keys stay. Weights do not skew the table; weight 0 takes a backend
  * out like DOWN does. Both tables are built once per pool snapshot.
  */
-public final class ConsistentHash implements Balancer {
+final class ConsistentHash implements Balancer {
   private final HashKey key;
   private final int size;
   private final AtomicLong next = new AtomicLong();
@@ -26,7 +26,7 @@ public final class ConsistentHash implements Balancer {
   // members: pool.all() the main table was built for, so a state-only change reuses it.
   private record Routing(Pool pool, List<Backend> members, int[] main, Backend[] slots) {}
 
-  public ConsistentHash(HashKey key) {
+  ConsistentHash(HashKey key) {
     this(key, MaglevTable.SIZE);
   }
 

@@ -12,7 +12,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * large pool ({@link ScanWindow}), where failures count as slow responses and an idle backend whose
  * estimate is missing or stale counts as fastest so it gets one trial; ties go round robin.
  */
-public final class LeastResponseTime implements Balancer {
+final class LeastResponseTime implements Balancer {
   /**
    * Score of a backend with no estimate (none yet, or stale) that already has a request in flight:
    * it waits for that answer instead of being flooded as "fastest" meanwhile.
@@ -23,7 +23,7 @@ public final class LeastResponseTime implements Balancer {
   private final AtomicLong next = new AtomicLong();
   private final PoolArrays.Cache arrays = new PoolArrays.Cache();
 
-  public LeastResponseTime(Clock clock) {
+  LeastResponseTime(Clock clock) {
     this.clock = clock;
   }
 
@@ -58,5 +58,4 @@ public final class LeastResponseTime implements Balancer {
     }
     return up[best];
   }
-
 }

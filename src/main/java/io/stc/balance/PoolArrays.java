@@ -6,25 +6,23 @@ import io.stc.pool.LatencyEstimate;
 import io.stc.pool.Pool;
 
 /**
- * A pool snapshot's available backends' counters, latency estimates and weights in flat arrays,
+ * A pool snapshot's available backends' counters and latency estimates in flat arrays,
  * index for index with {@link Pool#available()}: scanning balancers read these instead of hopping
  * through each backend, and cache them per snapshot by identity.
  */
-record PoolArrays(Pool pool, BackendStats[] stats, LatencyEstimate[] latency, double[] weights) {
-  private static final PoolArrays NONE = new PoolArrays(null, new BackendStats[0], new LatencyEstimate[0], new double[0]);
+record PoolArrays(Pool pool, BackendStats[] stats, LatencyEstimate[] latency) {
+  private static final PoolArrays NONE = new PoolArrays(null, new BackendStats[0], new LatencyEstimate[0]);
 
   /** The arrays of {@code pool}'s available backends. */
   static PoolArrays of(Pool pool) {
     Backend[] up = pool.available();
     BackendStats[] stats = new BackendStats[up.length];
     LatencyEstimate[] latency = new LatencyEstimate[up.length];
-    double[] weights = new double[up.length];
     for (int i = 0; i < up.length; i++) {
       stats[i] = up[i].stats();
       latency[i] = stats[i].latency();
-      weights[i] = up[i].weight();
     }
-    return new PoolArrays(pool, stats, latency, weights);
+    return new PoolArrays(pool, stats, latency);
   }
 
   /** The arrays of the last snapshot asked for, rebuilt when the pool publishes a new one. */

@@ -1,8 +1,6 @@
 package io.stc.balance;
 
-import io.stc.Clock;
 import io.stc.pool.Backend;
-import io.stc.pool.Pool;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
@@ -12,47 +10,38 @@ import java.util.random.RandomGenerator;
  * Power of two choices: of two distinct random backends (all of them when there are three or
  * fewer), the one with the lower peak-EWMA latency × (in-flight + 1) per unit of weight.
  */
-public final class PowerOfTwoChoices implements Balancer {
+final class PowerOfTwoChoices implements WeightedBalancer {
   /** Up to this many backends, all are compared: sampling two of so few gains nothing. */
   static final int COMPARE_ALL = 3;
 
-  private final Clock clock;
-  private final SlowStart slowStart;
   private final Supplier<RandomGenerator> random;
   private final AtomicLong next = new AtomicLong();
   private final PoolArrays.Cache arrays = new PoolArrays.Cache();
 
-  public PowerOfTwoChoices(Clock clock, SlowStart slowStart) {
-    this(clock, slowStart, ThreadLocalRandom::current);
+  PowerOfTwoChoices() {
+    this(ThreadLocalRandom::current);
   }
 
   /** With a chosen source of randomness (a seeded one in tests); it must be safe to share between threads. */
-  PowerOfTwoChoices(Clock clock, SlowStart slowStart, Supplier<RandomGenerator> random) {
-    this.clock = clock;
-    this.slowStart = slowStart;
+  PowerOfTwoChoices(Supplier<RandomGenerator> random) {
     this.random = random;
   }
 
   @Override
-  public Backend pick(Request request, Pool pool) {
+  public Backend pick(Request request, WeightedPool pool) {
     Backend[] up = pool.available();
     int n = up.length;
     if (n <= 1) {
       return n == 0 ? null : up[0];
     }
-    PoolArrays c = arrays.of(pool);
-    long now = 0;
-    boolean ramping = false;
-    if (slowStart.enabled()) {
-      now = clock.nanos();
-      ramping = slowStart.ramping(pool, now);
-    }
+    PoolArrays c = arrays.of(pool.pool());
+    long[] weights = pool.weights();
     if (n <= COMPARE_ALL) {
       int i = (int) Long.remainderUnsigned(next.getAndIncrement(), n);
       int best = i;
       for (int k = 1; k < n; k++) {
         i = i + 1 == n ? 0 : i + 1;
-        if (lower(c, up, i, best, ramping, now)) {
+        if (lower(c, weights, i, best)) {
           best = i;
         }
       }
@@ -64,7 +53,7 @@ public final class PowerOfTwoChoices implements Balancer {
     if (b >= a) {
       b++;
     }
-    return lower(c, up, b, a, ramping, now) ? up[b] : up[a];
+    return lower(c, weights, b, a) ? up[b] : up[a];
   }
 
   /**
@@ -72,13 +61,13 @@ public final class PowerOfTwoChoices implements Balancer {
    * 0 while idle (so it is tried) and worse than any measured one while its first request is in
    * flight (so it is probed, not flooded).
    */
-  private boolean lower(PoolArrays c, Backend[] up, int x, int y, boolean ramping, long now) {
+  private static boolean lower(PoolArrays c, long[] weights, int x, int y) {
     double rankX = c.latency()[x].peakRank();
     double rankY = c.latency()[y].peakRank();
     int inX = c.stats()[x].inFlight();
     int inY = c.stats()[y].inFlight();
-    double loadX = (inX + 1) / (ramping ? slowStart.weight(up[x], now, true) : c.weights()[x]);
-    double loadY = (inY + 1) / (ramping ? slowStart.weight(up[y], now, true) : c.weights()[y]);
+    double loadX = (inX + 1) / (double) weights[x];
+    double loadY = (inY + 1) / (double) weights[y];
     boolean unmeasuredX = rankX == Double.NEGATIVE_INFINITY;
     boolean unmeasuredY = rankY == Double.NEGATIVE_INFINITY;
     if (unmeasuredX || unmeasuredY) {
@@ -90,5 +79,4 @@ public final class PowerOfTwoChoices implements Balancer {
     // peakX × loadX < peakY × loadY, with peakX / peakY = exp(rankX - rankY).
     return Math.exp(rankX - rankY) * loadX < loadY;
   }
-
 }

@@ -5,7 +5,7 @@ import io.stc.pool.Pool;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** Each available backend in turn, ignoring weights. */
-public final class RoundRobin implements Balancer {
+final class RoundRobin implements Balancer {
   private final AtomicLong next = new AtomicLong();
 
   @Override

@@ -1,50 +1,38 @@
 package io.stc.balance;
 
-import io.stc.Clock;
 import io.stc.pool.Backend;
-import io.stc.pool.Pool;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
 
 /** A random available backend, each chosen with probability proportional to its weight. */
-public final class WeightedRandom implements Balancer {
-  private final Clock clock;
-  private final SlowStart slowStart;
+final class WeightedRandom implements WeightedBalancer {
   private final Supplier<RandomGenerator> random;
   private volatile Table table = new Table(null, null, 0);
 
-  // Running weight totals of a snapshot's available backends; null when all weights are equal.
-  private record Table(Pool pool, long[] cumulative, long total) {}
+  // Running weight totals of one set of weights; null when all weights are equal.
+  private record Table(WeightedPool pool, long[] cumulative, long total) {}
 
-  public WeightedRandom(Clock clock, SlowStart slowStart) {
-    this(clock, slowStart, ThreadLocalRandom::current);
+  WeightedRandom() {
+    this(ThreadLocalRandom::current);
   }
 
   /** With a chosen source of randomness (a seeded one in tests); it must be safe to share between threads. */
-  WeightedRandom(Clock clock, SlowStart slowStart, Supplier<RandomGenerator> random) {
-    this.clock = clock;
-    this.slowStart = slowStart;
+  WeightedRandom(Supplier<RandomGenerator> random) {
     this.random = random;
   }
 
   @Override
-  public Backend pick(Request request, Pool pool) {
+  public Backend pick(Request request, WeightedPool pool) {
     Backend[] up = pool.available();
     int n = up.length;
     if (n <= 1) {
       return n == 0 ? null : up[0];
     }
     RandomGenerator rnd = random.get();
-    if (slowStart.enabled()) {
-      long now = clock.nanos();
-      if (slowStart.ramping(pool, now)) {
-        return rampingPick(up, now, rnd);
-      }
-    }
     Table t = table;
     if (t.pool != pool) {
-      t = tableOf(pool, up);
+      t = tableOf(pool);
       table = t;
     }
     if (t.cumulative == null) {
@@ -66,29 +54,15 @@ public final class WeightedRandom implements Balancer {
     return up[lo];
   }
 
-  private Backend rampingPick(Backend[] up, long now, RandomGenerator rnd) {
-    double total = 0;
-    for (Backend b : up) {
-      total += slowStart.weight(b, now, true);
-    }
-    double r = rnd.nextDouble() * total;
-    for (Backend b : up) {
-      r -= slowStart.weight(b, now, true);
-      if (r < 0) {
-        return b;
-      }
-    }
-    return up[up.length - 1];
-  }
-
-  private static Table tableOf(Pool pool, Backend[] up) {
-    long[] cum = new long[up.length];
+  private static Table tableOf(WeightedPool pool) {
+    long[] weights = pool.weights();
+    long[] cum = new long[weights.length];
     long total = 0;
     boolean equal = true;
-    for (int i = 0; i < up.length; i++) {
-      total += up[i].weight();
+    for (int i = 0; i < weights.length; i++) {
+      total += weights[i];
       cum[i] = total;
-      equal &= up[i].weight() == up[0].weight();
+      equal &= weights[i] == weights[0];
     }
     return new Table(pool, equal ? null : cum, total);
   }

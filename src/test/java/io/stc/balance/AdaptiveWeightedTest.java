@@ -22,7 +22,7 @@ class AdaptiveWeightedTest {
     f.finished("a", 10, false);
     f.finished("b", 20, false);
     f.finished("c", 1000, false);
-    Map<String, Integer> counts = f.counts(new AdaptiveWeighted(f.clock, SlowStart.OFF), 1600);
+    Map<String, Integer> counts = f.counts(f.weighted(new AdaptiveWeighted(f.clock)), 1600);
     // weights 10 : 5 : 1
     assertThat(counts).containsEntry("a", 1000).containsEntry("b", 500).containsEntry("c", 100);
   }
@@ -32,7 +32,7 @@ class AdaptiveWeightedTest {
     PoolFixture f = PoolFixture.weights(1, 1);
     f.finished("a", 10, false);
     f.finished("b", 10, false);
-    AdaptiveWeighted aw = new AdaptiveWeighted(f.clock, SlowStart.OFF);
+    Balancer aw = f.weighted(new AdaptiveWeighted(f.clock));
     assertThat(f.counts(aw, 100)).containsEntry("a", 50);
     for (int i = 0; i < 30; i++) {
       f.finished("b", 1000, false);
@@ -49,7 +49,7 @@ class AdaptiveWeightedTest {
     f.finished("a", 10, false);
     f.finished("b", 10, false);
     f.finished("b", 1, true);
-    Map<String, Integer> counts = f.counts(new AdaptiveWeighted(f.clock, SlowStart.OFF), 1000);
+    Map<String, Integer> counts = f.counts(f.weighted(new AdaptiveWeighted(f.clock)), 1000);
     assertThat(counts.get("b")).isLessThan(100);
   }
 }

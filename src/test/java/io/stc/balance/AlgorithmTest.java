@@ -71,7 +71,8 @@ class AlgorithmTest {
     assertThatThrownBy(() -> HashKey.parse("path")).hasMessageContaining("invalid hash key 'path'");
     assertThatThrownBy(() -> BalancerSettings.DEFAULTS.withSlowStart(Duration.ofSeconds(-1)))
         .hasMessageContaining("slow_start");
-    assertThat(Algorithm.WEIGHTED_ROUND_ROBIN.newBalancer(new ManualClock(), BalancerSettings.DEFAULTS))
-        .isInstanceOf(WeightedRoundRobin.class);
+    PoolFixture f = PoolFixture.weights(3, 2, 1);
+    assertThat(f.picks(Algorithm.WEIGHTED_ROUND_ROBIN.newBalancer(new ManualClock(), BalancerSettings.DEFAULTS), 6))
+        .containsExactly("a", "b", "a", "c", "b", "a");
   }
 }

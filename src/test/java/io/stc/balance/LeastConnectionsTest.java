@@ -10,8 +10,8 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class LeastConnectionsTest {
-  private static LeastConnections lc(PoolFixture f) {
-    return new LeastConnections(f.clock, SlowStart.OFF);
+  private static Balancer lc(PoolFixture f) {
+    return f.weighted(new LeastConnections());
   }
 
   @Test
@@ -41,7 +41,7 @@ class LeastConnectionsTest {
   @Test
   void concurrentRequestsSpreadByWeight() {
     PoolFixture f = PoolFixture.weights(2, 1);
-    LeastConnections lc = lc(f);
+    Balancer lc = lc(f);
     Map<String, Integer> counts = new HashMap<>();
     for (int i = 0; i < 30; i++) {
       Backend b = lc.pick(Request.NONE, f.pool());
@@ -66,7 +66,7 @@ class LeastConnectionsTest {
     PoolFixture f = PoolFixture.weights(1);
     f.clock.advance(Duration.ofMinutes(1));
     f.add(1);
-    LeastConnections lc = new LeastConnections(f.clock, new SlowStart(Duration.ofSeconds(10)));
+    Balancer lc = f.slowStart(new LeastConnections(), Duration.ofSeconds(10));
     f.inFlight("a", 4);
     f.inFlight("b", 1);
     // b is at 0.1 of its weight: 1/0.1 = 10 > 4/1
@@ -78,7 +78,7 @@ class LeastConnectionsTest {
   @Test
   void aLargePoolIsSampledButLoadStillEvensOut() {
     PoolFixture f = PoolFixture.numbered(1000);
-    LeastConnections lc = lc(f);
+    Balancer lc = lc(f);
     // One backend in ten is stuck with 50 requests: a sample of 16 almost never lacks an idle one.
     for (int i = 0; i < 1000; i += 10) {
       f.inFlight("b" + i, 50);

@@ -5,6 +5,7 @@ import io.stc.pool.Backend;
 import io.stc.pool.BackendState;
 import io.stc.pool.Pool;
 import io.stc.pool.Upstream;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -36,6 +37,16 @@ final class PoolFixture {
     int i = upstream.pool().all().size();
     String id = i < 26 ? String.valueOf((char) ('a' + i)) : "x" + i;
     return upstream.add(id, "127.0.0.1", 10_000 + i, weight, BackendState.UP);
+  }
+
+  /** {@code balancer} with the configured weights, as {@link Algorithm} makes it when slow start is off. */
+  Balancer weighted(WeightedBalancer balancer) {
+    return new SlowStart(balancer, clock, Duration.ZERO);
+  }
+
+  /** {@code balancer} ramping backends in over a slow-start {@code window}. */
+  Balancer slowStart(WeightedBalancer balancer, Duration window) {
+    return new SlowStart(balancer, clock, window);
   }
 
   Pool pool() {

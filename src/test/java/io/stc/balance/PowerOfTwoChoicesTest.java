@@ -9,9 +9,9 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 class PowerOfTwoChoicesTest {
-  private static PowerOfTwoChoices p2c(PoolFixture f) {
+  private static Balancer p2c(PoolFixture f) {
     Random seeded = new Random(1);
-    return new PowerOfTwoChoices(f.clock, SlowStart.OFF, () -> seeded);
+    return f.weighted(new PowerOfTwoChoices(() -> seeded));
   }
 
   @Test
@@ -20,7 +20,7 @@ class PowerOfTwoChoicesTest {
     f.finished("a", 10, false);
     f.finished("b", 30, false);
     f.finished("c", 100, false);
-    PowerOfTwoChoices p2c = p2c(f);
+    Balancer p2c = p2c(f);
     assertThat(p2c.pick(Request.NONE, f.pool()).id()).isEqualTo("a");
     // a: 10 × (3+1) = 40 > b: 30 × 1
     f.inFlight("a", 3);
@@ -47,7 +47,7 @@ class PowerOfTwoChoicesTest {
     PoolFixture f = PoolFixture.weights(1, 1);
     f.finished("a", 10, false);
     f.finished("b", 20, false);
-    PowerOfTwoChoices p2c = p2c(f);
+    Balancer p2c = p2c(f);
     assertThat(p2c.pick(Request.NONE, f.pool()).id()).isEqualTo("a");
     f.finished("a", 200, false);
     assertThat(p2c.pick(Request.NONE, f.pool()).id()).isEqualTo("b");
@@ -70,7 +70,7 @@ class PowerOfTwoChoicesTest {
   void unmeasuredBackendIsProbedOneRequestAtATime() {
     PoolFixture f = PoolFixture.weights(1, 1);
     f.finished("a", 50, false);
-    PowerOfTwoChoices p2c = p2c(f);
+    Balancer p2c = p2c(f);
     assertThat(p2c.pick(Request.NONE, f.pool()).id()).isEqualTo("b");
     f.inFlight("b", 1);
     assertThat(p2c.pick(Request.NONE, f.pool()).id()).isEqualTo("a");

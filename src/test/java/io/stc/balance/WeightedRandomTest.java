@@ -12,15 +12,15 @@ import org.junit.jupiter.api.Test;
 class WeightedRandomTest {
   private static final int N = 100_000;
 
-  private static WeightedRandom random(PoolFixture f, SlowStart slowStart) {
+  private static Balancer random(PoolFixture f, Duration slowStart) {
     Random seeded = new Random(42);
-    return new WeightedRandom(f.clock, slowStart, () -> seeded);
+    return f.slowStart(new WeightedRandom(() -> seeded), slowStart);
   }
 
   @Test
   void distributionFollowsWeights() {
     PoolFixture f = PoolFixture.weights(1, 2, 7);
-    Map<String, Integer> counts = f.counts(random(f, SlowStart.OFF), N);
+    Map<String, Integer> counts = f.counts(random(f, Duration.ZERO), N);
     assertThat(counts.get("a") / (double) N).isCloseTo(0.1, within(0.01));
     assertThat(counts.get("b") / (double) N).isCloseTo(0.2, within(0.01));
     assertThat(counts.get("c") / (double) N).isCloseTo(0.7, within(0.01));
@@ -29,7 +29,7 @@ class WeightedRandomTest {
   @Test
   void equalWeightsAreUniform() {
     PoolFixture f = PoolFixture.weights(3, 3, 3, 3);
-    Map<String, Integer> counts = f.counts(random(f, SlowStart.OFF), N);
+    Map<String, Integer> counts = f.counts(random(f, Duration.ZERO), N);
     assertThat(counts.values()).allSatisfy(c -> assertThat(c / (double) N).isCloseTo(0.25, within(0.01)));
   }
 
@@ -37,7 +37,7 @@ class WeightedRandomTest {
   void unavailableNeverPicked() {
     PoolFixture f = PoolFixture.weights(1, 5, 1);
     f.state("b", BackendState.DOWN);
-    Map<String, Integer> counts = f.counts(random(f, SlowStart.OFF), 1000);
+    Map<String, Integer> counts = f.counts(random(f, Duration.ZERO), 1000);
     assertThat(counts).containsOnlyKeys("a", "c");
   }
 
@@ -47,7 +47,7 @@ class WeightedRandomTest {
     f.clock.advance(Duration.ofMinutes(1));
     f.add(1);
     f.clock.advance(Duration.ofSeconds(5));
-    Map<String, Integer> counts = f.counts(random(f, new SlowStart(Duration.ofSeconds(10))), N);
+    Map<String, Integer> counts = f.counts(random(f, Duration.ofSeconds(10)), N);
     // weights 1 : 1 : 0.5
     assertThat(counts.get("c") / (double) N).isCloseTo(0.2, within(0.01));
   }

@@ -12,8 +12,8 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 class WeightedRoundRobinTest {
-  private static WeightedRoundRobin wrr(PoolFixture f) {
-    return new WeightedRoundRobin(f.clock, SlowStart.OFF);
+  private static Balancer wrr(PoolFixture f) {
+    return f.weighted(new WeightedRoundRobin());
   }
 
   @Test
@@ -92,7 +92,7 @@ class WeightedRoundRobinTest {
   @Test
   void followsWeightAndStateChanges() {
     PoolFixture f = PoolFixture.weights(1, 1);
-    WeightedRoundRobin wrr = wrr(f);
+    Balancer wrr = wrr(f);
     assertThat(f.picks(wrr, 4)).containsExactly("a", "b", "a", "b");
     f.upstream.setWeight(f.get("a"), 2);
     assertThat(f.counts(wrr, 30)).containsEntry("a", 20).containsEntry("b", 10);
@@ -105,7 +105,7 @@ class WeightedRoundRobinTest {
   @Test
   void newBackendRampsInUnderSlowStart() {
     PoolFixture f = PoolFixture.weights(1, 1);
-    WeightedRoundRobin wrr = new WeightedRoundRobin(f.clock, new SlowStart(Duration.ofSeconds(10)));
+    Balancer wrr = f.slowStart(new WeightedRoundRobin(), Duration.ofSeconds(10));
     f.clock.advance(Duration.ofSeconds(60));
     f.add(1);
     // Right after coming UP the new backend gets the floor share: 2 of 2+20+20.
