@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntFunction;
 import org.junit.jupiter.api.Test;
@@ -36,11 +37,17 @@ class LoadGeneratorTest {
       assertThat(r.dropped()).isZero();
       assertThat(server.received.get()).isEqualTo(r.completed());
       assertThat(r.statusCounts()).containsEntry(200, r.completed());
-      assertThat(r.achievedRate()).isCloseTo(500, within(25.0));
+      // How fast this machine kept up is bench/'s business; an open loop is never ahead of its
+      // schedule, whose last send is due about 4 s in, however fast it is.
+      assertThat(r.elapsedSeconds()).isGreaterThan(3.99);
+      assertThat(r.achievedRate()).isCloseTo(r.completed() / r.elapsedSeconds(), within(1e-9));
       assertThat(r.targetMeanRate()).isCloseTo(500, within(1e-6));
       assertThat(r.latency().getTotalCount()).isEqualTo(r.completed());
-      assertThat(seconds).hasSizeBetween(4, 5);
-      assertThat(seconds.get(0).targetRate()).isCloseTo(500, within(1e-6));
+      assertThat(seconds).hasSizeGreaterThanOrEqualTo(4);
+      for (int k = 0; k < seconds.size(); k++) {
+        assertThat(seconds.get(k).second()).isEqualTo(k);
+      }
+      assertThat(seconds.subList(0, 4)).allSatisfy(s -> assertThat(s.targetRate()).isCloseTo(500, within(1e-6)));
       assertThat(seconds.stream().mapToLong(SecondSample::completed).sum()).isEqualTo(r.completed());
     }
   }
@@ -49,19 +56,19 @@ class LoadGeneratorTest {
   void latencyCountsFromTheIntendedSendTimeWhenTheServerStalls() throws Exception {
     long stallMillis = 400;
     List<HttpServerResponse> held = new ArrayList<>();
-    AtomicLong stallUntil = new AtomicLong();
+    AtomicBoolean stalled = new AtomicBoolean();
     // one server event loop: the handler and the release timer never run concurrently
     TargetServer[] ref = new TargetServer[1];
     try (TargetServer server = new TargetServer((req, n) -> {
-      long now = System.nanoTime();
       if (n == 300) {
-        stallUntil.set(now + TimeUnit.MILLISECONDS.toNanos(stallMillis));
+        stalled.set(true);
         ref[0].vertx.setTimer(stallMillis, id -> {
+          stalled.set(false);
           held.forEach(resp -> resp.end("late"));
           held.clear();
         });
       }
-      if (now < stallUntil.get()) {
+      if (stalled.get()) {
         held.add(req.response());
       } else {
         req.response().end("ok");
@@ -176,7 +183,8 @@ class LoadGeneratorTest {
       }
     })) {
       LoadResult r = new LoadGenerator(LoadOptions.builder(server.url())
-          .requests(6).connections(1).timeout(Duration.ofMillis(300)).build()).run();
+          // Long enough that only the unanswered request can run out of it on a loaded machine.
+          .requests(6).connections(1).timeout(Duration.ofSeconds(5)).build()).run();
       assertThat(r.timeouts()).isEqualTo(1);
       assertThat(r.completed()).isEqualTo(5);
       assertThat(r.errors()).isEqualTo(1);
@@ -189,8 +197,10 @@ class LoadGeneratorTest {
     try (TargetServer server = new TargetServer((req, n) -> {})) {
       LoadResult r = new LoadGenerator(LoadOptions.builder(server.url())
           .rate(200).duration(Duration.ofSeconds(1)).connections(2).maxOutstanding(20)
-          .timeout(Duration.ofMillis(200)).build()).run();
+          .timeout(Duration.ofSeconds(2)).build()).run();
+      // Nothing times out during the 1 s run, so no more than 20 are ever accepted: the rest drop.
       assertThat(r.completed()).isZero();
+      assertThat(r.sent()).isLessThanOrEqualTo(20);
       assertThat(r.dropped()).isGreaterThan(100);
       assertThat(r.timeouts()).isGreaterThan(0);
       assertThat(r.scheduled()).isEqualTo(r.sent() + r.dropped() + r.unfinished() - unfinishedInFlight(r));
@@ -226,7 +236,7 @@ class LoadGeneratorTest {
           g.stop();
         }
       });
-      assertThat(r.elapsedSeconds()).isLessThan(30);
+      assertThat(r.scheduled()).as("stopped before the 60 s schedule ran out").isLessThan(100L * 60);
       assertThat(r.completed()).isGreaterThan(0);
       assertThat(seconds).isNotEmpty();
     }
