@@ -53,6 +53,16 @@ final class SloPolicy implements ScalingPolicy {
   /** Requests the slow share must be counted over before the target moves. */
   private static final long MIN_COUNTED = 100;
   /**
+   * A rate that wanders by this share of itself within a start-up time (one standard deviation, a
+   * random walk's way) keeps no stable window's peak when it goes down: the forecast's deviations
+   * hold what it may come back to. Nor, unless it stepped within the last minute (a burst), is a
+   * scale-up capped at the last minute's peak: a wandering rate goes beyond it as often as not.
+   */
+  private static final double WANDERING = 0.05;
+  /** A burst's edge: the rate of one interval this many times the last one's (or a fraction), by this many deviations of counting noise. */
+  private static final double JUMP_FACTOR = 3;
+  private static final double JUMP_SIGMAS = 5;
+  /**
    * The target only rises on evidence from instances that served this share at least of what
    * they would at the target: fast requests on an oversized pool (after a start-up's overshoot,
    * or at {@code min}) say nothing about how the instances would do at the target. A share of
@@ -83,6 +93,9 @@ final class SloPolicy implements ScalingPolicy {
   private long lastAdjustNanos = Long.MIN_VALUE;
   /** When an instance was last starting, or a backlog waited: the objective's evidence is not the target's then. */
   private long lastPendingNanos = Long.MIN_VALUE;
+  /** When the rate last jumped (to three times or a third of the last interval's, beyond counting noise): a burst's edge. */
+  private long lastJumpNanos = Long.MIN_VALUE;
+  private double lastArrivalRate = Double.NaN;
 
   /**
    * @param slo the p99 objective; zero to derive it from what the instances are measured to do
@@ -116,6 +129,12 @@ final class SloPolicy implements ScalingPolicy {
     Load load = s.load();
     model.observe(load);
     rates.add(load.seconds(), load.arrivalRate());
+    if (load.seconds() > 0) {
+      if (jumped(lastArrivalRate, load.arrivalRate(), load.seconds())) {
+        lastJumpNanos = now;
+      }
+      lastArrivalRate = load.arrivalRate();
+    }
     if (load.seconds() > 0) {
       peaks.add(now, load.arrivalRate());
     }
@@ -152,16 +171,24 @@ final class SloPolicy implements ScalingPolicy {
     // their height, not above it).
     double ahead = Math.max(rates.level(), rates.forecast(startup));
     double error = rates.forecastError(startup);
-    double peak = Math.max(ahead, peaks.max(now, PEAK_NANOS));
+    boolean wanders = rates.wanders(startup, WANDERING);
+    boolean jumpedLately = lastJumpNanos != Long.MIN_VALUE && now - lastJumpNanos < PEAK_NANOS;
+    double peak = wanders && !jumpedLately ? Double.MAX_VALUE : Math.max(ahead, peaks.max(now, PEAK_NANOS));
     double rate = Math.min(ahead + UP_SIGMAS * error, peak);
     double drainSeconds = Math.max(2, startup);
-    int up = ceil((rate + s.queueDepth() / drainSeconds) / perInstance);
+    // What the pool as it is (starting instances included) leaves of the queue by the time an
+    // instance asked for now could help: more for a queue it drains meanwhile arrive to nothing,
+    // and a queue that grows while instances start is not asked for again in full at every decision.
+    double backlog = Math.max(0, s.queueDepth() - Math.max(0, current * perInstance - rate) * startup);
+    int up = ceil((rate + backlog / drainSeconds) / perInstance);
     // What a scale-down keeps is remembered as a rate, not as instances: a model that learns the
     // instances serve more than it thought lets them go at once, not a stable window later.
     double need = Math.min(ahead + DOWN_SIGMAS * error, peak) * (1 + DOWN_MARGIN);
     // A rate that clearly falls is let go after a few start-up times; one that only dips must stay
     // low for the whole stable window, or noise would take instances away that are needed again.
-    boolean falling = -rates.slope() * startup > error;
+    // So does a rate that wanders (a random walk): the forecast's deviations already hold what it
+    // may come back to, and its peak over a whole stable window would keep several more.
+    boolean falling = -rates.slope() * startup > error || wanders;
     long holdNanos = falling ? Math.max(MIN_HOLD.toNanos(), (long) (HOLD_STARTUPS * startup * 1e9)) : stableNanos;
     needs.add(now, need);
     double heldRate = needs.max(now, holdNanos);
@@ -170,12 +197,12 @@ final class SloPolicy implements ScalingPolicy {
     String why = "arrivals " + num(rates.level()) + "/s"
         + (Math.abs(rates.slope()) >= 0.01 ? " (" + (rates.slope() > 0 ? "+" : "") + num(rates.slope()) + "/s a second)" : "")
         + (rates.stepped() ? " (a step)" : "") + ", sized for " + num(rate) + "/s in " + num(startup) + "s"
-        + (s.queueDepth() > 0 ? " + queue " + s.queueDepth() + " to drain in " + num(drainSeconds) + "s" : "")
+        + (backlog > 0 ? " + queue " + Math.round(backlog) + " to drain in " + num(drainSeconds) + "s" : "")
         + " / " + num(perInstance) + "/s per instance at " + num(concurrency) + " in flight (p99 objective "
         + Math.round(objective) + " ms" + (sloNanos > 0 ? "" : ", derived") + ")";
     // Up when the pool falls short by more than rounding noise: a need that sits on a whole number
     // must not add and then take back an instance over and over.
-    if (up > current && (rate + s.queueDepth() / drainSeconds) > perInstance * current * (1 + UP_MARGIN)) {
+    if (up > current && (rate + backlog / drainSeconds) > perInstance * current * (1 + UP_MARGIN)) {
       return new Decision(up, why + " -> " + up);
     }
     if (held < current) {
@@ -183,6 +210,14 @@ final class SloPolicy implements ScalingPolicy {
     }
     return new Decision(current, why + "; holding " + current + " (highest need of " + seconds(holdNanos) + ": "
         + num(heldRate) + "/s, " + held + ")");
+  }
+
+  /** Whether a rate went from {@code before} to {@code after} in one interval as a burst does, not as a wandering rate. */
+  static boolean jumped(double before, double after, double seconds) {
+    double high = Math.max(before, after);
+    double low = Math.min(before, after);
+    // Counting noise of the higher rate: Poisson, r / t per interval of t seconds.
+    return high >= JUMP_FACTOR * low && high - low > JUMP_SIGMAS * Math.sqrt(high / seconds);
   }
 
   /** The p99 objective in milliseconds: configured, or derived from the time a request alone takes. */
