@@ -55,13 +55,18 @@ final class SloPolicy implements ScalingPolicy {
   /**
    * A rate that wanders by this share of itself within a start-up time (one standard deviation, a
    * random walk's way) keeps no stable window's peak when it goes down: the forecast's deviations
-   * hold what it may come back to. Nor, unless it stepped within the last minute (a burst), is a
-   * scale-up capped at the last minute's peak: a wandering rate goes beyond it as often as not.
+   * hold what it may come back to. Nor, unless it jumped lately (a burst), is a scale-up capped at
+   * the last minute's peak: a wandering rate goes beyond it as often as not.
    */
   private static final double WANDERING = 0.05;
   /** A burst's edge: the rate of one interval this many times the last one's (or a fraction), by this many deviations of counting noise. */
   private static final double JUMP_FACTOR = 3;
   private static final double JUMP_SIGMAS = 5;
+  /**
+   * How long a jump marks the rate as bursty: the rate filter's measure of how much the level
+   * moves takes about this long to forget a jump, and would read as a wandering rate meanwhile.
+   */
+  private static final long JUMP_MEMORY_NANOS = Duration.ofMinutes(10).toNanos();
   /**
    * The target only rises on evidence from instances that served this share at least of what
    * they would at the target: fast requests on an oversized pool (after a start-up's overshoot,
@@ -172,7 +177,7 @@ final class SloPolicy implements ScalingPolicy {
     double ahead = Math.max(rates.level(), rates.forecast(startup));
     double error = rates.forecastError(startup);
     boolean wanders = rates.wanders(startup, WANDERING);
-    boolean jumpedLately = lastJumpNanos != Long.MIN_VALUE && now - lastJumpNanos < PEAK_NANOS;
+    boolean jumpedLately = lastJumpNanos != Long.MIN_VALUE && now - lastJumpNanos < JUMP_MEMORY_NANOS;
     double peak = wanders && !jumpedLately ? Double.MAX_VALUE : Math.max(ahead, peaks.max(now, PEAK_NANOS));
     double rate = Math.min(ahead + UP_SIGMAS * error, peak);
     double drainSeconds = Math.max(2, startup);

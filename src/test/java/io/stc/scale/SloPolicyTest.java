@@ -260,7 +260,8 @@ class SloPolicyTest {
         above++;
       }
     }
-    assertThat(above).as("decisions sized for more than the last minute's peak").isGreaterThan(30);
+    // Capped at the peak (as before the third pass), it went above only by its forecast of the trend: 40 times here.
+    assertThat(above).as("decisions sized for more than the last minute's peak").isGreaterThan(60);
 
     // Bursts to six times the base every 15 s: each edge is a jump, and the pool is sized for
     // the bursts' height, not for the forecast's deviations after a jump (several times more).
