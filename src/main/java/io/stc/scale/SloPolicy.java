@@ -25,9 +25,11 @@ import java.time.Duration;
  *
  * <p>Up goes in one step, to what the rate forecast for one start-up time ahead needs, with a
  * standard deviation of the forecast as headroom (never more than the highest rate of the last
- * minute), plus a queue to drain within a start-up time, once that is 5% more than the pool serves. Down goes gently: to the highest rate
+ * minute, unless the rate wanders as a random walk does and did not jump as a burst does lately),
+ * plus what the pool as it is leaves of the queue by then, to drain within a start-up time, once
+ * that is 5% more than the pool serves. Down goes gently: to the highest rate
  * needed within the stable window, or within the last four start-up times (ten seconds at least)
- * when the rate clearly falls, where a need keeps three standard deviations and 5% of headroom,
+ * when the rate clearly falls or wanders, where a need keeps three standard deviations and 5% of headroom,
  * over what an instance serves by the model as it is now; the band between
  * the two is the hysteresis that keeps noise from moving the pool. Until anything was measured it sizes as the concurrency policy does.
  */
@@ -135,13 +137,11 @@ final class SloPolicy implements ScalingPolicy {
     model.observe(load);
     rates.add(load.seconds(), load.arrivalRate());
     if (load.seconds() > 0) {
+      peaks.add(now, load.arrivalRate());
       if (jumped(lastArrivalRate, load.arrivalRate(), load.seconds())) {
         lastJumpNanos = now;
       }
       lastArrivalRate = load.arrivalRate();
-    }
-    if (load.seconds() > 0) {
-      peaks.add(now, load.arrivalRate());
     }
     int current = s.current();
     if (s.pending() > 0) {
