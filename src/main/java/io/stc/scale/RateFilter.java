@@ -124,6 +124,15 @@ final class RateFilter {
     return Math.sqrt(Math.max(0, v));
   }
 
+  /**
+   * Whether the level itself wanders, beyond counting noise, by {@code share} of itself or more
+   * within {@code seconds} (one standard deviation): a random walk does, a steady or a smooth rate
+   * does not.
+   */
+  boolean wanders(double seconds, double share) {
+    return Math.sqrt(volatility() * seconds) > share * level();
+  }
+
   /** How much the level moves, variance per second: what stands out of the counting noise, else 0. */
   private double volatility() {
     double error = 2.8 * noiseLevel * Math.sqrt(VOLATILITY_WEIGHT / 2);

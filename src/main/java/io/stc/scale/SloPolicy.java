@@ -25,9 +25,11 @@ import java.time.Duration;
  *
  * <p>Up goes in one step, to what the rate forecast for one start-up time ahead needs, with a
  * standard deviation of the forecast as headroom (never more than the highest rate of the last
- * minute), plus a queue to drain within a start-up time, once that is 5% more than the pool serves. Down goes gently: to the highest rate
+ * minute, unless the rate wanders as a random walk does and did not jump as a burst does lately),
+ * plus what the pool as it is leaves of the queue by then, to drain within a start-up time, once
+ * that is 5% more than the pool serves. Down goes gently: to the highest rate
  * needed within the stable window, or within the last four start-up times (ten seconds at least)
- * when the rate clearly falls, where a need keeps three standard deviations and 5% of headroom,
+ * when the rate clearly falls or wanders, where a need keeps three standard deviations and 5% of headroom,
  * over what an instance serves by the model as it is now; the band between
  * the two is the hysteresis that keeps noise from moving the pool. Until anything was measured it sizes as the concurrency policy does.
  */
@@ -52,6 +54,21 @@ final class SloPolicy implements ScalingPolicy {
   private static final long SLOW_WINDOW_NANOS = Duration.ofSeconds(30).toNanos();
   /** Requests the slow share must be counted over before the target moves. */
   private static final long MIN_COUNTED = 100;
+  /**
+   * A rate that wanders by this share of itself within a start-up time (one standard deviation, a
+   * random walk's way) keeps no stable window's peak when it goes down: the forecast's deviations
+   * hold what it may come back to. Nor, unless it jumped lately (a burst), is a scale-up capped at
+   * the last minute's peak: a wandering rate goes beyond it as often as not.
+   */
+  private static final double WANDERING = 0.05;
+  /** A burst's edge: the rate of one interval this many times the last one's (or a fraction), by this many deviations of counting noise. */
+  private static final double JUMP_FACTOR = 3;
+  private static final double JUMP_SIGMAS = 5;
+  /**
+   * How long a jump marks the rate as bursty: the rate filter's measure of how much the level
+   * moves takes about this long to forget a jump, and would read as a wandering rate meanwhile.
+   */
+  private static final long JUMP_MEMORY_NANOS = Duration.ofMinutes(10).toNanos();
   /**
    * The target only rises on evidence from instances that served this share at least of what
    * they would at the target: fast requests on an oversized pool (after a start-up's overshoot,
@@ -83,6 +100,9 @@ final class SloPolicy implements ScalingPolicy {
   private long lastAdjustNanos = Long.MIN_VALUE;
   /** When an instance was last starting, or a backlog waited: the objective's evidence is not the target's then. */
   private long lastPendingNanos = Long.MIN_VALUE;
+  /** When the rate last jumped (to three times or a third of the last interval's, beyond counting noise): a burst's edge. */
+  private long lastJumpNanos = Long.MIN_VALUE;
+  private double lastArrivalRate = Double.NaN;
 
   /**
    * @param slo the p99 objective; zero to derive it from what the instances are measured to do
@@ -118,6 +138,10 @@ final class SloPolicy implements ScalingPolicy {
     rates.add(load.seconds(), load.arrivalRate());
     if (load.seconds() > 0) {
       peaks.add(now, load.arrivalRate());
+      if (jumped(lastArrivalRate, load.arrivalRate(), load.seconds())) {
+        lastJumpNanos = now;
+      }
+      lastArrivalRate = load.arrivalRate();
     }
     int current = s.current();
     if (s.pending() > 0) {
@@ -152,16 +176,24 @@ final class SloPolicy implements ScalingPolicy {
     // their height, not above it).
     double ahead = Math.max(rates.level(), rates.forecast(startup));
     double error = rates.forecastError(startup);
-    double peak = Math.max(ahead, peaks.max(now, PEAK_NANOS));
+    boolean wanders = rates.wanders(startup, WANDERING);
+    boolean jumpedLately = lastJumpNanos != Long.MIN_VALUE && now - lastJumpNanos < JUMP_MEMORY_NANOS;
+    double peak = wanders && !jumpedLately ? Double.MAX_VALUE : Math.max(ahead, peaks.max(now, PEAK_NANOS));
     double rate = Math.min(ahead + UP_SIGMAS * error, peak);
     double drainSeconds = Math.max(2, startup);
-    int up = ceil((rate + s.queueDepth() / drainSeconds) / perInstance);
+    // What the pool as it is (starting instances included) leaves of the queue by the time an
+    // instance asked for now could help: more for a queue it drains meanwhile arrive to nothing,
+    // and a queue that grows while instances start is not asked for again in full at every decision.
+    double backlog = Math.max(0, s.queueDepth() - Math.max(0, current * perInstance - rate) * startup);
+    int up = ceil((rate + backlog / drainSeconds) / perInstance);
     // What a scale-down keeps is remembered as a rate, not as instances: a model that learns the
     // instances serve more than it thought lets them go at once, not a stable window later.
     double need = Math.min(ahead + DOWN_SIGMAS * error, peak) * (1 + DOWN_MARGIN);
     // A rate that clearly falls is let go after a few start-up times; one that only dips must stay
     // low for the whole stable window, or noise would take instances away that are needed again.
-    boolean falling = -rates.slope() * startup > error;
+    // So does a rate that wanders (a random walk): the forecast's deviations already hold what it
+    // may come back to, and its peak over a whole stable window would keep several more.
+    boolean falling = -rates.slope() * startup > error || wanders;
     long holdNanos = falling ? Math.max(MIN_HOLD.toNanos(), (long) (HOLD_STARTUPS * startup * 1e9)) : stableNanos;
     needs.add(now, need);
     double heldRate = needs.max(now, holdNanos);
@@ -170,12 +202,12 @@ final class SloPolicy implements ScalingPolicy {
     String why = "arrivals " + num(rates.level()) + "/s"
         + (Math.abs(rates.slope()) >= 0.01 ? " (" + (rates.slope() > 0 ? "+" : "") + num(rates.slope()) + "/s a second)" : "")
         + (rates.stepped() ? " (a step)" : "") + ", sized for " + num(rate) + "/s in " + num(startup) + "s"
-        + (s.queueDepth() > 0 ? " + queue " + s.queueDepth() + " to drain in " + num(drainSeconds) + "s" : "")
+        + (backlog > 0 ? " + queue " + Math.round(backlog) + " to drain in " + num(drainSeconds) + "s" : "")
         + " / " + num(perInstance) + "/s per instance at " + num(concurrency) + " in flight (p99 objective "
         + Math.round(objective) + " ms" + (sloNanos > 0 ? "" : ", derived") + ")";
     // Up when the pool falls short by more than rounding noise: a need that sits on a whole number
     // must not add and then take back an instance over and over.
-    if (up > current && (rate + s.queueDepth() / drainSeconds) > perInstance * current * (1 + UP_MARGIN)) {
+    if (up > current && (rate + backlog / drainSeconds) > perInstance * current * (1 + UP_MARGIN)) {
       return new Decision(up, why + " -> " + up);
     }
     if (held < current) {
@@ -183,6 +215,14 @@ final class SloPolicy implements ScalingPolicy {
     }
     return new Decision(current, why + "; holding " + current + " (highest need of " + seconds(holdNanos) + ": "
         + num(heldRate) + "/s, " + held + ")");
+  }
+
+  /** Whether a rate went from {@code before} to {@code after} in one interval as a burst does, not as a wandering rate. */
+  static boolean jumped(double before, double after, double seconds) {
+    double high = Math.max(before, after);
+    double low = Math.min(before, after);
+    // Counting noise of the higher rate: Poisson, r / t per interval of t seconds.
+    return high >= JUMP_FACTOR * low && high - low > JUMP_SIGMAS * Math.sqrt(high / seconds);
   }
 
   /** The p99 objective in milliseconds: configured, or derived from the time a request alone takes. */
