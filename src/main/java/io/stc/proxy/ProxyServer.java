@@ -270,7 +270,8 @@ public final class ProxyServer {
       return true;
     }
     draining = true;
-    serverChannel.close().sync();
+    // Bounded: should the event loops be gone (a fatal error killed them), shutdown still ends.
+    serverChannel.close().await(5, TimeUnit.SECONDS);
     closeIdleClients();
     long deadline = System.nanoTime() + timeout.toNanos();
     while (stats.active() > 0 && System.nanoTime() < deadline) {
