@@ -95,9 +95,13 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     this.ctx = ctx;
     this.response = new ResponseWriter(ctx, proxy.rewriter, null);
     this.loop = proxy.loopContext(ctx.channel().eventLoop());
-    java.net.SocketAddress address = ctx.channel().remoteAddress();
-    this.clientIp = address instanceof InetSocketAddress remote ? remote.getAddress().getHostAddress() : "unknown";
+    this.clientIp = clientIp(ctx.channel());
     this.exchange = new Exchange(proxy, this);
+  }
+
+  /** The client's address as the exchange reports and keys it, or "unknown". */
+  static String clientIp(Channel ch) {
+    return ch.remoteAddress() instanceof InetSocketAddress remote ? remote.getAddress().getHostAddress() : "unknown";
   }
 
   @Override
@@ -202,12 +206,9 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     response.reuseFor(next);
   }
 
-  /** The connection closed: this serves no more streams, and its timers go. */
+  /** The connection closed after this stream did ({@link #streamClosed}): it serves no more streams, and its timers go. */
   void connectionClosed() {
     exchange.clientClosed();
-    while (!queued.isEmpty()) {
-      ReferenceCountUtil.release(queued.poll());
-    }
   }
 
   /** Hands a message on; a stream's DATA goes back to the client's flow-control window as it does. */

@@ -14,8 +14,6 @@ import io.netty.handler.codec.http2.Http2Stream;
 import io.netty.handler.codec.http2.Http2StreamFrame;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.collection.IntObjectHashMap;
-import java.net.InetSocketAddress;
-import java.net.SocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -52,8 +50,7 @@ final class Http2ClientStreams extends ChannelInboundHandlerAdapter {
   public void handlerAdded(ChannelHandlerContext ctx) {
     this.ctx = ctx;
     this.loop = proxy.loopContext(ctx.channel().eventLoop());
-    SocketAddress address = ctx.channel().remoteAddress();
-    this.clientIp = address instanceof InetSocketAddress remote ? remote.getAddress().getHostAddress() : "unknown";
+    this.clientIp = ClientConnection.clientIp(ctx.channel());
   }
 
   @Override
