@@ -230,6 +230,15 @@ final class SimulatedProxy implements QueueGauge {
     return free;
   }
 
+  /** Requests in flight at the instances of the pool. */
+  int inFlight() {
+    int n = 0;
+    for (Backend b : upstream.pool().all()) {
+      n += b.stats().inFlight();
+    }
+    return n;
+  }
+
   @Override
   public int depth() {
     return queue.size();

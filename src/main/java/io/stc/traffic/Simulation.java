@@ -170,6 +170,7 @@ public final class Simulation implements SimulatedProxy.Outcomes {
     series.pending()[i] = s.pending();
     series.draining()[i] = s.draining();
     series.queueDepth()[i] = proxy.depth();
+    series.inFlight()[i] = proxy.inFlight();
     if (secondLatency.getTotalCount() > 0) {
       series.p99Millis()[i] = secondLatency.getValueAtPercentile(99) / 1000.0;
       secondLatency.reset();

@@ -3,9 +3,11 @@ package io.stc.scale;
 import io.stc.StcServer;
 import io.stc.config.AutoscaleConfig;
 import io.stc.config.ConfigLoader;
+import io.stc.pool.Backend;
 import io.stc.traffic.LoadGenerator;
 import io.stc.traffic.LoadOptions;
 import io.stc.traffic.LoadResult;
+import io.stc.traffic.RatePattern;
 import io.stc.traffic.RateTrace;
 import io.stc.traffic.Simulation;
 import io.stc.traffic.SimulationOptions;
@@ -16,10 +18,14 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One scenario run both ways: for real ({@code stc serve} in this JVM, its instances {@code stc
@@ -41,7 +47,7 @@ public final class RealRun {
    */
   public record Outcome(
       double realSuccess, double realInstanceSeconds, double realP99Millis, long realRequests, double startupSeconds,
-      SimulationResult simulated, List<String> realEvents) {
+      SimulationResult simulated, List<String> realEvents, List<Second> realSeconds) {
 
     public double instanceSecondsRatio() {
       return realInstanceSeconds / simulated.instanceSeconds();
@@ -62,6 +68,21 @@ public final class RealRun {
           instanceSecondsRatio(), successRatio());
     }
   }
+
+  /**
+   * One second of the real run, sampled at its end: the autoscaler's counts and what the backends
+   * in the pool finished during it.
+   *
+   * @param served requests the backends finished in the second
+   * @param backendMillis their mean time from dispatch to response, as the proxy measured it
+   * @param inFlight requests in flight at the backends at the sample
+   */
+  public record Second(int ready, int pending, int draining, long served, double backendMillis, int inFlight) {}
+
+  /** Seconds of the peak rate the client can have outstanding: more than a start-up's backlog waits. */
+  static final double CLIENT_BACKLOG_SECONDS = 10;
+  /** Sockets are file descriptors, two a connection in this JVM (client and proxy ends). */
+  static final int MAX_CLIENT_CONNECTIONS = 6000;
 
   private RealRun() {}
 
@@ -88,6 +109,7 @@ public final class RealRun {
         """.formatted(s.min(), s.max(), s.slo().isZero() ? "" : "slo: {p99: " + s.slo().toMillis() + "ms}",
         args, dir.resolve("instances"));
     List<ScaleEvent> events = new CopyOnWriteArrayList<>();
+    List<Second> seconds = new CopyOnWriteArrayList<>();
     StcServer stc = new StcServer(ConfigLoader.load(Files.writeString(dir.resolve("stc.yaml"), yaml)));
     LoadResult load;
     long from;
@@ -96,14 +118,21 @@ public final class RealRun {
       stc.start();
       stc.autoscaler().addListener(events::add);
       LoadOptions.Builder b = LoadOptions.builder("http://127.0.0.1:" + stc.port() + "/").timeout(Duration.ofSeconds(30));
-      LoadOptions options = (s.trace() != null ? b.trace(s.trace()) : b.pattern(s.pattern()).rate(s.rate()).duration(s.duration()))
-          .build();
+      b = s.trace() != null ? b.trace(s.trace()) : b.pattern(s.pattern()).rate(s.rate()).duration(s.duration());
+      LoadOptions options = b.connections(clientConnections(b.build())).build();
       from = System.currentTimeMillis();
       for (Instance i : stc.autoscaler().provider().instances()) {
         // Started before the events were listened to: they count from the load's start.
         events.add(0, new ScaleEvent(from, ScaleEvent.Kind.SCALED_UP, i.name(), 0, "before the load"));
       }
-      load = new LoadGenerator(options).run();
+      ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor();
+      Map<Backend, long[]> last = new IdentityHashMap<>();
+      sampler.scheduleAtFixedRate(() -> seconds.add(sample(stc, last)), 1, 1, TimeUnit.SECONDS);
+      try {
+        load = new LoadGenerator(options).run();
+      } finally {
+        sampler.shutdownNow();
+      }
       to = System.currentTimeMillis();
     } finally {
       stc.close(Duration.ofSeconds(10));
@@ -118,13 +147,101 @@ public final class RealRun {
     SimulationResult simulated = Simulation.run(sim.min(s.min()).max(s.max())
         .capacity(s.capacityMin(), s.capacityMax()).serviceTime(s.serviceTime()).slo(s.slo())
         .startupDelay(Duration.ofMillis(Math.round(startup * 1000))).build());
-    double success = load.sent() == 0 ? 1 : (double) (load.completed() - load.errors()) / load.sent();
+    // Over every request due, as the simulation counts every arrival: one the client dropped failed.
+    double success = load.scheduled() == 0 ? 1 : (double) (load.completed() - load.errors()) / load.scheduled();
     List<String> log = new ArrayList<>();
     for (ScaleEvent e : events) {
       log.add(String.format(Locale.ROOT, "%8.1f s  %s", (e.timeMillis() - from) / 1000.0, e.message()));
     }
     return new Outcome(success, instanceSeconds(events, from, to), load.latencyMillis(99), load.sent(), startup, simulated,
-        log);
+        log, seconds);
+  }
+
+  private static Second sample(StcServer stc, Map<Backend, long[]> last) {
+    AutoscalerStatus st = stc.autoscaler().status();
+    long served = 0;
+    double nanos = 0;
+    int inFlight = 0;
+    for (Backend b : stc.upstream().pool().all()) {
+      long n = b.stats().requests();
+      double total = b.stats().averageLatencyNanos() * n;
+      long[] was = last.computeIfAbsent(b, x -> new long[2]);
+      served += n - was[0];
+      nanos += total - was[1];
+      was[0] = n;
+      was[1] = Math.round(total);
+      inFlight += b.stats().inFlight();
+    }
+    return new Second(st.current() - st.pending(), st.pending(), st.draining(), served,
+        served == 0 ? 0 : nanos / served / 1e6, inFlight);
+  }
+
+  /**
+   * Both ways every {@code step} seconds: instances in rotation, starting and draining (at the end
+   * of the step), requests finished a second, and per instance in rotation the requests finished
+   * a second and in flight; for the real run also the backends' mean latency.
+   */
+  public static String timeline(Outcome o, int step) {
+    StringBuilder out = new StringBuilder(String.format(Locale.ROOT,
+        "%6s | %22s %7s %7s %6s %6s | %22s %7s %7s %6s%n", "t s", "real ready/start/drain", "done/s", "/inst", "conc",
+        "lat ms", "sim ready/start/drain", "done/s", "/inst", "conc"));
+    List<Second> real = o.realSeconds();
+    io.stc.traffic.SimulationSeries sim = o.simulated().series();
+    int n = Math.max(real.size(), sim.seconds());
+    for (int from = 0; from < n; from += step) {
+      int to = Math.min(n, from + step);
+      double rServed = 0;
+      double rNanos = 0;
+      double rReadySum = 0;
+      double rConc = 0;
+      int rCount = 0;
+      for (int i = from; i < Math.min(to, real.size()); i++) {
+        Second r = real.get(i);
+        rServed += r.served();
+        rNanos += r.served() * r.backendMillis();
+        rReadySum += r.ready();
+        rConc += r.inFlight();
+        rCount++;
+      }
+      double sServed = 0;
+      double sReadySum = 0;
+      double sConc = 0;
+      int sCount = 0;
+      for (int i = from; i < Math.min(to, sim.seconds()); i++) {
+        sServed += sim.served()[i];
+        sReadySum += sim.ready()[i];
+        sConc += sim.inFlight()[i];
+        sCount++;
+      }
+      Second r = real.isEmpty() ? null : real.get(Math.min(to, real.size()) - 1);
+      int si = Math.min(to, sim.seconds()) - 1;
+      out.append(String.format(Locale.ROOT, "%6d | %22s %7.1f %7.1f %6.2f %6.0f | %22s %7.1f %7.1f %6.2f%n", from,
+          r == null ? "-" : r.ready() + "/" + r.pending() + "/" + r.draining(),
+          rCount == 0 ? 0 : rServed / rCount, rReadySum == 0 ? 0 : rServed / rReadySum,
+          rReadySum == 0 ? 0 : rConc / rReadySum, rServed == 0 ? 0 : rNanos / rServed,
+          si < 0 ? "-" : sim.ready()[si] + "/" + sim.pending()[si] + "/" + sim.draining()[si],
+          sCount == 0 ? 0 : sServed / sCount, sReadySum == 0 ? 0 : sServed / sReadySum,
+          sReadySum == 0 ? 0 : sConc / sReadySum));
+    }
+    return out.toString();
+  }
+
+  /**
+   * Connections enough that the client never holds a request back, as the simulation's clients
+   * never do (each arrival there is sent at once, whatever else is outstanding): the pattern's peak
+   * rate for {@link #CLIENT_BACKLOG_SECONDS}, the longest a request is expected to wait at the proxy.
+   * With {@code stc load}'s default 64, a sine at 300 req/s had all 64 in flight at its peak and
+   * at the start: stc saw a lower, smoothed arrival rate (the backlog waited in the client, where
+   * the autoscaler cannot see it) and the run's p99 was the client's queue.
+   */
+  static int clientConnections(LoadOptions o) {
+    RatePattern rates = o.ratePattern();
+    double peak = 0;
+    for (double t = 0; t < o.durationSeconds(); t += 0.5) {
+      peak = Math.max(peak, rates.rate(t));
+    }
+    return (int) Math.max(LoadOptions.DEFAULT_CONNECTIONS, Math.min(MAX_CLIENT_CONNECTIONS,
+        Math.ceil(peak * CLIENT_BACKLOG_SECONDS)));
   }
 
   /** Each instance from the decision to start it until it stopped, within the load's time. */
@@ -178,7 +295,16 @@ public final class RealRun {
         Integer.parseInt(capacity[capacity.length - 1]), io.stc.config.HumanDuration.parse(a[6]),
         a.length > 7 ? io.stc.config.HumanDuration.parse(a[7]) : Duration.ZERO);
     Path dir = Files.createTempDirectory("stc-real-run-");
-    System.out.print(run(s, dir));
+    Outcome o = run(s, dir);
+    System.out.print(o);
+    System.out.println();
+    System.out.print(timeline(o, 10));
+    System.out.println();
+    System.out.println("real events:");
+    o.realEvents().forEach(System.out::println);
+    System.out.println();
+    System.out.println("simulated events:");
+    o.simulated().events().forEach(e -> System.out.printf(Locale.ROOT, "%8.1f s  %s%n", e.timeMillis() / 1000.0, e.message()));
     System.exit(0);
   }
 }
