@@ -79,8 +79,11 @@ public final class RealRun {
    */
   public record Second(int ready, int pending, int draining, long served, double backendMillis, int inFlight) {}
 
-  /** Seconds of the peak rate the client can have outstanding: more than a start-up's backlog waits. */
-  static final double CLIENT_BACKLOG_SECONDS = 10;
+  /**
+   * Seconds of the peak rate the client can have outstanding: more than the simulation queues at
+   * the start (about a second of arrivals, with start-ups of 2-3 s).
+   */
+  static final double CLIENT_BACKLOG_SECONDS = 4;
   /** Sockets are file descriptors, two a connection in this JVM (client and proxy ends). */
   static final int MAX_CLIENT_CONNECTIONS = 6000;
 
