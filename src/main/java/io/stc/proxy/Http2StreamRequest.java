@@ -77,7 +77,7 @@ final class Http2StreamRequest {
     if (cookies != null) {
       out.add(COOKIE, cookies.toString());
     }
-    HttpMethod m = HttpMethod.valueOf(method.toString());
+    HttpMethod m = method(method);
     if (endStream) {
       return new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, m, path.toString(), Unpooled.EMPTY_BUFFER, out,
           EmptyHttpHeaders.INSTANCE);
@@ -87,6 +87,20 @@ final class Http2StreamRequest {
       out.add(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
     }
     return new DefaultHttpRequest(HttpVersion.HTTP_1_1, m, path.toString(), out);
+  }
+
+  private static final HttpMethod[] COMMON_METHODS = {
+    HttpMethod.GET, HttpMethod.POST, HttpMethod.PUT, HttpMethod.HEAD, HttpMethod.DELETE, HttpMethod.OPTIONS, HttpMethod.PATCH
+  };
+
+  /** The method, a shared constant when it is a common one: no String made per request to look it up. */
+  private static HttpMethod method(CharSequence name) {
+    for (HttpMethod m : COMMON_METHODS) {
+      if (AsciiString.contentEquals(m.asciiName(), name)) {
+        return m;
+      }
+    }
+    return HttpMethod.valueOf(name.toString());
   }
 
   /** A piece of the body; the frame's buffer is handed on. */
