@@ -36,8 +36,9 @@ final class Http2StreamRequest {
   private Http2StreamRequest() {}
 
   /**
-   * The request head, or null when the frame cannot be one (no {@code :method}, or no {@code :path}
-   * outside CONNECT, or {@code :authority} and Host that disagree): a malformed request.
+   * The request head, or null when the frame cannot be one (no {@code :method} or one that is not a
+   * token, no {@code :path} outside CONNECT or one with bytes no request target has, or {@code
+   * :authority} and Host that disagree): a malformed request.
    *
    * @param endStream the frame ends the stream: the request has no body
    */
@@ -45,7 +46,8 @@ final class Http2StreamRequest {
     CharSequence method = h.method();
     CharSequence authority = h.authority();
     CharSequence path = method != null && AsciiString.contentEquals(method, HttpMethod.CONNECT.asciiName()) ? authority : h.path();
-    if (method == null || path == null) {
+    if (method == null || path == null || !RequestValidator.validMethod(method) || !RequestValidator.targetBytes(path)) {
+      // Nothing an HTTP/1.1 request line could carry either (a space or a control byte in it).
       return null;
     }
     HttpHeaders out = RequestDecoder.newHeaders();
