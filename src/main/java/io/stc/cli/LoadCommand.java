@@ -4,6 +4,7 @@ import io.stc.config.HumanDuration;
 import io.stc.traffic.LoadGenerator;
 import io.stc.traffic.LoadOptions;
 import io.stc.traffic.LoadResult;
+import io.stc.traffic.RateTrace;
 import io.stc.traffic.SecondSample;
 import io.stc.traffic.TrafficPattern;
 import java.io.IOException;
@@ -18,6 +19,7 @@ import java.util.function.Consumer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import sun.misc.Signal;
@@ -54,18 +56,7 @@ public final class LoadCommand implements Callable<Integer> {
   @Option(names = "--duration", defaultValue = "60s", description = "Open loop length (default ${DEFAULT-VALUE}).")
   String duration;
 
-  @Option(names = "--trace", paramLabel = "FILE",
-      description = "Open loop: replay a recorded rate instead of a pattern: one rate per line per second, or seconds,rate lines.")
-  Path trace;
-
-  @Option(names = "--trace-scale", paramLabel = "FACTOR", defaultValue = "1", description = "Multiply the trace's rates by this (default ${DEFAULT-VALUE}).")
-  double traceScale;
-
-  @Option(names = "--trace-start", paramLabel = "DURATION", defaultValue = "0s", description = "Begin this far into the trace (default ${DEFAULT-VALUE}).")
-  String traceStart;
-
-  @Option(names = "--trace-duration", paramLabel = "DURATION", description = "Replay this much of the trace (default: up to its end).")
-  String traceDuration;
+  @Mixin TraceFlags trace = new TraceFlags();
 
   @Option(names = "--seed", defaultValue = "1", description = "Seed of the burst and random patterns (default ${DEFAULT-VALUE}).")
   long seed;
@@ -229,10 +220,10 @@ public final class LoadCommand implements Callable<Integer> {
       if (concurrency != null) {
         throw new IllegalArgumentException("--concurrency applies to the closed loop: add --requests N");
       }
-      if (trace != null) {
-        b.trace(TraceFlags.read(spec, trace, traceScale, traceStart, traceDuration)).seed(seed);
+      RateTrace replay = trace.read(spec);
+      if (replay != null) {
+        b.trace(replay).seed(seed);
       } else {
-        TraceFlags.refuseWithoutTrace(spec);
         b.pattern(TrafficPattern.parse(pattern)).rate(rate).seed(seed);
         b.duration(HumanDuration.parse(duration));
       }

@@ -6,6 +6,7 @@ import io.stc.balance.Algorithm;
 import io.stc.config.AutoscaleConfig.Policy;
 import io.stc.config.ByteSize;
 import io.stc.config.HumanDuration;
+import io.stc.traffic.RateTrace;
 import io.stc.traffic.Simulation;
 import io.stc.traffic.SimulationOptions;
 import io.stc.traffic.SimulationResult;
@@ -26,6 +27,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.ArgSpec;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -54,18 +56,7 @@ public final class SimulateCommand implements Callable<Integer> {
   @Option(names = "--duration", paramLabel = "DURATION", description = "Virtual time to simulate, e.g. 30m, 2h (default ${DEFAULT-VALUE}).")
   String duration;
 
-  @Option(names = "--trace", paramLabel = "FILE",
-      description = "Replay a recorded rate instead of a pattern: one rate per line per second, or seconds,rate lines.")
-  Path trace;
-
-  @Option(names = "--trace-scale", paramLabel = "FACTOR", defaultValue = "1", description = "Multiply the trace's rates by this (default ${DEFAULT-VALUE}).")
-  double traceScale;
-
-  @Option(names = "--trace-start", paramLabel = "DURATION", defaultValue = "0s", description = "Begin this far into the trace (default ${DEFAULT-VALUE}).")
-  String traceStart;
-
-  @Option(names = "--trace-duration", paramLabel = "DURATION", description = "Replay this much of the trace (default: up to its end).")
-  String traceDuration;
+  @Mixin TraceFlags trace = new TraceFlags();
 
   @Option(names = "--seed", paramLabel = "N", description = "Seed of the arrivals, service noise, capacities and pattern (default ${DEFAULT-VALUE}).")
   long seed;
@@ -198,10 +189,9 @@ public final class SimulateCommand implements Callable<Integer> {
     }
     int[] cap = CapacityRange.parse("--capacity", capacity);
     SimulationOptions.Builder b = SimulationOptions.builder();
-    if (trace != null) {
-      b.trace(TraceFlags.read(spec, trace, traceScale, traceStart, traceDuration));
-    } else {
-      TraceFlags.refuseWithoutTrace(spec);
+    RateTrace replay = trace.read(spec);
+    if (replay != null) {
+      b.trace(replay);
     }
     return b
         .pattern(flag("--pattern", () -> TrafficPattern.parse(pattern)))

@@ -2,6 +2,7 @@ package io.stc.config;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * The whole configuration of {@code stc serve}: what a config file holds, with command-line flags
@@ -347,96 +348,159 @@ public record StcConfig(
     return ioThreads > 0 ? ioThreads : Runtime.getRuntime().availableProcessors();
   }
 
+  /**
+   * A copy with some fields changed; the withers below are each one such change. The one place
+   * besides the record's header that lists every field.
+   */
+  private StcConfig with(Consumer<Fields> change) {
+    Fields f = new Fields(this);
+    change.accept(f);
+    return f.build();
+  }
+
+  /** The record's fields, mutable, for {@link #with}. */
+  private static final class Fields {
+    String host;
+    int port;
+    int ioThreads;
+    String algorithm;
+    List<BackendConfig> backends;
+    Health health;
+    Timeouts timeouts;
+    int retries;
+    String servedByHeader;
+    Duration shutdownTimeout;
+    Limits limits;
+    String hashKey;
+    Duration slowStart;
+    CircuitBreakerConfig circuitBreaker;
+    String stateDir;
+    Sticky sticky;
+    Capacity capacity;
+    Admin admin;
+    AccessLog accessLog;
+    Duration drainTimeout;
+    AutoscaleConfig autoscale;
+    TlsConfig tls;
+    RateLimit rateLimit;
+    String transport;
+    boolean h2c;
+
+    Fields(StcConfig c) {
+      host = c.host;
+      port = c.port;
+      ioThreads = c.ioThreads;
+      algorithm = c.algorithm;
+      backends = c.backends;
+      health = c.health;
+      timeouts = c.timeouts;
+      retries = c.retries;
+      servedByHeader = c.servedByHeader;
+      shutdownTimeout = c.shutdownTimeout;
+      limits = c.limits;
+      hashKey = c.hashKey;
+      slowStart = c.slowStart;
+      circuitBreaker = c.circuitBreaker;
+      stateDir = c.stateDir;
+      sticky = c.sticky;
+      capacity = c.capacity;
+      admin = c.admin;
+      accessLog = c.accessLog;
+      drainTimeout = c.drainTimeout;
+      autoscale = c.autoscale;
+      tls = c.tls;
+      rateLimit = c.rateLimit;
+      transport = c.transport;
+      h2c = c.h2c;
+    }
+
+    StcConfig build() {
+      return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, capacity, admin, accessLog, drainTimeout, autoscale, tls, rateLimit, transport, h2c);
+    }
+  }
+
   public StcConfig withHost(String v) {
-    return new StcConfig(v, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, capacity, admin, accessLog, drainTimeout, autoscale, tls, rateLimit, transport, h2c);
+    return with(f -> f.host = v);
   }
 
   public StcConfig withPort(int v) {
-    return new StcConfig(host, v, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, capacity, admin, accessLog, drainTimeout, autoscale, tls, rateLimit, transport, h2c);
+    return with(f -> f.port = v);
   }
 
   public StcConfig withIoThreads(int v) {
-    return new StcConfig(host, port, v, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, capacity, admin, accessLog, drainTimeout, autoscale, tls, rateLimit, transport, h2c);
+    return with(f -> f.ioThreads = v);
   }
 
   public StcConfig withTransport(String v) {
-    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, capacity, admin, accessLog, drainTimeout, autoscale, tls, rateLimit, v, h2c);
+    return with(f -> f.transport = v);
   }
 
   /** Whether the plain listener also speaks cleartext HTTP/2 (prior knowledge and {@code Upgrade: h2c}). */
   public StcConfig withH2c(boolean v) {
-    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, capacity, admin, accessLog, drainTimeout, autoscale, tls, rateLimit, transport, v);
+    return with(f -> f.h2c = v);
   }
 
   public StcConfig withAlgorithm(String v) {
-    return new StcConfig(host, port, ioThreads, v, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, capacity, admin, accessLog, drainTimeout, autoscale, tls, rateLimit, transport, h2c);
+    return with(f -> f.algorithm = v);
   }
 
   public StcConfig withBackends(List<BackendConfig> v) {
-    return new StcConfig(host, port, ioThreads, algorithm, List.copyOf(v), health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, capacity, admin, accessLog, drainTimeout, autoscale, tls, rateLimit, transport, h2c);
+    return with(f -> f.backends = List.copyOf(v));
   }
 
   public StcConfig withLimits(Limits v) {
-    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, v, hashKey, slowStart, circuitBreaker, stateDir, sticky, capacity, admin, accessLog, drainTimeout, autoscale, tls, rateLimit, transport, h2c);
+    return with(f -> f.limits = v);
   }
 
   public StcConfig withHealth(Health v) {
-    return new StcConfig(host, port, ioThreads, algorithm, backends, v, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, capacity, admin, accessLog, drainTimeout, autoscale, tls, rateLimit, transport, h2c);
+    return with(f -> f.health = v);
   }
 
   public StcConfig withTimeouts(Timeouts v) {
-    return new StcConfig(host, port, ioThreads, algorithm, backends, health, v, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, capacity, admin, accessLog, drainTimeout, autoscale, tls, rateLimit, transport, h2c);
+    return with(f -> f.timeouts = v);
   }
 
   public StcConfig withRetries(int v) {
-    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, v, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, capacity, admin, accessLog, drainTimeout, autoscale, tls, rateLimit, transport, h2c);
+    return with(f -> f.retries = v);
   }
 
   public StcConfig withCircuitBreaker(CircuitBreakerConfig v) {
-    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, v, stateDir, sticky, capacity, admin, accessLog, drainTimeout, autoscale, tls, rateLimit, transport, h2c);
+    return with(f -> f.circuitBreaker = v);
   }
 
   public StcConfig withSlowStart(Duration v) {
-    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, v, circuitBreaker, stateDir, sticky, capacity, admin, accessLog, drainTimeout, autoscale, tls, rateLimit, transport, h2c);
+    return with(f -> f.slowStart = v);
   }
 
   public StcConfig withHashKey(String v) {
-    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, v, slowStart, circuitBreaker, stateDir, sticky, capacity, admin, accessLog, drainTimeout, autoscale, tls, rateLimit, transport, h2c);
-  }
-
-  public StcConfig withServedByHeader(String v) {
-    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, v, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, capacity, admin, accessLog, drainTimeout, autoscale, tls, rateLimit, transport, h2c);
+    return with(f -> f.hashKey = v);
   }
 
   public StcConfig withCapacity(Capacity v) {
-    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, v, admin, accessLog, drainTimeout, autoscale, tls, rateLimit, transport, h2c);
+    return with(f -> f.capacity = v);
   }
 
   public StcConfig withSticky(Sticky v) {
-    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, v, capacity, admin, accessLog, drainTimeout, autoscale, tls, rateLimit, transport, h2c);
+    return with(f -> f.sticky = v);
   }
 
   public StcConfig withAdmin(Admin v) {
-    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, capacity, v, accessLog, drainTimeout, autoscale, tls, rateLimit, transport, h2c);
-  }
-
-  public StcConfig withAccessLog(AccessLog v) {
-    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, capacity, admin, v, drainTimeout, autoscale, tls, rateLimit, transport, h2c);
+    return with(f -> f.admin = v);
   }
 
   public StcConfig withTls(TlsConfig v) {
-    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, capacity, admin, accessLog, drainTimeout, autoscale, v, rateLimit, transport, h2c);
+    return with(f -> f.tls = v);
   }
 
   public StcConfig withAutoscale(AutoscaleConfig v) {
-    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, capacity, admin, accessLog, drainTimeout, v, tls, rateLimit, transport, h2c);
+    return with(f -> f.autoscale = v);
   }
 
   public StcConfig withRateLimit(RateLimit v) {
-    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, capacity, admin, accessLog, drainTimeout, autoscale, tls, v, transport, h2c);
+    return with(f -> f.rateLimit = v);
   }
 
   public StcConfig withStateDir(String v) {
-    return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, v, sticky, capacity, admin, accessLog, drainTimeout, autoscale, tls, rateLimit, transport, h2c);
+    return with(f -> f.stateDir = v);
   }
 }

@@ -1,9 +1,12 @@
 package io.stc.proxy;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.handler.codec.http2.ReadOnlyHttp2Headers;
 import io.netty.util.AsciiString;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Writes a backend's response head for the client: the forwarded lines, the served-by header,
@@ -117,15 +120,43 @@ final class HeaderRewriter {
   }
 
   /**
-   * Names the backend on a response for an HTTP/2 client; the head's hop-by-hop lines are already
-   * gone and the HTTP/2 conversion frames the body itself.
+   * A backend's response head for an HTTP/2 client: its forwarded fields (hop-by-hop lines are
+   * already gone; HTTP/2 frames the body itself), then the proxy's own: served-by, HSTS and a
+   * sticky cookie. A flat array of fields, not a hash map: the encoder only walks them.
+   *
+   * @param cookie a Set-Cookie value to add, or null
    */
-  void addServedBy(Http2Headers headers, String backendId) {
+  Http2Headers http2ResponseHead(ResponseHead head, String backendId, String cookie) {
+    int room = (servedByLowerCaseName != null ? 1 : 0) + (hsts != null ? 1 : 0) + (cookie != null ? 1 : 0);
+    AsciiString[] f = head.http2Fields(room);
+    int k = f.length - 2 * room;
     if (servedByLowerCaseName != null) {
-      headers.set(servedByLowerCaseName, backendId);
+      f[k++] = servedByLowerCaseName;
+      f[k++] = asciiBackendId(backendId);
     }
     if (hsts != null) {
-      headers.add(STRICT_TRANSPORT_SECURITY, hsts);
+      f[k++] = STRICT_TRANSPORT_SECURITY;
+      f[k++] = hsts;
     }
+    if (cookie != null) {
+      f[k++] = HttpHeaderNames.SET_COOKIE;
+      f[k] = new AsciiString(cookie);
+    }
+    return ReadOnlyHttp2Headers.serverHeaders(false, head.http2Status(), f);
   }
+
+  /** Backend ids as HTTP/2 values, made once per id (up to a bound, against ids that never repeat). */
+  private final ConcurrentHashMap<String, AsciiString> asciiIds = new ConcurrentHashMap<>();
+
+  private AsciiString asciiBackendId(String id) {
+    AsciiString a = asciiIds.get(id);
+    if (a == null) {
+      a = new AsciiString(id);
+      if (asciiIds.size() < 4096) {
+        asciiIds.put(id, a);
+      }
+    }
+    return a;
+  }
+
 }

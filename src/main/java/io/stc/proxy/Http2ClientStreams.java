@@ -9,6 +9,7 @@ import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameStream;
 import io.netty.handler.codec.http2.Http2FrameStreamEvent;
+import io.netty.handler.codec.http2.Http2FrameStreamException;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
 import io.netty.handler.codec.http2.Http2Stream;
 import io.netty.handler.codec.http2.Http2StreamFrame;
@@ -133,6 +134,18 @@ final class Http2ClientStreams extends ChannelInboundHandlerAdapter {
       c.connectionClosed();
     }
     ctx.fireChannelInactive();
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    if (cause instanceof Http2FrameStreamException e) {
+      // A stream error the codec found in what the client sent (a Content-Length the DATA does not
+      // match, a malformed trailer, a stream window overrun): the codec leaves the reset to the
+      // stream's owner, and here that is this handler. Unreset, the stream would hang, holding one
+      // of the connection's concurrent streams.
+      reset(e.stream(), e.error());
+    }
+    ctx.fireExceptionCaught(cause);
   }
 
   /** Gives {@code bytes} of the stream's DATA back to the client's flow-control windows (the stream's and the connection's). */

@@ -24,7 +24,7 @@ final class Http2ConnectionErrors extends ChannelInboundHandlerAdapter {
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
     if (cause instanceof Http2FrameStreamException e) {
-      // One stream's error: the codec reset that stream; the connection and its other streams go on.
+      // One stream's error: Http2ClientStreams reset that stream; the connection and its other streams go on.
       log.debug("HTTP/2 client {} stream {}: {}", ctx.channel().remoteAddress(), e.stream().id(), e.getCause() == null ? e : e.getCause().getMessage());
       return;
     }

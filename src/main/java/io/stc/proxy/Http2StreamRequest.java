@@ -36,8 +36,9 @@ final class Http2StreamRequest {
   private Http2StreamRequest() {}
 
   /**
-   * The request head, or null when the frame cannot be one (no {@code :method}, or no {@code :path}
-   * outside CONNECT, or {@code :authority} and Host that disagree): a malformed request.
+   * The request head, or null when the frame cannot be one (no {@code :method} or one that is not a
+   * token, no {@code :path} outside CONNECT or one with bytes no request target has, or {@code
+   * :authority} and Host that disagree): a malformed request.
    *
    * @param endStream the frame ends the stream: the request has no body
    */
@@ -45,7 +46,8 @@ final class Http2StreamRequest {
     CharSequence method = h.method();
     CharSequence authority = h.authority();
     CharSequence path = method != null && AsciiString.contentEquals(method, HttpMethod.CONNECT.asciiName()) ? authority : h.path();
-    if (method == null || path == null) {
+    if (method == null || path == null || !RequestValidator.validMethod(method) || !RequestValidator.targetBytes(path)) {
+      // Nothing an HTTP/1.1 request line could carry either (a space or a control byte in it).
       return null;
     }
     HttpHeaders out = RequestDecoder.newHeaders();
@@ -77,7 +79,7 @@ final class Http2StreamRequest {
     if (cookies != null) {
       out.add(COOKIE, cookies.toString());
     }
-    HttpMethod m = HttpMethod.valueOf(method.toString());
+    HttpMethod m = method(method);
     if (endStream) {
       return new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, m, path.toString(), Unpooled.EMPTY_BUFFER, out,
           EmptyHttpHeaders.INSTANCE);
@@ -87,6 +89,20 @@ final class Http2StreamRequest {
       out.add(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
     }
     return new DefaultHttpRequest(HttpVersion.HTTP_1_1, m, path.toString(), out);
+  }
+
+  private static final HttpMethod[] COMMON_METHODS = {
+    HttpMethod.GET, HttpMethod.POST, HttpMethod.PUT, HttpMethod.HEAD, HttpMethod.DELETE, HttpMethod.OPTIONS, HttpMethod.PATCH
+  };
+
+  /** The method, a shared constant when it is a common one: no String made per request to look it up. */
+  private static HttpMethod method(CharSequence name) {
+    for (HttpMethod m : COMMON_METHODS) {
+      if (AsciiString.contentEquals(m.asciiName(), name)) {
+        return m;
+      }
+    }
+    return HttpMethod.valueOf(name.toString());
   }
 
   /** A piece of the body; the frame's buffer is handed on. */

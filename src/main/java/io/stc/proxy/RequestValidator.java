@@ -3,8 +3,8 @@ package io.stc.proxy;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.util.AsciiString;
 import java.util.Iterator;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -31,29 +31,35 @@ final class RequestValidator {
     if (!validMethod(request.method().name()) || !validPath(request.uri())) {
       return ProxyFailure.BAD_REQUEST;
     }
+    // One walk over the fields, counting those that decide framing and routing as it goes.
+    int hosts = 0;
+    int lengths = 0;
+    int encodings = 0;
+    CharSequence encoding = null;
     for (Iterator<Map.Entry<CharSequence, CharSequence>> it = h.iteratorCharSequence(); it.hasNext(); ) {
       Map.Entry<CharSequence, CharSequence> e = it.next();
-      if (!validName(e.getKey()) || !validValue(e.getValue())) {
+      CharSequence name = e.getKey();
+      CharSequence value = e.getValue();
+      if (!validName(name) || !validValue(value)) {
+        return ProxyFailure.BAD_REQUEST;
+      }
+      if (AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.HOST)) {
+        hosts++;
+      } else if (AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.CONTENT_LENGTH)) {
+        lengths++;
+      } else if (AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.TRANSFER_ENCODING)) {
+        encodings++;
+        encoding = value;
+      } else if (AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.CONNECTION) && namesFraming(value)) {
         return ProxyFailure.BAD_REQUEST;
       }
     }
-    if (h.getAll(HttpHeaderNames.HOST).size() > 1 || h.getAll(HttpHeaderNames.CONTENT_LENGTH).size() > 1) {
+    if (hosts > 1 || lengths > 1) {
       return ProxyFailure.BAD_REQUEST;
     }
-    if (h.contains(HttpHeaderNames.TRANSFER_ENCODING)) {
-      // The conversion marks a body of unknown length with a lone "chunked"; anything else came from the client.
-      List<String> te = h.getAll(HttpHeaderNames.TRANSFER_ENCODING);
-      if (te.size() != 1 || !te.get(0).trim().equalsIgnoreCase("chunked") || h.contains(HttpHeaderNames.CONTENT_LENGTH)) {
-        return ProxyFailure.BAD_REQUEST;
-      }
-    }
-    for (String connection : h.getAll(HttpHeaderNames.CONNECTION)) {
-      for (String token : connection.split(",")) {
-        String t = token.trim();
-        if (t.equalsIgnoreCase("content-length") || t.equalsIgnoreCase("transfer-encoding") || t.equalsIgnoreCase("host")) {
-          return ProxyFailure.BAD_REQUEST;
-        }
-      }
+    // The conversion marks a body of unknown length with a lone "chunked"; anything else came from the client.
+    if (encodings > 0 && (encodings != 1 || !encoding.toString().trim().equalsIgnoreCase("chunked") || lengths > 0)) {
+      return ProxyFailure.BAD_REQUEST;
     }
     String length = h.get(HttpHeaderNames.CONTENT_LENGTH);
     if (length != null) {
@@ -68,13 +74,25 @@ final class RequestValidator {
     return null;
   }
 
+  /** Whether a Connection value names a field that frames or routes the request (which it may not drop). */
+  private static boolean namesFraming(CharSequence connection) {
+    for (String token : connection.toString().split(",")) {
+      String t = token.trim();
+      if (t.equalsIgnoreCase("content-length") || t.equalsIgnoreCase("transfer-encoding") || t.equalsIgnoreCase("host")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** Whether a body that has grown to {@code bytes} is over the limit. */
   boolean bodyTooLarge(long bytes) {
     return maxBody > 0 && bytes > maxBody;
   }
 
-  private static boolean validMethod(String m) {
-    if (m.isEmpty()) {
+  /** Whether {@code m} is a token, as a method must be. */
+  static boolean validMethod(CharSequence m) {
+    if (m.length() == 0) {
       return false;
     }
     for (int i = 0; i < m.length(); i++) {
@@ -87,11 +105,13 @@ final class RequestValidator {
   }
 
   private static boolean validPath(String uri) {
-    if (uri.isEmpty() || (uri.charAt(0) != '/' && !uri.equals("*"))) {
-      return false;
-    }
-    for (int i = 0; i < uri.length(); i++) {
-      char c = uri.charAt(i);
+    return !uri.isEmpty() && (uri.charAt(0) == '/' || uri.equals("*")) && targetBytes(uri);
+  }
+
+  /** Whether every character of {@code target} may be in a request target (no space, control or non-ASCII byte). */
+  static boolean targetBytes(CharSequence target) {
+    for (int i = 0; i < target.length(); i++) {
+      char c = target.charAt(i);
       if (c > 0xff || !FieldGrammar.isTarget((byte) c)) {
         return false;
       }

@@ -2,8 +2,6 @@ package io.stc.proxy;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http2.DefaultHttp2Headers;
-import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -124,6 +122,8 @@ public final class ResponseHead {
     valueStart = Arrays.copyOf(valueStart, m);
     end = Arrays.copyOf(end, m);
     drop = Arrays.copyOf(drop, m);
+    http2Names = Arrays.copyOf(http2Names, m);
+    http2Values = Arrays.copyOf(http2Values, m);
   }
 
   /** Settles the framing and the lines named by Connection; false when the lengths disagree. */
@@ -270,28 +270,67 @@ public final class ResponseHead {
   }
 
   /**
-   * The forwarded part of the head as HTTP/2 response headers: {@code :status}, then every forwarded
+   * The forwarded part of the head as HTTP/2 response fields, name then value: every forwarded
    * field but Transfer-Encoding (HTTP/2 frames the body itself), names in lower case as HTTP/2
-   * requires. Room is left for {@code extra} more fields.
+   * requires, and {@code room} empty pairs at the end for the caller's own fields. With {@link
+   * #http2Status()} it makes the HEADERS frame's fields.
    */
-  Http2Headers toHttp2Headers(int extra) {
-    Http2Headers h = new DefaultHttp2Headers(false, lines + extra);
-    h.status(HttpResponseStatus.valueOf(status).codeAsText());
+  AsciiString[] http2Fields(int room) {
+    int n = 0;
     for (int i = 1; i < lines; i++) {
-      if (!drop[i] && !(nameEnd[i] - start[i] == TRANSFER_ENCODING.length && is(i, TRANSFER_ENCODING))) {
-        h.add(lowerName(i), new AsciiString(bytes, valueStart[i], end[i] - valueStart[i], true));
+      if (forwardedToHttp2(i)) {
+        n++;
       }
     }
-    return h;
+    AsciiString[] f = new AsciiString[2 * (n + room)];
+    int k = 0;
+    for (int i = 1; i < lines; i++) {
+      if (forwardedToHttp2(i)) {
+        f[k++] = http2Name(i);
+        f[k++] = http2Value(i);
+      }
+    }
+    return f;
   }
 
-  private AsciiString lowerName(int i) {
+  /** The status as HTTP/2's {@code :status} value. */
+  AsciiString http2Status() {
+    return HttpResponseStatus.valueOf(status).codeAsText();
+  }
+
+  private boolean forwardedToHttp2(int i) {
+    return !drop[i] && !(nameEnd[i] - start[i] == TRANSFER_ENCODING.length && is(i, TRANSFER_ENCODING));
+  }
+
+  // The previous response's HTTP/2 names and values on this connection, by line: a backend sends
+  // much the same head every time (Date changes once a second), so most fields convert without
+  // garbage. Shared freely: an AsciiString made here is never changed.
+  private AsciiString[] http2Names = new AsciiString[16];
+  private AsciiString[] http2Values = new AsciiString[16];
+
+  private AsciiString http2Name(int i) {
     int s = start[i];
-    byte[] name = new byte[nameEnd[i] - s];
-    for (int j = 0; j < name.length; j++) {
+    int n = nameEnd[i] - s;
+    AsciiString last = http2Names[i];
+    if (last != null && last.length() == n && is(i, last.array(), last.arrayOffset())) {
+      return last;
+    }
+    byte[] name = new byte[n];
+    for (int j = 0; j < n; j++) {
       name[j] = lower(bytes[s + j]);
     }
-    return new AsciiString(name, false);
+    return http2Names[i] = new AsciiString(name, false);
+  }
+
+  private AsciiString http2Value(int i) {
+    int v = valueStart[i];
+    int n = end[i] - v;
+    AsciiString last = http2Values[i];
+    if (last != null && last.length() == n
+        && Arrays.equals(last.array(), last.arrayOffset(), last.arrayOffset() + n, bytes, v, v + n)) {
+      return last;
+    }
+    return http2Values[i] = new AsciiString(bytes, v, n, true);
   }
 
   static final short CRLF = ('\r' << 8) | '\n';
@@ -435,12 +474,15 @@ public final class ResponseHead {
   }
 
   private boolean is(int line, byte[] lowerName) {
+    return nameEnd[line] - start[line] == lowerName.length && is(line, lowerName, 0);
+  }
+
+  /** Whether the line's name, lower-cased, is the {@code nameEnd - start} bytes of {@code lowerName} from {@code from}. */
+  private boolean is(int line, byte[] lowerName, int from) {
     int s = start[line];
-    if (nameEnd[line] - s != lowerName.length) {
-      return false;
-    }
-    for (int j = 0; j < lowerName.length; j++) {
-      if (lower(bytes[s + j]) != lowerName[j]) {
+    int n = nameEnd[line] - s;
+    for (int j = 0; j < n; j++) {
+      if (lower(bytes[s + j]) != lowerName[from + j]) {
         return false;
       }
     }

@@ -12,6 +12,7 @@ import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
 import io.netty.handler.codec.http2.Http2FrameStream;
 import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.handler.codec.http2.ReadOnlyHttp2Headers;
 import io.netty.handler.codec.http2.HttpConversionUtil;
 
 /**
@@ -77,7 +78,8 @@ final class ResponseWriter {
   /** Passes an interim response (100 Continue and friends) on at once. */
   void interim(ResponseHead head) {
     if (http2Stream) {
-      ctx.write(new DefaultHttp2HeadersFrame(head.toHttp2Headers(0)).stream(stream));
+      ctx.write(new DefaultHttp2HeadersFrame(ReadOnlyHttp2Headers.serverHeaders(false, head.http2Status(), head.http2Fields(0)))
+          .stream(stream));
     } else {
       ByteBuf out = ctx.alloc().buffer(head.approximateSize());
       head.writeKept(out);
@@ -96,12 +98,7 @@ final class ResponseWriter {
    */
   boolean head(ResponseHead head, boolean http10, boolean keep, boolean bodyAllowed, String backendId, String cookie) {
     if (http2Stream) {
-      Http2Headers h = head.toHttp2Headers(3);
-      rewriter.addServedBy(h, backendId);
-      if (cookie != null) {
-        h.add(HttpHeaderNames.SET_COOKIE, cookie);
-      }
-      unwrittenHttp2Head = h;
+      unwrittenHttp2Head = rewriter.http2ResponseHead(head, backendId, cookie);
       return keep;
     }
     long small = head.contentLength > 0 && head.contentLength <= JOIN_LIMIT ? head.contentLength : 0;

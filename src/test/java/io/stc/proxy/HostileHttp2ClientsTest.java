@@ -132,6 +132,60 @@ class HostileHttp2ClientsTest {
     assertStillServes();
   }
 
+  /**
+   * HPACK carries bytes that HTTP/1.1 would read as framing (CR, LF, NUL in a value, a space in the
+   * path) and fields HTTP/1.1 must see once (Content-Length): each such stream is refused, and no
+   * backend sees any of it (the downgrade form of request smuggling).
+   */
+  @Test
+  void aStreamThatWouldSmuggleAsHttp1IsRefusedAndNeverForwarded() throws Exception {
+    java.util.List<Http2Headers> hostile = java.util.List.of(
+        get("/crlf").add("x-a", "ok\r\nx-injected: 1"),
+        get("/lf").add("x-a", "ok\nGET /smuggled HTTP/1.1"),
+        get("/nul").add("x-a", "ok\u0000"),
+        get("/two-lengths").add("content-length", "0").add("content-length", "5"),
+        get("/bad-length").add("content-length", "12abc"),
+        get("/a b"),
+        get("/bad-method").method("G ET"));
+    try (Hostile h = new Hostile()) {
+      int id = 1;
+      for (Http2Headers req : hostile) {
+        h.write(frame(HEADERS, END_STREAM | END_HEADERS, id, block(id, req)));
+        Frame answer = next(h, id);
+        assertThat(answer.type()).as(req.path().toString()).isIn(HEADERS, RST_STREAM);
+        id += 2;
+      }
+      // Each was one stream's business: the connection serves the next.
+      h.write(frame(HEADERS, END_STREAM | END_HEADERS, id, block(id, get("/after"))));
+      assertThat(next(h, id).type()).isEqualTo(HEADERS);
+      assertThat(h.goAway).isNotDone();
+    }
+    assertThat(backend.requests).singleElement().satisfies(r -> assertThat(r).startsWith("GET /after HTTP/1.1\r\n"));
+    assertStillServes();
+  }
+
+  /**
+   * A stream error the codec finds in what the client sends (DATA beyond the declared
+   * Content-Length) resets that stream: it must not hang open, holding one of the connection's
+   * streams, and the connection goes on.
+   */
+  @Test
+  void aStreamErrorInTheClientsFramesResetsThatStreamOnly() throws Exception {
+    try (Hostile h = new Hostile()) {
+      Http2Headers post = get("/declared-two").method("POST").add("content-length", "2");
+      h.write(frame(HEADERS, END_HEADERS, 1, block(1, post)));
+      h.write(frame(DATA, END_STREAM, 1, "more than two".getBytes(StandardCharsets.US_ASCII)));
+      Frame reset = next(h, 1);
+      assertThat(reset.type()).isEqualTo(RST_STREAM);
+      assertThat(reset.errorCode()).isEqualTo(1); // PROTOCOL_ERROR
+
+      h.write(frame(HEADERS, END_STREAM | END_HEADERS, 3, block(3, get("/after"))));
+      assertThat(next(h, 3).type()).isEqualTo(HEADERS);
+      assertThat(h.goAway).isNotDone();
+    }
+    assertStillServes();
+  }
+
   /** What an HTTP/1.1 backend gets for a stream: one Cookie field from the crumbs, one Host (a Host equal to :authority is no conflict). */
   @Test
   void aStreamReachesAnHttp1BackendAsOneCleanHead() throws Exception {
