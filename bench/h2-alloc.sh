@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Bytes stc allocates per cleartext HTTP/2 request (h2load -c32 -m10, 1 KiB answers from an nginx
+# origin over HTTP/1.1): stc runs with a 3 GB young generation, so no collection happens while
+# 200,000 requests go through after a 100,000-request warm-up, and the growth of the young
+# generation's use divided by the requests is what each one allocated (TLAB remainders included).
+# Not a test and not a speed benchmark: allocation does not depend on the machine's load.
+# Usage: bench/h2-alloc.sh [JAR ...]   (default target/stc.jar; several jars are measured in turn)
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(dirname "$here")"
+[ $# -gt 0 ] || set -- "$root/target/stc.jar"
+for tool in nginx h2load curl jcmd; do
+  command -v "$tool" >/dev/null || { echo "bench/h2-alloc.sh: needs $tool" >&2; exit 2; }
+done
+tmp="$(mktemp -d)"
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+origin_port="$(free_port)"
+body1024="$(head -c 1024 /dev/zero | tr '\0' x)"
+sed -e "s|@NAME@|origin|g; s|@PORT@|$origin_port|g; s|@DIR@|$tmp|g; s|@BODY3@|abc|g; s|@BODY1024@|$body1024|g" \
+  "$here/origin.conf" > "$tmp/origin.conf"
+nginx -c "$tmp/origin.conf" -p "$tmp" > "$tmp/origin.log" 2>&1 &
+origin_pid=$!
+stc_pid=""
+cleanup() {
+  [ -z "$stc_pid" ] || kill "$stc_pid" 2>/dev/null || true
+  kill "$origin_pid" 2>/dev/null || true
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+young_used() { jcmd "$1" GC.heap_info | grep -o 'PSYoungGen.*used [0-9]*K' | grep -o 'used [0-9]*K' | tr -dc 0-9; }
+for jar in "$@"; do
+  port="$(free_port)"
+  printf 'state_dir: %s/state-%s\n' "$tmp" "$port" > "$tmp/stc-$port.yaml"
+  java -XX:+UseParallelGC -Xms4g -Xmn3g -jar "$jar" serve --config "$tmp/stc-$port.yaml" --host 127.0.0.1 --port "$port" \
+    --admin-port 0 --algorithm round_robin --backend "127.0.0.1:$origin_port" > "$tmp/stc-$port.log" 2>&1 &
+  stc_pid=$!
+  for _ in $(seq 1 120); do
+    curl -s --http2-prior-knowledge -o /dev/null "http://127.0.0.1:$port/b3" && break
+    sleep 0.5
+  done
+  h2load -t2 -c32 -m10 -n 100000 "http://127.0.0.1:$port/b1024" > /dev/null
+  before="$(young_used "$stc_pid")"
+  done_line="$(h2load -t2 -c32 -m10 -n 200000 "http://127.0.0.1:$port/b1024" | grep '^requests:')"
+  after="$(young_used "$stc_pid")"
+  echo "$jar: $done_line"
+  echo "$jar: $(( (after - before) * 1024 / 200000 )) bytes allocated per request (young generation ${before}K -> ${after}K, no collection in between)"
+  kill "$stc_pid"; wait "$stc_pid" 2>/dev/null || true; stc_pid=""
+done
