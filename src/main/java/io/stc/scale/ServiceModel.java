@@ -157,10 +157,20 @@ final class ServiceModel {
     return new Curve(xs, ys, n);
   }
 
-  /** Requests per second one instance finishes at concurrency {@code c}. */
+  /**
+   * Requests per second one instance finishes at concurrency {@code c}, or at any lower one seen if
+   * that is more: one allowed {@code c} in flight serves at least what it did with fewer. (Points
+   * left from another mix of instances, such as a start-up's slower ones before the slowest were
+   * let go, can put the throughput at a higher concurrency below that at a lower one.)
+   */
   double throughputAt(double c) {
     double w = latencyAt(c);
-    return w > 0 ? c / w : 0;
+    double best = w > 0 ? c / w : 0;
+    Curve curve = curve();
+    for (int i = 0; i < curve.n && curve.xs[i] < c; i++) {
+      best = Math.max(best, curve.xs[i] / curve.ys[i]);
+    }
+    return best;
   }
 
   /** The highest concurrency an instance may be sized for: not far beyond the highest seen lately. */

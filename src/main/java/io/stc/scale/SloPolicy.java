@@ -30,8 +30,9 @@ import java.time.Duration;
  * that is 5% more than the pool serves. Down goes gently: to the highest rate
  * needed within the stable window, or within the last four start-up times (ten seconds at least)
  * when the rate clearly falls or wanders, where a need keeps three standard deviations and 5% of headroom,
- * over what an instance serves by the model as it is now; the band between
- * the two is the hysteresis that keeps noise from moving the pool. Until anything was measured it sizes as the concurrency policy does.
+ * over what an instance serves by the model as it is now, and only once one instance fewer would
+ * serve that need with a deviation of the forecast to spare; the band between the two is the
+ * hysteresis that keeps noise from moving the pool. Until anything was measured it sizes as the concurrency policy does.
  */
 final class SloPolicy implements ScalingPolicy {
   /** Headroom of a scale-up: standard deviations of the rate forecast at the start-up horizon. */
@@ -210,7 +211,11 @@ final class SloPolicy implements ScalingPolicy {
     if (up > current && (rate + backlog / drainSeconds) > perInstance * current * (1 + UP_MARGIN)) {
       return new Decision(up, why + " -> " + up);
     }
-    if (held < current) {
+    // Down only when one instance fewer would still serve the need held with a deviation of the
+    // forecast to spare, and then to what the need held asks for: a need that sits just above a
+    // whole number of instances must not take one away whenever the noise of a long steady load
+    // dips its highest value in the window across (the counterpart of UP_MARGIN).
+    if (held < current && heldRate + error <= (current - 1) * perInstance) {
       return new Decision(held, why + "; highest need of " + seconds(holdNanos) + " " + num(heldRate) + "/s -> " + held);
     }
     return new Decision(current, why + "; holding " + current + " (highest need of " + seconds(holdNanos) + ": "
