@@ -110,7 +110,9 @@ class SimulationTest {
 
   @Test
   void scaleDownsDrainBeforeTheInstanceStops() {
-    SimulationResult r = Simulation.run(fiveMinutes().build());
+    // A spike's end takes instances away; the default burst pattern at 50 req/s is now held
+    // through its bursts (a scale-down waits for a forecast deviation to spare).
+    SimulationResult r = Simulation.run(fiveMinutes().pattern(TrafficPattern.SPIKE).build());
     List<ScaleEvent> downs = r.events().stream()
         .filter(e -> e.kind() == ScaleEvent.Kind.SCALED_DOWN && e.reason().contains("draining")).toList();
     assertThat(downs).isNotEmpty();
