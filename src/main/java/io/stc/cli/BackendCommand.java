@@ -93,10 +93,12 @@ public final class BackendCommand implements Callable<Integer> {
       spec.commandLine().getErr().println("stc backend: " + e.getMessage());
       return 1;
     }
+    // Before the line that says it is up: a SIGTERM sent after it stops it in order (exit 0).
+    java.util.concurrent.CountDownLatch stop = Signals.install();
     String urlHost = host.contains(":") ? "[" + host + "]" : host;
     System.out.println("backend " + backend.name() + " listening on http://" + urlHost + ":" + actualPort);
     System.out.flush();
-    Signals.awaitTermination();
+    stop.await();
     backend.close();
     return 0;
   }

@@ -78,6 +78,10 @@ public final class ServeCommand implements Callable<Integer> {
       server.close(java.time.Duration.ZERO);
       return 1;
     }
+    // Before the line that says stc is up: a signal sent after it must reload (HUP) or stop in
+    // order (TERM, INT); until these handlers are in, the JVM's own answer is to shut down.
+    Signals.onHangup(server::reload);
+    java.util.concurrent.CountDownLatch stop = Signals.install();
     System.out.printf(
         "stc listening on %s://%s:%d (%d backends, %s)%n",
         cfg.tls().enabled() ? "https" : "http", cfg.host(), actualPort, cfg.backends().size(), cfg.algorithm());
@@ -85,8 +89,7 @@ public final class ServeCommand implements Callable<Integer> {
       System.out.printf("admin listening on http://%s:%d%n", hostForUrl(cfg.admin().host()), server.adminPort());
     }
     System.out.flush();
-    Signals.onHangup(server::reload);
-    Signals.awaitTermination();
+    stop.await();
     server.close();
     return 0;
   }

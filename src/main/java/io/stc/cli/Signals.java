@@ -19,11 +19,6 @@ final class Signals {
     }
   }
 
-  /** Blocks until SIGTERM or SIGINT arrives. */
-  static void awaitTermination() throws InterruptedException {
-    install().await();
-  }
-
   /** Handles SIGTERM and SIGINT from now on; the latch opens when one arrives. */
   static CountDownLatch install() {
     CountDownLatch stop = new CountDownLatch(1);

@@ -126,10 +126,14 @@ class TlsServeIT {
       Files.write(cert.certFile(), Files.readAllBytes(next.certFile()));
       long pid = stc.tree().get(0).pid();
       BigInteger serial = next.cert().getSerialNumber();
-      await().atMost(Duration.ofSeconds(30)).until(() -> {
-        new ProcessBuilder("kill", "-HUP", Long.toString(pid)).start().waitFor();
-        return peer(port).getSerialNumber().equals(serial);
-      });
+      try {
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+          new ProcessBuilder("kill", "-HUP", Long.toString(pid)).start().waitFor();
+          return peer(port).getSerialNumber().equals(serial);
+        });
+      } catch (org.awaitility.core.ConditionTimeoutException e) {
+        throw new AssertionError("the new certificate was never served; stc said: " + stc.stderr(), e);
+      }
       await().atMost(Duration.ofSeconds(10)).until(() -> stc.stderr().contains("TLS certificates reloaded"));
       assertThat(stc.terminate()).isZero();
     }
