@@ -80,7 +80,10 @@ public final class ServeCommand implements Callable<Integer> {
     }
     // Before the line that says stc is up: a signal sent after it must reload (HUP) or stop in
     // order (TERM, INT); until these handlers are in, the JVM's own answer is to shut down.
-    Signals.onHangup(server::reload);
+    if (!Signals.onHangup(server::reload)) {
+      System.err.println("stc serve: warning: SIGHUP is ignored by this process (started under nohup?): "
+          + "reload with POST /api/reload instead");
+    }
     java.util.concurrent.CountDownLatch stop = Signals.install();
     System.out.printf(
         "stc listening on %s://%s:%d (%d backends, %s)%n",

@@ -2,6 +2,7 @@ package io.stc.cli;
 
 import java.util.concurrent.CountDownLatch;
 import sun.misc.Signal;
+import sun.misc.SignalHandler;
 
 /**
  * Turns SIGTERM and SIGINT into an orderly stop: the command's own shutdown runs, then the JVM
@@ -10,12 +11,16 @@ import sun.misc.Signal;
 final class Signals {
   private Signals() {}
 
-  /** Runs {@code action} on every SIGHUP (on the JVM's signal thread: it must return quickly). */
-  static void onHangup(Runnable action) {
+  /**
+   * Runs {@code action} on every SIGHUP (on the JVM's signal thread: it must return quickly);
+   * false when SIGHUP cannot reach it: ignored since the process started (as under {@code nohup},
+   * which the JVM then leaves alone) or reserved.
+   */
+  static boolean onHangup(Runnable action) {
     try {
-      Signal.handle(new Signal("HUP"), s -> action.run());
+      return Signal.handle(new Signal("HUP"), s -> action.run()) != SignalHandler.SIG_IGN;
     } catch (IllegalArgumentException e) {
-      // Reserved here: reload stays available through the admin API.
+      return false;
     }
   }
 
