@@ -90,7 +90,10 @@ final class ServiceModel {
 
   /** Mean service time in seconds at concurrency {@code c}; 0 before anything was seen. */
   double latencyAt(double c) {
-    Curve curve = curve();
+    return latencyAt(curve(), c);
+  }
+
+  private static double latencyAt(Curve curve, double c) {
     int n = curve.n;
     double[] xs = curve.xs;
     double[] ys = curve.ys;
@@ -164,9 +167,9 @@ final class ServiceModel {
    * let go, can put the throughput at a higher concurrency below that at a lower one.)
    */
   double throughputAt(double c) {
-    double w = latencyAt(c);
-    double best = w > 0 ? c / w : 0;
     Curve curve = curve();
+    double w = latencyAt(curve, c);
+    double best = w > 0 ? c / w : 0;
     for (int i = 0; i < curve.n && curve.xs[i] < c; i++) {
       best = Math.max(best, curve.xs[i] / curve.ys[i]);
     }
