@@ -7,10 +7,10 @@ import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http2.Http2DataFrame;
+import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http2.Http2Error;
-import io.netty.handler.codec.http2.Http2FrameStream;
-import io.netty.handler.codec.http2.Http2HeadersFrame;
+import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.handler.codec.http2.Http2Stream;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
@@ -23,8 +23,8 @@ import java.util.concurrent.TimeUnit;
  * The request's journey itself is the exchange's business.
  *
  * <p>An HTTP/1.x connection is a handler in its channel's pipeline. An HTTP/2 stream has no
- * channel of its own: {@link Http2ClientStreams} hands it the stream's frames, it writes frames
- * tagged with the stream on the connection, and "reading" is the stream's flow-control window:
+ * channel of its own: {@link Http2ClientStreams} hands it the stream's headers and DATA, it writes
+ * the stream's frames through that handler, and "reading" is the stream's flow-control window:
  * DATA is given back to the client's window as the exchange takes it.
  */
 final class ClientConnection extends ChannelInboundHandlerAdapter {
@@ -37,7 +37,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
   /** An HTTP/2 stream, whose frames stand for HTTP/1.1 objects, rather than an HTTP/1.x connection. */
   final boolean http2Stream;
   /** The HTTP/2 stream this is, or null for an HTTP/1.x connection. */
-  private Http2FrameStream stream;
+  private Http2Stream stream;
   /** The handler of the stream's connection, or null for an HTTP/1.x connection. */
   private final Http2ClientStreams streams;
   /** Over a connection limit: every request is answered 503 and the connection closes. */
@@ -70,9 +70,9 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
   /**
    * An HTTP/2 stream of a client connection.
    *
-   * @param ctx the context of the connection's {@link Http2ClientStreams}, where the stream's frames are written
+   * @param ctx the context of the connection's {@link Http2ClientStreams}
    */
-  ClientConnection(ProxyServer proxy, Http2ClientStreams streams, ChannelHandlerContext ctx, Http2FrameStream stream,
+  ClientConnection(ProxyServer proxy, Http2ClientStreams streams, ChannelHandlerContext ctx, Http2Stream stream,
       String scheme, boolean refused, LoopContext loop, String clientIp) {
     this.proxy = proxy;
     this.refused = refused;
@@ -85,7 +85,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     this.loop = loop;
     this.ctx = ctx;
     this.clientIp = clientIp;
-    this.response = new ResponseWriter(ctx, proxy.rewriter, stream);
+    this.response = new ResponseWriter(ctx, proxy.rewriter, streams, stream);
     this.exchange = new Exchange(proxy, this);
   }
 
@@ -93,7 +93,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     this.ctx = ctx;
-    this.response = new ResponseWriter(ctx, proxy.rewriter, null);
+    this.response = new ResponseWriter(ctx, proxy.rewriter, null, null);
     this.loop = proxy.loopContext(ctx.channel().eventLoop());
     this.clientIp = clientIp(ctx.channel());
     this.exchange = new Exchange(proxy, this);
@@ -122,50 +122,36 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     exchange.flushToBackend();
   }
 
-  /**
-   * An HTTP/2 stream's frame as the request object it stands for, or null when it stands for
-   * nothing (then released) or makes the request malformed (then the stream is reset).
-   */
-  private Object fromStreamFrame(Object msg) {
-    if (msg instanceof Http2HeadersFrame f) {
-      if (!streamHeadSeen) {
-        streamHeadSeen = true;
-        HttpRequest head = Http2StreamRequest.head(f.headers(), f.isEndStream());
-        if (head == null) {
-          // RFC 9113 8.1.1: a malformed request is a stream error of type PROTOCOL_ERROR.
-          streams.reset(stream, Http2Error.PROTOCOL_ERROR);
-          return null;
-        }
-        return head;
-      }
-      if (f.isEndStream()) {
-        return Http2StreamRequest.trailers(f.headers());
-      }
-      // HEADERS in the middle of a body: not a request any more (RFC 9113 8.1).
-      streams.reset(stream, Http2Error.PROTOCOL_ERROR);
-      return null;
-    }
-    if (msg instanceof Http2DataFrame d) {
-      int padding = d.initialFlowControlledBytes() - d.content().readableBytes();
-      if (padding > 0) {
-        streams.consume(stream, padding);
-      }
-      return Http2StreamRequest.content(d);
-    }
-    ReferenceCountUtil.release(msg);
-    return null;
-  }
-
   // ---- an HTTP/2 stream, driven by its connection's Http2ClientStreams ----------------------------
 
-  /** A frame of this stream arrived. */
-  void streamFrame(Object frame) {
+  /** A HEADERS frame of this stream arrived: the request's head, or its trailers. */
+  void streamHeaders(Http2Headers headers, boolean endStream) {
     inRead = true;
-    Object msg = fromStreamFrame(frame);
-    if (msg == null) {
-      return;
+    if (!streamHeadSeen) {
+      streamHeadSeen = true;
+      HttpRequest head = Http2StreamRequest.head(headers, endStream);
+      if (head == null) {
+        // RFC 9113 8.1.1: a malformed request is a stream error of type PROTOCOL_ERROR.
+        streams.reset(stream, Http2Error.PROTOCOL_ERROR);
+        return;
+      }
+      take(head);
+    } else if (endStream) {
+      streamMessage(Http2StreamRequest.trailers(headers));
+    } else {
+      // HEADERS in the middle of a body: not a request any more (RFC 9113 8.1).
+      streams.reset(stream, Http2Error.PROTOCOL_ERROR);
     }
-    if (msg instanceof HttpContent && (!reading || !queued.isEmpty())) {
+  }
+
+  /** A DATA frame of this stream arrived; {@code data} is this handler's to release. */
+  void streamData(ByteBuf data, boolean endStream) {
+    inRead = true;
+    streamMessage(Http2StreamRequest.content(data, endStream));
+  }
+
+  private void streamMessage(HttpContent msg) {
+    if (!reading || !queued.isEmpty()) {
       // Held, and not yet given back to the client's window: flow control keeps this bounded.
       queued.add(msg);
       return;
@@ -198,7 +184,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
    * come and go by the thousand, and a fresh exchange each would cost its allocations and a timer
    * scheduled and cancelled every request.
    */
-  void reuseFor(Http2FrameStream next) {
+  void reuseFor(Http2Stream next) {
     stream = next;
     streamHeadSeen = false;
     reading = true;
@@ -235,7 +221,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     exchange.flushToBackend();
     // Window updates for what was taken; inside the connection's read, its end flushes them.
     if (!inRead) {
-      ctx.flush();
+      streams.flush();
     }
   }
 

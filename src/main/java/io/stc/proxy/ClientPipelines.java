@@ -13,8 +13,6 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.HttpConversionUtil;
-import io.netty.handler.codec.http2.Http2FrameCodec;
-import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2ServerUpgradeCodec;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
@@ -104,9 +102,10 @@ final class ClientPipelines {
 
   /** HTTP/2 from clients: each stream becomes an exchange on the connection's event loop. */
   private void http2(ChannelPipeline p, String scheme, boolean refuse) {
-    Http2FrameCodec codec = newHttp2Codec();
-    p.addLast("h2", codec);
-    addHttp2Handlers(p, codec, scheme, refuse);
+    Http2ClientStreams streams = newHttp2Handler(scheme, refuse);
+    p.addLast("h2", streams)
+        .addLast("h2-idle-close", new Http2IdleClose(streams.connection(), idleNanos))
+        .addLast("h2-errors", Http2ConnectionErrors.INSTANCE);
   }
 
   /**
@@ -115,20 +114,10 @@ final class ClientPipelines {
    * HTTP/1.1 head may be (which also bounds a CONTINUATION flood), and Netty's rapid-reset guard
    * (CVE-2023-44487: more than 200 RST_STREAMs in 30 s closes the connection with GOAWAY).
    */
-  private Http2FrameCodec newHttp2Codec() {
+  private Http2ClientStreams newHttp2Handler(String scheme, boolean refuse) {
     StcConfig.Limits limits = config.limits();
-    return Http2CodecBuilder.forClients()
-        .initialSettings(Http2Settings.defaultSettings()
-            .maxConcurrentStreams(MAX_STREAMS_PER_CONNECTION)
-            .maxHeaderListSize(limits.headerSize() + 32L * limits.headers()))
-        .decoderEnforceMaxRstFramesPerWindow(200, 30)
-        .build();
-  }
-
-  private void addHttp2Handlers(ChannelPipeline p, Http2FrameCodec codec, String scheme, boolean refuse) {
-    p.addLast("h2-idle-close", new Http2IdleClose(codec, idleNanos))
-        .addLast("h2-streams", new Http2ClientStreams(proxy, codec, scheme, refuse))
-        .addLast("h2-errors", Http2ConnectionErrors.INSTANCE);
+    return Http2ClientStreams.create(proxy, scheme, refuse, MAX_STREAMS_PER_CONNECTION,
+        limits.headerSize() + 32L * limits.headers(), 200, 30);
   }
 
   /**
@@ -143,32 +132,33 @@ final class ClientPipelines {
     if (!h2c || !isUpgradeToH2c(req)) {
       return false;
     }
-    Http2FrameCodec codec = newHttp2Codec();
-    Http2ServerUpgradeCodec upgrade = new Http2ServerUpgradeCodec(codec, new Http2IdleClose(codec, idleNanos),
-        new Http2ClientStreams(proxy, codec, "http", false), Http2ConnectionErrors.INSTANCE);
+    Http2ClientStreams streams = newHttp2Handler("http", false);
+    Http2ServerUpgradeCodec upgrade = new Http2ServerUpgradeCodec("h2", streams);
     // Checks and decodes HTTP2-Settings; refused settings mean no switch.
     if (!upgrade.prepareUpgradeResponse(ctx, req, new DefaultHttpHeaders())) {
       return false;
     }
     ctx.write(Unpooled.wrappedBuffer(SWITCHING));
-    // The codec sends its SETTINGS as it is added: after the 101, before anything else.
+    // The handler sends its SETTINGS as it is added: after the 101, before anything else.
     upgrade.upgradeTo(ctx, req);
     ChannelPipeline p = ctx.pipeline();
+    p.addAfter("h2", "h2-idle-close", new Http2IdleClose(streams.connection(), idleNanos))
+        .addLast("h2-errors", Http2ConnectionErrors.INSTANCE);
     p.remove(ctx.handler());
     // Bytes after the request (the client's preface, once it read the 101) go on to the codec.
     p.remove("codec");
     p.remove("timeouts");
-    ChannelHandlerContext codecCtx = p.context(codec);
+    ChannelHandlerContext h2Ctx = p.context(streams);
     // Stream 1 exists, half-closed by the client: its request arrives as if it came as HEADERS.
     req.headers().set(HttpConversionUtil.ExtensionHeaderNames.SCHEME.text(), "http");
     try {
-      codec.decoder().frameListener().onHeadersRead(
-          codecCtx, Http2CodecUtil.HTTP_UPGRADE_STREAM_ID, HttpConversionUtil.toHttp2Headers(req, true), 0, true);
+      streams.decoder().frameListener().onHeadersRead(
+          h2Ctx, Http2CodecUtil.HTTP_UPGRADE_STREAM_ID, HttpConversionUtil.toHttp2Headers(req, true), 0, true);
     } catch (Http2Exception e) {
-      codecCtx.fireExceptionCaught(e);
-      codecCtx.close();
+      h2Ctx.fireExceptionCaught(e);
+      h2Ctx.close();
     }
-    codecCtx.flush();
+    streams.flush();
     return true;
   }
 

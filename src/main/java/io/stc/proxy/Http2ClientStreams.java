@@ -1,170 +1,278 @@
 package io.stc.proxy;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
-import io.netty.handler.codec.http2.DefaultHttp2WindowUpdateFrame;
-import io.netty.handler.codec.http2.Http2DataFrame;
+import io.netty.handler.codec.http2.AbstractHttp2ConnectionHandlerBuilder;
+import io.netty.handler.codec.http2.Http2Connection;
+import io.netty.handler.codec.http2.Http2ConnectionAdapter;
+import io.netty.handler.codec.http2.Http2ConnectionDecoder;
+import io.netty.handler.codec.http2.Http2ConnectionEncoder;
+import io.netty.handler.codec.http2.Http2ConnectionHandler;
 import io.netty.handler.codec.http2.Http2Error;
-import io.netty.handler.codec.http2.Http2FrameCodec;
-import io.netty.handler.codec.http2.Http2FrameStream;
-import io.netty.handler.codec.http2.Http2FrameStreamEvent;
-import io.netty.handler.codec.http2.Http2FrameStreamException;
-import io.netty.handler.codec.http2.Http2HeadersFrame;
+import io.netty.handler.codec.http2.Http2Exception;
+import io.netty.handler.codec.http2.Http2FrameAdapter;
+import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2Stream;
-import io.netty.handler.codec.http2.Http2StreamFrame;
-import io.netty.util.ReferenceCountUtil;
-import io.netty.util.collection.IntObjectHashMap;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The streams of one client HTTP/2 connection, each a {@link ClientConnection} of its own with no
- * Netty channel behind it: this handler, after the frame codec, hands each stream its frames and
- * its events (writable again, closed), and writes what streams ask of the connection (resets,
- * window updates). A child channel per stream (Netty's multiplex handler) costs a pipeline, a
- * registration and a promise per frame for every request; HAProxy and nginx pay nothing like it.
+ * A client's HTTP/2 connection: Netty's connection handler (framing, HPACK, flow control, the
+ * protocol's limits) with a frame listener that hands each stream's headers and DATA to a
+ * {@link ClientConnection} of its own, and the writes that streams ask for (HEADERS, DATA, resets,
+ * window updates) on the connection. Streams get no channel, no frame objects and no events through
+ * the pipeline: a child channel per stream (Netty's multiplex handler) or the frame codec's frame and
+ * event objects cost allocations and pipeline walks for every request; HAProxy and nginx pay nothing
+ * like it. grpc-java's Netty transport is built the same way.
  */
-final class Http2ClientStreams extends ChannelInboundHandlerAdapter {
+final class Http2ClientStreams extends Http2ConnectionHandler {
+  /** A write to a stream that is closed or has sent its end; no stack trace, it is routine. */
+  private static final IllegalStateException STREAM_DONE = new IllegalStateException("HTTP/2 stream closed") {
+    @Override
+    public synchronized Throwable fillInStackTrace() {
+      return this;
+    }
+  };
+
   private final ProxyServer proxy;
-  private final Http2FrameCodec codec;
   private final String scheme;
   /** The connection is over a limit: every stream is answered 503. */
   private final boolean refuse;
-  private final IntObjectHashMap<ClientConnection> open = new IntObjectHashMap<>();
+  /** Each open stream's handler, as a property of Netty's stream. */
+  private final Http2Connection.PropertyKey handlerKey;
   /** Streams' handlers whose streams closed, for the next streams to reuse. */
-  private final java.util.ArrayDeque<ClientConnection> idle = new java.util.ArrayDeque<>();
+  private final ArrayDeque<ClientConnection> idle = new ArrayDeque<>();
   /** Streams that got frames during the connection's current read. */
   private final List<ClientConnection> readNow = new ArrayList<>(8);
   private ChannelHandlerContext ctx;
   private LoopContext loop;
   private String clientIp;
 
-  Http2ClientStreams(ProxyServer proxy, Http2FrameCodec codec, String scheme, boolean refuse) {
+  private Http2ClientStreams(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder, Http2Settings settings,
+      boolean decoupleCloseAndGoAway, boolean flushPreface, ProxyServer proxy, String scheme, boolean refuse) {
+    super(decoder, encoder, settings, decoupleCloseAndGoAway, flushPreface);
     this.proxy = proxy;
-    this.codec = codec;
     this.scheme = scheme;
     this.refuse = refuse;
+    this.handlerKey = connection().newKey();
+    decoder.frameListener(new Frames());
+    connection().addListener(new Http2ConnectionAdapter() {
+      @Override
+      public void onStreamClosed(Http2Stream stream) {
+        closed(stream);
+      }
+    });
+    connection().remote().flowController().listener(stream -> {
+      ClientConnection c = stream.getProperty(handlerKey);
+      if (c != null) {
+        c.streamWritabilityChanged();
+      }
+    });
+  }
+
+  /**
+   * The handler for a client's connection. Its limits are what keeps one connection from taking the
+   * process: streams at once, the header list's size (which also bounds a CONTINUATION flood), and
+   * resets per window (CVE-2023-44487).
+   */
+  static Http2ClientStreams create(ProxyServer proxy, String scheme, boolean refuse, int maxStreams, long maxHeaderListSize,
+      int maxResets, int resetWindowSeconds) {
+    return new Builder(proxy, scheme, refuse)
+        .initialSettings(Http2Settings.defaultSettings().maxConcurrentStreams(maxStreams).maxHeaderListSize(maxHeaderListSize))
+        .decoderEnforceMaxRstFramesPerWindow(maxResets, resetWindowSeconds)
+        .build();
   }
 
   @Override
-  public void handlerAdded(ChannelHandlerContext ctx) {
+  public void handlerAdded(ChannelHandlerContext ctx) throws Exception {
     this.ctx = ctx;
     this.loop = proxy.loopContext(ctx.channel().eventLoop());
     this.clientIp = ClientConnection.clientIp(ctx.channel());
+    super.handlerAdded(ctx);
   }
 
   @Override
-  public void channelRead(ChannelHandlerContext ctx, Object msg) {
-    if (!(msg instanceof Http2HeadersFrame) && !(msg instanceof Http2DataFrame)) {
-      // SETTINGS, PING, GOAWAY, window updates, resets (the stream's close follows): the codec's business.
-      ReferenceCountUtil.release(msg);
-      return;
-    }
-    Http2FrameStream stream = ((Http2StreamFrame) msg).stream();
-    ClientConnection c = open.get(stream.id());
-    if (c == null) {
-      if (!(msg instanceof Http2HeadersFrame) || stream.state() == Http2Stream.State.CLOSED) {
-        ReferenceCountUtil.release(msg);
-        return;
-      }
-      c = idle.pollLast();
-      if (c == null) {
-        c = new ClientConnection(proxy, this, ctx, stream, scheme, refuse, loop, clientIp);
-      } else {
-        c.reuseFor(stream);
-      }
-      open.put(stream.id(), c);
-    }
-    if (!c.inRead) {
-      readNow.add(c);
-    }
-    c.streamFrame(msg);
-  }
-
-  @Override
-  public void channelReadComplete(ChannelHandlerContext ctx) {
-    // The codec flushes after this: window updates and answers go out in one write.
+  public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
+    // What streams sent goes on to the backends first; then the connection flushes window updates
+    // and answers in one write.
     for (int i = 0; i < readNow.size(); i++) {
       readNow.get(i).streamReadComplete();
     }
     readNow.clear();
-    ctx.fireChannelReadComplete();
+    super.channelReadComplete(ctx);
   }
 
   @Override
-  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-    if (evt instanceof Http2FrameStreamEvent e) {
-      Http2FrameStream stream = e.stream();
-      if (e.type() == Http2FrameStreamEvent.Type.State) {
-        if (stream.state() == Http2Stream.State.CLOSED) {
-          ClientConnection c = open.remove(stream.id());
-          if (c != null) {
-            c.streamClosed();
-            if (ctx.channel().isActive()) {
-              idle.addLast(c);
-            } else {
-              c.connectionClosed();
-            }
-          }
-        }
-      } else {
-        ClientConnection c = open.get(stream.id());
-        if (c != null) {
-          c.streamWritabilityChanged();
-        }
-      }
-      return;
-    }
-    ctx.fireUserEventTriggered(evt);
-  }
-
-  @Override
-  public void channelInactive(ChannelHandlerContext ctx) {
-    // The codec closes every stream as the connection goes; any left are closed here.
-    if (!open.isEmpty()) {
-      List<ClientConnection> left = new ArrayList<>(open.values());
-      open.clear();
-      for (ClientConnection c : left) {
-        c.streamClosed();
-        c.connectionClosed();
-      }
-    }
+  public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+    // Netty closes every stream as the connection goes (each closed() here); the idle handlers go too.
+    super.channelInactive(ctx);
     for (ClientConnection c; (c = idle.pollLast()) != null; ) {
       c.connectionClosed();
     }
-    ctx.fireChannelInactive();
   }
 
-  @Override
-  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    if (cause instanceof Http2FrameStreamException e) {
-      // A stream error the codec found in what the client sent (a Content-Length the DATA does not
-      // match, a malformed trailer, a stream window overrun): the codec leaves the reset to the
-      // stream's owner, and here that is this handler. Unreset, the stream would hang, holding one
-      // of the connection's concurrent streams.
-      reset(e.stream(), e.error());
+  private ClientConnection open(Http2Stream stream) {
+    ClientConnection c = idle.pollLast();
+    if (c == null) {
+      c = new ClientConnection(proxy, this, ctx, stream, scheme, refuse, loop, clientIp);
+    } else {
+      c.reuseFor(stream);
     }
-    ctx.fireExceptionCaught(cause);
+    stream.setProperty(handlerKey, c);
+    return c;
   }
 
-  /** Gives {@code bytes} of the stream's DATA back to the client's flow-control windows (the stream's and the connection's). */
-  void consume(Http2FrameStream stream, int bytes) {
+  private void closed(Http2Stream stream) {
+    ClientConnection c = stream.removeProperty(handlerKey);
+    if (c == null) {
+      return;
+    }
+    c.streamClosed();
+    if (ctx.channel().isActive()) {
+      idle.addLast(c);
+    } else {
+      c.connectionClosed();
+    }
+  }
+
+  private void reading(ClientConnection c) {
+    if (!c.inRead) {
+      readNow.add(c);
+    }
+  }
+
+  /** The decoder's frames, stream by stream; what a stream did not ask for is the connection handler's business. */
+  private final class Frames extends Http2FrameAdapter {
+    @Override
+    public void onHeadersRead(ChannelHandlerContext ctx, int streamId, Http2Headers headers, int padding, boolean endOfStream) {
+      Http2Stream stream = connection().stream(streamId);
+      if (stream == null) {
+        return;
+      }
+      ClientConnection c = stream.getProperty(handlerKey);
+      if (c == null) {
+        c = open(stream);
+      }
+      reading(c);
+      c.streamHeaders(headers, endOfStream);
+    }
+
+    @Override
+    public void onHeadersRead(ChannelHandlerContext ctx, int streamId, Http2Headers headers, int streamDependency,
+        short weight, boolean exclusive, int padding, boolean endOfStream) {
+      onHeadersRead(ctx, streamId, headers, padding, endOfStream);
+    }
+
+    @Override
+    public int onDataRead(ChannelHandlerContext ctx, int streamId, ByteBuf data, int padding, boolean endOfStream) {
+      Http2Stream stream = connection().stream(streamId);
+      ClientConnection c = stream == null ? null : stream.getProperty(handlerKey);
+      if (c == null) {
+        return data.readableBytes() + padding;
+      }
+      reading(c);
+      c.streamData(data.retain(), endOfStream);
+      // The padding goes back to the client's windows at once; the data as the exchange takes it.
+      return padding;
+    }
+  }
+
+  /** Gives {@code bytes} of the stream's DATA back to the client's flow-control windows (the stream's and the connection's); flushed later. */
+  void consume(Http2Stream stream, int bytes) {
     if (bytes > 0 && stream.state() != Http2Stream.State.CLOSED) {
-      ctx.write(new DefaultHttp2WindowUpdateFrame(bytes).stream(stream), ctx.voidPromise());
+      try {
+        decoder().flowController().consumeBytes(stream, bytes);
+      } catch (Http2Exception e) {
+        onError(ctx, true, e);
+      }
     }
   }
 
   /** Whether the stream may take more DATA now: its window has room and the connection's buffer too. */
-  boolean isWritable(Http2FrameStream stream) {
-    Http2Stream s = codec.connection().stream(stream.id());
-    return s != null && ctx.channel().isWritable() && codec.connection().remote().flowController().isWritable(s);
+  boolean isWritable(Http2Stream stream) {
+    return stream.state() != Http2Stream.State.CLOSED && ctx.channel().isWritable()
+        && connection().remote().flowController().isWritable(stream);
+  }
+
+  /** Writes a HEADERS frame on the stream (not flushed); fails, writing nothing, when the stream is done sending. */
+  ChannelFuture writeHeaders(Http2Stream stream, Http2Headers headers, boolean endStream) {
+    if (!sending(stream)) {
+      return ctx.newFailedFuture(STREAM_DONE);
+    }
+    return encoder().writeHeaders(ctx, stream.id(), headers, 0, endStream, ctx.newPromise());
+  }
+
+  /** Writes a DATA frame on the stream as its window allows (not flushed); fails, releasing it, when the stream is done sending. */
+  ChannelFuture writeData(Http2Stream stream, ByteBuf data, boolean endStream) {
+    if (!sending(stream)) {
+      data.release();
+      return ctx.newFailedFuture(STREAM_DONE);
+    }
+    return encoder().writeData(ctx, stream.id(), data, 0, endStream, ctx.newPromise());
+  }
+
+  /**
+   * Whether frames may still be sent on the stream. Netty's encoder takes a write to a stream in
+   * any other state for a connection error and closes the whole connection with GOAWAY; a stream
+   * the client reset a moment ago must cost no other stream anything.
+   */
+  private static boolean sending(Http2Stream stream) {
+    Http2Stream.State state = stream.state();
+    return state == Http2Stream.State.OPEN || state == Http2Stream.State.HALF_CLOSED_REMOTE;
+  }
+
+  /** Sends what the streams wrote, as far as the client's windows let it go. */
+  void flush() {
+    flush(ctx);
   }
 
   /** Ends the stream with RST_STREAM unless it is closed already. */
-  void reset(Http2FrameStream stream, Http2Error error) {
+  void reset(Http2Stream stream, Http2Error error) {
     if (stream.state() != Http2Stream.State.CLOSED) {
-      ctx.writeAndFlush(new DefaultHttp2ResetFrame(error).stream(stream));
+      resetStream(ctx, stream.id(), error.code(), ctx.newPromise());
+      flush(ctx);
+    }
+  }
+
+  /** Netty's builder, for the connection stc wants: streams' DATA share the send window evenly. */
+  private static final class Builder extends AbstractHttp2ConnectionHandlerBuilder<Http2ClientStreams, Builder> {
+    private final ProxyServer proxy;
+    private final String scheme;
+    private final boolean refuse;
+
+    Builder(ProxyServer proxy, String scheme, boolean refuse) {
+      this.proxy = proxy;
+      this.scheme = scheme;
+      this.refuse = refuse;
+      connection(Http2CodecBuilder.connection(true));
+    }
+
+    @Override
+    public boolean isServer() {
+      return true;
+    }
+
+    @Override
+    public Builder initialSettings(Http2Settings settings) {
+      return super.initialSettings(settings);
+    }
+
+    @Override
+    public Builder decoderEnforceMaxRstFramesPerWindow(int maxRstFramesPerWindow, int secondsPerWindow) {
+      return super.decoderEnforceMaxRstFramesPerWindow(maxRstFramesPerWindow, secondsPerWindow);
+    }
+
+    @Override
+    public Http2ClientStreams build() {
+      return super.build();
+    }
+
+    @Override
+    protected Http2ClientStreams build(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder, Http2Settings settings) {
+      return new Http2ClientStreams(decoder, encoder, settings, decoupleCloseAndGoAway(), flushPreface(), proxy, scheme, refuse);
     }
   }
 }

@@ -2,7 +2,7 @@ package io.stc.proxy;
 
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.http2.Http2FrameCodec;
+import io.netty.handler.codec.http2.Http2Connection;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.util.concurrent.TimeUnit;
@@ -12,11 +12,11 @@ import java.util.concurrent.TimeUnit;
  * limit as an HTTP/1.1 connection's. Puts its idle timer in the pipeline just before itself.
  */
 final class Http2IdleClose extends ChannelInboundHandlerAdapter {
-  private final Http2FrameCodec codec;
+  private final Http2Connection connection;
   private final long idleNanos;
 
-  Http2IdleClose(Http2FrameCodec codec, long idleNanos) {
-    this.codec = codec;
+  Http2IdleClose(Http2Connection connection, long idleNanos) {
+    this.connection = connection;
     this.idleNanos = idleNanos;
   }
 
@@ -27,7 +27,7 @@ final class Http2IdleClose extends ChannelInboundHandlerAdapter {
 
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-    if (evt instanceof IdleStateEvent && codec.connection().numActiveStreams() == 0) {
+    if (evt instanceof IdleStateEvent && connection.numActiveStreams() == 0) {
       ctx.close();
       return;
     }

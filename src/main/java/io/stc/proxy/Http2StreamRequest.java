@@ -1,5 +1,6 @@
 package io.stc.proxy;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpContent;
@@ -14,7 +15,6 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.handler.codec.http2.Http2DataFrame;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
 import java.util.Iterator;
@@ -23,7 +23,7 @@ import java.util.Map;
 /**
  * A client's HTTP/2 stream as the request objects an {@link Exchange} takes: the first HEADERS
  * frame as the request head (pseudo-headers as the request line and Host, cookie crumbs joined,
- * a body of unknown length marked chunked), DATA frames as content, a second HEADERS frame as
+ * a body of unknown length marked chunked), DATA as content, a second HEADERS frame as
  * the trailers. HPACK decoding has already refused what HTTP/2 forbids (connection-specific
  * fields, upper-case names, misplaced pseudo-headers); {@link RequestValidator} checks the rest.
  *
@@ -105,9 +105,9 @@ final class Http2StreamRequest {
     return HttpMethod.valueOf(name.toString());
   }
 
-  /** A piece of the body; the frame's buffer is handed on. */
-  static HttpContent content(Http2DataFrame frame) {
-    return frame.isEndStream() ? new DefaultLastHttpContent(frame.content()) : new DefaultHttpContent(frame.content());
+  /** A piece of the body; the buffer is handed on. */
+  static HttpContent content(ByteBuf data, boolean endStream) {
+    return endStream ? new DefaultLastHttpContent(data) : new DefaultHttpContent(data);
   }
 
   /** The trailers that end the request. */

@@ -7,11 +7,9 @@ import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
-import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
-import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
-import io.netty.handler.codec.http2.Http2FrameStream;
 import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.handler.codec.http2.Http2Stream;
 import io.netty.handler.codec.http2.ReadOnlyHttp2Headers;
 import io.netty.handler.codec.http2.HttpConversionUtil;
 
@@ -28,8 +26,10 @@ final class ResponseWriter {
   private final ChannelHandlerContext ctx;
   private final HeaderRewriter rewriter;
   private final boolean http2Stream;
+  /** The client's HTTP/2 connection, which writes the stream's frames, or null for an HTTP/1.x client. */
+  private final Http2ClientStreams streams;
   /** The client's HTTP/2 stream every frame is for, or null for an HTTP/1.x client. */
-  private Http2FrameStream stream;
+  private Http2Stream stream;
   /** The HTTP/2 response's last frame (END_STREAM) has been written. */
   private boolean streamEnded;
   /** How the response body is framed for an HTTP/1.x client. */
@@ -55,16 +55,20 @@ final class ResponseWriter {
    */
   private boolean voidWrites;
 
-  /** @param stream the client's HTTP/2 stream, written to on {@code ctx}'s connection, or null for an HTTP/1.x client */
-  ResponseWriter(ChannelHandlerContext ctx, HeaderRewriter rewriter, Http2FrameStream stream) {
+  /**
+   * @param streams the client's HTTP/2 connection, or null for an HTTP/1.x client
+   * @param stream the client's HTTP/2 stream, or null for an HTTP/1.x client
+   */
+  ResponseWriter(ChannelHandlerContext ctx, HeaderRewriter rewriter, Http2ClientStreams streams, Http2Stream stream) {
     this.ctx = ctx;
     this.rewriter = rewriter;
+    this.streams = streams;
     this.stream = stream;
     this.http2Stream = stream != null;
   }
 
   /** Writes the next stream's response (the writer of a closed stream, reused). */
-  void reuseFor(Http2FrameStream next) {
+  void reuseFor(Http2Stream next) {
     discard();
     stream = next;
     streamEnded = false;
@@ -78,15 +82,14 @@ final class ResponseWriter {
   /** Passes an interim response (100 Continue and friends) on at once. */
   void interim(ResponseHead head) {
     if (http2Stream) {
-      ctx.write(new DefaultHttp2HeadersFrame(ReadOnlyHttp2Headers.serverHeaders(false, head.http2Status(), head.http2Fields(0)))
-          .stream(stream));
-    } else {
-      ByteBuf out = ctx.alloc().buffer(head.approximateSize());
-      head.writeKept(out);
-      out.writeShort(ResponseHead.CRLF);
-      ctx.write(out);
+      streams.writeHeaders(stream, ReadOnlyHttp2Headers.serverHeaders(false, head.http2Status(), head.http2Fields(0)), false);
+      streams.flush();
+      return;
     }
-    ctx.flush();
+    ByteBuf out = ctx.alloc().buffer(head.approximateSize());
+    head.writeKept(out);
+    out.writeShort(ResponseHead.CRLF);
+    ctx.writeAndFlush(out);
   }
 
   /**
@@ -160,8 +163,12 @@ final class ResponseWriter {
   /** Writes what is held back and flushes: the backend's read ended. */
   void flush() {
     writeHead();
-    writeHttp2Data();
-    ctx.flush();
+    if (http2Stream) {
+      writeHttp2Data();
+      streams.flush();
+    } else {
+      ctx.flush();
+    }
   }
 
   /**
@@ -176,19 +183,20 @@ final class ResponseWriter {
       if (onlyHead != null && trailers == null) {
         // Nothing but the head: one HEADERS frame that ends the stream.
         unwrittenHttp2Head = null;
-        lastWrite = ctx.write(new DefaultHttp2HeadersFrame(onlyHead, true).stream(stream));
+        lastWrite = streams.writeHeaders(stream, onlyHead, true);
       } else {
         writeHead();
         if (trailers == null) {
           ByteBuf last = unwrittenHttp2Data;
           unwrittenHttp2Data = null;
-          lastWrite = ctx.write(new DefaultHttp2DataFrame(last == null ? Unpooled.EMPTY_BUFFER : last, true).stream(stream));
+          lastWrite = streams.writeData(stream, last == null ? Unpooled.EMPTY_BUFFER : last, true);
         } else {
           writeHttp2Data();
-          lastWrite = ctx.write(new DefaultHttp2HeadersFrame(http2Trailers(trailers), true).stream(stream));
+          lastWrite = streams.writeHeaders(stream, http2Trailers(trailers), true);
         }
       }
       streamEnded = true;
+      streams.flush();
     } else {
       writeHead();
       if (framing == HeaderRewriter.BodyFraming.RECHUNK) {
@@ -201,8 +209,8 @@ final class ResponseWriter {
           lastWrite = write(out);
         }
       }
+      ctx.flush();
     }
-    ctx.flush();
     ChannelFuture last = lastWrite;
     lastWrite = null;
     voidWrites = false;
@@ -217,12 +225,16 @@ final class ResponseWriter {
     Http2Headers h = HttpConversionUtil.toHttp2Headers(r, false);
     ByteBuf content = r.content();
     streamEnded = true;
+    ChannelFuture last;
     if (!content.isReadable()) {
       content.release();
-      return ctx.writeAndFlush(new DefaultHttp2HeadersFrame(h, true).stream(stream));
+      last = streams.writeHeaders(stream, h, true);
+    } else {
+      streams.writeHeaders(stream, h, false);
+      last = streams.writeData(stream, content, true);
     }
-    ctx.write(new DefaultHttp2HeadersFrame(h, false).stream(stream));
-    return ctx.writeAndFlush(new DefaultHttp2DataFrame(content, true).stream(stream));
+    streams.flush();
+    return last;
   }
 
   /** Whether the response's head is still held back, so none of the response has been written. */
@@ -249,7 +261,7 @@ final class ResponseWriter {
     Http2Headers h2 = unwrittenHttp2Head;
     if (h2 != null) {
       unwrittenHttp2Head = null;
-      lastWrite = ctx.write(new DefaultHttp2HeadersFrame(h2, false).stream(stream));
+      lastWrite = streams.writeHeaders(stream, h2, false);
       return;
     }
     ByteBuf head = unwrittenHead;
@@ -264,7 +276,7 @@ final class ResponseWriter {
     ByteBuf piece = unwrittenHttp2Data;
     if (piece != null) {
       unwrittenHttp2Data = null;
-      lastWrite = ctx.write(new DefaultHttp2DataFrame(piece, false).stream(stream));
+      lastWrite = streams.writeData(stream, piece, false);
     }
   }
 
