@@ -117,7 +117,7 @@ final class ClientPipelines {
   private Http2ClientStreams newHttp2Handler(String scheme, boolean refuse) {
     StcConfig.Limits limits = config.limits();
     return Http2ClientStreams.create(proxy, scheme, refuse, MAX_STREAMS_PER_CONNECTION,
-        limits.headerSize() + 32L * limits.headers(), 200, 30);
+        limits.headerSize() + 32L * limits.headers(), 200, 30, clock);
   }
 
   /**

@@ -4,6 +4,12 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http2.AbstractHttp2ConnectionHandlerBuilder;
+import io.netty.handler.codec.http2.DefaultHttp2ConnectionDecoder;
+import io.netty.handler.codec.http2.DefaultHttp2ConnectionEncoder;
+import io.netty.handler.codec.http2.DefaultHttp2FrameReader;
+import io.netty.handler.codec.http2.DefaultHttp2HeadersDecoder;
+import io.netty.handler.codec.http2.Http2FrameReader;
+import io.netty.handler.codec.http2.Http2PromisedRequestVerifier;
 import io.netty.handler.codec.http2.Http2Connection;
 import io.netty.handler.codec.http2.Http2ConnectionAdapter;
 import io.netty.handler.codec.http2.Http2ConnectionDecoder;
@@ -15,6 +21,7 @@ import io.netty.handler.codec.http2.Http2FrameAdapter;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2Stream;
+import io.stc.Clock;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,6 +36,9 @@ import java.util.List;
  * like it. grpc-java's Netty transport is built the same way.
  */
 final class Http2ClientStreams extends Http2ConnectionHandler {
+  /** Answers (SETTINGS and PING acknowledgements, resets) unwritten before the connection ends: Netty's default. */
+  private static final int MAX_UNWRITTEN_CONTROL_FRAMES = 10_000;
+
   /** A write to a stream that is closed or has sent its end; no stack trace, it is routine. */
   private static final IllegalStateException STREAM_DONE = new IllegalStateException("HTTP/2 stream closed") {
     @Override
@@ -75,14 +85,25 @@ final class Http2ClientStreams extends Http2ConnectionHandler {
 
   /**
    * The handler for a client's connection. Its limits are what keeps one connection from taking the
-   * process: streams at once, the header list's size (which also bounds a CONTINUATION flood), and
-   * resets per window (CVE-2023-44487).
+   * process: streams at once, the header list's size (which also bounds a CONTINUATION flood), resets
+   * the client sends per window (CVE-2023-44487) and what it makes stc send ({@link Http2SendLimits}).
    */
   static Http2ClientStreams create(ProxyServer proxy, String scheme, boolean refuse, int maxStreams, long maxHeaderListSize,
-      int maxResets, int resetWindowSeconds) {
+      int maxResets, int resetWindowSeconds, Clock clock) {
+    Http2Connection connection = Http2CodecBuilder.connection(true);
+    Http2ConnectionEncoder encoder = new Http2SendLimits(
+        new DefaultHttp2ConnectionEncoder(connection, new CompactHttp2FrameWriter()),
+        MAX_UNWRITTEN_CONTROL_FRAMES, maxResets, resetWindowSeconds, clock);
+    Http2FrameReader reader = new DefaultHttp2FrameReader(new DefaultHttp2HeadersDecoder(true, maxHeaderListSize));
+    // Netty's defaults otherwise: SETTINGS and PING answered, fields validated; required
+    // pseudo-header fields are checked by Http2StreamRequest.
+    Http2ConnectionDecoder decoder = new DefaultHttp2ConnectionDecoder(connection, encoder, reader,
+        Http2PromisedRequestVerifier.ALWAYS_VERIFY, true, true, true, false);
+    // The decoder's guards are set before the codec: Netty refuses them after it.
     return new Builder(proxy, scheme, refuse)
-        .initialSettings(Http2Settings.defaultSettings().maxConcurrentStreams(maxStreams).maxHeaderListSize(maxHeaderListSize))
         .decoderEnforceMaxRstFramesPerWindow(maxResets, resetWindowSeconds)
+        .codec(decoder, encoder)
+        .initialSettings(Http2Settings.defaultSettings().maxConcurrentStreams(maxStreams).maxHeaderListSize(maxHeaderListSize))
         .build();
   }
 
@@ -237,7 +258,7 @@ final class Http2ClientStreams extends Http2ConnectionHandler {
     }
   }
 
-  /** Netty's builder, for the connection stc wants: streams' DATA share the send window evenly. */
+  /** Netty's builder, given the encoder and decoder above: it adds the decoder's guards and sets the handler up. */
   private static final class Builder extends AbstractHttp2ConnectionHandlerBuilder<Http2ClientStreams, Builder> {
     private final ProxyServer proxy;
     private final String scheme;
@@ -247,12 +268,11 @@ final class Http2ClientStreams extends Http2ConnectionHandler {
       this.proxy = proxy;
       this.scheme = scheme;
       this.refuse = refuse;
-      connection(Http2CodecBuilder.connection(true));
     }
 
     @Override
-    public boolean isServer() {
-      return true;
+    public Builder codec(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder) {
+      return super.codec(decoder, encoder);
     }
 
     @Override

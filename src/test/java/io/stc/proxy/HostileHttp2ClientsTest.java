@@ -31,7 +31,7 @@ import org.junit.jupiter.api.Test;
  * while stc goes on serving others, and none gets unbounded work out of stc or its backends.
  */
 class HostileHttp2ClientsTest {
-  private static final int DATA = 0, HEADERS = 1, RST_STREAM = 3, SETTINGS = 4, GOAWAY = 7, WINDOW_UPDATE = 8, CONTINUATION = 9;
+  private static final int DATA = 0, HEADERS = 1, RST_STREAM = 3, SETTINGS = 4, PING = 6, GOAWAY = 7, WINDOW_UPDATE = 8, CONTINUATION = 9;
   private static final int END_STREAM = 1, END_HEADERS = 4;
   private static final byte[] PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
 
@@ -66,6 +66,59 @@ class HostileHttp2ClientsTest {
       assertThat(sent).isPositive();
     }
     assertThat(backend.requests.size()).isLessThan(1_000);
+    assertStillServes();
+  }
+
+  /**
+   * CVE-2025-55163 ("MadeYouReset"): frames that are stream errors (here WINDOW_UPDATE of 0 on an
+   * open stream) make stc reset stream after stream, the rapid reset with stc doing the resetting.
+   */
+  @Test
+  void streamErrorsProvokedAgainAndAgainAreCutOff() throws Exception {
+    try (Hostile h = new Hostile()) {
+      for (int id = 1; id < 4_000 && !h.goAway.isDone(); id += 2) {
+        Http2Headers post = new DefaultHttp2Headers().method("POST").scheme("http").authority("a").path("/provoked");
+        if (!h.write(frame(HEADERS, END_HEADERS, id, block(id, post))) || !h.write(frame(WINDOW_UPDATE, 0, id, new byte[4]))) {
+          break;
+        }
+      }
+      assertThat(h.goAway.get(20, TimeUnit.SECONDS)).isEqualTo(11); // ENHANCE_YOUR_CALM
+    }
+    assertThat(backend.requests).noneSatisfy(r -> assertThat(r).startsWith("POST /provoked "));
+    assertStillServes();
+  }
+
+  /**
+   * CVE-2019-9512: PINGs from a client that never reads its answers. Each needs an answer that
+   * waits in stc's output buffer once the socket is full; a bound on them ends the connection
+   * before it holds much.
+   */
+  @Test
+  void aPingFloodFromAClientThatDoesNotReadIsCutOff() throws Exception {
+    long pings = 0;
+    try (Socket s = new Socket()) {
+      s.setReceiveBufferSize(4096);
+      s.setSendBufferSize(64 * 1024);
+      s.connect(new InetSocketAddress("127.0.0.1", stc.stc.port()));
+      OutputStream out = s.getOutputStream();
+      out.write(PREFACE);
+      out.write(frame(SETTINGS, 0, 0, new byte[0]));
+      byte[] ping = frame(PING, 0, 0, new byte[8]);
+      byte[] burst = new byte[ping.length * 1_000];
+      for (int i = 0; i < 1_000; i++) {
+        System.arraycopy(ping, 0, burst, i * ping.length, ping.length);
+      }
+      try {
+        // Unbounded answers would take 3 million PINGs (50 MB) without a word from stc.
+        while (pings < 3_000_000) {
+          out.write(burst);
+          pings += 1_000;
+        }
+      } catch (IOException closedByStc) {
+        // what the test expects
+      }
+    }
+    assertThat(pings).isLessThan(3_000_000);
     assertStillServes();
   }
 
