@@ -33,7 +33,8 @@ import sun.misc.SignalHandler;
       "Send HTTP load to a URL and report status counts, achieved rate, latency percentiles and the"
           + " split by the X-Served-By response header.",
       "Open loop (default): requests leave on the pattern's schedule whatever the responses do;"
-          + " latency counts from the intended send time.",
+          + " latency counts from the intended send time. A request due when every connection is busy"
+          + " opens another (up to --connections), so requests wait at the target, not in the client.",
       "Closed loop (--requests): --concurrency clients each send their next request when the"
           + " previous one is answered."
     })
@@ -61,7 +62,11 @@ public final class LoadCommand implements Callable<Integer> {
   @Option(names = "--seed", defaultValue = "1", description = "Seed of the burst and random patterns (default ${DEFAULT-VALUE}).")
   long seed;
 
-  @Option(names = "--connections", description = "Open loop keep-alive connections (default 64).")
+  @Option(names = "--connections",
+      description = "Open loop: the most keep-alive connections. One opens when a request is due and every open one"
+          + " is busy (at most 16 attempts at once and 1000 a second per thread); idle ones are kept and reused"
+          + " first, so a fast target gets few. Requests beyond the cap wait in the client and are reported"
+          + " (default 1000, or --max-outstanding if lower).")
   Integer connections;
 
   @Option(names = "--max-outstanding", defaultValue = "10000",

@@ -19,6 +19,13 @@ final class LoadReport {
     line(sb, "Requests", String.format(Locale.ROOT,
         "%d scheduled, %d sent, %d completed, %d dropped by client, %d unfinished",
         r.scheduled(), r.sent(), r.completed(), r.dropped(), r.unfinished()));
+    if (!r.closedLoop()) {
+      line(sb, "Conns", String.format(Locale.ROOT, "%d at most at once of %d allowed, %d opened%s",
+          r.peakConnections(), o.connections(), r.connectionsOpened(),
+          r.heldBack() == 0 ? ""
+              : String.format(Locale.ROOT, "; %d requests waited in the client with all %d busy (raise --connections)",
+                  r.heldBack(), o.connections())));
+    }
     line(sb, "Status", r.statusCounts().isEmpty() ? "-"
         : r.statusCounts().entrySet().stream()
             .map(e -> (e.getKey() == 0 ? "other" : e.getKey()) + ": " + e.getValue())
@@ -68,6 +75,11 @@ final class LoadReport {
     m.put("sent", r.sent());
     m.put("completed", r.completed());
     m.put("droppedByClient", r.dropped());
+    if (!o.closedLoop()) {
+      m.put("heldBackByClient", r.heldBack());
+      m.put("peakConnections", r.peakConnections());
+      m.put("connectionsOpened", r.connectionsOpened());
+    }
     m.put("unfinished", r.unfinished());
     Map<String, Long> status = new LinkedHashMap<>();
     r.statusCounts().forEach((k, v) -> status.put(k == 0 ? "other" : String.valueOf(k), v));
@@ -107,7 +119,7 @@ final class LoadReport {
       return String.format(Locale.ROOT, "Closed loop: %d requests, %d concurrent, %s %s%s",
           o.requests(), o.connections(), o.method(), o.url(), warmUp);
     }
-    return String.format(Locale.ROOT, "Open loop: %s for %ss (seed %d), %d connections, %s %s%s",
+    return String.format(Locale.ROOT, "Open loop: %s for %ss (seed %d), up to %d connections, %s %s%s",
         o.traffic(), trim(o.durationSeconds()), o.seed(), o.connections(), o.method(), o.url(), warmUp);
   }
 

@@ -9,12 +9,20 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import org.HdrHistogram.SingleWriterRecorder;
 
 /**
  * The part of a run owned by one event loop: its virtual clients, its share of the open-loop
  * schedule (or of the closed-loop requests), the queue of due requests waiting for a free
  * connection, and its counters. Every method runs on that loop, so nothing here takes a lock.
+ *
+ * <p>In an open loop the connections follow the backlog, as a browser's or vegeta's pool does: a
+ * request due when every open connection is busy opens another (up to this loop's share of
+ * {@code --connections}), so it waits in the server's queue, where the server can see it, not in
+ * the client's. New connections are paced ({@link #MAX_CONNECTING} attempts at a time,
+ * {@link #CONNECTS_PER_SECOND} a second) so a backlog does not arrive as thousands of handshakes at
+ * once; idle connections are kept and reused first, so a fast server keeps few.
  */
 final class Dispatcher {
   /** Why a request in flight failed. */
@@ -26,6 +34,10 @@ final class Dispatcher {
   private static final int MAX_BATCH = 256;
   private static final long MIN_TICK_NANOS = TimeUnit.MICROSECONDS.toNanos(100);
   private static final long RECONNECT_DELAY_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
+  /** Open loop: connection attempts under way at once on one loop. */
+  static final int MAX_CONNECTING = 16;
+  /** Open loop: new connections a second on one loop, in bursts of at most {@link #MAX_CONNECTING}. */
+  static final double CONNECTS_PER_SECOND = 1000;
 
   final EventLoop loop;
   final SingleWriterRecorder latency = new SingleWriterRecorder(1, MAX_LATENCY_MICROS, 3);
@@ -34,11 +46,16 @@ final class Dispatcher {
   private final AtomicLong tickets;
   private final long timeoutNanos;
   private final PendingRequests pending;
+  private final int maxOutstanding;
+  private final int maxConnections;
+  private final Function<Dispatcher, VirtualClient> newClient;
   private final List<VirtualClient> clients = new ArrayList<>();
   private final ArrayDeque<VirtualClient> idle = new ArrayDeque<>();
+  /** Open loop: clients without a connection, reused before a new one is made (they keep their cookies). */
+  private final ArrayDeque<VirtualClient> down = new ArrayDeque<>();
   private final long[] statusCounts = new long[600];
   private final Map<String, long[]> servedBy = new HashMap<>();
-  private final CountDownLatch connectAttempts;
+  private CountDownLatch connectAttempts;
   private final CountDownLatch finished;
   private final Runnable tickTask = this::tick;
   private long startNanos;
@@ -49,32 +66,60 @@ final class Dispatcher {
   private boolean finishSignalled;
   private int busy;
   private int connected;
+  /** Connection attempts under way, and in an open loop failed ones waiting out their back-off. */
+  private int connecting;
+  private double connectTokens = MAX_CONNECTING;
+  private long connectTokensAt = System.nanoTime();
+  private boolean growScheduled;
   private Throwable lastConnectFailure;
 
   /**
    * @param schedule this loop's share of the open-loop schedule, or null for a closed loop
    * @param tickets closed loop: requests left to take, shared by all loops
+   * @param maxConnections this loop's connections: the most in an open loop, all of them in a closed one
+   * @param maxOutstanding open loop: this loop's requests in flight or waiting beyond which new ones drop
+   * @param newClient makes a virtual client on this loop
    */
   Dispatcher(
       EventLoop loop, LoadStats stats, Schedule schedule, AtomicLong tickets, long timeoutNanos,
-      int queueCapacity, CountDownLatch connectAttempts, CountDownLatch finished) {
+      int maxConnections, int maxOutstanding, Function<Dispatcher, VirtualClient> newClient,
+      CountDownLatch finished) {
     this.loop = loop;
     this.stats = stats;
     this.schedule = schedule;
     this.tickets = tickets;
     this.timeoutNanos = timeoutNanos;
-    this.pending = new PendingRequests(queueCapacity);
-    this.connectAttempts = connectAttempts;
+    this.maxConnections = maxConnections;
+    this.maxOutstanding = schedule == null ? 0 : maxOutstanding;
+    this.pending = new PendingRequests(this.maxOutstanding);
+    this.newClient = newClient;
     this.finished = finished;
   }
 
-  void add(VirtualClient client) {
-    clients.add(client);
+  /**
+   * Connections opened before the start: every client of a closed loop, one in an open loop (it
+   * shows the target is reachable; the rest open as requests need them). Each attempt counts
+   * down {@code connectAttempts}.
+   */
+  int initialConnections() {
+    return schedule == null ? maxConnections : Math.min(1, maxConnections);
   }
 
-  /** First connection of every client; each attempt counts down {@code connectAttempts}. */
-  void connectAll() {
-    clients.forEach(VirtualClient::connect);
+  /** Opens the {@link #initialConnections()}, counting each attempt down on {@code attempts}. */
+  void connectInitial(CountDownLatch attempts) {
+    connectAttempts = attempts;
+    for (int i = initialConnections(); i > 0; i--) {
+      VirtualClient c = newClient.apply(this);
+      clients.add(c);
+      connect(c);
+    }
+  }
+
+  private void connect(VirtualClient c) {
+    if (c.state() == VirtualClient.State.DOWN) {
+      connecting++;
+      c.connect();
+    }
   }
 
   int connected() {
@@ -104,8 +149,10 @@ final class Dispatcher {
         send(idle.pollFirst(), now);
       }
     }
-    for (VirtualClient c : clients) {
-      c.connect();
+    if (schedule == null) {
+      for (VirtualClient c : clients) {
+        connect(c);
+      }
     }
     checkFinished();
   }
@@ -141,8 +188,50 @@ final class Dispatcher {
     VirtualClient c = idle.pollFirst();
     if (c != null) {
       send(c, intended);
-    } else if (!pending.offer(intended)) {
+    } else if (busy + pending.size() >= maxOutstanding || !pending.offer(intended)) {
       stats.dropped.increment();
+    } else {
+      grow();
+      if (pending.size() > connecting && atConnectionCap()) {
+        stats.heldBack.increment();
+      }
+    }
+  }
+
+  private boolean atConnectionCap() {
+    return down.isEmpty() && clients.size() >= maxConnections;
+  }
+
+  /**
+   * Open loop: opens connections for the requests waiting that no attempt under way will take,
+   * reusing closed clients first, within the cap and the pace.
+   */
+  private void grow() {
+    if (schedule == null || stopping) {
+      return;
+    }
+    while (connecting < pending.size() && connecting < MAX_CONNECTING && !atConnectionCap()) {
+      long now = System.nanoTime();
+      connectTokens = Math.min(MAX_CONNECTING, connectTokens + (now - connectTokensAt) * CONNECTS_PER_SECOND / 1e9);
+      connectTokensAt = now;
+      if (connectTokens < 1) {
+        if (!growScheduled) {
+          growScheduled = true;
+          long wait = (long) Math.ceil((1 - connectTokens) * 1e9 / CONNECTS_PER_SECOND);
+          loop.schedule(() -> {
+            growScheduled = false;
+            grow();
+          }, wait, TimeUnit.NANOSECONDS);
+        }
+        return;
+      }
+      connectTokens--;
+      VirtualClient c = down.pollFirst();
+      if (c == null) {
+        c = newClient.apply(this);
+        clients.add(c);
+      }
+      connect(c);
     }
   }
 
@@ -168,6 +257,8 @@ final class Dispatcher {
   }
 
   void onConnected(VirtualClient c) {
+    connecting--;
+    stats.connectionOpened();
     if (!started) {
       connected++;
       idle.addLast(c);
@@ -176,23 +267,40 @@ final class Dispatcher {
       c.close();
     } else {
       onFree(c);
+      grow();
     }
   }
 
   void onConnectFailed(VirtualClient c, Throwable cause) {
     if (!started) {
+      connecting--;
       lastConnectFailure = cause;
       connectAttempts.countDown();
+      if (schedule != null) {
+        down.addLast(c);
+      }
       return;
     }
     stats.connectErrors.increment();
     stats.errors.increment();
-    if (schedule == null && !stopping) {
-      // a closed loop spends the request on the failed attempt, so a dead target cannot stall it
-      takeTicket();
-    }
-    if (moreWork()) {
-      loop.schedule(c::connect, RECONNECT_DELAY_NANOS, TimeUnit.NANOSECONDS);
+    if (schedule == null) {
+      connecting--;
+      if (!stopping) {
+        // a closed loop spends the request on the failed attempt, so a dead target cannot stall it
+        takeTicket();
+      }
+      if (moreWork()) {
+        loop.schedule(() -> connect(c), RECONNECT_DELAY_NANOS, TimeUnit.NANOSECONDS);
+      }
+    } else {
+      // The attempt keeps its place through the back-off: a refusing target costs a few attempts
+      // a second, not one per request due.
+      loop.schedule(() -> {
+        connecting--;
+        down.addLast(c);
+        grow();
+        checkFinished();
+      }, RECONNECT_DELAY_NANOS, TimeUnit.NANOSECONDS);
     }
     checkFinished();
   }
@@ -233,11 +341,17 @@ final class Dispatcher {
   }
 
   void onClosed(VirtualClient c, boolean wasIdle) {
+    stats.connectionClosed();
     if (wasIdle) {
       idle.remove(c);
     }
-    if (moreWork()) {
-      c.connect();
+    if (schedule == null) {
+      if (moreWork()) {
+        connect(c);
+      }
+    } else {
+      down.addLast(c);
+      grow();
     }
     checkFinished();
   }

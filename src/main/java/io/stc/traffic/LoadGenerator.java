@@ -36,10 +36,10 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
- * Runs one load test in-process: opens the keep-alive connections, then sends requests either on
- * the pattern's schedule whatever the responses do (open loop, latency measured from the intended
- * send time so a stalled server shows up in full, as in wrk2) or as fast as a fixed set of virtual
- * clients gets answers (closed loop).
+ * Runs one load test in-process: sends requests either on the pattern's schedule whatever the
+ * responses do (open loop, latency measured from the intended send time so a stalled server shows
+ * up in full, as in wrk2; keep-alive connections are opened as the backlog needs them, up to
+ * {@code connections}) or as fast as a fixed set of virtual clients gets answers (closed loop).
  */
 public final class LoadGenerator {
   private static final double WARM_UP_RATE = 10_000;
@@ -94,33 +94,33 @@ public final class LoadGenerator {
     LoadStats stats = new LoadStats();
     RatePattern pattern = options.closedLoop() ? null : options.ratePattern();
     AtomicLong tickets = new AtomicLong(options.requests());
-    CountDownLatch connectAttempts = new CountDownLatch(options.connections());
     CountDownLatch finished = new CountDownLatch(threads);
-    int queuePerLoop = options.closedLoop() ? 0
-        : (int) Math.ceil((options.maxOutstanding() - options.connections()) / (double) threads);
+    int outstandingPerLoop = (int) Math.ceil(options.maxOutstanding() / (double) threads);
     long timeoutNanos = options.timeout().toNanos();
+    boolean head = options.method().equals("HEAD");
+    int connectTimeoutMillis = (int) Math.min(Integer.MAX_VALUE, options.timeout().toMillis());
 
     List<Dispatcher> dispatchers = new ArrayList<>();
+    int initial = 0;
     for (EventExecutor executor : group) {
       int l = dispatchers.size();
       Schedule schedule = pattern == null ? null
           : new Schedule(pattern, 1.0 / threads, options.durationSeconds(), (double) l / threads);
-      dispatchers.add(new Dispatcher((EventLoop) executor, stats, schedule, tickets, timeoutNanos,
-          queuePerLoop, connectAttempts, finished));
-    }
-    boolean head = options.method().equals("HEAD");
-    int connectTimeoutMillis = (int) Math.min(Integer.MAX_VALUE, options.timeout().toMillis());
-    for (int i = 0; i < options.connections(); i++) {
-      Dispatcher d = dispatchers.get(i % threads);
+      int connections = options.connections() / threads + (l < options.connections() % threads ? 1 : 0);
       Bootstrap base = new Bootstrap()
-          .group(d.loop)
+          .group((EventLoop) executor)
           .channel(epoll ? EpollSocketChannel.class : NioSocketChannel.class)
           .option(ChannelOption.TCP_NODELAY, true)
           .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis);
-      d.add(new VirtualClient(d, base, target, template, options.servedByHeader(), options.cookieJar(), head));
+      Dispatcher d = new Dispatcher((EventLoop) executor, stats, schedule, tickets, timeoutNanos,
+          connections, outstandingPerLoop,
+          dp -> new VirtualClient(dp, base, target, template, options.servedByHeader(), options.cookieJar(), head),
+          finished);
+      dispatchers.add(d);
+      initial += d.initialConnections();
     }
-
-    dispatchers.forEach(d -> d.loop.execute(d::connectAll));
+    CountDownLatch connectAttempts = new CountDownLatch(initial);
+    dispatchers.forEach(d -> d.loop.execute(() -> d.connectInitial(connectAttempts)));
     connectAttempts.await(timeoutNanos + TimeUnit.SECONDS.toNanos(5), TimeUnit.NANOSECONDS);
     int connected = 0;
     Throwable failure = null;
@@ -185,6 +185,9 @@ public final class LoadGenerator {
         stats.connectErrors.sum(),
         stats.ioErrors.sum(),
         stats.timeouts.sum(),
+        stats.heldBack.sum(),
+        stats.peakOpen.get(),
+        stats.connectionsOpened.sum(),
         new TreeMap<>(statusCounts),
         new TreeMap<>(servedBy),
         (end - start) / 1e9,

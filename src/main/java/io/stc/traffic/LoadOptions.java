@@ -14,7 +14,8 @@ import java.util.Map;
  * {@code concurrency} virtual clients that each wait for their previous response).
  *
  * @param requests closed loop when positive, open loop when 0
- * @param connections keep-alive connections (one virtual client each); the concurrency in a closed loop
+ * @param connections open loop: the most keep-alive connections, opened as requests find every
+ *     open one busy; closed loop: the virtual clients, one connection each
  * @param maxOutstanding open loop: requests in flight or waiting for a free connection beyond
  *     which new ones are dropped by the client
  * @param warmUp how long the generator first loads a throwaway local server, not the target, so
@@ -41,7 +42,11 @@ public record LoadOptions(
     Duration warmUp,
     RateTrace trace) {
 
-  public static final int DEFAULT_CONNECTIONS = 64;
+  /**
+   * Open loop: at most this many connections. They open only as the backlog needs them, so a
+   * fast target keeps few; the cap is what stops a stalled one from taking a socket per request.
+   */
+  public static final int DEFAULT_CONNECTIONS = 1000;
   public static final int DEFAULT_CONCURRENCY = 10;
   public static final int DEFAULT_MAX_OUTSTANDING = 10_000;
 
@@ -162,7 +167,7 @@ public record LoadOptions(
       return this;
     }
 
-    /** Keep-alive connections in an open loop, virtual clients in a closed loop. */
+    /** The most keep-alive connections in an open loop, the virtual clients in a closed loop. */
     public Builder connections(int v) {
       connections = v;
       return this;
@@ -212,7 +217,8 @@ public record LoadOptions(
       if (timeout.isNegative() || timeout.isZero()) {
         throw new IllegalArgumentException("timeout must be positive, got " + timeout);
       }
-      int conns = connections != null ? connections : requests > 0 ? DEFAULT_CONCURRENCY : DEFAULT_CONNECTIONS;
+      int conns = connections != null ? connections
+          : requests > 0 ? DEFAULT_CONCURRENCY : Math.min(DEFAULT_CONNECTIONS, Math.max(1, maxOutstanding));
       if (conns < 1 || conns > 100_000) {
         throw new IllegalArgumentException(
             (requests > 0 ? "concurrency" : "connections") + " must be between 1 and 100000, got " + conns);

@@ -14,6 +14,10 @@ import org.HdrHistogram.Histogram;
  * @param connectErrors failed connection attempts
  * @param ioErrors connections closed or reset with a request in flight, or unparseable responses
  * @param timeouts requests without a complete response within the timeout
+ * @param heldBack open loop: requests that waited in the client because all {@code connections}
+ *     were open and busy (the client, not the target, queued them: raise the cap)
+ * @param peakConnections the most connections open at once
+ * @param connectionsOpened connections established over the run
  * @param statusCounts completed responses by status code
  * @param servedBy completed responses by value of the served-by header ({@code "(none)"} without it)
  * @param elapsedSeconds from the first scheduled send to the last completion or the stop
@@ -30,6 +34,9 @@ public record LoadResult(
     long connectErrors,
     long ioErrors,
     long timeouts,
+    long heldBack,
+    int peakConnections,
+    long connectionsOpened,
     SortedMap<Integer, Long> statusCounts,
     SortedMap<String, Long> servedBy,
     double elapsedSeconds,

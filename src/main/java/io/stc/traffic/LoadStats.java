@@ -1,5 +1,6 @@
 package io.stc.traffic;
 
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 
 /** Run-wide counters, written by the event loops and read by the per-second sampler. */
@@ -22,4 +23,22 @@ final class LoadStats {
   final LongAdder ioErrors = new LongAdder();
   /** Requests with no complete response within the timeout. */
   final LongAdder timeouts = new LongAdder();
+  /** Open loop: requests that found every connection busy and none could be opened (the cap reached). */
+  final LongAdder heldBack = new LongAdder();
+  /** Connections established over the run. */
+  final LongAdder connectionsOpened = new LongAdder();
+  /** Connections open now, over all loops. */
+  final AtomicInteger open = new AtomicInteger();
+  /** The most connections open at once. */
+  final AtomicInteger peakOpen = new AtomicInteger();
+
+  void connectionOpened() {
+    connectionsOpened.increment();
+    int now = open.incrementAndGet();
+    peakOpen.accumulateAndGet(now, Math::max);
+  }
+
+  void connectionClosed() {
+    open.decrementAndGet();
+  }
 }

@@ -93,6 +93,71 @@ class LoadGeneratorTest {
   }
 
   @Test
+  void aSlowServerGetsMoreConnectionsSoRequestsWaitThereNotInTheClient() throws Exception {
+    // 300 ms a request at 100 req/s: about 30 in flight at the server, which needs 30 connections.
+    try (TargetServer server = TargetServer.slow(300)) {
+      LoadResult r = new LoadGenerator(LoadOptions.builder(server.url())
+          .rate(100).duration(Duration.ofSeconds(3)).connections(200).build()).run();
+
+      assertThat(r.completed()).isEqualTo(r.scheduled());
+      assertThat(r.dropped()).isZero();
+      assertThat(r.heldBack()).isZero();
+      // The requests waited at the server, many at once; a fixed pool of 8 would have held it at 8.
+      assertThat(server.peakInFlight.get()).isGreaterThanOrEqualTo(20);
+      assertThat(r.peakConnections()).isGreaterThanOrEqualTo(20).isEqualTo(server.peakOpen.get());
+      // Opened as needed, never all 200 ahead of need: at most one per request.
+      assertThat(server.accepted.get()).isLessThanOrEqualTo((int) r.scheduled()).isLessThan(200);
+      assertThat(r.connectionsOpened()).isEqualTo(server.accepted.get());
+    }
+  }
+
+  @Test
+  void connectionsNeverExceedTheCapAndWhatWaitedForThemIsReported() throws Exception {
+    try (TargetServer server = TargetServer.slow(300)) {
+      LoadResult r = new LoadGenerator(LoadOptions.builder(server.url())
+          .rate(50).duration(Duration.ofSeconds(2)).connections(5).build()).run();
+
+      assertThat(r.completed()).isEqualTo(r.scheduled());
+      assertThat(server.peakOpen.get()).isEqualTo(5);
+      assertThat(r.peakConnections()).isEqualTo(5);
+      assertThat(server.peakInFlight.get()).isEqualTo(5);
+      // 5 connections carry 17 req/s at 300 ms: most of the 100 waited in the client, and say so.
+      assertThat(r.heldBack()).isGreaterThan(50);
+      // Latency still counts from the intended send time: the last ones waited seconds.
+      assertThat(r.maxLatencyMillis()).isGreaterThan(2000);
+    }
+  }
+
+  @Test
+  void aFastServerKeepsFewConnections() throws Exception {
+    try (TargetServer server = TargetServer.ok()) {
+      LoadResult r = new LoadGenerator(LoadOptions.builder(server.url())
+          .rate(50).duration(Duration.ofSeconds(3)).connections(1000).build()).run();
+
+      assertThat(r.completed()).isEqualTo(r.scheduled());
+      // An answer takes well under the 20 ms between requests: the idle connections are reused.
+      // Reaching 75 would take the server stalling for half the run.
+      assertThat(server.accepted.get()).isLessThanOrEqualTo(75);
+      assertThat(r.peakConnections()).isLessThanOrEqualTo(75);
+    }
+  }
+
+  @Test
+  void aStalledServerGetsPacedConnectionsNotOnePerRequest() throws Exception {
+    try (TargetServer server = new TargetServer((req, n) -> {})) {
+      LoadOptions o = LoadOptions.builder(server.url()).rate(3000).duration(Duration.ofSeconds(30)).build();
+      LoadGenerator g = new LoadGenerator(o);
+      LoadResult r = g.run(s -> g.stop());
+
+      // Every request due finds every connection busy; new ones open at the pace, not all at once.
+      assertThat(r.scheduled()).isGreaterThan(1000);
+      double pace = o.threads() * (Dispatcher.CONNECTS_PER_SECOND * r.elapsedSeconds() + Dispatcher.MAX_CONNECTING);
+      assertThat((double) r.connectionsOpened()).isLessThanOrEqualTo(pace);
+      assertThat(r.connectionsOpened()).isLessThan(r.scheduled()).isGreaterThan(Dispatcher.MAX_CONNECTING);
+    }
+  }
+
+  @Test
   void closedLoopSendsExactlyTheRequestedNumber() throws Exception {
     try (TargetServer server = TargetServer.ok()) {
       LoadOptions o = LoadOptions.builder(server.url()).requests(100).connections(10).build();
