@@ -33,21 +33,32 @@ import java.util.concurrent.TimeUnit;
  * pattern) and in {@code stc simulate} with the same model, bounds and the start-up time the real
  * instances took. {@link #main} runs it at any size for {@code bench/autoscale-real.sh};
  * {@code RealVsSimulatedIT} at a small one.
+ *
+ * <p>Before the measured run, a warm-up: a throwaway {@code stc serve} in this JVM, with a fixed
+ * pool of the same instances, carries the pattern's mean rate for {@link Scenario#warmUp()}. It
+ * compiles the proxy's and the client's code, as a long-running stc has it (a cold one,
+ * JIT-compiling as the first requests arrive, answered 30 req/s at 509 ms in its first 10 s),
+ * and makes the provider's class-data archive, so that every measured instance starts with it.
+ * The measured stc is a new server with a new autoscaler: it has learned nothing from the
+ * warm-up, as the simulation has not, so the warm-up needs no counterpart there.
  */
 public final class RealRun {
   /** The scenario: a pattern at a rate for a duration, or a trace (then those three are not used). */
   public record Scenario(
       TrafficPattern pattern, double rate, Duration duration, RateTrace trace, int min, int max, int capacityMin,
-      int capacityMax, Duration serviceTime, Duration slo) {}
+      int capacityMax, Duration serviceTime, Duration slo, Duration warmUp) {}
 
   /**
    * What a run gave, both ways.
    *
    * @param startupSeconds mean time the real instances took from the decision to rotation
+   * @param clientPeakConnections the most connections the client had open at once
+   * @param clientHeldBack requests that waited in the client because all its connections were busy
    */
   public record Outcome(
       double realSuccess, double realInstanceSeconds, double realP99Millis, long realRequests, double startupSeconds,
-      SimulationResult simulated, List<String> realEvents, List<Second> realSeconds) {
+      SimulationResult simulated, List<String> realEvents, List<Second> realSeconds, int clientPeakConnections,
+      long clientHeldBack, List<Startup> startups) {
 
     public double instanceSecondsRatio() {
       return realInstanceSeconds / simulated.instanceSeconds();
@@ -60,11 +71,12 @@ public final class RealRun {
     @Override
     public String toString() {
       return String.format(Locale.ROOT,
-          "real: %,d requests, %.3f%% success, p99 %.0f ms, %.0f instance-s (start-up %.1f s)%n"
+          "real: %,d requests, %.3f%% success, p99 %.0f ms, %.0f instance-s (start-up %.1f s); client: %d connections"
+              + " at most, %d requests held back%n"
               + "simulated: %,d requests, %.3f%% success, p99 %.0f ms, %.0f instance-s%n"
               + "real / simulated: instance-s %.3f, success %.4f%n",
           realRequests, realSuccess * 100, realP99Millis, realInstanceSeconds, startupSeconds,
-          simulated.arrived(), simulated.successRate() * 100, simulated.latencyMillis(99), simulated.instanceSeconds(),
+          clientPeakConnections, clientHeldBack, simulated.arrived(), simulated.successRate() * 100, simulated.latencyMillis(99), simulated.instanceSeconds(),
           instanceSecondsRatio(), successRatio());
     }
   }
@@ -80,12 +92,25 @@ public final class RealRun {
   public record Second(int ready, int pending, int draining, long served, double backendMillis, int inFlight) {}
 
   /**
+   * One real instance's start-up.
+   *
+   * @param together instances starting at its decision, itself included
+   */
+  public record Startup(double atSeconds, int together, double seconds) {}
+
+  /**
    * Seconds of the peak rate the client can have outstanding: more than the simulation queues at
    * the start (about a second of arrivals, with start-ups of 2-3 s).
    */
   static final double CLIENT_BACKLOG_SECONDS = 4;
+  /** As the guide's benchmarks: the JIT has settled by then. */
+  static final Duration DEFAULT_WARM_UP = Duration.ofSeconds(45);
   /** Sockets are file descriptors, two a connection in this JVM (client and proxy ends). */
   static final int MAX_CLIENT_CONNECTIONS = 6000;
+  /** What one warm-up instance is given to carry (the matrix sizes its {@code max} by 25 req/s an instance). */
+  static final double WARM_UP_RATE_PER_INSTANCE = 25;
+  /** The longest the warm-up waits, past its load, for the class-data archive's training run. */
+  static final Duration ARCHIVE_WAIT = Duration.ofSeconds(120);
 
   private RealRun() {}
 
@@ -94,35 +119,21 @@ public final class RealRun {
     List<String> command = new ArrayList<>(AutoscaleConfig.Provider.demoBackendCommand());
     command.addAll(List.of("--service-time", s.serviceTime().toMillis() + "ms",
         "--capacity", s.capacityMin() + "-" + s.capacityMax()));
-    StringBuilder args = new StringBuilder();
-    for (String arg : command) {
-      args.append(args.length() == 0 ? "" : ", ").append('"').append(arg.replace("\\", "\\\\").replace("\"", "\\\"")).append('"');
+    Path instances = dir.resolve("instances");
+    if (!s.warmUp().isZero()) {
+      warmUp(s, command, dir, instances);
     }
-    String yaml = """
-        host: 127.0.0.1
-        port: 0
-        max_inflight: 10
-        admin: {enabled: false}
-        autoscale:
-          enabled: true
-          min: %d
-          max: %d
-          %s
-          provider: {kind: process, command: [%s], log_dir: "%s"}
-        """.formatted(s.min(), s.max(), s.slo().isZero() ? "" : "slo: {p99: " + s.slo().toMillis() + "ms}",
-        args, dir.resolve("instances"));
     List<ScaleEvent> events = new CopyOnWriteArrayList<>();
     List<Second> seconds = new CopyOnWriteArrayList<>();
-    StcServer stc = new StcServer(ConfigLoader.load(Files.writeString(dir.resolve("stc.yaml"), yaml)));
+    StcServer stc = new StcServer(ConfigLoader.load(Files.writeString(dir.resolve("stc.yaml"),
+        yaml(s, s.min(), s.max(), command, instances))));
     LoadResult load;
     long from;
     long to;
     try {
       stc.start();
       stc.autoscaler().addListener(events::add);
-      LoadOptions.Builder b = LoadOptions.builder("http://127.0.0.1:" + stc.port() + "/").timeout(Duration.ofSeconds(30));
-      b = s.trace() != null ? b.trace(s.trace()) : b.pattern(s.pattern()).rate(s.rate()).duration(s.duration());
-      LoadOptions options = b.connections(clientConnections(b.build())).build();
+      LoadOptions options = clientOptions(s, stc.port(), null);
       from = System.currentTimeMillis();
       for (Instance i : stc.autoscaler().provider().instances()) {
         // Started before the events were listened to: they count from the load's start.
@@ -157,7 +168,131 @@ public final class RealRun {
       log.add(String.format(Locale.ROOT, "%8.1f s  %s", (e.timeMillis() - from) / 1000.0, e.message()));
     }
     return new Outcome(success, instanceSeconds(events, from, to), load.latencyMillis(99), load.sent(), startup, simulated,
-        log, seconds);
+        log, seconds, load.peakConnections(), load.heldBack(), startups(events, from));
+  }
+
+  private static String yaml(Scenario s, int min, int max, List<String> command, Path logDir) {
+    StringBuilder args = new StringBuilder();
+    for (String arg : command) {
+      args.append(args.length() == 0 ? "" : ", ").append('"').append(arg.replace("\\", "\\\\").replace("\"", "\\\"")).append('"');
+    }
+    return """
+        host: 127.0.0.1
+        port: 0
+        max_inflight: 10
+        admin: {enabled: false}
+        autoscale:
+          enabled: true
+          min: %d
+          max: %d
+          %s
+          provider: {kind: process, command: [%s], log_dir: "%s"}
+        """.formatted(min, max, s.slo().isZero() ? "" : "slo: {p99: " + s.slo().toMillis() + "ms}", args, logDir);
+  }
+
+  /** The client of the measured run; with {@code warmUp}, steady at the pattern's mean rate for that long. */
+  private static LoadOptions clientOptions(Scenario s, int port, Duration warmUp) {
+    LoadOptions.Builder b = LoadOptions.builder("http://127.0.0.1:" + port + "/").timeout(Duration.ofSeconds(30));
+    b = s.trace() != null ? b.trace(s.trace()) : b.pattern(s.pattern()).rate(s.rate()).duration(s.duration());
+    LoadOptions measured = b.build();
+    int connections = clientConnections(measured);
+    if (warmUp == null) {
+      return b.connections(connections).build();
+    }
+    return LoadOptions.builder(measured.url().toString()).timeout(Duration.ofSeconds(30)).rate(warmUpRate(s))
+        .duration(warmUp).connections(connections).build();
+  }
+
+  /** The pattern's mean rate, no more than the scenario's {@code max} instances carry. */
+  static double warmUpRate(Scenario s) {
+    LoadOptions.Builder b = LoadOptions.builder("http://127.0.0.1:1/");
+    LoadOptions o = (s.trace() != null ? b.trace(s.trace()) : b.pattern(s.pattern()).rate(s.rate()).duration(s.duration())).build();
+    return Math.min(o.ratePattern().mean(0, o.durationSeconds()), s.max() * WARM_UP_RATE_PER_INSTANCE);
+  }
+
+  /** Instances of the warm-up's fixed pool: enough for its rate at {@link #WARM_UP_RATE_PER_INSTANCE}. */
+  static int warmUpInstances(Scenario s) {
+    return (int) Math.max(Math.min(2, s.max()), Math.min(s.max(), Math.ceil(warmUpRate(s) / WARM_UP_RATE_PER_INSTANCE)));
+  }
+
+  /**
+   * Loads a throwaway stc with a fixed pool of the scenario's instances, then waits for the
+   * provider's class-data archive of the instance command (trained in the background from the
+   * warm-up's first start), so the measured instances all start alike.
+   */
+  private static void warmUp(Scenario s, List<String> command, Path dir, Path measuredLogDir) throws Exception {
+    int n = warmUpInstances(s);
+    StcServer warm = new StcServer(ConfigLoader.load(Files.writeString(dir.resolve("warm-up.yaml"),
+        yaml(s, n, n, command, dir.resolve("warm-up-instances")))));
+    long t0 = System.nanoTime();
+    try {
+      warm.start();
+      LoadResult r = new LoadGenerator(clientOptions(s, warm.port(), s.warmUp())).run();
+      System.err.printf(Locale.ROOT, "# warm-up: %d instances, %,d requests at %.0f req/s, p99 %.0f ms, %d errors%n",
+          n, r.completed(), r.achievedRate(), r.latencyMillis(99), r.errors());
+      ClassDataArchive archive = ClassDataArchive.of(command, measuredLogDir);
+      if (archive != null) {
+        long until = System.nanoTime() + ARCHIVE_WAIT.toNanos();
+        while (!Files.isRegularFile(archive.path()) && System.nanoTime() - until < 0) {
+          Thread.sleep(500); // a benchmark's harness waiting on another process's file, not a test's synchronisation
+        }
+        System.err.println("# class-data archive " + archive.path()
+            + (Files.isRegularFile(archive.path()) ? "" : " still missing after " + ARCHIVE_WAIT.toSeconds() + " s: instances start without it"));
+      }
+    } finally {
+      warm.close(Duration.ofSeconds(10));
+    }
+    System.err.printf(Locale.ROOT, "# warm-up took %.1f s%n", (System.nanoTime() - t0) / 1e9);
+  }
+
+  /** Each real instance's start-up, with how many were starting at its decision. */
+  static List<Startup> startups(List<ScaleEvent> events, long from) {
+    Map<String, Long> asked = new HashMap<>();
+    List<Startup> out = new ArrayList<>();
+    for (ScaleEvent e : events) {
+      if (e.kind() == ScaleEvent.Kind.SCALED_UP && !e.reason().equals("before the load")) {
+        asked.put(e.instance(), e.timeMillis());
+      } else if (e.kind() == ScaleEvent.Kind.READY && asked.containsKey(e.instance())) {
+        long at = asked.remove(e.instance());
+        int together = 1;
+        for (ScaleEvent o : events) {
+          // started at or before it, ready after its decision: starting at the same time
+          if (o.kind() == ScaleEvent.Kind.SCALED_UP && !o.reason().equals("before the load")
+              && !o.instance().equals(e.instance()) && o.timeMillis() <= at
+              && readyAt(events, o.instance(), o.timeMillis()) > at) {
+            together++;
+          }
+        }
+        out.add(new Startup((at - from) / 1000.0, together, (e.timeMillis() - at) / 1000.0));
+      }
+    }
+    return out;
+  }
+
+  private static long readyAt(List<ScaleEvent> events, String instance, long after) {
+    for (ScaleEvent e : events) {
+      if (e.instance().equals(instance) && e.timeMillis() >= after
+          && (e.kind() == ScaleEvent.Kind.READY || e.kind() == ScaleEvent.Kind.FAILED || e.kind() == ScaleEvent.Kind.STOPPED)) {
+        return e.timeMillis();
+      }
+    }
+    return Long.MAX_VALUE;
+  }
+
+  /** Start-ups by how many instances were starting together: count, mean and longest per group. */
+  public static String startupTable(List<Startup> startups) {
+    int[][] groups = {{1, 1}, {2, 3}, {4, 7}, {8, 15}, {16, Integer.MAX_VALUE}};
+    StringBuilder out = new StringBuilder("starting together | start-ups | mean s | max s\n");
+    for (int[] g : groups) {
+      List<Startup> in = startups.stream().filter(u -> u.together() >= g[0] && u.together() <= g[1]).toList();
+      if (!in.isEmpty()) {
+        out.append(String.format(Locale.ROOT, "%17s | %9d | %6.2f | %5.2f%n",
+            g[1] == Integer.MAX_VALUE ? g[0] + "+" : g[0] == g[1] ? String.valueOf(g[0]) : g[0] + "-" + g[1], in.size(),
+            in.stream().mapToDouble(Startup::seconds).average().orElse(0),
+            in.stream().mapToDouble(Startup::seconds).max().orElse(0)));
+      }
+    }
+    return out.toString();
   }
 
   private static Second sample(StcServer stc, Map<Backend, long[]> last) {
@@ -230,12 +365,14 @@ public final class RealRun {
   }
 
   /**
-   * Connections enough that the client never holds a request back, as the simulation's clients
-   * never do (each arrival there is sent at once, whatever else is outstanding): the pattern's peak
-   * rate for {@link #CLIENT_BACKLOG_SECONDS}, the longest a request is expected to wait at the proxy.
-   * With {@code stc load}'s default 64, a sine at 300 req/s had all 64 in flight at its peak and
-   * at the start: stc saw a lower, smoothed arrival rate (the backlog waited in the client, where
-   * the autoscaler cannot see it) and the run's p99 was the client's queue.
+   * The client's cap on connections, enough that it never holds a request back, as the
+   * simulation's clients never do (each arrival there is sent at once, whatever else is
+   * outstanding): the pattern's peak rate for {@link #CLIENT_BACKLOG_SECONDS}, the longest a
+   * request is expected to wait at the proxy. {@code stc load} opens them only as its backlog
+   * needs them, so a run that keeps up uses a few dozen. With a fixed 64, a sine at 300 req/s had
+   * all 64 in flight at its peak and at the start: stc saw a lower, smoothed arrival rate (the
+   * backlog waited in the client, where the autoscaler cannot see it); with 2,160 opened at the
+   * start, the handshakes buried a cold stc.
    */
   static int clientConnections(LoadOptions o) {
     RatePattern rates = o.ratePattern();
@@ -286,22 +423,26 @@ public final class RealRun {
     return n == 0 ? 5 : sum / n;
   }
 
-  /** {@code java ... io.stc.scale.RealRun PATTERN RATE DURATION MIN MAX CAPACITY SERVICE-TIME [SLO]} */
+  /** {@code java ... io.stc.scale.RealRun PATTERN RATE DURATION MIN MAX CAPACITY SERVICE-TIME [SLO|-] [WARM-UP]} */
   public static void main(String[] a) throws Exception {
     if (a.length < 7) {
-      System.err.println("usage: RealRun PATTERN RATE DURATION MIN MAX CAPACITY(MIN-MAX) SERVICE-TIME [SLO]");
+      System.err.println("usage: RealRun PATTERN RATE DURATION MIN MAX CAPACITY(MIN-MAX) SERVICE-TIME [SLO|-] [WARM-UP]");
       System.exit(2);
     }
     String[] capacity = a[5].split("-");
     Scenario s = new Scenario(TrafficPattern.parse(a[0]), Double.parseDouble(a[1]), io.stc.config.HumanDuration.parse(a[2]),
         null, Integer.parseInt(a[3]), Integer.parseInt(a[4]), Integer.parseInt(capacity[0]),
         Integer.parseInt(capacity[capacity.length - 1]), io.stc.config.HumanDuration.parse(a[6]),
-        a.length > 7 ? io.stc.config.HumanDuration.parse(a[7]) : Duration.ZERO);
+        a.length > 7 && !a[7].equals("-") ? io.stc.config.HumanDuration.parse(a[7]) : Duration.ZERO,
+        a.length > 8 ? io.stc.config.HumanDuration.parse(a[8]) : DEFAULT_WARM_UP);
     Path dir = Files.createTempDirectory("stc-real-run-");
     Outcome o = run(s, dir);
     System.out.print(o);
     System.out.println();
     System.out.print(timeline(o, 10));
+    System.out.println();
+    System.out.println("real start-ups (the simulation used their mean, " + String.format(Locale.ROOT, "%.2f s", o.startupSeconds()) + "):");
+    System.out.print(startupTable(o.startups()));
     System.out.println();
     System.out.println("real events:");
     o.realEvents().forEach(System.out::println);
