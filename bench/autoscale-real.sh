@@ -38,7 +38,9 @@ while [ $# -gt 0 ]; do
 done
 
 cd "$root"
-mvn -B -q -DskipTests test-compile dependency:build-classpath -Dmdep.outputFile=target/bench-classpath.txt >&2
+# package: the instances run from target/stc.jar, as a user's do (a class path with directories gets
+# no class-data archive, so they would start about twice as slowly)
+mvn -B -q -DskipTests package dependency:build-classpath -Dmdep.outputFile=target/bench-classpath.txt >&2
 echo "# bench/autoscale-real.sh $pattern $rate req/s for $duration, instances $min..$max, capacity $capacity, service $service${slo:+, slo $slo}, warm-up $warmup" >&2
 echo "# $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 exec java -XX:+UseParallelGC -cp "target/test-classes:target/classes:$(cat target/bench-classpath.txt)" \

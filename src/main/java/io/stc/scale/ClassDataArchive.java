@@ -50,8 +50,10 @@ final class ClassDataArchive implements AutoCloseable {
    * The archive of {@code command}, kept in the user's cache ({@code $XDG_CACHE_HOME/stc/cds}, else
    * {@code ~/.cache/stc/cds}; {@code logDir/cds} when that cannot be written) so every stc with the
    * same command shares one; the training run logs in {@code logDir/cds}, with a pid file, so a
-   * SIGKILLed stc's run is ended by the next. Null when the command is not a {@code java} launch or
-   * already chooses its own class sharing.
+   * SIGKILLed stc's run is ended by the next. Null when the command is not a {@code java} launch,
+   * already chooses its own class sharing, or has a directory on its class path (the JVM refuses to
+   * write an archive then, "non-empty directory", after the whole training run: a run from
+   * {@code target/classes} would train and fail at every start).
    */
   static ClassDataArchive of(List<String> command, Path logDir) {
     return of(command, logDir, cacheDir(logDir));
@@ -66,6 +68,10 @@ final class ClassDataArchive implements AutoCloseable {
       if (a.startsWith("-XX:SharedArchiveFile") || a.startsWith("-Xshare") || a.startsWith("-XX:ArchiveClassesAtExit")) {
         return null;
       }
+    }
+    if (classPath(command).stream().anyMatch(Files::isDirectory)) {
+      log.debug("no class-data archive: the instance command's class path has a directory");
+      return null;
     }
     return new ClassDataArchive(command, archiveDir.resolve("instance-" + key(command) + ".jsa"), logDir);
   }
@@ -214,14 +220,7 @@ final class ClassDataArchive implements AutoCloseable {
       files.add(home.resolve("release"));
       files.add(home.resolve("lib/server/libjvm.so"));
     }
-    for (int i = 1; i < command.size() - 1; i++) {
-      String a = command.get(i);
-      if (a.equals("-cp") || a.equals("-classpath") || a.equals("--class-path") || a.equals("-jar")) {
-        for (String element : command.get(i + 1).split(File.pathSeparator)) {
-          files.add(Path.of(element));
-        }
-      }
-    }
+    files.addAll(classPath(command));
     for (Path f : files) {
       try {
         k.append('\u0000').append(f).append(':').append(Files.size(f)).append(':').append(Files.getLastModifiedTime(f).toMillis());
@@ -235,6 +234,20 @@ final class ClassDataArchive implements AutoCloseable {
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  /** The files and directories of the command's {@code -cp} (or its {@code -jar}). */
+  private static List<Path> classPath(List<String> command) {
+    List<Path> out = new ArrayList<>();
+    for (int i = 1; i < command.size() - 1; i++) {
+      String a = command.get(i);
+      if (a.equals("-cp") || a.equals("-classpath") || a.equals("--class-path") || a.equals("-jar")) {
+        for (String element : command.get(i + 1).split(File.pathSeparator)) {
+          out.add(Path.of(element));
+        }
+      }
+    }
+    return out;
   }
 
   private static int freePort() throws IOException {

@@ -71,4 +71,14 @@ class ClassDataArchiveIT {
     assertThat(ClassDataArchive.of(List.of("/usr/bin/java", "-Xshare:off", "-jar", "x.jar"), dir, dir)).isNull();
     assertThat(ClassDataArchive.of(List.of("java", "-XX:SharedArchiveFile=a.jsa", "-jar", "x.jar"), dir, dir)).isNull();
   }
+
+  @Test
+  void aClassPathWithADirectoryGetsNoArchiveForTheJvmWouldRefuseToWriteIt() throws IOException {
+    // "Error: non-empty directory" at the training run's exit, every time: not worth a JVM's start.
+    Path classes = Files.createDirectories(dir.resolve("classes"));
+    Files.writeString(classes.resolve("A.class"), "x");
+    assertThat(ClassDataArchive.of(List.of("java", "-cp", "x.jar" + java.io.File.pathSeparator + classes, "Main"), dir, dir))
+        .isNull();
+    assertThat(ClassDataArchive.of(List.of("java", "-cp", "x.jar", "Main"), dir, dir)).isNotNull();
+  }
 }

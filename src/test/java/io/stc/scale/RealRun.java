@@ -105,6 +105,8 @@ public final class RealRun {
   static final double CLIENT_BACKLOG_SECONDS = 4;
   /** As the guide's benchmarks: the JIT has settled by then. */
   static final Duration DEFAULT_WARM_UP = Duration.ofSeconds(45);
+  /** The fat jar, as {@code mvn package} leaves it (the build's working directory is the project's). */
+  static final Path JAR = Path.of("target", "stc.jar");
   /** Sockets are file descriptors, two a connection in this JVM (client and proxy ends). */
   static final int MAX_CLIENT_CONNECTIONS = 6000;
   /** What one warm-up instance is given to carry (the matrix sizes its {@code max} by 25 req/s an instance). */
@@ -114,9 +116,26 @@ public final class RealRun {
 
   private RealRun() {}
 
+  /**
+   * The instances' command with the fat jar as its class path when it exists, as a user's stc has
+   * it: the JVM makes no class-data archive from a class path with directories
+   * ({@code target/classes}), so instances started from one never get the archive and start
+   * about twice as slowly as a user's.
+   */
+  static List<String> instanceCommand(List<String> demo, Path jar) {
+    List<String> out = new ArrayList<>(demo);
+    int cp = out.indexOf("-cp");
+    if (cp >= 0 && Files.isRegularFile(jar)) {
+      out.set(cp + 1, jar.toAbsolutePath().toString());
+    } else {
+      System.err.println("# " + jar + " not built: instances run from the class path, without a class-data archive");
+    }
+    return out;
+  }
+
   /** Runs the scenario for real, then simulates it; {@code dir} holds the config and the instances' logs. */
   public static Outcome run(Scenario s, Path dir) throws Exception {
-    List<String> command = new ArrayList<>(AutoscaleConfig.Provider.demoBackendCommand());
+    List<String> command = instanceCommand(AutoscaleConfig.Provider.demoBackendCommand(), JAR);
     command.addAll(List.of("--service-time", s.serviceTime().toMillis() + "ms",
         "--capacity", s.capacityMin() + "-" + s.capacityMax()));
     Path instances = dir.resolve("instances");

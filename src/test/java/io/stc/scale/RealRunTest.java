@@ -44,6 +44,15 @@ class RealRunTest {
   }
 
   @Test
+  void instancesRunFromTheJarWhenThereIsOne(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    List<String> demo = List.of("java", "-Xmx64m", "-cp", "target/classes:dep.jar", "io.stc.cli.Main", "backend");
+    java.nio.file.Path jar = java.nio.file.Files.writeString(dir.resolve("stc.jar"), "jar");
+    assertThat(RealRun.instanceCommand(demo, jar))
+        .containsExactly("java", "-Xmx64m", "-cp", jar.toAbsolutePath().toString(), "io.stc.cli.Main", "backend");
+    assertThat(RealRun.instanceCommand(demo, dir.resolve("absent.jar"))).isEqualTo(demo);
+  }
+
+  @Test
   void startUpsCountTheInstancesStartingTogether() {
     List<ScaleEvent> events = List.of(
         new ScaleEvent(0, ScaleEvent.Kind.SCALED_UP, "a", 1, "before the load"),
