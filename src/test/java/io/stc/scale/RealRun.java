@@ -94,7 +94,7 @@ public final class RealRun {
   /**
    * One real instance's start-up.
    *
-   * @param together instances starting at its decision, itself included
+   * @param together instances whose start-up overlapped its own, itself included
    */
   public record Startup(double atSeconds, int together, double seconds) {}
 
@@ -264,28 +264,32 @@ public final class RealRun {
     System.err.printf(Locale.ROOT, "# warm-up took %.1f s%n", (System.nanoTime() - t0) / 1e9);
   }
 
-  /** Each real instance's start-up, with how many were starting at its decision. */
+  /** Each real instance's start-up, with how many started during it. */
   static List<Startup> startups(List<ScaleEvent> events, long from) {
-    Map<String, Long> asked = new HashMap<>();
     List<Startup> out = new ArrayList<>();
     for (ScaleEvent e : events) {
-      if (e.kind() == ScaleEvent.Kind.SCALED_UP && !e.reason().equals("before the load")) {
-        asked.put(e.instance(), e.timeMillis());
-      } else if (e.kind() == ScaleEvent.Kind.READY && asked.containsKey(e.instance())) {
-        long at = asked.remove(e.instance());
-        int together = 1;
-        for (ScaleEvent o : events) {
-          // started at or before it, ready after its decision: starting at the same time
-          if (o.kind() == ScaleEvent.Kind.SCALED_UP && !o.reason().equals("before the load")
-              && !o.instance().equals(e.instance()) && o.timeMillis() <= at
-              && readyAt(events, o.instance(), o.timeMillis()) > at) {
-            together++;
-          }
-        }
-        out.add(new Startup((at - from) / 1000.0, together, (e.timeMillis() - at) / 1000.0));
+      if (e.kind() != ScaleEvent.Kind.SCALED_UP || e.reason().equals("before the load")) {
+        continue;
       }
+      long ready = readyAt(events, e.instance(), e.timeMillis());
+      if (ready == Long.MAX_VALUE || !isReady(events, e.instance(), ready)) {
+        continue;
+      }
+      int together = 0;
+      for (ScaleEvent o : events) {
+        // itself included: every start-up whose time overlaps this one's
+        if (o.kind() == ScaleEvent.Kind.SCALED_UP && !o.reason().equals("before the load") && o.timeMillis() < ready
+            && readyAt(events, o.instance(), o.timeMillis()) > e.timeMillis()) {
+          together++;
+        }
+      }
+      out.add(new Startup((e.timeMillis() - from) / 1000.0, together, (ready - e.timeMillis()) / 1000.0));
     }
     return out;
+  }
+
+  private static boolean isReady(List<ScaleEvent> events, String instance, long at) {
+    return events.stream().anyMatch(x -> x.instance().equals(instance) && x.timeMillis() == at && x.kind() == ScaleEvent.Kind.READY);
   }
 
   private static long readyAt(List<ScaleEvent> events, String instance, long after) {

@@ -64,9 +64,9 @@ class RealRunTest {
         new ScaleEvent(5_000, ScaleEvent.Kind.READY, "d", 4, "ready"),
         new ScaleEvent(9_000, ScaleEvent.Kind.SCALED_UP, "e", 5, "up"),
         new ScaleEvent(10_000, ScaleEvent.Kind.READY, "e", 5, "ready"));
-    // b and c decided together (2); d while both still started (3); e alone.
+    // b, c and d started in overlapping times (3 each); e alone.
     assertThat(RealRun.startups(events, 0)).containsExactly(
-        new RealRun.Startup(1.0, 2, 2.0), new RealRun.Startup(1.0, 2, 3.0), new RealRun.Startup(1.5, 3, 3.5),
+        new RealRun.Startup(1.0, 3, 2.0), new RealRun.Startup(1.0, 3, 3.0), new RealRun.Startup(1.5, 3, 3.5),
         new RealRun.Startup(9.0, 1, 1.0));
     assertThat(RealRun.startupTable(RealRun.startups(events, 0)))
         .contains("                1 |         1 |   1.00 |  1.00")
