@@ -64,7 +64,7 @@ public final class LoadCommand implements Callable<Integer> {
 
   @Option(names = "--connections",
       description = "Open loop: the most keep-alive connections. One opens when a request is due and every open one"
-          + " is busy (at most 16 attempts at once and 1000 a second per thread); idle ones are kept and reused"
+          + " is busy (the pool grows by at most 1000 a second per thread, 16 attempts at once); idle ones are kept and reused"
           + " first, so a fast target gets few. Requests beyond the cap wait in the client and are reported"
           + " (default 1000, or --max-outstanding if lower).")
   Integer connections;

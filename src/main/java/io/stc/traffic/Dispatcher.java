@@ -20,9 +20,9 @@ import org.HdrHistogram.SingleWriterRecorder;
  * <p>In an open loop the connections follow the backlog, as a browser's or vegeta's pool does: a
  * request due when every open connection is busy opens another (up to this loop's share of
  * {@code --connections}), so it waits in the server's queue, where the server can see it, not in
- * the client's. New connections are paced ({@link #MAX_CONNECTING} attempts at a time,
- * {@link #CONNECTS_PER_SECOND} a second) so a backlog does not arrive as thousands of handshakes at
- * once; idle connections are kept and reused first, so a fast server keeps few.
+ * the client's. The pool grows at a pace ({@link #MAX_CONNECTING} attempts at a time,
+ * {@link #CONNECTS_PER_SECOND} new connections a second) so a backlog does not arrive as thousands
+ * of handshakes at once; idle connections are kept and reused first, so a fast server keeps few.
  */
 final class Dispatcher {
   /** Why a request in flight failed. */
@@ -210,29 +210,39 @@ final class Dispatcher {
     if (schedule == null || stopping) {
       return;
     }
-    while (connecting < pending.size() && connecting < MAX_CONNECTING && !atConnectionCap()) {
-      long now = System.nanoTime();
-      connectTokens = Math.min(MAX_CONNECTING, connectTokens + (now - connectTokensAt) * CONNECTS_PER_SECOND / 1e9);
-      connectTokensAt = now;
-      if (connectTokens < 1) {
-        if (!growScheduled) {
-          growScheduled = true;
-          long wait = (long) Math.ceil((1 - connectTokens) * 1e9 / CONNECTS_PER_SECOND);
-          loop.schedule(() -> {
-            growScheduled = false;
-            grow();
-          }, wait, TimeUnit.NANOSECONDS);
-        }
-        return;
-      }
-      connectTokens--;
+    while (connecting < pending.size() && connecting < MAX_CONNECTING) {
       VirtualClient c = down.pollFirst();
       if (c == null) {
+        // Only growth is paced: a connection the server closed is replaced at once, or a server
+        // that closes after every response would cap the rate at the pace.
+        if (clients.size() >= maxConnections || !takeConnectToken()) {
+          return;
+        }
         c = newClient.apply(this);
         clients.add(c);
       }
       connect(c);
     }
+  }
+
+  /** A token of the pace, or false with a retry of {@link #grow} scheduled for when one is due. */
+  private boolean takeConnectToken() {
+    long now = System.nanoTime();
+    connectTokens = Math.min(MAX_CONNECTING, connectTokens + (now - connectTokensAt) * CONNECTS_PER_SECOND / 1e9);
+    connectTokensAt = now;
+    if (connectTokens >= 1) {
+      connectTokens--;
+      return true;
+    }
+    if (!growScheduled) {
+      growScheduled = true;
+      long wait = (long) Math.ceil((1 - connectTokens) * 1e9 / CONNECTS_PER_SECOND);
+      loop.schedule(() -> {
+        growScheduled = false;
+        grow();
+      }, wait, TimeUnit.NANOSECONDS);
+    }
+    return false;
   }
 
   private void send(VirtualClient c, long intended) {

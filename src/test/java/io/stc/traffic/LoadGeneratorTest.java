@@ -143,6 +143,19 @@ class LoadGeneratorTest {
   }
 
   @Test
+  void aServerThatClosesEveryConnectionGetsANewOneForEachRequest() throws Exception {
+    try (TargetServer server = new TargetServer((req, n) -> req.response().putHeader("Connection", "close").end("ok"))) {
+      LoadResult r = new LoadGenerator(LoadOptions.builder(server.url())
+          .rate(200).duration(Duration.ofSeconds(2)).connections(4).build()).run();
+
+      assertThat(r.completed()).isEqualTo(r.scheduled());
+      assertThat(r.errors()).isZero();
+      assertThat(r.connectionsOpened()).isGreaterThanOrEqualTo(r.completed());
+      assertThat(server.peakOpen.get()).isLessThanOrEqualTo(4);
+    }
+  }
+
+  @Test
   void aStalledServerGetsPacedConnectionsNotOnePerRequest() throws Exception {
     try (TargetServer server = new TargetServer((req, n) -> {})) {
       LoadOptions o = LoadOptions.builder(server.url()).rate(3000).duration(Duration.ofSeconds(30)).build();
