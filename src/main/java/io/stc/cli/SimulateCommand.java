@@ -87,6 +87,12 @@ public final class SimulateCommand implements Callable<Integer> {
   @Option(names = "--startup-delay", paramLabel = "DURATION", description = "From the decision to start an instance until it serves (default ${DEFAULT-VALUE}).")
   String startupDelay;
 
+  @Option(names = "--startup-parallel", paramLabel = "N",
+      description = "Instances that start at full speed together; one asked for while N or more start takes"
+          + " --startup-delay x (starting, itself included) / N, as JVMs starting on N shared cores do;"
+          + " 0 for any number (default ${DEFAULT-VALUE}).")
+  int startupParallel;
+
   @Option(names = "--min", paramLabel = "N", description = "Fewest instances (default ${DEFAULT-VALUE}, as autoscale.min).")
   int min;
 
@@ -204,6 +210,7 @@ public final class SimulateCommand implements Callable<Integer> {
         .serviceTime(duration("--service-time", serviceTime))
         .noise(flag("--noise", () -> InstanceModel.Noise.parse(noise)))
         .startupDelay(duration("--startup-delay", startupDelay))
+        .startupParallel(startupParallel)
         .min(min)
         .max(max)
         .maxInflight(maxInflight)
@@ -260,6 +267,7 @@ public final class SimulateCommand implements Callable<Integer> {
           Map.entry("--service-time", SimulationReport.duration(d.serviceTime())),
           Map.entry("--noise", d.noise().label()),
           Map.entry("--startup-delay", SimulationReport.duration(d.startupDelay())),
+          Map.entry("--startup-parallel", String.valueOf(d.startupParallel())),
           Map.entry("--min", String.valueOf(d.min())),
           Map.entry("--max", String.valueOf(d.max())),
           Map.entry("--max-inflight", String.valueOf(d.maxInflight())),

@@ -26,7 +26,8 @@ final class SimulationReport {
         duration(o.duration()), o.traffic(), o.seed(), o.algorithm().configName(), o.min(),
         o.max(), o.capacityMin() == o.capacityMax() ? o.capacityMin() : o.capacityMin() + "-" + o.capacityMax(),
         duration(o.serviceTime()), o.noise() == io.stc.backend.InstanceModel.Noise.EXP ? "x Exp(1) noise" : "no noise",
-        duration(o.startupDelay()),
+        duration(o.startupDelay())
+            + (o.startupParallel() == 0 ? "" : " (" + o.startupParallel() + " at full speed together)"),
         o.meanLifetime().isZero() ? "" : ", crashes after " + duration(o.meanLifetime()) + " on average",
         o.maxInflight(), queue(o), duration(o.queueTimeout()), duration(o.interval()),
         o.slo().isZero() ? "" : " (slo: p99 " + duration(o.slo()) + ")");
@@ -130,6 +131,7 @@ final class SimulationReport {
     model.put("serviceTimeMillis", o.serviceTime().toNanos() / 1e6);
     model.put("noise", o.noise().label());
     model.put("startupDelaySeconds", o.startupDelay().toNanos() / 1e9);
+    model.put("startupParallel", o.startupParallel());
     model.put("min", o.min());
     model.put("max", o.max());
     model.put("maxInflight", o.maxInflight());

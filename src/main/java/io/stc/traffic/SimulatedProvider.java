@@ -15,6 +15,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * The instance provider of a {@link Simulation}: an instance listens {@code startupDelay} after it
  * is asked for, on virtual time, with a capacity of its own; it costs from the moment it is asked
  * for until it is stopped. Instances may also crash after an exponentially distributed lifetime.
+ * With {@code startupParallel} set, an instance asked for while as many or more are starting takes
+ * longer in proportion, as JVMs starting together on a few shared cores do; the instances asked for
+ * before the traffic starts (virtual time below 0) are not slowed, so they are ready at 0.
  */
 final class SimulatedProvider implements InstanceProvider {
   /** One simulated instance's life. */
@@ -51,6 +54,8 @@ final class SimulatedProvider implements InstanceProvider {
 
   private final VirtualTime time;
   private final long startupNanos;
+  private final int startupParallel;
+  private int starting;
   private final int capacityMin;
   private final int capacitySpan;
   private final SplittableRandom capacities;
@@ -64,10 +69,11 @@ final class SimulatedProvider implements InstanceProvider {
 
   /** @param meanLifetimeNanos mean time until an instance crashes; 0 for never */
   SimulatedProvider(
-      VirtualTime time, long startupNanos, int capacityMin, int capacityMax, SplittableRandom capacities,
+      VirtualTime time, long startupNanos, int startupParallel, int capacityMin, int capacityMax, SplittableRandom capacities,
       SplittableRandom crashes, double meanLifetimeNanos) {
     this.time = time;
     this.startupNanos = startupNanos;
+    this.startupParallel = startupParallel;
     this.capacityMin = capacityMin;
     this.capacitySpan = capacityMax - capacityMin + 1;
     this.capacities = capacities;
@@ -86,7 +92,18 @@ final class SimulatedProvider implements InstanceProvider {
     byName.put(name, m);
     all.add(m);
     CompletableFuture<Instance> started = new CompletableFuture<>();
-    time.after(startupNanos, () -> {
+    boolean counted = time.nanos() >= 0;
+    long delay = startupNanos;
+    if (counted) {
+      starting++;
+      if (startupParallel > 0 && starting > startupParallel) {
+        delay = Math.round(startupNanos * (double) starting / startupParallel);
+      }
+    }
+    time.after(delay, () -> {
+      if (counted) {
+        starting--;
+      }
       if (!m.running()) {
         started.completeExceptionally(new IllegalStateException("closed while starting"));
         return;

@@ -62,7 +62,7 @@ public final class Simulation implements SimulatedProxy.Outcomes {
     this.noise = root.split();
     SplittableRandom capacities = root.split();
     SplittableRandom crashes = root.split();
-    this.provider = new SimulatedProvider(time, options.startupDelay().toNanos(), options.capacityMin(),
+    this.provider = new SimulatedProvider(time, options.startupDelay().toNanos(), options.startupParallel(), options.capacityMin(),
         options.capacityMax(), capacities, crashes, options.meanLifetime().toNanos());
     this.proxy = new SimulatedProxy(time, upstream, options.algorithm().newBalancer(time), provider, options, this);
     this.autoscaler = Autoscaler.onVirtualTime(config, upstream, provider, time, proxy);

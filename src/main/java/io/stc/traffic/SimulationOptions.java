@@ -17,6 +17,9 @@ import java.util.Locale;
  * @param serviceTime mean service time of a request alone on an instance; each other request in
  *     flight there adds {@code serviceTime / capacity}, and the result is scaled by Exp(1) noise
  * @param startupDelay from the decision to start an instance until it takes requests
+ * @param startupParallel instances that start at full speed together, 0 for any number: with n
+ *     starting (the new one included) beyond it, the new one takes {@code startupDelay x n /
+ *     startupParallel}, as JVMs starting on a few shared cores do (the first {@code min} are not slowed)
  * @param maxInflight requests per instance the proxy allows at once (beyond that they queue); also
  *     the autoscaler's assumed capacity per instance, as in {@code stc serve}
  * @param queueMax requests that may wait in the proxy's FIFO queue, 0 for no count bound
@@ -41,6 +44,7 @@ public record SimulationOptions(
     int capacityMax,
     Duration serviceTime,
     Duration startupDelay,
+    int startupParallel,
     int min,
     int max,
     int maxInflight,
@@ -84,6 +88,9 @@ public record SimulationOptions(
     positive("--service-time", serviceTime);
     if (startupDelay.isNegative()) {
       throw new IllegalArgumentException("--startup-delay must not be negative");
+    }
+    if (startupParallel < 0) {
+      throw new IllegalArgumentException("--startup-parallel must not be negative, got " + startupParallel);
     }
     if (min < 0 || max < 1) {
       throw new IllegalArgumentException("need --min >= 0 and --max >= 1, got --min " + min + ", --max " + max);
@@ -130,7 +137,8 @@ public record SimulationOptions(
   /** The same model under another policy, for comparisons on one trace. */
   public SimulationOptions withPolicy(Policy p) {
     return new SimulationOptions(pattern, rate, duration, seed, p, algorithm, capacityMin, capacityMax, serviceTime,
-        startupDelay, min, max, maxInflight, queueMax, queueTimeout, queueMemory, interval, meanLifetime, slo, noise, trace);
+        startupDelay, startupParallel, min, max, maxInflight, queueMax, queueTimeout, queueMemory, interval, meanLifetime,
+        slo, noise, trace);
   }
 
   public double durationSeconds() {
@@ -199,6 +207,7 @@ public record SimulationOptions(
     private int capacityMax = 5;
     private Duration serviceTime = Duration.ofMillis(50);
     private Duration startupDelay = Duration.ofSeconds(5);
+    private int startupParallel;
     private int min = AutoscaleConfig.defaults().min();
     private int max = AutoscaleConfig.defaults().max();
     private int maxInflight = AutoscaleConfig.defaults().maxInflight();
@@ -256,6 +265,12 @@ public record SimulationOptions(
 
     public Builder startupDelay(Duration v) {
       startupDelay = v;
+      return this;
+    }
+
+    /** Instances that start at full speed together; 0 (the default) for any number. */
+    public Builder startupParallel(int v) {
+      startupParallel = v;
       return this;
     }
 
@@ -324,7 +339,7 @@ public record SimulationOptions(
         }
       }
       return new SimulationOptions(pattern, rate, duration, seed, policy, algorithm, capacityMin, capacityMax,
-          serviceTime, startupDelay, min, max, maxInflight, queueMax, queueTimeout, queueMemory, interval, meanLifetime, slo, noise, trace);
+          serviceTime, startupDelay, startupParallel, min, max, maxInflight, queueMax, queueTimeout, queueMemory, interval, meanLifetime, slo, noise, trace);
     }
   }
 }

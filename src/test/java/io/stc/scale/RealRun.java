@@ -54,11 +54,12 @@ public final class RealRun {
    * @param startupSeconds mean time the real instances took from the decision to rotation
    * @param clientPeakConnections the most connections the client had open at once
    * @param clientHeldBack requests that waited in the client because all its connections were busy
+   * @param simulatedStartup the start-up the simulation was given, fitted to the real ones
    */
   public record Outcome(
       double realSuccess, double realInstanceSeconds, double realP99Millis, long realRequests, double startupSeconds,
       SimulationResult simulated, List<String> realEvents, List<Second> realSeconds, int clientPeakConnections,
-      long clientHeldBack, List<Startup> startups) {
+      long clientHeldBack, List<Startup> startups, StartupModel simulatedStartup) {
 
     public double instanceSecondsRatio() {
       return realInstanceSeconds / simulated.instanceSeconds();
@@ -171,6 +172,8 @@ public final class RealRun {
       stc.close(Duration.ofSeconds(10));
     }
     double startup = startupSeconds(events);
+    List<Startup> startups = startups(events, from);
+    StartupModel model = startupModel(startups, startup);
     SimulationOptions.Builder sim = SimulationOptions.builder();
     if (s.trace() != null) {
       sim.trace(s.trace());
@@ -179,7 +182,7 @@ public final class RealRun {
     }
     SimulationResult simulated = Simulation.run(sim.min(s.min()).max(s.max())
         .capacity(s.capacityMin(), s.capacityMax()).serviceTime(s.serviceTime()).slo(s.slo())
-        .startupDelay(Duration.ofMillis(Math.round(startup * 1000))).build());
+        .startupDelay(Duration.ofMillis(Math.round(model.aloneSeconds() * 1000))).startupParallel(model.parallel()).build());
     // Over every request due, as the simulation counts every arrival: one the client dropped failed.
     double success = load.scheduled() == 0 ? 1 : (double) (load.completed() - load.errors()) / load.scheduled();
     List<String> log = new ArrayList<>();
@@ -187,7 +190,7 @@ public final class RealRun {
       log.add(String.format(Locale.ROOT, "%8.1f s  %s", (e.timeMillis() - from) / 1000.0, e.message()));
     }
     return new Outcome(success, instanceSeconds(events, from, to), load.latencyMillis(99), load.sent(), startup, simulated,
-        log, seconds, load.peakConnections(), load.heldBack(), startups(events, from));
+        log, seconds, load.peakConnections(), load.heldBack(), startups, model);
   }
 
   private static String yaml(Scenario s, int min, int max, List<String> command, Path logDir) {
@@ -311,6 +314,29 @@ public final class RealRun {
       }
     }
     return Long.MAX_VALUE;
+  }
+
+  /**
+   * A start-up for the simulation ({@code --startup-delay}, {@code --startup-parallel}).
+   *
+   * @param parallel instances starting at full speed together; 0 for any number
+   */
+  public record StartupModel(double aloneSeconds, int parallel) {}
+
+  /**
+   * The simulation's start-up fitted to the real ones: a start-up alone is the mean of those that
+   * overlapped no other; n overlapping took about {@code alone x n / parallel} (JVMs sharing the
+   * cores), so {@code parallel} is the mean of {@code alone x n / seconds} over them. Without
+   * start-ups of both kinds, every start-up is the real mean, as before.
+   */
+  static StartupModel startupModel(List<Startup> startups, double meanSeconds) {
+    double alone = startups.stream().filter(u -> u.together() == 1).mapToDouble(Startup::seconds).average().orElse(Double.NaN);
+    List<Startup> crowded = startups.stream().filter(u -> u.together() > 1).toList();
+    if (Double.isNaN(alone) || crowded.isEmpty() || alone <= 0) {
+      return new StartupModel(meanSeconds, 0);
+    }
+    double parallel = crowded.stream().mapToDouble(u -> alone * u.together() / Math.max(1e-3, u.seconds())).average().orElse(1);
+    return new StartupModel(alone, (int) Math.max(1, Math.round(parallel)));
   }
 
   /** Start-ups by how many instances were starting together: count, mean and longest per group. */
@@ -475,7 +501,8 @@ public final class RealRun {
     System.out.println();
     System.out.print(timeline(o, 10));
     System.out.println();
-    System.out.println("real start-ups (the simulation used their mean, " + String.format(Locale.ROOT, "%.2f s", o.startupSeconds()) + "):");
+    System.out.println(String.format(Locale.ROOT, "real start-ups (mean %.2f s; the simulation: --startup-delay %.2fs --startup-parallel %d):",
+        o.startupSeconds(), o.simulatedStartup().aloneSeconds(), o.simulatedStartup().parallel()));
     System.out.print(startupTable(o.startups()));
     System.out.println();
     System.out.println("real events:");

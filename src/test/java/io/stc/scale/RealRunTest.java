@@ -68,6 +68,11 @@ class RealRunTest {
     assertThat(RealRun.startups(events, 0)).containsExactly(
         new RealRun.Startup(1.0, 3, 2.0), new RealRun.Startup(1.0, 3, 3.0), new RealRun.Startup(1.5, 3, 3.5),
         new RealRun.Startup(9.0, 1, 1.0));
+    // Alone 1 s (e); three together took 2-3.5 s: about 1 x 3 / 2.83 ~ 1 at full speed together.
+    assertThat(RealRun.startupModel(RealRun.startups(events, 0), 2.4)).isEqualTo(new RealRun.StartupModel(1.0, 1));
+    // Without a start-up alone there is nothing to fit: the mean, for every one.
+    assertThat(RealRun.startupModel(RealRun.startups(events, 0).subList(0, 3), 2.8))
+        .isEqualTo(new RealRun.StartupModel(2.8, 0));
     assertThat(RealRun.startupTable(RealRun.startups(events, 0)))
         .contains("                1 |         1 |   1.00 |  1.00")
         .contains("              2-3 |         3 |   2.83 |  3.50");
