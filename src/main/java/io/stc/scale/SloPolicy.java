@@ -27,12 +27,16 @@ import java.time.Duration;
  * standard deviation of the forecast as headroom (never more than the highest rate of the last
  * minute, unless the rate wanders as a random walk does and did not jump as a burst does lately),
  * plus what the pool as it is leaves of the queue by then, to drain within a start-up time, once
- * that is 5% more than the pool serves. Down goes gently: to the highest rate
+ * that is 5% more than the pool serves, or the rate expected is more than it serves at
+ * {@code max_inflight} by more than counting noise. Down goes gently: to the highest rate
  * needed within the stable window, or within the last four start-up times (ten seconds at least)
  * when the rate clearly falls or wanders, where a need keeps three standard deviations and 5% of headroom,
  * over what an instance serves by the model as it is now, and only once one instance fewer would
- * serve that need with a deviation of the forecast to spare; the band between the two is the
- * hysteresis that keeps noise from moving the pool. Until anything was measured it sizes as the concurrency policy does.
+ * serve that need with a deviation of the forecast to spare (after a burst's edge, the rate's
+ * counting noise if less); the band between the two is the hysteresis that keeps noise from moving
+ * the pool. How long a need is held moves smoothly from the stable window to four start-up times
+ * as the rate falls more clearly, so the start-up estimate never flips it. Until anything was
+ * measured it sizes as the concurrency policy does.
  */
 final class SloPolicy implements ScalingPolicy {
   /** Headroom of a scale-up: standard deviations of the rate forecast at the start-up horizon. */
@@ -191,11 +195,11 @@ final class SloPolicy implements ScalingPolicy {
     // instances serve more than it thought lets them go at once, not a stable window later.
     double need = Math.min(ahead + DOWN_SIGMAS * error, peak) * (1 + DOWN_MARGIN);
     // A rate that clearly falls is let go after a few start-up times; one that only dips must stay
-    // low for the whole stable window, or noise would take instances away that are needed again.
-    // So does a rate that wanders (a random walk): the forecast's deviations already hold what it
-    // may come back to, and its peak over a whole stable window would keep several more.
-    boolean falling = -rates.slope() * startup > error || wanders;
-    long holdNanos = falling ? Math.max(MIN_HOLD.toNanos(), (long) (HOLD_STARTUPS * startup * 1e9)) : stableNanos;
+    // low for the whole stable window, or noise would take instances away that are needed again;
+    // in between, the hold moves smoothly with how clearly it falls. A rate that wanders (a random
+    // walk) keeps a few start-ups too: the forecast's deviations already hold what it may come back
+    // to, and its peak over a whole stable window would keep several more.
+    long holdNanos = holdNanos(startup, error, wanders);
     needs.add(now, need);
     double heldRate = needs.max(now, holdNanos);
     int held = ceil(heldRate / perInstance);
@@ -208,18 +212,60 @@ final class SloPolicy implements ScalingPolicy {
         + Math.round(objective) + " ms" + (sloNanos > 0 ? "" : ", derived") + ")";
     // Up when the pool falls short by more than rounding noise: a need that sits on a whole number
     // must not add and then take back an instance over and over.
-    if (up > current && (rate + backlog / drainSeconds) > perInstance * current * (1 + UP_MARGIN)) {
+    // Nor may the margin let the pool run past what it can serve at all: once the rate expected
+    // (without headroom) is more than the instances finish at max_inflight, by more than its
+    // counting noise, a queue grows however whole the numbers are (a sine's rising edge sized at
+    // max_inflight waited for 5% over it, and its p99 went past the objective).
+    double needed = rate + backlog / drainSeconds;
+    double saturated = model.throughputAt(maxInflight) * current;
+    if (up > current && (needed > perInstance * current * (1 + UP_MARGIN)
+        || ahead + backlog / drainSeconds > saturated + countingNoise(saturated, load.seconds()))) {
       return new Decision(up, why + " -> " + up);
     }
     // Down only when one instance fewer would still serve the need held with a deviation of the
     // forecast to spare, and then to what the need held asks for: a need that sits just above a
     // whole number of instances must not take one away whenever the noise of a long steady load
-    // dips its highest value in the window across (the counterpart of UP_MARGIN).
-    if (held < current && heldRate + error <= (current - 1) * perInstance) {
+    // dips its highest value in the window across (the counterpart of UP_MARGIN). After a burst's
+    // edge the forecast's deviation measures the jump, not the rate's noise (the need is capped at
+    // the burst's height then), so the spare is the counting noise of the rate held, if less.
+    double spare = jumpedLately ? Math.min(error, countingNoise(heldRate, load.seconds())) : error;
+    if (held < current && heldRate + spare <= (current - 1) * perInstance) {
       return new Decision(held, why + "; highest need of " + seconds(holdNanos) + " " + num(heldRate) + "/s -> " + held);
     }
     return new Decision(current, why + "; holding " + current + " (highest need of " + seconds(holdNanos) + ": "
         + num(heldRate) + "/s, " + held + ")");
+  }
+
+  /**
+   * How long a scale-down keeps the highest need: {@link #HOLD_STARTUPS} times how long the rate
+   * takes to fall by one deviation of its forecast ({@code error / -slope}), between that many
+   * start-up times (ten seconds at least) and the stable window. A rate that falls by its forecast's
+   * deviation within a start-up or faster (or wanders) keeps four start-ups; one that does not fall
+   * keeps the stable window; in between the hold moves with the slope, so neither a slightly
+   * different slope nor a start-up estimate a fifth shorter turns a hold of seconds into a minute.
+   */
+  private long holdNanos(double startup, double error, boolean wanders) {
+    long shortest = Math.min(stableNanos, Math.max(MIN_HOLD.toNanos(), (long) (HOLD_STARTUPS * startup * 1e9)));
+    double fall = -rates.slope();
+    if (wanders) {
+      return shortest;
+    }
+    if (fall <= 0) {
+      return stableNanos;
+    }
+    double seconds = HOLD_STARTUPS * error / fall;
+    return seconds * 1e9 >= stableNanos ? stableNanos : Math.max(shortest, (long) (seconds * 1e9));
+  }
+
+  /**
+   * The counting noise of a rate measured over {@code seconds} (Poisson: its standard deviation is
+   * {@code sqrt(rate / seconds)}): what a scale-down keeps to spare on top of the need it holds, so
+   * that a need sitting on a whole number of instances does not lose one whenever its noise dips.
+   * Not the forecast's deviation: after a burst's edge that is many times the rate's noise, and
+   * kept a pool sized for the burst's start-up for minutes.
+   */
+  static double countingNoise(double rate, double seconds) {
+    return seconds > 0 ? Math.sqrt(Math.max(0, rate) / seconds) : 0;
   }
 
   /** Whether a rate went from {@code before} to {@code after} in one interval as a burst does, not as a wandering rate. */
