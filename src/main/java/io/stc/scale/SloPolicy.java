@@ -259,10 +259,11 @@ final class SloPolicy implements ScalingPolicy {
 
   /**
    * The counting noise of a rate measured over {@code seconds} (Poisson: its standard deviation is
-   * {@code sqrt(rate / seconds)}): what a scale-down keeps to spare on top of the need it holds, so
-   * that a need sitting on a whole number of instances does not lose one whenever its noise dips.
-   * Not the forecast's deviation: after a burst's edge that is many times the rate's noise, and
-   * kept a pool sized for the burst's start-up for minutes.
+   * {@code sqrt(rate / seconds)}): how far one interval's rate strays by chance. After a burst's
+   * edge it is the spare a scale-down leaves instead of the forecast's deviation (many times the
+   * rate's noise then, which kept a pool sized for the burst's start-up for minutes); and how far
+   * the rate expected must pass what the pool serves at {@code max_inflight} before that alone
+   * asks for a scale-up.
    */
   static double countingNoise(double rate, double seconds) {
     return seconds > 0 ? Math.sqrt(Math.max(0, rate) / seconds) : 0;
