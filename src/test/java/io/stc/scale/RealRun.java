@@ -242,6 +242,15 @@ public final class RealRun {
    * provider's class-data archive of the instance command (trained in the background from the
    * warm-up's first start), so the measured instances all start alike.
    */
+  /** Waits until {@code done} or {@code limit} has passed, whichever comes first; the caller goes on either way. */
+  private static void waitUpTo(Duration limit, Duration poll, java.util.concurrent.Callable<Boolean> done) {
+    try {
+      org.awaitility.Awaitility.await().atMost(limit).pollInterval(poll).until(done);
+    } catch (org.awaitility.core.ConditionTimeoutException notYet) {
+      // the caller says what is missing
+    }
+  }
+
   private static void warmUp(Scenario s, List<String> command, Path dir, Path measuredLogDir) throws Exception {
     int n = warmUpInstances(s);
     StcServer warm = new StcServer(ConfigLoader.load(Files.writeString(dir.resolve("warm-up.yaml"),
@@ -251,19 +260,13 @@ public final class RealRun {
       warm.start();
       // stc's start waits for its first instances up to start_timeout only; n JVMs starting at once
       // on a busy machine can take longer, and a warm-up that floods a half-started pool only queues.
-      long poolDeadline = System.nanoTime() + ARCHIVE_WAIT.toNanos();
-      while (readyInstances(warm) < n && System.nanoTime() - poolDeadline < 0) {
-        Thread.sleep(200); // a benchmark's harness waiting on other processes, not a test's synchronisation
-      }
+      waitUpTo(ARCHIVE_WAIT, Duration.ofMillis(200), () -> readyInstances(warm) >= n);
       LoadResult r = new LoadGenerator(clientOptions(s, warm.port(), s.warmUp())).run();
       System.err.printf(Locale.ROOT, "# warm-up: %d instances, %,d requests at %.0f req/s, p99 %.0f ms, %d errors%n",
           n, r.completed(), r.achievedRate(), r.latencyMillis(99), r.errors());
       ClassDataArchive archive = ClassDataArchive.of(command, measuredLogDir);
       if (archive != null) {
-        long until = System.nanoTime() + ARCHIVE_WAIT.toNanos();
-        while (!Files.isRegularFile(archive.path()) && System.nanoTime() - until < 0) {
-          Thread.sleep(500); // a benchmark's harness waiting on another process's file, not a test's synchronisation
-        }
+        waitUpTo(ARCHIVE_WAIT, Duration.ofMillis(500), () -> Files.isRegularFile(archive.path()));
         System.err.println("# class-data archive " + archive.path()
             + (Files.isRegularFile(archive.path()) ? "" : " still missing after " + ARCHIVE_WAIT.toSeconds() + " s: instances start without it"));
       }
