@@ -2,6 +2,8 @@ package io.stc.scale;
 
 import io.stc.scale.ScaleSnapshot.InstanceLoad;
 import io.stc.scale.ScaleSnapshot.Load;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * What one instance can serve, learned online from what the instances did: the mean time a
@@ -17,18 +19,29 @@ import io.stc.scale.ScaleSnapshot.Load;
  * above the highest it continues the slope through all of them, but no pool is sized for more than
  * one request (or a fifth) beyond the highest concurrency seen lately, so it is shrunk towards an
  * unexplored load step by step.
+ *
+ * <p>An instance's first {@link #WARM_UP_SECONDS} in rotation are learned apart, as a prior: the
+ * curve goes through them only until instances past their warm-up have given a point that
+ * counts. A cold process's latencies would otherwise stay in their bins, fading but never
+ * replaced when the pool runs elsewhere, and keep it sized for the cold start.
  */
 final class ServiceModel {
   /** Width of a bin, in requests in flight per instance. */
   private static final double BIN = 0.5;
   /** Requests finished in a bin before it counts. */
   private static final double MIN_BIN_WEIGHT = 20;
+  /**
+   * How long an instance serves before what it does is learned as what instances do: a freshly
+   * started process (a JVM compiling its code, caches filling) is slower at first, and a model
+   * sized by its first seconds keeps a pool half as large again long after it warmed.
+   */
+  static final double WARM_UP_SECONDS = 10;
 
   private final double halfLifeSeconds;
-  private final double[] weight;
-  private final double[] concurrency;
-  private final double[] latency;
-  private double seenHigh;
+  /** What instances past their warm-up did: the curve once it counts. */
+  private final Bins warm;
+  /** What instances did in their warm-up: the curve only until the warm one counts, so a start has something to size by. */
+  private final Bins young;
 
   /**
    * @param maxConcurrency the most requests an instance may have in flight
@@ -37,55 +50,98 @@ final class ServiceModel {
   ServiceModel(double maxConcurrency, double halfLifeSeconds) {
     int bins = (int) Math.ceil(maxConcurrency / BIN) + 1;
     this.halfLifeSeconds = halfLifeSeconds;
-    this.weight = new double[bins];
-    this.concurrency = new double[bins];
-    this.latency = new double[bins];
+    this.warm = new Bins(bins);
+    this.young = new Bins(bins);
   }
 
-  /** Learns from an interval's load. */
+  /** Points in bins of concurrency, each weighted by the requests finished and fading with the half-life. */
+  private static final class Bins {
+    final double[] weight;
+    final double[] concurrency;
+    final double[] latency;
+    double seenHigh;
+
+    Bins(int n) {
+      weight = new double[n];
+      concurrency = new double[n];
+      latency = new double[n];
+    }
+
+    void fade(double keep, double keepHigh) {
+      for (int i = 0; i < weight.length; i++) {
+        weight[i] *= keep;
+        concurrency[i] *= keep;
+        latency[i] *= keep;
+      }
+      // The highest concurrency seen fades towards what runs now, so it tracks a changed service.
+      seenHigh *= keepHigh;
+    }
+
+    /**
+     * Adds the pool's point of the instances given: their mean concurrency and the mean time their
+     * requests took (each instance's own mean, measured at the proxy without the queue; by Little's
+     * law where it finished nothing).
+     */
+    void add(double seconds, List<InstanceLoad> instances) {
+      double c = 0;
+      double finished = 0;
+      double took = 0;
+      for (InstanceLoad i : instances) {
+        c += i.concurrency();
+        double n = i.throughput() * seconds;
+        if (n > 0) {
+          finished += n;
+          took += n * (Double.isNaN(i.latencySeconds()) ? i.concurrency() / i.throughput() : i.latencySeconds());
+        }
+      }
+      if (instances.isEmpty() || finished < 1) {
+        return;
+      }
+      double w = took / finished;
+      c /= instances.size();
+      int bin = Math.min(weight.length - 1, (int) (c / BIN));
+      weight[bin] += finished;
+      concurrency[bin] += finished * c;
+      latency[bin] += finished * w;
+      seenHigh = Math.max(seenHigh, c);
+    }
+
+    boolean known() {
+      for (double w : weight) {
+        if (w >= MIN_BIN_WEIGHT) {
+          return true;
+        }
+      }
+      return false;
+    }
+  }
+
+  /** Learns from an interval's load: instances past their warm-up into the curve, the others into the prior. */
   void observe(Load load) {
     if (load.seconds() <= 0) {
       return;
     }
     double keep = Math.pow(0.5, load.seconds() / halfLifeSeconds);
-    for (int i = 0; i < weight.length; i++) {
-      weight[i] *= keep;
-      concurrency[i] *= keep;
-      latency[i] *= keep;
-    }
-    // The highest concurrency seen fades towards what runs now, so it tracks a changed service.
-    seenHigh *= Math.pow(0.5, load.seconds() / (4 * halfLifeSeconds));
-    double c = 0;
-    double throughput = 0;
-    int count = 0;
+    double keepHigh = Math.pow(0.5, load.seconds() / (4 * halfLifeSeconds));
+    warm.fade(keep, keepHigh);
+    young.fade(keep, keepHigh);
+    List<InstanceLoad> grown = new ArrayList<>(load.instances().size());
+    List<InstanceLoad> fresh = new ArrayList<>(2);
     for (InstanceLoad i : load.instances()) {
-      c += i.concurrency();
-      throughput += i.throughput();
-      count++;
+      (i.ageSeconds() >= WARM_UP_SECONDS ? grown : fresh).add(i);
     }
-    double n = throughput * load.seconds();
-    if (count == 0 || n < 1) {
-      return;
-    }
-    // Without queueing the requests' own latencies are the service time, and exact; otherwise
-    // Little's law gives it from the sampled concurrency.
-    double w = load.queueWaitMillis() == 0 && load.meanLatencyMillis() > 0 ? load.meanLatencyMillis() / 1000 : c / throughput;
-    c /= count;
-    int bin = Math.min(weight.length - 1, (int) (c / BIN));
-    weight[bin] += n;
-    concurrency[bin] += n * c;
-    latency[bin] += n * w;
-    seenHigh = Math.max(seenHigh, c);
+    warm.add(load.seconds(), grown);
+    young.add(load.seconds(), fresh);
+  }
+
+  /** The bins the curve goes through: the warm instances' once they count, until then the young ones'. */
+  private Bins bins() {
+    return warm.known() ? warm : young;
   }
 
   /** Whether enough has been seen to size a pool by. */
   boolean known() {
-    for (double w : weight) {
-      if (w >= MIN_BIN_WEIGHT) {
-        return true;
-      }
-    }
-    return false;
+    return warm.known() || young.known();
   }
 
   /** Mean service time in seconds at concurrency {@code c}; 0 before anything was seen. */
@@ -136,6 +192,10 @@ final class ServiceModel {
   }
 
   private Curve curve() {
+    Bins bins = bins();
+    double[] weight = bins.weight;
+    double[] concurrency = bins.concurrency;
+    double[] latency = bins.latency;
     // Pooling neighbours whose latencies fall as the concurrency rises.
     int n = 0;
     double[] xs = new double[weight.length];
@@ -178,6 +238,7 @@ final class ServiceModel {
 
   /** The highest concurrency an instance may be sized for: not far beyond the highest seen lately. */
   double explorationLimit() {
+    double seenHigh = bins().seenHigh;
     return Math.max(seenHigh + 1, seenHigh * 1.2);
   }
 }

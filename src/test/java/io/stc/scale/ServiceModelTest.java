@@ -51,4 +51,61 @@ class ServiceModelTest {
     assertThat(m.alone()).isCloseTo(0.05, within(1e-9));
     assertThat(m.latencyAt(3)).as("flat beyond a single point").isCloseTo(0.05, within(1e-9));
   }
+
+  /** One second of {@code n} instances each at concurrency {@code c} and latency {@code w}, in rotation for {@code age} seconds. */
+  private static Load second(int n, double c, double w, double age) {
+    double throughput = c / w;
+    return new Load(1, n * throughput, n * throughput, n * c, w * 1000, Math.round(n * throughput), 0, 5,
+        Collections.nCopies(n, new InstanceLoad(c, throughput, w, age)), null);
+  }
+
+  @Test
+  void aColdStartSizesTheFirstSecondsButIsForgottenOnceWarmInstancesHaveSpoken() {
+    ServiceModel m = new ServiceModel(10, 300);
+    // Two fresh instances at 7 in flight, each request 170 ms: a JVM still compiling.
+    for (int t = 0; t < 5; t++) {
+      m.observe(second(2, 7, 0.17, t + 1));
+    }
+    assertThat(m.known()).as("a start has something to size by").isTrue();
+    assertThat(m.throughputAt(7)).isCloseTo(7 / 0.17, within(0.01));
+    // Warm, the same instances serve 2 in flight at 55 ms.
+    for (int t = 10; t < 40; t++) {
+      m.observe(second(2, 2, 0.055, t + 1));
+    }
+    assertThat(m.latencyAt(2)).isCloseTo(0.055, within(1e-9));
+    assertThat(m.latencyAt(7)).as("no cold point left on the curve").isCloseTo(0.055, within(1e-9));
+    assertThat(m.explorationLimit()).as("the cold start's concurrency is not a load the instances were seen at")
+        .isLessThan(4);
+  }
+
+  @Test
+  void aYoungInstanceBesideWarmOnesDoesNotMoveTheCurve() {
+    ServiceModel m = new ServiceModel(10, 300);
+    for (int t = 0; t < 30; t++) {
+      m.observe(second(4, 3, 0.06, 100 + t));
+    }
+    for (int t = 0; t < 9; t++) {
+      // Four warm at 3 in flight, 60 ms, and a new one at 6 in flight, 300 ms: the point is the warm ones'.
+      Load warm = second(4, 3, 0.06, 200 + t);
+      InstanceLoad cold = new InstanceLoad(6, 20, 0.3, t + 1);
+      java.util.List<InstanceLoad> all = new java.util.ArrayList<>(warm.instances());
+      all.add(cold);
+      m.observe(new Load(1, warm.arrivalRate() + 20, warm.completionRate() + 20, warm.concurrency() + 6, 100,
+          warm.requests() + 20, 0, 5, all, null));
+    }
+    assertThat(m.latencyAt(3)).isCloseTo(0.06, within(1e-9));
+    assertThat(m.throughputAt(3)).isCloseTo(50, within(1e-6));
+  }
+
+  @Test
+  void theMeanLatencyIsWeightedByWhatEachInstanceFinished() {
+    ServiceModel m = new ServiceModel(10, 300);
+    for (int t = 0; t < 30; t++) {
+      // 2 in flight each: one finishes 40/s at 50 ms, the other 10/s at 200 ms.
+      m.observe(new Load(1, 50, 50, 4, 0, 50, 0, 5,
+          java.util.List.of(new InstanceLoad(2, 40, 0.05, 100), new InstanceLoad(2, 10, 0.2, 100)), null));
+    }
+    // (40 x 0.05 + 10 x 0.2) / 50 = 0.08 s at 2 in flight.
+    assertThat(m.latencyAt(2)).isCloseTo(0.08, within(1e-9));
+  }
 }
