@@ -141,11 +141,6 @@ public final class BackendStats {
     return Double.longBitsToDouble(ewmaLatencyNanos.get());
   }
 
-  /** The latencies of every request finished so far, summed, in nanoseconds. */
-  public long latencyTotalNanos() {
-    return latencyTotalNanos.sum();
-  }
-
   public double averageLatencyNanos() {
     long n = requests.sum();
     return n == 0 ? 0.0 : (double) latencyTotalNanos.sum() / n;

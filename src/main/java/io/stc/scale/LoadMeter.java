@@ -27,8 +27,6 @@ final class LoadMeter {
   private static final class Tally {
     /** Its request count at the last measurement; 0 for one that joined since, which counted all of its requests since. */
     long requestsBefore;
-    /** Its latency total at the last measurement, so the interval's mean latency is its own. */
-    long latencyBefore;
     double inFlightNanos;
     long sampledNanos;
   }
@@ -110,7 +108,6 @@ final class LoadMeter {
       int now = m.backend.stats().inFlight();
       inSystem += now;
       long total = m.backend.stats().requests();
-      long latencyTotal = m.backend.stats().latencyTotalNanos();
       Tally t = tallies.get(m.backend);
       // A reset of the counters reads as no requests rather than a negative rate.
       long done = !measured ? 0 : t == null ? total : Math.max(0, total - t.requestsBefore);
@@ -121,17 +118,14 @@ final class LoadMeter {
         if (t != null) {
           inFlightNanos += t.inFlightNanos;
           if (measured && t.sampledNanos >= WHOLE_INTERVAL * intervalNanos && seconds > 0) {
-            long took = latencyTotal - t.latencyBefore;
-            double meanLatency = done > 0 && took >= 0 ? took / 1e9 / done : Double.NaN;
             // Only the autoscaler's own instances have a known age: one it found may have served for hours.
             double age = m.launched ? (nowNanos - m.phaseSinceNanos) / 1e9 : Double.POSITIVE_INFINITY;
-            whole.add(new InstanceLoad(t.inFlightNanos / t.sampledNanos, done / (t.sampledNanos / 1e9), meanLatency, age));
+            whole.add(new InstanceLoad(t.inFlightNanos / t.sampledNanos, done / (t.sampledNanos / 1e9), age));
           }
         }
       }
       Tally fresh = new Tally();
       fresh.requestsBefore = total;
-      fresh.latencyBefore = latencyTotal;
       next.put(m.backend, fresh);
     }
     for (Map.Entry<Backend, Tally> gone : tallies.entrySet()) {

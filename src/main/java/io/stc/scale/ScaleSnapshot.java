@@ -62,15 +62,18 @@ public record ScaleSnapshot(
    *
    * @param concurrency requests it had in flight, averaged over the interval's time
    * @param throughput requests per second it finished
-   * @param latencySeconds the mean time its requests that finished took it (queue wait in stc not
-   *     included); NaN when it finished none
    * @param ageSeconds how long it has been in rotation, at the interval's end; infinite for an
    *     instance the autoscaler found running rather than started, whose age it does not know
    */
-  public record InstanceLoad(double concurrency, double throughput, double latencySeconds, double ageSeconds) {
-    /** An instance of unknown age whose mean latency is Little's law's: its concurrency over its throughput. */
+  public record InstanceLoad(double concurrency, double throughput, double ageSeconds) {
+    /** An instance of unknown age. */
     public InstanceLoad(double concurrency, double throughput) {
-      this(concurrency, throughput, throughput > 0 ? concurrency / throughput : Double.NaN, Double.POSITIVE_INFINITY);
+      this(concurrency, throughput, Double.POSITIVE_INFINITY);
+    }
+
+    /** Its mean service time in seconds, by Little's law; NaN when it finished nothing. */
+    public double latencySeconds() {
+      return throughput > 0 ? concurrency / throughput : Double.NaN;
     }
   }
 

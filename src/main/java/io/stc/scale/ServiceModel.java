@@ -20,10 +20,11 @@ import java.util.List;
  * one request (or a fifth) beyond the highest concurrency seen lately, so it is shrunk towards an
  * unexplored load step by step.
  *
- * <p>An instance's first {@link #WARM_UP_SECONDS} in rotation are learned apart, as a prior: the
- * curve goes through them only until instances past their warm-up have given a point that
- * counts. A cold process's latencies would otherwise stay in their bins, fading but never
- * replaced when the pool runs elsewhere, and keep it sized for the cold start.
+ * <p>An instance's first {@link #WARM_UP_SECONDS} in rotation are learned apart, as a prior: a
+ * bin of young instances counts only where instances past their warm-up have not given one. A
+ * cold process's latencies would otherwise be averaged into the warm ones' bins for as long as
+ * the half-life keeps them, and size the pool for the cold start. (Each group's point is its own
+ * by Little's law: the pool's mean latency would mix them again.)
  */
 final class ServiceModel {
   /** Width of a bin, in requests in flight per instance. */
@@ -78,26 +79,21 @@ final class ServiceModel {
     }
 
     /**
-     * Adds the pool's point of the instances given: their mean concurrency and the mean time their
-     * requests took (each instance's own mean, measured at the proxy without the queue; by Little's
-     * law where it finished nothing).
+     * Adds the point of the instances given: the mean concurrency one ran at and, by Little's law,
+     * the mean time a request took (their concurrency over what they finished).
      */
     void add(double seconds, List<InstanceLoad> instances) {
       double c = 0;
-      double finished = 0;
-      double took = 0;
+      double throughput = 0;
       for (InstanceLoad i : instances) {
         c += i.concurrency();
-        double n = i.throughput() * seconds;
-        if (n > 0) {
-          finished += n;
-          took += n * (Double.isNaN(i.latencySeconds()) ? i.concurrency() / i.throughput() : i.latencySeconds());
-        }
+        throughput += i.throughput();
       }
+      double finished = throughput * seconds;
       if (instances.isEmpty() || finished < 1) {
         return;
       }
-      double w = took / finished;
+      double w = c / throughput;
       c /= instances.size();
       int bin = Math.min(weight.length - 1, (int) (c / BIN));
       weight[bin] += finished;
@@ -134,9 +130,20 @@ final class ServiceModel {
     young.add(load.seconds(), fresh);
   }
 
-  /** The bins the curve goes through: the warm instances' once they count, until then the young ones'. */
+  /**
+   * The bins the curve goes through: each the warm instances' where they count, else the young
+   * ones', so a concurrency only young instances ran at still has a point, until warm ones run there.
+   */
   private Bins bins() {
-    return warm.known() ? warm : young;
+    Bins b = new Bins(warm.weight.length);
+    for (int i = 0; i < b.weight.length; i++) {
+      Bins from = warm.weight[i] >= MIN_BIN_WEIGHT ? warm : young;
+      b.weight[i] = from.weight[i];
+      b.concurrency[i] = from.concurrency[i];
+      b.latency[i] = from.latency[i];
+    }
+    b.seenHigh = Math.max(warm.seenHigh, young.seenHigh);
+    return b;
   }
 
   /** Whether enough has been seen to size a pool by. */
@@ -238,7 +245,7 @@ final class ServiceModel {
 
   /** The highest concurrency an instance may be sized for: not far beyond the highest seen lately. */
   double explorationLimit() {
-    double seenHigh = bins().seenHigh;
+    double seenHigh = Math.max(warm.seenHigh, young.seenHigh);
     return Math.max(seenHigh + 1, seenHigh * 1.2);
   }
 }

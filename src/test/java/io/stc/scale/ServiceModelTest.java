@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.within;
 
 import io.stc.scale.ScaleSnapshot.InstanceLoad;
 import io.stc.scale.ScaleSnapshot.Load;
+import java.util.ArrayList;
 import java.util.Collections;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** The service curve the slo policy sizes by, fed intervals of a pool of four instances. */
@@ -56,26 +58,31 @@ class ServiceModelTest {
   private static Load second(int n, double c, double w, double age) {
     double throughput = c / w;
     return new Load(1, n * throughput, n * throughput, n * c, w * 1000, Math.round(n * throughput), 0, 5,
-        Collections.nCopies(n, new InstanceLoad(c, throughput, w, age)), null);
+        Collections.nCopies(n, new InstanceLoad(c, throughput, age)), null);
   }
 
   @Test
-  void aColdStartSizesTheFirstSecondsButIsForgottenOnceWarmInstancesHaveSpoken() {
+  void aColdStartSizesTheFirstSecondsAndIsReplacedWhereWarmInstancesRun() {
     ServiceModel m = new ServiceModel(10, 300);
-    // Two fresh instances at 7 in flight, each request 170 ms: a JVM still compiling.
+    // Two fresh instances: at 2 in flight, then at 7, each request 170 ms: a JVM still compiling.
     for (int t = 0; t < 5; t++) {
+      m.observe(second(2, 2, 0.17, t + 1));
       m.observe(second(2, 7, 0.17, t + 1));
     }
     assertThat(m.known()).as("a start has something to size by").isTrue();
-    assertThat(m.throughputAt(7)).isCloseTo(7 / 0.17, within(0.01));
-    // Warm, the same instances serve 2 in flight at 55 ms.
+    assertThat(m.throughputAt(2)).isCloseTo(2 / 0.17, within(1e-6));
+    // Warm, the same instances serve 2 in flight at 55 ms: the cold point there is gone, not averaged in.
     for (int t = 10; t < 40; t++) {
       m.observe(second(2, 2, 0.055, t + 1));
     }
     assertThat(m.latencyAt(2)).isCloseTo(0.055, within(1e-9));
-    assertThat(m.latencyAt(7)).as("no cold point left on the curve").isCloseTo(0.055, within(1e-9));
-    assertThat(m.explorationLimit()).as("the cold start's concurrency is not a load the instances were seen at")
-        .isLessThan(4);
+    assertThat(m.throughputAt(2)).isCloseTo(2 / 0.055, within(1e-6));
+    // Where no warm instance ran, the cold start is all there is: a prior until warm ones run there.
+    assertThat(m.latencyAt(7)).isCloseTo(0.17, within(1e-9));
+    for (int t = 40; t < 70; t++) {
+      m.observe(second(2, 7, 0.09, t + 1));
+    }
+    assertThat(m.latencyAt(7)).isCloseTo(0.09, within(1e-9));
   }
 
   @Test
@@ -85,27 +92,25 @@ class ServiceModelTest {
       m.observe(second(4, 3, 0.06, 100 + t));
     }
     for (int t = 0; t < 9; t++) {
-      // Four warm at 3 in flight, 60 ms, and a new one at 6 in flight, 300 ms: the point is the warm ones'.
+      // Four warm at 3 in flight, 60 ms, and a new one at 3 in flight, 300 ms: the point is the warm ones'.
       Load warm = second(4, 3, 0.06, 200 + t);
-      InstanceLoad cold = new InstanceLoad(6, 20, 0.3, t + 1);
-      java.util.List<InstanceLoad> all = new java.util.ArrayList<>(warm.instances());
-      all.add(cold);
-      m.observe(new Load(1, warm.arrivalRate() + 20, warm.completionRate() + 20, warm.concurrency() + 6, 100,
-          warm.requests() + 20, 0, 5, all, null));
+      List<InstanceLoad> all = new ArrayList<>(warm.instances());
+      all.add(new InstanceLoad(3, 10, t + 1));
+      m.observe(new Load(1, warm.arrivalRate() + 10, warm.completionRate() + 10, warm.concurrency() + 3, 100,
+          warm.requests() + 10, 0, 5, all, null));
     }
     assertThat(m.latencyAt(3)).isCloseTo(0.06, within(1e-9));
     assertThat(m.throughputAt(3)).isCloseTo(50, within(1e-6));
   }
 
   @Test
-  void theMeanLatencyIsWeightedByWhatEachInstanceFinished() {
+  void thePointIsLittlesLawOverTheInstancesTogether() {
     ServiceModel m = new ServiceModel(10, 300);
     for (int t = 0; t < 30; t++) {
-      // 2 in flight each: one finishes 40/s at 50 ms, the other 10/s at 200 ms.
-      m.observe(new Load(1, 50, 50, 4, 0, 50, 0, 5,
-          java.util.List.of(new InstanceLoad(2, 40, 0.05, 100), new InstanceLoad(2, 10, 0.2, 100)), null));
+      // 2 in flight each: one finishes 40/s (50 ms), the other 10/s (200 ms).
+      m.observe(new Load(1, 50, 50, 4, 0, 50, 0, 5, List.of(new InstanceLoad(2, 40, 100), new InstanceLoad(2, 10, 100)), null));
     }
-    // (40 x 0.05 + 10 x 0.2) / 50 = 0.08 s at 2 in flight.
+    // 4 in flight over 50/s: 80 ms at 2 in flight, each instance's requests weighed by how many it finished.
     assertThat(m.latencyAt(2)).isCloseTo(0.08, within(1e-9));
   }
 }
