@@ -27,6 +27,8 @@ final class LoadMeter {
   private static final class Tally {
     /** Its request count at the last measurement; 0 for one that joined since, which counted all of its requests since. */
     long requestsBefore;
+    /** Its requests in flight at the last measurement; 0 for one that joined since, idle when it did. */
+    int inFlightBefore;
     double inFlightNanos;
     long sampledNanos;
   }
@@ -118,14 +120,13 @@ final class LoadMeter {
         if (t != null) {
           inFlightNanos += t.inFlightNanos;
           if (measured && t.sampledNanos >= WHOLE_INTERVAL * intervalNanos && seconds > 0) {
-            // Only the autoscaler's own instances have a known age: one it found may have served for hours.
-            double age = m.launched ? (nowNanos - m.phaseSinceNanos) / 1e9 : Double.POSITIVE_INFINITY;
-            whole.add(new InstanceLoad(t.inFlightNanos / t.sampledNanos, done / (t.sampledNanos / 1e9), age));
+            whole.add(new InstanceLoad(t.inFlightNanos / t.sampledNanos, done / (t.sampledNanos / 1e9), now - t.inFlightBefore));
           }
         }
       }
       Tally fresh = new Tally();
       fresh.requestsBefore = total;
+      fresh.inFlightBefore = now;
       next.put(m.backend, fresh);
     }
     for (Map.Entry<Backend, Tally> gone : tallies.entrySet()) {

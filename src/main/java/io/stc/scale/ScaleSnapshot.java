@@ -62,13 +62,22 @@ public record ScaleSnapshot(
    *
    * @param concurrency requests it had in flight, averaged over the interval's time
    * @param throughput requests per second it finished
-   * @param ageSeconds how long it has been in rotation, at the interval's end; infinite for an
-   *     instance the autoscaler found running rather than started, whose age it does not know
+   * @param inFlightChange requests in flight at the interval's end less those at its start
    */
-  public record InstanceLoad(double concurrency, double throughput, double ageSeconds) {
-    /** An instance of unknown age. */
+  public record InstanceLoad(double concurrency, double throughput, double inFlightChange) {
+    /** An instance as loaded at the end of the interval as at its start. */
     public InstanceLoad(double concurrency, double throughput) {
-      this(concurrency, throughput, Double.POSITIVE_INFINITY);
+      this(concurrency, throughput, 0);
+    }
+
+    /**
+     * Requests per second through it over {@code seconds}: the mean of those that started and those
+     * that finished. Little's law holds for what finished only when as many are in flight at the end
+     * as at the start; an instance filling from idle (a start, a step) finishes a latency's worth of
+     * requests fewer than it takes on, and read that way would seem slower than it is.
+     */
+    public double passing(double seconds) {
+      return throughput + inFlightChange / 2 / seconds;
     }
 
     /** Its mean service time in seconds, by Little's law; NaN when it finished nothing. */

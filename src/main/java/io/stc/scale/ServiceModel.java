@@ -2,8 +2,6 @@ package io.stc.scale;
 
 import io.stc.scale.ScaleSnapshot.InstanceLoad;
 import io.stc.scale.ScaleSnapshot.Load;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * What one instance can serve, learned online from what the instances did: the mean time a
@@ -13,18 +11,15 @@ import java.util.List;
  * <p>Every interval gives one point for the pool: the mean concurrency an instance ran at and the
  * mean time a request took (points of single instances would mix up load and speed: a slow
  * instance runs at a higher concurrency because it is slow). Points are kept in bins of half a
- * request, weighted by the requests finished and weighing half as much after each half-life. The
- * curve through the bins never falls (a request never gets faster because more run beside it).
+ * request, weighted by the requests finished and weighing half as much after each half-life. A
+ * bin counts once it holds 20 requests and (when the bins that do span a request or more) a
+ * twentieth of all the weight: a load the instances ran at only for a moment long ago (a cold start, whose first seconds are slower; it kept a real
+ * pool half as large again for its whole run) stops sizing the pool once they have run elsewhere
+ * for long. The curve through the bins never falls (a request never gets faster because more run beside it).
  * Below the lowest bin seen it is taken as flat, which can only overstate the instances needed;
  * above the highest it continues the slope through all of them, but no pool is sized for more than
  * one request (or a fifth) beyond the highest concurrency seen lately, so it is shrunk towards an
  * unexplored load step by step.
- *
- * <p>An instance's first {@link #WARM_UP_SECONDS} in rotation are learned apart, as a prior: a
- * bin of young instances counts only where instances past their warm-up have not given one. A
- * cold process's latencies would otherwise be averaged into the warm ones' bins for as long as
- * the half-life keeps them, and size the pool for the cold start. (Each group's point is its own
- * by Little's law: the pool's mean latency would mix them again.)
  */
 final class ServiceModel {
   /** Width of a bin, in requests in flight per instance. */
@@ -32,17 +27,17 @@ final class ServiceModel {
   /** Requests finished in a bin before it counts. */
   private static final double MIN_BIN_WEIGHT = 20;
   /**
-   * How long an instance serves before what it does is learned as what instances do: a freshly
-   * started process (a JVM compiling its code, caches filling) is slower at first, and a model
-   * sized by its first seconds keeps a pool half as large again long after it warmed.
+   * The share of all the weight a bin must hold to count: a load the instances ran at for a
+   * moment long ago (a cold start's first seconds, a burst) is left out once they have run
+   * elsewhere for long, and the curve is continued there by the slope of what they do now.
    */
-  static final double WARM_UP_SECONDS = 10;
+  private static final double RELEVANT_SHARE = 0.05;
 
   private final double halfLifeSeconds;
-  /** What instances past their warm-up did: the curve once it counts. */
-  private final Bins warm;
-  /** What instances did in their warm-up: the curve only until the warm one counts, so a start has something to size by. */
-  private final Bins young;
+  private final double[] weight;
+  private final double[] concurrency;
+  private final double[] latency;
+  private double seenHigh;
 
   /**
    * @param maxConcurrency the most requests an instance may have in flight
@@ -51,104 +46,57 @@ final class ServiceModel {
   ServiceModel(double maxConcurrency, double halfLifeSeconds) {
     int bins = (int) Math.ceil(maxConcurrency / BIN) + 1;
     this.halfLifeSeconds = halfLifeSeconds;
-    this.warm = new Bins(bins);
-    this.young = new Bins(bins);
+    this.weight = new double[bins];
+    this.concurrency = new double[bins];
+    this.latency = new double[bins];
   }
 
-  /** Points in bins of concurrency, each weighted by the requests finished and fading with the half-life. */
-  private static final class Bins {
-    final double[] weight;
-    final double[] concurrency;
-    final double[] latency;
-    double seenHigh;
-
-    Bins(int n) {
-      weight = new double[n];
-      concurrency = new double[n];
-      latency = new double[n];
-    }
-
-    void fade(double keep, double keepHigh) {
-      for (int i = 0; i < weight.length; i++) {
-        weight[i] *= keep;
-        concurrency[i] *= keep;
-        latency[i] *= keep;
-      }
-      // The highest concurrency seen fades towards what runs now, so it tracks a changed service.
-      seenHigh *= keepHigh;
-    }
-
-    /**
-     * Adds the point of the instances given: the mean concurrency one ran at and, by Little's law,
-     * the mean time a request took (their concurrency over what they finished).
-     */
-    void add(double seconds, List<InstanceLoad> instances) {
-      double c = 0;
-      double throughput = 0;
-      for (InstanceLoad i : instances) {
-        c += i.concurrency();
-        throughput += i.throughput();
-      }
-      double finished = throughput * seconds;
-      if (instances.isEmpty() || finished < 1) {
-        return;
-      }
-      double w = c / throughput;
-      c /= instances.size();
-      int bin = Math.min(weight.length - 1, (int) (c / BIN));
-      weight[bin] += finished;
-      concurrency[bin] += finished * c;
-      latency[bin] += finished * w;
-      seenHigh = Math.max(seenHigh, c);
-    }
-
-    boolean known() {
-      for (double w : weight) {
-        if (w >= MIN_BIN_WEIGHT) {
-          return true;
-        }
-      }
-      return false;
-    }
-  }
-
-  /** Learns from an interval's load: instances past their warm-up into the curve, the others into the prior. */
+  /** Learns from an interval's load. */
   void observe(Load load) {
     if (load.seconds() <= 0) {
       return;
     }
     double keep = Math.pow(0.5, load.seconds() / halfLifeSeconds);
-    double keepHigh = Math.pow(0.5, load.seconds() / (4 * halfLifeSeconds));
-    warm.fade(keep, keepHigh);
-    young.fade(keep, keepHigh);
-    List<InstanceLoad> grown = new ArrayList<>(load.instances().size());
-    List<InstanceLoad> fresh = new ArrayList<>(2);
+    for (int i = 0; i < weight.length; i++) {
+      weight[i] *= keep;
+      concurrency[i] *= keep;
+      latency[i] *= keep;
+    }
+    // The highest concurrency seen fades towards what runs now, so it tracks a changed service.
+    seenHigh *= Math.pow(0.5, load.seconds() / (4 * halfLifeSeconds));
+    double c = 0;
+    double throughput = 0;
+    double passing = 0;
+    int count = 0;
     for (InstanceLoad i : load.instances()) {
-      (i.ageSeconds() >= WARM_UP_SECONDS ? grown : fresh).add(i);
+      c += i.concurrency();
+      throughput += i.throughput();
+      passing += i.passing(load.seconds());
+      count++;
     }
-    warm.add(load.seconds(), grown);
-    young.add(load.seconds(), fresh);
-  }
-
-  /**
-   * The bins the curve goes through: each the warm instances' where they count, else the young
-   * ones', so a concurrency only young instances ran at still has a point, until warm ones run there.
-   */
-  private Bins bins() {
-    Bins b = new Bins(warm.weight.length);
-    for (int i = 0; i < b.weight.length; i++) {
-      Bins from = warm.weight[i] >= MIN_BIN_WEIGHT ? warm : young;
-      b.weight[i] = from.weight[i];
-      b.concurrency[i] = from.concurrency[i];
-      b.latency[i] = from.latency[i];
+    double n = throughput * load.seconds();
+    if (count == 0 || n < 1 || passing <= 0) {
+      return;
     }
-    b.seenHigh = Math.max(warm.seenHigh, young.seenHigh);
-    return b;
+    // Little's law, from the sampled concurrency and the requests passing through (the pool's
+    // mean latency would count the time a request took in earlier intervals, at other loads).
+    double w = c / passing;
+    c /= count;
+    int bin = Math.min(weight.length - 1, (int) (c / BIN));
+    weight[bin] += n;
+    concurrency[bin] += n * c;
+    latency[bin] += n * w;
+    seenHigh = Math.max(seenHigh, c);
   }
 
   /** Whether enough has been seen to size a pool by. */
   boolean known() {
-    return warm.known() || young.known();
+    for (double w : weight) {
+      if (w >= MIN_BIN_WEIGHT) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Mean service time in seconds at concurrency {@code c}; 0 before anything was seen. */
@@ -198,18 +146,38 @@ final class ServiceModel {
     }
   }
 
+  /**
+   * The weight a bin must hold to count: {@link #MIN_BIN_WEIGHT}, and its share of the whole
+   * when the bins that hold that share span a request or more, so that they give the curve's
+   * slope themselves. (One load held for long has no slope of its own: continued flat it would
+   * promise an instance serves more at a higher load than it does.)
+   */
+  private double countingFloor() {
+    double total = 0;
+    for (double w : weight) {
+      total += w;
+    }
+    double floor = Math.max(MIN_BIN_WEIGHT, RELEVANT_SHARE * total);
+    int low = -1;
+    int high = -1;
+    for (int i = 0; i < weight.length; i++) {
+      if (weight[i] >= floor) {
+        low = low < 0 ? i : low;
+        high = i;
+      }
+    }
+    return (high - low) * BIN >= 1 ? floor : MIN_BIN_WEIGHT;
+  }
+
   private Curve curve() {
-    Bins bins = bins();
-    double[] weight = bins.weight;
-    double[] concurrency = bins.concurrency;
-    double[] latency = bins.latency;
+    double floor = countingFloor();
     // Pooling neighbours whose latencies fall as the concurrency rises.
     int n = 0;
     double[] xs = new double[weight.length];
     double[] ys = new double[weight.length];
     double[] ws = new double[weight.length];
     for (int i = 0; i < weight.length; i++) {
-      if (weight[i] < MIN_BIN_WEIGHT) {
+      if (weight[i] < floor) {
         continue;
       }
       xs[n] = concurrency[i] / weight[i];
@@ -245,7 +213,6 @@ final class ServiceModel {
 
   /** The highest concurrency an instance may be sized for: not far beyond the highest seen lately. */
   double explorationLimit() {
-    double seenHigh = Math.max(warm.seenHigh, young.seenHigh);
     return Math.max(seenHigh + 1, seenHigh * 1.2);
   }
 }

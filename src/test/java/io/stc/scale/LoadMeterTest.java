@@ -13,11 +13,11 @@ import org.junit.jupiter.api.Test;
 class LoadMeterTest {
   private static final long SECOND = 1_000_000_000L;
 
-  private static ManagedInstance active(String name, long readyNanos, boolean launched) {
+  private static ManagedInstance active(String name) {
     ManagedInstance m = new ManagedInstance(name, 0);
     m.backend = new Backend(name, "127.0.0.1", 1, 1, BackendState.UP);
-    m.launched = launched;
-    m.phase(ManagedInstance.Phase.ACTIVE, readyNanos);
+    m.launched = true;
+    m.phase(ManagedInstance.Phase.ACTIVE, 0);
     return m;
   }
 
@@ -29,26 +29,29 @@ class LoadMeterTest {
   }
 
   @Test
-  void eachInstanceReportsWhatItDidAndHowLongItHasBeenInRotation() {
-    ManagedInstance old = active("old", 0, true);
-    ManagedInstance fresh = active("fresh", 25 * SECOND, true);
-    ManagedInstance found = active("found", 25 * SECOND, false);
-    List<ManagedInstance> all = List.of(old, fresh, found);
+  void eachInstanceReportsWhatItFinishedAndHowItsRequestsInFlightChanged() {
+    ManagedInstance filling = active("filling");
+    ManagedInstance emptying = active("emptying");
+    List<ManagedInstance> all = List.of(filling, emptying);
     // Requests before the first measurement are not the interval's.
-    serve(old, 50);
+    serve(filling, 50);
+    emptying.backend.stats().requestStarted();
+    emptying.backend.stats().requestStarted();
     LoadMeter meter = new LoadMeter(new LatencyWindow(), QueueGauge.NONE, () -> FleetLoad.NONE);
-    meter.reset(all, 29 * SECOND);
+    meter.reset(all, 10 * SECOND);
 
-    serve(old, 40);
-    serve(fresh, 20);
-    serve(found, 5);
-    ScaleSnapshot s = meter.measure(all, 30 * SECOND);
+    serve(filling, 40);
+    for (int i = 0; i < 3; i++) {
+      filling.backend.stats().requestStarted();
+    }
+    emptying.backend.stats().requestFinished(50_000_000L, false);
+    emptying.backend.stats().requestFinished(50_000_000L, false);
+    ScaleSnapshot s = meter.measure(all, 12 * SECOND);
 
     List<InstanceLoad> loads = s.load().instances();
-    assertThat(loads).extracting(InstanceLoad::throughput).containsExactly(40.0, 20.0, 5.0);
-    assertThat(loads.get(0).ageSeconds()).isCloseTo(30, within(1e-9));
-    assertThat(loads.get(1).ageSeconds()).isCloseTo(5, within(1e-9));
-    assertThat(loads.get(2).ageSeconds()).as("found running: its age is unknown, so it counts as warm").isInfinite();
+    assertThat(loads).extracting(InstanceLoad::throughput).containsExactly(20.0, 1.0);
+    assertThat(loads).extracting(InstanceLoad::inFlightChange).containsExactly(3.0, -2.0);
+    assertThat(loads.get(0).passing(2)).isCloseTo(20.75, within(1e-9));
   }
 
   @Test

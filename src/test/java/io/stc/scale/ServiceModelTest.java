@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.within;
 
 import io.stc.scale.ScaleSnapshot.InstanceLoad;
 import io.stc.scale.ScaleSnapshot.Load;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -54,53 +53,38 @@ class ServiceModelTest {
     assertThat(m.latencyAt(3)).as("flat beyond a single point").isCloseTo(0.05, within(1e-9));
   }
 
-  /** One second of {@code n} instances each at concurrency {@code c} and latency {@code w}, in rotation for {@code age} seconds. */
-  private static Load second(int n, double c, double w, double age) {
-    double throughput = c / w;
-    return new Load(1, n * throughput, n * throughput, n * c, w * 1000, Math.round(n * throughput), 0, 5,
-        Collections.nCopies(n, new InstanceLoad(c, throughput, age)), null);
+  /** One second of four instances at concurrency {@code c}, each request taking {@code w} seconds, as loaded at its end as at its start. */
+  private static Load steady(double c, double w) {
+    return second(c, w);
   }
 
   @Test
-  void aColdStartSizesTheFirstSecondsAndIsReplacedWhereWarmInstancesRun() {
+  void aLoadSeenOnlyForAMomentLongAgoStopsSizingThePool() {
     ServiceModel m = new ServiceModel(10, 300);
-    // Two fresh instances: at 2 in flight, then at 7, each request 170 ms: a JVM still compiling.
-    for (int t = 0; t < 5; t++) {
-      m.observe(second(2, 2, 0.17, t + 1));
-      m.observe(second(2, 7, 0.17, t + 1));
+    // A cold start: ten seconds at 8 in flight, 240 ms a request.
+    for (int t = 0; t < 10; t++) {
+      m.observe(steady(8, 0.24));
     }
-    assertThat(m.known()).as("a start has something to size by").isTrue();
-    assertThat(m.throughputAt(2)).isCloseTo(2 / 0.17, within(1e-6));
-    // Warm, the same instances serve 2 in flight at 55 ms: the cold point there is gone, not averaged in.
-    for (int t = 10; t < 40; t++) {
-      m.observe(second(2, 2, 0.055, t + 1));
+    assertThat(m.latencyAt(8)).isCloseTo(0.24, within(1e-9));
+    // Then five minutes warm, at 2 and 3 in flight: 64 and 78 ms.
+    for (int t = 0; t < 150; t++) {
+      m.observe(steady(2, 0.064));
+      m.observe(steady(3, 0.078));
     }
-    assertThat(m.latencyAt(2)).isCloseTo(0.055, within(1e-9));
-    assertThat(m.throughputAt(2)).isCloseTo(2 / 0.055, within(1e-6));
-    // Where no warm instance ran, the cold start is all there is: a prior until warm ones run there.
-    assertThat(m.latencyAt(7)).isCloseTo(0.17, within(1e-9));
-    for (int t = 40; t < 70; t++) {
-      m.observe(second(2, 7, 0.09, t + 1));
-    }
-    assertThat(m.latencyAt(7)).isCloseTo(0.09, within(1e-9));
+    assertThat(m.latencyAt(2)).isCloseTo(0.064, within(1e-9));
+    // At 8 the curve now continues what the instances do (14 ms a request more), not the cold start.
+    assertThat(m.latencyAt(8)).isCloseTo(0.078 + 5 * 0.014, within(1e-6));
   }
 
   @Test
-  void aYoungInstanceBesideWarmOnesDoesNotMoveTheCurve() {
+  void anInstanceFillingFromIdleIsNotReadAsSlow() {
     ServiceModel m = new ServiceModel(10, 300);
+    // Each request takes 100 ms; 60 a second arrive at an idle instance: by the end 6 are in
+    // flight (5.7 on average over the second) and 54 have finished.
     for (int t = 0; t < 30; t++) {
-      m.observe(second(4, 3, 0.06, 100 + t));
+      m.observe(new Load(1, 60, 54, 5.7, 0, 54, 0, 5, List.of(new InstanceLoad(5.7, 54, 6)), null));
     }
-    for (int t = 0; t < 9; t++) {
-      // Four warm at 3 in flight, 60 ms, and a new one at 3 in flight, 300 ms: the point is the warm ones'.
-      Load warm = second(4, 3, 0.06, 200 + t);
-      List<InstanceLoad> all = new ArrayList<>(warm.instances());
-      all.add(new InstanceLoad(3, 10, t + 1));
-      m.observe(new Load(1, warm.arrivalRate() + 10, warm.completionRate() + 10, warm.concurrency() + 3, 100,
-          warm.requests() + 10, 0, 5, all, null));
-    }
-    assertThat(m.latencyAt(3)).isCloseTo(0.06, within(1e-9));
-    assertThat(m.throughputAt(3)).isCloseTo(50, within(1e-6));
+    assertThat(m.latencyAt(5.7)).isCloseTo(0.1, within(1e-9));
   }
 
   @Test
@@ -108,7 +92,7 @@ class ServiceModelTest {
     ServiceModel m = new ServiceModel(10, 300);
     for (int t = 0; t < 30; t++) {
       // 2 in flight each: one finishes 40/s (50 ms), the other 10/s (200 ms).
-      m.observe(new Load(1, 50, 50, 4, 0, 50, 0, 5, List.of(new InstanceLoad(2, 40, 100), new InstanceLoad(2, 10, 100)), null));
+      m.observe(new Load(1, 50, 50, 4, 0, 50, 0, 5, List.of(new InstanceLoad(2, 40), new InstanceLoad(2, 10)), null));
     }
     // 4 in flight over 50/s: 80 ms at 2 in flight, each instance's requests weighed by how many it finished.
     assertThat(m.latencyAt(2)).isCloseTo(0.08, within(1e-9));
