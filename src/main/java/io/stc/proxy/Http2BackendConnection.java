@@ -1,18 +1,9 @@
 package io.stc.proxy;
 
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandler;
-import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http2.Http2Connection;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.SslHandler;
-import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.http2.Http2FrameCodec;
-import io.netty.handler.codec.http2.Http2GoAwayFrame;
-import io.netty.handler.codec.http2.Http2SettingsFrame;
-import io.netty.handler.codec.http2.Http2StreamChannel;
-import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
-import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.Future;
 import io.stc.pool.Backend;
 import java.util.ArrayDeque;
 
@@ -33,7 +24,8 @@ final class Http2BackendConnection {
   private final LoopContext loop;
   private State state = State.CONNECTING;
   private Channel channel;
-  private Http2FrameCodec codec;
+  /** The connection's HTTP/2 handler, made with the channel. */
+  private Http2BackendStreams streamsHandler;
   /** Streams open or about to open for links. */
   private int streams;
   private final ArrayDeque<Http2Link> pending = new ArrayDeque<>(4);
@@ -56,7 +48,7 @@ final class Http2BackendConnection {
     if (state == State.CONNECTING) {
       return expectedMaxStreams;
     }
-    return Math.min(MAX_STREAMS, codec.connection().local().maxActiveStreams());
+    return Math.min(MAX_STREAMS, streamsHandler.connection().local().maxActiveStreams());
   }
 
   /** A link for a new stream, counted here; {@link #open} it once its exchange holds it. */
@@ -87,31 +79,20 @@ final class Http2BackendConnection {
   }
 
   private void open(Http2Link link) {
-    new Http2StreamChannelBootstrap(channel).open().addListener((Future<Http2StreamChannel> f) -> {
-      if (!f.isSuccess()) {
-        freeSlot(link);
-        link.failedToOpen();
-        return;
-      }
-      Http2StreamChannel stream = f.getNow();
-      if (link.owner == null) {
-        // The exchange moved on while the stream opened: the stream never served it.
-        freeSlot(link);
-        stream.close();
-        return;
-      }
-      link.opened(stream);
-      link.owner.linkReady(link);
-    });
+    // The stream itself opens with the request's HEADERS, which the exchange writes now.
+    link.opened(streamsHandler, channel);
+    link.owner.linkReady(link);
   }
 
   /**
-   * The handler that goes last into the connection's pipeline (behind TLS, when there is TLS, and
-   * the codec): it hears the backend's SETTINGS, after which streams open, and its GOAWAY.
+   * The handler that goes last into the connection's pipeline (behind TLS, when there is TLS): it
+   * hears the backend's SETTINGS, after which streams open, its GOAWAY, and the streams' frames.
    */
-  ChannelHandler events(Http2FrameCodec codec) {
-    this.codec = codec;
-    return new Events();
+  Http2BackendStreams handler(Channel ch) {
+    // Known before anything is read, so the SETTINGS find it.
+    channel = ch;
+    streamsHandler = Http2BackendStreams.create(this);
+    return streamsHandler;
   }
 
   /** The connection is up; streams open once the backend's SETTINGS say how many it takes. */
@@ -123,7 +104,7 @@ final class Http2BackendConnection {
   }
 
   /** The backend's first SETTINGS arrived: open the waiting streams it has room for; the rest go elsewhere. */
-  private void settled() {
+  void settled() {
     if (state != State.CONNECTING) {
       return;
     }
@@ -177,12 +158,14 @@ final class Http2BackendConnection {
     if (streamId <= 0) {
       return true;
     }
-    return codec != null && codec.connection().goAwayReceived() && streamId > codec.connection().local().lastStreamKnownByPeer();
+    Http2Connection c = streamsHandler == null ? null : streamsHandler.connection();
+    return c != null && c.goAwayReceived() && streamId > c.local().lastStreamKnownByPeer();
   }
 
   /** Whether the backend sent GOAWAY: no new stream may start here. */
   boolean goingAway() {
-    return state == State.DRAINING || state == State.CLOSED || (codec != null && codec.connection().goAwayReceived());
+    return state == State.DRAINING || state == State.CLOSED
+        || (streamsHandler != null && streamsHandler.connection().goAwayReceived());
   }
 
   private void takeSlot(Http2Link link) {
@@ -191,8 +174,8 @@ final class Http2BackendConnection {
   }
 
   /**
-   * The link no longer counts against this connection: its exchange let it go, or its stream
-   * closed, or it never got one; whichever comes first, once.
+   * The link no longer counts against this connection: its stream closed (Netty's count of active
+   * streams has dropped too, so the backend's limit holds), or it never got one; once.
    */
   void freeSlot(Http2Link link) {
     if (!link.holdsSlot) {
@@ -210,9 +193,9 @@ final class Http2BackendConnection {
     }
   }
 
-  /** No stream is open and none waits to: the codec's own count, not ours, decides (ours counts links). */
+  /** No stream is open and none waits to: Netty's own count, not ours, decides (ours counts links). */
   private boolean idle() {
-    return pending.isEmpty() && (codec == null || codec.connection().numActiveStreams() == 0);
+    return pending.isEmpty() && (streamsHandler == null || streamsHandler.connection().numActiveStreams() == 0);
   }
 
   /** No new streams from now on (a GOAWAY, or the backend left the pool); closes once idle. */
@@ -235,43 +218,17 @@ final class Http2BackendConnection {
     }
   }
 
-  /** What the connection itself hears: GOAWAY, and its end. */
-  private final class Events extends ChannelInboundHandlerAdapter {
-    @Override
-    public void handlerAdded(ChannelHandlerContext ctx) {
-      // Known before anything is read, so the SETTINGS find it.
-      channel = ctx.channel();
+  /** The connection ended (its streams have heard): links still waiting for a stream fail, to be retried. */
+  void closed() {
+    boolean wasOpen = state != State.CLOSED;
+    state = State.CLOSED;
+    if (wasOpen) {
+      loop.forget(this);
     }
-
-    @Override
-    public void channelRead(ChannelHandlerContext ctx, Object msg) {
-      if (msg instanceof Http2SettingsFrame) {
-        settled();
-      } else if (msg instanceof Http2GoAwayFrame) {
-        // Streams up to its last id run to their end; none is opened here again.
-        drain();
-      }
-      ReferenceCountUtil.release(msg);
-    }
-
-    @Override
-    public void channelInactive(ChannelHandlerContext ctx) {
-      boolean wasOpen = state != State.CLOSED;
-      state = State.CLOSED;
-      if (wasOpen) {
-        loop.forget(Http2BackendConnection.this);
-      }
-      Http2Link link;
-      while ((link = pending.poll()) != null) {
-        freeSlot(link);
-        link.failedToOpen();
-      }
-      ctx.fireChannelInactive();
-    }
-
-    @Override
-    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-      ctx.close();
+    Http2Link link;
+    while ((link = pending.poll()) != null) {
+      freeSlot(link);
+      link.failedToOpen();
     }
   }
 }

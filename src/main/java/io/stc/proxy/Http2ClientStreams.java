@@ -3,7 +3,6 @@ package io.stc.proxy;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.codec.http2.AbstractHttp2ConnectionHandlerBuilder;
 import io.netty.handler.codec.http2.DefaultHttp2ConnectionDecoder;
 import io.netty.handler.codec.http2.DefaultHttp2ConnectionEncoder;
 import io.netty.handler.codec.http2.DefaultHttp2FrameReader;
@@ -35,17 +34,9 @@ import java.util.List;
  * event objects cost allocations and pipeline walks for every request; HAProxy and nginx pay nothing
  * like it. grpc-java's Netty transport is built the same way.
  */
-final class Http2ClientStreams extends Http2ConnectionHandler {
+final class Http2ClientStreams extends Http2StreamsHandler {
   /** Answers (SETTINGS and PING acknowledgements, resets) unwritten before the connection ends: Netty's default. */
   private static final int MAX_UNWRITTEN_CONTROL_FRAMES = 10_000;
-
-  /** A write to a stream that is closed or has sent its end; no stack trace, it is routine. */
-  private static final IllegalStateException STREAM_DONE = new IllegalStateException("HTTP/2 stream closed") {
-    @Override
-    public synchronized Throwable fillInStackTrace() {
-      return this;
-    }
-  };
 
   private final ProxyServer proxy;
   private final String scheme;
@@ -57,7 +48,6 @@ final class Http2ClientStreams extends Http2ConnectionHandler {
   private final ArrayDeque<ClientConnection> idle = new ArrayDeque<>();
   /** Streams that got frames during the connection's current read. */
   private final List<ClientConnection> readNow = new ArrayList<>(8);
-  private ChannelHandlerContext ctx;
   private LoopContext loop;
   private String clientIp;
 
@@ -100,7 +90,8 @@ final class Http2ClientStreams extends Http2ConnectionHandler {
     Http2ConnectionDecoder decoder = new DefaultHttp2ConnectionDecoder(connection, encoder, reader,
         Http2PromisedRequestVerifier.ALWAYS_VERIFY, true, true, true, false);
     // The decoder's guards are set before the codec: Netty refuses them after it.
-    return new Builder(proxy, scheme, refuse)
+    return new Http2CodecBuilder<Http2ClientStreams>((d, e, s, decouple, flushPreface) ->
+            new Http2ClientStreams(d, e, s, decouple, flushPreface, proxy, scheme, refuse))
         .decoderEnforceMaxRstFramesPerWindow(maxResets, resetWindowSeconds)
         .codec(decoder, encoder)
         .initialSettings(Http2Settings.defaultSettings().maxConcurrentStreams(maxStreams).maxHeaderListSize(maxHeaderListSize))
@@ -109,7 +100,6 @@ final class Http2ClientStreams extends Http2ConnectionHandler {
 
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) throws Exception {
-    this.ctx = ctx;
     this.loop = proxy.loopContext(ctx.channel().eventLoop());
     this.clientIp = ClientConnection.clientIp(ctx.channel());
     super.handlerAdded(ctx);
@@ -198,101 +188,6 @@ final class Http2ClientStreams extends Http2ConnectionHandler {
       c.streamData(data.retain(), endOfStream);
       // The padding goes back to the client's windows at once; the data as the exchange takes it.
       return padding;
-    }
-  }
-
-  /** Gives {@code bytes} of the stream's DATA back to the client's flow-control windows (the stream's and the connection's); flushed later. */
-  void consume(Http2Stream stream, int bytes) {
-    if (bytes > 0 && stream.state() != Http2Stream.State.CLOSED) {
-      try {
-        decoder().flowController().consumeBytes(stream, bytes);
-      } catch (Http2Exception e) {
-        onError(ctx, true, e);
-      }
-    }
-  }
-
-  /** Whether the stream may take more DATA now: its window has room and the connection's buffer too. */
-  boolean isWritable(Http2Stream stream) {
-    return stream.state() != Http2Stream.State.CLOSED && ctx.channel().isWritable()
-        && connection().remote().flowController().isWritable(stream);
-  }
-
-  /** Writes a HEADERS frame on the stream (not flushed); fails, writing nothing, when the stream is done sending. */
-  ChannelFuture writeHeaders(Http2Stream stream, Http2Headers headers, boolean endStream) {
-    if (!sending(stream)) {
-      return ctx.newFailedFuture(STREAM_DONE);
-    }
-    return encoder().writeHeaders(ctx, stream.id(), headers, 0, endStream, ctx.newPromise());
-  }
-
-  /** Writes a DATA frame on the stream as its window allows (not flushed); fails, releasing it, when the stream is done sending. */
-  ChannelFuture writeData(Http2Stream stream, ByteBuf data, boolean endStream) {
-    if (!sending(stream)) {
-      data.release();
-      return ctx.newFailedFuture(STREAM_DONE);
-    }
-    return encoder().writeData(ctx, stream.id(), data, 0, endStream, ctx.newPromise());
-  }
-
-  /**
-   * Whether frames may still be sent on the stream. Netty's encoder takes a write to a stream in
-   * any other state for a connection error and closes the whole connection with GOAWAY; a stream
-   * the client reset a moment ago must cost no other stream anything.
-   */
-  private static boolean sending(Http2Stream stream) {
-    Http2Stream.State state = stream.state();
-    return state == Http2Stream.State.OPEN || state == Http2Stream.State.HALF_CLOSED_REMOTE;
-  }
-
-  /** Sends what the streams wrote, as far as the client's windows let it go. */
-  void flush() {
-    flush(ctx);
-  }
-
-  /** Ends the stream with RST_STREAM unless it is closed already. */
-  void reset(Http2Stream stream, Http2Error error) {
-    if (stream.state() != Http2Stream.State.CLOSED) {
-      resetStream(ctx, stream.id(), error.code(), ctx.newPromise());
-      flush(ctx);
-    }
-  }
-
-  /** Netty's builder, given the encoder and decoder above: it adds the decoder's guards and sets the handler up. */
-  private static final class Builder extends AbstractHttp2ConnectionHandlerBuilder<Http2ClientStreams, Builder> {
-    private final ProxyServer proxy;
-    private final String scheme;
-    private final boolean refuse;
-
-    Builder(ProxyServer proxy, String scheme, boolean refuse) {
-      this.proxy = proxy;
-      this.scheme = scheme;
-      this.refuse = refuse;
-    }
-
-    @Override
-    public Builder codec(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder) {
-      return super.codec(decoder, encoder);
-    }
-
-    @Override
-    public Builder initialSettings(Http2Settings settings) {
-      return super.initialSettings(settings);
-    }
-
-    @Override
-    public Builder decoderEnforceMaxRstFramesPerWindow(int maxRstFramesPerWindow, int secondsPerWindow) {
-      return super.decoderEnforceMaxRstFramesPerWindow(maxRstFramesPerWindow, secondsPerWindow);
-    }
-
-    @Override
-    public Http2ClientStreams build() {
-      return super.build();
-    }
-
-    @Override
-    protected Http2ClientStreams build(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder, Http2Settings settings) {
-      return new Http2ClientStreams(decoder, encoder, settings, decoupleCloseAndGoAway(), flushPreface(), proxy, scheme, refuse);
     }
   }
 }

@@ -1,26 +1,34 @@
 package io.stc.proxy;
 
+import io.netty.handler.codec.http2.AbstractHttp2ConnectionHandlerBuilder;
 import io.netty.handler.codec.http2.DefaultHttp2Connection;
 import io.netty.handler.codec.http2.DefaultHttp2RemoteFlowController;
 import io.netty.handler.codec.http2.Http2Connection;
-import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2ConnectionDecoder;
+import io.netty.handler.codec.http2.Http2ConnectionEncoder;
+import io.netty.handler.codec.http2.Http2ConnectionHandler;
+import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.UniformStreamByteDistributor;
 
 /**
- * Netty's HTTP/2 frame codec as stc builds it for connections to backends: the streams' DATA
- * share the connection's send window evenly, as HAProxy and nginx share it, rather than by
- * priority weights (RFC 9113 deprecates the priority scheme, and weighing it is work on every
- * write). Clients' connections are {@link Http2ClientStreams}, with the same sharing.
+ * Netty's builder for stc's HTTP/2 connection handlers ({@link Http2ClientStreams}, {@link Http2BackendStreams}),
+ * given their encoder and decoder: it adds the decoder's guards and sets the handler up. Their
+ * connections share the send window evenly between streams, as HAProxy and nginx share it, rather
+ * than by priority weights (RFC 9113 deprecates the priority scheme, and weighing it is work on
+ * every write).
  */
-final class Http2CodecBuilder extends Http2FrameCodecBuilder {
-  private Http2CodecBuilder() {
-    connection(connection(false));
+final class Http2CodecBuilder<T extends Http2ConnectionHandler>
+    extends AbstractHttp2ConnectionHandlerBuilder<T, Http2CodecBuilder<T>> {
+  /** Makes the handler from what the builder prepared. */
+  interface Factory<T> {
+    T create(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder, Http2Settings settings,
+        boolean decoupleCloseAndGoAway, boolean flushPreface);
   }
 
-  @Override
-  public boolean isServer() {
-    // Netty will not take both a connection and a server flag; the flag is answered here.
-    return false;
+  private final Factory<T> factory;
+
+  Http2CodecBuilder(Factory<T> factory) {
+    this.factory = factory;
   }
 
   /** An HTTP/2 connection whose streams share the send window evenly. */
@@ -30,8 +38,28 @@ final class Http2CodecBuilder extends Http2FrameCodecBuilder {
     return connection;
   }
 
-  /** For a connection to a backend. */
-  static Http2CodecBuilder forBackends() {
-    return new Http2CodecBuilder();
+  @Override
+  public Http2CodecBuilder<T> codec(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder) {
+    return super.codec(decoder, encoder);
+  }
+
+  @Override
+  public Http2CodecBuilder<T> initialSettings(Http2Settings settings) {
+    return super.initialSettings(settings);
+  }
+
+  @Override
+  public Http2CodecBuilder<T> decoderEnforceMaxRstFramesPerWindow(int maxRstFramesPerWindow, int secondsPerWindow) {
+    return super.decoderEnforceMaxRstFramesPerWindow(maxRstFramesPerWindow, secondsPerWindow);
+  }
+
+  @Override
+  public T build() {
+    return super.build();
+  }
+
+  @Override
+  protected T build(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder, Http2Settings settings) {
+    return factory.create(decoder, encoder, settings, decoupleCloseAndGoAway(), flushPreface());
   }
 }

@@ -1,46 +1,56 @@
 package io.stc.proxy;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
-import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
-import io.netty.handler.codec.http2.Http2DataFrame;
 import io.netty.handler.codec.http2.Http2Error;
-import io.netty.handler.codec.http2.Http2GoAwayFrame;
 import io.netty.handler.codec.http2.Http2Headers;
-import io.netty.handler.codec.http2.Http2HeadersFrame;
-import io.netty.handler.codec.http2.Http2ResetFrame;
-import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.codec.http2.Http2Stream;
 import io.netty.handler.codec.http2.HttpConversionUtil;
-import io.netty.util.ReferenceCountUtil;
 import io.stc.pool.Backend;
 import java.util.Map;
 
 /**
  * One stream of a multiplexed HTTP/2 connection to a backend: the request goes as HEADERS, DATA
- * and trailing HEADERS frames; the response comes back the same way and is handed to the exchange
- * as a head, body pieces and trailers. Flow control does the back-pressure: a stream whose
- * exchange stops reading stops returning window to the backend.
+ * and trailing HEADERS frames; the response comes back the same way (from {@link Http2BackendStreams})
+ * and is handed to the exchange as a head, body pieces and trailers. Flow control does the
+ * back-pressure: while its exchange does not read, the stream's DATA is not given back to the
+ * backend's window, so the backend stops sending.
  */
 final class Http2Link extends BackendLink {
   /** The connection the stream is (to be) on; a link waiting for one may move to another. */
   Http2BackendConnection connection;
   /** The link counts against its connection's streams (until {@link Http2BackendConnection#freeSlot}). */
   boolean holdsSlot;
+  /** The link got frames in its connection's current read (it hears when the read ends). */
+  boolean inRead;
   private final ResponseHead head;
   private final String backendScheme;
-  private boolean headRequest;
+  private Http2BackendStreams streams;
+  /** The stream, once its HEADERS were written; null before, or when it never opened. */
+  private Http2Stream stream;
   private boolean responded;
   private boolean ended;
+  /** The backend's last frame so far ended its side of the stream. */
+  private boolean remoteEnded;
   private boolean refused;
   /** The request's head was never written (the connection was going away): nothing else goes. */
   private boolean unsent;
+  /** Whether the exchange takes the response on now; while not, DATA is kept from the backend's window. */
+  private boolean reading = true;
+  /** DATA bytes passed on while the exchange was not reading: given back once it reads again. */
+  private int unconsumed;
   private HttpHeaders trailers;
+  /** Should the HEADERS not go out (the connection closing), the backend never saw the request. */
+  private final ChannelFutureListener headWritten = f -> {
+    if (!f.isSuccess()) {
+      refused = true;
+    }
+  };
 
   Http2Link(Backend backend, LoopContext loop, Http2BackendConnection connection, byte[] servedByName, String backendScheme) {
     super(backend, loop);
@@ -54,36 +64,43 @@ final class Http2Link extends BackendLink {
     connection.start(this);
   }
 
-  /** The stream opened: the link is ready for its exchange. */
-  void opened(Http2StreamChannel stream) {
-    channel = stream;
-    stream.pipeline().addLast(new Inbound());
+  /** The connection has room for the stream: the link is ready for its exchange, and the stream opens with its head. */
+  void opened(Http2BackendStreams streams, Channel connectionChannel) {
+    this.streams = streams;
+    this.channel = connectionChannel;
   }
 
   @Override
   void writeHead(Exchange e) {
-    if (connection.goingAway()) {
-      // A new stream after the backend's GOAWAY would be a protocol error that takes the whole
-      // connection, in-flight streams and all, down. This one never starts: it goes elsewhere.
-      refused = true;
-      unsent = true;
-      channel.eventLoop().execute(channel::close);
-      return;
-    }
-    Http2Headers headers = Http2RequestHeaders.of(
-        e.request, e.clientIp(), e.scheme(), backendScheme, e.answeredExpect, backend);
-    // A request without a body ends with its head. Should the stream not even start (the
-    // connection closing, its stream limit), the backend never saw the request.
-    channel.write(new DefaultHttp2HeadersFrame(headers, e.requestHasNoBody())).addListener(f -> {
-      if (!f.isSuccess()) {
-        refused = true;
+    if (!connection.goingAway()) {
+      Http2Headers headers = Http2RequestHeaders.of(
+          e.request, e.clientIp(), e.scheme(), backendScheme, e.answeredExpect, backend);
+      // A request without a body ends with its head.
+      stream = streams.open(this, headers, e.requestHasNoBody(), headWritten);
+      if (stream != null) {
+        return;
       }
-    });
+    }
+    // A new stream after the backend's GOAWAY would be a protocol error that takes the whole
+    // connection, in-flight streams and all, down. This one never starts: it goes elsewhere, once
+    // the exchange is done writing what it thinks went out.
+    refused = true;
+    unsent = true;
+    channel.eventLoop().execute(this::neverOpened);
+  }
+
+  private void neverOpened() {
+    connection.freeSlot(this);
+    Exchange o = owner;
+    if (o != null) {
+      owner = null;
+      o.onBackendClosed(this);
+    }
   }
 
   @Override
   void writeBody(HttpContent content) {
-    if (unsent) {
+    if (unsent || stream == null) {
       content.release();
       return;
     }
@@ -92,18 +109,18 @@ final class Http2Link extends BackendLink {
     boolean trailersFollow = t != null && !t.isEmpty();
     ByteBuf data = content.content();
     if (data.isReadable() || (last && !trailersFollow)) {
-      channel.write(new DefaultHttp2DataFrame(data, last && !trailersFollow));
+      streams.writeData(stream, data, last && !trailersFollow);
     } else {
       content.release();
     }
     if (trailersFollow) {
-      channel.write(new DefaultHttp2HeadersFrame(HttpConversionUtil.toHttp2Headers(t, false), true));
+      streams.writeHeaders(stream, HttpConversionUtil.toHttp2Headers(t, false), true);
     }
   }
 
   @Override
   void expect(boolean headRequest, boolean keepFraming) {
-    this.headRequest = headRequest;
+    // A response's end is the stream's: nothing to set up.
   }
 
   @Override
@@ -115,9 +132,12 @@ final class Http2Link extends BackendLink {
   void release(boolean backendKeepsAlive) {
     // A stream serves one exchange; the connection stays for others.
     owner = null;
-    connection.freeSlot(this);
-    if (channel != null && channel.isActive()) {
-      channel.close();
+    if (stream == null) {
+      connection.freeSlot(this);
+    } else if (!(remoteEnded && stream.state() == Http2Stream.State.HALF_CLOSED_LOCAL)) {
+      // The request is not all sent (the backend answered early): the backend need not wait for it.
+      // A stream that ended both ways closes by itself; its slot frees when it does.
+      streams.reset(stream, Http2Error.CANCEL);
     }
   }
 
@@ -133,16 +153,38 @@ final class Http2Link extends BackendLink {
 
   @Override
   void close() {
-    Exchange o = owner;
     owner = null;
-    if (channel != null) {
+    if (stream != null) {
+      // RST_STREAM(CANCEL) for a stream still open: the backend stops working on it. The slot
+      // frees when Netty closes the stream, so the backend's limit is never overrun meanwhile.
+      streams.reset(stream, Http2Error.CANCEL);
+    } else {
+      connection.cancel(this);
       connection.freeSlot(this);
     }
-    if (channel != null && channel.isActive()) {
-      // RST_STREAM(CANCEL) for a stream still open: the backend stops working on it.
-      channel.close();
-    } else if (channel == null && o != null) {
-      connection.cancel(this);
+  }
+
+  @Override
+  void flush() {
+    streams.flush();
+  }
+
+  @Override
+  boolean isWritable() {
+    return stream == null || streams.isWritable(stream);
+  }
+
+  @Override
+  void reading(boolean on) {
+    if (reading == on) {
+      return;
+    }
+    reading = on;
+    if (on && unconsumed > 0 && stream != null) {
+      int n = unconsumed;
+      unconsumed = 0;
+      streams.consume(stream, n);
+      streams.flush();
     }
   }
 
@@ -155,121 +197,106 @@ final class Http2Link extends BackendLink {
     }
   }
 
-  /** Frames of this stream, kept off the link's own API. */
-  private final class Inbound extends ChannelInboundHandlerAdapter {
-    @Override
-    public void channelRead(ChannelHandlerContext ctx, Object msg) {
-      Exchange o = owner;
-      if (o == null) {
-        ReferenceCountUtil.release(msg);
-        return;
-      }
-      if (msg instanceof Http2HeadersFrame h) {
-        onHeaders(o, h);
-      } else if (msg instanceof Http2DataFrame d) {
-        ByteBuf data = d.content();
-        if (data.isReadable()) {
-          o.onResponseBody(Http2Link.this, data);
-        } else {
-          d.release();
+  // ---- what the connection hands the stream ----------------------------------------------------
+
+  void onHeaders(Http2Headers headers, boolean endStream) {
+    Exchange o = owner;
+    if (o == null) {
+      return;
+    }
+    remoteEnded = endStream;
+    if (responded) {
+      // Trailers: the end of the response.
+      trailers = new DefaultHttpHeaders();
+      for (Map.Entry<CharSequence, CharSequence> e : headers) {
+        if (e.getKey().length() > 0 && e.getKey().charAt(0) != ':') {
+          trailers.add(e.getKey(), e.getValue());
         }
-        if (d.isEndStream()) {
-          end(o);
-        }
-      } else {
-        ReferenceCountUtil.release(msg);
       }
+      end(o);
+      return;
     }
-
-    private void onHeaders(Exchange o, Http2HeadersFrame h) {
-      if (responded) {
-        // Trailers: the end of the response.
-        trailers = new DefaultHttpHeaders();
-        for (Map.Entry<CharSequence, CharSequence> e : h.headers()) {
-          if (e.getKey().length() > 0 && e.getKey().charAt(0) != ':') {
-            trailers.add(e.getKey(), e.getValue());
-          }
-        }
-        end(o);
-        return;
-      }
-      if (!head.parseHttp2(h.headers())) {
-        o.onBadResponse(Http2Link.this);
-        return;
-      }
-      if (head.status < 200) {
-        // Interim: passed on; the real head follows.
-        o.onResponseHead(Http2Link.this, head);
-        head.clear();
-        return;
-      }
-      responded = true;
-      headEndedStream = h.isEndStream();
-      o.onResponseHead(Http2Link.this, head);
-      if (h.isEndStream() && owner != null) {
-        end(o);
-      }
+    if (!head.parseHttp2(headers)) {
+      o.onBadResponse(this);
+      return;
     }
-
-    private void end(Exchange o) {
-      ended = true;
-      if (owner == o) {
-        o.onResponseEnd(Http2Link.this);
-      }
+    if (head.status < 200) {
+      // Interim: passed on; the real head follows.
+      o.onResponseHead(this, head);
+      head.clear();
+      return;
     }
-
-    @Override
-    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-      // Resets and GOAWAYs come as events, not reads: they are not flow-controlled.
-      if (evt instanceof Http2ResetFrame r) {
-        // Refused: the backend did nothing with it, so any request may go elsewhere.
-        refused = !responded && r.errorCode() == Http2Error.REFUSED_STREAM.code();
-        ctx.close();
-        return;
-      }
-      if (evt instanceof Http2GoAwayFrame goAway) {
-        // The connection goes away and this stream was past its last one: never processed.
-        refused = !responded && ((Http2StreamChannel) ctx.channel()).stream().id() > goAway.lastStreamId();
-        goAway.release();
-        return;
-      }
-      ctx.fireUserEventTriggered(evt);
+    responded = true;
+    headEndedStream = endStream;
+    o.onResponseHead(this, head);
+    if (endStream && owner != null) {
+      end(o);
     }
+  }
 
-    @Override
-    public void channelReadComplete(ChannelHandlerContext ctx) {
-      Exchange o = owner;
-      if (o != null) {
-        o.flushToClient();
-      }
+  /** A DATA frame's payload (not retained); returns how many of its bytes go back to the backend's windows now. */
+  int onData(ByteBuf data, boolean endStream) {
+    Exchange o = owner;
+    int n = data.readableBytes();
+    if (o == null) {
+      return n;
     }
-
-    @Override
-    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-      Exchange o = owner;
-      if (o != null) {
-        o.backendWritabilityChanged();
-      }
+    remoteEnded = endStream;
+    if (n > 0) {
+      o.onResponseBody(this, data.retain());
     }
-
-    @Override
-    public void channelInactive(ChannelHandlerContext ctx) {
-      if (!responded && connection.notProcessed(((Http2StreamChannel) ctx.channel()).stream().id())) {
-        // Closed by a GOAWAY that did not cover it, or before its HEADERS left: never processed.
-        refused = true;
-      }
-      connection.freeSlot(Http2Link.this);
-      connection.streamClosed();
-      Exchange o = owner;
-      if (o != null && !ended) {
-        owner = null;
-        o.onBackendClosed(Http2Link.this);
-      }
+    if (endStream) {
+      end(o);
     }
+    if (reading) {
+      return n;
+    }
+    // The client is behind: the backend gets this window back once it has caught up.
+    unconsumed += n;
+    return 0;
+  }
 
-    @Override
-    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-      ctx.close();
+  private void end(Exchange o) {
+    ended = true;
+    if (owner == o) {
+      o.onResponseEnd(this);
+    }
+  }
+
+  /** The backend reset the stream; it closes next. */
+  void onReset(long errorCode) {
+    // Refused: the backend did nothing with it, so any request may go elsewhere.
+    refused = !responded && errorCode == Http2Error.REFUSED_STREAM.code();
+  }
+
+  /** The connection's read ended: what the stream got goes on to the client in one flush. */
+  void readComplete() {
+    inRead = false;
+    Exchange o = owner;
+    if (o != null) {
+      o.flushToClient();
+    }
+  }
+
+  void writabilityChanged() {
+    Exchange o = owner;
+    if (o != null) {
+      o.backendWritabilityChanged();
+    }
+  }
+
+  /** Netty closed the stream: ended both ways, reset, or its connection went. */
+  void streamClosed(int streamId) {
+    if (!responded && connection.notProcessed(streamId)) {
+      // Closed by a GOAWAY that did not cover it: never processed.
+      refused = true;
+    }
+    connection.freeSlot(this);
+    connection.streamClosed();
+    Exchange o = owner;
+    if (o != null && !ended) {
+      owner = null;
+      o.onBackendClosed(this);
     }
   }
 }

@@ -7,14 +7,9 @@ import io.netty.channel.ChannelPromise;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.SslHandler;
 import io.stc.pool.BackendProtocol;
-import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
-import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.handler.codec.http2.Http2FrameCodec;
-import io.netty.handler.codec.http2.Http2MultiplexHandler;
-import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.ssl.SslContext;
 import io.stc.pool.Backend;
 import java.util.ArrayDeque;
@@ -163,12 +158,6 @@ final class LoopContext {
   }
 
   private void connectHttp2(Http2BackendConnection c) {
-    Http2FrameCodec codec = Http2CodecBuilder.forBackends()
-        .initialSettings(Http2Settings.defaultSettings().pushEnabled(false))
-        // Streams past the backend's limit wait for a free one instead of being refused (until
-        // its SETTINGS arrive, the limit is not known).
-        .encoderEnforceMaxConcurrentStreams(true)
-        .build();
     Bootstrap b = bootstrap.clone();
     b.handler(new ChannelInitializer<>() {
       @Override
@@ -177,8 +166,8 @@ final class LoopContext {
           // HTTP/2 over TLS: ALPN offers h2 alone; the connection checks it was agreed.
           ch.pipeline().addLast("tls", backendTls.h2().newHandler(ch.alloc(), c.backend.host(), c.backend.port()));
         }
-        ch.pipeline().addLast("h2", codec).addLast("h2-streams", new Http2MultiplexHandler(new RefusePushes()))
-            .addLast("h2-events", c.events(codec));
+        // Streams open once the backend's SETTINGS have said how many it takes, never past that.
+        ch.pipeline().addLast("h2", c.handler(ch));
       }
     });
     b.connect(c.backend.address()).addListener((ChannelFuture f) -> {
@@ -188,14 +177,6 @@ final class LoopContext {
         c.failed();
       }
     });
-  }
-
-  /** Streams the backend starts (server push) are not wanted: push is off in our SETTINGS anyway. */
-  private static final class RefusePushes extends SimpleChannelInboundHandler<Object> {
-    @Override
-    protected void channelRead0(ChannelHandlerContext ctx, Object msg) {
-      ctx.close();
-    }
   }
 
   /** Takes back an HTTP/1.1 connection after a complete exchange, or closes it when it can't be kept. */

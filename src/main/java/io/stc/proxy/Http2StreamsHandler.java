@@ -1,0 +1,99 @@
+package io.stc.proxy;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http2.Http2ConnectionDecoder;
+import io.netty.handler.codec.http2.Http2ConnectionEncoder;
+import io.netty.handler.codec.http2.Http2ConnectionHandler;
+import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2Exception;
+import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.codec.http2.Http2Stream;
+
+/**
+ * Netty's HTTP/2 connection handler with the writes stc's own stream objects make on it (HEADERS,
+ * DATA, resets, window given back), for a connection whose frames a listener hands to those objects
+ * directly: {@link Http2ClientStreams} on clients' connections, {@link Http2BackendStreams} on backends'.
+ */
+abstract class Http2StreamsHandler extends Http2ConnectionHandler {
+  /** A write to a stream that is closed or has sent its end; no stack trace, it is routine. */
+  private static final IllegalStateException STREAM_DONE = new IllegalStateException("HTTP/2 stream closed") {
+    @Override
+    public synchronized Throwable fillInStackTrace() {
+      return this;
+    }
+  };
+
+  /** The connection's place in its pipeline; set once the handler is added. */
+  ChannelHandlerContext ctx;
+
+  Http2StreamsHandler(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder, Http2Settings settings,
+      boolean decoupleCloseAndGoAway, boolean flushPreface) {
+    super(decoder, encoder, settings, decoupleCloseAndGoAway, flushPreface);
+  }
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) throws Exception {
+    this.ctx = ctx;
+    super.handlerAdded(ctx);
+  }
+
+  /** Gives {@code bytes} of the stream's DATA back to the peer's flow-control windows (the stream's and the connection's); flushed later. */
+  void consume(Http2Stream stream, int bytes) {
+    if (bytes > 0 && stream.state() != Http2Stream.State.CLOSED) {
+      try {
+        decoder().flowController().consumeBytes(stream, bytes);
+      } catch (Http2Exception e) {
+        onError(ctx, true, e);
+      }
+    }
+  }
+
+  /** Whether the stream may take more DATA now: its window has room and the connection's buffer too. */
+  boolean isWritable(Http2Stream stream) {
+    return stream.state() != Http2Stream.State.CLOSED && ctx.channel().isWritable()
+        && connection().remote().flowController().isWritable(stream);
+  }
+
+  /** Writes a HEADERS frame on the stream (not flushed); fails, writing nothing, when the stream is done sending. */
+  ChannelFuture writeHeaders(Http2Stream stream, Http2Headers headers, boolean endStream) {
+    if (!sending(stream)) {
+      return ctx.newFailedFuture(STREAM_DONE);
+    }
+    return encoder().writeHeaders(ctx, stream.id(), headers, 0, endStream, ctx.newPromise());
+  }
+
+  /** Writes a DATA frame on the stream as its window allows (not flushed); fails, releasing it, when the stream is done sending. */
+  ChannelFuture writeData(Http2Stream stream, ByteBuf data, boolean endStream) {
+    if (!sending(stream)) {
+      data.release();
+      return ctx.newFailedFuture(STREAM_DONE);
+    }
+    return encoder().writeData(ctx, stream.id(), data, 0, endStream, ctx.newPromise());
+  }
+
+  /**
+   * Whether frames may still be sent on the stream. Netty's encoder takes a write to a stream in
+   * any other state for a connection error and closes the whole connection with GOAWAY; a stream
+   * the peer reset a moment ago must cost no other stream anything.
+   */
+  private static boolean sending(Http2Stream stream) {
+    Http2Stream.State state = stream.state();
+    return state == Http2Stream.State.OPEN || state == Http2Stream.State.HALF_CLOSED_REMOTE;
+  }
+
+  /** Sends what the streams wrote, as far as the peer's windows let it go. */
+  void flush() {
+    flush(ctx);
+  }
+
+  /** Ends the stream with RST_STREAM unless it is closed already. */
+  void reset(Http2Stream stream, Http2Error error) {
+    if (stream.state() != Http2Stream.State.CLOSED) {
+      resetStream(ctx, stream.id(), error.code(), ctx.newPromise());
+      flush(ctx);
+    }
+  }
+}
