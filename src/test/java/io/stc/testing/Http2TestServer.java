@@ -31,6 +31,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A cleartext HTTP/2 (h2c, prior knowledge) backend on Netty, for tests of stc's HTTP/2 side: each
@@ -47,6 +48,19 @@ public final class Http2TestServer implements AutoCloseable {
   public final List<Http2Headers> requests = new CopyOnWriteArrayList<>();
   private volatile int goAwayEvery;
   private volatile int refuseEvery;
+  private volatile int bodySize = -1;
+  private volatile long answerAfterMillis;
+  /** Bytes of response DATA written to the socket so far (as far as stc's flow-control windows let them go). */
+  public final AtomicLong responseBytesSent = new AtomicLong();
+  /** The most streams one connection had waiting for their answer at once. */
+  public final AtomicInteger peakStreamsPerConnection = new AtomicInteger();
+  private static final byte[] PATTERN = new byte[16 * 1024 + 251];
+
+  static {
+    for (int i = 0; i < PATTERN.length; i++) {
+      PATTERN[i] = patternByte(i);
+    }
+  }
 
   public Http2TestServer(int maxConcurrentStreams) throws InterruptedException {
     this(maxConcurrentStreams, null);
@@ -95,6 +109,21 @@ public final class Http2TestServer implements AutoCloseable {
     goAwayEvery = n;
   }
 
+  /** Responses carry {@code bytes} bytes of {@link #patternByte} each, in 16 KiB DATA frames, instead of the path (negative: the path). */
+  public void bodySize(int bytes) {
+    bodySize = bytes;
+  }
+
+  /** Each answer goes out this long after its request has ended, as a backend busy with it would answer. */
+  public void answerAfter(long millis) {
+    answerAfterMillis = millis;
+  }
+
+  /** The byte at {@code offset} of a {@link #bodySize} response. */
+  public static byte patternByte(long offset) {
+    return (byte) (offset % 251);
+  }
+
   /** Every {@code n}-th stream is refused with RST_STREAM(REFUSED_STREAM) before it is read (0: never). */
   public void refuseEvery(int n) {
     refuseEvery = n;
@@ -116,6 +145,7 @@ public final class Http2TestServer implements AutoCloseable {
             ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.REFUSED_STREAM));
             return;
           }
+          peakStreamsPerConnection.accumulateAndGet(waitingOn(ctx).incrementAndGet(), Math::max);
           if (h.isEndStream()) {
             answer(ctx, null);
           }
@@ -131,7 +161,32 @@ public final class Http2TestServer implements AutoCloseable {
     }
 
     private void answer(ChannelHandlerContext ctx, Http2Headers trailers) {
+      long after = answerAfterMillis;
+      if (after > 0) {
+        ctx.executor().schedule(() -> answerNow(ctx, trailers), after, TimeUnit.MILLISECONDS);
+      } else {
+        answerNow(ctx, trailers);
+      }
+    }
+
+    private void answerNow(ChannelHandlerContext ctx, Http2Headers trailers) {
+      waitingOn(ctx).decrementAndGet();
       requests.add(head);
+      int size = bodySize;
+      if (size >= 0) {
+        ctx.write(new DefaultHttp2HeadersFrame(new DefaultHttp2Headers().status("200").add("content-length", Integer.toString(size))));
+        for (int off = 0; off < size; off += 16 * 1024) {
+          int n = Math.min(16 * 1024, size - off);
+          ctx.write(new DefaultHttp2DataFrame(Unpooled.wrappedBuffer(PATTERN, off % 251, n), off + n == size))
+              .addListener(f -> {
+                if (f.isSuccess()) {
+                  responseBytesSent.addAndGet(n);
+                }
+              });
+        }
+        ctx.flush();
+        return;
+      }
       Http2Headers response = new DefaultHttp2Headers().status("200").add("content-type", "text/plain").add("x-backend-version", "h2");
       ByteBuf body = Unpooled.copiedBuffer(head.path() + " " + received, StandardCharsets.UTF_8);
       ctx.write(new DefaultHttp2HeadersFrame(response));
@@ -154,6 +209,22 @@ public final class Http2TestServer implements AutoCloseable {
         }, 50, TimeUnit.MILLISECONDS);
       }
     }
+  }
+
+  private static final io.netty.util.AttributeKey<AtomicInteger> WAITING = io.netty.util.AttributeKey.valueOf("stc.test.waiting");
+
+  /** The streams of this stream's connection waiting for their answer. */
+  private static AtomicInteger waitingOn(ChannelHandlerContext ctx) {
+    Channel parent = ((Http2StreamChannel) ctx.channel()).parent();
+    AtomicInteger n = parent.attr(WAITING).get();
+    if (n == null) {
+      n = new AtomicInteger();
+      AtomicInteger had = parent.attr(WAITING).setIfAbsent(n);
+      if (had != null) {
+        n = had;
+      }
+    }
+    return n;
   }
 
   @Override
