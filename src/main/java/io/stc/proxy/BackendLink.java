@@ -18,7 +18,7 @@ abstract class BackendLink {
   final LoopContext loop;
   /** The exchange this link serves, or null while idle. */
   Exchange owner;
-  /** The channel requests are written to (the TCP connection, or the stream); null until open. */
+  /** The backend connection's channel (an HTTP/2 stream's is its connection's); null until open. */
   Channel channel;
 
   BackendLink(Backend backend, LoopContext loop) {

@@ -26,7 +26,10 @@ final class Http2BackendConnection {
   private Channel channel;
   /** The connection's HTTP/2 handler, made with the channel. */
   private Http2BackendStreams streamsHandler;
-  /** Streams open or about to open for links. */
+  /**
+   * Links that hold a place here: waiting for a stream, or with one Netty has not closed yet (a
+   * stream stc reset counts until its RST_STREAM is written), so this never exceeds the backend's limit.
+   */
   private int streams;
   private final ArrayDeque<Http2Link> pending = new ArrayDeque<>(4);
   /** Streams assumed allowed until the backend's SETTINGS arrive: what its last connection allowed. */
