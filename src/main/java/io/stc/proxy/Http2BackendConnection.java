@@ -34,6 +34,14 @@ final class Http2BackendConnection {
   private final ArrayDeque<Http2Link> pending = new ArrayDeque<>(4);
   /** Streams assumed allowed until the backend's SETTINGS arrive: what its last connection allowed. */
   private final int expectedMaxStreams;
+  /**
+   * Response heads of links that ended, for the next links: a head is about 1 KiB of arrays, and
+   * one that held this backend's responses before converts the next ones' fields for HTTP/2
+   * clients without garbage (the backend sends much the same head every time).
+   */
+  private final ArrayDeque<ResponseHead> heads = new ArrayDeque<>();
+  /** The served-by name the heads kept were made with. */
+  private byte[] headsServedBy;
 
   Http2BackendConnection(Backend backend, LoopContext loop, int expectedMaxStreams) {
     this.backend = backend;
@@ -60,6 +68,28 @@ final class Http2BackendConnection {
     link.owner = owner;
     takeSlot(link);
     return link;
+  }
+
+  /** A response head for a new link: one a link ended with, or a new one. */
+  ResponseHead head(byte[] servedByName) {
+    if (servedByName != headsServedBy) {
+      // The settings changed: heads made with the old name go.
+      heads.clear();
+      headsServedBy = servedByName;
+    }
+    ResponseHead h = heads.pollLast();
+    if (h == null) {
+      return new ResponseHead(servedByName);
+    }
+    h.clear();
+    return h;
+  }
+
+  /** Takes back the head of a link that is done with it (its exchange too: what it kept of it, it copied). */
+  void recycle(ResponseHead h) {
+    if (heads.size() < MAX_STREAMS) {
+      heads.addLast(h);
+    }
   }
 
   /** Takes over a link that waited on another connection which turned out to have less room. */
@@ -208,6 +238,20 @@ final class Http2BackendConnection {
     }
     state = State.DRAINING;
     loop.forget(this);
+    // Links still waiting for the connection to be up will get no stream here: they go on another
+    // connection to the backend, or, when it has left the pool, back to their exchanges to go elsewhere.
+    Http2Link link;
+    while ((link = pending.poll()) != null) {
+      freeSlot(link);
+      if (link.owner == null) {
+        continue;
+      }
+      if (backend.isRemoved()) {
+        link.failedToOpen();
+      } else {
+        loop.place(link);
+      }
+    }
     if (channel != null && idle()) {
       channel.close();
     }

@@ -28,7 +28,8 @@ final class Http2Link extends BackendLink {
   boolean holdsSlot;
   /** The link got frames in its connection's current read (it hears when the read ends). */
   boolean inRead;
-  private final ResponseHead head;
+  /** The response's head as it is parsed; back to the connection once the link is done (then null). */
+  private ResponseHead head;
   private final String backendScheme;
   private Http2BackendStreams streams;
   /** The stream, once its HEADERS were written; null before, or when it never opened. */
@@ -55,7 +56,7 @@ final class Http2Link extends BackendLink {
   Http2Link(Backend backend, LoopContext loop, Http2BackendConnection connection, byte[] servedByName, String backendScheme) {
     super(backend, loop);
     this.connection = connection;
-    this.head = new ResponseHead(servedByName);
+    this.head = connection.head(servedByName);
     this.backendScheme = backendScheme;
   }
 
@@ -132,6 +133,7 @@ final class Http2Link extends BackendLink {
   void release(boolean backendKeepsAlive) {
     // A stream serves one exchange; the connection stays for others.
     owner = null;
+    recycleHead();
     if (stream == null) {
       connection.freeSlot(this);
     } else if (!(remoteEnded && stream.state() == Http2Stream.State.HALF_CLOSED_LOCAL)) {
@@ -154,6 +156,7 @@ final class Http2Link extends BackendLink {
   @Override
   void close() {
     owner = null;
+    recycleHead();
     if (stream != null) {
       // RST_STREAM(CANCEL) for a stream still open: the backend stops working on it. The slot
       // frees when Netty closes the stream, so the backend's limit is never overrun meanwhile.
@@ -188,6 +191,15 @@ final class Http2Link extends BackendLink {
     }
   }
 
+  /** No frame reaches the exchange any more (it has no owner): the head can serve another link. */
+  private void recycleHead() {
+    ResponseHead h = head;
+    if (h != null) {
+      head = null;
+      connection.recycle(h);
+    }
+  }
+
   /** The backend's connection could not be opened, or closed before this stream opened. */
   void failedToOpen() {
     Exchange o = owner;
@@ -216,19 +228,23 @@ final class Http2Link extends BackendLink {
       end(o);
       return;
     }
-    if (!head.parseHttp2(headers)) {
+    // Used from a local: the exchange may let the link go (and its head with it) while it takes the head.
+    ResponseHead h = head;
+    if (!h.parseHttp2(headers)) {
       o.onBadResponse(this);
       return;
     }
-    if (head.status < 200) {
+    if (h.status < 200) {
       // Interim: passed on; the real head follows.
-      o.onResponseHead(this, head);
-      head.clear();
+      o.onResponseHead(this, h);
+      if (owner == o) {
+        h.clear();
+      }
       return;
     }
     responded = true;
     headEndedStream = endStream;
-    o.onResponseHead(this, head);
+    o.onResponseHead(this, h);
     if (endStream && owner != null) {
       end(o);
     }

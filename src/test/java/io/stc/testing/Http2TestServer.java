@@ -35,8 +35,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A cleartext HTTP/2 (h2c, prior knowledge) backend on Netty, for tests of stc's HTTP/2 side: each
- * request is answered 200 with {@code <path> <bytes received>} and its trailers sent back as
- * response trailers. It can limit concurrent streams, send GOAWAY every so many streams, and
+ * request is answered 200 with {@code <path> <bytes received>} (and the path in {@code x-request-path})
+ * and its trailers sent back as response trailers. It can limit concurrent streams, send GOAWAY every so many streams, and
  * refuse streams, as real servers under load or in a rolling restart do.
  */
 public final class Http2TestServer implements AutoCloseable {
@@ -187,7 +187,8 @@ public final class Http2TestServer implements AutoCloseable {
         ctx.flush();
         return;
       }
-      Http2Headers response = new DefaultHttp2Headers().status("200").add("content-type", "text/plain").add("x-backend-version", "h2");
+      Http2Headers response = new DefaultHttp2Headers().status("200").add("content-type", "text/plain").add("x-backend-version", "h2")
+          .add("x-request-path", head.path());
       ByteBuf body = Unpooled.copiedBuffer(head.path() + " " + received, StandardCharsets.UTF_8);
       ctx.write(new DefaultHttp2HeadersFrame(response));
       ctx.write(new DefaultHttp2DataFrame(body, trailers == null));
