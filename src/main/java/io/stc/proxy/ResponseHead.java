@@ -167,19 +167,35 @@ public final class ResponseHead {
     if (code < 100 || code > 999) {
       return false;
     }
-    StringBuilder b = new StringBuilder(256).append("HTTP/1.1 ").append(code).append(' ')
-        .append(io.netty.handler.codec.http.HttpResponseStatus.valueOf(code).reasonPhrase()).append("\r\n");
+    // The text goes into a buffer this head keeps (an HTTP/2 link's head serves response after
+    // response), then is parsed as a backend's HTTP/1.1 head would be.
+    ByteBuf t = http2Text;
+    if (t == null) {
+      t = http2Text = io.netty.buffer.Unpooled.buffer(256);
+    }
+    t.clear();
+    HttpResponseStatus status = HttpResponseStatus.valueOf(code);
+    t.writeCharSequence("HTTP/1.1 ", StandardCharsets.ISO_8859_1);
+    t.writeCharSequence(status.codeAsText(), StandardCharsets.ISO_8859_1);
+    t.writeByte(' ');
+    t.writeCharSequence(status.reasonPhrase(), StandardCharsets.ISO_8859_1);
+    t.writeShort(CRLF);
     for (java.util.Map.Entry<CharSequence, CharSequence> e : h) {
       CharSequence name = e.getKey();
       if (name.length() > 0 && name.charAt(0) == ':') {
         continue;
       }
-      b.append(name).append(": ").append(e.getValue()).append("\r\n");
+      t.writeCharSequence(name, StandardCharsets.ISO_8859_1);
+      t.writeByte(':').writeByte(' ');
+      t.writeCharSequence(e.getValue(), StandardCharsets.ISO_8859_1);
+      t.writeShort(CRLF);
     }
-    b.append("\r\n");
-    byte[] bytes = b.toString().getBytes(StandardCharsets.ISO_8859_1);
-    return parse(io.netty.buffer.Unpooled.wrappedBuffer(bytes), 0, bytes.length) && !chunked;
+    t.writeShort(CRLF);
+    return parse(t, 0, t.writerIndex()) && !chunked;
   }
+
+  /** The text of the last HTTP/2 head taken ({@link #parseHttp2}); made on first use. */
+  private ByteBuf http2Text;
 
   /** The value of the first field of this lower-case name, or null. */
   String value(String lowerName) {
