@@ -93,6 +93,30 @@ class ProcessProviderIT {
   }
 
   @Test
+  void closingWhileStartsAreUnderWayLeavesNoProcess() throws Exception {
+    provider = new ProcessProvider(backendCommand(), logs, Duration.ofSeconds(60), Duration.ofSeconds(10));
+    String tag = "closing-" + ProcessHandle.current().pid() + "-";
+    List<CompletableFuture<Instance>> starts = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      starts.add(provider.start(tag + i));
+    }
+    // Processes are spawned on the provider's own thread, one at a time: close() once the first is
+    // spawned must catch every one, spawned, being spawned or still queued.
+    await().atMost(Duration.ofSeconds(30)).until(() -> !pidFiles().isEmpty());
+    provider.close();
+    for (CompletableFuture<Instance> start : starts) {
+      // Failed, not left hanging: a timeout would be a TimeoutException.
+      assertThat(start).failsWithin(Duration.ofSeconds(30)).withThrowableOfType(ExecutionException.class);
+    }
+    assertThat(pidFiles()).isEmpty();
+    assertThat(ProcessHandle.allProcesses()
+        .filter(h -> h.info().commandLine().orElse("").contains("--name " + tag))
+        .filter(ProcessHandle::isAlive)
+        .toList()).isEmpty();
+    assertThat(provider.start("after-close")).failsWithin(Duration.ofSeconds(5)).withThrowableOfType(ExecutionException.class);
+  }
+
+  @Test
   void anInstanceThatDiesOnItsOwnIsReported() throws Exception {
     provider = new ProcessProvider(backendCommand(), logs, Duration.ofSeconds(60), Duration.ofSeconds(10));
     CompletableFuture<String> exit = new CompletableFuture<>();
