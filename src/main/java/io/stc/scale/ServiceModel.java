@@ -13,9 +13,10 @@ import io.stc.scale.ScaleSnapshot.Load;
  * instance runs at a higher concurrency because it is slow). Points are kept in bins of half a
  * request, weighted by the requests finished and weighing half as much after each half-life. A
  * bin counts once it holds 20 requests and (when the bins that do span a request or more) a
- * twentieth of all the weight: a load the instances ran at only for a moment long ago (a cold start, whose first seconds are slower; it kept a real
- * pool half as large again for its whole run) stops sizing the pool once they have run elsewhere
- * for long. The curve through the bins never falls (a request never gets faster because more run beside it).
+ * twentieth of all the weight: a load the instances ran at only for a moment long ago (a cold
+ * start, whose first seconds are slower; it kept a real pool half as large again for its whole
+ * run) stops sizing the pool once they have run elsewhere for long. The curve through the bins
+ * never falls (a request never gets faster because more run beside it).
  * Below the lowest bin seen it is taken as flat, which can only overstate the instances needed;
  * above the highest it continues the slope through all of them, but no pool is sized for more than
  * one request (or a fifth) beyond the highest concurrency seen lately, so it is shrunk towards an
