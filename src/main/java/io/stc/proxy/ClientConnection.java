@@ -27,7 +27,7 @@ import java.util.concurrent.TimeUnit;
  * the stream's frames through that handler, and "reading" is the stream's flow-control window:
  * DATA is given back to the client's window as the exchange takes it.
  */
-final class ClientConnection extends ChannelInboundHandlerAdapter {
+final class ClientConnection extends ChannelInboundHandlerAdapter implements Http2StreamsHandler.StreamReader {
   /** Pipelined messages buffered before the client stops being read. */
   private static final int QUEUE_LIMIT = 32;
 
@@ -160,7 +160,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
   }
 
   /** The connection's read ended: what the stream sent goes on to the backend. */
-  void streamReadComplete() {
+  @Override
+  public void streamReadComplete() {
     inRead = false;
     exchange.flushToBackend();
   }

@@ -17,8 +17,6 @@ import io.netty.handler.codec.http2.Http2FrameAdapter;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2Stream;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * A backend's HTTP/2 connection: Netty's connection handler with a frame listener that hands each
@@ -41,8 +39,6 @@ final class Http2BackendStreams extends Http2StreamsHandler {
   private final Http2BackendConnection owner;
   /** Each open stream's link, as a property of Netty's stream. */
   private final Http2Connection.PropertyKey linkKey;
-  /** Links that got frames during the connection's current read. */
-  private final List<Http2Link> readNow = new ArrayList<>(8);
 
   private Http2BackendStreams(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder, Http2Settings settings,
       boolean decoupleCloseAndGoAway, boolean flushPreface, Http2BackendConnection owner) {
@@ -105,16 +101,6 @@ final class Http2BackendStreams extends Http2StreamsHandler {
   }
 
   @Override
-  public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
-    // What streams got goes on to their clients first; then window updates go to the backend in one write.
-    for (int i = 0; i < readNow.size(); i++) {
-      readNow.get(i).readComplete();
-    }
-    readNow.clear();
-    super.channelReadComplete(ctx);
-  }
-
-  @Override
   public void channelInactive(ChannelHandlerContext ctx) throws Exception {
     // Netty closes every stream as the connection goes (each link hears it); then the links still waiting.
     super.channelInactive(ctx);
@@ -155,7 +141,7 @@ final class Http2BackendStreams extends Http2StreamsHandler {
     Http2Link link = stream == null ? null : stream.getProperty(linkKey);
     if (link != null && !link.inRead) {
       link.inRead = true;
-      readNow.add(link);
+      readDuring(link);
     }
     return link;
   }

@@ -22,8 +22,6 @@ import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2Stream;
 import io.stc.Clock;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * A client's HTTP/2 connection: Netty's connection handler (framing, HPACK, flow control, the
@@ -46,8 +44,6 @@ final class Http2ClientStreams extends Http2StreamsHandler {
   private final Http2Connection.PropertyKey handlerKey;
   /** Streams' handlers whose streams closed, for the next streams to reuse. */
   private final ArrayDeque<ClientConnection> idle = new ArrayDeque<>();
-  /** Streams that got frames during the connection's current read. */
-  private final List<ClientConnection> readNow = new ArrayList<>(8);
   private LoopContext loop;
   private String clientIp;
 
@@ -106,17 +102,6 @@ final class Http2ClientStreams extends Http2StreamsHandler {
   }
 
   @Override
-  public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
-    // What streams sent goes on to the backends first; then the connection flushes window updates
-    // and answers in one write.
-    for (int i = 0; i < readNow.size(); i++) {
-      readNow.get(i).streamReadComplete();
-    }
-    readNow.clear();
-    super.channelReadComplete(ctx);
-  }
-
-  @Override
   public void channelInactive(ChannelHandlerContext ctx) throws Exception {
     // Netty closes every stream as the connection goes (each closed() here); the idle handlers go too.
     super.channelInactive(ctx);
@@ -151,7 +136,7 @@ final class Http2ClientStreams extends Http2StreamsHandler {
 
   private void reading(ClientConnection c) {
     if (!c.inRead) {
-      readNow.add(c);
+      readDuring(c);
     }
   }
 

@@ -21,7 +21,7 @@ import java.util.Map;
  * back-pressure: while its exchange does not read, the stream's DATA is not given back to the
  * backend's window, so the backend stops sending.
  */
-final class Http2Link extends BackendLink {
+final class Http2Link extends BackendLink implements Http2StreamsHandler.StreamReader {
   /** The connection the stream is (to be) on; a link waiting for one may move to another. */
   Http2BackendConnection connection;
   /** The link counts against its connection's streams (until {@link Http2BackendConnection#freeSlot}). */
@@ -286,7 +286,8 @@ final class Http2Link extends BackendLink {
   }
 
   /** The connection's read ended: what the stream got goes on to the client in one flush. */
-  void readComplete() {
+  @Override
+  public void streamReadComplete() {
     inRead = false;
     Exchange o = owner;
     if (o != null) {

@@ -11,6 +11,8 @@ import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2Stream;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Netty's HTTP/2 connection handler with the writes stc's own stream objects make on it (HEADERS,
@@ -26,8 +28,16 @@ abstract class Http2StreamsHandler extends Http2ConnectionHandler {
     }
   };
 
+  /** What acts on a stream's frames once the connection's read has ended, so that a read's frames go on in one flush. */
+  interface StreamReader {
+    /** The connection's current read ended. */
+    void streamReadComplete();
+  }
+
   /** The connection's place in its pipeline; set once the handler is added. */
   ChannelHandlerContext ctx;
+  /** Streams that got frames during the connection's current read. */
+  private final List<StreamReader> readNow = new ArrayList<>(8);
 
   Http2StreamsHandler(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder, Http2Settings settings,
       boolean decoupleCloseAndGoAway, boolean flushPreface) {
@@ -38,6 +48,22 @@ abstract class Http2StreamsHandler extends Http2ConnectionHandler {
   public void handlerAdded(ChannelHandlerContext ctx) throws Exception {
     this.ctx = ctx;
     super.handlerAdded(ctx);
+  }
+
+  /** {@code reader} got frames in the current read: it hears when the read ends (once, however many it got). */
+  void readDuring(StreamReader reader) {
+    readNow.add(reader);
+  }
+
+  @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
+    // What the streams got goes on first; then the connection flushes window updates and its own
+    // frames in one write.
+    for (int i = 0; i < readNow.size(); i++) {
+      readNow.get(i).streamReadComplete();
+    }
+    readNow.clear();
+    super.channelReadComplete(ctx);
   }
 
   /** Gives {@code bytes} of the stream's DATA back to the peer's flow-control windows (the stream's and the connection's); flushed later. */
