@@ -120,7 +120,7 @@ final class LoadMeter {
         if (t != null) {
           inFlightNanos += t.inFlightNanos;
           if (measured && t.sampledNanos >= WHOLE_INTERVAL * intervalNanos && seconds > 0) {
-            whole.add(new InstanceLoad(t.inFlightNanos / t.sampledNanos, done / (t.sampledNanos / 1e9), now - t.inFlightBefore));
+            whole.add(new InstanceLoad(m.name(), t.inFlightNanos / t.sampledNanos, done / (t.sampledNanos / 1e9), now - t.inFlightBefore));
           }
         }
       }

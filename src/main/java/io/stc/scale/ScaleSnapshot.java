@@ -60,14 +60,20 @@ public record ScaleSnapshot(
   /**
    * What one instance did over an interval.
    *
+   * @param name the instance's name, which stays its own while it runs; null when not known
    * @param concurrency requests it had in flight, averaged over the interval's time
    * @param throughput requests per second it finished
    * @param inFlightChange requests in flight at the interval's end less those at its start
    */
-  public record InstanceLoad(double concurrency, double throughput, double inFlightChange) {
-    /** An instance as loaded at the end of the interval as at its start. */
+  public record InstanceLoad(String name, double concurrency, double throughput, double inFlightChange) {
+    /** An instance not named, as loaded at the end of the interval as at its start. */
     public InstanceLoad(double concurrency, double throughput) {
-      this(concurrency, throughput, 0);
+      this(null, concurrency, throughput, 0);
+    }
+
+    /** An instance not named. */
+    public InstanceLoad(double concurrency, double throughput, double inFlightChange) {
+      this(null, concurrency, throughput, inFlightChange);
     }
 
     /**

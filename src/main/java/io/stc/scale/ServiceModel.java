@@ -2,16 +2,23 @@ package io.stc.scale;
 
 import io.stc.scale.ScaleSnapshot.InstanceLoad;
 import io.stc.scale.ScaleSnapshot.Load;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.function.ToDoubleFunction;
 
 /**
- * What one instance can serve, learned online from what the instances did: the mean time a
+ * What the mean instance can serve, learned online from what the instances did: the mean time a
  * request takes at the concurrency an instance runs at, and so, by Little's law, the requests per
  * second it finishes there ({@code c / W(c)}).
  *
- * <p>Every interval gives one point for the pool: the mean concurrency an instance ran at and the
- * mean time a request took (points of single instances would mix up load and speed: a slow
- * instance runs at a higher concurrency because it is slow). Points are kept in bins of half a
- * request, weighted by the requests finished and weighing half as much after each half-life. A
+ * <p>Every interval gives one point per instance: the concurrency it ran at and the mean time a
+ * request took there. Points are kept per instance in bins of half a request, weighted by the
+ * requests finished and weighing half as much after each half-life, and read through each
+ * instance's speed ({@link InstanceSpeeds}): a fast instance's latencies count as the mean
+ * instance's would be. (Read as they are, points of single instances would mix up load and speed,
+ * a slow instance running at a higher concurrency because it is slow; and the few instances of a
+ * start-up, at a concurrency no other ran at, would say what those instances do, not the mean.) A
  * bin counts once it holds 20 requests and (when the bins that do span a request or more) a
  * twentieth of all the weight: a load the instances ran at only for a moment long ago (a cold
  * start, whose first seconds are slower; it kept a real pool half as large again for its whole
@@ -33,61 +40,85 @@ final class ServiceModel {
    * elsewhere for long, and the curve is continued there by the slope of what they do now.
    */
   private static final double RELEVANT_SHARE = 0.05;
+  /** An instance whose points weigh less than this in all is forgotten. */
+  private static final double FORGOTTEN_WEIGHT = 0.01;
+  /** The key of instances without a name. */
+  private static final String UNNAMED = "";
 
   private final double halfLifeSeconds;
-  private final double[] weight;
-  private final double[] concurrency;
-  private final double[] latency;
+  private final int bins;
+  private final ToDoubleFunction<String> speed;
+  /** Per instance, per bin: the requests finished, times their concurrency, times their latency. */
+  private final Map<String, double[]> points = new HashMap<>();
   private double seenHigh;
+  private Curve curve = new Curve(new double[0], new double[0], 0);
+  private double[] weight;
 
   /**
+   * Every instance taken as the mean one.
+   *
    * @param maxConcurrency the most requests an instance may have in flight
    * @param halfLifeSeconds after this long an observation weighs half as much
    */
   ServiceModel(double maxConcurrency, double halfLifeSeconds) {
-    int bins = (int) Math.ceil(maxConcurrency / BIN) + 1;
-    this.halfLifeSeconds = halfLifeSeconds;
-    this.weight = new double[bins];
-    this.concurrency = new double[bins];
-    this.latency = new double[bins];
+    this(maxConcurrency, halfLifeSeconds, name -> 1);
   }
 
-  /** Learns from an interval's load. */
+  /**
+   * @param speed how much more than the mean instance the named one finishes at the same
+   *     concurrency; read anew at every observation
+   */
+  ServiceModel(double maxConcurrency, double halfLifeSeconds, ToDoubleFunction<String> speed) {
+    this.bins = (int) Math.ceil(maxConcurrency / BIN) + 1;
+    this.halfLifeSeconds = halfLifeSeconds;
+    this.speed = speed;
+    this.weight = new double[bins];
+  }
+
+  /** Learns from an interval's load, and reads the curve anew through the instances' speeds as they are now. */
   void observe(Load load) {
     if (load.seconds() <= 0) {
       return;
     }
     double keep = Math.pow(0.5, load.seconds() / halfLifeSeconds);
-    for (int i = 0; i < weight.length; i++) {
-      weight[i] *= keep;
-      concurrency[i] *= keep;
-      latency[i] *= keep;
+    for (Iterator<double[]> it = points.values().iterator(); it.hasNext(); ) {
+      double[] p = it.next();
+      double total = 0;
+      for (int i = 0; i < p.length; i++) {
+        p[i] *= keep;
+        total += i % 3 == 0 ? p[i] : 0;
+      }
+      if (total < FORGOTTEN_WEIGHT) {
+        it.remove();
+      }
     }
     // The highest concurrency seen fades towards what runs now, so it tracks a changed service.
     seenHigh *= Math.pow(0.5, load.seconds() / (4 * halfLifeSeconds));
-    double c = 0;
-    double throughput = 0;
-    double passing = 0;
+    double sum = 0;
     int count = 0;
     for (InstanceLoad i : load.instances()) {
-      c += i.concurrency();
-      throughput += i.throughput();
-      passing += i.passing(load.seconds());
+      sum += i.concurrency();
       count++;
+      double n = i.throughput() * load.seconds();
+      double passing = i.passing(load.seconds());
+      if (n <= 0 || passing <= 0 || i.concurrency() <= 0) {
+        continue;
+      }
+      // Little's law, from the sampled concurrency and the requests passing through (the mean
+      // latency of the requests that ended would count the time they took in earlier intervals,
+      // at other loads).
+      double c = i.concurrency();
+      double w = c / passing;
+      int bin = Math.min(bins - 1, (int) (c / BIN));
+      double[] p = points.computeIfAbsent(i.name() == null ? UNNAMED : i.name(), k -> new double[3 * bins]);
+      p[3 * bin] += n;
+      p[3 * bin + 1] += n * c;
+      p[3 * bin + 2] += n * w;
     }
-    double n = throughput * load.seconds();
-    if (count == 0 || n < 1 || passing <= 0) {
-      return;
+    if (count > 0) {
+      seenHigh = Math.max(seenHigh, sum / count);
     }
-    // Little's law, from the sampled concurrency and the requests passing through (the pool's
-    // mean latency would count the time a request took in earlier intervals, at other loads).
-    double w = c / passing;
-    c /= count;
-    int bin = Math.min(weight.length - 1, (int) (c / BIN));
-    weight[bin] += n;
-    concurrency[bin] += n * c;
-    latency[bin] += n * w;
-    seenHigh = Math.max(seenHigh, c);
+    curve = read();
   }
 
   /** Whether enough has been seen to size a pool by. */
@@ -102,7 +133,7 @@ final class ServiceModel {
 
   /** Mean service time in seconds at concurrency {@code c}; 0 before anything was seen. */
   double latencyAt(double c) {
-    return latencyAt(curve(), c);
+    return latencyAt(curve, c);
   }
 
   private static double latencyAt(Curve curve, double c) {
@@ -130,13 +161,26 @@ final class ServiceModel {
    * cannot finish more a second than several at once.
    */
   double alone() {
-    Curve curve = curve();
     if (curve.n == 0) {
       return 0;
     }
     double low = curve.xs[0];
     double w = curve.ys[0];
     return low <= 1 ? w : Math.max(w / low, w - curve.slope() * (low - 1));
+  }
+
+  /**
+   * Whether {@link #alone} rests on what was seen: instances that ran at about one request, or a
+   * curve at least as wide as the way down to one request, whose slope carries it there. Continued
+   * further (a steady load runs at one concurrency for hours), the slope's noise is multiplied by
+   * the distance, and an objective derived from it would wander with it.
+   */
+  boolean aloneMeasured() {
+    if (curve.n == 0) {
+      return false;
+    }
+    double low = curve.xs[0];
+    return low <= 1.5 || curve.xs[curve.n - 1] - low >= low - 1;
   }
 
   /** The counted bins' mean concurrencies and latencies, the latencies made non-decreasing. */
@@ -153,7 +197,7 @@ final class ServiceModel {
    * slope themselves. (One load held for long has no slope of its own: continued flat it would
    * promise an instance serves more at a higher load than it does.)
    */
-  private double countingFloor() {
+  private static double countingFloor(double[] weight) {
     double total = 0;
     for (double w : weight) {
       total += w;
@@ -170,8 +214,23 @@ final class ServiceModel {
     return (high - low) * BIN >= 1 ? floor : MIN_BIN_WEIGHT;
   }
 
-  private Curve curve() {
-    double floor = countingFloor();
+  /** The curve as the instances' points, each read through the instance's speed now, give it. */
+  private Curve read() {
+    double[] weight = new double[bins];
+    double[] concurrency = new double[bins];
+    double[] latency = new double[bins];
+    for (Map.Entry<String, double[]> e : points.entrySet()) {
+      double f = speed.applyAsDouble(e.getKey());
+      double[] p = e.getValue();
+      for (int i = 0; i < bins; i++) {
+        weight[i] += p[3 * i];
+        concurrency[i] += p[3 * i + 1];
+        // A fast instance's latency, times its speed, is what the mean instance's would be.
+        latency[i] += f * p[3 * i + 2];
+      }
+    }
+    this.weight = weight;
+    double floor = countingFloor(weight);
     // Pooling neighbours whose latencies fall as the concurrency rises.
     int n = 0;
     double[] xs = new double[weight.length];
@@ -203,7 +262,6 @@ final class ServiceModel {
    * let go, can put the throughput at a higher concurrency below that at a lower one.)
    */
   double throughputAt(double c) {
-    Curve curve = curve();
     double w = latencyAt(curve, c);
     double best = w > 0 ? c / w : 0;
     for (int i = 0; i < curve.n && curve.xs[i] < c; i++) {

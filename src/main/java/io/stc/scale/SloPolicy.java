@@ -14,7 +14,10 @@ import java.time.Duration;
  *
  * <p>By Little's law an instance running {@code c} requests at once, each taking {@code W(c)},
  * finishes {@code c / W(c)} a second; {@link ServiceModel} learns {@code W} from what the
- * instances did. Which {@code c} to run at is learned from the objective itself: while fewer than
+ * instances did, for the mean instance; each instance's own speed beside it is learned too
+ * ({@link InstanceSpeeds}), so the pool as it is serves what its instances do (a scale-down keeps
+ * the fastest) and an instance a scale-up adds brings the mean. Which {@code c} to run at is
+ * learned from the objective itself: while fewer than
  * half a percent of requests are slower than it, the target concurrency creeps up (a whole
  * request per ten seconds while fewer than 0.1% are; to {@code max_inflight} at most, and never
  * far beyond what instances have run at; only on evidence from instances that served half of what
@@ -94,6 +97,7 @@ final class SloPolicy implements ScalingPolicy {
   private final double defaultStartupSeconds;
   private final long stableNanos;
   private final ServiceModel model;
+  private final InstanceSpeeds speeds;
   private final RateFilter rates = new RateFilter();
   private final SlidingWindow needs = new SlidingWindow(Duration.ofMinutes(10).toNanos());
   private final SlidingWindow peaks = new SlidingWindow(PEAK_NANOS);
@@ -102,6 +106,8 @@ final class SloPolicy implements ScalingPolicy {
   /** Requests that ended times what an instance finished a second then: their mean is how loaded the evidence is. */
   private final SlidingWindow servedAt = new SlidingWindow(SLOW_WINDOW_NANOS);
   private double target;
+  /** The time a request alone takes, as last measured well enough to derive the objective from; 0 before. */
+  private double aloneSeconds;
   private long lastAdjustNanos = Long.MIN_VALUE;
   /** When an instance was last starting, or a backlog waited: the objective's evidence is not the target's then. */
   private long lastPendingNanos = Long.MIN_VALUE;
@@ -123,7 +129,8 @@ final class SloPolicy implements ScalingPolicy {
     this.target = Math.max(1, Math.min(target, maxInflight));
     this.defaultStartupSeconds = Math.min(10, startTimeout.toNanos() / 1e9);
     this.stableNanos = stableWindow.toNanos();
-    this.model = new ServiceModel(maxInflight, 5 * stableWindow.toNanos() / 1e9);
+    this.speeds = new InstanceSpeeds(5 * stableWindow.toNanos() / 1e9);
+    this.model = new ServiceModel(maxInflight, 5 * stableWindow.toNanos() / 1e9, speeds::of);
   }
 
   @Override
@@ -139,7 +146,11 @@ final class SloPolicy implements ScalingPolicy {
   @Override
   public Decision decide(ScaleSnapshot s, long now) {
     Load load = s.load();
+    speeds.observe(load, model);
     model.observe(load);
+    if (aloneSeconds == 0 || model.aloneMeasured()) {
+      aloneSeconds = model.alone();
+    }
     rates.add(load.seconds(), load.arrivalRate());
     if (load.seconds() > 0) {
       peaks.add(now, load.arrivalRate());
@@ -174,6 +185,10 @@ final class SloPolicy implements ScalingPolicy {
     // Never sized for much more than instances were seen to run at: shrink towards it step by step.
     double concurrency = Math.min(target, model.explorationLimit());
     double perInstance = model.throughputAt(concurrency);
+    // The instances as they are, fastest first: what n of them serve is what a scale-down to n
+    // keeps (it stops the slowest); those a scale-up adds bring the mean.
+    double[] pool = speeds.pool(load.instances(), current);
+    double serving = served(pool, current) * perInstance;
     double startup = load.startupSeconds() > 0 ? load.startupSeconds() : defaultStartupSeconds;
 
     // Instances asked for now serve in `startup` seconds: size for the rate then, with headroom for
@@ -189,8 +204,8 @@ final class SloPolicy implements ScalingPolicy {
     // What the pool as it is (starting instances included) leaves of the queue by the time an
     // instance asked for now could help: more for a queue it drains meanwhile arrive to nothing,
     // and a queue that grows while instances start is not asked for again in full at every decision.
-    double backlog = Math.max(0, s.queueDepth() - Math.max(0, current * perInstance - rate) * startup);
-    int up = ceil((rate + backlog / drainSeconds) / perInstance);
+    double backlog = Math.max(0, s.queueDepth() - Math.max(0, serving - rate) * startup);
+    int up = instancesFor(pool, (rate + backlog / drainSeconds) / perInstance);
     // What a scale-down keeps is remembered as a rate, not as instances: a model that learns the
     // instances serve more than it thought lets them go at once, not a stable window later.
     double need = Math.min(ahead + DOWN_SIGMAS * error, peak) * (1 + DOWN_MARGIN);
@@ -202,13 +217,15 @@ final class SloPolicy implements ScalingPolicy {
     long holdNanos = holdNanos(startup, error, wanders);
     needs.add(now, need);
     double heldRate = needs.max(now, holdNanos);
-    int held = ceil(heldRate / perInstance);
+    int held = instancesFor(pool, heldRate / perInstance);
 
     String why = "arrivals " + num(rates.level()) + "/s"
         + (Math.abs(rates.slope()) >= 0.01 ? " (" + (rates.slope() > 0 ? "+" : "") + num(rates.slope()) + "/s a second)" : "")
         + (rates.stepped() ? " (a step)" : "") + ", sized for " + num(rate) + "/s in " + num(startup) + "s"
         + (backlog > 0 ? " + queue " + Math.round(backlog) + " to drain in " + num(drainSeconds) + "s" : "")
-        + " / " + num(perInstance) + "/s per instance at " + num(concurrency) + " in flight (p99 objective "
+        + " / " + num(perInstance) + "/s per instance at " + num(concurrency) + " in flight"
+        + (Math.abs(serving - current * perInstance) >= 0.5 ? " (these " + current + " " + num(serving) + "/s)" : "")
+        + " (p99 objective "
         + Math.round(objective) + " ms" + (sloNanos > 0 ? "" : ", derived") + ")";
     // Up when the pool falls short by more than rounding noise: a need that sits on a whole number
     // must not add and then take back an instance over and over.
@@ -217,8 +234,8 @@ final class SloPolicy implements ScalingPolicy {
     // counting noise, a queue grows however whole the numbers are (a sine's rising edge sized at
     // max_inflight waited for 5% over it, and its p99 went past the objective).
     double needed = rate + backlog / drainSeconds;
-    double saturated = model.throughputAt(maxInflight) * current;
-    if (up > current && (needed > perInstance * current * (1 + UP_MARGIN)
+    double saturated = model.throughputAt(maxInflight) * served(pool, current);
+    if (up > current && (needed > serving * (1 + UP_MARGIN)
         || ahead + backlog / drainSeconds > saturated + countingNoise(saturated, load.seconds()))) {
       return new Decision(up, why + " -> " + up);
     }
@@ -229,11 +246,32 @@ final class SloPolicy implements ScalingPolicy {
     // edge the forecast's deviation measures the jump, not the rate's noise (the need is capped at
     // the burst's height then), so the spare is the counting noise of the rate held, if less.
     double spare = jumpedLately ? Math.min(error, countingNoise(heldRate, load.seconds())) : error;
-    if (held < current && heldRate + spare <= (current - 1) * perInstance) {
+    if (held < current && heldRate + spare <= served(pool, current - 1) * perInstance) {
       return new Decision(held, why + "; highest need of " + seconds(holdNanos) + " " + num(heldRate) + "/s -> " + held);
     }
     return new Decision(current, why + "; holding " + current + " (highest need of " + seconds(holdNanos) + ": "
         + num(heldRate) + "/s, " + held + ")");
+  }
+
+  /** What the first {@code n} instances of {@code pool} serve, in mean instances; those beyond it bring one each. */
+  static double served(double[] pool, int n) {
+    double sum = 0;
+    for (int i = 0; i < Math.min(n, pool.length); i++) {
+      sum += pool[i];
+    }
+    return sum + Math.max(0, n - pool.length);
+  }
+
+  /** The fewest instances, the first of {@code pool} and then new ones, that serve {@code need} mean instances' worth. */
+  static int instancesFor(double[] pool, double need) {
+    double sum = 0;
+    for (int i = 0; i < pool.length; i++) {
+      if (sum >= need - 1e-9) {
+        return i;
+      }
+      sum += pool[i];
+    }
+    return pool.length + Math.max(0, ceil(need - sum));
   }
 
   /**
@@ -277,13 +315,16 @@ final class SloPolicy implements ScalingPolicy {
     return high >= JUMP_FACTOR * low && high - low > JUMP_SIGMAS * Math.sqrt(high / seconds);
   }
 
-  /** The p99 objective in milliseconds: configured, or derived from the time a request alone takes. */
+  /**
+   * The p99 objective in milliseconds: configured, or derived from the time a request alone takes,
+   * as last measured from instances that ran lightly loaded or over a wide range of loads.
+   */
   double objectiveMillis() {
     if (sloNanos > 0) {
       return sloNanos / 1e6;
     }
     // The tail of a request alone is taken to be an exponential service time's (p99 = ln 100 x mean).
-    return DERIVED_SLO_FACTOR * Math.log(100) * model.alone() * 1000;
+    return DERIVED_SLO_FACTOR * Math.log(100) * aloneSeconds * 1000;
   }
 
   /**

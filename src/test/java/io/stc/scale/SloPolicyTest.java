@@ -9,7 +9,9 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.function.DoubleUnaryOperator;
 import org.HdrHistogram.Histogram;
@@ -467,6 +469,52 @@ class SloPolicyTest {
     String reason = run.reasons.get(run.reasons.size() - 1);
     // Four times ln(100) x the mean of a request alone (~50 ms): ~0.9 s.
     assertThat(reason).containsPattern("p99 objective (9\\d\\d|10\\d\\d) ms, derived\\)");
+  }
+
+  @Test
+  void theFastInstancesAScaleDownLeftAreSizedByTheirOwnSpeed() {
+    // Eight instances at 6 in flight: two half as fast as the mean, two half as fast again, four
+    // of the mean. A scale-down stops the two slow ones and the rate falls to what the six left
+    // take at 6 in flight: seven mean instances' worth. The pool's points at 6 in flight say the
+    // mean instance's speed for minutes to come; read as the mean, the six would seem to fall
+    // short, and a seventh would start at once.
+    ScalingPolicy p = ScalingPolicy.of(config(2, 100, Duration.ofSeconds(2)));
+    Map<String, Double> pool = new LinkedHashMap<>();
+    for (int i = 0; i < 2; i++) {
+      pool.put("slow-" + i, 0.5);
+      pool.put("fast-" + i, 1.5);
+      pool.put("mean-" + i, 1.0);
+      pool.put("mean-" + (i + 2), 1.0);
+    }
+    long now = 0;
+    for (int t = 0; t < 120; t++) {
+      now += 1_000_000_000L;
+      p.decide(snapshot(pool, 6), now);
+    }
+    pool.keySet().removeIf(name -> name.startsWith("slow"));
+    List<Integer> desired = new ArrayList<>();
+    for (int t = 0; t < 60; t++) {
+      now += 1_000_000_000L;
+      desired.add(p.decide(snapshot(pool, 6), now).desired());
+    }
+    assertThat(desired).as("the decisions once the slow instances went").containsOnly(6);
+  }
+
+  /** One second of the named instances, each at concurrency {@code c}: {@code 50 ms x (1 + (c - 1) / 4)} a request, divided by its speed. */
+  private static ScaleSnapshot snapshot(Map<String, Double> pool, double c) {
+    List<InstanceLoad> instances = new ArrayList<>();
+    double served = 0;
+    double w = 0.05 * (1 + (c - 1) / 4);
+    for (Map.Entry<String, Double> e : pool.entrySet()) {
+      double throughput = c * e.getValue() / w;
+      instances.add(new InstanceLoad(e.getKey(), c, throughput, 0));
+      served += throughput;
+    }
+    Histogram latencies = new Histogram(3);
+    latencies.recordValueWithCount((long) (w * 1e6), Math.round(served));
+    Load load = new Load(1, served, served, c * pool.size(), w * 1000, Math.round(served), 0, STARTUP, instances, latencies);
+    int ready = pool.size();
+    return new ScaleSnapshot(ready, 0, (int) Math.round(c * ready), 0, served / ready, w * 1000, load);
   }
 
   @Test
