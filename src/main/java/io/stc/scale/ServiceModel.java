@@ -52,6 +52,8 @@ final class ServiceModel {
   private final Map<String, double[]> points = new HashMap<>();
   private double seenHigh;
   private Curve curve = new Curve(new double[0], new double[0], 0);
+  /** The curve of the instances as they ran, not read through their speeds. */
+  private Curve asRan = curve;
   private double[] weight;
 
   /**
@@ -118,7 +120,8 @@ final class ServiceModel {
     if (count > 0) {
       seenHigh = Math.max(seenHigh, sum / count);
     }
-    curve = read();
+    curve = read(true);
+    asRan = read(false);
   }
 
   /** Whether enough has been seen to size a pool by. */
@@ -156,17 +159,20 @@ final class ServiceModel {
 
   /**
    * The mean time a request alone on an instance takes, in seconds; 0 before anything was seen.
-   * When no instance ran that lightly loaded lately, the curve is continued down to one request
-   * by its slope, but never below what the lowest concurrency seen gives: one request at a time
-   * cannot finish more a second than several at once.
+   * Read from the instances as they ran, not through their speeds: a speed is measured where the
+   * instances run, and instances that differ in how well they share (not in how fast they serve
+   * one request) differ less there. When no instance ran that lightly loaded lately, the curve is
+   * continued down to one request by its slope, but never below what the lowest concurrency seen
+   * gives: one request at a time cannot finish more a second than several at once.
    */
   double alone() {
-    if (curve.n == 0) {
+    Curve c = asRan;
+    if (c.n == 0) {
       return 0;
     }
-    double low = curve.xs[0];
-    double w = curve.ys[0];
-    return low <= 1 ? w : Math.max(w / low, w - curve.slope() * (low - 1));
+    double low = c.xs[0];
+    double w = c.ys[0];
+    return low <= 1 ? w : Math.max(w / low, w - c.slope() * (low - 1));
   }
 
   /**
@@ -176,11 +182,12 @@ final class ServiceModel {
    * the distance, and an objective derived from it would wander with it.
    */
   boolean aloneMeasured() {
-    if (curve.n == 0) {
+    Curve c = asRan;
+    if (c.n == 0) {
       return false;
     }
-    double low = curve.xs[0];
-    return low <= 1.5 || curve.xs[curve.n - 1] - low >= low - 1;
+    double low = c.xs[0];
+    return low <= 1.5 || c.xs[c.n - 1] - low >= low - 1;
   }
 
   /** The counted bins' mean concurrencies and latencies, the latencies made non-decreasing. */
@@ -214,13 +221,13 @@ final class ServiceModel {
     return (high - low) * BIN >= 1 ? floor : MIN_BIN_WEIGHT;
   }
 
-  /** The curve as the instances' points, each read through the instance's speed now, give it. */
-  private Curve read() {
+  /** The curve the instances' points give, each read through its instance's speed now, or as they ran. */
+  private Curve read(boolean throughSpeeds) {
     double[] weight = new double[bins];
     double[] concurrency = new double[bins];
     double[] latency = new double[bins];
     for (Map.Entry<String, double[]> e : points.entrySet()) {
-      double f = speed.applyAsDouble(e.getKey());
+      double f = throughSpeeds ? speed.applyAsDouble(e.getKey()) : 1;
       double[] p = e.getValue();
       for (int i = 0; i < bins; i++) {
         weight[i] += p[3 * i];

@@ -97,4 +97,21 @@ class ServiceModelTest {
     // 4 in flight over 50/s: 80 ms at 2 in flight, each instance's requests weighed by how many it finished.
     assertThat(m.latencyAt(2)).isCloseTo(0.08, within(1e-9));
   }
+
+  @Test
+  void aCurveTooNarrowToReachDownToOneRequestDoesNotMeasureOneAlone() {
+    ServiceModel m = new ServiceModel(10, 300);
+    // A steady load: 7 and 7.5 in flight for long. Continued down to one request, the slope's
+    // noise would be multiplied twelvefold.
+    for (int i = 0; i < 30; i++) {
+      m.observe(second(7, 0.125));
+      m.observe(second(7.5, 0.13));
+    }
+    assertThat(m.aloneMeasured()).isFalse();
+    for (int i = 0; i < 30; i++) {
+      m.observe(second(1, 0.05));
+    }
+    assertThat(m.aloneMeasured()).isTrue();
+    assertThat(m.alone()).isCloseTo(0.05, within(1e-9));
+  }
 }
