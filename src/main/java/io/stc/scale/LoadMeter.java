@@ -100,9 +100,11 @@ final class LoadMeter {
     double inFlightNanos = 0;
     List<InstanceLoad> whole = new ArrayList<>();
     Map<Backend, Tally> next = new HashMap<>();
+    long oldestPendingNanos = 0;
     for (ManagedInstance m : instances) {
       if (m.pending()) {
         pending++;
+        oldestPendingNanos = Math.max(oldestPendingNanos, nowNanos - m.createdNanos);
       }
       if (m.backend == null || m.phase == ManagedInstance.Phase.STOPPING) {
         continue;
@@ -158,8 +160,12 @@ final class LoadMeter {
       }
       long left = dequeued - dequeuedSeen;
       double wait = left > 0 ? (waitNanos - waitNanosSeen) / 1e6 / left : 0;
+      // A start-up still under way proves start-ups take that long now, whatever the last ones took
+      // (one instance alone may start in under a second; a dozen started together on the same
+      // cores, ten times that), so the policy does not ask again for a backlog they will drain.
+      double startup = startupSeconds > 0 ? Math.max(startupSeconds, oldestPendingNanos / 1e9) : 0;
       load = new Load(seconds, arrivalRate, finished / seconds, concurrency, reading.meanMillis(), reading.count(),
-          wait, startupSeconds, whole, reading.histogram());
+          wait, startup, whole, reading.histogram());
     }
     measured = true;
     turnedAwaySeen = turnedAway;

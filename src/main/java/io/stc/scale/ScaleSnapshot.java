@@ -31,7 +31,8 @@ public record ScaleSnapshot(
    * @param requests requests that ended
    * @param queueWaitMillis mean queue wait of the requests that left the queue for an instance
    * @param startupSeconds how long an instance takes from the decision to start it until it is in
-   *     rotation, as measured lately; 0 before any was measured
+   *     rotation, as measured lately, and at least as long as the oldest start-up still under way;
+   *     0 before any was measured
    * @param instances each instance that was ready for the whole interval: the concurrency it ran at
    *     and what it finished
    * @param latencies the latencies of the requests that ended, in microseconds; null without any

@@ -64,4 +64,22 @@ class LoadMeterTest {
     assertThat(s.load().instances()).isEmpty();
     assertThat(s.pending()).isEqualTo(1);
   }
+
+  @Test
+  void aStartUpStillUnderWayLongerThanTheEstimateIsTheEstimate() {
+    // The last start-up took 0.8 s; one asked for 3 s ago is still starting (a dozen JVMs on two
+    // cores): start-ups take 3 s at least now.
+    ManagedInstance ready = active("ready");
+    ManagedInstance starting = new ManagedInstance("starting", 7 * SECOND);
+    starting.launched = true;
+    List<ManagedInstance> all = List.of(ready, starting);
+    LoadMeter meter = new LoadMeter(new LatencyWindow(), QueueGauge.NONE, () -> FleetLoad.NONE);
+    meter.startupObserved(800_000_000L);
+    meter.reset(all, 9 * SECOND);
+    assertThat(meter.measure(all, 10 * SECOND).load().startupSeconds()).isCloseTo(3, within(1e-9));
+    // Once it is in rotation, the estimate is what was measured.
+    starting.backend = new Backend("starting", "127.0.0.1", 2, 1, BackendState.UP);
+    starting.phase(ManagedInstance.Phase.ACTIVE, 11 * SECOND);
+    assertThat(meter.measure(all, 11 * SECOND).load().startupSeconds()).isCloseTo(0.8, within(1e-9));
+  }
 }
