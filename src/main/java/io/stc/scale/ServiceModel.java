@@ -120,8 +120,7 @@ final class ServiceModel {
     if (count > 0) {
       seenHigh = Math.max(seenHigh, sum / count);
     }
-    curve = read(true);
-    asRan = read(false);
+    read();
   }
 
   /** Whether enough has been seen to size a pool by. */
@@ -221,23 +220,34 @@ final class ServiceModel {
     return (high - low) * BIN >= 1 ? floor : MIN_BIN_WEIGHT;
   }
 
-  /** The curve the instances' points give, each read through its instance's speed now, or as they ran. */
-  private Curve read(boolean throughSpeeds) {
+  /**
+   * Sums the instances' points per bin and fits both curves: each point read through its
+   * instance's speed now ({@link #curve}), and as it ran ({@link #asRan}).
+   */
+  private void read() {
     double[] weight = new double[bins];
     double[] concurrency = new double[bins];
     double[] latency = new double[bins];
+    double[] latencyAsRan = new double[bins];
     for (Map.Entry<String, double[]> e : points.entrySet()) {
-      double f = throughSpeeds ? speed.applyAsDouble(e.getKey()) : 1;
+      double f = speed.applyAsDouble(e.getKey());
       double[] p = e.getValue();
       for (int i = 0; i < bins; i++) {
         weight[i] += p[3 * i];
         concurrency[i] += p[3 * i + 1];
         // A fast instance's latency, times its speed, is what the mean instance's would be.
         latency[i] += f * p[3 * i + 2];
+        latencyAsRan[i] += p[3 * i + 2];
       }
     }
     this.weight = weight;
     double floor = countingFloor(weight);
+    curve = fit(weight, concurrency, latency, floor);
+    asRan = fit(weight, concurrency, latencyAsRan, floor);
+  }
+
+  /** The counted bins' mean concurrencies and latencies, neighbours pooled so the latencies never fall. */
+  private static Curve fit(double[] weight, double[] concurrency, double[] latency, double floor) {
     // Pooling neighbours whose latencies fall as the concurrency rises.
     int n = 0;
     double[] xs = new double[weight.length];

@@ -188,7 +188,8 @@ final class SloPolicy implements ScalingPolicy {
     // The instances as they are, fastest first: what n of them serve is what a scale-down to n
     // keeps (it stops the slowest); those a scale-up adds bring the mean.
     double[] pool = speeds.pool(load.instances(), current);
-    double serving = served(pool, current) * perInstance;
+    double meanInstances = served(pool, current);
+    double serving = meanInstances * perInstance;
     double startup = load.startupSeconds() > 0 ? load.startupSeconds() : defaultStartupSeconds;
 
     // Instances asked for now serve in `startup` seconds: size for the rate then, with headroom for
@@ -234,7 +235,7 @@ final class SloPolicy implements ScalingPolicy {
     // counting noise, a queue grows however whole the numbers are (a sine's rising edge sized at
     // max_inflight waited for 5% over it, and its p99 went past the objective).
     double needed = rate + backlog / drainSeconds;
-    double saturated = model.throughputAt(maxInflight) * served(pool, current);
+    double saturated = model.throughputAt(maxInflight) * meanInstances;
     if (up > current && (needed > serving * (1 + UP_MARGIN)
         || ahead + backlog / drainSeconds > saturated + countingNoise(saturated, load.seconds()))) {
       return new Decision(up, why + " -> " + up);
