@@ -19,9 +19,10 @@ import java.util.Map;
  * A speed of 1.2 is an instance that finishes a fifth more than the model's at the same
  * concurrency. The speeds are kept relative to the mean of the instances started lately (those
  * stopped included, each counted once, weighted by how recently it started, not by how long it
- * ran): that mean is what a new instance is expected to bring, so the model, which reads every
- * instance's points through its speed, is the mean instance's, and a pool of the fast ones left,
- * however long it runs, does not teach it that every instance is fast.
+ * ran), from the first instance known on: that mean is what a new instance is expected to bring,
+ * so the model, which reads every instance's points through its speed, is the mean instance's,
+ * and a pool of the fast ones left, however long it runs, does not teach it that every instance
+ * is fast.
  */
 final class InstanceSpeeds {
   /** After this long what an instance did weighs half as much in its speed. */
@@ -31,20 +32,20 @@ final class InstanceSpeeds {
   /** How far one interval's reading may put an instance from the mean: a wild one must not size the pool. */
   private static final double MIN_SPEED = 0.25;
   private static final double MAX_SPEED = 4;
-  /** The mean brought is only taken from this many instances known or more: fewer say more about themselves than about the rest. */
-  private static final int MIN_POPULATION = 4;
-  /**
-   * How fast the speeds are moved to keep their mean at 1: over about this long, so that the noise
-   * of the few instances a start-up measured first does not shake the whole model at once.
-   */
-  private static final double ANCHOR_SECONDS = 30;
   /** An instance that started this many half-lives of the population before the newest, and stopped, no longer counts. */
   private static final double FORGOTTEN_HALF_LIVES = 6;
 
-  /** What one instance was seen to do. */
+  /**
+   * What one instance was seen to do: the time its requests took, and what the model gives for
+   * them. Their ratio is its speed, a ratio of sums: a mean of each interval's ratio would be
+   * biased up by the noise of the intervals' latencies (the mean of {@code 1 / W} is more than
+   * {@code 1} over the mean of {@code W}), and as the model reads the points through the speeds,
+   * all of them would drift up together, a fifth in a minute at a busy machine's noise.
+   */
   private static final class Speed {
     double requests;
-    double weighted;
+    double expected;
+    double took;
     final double firstSeen;
     double lastSeen;
 
@@ -53,7 +54,7 @@ final class InstanceSpeeds {
     }
 
     double speed() {
-      return weighted / requests;
+      return Math.max(MIN_SPEED, Math.min(MAX_SPEED, expected / took));
     }
 
     boolean known() {
@@ -88,21 +89,19 @@ final class InstanceSpeeds {
         if (i.name() == null || i.concurrency() <= 0 || passing <= 0 || requests <= 0) {
           continue;
         }
-        // Little's law for the instance against the model at the same concurrency.
-        double ratio = model.latencyAt(i.concurrency()) * passing / i.concurrency();
-        ratio = Math.max(MIN_SPEED, Math.min(MAX_SPEED, ratio));
         Speed s = speeds.computeIfAbsent(i.name(), n -> {
           newestStart = clock;
           return new Speed(clock);
         });
         s.requests = s.requests * keep + requests;
-        s.weighted = s.weighted * keep + requests * ratio;
+        // Little's law for the instance against the model at the same concurrency.
+        s.expected = s.expected * keep + requests * model.latencyAt(i.concurrency());
+        s.took = s.took * keep + requests * i.concurrency() / passing;
         s.lastSeen = clock;
       }
     }
     double weights = 0;
     double sum = 0;
-    int known = 0;
     for (Iterator<Speed> it = speeds.values().iterator(); it.hasNext(); ) {
       Speed s = it.next();
       double age = (newestStart - s.firstSeen) / populationHalfLifeSeconds;
@@ -112,14 +111,18 @@ final class InstanceSpeeds {
         double w = Math.pow(0.5, age);
         weights += w;
         sum += w * s.speed();
-        known++;
       }
     }
-    if (known >= MIN_POPULATION) {
-      // The model reads the points through these speeds, so it moves with them.
-      double factor = Math.pow(sum / weights, Math.min(1, load.seconds() / ANCHOR_SECONDS));
+    if (weights > 0) {
+      // Nothing measured says how fast all the instances are together: the model reads the points
+      // through the speeds, so every speed k times higher and the model k times slower fit the
+      // same data. Left free, that common factor drifts with the noise (two alike instances of a
+      // busy machine went to 1.7 in half a minute, and a new instance was taken to bring 60% of
+      // what it did); kept at the mean of the instances started lately, at every interval, it is
+      // what a new one brings.
+      double factor = sum / weights;
       for (Speed s : speeds.values()) {
-        s.weighted /= factor;
+        s.expected /= factor;
       }
     }
   }

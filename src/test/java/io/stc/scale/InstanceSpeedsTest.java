@@ -86,4 +86,28 @@ class InstanceSpeedsTest {
     }
     assertThat(model.latencyAt(9)).isCloseTo(mean(9), within(0.01));
   }
+
+  @Test
+  void instancesAlikeStayAtTheMeanWhateverTheNoise() {
+    // Two instances alike, each second's latency off by up to a third either way, as a busy
+    // machine's are: speeds read against a model built from those same points must not drift away
+    // together (a model read through speeds that all drift up says a new instance serves less).
+    java.util.Random random = new java.util.Random(7);
+    for (int t = 0; t < 60; t++) {
+      double c = 1 + random.nextDouble();
+      List<InstanceLoad> instances = new ArrayList<>();
+      double served = 0;
+      for (String name : List.of("a", "b")) {
+        double throughput = c / (mean(c) * (1 + (random.nextDouble() * 2 - 1) / 3));
+        instances.add(new InstanceLoad(name, c, throughput, 0));
+        served += throughput;
+      }
+      Load load = new Load(1, served, served, 2 * c, 0, Math.round(served), 0, 5, instances, null);
+      speeds.observe(load, model);
+      model.observe(load);
+    }
+    assertThat(speeds.of("a")).isCloseTo(1, within(0.1));
+    assertThat(speeds.of("b")).isCloseTo(1, within(0.1));
+    assertThat(model.latencyAt(1.5)).isCloseTo(mean(1.5), within(0.1 * mean(1.5)));
+  }
 }

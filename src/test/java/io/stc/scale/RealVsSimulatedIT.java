@@ -32,6 +32,7 @@ class RealVsSimulatedIT {
     o.realEvents().forEach(System.out::println);
     o.simulated().events().forEach(e -> System.out.println("sim " + e.timeMillis() / 1000.0 + " s  " + e.message()));
     System.out.print(RealRun.startupTable(o.startups()));
+    System.out.print(RealRun.timeline(o, 5));
     assertThat(o.realSuccess()).isGreaterThanOrEqualTo(0.99);
     // The client opened connections as needed and never held a request back, so every request
     // waited where the autoscaler sees it; at 120 req/s that is far below the cap (1,000).
