@@ -29,7 +29,7 @@ final class InstanceSpeeds {
   private static final double HALF_LIFE_SECONDS = 30;
   /** Requests an instance must have finished before its speed counts; until then it is taken as the mean. */
   private static final double MIN_REQUESTS = 100;
-  /** How far one interval's reading may put an instance from the mean: a wild one must not size the pool. */
+  /** How far an instance's speed may be from the mean: a wild reading must not size the pool. */
   private static final double MIN_SPEED = 0.25;
   private static final double MAX_SPEED = 4;
   /** An instance that started this many half-lives of the population before the newest, and stopped, no longer counts. */
@@ -37,10 +37,9 @@ final class InstanceSpeeds {
 
   /**
    * What one instance was seen to do: the time its requests took, and what the model gives for
-   * them. Their ratio is its speed, a ratio of sums: a mean of each interval's ratio would be
-   * biased up by the noise of the intervals' latencies (the mean of {@code 1 / W} is more than
-   * {@code 1} over the mean of {@code W}), and as the model reads the points through the speeds,
-   * all of them would drift up together, a fifth in a minute at a busy machine's noise.
+   * them. Their ratio is its speed, a ratio of sums: a mean of each interval's ratio is biased
+   * up by the noise of the intervals' latencies (the mean of {@code 1 / W} is more than {@code 1}
+   * over the mean of {@code W}).
    */
   private static final class Speed {
     double requests;

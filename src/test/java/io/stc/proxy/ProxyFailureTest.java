@@ -9,6 +9,7 @@ import io.stc.pool.BackendState;
 import io.stc.testing.TestCluster;
 import java.io.InputStream;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.http.HttpRequest;
@@ -44,11 +45,12 @@ class ProxyFailureTest {
 
   @Test
   void refusedConnectionsAreRetriedOnAnotherBackend() throws Exception {
-    int deadPort;
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      deadPort = s.getLocalPort();
-    }
-    try (TestCluster cluster = TestCluster.of(2, ProxyFailureTest::noHealth)) {
+    // A port bound but not listening refuses connections, and stays ours while the test runs (a
+    // port found free and let go was once given to one of the cluster's own backends next).
+    try (Socket dead = new Socket();
+        TestCluster cluster = TestCluster.of(2, ProxyFailureTest::noHealth)) {
+      dead.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+      int deadPort = dead.getLocalPort();
       cluster.stc.upstream().add("127.0.0.1:" + deadPort, "127.0.0.1", deadPort, 1, BackendState.UP);
       for (int i = 0; i < 30; i++) {
         HttpResponse<String> r =
