@@ -13,16 +13,17 @@ import java.util.function.ToDoubleFunction;
  * second it finishes there ({@code c / W(c)}).
  *
  * <p>Every interval gives one point per instance: the concurrency it ran at and the mean time a
- * request took there. Points are kept per instance in bins of half a request, weighted by the
+ * request took there. Points are kept per instance in bins of the arrivals a second per
+ * instance of the pool (see {@link #BIN_RATIO}), weighted by the
  * requests finished and weighing half as much after each half-life, and read through each
  * instance's speed ({@link InstanceSpeeds}): a fast instance's latencies count as the mean
  * instance's would be. (Read as they are, points of single instances would mix up load and speed,
  * a slow instance running at a higher concurrency because it is slow; and the few instances of a
  * start-up, at a concurrency no other ran at, would say what those instances do, not the mean.) A
- * bin counts once it holds 20 requests and (when the bins that do span a request or more) a
- * twentieth of all the weight: a load the instances ran at only for a moment long ago (a cold
- * start, whose first seconds are slower; it kept a real pool half as large again for its whole
- * run) stops sizing the pool once they have run elsewhere for long. The curve through the bins
+ * bin counts once it holds 20 requests, however small its share of all the weight: binned by
+ * arrivals, the points of a load run at long ago are often the only ones at a concurrency, and
+ * dropped they left the curve to be continued there from the load run at now. The curve through
+ * the bins (each bin's mean concurrency and latency)
  * never falls (a request never gets faster because more run beside it).
  * Below the lowest bin seen it is taken as flat, which can only overstate the instances needed;
  * above the highest it continues the slope through all of them, but no pool is sized for more than
@@ -30,16 +31,22 @@ import java.util.function.ToDoubleFunction;
  * unexplored load step by step.
  */
 final class ServiceModel {
-  /** Width of a bin, in requests in flight per instance. */
-  private static final double BIN = 0.5;
+  /**
+   * Bins are by the arrivals a second per instance of the pool, each this many times the one below
+   * (from {@link #LOWEST_RATE}), not by the concurrency an instance ran at, which moves with the
+   * time its requests took: at a steady rate an interval whose requests were slower has more of
+   * them in flight (Little's law), so points binned by their concurrency lie on the line of that
+   * rate's throughput whatever the service does (two instances of a busy machine at 20 req/s each
+   * gave 41 ms at 0.84 in flight and 89 ms at 1.72, which says an instance serves 20 a second at
+   * any concurrency; it serves 47 at 7), and an oversized pool looks sized right. The arrivals do
+   * not move with how fast the instances were, so each bin's mean concurrency and latency are a
+   * point of the service's own curve.
+   */
+  private static final double BIN_RATIO = 1.1;
+  private static final double LOWEST_RATE = 0.01;
+  private static final int BINS = 250;
   /** Requests finished in a bin before it counts. */
   private static final double MIN_BIN_WEIGHT = 20;
-  /**
-   * The share of all the weight a bin must hold to count: a load the instances ran at for a
-   * moment long ago (a cold start's first seconds, a burst) is left out once they have run
-   * elsewhere for long, and the curve is continued there by the slope of what they do now.
-   */
-  private static final double RELEVANT_SHARE = 0.05;
   /** An instance whose points weigh less than this in all is forgotten. */
   private static final double FORGOTTEN_WEIGHT = 0.01;
   /** The key of instances without a name. */
@@ -71,7 +78,7 @@ final class ServiceModel {
    *     concurrency; read anew at every observation
    */
   ServiceModel(double maxConcurrency, double halfLifeSeconds, ToDoubleFunction<String> speed) {
-    this.bins = (int) Math.ceil(maxConcurrency / BIN) + 1;
+    this.bins = BINS;
     this.halfLifeSeconds = halfLifeSeconds;
     this.speed = speed;
     this.weight = new double[bins];
@@ -96,6 +103,9 @@ final class ServiceModel {
     }
     // The highest concurrency seen fades towards what runs now, so it tracks a changed service.
     seenHigh *= Math.pow(0.5, load.seconds() / (4 * halfLifeSeconds));
+    // The arrivals each instance had, the same for all: an instance's own share moves with its
+    // latency too (a balancer sends fewer requests to one with more in flight).
+    double arrivals = load.instances().isEmpty() ? 0 : load.arrivalRate() / load.instances().size();
     double sum = 0;
     int count = 0;
     for (InstanceLoad i : load.instances()) {
@@ -111,7 +121,7 @@ final class ServiceModel {
       // at other loads).
       double c = i.concurrency();
       double w = c / passing;
-      int bin = Math.min(bins - 1, (int) (c / BIN));
+      int bin = bin(arrivals > 0 ? arrivals : i.throughput());
       double[] p = points.computeIfAbsent(i.name() == null ? UNNAMED : i.name(), k -> new double[3 * bins]);
       p[3 * bin] += n;
       p[3 * bin + 1] += n * c;
@@ -121,6 +131,11 @@ final class ServiceModel {
       seenHigh = Math.max(seenHigh, sum / count);
     }
     read();
+  }
+
+  /** The bin of an arrival rate per instance. */
+  private static int bin(double rate) {
+    return (int) Math.max(0, Math.min(BINS - 1, Math.log(rate / LOWEST_RATE) / Math.log(BIN_RATIO)));
   }
 
   /** Whether enough has been seen to size a pool by. */
@@ -198,29 +213,6 @@ final class ServiceModel {
   }
 
   /**
-   * The weight a bin must hold to count: {@link #MIN_BIN_WEIGHT}, and its share of the whole
-   * when the bins that hold that share span a request or more, so that they give the curve's
-   * slope themselves. (One load held for long has no slope of its own: continued flat it would
-   * promise an instance serves more at a higher load than it does.)
-   */
-  private static double countingFloor(double[] weight) {
-    double total = 0;
-    for (double w : weight) {
-      total += w;
-    }
-    double floor = Math.max(MIN_BIN_WEIGHT, RELEVANT_SHARE * total);
-    int low = -1;
-    int high = -1;
-    for (int i = 0; i < weight.length; i++) {
-      if (weight[i] >= floor) {
-        low = low < 0 ? i : low;
-        high = i;
-      }
-    }
-    return (high - low) * BIN >= 1 ? floor : MIN_BIN_WEIGHT;
-  }
-
-  /**
    * Sums the instances' points per bin and fits both curves: each point read through its
    * instance's speed now ({@link #curve}), and as it ran ({@link #asRan}).
    */
@@ -241,27 +233,27 @@ final class ServiceModel {
       }
     }
     this.weight = weight;
-    double floor = countingFloor(weight);
-    curve = fit(weight, concurrency, latency, floor);
-    asRan = fit(weight, concurrency, latencyAsRan, floor);
+    curve = fit(weight, concurrency, latency);
+    asRan = fit(weight, concurrency, latencyAsRan);
   }
 
   /** The counted bins' mean concurrencies and latencies, neighbours pooled so the latencies never fall. */
-  private static Curve fit(double[] weight, double[] concurrency, double[] latency, double floor) {
+  private static Curve fit(double[] weight, double[] concurrency, double[] latency) {
     // Pooling neighbours whose latencies fall as the concurrency rises.
     int n = 0;
     double[] xs = new double[weight.length];
     double[] ys = new double[weight.length];
     double[] ws = new double[weight.length];
     for (int i = 0; i < weight.length; i++) {
-      if (weight[i] < floor) {
+      if (weight[i] < MIN_BIN_WEIGHT) {
         continue;
       }
       xs[n] = concurrency[i] / weight[i];
       ys[n] = latency[i] / weight[i];
       ws[n] = weight[i];
       n++;
-      while (n > 1 && ys[n - 2] > ys[n - 1]) {
+      // (Bins go by arrivals: with a queue, a higher rate may have run at a lower concurrency.)
+      while (n > 1 && (ys[n - 2] > ys[n - 1] || xs[n - 2] >= xs[n - 1])) {
         double w = ws[n - 2] + ws[n - 1];
         xs[n - 2] = (xs[n - 2] * ws[n - 2] + xs[n - 1] * ws[n - 1]) / w;
         ys[n - 2] = (ys[n - 2] * ws[n - 2] + ys[n - 1] * ws[n - 1]) / w;

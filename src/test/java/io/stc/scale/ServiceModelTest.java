@@ -34,10 +34,13 @@ class ServiceModelTest {
   void aRequestAloneIsNeverFasterThanTheLowestConcurrencySeenImplies() {
     // A curve that steep would give a request alone no time at all: one at a time cannot finish
     // more a second than the four at once that were seen.
+    // (An instance that serves less at five than at four, with more arriving than it finishes.)
     ServiceModel m = new ServiceModel(10, 300);
     for (int i = 0; i < 30; i++) {
       m.observe(second(4, 0.1));
-      m.observe(second(5, 0.2));
+      Load fewerFinished = second(5, 0.2);
+      m.observe(new Load(1, 4 * 50, fewerFinished.completionRate(), fewerFinished.concurrency(), 200,
+          fewerFinished.requests(), 0, 5, fewerFinished.instances(), null));
     }
     assertThat(m.alone()).isCloseTo(0.1 / 4, within(1e-9));
   }
@@ -59,21 +62,19 @@ class ServiceModelTest {
   }
 
   @Test
-  void aLoadSeenOnlyForAMomentLongAgoStopsSizingThePool() {
+  void secondsOfOneSteadyRateDoNotDrawLittlesLine() {
+    // Four instances at 20 arrivals a second each, a request taking 60 ms give or take a third: a
+    // slower second has more in flight (c = 20 W). Binned by the concurrency they ran at, those
+    // seconds draw W = c / 20, which says an instance finishes 20 a second at any concurrency;
+    // binned by the arrivals, they are one point, and the curve does not claim what it never saw.
     ServiceModel m = new ServiceModel(10, 300);
-    // A cold start: ten seconds at 8 in flight, 240 ms a request.
-    for (int t = 0; t < 10; t++) {
-      m.observe(steady(8, 0.24));
+    java.util.Random random = new java.util.Random(3);
+    for (int t = 0; t < 120; t++) {
+      double w = 0.06 * (1 + (random.nextDouble() * 2 - 1) / 3);
+      m.observe(new Load(1, 80, 80, 4 * 20 * w, w * 1000, 80, 0, 5,
+          Collections.nCopies(4, new InstanceLoad(20 * w, 20)), null));
     }
-    assertThat(m.latencyAt(8)).isCloseTo(0.24, within(1e-9));
-    // Then five minutes warm, at 2 and 3 in flight: 64 and 78 ms.
-    for (int t = 0; t < 150; t++) {
-      m.observe(steady(2, 0.064));
-      m.observe(steady(3, 0.078));
-    }
-    assertThat(m.latencyAt(2)).isCloseTo(0.064, within(1e-9));
-    // At 8 the curve now continues what the instances do (14 ms a request more), not the cold start.
-    assertThat(m.latencyAt(8)).isCloseTo(0.078 + 5 * 0.014, within(1e-6));
+    assertThat(m.throughputAt(2.5)).as("what an instance finishes at 2.5 in flight").isGreaterThan(30);
   }
 
   @Test
