@@ -42,9 +42,10 @@ class RealVsSimulatedIT {
     // Within 50%. At this size one decision decides: the step's. With the service model's points
     // binned by the concurrency they ran at, a second's points at 20 req/s an instance lay on
     // Little's line (the time a request took is the concurrency over the throughput) and said an
-    // instance serves what it had; with the real side's noise six runs of sixteen asked for 6
+    // instance serves what it had; with the real side's noise seven runs of sixteen asked for 6
     // instances where the simulation asked for 3 or 4 (0.83 to 1.51). Binned by arrivals, the
-    // real model reads the service's 47 a second at 7 in flight, and five runs gave 0.998 to 1.253.
+    // real model reads the service's 47 a second at 7 in flight: 0.998, 1.017 and 1.251 (and 1.25
+    // three times with a share floor that dropped old bins).
     assertThat(o.instanceSecondsRatio()).as(o.toString()).isCloseTo(1, within(0.5));
   }
 }
