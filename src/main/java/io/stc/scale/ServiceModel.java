@@ -53,7 +53,6 @@ final class ServiceModel {
   private static final String UNNAMED = "";
 
   private final double halfLifeSeconds;
-  private final int bins;
   private final ToDoubleFunction<String> speed;
   /** Per instance, per bin: the requests finished, times their concurrency, times their latency. */
   private final Map<String, double[]> points = new HashMap<>();
@@ -66,22 +65,20 @@ final class ServiceModel {
   /**
    * Every instance taken as the mean one.
    *
-   * @param maxConcurrency the most requests an instance may have in flight
    * @param halfLifeSeconds after this long an observation weighs half as much
    */
-  ServiceModel(double maxConcurrency, double halfLifeSeconds) {
-    this(maxConcurrency, halfLifeSeconds, name -> 1);
+  ServiceModel(double halfLifeSeconds) {
+    this(halfLifeSeconds, name -> 1);
   }
 
   /**
    * @param speed how much more than the mean instance the named one finishes at the same
    *     concurrency; read anew at every observation
    */
-  ServiceModel(double maxConcurrency, double halfLifeSeconds, ToDoubleFunction<String> speed) {
-    this.bins = BINS;
+  ServiceModel(double halfLifeSeconds, ToDoubleFunction<String> speed) {
     this.halfLifeSeconds = halfLifeSeconds;
     this.speed = speed;
-    this.weight = new double[bins];
+    this.weight = new double[BINS];
   }
 
   /** Learns from an interval's load, and reads the curve anew through the instances' speeds as they are now. */
@@ -122,7 +119,7 @@ final class ServiceModel {
       double c = i.concurrency();
       double w = c / passing;
       int bin = bin(arrivals > 0 ? arrivals : i.throughput());
-      double[] p = points.computeIfAbsent(i.name() == null ? UNNAMED : i.name(), k -> new double[3 * bins]);
+      double[] p = points.computeIfAbsent(i.name() == null ? UNNAMED : i.name(), k -> new double[3 * BINS]);
       p[3 * bin] += n;
       p[3 * bin + 1] += n * c;
       p[3 * bin + 2] += n * w;
@@ -217,14 +214,14 @@ final class ServiceModel {
    * instance's speed now ({@link #curve}), and as it ran ({@link #asRan}).
    */
   private void read() {
-    double[] weight = new double[bins];
-    double[] concurrency = new double[bins];
-    double[] latency = new double[bins];
-    double[] latencyAsRan = new double[bins];
+    double[] weight = new double[BINS];
+    double[] concurrency = new double[BINS];
+    double[] latency = new double[BINS];
+    double[] latencyAsRan = new double[BINS];
     for (Map.Entry<String, double[]> e : points.entrySet()) {
       double f = speed.applyAsDouble(e.getKey());
       double[] p = e.getValue();
-      for (int i = 0; i < bins; i++) {
+      for (int i = 0; i < BINS; i++) {
         weight[i] += p[3 * i];
         concurrency[i] += p[3 * i + 1];
         // A fast instance's latency, times its speed, is what the mean instance's would be.

@@ -130,7 +130,7 @@ final class SloPolicy implements ScalingPolicy {
     this.defaultStartupSeconds = Math.min(10, startTimeout.toNanos() / 1e9);
     this.stableNanos = stableWindow.toNanos();
     this.speeds = new InstanceSpeeds(5 * stableWindow.toNanos() / 1e9);
-    this.model = new ServiceModel(maxInflight, 5 * stableWindow.toNanos() / 1e9, speeds::of);
+    this.model = new ServiceModel(5 * stableWindow.toNanos() / 1e9, speeds::of);
   }
 
   @Override

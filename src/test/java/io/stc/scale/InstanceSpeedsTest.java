@@ -19,7 +19,7 @@ class InstanceSpeedsTest {
   private static final double HALF_LIFE = 300;
 
   private final InstanceSpeeds speeds = new InstanceSpeeds(HALF_LIFE);
-  private final ServiceModel model = new ServiceModel(10, HALF_LIFE, speeds::of);
+  private final ServiceModel model = new ServiceModel(HALF_LIFE, speeds::of);
 
   private static double mean(double c) {
     return 0.05 * (1 + (c - 1) / 4);

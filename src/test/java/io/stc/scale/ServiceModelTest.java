@@ -21,7 +21,7 @@ class ServiceModelTest {
   @Test
   void aRequestAloneIsTheCurveContinuedDownToOneInFlight() {
     // W(c) = 50 ms x (1 + (c - 1) / 4), seen only at 4 and 8 in flight.
-    ServiceModel m = new ServiceModel(10, 300);
+    ServiceModel m = new ServiceModel(300);
     for (int i = 0; i < 30; i++) {
       m.observe(second(4, 0.0875));
       m.observe(second(8, 0.1375));
@@ -35,7 +35,7 @@ class ServiceModelTest {
     // A curve that steep would give a request alone no time at all: one at a time cannot finish
     // more a second than the four at once that were seen.
     // (An instance that serves less at five than at four, with more arriving than it finishes.)
-    ServiceModel m = new ServiceModel(10, 300);
+    ServiceModel m = new ServiceModel(300);
     for (int i = 0; i < 30; i++) {
       m.observe(second(4, 0.1));
       Load fewerFinished = second(5, 0.2);
@@ -47,7 +47,7 @@ class ServiceModelTest {
 
   @Test
   void seenOnlyAtOneRequestTheCurveIsWhatWasSeen() {
-    ServiceModel m = new ServiceModel(10, 300);
+    ServiceModel m = new ServiceModel(300);
     assertThat(m.alone()).isZero();
     for (int i = 0; i < 30; i++) {
       m.observe(second(1, 0.05));
@@ -67,7 +67,7 @@ class ServiceModelTest {
     // slower second has more in flight (c = 20 W). Binned by the concurrency they ran at, those
     // seconds draw W = c / 20, which says an instance finishes 20 a second at any concurrency;
     // binned by the arrivals, they are one point, and the curve does not claim what it never saw.
-    ServiceModel m = new ServiceModel(10, 300);
+    ServiceModel m = new ServiceModel(300);
     java.util.Random random = new java.util.Random(3);
     for (int t = 0; t < 120; t++) {
       double w = 0.06 * (1 + (random.nextDouble() * 2 - 1) / 3);
@@ -79,7 +79,7 @@ class ServiceModelTest {
 
   @Test
   void anInstanceFillingFromIdleIsNotReadAsSlow() {
-    ServiceModel m = new ServiceModel(10, 300);
+    ServiceModel m = new ServiceModel(300);
     // Each request takes 100 ms; 60 a second arrive at an idle instance: by the end 6 are in
     // flight (5.7 on average over the second) and 54 have finished.
     for (int t = 0; t < 30; t++) {
@@ -90,7 +90,7 @@ class ServiceModelTest {
 
   @Test
   void thePointIsLittlesLawOverTheInstancesTogether() {
-    ServiceModel m = new ServiceModel(10, 300);
+    ServiceModel m = new ServiceModel(300);
     for (int t = 0; t < 30; t++) {
       // 2 in flight each: one finishes 40/s (50 ms), the other 10/s (200 ms).
       m.observe(new Load(1, 50, 50, 4, 0, 50, 0, 5, List.of(new InstanceLoad(2, 40), new InstanceLoad(2, 10)), null));
@@ -101,7 +101,7 @@ class ServiceModelTest {
 
   @Test
   void aCurveTooNarrowToReachDownToOneRequestDoesNotMeasureOneAlone() {
-    ServiceModel m = new ServiceModel(10, 300);
+    ServiceModel m = new ServiceModel(300);
     // A steady load: 7 and 7.5 in flight for long. Continued down to one request, the slope's
     // noise would be multiplied twelvefold.
     for (int i = 0; i < 30; i++) {
