@@ -20,12 +20,27 @@ final class RateFilter {
    */
   private static final double VOLATILITY_SIGMAS = 3;
   /**
+   * A squared difference of consecutive measurements counts up to this many times what it is
+   * expected to be (three standard deviations of a normal difference).
+   */
+  private static final double OUTLIER = 9;
+  /**
    * The least the level and the slope are assumed to move, per second, relative to the counting
    * noise: without it the filter would come to trust a straight line for ever and lag behind any
    * curve. With these, a steady rate is averaged over about ten seconds.
    */
   private static final double LEVEL_NOISE = 2.5e-3;
   private static final double SLOPE_NOISE = 1e-5;
+  /**
+   * After a step the rate is taken to move as much as a tenth of the step's square a second, but
+   * that fades by half every this many seconds: a step says where the rate went, not that it keeps
+   * moving so (after a burst's edge it may well come back), and how much it does move is learned
+   * from the intervals that follow, as for any rate. Kept in that estimate, as it was, it faded over
+   * minutes: one interval of a real run's start-up, while clients waited to connect, read a tenth
+   * of the rate, and the forecast's deviation stayed five to ten times the rate's for two and a half
+   * minutes, with the pool held at twice what it needed.
+   */
+  private static final double STEP_HALF_LIFE_SECONDS = 3;
 
   private boolean started;
   private double level;
@@ -39,6 +54,8 @@ final class RateFilter {
   private double drift;
   /** Counting noise per second, averaged as {@link #drift} is. */
   private double noiseLevel;
+  /** How much the level is taken to move after a step, as a variance per second; fades by half every {@link #STEP_HALF_LIFE_SECONDS}. */
+  private double stepVolatility;
   private boolean stepped;
 
   /** Takes the rate measured over the last {@code seconds}. */
@@ -59,9 +76,14 @@ final class RateFilter {
       noiseLevel = noise / seconds;
       return;
     }
+    stepVolatility *= Math.pow(0.5, seconds / STEP_HALF_LIFE_SECONDS);
     double diff = measured - lastMeasured;
-    // Unclipped, so that counting noise averages out instead of adding up.
-    double beyond = (diff * diff - noise - lastNoise) / seconds;
+    // Not clipped at 0, so that counting noise averages out instead of adding up; clipped at
+    // OUTLIER times what the noise and the movement learned so far make expected, so that one
+    // interval far off (a step, a stall) moves the estimate by a little, not by its square, while
+    // a rate that really moves more raises it a few percent an interval.
+    double expected = noise + lastNoise + Math.max(0, drift) * seconds;
+    double beyond = (Math.min(diff * diff, OUTLIER * expected) - noise - lastNoise) / seconds;
     drift += VOLATILITY_WEIGHT * (beyond - drift);
     noiseLevel += VOLATILITY_WEIGHT * (noise / seconds - noiseLevel);
     double volatility = volatility();
@@ -86,7 +108,7 @@ final class RateFilter {
       pLL = noise;
       pLS = 0;
       pSS = noise;
-      drift = Math.max(drift, innovation * innovation / seconds / 10);
+      stepVolatility = Math.max(stepVolatility, innovation * innovation / seconds / 10);
       return;
     }
     double kL = nLL / variance;
@@ -133,9 +155,9 @@ final class RateFilter {
     return Math.sqrt(volatility() * seconds) > share * level();
   }
 
-  /** How much the level moves, variance per second: what stands out of the counting noise, else 0. */
+  /** How much the level moves, variance per second: what stands out of the counting noise, else 0, and a step's lately. */
   private double volatility() {
     double error = 2.8 * noiseLevel * Math.sqrt(VOLATILITY_WEIGHT / 2);
-    return Math.max(0, drift - VOLATILITY_SIGMAS * error);
+    return Math.max(0, drift - VOLATILITY_SIGMAS * error) + stepVolatility;
   }
 }

@@ -55,11 +55,12 @@ public final class RealRun {
    * @param clientPeakConnections the most connections the client had open at once
    * @param clientHeldBack requests that waited in the client because all its connections were busy
    * @param simulatedStartup the start-up the simulation was given, fitted to the real ones
+   * @param realFailures the real requests that failed, by how
    */
   public record Outcome(
       double realSuccess, double realInstanceSeconds, double realP99Millis, long realRequests, double startupSeconds,
       SimulationResult simulated, List<String> realEvents, List<Second> realSeconds, int clientPeakConnections,
-      long clientHeldBack, List<Startup> startups, StartupModel simulatedStartup) {
+      long clientHeldBack, List<Startup> startups, StartupModel simulatedStartup, String realFailures) {
 
     public double instanceSecondsRatio() {
       return realInstanceSeconds / simulated.instanceSeconds();
@@ -74,10 +75,11 @@ public final class RealRun {
       return String.format(Locale.ROOT,
           "real: %,d requests, %.3f%% success, p99 %.0f ms, %.0f instance-s (start-up %.1f s); client: %d connections"
               + " at most, %d requests held back%n"
+              + "real failures: %s%n"
               + "simulated: %,d requests, %.3f%% success, p99 %.0f ms, %.0f instance-s%n"
               + "real / simulated: instance-s %.3f, success %.4f%n",
           realRequests, realSuccess * 100, realP99Millis, realInstanceSeconds, startupSeconds,
-          clientPeakConnections, clientHeldBack, simulated.arrived(), simulated.successRate() * 100, simulated.latencyMillis(99), simulated.instanceSeconds(),
+          clientPeakConnections, clientHeldBack, realFailures, simulated.arrived(), simulated.successRate() * 100, simulated.latencyMillis(99), simulated.instanceSeconds(),
           instanceSecondsRatio(), successRatio());
     }
   }
@@ -190,7 +192,25 @@ public final class RealRun {
       log.add(String.format(Locale.ROOT, "%8.1f s  %s", (e.timeMillis() - from) / 1000.0, e.message()));
     }
     return new Outcome(success, instanceSeconds(events, from, to), load.latencyMillis(99), load.sent(), startup, simulated,
-        log, seconds, load.peakConnections(), load.heldBack(), startups, model);
+        log, seconds, load.peakConnections(), load.heldBack(), startups, model, failures(load));
+  }
+
+  /** The failed requests of a load run by how they failed, or "none". */
+  static String failures(LoadResult r) {
+    StringBuilder out = new StringBuilder();
+    r.statusCounts().forEach((status, n) -> {
+      if (status >= 500) {
+        out.append(String.format(Locale.ROOT, "status %d: %,d, ", status, n));
+      }
+    });
+    long[] counts = {r.timeouts(), r.dropped(), r.unfinished(), r.ioErrors(), r.connectErrors()};
+    String[] names = {"timed out", "dropped by the client", "unfinished", "I/O errors", "connect errors"};
+    for (int i = 0; i < counts.length; i++) {
+      if (counts[i] > 0) {
+        out.append(String.format(Locale.ROOT, "%s: %,d, ", names[i], counts[i]));
+      }
+    }
+    return out.length() == 0 ? "none" : out.substring(0, out.length() - 2);
   }
 
   private static String yaml(Scenario s, int min, int max, List<String> command, Path logDir) {

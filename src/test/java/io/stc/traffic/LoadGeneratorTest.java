@@ -151,7 +151,9 @@ class LoadGeneratorTest {
       assertThat(r.completed()).isEqualTo(r.scheduled());
       assertThat(r.errors()).isZero();
       assertThat(r.connectionsOpened()).isGreaterThanOrEqualTo(r.completed());
-      assertThat(server.peakOpen.get()).isLessThanOrEqualTo(4);
+      // The client's own count: the server may still be closing one connection when the client,
+      // which read the response and closed its end, has opened the next (seen under load).
+      assertThat(r.peakConnections()).isLessThanOrEqualTo(4);
     }
   }
 
