@@ -148,16 +148,26 @@ final class RateFilter {
 
   /**
    * Whether the level itself wanders, beyond counting noise, by {@code share} of itself or more
-   * within {@code seconds} (one standard deviation): a random walk does, a steady or a smooth rate
-   * does not.
+   * within {@code seconds} (one standard deviation), as learned from the intervals: a random walk
+   * does, a steady or a smooth rate does not, and one step does not make a rate a random walk.
    */
   boolean wanders(double seconds, double share) {
+    return Math.sqrt(learnedVolatility() * seconds) > share * level();
+  }
+
+  /** Whether it wanders so, or moved by a step lately: in either case where it goes next is not known. */
+  boolean unsettled(double seconds, double share) {
     return Math.sqrt(volatility() * seconds) > share * level();
   }
 
-  /** How much the level moves, variance per second: what stands out of the counting noise, else 0, and a step's lately. */
+  /** How much the level moves, variance per second: what stands out of the counting noise, and a step's lately. */
   private double volatility() {
+    return learnedVolatility() + stepVolatility;
+  }
+
+  /** How much the level moves beyond counting noise, as the intervals showed it, variance per second; else 0. */
+  private double learnedVolatility() {
     double error = 2.8 * noiseLevel * Math.sqrt(VOLATILITY_WEIGHT / 2);
-    return Math.max(0, drift - VOLATILITY_SIGMAS * error) + stepVolatility;
+    return Math.max(0, drift - VOLATILITY_SIGMAS * error);
   }
 }

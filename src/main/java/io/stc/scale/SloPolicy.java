@@ -213,9 +213,11 @@ final class SloPolicy implements ScalingPolicy {
     // A rate that clearly falls is let go after a few start-up times; one that only dips must stay
     // low for the whole stable window, or noise would take instances away that are needed again;
     // in between, the hold moves smoothly with how clearly it falls. A rate that wanders (a random
-    // walk) keeps a few start-ups too: the forecast's deviations already hold what it may come back
-    // to, and its peak over a whole stable window would keep several more.
-    long holdNanos = holdNanos(startup, error, wanders);
+    // walk), or stepped lately, keeps a few start-ups too: the forecast's deviations already hold
+    // what it may come back to, and its peak over a whole stable window would keep several more.
+    // (Only a rate that wanders is sized beyond its last minute's peak: after one step, as after a
+    // start-up's stall, the forecast's deviations are the step's, not a walk's.)
+    long holdNanos = holdNanos(startup, error, rates.unsettled(startup, WANDERING));
     needs.add(now, need);
     double heldRate = needs.max(now, holdNanos);
     int held = instancesFor(pool, heldRate / perInstance);
