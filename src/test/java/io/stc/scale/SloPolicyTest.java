@@ -405,6 +405,24 @@ class SloPolicyTest {
   }
 
   @Test
+  void aStallOfOneIntervalIsNotSizedBeyondTheLastMinutesPeak() {
+    // A start-up's stall: clients wait to connect, one interval reads half the rate and the next
+    // the rest at once. Two steps, neither a burst's jump (three times the last interval), and not
+    // a random walk: no decision after them is sized beyond the last minute's peak. (Counted as
+    // wandering, the steps' volatility sized for the forecast plus its deviation, uncapped, and a
+    // scale-down held that need for the stable window.)
+    Run run = new Run(config(2, 200, Duration.ofSeconds(2)), 2);
+    run.seconds(120, t -> 300);
+    run.second(150);
+    run.second(420);
+    run.seconds(60, t -> 300);
+    for (int t = 120; t < run.reasons.size(); t++) {
+      double sized = Double.parseDouble(run.reasons.get(t).replaceAll(".*sized for ([0-9.]+)/s.*", "$1"));
+      assertThat(sized).as("second %d: %s", t, run.reasons.get(t)).isLessThanOrEqualTo(420);
+    }
+  }
+
+  @Test
   void aJumpIsABurstsEdgeNotAWanderingStep() {
     assertThat(SloPolicy.jumped(100, 600, 1)).isTrue();
     assertThat(SloPolicy.jumped(600, 100, 1)).isTrue();
