@@ -93,6 +93,11 @@ public final class SimulateCommand implements Callable<Integer> {
           + " 0 for any number (default ${DEFAULT-VALUE}).")
   int startupParallel;
 
+  @Option(names = "--max-starting", paramLabel = "N",
+      description = "The most instances the autoscaler starts at once, as autoscale.provider.max_starting; the others"
+          + " wait for a start slot; 0 for any number (default ${DEFAULT-VALUE}).")
+  int maxStarting;
+
   @Option(names = "--min", paramLabel = "N", description = "Fewest instances (default ${DEFAULT-VALUE}, as autoscale.min).")
   int min;
 
@@ -211,6 +216,7 @@ public final class SimulateCommand implements Callable<Integer> {
         .noise(flag("--noise", () -> InstanceModel.Noise.parse(noise)))
         .startupDelay(duration("--startup-delay", startupDelay))
         .startupParallel(startupParallel)
+        .maxStarting(maxStarting)
         .min(min)
         .max(max)
         .maxInflight(maxInflight)
@@ -268,6 +274,7 @@ public final class SimulateCommand implements Callable<Integer> {
           Map.entry("--noise", d.noise().label()),
           Map.entry("--startup-delay", SimulationReport.duration(d.startupDelay())),
           Map.entry("--startup-parallel", String.valueOf(d.startupParallel())),
+          Map.entry("--max-starting", String.valueOf(d.maxStarting())),
           Map.entry("--min", String.valueOf(d.min())),
           Map.entry("--max", String.valueOf(d.max())),
           Map.entry("--max-inflight", String.valueOf(d.maxInflight())),

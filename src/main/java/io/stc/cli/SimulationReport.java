@@ -27,7 +27,8 @@ final class SimulationReport {
         o.max(), o.capacityMin() == o.capacityMax() ? o.capacityMin() : o.capacityMin() + "-" + o.capacityMax(),
         duration(o.serviceTime()), o.noise() == io.stc.backend.InstanceModel.Noise.EXP ? "x Exp(1) noise" : "no noise",
         duration(o.startupDelay())
-            + (o.startupParallel() == 0 ? "" : " (" + o.startupParallel() + " at full speed together)"),
+            + (o.startupParallel() == 0 ? "" : " (" + o.startupParallel() + " at full speed together)")
+            + (o.maxStarting() == 0 ? "" : ", " + o.maxStarting() + " started at once"),
         o.meanLifetime().isZero() ? "" : ", crashes after " + duration(o.meanLifetime()) + " on average",
         o.maxInflight(), queue(o), duration(o.queueTimeout()), duration(o.interval()),
         o.slo().isZero() ? "" : " (slo: p99 " + duration(o.slo()) + ")");
@@ -132,6 +133,7 @@ final class SimulationReport {
     model.put("noise", o.noise().label());
     model.put("startupDelaySeconds", o.startupDelay().toNanos() / 1e9);
     model.put("startupParallel", o.startupParallel());
+    model.put("maxStarting", o.maxStarting());
     model.put("min", o.min());
     model.put("max", o.max());
     model.put("maxInflight", o.maxInflight());

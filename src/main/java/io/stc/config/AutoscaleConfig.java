@@ -110,29 +110,55 @@ public record AutoscaleConfig(
    * with its per-instance log files ({@code logDir} null: {@code <state_dir>/instances}), a
    * static list of backends, a Kubernetes Deployment ({@code kubernetes}, null for other kinds), or
    * containers ({@code docker}, null for other kinds).
+   *
+   * @param maxStarting the most instances starting at once (0: any number); the others wait their
+   *     turn, see {@link #defaultMaxStarting}
    */
   public record Provider(
       ProviderKind kind, List<String> command, Path logDir, Duration stopTimeout, List<BackendConfig> backends,
-      KubernetesConfig kubernetes, DockerConfig docker) {
+      KubernetesConfig kubernetes, DockerConfig docker, int maxStarting) {
     public Provider {
       command = List.copyOf(command);
       backends = List.copyOf(backends);
+      if (maxStarting < 0) {
+        throw new IllegalArgumentException("maxStarting must not be negative, got " + maxStarting);
+      }
     }
 
-    /** A process or static provider. */
+    /** A process or static provider, with its kind's {@link #defaultMaxStarting}. */
     public Provider(ProviderKind kind, List<String> command, Path logDir, Duration stopTimeout, List<BackendConfig> backends) {
-      this(kind, command, logDir, stopTimeout, backends, null, null);
+      this(kind, command, logDir, stopTimeout, backends, null, null, defaultMaxStarting(kind));
     }
 
-    /** A kubernetes provider. */
+    /** A kubernetes provider, with its kind's {@link #defaultMaxStarting}. */
     public Provider(ProviderKind kind, List<String> command, Path logDir, Duration stopTimeout, List<BackendConfig> backends,
         KubernetesConfig kubernetes) {
-      this(kind, command, logDir, stopTimeout, backends, kubernetes, null);
+      this(kind, command, logDir, stopTimeout, backends, kubernetes, null, defaultMaxStarting(kind));
     }
 
     /** A docker provider: containers of {@code docker}'s image, stopped with {@code stopTimeout} before they are killed. */
     public static Provider docker(DockerConfig docker, Duration stopTimeout) {
-      return new Provider(ProviderKind.DOCKER, List.of(), null, stopTimeout, List.of(), null, docker);
+      return new Provider(ProviderKind.DOCKER, List.of(), null, stopTimeout, List.of(), null, docker,
+          defaultMaxStarting(ProviderKind.DOCKER));
+    }
+
+    /**
+     * How many instances start at once unless configured: this machine's cores for processes and
+     * containers, which start on it (a JVM starting alone here is ready in about a second; a dozen
+     * started together on two cores took 5 to 10 s each, and none served in the meantime), any
+     * number for Kubernetes pods, which start on other nodes, and for a static list, whose
+     * "start" takes no time.
+     */
+    public static int defaultMaxStarting(ProviderKind kind) {
+      return switch (kind) {
+        case PROCESS, DOCKER -> Runtime.getRuntime().availableProcessors();
+        case KUBERNETES, STATIC -> 0;
+      };
+    }
+
+    /** This provider with another {@code maxStarting}. */
+    public Provider withMaxStarting(int n) {
+      return new Provider(kind, command, logDir, stopTimeout, backends, kubernetes, docker, n);
     }
 
     public static Provider defaults() {

@@ -34,7 +34,7 @@ final class AutoscaleSection {
   static AutoscaleConfig read(ConfigMap a, int proxyMaxInflight, Duration proxyDrainTimeout) {
     AutoscaleConfig d = AutoscaleConfig.defaults(proxyMaxInflight);
     Provider provider = provider(a.section("provider", "kind", "command", "log_dir", "stop_timeout", "backends",
-        "namespace", "deployment", "service", "port", "kubeconfig", "image", "env", "network", "labels", "pull", "engine"));
+        "max_starting", "namespace", "deployment", "service", "port", "kubeconfig", "image", "env", "network", "labels", "pull", "engine"));
     if (provider.kind() == ProviderKind.KUBERNETES) {
       provider = KubernetesSection.withReplicas(provider, a);
     } else {
@@ -123,6 +123,17 @@ final class AutoscaleSection {
   }
 
   private static Provider provider(ConfigMap p) {
+    Provider kind = providerOfKind(p);
+    if (kind.kind() == ProviderKind.STATIC) {
+      if (p.has("max_starting")) {
+        throw p.fail("max_starting", "not used with kind static (its instances are listed, not started)");
+      }
+      return kind;
+    }
+    return kind.withMaxStarting(p.integer("max_starting", 0, MAX_INSTANCES, kind.maxStarting()));
+  }
+
+  private static Provider providerOfKind(ConfigMap p) {
     Provider d = Provider.defaults();
     ProviderKind kind = p.value("kind", "a provider kind",
         s -> named(s, ProviderKind.values(), ProviderKind::configName), d.kind());

@@ -57,7 +57,7 @@ final class KubernetesSection {
     KubernetesConfig withBoth = new KubernetesConfig(
         k.namespace(), k.deployment(), k.service(), k.port(), k.kubeconfig(), election, fleet);
     return new Provider(provider.kind(), provider.command(), provider.logDir(), provider.stopTimeout(),
-        provider.backends(), withBoth);
+        provider.backends(), withBoth, null, provider.maxStarting());
   }
 
   private static LeaderElection leaderElection(ConfigMap e) {

@@ -58,11 +58,13 @@ final class Admission {
   void activate(ManagedInstance m, long now) {
     m.phase(Phase.ACTIVE, now);
     m.admitted.complete(true);
+    // A start-up is the provider's time; a wait for a start slot is the pending count's doing (LoadMeter sees it).
+    long since = m.launched ? m.launchedNanos : m.createdNanos;
     if (m.launched) {
-      startup.accept(now - m.createdNanos);
+      startup.accept(now - since);
     }
-    events.emit(ScaleEvent.Kind.READY, m.name(),
-        "serving on " + m.instance.address() + " after " + seconds(now - m.createdNanos));
+    String waited = since == m.createdNanos ? "" : " (asked for " + seconds(now - m.createdNanos) + " ago)";
+    events.emit(ScaleEvent.Kind.READY, m.name(), "serving on " + m.instance.address() + " after " + seconds(now - since) + waited);
   }
 
   /** Admits a warming instance as soon as the pool reports it UP; called on the pool's threads. */

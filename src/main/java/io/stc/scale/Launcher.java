@@ -6,14 +6,17 @@ import io.stc.Clock;
 import io.stc.config.AutoscaleConfig;
 import io.stc.scale.ManagedInstance.Phase;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 
 /**
  * Starts instances through the provider, up to {@code max}, and puts them in the pool once they
- * listen. After a failed start it waits before the next one: 1 s, doubling up to 30 s. Used on the
- * autoscaler's thread.
+ * listen. At most the provider's {@code max_starting} start at once; the others wait in order for
+ * one of those to come into rotation or fail. After a failed start it waits before the next one:
+ * 1 s, doubling up to 30 s. Used on the autoscaler's thread.
  */
 final class Launcher {
   private static final Logger log = Autoscaler.log;
@@ -30,6 +33,10 @@ final class Launcher {
   private final Discovery discovery;
   private final AutoscalerLoop loop;
   private final BooleanSupplier closed;
+  /** Asked for, not started yet: the provider has {@code max_starting} starting. */
+  private final Queue<ManagedInstance> waiting = new ArrayDeque<>();
+  /** Started through the provider and neither in rotation nor given up yet. */
+  private int starting;
   private int sequence;
   private int startFailures;
   private long startsAllowedAtNanos = NEVER;
@@ -62,11 +69,53 @@ final class Launcher {
     }
   }
 
+  /** Asks for one more instance: started now, or once there is a start slot. */
   ManagedInstance startOne(String reason) {
     ManagedInstance m = new ManagedInstance("auto-" + (++sequence), clock.nanos());
     m.launched = true;
     instances.add(m);
-    events.emit(ScaleEvent.Kind.SCALED_UP, m.slot, reason);
+    m.reason = reason;
+    int slots = config.provider().maxStarting();
+    if (slots > 0 && (starting >= slots || !waiting.isEmpty())) {
+      m.waiting = true;
+      waiting.add(m);
+      log.debug("{} waits for one of the {} start slots: {}", m.slot, slots, reason);
+    } else {
+      launch(m);
+    }
+    return m;
+  }
+
+  /** Starts the instances waiting for a slot that are still wanted, as far as there are slots. */
+  private void launchWaiting() {
+    int slots = config.provider().maxStarting();
+    while (!waiting.isEmpty() && (slots == 0 || starting < slots)) {
+      ManagedInstance m = waiting.remove();
+      if (!m.waiting || !instances.holds(m)) {
+        continue; // cancelled by a scale-down, or forgotten when the lead passed to another stc
+      }
+      m.waiting = false;
+      if (closed.getAsBoolean()) {
+        instances.remove(m);
+        m.admitted.complete(false);
+        continue;
+      }
+      launch(m);
+    }
+  }
+
+  /** Asks the provider; the scale-up event is now, when the instance starts to cost. */
+  private void launch(ManagedInstance m) {
+    m.launchedNanos = clock.nanos();
+    long waited = m.launchedNanos - m.createdNanos;
+    events.emit(ScaleEvent.Kind.SCALED_UP, m.slot,
+        waited == 0 ? m.reason : m.reason + "; after " + seconds(waited) + " waiting for a start slot");
+    starting++;
+    // Whatever ends its start-up (rotation, a failure, a cancel, a lost lead) frees its slot.
+    m.admitted.whenComplete((in, error) -> loop.execute(() -> {
+      starting--;
+      launchWaiting();
+    }));
     CompletableFuture<Instance> started;
     try {
       started = provider.start(m.slot);
@@ -74,7 +123,6 @@ final class Launcher {
       started = CompletableFuture.failedFuture(e);
     }
     started.whenComplete((instance, error) -> loop.execute(() -> onStarted(m, instance, error)));
-    return m;
   }
 
   private void onStarted(ManagedInstance m, Instance instance, Throwable error) {

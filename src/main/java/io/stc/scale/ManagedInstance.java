@@ -35,6 +35,12 @@ final class ManagedInstance {
   boolean leaving;
   /** Started by this autoscaler (not found): its time from the start request to rotation is a start-up time. */
   boolean launched;
+  /** Asked for but not started yet: the provider has as many starting as it may (still {@link Phase#STARTING}). */
+  boolean waiting;
+  /** When the provider was asked to start it. */
+  long launchedNanos;
+  /** Why the autoscaler asked for it (started by this autoscaler only). */
+  String reason;
 
   ManagedInstance(String slot, long nowNanos) {
     this.slot = slot;

@@ -13,6 +13,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.BooleanSupplier;
 import java.util.function.ToDoubleFunction;
 import java.util.function.ToIntFunction;
+import org.slf4j.Logger;
 
 /**
  * How managed instances leave: which one a scale-down takes, draining it until its requests are
@@ -20,6 +21,7 @@ import java.util.function.ToIntFunction;
  * autoscaler's thread.
  */
 final class Retirement {
+  private static final Logger log = Autoscaler.log;
   /** Drain polls in a row that must see nothing in flight, so a request picked just before DRAINING is not cut. */
   private static final int IDLE_CHECKS_TO_STOP = 2;
 
@@ -126,7 +128,12 @@ final class Retirement {
       }
       Phase was = victim.phase;
       victim.admitted.complete(false);
-      if (was == Phase.STARTING) {
+      if (victim.waiting) {
+        // Never started, so never announced: it just leaves the queue.
+        victim.waiting = false;
+        instances.remove(victim);
+        log.debug("{} no longer wanted before it had a start slot: {}", victim.slot, reason);
+      } else if (was == Phase.STARTING) {
         victim.phase(Phase.STOPPING, now);
         events.emit(ScaleEvent.Kind.SCALED_DOWN, victim.name(), reason + " (cancelled while starting)");
       } else if (was == Phase.WARMING || victim.sick()) {

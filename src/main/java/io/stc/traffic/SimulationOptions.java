@@ -20,6 +20,9 @@ import java.util.Locale;
  * @param startupParallel instances that start at full speed together, 0 for any number: with n
  *     starting (the new one included) beyond it, the new one takes {@code startupDelay x n /
  *     startupParallel}, as JVMs starting on a few shared cores do (the first {@code min} are not slowed)
+ * @param maxStarting the autoscaler's {@code autoscale.provider.max_starting}: the most instances
+ *     it starts at once, 0 for any number (the default here, so that a run does not depend on the
+ *     cores of the machine that simulates)
  * @param maxInflight requests per instance the proxy allows at once (beyond that they queue); also
  *     the autoscaler's assumed capacity per instance, as in {@code stc serve}
  * @param queueMax requests that may wait in the proxy's FIFO queue, 0 for no count bound
@@ -45,6 +48,7 @@ public record SimulationOptions(
     Duration serviceTime,
     Duration startupDelay,
     int startupParallel,
+    int maxStarting,
     int min,
     int max,
     int maxInflight,
@@ -92,6 +96,9 @@ public record SimulationOptions(
     if (startupParallel < 0) {
       throw new IllegalArgumentException("--startup-parallel must not be negative, got " + startupParallel);
     }
+    if (maxStarting < 0) {
+      throw new IllegalArgumentException("--max-starting must not be negative, got " + maxStarting);
+    }
     if (min < 0 || max < 1) {
       throw new IllegalArgumentException("need --min >= 0 and --max >= 1, got --min " + min + ", --max " + max);
     }
@@ -137,8 +144,8 @@ public record SimulationOptions(
   /** The same model under another policy, for comparisons on one trace. */
   public SimulationOptions withPolicy(Policy p) {
     return new SimulationOptions(pattern, rate, duration, seed, p, algorithm, capacityMin, capacityMax, serviceTime,
-        startupDelay, startupParallel, min, max, maxInflight, queueMax, queueTimeout, queueMemory, interval, meanLifetime,
-        slo, noise, trace);
+        startupDelay, startupParallel, maxStarting, min, max, maxInflight, queueMax, queueTimeout, queueMemory, interval,
+        meanLifetime, slo, noise, trace);
   }
 
   public double durationSeconds() {
@@ -174,7 +181,7 @@ public record SimulationOptions(
     AutoscaleConfig d = AutoscaleConfig.defaults(maxInflight);
     Double target = AutoscaleConfig.defaultTarget(policy, d.metric(), maxInflight, d.utilization(), d.rpsUp());
     return new AutoscaleConfig(
-        true, d.provider(), policy, min, max, interval, maxInflight, target == null ? d.target() : target, d.metric(),
+        true, d.provider().withMaxStarting(maxStarting), policy, min, max, interval, maxInflight, target == null ? d.target() : target, d.metric(),
         d.utilization(), d.tolerance(), d.stableWindow(), d.panicWindow(), d.panicThreshold(),
         d.stabilizationWindow(), d.maxStepUp(), d.thresholdUp(), d.thresholdDown(), d.rpsUp(), d.rpsDown(),
         d.cooldownUp(), d.cooldownDown(), d.maxScaleDownRate(), d.drainTimeout(), d.startTimeout(), slo);
@@ -208,6 +215,7 @@ public record SimulationOptions(
     private Duration serviceTime = Duration.ofMillis(50);
     private Duration startupDelay = Duration.ofSeconds(5);
     private int startupParallel;
+    private int maxStarting;
     private int min = AutoscaleConfig.defaults().min();
     private int max = AutoscaleConfig.defaults().max();
     private int maxInflight = AutoscaleConfig.defaults().maxInflight();
@@ -271,6 +279,11 @@ public record SimulationOptions(
     /** Instances that start at full speed together; 0 (the default) for any number. */
     public Builder startupParallel(int v) {
       startupParallel = v;
+      return this;
+    }
+
+    public Builder maxStarting(int v) {
+      maxStarting = v;
       return this;
     }
 
@@ -339,7 +352,7 @@ public record SimulationOptions(
         }
       }
       return new SimulationOptions(pattern, rate, duration, seed, policy, algorithm, capacityMin, capacityMax,
-          serviceTime, startupDelay, startupParallel, min, max, maxInflight, queueMax, queueTimeout, queueMemory, interval, meanLifetime, slo, noise, trace);
+          serviceTime, startupDelay, startupParallel, maxStarting, min, max, maxInflight, queueMax, queueTimeout, queueMemory, interval, meanLifetime, slo, noise, trace);
     }
   }
 }

@@ -42,6 +42,23 @@ class AutoscaleConfigTest {
     assertThat(a.provider().logDir()).isNull();
     assertThat(a.provider().logDir(".stc-state")).isEqualTo(Path.of(".stc-state/instances"));
     assertThat(a.provider().command()).contains("io.stc.cli.Main", "backend", "{port}", "{name}");
+    assertThat(a.provider().maxStarting()).as("the cores the processes start on")
+        .isEqualTo(Runtime.getRuntime().availableProcessors());
+  }
+
+  @Test
+  void atMostMaxStartingInstancesStartAtOnceWhereTheyShareThisMachine() throws IOException {
+    assertThat(load("autoscale:\n  provider:\n    max_starting: 0\n").provider().maxStarting()).as("any number").isZero();
+    assertThat(load("autoscale:\n  provider:\n    kind: kubernetes\n    deployment: web\n    service: web\n    port: 8080\n")
+        .provider().maxStarting()).as("pods start on other nodes").isZero();
+    assertThat(load("autoscale:\n  provider:\n    kind: kubernetes\n    deployment: web\n    service: web\n    port: 8080\n"
+        + "    max_starting: 5\n  leader_election: {}\n").provider().maxStarting()).isEqualTo(5);
+    assertThat(load("autoscale:\n  provider:\n    kind: docker\n    image: nginx\n    max_starting: 4\n")
+        .provider().maxStarting()).isEqualTo(4);
+    assertThat(error("autoscale:\n  provider:\n    max_starting: -1\n"))
+        .isEqualTo("3: autoscale.provider.max_starting: expected an integer from 0 to 1000, got -1");
+    assertThat(error("autoscale:\n  provider:\n    kind: static\n    backends: [127.0.0.1:9001]\n    max_starting: 2\n"))
+        .isEqualTo("5: autoscale.provider.max_starting: not used with kind static (its instances are listed, not started)");
   }
 
   @Test
@@ -64,6 +81,7 @@ class AutoscaleConfigTest {
             command: [python3, -m, http.server, "{port}"]
             log_dir: /tmp/stc-logs
             stop_timeout: 3s
+            max_starting: 3
           policy: target
           min: 1
           max: 5
@@ -91,7 +109,7 @@ class AutoscaleConfigTest {
     assertThat(a).isEqualTo(new AutoscaleConfig(
         true,
         new AutoscaleConfig.Provider(ProviderKind.PROCESS, List.of("python3", "-m", "http.server", "{port}"),
-            Path.of("/tmp/stc-logs"), Duration.ofSeconds(3), List.of()),
+            Path.of("/tmp/stc-logs"), Duration.ofSeconds(3), List.of()).withMaxStarting(3),
         Policy.TARGET, 1, 5, Duration.ofMillis(500), 20, 12.5, Metric.RPS, 0.8, 0.2,
         Duration.ofSeconds(30), Duration.ofSeconds(3), 3.0, Duration.ofMinutes(2), 2, 0.9, 0.2, 50, 20,
         Duration.ofSeconds(5), Duration.ofMinutes(1), 1.5, Duration.ofSeconds(10), Duration.ofMinutes(2)));

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 class AutoscalerTest {
   private static final Map<String, String> BASE = Map.of(
       "enabled", "true", "policy", "threshold", "min", "2", "max", "4", "max_inflight", "10",
-      "cooldown_down", "0s", "start_timeout", "20s");
+      "cooldown_down", "0s", "start_timeout", "20s", "provider", "{max_starting: 0}");
 
   @TempDir Path dir;
   private final ManualClock clock = new ManualClock();
@@ -331,6 +331,58 @@ class AutoscalerTest {
     autoscaler.tickNow();
     assertThat(backend("auto-2")).isNull();
     assertThat(provider.stopped).extracting(Instance::name).containsExactly("auto-2");
+  }
+
+  @Test
+  void atMostMaxStartingStartAtOnceAndTheRestStartInTurnAsEachComesIntoRotationOrFails() throws Exception {
+    List<CompletableFuture<Boolean>> admitted = begin("min", "4", "max", "6", "provider", "{max_starting: 2}");
+    assertThat(provider.starting).containsOnlyKeys("auto-1", "auto-2");
+    assertThat(autoscaler.status().pending()).as("the waiting ones count as asked for").isEqualTo(4);
+    assertThat(kinds()).as("a scale-up is announced when it starts").containsExactly("SCALED_UP auto-1", "SCALED_UP auto-2");
+
+    clock.advance(Duration.ofSeconds(3));
+    startAll();
+    assertThat(provider.starting).as("listening is not in rotation: they still take their slots").isEmpty();
+    upstream.setState(backend("auto-1"), BackendState.UP, "test probe passed");
+    autoscaler.sync();
+    autoscaler.sync();
+    assertThat(provider.starting).containsOnlyKeys("auto-3");
+    assertThat(events.get(events.size() - 1).message())
+        .isEqualTo("Scaled UP: added auto-3 (total 4): min 4; after 3s waiting for a start slot");
+
+    provider.failAll("no such image");
+    autoscaler.sync();
+    autoscaler.sync();
+    assertThat(provider.starting).as("a failed start frees its slot too").containsOnlyKeys("auto-4");
+    clock.advance(Duration.ofSeconds(1));
+    startAll();
+    passHealthChecks();
+    autoscaler.sync();
+    assertThat(admitted.get(0).getNow(null)).isTrue();
+    assertThat(admitted.get(2).getNow(null)).isFalse();
+    assertThat(events).filteredOn(e -> e.kind() == ScaleEvent.Kind.READY).extracting(ScaleEvent::instance, ScaleEvent::reason)
+        .contains(org.assertj.core.groups.Tuple.tuple("auto-4", "serving on 127.0.0.1:20002 after 1s (asked for 4s ago)"));
+  }
+
+  @Test
+  void aScaleDownTakesAnInstanceWaitingForAStartSlotFirstAndNeverStartsIt() throws Exception {
+    begin("min", "1", "policy", "concurrency", "target", "10", "utilization", "1", "stable_window", "1s", "panic_window", "1s",
+        "provider", "{max_starting: 1}");
+    startAll();
+    passHealthChecks();
+    load("auto-1", 25);
+    tick();
+    assertThat(provider.starting).containsOnlyKeys("auto-2");
+    assertThat(autoscaler.status().pending()).isEqualTo(2);
+    load("auto-1", 0);
+    tick();
+    assertThat(autoscaler.status().current()).isEqualTo(2);
+    startAll();
+    passHealthChecks();
+    autoscaler.sync();
+    assertThat(provider.starting).as("auto-3 was let go while it waited").isEmpty();
+    assertThat(kinds()).noneMatch(k -> k.endsWith("auto-3"));
+    assertThat(upstream.pool().all()).extracting(Backend::id).containsExactlyInAnyOrder("auto-1", "auto-2");
   }
 
   @Test

@@ -3,6 +3,7 @@ package io.stc.scale;
 import io.stc.StcServer;
 import io.stc.config.AutoscaleConfig;
 import io.stc.config.ConfigLoader;
+import io.stc.config.StcConfig;
 import io.stc.pool.Backend;
 import io.stc.traffic.LoadGenerator;
 import io.stc.traffic.LoadOptions;
@@ -147,8 +148,8 @@ public final class RealRun {
     }
     List<ScaleEvent> events = new CopyOnWriteArrayList<>();
     List<Second> seconds = new CopyOnWriteArrayList<>();
-    StcServer stc = new StcServer(ConfigLoader.load(Files.writeString(dir.resolve("stc.yaml"),
-        yaml(s, s.min(), s.max(), command, instances))));
+    StcConfig config = ConfigLoader.load(Files.writeString(dir.resolve("stc.yaml"), yaml(s, s.min(), s.max(), command, instances)));
+    StcServer stc = new StcServer(config);
     LoadResult load;
     long from;
     long to;
@@ -184,7 +185,8 @@ public final class RealRun {
     }
     SimulationResult simulated = Simulation.run(sim.min(s.min()).max(s.max())
         .capacity(s.capacityMin(), s.capacityMax()).serviceTime(s.serviceTime()).slo(s.slo())
-        .startupDelay(Duration.ofMillis(Math.round(model.aloneSeconds() * 1000))).startupParallel(model.parallel()).build());
+        .startupDelay(Duration.ofMillis(Math.round(model.aloneSeconds() * 1000))).startupParallel(model.parallel())
+        .maxStarting(config.autoscale().provider().maxStarting()).build());
     // Over every request due, as the simulation counts every arrival: one the client dropped failed.
     double success = load.scheduled() == 0 ? 1 : (double) (load.completed() - load.errors()) / load.scheduled();
     List<String> log = new ArrayList<>();
