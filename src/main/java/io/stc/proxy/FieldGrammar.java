@@ -37,6 +37,31 @@ final class FieldGrammar {
 
   private FieldGrammar() {}
 
+  /** Whether {@code s} is a token (a field name, a method): one or more tchars. */
+  static boolean isToken(CharSequence s) {
+    if (s.length() == 0) {
+      return false;
+    }
+    for (int i = 0, n = s.length(); i < n; i++) {
+      char c = s.charAt(i);
+      if (c > 0xff || !TCHAR[c]) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Whether {@code s} may be a field's value: field-vchars, spaces and tabs, never CR, LF or NUL. */
+  static boolean isValue(CharSequence s) {
+    for (int i = 0, n = s.length(); i < n; i++) {
+      char c = s.charAt(i);
+      if (c > 0xff || !FIELD_VALUE[c]) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   static boolean isTchar(byte b) {
     return TCHAR[b & 0xff];
   }

@@ -150,6 +150,10 @@ final class Http2BackendConnection {
     state = State.READY;
     int max = maxStreams();
     loop.learnedMaxStreams(backend, max);
+    if (max == 0) {
+      refuseAll();
+      return;
+    }
     int opened = 0;
     Http2Link link;
     while ((link = pending.poll()) != null) {
@@ -163,6 +167,23 @@ final class Http2BackendConnection {
         loop.place(link);
       }
     }
+  }
+
+  /**
+   * The backend takes no streams (SETTINGS_MAX_CONCURRENT_STREAMS 0, which RFC 9113 section 5.1.2
+   * asks servers to send only briefly, and to close instead when they want no requests): the
+   * waiting links fail as never sent, for their exchanges to go elsewhere, and the connection
+   * closes. Placing them on another connection to it would open one after another for ever.
+   */
+  private void refuseAll() {
+    state = State.DRAINING;
+    loop.forget(this);
+    Http2Link link;
+    while ((link = pending.poll()) != null) {
+      freeSlot(link);
+      link.failedToOpen();
+    }
+    channel.close();
   }
 
   /** The connection could not be made: every waiting link fails (and its exchange may retry). */

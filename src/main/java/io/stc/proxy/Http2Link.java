@@ -221,9 +221,19 @@ final class Http2Link extends BackendLink implements Http2StreamsHandler.StreamR
       // Trailers: the end of the response.
       trailers = new DefaultHttpHeaders();
       for (Map.Entry<CharSequence, CharSequence> e : headers) {
-        if (e.getKey().length() > 0 && e.getKey().charAt(0) != ':') {
-          trailers.add(e.getKey(), e.getValue());
+        CharSequence name = e.getKey();
+        if (name.length() > 0 && name.charAt(0) == ':') {
+          continue;
         }
+        if (!FieldGrammar.isToken(name) || !FieldGrammar.isValue(e.getValue())) {
+          // As in the head (ResponseHead.parseHttp2): a CR or LF would write a field of the backend's
+          // choosing into an HTTP/1.1 client's trailer section. The response is cut, not ended.
+          trailers = null;
+          owner = null;
+          o.onBackendClosed(this);
+          return;
+        }
+        trailers.add(name, e.getValue());
       }
       end(o);
       return;

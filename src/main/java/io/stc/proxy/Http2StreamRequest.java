@@ -46,7 +46,7 @@ final class Http2StreamRequest {
     CharSequence method = h.method();
     CharSequence authority = h.authority();
     CharSequence path = method != null && AsciiString.contentEquals(method, HttpMethod.CONNECT.asciiName()) ? authority : h.path();
-    if (method == null || path == null || !RequestValidator.validMethod(method) || !RequestValidator.targetBytes(path)) {
+    if (method == null || path == null || !FieldGrammar.isToken(method) || !RequestValidator.targetBytes(path)) {
       // Nothing an HTTP/1.1 request line could carry either (a space or a control byte in it).
       return null;
     }

@@ -28,7 +28,7 @@ final class RequestValidator {
     if (h.size() > maxHeaders) {
       return ProxyFailure.HEADERS_TOO_LARGE;
     }
-    if (!validMethod(request.method().name()) || !validPath(request.uri())) {
+    if (!FieldGrammar.isToken(request.method().name()) || !validPath(request.uri())) {
       return ProxyFailure.BAD_REQUEST;
     }
     // One walk over the fields, counting those that decide framing and routing as it goes.
@@ -40,7 +40,7 @@ final class RequestValidator {
       Map.Entry<CharSequence, CharSequence> e = it.next();
       CharSequence name = e.getKey();
       CharSequence value = e.getValue();
-      if (!validName(name) || !validValue(value)) {
+      if (!FieldGrammar.isToken(name) || !FieldGrammar.isValue(value)) {
         return ProxyFailure.BAD_REQUEST;
       }
       if (AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.HOST)) {
@@ -90,20 +90,6 @@ final class RequestValidator {
     return maxBody > 0 && bytes > maxBody;
   }
 
-  /** Whether {@code m} is a token, as a method must be. */
-  static boolean validMethod(CharSequence m) {
-    if (m.length() == 0) {
-      return false;
-    }
-    for (int i = 0; i < m.length(); i++) {
-      char c = m.charAt(i);
-      if (c > 0xff || !FieldGrammar.isTchar((byte) c)) {
-        return false;
-      }
-    }
-    return true;
-  }
-
   private static boolean validPath(String uri) {
     return !uri.isEmpty() && (uri.charAt(0) == '/' || uri.equals("*")) && targetBytes(uri);
   }
@@ -113,29 +99,6 @@ final class RequestValidator {
     for (int i = 0; i < target.length(); i++) {
       char c = target.charAt(i);
       if (c > 0xff || !FieldGrammar.isTarget((byte) c)) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  private static boolean validName(CharSequence name) {
-    if (name.length() == 0) {
-      return false;
-    }
-    for (int i = 0; i < name.length(); i++) {
-      char c = name.charAt(i);
-      if (c > 0xff || !FieldGrammar.isTchar((byte) c)) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  private static boolean validValue(CharSequence value) {
-    for (int i = 0; i < value.length(); i++) {
-      char c = value.charAt(i);
-      if (c > 0xff || !FieldGrammar.isFieldValue((byte) c)) {
         return false;
       }
     }

@@ -185,6 +185,11 @@ public final class ResponseHead {
       if (name.length() > 0 && name.charAt(0) == ':') {
         continue;
       }
+      // HPACK carries any octets; a CR or LF in a field (RFC 9113 section 8.2.1 makes it malformed)
+      // would end the line here and add a field of the backend's choosing to a client's response.
+      if (!FieldGrammar.isToken(name) || !FieldGrammar.isValue(e.getValue())) {
+        return false;
+      }
       t.writeCharSequence(name, StandardCharsets.ISO_8859_1);
       t.writeByte(':').writeByte(' ');
       t.writeCharSequence(e.getValue(), StandardCharsets.ISO_8859_1);

@@ -81,7 +81,7 @@ final class Launcher {
       waiting.add(m);
       log.debug("{} waits for one of the {} start slots: {}", m.slot, slots, reason);
     } else {
-      launch(m);
+      launch(m, false);
     }
     return m;
   }
@@ -100,16 +100,15 @@ final class Launcher {
         m.admitted.complete(false);
         continue;
       }
-      launch(m);
+      launch(m, true);
     }
   }
 
   /** Asks the provider; the scale-up event is now, when the instance starts to cost. */
-  private void launch(ManagedInstance m) {
-    m.launchedNanos = clock.nanos();
-    long waited = m.launchedNanos - m.createdNanos;
-    events.emit(ScaleEvent.Kind.SCALED_UP, m.slot,
-        waited == 0 ? m.reason : m.reason + "; after " + seconds(waited) + " waiting for a start slot");
+  private void launch(ManagedInstance m, boolean waited) {
+    m.launchedNanos = waited ? clock.nanos() : m.createdNanos;
+    events.emit(ScaleEvent.Kind.SCALED_UP, m.slot, !waited ? m.reason
+        : m.reason + "; after " + seconds(m.launchedNanos - m.createdNanos) + " waiting for a start slot");
     starting++;
     // Whatever ends its start-up (rotation, a failure, a cancel, a lost lead) frees its slot.
     m.admitted.whenComplete((in, error) -> loop.execute(() -> {

@@ -37,7 +37,7 @@ final class ManagedInstance {
   boolean launched;
   /** Asked for but not started yet: the provider has as many starting as it may (still {@link Phase#STARTING}). */
   boolean waiting;
-  /** When the provider was asked to start it. */
+  /** When the provider was asked to start it: {@code createdNanos} unless it waited for a start slot. */
   long launchedNanos;
   /** Why the autoscaler asked for it (started by this autoscaler only). */
   String reason;

@@ -110,6 +110,66 @@ class Http2BackendsTest {
   }
 
   @Test
+  void aBackendThatLowersItsStreamLimitUnderLoadFailsNoRequest() throws Exception {
+    try (Http2TestServer backend = new Http2TestServer(100);
+        TestCluster c = TestCluster.of(0, cfg -> RawBackend.alone(cfg).withRetries(2))) {
+      backend.lowerLimitEvery(40, 3);
+      backend.answerAfter(20);
+      c.stc.upstream().add("h2", "127.0.0.1", backend.port(), 1, BackendState.UP, BackendProtocol.H2C);
+      HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+      Map<Integer, Integer> statuses = new ConcurrentHashMap<>();
+      List<CompletableFuture<?>> all = new ArrayList<>();
+      for (int i = 0; i < 200; i++) {
+        all.add(http.sendAsync(HttpRequest.newBuilder(c.uri("/l" + i)).timeout(Duration.ofSeconds(30)).build(),
+            HttpResponse.BodyHandlers.discarding()).thenAccept(resp -> statuses.merge(resp.statusCode(), 1, Integer::sum)));
+      }
+      CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+      assertThat(statuses).containsOnlyKeys(200);
+    }
+  }
+
+  @Test
+  void aResponseFieldWithACrOrLfIsABadResponseNotASecondField() throws Exception {
+    try (Http2TestServer backend = new Http2TestServer(100);
+        TestCluster c = TestCluster.of(0, RawBackend::alone)) {
+      backend.extraResponseHeader("x-note", "fine\r\nset-cookie: session=stolen");
+      c.stc.upstream().add("h2", "127.0.0.1", backend.port(), 1, BackendState.UP, BackendProtocol.H2C);
+      HttpResponse<String> r = c.get("/split");
+      assertThat(r.statusCode()).isEqualTo(502);
+      assertThat(r.headers().map()).doesNotContainKey("set-cookie");
+      backend.extraResponseHeader("x-note", "fine\tand more");
+      assertThat(io.stc.testing.RawHttp.exchange(c.stc.port(), "GET /ok HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"))
+          .startsWith("HTTP/1.1 200").contains("\r\nx-note: fine\tand more\r\n");
+
+      // Nor in trailers, which an HTTP/1.1 client gets as text after the last chunk: the response is cut.
+      backend.extraResponseTrailer("grpc-message", "done\r\nset-cookie: session=stolen");
+      String h1 = io.stc.testing.RawHttp.exchange(c.stc.port(), "GET /t HTTP/1.1\r\nHost: a\r\nTE: trailers\r\nConnection: close\r\n\r\n");
+      assertThat(h1).doesNotContainIgnoringCase("set-cookie").doesNotContain("\r\n0\r\n");
+      backend.extraResponseTrailer("grpc-message", "done");
+      assertThat(io.stc.testing.RawHttp.exchange(c.stc.port(), "GET /t HTTP/1.1\r\nHost: a\r\nTE: trailers\r\nConnection: close\r\n\r\n"))
+          .contains("\r\n0\r\ngrpc-message: done\r\n\r\n");
+    }
+  }
+
+  @Test
+  void aBackendThatTakesNoStreamsGetsOneConnectionPerRequestAndItsRequestsGoElsewhere() throws Exception {
+    try (Http2TestServer none = new Http2TestServer(0);
+        Http2TestServer other = new Http2TestServer(100);
+        TestCluster c = TestCluster.of(0, cfg -> RawBackend.alone(cfg).withRetries(2))) {
+      c.stc.upstream().add("none", "127.0.0.1", none.port(), 1, BackendState.UP, BackendProtocol.H2C);
+      c.stc.upstream().add("other", "127.0.0.1", other.port(), 1, BackendState.UP, BackendProtocol.H2C);
+      for (int i = 0; i < 10; i++) {
+        HttpResponse<String> r = c.get("/z" + i);
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.headers().firstValue("x-served-by")).contains("other");
+      }
+      // Not a connection after connection for the same request: at most one for each that tried it.
+      assertThat(none.connections()).isBetween(1, 10);
+      assertThat(other.requests).hasSize(10);
+    }
+  }
+
+  @Test
   void h2loadsStreamsGoThroughToAnH2cBackendEndToEnd() throws Exception {
     org.junit.jupiter.api.Assumptions.assumeTrue(new java.io.File("/usr/bin/h2load").canExecute(), "h2load is installed by .ci/run");
     try (Http2TestServer backend = new Http2TestServer(20);

@@ -16,6 +16,7 @@ import io.netty.handler.codec.http2.DefaultHttp2GoAwayFrame;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
 import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
+import io.netty.handler.codec.http2.DefaultHttp2SettingsFrame;
 import io.netty.handler.codec.http2.Http2DataFrame;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
@@ -48,6 +49,10 @@ public final class Http2TestServer implements AutoCloseable {
   public final List<Http2Headers> requests = new CopyOnWriteArrayList<>();
   private volatile int goAwayEvery;
   private volatile int refuseEvery;
+  private volatile int lowerLimitEvery;
+  private volatile String[] extraHeader;
+  private volatile String[] extraTrailer;
+  private volatile int lowerLimitTo;
   private volatile int bodySize = -1;
   private volatile long answerAfterMillis;
   /** Bytes of response DATA written to the socket so far (as far as stc's flow-control windows let them go). */
@@ -124,6 +129,25 @@ public final class Http2TestServer implements AutoCloseable {
     return (byte) (offset % 251);
   }
 
+  /**
+   * When its {@code n}-th stream arrives, each connection's SETTINGS lower its stream limit to
+   * {@code to} (0: never), as a server shedding load does; streams past it are refused by Netty.
+   */
+  public void lowerLimitEvery(int n, int to) {
+    lowerLimitTo = to;
+    lowerLimitEvery = n;
+  }
+
+  /** Every response carries this field too, as given (HPACK carries any octets, CR and LF included). */
+  public void extraResponseHeader(String name, String value) {
+    extraHeader = new String[] {name, value};
+  }
+
+  /** Every response ends with trailers that carry this field, as given. */
+  public void extraResponseTrailer(String name, String value) {
+    extraTrailer = new String[] {name, value};
+  }
+
   /** Every {@code n}-th stream is refused with RST_STREAM(REFUSED_STREAM) before it is read (0: never). */
   public void refuseEvery(int n) {
     refuseEvery = n;
@@ -144,6 +168,11 @@ public final class Http2TestServer implements AutoCloseable {
           if (refuse > 0 && number % refuse == 0) {
             ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.REFUSED_STREAM));
             return;
+          }
+          int lower = lowerLimitEvery;
+          if (lower > 0 && number % lower == 0) {
+            ((Http2StreamChannel) ctx.channel()).parent().writeAndFlush(
+                new DefaultHttp2SettingsFrame(new Http2Settings().maxConcurrentStreams(lowerLimitTo)));
           }
           peakStreamsPerConnection.accumulateAndGet(waitingOn(ctx).incrementAndGet(), Math::max);
           if (h.isEndStream()) {
@@ -189,6 +218,15 @@ public final class Http2TestServer implements AutoCloseable {
       }
       Http2Headers response = new DefaultHttp2Headers().status("200").add("content-type", "text/plain").add("x-backend-version", "h2")
           .add("x-request-path", head.path());
+      String[] extra = extraHeader;
+      if (extra != null) {
+        response.add(extra[0], extra[1]);
+      }
+      String[] trailer = extraTrailer;
+      if (trailer != null) {
+        trailers = trailers == null ? new DefaultHttp2Headers() : trailers;
+        trailers.add(trailer[0], trailer[1]);
+      }
       ByteBuf body = Unpooled.copiedBuffer(head.path() + " " + received, StandardCharsets.UTF_8);
       ctx.write(new DefaultHttp2HeadersFrame(response));
       ctx.write(new DefaultHttp2DataFrame(body, trailers == null));
