@@ -201,6 +201,12 @@ final class ServiceModel {
     return low <= 1.5 || c.xs[c.n - 1] - low >= low - 1;
   }
 
+  /** How far below the lowest concurrency seen {@link #alone} is continued: 0 when instances ran at one request or less. */
+  double aloneReach() {
+    Curve c = asRan;
+    return c.n == 0 ? Double.MAX_VALUE : Math.max(0, c.xs[0] - 1);
+  }
+
   /** The counted bins' mean concurrencies and latencies, the latencies made non-decreasing. */
   private record Curve(double[] xs, double[] ys, int n) {
     /** The slope over all the points, steadier than that of neighbours; 0 with one point. */

@@ -89,6 +89,8 @@ final class SloPolicy implements ScalingPolicy {
   private static final double TARGET_DOWN = 0.92;
   private static final double TARGET_UP = 0.25;
   private static final double TARGET_UP_FAST = 1;
+  /** A new reading of the time a request alone takes replaces the last one when it is continued this much less far. */
+  private static final double BETTER_REACH = 0.8;
   /** Without an objective: this many times the p99 a request alone on an instance is estimated to take. */
   static final double DERIVED_SLO_FACTOR = 4;
 
@@ -108,6 +110,8 @@ final class SloPolicy implements ScalingPolicy {
   private double target;
   /** The time a request alone takes, as last measured well enough to derive the objective from; 0 before. */
   private double aloneSeconds;
+  /** How far below the concurrencies seen {@code aloneSeconds} was continued when it was read ({@link ServiceModel#aloneReach}). */
+  private double aloneReach = Double.MAX_VALUE;
   private long lastAdjustNanos = Long.MIN_VALUE;
   /** When an instance was last starting, or a backlog waited: the objective's evidence is not the target's then. */
   private long lastPendingNanos = Long.MIN_VALUE;
@@ -148,8 +152,15 @@ final class SloPolicy implements ScalingPolicy {
     Load load = s.load();
     speeds.observe(load, model);
     model.observe(load);
-    if (aloneSeconds == 0 || model.aloneMeasured()) {
+    // The objective derived from it moves only on better evidence: instances seen at a lower
+    // concurrency than when it was last read (or at about one request, read directly). A steady
+    // load runs at one concurrency for hours, and each new reading continued from there lands
+    // elsewhere by the slope's noise (23 ms, then 34, then 70 on one run), moving the objective,
+    // the slow share and the target, and the pool with them, however steady the load.
+    if (aloneSeconds == 0 || model.aloneMeasured()
+        && (model.aloneReach() <= 0.5 || model.aloneReach() < aloneReach * BETTER_REACH)) {
       aloneSeconds = model.alone();
+      aloneReach = model.aloneReach();
     }
     rates.add(load.seconds(), load.arrivalRate());
     if (load.seconds() > 0) {
@@ -332,7 +343,8 @@ final class SloPolicy implements ScalingPolicy {
 
   /**
    * Moves the target concurrency by what the objective says: up a little while requests keep well
-   * within it and the instances ran near the target, down by 8% when more than 1% miss it. Only when no
+   * within it and the instances ran near the target, down by 8% when more than 1% miss it, each
+   * beyond the slow count's noise. Only when no
    * instance was starting and no backlog waited lately, so a pool that is short, or a scale-up on
    * its way, is not read as the wrong target.
    */
@@ -348,10 +360,16 @@ final class SloPolicy implements ScalingPolicy {
       return;
     }
     lastAdjustNanos = now;
-    double share = slow.sum(now, SLOW_WINDOW_NANOS) / requests;
-    if (share > SLOW_SHARE) {
+    double slowCount = slow.sum(now, SLOW_WINDOW_NANOS);
+    double share = slowCount / requests;
+    // The slow count is a count: it moves the target only when it is clear of the band by about
+    // two of its standard deviations (Poisson's: its square root), or on a long steady load a share
+    // that sits in the band's edge would move the target back and forth (and the pool with it) by
+    // chance alone, every time the derived objective moved by a millisecond.
+    double spread = 2 * Math.sqrt(slowCount);
+    if ((slowCount - spread) / requests > SLOW_SHARE) {
       target = Math.max(1, target * TARGET_DOWN);
-    } else if (share < SLOW_SHARE / 2
+    } else if ((slowCount + spread + 2) / requests < SLOW_SHARE / 2
         && servedAt.sum(now, SLOW_WINDOW_NANOS) / requests >= NEAR_TARGET * model.throughputAt(target)) {
       double step = share < SLOW_SHARE / 10 ? TARGET_UP_FAST : TARGET_UP;
       target = Math.max(target, Math.min(Math.min(maxInflight, model.explorationLimit()), target + step));
