@@ -292,14 +292,15 @@ final class SloPolicy implements ScalingPolicy {
    * How long a scale-down keeps the highest need: {@link #HOLD_STARTUPS} times how long the rate
    * takes to fall by one deviation of its forecast ({@code error / -slope}), between that many
    * start-up times (ten seconds at least) and the stable window. A rate that falls by its forecast's
-   * deviation within a start-up or faster (or wanders) keeps four start-ups; one that does not fall
-   * keeps the stable window; in between the hold moves with the slope, so neither a slightly
-   * different slope nor a start-up estimate a fifth shorter turns a hold of seconds into a minute.
+   * deviation within a start-up or faster (or is unsettled: it wanders, or stepped lately) keeps
+   * four start-ups; one that does not fall keeps the stable window; in between the hold moves with
+   * the slope, so neither a slightly different slope nor a start-up estimate a fifth shorter turns
+   * a hold of seconds into a minute.
    */
-  private long holdNanos(double startup, double error, boolean wanders) {
+  private long holdNanos(double startup, double error, boolean unsettled) {
     long shortest = Math.min(stableNanos, Math.max(MIN_HOLD.toNanos(), (long) (HOLD_STARTUPS * startup * 1e9)));
     double fall = -rates.slope();
-    if (wanders) {
+    if (unsettled) {
       return shortest;
     }
     if (fall <= 0) {
