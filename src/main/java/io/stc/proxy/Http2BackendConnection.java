@@ -178,11 +178,7 @@ final class Http2BackendConnection {
   private void refuseAll() {
     state = State.DRAINING;
     loop.forget(this);
-    Http2Link link;
-    while ((link = pending.poll()) != null) {
-      freeSlot(link);
-      link.failedToOpen();
-    }
+    failWaiting();
     channel.close();
   }
 
@@ -190,6 +186,11 @@ final class Http2BackendConnection {
   void failed() {
     state = State.CLOSED;
     loop.forget(this);
+    failWaiting();
+  }
+
+  /** Every link still waiting for a stream here fails, for its exchange to go elsewhere. */
+  private void failWaiting() {
     Http2Link link;
     while ((link = pending.poll()) != null) {
       freeSlot(link);
@@ -293,10 +294,6 @@ final class Http2BackendConnection {
     if (wasOpen) {
       loop.forget(this);
     }
-    Http2Link link;
-    while ((link = pending.poll()) != null) {
-      freeSlot(link);
-      link.failedToOpen();
-    }
+    failWaiting();
   }
 }

@@ -282,6 +282,14 @@ public final class Autoscaler implements AutoCloseable {
         retirement.retire(m, ScaleEvent.Kind.CRASHED, "removed from the pool by someone else; stopped it");
       } else if (m.phase == Phase.WARMING && m.backend.state() == BackendState.UP) {
         admission.activate(m, now);
+      } else if (m.phase == Phase.STARTING && m.launched && !m.waiting
+          && now - m.launchedNanos >= config.startTimeout().toNanos()) {
+        // A provider whose start never ends (an engine that hangs) must not hold a start slot for
+        // ever: the others would wait behind it. Should it come up after all, it is stopped then.
+        m.admitted.complete(false);
+        m.phase(Phase.STOPPING, now);
+        events.emit(ScaleEvent.Kind.FAILED, m.name(), "the provider did not start it within start_timeout "
+            + seconds(config.startTimeout().toNanos()) + "; stopped if it still comes up");
       } else if (m.phase == Phase.WARMING && now - m.phaseSinceNanos >= config.startTimeout().toNanos()) {
         m.admitted.complete(false);
         String why = "no passing health check within start_timeout " + seconds(config.startTimeout().toNanos());

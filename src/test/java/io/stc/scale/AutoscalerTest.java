@@ -386,6 +386,29 @@ class AutoscalerTest {
   }
 
   @Test
+  void aStartTheProviderNeverEndsGivesUpItsSlotAfterStartTimeout() throws Exception {
+    begin("min", "1", "provider", "{max_starting: 1}");
+    assertThat(provider.starting).containsOnlyKeys("auto-1");
+    clock.advance(Duration.ofSeconds(19));
+    autoscaler.tickNow();
+    assertThat(kinds()).containsExactly("SCALED_UP auto-1");
+    clock.advance(Duration.ofSeconds(1));
+    autoscaler.tickNow();
+    autoscaler.sync();
+    autoscaler.tickNow();
+    assertThat(events).filteredOn(e -> e.kind() == ScaleEvent.Kind.FAILED).extracting(ScaleEvent::message)
+        .containsExactly("auto-1 failed (total 0): the provider did not start it within start_timeout 20s; stopped if it still comes up");
+    assertThat(provider.starting).as("its replacement has the slot").containsOnlyKeys("auto-1", "auto-2");
+
+    List<Instance> late = startAll();
+    passHealthChecks();
+    autoscaler.tickNow();
+    assertThat(provider.stopped).extracting(Instance::name).containsExactly("auto-1");
+    assertThat(upstream.pool().all()).extracting(Backend::id).containsExactly("auto-2");
+    assertThat(late).hasSize(2);
+  }
+
+  @Test
   void closingRemovesItsInstancesAndClosesTheProvider() throws Exception {
     begin();
     startAll();
