@@ -184,7 +184,19 @@ public record SimulationOptions(
         true, d.provider().withMaxStarting(maxStarting), policy, min, max, interval, maxInflight, target == null ? d.target() : target, d.metric(),
         d.utilization(), d.tolerance(), d.stableWindow(), d.panicWindow(), d.panicThreshold(),
         d.stabilizationWindow(), d.maxStepUp(), d.thresholdUp(), d.thresholdDown(), d.rpsUp(), d.rpsDown(),
-        d.cooldownUp(), d.cooldownDown(), d.maxScaleDownRate(), d.drainTimeout(), d.startTimeout(), slo);
+        d.cooldownUp(), d.cooldownDown(), d.maxScaleDownRate(), d.drainTimeout(), startTimeout(d.startTimeout()), slo);
+  }
+
+  /**
+   * The default {@code start_timeout}, or twice the longest a modelled start-up can take if that is
+   * longer: a user whose instances take that long sets it so (stc gives up on a start that outlasts
+   * it), and a model of slow start-ups must not read as failing ones.
+   */
+  private Duration startTimeout(Duration dflt) {
+    int together = maxStarting > 0 ? maxStarting : max;
+    double slowest = startupParallel > 0 ? Math.max(1.0, (double) together / startupParallel) : 1;
+    long longest = (long) (2 * slowest * startupDelay.toNanos());
+    return longest > dflt.toNanos() ? Duration.ofNanos(longest) : dflt;
   }
 
   /** A policy by its config name, with an error listing the valid names. */

@@ -169,6 +169,15 @@ class SimulationTest {
   }
 
   @Test
+  void aModelOfSlowStartUpsIsNotReadAsFailedStarts() {
+    // stc gives up on a start that outlasts start_timeout (60 s by default); a user whose instances
+    // take 90 s sets it longer, and so does simulate for the start-ups it models.
+    SimulationResult r = Simulation.run(SimulationOptions.builder().duration(Duration.ofMinutes(10)).rate(50)
+        .startupDelay(Duration.ofSeconds(90)).build());
+    assertThat(r.events()).extracting(ScaleEvent::kind).contains(ScaleEvent.Kind.READY).doesNotContain(ScaleEvent.Kind.FAILED);
+  }
+
+  @Test
   void crashedInstancesAreReplacedAndTheirRequestsTriedElsewhere() {
     SimulationResult r = Simulation.run(fiveMinutes().pattern(TrafficPattern.STEADY).rate(200).max(20)
         .meanLifetime(Duration.ofMinutes(1)).build());
