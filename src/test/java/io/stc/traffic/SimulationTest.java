@@ -169,6 +169,30 @@ class SimulationTest {
   }
 
   @Test
+  void maxStartingBoundsTheInstancesStartingAtOnce() {
+    SimulationOptions.Builder spike = fiveMinutes().pattern(TrafficPattern.SPIKE).rate(400).max(200);
+    assertThat(mostStartingAtOnce(Simulation.run(spike.build()))).isGreaterThan(2);
+    SimulationResult limited = Simulation.run(spike.maxStarting(2).build());
+    assertThat(mostStartingAtOnce(limited)).isEqualTo(2);
+    assertThat(limited.events()).extracting(ScaleEvent::reason).anyMatch(r -> r.endsWith("waiting for a start slot"));
+  }
+
+  /** The most instances between their scale-up and their rotation (or end) at any one time. */
+  private static int mostStartingAtOnce(SimulationResult r) {
+    java.util.Map<String, Long> since = new java.util.HashMap<>();
+    int most = 0;
+    for (ScaleEvent e : r.events()) {
+      switch (e.kind()) {
+        case SCALED_UP -> since.put(e.instance(), e.timeMillis());
+        case READY, FAILED, STOPPED, CRASHED -> since.remove(e.instance());
+        default -> { }
+      }
+      most = Math.max(most, since.size());
+    }
+    return most;
+  }
+
+  @Test
   void aModelOfSlowStartUpsIsNotReadAsFailedStarts() {
     // stc gives up on a start that outlasts start_timeout (60 s by default); a user whose instances
     // take 90 s sets it longer, and so does simulate for the start-ups it models.
