@@ -21,7 +21,7 @@ usage() {
   cat <<EOF
 Usage: bench/compare.sh [--mode MODE]... [--arrangement shared|setsid|pinned] [--rates "10000 20000"]
                         [--generator wrk2|h2load] [--rounds N] [--duration 10s] [--warmup 45]
-                        [--max-steal 3] [--quick] [--stc-opts "..."] [--no-install]
+                        [--max-steal 3] [--quick] [--stc-opts "..."] [--stc-args "..."] [--no-install]
 
 Starts two nginx origins, then stc, nginx and HAProxy as reverse proxies in front of them on free
 loopback ports, all in the same arrangement, and measures them in interleaved rounds.
@@ -59,6 +59,8 @@ Modes (default: all, in this order):
                    to steal is dropped and run again, at most 2 x rounds tries (default 3; 100 keeps all)
   --quick          5 s warm-up, 1 round of 3 s: checks that every mode runs; numbers mean little
   --stc-opts "..." options for the java command running stc (default "-XX:+UseParallelGC", as ./stc)
+  --stc-args "..." more options for stc serve, e.g. "--io-threads 1"; the tables then carry no verdict
+                   (the bars judge stc as it runs by default, beside nginx and HAProxy as configured here)
   --no-install     report missing tools instead of installing them with apt-get
   -h, --help       this text
 EOF
@@ -72,11 +74,11 @@ die() {
 # ---- options -------------------------------------------------------------------------------
 
 modes=() arrangement=shared rates="10000 20000" generator=wrk2 no_install=0
-rounds="" duration="" warmup="" quick=0 stc_opts="-XX:+UseParallelGC" max_steal=3
+rounds="" duration="" warmup="" quick=0 stc_opts="-XX:+UseParallelGC" stc_args="" max_steal=3
 need_value() { [ "$2" -ge 2 ] || { echo "compare.sh: $1 needs a value" >&2; usage >&2; exit 2; }; }
 while [ $# -gt 0 ]; do
   case "$1" in
-    --mode | --arrangement | --rates | --generator | --rounds | --duration | --warmup | --stc-opts | --max-steal)
+    --mode | --arrangement | --rates | --generator | --rounds | --duration | --warmup | --stc-opts | --stc-args | --max-steal)
       need_value "$1" $#
       case "$1" in
         --mode) modes+=("$2") ;;
@@ -87,6 +89,7 @@ while [ $# -gt 0 ]; do
         --duration) duration="$2" ;;
         --warmup) warmup="$2" ;;
         --stc-opts) stc_opts="$2" ;;
+        --stc-args) stc_args="$2" ;;
         --max-steal) max_steal="$2" ;;
       esac
       shift 2
@@ -123,6 +126,7 @@ done
 [[ "$max_steal" =~ ^[0-9]{1,3}(\.[0-9]+)?$ ]] && awk -v m="$max_steal" 'BEGIN { exit !(m <= 100) }' ||
   { echo "compare.sh: --max-steal: expected a percentage 0..100, got '$max_steal'" >&2; exit 2; }
 read -r -a stc_java_opts <<<"$stc_opts"
+read -r -a stc_serve_args <<<"$stc_args"
 seconds_of() {
   local d="$1"
   case "$d" in *h) echo $((${d%h} * 3600)) ;; *m) echo $((${d%m} * 60)) ;; *s) echo "${d%s}" ;; *) echo "$d" ;; esac
@@ -396,7 +400,8 @@ start_group() {
   fi
   stc_config=(--config "$tmp/stc-$g.yaml")
   start stc proxy java "${stc_java_opts[@]}" -jar "$jar" serve "${stc_config[@]}" --host 127.0.0.1 --port "${port[stc]}" \
-    --admin-port 0 --algorithm round_robin --backend "127.0.0.1:${port[origin1]}" --backend "127.0.0.1:${port[origin2]}"
+    --admin-port 0 --algorithm round_robin --backend "127.0.0.1:${port[origin1]}" --backend "127.0.0.1:${port[origin2]}" \
+    ${stc_serve_args[@]+"${stc_serve_args[@]}"}
   if [ "$g" = plain ] || [ "$g" = h2c ]; then
     # h2c: nginx speaks cleartext HTTP/2 only where the listen line says http2 (then HTTP/2 alone);
     # HAProxy is told so too, though it would also recognise the preface; stc's listener does both.
@@ -687,6 +692,9 @@ report() {
   if [ "$arrangement" != shared ]; then
     echo "verdict: none (arrangement $arrangement; the bars are judged on --arrangement shared)"
     verdict=0
+  elif [ -n "$stc_args" ]; then
+    echo "verdict: none (stc ran with --stc-args '$stc_args'; the bars judge its defaults)"
+    verdict=0
   fi
   awk -v mode="$mode" -v v="$v" -v judge="$verdict" \
     -v s="${m[stc,rps]}" -v sp="${m[stc,p99]}" -v sq="${m[stc,p999]}" -v sc="${m[stc,cpu]}" -v se="${errs[$mode,$v,stc]:-0}" \
@@ -720,7 +728,7 @@ echo "# stc vs nginx vs HAProxy"
 echo "date:         $(date)"
 echo "command:      $command_line"
 echo "modes:        ${modes[*]}"
-echo "settings:     rounds=$rounds duration=$duration stc-warmup=${warmup}s others-warmup=${other_warmup}s max-steal=${max_steal}% stc-opts='${stc_opts}'"
+echo "settings:     rounds=$rounds duration=$duration stc-warmup=${warmup}s others-warmup=${other_warmup}s max-steal=${max_steal}% stc-opts='${stc_opts}' stc-args='${stc_args}'"
 case "$arrangement" in
   shared) echo "arrangement:  shared: origins, proxies and load generator all in this script's session (one autogroup)" ;;
   setsid) echo "arrangement:  setsid: each origin and proxy in a session of its own (own autogroup); the load generator in this script's" ;;
