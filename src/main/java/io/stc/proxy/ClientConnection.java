@@ -236,6 +236,10 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Htt
     if (http2Stream) {
       streams.reset(stream, response.ended() ? Http2Error.NO_ERROR : Http2Error.CANCEL);
     } else {
+      // What was relayed goes out before the close, whether or not the read that brought it has
+      // ended: a response cut after its head then reaches the client as a status and a cut body,
+      // never as an empty reply that a client could take for a request the backend never saw.
+      ctx.flush();
       ctx.close();
     }
   }

@@ -144,7 +144,9 @@ class Http2BackendsTest {
       // Nor in trailers, which an HTTP/1.1 client gets as text after the last chunk: the response is cut.
       backend.extraResponseTrailer("grpc-message", "done\r\nset-cookie: session=stolen");
       String h1 = io.stc.testing.RawHttp.exchange(c.stc.port(), "GET /t HTTP/1.1\r\nHost: a\r\nTE: trailers\r\nConnection: close\r\n\r\n");
-      assertThat(h1).doesNotContainIgnoringCase("set-cookie").doesNotContain("\r\n0\r\n");
+      // The head and body came in the same read as the trailers: the client still gets the status the
+      // backend answered with, then the cut (no last chunk), not an empty reply.
+      assertThat(h1).startsWith("HTTP/1.1 200").doesNotContainIgnoringCase("set-cookie").doesNotContain("\r\n0\r\n");
       backend.extraResponseTrailer("grpc-message", "done");
       assertThat(io.stc.testing.RawHttp.exchange(c.stc.port(), "GET /t HTTP/1.1\r\nHost: a\r\nTE: trailers\r\nConnection: close\r\n\r\n"))
           .contains("\r\n0\r\ngrpc-message: done\r\n\r\n");
