@@ -80,11 +80,12 @@ final class Http2ClientStreams extends Http2StreamsHandler {
     Http2ConnectionEncoder encoder = new Http2SendLimits(
         new DefaultHttp2ConnectionEncoder(connection, new CompactHttp2FrameWriter()),
         MAX_UNWRITTEN_CONTROL_FRAMES, maxResets, resetWindowSeconds, clock);
-    Http2FrameReader reader = new DefaultHttp2FrameReader(new DefaultHttp2HeadersDecoder(true, maxHeaderListSize));
-    // Netty's defaults otherwise: SETTINGS and PING answered, fields validated; required
-    // pseudo-header fields are checked by Http2StreamRequest.
+    Http2FrameReader reader = new Http2StreamStates(
+        new DefaultHttp2FrameReader(new DefaultHttp2HeadersDecoder(true, maxHeaderListSize)), connection);
+    // Netty's defaults otherwise: SETTINGS and PING answered, fields validated, the required
+    // pseudo-header fields present (RFC 9113 8.3.1); Http2StreamRequest checks what they hold.
     Http2ConnectionDecoder decoder = new DefaultHttp2ConnectionDecoder(connection, encoder, reader,
-        Http2PromisedRequestVerifier.ALWAYS_VERIFY, true, true, true, false);
+        Http2PromisedRequestVerifier.ALWAYS_VERIFY, true, true, true, true);
     // The decoder's guards are set before the codec: Netty refuses them after it.
     return new Http2CodecBuilder<Http2ClientStreams>((d, e, s, decouple, flushPreface) ->
             new Http2ClientStreams(d, e, s, decouple, flushPreface, proxy, scheme, refuse))

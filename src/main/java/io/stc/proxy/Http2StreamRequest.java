@@ -32,20 +32,28 @@ import java.util.Map;
  */
 final class Http2StreamRequest {
   private static final AsciiString COOKIE = HttpHeaderNames.COOKIE;
+  private static final AsciiString PROTOCOL = Http2Headers.PseudoHeaderName.PROTOCOL.value();
 
   private Http2StreamRequest() {}
 
   /**
    * The request head, or null when the frame cannot be one (no {@code :method} or one that is not a
-   * token, no {@code :path} outside CONNECT or one with bytes no request target has, or {@code
-   * :authority} and Host that disagree): a malformed request.
+   * token, no {@code :path} outside CONNECT or one with bytes no request target has, a CONNECT with
+   * {@code :scheme} or {@code :path}, a {@code :protocol}, or {@code :authority} and Host that
+   * disagree): a malformed request. Netty's decoder has refused a request without {@code :scheme}.
    *
    * @param endStream the frame ends the stream: the request has no body
    */
   static HttpRequest head(Http2Headers h, boolean endStream) {
     CharSequence method = h.method();
     CharSequence authority = h.authority();
-    CharSequence path = method != null && AsciiString.contentEquals(method, HttpMethod.CONNECT.asciiName()) ? authority : h.path();
+    boolean connect = method != null && AsciiString.contentEquals(method, HttpMethod.CONNECT.asciiName());
+    if (connect && (h.scheme() != null || h.path() != null) || h.contains(PROTOCOL)) {
+      // RFC 9113 8.5: CONNECT names only :authority. :protocol (RFC 8441) only after stc offered
+      // SETTINGS_ENABLE_CONNECT_PROTOCOL, which it does not.
+      return null;
+    }
+    CharSequence path = connect ? authority : h.path();
     if (method == null || path == null || !FieldGrammar.isToken(method) || !RequestValidator.targetBytes(path)) {
       // Nothing an HTTP/1.1 request line could carry either (a space or a control byte in it).
       return null;

@@ -180,8 +180,95 @@ class HostileHttp2ClientsTest {
       reset = next(h, 3);
       assertThat(reset.type()).isEqualTo(RST_STREAM);
       assertThat(reset.errorCode()).isEqualTo(1);
+
+      Http2Headers noScheme = new DefaultHttp2Headers(false).method("GET").authority("a").path("/no-scheme");
+      h.write(frame(HEADERS, END_STREAM | END_HEADERS, 5, block(5, noScheme)));
+      reset = next(h, 5);
+      assertThat(reset.type()).isEqualTo(RST_STREAM);
+      assertThat(reset.errorCode()).isEqualTo(1);
+
+      // RFC 9113 8.5: a CONNECT names only :authority.
+      Http2Headers connectWithPath = new DefaultHttp2Headers(false).method("CONNECT").authority("a:443").scheme("http").path("/");
+      h.write(frame(HEADERS, END_STREAM | END_HEADERS, 7, block(7, connectWithPath)));
+      reset = next(h, 7);
+      assertThat(reset.type()).isEqualTo(RST_STREAM);
+      assertThat(reset.errorCode()).isEqualTo(1);
+      assertThat(h.goAway).isNotDone();
     }
     assertThat(backend.requests).isEmpty();
+    assertStillServes();
+  }
+
+  /**
+   * RFC 9113 5.1, half-closed (remote): HEADERS again after the request's END_STREAM is that
+   * stream's error, STREAM_CLOSED (Netty's decoder says PROTOCOL_ERROR); the connection goes on.
+   * Both frames go in one write, so the second is read before the backend could answer the first.
+   */
+  @Test
+  void headersAfterTheRequestEndedResetThatStreamWithStreamClosed() throws Exception {
+    try (Hostile h = new Hostile()) {
+      h.write(concat(frame(HEADERS, END_STREAM | END_HEADERS, 1, block(1, get("/first"))),
+          frame(HEADERS, END_STREAM | END_HEADERS, 1, block(1, get("/again")))));
+      assertThat(firstOf(h, 1, RST_STREAM).errorCode()).isEqualTo(5); // STREAM_CLOSED
+
+      h.write(frame(HEADERS, END_STREAM | END_HEADERS, 3, block(3, get("/after"))));
+      assertThat(next(h, 3).type()).isEqualTo(HEADERS);
+      assertThat(h.goAway).isNotDone();
+    }
+    assertThat(backend.requests).noneSatisfy(r -> assertThat(r).startsWith("GET /again "));
+  }
+
+  /** RFC 9113 5.1, closed: HEADERS on a stream that was answered and ended is a connection error STREAM_CLOSED. */
+  @Test
+  void headersOnAStreamThatEndedEndTheConnection() throws Exception {
+    try (Hostile h = new Hostile()) {
+      h.write(frame(HEADERS, END_STREAM | END_HEADERS, 1, block(1, get("/first"))));
+      Frame f;
+      do {
+        f = next(h, 1);
+      } while ((f.flags() & END_STREAM) == 0);
+      h.write(frame(HEADERS, END_STREAM | END_HEADERS, 1, block(1, get("/again"))));
+      assertThat(h.goAway.get(20, TimeUnit.SECONDS)).isEqualTo(5); // STREAM_CLOSED
+    }
+    assertThat(backend.requests).noneSatisfy(r -> assertThat(r).startsWith("GET /again "));
+    assertStillServes();
+  }
+
+  /** RFC 9113 5.1.1: a stream numbered below one the client already opened is a connection error PROTOCOL_ERROR. */
+  @Test
+  void aStreamNumberedBelowTheLastOpenedEndsTheConnection() throws Exception {
+    try (Hostile h = new Hostile()) {
+      h.write(concat(frame(HEADERS, END_STREAM | END_HEADERS, 5, block(5, get("/five"))),
+          frame(HEADERS, END_STREAM | END_HEADERS, 3, block(3, get("/three")))));
+      assertThat(h.goAway.get(20, TimeUnit.SECONDS)).isEqualTo(1); // PROTOCOL_ERROR
+    }
+    assertThat(backend.requests).noneSatisfy(r -> assertThat(r).startsWith("GET /three "));
+    assertStillServes();
+  }
+
+  /**
+   * RFC 9113 5.1, closed: frames a client sent before stc's RST_STREAM reached it are ignored, not
+   * taken for a client that lost track of its streams (which would cost every other stream on the
+   * connection); after the client's own RST_STREAM, HEADERS is that stream's error.
+   */
+  @Test
+  void headersOnAStreamResetLatelyCostNoOtherStream() throws Exception {
+    try (Hostile h = new Hostile()) {
+      // Malformed (no :path) and not ended: stc resets it while the client is still sending.
+      Http2Headers noPath = new DefaultHttp2Headers(false).method("POST").scheme("http").authority("a");
+      h.write(frame(HEADERS, END_HEADERS, 1, block(1, noPath)));
+      assertThat(firstOf(h, 1, RST_STREAM).errorCode()).isEqualTo(1);
+      h.write(frame(HEADERS, END_STREAM | END_HEADERS, 1, block(1, new DefaultHttp2Headers().add("x-trailer", "late"))));
+
+      h.write(frame(HEADERS, END_HEADERS, 3, block(3, get("/cancelled").method("POST").add("content-length", "5"))));
+      h.write(frame(RST_STREAM, 0, 3, new byte[] {0, 0, 0, 8})); // CANCEL
+      h.write(frame(HEADERS, END_STREAM | END_HEADERS, 3, block(3, new DefaultHttp2Headers().add("x-trailer", "after-reset"))));
+      assertThat(firstOf(h, 3, RST_STREAM).errorCode()).isEqualTo(5); // STREAM_CLOSED
+
+      h.write(frame(HEADERS, END_STREAM | END_HEADERS, 5, block(5, get("/after"))));
+      assertThat(next(h, 5).type()).isEqualTo(HEADERS);
+      assertThat(h.goAway).isNotDone();
+    }
     assertStillServes();
   }
 
@@ -435,6 +522,21 @@ class HostileHttp2ClientsTest {
         return f;
       }
     }
+  }
+
+  /** The first frame of {@code type} on {@code stream}, skipping others on it (a response's HEADERS and DATA). */
+  private static Frame firstOf(Hostile h, int stream, int type) throws InterruptedException {
+    Frame f;
+    do {
+      f = next(h, stream);
+    } while (f.type() != type);
+    return f;
+  }
+
+  private static byte[] concat(byte[] a, byte[] b) {
+    byte[] c = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, c, a.length, b.length);
+    return c;
   }
 
   /** A raw HTTP/2 connection: writes what it is given, reads frames until stc says GOAWAY or closes. */
