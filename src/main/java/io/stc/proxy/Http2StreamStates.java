@@ -34,8 +34,9 @@ import io.netty.handler.codec.http2.Http2Stream;
  */
 final class Http2StreamStates implements Http2FrameReader {
   /**
-   * Streams remembered as reset, by stc or by the client: as many as a client may have open at once
-   * ({@link ClientPipelines#MAX_STREAMS_PER_CONNECTION}), so a late frame on any stream of one burst of resets is still known for what it is.
+   * Streams remembered as reset, by stc or by the client: as many as a client may have open at
+   * once ({@link ClientPipelines#MAX_STREAMS_PER_CONNECTION}), so a late frame on any stream of one
+   * burst of resets is still known for what it is.
    */
   private static final int REMEMBERED = ClientPipelines.MAX_STREAMS_PER_CONNECTION;
   /** Runs of identifiers a client skipped, remembered; clients number their streams one after another. */
