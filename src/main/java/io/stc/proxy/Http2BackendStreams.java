@@ -108,6 +108,20 @@ final class Http2BackendStreams extends Http2StreamsHandler {
   }
 
   @Override
+  protected void onStreamError(ChannelHandlerContext ctx, boolean outbound, Throwable cause, Http2Exception.StreamException e) {
+    if (!outbound) {
+      // What the backend sent on the stream broke the protocol (a connection-specific field in its
+      // head, DATA beyond its Content-Length, ...): the 502 says bad_response, not backend_closed.
+      Http2Stream stream = connection().stream(e.streamId());
+      Http2Link link = stream == null ? null : stream.getProperty(linkKey);
+      if (link != null) {
+        link.onMalformed();
+      }
+    }
+    super.onStreamError(ctx, outbound, cause, e);
+  }
+
+  @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) throws Exception {
     if (Http2CodecUtil.getEmbeddedHttp2Exception(cause) != null) {
       // A protocol error: Netty answers it (RST_STREAM, or GOAWAY and close).

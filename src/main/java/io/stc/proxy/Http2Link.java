@@ -39,6 +39,8 @@ final class Http2Link extends BackendLink implements Http2StreamsHandler.StreamR
   /** The backend's last frame so far ended its side of the stream. */
   private boolean remoteEnded;
   private boolean refused;
+  /** What the backend sent broke the protocol (stc resets the stream): a bad response, not a lost backend. */
+  private boolean malformed;
   /** The request's head was never written (the connection was going away): nothing else goes. */
   private boolean unsent;
   /** Whether the exchange takes the response on now; while not, DATA is kept from the backend's window. */
@@ -289,6 +291,11 @@ final class Http2Link extends BackendLink implements Http2StreamsHandler.StreamR
     }
   }
 
+  /** What the backend sent on the stream broke the protocol; stc resets the stream next, and its close is a bad response. */
+  void onMalformed() {
+    malformed = true;
+  }
+
   /** The backend reset the stream; it closes next. */
   void onReset(long errorCode) {
     // Refused: the backend did nothing with it, so any request may go elsewhere.
@@ -323,7 +330,11 @@ final class Http2Link extends BackendLink implements Http2StreamsHandler.StreamR
     Exchange o = owner;
     if (o != null && !ended) {
       owner = null;
-      o.onBackendClosed(this);
+      if (malformed) {
+        o.onBadResponse(this);
+      } else {
+        o.onBackendClosed(this);
+      }
     }
   }
 }

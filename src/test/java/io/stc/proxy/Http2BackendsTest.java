@@ -153,6 +153,23 @@ class Http2BackendsTest {
     }
   }
 
+  /**
+   * RFC 9113 8.2.2: a connection-specific field makes an HTTP/2 response malformed. Netty's decoder
+   * resets the stream; the client's 502 says the backend answered badly, not that it went away.
+   */
+  @Test
+  void aResponseWithAConnectionSpecificFieldIsABadResponse() throws Exception {
+    try (Http2TestServer backend = new Http2TestServer(100);
+        TestCluster c = TestCluster.of(0, RawBackend::alone)) {
+      backend.extraResponseHeader("connection", "x-private");
+      c.stc.upstream().add("h2", "127.0.0.1", backend.port(), 1, BackendState.UP, BackendProtocol.H2C);
+      HttpResponse<String> r = c.get("/hop");
+      assertThat(r.statusCode()).isEqualTo(502);
+      assertThat(r.body()).contains("\"reason\":\"bad_response\"");
+      assertThat(r.headers().map()).doesNotContainKey("connection").doesNotContainKey("x-private");
+    }
+  }
+
   @Test
   void aBackendThatTakesNoStreamsGetsOneConnectionPerRequestAndItsRequestsGoElsewhere() throws Exception {
     try (Http2TestServer none = new Http2TestServer(0);
