@@ -1,0 +1,175 @@
+#!/usr/bin/env bash
+# Interop with clients and servers that are not ours: Go's net/http and x/net/http2 (HTTP/1.1,
+# HTTP/2 over TLS, cleartext h2c) and gorilla/websocket, an origin of each behind stc, the client
+# through it; optionally nginx and HAProxy in the same place. A check run by hand, not by CI.
+# See bench/README.md.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(dirname "$here")"
+jar="$root/target/stc.jar"
+references=0
+install=1
+
+usage() {
+  cat <<EOF
+Usage: bench/interop.sh [--references] [--no-install]
+
+Builds the two Go programs in bench/interop (with Debian's Go and its packaged libraries, which it
+installs unless --no-install), starts their origins, stc in front of them (plain and TLS
+listeners, and a listener whose backend speaks h2c), and runs every check through each:
+  http  HTTP/1.1, h2c, h2 over TLS, HTTP/1.1 over TLS; and HTTP/1.1 and h2c to an h2c origin
+  ws    ws:// and wss://
+--references runs the same checks through nginx and HAProxy (Debian's), set up alike.
+EOF
+}
+
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --references) references=1 ;;
+    --no-install) install=0 ;;
+    -h|--help) usage; exit 0 ;;
+    *) echo "unknown option: $1" >&2; usage >&2; exit 2 ;;
+  esac
+  shift
+done
+
+if [ "$install" = 1 ]; then
+  pkgs=(golang-go golang-golang-x-net-dev golang-github-gorilla-websocket-dev openssl curl)
+  [ "$references" = 1 ] && pkgs+=(nginx haproxy)
+  missing=()
+  for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  if [ ${#missing[@]} -gt 0 ]; then
+    apt-get install -y "${missing[@]}" >/dev/null
+  fi
+fi
+[ -f "$jar" ] || (cd "$root" && mvn -B -q -DskipTests package)
+
+work="$(mktemp -d)"
+pids=()
+stop() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap stop EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_port() {
+  for _ in $(seq 1 100); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+    sleep 0.1
+  done
+  echo "nothing listens on port $1" >&2
+  return 1
+}
+
+# GOPATH mode: Debian's Go libraries live in /usr/share/gocode; no module download.
+for prog in http ws; do
+  mkdir -p "$work/go/src/interop-$prog"
+  cp "$here/interop/$prog/main.go" "$work/go/src/interop-$prog/"
+  (cd "$work/go/src/interop-$prog" && GOPATH="$work/go:/usr/share/gocode" GO111MODULE=off GOFLAGS= GOCACHE="$work/cache" \
+    go build -o "$work/$prog" .)
+done
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$work/key.pem" -out "$work/cert.pem" \
+  -days 1 -subj /CN=localhost -addext subjectAltName=DNS:localhost 2>/dev/null
+
+http_origin=$(free_port); h2c_origin=$(free_port); ws_origin=$(free_port)
+"$work/http" -origin "127.0.0.1:$http_origin" & pids+=($!)
+"$work/http" -h2c -origin "127.0.0.1:$h2c_origin" & pids+=($!)
+"$work/ws" -origin "127.0.0.1:$ws_origin" & pids+=($!)
+
+# stc: PORT ADMIN_PORT ORIGIN_PORT PROTOCOL [tls]
+start_stc() {
+  local cfg="$work/stc-$1.yaml"
+  {
+    echo "host: 127.0.0.1"
+    echo "port: $1"
+    echo "admin: {port: $2}"
+    echo "health: {enabled: false}"
+    echo "backends:"
+    echo "  - {host: 127.0.0.1, port: $3, protocol: $4}"
+    if [ "${5:-}" = tls ]; then
+      echo "tls: {cert: $work/cert.pem, key: $work/key.pem}"
+    fi
+  } > "$cfg"
+  java -XX:+UseParallelGC -jar "$jar" serve --config "$cfg" > "$work/stc-$1.log" 2>&1 & pids+=($!)
+}
+
+failed=0
+run() { # NAME COMMAND...
+  local name="$1"; shift
+  if out=$("$@" 2>&1); then
+    printf '%-34s %s\n' "$name" "$(echo "$out" | tail -1 | sed 's/.*: //')"
+  else
+    printf '%-34s %s\n' "$name" "$(echo "$out" | tail -1 | sed 's/.*: //')"
+    echo "$out" | grep FAIL | sed 's/^/    /'
+    failed=1
+  fi
+}
+
+plain=$(free_port); tls=$(free_port); via_h2c=$(free_port); ws=$(free_port); wss=$(free_port)
+start_stc "$plain" "$(free_port)" "$http_origin" http1
+start_stc "$tls" "$(free_port)" "$http_origin" http1 tls
+start_stc "$via_h2c" "$(free_port)" "$h2c_origin" h2c
+start_stc "$ws" "$(free_port)" "$ws_origin" http1
+start_stc "$wss" "$(free_port)" "$ws_origin" http1 tls
+for p in "$plain" "$tls" "$via_h2c" "$ws" "$wss"; do wait_port "$p"; done
+
+echo "stc ($(cd "$root" && git rev-parse --short HEAD 2>/dev/null || echo unknown)), $(date -u '+%Y-%m-%d %H:%M UTC')"
+run "HTTP/1.1" "$work/http" -target "http://127.0.0.1:$plain" -mode h1
+run "h2c (prior knowledge)" "$work/http" -target "http://127.0.0.1:$plain" -mode h2c
+run "h2 over TLS" "$work/http" -target "https://127.0.0.1:$tls" -mode h2
+run "HTTP/1.1 over TLS" "$work/http" -target "https://127.0.0.1:$tls" -mode h1
+run "HTTP/1.1 to an h2c origin" "$work/http" -h2c -target "http://127.0.0.1:$via_h2c" -mode h1
+run "h2c to an h2c origin" "$work/http" -h2c -target "http://127.0.0.1:$via_h2c" -mode h2c
+run "WebSocket" "$work/ws" -target "ws://127.0.0.1:$ws"
+run "WebSocket over TLS" "$work/ws" -target "wss://127.0.0.1:$wss"
+
+stc_failed=$failed
+if [ "$references" = 1 ]; then
+  cat "$work/cert.pem" "$work/key.pem" > "$work/combined.pem"
+  n_tls=$(free_port); n_h2c=$(free_port); n_plain=$(free_port)
+  cat > "$work/nginx.conf" <<EOF
+worker_processes 1; daemon off; pid $work/nginx.pid; error_log $work/nginx-error.log;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  upstream b { server 127.0.0.1:$http_origin; keepalive 32; }
+  server { listen 127.0.0.1:$n_tls ssl http2; ssl_certificate $work/cert.pem; ssl_certificate_key $work/key.pem;
+    location / { proxy_pass http://b; proxy_http_version 1.1; proxy_set_header Connection ""; } }
+  server { listen 127.0.0.1:$n_h2c http2;
+    location / { proxy_pass http://b; proxy_http_version 1.1; proxy_set_header Connection ""; } }
+  server { listen 127.0.0.1:$n_plain;
+    location / { proxy_pass http://b; proxy_http_version 1.1; proxy_set_header Connection ""; } }
+}
+EOF
+  h_tls=$(free_port); h_h2c=$(free_port); h_plain=$(free_port)
+  cat > "$work/haproxy.cfg" <<EOF
+defaults
+  mode http
+  timeout connect 5s
+  timeout client 30s
+  timeout server 30s
+frontend f
+  bind 127.0.0.1:$h_tls ssl crt $work/combined.pem alpn h2,http/1.1
+  bind 127.0.0.1:$h_h2c proto h2
+  bind 127.0.0.1:$h_plain
+  default_backend b
+backend b
+  server s1 127.0.0.1:$http_origin
+EOF
+  nginx -c "$work/nginx.conf" > "$work/nginx.out" 2>&1 & pids+=($!)
+  haproxy -f "$work/haproxy.cfg" > "$work/haproxy.out" 2>&1 & pids+=($!)
+  for p in "$n_tls" "$n_h2c" "$n_plain" "$h_tls" "$h_h2c" "$h_plain"; do wait_port "$p"; done
+  echo "nginx ($(nginx -v 2>&1 | sed 's/.*\///')), defaults (client_max_body_size 1m)"
+  run "HTTP/1.1" "$work/http" -target "http://127.0.0.1:$n_plain" -mode h1
+  run "h2c (prior knowledge)" "$work/http" -target "http://127.0.0.1:$n_h2c" -mode h2c
+  run "h2 over TLS" "$work/http" -target "https://127.0.0.1:$n_tls" -mode h2
+  echo "HAProxy ($(haproxy -v | head -1 | awk '{print $3}'))"
+  run "HTTP/1.1" "$work/http" -target "http://127.0.0.1:$h_plain" -mode h1
+  run "h2c (prior knowledge)" "$work/http" -target "http://127.0.0.1:$h_h2c" -mode h2c
+  run "h2 over TLS" "$work/http" -target "https://127.0.0.1:$h_tls" -mode h2
+fi
+# The references' results are for comparison: only stc's decide the exit status.
+exit $stc_failed
