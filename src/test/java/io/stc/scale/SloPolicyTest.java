@@ -232,6 +232,28 @@ class SloPolicyTest {
   }
 
   @Test
+  void aLargePoolGivesUpNoInstanceForLessThanATenthOfItself() {
+    // 2,000/s on about forty instances, then 7% less, then a fifth less. An instance or two fewer
+    // is less than a tenth of the pool, within what the estimates wander by on a steady load: the
+    // pool holds it; what a larger fall frees goes in one step.
+    Run run = new Run(config(2, 200, Duration.ofSeconds(2)), 2);
+    run.seconds(600, t -> 2000);
+    int settled = run.last();
+    run.seconds(600, t -> 1860);
+    run.seconds(600, t -> 1600);
+    assertThat(settled).isGreaterThan(30);
+    for (int i = 120; i < run.counts.size(); i++) {
+      int before = run.counts.get(i - 1);
+      int now = run.counts.get(i);
+      if (now < before) {
+        assertThat(before - now).as("scale-down at %d s from %d", i, before).isGreaterThanOrEqualTo((int) Math.ceil(0.1 * before));
+      }
+    }
+    assertThat(run.reasons).anyMatch(r -> r.contains("within the 10% tolerance"));
+    assertThat(run.last()).isLessThan(settled);
+  }
+
+  @Test
   void aLongSteadyLoadWithANoisyTailNeverMovesThePoolOnceSettled() {
     // 2,000/s, each request's latency an Exp(1) draw, the objective derived. Sized with headroom,
     // the instances run well below the concurrency the pool is sized for, and the most concurrency
