@@ -57,7 +57,8 @@ final class SloPolicy implements ScalingPolicy {
    * settles over minutes, and what an instance serves by 2-6% as the model's points age. Each such
    * drift took an instance away minutes after the pool had settled (11 of 36 steady runs of the
    * matrix had a scale event after two minutes), and some were asked back when the queue of a pool
-   * run at 97% showed it. A pool of ten or fewer still moves by one instance.
+   * run at 97% showed it. A pool of ten or fewer still moves by one instance, and any pool does
+   * after a burst's edge.
    */
   static final double DOWN_TOLERANCE = 0.1;
   /** A scale-down keeps the highest need of this many start-up times, and of {@link #MIN_HOLD} at least. */
@@ -270,7 +271,9 @@ final class SloPolicy implements ScalingPolicy {
     // edge the forecast's deviation measures the jump, not the rate's noise (the need is capped at
     // the burst's height then), so the spare is the counting noise of the rate held, if less.
     double spare = jumpedLately ? Math.min(error, countingNoise(heldRate, load.seconds())) : error;
-    boolean beyondTolerance = current - held >= DOWN_TOLERANCE * current - 1e-9;
+    // After a burst's edge the rate itself moved, by far more than the estimates wander: what its
+    // fall frees goes as it is freed, one instance or more.
+    boolean beyondTolerance = jumpedLately || current - held >= DOWN_TOLERANCE * current - 1e-9;
     if (held < current && beyondTolerance && heldRate + spare <= served(pool, current - 1) * perInstance) {
       return new Decision(held, why + "; highest need of " + seconds(holdNanos) + " " + num(heldRate) + "/s -> " + held);
     }
