@@ -254,6 +254,26 @@ class SloPolicyTest {
   }
 
   @Test
+  void afterABurstsEdgeThePoolComesDownByAnyStep() {
+    // The tolerance is for estimates that wander while the rate stays put. After a burst the rate
+    // itself fell: the pool sized for the burst's height goes down as the need does, one instance
+    // at a time if that is what it frees, not a tenth of itself or nothing.
+    Run run = new Run(config(2, 200, Duration.ofSeconds(2)), 2);
+    run.seconds(600, t -> 2000);
+    int settled = run.last();
+    run.seconds(30, t -> 7000);
+    run.seconds(600, t -> 2000);
+    boolean smallStep = false;
+    for (int i = 631; i < run.counts.size(); i++) {
+      int before = run.counts.get(i - 1);
+      int now = run.counts.get(i);
+      smallStep |= now < before && before - now < 0.1 * before;
+    }
+    assertThat(smallStep).as("a scale-down of less than a tenth after the burst").isTrue();
+    assertThat(run.last()).isLessThanOrEqualTo(settled);
+  }
+
+  @Test
   void aLongSteadyLoadWithANoisyTailNeverMovesThePoolOnceSettled() {
     // 2,000/s, each request's latency an Exp(1) draw, the objective derived. Sized with headroom,
     // the instances run well below the concurrency the pool is sized for, and the most concurrency
