@@ -99,10 +99,10 @@ start_stc() {
 failed=0
 run() { # NAME COMMAND...
   local name="$1"; shift
-  if out=$("$@" 2>&1); then
-    printf '%-34s %s\n' "$name" "$(echo "$out" | tail -1 | sed 's/.*: //')"
-  else
-    printf '%-34s %s\n' "$name" "$(echo "$out" | tail -1 | sed 's/.*: //')"
+  local out status=0
+  out=$("$@" 2>&1) || status=$?
+  printf '%-34s %s\n' "$name" "$(echo "$out" | tail -1 | sed 's/.*: //')"
+  if [ "$status" != 0 ]; then
     echo "$out" | grep FAIL | sed 's/^/    /'
     failed=1
   fi

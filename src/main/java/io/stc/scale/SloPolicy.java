@@ -37,8 +37,9 @@ import java.time.Duration;
  * over what an instance serves by the model as it is now, and only once one instance fewer would
  * serve that need with a deviation of the forecast to spare (after a burst's edge, the rate's
  * counting noise if less), and by a tenth of the pool at least; the band between the two is the
- * hysteresis that keeps noise from moving the pool. How long a need is held moves smoothly from the stable window to four start-up times
- * as the rate falls more clearly, so the start-up estimate never flips it. Until anything was
+ * hysteresis that keeps noise from moving the pool. How long a need is held moves smoothly from
+ * the stable window to four start-up times as the rate falls more clearly, so the start-up
+ * estimate never flips it. Until anything was
  * measured it sizes as the concurrency policy does.
  */
 final class SloPolicy implements ScalingPolicy {
@@ -277,8 +278,10 @@ final class SloPolicy implements ScalingPolicy {
     if (held < current && beyondTolerance && heldRate + spare <= served(pool, current - 1) * perInstance) {
       return new Decision(held, why + "; highest need of " + seconds(holdNanos) + " " + num(heldRate) + "/s -> " + held);
     }
+    String tolerated = held < current && !beyondTolerance
+        ? ", within the " + Math.round(DOWN_TOLERANCE * 100) + "% tolerance" : "";
     return new Decision(current, why + "; holding " + current + " (highest need of " + seconds(holdNanos) + ": "
-        + num(heldRate) + "/s, " + held + (held < current && !beyondTolerance ? ", within the " + Math.round(DOWN_TOLERANCE * 100) + "% tolerance" : "") + ")");
+        + num(heldRate) + "/s, " + held + tolerated + ")");
   }
 
   /** What the first {@code n} instances of {@code pool} serve, in mean instances; those beyond it bring one each. */
