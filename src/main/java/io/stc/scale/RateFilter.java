@@ -4,8 +4,11 @@ package io.stc.scale;
  * The arrival rate as a level and a slope, estimated from the rate measured each interval by a
  * Kalman filter (a local linear trend): it averages over long stretches when the rate is smooth and
  * follows closely when it wanders, because how much the level itself moves is estimated from how
- * far consecutive measurements differ beyond counting noise (Poisson: a rate r measured over t
- * seconds varies by r / t). A measurement far outside what the filter expected (a step) restarts
+ * far measurements differ beyond counting noise (Poisson: a rate r measured over t seconds varies
+ * by r / t). Measurements one and ten intervals apart tell a level that moves (their differences
+ * grow with the time between them) from measurements that scatter around a level that does not
+ * (requests that come in clumps: their differences do not grow), and the scatter is averaged
+ * away as counting noise is. A measurement far outside what the filter expected (a step) restarts
  * the level there at once. It also forecasts: the rate some seconds ahead, and how uncertain that
  * is.
  */
@@ -41,6 +44,13 @@ final class RateFilter {
    * minutes, with the pool held at twice what it needed.
    */
   private static final double STEP_HALF_LIFE_SECONDS = 3;
+  /**
+   * Measurements this many intervals apart tell how much the level moves from how much the
+   * measurements scatter around it: the squared difference of two measurements is the scatter
+   * twice plus the level's movement between them, which grows with the time between them and the
+   * scatter does not.
+   */
+  private static final int LAG = 10;
 
   private boolean started;
   private double level;
@@ -50,10 +60,26 @@ final class RateFilter {
   private double pSS;
   private double lastMeasured = Double.NaN;
   private double lastNoise;
-  /** How much the level moves, as a variance per second, beyond counting noise: averaged, may read below 0. */
-  private double drift;
-  /** Counting noise per second, averaged as {@link #drift} is. */
+  /**
+   * The squared difference of consecutive measurements beyond their counting noise, averaged (may
+   * read below 0): twice the scatter plus how much the level moved in an interval.
+   */
+  private double near;
+  /** The seconds an interval took, averaged alike. */
+  private double nearSeconds;
+  private long nearCount;
+  private long laggedCount;
+  /** Counting noise per second, averaged as {@link #near} is. */
   private double noiseLevel;
+  /** The squared difference of measurements {@link #LAG} intervals apart beyond their counting noise, averaged as {@link #near} is. */
+  private double lagged;
+  /** The seconds those {@link #LAG} intervals spanned, averaged alike. */
+  private double lagSeconds;
+  /** The last measurements, their counting noise and the seconds they covered, {@link #LAG} + 1 of them in a ring. */
+  private final double[] history = new double[LAG + 1];
+  private final double[] historyNoise = new double[LAG + 1];
+  private final double[] historySeconds = new double[LAG + 1];
+  private int measurements;
   /** How much the level is taken to move after a step, as a variance per second; fades by half every {@link #STEP_HALF_LIFE_SECONDS}. */
   private double stepVolatility;
   private boolean stepped;
@@ -64,6 +90,14 @@ final class RateFilter {
       return;
     }
     double noise = Math.max(measured, 1) / seconds;
+    int slot = measurements % (LAG + 1);
+    int lagSlot = (measurements + 1) % (LAG + 1);
+    double lagMeasured = history[lagSlot];
+    double lagNoise = historyNoise[lagSlot];
+    history[slot] = measured;
+    historyNoise[slot] = noise;
+    historySeconds[slot] = seconds;
+    measurements++;
     if (!started) {
       started = true;
       level = measured;
@@ -77,29 +111,47 @@ final class RateFilter {
       return;
     }
     stepVolatility *= Math.pow(0.5, seconds / STEP_HALF_LIFE_SECONDS);
+    double scatter = scatter();
+    double moves = learnedMovement();
     double diff = measured - lastMeasured;
     // Not clipped at 0, so that counting noise averages out instead of adding up; clipped at
-    // OUTLIER times what the noise and the movement learned so far make expected, so that one
-    // interval far off (a step, a stall) moves the estimate by a little, not by its square, while
-    // a rate that really moves more raises it a few percent an interval.
-    double expected = noise + lastNoise + Math.max(0, drift) * seconds;
-    double beyond = (Math.min(diff * diff, OUTLIER * expected) - noise - lastNoise) / seconds;
-    drift += VOLATILITY_WEIGHT * (beyond - drift);
+    // OUTLIER times what the noise, the scatter and the movement learned so far make expected, so
+    // that one interval far off (a step, a stall) moves the estimate by a little, not by its square,
+    // while a rate that really moves more raises it a few percent an interval.
+    double expected = noise + lastNoise + 2 * scatter + moves * seconds;
+    double beyond = Math.min(diff * diff, OUTLIER * expected) - noise - lastNoise;
+    near += VOLATILITY_WEIGHT * (beyond - near);
+    nearSeconds += VOLATILITY_WEIGHT * (seconds - nearSeconds);
+    nearCount++;
+    if (measurements > LAG + 1) {
+      double span = 0;
+      for (double t : historySeconds) {
+        span += t;
+      }
+      span -= historySeconds[lagSlot];
+      double lagDiff = measured - lagMeasured;
+      double lagExpected = noise + lagNoise + 2 * scatter + moves * span;
+      double lagBeyond = Math.min(lagDiff * lagDiff, OUTLIER * lagExpected) - noise - lagNoise;
+      lagged += VOLATILITY_WEIGHT * (lagBeyond - lagged);
+      lagSeconds += VOLATILITY_WEIGHT * (span - lagSeconds);
+      laggedCount++;
+    }
     noiseLevel += VOLATILITY_WEIGHT * (noise / seconds - noiseLevel);
+    scatter = scatter();
     double volatility = volatility();
     lastMeasured = measured;
     lastNoise = noise;
 
     // Predict.
-    double qL = (volatility + LEVEL_NOISE * noiseLevel) * seconds;
-    double qS = SLOPE_NOISE * (volatility + noiseLevel) * seconds;
+    double qL = (volatility + LEVEL_NOISE * (noiseLevel + scatter / seconds)) * seconds;
+    double qS = SLOPE_NOISE * (volatility + noiseLevel + scatter / seconds) * seconds;
     level += slope * seconds;
     double nLL = pLL + 2 * seconds * pLS + seconds * seconds * pSS + qL;
     double nLS = pLS + seconds * pSS;
     double nSS = pSS + qS;
     // Update.
     double innovation = measured - level;
-    double variance = nLL + noise;
+    double variance = nLL + noise + scatter;
     stepped = innovation * innovation > STEP_SIGMAS * STEP_SIGMAS * variance;
     if (stepped) {
       // A step: start over from where the rate is now, uncertain about the trend.
@@ -165,9 +217,52 @@ final class RateFilter {
     return learnedVolatility() + stepVolatility;
   }
 
+  /**
+   * How much the level moves, variance per second, from the squared differences of measurements
+   * one and {@link #LAG} intervals apart: the scatter is in both once, the movement grows with
+   * the time between them. Before {@link #LAG} intervals, all the difference is taken as movement.
+   */
+  private double learnedMovement() {
+    return split()[0];
+  }
+
+  /** How far single measurements scatter around the level beyond counting noise, as a variance of the rate. */
+  double scatter() {
+    return split()[1];
+  }
+
+  /**
+   * The movement per second and the scatter, each as the averages show it, weighed in as they fill
+   * from nothing (so a filter that has seen a few intervals takes the rate as steadier than they
+   * say, as one average of the squared differences alone did).
+   */
+  private double[] split() {
+    if (nearCount == 0 || nearSeconds <= 0) {
+      return new double[] {0, 0};
+    }
+    double filled = 1 - Math.pow(1 - VOLATILITY_WEIGHT, nearCount);
+    double nearMean = near / filled;
+    double seconds = nearSeconds / filled;
+    if (laggedCount == 0) {
+      return new double[] {filled * Math.max(0, nearMean / seconds), 0};
+    }
+    double lagFilled = 1 - Math.pow(1 - VOLATILITY_WEIGHT, laggedCount);
+    double span = lagSeconds / lagFilled - seconds;
+    double movement = span > 0 ? Math.max(0, (lagged / lagFilled - nearMean) / span) : 0;
+    double scatter = Math.max(0, (nearMean - movement * seconds) / 2);
+    return new double[] {filled * movement, filled * scatter};
+  }
+
   /** How much the level moves beyond counting noise, as the intervals showed it, variance per second; else 0. */
   private double learnedVolatility() {
-    double error = 2.8 * noiseLevel * Math.sqrt(VOLATILITY_WEIGHT / 2);
-    return Math.max(0, drift - VOLATILITY_SIGMAS * error);
+    double filled = 1 - Math.pow(1 - VOLATILITY_WEIGHT, Math.max(1, nearCount));
+    double seconds = Math.max(nearSeconds / filled, 1e-9);
+    double span = laggedCount == 0 ? seconds
+        : Math.max(seconds, lagSeconds / (1 - Math.pow(1 - VOLATILITY_WEIGHT, laggedCount)) - seconds);
+    // The standard error, per second, that counting noise and scatter leave in the average of the
+    // squared differences (or in the difference of the two averages, once there are two).
+    double averages = laggedCount == 0 ? 1 : 2;
+    double error = 2.8 * (noiseLevel * seconds + scatter()) * Math.sqrt(averages * VOLATILITY_WEIGHT / 2) / span;
+    return Math.max(0, learnedMovement() - VOLATILITY_SIGMAS * error);
   }
 }
