@@ -14,6 +14,7 @@ import io.netty.handler.codec.http2.Http2Stream;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -30,6 +31,11 @@ import java.util.concurrent.TimeUnit;
 final class ClientConnection extends ChannelInboundHandlerAdapter implements Http2StreamsHandler.StreamReader {
   /** Pipelined messages buffered before the client stops being read. */
   private static final int QUEUE_LIMIT = 32;
+  /**
+   * How long the rest of a request answered before it ended is read and dropped: a client still
+   * sending its body then gets the answer whole, as nginx's lingering close gives it.
+   */
+  private static final long LINGER_SECONDS = 2;
 
   private final ProxyServer proxy;
   final ClientTimeouts timeouts;
@@ -55,6 +61,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Htt
   private boolean streamHeadSeen;
   /** Inside {@link #resumeStream}: taking held DATA may ask to resume again. */
   private boolean resuming;
+  /** The reset that ends a stream answered before its request ended, if the client has not ended it by then. */
+  private ScheduledFuture<?> lingering;
 
   /** An HTTP/1.x connection: set up when the handler is added to its pipeline. */
   ClientConnection(ProxyServer proxy, ClientTimeouts timeouts, String scheme, boolean refused) {
@@ -174,6 +182,10 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Htt
 
   /** The stream closed (answered, reset, or its connection gone); this may serve another stream of the connection next. */
   void streamClosed() {
+    if (lingering != null) {
+      lingering.cancel(false);
+      lingering = null;
+    }
     exchange.streamClosed();
     while (!queued.isEmpty()) {
       ReferenceCountUtil.release(queued.poll());
@@ -231,16 +243,46 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Htt
     return http2Stream ? streams.isWritable(stream) : ctx.channel().isWritable();
   }
 
-  /** Closes the connection, or resets the stream (it may have ended already, then nothing happens). */
+  /**
+   * Closes the connection, or ends the stream: reset, unless it has ended already or was answered
+   * whole while the client still sends its request (then the rest is read and dropped for {@link
+   * #LINGER_SECONDS}, and the stream reset with NO_ERROR only if the client has not ended it by then).
+   */
   void close() {
     if (http2Stream) {
-      streams.reset(stream, response.ended() ? Http2Error.NO_ERROR : Http2Error.CANCEL);
+      if (response.ended() && stream.state() == Http2Stream.State.HALF_CLOSED_LOCAL) {
+        linger();
+      } else {
+        streams.reset(stream, response.ended() ? Http2Error.NO_ERROR : Http2Error.CANCEL);
+      }
     } else {
       // What was relayed goes out before the close, whether or not the read that brought it has
       // ended: a response cut after its head then reaches the client as a status and a cut body,
       // never as an empty reply that a client could take for a request the backend never saw.
       ctx.flush();
       ctx.close();
+    }
+  }
+
+  /**
+   * Takes the rest of a request that was answered before it ended, dropping it, so the client can
+   * finish sending. RFC 9113 (8.1) lets a server reset such a stream with NO_ERROR at once, but a
+   * client need not stop sending for it, and some do not: Java 17's HttpClient keeps sending into
+   * a stream window that no longer opens and fails the call when the connection idles out a minute
+   * later; HAProxy takes the rest too.
+   */
+  private void linger() {
+    if (lingering != null) {
+      return;
+    }
+    Http2Stream s = stream;
+    lingering = ctx.executor().schedule(() -> {
+      lingering = null;
+      streams.reset(s, Http2Error.NO_ERROR);
+    }, LINGER_SECONDS, TimeUnit.SECONDS);
+    if (!reading) {
+      reading = true;
+      resumeStream();
     }
   }
 
@@ -369,6 +411,6 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Htt
       reading = true;
       ch.config().setAutoRead(true);
     }
-    duplex.shutdownOutput().addListener(f -> ch.eventLoop().schedule(() -> ch.close(), 2, TimeUnit.SECONDS));
+    duplex.shutdownOutput().addListener(f -> ch.eventLoop().schedule(() -> ch.close(), LINGER_SECONDS, TimeUnit.SECONDS));
   }
 }

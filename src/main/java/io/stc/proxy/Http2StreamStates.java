@@ -29,8 +29,10 @@ import io.netty.handler.codec.http2.Http2Stream;
  *       client that does either has lost track of its own streams, and nothing more it sends on
  *       the connection can be trusted to mean what it says.
  * </ul>
- * DATA is left to Netty, whose decoder must count it against the connection's window whatever
- * stream it names.
+ * DATA on a stream that stc reset lately is dropped too, its bytes counted against the
+ * connection's window and given back at once (5.1: frames in flight when the reset went out must
+ * be ignored; Netty would answer each one with RST_STREAM, and a client still uploading would run
+ * into the limit on resets); any other DATA is left to Netty's decoder.
  */
 final class Http2StreamStates implements Http2FrameReader {
   /**
@@ -191,6 +193,17 @@ final class Http2StreamStates implements Http2FrameReader {
       if (admit(streamId)) {
         super.onHeadersRead(ctx, streamId, headers, streamDependency, weight, exclusive, padding, endOfStream);
       }
+    }
+
+    @Override
+    public int onDataRead(ChannelHandlerContext ctx, int streamId, ByteBuf data, int padding, boolean endOfStream)
+        throws Http2Exception {
+      if (connection.stream(streamId) == null && remembered(streamId)) {
+        // Counted against the connection's window and given back: a stream of its own no longer has one.
+        connection.local().flowController().receiveFlowControlledFrame(null, data, padding, endOfStream);
+        return data.readableBytes() + padding;
+      }
+      return super.onDataRead(ctx, streamId, data, padding, endOfStream);
     }
 
     @Override

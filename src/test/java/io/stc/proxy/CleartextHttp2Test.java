@@ -91,6 +91,29 @@ class CleartextHttp2Test {
     }
   }
 
+  /**
+   * Java 17's HttpClient goes on sending a body after the answer came, and when the stream is reset
+   * (NO_ERROR, as RFC 9113 allows) it waits for a window that never opens, until the connection
+   * idles out and the call fails. stc takes the rest of the body instead, as HAProxy does.
+   */
+  @Test
+  void javasHttpClientGetsAnAnswerThatCameBeforeItsUploadEnded() throws Exception {
+    try (TestCluster c = TestCluster.of(1)) {
+      HttpClient h2 = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build();
+      // The first request switches the connection to HTTP/2 (Upgrade: h2c); the upload is a stream on it.
+      assertThat(h2.send(HttpRequest.newBuilder(c.uri("/headers")).build(), HttpResponse.BodyHandlers.ofString()).version())
+          .isEqualTo(HttpClient.Version.HTTP_2);
+      for (int i = 0; i < 3; i++) {
+        // /headers answers as soon as the head is in, whatever body follows.
+        HttpResponse<String> r = h2.sendAsync(HttpRequest.newBuilder(c.uri("/headers?upload=" + i))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[1 << 20])).build(), HttpResponse.BodyHandlers.ofString())
+            .get(30, TimeUnit.SECONDS);
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.version()).isEqualTo(HttpClient.Version.HTTP_2);
+      }
+    }
+  }
+
   @Test
   void priorKnowledgeSpeaksHttp2FromTheFirstByte() throws Exception {
     assumeTrue(new File("/usr/bin/curl").canExecute(), "curl is installed by .ci/run");

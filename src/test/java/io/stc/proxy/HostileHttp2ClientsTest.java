@@ -1,6 +1,7 @@
 package io.stc.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
@@ -20,6 +21,7 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -270,6 +272,87 @@ class HostileHttp2ClientsTest {
       assertThat(h.goAway).isNotDone();
     }
     assertStillServes();
+  }
+
+  /**
+   * RFC 9113 8.1: a backend may answer before the request's body is in. The client may go on
+   * sending it (Java 17's HttpClient does, and fails the call when it cannot), so stc takes the
+   * rest, giving the window back, and resets nothing: the stream ends with the client's END_STREAM.
+   */
+  @Test
+  void aRequestAnsweredBeforeItsBodyEndedTakesTheRestWithoutAReset() throws Exception {
+    try (RawBackend early = new RawBackend(r -> "HTTP/1.1 401 Unauthorized\r\nContent-Length: 4\r\n\r\nnope")) {
+      stc.stc.upstream().remove("rec");
+      stc.stc.upstream().add("early", "127.0.0.1", early.port(), 1, BackendState.UP);
+      try (Hostile h = new Hostile()) {
+        h.write(frame(HEADERS, END_HEADERS, 1, block(1, get("/upload").method("POST"))));
+        // More than stc reads whole before it picks a backend (64 KiB): the request goes on.
+        int sent = upload(h, 1, 0, 80_000, false);
+        Frame answer = firstOf(h, 1, DATA);
+        assertThat(answer.flags() & END_STREAM).isEqualTo(END_STREAM);
+        // The rest, more than the stream's first window, goes only as stc opens it again.
+        upload(h, 1, sent, 64_000, true);
+        h.write(frame(HEADERS, END_STREAM | END_HEADERS, 3, block(3, get("/after"))));
+        assertThat(firstOf(h, 3, HEADERS).type()).isEqualTo(HEADERS);
+        assertThat(h.seen).noneMatch(f -> f.type() == RST_STREAM && f.stream() == 1);
+        assertThat(h.goAway).isNotDone();
+      }
+    }
+  }
+
+  /**
+   * RFC 9113 5.1: DATA a client sent before stc's RST_STREAM reached it is ignored (and its bytes
+   * given back to the connection's window), not answered with a reset per frame, which would count
+   * towards the limit on resets and end the connection under a large upload.
+   */
+  @Test
+  void dataOnAStreamStcResetLatelyIsIgnored() throws Exception {
+    try (RawBackend early = new RawBackend(r -> "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")) {
+      stc.stc.upstream().remove("rec");
+      stc.stc.upstream().add("early", "127.0.0.1", early.port(), 1, BackendState.UP);
+      try (Hostile h = new Hostile()) {
+        h.write(frame(HEADERS, END_HEADERS, 1, block(1, get("/upload").method("POST"))));
+        upload(h, 1, 0, 80_000, false);
+        // The answer, then, the client sending nothing more for a while, the reset.
+        Frame reset = firstOf(h, 1, RST_STREAM);
+        assertThat(reset.errorCode()).isZero(); // NO_ERROR
+        byte[] chunk = new byte[16_000];
+        for (int i = 0; i < 4; i++) {
+          h.write(frame(DATA, 0, 1, chunk));
+        }
+        h.write(frame(PING, 0, 0, new byte[8]));
+        await().atMost(Duration.ofSeconds(20)).until(() -> h.seen.stream().anyMatch(f -> f.type() == PING));
+        assertThat(h.seen.stream().filter(f -> f.type() == RST_STREAM && f.stream() == 1)).hasSize(1);
+        h.write(frame(HEADERS, END_HEADERS, 3, block(3, get("/more").method("POST"))));
+        h.write(frame(DATA, END_STREAM, 3, new byte[100]));
+        assertThat(firstOf(h, 3, HEADERS).type()).isEqualTo(HEADERS);
+        assertThat(h.goAway).isNotDone();
+      }
+    }
+  }
+
+  /**
+   * Sends {@code n} bytes of DATA on {@code stream} in frames of 16,000, each once the stream's
+   * window (64 KiB, plus what stc's WINDOW_UPDATEs gave) has room; the last ends the stream if
+   * {@code end}. Returns the bytes sent on the stream in all.
+   */
+  private static int upload(Hostile h, int stream, int sentBefore, int n, boolean end) {
+    int sent = sentBefore;
+    for (int left = n; left > 0; ) {
+      int size = Math.min(16_000, left);
+      int after = sent + size;
+      await().atMost(Duration.ofSeconds(20)).until(() -> after <= 65_535 + credit(h, stream));
+      left -= size;
+      h.write(frame(DATA, end && left == 0 ? END_STREAM : 0, stream, new byte[size]));
+      sent = after;
+    }
+    return sent;
+  }
+
+  /** The window stc gave {@code stream} back so far, in WINDOW_UPDATE increments. */
+  private static long credit(Hostile h, int stream) {
+    return h.seen.stream().filter(f -> f.type() == WINDOW_UPDATE && f.stream() == stream)
+        .mapToLong(f -> f.errorCode() & 0x7FFFFFFFL).sum();
   }
 
   /**
@@ -548,6 +631,8 @@ class HostileHttp2ClientsTest {
     final CompletableFuture<Void> goAwayOrReset = new CompletableFuture<>();
     /** Every frame read, in order: type, flags, stream and payload. */
     final java.util.concurrent.BlockingQueue<Frame> frames = new java.util.concurrent.LinkedBlockingQueue<>();
+    /** Every frame read, kept. */
+    final java.util.List<Frame> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
     final Thread reader;
 
     Hostile() throws IOException {
@@ -574,7 +659,9 @@ class HostileHttp2ClientsTest {
           int stream = in.readInt() & 0x7FFFFFFF;
           byte[] payload = new byte[length];
           in.readFully(payload);
-          frames.add(new Frame(type, flags, stream, payload));
+          Frame f = new Frame(type, flags, stream, payload);
+          frames.add(f);
+          seen.add(f);
           if (type == GOAWAY) {
             int code = (payload[4] & 0xFF) << 24 | (payload[5] & 0xFF) << 16 | (payload[6] & 0xFF) << 8 | (payload[7] & 0xFF);
             goAway.complete(code);
