@@ -61,6 +61,7 @@ public final class TestCluster implements AutoCloseable {
       }
     } catch (RuntimeException | InterruptedException e) {
       backends.forEach(DemoBackend::close);
+      deleteStateDir();
       throw e;
     }
   }
