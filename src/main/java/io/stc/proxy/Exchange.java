@@ -582,10 +582,13 @@ final class Exchange implements Request, ExchangeTimers.Deadlines {
     }
     link = null;
     l.release(backendKeepAlive && requestSent);
-    boolean close = !keepAlive || !requestReceived;
+    boolean unreadBody = !requestReceived;
+    boolean close = !keepAlive || unreadBody;
     end();
     if (close) {
-      lastWrite.addListener(f -> client.close());
+      // An answer that came before the request's body ended (a backend's early 401 or 413): the
+      // client may still be sending it, and a close now would reset the connection under it.
+      lastWrite.addListener(f -> client.closeAfterAnswer(unreadBody));
       return;
     }
     client.processQueued();

@@ -74,4 +74,38 @@ class SlowAndMisbehavingPeersTest {
       assertThat(second.body()).isEqualTo("ok");
     }
   }
+  /**
+   * A backend that answers before the request's body is in (an early 401 or 413): the client is
+   * still uploading, and closing the connection at once, with its bytes unread, makes the kernel
+   * reset it, which throws away the answer the client has not read yet (Apache HttpClient 5 failed
+   * so through stc, not through nginx or HAProxy). stc stops writing and drains for a while instead.
+   */
+  @Test
+  void anAnswerThatComesBeforeTheUploadEndsReachesAClientStillSending() throws Exception {
+    try (RawBackend early = new RawBackend(req -> "HTTP/1.1 401 Unauthorized\r\nContent-Length: 4\r\n\r\nnope");
+        TestCluster c = TestCluster.of(0, RawBackend::alone);
+        Socket s = new Socket("127.0.0.1", c.stc.port())) {
+      c.stc.upstream().add("early", "127.0.0.1", early.port(), 1, BackendState.UP);
+      s.setSoTimeout(20_000);
+      OutputStream out = s.getOutputStream();
+      out.write(("POST /upload HTTP/1.1\r\nHost: a\r\nContent-Length: 4000000\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      byte[] chunk = new byte[64 * 1024];
+      // Past what stc reads whole before it picks a backend (64 KiB): the backend sees the head and answers.
+      out.write(chunk);
+      out.write(chunk);
+      await().atMost(Duration.ofSeconds(20)).until(() -> !early.received.isEmpty());
+      await().atMost(Duration.ofSeconds(20)).until(() -> s.getInputStream().available() > 0);
+      // The client goes on with its upload before it reads (as a client writing in one thread does).
+      for (int i = 0; i < 16; i++) {
+        out.write(chunk);
+      }
+      out.flush();
+      StringBuilder answer = new StringBuilder();
+      java.io.InputStream in = s.getInputStream();
+      for (int b; !answer.toString().endsWith("\r\n\r\nnope") && (b = in.read()) >= 0; ) {
+        answer.append((char) b);
+      }
+      assertThat(answer.toString()).startsWith("HTTP/1.1 401").endsWith("\r\n\r\nnope");
+    }
+  }
 }
