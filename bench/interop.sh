@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Interop with clients and servers that are not ours: Go's net/http and x/net/http2 (HTTP/1.1,
 # HTTP/2 over TLS, cleartext h2c) and gorilla/websocket, an origin of each behind stc, the client
-# through it; optionally nginx and HAProxy in the same place. A check run by hand, not by CI.
+# through it; Java's clients (the JDK's HttpClient, OkHttp, Apache HttpClient 5) through it to the
+# Go origin; optionally nginx and HAProxy in the same place. A check run by hand, not by CI.
 # See bench/README.md.
 set -euo pipefail
 
@@ -20,6 +21,8 @@ installs unless --no-install), starts their origins, stc in front of them (plain
 listeners, and a listener whose backend speaks h2c), and runs every check through each:
   http  HTTP/1.1, h2c, h2 over TLS, HTTP/1.1 over TLS; and HTTP/1.1 and h2c to an h2c origin
   ws    ws:// and wss://
+  java  the JDK's HttpClient (the java on PATH), OkHttp 5 and Apache HttpClient 5 (resolved by
+        Maven from bench/interop/java/pom.xml), each over HTTP/1.1, h2c and h2 over TLS
 --references runs the same checks through nginx and HAProxy (Debian's), set up alike.
 EOF
 }
@@ -71,6 +74,20 @@ for prog in http ws; do
   (cd "$work/go/src/interop-$prog" && GOPATH="$work/go:/usr/share/gocode" GO111MODULE=off GOFLAGS= GOCACHE="$work/cache" \
     go build -o "$work/$prog" .)
 done
+# Java: the clients' jars from Maven, JavaClients built against them.
+mvn -B -q -f "$here/interop/java/pom.xml" dependency:copy-dependencies -DoutputDirectory="$work/java/lib"
+java_cp="$work/java:$(ls "$work"/java/lib/*.jar | tr '\n' ':')"
+javac --release 17 -nowarn -d "$work/java" -cp "$java_cp" "$here/interop/java/JavaClients.java" 2>/dev/null
+java_clients() { java -cp "$java_cp" JavaClients "$@"; }
+# java_all HTTP1_PORT H2C_PORT TLS_PORT: every Java client in every mode.
+java_all() {
+  local c
+  for c in jdk okhttp httpclient5; do
+    run "Java $c, HTTP/1.1" java_clients "$c" h1 "http://127.0.0.1:$1"
+    run "Java $c, h2c" java_clients "$c" h2c "http://127.0.0.1:$2"
+    run "Java $c, h2 over TLS" java_clients "$c" h2 "https://127.0.0.1:$3"
+  done
+}
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$work/key.pem" -out "$work/cert.pem" \
   -days 1 -subj /CN=localhost -addext subjectAltName=DNS:localhost 2>/dev/null
 
@@ -125,6 +142,7 @@ run "HTTP/1.1 to an h2c origin" "$work/http" -h2c -target "http://127.0.0.1:$via
 run "h2c to an h2c origin" "$work/http" -h2c -target "http://127.0.0.1:$via_h2c" -mode h2c
 run "WebSocket" "$work/ws" -target "ws://127.0.0.1:$ws"
 run "WebSocket over TLS" "$work/ws" -target "wss://127.0.0.1:$wss"
+java_all "$plain" "$plain" "$tls"
 
 stc_failed=$failed
 if [ "$references" = 1 ]; then
@@ -166,10 +184,14 @@ EOF
   run "HTTP/1.1" "$work/http" -target "http://127.0.0.1:$n_plain" -mode h1
   run "h2c (prior knowledge)" "$work/http" -target "http://127.0.0.1:$n_h2c" -mode h2c
   run "h2 over TLS" "$work/http" -target "https://127.0.0.1:$n_tls" -mode h2
+  echo "  (Java's h2c: the JDK's client asks by Upgrade: h2c, which nginx's http2 listener does not take)"
+  java_all "$n_plain" "$n_h2c" "$n_tls"
   echo "HAProxy ($(haproxy -v | head -1 | awk '{print $3}'))"
   run "HTTP/1.1" "$work/http" -target "http://127.0.0.1:$h_plain" -mode h1
   run "h2c (prior knowledge)" "$work/http" -target "http://127.0.0.1:$h_h2c" -mode h2c
   run "h2 over TLS" "$work/http" -target "https://127.0.0.1:$h_tls" -mode h2
+  echo "  (Java's h2c: the JDK's client asks by Upgrade: h2c, which HAProxy's h2 listener does not take)"
+  java_all "$h_plain" "$h_h2c" "$h_tls"
 fi
 # The references' results are for comparison: only stc's decide the exit status.
 exit $stc_failed
