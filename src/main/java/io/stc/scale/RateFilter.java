@@ -113,14 +113,7 @@ final class RateFilter {
     stepVolatility *= Math.pow(0.5, seconds / STEP_HALF_LIFE_SECONDS);
     double scatter = scatter();
     double moves = learnedMovement();
-    double diff = measured - lastMeasured;
-    // Not clipped at 0, so that counting noise averages out instead of adding up; clipped at
-    // OUTLIER times what the noise, the scatter and the movement learned so far make expected, so
-    // that one interval far off (a step, a stall) moves the estimate by a little, not by its square,
-    // while a rate that really moves more raises it a few percent an interval.
-    double expected = noise + lastNoise + 2 * scatter + moves * seconds;
-    double beyond = Math.min(diff * diff, OUTLIER * expected) - noise - lastNoise;
-    near += VOLATILITY_WEIGHT * (beyond - near);
+    near += VOLATILITY_WEIGHT * (beyond(measured, noise, lastMeasured, lastNoise, scatter, moves * seconds) - near);
     nearSeconds += VOLATILITY_WEIGHT * (seconds - nearSeconds);
     nearCount++;
     if (measurements > LAG + 1) {
@@ -129,10 +122,7 @@ final class RateFilter {
         span += t;
       }
       span -= historySeconds[lagSlot];
-      double lagDiff = measured - lagMeasured;
-      double lagExpected = noise + lagNoise + 2 * scatter + moves * span;
-      double lagBeyond = Math.min(lagDiff * lagDiff, OUTLIER * lagExpected) - noise - lagNoise;
-      lagged += VOLATILITY_WEIGHT * (lagBeyond - lagged);
+      lagged += VOLATILITY_WEIGHT * (beyond(measured, noise, lagMeasured, lagNoise, scatter, moves * span) - lagged);
       lagSeconds += VOLATILITY_WEIGHT * (span - lagSeconds);
       laggedCount++;
     }
@@ -170,6 +160,21 @@ final class RateFilter {
     pLL = (1 - kL) * nLL;
     pLS = (1 - kL) * nLS;
     pSS = nSS - kS * nLS;
+  }
+
+  /**
+   * The squared difference of two measurements beyond their counting noise. Not clipped at 0, so
+   * that counting noise averages out instead of adding up; clipped at OUTLIER times what the noise,
+   * the scatter and the movement learned so far make expected, so that one interval far off (a
+   * step, a stall) moves the estimate by a little, not by its square, while a rate that really
+   * moves more raises it a few percent an interval.
+   *
+   * @param moved the variance the level's movement learned so far gives over the time between them
+   */
+  private static double beyond(double a, double aNoise, double b, double bNoise, double scatter, double moved) {
+    double diff = a - b;
+    double expected = aNoise + bNoise + 2 * scatter + moved;
+    return Math.min(diff * diff, OUTLIER * expected) - aNoise - bNoise;
   }
 
   /** The rate now. */
