@@ -80,6 +80,10 @@ final class RateFilter {
   private final double[] historyNoise = new double[LAG + 1];
   private final double[] historySeconds = new double[LAG + 1];
   private int measurements;
+  /** What the averages say, read once they move: the level's movement (variance per second), the scatter, and the movement that stands out of its noise. */
+  private double movement;
+  private double scatter;
+  private double learnedVolatility;
   /** How much the level is taken to move after a step, as a variance per second; fades by half every {@link #STEP_HALF_LIFE_SECONDS}. */
   private double stepVolatility;
   private boolean stepped;
@@ -111,9 +115,7 @@ final class RateFilter {
       return;
     }
     stepVolatility *= Math.pow(0.5, seconds / STEP_HALF_LIFE_SECONDS);
-    double scatter = scatter();
-    double moves = learnedMovement();
-    near += VOLATILITY_WEIGHT * (beyond(measured, noise, lastMeasured, lastNoise, scatter, moves * seconds) - near);
+    near += VOLATILITY_WEIGHT * (beyond(measured, noise, lastMeasured, lastNoise, scatter, movement * seconds) - near);
     nearSeconds += VOLATILITY_WEIGHT * (seconds - nearSeconds);
     nearCount++;
     if (measurements > LAG + 1) {
@@ -122,12 +124,12 @@ final class RateFilter {
         span += t;
       }
       span -= historySeconds[lagSlot];
-      lagged += VOLATILITY_WEIGHT * (beyond(measured, noise, lagMeasured, lagNoise, scatter, moves * span) - lagged);
+      lagged += VOLATILITY_WEIGHT * (beyond(measured, noise, lagMeasured, lagNoise, scatter, movement * span) - lagged);
       lagSeconds += VOLATILITY_WEIGHT * (span - lagSeconds);
       laggedCount++;
     }
     noiseLevel += VOLATILITY_WEIGHT * (noise / seconds - noiseLevel);
-    scatter = scatter();
+    readAverages();
     double volatility = volatility();
     lastMeasured = measured;
     lastNoise = noise;
@@ -209,7 +211,7 @@ final class RateFilter {
    * does, a steady or a smooth rate does not, and one step does not make a rate a random walk.
    */
   boolean wanders(double seconds, double share) {
-    return Math.sqrt(learnedVolatility() * seconds) > share * level();
+    return Math.sqrt(learnedVolatility * seconds) > share * level();
   }
 
   /** Whether it wanders so, or moved by a step lately: in either case where it goes next is not known. */
@@ -219,55 +221,42 @@ final class RateFilter {
 
   /** How much the level moves, variance per second: what stands out of the counting noise, and a step's lately. */
   private double volatility() {
-    return learnedVolatility() + stepVolatility;
-  }
-
-  /**
-   * How much the level moves, variance per second, from the squared differences of measurements
-   * one and {@link #LAG} intervals apart: the scatter is in both once, the movement grows with
-   * the time between them. Before {@link #LAG} intervals, all the difference is taken as movement.
-   */
-  private double learnedMovement() {
-    return split()[0];
+    return learnedVolatility + stepVolatility;
   }
 
   /** How far single measurements scatter around the level beyond counting noise, as a variance of the rate. */
   double scatter() {
-    return split()[1];
+    return scatter;
   }
 
   /**
-   * The movement per second and the scatter, each as the averages show it, weighed in as they fill
-   * from nothing (so a filter that has seen a few intervals takes the rate as steadier than they
-   * say, as one average of the squared differences alone did).
+   * Reads the averages anew: how much the level moves, variance per second, from the squared
+   * differences of measurements one and {@link #LAG} intervals apart (the scatter is in both once,
+   * the movement grows with the time between them; before {@link #LAG} intervals, all the difference
+   * is taken as movement); the scatter, the rest; and the movement that stands beyond the standard
+   * error counting noise and scatter leave in it. Each is weighed in as the averages fill from
+   * nothing, so a filter that has seen a few intervals takes the rate as steadier than they say, as
+   * one average of the squared differences alone did.
    */
-  private double[] split() {
-    if (nearCount == 0 || nearSeconds <= 0) {
-      return new double[] {0, 0};
-    }
+  private void readAverages() {
     double filled = 1 - Math.pow(1 - VOLATILITY_WEIGHT, nearCount);
     double nearMean = near / filled;
     double seconds = nearSeconds / filled;
-    if (laggedCount == 0) {
-      return new double[] {filled * Math.max(0, nearMean / seconds), 0};
+    double span = seconds;
+    double moves = Math.max(0, nearMean / seconds);
+    double scattered = 0;
+    if (laggedCount > 0) {
+      double lagFilled = 1 - Math.pow(1 - VOLATILITY_WEIGHT, laggedCount);
+      span = lagSeconds / lagFilled - seconds;
+      moves = span > 0 ? Math.max(0, (lagged / lagFilled - nearMean) / span) : 0;
+      scattered = Math.max(0, (nearMean - moves * seconds) / 2);
     }
-    double lagFilled = 1 - Math.pow(1 - VOLATILITY_WEIGHT, laggedCount);
-    double span = lagSeconds / lagFilled - seconds;
-    double movement = span > 0 ? Math.max(0, (lagged / lagFilled - nearMean) / span) : 0;
-    double scatter = Math.max(0, (nearMean - movement * seconds) / 2);
-    return new double[] {filled * movement, filled * scatter};
-  }
-
-  /** How much the level moves beyond counting noise, as the intervals showed it, variance per second; else 0. */
-  private double learnedVolatility() {
-    double filled = 1 - Math.pow(1 - VOLATILITY_WEIGHT, Math.max(1, nearCount));
-    double seconds = Math.max(nearSeconds / filled, 1e-9);
-    double span = laggedCount == 0 ? seconds
-        : Math.max(seconds, lagSeconds / (1 - Math.pow(1 - VOLATILITY_WEIGHT, laggedCount)) - seconds);
+    movement = filled * moves;
+    scatter = filled * scattered;
     // The standard error, per second, that counting noise and scatter leave in the average of the
     // squared differences (or in the difference of the two averages, once there are two).
     double averages = laggedCount == 0 ? 1 : 2;
-    double error = 2.8 * (noiseLevel * seconds + scatter()) * Math.sqrt(averages * VOLATILITY_WEIGHT / 2) / span;
-    return Math.max(0, learnedMovement() - VOLATILITY_SIGMAS * error);
+    double error = 2.8 * (noiseLevel * seconds + scatter) * Math.sqrt(averages * VOLATILITY_WEIGHT / 2) / Math.max(seconds, span);
+    learnedVolatility = Math.max(0, movement - VOLATILITY_SIGMAS * error);
   }
 }
