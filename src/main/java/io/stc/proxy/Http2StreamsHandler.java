@@ -3,6 +3,9 @@ package io.stc.proxy;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
+import io.netty.channel.EventLoop;
+import io.netty.channel.SingleThreadIoEventLoop;
 import io.netty.handler.codec.http2.Http2ConnectionDecoder;
 import io.netty.handler.codec.http2.Http2ConnectionEncoder;
 import io.netty.handler.codec.http2.Http2ConnectionHandler;
@@ -38,6 +41,13 @@ abstract class Http2StreamsHandler extends Http2ConnectionHandler {
   ChannelHandlerContext ctx;
   /** Streams that got frames during the connection's current read. */
   private final List<StreamReader> readNow = new ArrayList<>(8);
+  /** A flush is asked for and waits for the end of the event loop's current round of I/O. */
+  private boolean flushDue;
+  private final Runnable dueFlush = () -> {
+    if (flushDue) {
+      flush(ctx);
+    }
+  };
 
   Http2StreamsHandler(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder, Http2Settings settings,
       boolean decoupleCloseAndGoAway, boolean flushPreface) {
@@ -110,14 +120,48 @@ abstract class Http2StreamsHandler extends Http2ConnectionHandler {
     return state == Http2Stream.State.OPEN || state == Http2Stream.State.HALF_CLOSED_REMOTE;
   }
 
-  /** Sends what the streams wrote, as far as the peer's windows let it go. */
+  /**
+   * Sends what the streams wrote, as far as the peer's windows let it go, once the event loop's
+   * current round of I/O is done: the answers of several backends read in one round then leave in
+   * one write, where each used to cost the kernel a send of its own (and the client a receive).
+   */
   void flush() {
-    flush(ctx);
+    if (flushDue) {
+      return;
+    }
+    EventLoop loop = ctx.channel().eventLoop();
+    // An I/O loop runs its tail tasks after every round; other loops (Netty's embedded and default
+    // ones) may never run them.
+    if (loop instanceof SingleThreadIoEventLoop && loop.inEventLoop()) {
+      flushDue = true;
+      ((SingleThreadIoEventLoop) loop).executeAfterEventLoopIteration(dueFlush);
+    } else {
+      flush(ctx);
+    }
+  }
+
+  @Override
+  public void flush(ChannelHandlerContext ctx) {
+    flushDue = false;
+    super.flush(ctx);
+  }
+
+  @Override
+  public void close(ChannelHandlerContext ctx, ChannelPromise promise) throws Exception {
+    if (flushDue) {
+      // Closing fails what was written and not flushed: what the streams wrote goes first.
+      flush(ctx);
+    }
+    super.close(ctx, promise);
   }
 
   /** Ends the stream with RST_STREAM unless it is closed already. */
   void reset(Http2Stream stream, Http2Error error) {
     if (stream.state() != Http2Stream.State.CLOSED) {
+      if (flushDue) {
+        // A reset drops what waits in the stream's flow control: what was relayed goes out first.
+        flush(ctx);
+      }
       resetStream(ctx, stream.id(), error.code(), ctx.newPromise());
       flush(ctx);
     }
