@@ -11,12 +11,19 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,12 +34,18 @@ import org.slf4j.LoggerFactory;
  * training run of the command in the background ({@code -XX:ArchiveClassesAtExit}: started, asked
  * for {@code /} and {@code /health}, stopped); until it exists, instances start without it. It is
  * named after the command, its JVM and its class path files (size and time), so a rebuilt jar or
- * another JVM trains a new one.
+ * another JVM trains a new one. Each instance start marks its archive used; a new archive drops
+ * the ones not used for {@link #UNUSED_FOR} and all but the {@link #KEPT} used last (about 20 MB
+ * each: a cache fed by every rebuilt jar grew to 760 MB).
  */
 final class ClassDataArchive implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ClassDataArchive.class);
   private static final String HOST = "127.0.0.1";
   private static final long TRAINING_MILLIS = 60_000;
+  /** Archives of the cache not used for this long go when a new one is made. */
+  static final Duration UNUSED_FOR = Duration.ofDays(7);
+  /** At most this many archives stay in the cache, the ones used last. */
+  static final int KEPT = 8;
 
   private final List<String> command;
   private final Path archive;
@@ -101,6 +114,12 @@ final class ClassDataArchive implements AutoCloseable {
     if (!Files.isRegularFile(archive)) {
       return cmd;
     }
+    try {
+      // Marks it used, so a cleaning of the cache keeps it.
+      Files.setLastModifiedTime(archive, FileTime.from(Instant.now()));
+    } catch (IOException e) {
+      // Only the cleaning reads the time.
+    }
     List<String> out = new ArrayList<>(cmd);
     out.add(1, "-XX:SharedArchiveFile=" + archive);
     return out;
@@ -160,6 +179,7 @@ final class ClassDataArchive implements AutoCloseable {
         Files.move(tmp, archive, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         log.info("class-data archive {} made in {} ms; instances started from now on use it",
             archive, (System.nanoTime() - started) / 1_000_000);
+        prune(archive.getParent(), archive, Instant.now());
       }
     } catch (java.nio.channels.OverlappingFileLockException e) {
       // Another provider in this JVM is training it.
@@ -175,6 +195,62 @@ final class ClassDataArchive implements AutoCloseable {
           Files.deleteIfExists(tmp);
         } catch (IOException e) {
           // A stray temporary file is overwritten next time.
+        }
+      }
+    }
+  }
+
+  /**
+   * Deletes the archives of {@code dir} other than {@code keep} that were last used before {@code
+   * now} minus {@link #UNUSED_FOR}, or are beyond the {@link #KEPT} used last, with their lock files;
+   * and lock files that old of trainings that made no archive.
+   * A JVM that maps one keeps its mapping; one started with a deleted archive runs without it.
+   */
+  static void prune(Path dir, Path keep, Instant now) {
+    List<Path> archives = new ArrayList<>();
+    List<Path> locks = new ArrayList<>();
+    try (Stream<Path> files = Files.list(dir)) {
+      files.forEach(f -> {
+        String n = f.getFileName().toString();
+        if (n.startsWith("instance-") && n.endsWith(".jsa") && !f.equals(keep)) {
+          archives.add(f);
+        } else if (n.startsWith("instance-") && n.endsWith(".jsa.lock")) {
+          locks.add(f);
+        }
+      });
+    } catch (IOException e) {
+      return;
+    }
+    Instant cutoff = now.minus(UNUSED_FOR);
+    for (Path lock : locks) {
+      // The lock of a training that made nothing: no training runs for days.
+      Path of = lock.resolveSibling(lock.getFileName().toString().replace(".lock", ""));
+      try {
+        if (!Files.exists(of) && Files.getLastModifiedTime(lock).toInstant().isBefore(cutoff)) {
+          Files.deleteIfExists(lock);
+        }
+      } catch (IOException e) {
+        // Left for the next cleaning.
+      }
+    }
+    Map<Path, Instant> used = new HashMap<>();
+    for (Path a : archives) {
+      try {
+        used.put(a, Files.getLastModifiedTime(a).toInstant());
+      } catch (IOException e) {
+        used.put(a, Instant.EPOCH);
+      }
+    }
+    archives.sort(Comparator.comparing(used::get).reversed());
+    for (int i = 0; i < archives.size(); i++) {
+      Path a = archives.get(i);
+      // keep counts as one of the KEPT.
+      if (i + 1 >= KEPT || used.get(a).isBefore(cutoff)) {
+        try {
+          Files.deleteIfExists(a);
+          Files.deleteIfExists(a.resolveSibling(a.getFileName() + ".lock"));
+        } catch (IOException e) {
+          log.debug("class-data archive {} not deleted: {}", a, e.getMessage());
         }
       }
     }
