@@ -202,44 +202,17 @@ final class ClassDataArchive implements AutoCloseable {
 
   /**
    * Deletes the archives of {@code dir} other than {@code keep} that were last used before {@code
-   * now} minus {@link #UNUSED_FOR}, or are beyond the {@link #KEPT} used last, with their lock files;
-   * and lock files that old of trainings that made no archive.
+   * now} minus {@link #UNUSED_FOR}, or are beyond the {@link #KEPT} used last; and lock files that
+   * old whose archive is gone.
    * A JVM that maps one keeps its mapping; one started with a deleted archive runs without it.
    */
   static void prune(Path dir, Path keep, Instant now) {
-    List<Path> archives = new ArrayList<>();
-    List<Path> locks = new ArrayList<>();
-    try (Stream<Path> files = Files.list(dir)) {
-      files.forEach(f -> {
-        String n = f.getFileName().toString();
-        if (n.startsWith("instance-") && n.endsWith(".jsa") && !f.equals(keep)) {
-          archives.add(f);
-        } else if (n.startsWith("instance-") && n.endsWith(".jsa.lock")) {
-          locks.add(f);
-        }
-      });
-    } catch (IOException e) {
-      return;
-    }
     Instant cutoff = now.minus(UNUSED_FOR);
-    for (Path lock : locks) {
-      // The lock of a training that made nothing: no training runs for days.
-      Path of = lock.resolveSibling(lock.getFileName().toString().replace(".lock", ""));
-      try {
-        if (!Files.exists(of) && Files.getLastModifiedTime(lock).toInstant().isBefore(cutoff)) {
-          Files.deleteIfExists(lock);
-        }
-      } catch (IOException e) {
-        // Left for the next cleaning.
-      }
-    }
+    List<Path> archives = list(dir, ".jsa");
+    archives.remove(keep);
     Map<Path, Instant> used = new HashMap<>();
     for (Path a : archives) {
-      try {
-        used.put(a, Files.getLastModifiedTime(a).toInstant());
-      } catch (IOException e) {
-        used.put(a, Instant.EPOCH);
-      }
+      used.put(a, modified(a));
     }
     archives.sort(Comparator.comparing(used::get).reversed());
     for (int i = 0; i < archives.size(); i++) {
@@ -248,11 +221,42 @@ final class ClassDataArchive implements AutoCloseable {
       if (i + 1 >= KEPT || used.get(a).isBefore(cutoff)) {
         try {
           Files.deleteIfExists(a);
-          Files.deleteIfExists(a.resolveSibling(a.getFileName() + ".lock"));
         } catch (IOException e) {
           log.debug("class-data archive {} not deleted: {}", a, e.getMessage());
         }
       }
+    }
+    // Lock files go only once old: a fresh one may be another stc's, training an archive that was
+    // just deleted here; no training runs for days.
+    for (Path lock : list(dir, ".jsa.lock")) {
+      Path of = lock.resolveSibling(lock.getFileName().toString().replace(".lock", ""));
+      try {
+        if (!Files.exists(of) && modified(lock).isBefore(cutoff)) {
+          Files.deleteIfExists(lock);
+        }
+      } catch (IOException e) {
+        // Left for the next cleaning.
+      }
+    }
+  }
+
+  /** The files of {@code dir} named {@code instance-*} ending in {@code suffix}. */
+  private static List<Path> list(Path dir, String suffix) {
+    List<Path> out = new ArrayList<>();
+    try (Stream<Path> files = Files.list(dir)) {
+      files.filter(f -> f.getFileName().toString().startsWith("instance-") && f.getFileName().toString().endsWith(suffix))
+          .forEach(out::add);
+    } catch (IOException e) {
+      // Nothing to clean.
+    }
+    return out;
+  }
+
+  private static Instant modified(Path f) {
+    try {
+      return Files.getLastModifiedTime(f).toInstant();
+    } catch (IOException e) {
+      return Instant.EPOCH;
     }
   }
 
