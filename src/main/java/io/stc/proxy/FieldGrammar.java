@@ -1,5 +1,7 @@
 package io.stc.proxy;
 
+import io.netty.util.AsciiString;
+
 /**
  * The byte classes of HTTP/1's grammar (RFC 9110 5.6, RFC 9112): which bytes may make a token (a
  * method, a field name, a transfer coding) and which may stand in a field value or a request
@@ -93,5 +95,42 @@ final class FieldGrammar {
       }
     }
     return true;
+  }
+
+  /**
+   * Whether field name {@code b[from, to)} is {@code lower} with one or more of its dashes written
+   * as underscores, ignoring ASCII case ({@code Transfer_Encoding} for {@code transfer-encoding}):
+   * a different field to HTTP, but the same one to a CGI-style server, which turns both into
+   * {@code HTTP_TRANSFER_ENCODING} (WSGI, PHP, many frameworks).
+   */
+  static boolean isUnderscoreForm(byte[] b, int from, int to, String lower) {
+    if (to - from != lower.length()) {
+      return false;
+    }
+    for (int i = from; i < to; i++) {
+      if (b[i] == '_') {
+        return isUnderscoreForm(new AsciiString(b, from, to - from, false), lower);
+      }
+    }
+    return false;
+  }
+
+  /** {@link #isUnderscoreForm(byte[], int, int, String)} for a name held as characters. */
+  static boolean isUnderscoreForm(CharSequence name, String lower) {
+    if (name.length() != lower.length()) {
+      return false;
+    }
+    boolean underscore = false;
+    for (int i = 0; i < lower.length(); i++) {
+      char c = name.charAt(i);
+      c = c >= 'A' && c <= 'Z' ? (char) (c + 32) : c;
+      char l = lower.charAt(i);
+      if (c == '_' && l == '-') {
+        underscore = true;
+      } else if (c != l) {
+        return false;
+      }
+    }
+    return underscore;
   }
 }

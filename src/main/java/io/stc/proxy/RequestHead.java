@@ -160,16 +160,29 @@ final class RequestHead {
       case 14 -> {
         if (FieldGrammar.equalsIgnoreCase(b, from, colon, "content-length")) {
           contentLength(b, v, ve);
+        } else if (FieldGrammar.isUnderscoreForm(b, from, colon, "content-length")) {
+          throw underscoreFraming(b, from, colon);
         }
       }
       case 17 -> {
         if (FieldGrammar.equalsIgnoreCase(b, from, colon, "transfer-encoding")) {
           transferEncoding(b, v, ve);
+        } else if (FieldGrammar.isUnderscoreForm(b, from, colon, "transfer-encoding")) {
+          throw underscoreFraming(b, from, colon);
         }
       }
       default -> { }
     }
     headers.add(new AsciiString(b, from, n, true), new AsciiString(b, v, ve - v, true));
+  }
+
+  /**
+   * A framing field's name with underscores for dashes: HTTP frames the request without it, but a
+   * CGI-style backend reads it as the framing field itself and would take the next request's bytes
+   * as this one's body (or wait for a body that never comes).
+   */
+  private static RequestRejection underscoreFraming(byte[] b, int from, int to) {
+    return new RequestRejection(ProxyFailure.BAD_REQUEST, ascii(b, from, to) + ": a framing field's name with an underscore");
   }
 
   private void contentLength(byte[] b, int v, int ve) {

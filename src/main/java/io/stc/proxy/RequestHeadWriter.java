@@ -15,7 +15,7 @@ import java.util.Map;
 
 /**
  * Writes a client's request head for a backend as HTTP/1.1 bytes in one pass over its headers:
- * hop-by-hop headers left out, the X-Forwarded-* set added, nothing in the parsed request changed
+ * hop-by-hop headers left out (and any written with underscores for dashes), the X-Forwarded-* set added, nothing in the parsed request changed
  * (so a retry writes it again as it came).
  */
 final class RequestHeadWriter {
@@ -131,6 +131,16 @@ final class RequestHeadWriter {
     for (CharSequence d : DROPPED) {
       if (d.length() == n && AsciiString.contentEqualsIgnoreCase(name, d)) {
         return true;
+      }
+    }
+    // X_Forwarded_For and the like are other fields to HTTP, but the same ones to a CGI-style
+    // backend (HTTP_X_FORWARDED_FOR): sent on, they would stand beside the ones stc sets, or the
+    // hop-by-hop ones it drops, and a client could spoof its address through them.
+    if (AsciiString.indexOf(name, '_', 0) >= 0) {
+      for (CharSequence d : DROPPED) {
+        if (d.length() == n && FieldGrammar.isUnderscoreForm(name, d.toString())) {
+          return true;
+        }
       }
     }
     return false;

@@ -52,6 +52,9 @@ final class RequestValidator {
         encoding = value;
       } else if (AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.CONNECTION) && namesFraming(value)) {
         return ProxyFailure.BAD_REQUEST;
+      } else if (FieldGrammar.isUnderscoreForm(name, "content-length") || FieldGrammar.isUnderscoreForm(name, "transfer-encoding")) {
+        // A CGI-style backend reads content_length as Content-Length: framing HTTP knows nothing of.
+        return ProxyFailure.BAD_REQUEST;
       }
     }
     if (hosts > 1 || lengths > 1) {

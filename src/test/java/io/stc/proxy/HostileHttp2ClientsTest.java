@@ -357,7 +357,8 @@ class HostileHttp2ClientsTest {
 
   /**
    * HPACK carries bytes that HTTP/1.1 would read as framing (CR, LF, NUL in a value, a space in the
-   * path) and fields HTTP/1.1 must see once (Content-Length): each such stream is refused, and no
+   * path), fields HTTP/1.1 must see once (Content-Length) and framing fields' names with underscores
+   * (which CGI-style backends read as the fields themselves): each such stream is refused, and no
    * backend sees any of it (the downgrade form of request smuggling).
    */
   @Test
@@ -368,6 +369,9 @@ class HostileHttp2ClientsTest {
         get("/nul").add("x-a", "ok\u0000"),
         get("/two-lengths").add("content-length", "0").add("content-length", "5"),
         get("/bad-length").add("content-length", "12abc"),
+        // A CGI-style backend reads these as the framing fields themselves.
+        get("/cgi-length").method("POST").add("content_length", "5"),
+        get("/cgi-chunked").method("POST").add("transfer_encoding", "chunked"),
         get("/a b"),
         get("/bad-method").method("G ET"));
     try (Hostile h = new Hostile()) {
