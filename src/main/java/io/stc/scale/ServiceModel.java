@@ -45,6 +45,16 @@ final class ServiceModel {
   private static final double BIN_RATIO = 1.1;
   private static final double LOWEST_RATE = 0.01;
   private static final int BINS = 250;
+  /**
+   * Bins whose mean concurrencies are this share apart or less are one point of the curve: their
+   * latencies are the same concurrency's, and a segment between them would make a slope of their
+   * noise. Instances held at {@code max_inflight} give points at exactly that concurrency in
+   * every bin of arrivals they ran at; two such points (a start-up's first two instances, at 150
+   * ms, and the pool's later ones, at 161 ms) stood as a segment a hair wide, and the curve read
+   * at {@code max_inflight} gave the lower one: the pool was thought to serve 8% more than it did,
+   * went down two instances, and asked them back three seconds later.
+   */
+  private static final double SAME_CONCURRENCY = 0.01;
   /** Requests finished in a bin before it counts. */
   private static final double MIN_BIN_WEIGHT = 20;
   /** An instance whose points weigh less than this in all is forgotten. */
@@ -242,7 +252,8 @@ final class ServiceModel {
 
   /** The counted bins' mean concurrencies and latencies, neighbours pooled so the latencies never fall. */
   private static Curve fit(double[] weight, double[] concurrency, double[] latency) {
-    // Pooling neighbours whose latencies fall as the concurrency rises.
+    // Pooling neighbours whose latencies fall as the concurrency rises, and those at the same
+    // concurrency (see SAME_CONCURRENCY).
     int n = 0;
     double[] xs = new double[weight.length];
     double[] ys = new double[weight.length];
@@ -256,7 +267,7 @@ final class ServiceModel {
       ws[n] = weight[i];
       n++;
       // (Bins go by arrivals: with a queue, a higher rate may have run at a lower concurrency.)
-      while (n > 1 && (ys[n - 2] > ys[n - 1] || xs[n - 2] >= xs[n - 1])) {
+      while (n > 1 && (ys[n - 2] > ys[n - 1] || xs[n - 2] >= xs[n - 1] * (1 - SAME_CONCURRENCY))) {
         double w = ws[n - 2] + ws[n - 1];
         xs[n - 2] = (xs[n - 2] * ws[n - 2] + xs[n - 1] * ws[n - 1]) / w;
         ys[n - 2] = (ys[n - 2] * ws[n - 2] + ys[n - 1] * ws[n - 1]) / w;

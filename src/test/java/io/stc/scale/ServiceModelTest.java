@@ -18,6 +18,28 @@ class ServiceModelTest {
         Collections.nCopies(4, new InstanceLoad(c, throughput)), null);
   }
 
+  /** One second of four instances held at concurrency {@code c} (a queue's, or a pool just large enough) while {@code arrivals} a second came for each. */
+  private static Load held(double arrivals, double c, double w) {
+    double throughput = c / w;
+    return new Load(1, 4 * arrivals, 4 * throughput, 4 * c, w * 1000, Math.round(4 * throughput), 0, 5,
+        Collections.nCopies(4, new InstanceLoad(c, throughput)), null);
+  }
+
+  @Test
+  void pointsAtTheSameConcurrencyAreOnePoint() {
+    // Held at max_inflight (10) under two loads: a start-up's queue, 400 arrivals a second for
+    // each instance, and a pool just large enough, 66 a second. Both ran at ten in flight (one a
+    // hair below): their latencies are one concurrency's, 150 and 160 ms by noise, not a slope
+    // whose top is whichever came last.
+    ServiceModel m = new ServiceModel(300);
+    for (int i = 0; i < 30; i++) {
+      m.observe(held(66, 9.98, 0.150));
+      m.observe(held(400, 10, 0.160));
+    }
+    assertThat(m.latencyAt(10)).isCloseTo(0.155, within(0.002));
+    assertThat(m.latencyAt(9.98)).isCloseTo(0.155, within(0.002));
+  }
+
   @Test
   void aRequestAloneIsTheCurveContinuedDownToOneInFlight() {
     // W(c) = 50 ms x (1 + (c - 1) / 4), seen only at 4 and 8 in flight.
