@@ -15,8 +15,8 @@ import java.util.Map;
 
 /**
  * Writes a client's request head for a backend as HTTP/1.1 bytes in one pass over its headers:
- * hop-by-hop headers left out (and any written with underscores for dashes), the X-Forwarded-* set added, nothing in the parsed request changed
- * (so a retry writes it again as it came).
+ * hop-by-hop headers left out (also when written with underscores for dashes), the X-Forwarded-*
+ * set added, nothing in the parsed request changed (so a retry writes it again as it came).
  */
 final class RequestHeadWriter {
   private static final byte[] HTTP_1_1 = ResponseHead.ascii(" HTTP/1.1\r\n");

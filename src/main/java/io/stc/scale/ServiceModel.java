@@ -51,7 +51,7 @@ final class ServiceModel {
    * noise. Instances held at {@code max_inflight} give points at exactly that concurrency in
    * every bin of arrivals they ran at; two such points (a start-up's first two instances, at 150
    * ms, and the pool's later ones, at 161 ms) stood as a segment a hair wide, and the curve read
-   * at {@code max_inflight} gave the lower one: the pool was thought to serve 8% more than it did,
+   * at {@code max_inflight} gave the lower one: the pool was thought to serve 7% more than it did,
    * went down two instances, and asked them back three seconds later.
    */
   private static final double SAME_CONCURRENCY = 0.01;
