@@ -125,35 +125,41 @@ public record StcConfig(
    * gap between a request body's bytes (against slow POSTs), and one attempt on one backend before
    * an idempotent request is retried on another ({@link PerTry}).
    */
-  public record Timeouts(Duration connect, Duration response, Duration idle, Duration header, Duration body, PerTry perTry) {
+  public record Timeouts(
+      Duration connect, Duration response, Duration idle, Duration header, Duration body, Duration send, PerTry perTry) {
     public static Timeouts defaults() {
       return new Timeouts(
           Duration.ofSeconds(2), Duration.ofSeconds(30), Duration.ofSeconds(60), Duration.ofSeconds(10),
-          Duration.ofSeconds(30), PerTry.AUTO);
+          Duration.ofSeconds(30), Duration.ofSeconds(60), PerTry.AUTO);
     }
 
     public Timeouts withConnect(Duration v) {
-      return new Timeouts(v, response, idle, header, body, perTry);
+      return new Timeouts(v, response, idle, header, body, send, perTry);
     }
 
     public Timeouts withResponse(Duration v) {
-      return new Timeouts(connect, v, idle, header, body, perTry);
+      return new Timeouts(connect, v, idle, header, body, send, perTry);
     }
 
     public Timeouts withIdle(Duration v) {
-      return new Timeouts(connect, response, v, header, body, perTry);
+      return new Timeouts(connect, response, v, header, body, send, perTry);
     }
 
     public Timeouts withHeader(Duration v) {
-      return new Timeouts(connect, response, idle, v, body, perTry);
+      return new Timeouts(connect, response, idle, v, body, send, perTry);
     }
 
     public Timeouts withBody(Duration v) {
-      return new Timeouts(connect, response, idle, header, v, perTry);
+      return new Timeouts(connect, response, idle, header, v, send, perTry);
+    }
+
+    /** How long a response may wait on a client that takes none of it before both its connections close. */
+    public Timeouts withSend(Duration v) {
+      return new Timeouts(connect, response, idle, header, body, v, perTry);
     }
 
     public Timeouts withPerTry(PerTry v) {
-      return new Timeouts(connect, response, idle, header, body, v);
+      return new Timeouts(connect, response, idle, header, body, send, v);
     }
   }
 

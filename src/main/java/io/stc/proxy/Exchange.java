@@ -80,6 +80,8 @@ final class Exchange implements Request, ExchangeTimers.Deadlines {
   private long retryAfterSeconds;
   private long startNanos;
   private long lastBodyNanos;
+  /** Since when the response has waited on the client (clock nanoseconds), or -1. */
+  private long sendStalledSince = -1;
   /** The request is a gRPC call: its failures are answered in gRPC's terms, its grpc-status counted. */
   private boolean grpc;
   /** When the call's grpc-timeout runs out (clock nanoseconds), or 0 when it has none. */
@@ -94,7 +96,7 @@ final class Exchange implements Request, ExchangeTimers.Deadlines {
     this.settings = proxy.settings;
     this.client = client;
     this.attempts = new Attempts(proxy);
-    this.timers = new ExchangeTimers(client.loop.loop, proxy.clock, this, settings.bodyTimeoutNanos());
+    this.timers = new ExchangeTimers(client.loop.loop, proxy.clock, this, settings.bodyTimeoutNanos(), settings.sendTimeoutNanos());
     this.queuePlace = proxy.queue == null ? null
         : new QueuePlace(proxy, client.loop.loop, () -> attempts.pick(this), this::dispatch, this::finishWithFailure,
             () -> QueuePlace.footprint(request));
@@ -395,8 +397,13 @@ final class Exchange implements Request, ExchangeTimers.Deadlines {
     }
     client.response.body(piece);
     if (!client.isWritable()) {
-      // Download back-pressure: stop reading the backend until the client catches up.
+      // Download back-pressure: stop reading the backend until the client catches up, for as long
+      // as the send timeout allows.
       l.reading(false);
+      if (sendStalledSince < 0) {
+        sendStalledSince = proxy.clock.nanos();
+      }
+      timers.sendStalled();
     }
   }
 
@@ -455,6 +462,7 @@ final class Exchange implements Request, ExchangeTimers.Deadlines {
 
   /** The client became writable again: the backend may be read again. */
   void clientWritable() {
+    sendStalledSince = -1;
     if (link != null && link.channel != null && stage == Stage.RESPONDING) {
       link.reading(true);
     }
@@ -557,6 +565,30 @@ final class Exchange implements Request, ExchangeTimers.Deadlines {
     }
     keepAlive = false;
     finishWithFailure(ProxyFailure.BODY_TIMEOUT);
+  }
+
+  @Override
+  public long sendStalledNanos(long nowNanos) {
+    if (request == null || stage != Stage.RESPONDING || sendStalledSince < 0) {
+      return -1;
+    }
+    if (client.isWritable()) {
+      sendStalledSince = -1;
+      return -1;
+    }
+    return nowNanos - sendStalledSince;
+  }
+
+  /**
+   * The client took none of the response for the send timeout: both connections go (an HTTP/2
+   * stream is reset), so a client that stops reading cannot hold a backend and its place there.
+   */
+  @Override
+  public void sendDeadlinePassed() {
+    dropAttempt();
+    proxy.stats.failure(ProxyFailure.SEND_TIMEOUT);
+    end();
+    client.close();
   }
 
   // ---- ending ------------------------------------------------------------------------------------
@@ -745,6 +777,7 @@ final class Exchange implements Request, ExchangeTimers.Deadlines {
 
   private void end() {
     timers.stopAwaiting();
+    sendStalledSince = -1;
     client.response.discard();
     proxy.stats.requestEnded(status);
     long now = proxy.clock.nanos();

@@ -7,8 +7,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The deadlines of one connection's exchanges: the response head's (the response timeout, and
- * the sooner per-try one of the current attempt) and the request body's (the longest gap between
- * its bytes). One timer each per connection, re-armed only when it fires early and never
+ * the sooner per-try one of the current attempt), the request body's (the longest gap between
+ * its bytes) and the response body's (how long it may wait on a client that takes none of it).
+ * One timer each per connection, re-armed only when it fires early and never
  * cancelled on the way, so a request costs a clock read here and, mostly, no scheduling.
  */
 final class ExchangeTimers {
@@ -27,14 +28,24 @@ final class ExchangeTimers {
     long bodyStalledNanos(long nowNanos);
 
     void bodyDeadlinePassed();
+
+    /**
+     * How long the response has waited on the client (its connection, or its HTTP/2 stream's
+     * window, full since then), or -1 when it is not waiting.
+     */
+    long sendStalledNanos(long nowNanos);
+
+    void sendDeadlinePassed();
   }
 
   private final EventExecutor loop;
   private final Clock clock;
   private final Deadlines exchange;
   private final long bodyTimeoutNanos;
+  private final long sendTimeoutNanos;
   private final Runnable responseTask = this::onResponseTimer;
   private final Runnable bodyTask = this::onBodyTimer;
+  private final Runnable sendTask = this::onSendTimer;
   private ScheduledFuture<?> responseTimer;
   private long responseTimerAt;
   private boolean awaiting;
@@ -42,12 +53,14 @@ final class ExchangeTimers {
   /** 0 when the current attempt has no per-try deadline (or it passed). */
   private long attemptDeadline;
   private ScheduledFuture<?> bodyTimer;
+  private ScheduledFuture<?> sendTimer;
 
-  ExchangeTimers(EventExecutor loop, Clock clock, Deadlines exchange, long bodyTimeoutNanos) {
+  ExchangeTimers(EventExecutor loop, Clock clock, Deadlines exchange, long bodyTimeoutNanos, long sendTimeoutNanos) {
     this.loop = loop;
     this.clock = clock;
     this.exchange = exchange;
     this.bodyTimeoutNanos = bodyTimeoutNanos;
+    this.sendTimeoutNanos = sendTimeoutNanos;
   }
 
   /** The request went out whole: the response head is due within {@code timeoutNanos}, an attempt's within {@code perTryNanos} (0: none). */
@@ -77,6 +90,13 @@ final class ExchangeTimers {
     }
   }
 
+  /** The response began to wait on the client; how long it waits is watched from now. */
+  void sendStalled() {
+    if (sendTimer == null) {
+      sendTimer = loop.schedule(sendTask, sendTimeoutNanos, TimeUnit.NANOSECONDS);
+    }
+  }
+
   void cancelAll() {
     awaiting = false;
     if (responseTimer != null) {
@@ -86,6 +106,10 @@ final class ExchangeTimers {
     if (bodyTimer != null) {
       bodyTimer.cancel(false);
       bodyTimer = null;
+    }
+    if (sendTimer != null) {
+      sendTimer.cancel(false);
+      sendTimer = null;
     }
   }
 
@@ -129,5 +153,19 @@ final class ExchangeTimers {
       return;
     }
     exchange.bodyDeadlinePassed();
+  }
+
+  private void onSendTimer() {
+    sendTimer = null;
+    long stalled = exchange.sendStalledNanos(clock.nanos());
+    if (stalled < 0) {
+      return; // the client took some: lapses, and the next stall arms it again
+    }
+    long left = sendTimeoutNanos - stalled;
+    if (left > 0) {
+      sendTimer = loop.schedule(sendTask, left, TimeUnit.NANOSECONDS);
+      return;
+    }
+    exchange.sendDeadlinePassed();
   }
 }

@@ -35,6 +35,8 @@ public enum ProxyFailure {
   NOT_IMPLEMENTED(HttpResponseStatus.NOT_IMPLEMENTED, "not_implemented", "not implemented: CONNECT, or a transfer coding other than chunked"),
   EXPECTATION_FAILED(HttpResponseStatus.EXPECTATION_FAILED, "expectation_failed", "only the 100-continue expectation is supported"),
   BODY_TIMEOUT(HttpResponseStatus.REQUEST_TIMEOUT, "body_timeout", "request body not received in time"),
+  /** Mid-response, so never answered: the connection is closed (an HTTP/2 stream reset). */
+  SEND_TIMEOUT(HttpResponseStatus.REQUEST_TIMEOUT, "send_timeout", "the client took none of the response in time"),
   CONNECTION_LIMIT(HttpResponseStatus.SERVICE_UNAVAILABLE, "connection_limit", "too many connections");
 
   private final HttpResponseStatus status;

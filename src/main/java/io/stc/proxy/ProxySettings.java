@@ -10,6 +10,7 @@ import io.stc.pool.Backend;
  * @param retries other backends an exchange may try after a failed attempt
  * @param maxInflight per-backend in-flight limit; 0 = none
  * @param queueWhenEmpty a request that finds no backend at all waits in the queue (autoscaling)
+ * @param sendTimeoutNanos how long a response may wait on a client that takes none of it
  * @param bufferLimit request bodies up to this many bytes are read whole before a backend is picked
  * @param count5xx a 5xx answer counts against the backend's breaker
  */
@@ -20,6 +21,7 @@ record ProxySettings(
     long queueTimeoutNanos,
     long responseTimeoutNanos,
     long bodyTimeoutNanos,
+    long sendTimeoutNanos,
     int bufferLimit,
     StcConfig.PerTry perTry,
     boolean count5xx,
@@ -38,6 +40,7 @@ record ProxySettings(
         config.capacity().queueTimeout().toNanos(),
         config.timeouts().response().toNanos(),
         config.timeouts().body().toNanos(),
+        config.timeouts().send().toNanos(),
         config.limits().buffer(),
         config.timeouts().perTry(),
         count5xx,

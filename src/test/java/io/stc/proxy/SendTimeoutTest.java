@@ -1,0 +1,103 @@
+package io.stc.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
+import io.netty.handler.codec.http2.DefaultHttp2HeadersEncoder;
+import io.stc.config.StcConfig;
+import io.stc.testing.TestCluster;
+import java.io.InputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A client that takes none of a response for {@code timeouts.send} loses both connections, so it
+ * cannot hold a backend (and its place under {@code max_inflight}) for ever; one that reads slowly
+ * but keeps reading gets the whole response.
+ */
+class SendTimeoutTest {
+  private static final String BIG = "GET /bytes/50000000 HTTP/1.1\r\nHost: x\r\n\r\n";
+
+  private static StcConfig withSend(StcConfig c, Duration send) {
+    return c.withTimeouts(c.timeouts().withSend(send));
+  }
+
+  @Test
+  void clientsThatStopReadingLetTheBackendGo() throws Exception {
+    try (TestCluster c = TestCluster.of(1, cfg -> withSend(cfg, Duration.ofMillis(500)))) {
+      Socket[] clients = new Socket[3];
+      try {
+        for (int i = 0; i < clients.length; i++) {
+          clients[i] = new Socket();
+          clients[i].setReceiveBufferSize(4096);
+          clients[i].connect(new java.net.InetSocketAddress("127.0.0.1", c.stc.port()));
+          clients[i].getOutputStream().write(BIG.getBytes(StandardCharsets.US_ASCII));
+        }
+        // Each response fills what the sockets hold and then waits on a client that reads nothing.
+        await().atMost(Duration.ofSeconds(30))
+            .until(() -> c.stc.proxy().stats().failures(ProxyFailure.SEND_TIMEOUT) == clients.length);
+        await().atMost(Duration.ofSeconds(10)).until(() -> c.backend(0).stats().inFlight() == 0);
+        await().atMost(Duration.ofSeconds(10)).until(() -> c.stc.proxy().stats().connections() == 0);
+        // The backend serves others at once.
+        assertThat(c.get("/after").statusCode()).isEqualTo(200);
+      } finally {
+        for (Socket s : clients) {
+          if (s != null) {
+            s.close();
+          }
+        }
+      }
+    }
+  }
+
+  @Test
+  void anHttp2StreamWhoseClientTakesNothingIsResetAndLetsTheBackendGo() throws Exception {
+    try (TestCluster c = TestCluster.of(1, cfg -> withSend(cfg, Duration.ofMillis(500)));
+        Socket s = new Socket()) {
+      s.setReceiveBufferSize(4096);
+      s.connect(new java.net.InetSocketAddress("127.0.0.1", c.stc.port()));
+      // Cleartext HTTP/2 by prior knowledge: the preface, empty SETTINGS, one GET; then nothing is
+      // read and no WINDOW_UPDATE sent, so the stream's window (and the socket) fill up.
+      ByteBuf block = Unpooled.buffer();
+      new DefaultHttp2HeadersEncoder().encodeHeaders(1,
+          new DefaultHttp2Headers().method("GET").scheme("http").authority("x").path("/bytes/50000000"), block);
+      ByteBuf out = Unpooled.buffer();
+      out.writeBytes("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      out.writeMedium(0).writeByte(4).writeByte(0).writeInt(0); // SETTINGS
+      out.writeMedium(block.readableBytes()).writeByte(1).writeByte(1 | 4).writeInt(1); // HEADERS, END_STREAM | END_HEADERS
+      out.writeBytes(block);
+      s.getOutputStream().write(ByteBufUtil.getBytes(out));
+      block.release();
+      out.release();
+      await().atMost(Duration.ofSeconds(30)).until(() -> c.stc.proxy().stats().failures(ProxyFailure.SEND_TIMEOUT) == 1);
+      await().atMost(Duration.ofSeconds(10)).until(() -> c.backend(0).stats().inFlight() == 0);
+      assertThat(c.get("/after").statusCode()).isEqualTo(200);
+    }
+  }
+
+  @Test
+  void aSlowReaderThatKeepsReadingGetsItAll() throws Exception {
+    try (TestCluster c = TestCluster.of(1, cfg -> withSend(cfg, Duration.ofSeconds(2)));
+        Socket s = new Socket("127.0.0.1", c.stc.port())) {
+      s.setSoTimeout(30_000);
+      s.getOutputStream().write("GET /bytes/4000000 HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      InputStream in = s.getInputStream();
+      byte[] buf = new byte[64 * 1024];
+      long total = 0;
+      int n;
+      // 64 KiB at a time, a pause after each: far slower than the proxy writes, never 2 s without a read.
+      while (total < 4_000_000 && (n = in.read(buf)) > 0) {
+        total += n;
+        Thread.sleep(20);
+      }
+      assertThat(total).isGreaterThan(4_000_000);
+      assertThat(c.stc.proxy().stats().failures(ProxyFailure.SEND_TIMEOUT)).isZero();
+    }
+  }
+}
