@@ -82,6 +82,8 @@ final class Exchange implements Request, ExchangeTimers.Deadlines {
   private long lastBodyNanos;
   /** Since when the response has waited on the client (clock nanoseconds), or -1. */
   private long sendStalledSince = -1;
+  /** Since when the request body has waited on the backend (clock nanoseconds), or -1. */
+  private long backendStalledSince = -1;
   /** The request is a gRPC call: its failures are answered in gRPC's terms, its grpc-status counted. */
   private boolean grpc;
   /** When the call's grpc-timeout runs out (clock nanoseconds), or 0 when it has none. */
@@ -211,7 +213,13 @@ final class Exchange implements Request, ExchangeTimers.Deadlines {
         markRequestSent();
       }
       if (!link.isWritable()) {
+        // Upload back-pressure: the client waits for the backend, for as long as the send timeout
+        // allows (a backend that takes none of the body would otherwise hold both for ever).
         client.updateReading();
+        if (backendStalledSince < 0) {
+          backendStalledSince = proxy.clock.nanos();
+        }
+        timers.sendStalled();
       }
       return;
     }
@@ -457,6 +465,9 @@ final class Exchange implements Request, ExchangeTimers.Deadlines {
   }
 
   void backendWritabilityChanged() {
+    if (link != null && link.isWritable()) {
+      backendStalledSince = -1;
+    }
     client.updateReading();
   }
 
@@ -569,22 +580,47 @@ final class Exchange implements Request, ExchangeTimers.Deadlines {
 
   @Override
   public long sendStalledNanos(long nowNanos) {
-    if (request == null || stage != Stage.RESPONDING || sendStalledSince < 0) {
+    if (request == null) {
       return -1;
     }
-    if (client.isWritable()) {
-      sendStalledSince = -1;
-      return -1;
+    long stalled = -1;
+    if (sendStalledSince >= 0) {
+      if (stage == Stage.RESPONDING && !client.isWritable()) {
+        stalled = nowNanos - sendStalledSince;
+      } else {
+        sendStalledSince = -1;
+      }
     }
-    return nowNanos - sendStalledSince;
+    if (backendStalledSince >= 0) {
+      if (backendStalls()) {
+        stalled = Math.max(stalled, nowNanos - backendStalledSince);
+      } else {
+        backendStalledSince = -1;
+      }
+    }
+    return stalled;
+  }
+
+  /** The request body is still going out and the backend takes none of it. */
+  private boolean backendStalls() {
+    return link != null && !requestSent && stage.compareTo(Stage.FORWARDING) >= 0 && stage != Stage.TUNNEL
+        && !link.isWritable();
   }
 
   /**
-   * The client took none of the response for the send timeout: both connections go (an HTTP/2
-   * stream is reset), so a client that stops reading cannot hold a backend and its place there.
+   * A peer took none of what stc had for it for the send timeout. The backend, of the request
+   * body: a 504 (as for a response that never comes), the attempt counted against it. The client,
+   * of the response: both connections go (an HTTP/2 stream is reset), so a client that stops
+   * reading cannot hold a backend and its place there.
    */
   @Override
   public void sendDeadlinePassed() {
+    if (backendStalledSince >= 0 && backendStalls()) {
+      backendStalledSince = -1;
+      keepAlive = false;
+      attemptFailed(ProxyFailure.BACKEND_SEND_TIMEOUT);
+      return;
+    }
     dropAttempt();
     proxy.stats.failure(ProxyFailure.SEND_TIMEOUT);
     end();
@@ -778,6 +814,7 @@ final class Exchange implements Request, ExchangeTimers.Deadlines {
   private void end() {
     timers.stopAwaiting();
     sendStalledSince = -1;
+    backendStalledSince = -1;
     client.response.discard();
     proxy.stats.requestEnded(status);
     long now = proxy.clock.nanos();

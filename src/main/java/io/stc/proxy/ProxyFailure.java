@@ -23,6 +23,7 @@ public enum ProxyFailure {
   QUEUE_FULL(HttpResponseStatus.SERVICE_UNAVAILABLE, "queue_full", "every backend is busy and the queue is full"),
   QUEUE_TIMEOUT(HttpResponseStatus.SERVICE_UNAVAILABLE, "queue_timeout", "no backend had room within the queue timeout"),
   RESPONSE_TIMEOUT(HttpResponseStatus.GATEWAY_TIMEOUT, "response_timeout", "backend did not respond in time"),
+  BACKEND_SEND_TIMEOUT(HttpResponseStatus.GATEWAY_TIMEOUT, "backend_send_timeout", "backend took none of the request body in time"),
   /** One attempt outlived its per-try timeout on a backend that answered nothing meanwhile: retried elsewhere. */
   ATTEMPT_TIMEOUT(HttpResponseStatus.GATEWAY_TIMEOUT, "attempt_timeout", "backend did not respond within the per-try timeout"),
   RATE_LIMITED(HttpResponseStatus.TOO_MANY_REQUESTS, "rate_limited", "too many requests"),

@@ -9,11 +9,18 @@ import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.DefaultHttp2HeadersEncoder;
 import io.stc.config.StcConfig;
+import io.stc.pool.BackendState;
+import io.stc.testing.RawBackend;
 import io.stc.testing.TestCluster;
+import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -78,6 +85,67 @@ class SendTimeoutTest {
       await().atMost(Duration.ofSeconds(30)).until(() -> c.stc.proxy().stats().failures(ProxyFailure.SEND_TIMEOUT) == 1);
       await().atMost(Duration.ofSeconds(10)).until(() -> c.backend(0).stats().inFlight() == 0);
       assertThat(c.get("/after").statusCode()).isEqualTo(200);
+    }
+  }
+
+  @Test
+  void aBackendThatTakesNoneOfAnUploadIsAnsweredFor() throws Exception {
+    // Reads a request head, then neither the body nor anything else, and never answers.
+    try (ServerSocket deaf = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+        TestCluster c = TestCluster.of(0, cfg -> withSend(RawBackend.alone(cfg), Duration.ofMillis(500)));
+        Socket client = new Socket("127.0.0.1", c.stc.port())) {
+      deaf.setReceiveBufferSize(4096);
+      List<Socket> held = new CopyOnWriteArrayList<>();
+      Thread acceptor = new Thread(() -> {
+        try {
+          while (true) {
+            Socket s = deaf.accept();
+            held.add(s);
+            InputStream in = s.getInputStream();
+            int matched = 0;
+            while (matched < 4) {
+              int b = in.read();
+              if (b < 0) {
+                break;
+              }
+              matched = b == "\r\n\r\n".charAt(matched) ? matched + 1 : (b == '\r' ? 1 : 0);
+            }
+          }
+        } catch (IOException closed) {
+          // the test is over
+        }
+      });
+      acceptor.setDaemon(true);
+      acceptor.start();
+      c.stc.upstream().add("deaf", "127.0.0.1", deaf.getLocalPort(), 1, BackendState.UP);
+      client.setSoTimeout(30_000);
+      OutputStream out = client.getOutputStream();
+      out.write("POST /up HTTP/1.1\r\nHost: x\r\nContent-Length: 50000000\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      Thread uploader = new Thread(() -> {
+        byte[] chunk = new byte[64 * 1024];
+        try {
+          for (int i = 0; i < 50_000_000 / chunk.length; i++) {
+            out.write(chunk);
+          }
+        } catch (IOException closed) {
+          // stc answered and closed
+        }
+      });
+      uploader.setDaemon(true);
+      uploader.start();
+      byte[] head = new byte[12];
+      int n = 0;
+      InputStream in = client.getInputStream();
+      while (n < head.length) {
+        int r = in.read(head, n, head.length - n);
+        assertThat(r).as("an answer before the connection closes").isPositive();
+        n += r;
+      }
+      assertThat(new String(head, StandardCharsets.US_ASCII)).isEqualTo("HTTP/1.1 504");
+      assertThat(c.stc.proxy().stats().failures(ProxyFailure.BACKEND_SEND_TIMEOUT)).isEqualTo(1);
+      for (Socket s : held) {
+        s.close();
+      }
     }
   }
 
