@@ -8,7 +8,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * The deadlines of one connection's exchanges: the response head's (the response timeout, and
  * the sooner per-try one of the current attempt), the request body's (the longest gap between
- * its bytes) and the response body's (how long it may wait on a client that takes none of it).
+ * its bytes) and the send deadline (how long a response may wait on a client, or a request body
+ * on a backend, that takes none of it).
  * One timer each per connection, re-armed only when it fires early and never
  * cancelled on the way, so a request costs a clock read here and, mostly, no scheduling.
  */
@@ -30,8 +31,8 @@ final class ExchangeTimers {
     void bodyDeadlinePassed();
 
     /**
-     * How long the response has waited on the client (its connection, or its HTTP/2 stream's
-     * window, full since then), or -1 when it is not waiting.
+     * How long the response has waited on the client, or the request body on the backend (the
+     * peer's connection, or its HTTP/2 stream's window, full since then), or -1 when neither waits.
      */
     long sendStalledNanos(long nowNanos);
 
@@ -90,7 +91,7 @@ final class ExchangeTimers {
     }
   }
 
-  /** The response began to wait on the client; how long it waits is watched from now. */
+  /** A response began to wait on the client, or a request body on the backend; how long is watched from now. */
   void sendStalled() {
     if (sendTimer == null) {
       sendTimer = loop.schedule(sendTask, sendTimeoutNanos, TimeUnit.NANOSECONDS);
@@ -159,7 +160,7 @@ final class ExchangeTimers {
     sendTimer = null;
     long stalled = exchange.sendStalledNanos(clock.nanos());
     if (stalled < 0) {
-      return; // the client took some: lapses, and the next stall arms it again
+      return; // the peer took some: lapses, and the next stall arms it again
     }
     long left = sendTimeoutNanos - stalled;
     if (left > 0) {
