@@ -4,9 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
 import io.netty.handler.codec.http.DefaultHttpRequest;
-import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.FullHttpResponse;
-import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
@@ -80,24 +78,14 @@ final class Exchange implements Request, ExchangeTimers.Deadlines {
   private long retryAfterSeconds;
   private long startNanos;
   private long lastBodyNanos;
-  /** Since when the response has waited on the client (clock nanoseconds), or -1. */
-  private long sendStalledSince = -1;
-  /** Since when the request body has waited on the backend (clock nanoseconds), or -1. */
-  private long backendStalledSince = -1;
-  /** The request is a gRPC call: its failures are answered in gRPC's terms, its grpc-status counted. */
-  private boolean grpc;
-  /** When the call's grpc-timeout runs out (clock nanoseconds), or 0 when it has none. */
-  private long grpcDeadlineNanos;
-  /** The current attempt's bookkeeping was done early (a gRPC UNAVAILABLE with nowhere else to go). */
-  private boolean attemptSettled;
-  /** The grpc-status of the response's head (a trailers-only answer), or -1. */
-  private int lastGrpcHeadStatus = -1;
+  private final GrpcCall grpc;
 
   Exchange(ProxyServer proxy, ClientConnection client) {
     this.proxy = proxy;
     this.settings = proxy.settings;
     this.client = client;
     this.attempts = new Attempts(proxy);
+    this.grpc = new GrpcCall(proxy.stats);
     this.timers = new ExchangeTimers(client.loop.loop, proxy.clock, this, settings.bodyTimeoutNanos(), settings.sendTimeoutNanos());
     this.queuePlace = proxy.queue == null ? null
         : new QueuePlace(proxy, client.loop.loop, () -> attempts.pick(this), this::dispatch, this::finishWithFailure,
@@ -129,10 +117,7 @@ final class Exchange implements Request, ExchangeTimers.Deadlines {
     status = 0;
     stage = Stage.BUFFERING;
     startNanos = proxy.clock.nanos();
-    grpc = GrpcStatus.isGrpc(req.headers());
-    long grpcTimeout = grpc ? GrpcStatus.timeoutNanos(req.headers().get("grpc-timeout")) : -1;
-    grpcDeadlineNanos = grpcTimeout >= 0 ? startNanos + Math.max(1, grpcTimeout) : 0;
-    attemptSettled = false;
+    grpc.start(req.headers(), startNanos);
     proxy.stats.requestStarted();
     ProxyFailure refusal = client.refused ? ProxyFailure.CONNECTION_LIMIT : proxy.steps.admit(this);
     if (refusal != null) {
@@ -216,10 +201,7 @@ final class Exchange implements Request, ExchangeTimers.Deadlines {
         // Upload back-pressure: the client waits for the backend, for as long as the send timeout
         // allows (a backend that takes none of the body would otherwise hold both for ever).
         client.updateReading();
-        if (backendStalledSince < 0) {
-          backendStalledSince = proxy.clock.nanos();
-        }
-        timers.sendStalled();
+        timers.backendStalled();
       }
       return;
     }
@@ -327,12 +309,7 @@ final class Exchange implements Request, ExchangeTimers.Deadlines {
       long now = proxy.clock.nanos();
       long perTry = settings.perTry().enabled() && attempts.mayRetry() && body.replayable()
           ? settings.perTryNanos(attempts.backend(), now) : 0;
-      long timeout = settings.responseTimeoutNanos();
-      if (grpcDeadlineNanos != 0) {
-        // The call's own deadline bounds the wait too: past it, its caller has given up.
-        timeout = Math.max(0, Math.min(timeout, grpcDeadlineNanos - now));
-      }
-      timers.awaitResponse(now, timeout, perTry);
+      timers.awaitResponse(now, grpc.boundedTimeout(settings.responseTimeoutNanos(), now), perTry);
     }
   }
 
@@ -358,11 +335,10 @@ final class Exchange implements Request, ExchangeTimers.Deadlines {
       return;
     }
     timers.stopAwaiting();
-    if (grpc && code == 200 && l.headEndedStream && GrpcStatus.parse(head.value("grpc-status")) == GrpcStatus.UNAVAILABLE
-        && retryUnavailable(l)) {
+    if (grpc.refusedUnavailable(head, l.headEndedStream) && retryUnavailable(l)) {
       return;
     }
-    lastGrpcHeadStatus = grpc ? GrpcStatus.parse(head.value("grpc-status")) : -1;
+    grpc.headForwarded(head);
     status = code;
     stage = Stage.RESPONDING;
     backendKeepAlive = head.keepAlive();
@@ -383,10 +359,10 @@ final class Exchange implements Request, ExchangeTimers.Deadlines {
       return false;
     }
     attempts.end(true, settings.count5xx(), true);
-    proxy.stats.grpcStatus(GrpcStatus.UNAVAILABLE);
+    grpc.countRefused();
     Backend next = attempts.pick(this);
     if (next == null) {
-      attemptSettled = true;
+      grpc.settle();
       return false;
     }
     proxy.stats.retry();
@@ -408,10 +384,7 @@ final class Exchange implements Request, ExchangeTimers.Deadlines {
       // Download back-pressure: stop reading the backend until the client catches up, for as long
       // as the send timeout allows.
       l.reading(false);
-      if (sendStalledSince < 0) {
-        sendStalledSince = proxy.clock.nanos();
-      }
-      timers.sendStalled();
+      timers.clientStalled();
     }
   }
 
@@ -466,14 +439,14 @@ final class Exchange implements Request, ExchangeTimers.Deadlines {
 
   void backendWritabilityChanged() {
     if (link != null && link.isWritable()) {
-      backendStalledSince = -1;
+      timers.backendUnstalled();
     }
     client.updateReading();
   }
 
   /** The client became writable again: the backend may be read again. */
   void clientWritable() {
-    sendStalledSince = -1;
+    timers.clientUnstalled();
     if (link != null && link.channel != null && stage == Stage.RESPONDING) {
       link.reading(true);
     }
@@ -579,31 +552,13 @@ final class Exchange implements Request, ExchangeTimers.Deadlines {
   }
 
   @Override
-  public long sendStalledNanos(long nowNanos) {
-    if (request == null) {
-      return -1;
-    }
-    long stalled = -1;
-    if (sendStalledSince >= 0) {
-      if (stage == Stage.RESPONDING && !client.isWritable()) {
-        stalled = nowNanos - sendStalledSince;
-      } else {
-        sendStalledSince = -1;
-      }
-    }
-    if (backendStalledSince >= 0) {
-      if (backendStalls()) {
-        stalled = Math.max(stalled, nowNanos - backendStalledSince);
-      } else {
-        backendStalledSince = -1;
-      }
-    }
-    return stalled;
+  public boolean clientStalls() {
+    return request != null && stage == Stage.RESPONDING && !client.isWritable();
   }
 
-  /** The request body is still going out and the backend takes none of it. */
-  private boolean backendStalls() {
-    return link != null && !requestSent && stage.compareTo(Stage.FORWARDING) >= 0 && stage != Stage.TUNNEL
+  @Override
+  public boolean backendStalls() {
+    return request != null && link != null && !requestSent && stage.compareTo(Stage.FORWARDING) >= 0 && stage != Stage.TUNNEL
         && !link.isWritable();
   }
 
@@ -611,18 +566,25 @@ final class Exchange implements Request, ExchangeTimers.Deadlines {
    * A peer took none of what stc had for it for the send timeout. The backend, of the request
    * body: a 504 (as for a response that never comes), the attempt counted against it. The client,
    * of the response: both connections go (an HTTP/2 stream is reset), so a client that stops
-   * reading cannot hold a backend and its place there.
+   * reading cannot hold a backend and its place there. Both go too when the backend stalls on the
+   * body of a request whose response has begun: the client cannot be given another answer.
    */
   @Override
-  public void sendDeadlinePassed() {
-    if (backendStalledSince >= 0 && backendStalls()) {
-      backendStalledSince = -1;
+  public void sendDeadlinePassed(boolean backend) {
+    if (backend && stage == Stage.FORWARDING) {
       keepAlive = false;
       attemptFailed(ProxyFailure.BACKEND_SEND_TIMEOUT);
       return;
     }
-    dropAttempt();
-    proxy.stats.failure(ProxyFailure.SEND_TIMEOUT);
+    if (backend) {
+      BackendLink l = link;
+      link = null;
+      l.close();
+      attempts.end(true, true, true);
+    } else {
+      dropAttempt();
+    }
+    proxy.stats.failure(backend ? ProxyFailure.BACKEND_SEND_TIMEOUT : ProxyFailure.SEND_TIMEOUT);
     end();
     client.close();
   }
@@ -631,21 +593,9 @@ final class Exchange implements Request, ExchangeTimers.Deadlines {
 
   private void complete(ChannelFuture lastWrite) {
     BackendLink l = link;
-    boolean failed = status >= 500;
-    if (grpc) {
-      // A gRPC call's outcome is in its trailers (or a trailers-only head), whatever the HTTP status.
-      int code = GrpcStatus.of(l.trailers());
-      if (code < 0 && lastGrpcHeadStatus >= 0) {
-        code = lastGrpcHeadStatus;
-      }
-      if (code >= 0) {
-        failed |= GrpcStatus.isBackendFailure(code);
-        if (!attemptSettled) {
-          proxy.stats.grpcStatus(code);
-        }
-      }
-    }
-    if (!attemptSettled) {
+    // A gRPC call's outcome is in its trailers (or a trailers-only head), whatever the HTTP status.
+    boolean failed = grpc.endedInFailure(l.trailers()) || status >= 500;
+    if (!grpc.settled()) {
       attempts.end(failed, failed && settings.count5xx(), true);
     }
     link = null;
@@ -705,9 +655,8 @@ final class Exchange implements Request, ExchangeTimers.Deadlines {
     // A malformed request poisons the connection; a rate-limited one does not.
     boolean close = !keepAlive || !requestReceived || (failure.isClientError() && failure != ProxyFailure.RATE_LIMITED);
     FullHttpResponse r;
-    if (grpc) {
-      proxy.stats.grpcStatus(GrpcStatus.forFailure(failure));
-      r = failure.grpcResponse(close && !client.http2Stream);
+    if (grpc.active()) {
+      r = grpc.answer(failure, close && !client.http2Stream);
     } else {
       r = failure.response(retryAfterSeconds, close, clientVersion == HttpVersion.HTTP_1_0);
     }
@@ -747,6 +696,8 @@ final class Exchange implements Request, ExchangeTimers.Deadlines {
     request = MALFORMED;
     stage = Stage.BUFFERING;
     startNanos = proxy.clock.nanos();
+    // Not a call, whatever the exchange's last request was: the answer is plain HTTP.
+    grpc.start(MALFORMED.headers(), startNanos);
     finishWithFailure(failure);
   }
 
@@ -760,13 +711,9 @@ final class Exchange implements Request, ExchangeTimers.Deadlines {
     if (l != null) {
       l.close();
     }
-    if (grpc && client.http2Stream) {
+    if (grpc.active() && client.http2Stream) {
       // A gRPC stream ends with a status its caller can act on (UNAVAILABLE: try again), not a reset.
-      HttpHeaders trailers = new DefaultHttpHeaders();
-      trailers.setInt("grpc-status", GrpcStatus.UNAVAILABLE);
-      trailers.set("grpc-message", "stc: backend closed the connection mid-response");
-      proxy.stats.grpcStatus(GrpcStatus.UNAVAILABLE);
-      client.response.end(trailers);
+      client.response.end(grpc.brokenOffTrailers());
       end();
       return;
     }
@@ -812,9 +759,7 @@ final class Exchange implements Request, ExchangeTimers.Deadlines {
   }
 
   private void end() {
-    timers.stopAwaiting();
-    sendStalledSince = -1;
-    backendStalledSince = -1;
+    timers.exchangeEnded();
     client.response.discard();
     proxy.stats.requestEnded(status);
     long now = proxy.clock.nanos();

@@ -30,13 +30,14 @@ final class ExchangeTimers {
 
     void bodyDeadlinePassed();
 
-    /**
-     * How long the response has waited on the client, or the request body on the backend (the
-     * peer's connection, or its HTTP/2 stream's window, full since then), or -1 when neither waits.
-     */
-    long sendStalledNanos(long nowNanos);
+    /** Whether the response still waits on the client: its connection, or its HTTP/2 stream's window, is full. */
+    boolean clientStalls();
 
-    void sendDeadlinePassed();
+    /** Whether the request body still waits on the backend, as {@link #clientStalls} on the other side. */
+    boolean backendStalls();
+
+    /** The client ({@code backend} false) or the backend took none of what waited for it for the send timeout. */
+    void sendDeadlinePassed(boolean backend);
   }
 
   private final EventExecutor loop;
@@ -55,6 +56,10 @@ final class ExchangeTimers {
   private long attemptDeadline;
   private ScheduledFuture<?> bodyTimer;
   private ScheduledFuture<?> sendTimer;
+  /** Since when the response has waited on the client (clock nanoseconds), or -1. */
+  private long clientStalledSince = -1;
+  /** Since when the request body has waited on the backend (clock nanoseconds), or -1. */
+  private long backendStalledSince = -1;
 
   ExchangeTimers(EventExecutor loop, Clock clock, Deadlines exchange, long bodyTimeoutNanos, long sendTimeoutNanos) {
     this.loop = loop;
@@ -84,6 +89,13 @@ final class ExchangeTimers {
     attemptDeadline = 0;
   }
 
+  /** The exchange ended: nothing waits on either peer. */
+  void exchangeEnded() {
+    stopAwaiting();
+    clientStalledSince = -1;
+    backendStalledSince = -1;
+  }
+
   /** A request body began to arrive; its gaps are watched from now. */
   void bodyStarted() {
     if (bodyTimer == null) {
@@ -91,8 +103,33 @@ final class ExchangeTimers {
     }
   }
 
-  /** A response began to wait on the client, or a request body on the backend; how long is watched from now. */
-  void sendStalled() {
+  /** The response has to wait on the client; how long is watched from now, unless it already waits. */
+  void clientStalled() {
+    if (clientStalledSince < 0) {
+      clientStalledSince = clock.nanos();
+    }
+    armSendTimer();
+  }
+
+  /** The request body has to wait on the backend, as {@link #clientStalled} on the other side. */
+  void backendStalled() {
+    if (backendStalledSince < 0) {
+      backendStalledSince = clock.nanos();
+    }
+    armSendTimer();
+  }
+
+  /** The client can take more of the response. */
+  void clientUnstalled() {
+    clientStalledSince = -1;
+  }
+
+  /** The backend can take more of the request body. */
+  void backendUnstalled() {
+    backendStalledSince = -1;
+  }
+
+  private void armSendTimer() {
     if (sendTimer == null) {
       sendTimer = loop.schedule(sendTask, sendTimeoutNanos, TimeUnit.NANOSECONDS);
     }
@@ -158,15 +195,30 @@ final class ExchangeTimers {
 
   private void onSendTimer() {
     sendTimer = null;
-    long stalled = exchange.sendStalledNanos(clock.nanos());
+    long now = clock.nanos();
+    if (clientStalledSince >= 0 && !exchange.clientStalls()) {
+      clientStalledSince = -1;
+    }
+    if (backendStalledSince >= 0 && !exchange.backendStalls()) {
+      backendStalledSince = -1;
+    }
+    long client = clientStalledSince < 0 ? -1 : now - clientStalledSince;
+    long backend = backendStalledSince < 0 ? -1 : now - backendStalledSince;
+    long stalled = Math.max(client, backend);
     if (stalled < 0) {
-      return; // the peer took some: lapses, and the next stall arms it again
+      return; // the peers took some: lapses, and the next stall arms it again
     }
     long left = sendTimeoutNanos - stalled;
     if (left > 0) {
       sendTimer = loop.schedule(sendTask, left, TimeUnit.NANOSECONDS);
       return;
     }
-    exchange.sendDeadlinePassed();
+    boolean backendsFault = backend >= client;
+    if (backendsFault) {
+      backendStalledSince = -1;
+    } else {
+      clientStalledSince = -1;
+    }
+    exchange.sendDeadlinePassed(backendsFault);
   }
 }

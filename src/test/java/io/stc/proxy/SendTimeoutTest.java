@@ -91,48 +91,11 @@ class SendTimeoutTest {
   @Test
   void aBackendThatTakesNoneOfAnUploadIsAnsweredFor() throws Exception {
     // Reads a request head, then neither the body nor anything else, and never answers.
-    try (ServerSocket deaf = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+    try (DeafBackend deaf = new DeafBackend(null);
         TestCluster c = TestCluster.of(0, cfg -> withSend(RawBackend.alone(cfg), Duration.ofMillis(500)));
         Socket client = new Socket("127.0.0.1", c.stc.port())) {
-      deaf.setReceiveBufferSize(4096);
-      List<Socket> held = new CopyOnWriteArrayList<>();
-      Thread acceptor = new Thread(() -> {
-        try {
-          while (true) {
-            Socket s = deaf.accept();
-            held.add(s);
-            InputStream in = s.getInputStream();
-            int matched = 0;
-            while (matched < 4) {
-              int b = in.read();
-              if (b < 0) {
-                break;
-              }
-              matched = b == "\r\n\r\n".charAt(matched) ? matched + 1 : (b == '\r' ? 1 : 0);
-            }
-          }
-        } catch (IOException closed) {
-          // the test is over
-        }
-      });
-      acceptor.setDaemon(true);
-      acceptor.start();
-      c.stc.upstream().add("deaf", "127.0.0.1", deaf.getLocalPort(), 1, BackendState.UP);
-      client.setSoTimeout(30_000);
-      OutputStream out = client.getOutputStream();
-      out.write("POST /up HTTP/1.1\r\nHost: x\r\nContent-Length: 50000000\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-      Thread uploader = new Thread(() -> {
-        byte[] chunk = new byte[64 * 1024];
-        try {
-          for (int i = 0; i < 50_000_000 / chunk.length; i++) {
-            out.write(chunk);
-          }
-        } catch (IOException closed) {
-          // stc answered and closed
-        }
-      });
-      uploader.setDaemon(true);
-      uploader.start();
+      c.stc.upstream().add("deaf", "127.0.0.1", deaf.port(), 1, BackendState.UP);
+      startUpload(client);
       byte[] head = new byte[12];
       int n = 0;
       InputStream in = client.getInputStream();
@@ -143,6 +106,95 @@ class SendTimeoutTest {
       }
       assertThat(new String(head, StandardCharsets.US_ASCII)).isEqualTo("HTTP/1.1 504");
       assertThat(c.stc.proxy().stats().failures(ProxyFailure.BACKEND_SEND_TIMEOUT)).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void aBackendThatAnswersButTakesNoneOfTheUploadEndsBothConnections() throws Exception {
+    // Begins a response, then reads no more of the request.
+    String begun = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nearly\r\n";
+    try (DeafBackend deaf = new DeafBackend(begun);
+        TestCluster c = TestCluster.of(0, cfg -> withSend(RawBackend.alone(cfg), Duration.ofMillis(500)));
+        Socket client = new Socket("127.0.0.1", c.stc.port())) {
+      c.stc.upstream().add("deaf", "127.0.0.1", deaf.port(), 1, BackendState.UP);
+      startUpload(client);
+      StringBuilder got = new StringBuilder();
+      InputStream in = client.getInputStream();
+      byte[] buf = new byte[4096];
+      try {
+        int r;
+        while ((r = in.read(buf)) > 0) {
+          got.append(new String(buf, 0, r, StandardCharsets.ISO_8859_1));
+        }
+      } catch (IOException reset) {
+        // stc closed with the upload unread: a reset is as good as an end
+      }
+      // The begun response stays the only one: a second answer would be read as its body.
+      assertThat(got.toString()).startsWith("HTTP/1.1 200").contains("early").doesNotContain("504");
+      assertThat(c.stc.proxy().stats().failures(ProxyFailure.BACKEND_SEND_TIMEOUT)).isEqualTo(1);
+      await().atMost(Duration.ofSeconds(10)).until(() -> c.stc.proxy().stats().connections() == 0);
+    }
+  }
+
+  /** Sends the head of a 50 MB upload, then its body from another thread until stc closes. */
+  private static void startUpload(Socket client) throws IOException {
+    client.setSoTimeout(30_000);
+    OutputStream out = client.getOutputStream();
+    out.write("POST /up HTTP/1.1\r\nHost: x\r\nContent-Length: 50000000\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+    Thread uploader = new Thread(() -> {
+      byte[] chunk = new byte[64 * 1024];
+      try {
+        for (int i = 0; i < 50_000_000 / chunk.length; i++) {
+          out.write(chunk);
+        }
+      } catch (IOException closed) {
+        // stc answered and closed
+      }
+    });
+    uploader.setDaemon(true);
+    uploader.start();
+  }
+
+  /** A backend that reads each request's head, writes {@code afterHead} (if any), and then reads nothing more. */
+  private static final class DeafBackend implements AutoCloseable {
+    private final ServerSocket server = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+    private final List<Socket> held = new CopyOnWriteArrayList<>();
+
+    DeafBackend(String afterHead) throws IOException {
+      server.setReceiveBufferSize(4096);
+      Thread acceptor = new Thread(() -> {
+        try {
+          while (true) {
+            Socket s = server.accept();
+            held.add(s);
+            InputStream in = s.getInputStream();
+            int matched = 0;
+            while (matched < 4) {
+              int b = in.read();
+              if (b < 0) {
+                break;
+              }
+              matched = b == "\r\n\r\n".charAt(matched) ? matched + 1 : (b == '\r' ? 1 : 0);
+            }
+            if (afterHead != null) {
+              s.getOutputStream().write(afterHead.getBytes(StandardCharsets.US_ASCII));
+            }
+          }
+        } catch (IOException closed) {
+          // the test is over
+        }
+      });
+      acceptor.setDaemon(true);
+      acceptor.start();
+    }
+
+    int port() {
+      return server.getLocalPort();
+    }
+
+    @Override
+    public void close() throws IOException {
+      server.close();
       for (Socket s : held) {
         s.close();
       }
