@@ -51,6 +51,15 @@ abstract class BackendLink {
     return false;
   }
 
+  /**
+   * Whether the connection, kept alive from an earlier request, ended without a byte of this
+   * request's answer: most likely the backend closed it while idle as the request went out, and
+   * never acted on it (it may have, so only an idempotent request goes again).
+   */
+  boolean closedWhileIdleMaybe() {
+    return false;
+  }
+
   /** Whether the link is an HTTP/2 stream (its response comes as frames, not bytes to pass through). */
   abstract boolean isHttp2();
 

@@ -416,7 +416,7 @@ final class Exchange implements Request, ExchangeTimers.Deadlines {
       status = 0;
     }
     if (stage == Stage.RESPONDING) {
-      abortMidResponse();
+      abortMidResponse(ProxyFailure.BACKEND_CLOSED);
     } else {
       attemptFailed(ProxyFailure.BAD_RESPONSE);
     }
@@ -427,7 +427,7 @@ final class Exchange implements Request, ExchangeTimers.Deadlines {
       return;
     }
     if (stage == Stage.RESPONDING) {
-      abortMidResponse();
+      abortMidResponse(ProxyFailure.BACKEND_CLOSED);
     } else {
       attemptFailed(l.channel == null ? ProxyFailure.CONNECT_FAILED : ProxyFailure.BACKEND_CLOSED);
     }
@@ -537,18 +537,7 @@ final class Exchange implements Request, ExchangeTimers.Deadlines {
   /** A body that stalls: 408, and the backend link (holding half a request) is never reused. */
   @Override
   public void bodyDeadlinePassed() {
-    if (queuePlace != null) {
-      queuePlace.leave();
-    }
-    dropAttempt();
-    if (stage == Stage.RESPONDING) {
-      proxy.stats.failure(ProxyFailure.BODY_TIMEOUT);
-      end();
-      client.close();
-      return;
-    }
-    keepAlive = false;
-    finishWithFailure(ProxyFailure.BODY_TIMEOUT);
+    clientFailed(ProxyFailure.BODY_TIMEOUT);
   }
 
   @Override
@@ -564,29 +553,21 @@ final class Exchange implements Request, ExchangeTimers.Deadlines {
 
   /**
    * A peer took none of what stc had for it for the send timeout. The backend, of the request
-   * body: a 504 (as for a response that never comes), the attempt counted against it. The client,
-   * of the response: both connections go (an HTTP/2 stream is reset), so a client that stops
-   * reading cannot hold a backend and its place there. Both go too when the backend stalls on the
-   * body of a request whose response has begun: the client cannot be given another answer.
+   * body: a 504 (as for a response that never comes), the attempt counted against it; when its
+   * response has begun, the client cannot be given another answer and loses its connection. The
+   * client, of the response: both connections go (an HTTP/2 stream is reset), so a client that
+   * stops reading cannot hold a backend and its place there.
    */
   @Override
   public void sendDeadlinePassed(boolean backend) {
-    if (backend && stage == Stage.FORWARDING) {
+    if (!backend) {
+      clientFailed(ProxyFailure.SEND_TIMEOUT);
+    } else if (stage == Stage.RESPONDING) {
+      abortMidResponse(ProxyFailure.BACKEND_SEND_TIMEOUT);
+    } else {
       keepAlive = false;
       attemptFailed(ProxyFailure.BACKEND_SEND_TIMEOUT);
-      return;
     }
-    if (backend) {
-      BackendLink l = link;
-      link = null;
-      l.close();
-      attempts.end(true, true, true);
-    } else {
-      dropAttempt();
-    }
-    proxy.stats.failure(backend ? ProxyFailure.BACKEND_SEND_TIMEOUT : ProxyFailure.SEND_TIMEOUT);
-    end();
-    client.close();
   }
 
   // ---- ending ------------------------------------------------------------------------------------
@@ -614,22 +595,27 @@ final class Exchange implements Request, ExchangeTimers.Deadlines {
 
   private void attemptFailed(ProxyFailure failure) {
     timers.stopAwaiting();
-    attempts.end(true, true, true);
-    proxy.stats.failure(failure);
     BackendLink l = link;
     link = null;
     boolean afterSend = stage.compareTo(Stage.FORWARDING) >= 0;
     // Refused unprocessed (HTTP/2's REFUSED_STREAM, a GOAWAY before it): as if never sent.
     boolean unprocessed = l != null && l.refusedUnprocessed();
+    // A kept-alive connection the backend closed as the request went out (the race of every
+    // keep-alive pool): no verdict on the backend, and an idempotent request goes again, as
+    // browsers and Go's client do.
+    boolean closedIdle = idempotent && failure == ProxyFailure.BACKEND_CLOSED && l != null && l.closedWhileIdleMaybe();
+    attempts.end(!closedIdle, !closedIdle, !closedIdle);
+    proxy.stats.failure(failure);
     if (l != null) {
       l.close();
     }
     // A request the backend refused unprocessed may go again (twice more) even past the retries.
-    boolean retryable = (attempts.mayRetry() || (unprocessed && attempts.mayRetryUnprocessed()))
+    boolean again = unprocessed || closedIdle;
+    boolean retryable = (attempts.mayRetry() || (again && attempts.mayRetryUnprocessed()))
         && (!afterSend || ((idempotent || unprocessed) && body.replayable()));
     if (retryable) {
       Backend next = attempts.pick(this);
-      if (next == null && unprocessed) {
+      if (next == null && again) {
         // Nothing else to try, but the backend never acted on it: the same one may take it now.
         next = attempts.pickSameAgain();
       }
@@ -658,7 +644,7 @@ final class Exchange implements Request, ExchangeTimers.Deadlines {
     if (grpc.active()) {
       r = grpc.answer(failure, close && !client.http2Stream);
     } else {
-      r = failure.response(retryAfterSeconds, close, clientVersion == HttpVersion.HTTP_1_0);
+      r = failure.response(retryAfterSeconds, close, clientVersion == HttpVersion.HTTP_1_0, request.method() == HttpMethod.HEAD);
     }
     ChannelFuture w = client.response.answer(r);
     boolean unreadBody = !requestReceived;
@@ -674,19 +660,7 @@ final class Exchange implements Request, ExchangeTimers.Deadlines {
   void rejectMalformed(Throwable cause) {
     ProxyFailure failure = ProxyFailure.ofMalformed(cause);
     if (request != null) {
-      if (queuePlace != null) {
-        queuePlace.leave();
-      }
-      dropAttempt();
-      if (stage == Stage.RESPONDING) {
-        proxy.stats.failure(failure);
-        end();
-        client.close();
-        return;
-      }
-      requestReceived = false;
-      keepAlive = false;
-      finishWithFailure(failure);
+      clientFailed(failure);
       return;
     }
     proxy.stats.requestStarted();
@@ -701,11 +675,32 @@ final class Exchange implements Request, ExchangeTimers.Deadlines {
     finishWithFailure(failure);
   }
 
-  /** The response began but cannot be finished: the client must see a broken connection, not a short body. */
-  private void abortMidResponse() {
+  /**
+   * The client broke off its side (a malformed or stalled body, a response it does not take): the
+   * attempt ends without a verdict on the backend, and the client gets its answer if none began,
+   * else loses its connection (the rest of its request cannot be trusted or waited for).
+   */
+  private void clientFailed(ProxyFailure failure) {
+    if (queuePlace != null) {
+      queuePlace.leave();
+    }
+    dropAttempt();
+    if (stage == Stage.RESPONDING) {
+      proxy.stats.failure(failure);
+      end();
+      client.close();
+      return;
+    }
+    requestReceived = false;
+    keepAlive = false;
+    finishWithFailure(failure);
+  }
+
+  /** The response began but the backend failed it: the client must see a broken connection, not a short body. */
+  private void abortMidResponse(ProxyFailure failure) {
     timers.stopAwaiting();
     attempts.end(true, true, true);
-    proxy.stats.failure(ProxyFailure.BACKEND_CLOSED);
+    proxy.stats.failure(failure);
     BackendLink l = link;
     link = null;
     if (l != null) {
@@ -713,7 +708,7 @@ final class Exchange implements Request, ExchangeTimers.Deadlines {
     }
     if (grpc.active() && client.http2Stream) {
       // A gRPC stream ends with a status its caller can act on (UNAVAILABLE: try again), not a reset.
-      client.response.end(grpc.brokenOffTrailers());
+      client.response.end(grpc.brokenOffTrailers(failure));
       end();
       return;
     }

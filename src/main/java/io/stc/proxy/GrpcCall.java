@@ -94,11 +94,12 @@ final class GrpcCall {
     return failure.grpcResponse(close);
   }
 
-  /** The trailers that end a stream whose backend went away mid-response: UNAVAILABLE, which its caller may retry. */
-  HttpHeaders brokenOffTrailers() {
+  /** The trailers that end a stream whose backend failed mid-response: UNAVAILABLE, which its caller may retry. */
+  HttpHeaders brokenOffTrailers(ProxyFailure failure) {
     HttpHeaders trailers = new DefaultHttpHeaders();
     trailers.setInt("grpc-status", GrpcStatus.UNAVAILABLE);
-    trailers.set("grpc-message", "stc: backend closed the connection mid-response");
+    trailers.set("grpc-message", failure == ProxyFailure.BACKEND_CLOSED
+        ? "stc: backend closed the connection mid-response" : "stc: " + failure.message());
     stats.grpcStatus(GrpcStatus.UNAVAILABLE);
     return trailers;
   }

@@ -20,6 +20,8 @@ final class Http1Link extends BackendLink implements ResponseReader.Sink {
   private final ChannelHandler handler = new Inbound();
   /** Whether the connection has carried a request before (a stale one may close under us). */
   boolean reused;
+  /** Whether any byte came back since the current request's head went out. */
+  private boolean heard;
   /** The body being written is chunked (framed anew here). */
   private boolean chunked;
   /** Set once the connection switched protocols: what arrives goes to the tunnel. */
@@ -40,6 +42,7 @@ final class Http1Link extends BackendLink implements ResponseReader.Sink {
     ByteBuf head = channel.alloc().buffer(256);
     RequestHeadWriter.write(head, e.request, e.clientIp(), e.scheme(), e.upgradeRequested, e.answeredExpect, backend);
     chunked = e.body.chunked();
+    heard = false;
     // Nothing waits for this write; a failure closes the connection, which retries or answers.
     channel.write(head, channel.voidPromise());
   }
@@ -96,6 +99,11 @@ final class Http1Link extends BackendLink implements ResponseReader.Sink {
     return false;
   }
 
+  @Override
+  boolean closedWhileIdleMaybe() {
+    return reused && !heard;
+  }
+
   /** Bytes after a 101 are no longer HTTP: from now on (the rest of this read too) they go to the tunnel. */
   void switchTo(Tunnel t) {
     owner = null;
@@ -122,6 +130,7 @@ final class Http1Link extends BackendLink implements ResponseReader.Sink {
         ctx.close();
         return;
       }
+      heard = true;
       try {
         reader.read(in, Http1Link.this);
       } finally {

@@ -63,6 +63,11 @@ public enum ProxyFailure {
     return label;
   }
 
+  /** What went wrong, in a few words (the body's {@code error}, a gRPC answer's grpc-message). */
+  String message() {
+    return message;
+  }
+
   /** The JSON body sent to the client; shared, never modify. */
   byte[] body() {
     return body;
@@ -74,9 +79,12 @@ public enum ProxyFailure {
    * @param retryAfterSeconds for RATE_LIMITED, when to come back (other 503s say 1 s)
    * @param close whether the connection closes after it
    * @param http10Client whether the client spoke HTTP/1.0 (which needs keep-alive said out loud)
+   * @param headRequest the request was a HEAD: the answer says the body's length but carries none
+   *     (a client reads no body after a HEAD, so one would be taken for the next response)
    */
-  FullHttpResponse response(long retryAfterSeconds, boolean close, boolean http10Client) {
-    FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.wrappedBuffer(body));
+  FullHttpResponse response(long retryAfterSeconds, boolean close, boolean http10Client, boolean headRequest) {
+    FullHttpResponse r = new DefaultFullHttpResponse(
+        HttpVersion.HTTP_1_1, status, headRequest ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(body));
     HttpHeaders h = r.headers();
     h.set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
     h.setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);

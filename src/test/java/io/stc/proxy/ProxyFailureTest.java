@@ -44,6 +44,25 @@ class ProxyFailureTest {
   }
 
   @Test
+  void anAnswerToAHeadCarriesNoBodySoTheNextResponseOnTheConnectionIsReadRight() throws Exception {
+    try (TestCluster cluster = TestCluster.of(0);
+        Socket s = new Socket("127.0.0.1", cluster.stc.port())) {
+      s.setSoTimeout(10_000);
+      s.getOutputStream().write(("HEAD /a HTTP/1.1\r\nHost: x\r\n\r\n"
+          + "GET /b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      byte[] all = s.getInputStream().readAllBytes();
+      io.stc.testing.StrictResponses.Result r = io.stc.testing.StrictResponses.parse(all, List.of(true, false));
+      assertThat(r.violation()).isNull();
+      assertThat(r.responses()).hasSize(2);
+      assertThat(r.responses().get(0).status()).isEqualTo(503);
+      // The length a GET's answer would have, as RFC 9110 allows, and no body.
+      assertThat(r.responses().get(0).field("content-length")).isNotEqualTo("0");
+      assertThat(r.responses().get(1).status()).isEqualTo(503);
+      assertThat(r.responses().get(1).bodyText()).contains("\"reason\":\"no_backend\"");
+    }
+  }
+
+  @Test
   void refusedConnectionsAreRetriedOnAnotherBackend() throws Exception {
     // A port bound but not listening refuses connections, and stays ours while the test runs (a
     // port found free and let go was once given to one of the cluster's own backends next).
