@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.stc.pool.Backend;
 import io.stc.pool.BackendState;
+import io.stc.testing.Http2TestClient;
 import io.stc.testing.RawBackend;
 import io.stc.testing.ScriptedBackend;
 import io.stc.testing.ScriptedBackend.After;
@@ -19,6 +20,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
@@ -35,7 +39,9 @@ import net.jqwik.api.lifecycle.BeforeContainer;
  * written in random pieces, to one or two pipelined client requests of every shape. Whatever the
  * backend does, the client's bytes parse strictly as one response per request; a complete answer
  * from the backend arrives byte for byte as the backend meant it, and nothing else is ever passed
- * off as one; a broken one ends the connection inside its body; nothing is left in flight.
+ * off as one; a broken one ends the connection inside its body; nothing is left in flight. The
+ * same for HTTP/2 clients, all of a try's streams at once on one connection: a broken answer
+ * resets its stream, and the connection lives on.
  */
 class BackendMisbehaviourPropertyTest {
   /** What the backend does with one request. */
@@ -153,6 +159,55 @@ class BackendMisbehaviourPropertyTest {
   private static boolean closesUnannounced(Step s) {
     return s.kind() == Kind.EARLY || (s.method() == Method.HEAD && (s.kind().breaksOffBody()
         || s.kind() == Kind.CLOSE_DELIMITED || s.kind() == Kind.CODED_NOT_CHUNKED));
+  }
+
+  @Property(tries = 150)
+  void http2ClientsToo(@ForAll("exchanges") List<Step> steps) throws Exception {
+    try (Http2TestClient client = new Http2TestClient(cluster.stc.port())) {
+      List<String> ids = new ArrayList<>();
+      List<CompletableFuture<Http2TestClient.Response>> answers = new ArrayList<>();
+      for (Step s : steps) {
+        String id = "s" + IDS.incrementAndGet();
+        ids.add(id);
+        backend.script(id, script(s, id));
+      }
+      // All streams at once: each takes its own backend connection, or one another left.
+      for (int i = 0; i < steps.size(); i++) {
+        Step s = steps.get(i);
+        boolean post = s.method() == Method.POST_LENGTH || s.method() == Method.POST_CHUNKED;
+        String method = post ? "POST" : s.method().name();
+        answers.add(client.send(method, "/" + ids.get(i), post ? "hello world".getBytes(StandardCharsets.US_ASCII) : null, null));
+      }
+      boolean someCloseUnannounced = steps.stream().anyMatch(BackendMisbehaviourPropertyTest::closesUnannounced);
+      for (int i = 0; i < steps.size(); i++) {
+        Step s = steps.get(i);
+        Http2TestClient.Response resp;
+        try {
+          resp = answers.get(i).get(15, TimeUnit.SECONDS);
+        } catch (ExecutionException reset) {
+          // A stream reset: only for an answer whose head went out before its body broke.
+          assertThat(s.kind().breaksOffBody() && s.method() != Method.HEAD).as("%s: %s", s, reset.getCause()).isTrue();
+          continue;
+        }
+        String from = resp.headers().get("x-script") == null ? null : resp.headers().get("x-script").toString();
+        if (ids.get(i).equals(from)) {
+          assertThat(s.kind().answersWhole(s.method()) || s.kind().mayGoEitherWay()).as("%s passed on whole", s).isTrue();
+          assertThat(resp.status()).as("%s", s).isEqualTo(expectedStatus(s.kind()));
+          assertThat(new String(resp.body(), StandardCharsets.ISO_8859_1)).as("body of %s", s).isEqualTo(expectedBody(s));
+        } else {
+          boolean onAClosedConnection = someCloseUnannounced && (s.method() == Method.POST_LENGTH || s.method() == Method.POST_CHUNKED);
+          assertThat(s.kind().answersWhole(s.method()) && !s.kind().mayGoEitherWay() && !onAClosedConnection)
+              .as("%s answered by stc (%d)", s, resp.status()).isFalse();
+          assertThat(resp.status()).as("%s", s).isIn(s.kind() == Kind.SILENT && !onAClosedConnection ? Set.of(504) : Set.of(502));
+          if (s.method() == Method.HEAD) {
+            assertThat(resp.body()).as("an answer to a HEAD").isEmpty();
+          }
+        }
+      }
+      assertThat(client.isOpen()).as("the connection outlives whatever its backends did").isTrue();
+    }
+    await().pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(5)).atMost(Duration.ofSeconds(10))
+        .until(() -> cluster.stc.proxy().stats().active() == 0 && target.stats().inFlight() == 0);
   }
 
   private static int expectedStatus(Kind k) {

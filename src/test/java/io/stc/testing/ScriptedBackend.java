@@ -15,7 +15,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * A loopback backend that answers each request by the script its {@code X-Script} header names:
+ * A loopback backend that answers each request by the script its {@code X-Script} header (else
+ * its path, {@code /ID}) names:
  * raw response bytes (well-formed or not) written in pieces, with the request body read first or
  * not, and then the connection kept for the next request, closed, or held without an answer.
  * Any number of connections, each on its own thread; records the script ids it was asked for.
@@ -48,7 +49,7 @@ public final class ScriptedBackend implements AutoCloseable {
     return server.getLocalPort();
   }
 
-  /** Registers the script that requests carrying {@code X-Script: id} get. */
+  /** Registers the script that requests carrying {@code X-Script: id}, or asking for {@code /id}, get. */
   public void script(String id, Script script) {
     scripts.put(id, script);
   }
@@ -79,6 +80,10 @@ public final class ScriptedBackend implements AutoCloseable {
           return;
         }
         String id = field(head, "x-script");
+        if (id == null) {
+          String[] requestLine = head.substring(0, head.indexOf("\r\n")).split(" ");
+          id = requestLine.length == 3 && requestLine[1].startsWith("/") ? requestLine[1].substring(1) : null;
+        }
         received.add(id == null ? "?" : id);
         Script script = id == null ? null : scripts.get(id);
         if (script == null) {
