@@ -3,6 +3,7 @@ package io.stc.proxy;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpContent;
@@ -248,6 +249,19 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Htt
    * whole while the client still sends its request (then the rest is read and dropped for {@link
    * #LINGER_SECONDS}, and the stream reset with NO_ERROR only if the client has not ended it by then).
    */
+  /**
+   * Ends the connection with a reset, not a close: the response under way is delimited by the
+   * close, so a clean one would pass off its cut body as whole.
+   */
+  void reset() {
+    if (http2Stream) {
+      close();
+      return;
+    }
+    ctx.channel().config().setOption(ChannelOption.SO_LINGER, 0);
+    ctx.close();
+  }
+
   void close() {
     if (http2Stream) {
       if (response.ended() && stream.state() == Http2Stream.State.HALF_CLOSED_LOCAL) {

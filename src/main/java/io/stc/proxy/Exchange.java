@@ -335,6 +335,13 @@ final class Exchange implements Request, ExchangeTimers.Deadlines {
       return;
     }
     timers.stopAwaiting();
+    if (head.otherCodings && (client.http2Stream || clientVersion == HttpVersion.HTTP_1_0)
+        && request.method() != HttpMethod.HEAD && code != 204 && code != 304) {
+      // A body in a transfer coding (gzip, say) that stc does not undo, for a client that cannot be
+      // told of it: HTTP/2 has no transfer codings, HTTP/1.0 none but the close (RFC 9112 6.1).
+      attemptFailed(ProxyFailure.BAD_RESPONSE);
+      return;
+    }
     if (grpc.refusedUnavailable(head, l.headEndedStream) && retryUnavailable(l)) {
       return;
     }
@@ -712,8 +719,13 @@ final class Exchange implements Request, ExchangeTimers.Deadlines {
       end();
       return;
     }
+    boolean untilClose = client.response.delimitedByClose();
     end();
-    client.close();
+    if (untilClose) {
+      client.reset();
+    } else {
+      client.close();
+    }
   }
 
   /** The client connection closed: whatever is in progress is abandoned. */

@@ -87,6 +87,10 @@ final class HeaderRewriter {
       head.dropTransferEncoding();
       framing = BodyFraming.UNTIL_CLOSE;
     }
+    if (http10Client && head.otherCodings) {
+      // Not for an HTTP/1.0 client (RFC 9112 6.1); only a response without a body gets this far.
+      head.dropTransferEncoding();
+    }
     head.writeKept(out);
     writeServedBy(out, backendId);
     if (hstsLine != null) {

@@ -47,7 +47,13 @@ public final class ResponseHead {
   boolean http10;
   /** The Content-Length, or -1 when there is none. */
   long contentLength;
+  /** Chunked is the final transfer coding: the body is framed by its chunks. */
   boolean chunked;
+  /**
+   * A transfer coding other than chunked was applied (gzip, say): only an HTTP/1.1 client can be
+   * told of it, and stc does not undo it. Without a final chunked, the body runs to the close.
+   */
+  boolean otherCodings;
   boolean closeToken;
   boolean keepAliveToken;
   // Headers a Connection header names besides close and keep-alive (hop-by-hop too, RFC 9110
@@ -55,7 +61,11 @@ public final class ResponseHead {
   private int[] namedFrom = new int[0];
   private int[] namedTo = new int[0];
   private int named;
-  /** A Content-Length that is not a number, or disagrees with an earlier one. */
+  /**
+   * The framing cannot be trusted: a Content-Length that is not a number or disagrees with an
+   * earlier one, or a Transfer-Encoding that is not a list of codings or applies chunked other than
+   * once and last.
+   */
   private boolean badLength;
 
   /** @param servedByName the lower-case name of the header the proxy sets itself, or null */
@@ -70,6 +80,7 @@ public final class ResponseHead {
     status = 0;
     contentLength = -1;
     chunked = false;
+    otherCodings = false;
     closeToken = false;
     keepAliveToken = false;
     named = 0;
@@ -427,7 +438,7 @@ public final class ResponseHead {
       }
       case 17 -> {
         if (is(i, TRANSFER_ENCODING)) {
-          chunked |= hasToken(v, ve, "chunked");
+          transferCodings(v, ve);
         }
       }
       case 16 -> drop[i] = is(i, PROXY_CONNECTION);
@@ -510,14 +521,43 @@ public final class ResponseHead {
     return true;
   }
 
-  private boolean hasToken(int from, int to, String token) {
-    int n = token.length();
-    for (int i = from; i + n <= to; i++) {
-      if (equalsIgnoreCase(i, i + n, token)) {
-        return true;
+  /**
+   * Reads one Transfer-Encoding line's codings, which follow those of earlier lines (RFC 9110
+   * 5.3). Anything after a chunked, a second chunked included, makes the framing untrustworthy
+   * (RFC 9112 6.1), as does a value that is not a comma-separated list of tokens.
+   */
+  private void transferCodings(int v, int ve) {
+    int i = v;
+    while (true) {
+      int t = i;
+      while (i < ve && FieldGrammar.isTchar(bytes[i])) {
+        i++;
+      }
+      if (i == t) {
+        badLength = true;
+        return;
+      }
+      if (chunked) {
+        badLength = true; // a coding applied after chunked
+        return;
+      }
+      chunked = FieldGrammar.equalsIgnoreCase(bytes, t, i, "chunked");
+      otherCodings |= !chunked;
+      while (i < ve && FieldGrammar.isOws(bytes[i])) {
+        i++;
+      }
+      if (i == ve) {
+        return;
+      }
+      if (bytes[i] != ',') {
+        badLength = true; // parameters, or anything else: no coding stc passes on takes them
+        return;
+      }
+      i++;
+      while (i < ve && FieldGrammar.isOws(bytes[i])) {
+        i++;
       }
     }
-    return false;
   }
 
   private boolean equalsIgnoreCase(int from, int to, String lower) {

@@ -237,6 +237,11 @@ final class ResponseWriter {
     return last;
   }
 
+  /** Whether the response under way ends where the connection does (an HTTP/1.0 client's, without a length). */
+  boolean delimitedByClose() {
+    return !http2Stream && framing == HeaderRewriter.BodyFraming.UNTIL_CLOSE;
+  }
+
   /** Whether the response's head is still held back, so none of the response has been written. */
   boolean holdsUnwrittenHead() {
     return unwrittenHead != null || unwrittenHttp2Head != null;

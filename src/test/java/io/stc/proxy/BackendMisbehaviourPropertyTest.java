@@ -48,11 +48,15 @@ class BackendMisbehaviourPropertyTest {
   enum Kind {
     LENGTH, CHUNKED, CODED_CHUNKED, CLOSE_DELIMITED, INTERIM, NO_CONTENT, NOT_MODIFIED, EARLY,
     TRUNCATED_LENGTH, TRUNCATED_CHUNKED, EXTRA_BYTES, CODED_NOT_CHUNKED,
-    BAD_STATUS_LINE, BAD_FIELD, TWO_LENGTHS, LENGTH_AND_CHUNKED, NEGATIVE_LENGTH, BAD_CHUNK_SIZE,
+    BAD_STATUS_LINE, BAD_FIELD, TWO_LENGTHS, LENGTH_AND_CHUNKED, NEGATIVE_LENGTH, BAD_CHUNK_SIZE, CHUNKED_NOT_LAST,
     SWITCHING, CLOSE_AT_ONCE, SILENT;
 
-    boolean answersWhole(Method m) {
-      return this == LENGTH || this == CHUNKED || this == CODED_CHUNKED || this == CLOSE_DELIMITED || this == INTERIM
+    boolean answersWhole(Method m, boolean http2) {
+      if (this == CODED_CHUNKED) {
+        // A transfer coding only an HTTP/1.1 client can be told of (a HEAD's answer has no body to code).
+        return m == Method.HEAD || (!http2 && m != Method.GET_HTTP10);
+      }
+      return this == LENGTH || this == CHUNKED || this == CLOSE_DELIMITED || this == INTERIM
           || this == NO_CONTENT || this == NOT_MODIFIED || this == EARLY || this == EXTRA_BYTES
           // a HEAD's answer has no body to break
           || (m == Method.HEAD && breaksOffBody());
@@ -71,7 +75,7 @@ class BackendMisbehaviourPropertyTest {
     }
   }
 
-  enum Method { GET, HEAD, POST_LENGTH, POST_CHUNKED }
+  enum Method { GET, GET_HTTP10, HEAD, POST_LENGTH, POST_CHUNKED }
 
   /** One request and what its backend does; {@code cuts} split the answer into pieces. */
   record Step(Method method, Kind kind, String body, List<Integer> cuts) {}
@@ -101,6 +105,7 @@ class BackendMisbehaviourPropertyTest {
     List<String> ids = new ArrayList<>();
     ByteArrayOutputStream requests = new ByteArrayOutputStream();
     List<Boolean> heads = new ArrayList<>();
+    List<Boolean> http10 = new ArrayList<>();
     for (int i = 0; i < steps.size(); i++) {
       Step s = steps.get(i);
       String id = "s" + IDS.incrementAndGet();
@@ -108,14 +113,17 @@ class BackendMisbehaviourPropertyTest {
       backend.script(id, script(s, id));
       requests.write(request(s, id, i == steps.size() - 1));
       heads.add(s.method() == Method.HEAD);
+      http10.add(s.method() == Method.GET_HTTP10);
     }
-    byte[] got;
+    ByteArrayOutputStream received = new ByteArrayOutputStream();
+    boolean reset;
     try (Socket c = new Socket("127.0.0.1", cluster.stc.port())) {
       c.setSoTimeout(15_000);
       c.getOutputStream().write(requests.toByteArray());
-      got = readToClose(c.getInputStream());
+      reset = !readToClose(c.getInputStream(), received);
     }
-    StrictResponses.Result r = StrictResponses.parse(got, heads);
+    byte[] got = received.toByteArray();
+    StrictResponses.Result r = StrictResponses.parse(got, heads, http10);
     String all = new String(got, StandardCharsets.ISO_8859_1);
     assertThat(r.violation()).as("framing of%n%s", all).isNull();
 
@@ -126,17 +134,22 @@ class BackendMisbehaviourPropertyTest {
       if (i >= r.responses().size()) {
         // Only a response the client was told would end the connection may leave later ones unanswered.
         StrictResponses.Response before = r.responses().get(r.responses().size() - 1);
-        assertThat(!before.complete() || "close".equalsIgnoreCase(before.field("connection")))
+        // (An HTTP/1.0 request that did not ask for keep-alive ends its connection unsaid.)
+        assertThat(!before.complete() || "close".equalsIgnoreCase(before.field("connection"))
+                || steps.get(r.responses().size() - 1).method() == Method.GET_HTTP10)
             .as("request %d of %s unanswered after%n%s", i, steps, all).isTrue();
         break;
       }
       StrictResponses.Response resp = r.responses().get(i);
-      if (id.equals(resp.field("x-script")) && resp.complete()) {
+      // A body delimited by the close is whole only if the close was clean: a reset says it was cut.
+      boolean complete = resp.complete() && !(reset && i == r.responses().size() - 1
+          && resp.field("content-length") == null && resp.field("transfer-encoding") == null);
+      if (id.equals(resp.field("x-script")) && complete) {
         // Passed on as the backend's answer: it must be that answer, whole.
-        assertThat(s.kind().answersWhole(s.method()) || s.kind().mayGoEitherWay()).as("%s passed on as whole in%n%s", s, all).isTrue();
+        assertThat(s.kind().answersWhole(s.method(), false) || s.kind().mayGoEitherWay()).as("%s passed on as whole in%n%s", s, all).isTrue();
         assertThat(resp.status()).isEqualTo(expectedStatus(s.kind()));
         assertThat(resp.bodyText()).as("body of %s in%n%s", s, all).isEqualTo(expectedBody(s));
-      } else if (!resp.complete()) {
+      } else if (!complete) {
         assertThat(s.kind().breaksOffBody() && s.method() != Method.HEAD).as("%s cut off in%n%s", s, all).isTrue();
         assertThat(id).isEqualTo(resp.field("x-script"));
       } else {
@@ -144,15 +157,23 @@ class BackendMisbehaviourPropertyTest {
         // unannounced after its answer: it may have been acted on, so it is not sent again.
         boolean onAClosedConnection = i > 0 && closesUnannounced(steps.get(i - 1))
             && (s.method() == Method.POST_LENGTH || s.method() == Method.POST_CHUNKED);
-        assertThat(s.kind().answersWhole(s.method()) && !s.kind().mayGoEitherWay() && !onAClosedConnection)
+        assertThat(s.kind().answersWhole(s.method(), false) && !s.kind().mayGoEitherWay() && !onAClosedConnection)
             .as("%s answered by stc (%d) in%n%s", s, resp.status(), all).isFalse();
         assertThat(resp.status()).as("%s in%n%s", s, all)
-            .isIn(s.kind() == Kind.SILENT && !onAClosedConnection ? Set.of(504) : Set.of(502));
+            .isIn(proxyStatuses(s, onAClosedConnection));
       }
     }
     await().pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(5)).atMost(Duration.ofSeconds(10))
         .until(() -> cluster.stc.proxy().stats().active() == 0 && target.stats().inFlight() == 0);
     assertThat(backend.received).as("requests no client sent").doesNotContain("?");
+  }
+
+  /** The statuses of stc's own answers to a step: 504 for silence, 502 for the rest, and for whatever met a closed connection. */
+  private static Set<Integer> proxyStatuses(Step s, boolean onAClosedConnection) {
+    if (s.kind() != Kind.SILENT) {
+      return Set.of(502);
+    }
+    return onAClosedConnection ? Set.of(502, 504) : Set.of(504);
   }
 
   /** Whether the backend closes the connection after a whole answer that did not say it would (no Connection: close). */
@@ -175,7 +196,7 @@ class BackendMisbehaviourPropertyTest {
       for (int i = 0; i < steps.size(); i++) {
         Step s = steps.get(i);
         boolean post = s.method() == Method.POST_LENGTH || s.method() == Method.POST_CHUNKED;
-        String method = post ? "POST" : s.method().name();
+        String method = post ? "POST" : s.method() == Method.GET_HTTP10 ? "GET" : s.method().name();
         answers.add(client.send(method, "/" + ids.get(i), post ? "hello world".getBytes(StandardCharsets.US_ASCII) : null, null));
       }
       boolean someCloseUnannounced = steps.stream().anyMatch(BackendMisbehaviourPropertyTest::closesUnannounced);
@@ -191,14 +212,14 @@ class BackendMisbehaviourPropertyTest {
         }
         String from = resp.headers().get("x-script") == null ? null : resp.headers().get("x-script").toString();
         if (ids.get(i).equals(from)) {
-          assertThat(s.kind().answersWhole(s.method()) || s.kind().mayGoEitherWay()).as("%s passed on whole", s).isTrue();
+          assertThat(s.kind().answersWhole(s.method(), true) || s.kind().mayGoEitherWay()).as("%s passed on whole", s).isTrue();
           assertThat(resp.status()).as("%s", s).isEqualTo(expectedStatus(s.kind()));
           assertThat(new String(resp.body(), StandardCharsets.ISO_8859_1)).as("body of %s", s).isEqualTo(expectedBody(s));
         } else {
           boolean onAClosedConnection = someCloseUnannounced && (s.method() == Method.POST_LENGTH || s.method() == Method.POST_CHUNKED);
-          assertThat(s.kind().answersWhole(s.method()) && !s.kind().mayGoEitherWay() && !onAClosedConnection)
+          assertThat(s.kind().answersWhole(s.method(), true) && !s.kind().mayGoEitherWay() && !onAClosedConnection)
               .as("%s answered by stc (%d)", s, resp.status()).isFalse();
-          assertThat(resp.status()).as("%s", s).isIn(s.kind() == Kind.SILENT && !onAClosedConnection ? Set.of(504) : Set.of(502));
+          assertThat(resp.status()).as("%s", s).isIn(proxyStatuses(s, onAClosedConnection));
           if (s.method() == Method.HEAD) {
             assertThat(resp.body()).as("an answer to a HEAD").isEmpty();
           }
@@ -225,6 +246,7 @@ class BackendMisbehaviourPropertyTest {
     String close = last ? "Connection: close\r\n" : "";
     String head = switch (s.method()) {
       case GET -> "GET /" + id + " HTTP/1.1\r\nHost: a\r\nX-Script: " + id + "\r\n" + close + "\r\n";
+      case GET_HTTP10 -> "GET /" + id + " HTTP/1.0\r\nX-Script: " + id + "\r\n\r\n";
       case HEAD -> "HEAD /" + id + " HTTP/1.1\r\nHost: a\r\nX-Script: " + id + "\r\n" + close + "\r\n";
       case POST_LENGTH -> "POST /" + id + " HTTP/1.1\r\nHost: a\r\nX-Script: " + id + "\r\nContent-Length: 11\r\n"
           + close + "\r\nhello world";
@@ -282,6 +304,10 @@ class BackendMisbehaviourPropertyTest {
         bytes = "HTTP/1.1 200 OK\r\n" + tag + "Transfer-Encoding: gzip\r\n\r\n" + lengthBody;
         after = After.CLOSE;
       }
+      case CHUNKED_NOT_LAST -> {
+        bytes = "HTTP/1.1 200 OK\r\n" + tag + "Transfer-Encoding: chunked, gzip\r\n\r\n" + (head ? "" : chunks(b) + "0\r\n\r\n");
+        after = After.CLOSE;
+      }
       case NEGATIVE_LENGTH -> bytes = "HTTP/1.1 200 OK\r\n" + tag + "Content-Length: -1\r\n\r\n" + lengthBody;
       case BAD_CHUNK_SIZE -> {
         bytes = "HTTP/1.1 200 OK\r\n" + tag + "Transfer-Encoding: chunked\r\n\r\n" + (head ? "" : "zz\r\n" + b + "\r\n0\r\n\r\n");
@@ -323,18 +349,19 @@ class BackendMisbehaviourPropertyTest {
     return out;
   }
 
-  private static byte[] readToClose(InputStream in) throws java.io.IOException {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
+  /** Reads into {@code out} until the server closes; false when it reset the connection instead. */
+  private static boolean readToClose(InputStream in, ByteArrayOutputStream out) throws java.io.IOException {
     byte[] buf = new byte[8192];
     try {
       int n;
       while ((n = in.read(buf)) >= 0) {
         out.write(buf, 0, n);
       }
+      return true;
     } catch (java.net.SocketException reset) {
-      // a reset ends the stream as a close does; what came before it is what the client has
+      // what came before the reset is what the client has
+      return false;
     }
-    return out.toByteArray();
   }
 
   @Provide

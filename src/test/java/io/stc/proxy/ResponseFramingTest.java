@@ -1,6 +1,7 @@
 package io.stc.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.stc.pool.BackendState;
 import io.stc.testing.RawBackend;
@@ -87,6 +88,36 @@ class ResponseFramingTest {
       assertThat(r).startsWith("HTTP/1.1 200 OK\r\n");
       assertThat(head(r)).doesNotContain("transfer-encoding").contains("connection: close\r\n");
       assertThat(body(r)).isEqualTo("abcde");
+    }
+  }
+
+  @Test
+  void anHttp10ClientWhoseAnswerBreaksOffSeesAResetNotAnEnd() throws Exception {
+    // Its body is delimited by the close, so a clean close would pass the cut body off as whole.
+    String cut = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\na\r\nde";
+    try (RawBackend backend = new RawBackend(req -> cut, r -> r.contains("\r\n\r\n"), true);
+        TestCluster c = TestCluster.of(0, RawBackend::alone);
+        Socket client = new Socket(InetAddress.getLoopbackAddress(), c.stc.port())) {
+      c.stc.upstream().add("raw", "127.0.0.1", backend.port(), 1, BackendState.UP);
+      client.setSoTimeout(10_000);
+      client.getOutputStream().write("GET /c HTTP/1.0\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+      InputStream in = client.getInputStream();
+      byte[] buf = new byte[4096];
+      assertThatThrownBy(() -> {
+        while (in.read(buf) >= 0) {
+          // what came before the end
+        }
+      }).isInstanceOf(java.net.SocketException.class);
+    }
+  }
+
+  @Test
+  void aTransferCodingAnHttp10ClientCannotBeToldOfIsA502() throws Exception {
+    String coded = "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n";
+    try (RawBackend backend = new RawBackend(req -> coded)) {
+      String r = throughProxy(backend, "GET /c HTTP/1.0\r\nHost: x\r\n\r\n");
+      assertThat(r).startsWith("HTTP/1.1 502 ").doesNotContain("abc");
+      assertThat(head(r)).doesNotContain("transfer-encoding");
     }
   }
 

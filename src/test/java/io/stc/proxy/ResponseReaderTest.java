@@ -261,6 +261,22 @@ class ResponseReaderTest {
     assertThat(reader.hasLeftover()).isFalse();
   }
 
+  @Test
+  void chunkedLastAfterOtherCodingsFramesByChunksAndAWordContainingChunkedDoesNot() {
+    Rec coded = feed(new ResponseReader(null), false, false,
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n");
+    assertThat(coded.chunked).containsExactly(true);
+    assertThat(coded.body.toString()).isEqualTo("abc");
+    assertThat(coded.ends).isEqualTo(1);
+
+    // Not the chunked coding: the body runs to the close (RFC 9112 6.3).
+    ResponseReader reader = new ResponseReader(null);
+    Rec word = feed(reader, false, false, "HTTP/1.1 200 OK\r\nTransfer-Encoding: notchunked\r\n\r\n3\r\nabc\r\n");
+    assertThat(word.chunked).containsExactly(false);
+    assertThat(word.ends).isZero();
+    assertThat(word.bads).isZero();
+  }
+
   @ParameterizedTest(name = "{0}")
   @CsvSource(
       delimiter = '|',
@@ -278,6 +294,12 @@ class ResponseReaderTest {
         "a separator in a field name | HTTP/1.1 200 OK\\r\\nX(A): a\\r\\nContent-Length: 0\\r\\n\\r\\n",
         "a NUL in a field value | HTTP/1.1 200 OK\\r\\nX-A: a\\0b\\r\\nContent-Length: 0\\r\\n\\r\\n",
         "a bare CR in a field value | HTTP/1.1 200 OK\\r\\nX-A: a\\rb\\r\\nContent-Length: 0\\r\\n\\r\\n",
+        "chunked not the last coding | HTTP/1.1 200 OK\\r\\nTransfer-Encoding: chunked, gzip\\r\\n\\r\\n3\\r\\nabc\\r\\n0\\r\\n\\r\\n",
+        "chunked twice | HTTP/1.1 200 OK\\r\\nTransfer-Encoding: chunked, chunked\\r\\n\\r\\n3\\r\\nabc\\r\\n0\\r\\n\\r\\n",
+        "chunked on two lines | HTTP/1.1 200 OK\\r\\nTransfer-Encoding: chunked\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\n0\\r\\n\\r\\n",
+        "a coding on a line after chunked | HTTP/1.1 200 OK\\r\\nTransfer-Encoding: chunked\\r\\nTransfer-Encoding: gzip\\r\\n\\r\\n0\\r\\n\\r\\n",
+        "chunked with a parameter | HTTP/1.1 200 OK\\r\\nTransfer-Encoding: chunked;q=1\\r\\n\\r\\n0\\r\\n\\r\\n",
+        "an empty coding | HTTP/1.1 200 OK\\r\\nTransfer-Encoding: gzip,,chunked\\r\\n\\r\\n0\\r\\n\\r\\n",
       })
   void malformedResponseIsBadAndPoisonsTheConnection(String name, String raw) {
     ResponseReader reader = new ResponseReader(null);

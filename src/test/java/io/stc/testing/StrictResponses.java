@@ -42,14 +42,19 @@ public final class StrictResponses {
 
   /** Parses {@code stream}, all a connection delivered before it closed; {@code headRequests} says which requests were HEADs. */
   public static Result parse(byte[] stream, List<Boolean> headRequests) {
+    return parse(stream, headRequests, headRequests.stream().map(h -> false).toList());
+  }
+
+  /** As {@link #parse(byte[], List)}; {@code http10Requests} says which requests were HTTP/1.0 (no chunked answer for them). */
+  public static Result parse(byte[] stream, List<Boolean> headRequests, List<Boolean> http10Requests) {
     StrictResponses p = new StrictResponses(stream);
     List<Response> out = new ArrayList<>();
     try {
-      for (boolean head : headRequests) {
+      for (int i = 0; i < headRequests.size(); i++) {
         if (p.pos == p.in.length) {
           break;
         }
-        Response r = p.response(head);
+        Response r = p.response(headRequests.get(i), http10Requests.get(i));
         out.add(r);
         if (!r.complete()) {
           break;
@@ -64,7 +69,7 @@ public final class StrictResponses {
     }
   }
 
-  private Response response(boolean headRequest) {
+  private Response response(boolean headRequest, boolean http10Request) {
     while (true) {
       String statusLine = line("status line");
       if (!statusLine.matches("HTTP/1\\.1 [1-5][0-9][0-9] [\\x20-\\x7e]*")) {
@@ -102,6 +107,9 @@ public final class StrictResponses {
       boolean chunked = codings != null && String.join(",", codings).toLowerCase(Locale.ROOT).matches("(.*,)?\\s*chunked");
       if (codings != null && !chunked) {
         throw new Violation("Transfer-Encoding " + codings + " does not end in chunked (only a close could end it)");
+      }
+      if (codings != null && http10Request) {
+        throw new Violation("a chunked answer to an HTTP/1.0 request");
       }
       if (codings != null) {
         return chunked(status, fields);
