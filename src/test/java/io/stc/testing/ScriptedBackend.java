@@ -35,6 +35,7 @@ public final class ScriptedBackend implements AutoCloseable {
   private final ServerSocket server;
   private final Map<String, Script> scripts = new ConcurrentHashMap<>();
   private final List<Socket> sockets = new CopyOnWriteArrayList<>();
+  private final java.util.concurrent.atomic.AtomicInteger open = new java.util.concurrent.atomic.AtomicInteger();
   /** The script ids of the requests received, in order of arrival; "?" for a request naming none. */
   public final List<String> received = new CopyOnWriteArrayList<>();
 
@@ -47,6 +48,11 @@ public final class ScriptedBackend implements AutoCloseable {
 
   public int port() {
     return server.getLocalPort();
+  }
+
+  /** Connections open now (the proxy's, until it closes them or they close under it). */
+  public int openConnections() {
+    return open.get();
   }
 
   /** Registers the script that requests carrying {@code X-Script: id}, or asking for {@code /id}, get. */
@@ -69,6 +75,7 @@ public final class ScriptedBackend implements AutoCloseable {
   }
 
   private void serve(Socket s) {
+    open.incrementAndGet();
     try (s) {
       s.setTcpNoDelay(true);
       InputStream in = s.getInputStream();
@@ -111,6 +118,9 @@ public final class ScriptedBackend implements AutoCloseable {
       }
     } catch (IOException gone) {
       // the proxy closed the connection
+    } finally {
+      open.decrementAndGet();
+      sockets.remove(s);
     }
   }
 

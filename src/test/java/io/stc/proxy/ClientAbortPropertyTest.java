@@ -1,0 +1,136 @@
+package io.stc.proxy;
+
+import static io.stc.proxy.BackendAnswers.request;
+import static io.stc.proxy.BackendAnswers.script;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.stc.pool.Backend;
+import io.stc.pool.BackendState;
+import io.stc.proxy.BackendAnswers.Kind;
+import io.stc.proxy.BackendAnswers.Method;
+import io.stc.proxy.BackendAnswers.Step;
+import io.stc.testing.RawBackend;
+import io.stc.testing.ScriptedBackend;
+import io.stc.testing.TestCluster;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.SocketException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.lifecycle.AfterContainer;
+import net.jqwik.api.lifecycle.BeforeContainer;
+
+/**
+ * Clients that go away at any point (mid-body, right after the request, a few bytes into the
+ * answer, or after closing their side) while the backend answers in any of the ways of
+ * {@link BackendAnswers}: nothing is left behind. No exchange stays active, no backend request in
+ * flight, no client connection open, no backend connection held beyond the idle pool, and the
+ * next client is served.
+ */
+class ClientAbortPropertyTest {
+  /** Where the client goes away. */
+  enum Abort { MID_BODY, AFTER_REQUEST, MID_ANSWER, HALF_CLOSED }
+
+  private static final AtomicLong IDS = new AtomicLong();
+  private static ScriptedBackend backend;
+  private static TestCluster cluster;
+  private static Backend target;
+
+  @BeforeContainer
+  static void start() throws Exception {
+    backend = new ScriptedBackend();
+    cluster = TestCluster.of(0, c -> RawBackend.alone(c).withTimeouts(
+        c.timeouts().withResponse(Duration.ofMillis(600)).withBody(Duration.ofSeconds(1))));
+    target = cluster.stc.upstream().add("scripted", "127.0.0.1", backend.port(), 1, BackendState.UP);
+  }
+
+  @AfterContainer
+  static void stop() throws Exception {
+    cluster.close();
+    backend.close();
+  }
+
+  @Property(tries = 200)
+  void aClientThatGoesAwayLeavesNothingBehind(
+      @ForAll("steps") Step step, @ForAll Abort abort, @ForAll("answerBytes") int readBeforeLeaving) throws Exception {
+    String id = "a" + IDS.incrementAndGet();
+    backend.script(id, script(step, id));
+    byte[] whole = request(step, id, false);
+    try (Socket c = new Socket("127.0.0.1", cluster.stc.port())) {
+      c.setSoTimeout(5_000);
+      OutputStream out = c.getOutputStream();
+      InputStream in = c.getInputStream();
+      switch (abort) {
+        case MID_BODY -> {
+          // The head and part of a body promised longer.
+          String head = "POST /" + id + " HTTP/1.1\r\nHost: a\r\nX-Script: " + id + "\r\nContent-Length: 100000\r\n\r\n";
+          out.write((head + "x".repeat(readBeforeLeaving)).getBytes(StandardCharsets.ISO_8859_1));
+        }
+        case AFTER_REQUEST -> out.write(whole);
+        case MID_ANSWER -> {
+          out.write(whole);
+          readUpTo(in, readBeforeLeaving);
+        }
+        case HALF_CLOSED -> {
+          out.write(whole);
+          c.shutdownOutput();
+          readUpTo(in, Integer.MAX_VALUE);
+        }
+        default -> throw new IllegalStateException();
+      }
+    }
+    await().pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(5)).atMost(Duration.ofSeconds(10))
+        .untilAsserted(() -> {
+          assertThat(cluster.stc.proxy().stats().active()).as("exchanges active").isZero();
+          assertThat(target.stats().inFlight()).as("backend requests in flight").isZero();
+          assertThat(cluster.stc.proxy().stats().connections()).as("client connections open").isZero();
+        });
+    assertThat(backend.openConnections()).as("backend connections open").isLessThanOrEqualTo(8);
+
+    // And the next client is served.
+    String next = "n" + IDS.incrementAndGet();
+    Step ok = new Step(Method.GET, Kind.LENGTH, "fine", List.of());
+    backend.script(next, script(ok, next));
+    try (Socket c = new Socket("127.0.0.1", cluster.stc.port())) {
+      c.setSoTimeout(10_000);
+      c.getOutputStream().write(request(ok, next, true));
+      String answer = new String(c.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+      assertThat(answer).startsWith("HTTP/1.1 200 ").endsWith("\r\n\r\nfine");
+    }
+  }
+
+  /** Reads until {@code limit} bytes came, the server closed, or it reset. */
+  private static void readUpTo(InputStream in, int limit) throws java.io.IOException {
+    byte[] buf = new byte[Math.min(limit, 4096) + 1];
+    int got = 0;
+    try {
+      int n;
+      while (got < limit && (n = in.read(buf, 0, Math.min(buf.length, limit - got))) > 0) {
+        got += n;
+      }
+    } catch (SocketException reset) {
+      // gone either way
+    } catch (java.net.SocketTimeoutException silent) {
+      // the backend is silent and the response timeout longer than our patience: leave now
+    }
+  }
+
+  @Provide
+  Arbitrary<Step> steps() {
+    return BackendAnswers.exchanges().map(l -> l.get(0));
+  }
+
+  @Provide
+  Arbitrary<Integer> answerBytes() {
+    return Arbitraries.integers().between(0, 120);
+  }
+}
