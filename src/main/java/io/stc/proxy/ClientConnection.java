@@ -337,6 +337,17 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Htt
     while (!queued.isEmpty() && (!exchange.inProgress() || !exchange.requestReceived()) && (!http2Stream || reading)) {
       take(queued.poll());
     }
+    RequestDecoder decoder = decoder();
+    if (decoder != null && decoder.paused() && !exchange.inProgress()) {
+      // The switch of protocols did not happen: the bytes after its request are the next requests.
+      // Decoded after this event, never inside the decoder's own callback.
+      ctx.executor().execute(() -> {
+        if (ctx.channel().isActive() && !exchange.inProgress()) {
+          decoder.resume();
+          updateReading();
+        }
+      });
+    }
     exchange.flushToBackend();
     updateReading();
   }
@@ -354,7 +365,9 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Htt
       }
       return;
     }
-    boolean want = queued.size() < QUEUE_LIMIT && exchange.wantsClientBytes();
+    RequestDecoder decoder = decoder();
+    // A paused decoder holds what the client sends after a request to switch protocols: not more.
+    boolean want = queued.size() < QUEUE_LIMIT && exchange.wantsClientBytes() && (decoder == null || !decoder.paused());
     if (want != reading && ctx != null) {
       reading = want;
       ctx.channel().config().setAutoRead(want);
@@ -398,12 +411,22 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Htt
   void becomeTunnel(Tunnel t) {
     proxy.tunnels.add(t);
     ChannelHandlerContext c = ctx;
+    while (!queued.isEmpty()) {
+      ReferenceCountUtil.release(queued.poll());
+    }
     c.pipeline().replace(this, "tunnel", t.clientSide());
+    // The decoder paused after the request: what the client sent since goes to the tunnel as it came.
     c.pipeline().remove("codec");
     if (c.pipeline().get("timeouts") != null) {
       c.pipeline().remove("timeouts");
     }
     c.flush();
+    // Reading stopped while the switch was pending; the tunnel's back-pressure takes over.
+    c.channel().config().setAutoRead(true);
+  }
+
+  private RequestDecoder decoder() {
+    return ctx == null || http2Stream ? null : ctx.pipeline().get(RequestDecoder.class);
   }
 
   /**

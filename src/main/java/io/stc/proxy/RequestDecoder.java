@@ -33,6 +33,10 @@ import java.util.List;
  * body, else the request head, its body pieces (slices of the bytes read) and a last piece that
  * carries the trailers. Bodies are handed on without their chunk framing; the proxy frames them
  * anew for the backend, so chunk extensions never travel on.
+ *
+ * <p>After a request that asks to switch to WebSocket it pauses: what the client sends next may
+ * be the new protocol's, so it stays raw bytes until the answer is known. A 101 removes this
+ * decoder and the bytes go to the tunnel as they are; any other answer {@link #resume}s it.
  */
 final class RequestDecoder extends ByteToMessageDecoder {
   private enum State { HEAD, FIXED, CHUNK_SIZE, CHUNK_DATA, CHUNK_END, TRAILERS, BAD }
@@ -53,6 +57,11 @@ final class RequestDecoder extends ByteToMessageDecoder {
   private long remaining;
   private long bodyBytes;
   private HttpHeaders trailers;
+  /** The request being read asks to switch protocols. */
+  private boolean upgrading;
+  /** Nothing more is decoded until {@link #resume}. */
+  private boolean paused;
+  private ChannelHandlerContext ctx;
 
   /**
    * @param maxLine the longest request line (414 beyond)
@@ -68,9 +77,41 @@ final class RequestDecoder extends ByteToMessageDecoder {
   }
 
   @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    this.ctx = ctx;
+  }
+
+  /** Whether it waits, after a request to switch protocols, to learn what the bytes after it are. */
+  boolean paused() {
+    return paused;
+  }
+
+  /** The switch was refused: what the client sent after the request is HTTP again, and is decoded now. */
+  void resume() {
+    if (!paused) {
+      return;
+    }
+    paused = false;
+    if (internalBuffer().isReadable()) {
+      try {
+        channelRead(ctx, Unpooled.EMPTY_BUFFER);
+        channelReadComplete(ctx);
+      } catch (Exception e) {
+        ctx.fireExceptionCaught(e);
+      }
+    }
+  }
+
+  /** The request just read whole: a request to switch protocols pauses the decoding after it. */
+  private void messageEnded() {
+    state = State.HEAD;
+    paused = upgrading;
+  }
+
+  @Override
   protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
     try {
-      while (in.isReadable()) {
+      while (in.isReadable() && !paused) {
         switch (state) {
           case HEAD -> {
             if (!readHead(in, out)) {
@@ -150,6 +191,7 @@ final class RequestDecoder extends ByteToMessageDecoder {
     HttpMethod method = HttpMethod.valueOf(head.method);
     HttpHeaders headers = head.headers;
     bodyBytes = 0;
+    upgrading = WebSocketUpgrade.isRequested(headers);
     if (head.chunked) {
       out.add(new DefaultHttpRequest(version, method, head.uri, headers));
       trailers = null;
@@ -164,6 +206,7 @@ final class RequestDecoder extends ByteToMessageDecoder {
     } else {
       // No body, so no trailers: the shared empty (read-only) fields, not a fresh set per request.
       out.add(new DefaultFullHttpRequest(version, method, head.uri, Unpooled.EMPTY_BUFFER, headers, EmptyHttpHeaders.INSTANCE));
+      messageEnded();
     }
     return true;
   }
@@ -175,7 +218,7 @@ final class RequestDecoder extends ByteToMessageDecoder {
     remaining -= n;
     if (remaining == 0) {
       out.add(new DefaultLastHttpContent(in.readRetainedSlice(n), TRAILERS));
-      state = State.HEAD;
+      messageEnded();
     } else {
       out.add(new DefaultHttpContent(in.readRetainedSlice(n)));
     }
@@ -227,7 +270,7 @@ final class RequestDecoder extends ByteToMessageDecoder {
     in.skipBytes(length);
     section.reset();
     out.add(new DefaultLastHttpContent(Unpooled.EMPTY_BUFFER, t));
-    state = State.HEAD;
+    messageEnded();
     return true;
   }
 

@@ -17,7 +17,11 @@ final class WebSocketUpgrade {
 
   /** Whether the request asks to switch to WebSocket (RFC 6455 4.1). */
   static boolean isRequested(HttpRequest request) {
-    HttpHeaders h = request.headers();
+    return isRequested(request.headers());
+  }
+
+  /** Whether a request with these header fields asks to switch to WebSocket. */
+  static boolean isRequested(HttpHeaders h) {
     return h.containsValue(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET, true)
         && h.containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true);
   }
