@@ -103,14 +103,16 @@ public final class GrpcStatus {
       }
       n = n * 10 + (c - '0');
     }
-    return switch (v.charAt(v.length() - 1)) {
-      case 'H' -> n * 3_600_000_000_000L;
-      case 'M' -> n * 60_000_000_000L;
-      case 'S' -> n * 1_000_000_000L;
-      case 'm' -> n * 1_000_000L;
-      case 'u' -> n * 1_000L;
-      case 'n' -> n;
+    long unit = switch (v.charAt(v.length() - 1)) {
+      case 'H' -> 3_600_000_000_000L;
+      case 'M' -> 60_000_000_000L;
+      case 'S' -> 1_000_000_000L;
+      case 'm' -> 1_000_000L;
+      case 'u' -> 1_000L;
+      case 'n' -> 1L;
       default -> -1;
     };
+    // Eight digits of hours overflow a long of nanoseconds: such a deadline is as good as none.
+    return unit < 0 ? -1 : n > Long.MAX_VALUE / unit ? Long.MAX_VALUE : n * unit;
   }
 }
