@@ -207,42 +207,18 @@ final class RequestHead {
     if (++transferEncodings > 1) {
       throw new RequestRejection(ProxyFailure.BAD_REQUEST, "more than one Transfer-Encoding field");
     }
-    int codings = 0;
-    boolean lastIsChunked = false;
-    int i = v;
-    while (true) {
-      int t = i;
-      while (i < ve && FieldGrammar.isTchar(b[i])) {
-        i++;
-      }
-      if (i == t) {
-        throw new RequestRejection(ProxyFailure.BAD_REQUEST, "invalid Transfer-Encoding");
-      }
-      boolean isChunked = FieldGrammar.equalsIgnoreCase(b, t, i, "chunked");
-      if (isChunked && lastIsChunked) {
-        throw new RequestRejection(ProxyFailure.BAD_REQUEST, "chunked applied twice");
-      }
-      codings++;
-      lastIsChunked = isChunked;
-      while (i < ve && FieldGrammar.isOws(b[i])) {
-        i++;
-      }
-      if (i == ve) {
-        break;
-      }
-      if (b[i] != ',') {
-        // Parameters or anything else: no coding stc decodes takes them.
-        throw new RequestRejection(ProxyFailure.BAD_REQUEST, "invalid Transfer-Encoding");
-      }
-      i++;
-      while (i < ve && FieldGrammar.isOws(b[i])) {
-        i++;
-      }
+    int codings = TransferCodings.read(b, v, ve);
+    if ((codings & TransferCodings.INVALID) != 0) {
+      // Parameters or anything else: no coding stc decodes takes them.
+      throw new RequestRejection(ProxyFailure.BAD_REQUEST, "invalid Transfer-Encoding");
     }
-    if (!lastIsChunked) {
+    if ((codings & TransferCodings.CHUNKED_EARLIER) != 0) {
+      throw new RequestRejection(ProxyFailure.BAD_REQUEST, "chunked applied twice, or not last");
+    }
+    if ((codings & TransferCodings.CHUNKED_LAST) == 0) {
       throw new RequestRejection(ProxyFailure.BAD_REQUEST, "Transfer-Encoding without a final chunked");
     }
-    if (codings > 1) {
+    if ((codings & TransferCodings.OTHER) != 0) {
       throw new RequestRejection(ProxyFailure.NOT_IMPLEMENTED, "transfer codings other than chunked");
     }
     chunked = true;

@@ -527,37 +527,13 @@ public final class ResponseHead {
    * (RFC 9112 6.1), as does a value that is not a comma-separated list of tokens.
    */
   private void transferCodings(int v, int ve) {
-    int i = v;
-    while (true) {
-      int t = i;
-      while (i < ve && FieldGrammar.isTchar(bytes[i])) {
-        i++;
-      }
-      if (i == t) {
-        badLength = true;
-        return;
-      }
-      if (chunked) {
-        badLength = true; // a coding applied after chunked
-        return;
-      }
-      chunked = FieldGrammar.equalsIgnoreCase(bytes, t, i, "chunked");
-      otherCodings |= !chunked;
-      while (i < ve && FieldGrammar.isOws(bytes[i])) {
-        i++;
-      }
-      if (i == ve) {
-        return;
-      }
-      if (bytes[i] != ',') {
-        badLength = true; // parameters, or anything else: no coding stc passes on takes them
-        return;
-      }
-      i++;
-      while (i < ve && FieldGrammar.isOws(bytes[i])) {
-        i++;
-      }
+    int codings = TransferCodings.read(bytes, v, ve);
+    if (chunked || (codings & (TransferCodings.INVALID | TransferCodings.CHUNKED_EARLIER)) != 0) {
+      badLength = true;
+      return;
     }
+    chunked = (codings & TransferCodings.CHUNKED_LAST) != 0;
+    otherCodings |= (codings & TransferCodings.OTHER) != 0;
   }
 
   private boolean equalsIgnoreCase(int from, int to, String lower) {

@@ -9,15 +9,10 @@ import static io.stc.proxy.BackendAnswers.script;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.stc.pool.Backend;
-import io.stc.pool.BackendState;
 import io.stc.proxy.BackendAnswers.Method;
 import io.stc.proxy.BackendAnswers.Step;
 import io.stc.testing.Http2TestClient;
-import io.stc.testing.RawBackend;
-import io.stc.testing.ScriptedBackend;
 import io.stc.testing.StrictResponses;
-import io.stc.testing.TestCluster;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.net.Socket;
@@ -48,22 +43,16 @@ import net.jqwik.api.lifecycle.BeforeContainer;
  */
 class BackendMisbehaviourPropertyTest {
   private static final AtomicLong IDS = new AtomicLong();
-  private static ScriptedBackend backend;
-  private static TestCluster cluster;
-  private static Backend target;
+  private static ScriptedProxy proxy;
 
   @BeforeContainer
   static void start() throws Exception {
-    backend = new ScriptedBackend();
-    cluster = TestCluster.of(0, c -> RawBackend.alone(c).withTimeouts(
-        c.timeouts().withResponse(Duration.ofMillis(600)).withHeader(Duration.ofSeconds(5))));
-    target = cluster.stc.upstream().add("scripted", "127.0.0.1", backend.port(), 1, BackendState.UP);
+    proxy = new ScriptedProxy();
   }
 
   @AfterContainer
   static void stop() throws Exception {
-    cluster.close();
-    backend.close();
+    proxy.close();
   }
 
   @Property(tries = 300)
@@ -77,14 +66,14 @@ class BackendMisbehaviourPropertyTest {
       Step s = steps.get(i);
       String id = "s" + IDS.incrementAndGet();
       ids.add(id);
-      backend.script(id, script(s, id));
+      proxy.backend.script(id, script(s, id));
       requests.write(request(s, id, i == steps.size() - 1));
       heads.add(s.method() == Method.HEAD);
       http10.add(s.method() == Method.GET_HTTP10);
     }
     ByteArrayOutputStream received = new ByteArrayOutputStream();
     boolean reset;
-    try (Socket c = new Socket("127.0.0.1", cluster.stc.port())) {
+    try (Socket c = new Socket("127.0.0.1", proxy.port())) {
       c.setSoTimeout(15_000);
       c.getOutputStream().write(requests.toByteArray());
       reset = !readToClose(c.getInputStream(), received);
@@ -131,19 +120,19 @@ class BackendMisbehaviourPropertyTest {
       }
     }
     await().pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(5)).atMost(Duration.ofSeconds(10))
-        .until(() -> cluster.stc.proxy().stats().active() == 0 && target.stats().inFlight() == 0);
-    assertThat(backend.received).as("requests no client sent").doesNotContain("?");
+        .until(() -> proxy.cluster.stc.proxy().stats().active() == 0 && proxy.target.stats().inFlight() == 0);
+    assertThat(proxy.backend.received).as("requests no client sent").doesNotContain("?");
   }
 
   @Property(tries = 150)
   void http2ClientsToo(@ForAll("exchanges") List<Step> steps) throws Exception {
-    try (Http2TestClient client = new Http2TestClient(cluster.stc.port())) {
+    try (Http2TestClient client = new Http2TestClient(proxy.port())) {
       List<String> ids = new ArrayList<>();
       List<CompletableFuture<Http2TestClient.Response>> answers = new ArrayList<>();
       for (Step s : steps) {
         String id = "s" + IDS.incrementAndGet();
         ids.add(id);
-        backend.script(id, script(s, id));
+        proxy.backend.script(id, script(s, id));
       }
       // All streams at once: each takes its own backend connection, or one another left.
       for (int i = 0; i < steps.size(); i++) {
@@ -181,7 +170,7 @@ class BackendMisbehaviourPropertyTest {
       assertThat(client.isOpen()).as("the connection outlives whatever its backends did").isTrue();
     }
     await().pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(5)).atMost(Duration.ofSeconds(10))
-        .until(() -> cluster.stc.proxy().stats().active() == 0 && target.stats().inFlight() == 0);
+        .until(() -> proxy.cluster.stc.proxy().stats().active() == 0 && proxy.target.stats().inFlight() == 0);
   }
 
   /** Reads into {@code out} until the server closes; false when it reset the connection instead. */

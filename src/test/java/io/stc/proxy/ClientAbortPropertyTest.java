@@ -11,14 +11,9 @@ import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.DefaultHttp2HeadersEncoder;
 import io.netty.handler.codec.http2.Http2Exception;
-import io.stc.pool.Backend;
-import io.stc.pool.BackendState;
 import io.stc.proxy.BackendAnswers.Kind;
 import io.stc.proxy.BackendAnswers.Method;
 import io.stc.proxy.BackendAnswers.Step;
-import io.stc.testing.RawBackend;
-import io.stc.testing.ScriptedBackend;
-import io.stc.testing.TestCluster;
 import java.io.DataInputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -52,31 +47,25 @@ class ClientAbortPropertyTest {
   enum Reset { WITH_THE_REQUEST, AFTER_THE_HEAD, MID_UPLOAD }
 
   private static final AtomicLong IDS = new AtomicLong();
-  private static ScriptedBackend backend;
-  private static TestCluster cluster;
-  private static Backend target;
+  private static ScriptedProxy proxy;
 
   @BeforeContainer
   static void start() throws Exception {
-    backend = new ScriptedBackend();
-    cluster = TestCluster.of(0, c -> RawBackend.alone(c).withTimeouts(
-        c.timeouts().withResponse(Duration.ofMillis(600)).withBody(Duration.ofSeconds(1))));
-    target = cluster.stc.upstream().add("scripted", "127.0.0.1", backend.port(), 1, BackendState.UP);
+    proxy = new ScriptedProxy();
   }
 
   @AfterContainer
   static void stop() throws Exception {
-    cluster.close();
-    backend.close();
+    proxy.close();
   }
 
   @Property(tries = 200)
   void aClientThatGoesAwayLeavesNothingBehind(
       @ForAll("steps") Step step, @ForAll Abort abort, @ForAll("answerBytes") int readBeforeLeaving) throws Exception {
     String id = "a" + IDS.incrementAndGet();
-    backend.script(id, script(step, id));
+    proxy.backend.script(id, script(step, id));
     byte[] whole = request(step, id, false);
-    try (Socket c = new Socket("127.0.0.1", cluster.stc.port())) {
+    try (Socket c = new Socket("127.0.0.1", proxy.port())) {
       c.setSoTimeout(5_000);
       OutputStream out = c.getOutputStream();
       InputStream in = c.getInputStream();
@@ -101,17 +90,17 @@ class ClientAbortPropertyTest {
     }
     await().pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(5)).atMost(Duration.ofSeconds(10))
         .untilAsserted(() -> {
-          assertThat(cluster.stc.proxy().stats().active()).as("exchanges active").isZero();
-          assertThat(target.stats().inFlight()).as("backend requests in flight").isZero();
-          assertThat(cluster.stc.proxy().stats().connections()).as("client connections open").isZero();
+          assertThat(proxy.cluster.stc.proxy().stats().active()).as("exchanges active").isZero();
+          assertThat(proxy.target.stats().inFlight()).as("backend requests in flight").isZero();
+          assertThat(proxy.cluster.stc.proxy().stats().connections()).as("client connections open").isZero();
         });
-    assertThat(backend.openConnections()).as("backend connections open").isLessThanOrEqualTo(8);
+    assertThat(proxy.backend.openConnections()).as("backend connections open").isLessThanOrEqualTo(8);
 
     // And the next client is served.
     String next = "n" + IDS.incrementAndGet();
     Step ok = new Step(Method.GET, Kind.LENGTH, "fine", List.of());
-    backend.script(next, script(ok, next));
-    try (Socket c = new Socket("127.0.0.1", cluster.stc.port())) {
+    proxy.backend.script(next, script(ok, next));
+    try (Socket c = new Socket("127.0.0.1", proxy.port())) {
       c.setSoTimeout(10_000);
       c.getOutputStream().write(request(ok, next, true));
       String answer = new String(c.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
@@ -123,11 +112,11 @@ class ClientAbortPropertyTest {
   void anHttp2StreamResetAnywhereLeavesNothingBehindAndTheConnectionServesOn(
       @ForAll("steps") Step step, @ForAll Reset reset) throws Exception {
     String id = "h" + IDS.incrementAndGet();
-    backend.script(id, script(step, id));
+    proxy.backend.script(id, script(step, id));
     String next = "n" + IDS.incrementAndGet();
     Step ok = new Step(Method.GET, Kind.LENGTH, "fine", List.of());
-    backend.script(next, script(ok, next));
-    try (Socket c = new Socket("127.0.0.1", cluster.stc.port())) {
+    proxy.backend.script(next, script(ok, next));
+    try (Socket c = new Socket("127.0.0.1", proxy.port())) {
       c.setSoTimeout(10_000);
       OutputStream out = c.getOutputStream();
       DataInputStream in = new DataInputStream(c.getInputStream());
@@ -155,14 +144,14 @@ class ClientAbortPropertyTest {
       awaitFrameOn(in, 3, true);
       await().pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(5)).atMost(Duration.ofSeconds(10))
           .untilAsserted(() -> {
-            assertThat(cluster.stc.proxy().stats().active()).as("exchanges active").isZero();
-            assertThat(target.stats().inFlight()).as("backend requests in flight").isZero();
+            assertThat(proxy.cluster.stc.proxy().stats().active()).as("exchanges active").isZero();
+            assertThat(proxy.target.stats().inFlight()).as("backend requests in flight").isZero();
           });
-      assertThat(cluster.stc.proxy().stats().connections()).as("the client's connection lives on").isEqualTo(1);
+      assertThat(proxy.cluster.stc.proxy().stats().connections()).as("the client's connection lives on").isEqualTo(1);
     }
     await().pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(5)).atMost(Duration.ofSeconds(10))
-        .until(() -> cluster.stc.proxy().stats().connections() == 0);
-    assertThat(backend.openConnections()).as("backend connections open").isLessThanOrEqualTo(8);
+        .until(() -> proxy.cluster.stc.proxy().stats().connections() == 0);
+    assertThat(proxy.backend.openConnections()).as("backend connections open").isLessThanOrEqualTo(8);
   }
 
   private static void headers(ByteBuf out, int stream, String method, String path, boolean endStream) {
