@@ -144,6 +144,24 @@ final class Attempts {
     return count <= proxy.settings.retries() + 2;
   }
 
+  /**
+   * Whether the current attempt's backend looks hung: it answered nothing since the attempt began,
+   * while another backend the request could go to did.
+   */
+  boolean currentLooksHung() {
+    long answered = backend.stats().lastResponseNanos();
+    if (answered != 0 && answered - startNanos > 0) {
+      return false;
+    }
+    for (Backend other : proxy.upstream.pool().available()) {
+      long otherAnswered = other.stats().lastResponseNanos();
+      if (other != backend && !wasTried(other) && otherAnswered != 0 && otherAnswered - startNanos > 0) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** When the current attempt began (clock nanoseconds). */
   long startNanos() {
     return startNanos;

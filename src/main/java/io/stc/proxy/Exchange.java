@@ -496,25 +496,9 @@ final class Exchange implements Request, ExchangeTimers.Deadlines {
    */
   @Override
   public void attemptDeadlinePassed() {
-    if (stage == Stage.FORWARDING && link != null && looksHung()) {
+    if (stage == Stage.FORWARDING && link != null && attempts.currentLooksHung()) {
       attemptFailed(ProxyFailure.ATTEMPT_TIMEOUT);
     }
-  }
-
-  private boolean looksHung() {
-    long since = attempts.startNanos();
-    Backend b = attempts.backend();
-    long answered = b.stats().lastResponseNanos();
-    if (answered != 0 && answered - since > 0) {
-      return false;
-    }
-    for (Backend other : proxy.upstream.pool().available()) {
-      long otherAnswered = other.stats().lastResponseNanos();
-      if (other != b && !attempts.wasTried(other) && otherAnswered != 0 && otherAnswered - since > 0) {
-        return true;
-      }
-    }
-    return false;
   }
 
   @Override
