@@ -245,11 +245,6 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Htt
   }
 
   /**
-   * Closes the connection, or ends the stream: reset, unless it has ended already or was answered
-   * whole while the client still sends its request (then the rest is read and dropped for {@link
-   * #LINGER_SECONDS}, and the stream reset with NO_ERROR only if the client has not ended it by then).
-   */
-  /**
    * Ends the connection with a reset, not a close: the response under way is delimited by the
    * close, so a clean one would pass off its cut body as whole.
    */
@@ -262,6 +257,11 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Htt
     ctx.close();
   }
 
+  /**
+   * Closes the connection, or ends the stream: reset, unless it has ended already or was answered
+   * whole while the client still sends its request (then the rest is read and dropped for {@link
+   * #LINGER_SECONDS}, and the stream reset with NO_ERROR only if the client has not ended it by then).
+   */
   void close() {
     if (http2Stream) {
       if (response.ended() && stream.state() == Http2Stream.State.HALF_CLOSED_LOCAL) {
