@@ -4,16 +4,24 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
+import io.netty.handler.codec.http2.DefaultHttp2HeadersEncoder;
 import io.stc.backend.BackendOptions;
 import io.stc.config.StcConfig;
 import io.stc.pool.BackendStats;
 import io.stc.testing.TestCluster;
+import java.net.Socket;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /** The capacity limit and the FIFO queue in front of full backends, through the real proxy. */
@@ -57,6 +65,49 @@ class RequestQueueTest {
       }
       assertThat(c.stc.proxy().stats().queued()).isEqualTo(4);
       assertThat(c.stc.proxy().queueDepth()).isZero();
+    }
+  }
+
+  @Test
+  void clientsThatLeaveWhileQueuedGiveUpTheirPlaceAndNeverReachTheBackend() throws Exception {
+    try (TestCluster c = cluster(0, 1, 100, Duration.ofSeconds(20));
+        Socket a = new Socket("127.0.0.1", c.stc.port());
+        Socket b = new Socket("127.0.0.1", c.stc.port());
+        Socket post = new Socket("127.0.0.1", c.stc.port());
+        Socket h2 = new Socket("127.0.0.1", c.stc.port())) {
+      // A holds the only slot; the others queue behind it.
+      a.getOutputStream().write("GET /a?delay=30 HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      await().atMost(Duration.ofSeconds(10)).until(() -> c.backends.get(0).inFlight() == 1);
+      b.getOutputStream().write("GET /b HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      post.getOutputStream().write("POST /c HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello".getBytes(StandardCharsets.US_ASCII));
+      ByteBuf frames = Unpooled.buffer();
+      frames.writeBytes("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      frames.writeMedium(0).writeByte(4).writeByte(0).writeInt(0); // SETTINGS
+      ByteBuf block = Unpooled.buffer();
+      new DefaultHttp2HeadersEncoder().encodeHeaders(1,
+          new DefaultHttp2Headers().method("GET").scheme("http").authority("x").path("/d"), block);
+      frames.writeMedium(block.readableBytes()).writeByte(1).writeByte(1 | 4).writeInt(1).writeBytes(block);
+      block.release();
+      h2.getOutputStream().write(ByteBufUtil.getBytes(frames));
+      frames.release();
+      await().atMost(Duration.ofSeconds(10)).until(() -> c.stc.proxy().queueDepth() == 3);
+
+      // They leave: closed, closed mid-wait with a body held, and an HTTP/2 stream reset.
+      b.close();
+      post.close();
+      h2.getOutputStream().write(new byte[] {0, 0, 4, 3, 0, 0, 0, 0, 1, 0, 0, 0, 8}); // RST_STREAM 1, CANCEL
+      await().atMost(Duration.ofSeconds(10)).until(() -> c.stc.proxy().queueDepth() == 0);
+
+      // The queue still works: the next one waits, and gets the slot when A's client goes.
+      CompletableFuture<HttpResponse<String>> e = send(c, "/e");
+      await().atMost(Duration.ofSeconds(10)).until(() -> c.stc.proxy().queueDepth() == 1);
+      a.close();
+      HttpResponse<String> r = e.get(20, TimeUnit.SECONDS);
+      assertThat(r.statusCode()).isEqualTo(200);
+      // The backend's own count of its answers: E's alone (A's was still being held when A left).
+      // Had any of B, C or D gone to it instead of away, it would have been answered first.
+      assertThat(json.readTree(r.body()).get("requests").asLong()).isEqualTo(1);
+      await().atMost(Duration.ofSeconds(10)).until(() -> c.stc.proxy().stats().active() == 0);
     }
   }
 
