@@ -153,7 +153,7 @@ public record StcConfig(
       return new Timeouts(connect, response, idle, header, v, send, perTry);
     }
 
-    /** How long a response may wait on a client that takes none of it before both its connections close. */
+    /** How long a response may wait on a client that takes none of it, or a request body on a backend, before the exchange ends. */
     public Timeouts withSend(Duration v) {
       return new Timeouts(connect, response, idle, header, body, v, perTry);
     }

@@ -51,6 +51,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Htt
   final boolean refused;
   private final ArrayDeque<Object> queued = new ArrayDeque<>(4);
   ChannelHandlerContext ctx;
+  /** The HTTP/1 decoder before this handler, looked up once; null for an HTTP/2 stream. */
+  private RequestDecoder decoder;
   ResponseWriter response;
   LoopContext loop;
   String clientIp;
@@ -102,6 +104,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Htt
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     this.ctx = ctx;
+    this.decoder = ctx.pipeline().get(RequestDecoder.class);
     this.response = new ResponseWriter(ctx, proxy.rewriter, null, null);
     this.loop = proxy.loopContext(ctx.channel().eventLoop());
     this.clientIp = clientIp(ctx.channel());
@@ -337,7 +340,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Htt
     while (!queued.isEmpty() && (!exchange.inProgress() || !exchange.requestReceived()) && (!http2Stream || reading)) {
       take(queued.poll());
     }
-    RequestDecoder decoder = decoder();
+    RequestDecoder decoder = this.decoder;
     if (decoder != null && decoder.paused() && !exchange.inProgress()) {
       // The switch of protocols did not happen: the bytes after its request are the next requests.
       // Decoded after this event, never inside the decoder's own callback.
@@ -365,7 +368,6 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Htt
       }
       return;
     }
-    RequestDecoder decoder = decoder();
     // A paused decoder holds what the client sends after a request to switch protocols: not more.
     boolean want = queued.size() < QUEUE_LIMIT && exchange.wantsClientBytes() && (decoder == null || !decoder.paused());
     if (want != reading && ctx != null) {
@@ -423,10 +425,6 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Htt
     c.flush();
     // Reading stopped while the switch was pending; the tunnel's back-pressure takes over.
     c.channel().config().setAutoRead(true);
-  }
-
-  private RequestDecoder decoder() {
-    return ctx == null || http2Stream ? null : ctx.pipeline().get(RequestDecoder.class);
   }
 
   /**
