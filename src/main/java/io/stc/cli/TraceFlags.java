@@ -18,7 +18,8 @@ final class TraceFlags {
   private static final List<String> TRACE_ONLY = List.of("--trace-scale", "--trace-start", "--trace-duration");
 
   @Option(names = "--trace", paramLabel = "FILE",
-      description = "Replay a recorded rate instead of a pattern: one rate per line per second, or seconds,rate lines.")
+      description = "Replay a recorded rate instead of a pattern: one rate per line per second, or time,rate lines"
+          + " (seconds, Unix time or date-times such as 2026-12-01T10:00:00Z; the replay begins at the first point).")
   Path file;
 
   @Option(names = "--trace-scale", paramLabel = "FACTOR", defaultValue = "1", description = "Multiply the trace's rates by this (default ${DEFAULT-VALUE}).")

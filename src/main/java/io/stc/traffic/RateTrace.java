@@ -5,22 +5,36 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.DateTimeException;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.TemporalAccessor;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.regex.Pattern;
 
 /**
  * A recorded rate to replay, such as a production service's requests per second: a file with one
- * rate per line (each line is one second), or {@code seconds,rate} lines (each rate holds from its
- * time until the next one's; the last one for as long as the step before it). Blank lines and
- * {@code #} comments are skipped, and so is a header line before the first rate. It can be scaled,
- * and a part of it cut out ({@code start}, {@code duration}); time 0 of the replay is {@code start}
- * in the file.
+ * rate per line (each line is one second), or {@code time,rate} lines (each rate holds from its
+ * time until the next one's; the last one for as long as the step before it). A time is seconds on
+ * any clock (from 0, or Unix time as Prometheus exports it) or a date-time
+ * ({@code 2026-12-01T10:00:00Z}, with an offset, or without a zone and with a space for the
+ * {@code T}, as Grafana's CSV export writes it); the replay begins at the first point. Fields may
+ * be quoted, and separated by a comma, a semicolon, a tab or spaces. Blank lines and {@code #}
+ * comments are skipped, and so is a header line before the first rate. It can be scaled, and a
+ * part of it cut out ({@code start}, {@code duration}, from the first point).
  */
 public final class RateTrace implements RatePattern {
   /** Most points a trace may hold: two weeks of seconds. */
   static final int MAX_POINTS = 14 * 24 * 3600;
+
+  private static final String BOM = "\uFEFF";
+  private static final Pattern DATE = Pattern.compile("\\d{4}-\\d{2}-\\d{2}");
 
   private final String name;
   private final double[] times;
@@ -64,47 +78,54 @@ public final class RateTrace implements RatePattern {
     double[] rates = new double[times.length];
     int n = 0;
     Boolean csv = null;
+    Boolean dated = null;
     boolean headerAllowed = true;
     for (int i = 0; i < lines.size(); i++) {
-      String line = lines.get(i);
+      String line = i == 0 && lines.get(0).startsWith(BOM) ? lines.get(0).substring(1) : lines.get(i);
       int hash = line.indexOf('#');
       String text = (hash >= 0 ? line.substring(0, hash) : line).trim();
       if (text.isEmpty()) {
         continue;
       }
       String where = name + ":" + (i + 1) + ": ";
-      String[] fields = text.split("\\s*[,;\\t]\\s*|\\s+");
-      if (headerAllowed && !Character.isDigit(fields[0].charAt(0)) && fields[0].charAt(0) != '.' && fields[0].charAt(0) != '-'
-          && fields[0].charAt(0) != '+') {
-        // A header such as "seconds,rate".
+      String[] fields = fields(text);
+      if (headerAllowed && !fields[0].isEmpty() && !startsNumber(fields[0])) {
+        // A header such as "seconds,rate" or "Time","Value".
         headerAllowed = false;
         continue;
       }
       headerAllowed = false;
       if (fields.length > 2) {
-        throw new IllegalArgumentException(where + "expected a rate, or seconds,rate; got '" + text + "'");
+        throw new IllegalArgumentException(where + "expected a rate, or time,rate; got '" + text + "'");
       }
       boolean pair = fields.length == 2;
       if (csv != null && csv != pair) {
         throw new IllegalArgumentException(where + (csv
-            ? "expected seconds,rate like the lines before, got '" + text + "'"
+            ? "expected time,rate like the lines before, got '" + text + "'"
             : "expected one rate like the lines before, got '" + text + "'"));
       }
       csv = pair;
       if (n == MAX_POINTS) {
         throw new IllegalArgumentException(where + "more than " + MAX_POINTS + " points (two weeks of seconds)");
       }
-      double time = pair ? number(fields[0], where, "a time in seconds") : n;
+      double time = n;
+      if (pair) {
+        boolean date = looksDated(fields[0]);
+        if (dated != null && dated != date) {
+          throw new IllegalArgumentException(where + (dated
+              ? "expected a date-time like the lines before, got '" + fields[0] + "'"
+              : "expected a time in seconds like the lines before, got '" + fields[0] + "'"));
+        }
+        dated = date;
+        time = date ? dateTime(fields[0], where) : number(fields[0], where, "a time (seconds, or a date-time such as 2026-12-01T10:00:00Z)");
+      }
       double rate = number(fields[pair ? 1 : 0], where, "a rate (requests per second)");
       if (rate < 0) {
         throw new IllegalArgumentException(where + "a rate must not be negative, got '" + fields[pair ? 1 : 0] + "'");
       }
-      if (time < 0) {
-        throw new IllegalArgumentException(where + "a time must not be negative, got '" + fields[0] + "'");
-      }
       if (n > 0 && time <= times[n - 1]) {
-        throw new IllegalArgumentException(where + "times must increase, got " + plain(time) + " after "
-            + plain(times[n - 1]));
+        throw new IllegalArgumentException(where + "times must increase, got " + (dated == Boolean.TRUE ? fields[0] : plain(time - times[0]) + "s")
+            + " after " + (dated == Boolean.TRUE ? "the line before" : plain(times[n - 1] - times[0]) + "s") + " (from the first point)");
       }
       times[n] = time;
       rates[n] = rate;
@@ -115,6 +136,11 @@ public final class RateTrace implements RatePattern {
     }
     times = Arrays.copyOf(times, n);
     rates = Arrays.copyOf(rates, n);
+    // The replay begins at the first point, whatever clock the times are on.
+    double origin = times[0];
+    for (int i = 0; i < n; i++) {
+      times[i] -= origin;
+    }
     double lastStep = n > 1 ? times[n - 1] - times[n - 2] : 1;
     double end = times[n - 1] + lastStep;
     if (startSeconds >= end) {
@@ -133,6 +159,52 @@ public final class RateTrace implements RatePattern {
       duration = durationSeconds;
     }
     return new RateTrace(name, times, rates, startSeconds, duration, scale);
+  }
+
+  /** The fields of a line: split at commas, semicolons or tabs when it has any, else at spaces; quotes taken off. */
+  private static String[] fields(String text) {
+    String[] fields;
+    if (text.indexOf(',') >= 0 || text.indexOf(';') >= 0 || text.indexOf('\t') >= 0) {
+      fields = text.split("\\s*[,;\\t]\\s*");
+    } else {
+      fields = text.split("\\s+");
+      if (fields.length == 3 && DATE.matcher(fields[0]).matches()) {
+        // "2026-12-01 10:00:00 400": a date-time with a space, then the rate.
+        fields = new String[] {fields[0] + " " + fields[1], fields[2]};
+      }
+    }
+    for (int i = 0; i < fields.length; i++) {
+      String f = fields[i];
+      if (f.length() >= 2 && f.startsWith("\"") && f.endsWith("\"")) {
+        fields[i] = f.substring(1, f.length() - 1).trim();
+      }
+    }
+    return fields;
+  }
+
+  private static boolean startsNumber(String field) {
+    char c = field.charAt(0);
+    return Character.isDigit(c) || c == '.' || c == '-' || c == '+';
+  }
+
+  /** Whether a time field is a date-time rather than a number of seconds: it begins with a date. */
+  private static boolean looksDated(String field) {
+    return field.length() >= 10 && DATE.matcher(field.substring(0, 10)).matches();
+  }
+
+  /**
+   * A date-time in seconds since the epoch: ISO 8601 with a zone or an offset, or without one (then
+   * read as UTC: only the differences between the points count), a space allowed for the {@code T}.
+   */
+  private static double dateTime(String text, String where) {
+    String iso = text.length() > 10 && text.charAt(10) == ' ' ? text.substring(0, 10) + "T" + text.substring(11).trim() : text;
+    try {
+      TemporalAccessor t = DateTimeFormatter.ISO_DATE_TIME.parseBest(iso, OffsetDateTime::from, LocalDateTime::from);
+      Instant instant = t instanceof OffsetDateTime o ? o.toInstant() : ((LocalDateTime) t).toInstant(ZoneOffset.UTC);
+      return instant.getEpochSecond() + instant.getNano() / 1e9;
+    } catch (DateTimeException e) {
+      throw new IllegalArgumentException(where + "expected a date-time such as 2026-12-01T10:00:00Z, got '" + text + "'");
+    }
   }
 
   private static double number(String text, String where, String what) {

@@ -362,6 +362,10 @@ public record SimulationOptions(
         if (!(rate > 0)) {
           throw new IllegalArgumentException("--trace: " + trace.describe() + " asks for no request at all");
         }
+        if (duration.compareTo(MAX_DURATION) > 0) {
+          throw new IllegalArgumentException("--trace: " + trace.describe() + " lasts " + Math.round(trace.durationSeconds() / 3600)
+              + "h; the simulator replays at most " + MAX_DURATION.toHours() + "h (--trace-start and --trace-duration choose a part)");
+        }
       }
       return new SimulationOptions(pattern, rate, duration, seed, policy, algorithm, capacityMin, capacityMax,
           serviceTime, startupDelay, startupParallel, maxStarting, min, max, maxInflight, queueMax, queueTimeout, queueMemory, interval, meanLifetime, slo, noise, trace);
