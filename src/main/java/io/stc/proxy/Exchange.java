@@ -6,6 +6,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
@@ -21,14 +22,18 @@ import io.stc.pool.Backend;
  * One request's way through the proxy, from its head to the end of its response: the admission
  * steps, an optional read of the whole body, a place in the queue, attempts on backends (retried
  * elsewhere when that is safe), and the response streamed back. One explicit {@link Stage} at a
- * time. A client connection (or HTTP/2 stream) reuses one exchange for each of its requests, so a
- * request allocates none.
+ * time. This is the downstream side, the client's; the attempts are the {@link UpstreamRequest}'s,
+ * which hands on what the backend answers. A client connection (or HTTP/2 stream) reuses one
+ * exchange for each of its requests, so a request allocates none.
  *
  * <p>Everything here runs on the client connection's event loop, which is also the loop of every
  * backend link it uses, so nothing needs synchronisation.
  */
 final class Exchange implements Request, ExchangeTimers.Deadlines {
-  /** Where the exchange is; what happened on the way is in the fields below. */
+  /**
+   * Where the exchange is; what happened on the way is in the fields below. The upstream request
+   * moves it to CONNECTING and FORWARDING as an attempt begins and its request goes out.
+   */
   enum Stage {
     /** No request in progress. */
     IDLE,
@@ -56,6 +61,8 @@ final class Exchange implements Request, ExchangeTimers.Deadlines {
   private final ExchangeTimers timers;
   final Attempts attempts;
   final RequestBody body = new RequestBody();
+  /** The request's way to a backend, attempt by attempt. */
+  private final UpstreamRequest upstream;
   /** Set up when the proxy has a request queue. */
   private final QueuePlace queuePlace;
 
@@ -63,17 +70,12 @@ final class Exchange implements Request, ExchangeTimers.Deadlines {
   HttpRequest request;
   private HttpVersion clientVersion;
   private boolean keepAlive;
-  private boolean idempotent;
   /** The client has sent the whole request. */
   private boolean requestReceived;
-  /** The backend has been sent the whole request. */
-  private boolean requestSent;
-  private boolean backendKeepAlive;
   /** The request asks to switch to WebSocket; its Upgrade and Connection headers go through. */
   boolean upgradeRequested;
   /** The proxy answered the client's 100-continue itself (while buffering), so Expect stays here. */
   boolean answeredExpect;
-  private BackendLink link;
   private int status;
   private long retryAfterSeconds;
   private long startNanos;
@@ -87,8 +89,9 @@ final class Exchange implements Request, ExchangeTimers.Deadlines {
     this.attempts = new Attempts(proxy);
     this.grpc = new GrpcCall(proxy.stats);
     this.timers = new ExchangeTimers(client.loop.loop, proxy.clock, this, settings.bodyTimeoutNanos(), settings.sendTimeoutNanos());
+    this.upstream = new UpstreamRequest(proxy, this, client, attempts, body, grpc, timers);
     this.queuePlace = proxy.queue == null ? null
-        : new QueuePlace(proxy, client.loop.loop, () -> attempts.pick(this), this::dispatch, this::finishWithFailure,
+        : new QueuePlace(proxy, client.loop.loop, () -> attempts.pick(this), upstream::dispatch, this::finishWithFailure,
             () -> QueuePlace.footprint(request));
   }
 
@@ -109,9 +112,8 @@ final class Exchange implements Request, ExchangeTimers.Deadlines {
     request = req;
     clientVersion = req.protocolVersion();
     keepAlive = HttpUtil.isKeepAlive(req) && !proxy.draining && !client.refused;
-    idempotent = isIdempotent(req.method());
+    upstream.start(req);
     requestReceived = requestHasNoBody();
-    requestSent = false;
     answeredExpect = false;
     attempts.clear();
     status = 0;
@@ -164,7 +166,7 @@ final class Exchange implements Request, ExchangeTimers.Deadlines {
     }
     Backend b = attempts.pick(this);
     if (b != null) {
-      dispatch(b);
+      upstream.dispatch(b);
     } else if (proxy.queue != null && (settings.queueWhenEmpty() || proxy.upstream.pool().availableCount() > 0)) {
       queue();
     } else {
@@ -193,16 +195,7 @@ final class Exchange implements Request, ExchangeTimers.Deadlines {
       requestReceived = true;
     }
     if (stage == Stage.FORWARDING || stage == Stage.RESPONDING) {
-      link.writeBody(c);
-      if (last) {
-        markRequestSent();
-      }
-      if (!link.isWritable()) {
-        // Upload back-pressure: the client waits for the backend, for as long as the send timeout
-        // allows (a backend that takes none of the body would otherwise hold both for ever).
-        client.updateReading();
-        timers.backendStalled();
-      }
+      upstream.sendBody(c, last);
       return;
     }
     body.hold(c);
@@ -217,138 +210,41 @@ final class Exchange implements Request, ExchangeTimers.Deadlines {
 
   /** Whether the client may be read now, as far as this exchange goes. */
   boolean wantsClientBytes() {
+    BackendLink link = upstream.link();
     return !body.holdingTooMuch() && (link == null || stage.compareTo(Stage.FORWARDING) < 0 || link.isWritable());
   }
 
-  // ---- attempts ----------------------------------------------------------------------------------
+  // ---- the response goes to the client (as the upstream request hands it on) ----------------------
 
-  private void dispatch(Backend b) {
-    attempts.begin(b);
-    requestSent = false;
-    stage = Stage.CONNECTING;
-    LoopContext loop = client.loop;
-    if (b.speaksHttp2()) {
-      Http2Link stream = loop.stream(b, this, proxy.rewriter.servedByLowerCase());
-      link = stream;
-      // linkReady, or onBackendClosed, comes when the stream is (or cannot be) open: maybe at once.
-      stream.open();
-      return;
-    }
-    Http1Link idle = loop.acquire(b);
-    if (idle != null) {
-      link = idle;
-      idle.owner = this;
-      writeHeadAndPending(!client.inRead);
-      return;
-    }
-    Http1Link fresh = new Http1Link(b, loop, proxy.rewriter.servedByLowerCase());
-    link = fresh;
-    fresh.owner = this;
-    loop.connect(fresh).addListener((ChannelFuture f) -> {
-      if (link != fresh) {
-        // The exchange moved on (client gone, or answered) while we were connecting.
-        if (f.isSuccess()) {
-          f.channel().close();
-        }
-        return;
-      }
-      if (f.cause() instanceof AlpnChoseHttp2) {
-        // The backend speaks h2 (now known): the same request goes to it as a stream.
-        link = null;
-        fresh.owner = null;
-        attempts.end(false, false, false);
-        Backend next = attempts.pickSameAgain();
-        if (next == null) {
-          next = attempts.pick(this);
-        }
-        if (next != null) {
-          dispatch(next);
-        } else {
-          finishWithFailure(ProxyFailure.NO_BACKEND);
-        }
-        return;
-      }
-      if (!f.isSuccess()) {
-        link = null;
-        fresh.owner = null;
-        proxy.passiveHealth.connectFailed(attempts.backend(), f.cause());
-        attemptFailed(ProxyFailure.CONNECT_FAILED);
-        return;
-      }
-      fresh.channel = f.channel();
-      linkReady(fresh);
-    });
+  /**
+   * Whether the link should pass a chunked response body on with its chunk framing: the client
+   * speaks HTTP/1.1 on a connection of its own. Other clients get the data, framed anew.
+   */
+  boolean relaysFraming() {
+    return !client.http2Stream && clientVersion == HttpVersion.HTTP_1_1;
   }
 
-  /** The link of the current attempt is open: the request goes out. */
-  void linkReady(BackendLink l) {
-    if (l != link) {
-      l.close();
-      return;
-    }
-    writeHeadAndPending(true);
+  /** An interim response (100 Continue and friends) goes on at once; the real one follows. */
+  void interim(ResponseHead head) {
+    client.response.interim(head);
   }
 
-  private void writeHeadAndPending(boolean flush) {
-    BackendLink l = link;
-    l.expect(request.method() == HttpMethod.HEAD, !client.http2Stream && clientVersion == HttpVersion.HTTP_1_1);
-    l.writeHead(this);
-    stage = Stage.FORWARDING;
-    if (body.writeHeld(l) || requestHasNoBody()) {
-      markRequestSent();
-    }
-    if (flush) {
-      l.flush();
-    }
-    client.updateReading();
-  }
-
-  private void markRequestSent() {
-    requestSent = true;
-    if (stage == Stage.FORWARDING) {
-      long now = proxy.clock.nanos();
-      long perTry = settings.perTry().enabled() && attempts.mayRetry() && body.replayable()
-          ? settings.perTryNanos(attempts.backend(), now) : 0;
-      timers.awaitResponse(now, grpc.boundedTimeout(settings.responseTimeoutNanos(), now), perTry);
-    }
-  }
-
-  // ---- the response comes back -------------------------------------------------------------------
-
-  void onResponseHead(BackendLink l, ResponseHead head) {
-    if (l != link) {
-      return;
-    }
-    l.backend.stats().responded(proxy.clock.nanos());
+  /**
+   * Whether the response's body is in a transfer coding stc does not undo (gzip, say) while the
+   * client cannot be told of it: HTTP/2 has no transfer codings, HTTP/1.0 none but the close
+   * (RFC 9112 6.1).
+   */
+  boolean cannotRelayCoding(ResponseHead head) {
     int code = head.status;
-    if (code == 101) {
-      if (upgradeRequested && l instanceof Http1Link h1) {
-        switchToTunnel(h1, head);
-      } else {
-        attemptFailed(ProxyFailure.BAD_RESPONSE);
-      }
-      return;
-    }
-    if (code < 200) {
-      // Interim: pass it on and keep waiting for the real response.
-      client.response.interim(head);
-      return;
-    }
-    timers.stopAwaiting();
-    if (head.otherCodings && (client.http2Stream || clientVersion == HttpVersion.HTTP_1_0)
-        && request.method() != HttpMethod.HEAD && code != 204 && code != 304) {
-      // A body in a transfer coding (gzip, say) that stc does not undo, for a client that cannot be
-      // told of it: HTTP/2 has no transfer codings, HTTP/1.0 none but the close (RFC 9112 6.1).
-      attemptFailed(ProxyFailure.BAD_RESPONSE);
-      return;
-    }
-    if (grpc.refusedUnavailable(head, l.headEndedStream) && retryUnavailable(l)) {
-      return;
-    }
+    return head.otherCodings && (client.http2Stream || clientVersion == HttpVersion.HTTP_1_0)
+        && request.method() != HttpMethod.HEAD && code != 204 && code != 304;
+  }
+
+  /** The final response's head goes to the client (held back a moment, so a small body joins it). */
+  void respond(ResponseHead head) {
     grpc.headForwarded(head);
-    status = code;
+    status = head.status;
     stage = Stage.RESPONDING;
-    backendKeepAlive = head.keepAlive();
     boolean keep = keepAlive && requestReceived && !proxy.draining;
     Backend b = attempts.backend();
     String cookie = proxy.steps.responseCookie(this, b);
@@ -356,36 +252,8 @@ final class Exchange implements Request, ExchangeTimers.Deadlines {
         head, clientVersion == HttpVersion.HTTP_1_0, keep, request.method() != HttpMethod.HEAD, b.id(), cookie);
   }
 
-  /**
-   * A backend answered a gRPC call UNAVAILABLE before any response (trailers-only): the call goes
-   * to another backend when the retries and its body allow; false (the answer goes to the client)
-   * otherwise.
-   */
-  private boolean retryUnavailable(BackendLink l) {
-    if (!attempts.mayRetry() || !body.replayable()) {
-      return false;
-    }
-    attempts.end(true, settings.count5xx(), true);
-    grpc.countRefused();
-    Backend next = attempts.pick(this);
-    if (next == null) {
-      grpc.settle();
-      return false;
-    }
-    proxy.stats.retry();
-    link = null;
-    l.release(false);
-    // The head (and maybe some of the body) went out: the next attempt sends it all again.
-    body.rewind();
-    dispatch(next);
-    return true;
-  }
-
-  void onResponseBody(BackendLink l, ByteBuf piece) {
-    if (l != link) {
-      piece.release();
-      return;
-    }
+  /** A piece of the response body from {@code l}, the current attempt's link, goes to the client. */
+  void responseBody(BackendLink l, ByteBuf piece) {
     client.response.body(piece);
     if (!client.isWritable()) {
       // Download back-pressure: stop reading the backend until the client catches up, for as long
@@ -395,48 +263,44 @@ final class Exchange implements Request, ExchangeTimers.Deadlines {
     }
   }
 
-  /** The next {@code length} bytes of {@code in} are body; read here. */
-  void onResponseBody(BackendLink l, ByteBuf in, int length) {
-    if (l != link) {
-      in.skipBytes(length);
-    } else if (!client.response.join(in, length)) {
-      onResponseBody(l, in.readRetainedSlice(length));
+  /** The next {@code length} bytes of {@code in} are body from {@code l}; read here. */
+  void responseBody(BackendLink l, ByteBuf in, int length) {
+    if (!client.response.join(in, length)) {
+      responseBody(l, in.readRetainedSlice(length));
     }
   }
 
-  void onResponseEnd(BackendLink l) {
-    if (l != link) {
+  /**
+   * The response came whole, with these trailer fields (or null): the client has it, and the
+   * exchange is over.
+   */
+  void responseEnded(HttpHeaders trailers) {
+    ChannelFuture lastWrite = client.response.end(trailers);
+    // A gRPC call's outcome is in its trailers (or a trailers-only head), whatever the HTTP status.
+    boolean failed = grpc.endedInFailure(trailers) || status >= 500;
+    upstream.completed(failed);
+    boolean unreadBody = !requestReceived;
+    boolean close = !keepAlive || unreadBody;
+    end();
+    if (close) {
+      // An answer that came before the request's body ended (a backend's early 401 or 413): the
+      // client may still be sending it, and a close now would reset the connection under it.
+      lastWrite.addListener(f -> client.closeAfterAnswer(unreadBody));
       return;
     }
-    complete(client.response.end(l.trailers()));
+    client.processQueued();
   }
 
-  void onBadResponse(BackendLink l) {
-    if (l != link) {
-      return;
-    }
+  /**
+   * The backend's response broke its framing. When its head is still held back, so nothing of it
+   * reached the client, it is forgotten: the exchange waits for a response again (the attempt fails
+   * like one with a bad head).
+   */
+  void withdrawUnwrittenResponse() {
     if (stage == Stage.RESPONDING && client.response.holdsUnwrittenHead()) {
-      // Nothing of this response has reached the client yet: fail the attempt like a bad head (a
-      // retry or a clean 502) instead of cutting the connection.
       client.response.discard();
       stage = Stage.FORWARDING;
       status = 0;
-    }
-    if (stage == Stage.RESPONDING) {
-      abortMidResponse(ProxyFailure.BACKEND_CLOSED);
-    } else {
-      attemptFailed(ProxyFailure.BAD_RESPONSE);
-    }
-  }
-
-  void onBackendClosed(BackendLink l) {
-    if (l != link) {
-      return;
-    }
-    if (stage == Stage.RESPONDING) {
-      abortMidResponse(ProxyFailure.BACKEND_CLOSED);
-    } else {
-      attemptFailed(l.channel == null ? ProxyFailure.CONNECT_FAILED : ProxyFailure.BACKEND_CLOSED);
     }
   }
 
@@ -444,16 +308,10 @@ final class Exchange implements Request, ExchangeTimers.Deadlines {
     client.response.flush();
   }
 
-  void backendWritabilityChanged() {
-    if (link != null && link.isWritable()) {
-      timers.backendUnstalled();
-    }
-    client.updateReading();
-  }
-
   /** The client became writable again: the backend may be read again. */
   void clientWritable() {
     timers.clientUnstalled();
+    BackendLink link = upstream.link();
     if (link != null && link.channel != null && stage == Stage.RESPONDING) {
       link.reading(true);
     }
@@ -461,6 +319,7 @@ final class Exchange implements Request, ExchangeTimers.Deadlines {
 
   /** Flushes what the client sent on to the backend, at the end of a client read. */
   void flushToBackend() {
+    BackendLink link = upstream.link();
     if (link != null && link.channel != null && stage.compareTo(Stage.FORWARDING) >= 0 && stage != Stage.TUNNEL) {
       link.flush();
     }
@@ -470,19 +329,19 @@ final class Exchange implements Request, ExchangeTimers.Deadlines {
    * The backend agreed to switch protocols: pass its 101 on and hand both connections to a tunnel
    * that relays bytes until either side closes. The exchange counts against the backend until then.
    */
-  private void switchToTunnel(Http1Link l, ResponseHead head) {
+  void switchToTunnel(Http1Link l, ResponseHead head) {
     timers.stopAwaiting();
     status = 101;
     stage = Stage.TUNNEL;
     client.response.switching(head, attempts.backend().id());
-    link = null;
+    upstream.handedToTunnel();
     Tunnel t = new Tunnel(proxy, attempts.backend(), client.ctx.channel(), l.channel, this::tunnelEnded);
     l.switchTo(t);
     client.becomeTunnel(t);
   }
 
   private void tunnelEnded() {
-    attempts.end(false, false, true);
+    upstream.tunnelEnded();
     end();
   }
 
@@ -496,20 +355,17 @@ final class Exchange implements Request, ExchangeTimers.Deadlines {
    */
   @Override
   public void attemptDeadlinePassed() {
-    if (stage == Stage.FORWARDING && link != null && attempts.currentLooksHung()) {
-      attemptFailed(ProxyFailure.ATTEMPT_TIMEOUT);
+    if (stage == Stage.FORWARDING && upstream.link() != null && attempts.currentLooksHung()) {
+      upstream.attemptFailed(ProxyFailure.ATTEMPT_TIMEOUT);
     }
   }
 
   @Override
   public void responseDeadlinePassed() {
-    if (stage != Stage.FORWARDING || link == null) {
+    if (stage != Stage.FORWARDING || upstream.link() == null) {
       return;
     }
-    BackendLink l = link;
-    link = null;
-    l.close();
-    attempts.end(true, true, true);
+    upstream.timedOut();
     finishWithFailure(ProxyFailure.RESPONSE_TIMEOUT);
   }
 
@@ -538,8 +394,9 @@ final class Exchange implements Request, ExchangeTimers.Deadlines {
 
   @Override
   public boolean backendStalls() {
-    return request != null && link != null && !requestSent && stage.compareTo(Stage.FORWARDING) >= 0 && stage != Stage.TUNNEL
-        && !link.isWritable();
+    BackendLink link = upstream.link();
+    return request != null && link != null && !upstream.requestSent() && stage.compareTo(Stage.FORWARDING) >= 0
+        && stage != Stage.TUNNEL && !link.isWritable();
   }
 
   /**
@@ -557,77 +414,19 @@ final class Exchange implements Request, ExchangeTimers.Deadlines {
       abortMidResponse(ProxyFailure.BACKEND_SEND_TIMEOUT);
     } else {
       keepAlive = false;
-      attemptFailed(ProxyFailure.BACKEND_SEND_TIMEOUT);
+      upstream.attemptFailed(ProxyFailure.BACKEND_SEND_TIMEOUT);
     }
   }
 
   // ---- ending ------------------------------------------------------------------------------------
-
-  private void complete(ChannelFuture lastWrite) {
-    BackendLink l = link;
-    // A gRPC call's outcome is in its trailers (or a trailers-only head), whatever the HTTP status.
-    boolean failed = grpc.endedInFailure(l.trailers()) || status >= 500;
-    if (!grpc.settled()) {
-      attempts.end(failed, failed && settings.count5xx(), true);
-    }
-    link = null;
-    l.release(backendKeepAlive && requestSent);
-    boolean unreadBody = !requestReceived;
-    boolean close = !keepAlive || unreadBody;
-    end();
-    if (close) {
-      // An answer that came before the request's body ended (a backend's early 401 or 413): the
-      // client may still be sending it, and a close now would reset the connection under it.
-      lastWrite.addListener(f -> client.closeAfterAnswer(unreadBody));
-      return;
-    }
-    client.processQueued();
-  }
-
-  private void attemptFailed(ProxyFailure failure) {
-    timers.stopAwaiting();
-    BackendLink l = link;
-    link = null;
-    boolean afterSend = stage.compareTo(Stage.FORWARDING) >= 0;
-    // Refused unprocessed (HTTP/2's REFUSED_STREAM, a GOAWAY before it): as if never sent.
-    boolean unprocessed = l != null && l.refusedUnprocessed();
-    // A kept-alive connection the backend closed as the request went out (the race of every
-    // keep-alive pool): no verdict on the backend, and an idempotent request goes again, as
-    // browsers and Go's client do.
-    boolean closedIdle = idempotent && failure == ProxyFailure.BACKEND_CLOSED && l != null && l.closedWhileIdleMaybe();
-    attempts.end(!closedIdle, !closedIdle, !closedIdle);
-    proxy.stats.failure(failure);
-    if (l != null) {
-      l.close();
-    }
-    // A request the backend refused unprocessed may go again (twice more) even past the retries.
-    boolean again = unprocessed || closedIdle;
-    boolean retryable = (attempts.mayRetry() || (again && attempts.mayRetryUnprocessed()))
-        && (!afterSend || ((idempotent || unprocessed) && body.replayable()));
-    if (retryable) {
-      Backend next = attempts.pick(this);
-      if (next == null && again) {
-        // Nothing else to try, but the backend never acted on it: the same one may take it now.
-        next = attempts.pickSameAgain();
-      }
-      if (next != null) {
-        proxy.stats.retry();
-        if (afterSend) {
-          body.rewind();
-        }
-        dispatch(next);
-        return;
-      }
-    }
-    answerFailure(failure);
-  }
 
   void finishWithFailure(ProxyFailure failure) {
     proxy.stats.failure(failure);
     answerFailure(failure);
   }
 
-  private void answerFailure(ProxyFailure failure) {
+  /** Answers the client with the failure; the exchange is over. */
+  void answerFailure(ProxyFailure failure) {
     status = failure.status().code();
     // A malformed request poisons the connection; a rate-limited one does not.
     boolean close = !keepAlive || !requestReceived || (failure.isClientError() && failure != ProxyFailure.RATE_LIMITED);
@@ -675,7 +474,7 @@ final class Exchange implements Request, ExchangeTimers.Deadlines {
     if (queuePlace != null) {
       queuePlace.leave();
     }
-    dropAttempt();
+    upstream.dropAttempt();
     if (stage == Stage.RESPONDING) {
       proxy.stats.failure(failure);
       end();
@@ -688,15 +487,10 @@ final class Exchange implements Request, ExchangeTimers.Deadlines {
   }
 
   /** The response began but the backend failed it: the client must see a broken connection, not a short body. */
-  private void abortMidResponse(ProxyFailure failure) {
+  void abortMidResponse(ProxyFailure failure) {
     timers.stopAwaiting();
-    attempts.end(true, true, true);
+    upstream.brokenOff();
     proxy.stats.failure(failure);
-    BackendLink l = link;
-    link = null;
-    if (l != null) {
-      l.close();
-    }
     if (grpc.active() && client.http2Stream) {
       // A gRPC stream ends with a status its caller can act on (UNAVAILABLE: try again), not a reset.
       client.response.end(grpc.brokenOffTrailers(failure));
@@ -733,19 +527,9 @@ final class Exchange implements Request, ExchangeTimers.Deadlines {
       queuePlace.leave();
     }
     if (request != null && stage != Stage.TUNNEL) {
-      dropAttempt();
+      upstream.dropAttempt();
       proxy.stats.clientAborted();
       end();
-    }
-  }
-
-  /** Lets the backend link go, closed, and ends the attempt without a verdict on the backend (the client was at fault or gone). */
-  private void dropAttempt() {
-    if (link != null) {
-      BackendLink l = link;
-      link = null;
-      l.close();
-      attempts.end(false, false, false);
     }
   }
 
@@ -767,15 +551,6 @@ final class Exchange implements Request, ExchangeTimers.Deadlines {
 
   void retryAfter(long seconds) {
     this.retryAfterSeconds = seconds;
-  }
-
-  private static boolean isIdempotent(HttpMethod m) {
-    return m == HttpMethod.GET
-        || m == HttpMethod.HEAD
-        || m == HttpMethod.PUT
-        || m == HttpMethod.DELETE
-        || m == HttpMethod.OPTIONS
-        || m == HttpMethod.TRACE;
   }
 
   // ---- what links and steps may ask ------------------------------------------------------------
