@@ -27,8 +27,8 @@ abstract class BackendLink {
     this.loop = loop;
   }
 
-  /** Writes the request head (not flushed); the exchange has everything the head needs. */
-  abstract void writeHead(Exchange e);
+  /** Writes the request head (not flushed); the client's request has everything the head needs. */
+  abstract void writeHead(ClientRequest r);
 
   /** Writes a piece of the request body, framed for the backend's protocol; takes ownership. */
   abstract void writeBody(HttpContent content);

@@ -7,15 +7,11 @@ import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaders;
-import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.handler.codec.http.cookie.Cookie;
-import io.netty.handler.codec.http.cookie.ServerCookieDecoder;
-import io.stc.balance.Request;
 import io.stc.pool.Backend;
 
 /**
@@ -29,7 +25,7 @@ import io.stc.pool.Backend;
  * <p>Everything here runs on the client connection's event loop, which is also the loop of every
  * backend link it uses, so nothing needs synchronisation.
  */
-final class Exchange implements Request, ExchangeTimers.Deadlines {
+final class Exchange implements ExchangeTimers.Deadlines {
   /**
    * Where the exchange is; what happened on the way is in the fields below. The upstream request
    * moves it to CONNECTING and FORWARDING as an attempt begins and its request goes out.
@@ -60,22 +56,19 @@ final class Exchange implements Request, ExchangeTimers.Deadlines {
   private final ClientConnection client;
   private final ExchangeTimers timers;
   final Attempts attempts;
-  final RequestBody body = new RequestBody();
+  /** The request as the client sent it. */
+  final ClientRequest request;
+  /** The request's body, as it arrives and is held or kept. */
+  private final RequestBody body;
   /** The request's way to a backend, attempt by attempt. */
   private final UpstreamRequest upstream;
   /** Set up when the proxy has a request queue. */
   private final QueuePlace queuePlace;
 
   Stage stage = Stage.IDLE;
-  HttpRequest request;
-  private HttpVersion clientVersion;
   private boolean keepAlive;
   /** The client has sent the whole request. */
   private boolean requestReceived;
-  /** The request asks to switch to WebSocket; its Upgrade and Connection headers go through. */
-  boolean upgradeRequested;
-  /** The proxy answered the client's 100-continue itself (while buffering), so Expect stays here. */
-  boolean answeredExpect;
   private int status;
   private long retryAfterSeconds;
   private long startNanos;
@@ -87,16 +80,18 @@ final class Exchange implements Request, ExchangeTimers.Deadlines {
     this.settings = proxy.settings;
     this.client = client;
     this.attempts = new Attempts(proxy);
+    this.request = new ClientRequest(client);
+    this.body = request.body;
     this.grpc = new GrpcCall(proxy.stats);
     this.timers = new ExchangeTimers(client.loop.loop, proxy.clock, this, settings.bodyTimeoutNanos(), settings.sendTimeoutNanos());
-    this.upstream = new UpstreamRequest(proxy, this, client, attempts, body, grpc, timers);
+    this.upstream = new UpstreamRequest(proxy, this, client, request, attempts, grpc, timers);
     this.queuePlace = proxy.queue == null ? null
-        : new QueuePlace(proxy, client.loop.loop, () -> attempts.pick(this), upstream::dispatch, this::finishWithFailure,
-            () -> QueuePlace.footprint(request));
+        : new QueuePlace(proxy, client.loop.loop, () -> attempts.pick(request), upstream::dispatch, this::finishWithFailure,
+            () -> QueuePlace.footprint(request.head));
   }
 
   boolean inProgress() {
-    return request != null;
+    return request.head != null;
   }
 
   /** The client sent the whole request: anything more it sends is the next request. */
@@ -109,12 +104,12 @@ final class Exchange implements Request, ExchangeTimers.Deadlines {
   /** A request head arrived (its body, if any, follows as content). */
   void start(HttpRequest req) {
     client.timeouts.headReceived();
-    request = req;
-    clientVersion = req.protocolVersion();
+    request.head = req;
+    request.version = req.protocolVersion();
     keepAlive = HttpUtil.isKeepAlive(req) && !proxy.draining && !client.refused;
     upstream.start(req);
-    requestReceived = requestHasNoBody();
-    answeredExpect = false;
+    requestReceived = request.hasNoBody();
+    request.answeredExpect = false;
     attempts.clear();
     status = 0;
     stage = Stage.BUFFERING;
@@ -129,32 +124,27 @@ final class Exchange implements Request, ExchangeTimers.Deadlines {
       finishWithFailure(refusal);
       return;
     }
-    upgradeRequested = !client.http2Stream && WebSocketUpgrade.isRequested(req);
+    request.upgradeRequested = !client.http2Stream && WebSocketUpgrade.isRequested(req);
     boolean chunked = HttpUtil.isTransferEncodingChunked(req);
     long declared = chunked ? -1 : HttpUtil.getContentLength(req, -1L);
     // Kept for a replay whatever the method: a request a backend refused unprocessed may go again.
     body.start(true, chunked, declared, settings.bufferLimit());
-    if (!requestHasNoBody()) {
+    if (!request.hasNoBody()) {
       // A body follows: it may not trickle in (slow POST), and a small one is read whole first, so
       // a slow client never holds a backend connection for it (nginx's request buffering).
       lastBodyNanos = startNanos;
       timers.bodyStarted();
       int limit = settings.bufferLimit();
       if (limit > 0 && (chunked || (declared >= 0 && declared <= limit))) {
-        if (!client.http2Stream && clientVersion == HttpVersion.HTTP_1_1 && HttpUtil.is100ContinueExpected(req)) {
+        if (!client.http2Stream && request.version == HttpVersion.HTTP_1_1 && HttpUtil.is100ContinueExpected(req)) {
           // The body is wanted here and now, not when a backend says so.
-          answeredExpect = true;
+          request.answeredExpect = true;
           client.ctx.writeAndFlush(Unpooled.wrappedBuffer(CONTINUE));
         }
         return;
       }
     }
     proceed();
-  }
-
-  /** Whether the request's head is all of it (the decoders give such a request as a FullHttpRequest). */
-  boolean requestHasNoBody() {
-    return request instanceof LastHttpContent;
   }
 
   /** Picks a backend and sends the request to it, or queues it for one, or answers that there is none. */
@@ -164,7 +154,7 @@ final class Exchange implements Request, ExchangeTimers.Deadlines {
       queue();
       return;
     }
-    Backend b = attempts.pick(this);
+    Backend b = attempts.pick(request);
     if (b != null) {
       upstream.dispatch(b);
     } else if (proxy.queue != null && (settings.queueWhenEmpty() || proxy.upstream.pool().availableCount() > 0)) {
@@ -216,28 +206,9 @@ final class Exchange implements Request, ExchangeTimers.Deadlines {
 
   // ---- the response goes to the client (as the upstream request hands it on) ----------------------
 
-  /**
-   * Whether the link should pass a chunked response body on with its chunk framing: the client
-   * speaks HTTP/1.1 on a connection of its own. Other clients get the data, framed anew.
-   */
-  boolean relaysFraming() {
-    return !client.http2Stream && clientVersion == HttpVersion.HTTP_1_1;
-  }
-
   /** An interim response (100 Continue and friends) goes on at once; the real one follows. */
   void interim(ResponseHead head) {
     client.response.interim(head);
-  }
-
-  /**
-   * Whether the response's body is in a transfer coding stc does not undo (gzip, say) while the
-   * client cannot be told of it: HTTP/2 has no transfer codings, HTTP/1.0 none but the close
-   * (RFC 9112 6.1).
-   */
-  boolean cannotRelayCoding(ResponseHead head) {
-    int code = head.status;
-    return head.otherCodings && (client.http2Stream || clientVersion == HttpVersion.HTTP_1_0)
-        && request.method() != HttpMethod.HEAD && code != 204 && code != 304;
   }
 
   /** The final response's head goes to the client (held back a moment, so a small body joins it). */
@@ -249,7 +220,7 @@ final class Exchange implements Request, ExchangeTimers.Deadlines {
     Backend b = attempts.backend();
     String cookie = proxy.steps.responseCookie(this, b);
     keepAlive = client.response.head(
-        head, clientVersion == HttpVersion.HTTP_1_0, keep, request.method() != HttpMethod.HEAD, b.id(), cookie);
+        head, request.version == HttpVersion.HTTP_1_0, keep, !request.isHeadMethod(), b.id(), cookie);
   }
 
   /** A piece of the response body from {@code l}, the current attempt's link, goes to the client. */
@@ -279,16 +250,7 @@ final class Exchange implements Request, ExchangeTimers.Deadlines {
     // A gRPC call's outcome is in its trailers (or a trailers-only head), whatever the HTTP status.
     boolean failed = grpc.endedInFailure(trailers) || status >= 500;
     upstream.completed(failed);
-    boolean unreadBody = !requestReceived;
-    boolean close = !keepAlive || unreadBody;
-    end();
-    if (close) {
-      // An answer that came before the request's body ended (a backend's early 401 or 413): the
-      // client may still be sending it, and a close now would reset the connection under it.
-      lastWrite.addListener(f -> client.closeAfterAnswer(unreadBody));
-      return;
-    }
-    client.processQueued();
+    endAfterAnswer(lastWrite, !keepAlive || !requestReceived);
   }
 
   /**
@@ -347,31 +309,19 @@ final class Exchange implements Request, ExchangeTimers.Deadlines {
 
   // ---- deadlines ---------------------------------------------------------------------------------
 
-  /**
-   * The per-try deadline passed. If the backend answered nothing since the attempt began while
-   * another backend the request could go to did, it looks hung (stopped, deadlocked, cut off): the
-   * request goes elsewhere now rather than at the response timeout. A backend that keeps answering
-   * others is merely slow for this request, and a retry would not be faster.
-   */
   @Override
   public void attemptDeadlinePassed() {
-    if (stage == Stage.FORWARDING && upstream.link() != null && attempts.currentLooksHung()) {
-      upstream.attemptFailed(ProxyFailure.ATTEMPT_TIMEOUT);
-    }
+    upstream.attemptDeadlinePassed();
   }
 
   @Override
   public void responseDeadlinePassed() {
-    if (stage != Stage.FORWARDING || upstream.link() == null) {
-      return;
-    }
-    upstream.timedOut();
-    finishWithFailure(ProxyFailure.RESPONSE_TIMEOUT);
+    upstream.responseDeadlinePassed();
   }
 
   @Override
   public long bodyStalledNanos(long nowNanos) {
-    if (request == null || requestReceived || stage == Stage.TUNNEL) {
+    if (request.head == null || requestReceived || stage == Stage.TUNNEL) {
       return -1;
     }
     if (!client.reading) {
@@ -389,13 +339,13 @@ final class Exchange implements Request, ExchangeTimers.Deadlines {
 
   @Override
   public boolean clientStalls() {
-    return request != null && stage == Stage.RESPONDING && !client.isWritable();
+    return request.head != null && stage == Stage.RESPONDING && !client.isWritable();
   }
 
   @Override
   public boolean backendStalls() {
     BackendLink link = upstream.link();
-    return request != null && link != null && !upstream.requestSent() && stage.compareTo(Stage.FORWARDING) >= 0
+    return request.head != null && link != null && !upstream.requestSent() && stage.compareTo(Stage.FORWARDING) >= 0
         && stage != Stage.TUNNEL && !link.isWritable();
   }
 
@@ -434,13 +384,22 @@ final class Exchange implements Request, ExchangeTimers.Deadlines {
     if (grpc.active()) {
       r = grpc.answer(failure, close && !client.http2Stream);
     } else {
-      r = failure.response(retryAfterSeconds, close, clientVersion == HttpVersion.HTTP_1_0, request.method() == HttpMethod.HEAD);
+      r = failure.response(retryAfterSeconds, close, request.version == HttpVersion.HTTP_1_0, request.isHeadMethod());
     }
-    ChannelFuture w = client.response.answer(r);
+    endAfterAnswer(client.response.answer(r), close);
+  }
+
+  /**
+   * Ends the exchange, whose answer went out with {@code lastWrite}; then the client connection
+   * closes once that write is done, or goes on to the client's next request.
+   */
+  private void endAfterAnswer(ChannelFuture lastWrite, boolean close) {
     boolean unreadBody = !requestReceived;
     end();
     if (close) {
-      w.addListener(f -> client.closeAfterAnswer(unreadBody));
+      // An answer that came before the request's body ended (a backend's early 401 or 413): the
+      // client may still be sending it, and a close now would reset the connection under it.
+      lastWrite.addListener(f -> client.closeAfterAnswer(unreadBody));
     } else {
       client.processQueued();
     }
@@ -449,15 +408,15 @@ final class Exchange implements Request, ExchangeTimers.Deadlines {
   /** A request (or the body of one in progress) was malformed: nothing more can be trusted on this connection. */
   void rejectMalformed(Throwable cause) {
     ProxyFailure failure = ProxyFailure.ofMalformed(cause);
-    if (request != null) {
+    if (request.head != null) {
       clientFailed(failure);
       return;
     }
     proxy.stats.requestStarted();
-    clientVersion = HttpVersion.HTTP_1_1;
+    request.version = HttpVersion.HTTP_1_1;
     keepAlive = false;
     requestReceived = false;
-    request = MALFORMED;
+    request.head = MALFORMED;
     stage = Stage.BUFFERING;
     startNanos = proxy.clock.nanos();
     // Not a call, whatever the exchange's last request was: the answer is plain HTTP.
@@ -526,7 +485,7 @@ final class Exchange implements Request, ExchangeTimers.Deadlines {
     if (queuePlace != null) {
       queuePlace.leave();
     }
-    if (request != null && stage != Stage.TUNNEL) {
+    if (request.head != null && stage != Stage.TUNNEL) {
       upstream.dropAttempt();
       proxy.stats.clientAborted();
       end();
@@ -540,10 +499,11 @@ final class Exchange implements Request, ExchangeTimers.Deadlines {
     long now = proxy.clock.nanos();
     ExchangeListener listener = proxy.listener;
     if (listener != null) {
-      listener.exchangeEnded(request.method().name(), request.uri(), client.clientIp, attempts.backend(), status, now - startNanos);
+      HttpRequest head = request.head;
+      listener.exchangeEnded(head.method().name(), head.uri(), client.clientIp, attempts.backend(), status, now - startNanos);
     }
     body.clear();
-    request = null;
+    request.head = null;
     stage = Stage.IDLE;
     attempts.clear();
     client.timeouts.exchangeEnded(now);
@@ -551,40 +511,5 @@ final class Exchange implements Request, ExchangeTimers.Deadlines {
 
   void retryAfter(long seconds) {
     this.retryAfterSeconds = seconds;
-  }
-
-  // ---- what links and steps may ask ------------------------------------------------------------
-
-  String scheme() {
-    return client.scheme;
-  }
-
-  boolean fromHttp2() {
-    return client.http2Stream;
-  }
-
-  @Override
-  public String clientIp() {
-    return client.clientIp;
-  }
-
-  @Override
-  public String header(String name) {
-    return request == null ? null : request.headers().get(name);
-  }
-
-  @Override
-  public String cookie(String name) {
-    if (request == null) {
-      return null;
-    }
-    for (String header : request.headers().getAll(HttpHeaderNames.COOKIE)) {
-      for (Cookie c : ServerCookieDecoder.LAX.decode(header)) {
-        if (c.name().equals(name)) {
-          return c.value();
-        }
-      }
-    }
-    return null;
   }
 }

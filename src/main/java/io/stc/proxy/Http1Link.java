@@ -38,10 +38,10 @@ final class Http1Link extends BackendLink implements ResponseReader.Sink {
   }
 
   @Override
-  void writeHead(Exchange e) {
+  void writeHead(ClientRequest r) {
     ByteBuf head = channel.alloc().buffer(256);
-    RequestHeadWriter.write(head, e.request, e.clientIp(), e.scheme(), e.upgradeRequested, e.answeredExpect, backend);
-    chunked = e.body.chunked();
+    RequestHeadWriter.write(head, r.head, r.clientIp(), r.scheme(), r.upgradeRequested, r.answeredExpect, backend);
+    chunked = r.body.chunked();
     heard = false;
     // Nothing waits for this write; a failure closes the connection, which retries or answers.
     channel.write(head, channel.voidPromise());

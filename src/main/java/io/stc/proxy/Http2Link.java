@@ -74,12 +74,12 @@ final class Http2Link extends BackendLink implements Http2StreamsHandler.StreamR
   }
 
   @Override
-  void writeHead(Exchange e) {
+  void writeHead(ClientRequest r) {
     if (!connection.goingAway()) {
       Http2Headers headers = Http2RequestHeaders.of(
-          e.request, e.clientIp(), e.scheme(), backendScheme, e.answeredExpect, backend);
+          r.head, r.clientIp(), r.scheme(), backendScheme, r.answeredExpect, backend);
       // A request without a body ends with its head.
-      stream = streams.open(this, headers, e.requestHasNoBody(), headWritten);
+      stream = streams.open(this, headers, r.hasNoBody(), headWritten);
       if (stream != null) {
         return;
       }

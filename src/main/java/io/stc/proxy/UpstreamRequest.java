@@ -24,8 +24,9 @@ final class UpstreamRequest {
   private final ProxySettings settings;
   private final Exchange exchange;
   private final ClientConnection client;
-  private final Attempts attempts;
+  private final ClientRequest request;
   private final RequestBody body;
+  private final Attempts attempts;
   private final GrpcCall grpc;
   private final ExchangeTimers timers;
 
@@ -40,21 +41,22 @@ final class UpstreamRequest {
   private boolean requestSent;
   private boolean backendKeepAlive;
 
-  UpstreamRequest(ProxyServer proxy, Exchange exchange, ClientConnection client, Attempts attempts, RequestBody body,
+  UpstreamRequest(ProxyServer proxy, Exchange exchange, ClientConnection client, ClientRequest request, Attempts attempts,
       GrpcCall grpc, ExchangeTimers timers) {
     this.proxy = proxy;
     this.settings = proxy.settings;
     this.exchange = exchange;
     this.client = client;
+    this.request = request;
+    this.body = request.body;
     this.attempts = attempts;
-    this.body = body;
     this.grpc = grpc;
     this.timers = timers;
   }
 
   /** A new request: nothing of it sent yet; whether it may go again after it was sent depends on its method. */
-  void start(HttpRequest request) {
-    idempotent = isIdempotent(request.method());
+  void start(HttpRequest head) {
+    idempotent = isIdempotent(head.method());
     requestSent = false;
   }
 
@@ -108,7 +110,7 @@ final class UpstreamRequest {
         attempts.end(false, false, false);
         Backend next = attempts.pickSameAgain();
         if (next == null) {
-          next = attempts.pick(exchange);
+          next = attempts.pick(request);
         }
         if (next != null) {
           dispatch(next);
@@ -140,10 +142,10 @@ final class UpstreamRequest {
 
   private void writeHeadAndPending(boolean flush) {
     BackendLink l = link;
-    l.expect(exchange.request.method() == HttpMethod.HEAD, exchange.relaysFraming());
-    l.writeHead(exchange);
+    l.expect(request.isHeadMethod(), request.relaysFraming());
+    l.writeHead(request);
     exchange.stage = Stage.FORWARDING;
-    if (body.writeHeld(l) || exchange.requestHasNoBody()) {
+    if (body.writeHeld(l) || request.hasNoBody()) {
       markRequestSent();
     }
     if (flush) {
@@ -185,7 +187,7 @@ final class UpstreamRequest {
     l.backend.stats().responded(proxy.clock.nanos());
     int code = head.status;
     if (code == 101) {
-      if (exchange.upgradeRequested && l instanceof Http1Link h1) {
+      if (request.upgradeRequested && l instanceof Http1Link h1) {
         exchange.switchToTunnel(h1, head);
       } else {
         attemptFailed(ProxyFailure.BAD_RESPONSE);
@@ -198,7 +200,7 @@ final class UpstreamRequest {
       return;
     }
     timers.stopAwaiting();
-    if (exchange.cannotRelayCoding(head)) {
+    if (request.cannotRelayCoding(head)) {
       attemptFailed(ProxyFailure.BAD_RESPONSE);
       return;
     }
@@ -220,7 +222,7 @@ final class UpstreamRequest {
     }
     attempts.end(true, settings.count5xx(), true);
     grpc.countRefused();
-    Backend next = attempts.pick(exchange);
+    Backend next = attempts.pick(request);
     if (next == null) {
       grpc.settle();
       return false;
@@ -295,6 +297,35 @@ final class UpstreamRequest {
     client.updateReading();
   }
 
+  // ---- deadlines -----------------------------------------------------------------------------------
+
+  /**
+   * The per-try deadline passed. If the backend answered nothing since the attempt began while
+   * another backend the request could go to did, it looks hung (stopped, deadlocked, cut off): the
+   * request goes elsewhere now rather than at the response timeout. A backend that keeps answering
+   * others is merely slow for this request, and a retry would not be faster.
+   */
+  void attemptDeadlinePassed() {
+    if (exchange.stage == Stage.FORWARDING && link != null && attempts.currentLooksHung()) {
+      attemptFailed(ProxyFailure.ATTEMPT_TIMEOUT);
+    }
+  }
+
+  /**
+   * No response head within the response timeout: the link closes, the attempt counts against the
+   * backend, and the client is answered (no retry: the time the request had is spent).
+   */
+  void responseDeadlinePassed() {
+    if (exchange.stage != Stage.FORWARDING || link == null) {
+      return;
+    }
+    BackendLink l = link;
+    link = null;
+    l.close();
+    attempts.end(true, true, true);
+    exchange.finishWithFailure(ProxyFailure.RESPONSE_TIMEOUT);
+  }
+
   // ---- how an attempt ends -------------------------------------------------------------------------
 
   /**
@@ -323,7 +354,7 @@ final class UpstreamRequest {
     boolean retryable = (attempts.mayRetry() || (again && attempts.mayRetryUnprocessed()))
         && (!afterSend || ((idempotent || unprocessed) && body.replayable()));
     if (retryable) {
-      Backend next = attempts.pick(exchange);
+      Backend next = attempts.pick(request);
       if (next == null && again) {
         // Nothing else to try, but the backend never acted on it: the same one may take it now.
         next = attempts.pickSameAgain();
@@ -354,13 +385,6 @@ final class UpstreamRequest {
     l.release(backendKeepAlive && requestSent);
   }
 
-  /** No response came in time: the link closes, and the attempt counts against the backend. */
-  void timedOut() {
-    BackendLink l = link;
-    link = null;
-    l.close();
-    attempts.end(true, true, true);
-  }
 
   /** The backend broke off a response that had begun: the attempt counts against it, and its link, if any, closes. */
   void brokenOff() {
