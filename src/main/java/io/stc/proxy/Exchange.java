@@ -200,8 +200,7 @@ final class Exchange implements ExchangeTimers.Deadlines {
 
   /** Whether the client may be read now, as far as this exchange goes. */
   boolean wantsClientBytes() {
-    BackendLink link = upstream.link();
-    return !body.holdingTooMuch() && (link == null || stage.compareTo(Stage.FORWARDING) < 0 || link.isWritable());
+    return !body.holdingTooMuch() && upstream.takesBody();
   }
 
   // ---- the response goes to the client (as the upstream request hands it on) ----------------------
@@ -223,22 +222,15 @@ final class Exchange implements ExchangeTimers.Deadlines {
         head, request.version == HttpVersion.HTTP_1_0, keep, !request.isHeadMethod(), b.id(), cookie);
   }
 
-  /** A piece of the response body from {@code l}, the current attempt's link, goes to the client. */
-  void responseBody(BackendLink l, ByteBuf piece) {
+  /** A piece of the response body goes to the client; false when the client takes no more for now. */
+  boolean responseBody(ByteBuf piece) {
     client.response.body(piece);
-    if (!client.isWritable()) {
-      // Download back-pressure: stop reading the backend until the client catches up, for as long
-      // as the send timeout allows.
-      l.reading(false);
-      timers.clientStalled();
-    }
+    return client.isWritable();
   }
 
-  /** The next {@code length} bytes of {@code in} are body from {@code l}; read here. */
-  void responseBody(BackendLink l, ByteBuf in, int length) {
-    if (!client.response.join(in, length)) {
-      responseBody(l, in.readRetainedSlice(length));
-    }
+  /** Copies the next {@code length} bytes of {@code in} into the response head held back, when they fit there. */
+  boolean joinResponseBody(ByteBuf in, int length) {
+    return client.response.join(in, length);
   }
 
   /**
@@ -273,18 +265,12 @@ final class Exchange implements ExchangeTimers.Deadlines {
   /** The client became writable again: the backend may be read again. */
   void clientWritable() {
     timers.clientUnstalled();
-    BackendLink link = upstream.link();
-    if (link != null && link.channel != null && stage == Stage.RESPONDING) {
-      link.reading(true);
-    }
+    upstream.resumeReading();
   }
 
   /** Flushes what the client sent on to the backend, at the end of a client read. */
   void flushToBackend() {
-    BackendLink link = upstream.link();
-    if (link != null && link.channel != null && stage.compareTo(Stage.FORWARDING) >= 0 && stage != Stage.TUNNEL) {
-      link.flush();
-    }
+    upstream.flush();
   }
 
   /**
@@ -344,9 +330,7 @@ final class Exchange implements ExchangeTimers.Deadlines {
 
   @Override
   public boolean backendStalls() {
-    BackendLink link = upstream.link();
-    return request.head != null && link != null && !upstream.requestSent() && stage.compareTo(Stage.FORWARDING) >= 0
-        && stage != Stage.TUNNEL && !link.isWritable();
+    return request.head != null && upstream.bodyStalls();
   }
 
   /**

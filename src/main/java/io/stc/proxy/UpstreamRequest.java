@@ -60,16 +60,6 @@ final class UpstreamRequest {
     requestSent = false;
   }
 
-  /** The link of the current attempt, or null between attempts. */
-  BackendLink link() {
-    return link;
-  }
-
-  /** Whether the backend has been sent the whole request. */
-  boolean requestSent() {
-    return requestSent;
-  }
-
   // ---- an attempt begins ---------------------------------------------------------------------------
 
   /** Begins an attempt on {@code b} (picked, its slot taken): the request goes out once the link is open. */
@@ -178,6 +168,33 @@ final class UpstreamRequest {
     }
   }
 
+  // ---- flow control between the two sides -------------------------------------------------------
+
+  /** Whether more of the request body may come from the client, as far as the backend goes (none waits on a link not open yet). */
+  boolean takesBody() {
+    return link == null || exchange.stage.compareTo(Stage.FORWARDING) < 0 || link.isWritable();
+  }
+
+  /** Whether the request body waits on the backend: some is still to go, and the link takes none now. */
+  boolean bodyStalls() {
+    return link != null && !requestSent && exchange.stage.compareTo(Stage.FORWARDING) >= 0 && exchange.stage != Stage.TUNNEL
+        && !link.isWritable();
+  }
+
+  /** The client caught up with the response: the backend may be read again. */
+  void resumeReading() {
+    if (link != null && link.channel != null && exchange.stage == Stage.RESPONDING) {
+      link.reading(true);
+    }
+  }
+
+  /** Flushes what the client sent on to the backend. */
+  void flush() {
+    if (link != null && link.channel != null && exchange.stage.compareTo(Stage.FORWARDING) >= 0 && exchange.stage != Stage.TUNNEL) {
+      link.flush();
+    }
+  }
+
   // ---- what the link reports -----------------------------------------------------------------------
 
   void onResponseHead(BackendLink l, ResponseHead head) {
@@ -241,15 +258,20 @@ final class UpstreamRequest {
       piece.release();
       return;
     }
-    exchange.responseBody(l, piece);
+    if (!exchange.responseBody(piece)) {
+      // Download back-pressure: stop reading the backend until the client catches up, for as long
+      // as the send timeout allows.
+      l.reading(false);
+      timers.clientStalled();
+    }
   }
 
   /** The next {@code length} bytes of {@code in} are body; read here. */
   void onResponseBody(BackendLink l, ByteBuf in, int length) {
     if (l != link) {
       in.skipBytes(length);
-    } else {
-      exchange.responseBody(l, in, length);
+    } else if (!exchange.joinResponseBody(in, length)) {
+      onResponseBody(l, in.readRetainedSlice(length));
     }
   }
 
