@@ -1,8 +1,10 @@
 package io.stc.proxy;
 
+import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.cookie.Cookie;
@@ -15,12 +17,17 @@ import io.stc.balance.Request;
  * sessions may ask about ({@link Request}). An exchange reuses one for each of its requests.
  */
 final class ClientRequest implements Request {
+  /** Stands in for a request that could not be parsed, so the exchange's bookkeeping stays uniform. */
+  private static final HttpRequest MALFORMED = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/");
+
   private final ClientConnection client;
   final RequestBody body = new RequestBody();
   /** The request's head, or null while no request is in progress. */
   HttpRequest head;
   /** The HTTP version the client speaks (HTTP/1.1 for an HTTP/2 stream, as its head is converted). */
   HttpVersion version;
+  /** The client has sent the whole request: anything more it sends is the next request. */
+  boolean received;
   /** The request asks to switch to WebSocket; its Upgrade and Connection headers go through. */
   boolean upgradeRequested;
   /** The proxy answered the client's 100-continue itself (while buffering), so Expect stays here. */
@@ -28,6 +35,38 @@ final class ClientRequest implements Request {
 
   ClientRequest(ClientConnection client) {
     this.client = client;
+  }
+
+  /** A request's head arrived; its body, if it has one, follows. */
+  void start(HttpRequest head) {
+    this.head = head;
+    version = head.protocolVersion();
+    received = hasNoBody();
+    answeredExpect = false;
+  }
+
+  /** A request could not be parsed: a stand-in takes its place, of which nothing more is to come. */
+  void startMalformed() {
+    version = HttpVersion.HTTP_1_1;
+    received = false;
+    head = MALFORMED;
+  }
+
+  /**
+   * Sets the body up as the head declares it, kept for a replay whatever the method (a request a
+   * backend refused unprocessed may go again). True when it is read whole before a backend is
+   * picked: chunked, or declared within {@code bufferLimit}.
+   */
+  boolean startBody(int bufferLimit) {
+    boolean chunked = HttpUtil.isTransferEncodingChunked(head);
+    long declared = chunked ? -1 : HttpUtil.getContentLength(head, -1L);
+    body.start(true, chunked, declared, bufferLimit);
+    return bufferLimit > 0 && (chunked || (declared >= 0 && declared <= bufferLimit));
+  }
+
+  /** Whether the client waits for a 100 Continue before it sends the body (HTTP/1.1, on a connection of its own). */
+  boolean expectsContinue() {
+    return !client.http2Stream && version == HttpVersion.HTTP_1_1 && HttpUtil.is100ContinueExpected(head);
   }
 
   /** Whether the head is all of the request (the decoders give such a request as a FullHttpRequest). */

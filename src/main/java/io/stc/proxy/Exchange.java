@@ -3,11 +3,9 @@ package io.stc.proxy;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
-import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaders;
-import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
@@ -48,8 +46,6 @@ final class Exchange implements ExchangeTimers.Deadlines {
   }
 
   private static final byte[] CONTINUE = ResponseHead.ascii("HTTP/1.1 100 Continue\r\n\r\n");
-  /** Stands in for a request that could not be parsed, so the bookkeeping stays uniform. */
-  private static final HttpRequest MALFORMED = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/");
 
   private final ProxyServer proxy;
   private final ProxySettings settings;
@@ -67,8 +63,6 @@ final class Exchange implements ExchangeTimers.Deadlines {
 
   Stage stage = Stage.IDLE;
   private boolean keepAlive;
-  /** The client has sent the whole request. */
-  private boolean requestReceived;
   private int status;
   private long retryAfterSeconds;
   private long startNanos;
@@ -96,7 +90,7 @@ final class Exchange implements ExchangeTimers.Deadlines {
 
   /** The client sent the whole request: anything more it sends is the next request. */
   boolean requestReceived() {
-    return requestReceived;
+    return request.received;
   }
 
   // ---- the request comes in ---------------------------------------------------------------------
@@ -104,12 +98,9 @@ final class Exchange implements ExchangeTimers.Deadlines {
   /** A request head arrived (its body, if any, follows as content). */
   void start(HttpRequest req) {
     client.timeouts.headReceived();
-    request.head = req;
-    request.version = req.protocolVersion();
+    request.start(req);
     keepAlive = HttpUtil.isKeepAlive(req) && !proxy.draining && !client.refused;
     upstream.start(req);
-    requestReceived = request.hasNoBody();
-    request.answeredExpect = false;
     attempts.clear();
     status = 0;
     stage = Stage.BUFFERING;
@@ -125,18 +116,14 @@ final class Exchange implements ExchangeTimers.Deadlines {
       return;
     }
     request.upgradeRequested = !client.http2Stream && WebSocketUpgrade.isRequested(req);
-    boolean chunked = HttpUtil.isTransferEncodingChunked(req);
-    long declared = chunked ? -1 : HttpUtil.getContentLength(req, -1L);
-    // Kept for a replay whatever the method: a request a backend refused unprocessed may go again.
-    body.start(true, chunked, declared, settings.bufferLimit());
+    boolean readWholeFirst = request.startBody(settings.bufferLimit());
     if (!request.hasNoBody()) {
       // A body follows: it may not trickle in (slow POST), and a small one is read whole first, so
       // a slow client never holds a backend connection for it (nginx's request buffering).
       lastBodyNanos = startNanos;
       timers.bodyStarted();
-      int limit = settings.bufferLimit();
-      if (limit > 0 && (chunked || (declared >= 0 && declared <= limit))) {
-        if (!client.http2Stream && request.version == HttpVersion.HTTP_1_1 && HttpUtil.is100ContinueExpected(req)) {
+      if (readWholeFirst) {
+        if (request.expectsContinue()) {
           // The body is wanted here and now, not when a backend says so.
           request.answeredExpect = true;
           client.ctx.writeAndFlush(Unpooled.wrappedBuffer(CONTINUE));
@@ -182,7 +169,7 @@ final class Exchange implements ExchangeTimers.Deadlines {
       return;
     }
     if (last) {
-      requestReceived = true;
+      request.received = true;
     }
     if (stage == Stage.FORWARDING || stage == Stage.RESPONDING) {
       upstream.sendBody(c, last);
@@ -215,7 +202,7 @@ final class Exchange implements ExchangeTimers.Deadlines {
     grpc.headForwarded(head);
     status = head.status;
     stage = Stage.RESPONDING;
-    boolean keep = keepAlive && requestReceived && !proxy.draining;
+    boolean keep = keepAlive && request.received && !proxy.draining;
     Backend b = attempts.backend();
     String cookie = proxy.steps.responseCookie(this, b);
     keepAlive = client.response.head(
@@ -242,7 +229,7 @@ final class Exchange implements ExchangeTimers.Deadlines {
     // A gRPC call's outcome is in its trailers (or a trailers-only head), whatever the HTTP status.
     boolean failed = grpc.endedInFailure(trailers) || status >= 500;
     upstream.completed(failed);
-    endAfterAnswer(lastWrite, !keepAlive || !requestReceived);
+    endAfterAnswer(lastWrite, !keepAlive || !request.received);
   }
 
   /**
@@ -307,7 +294,7 @@ final class Exchange implements ExchangeTimers.Deadlines {
 
   @Override
   public long bodyStalledNanos(long nowNanos) {
-    if (request.head == null || requestReceived || stage == Stage.TUNNEL) {
+    if (request.head == null || request.received || stage == Stage.TUNNEL) {
       return -1;
     }
     if (!client.reading) {
@@ -363,7 +350,7 @@ final class Exchange implements ExchangeTimers.Deadlines {
   void answerFailure(ProxyFailure failure) {
     status = failure.status().code();
     // A malformed request poisons the connection; a rate-limited one does not.
-    boolean close = !keepAlive || !requestReceived || (failure.isClientError() && failure != ProxyFailure.RATE_LIMITED);
+    boolean close = !keepAlive || !request.received || (failure.isClientError() && failure != ProxyFailure.RATE_LIMITED);
     FullHttpResponse r;
     if (grpc.active()) {
       r = grpc.answer(failure, close && !client.http2Stream);
@@ -378,7 +365,7 @@ final class Exchange implements ExchangeTimers.Deadlines {
    * closes once that write is done, or goes on to the client's next request.
    */
   private void endAfterAnswer(ChannelFuture lastWrite, boolean close) {
-    boolean unreadBody = !requestReceived;
+    boolean unreadBody = !request.received;
     end();
     if (close) {
       // An answer that came before the request's body ended (a backend's early 401 or 413): the
@@ -397,14 +384,12 @@ final class Exchange implements ExchangeTimers.Deadlines {
       return;
     }
     proxy.stats.requestStarted();
-    request.version = HttpVersion.HTTP_1_1;
+    request.startMalformed();
     keepAlive = false;
-    requestReceived = false;
-    request.head = MALFORMED;
     stage = Stage.BUFFERING;
     startNanos = proxy.clock.nanos();
     // Not a call, whatever the exchange's last request was: the answer is plain HTTP.
-    grpc.start(MALFORMED.headers(), startNanos);
+    grpc.start(request.head.headers(), startNanos);
     finishWithFailure(failure);
   }
 
@@ -424,7 +409,7 @@ final class Exchange implements ExchangeTimers.Deadlines {
       client.close();
       return;
     }
-    requestReceived = false;
+    request.received = false;
     keepAlive = false;
     finishWithFailure(failure);
   }
