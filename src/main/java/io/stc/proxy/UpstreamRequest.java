@@ -31,9 +31,9 @@ final class UpstreamRequest {
   private final ExchangeTimers timers;
 
   /**
-   * The link of the current attempt, or null between attempts. A link reports to its owner (this)
-   * until it is closed or released, but a report counts only from this one: the exchange may have
-   * moved on (answered, gone elsewhere) while the report was on its way.
+   * The link of the current attempt, or null between attempts. A link this owns reports here
+   * until it is closed or released, but only the current one's reports count: the exchange may have
+   * moved on (answered, gone elsewhere) while a report was on its way.
    */
   private BackendLink link;
   private boolean idempotent;
