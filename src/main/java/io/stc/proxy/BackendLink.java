@@ -8,7 +8,8 @@ import io.stc.pool.Backend;
 /**
  * One attempt's way to a backend: a keep-alive HTTP/1.1 connection ({@link Http1Link}) or one
  * stream of a multiplexed HTTP/2 connection ({@link Http2Link}). Serves one exchange at a time and
- * is used only from the event loop that made it; what the backend answers goes to that exchange.
+ * is used only from the event loop that made it; what the backend answers goes to its owner, that
+ * exchange's {@link UpstreamRequest}.
  */
 abstract class BackendLink {
   /** The response's head also ended its stream (HTTP/2's trailers-only answer, as gRPC errors come). */
@@ -16,8 +17,8 @@ abstract class BackendLink {
 
   final Backend backend;
   final LoopContext loop;
-  /** The exchange this link serves, or null while idle. */
-  Exchange owner;
+  /** The upstream request this link serves (on behalf of its exchange), or null while idle. */
+  UpstreamRequest owner;
   /** The backend connection's channel (an HTTP/2 stream's is its connection's); null until open. */
   Channel channel;
 
@@ -26,8 +27,8 @@ abstract class BackendLink {
     this.loop = loop;
   }
 
-  /** Writes the request head (not flushed); the exchange has everything the head needs. */
-  abstract void writeHead(Exchange e);
+  /** Writes the request head (not flushed); the client's request has everything the head needs. */
+  abstract void writeHead(ClientRequest r);
 
   /** Writes a piece of the request body, framed for the backend's protocol; takes ownership. */
   abstract void writeBody(HttpContent content);

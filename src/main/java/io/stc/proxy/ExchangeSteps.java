@@ -38,7 +38,7 @@ final class ExchangeSteps {
       @Override
       public ProxyFailure onRequest(Exchange e) {
         // HTTP/1 requests were checked as they were decoded; HTTP/2 streams are checked here.
-        return e.fromHttp2() ? validator.check(e.request) : null;
+        return e.request.fromHttp2() ? validator.check(e.request.head) : null;
       }
     });
     steps.add(new Step() {
@@ -48,7 +48,7 @@ final class ExchangeSteps {
         if (limiter == RateLimiter.NONE) {
           return null;
         }
-        long retryAfter = limiter.tryAcquire(e);
+        long retryAfter = limiter.tryAcquire(e.request);
         if (retryAfter <= 0) {
           return null;
         }
@@ -60,7 +60,7 @@ final class ExchangeSteps {
       steps.add(new Step() {
         @Override
         public String setCookie(Exchange e, Backend b) {
-          return sticky.pin(e, b, e.attempts.pinned());
+          return sticky.pin(e.request, b, e.attempts.pinned());
         }
       });
     }

@@ -38,10 +38,10 @@ final class Http1Link extends BackendLink implements ResponseReader.Sink {
   }
 
   @Override
-  void writeHead(Exchange e) {
+  void writeHead(ClientRequest r) {
     ByteBuf head = channel.alloc().buffer(256);
-    RequestHeadWriter.write(head, e.request, e.clientIp(), e.scheme(), e.upgradeRequested, e.answeredExpect, backend);
-    chunked = e.body.chunked();
+    RequestHeadWriter.write(head, r.head, r.clientIp(), r.scheme(), r.upgradeRequested, r.answeredExpect, backend);
+    chunked = r.body.chunked();
     heard = false;
     // Nothing waits for this write; a failure closes the connection, which retries or answers.
     channel.write(head, channel.voidPromise());
@@ -144,7 +144,7 @@ final class Http1Link extends BackendLink implements ResponseReader.Sink {
         tunnel.backendReadComplete();
         return;
       }
-      Exchange o = owner;
+      UpstreamRequest o = owner;
       if (o != null) {
         o.flushToClient();
       }
@@ -156,7 +156,7 @@ final class Http1Link extends BackendLink implements ResponseReader.Sink {
         tunnel.backendWritabilityChanged();
         return;
       }
-      Exchange o = owner;
+      UpstreamRequest o = owner;
       if (o != null) {
         o.backendWritabilityChanged();
       }
@@ -170,7 +170,7 @@ final class Http1Link extends BackendLink implements ResponseReader.Sink {
         return;
       }
       reader.closed(Http1Link.this);
-      Exchange o = owner;
+      UpstreamRequest o = owner;
       if (o != null) {
         owner = null;
         o.onBackendClosed(Http1Link.this);
@@ -190,7 +190,7 @@ final class Http1Link extends BackendLink implements ResponseReader.Sink {
 
   @Override
   public void onResponseHead(ResponseHead head) {
-    Exchange o = owner;
+    UpstreamRequest o = owner;
     if (o != null) {
       o.onResponseHead(this, head);
     }
@@ -198,7 +198,7 @@ final class Http1Link extends BackendLink implements ResponseReader.Sink {
 
   @Override
   public void onResponseBody(ByteBuf piece) {
-    Exchange o = owner;
+    UpstreamRequest o = owner;
     if (o != null) {
       o.onResponseBody(this, piece);
     } else {
@@ -208,7 +208,7 @@ final class Http1Link extends BackendLink implements ResponseReader.Sink {
 
   @Override
   public void onResponseBody(ByteBuf in, int length) {
-    Exchange o = owner;
+    UpstreamRequest o = owner;
     if (o != null) {
       o.onResponseBody(this, in, length);
     } else {
@@ -218,7 +218,7 @@ final class Http1Link extends BackendLink implements ResponseReader.Sink {
 
   @Override
   public void onResponseEnd() {
-    Exchange o = owner;
+    UpstreamRequest o = owner;
     if (o != null) {
       o.onResponseEnd(this);
     }
@@ -235,7 +235,7 @@ final class Http1Link extends BackendLink implements ResponseReader.Sink {
 
   @Override
   public void onBadResponse() {
-    Exchange o = owner;
+    UpstreamRequest o = owner;
     if (o != null) {
       o.onBadResponse(this);
     }

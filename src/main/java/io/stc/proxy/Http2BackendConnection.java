@@ -63,7 +63,7 @@ final class Http2BackendConnection {
   }
 
   /** A link for a new stream, counted here; {@link #open} it once its exchange holds it. */
-  Http2Link newLink(Exchange owner, byte[] servedByName, String scheme) {
+  Http2Link newLink(UpstreamRequest owner, byte[] servedByName, String scheme) {
     Http2Link link = new Http2Link(backend, loop, this, servedByName, scheme);
     link.owner = owner;
     takeSlot(link);

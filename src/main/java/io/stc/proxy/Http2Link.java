@@ -62,7 +62,7 @@ final class Http2Link extends BackendLink implements Http2StreamsHandler.StreamR
     this.backendScheme = backendScheme;
   }
 
-  /** Opens the stream (now, or when the connection is up); its exchange hears {@link Exchange#linkReady}. */
+  /** Opens the stream (now, or when the connection is up); its owner hears {@link UpstreamRequest#linkReady}. */
   void open() {
     connection.start(this);
   }
@@ -74,12 +74,12 @@ final class Http2Link extends BackendLink implements Http2StreamsHandler.StreamR
   }
 
   @Override
-  void writeHead(Exchange e) {
+  void writeHead(ClientRequest r) {
     if (!connection.goingAway()) {
       Http2Headers headers = Http2RequestHeaders.of(
-          e.request, e.clientIp(), e.scheme(), backendScheme, e.answeredExpect, backend);
+          r.head, r.clientIp(), r.scheme(), backendScheme, r.answeredExpect, backend);
       // A request without a body ends with its head.
-      stream = streams.open(this, headers, e.requestHasNoBody(), headWritten);
+      stream = streams.open(this, headers, r.hasNoBody(), headWritten);
       if (stream != null) {
         return;
       }
@@ -94,7 +94,7 @@ final class Http2Link extends BackendLink implements Http2StreamsHandler.StreamR
 
   private void neverOpened() {
     connection.freeSlot(this);
-    Exchange o = owner;
+    UpstreamRequest o = owner;
     if (o != null) {
       owner = null;
       o.onBackendClosed(this);
@@ -204,7 +204,7 @@ final class Http2Link extends BackendLink implements Http2StreamsHandler.StreamR
 
   /** The backend's connection could not be opened, or closed before this stream opened. */
   void failedToOpen() {
-    Exchange o = owner;
+    UpstreamRequest o = owner;
     owner = null;
     if (o != null) {
       o.onBackendClosed(this);
@@ -214,7 +214,7 @@ final class Http2Link extends BackendLink implements Http2StreamsHandler.StreamR
   // ---- what the connection hands the stream ----------------------------------------------------
 
   void onHeaders(Http2Headers headers, boolean endStream) {
-    Exchange o = owner;
+    UpstreamRequest o = owner;
     if (o == null) {
       return;
     }
@@ -264,7 +264,7 @@ final class Http2Link extends BackendLink implements Http2StreamsHandler.StreamR
 
   /** A DATA frame's payload (not retained); returns how many of its bytes go back to the backend's windows now. */
   int onData(ByteBuf data, boolean endStream) {
-    Exchange o = owner;
+    UpstreamRequest o = owner;
     int n = data.readableBytes();
     if (o == null) {
       return n;
@@ -284,7 +284,7 @@ final class Http2Link extends BackendLink implements Http2StreamsHandler.StreamR
     return 0;
   }
 
-  private void end(Exchange o) {
+  private void end(UpstreamRequest o) {
     ended = true;
     if (owner == o) {
       o.onResponseEnd(this);
@@ -306,14 +306,14 @@ final class Http2Link extends BackendLink implements Http2StreamsHandler.StreamR
   @Override
   public void streamReadComplete() {
     inRead = false;
-    Exchange o = owner;
+    UpstreamRequest o = owner;
     if (o != null) {
       o.flushToClient();
     }
   }
 
   void writabilityChanged() {
-    Exchange o = owner;
+    UpstreamRequest o = owner;
     if (o != null) {
       o.backendWritabilityChanged();
     }
@@ -327,7 +327,7 @@ final class Http2Link extends BackendLink implements Http2StreamsHandler.StreamR
     }
     connection.freeSlot(this);
     connection.streamClosed();
-    Exchange o = owner;
+    UpstreamRequest o = owner;
     if (o != null && !ended) {
       owner = null;
       if (malformed) {

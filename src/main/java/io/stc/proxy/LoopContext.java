@@ -113,10 +113,11 @@ final class LoopContext {
 
   /**
    * A link on a new stream to an HTTP/2 backend, on a connection of this loop with room for it (a
-   * new connection when none has). Its exchange hears {@link Exchange#linkReady} once the stream is
-   * open, or {@link Exchange#onBackendClosed} when it cannot be. Call on this loop only.
+   * new connection when none has). Its owner hears {@link UpstreamRequest#linkReady} once the
+   * stream is open, or {@link UpstreamRequest#onBackendClosed} when it cannot be. Call on this loop
+   * only.
    */
-  Http2Link stream(Backend backend, Exchange owner, byte[] servedByName) {
+  Http2Link stream(Backend backend, UpstreamRequest owner, byte[] servedByName) {
     ArrayList<Http2BackendConnection> list = http2.computeIfAbsent(backend, b -> new ArrayList<>(2));
     for (int i = 0, n = list.size(); i < n; i++) {
       Http2BackendConnection c = list.get(i);

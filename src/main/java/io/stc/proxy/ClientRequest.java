@@ -1,0 +1,133 @@
+package io.stc.proxy;
+
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.cookie.Cookie;
+import io.netty.handler.codec.http.cookie.ServerCookieDecoder;
+import io.stc.balance.Request;
+
+/**
+ * The request as the client sent it: its head, its body on the way in, and what stc made of them on
+ * arrival. It is what a backend link writes out, and what balancers, rate limiters and sticky
+ * sessions may ask about ({@link Request}). An exchange reuses one for each of its requests.
+ */
+final class ClientRequest implements Request {
+  /** Stands in for a request that could not be parsed, so the exchange's bookkeeping stays uniform. */
+  private static final HttpRequest MALFORMED = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/");
+
+  private final ClientConnection client;
+  final RequestBody body = new RequestBody();
+  /** The request's head, or null while no request is in progress. */
+  HttpRequest head;
+  /** The HTTP version the client speaks (HTTP/1.1 for an HTTP/2 stream, as its head is converted). */
+  HttpVersion version;
+  /** The client has sent the whole request: anything more it sends is the next request. */
+  boolean received;
+  /** The request asks to switch to WebSocket; its Upgrade and Connection headers go through. */
+  boolean upgradeRequested;
+  /** The proxy answered the client's 100-continue itself (while buffering), so Expect stays here. */
+  boolean answeredExpect;
+
+  ClientRequest(ClientConnection client) {
+    this.client = client;
+  }
+
+  /** A request's head arrived; its body, if it has one, follows. */
+  void start(HttpRequest head) {
+    this.head = head;
+    version = head.protocolVersion();
+    received = hasNoBody();
+    answeredExpect = false;
+  }
+
+  /** A request could not be parsed: a stand-in takes its place, of which nothing more is to come. */
+  void startMalformed() {
+    version = HttpVersion.HTTP_1_1;
+    received = false;
+    head = MALFORMED;
+  }
+
+  /**
+   * Sets the body up as the head declares it, kept for a replay whatever the method (a request a
+   * backend refused unprocessed may go again). True when it is read whole before a backend is
+   * picked: chunked, or declared within {@code bufferLimit}.
+   */
+  boolean startBody(int bufferLimit) {
+    boolean chunked = HttpUtil.isTransferEncodingChunked(head);
+    long declared = chunked ? -1 : HttpUtil.getContentLength(head, -1L);
+    body.start(true, chunked, declared, bufferLimit);
+    return bufferLimit > 0 && (chunked || (declared >= 0 && declared <= bufferLimit));
+  }
+
+  /** Whether the client waits for a 100 Continue before it sends the body (HTTP/1.1, on a connection of its own). */
+  boolean expectsContinue() {
+    return !client.http2Stream && version == HttpVersion.HTTP_1_1 && HttpUtil.is100ContinueExpected(head);
+  }
+
+  /** Whether the head is all of the request (the decoders give such a request as a FullHttpRequest). */
+  boolean hasNoBody() {
+    return head instanceof LastHttpContent;
+  }
+
+  /** Whether the method is HEAD: whatever its response's headers say, no body follows them. */
+  boolean isHeadMethod() {
+    return head.method() == HttpMethod.HEAD;
+  }
+
+  /**
+   * Whether a chunked response body goes to the client with its chunk framing: the client speaks
+   * HTTP/1.1 on a connection of its own. Other clients get the data, framed anew.
+   */
+  boolean relaysFraming() {
+    return !client.http2Stream && version == HttpVersion.HTTP_1_1;
+  }
+
+  /**
+   * Whether the response's body is in a transfer coding stc does not undo (gzip, say) while the
+   * client cannot be told of it: HTTP/2 has no transfer codings, HTTP/1.0 none but the close
+   * (RFC 9112 6.1).
+   */
+  boolean cannotRelayCoding(ResponseHead response) {
+    int code = response.status;
+    return response.otherCodings && (client.http2Stream || version == HttpVersion.HTTP_1_0)
+        && !isHeadMethod() && code != 204 && code != 304;
+  }
+
+  String scheme() {
+    return client.scheme;
+  }
+
+  boolean fromHttp2() {
+    return client.http2Stream;
+  }
+
+  @Override
+  public String clientIp() {
+    return client.clientIp;
+  }
+
+  @Override
+  public String header(String name) {
+    return head == null ? null : head.headers().get(name);
+  }
+
+  @Override
+  public String cookie(String name) {
+    if (head == null) {
+      return null;
+    }
+    for (String header : head.headers().getAll(HttpHeaderNames.COOKIE)) {
+      for (Cookie c : ServerCookieDecoder.LAX.decode(header)) {
+        if (c.name().equals(name)) {
+          return c.value();
+        }
+      }
+    }
+    return null;
+  }
+}
