@@ -20,6 +20,14 @@ final class Http1Link extends BackendLink implements ResponseReader.Sink {
   private final ChannelHandler handler = new Inbound();
   /** Whether the connection has carried a request before (a stale one may close under us). */
   boolean reused;
+  /**
+   * How long the connection may wait idle in the pool before it is not reused: the backend's
+   * Keep-Alive timeout less a second (its close may be on the way by then), 0 to close it at once;
+   * -1 when the backend set no limit.
+   */
+  long idleForNanos = -1;
+  /** When, by the proxy's clock, this connection idling in the pool stops being reused. */
+  long idleUntilNanos = Long.MAX_VALUE;
   /** Whether any byte came back since the current request's head went out. */
   private boolean heard;
   /** The body being written is chunked (framed anew here). */
@@ -190,6 +198,8 @@ final class Http1Link extends BackendLink implements ResponseReader.Sink {
 
   @Override
   public void onResponseHead(ResponseHead head) {
+    long seconds = head.keepAliveTimeoutSeconds();
+    idleForNanos = seconds < 0 ? -1 : Math.max(0, seconds - 1) * 1_000_000_000L;
     UpstreamRequest o = owner;
     if (o != null) {
       o.onResponseHead(this, head);

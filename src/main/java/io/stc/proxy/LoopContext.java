@@ -11,6 +11,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.handler.ssl.SslContext;
+import io.stc.Clock;
 import io.stc.pool.Backend;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -27,6 +28,8 @@ final class LoopContext {
   static final int MAX_IDLE_PER_BACKEND = 256;
 
   final EventLoop loop;
+  /** The proxy's clock: how long an idle connection has waited. */
+  private final Clock clock;
   private final Bootstrap bootstrap;
   /** Null when backends speak plain HTTP. */
   /** TLS to backends, or null when the data plane speaks cleartext to them. */
@@ -35,8 +38,9 @@ final class LoopContext {
   private final Map<Backend, ArrayList<Http2BackendConnection>> http2 = new IdentityHashMap<>();
   private final Map<Backend, Integer> maxStreamsSeen = new IdentityHashMap<>();
 
-  LoopContext(EventLoop loop, Class<? extends Channel> channelClass, int connectTimeoutMillis, BackendTls backendTls) {
+  LoopContext(EventLoop loop, Class<? extends Channel> channelClass, int connectTimeoutMillis, BackendTls backendTls, Clock clock) {
     this.loop = loop;
+    this.clock = clock;
     this.backendTls = backendTls;
     this.bootstrap =
         new Bootstrap()
@@ -55,11 +59,12 @@ final class LoopContext {
     }
     Http1Link c;
     while ((c = q.pollFirst()) != null) {
-      if (c.channel.isActive() && !c.reader.hasLeftover()) {
+      if (c.channel.isActive() && !c.reader.hasLeftover() && (c.idleUntilNanos == Long.MAX_VALUE || clock.nanos() < c.idleUntilNanos)) {
         c.reused = true;
         return c;
       }
-      // Closed, or the backend said something unasked while idle: not to be trusted.
+      // Closed, or the backend said something unasked while idle, or idle for as long as the backend
+      // said it would wait (it may be closing it as we speak): not to be trusted.
       c.channel.close();
     }
     return null;
@@ -190,6 +195,11 @@ final class LoopContext {
     if (!c.channel.config().isAutoRead()) {
       c.channel.config().setAutoRead(true);
     }
+    if (c.idleForNanos == 0) {
+      c.channel.close();
+      return;
+    }
+    c.idleUntilNanos = c.idleForNanos < 0 ? Long.MAX_VALUE : clock.nanos() + c.idleForNanos;
     ArrayDeque<Http1Link> q = idle.computeIfAbsent(c.backend, b -> new ArrayDeque<>());
     if (q.size() >= MAX_IDLE_PER_BACKEND) {
       c.channel.close();

@@ -61,6 +61,8 @@ public final class ResponseHead {
   private int[] namedFrom = new int[0];
   private int[] namedTo = new int[0];
   private int named;
+  /** The line of the Keep-Alive header, or 0. */
+  private int keepAliveLine;
   /**
    * The framing cannot be trusted: a Content-Length that is not a number or disagrees with an
    * earlier one, or a Transfer-Encoding that is not a list of codings or applies chunked other than
@@ -86,6 +88,7 @@ public final class ResponseHead {
     named = 0;
     badLength = false;
     servedByLine = 0;
+    keepAliveLine = 0;
   }
 
   /**
@@ -280,6 +283,50 @@ public final class ResponseHead {
     }
   }
 
+  /**
+   * How long, in seconds, the backend says it keeps the connection open while idle: the
+   * {@code timeout} parameter of its Keep-Alive header (RFC 2068 19.7.1.1), which Node's and Apache's
+   * servers send with every response; -1 when it says nothing (or nothing readable).
+   */
+  long keepAliveTimeoutSeconds() {
+    if (keepAliveLine == 0) {
+      return -1;
+    }
+    byte[] b = bytes;
+    int to = end[keepAliveLine];
+    int i = valueStart[keepAliveLine];
+    while (i < to) {
+      while (i < to && (b[i] == ',' || b[i] == ' ' || b[i] == '\t')) {
+        i++;
+      }
+      int name = i;
+      while (i < to && b[i] != '=' && b[i] != ',' && b[i] != ' ' && b[i] != '\t') {
+        i++;
+      }
+      int nameEnd = i;
+      while (i < to && (b[i] == ' ' || b[i] == '\t')) {
+        i++;
+      }
+      if (i < to && b[i] == '=' && equalsIgnoreCase(name, nameEnd, "timeout")) {
+        i++;
+        while (i < to && (b[i] == ' ' || b[i] == '\t')) {
+          i++;
+        }
+        long seconds = 0;
+        int digits = 0;
+        while (i < to && b[i] >= '0' && b[i] <= '9' && digits < 9) {
+          seconds = seconds * 10 + (b[i++] - '0');
+          digits++;
+        }
+        return digits > 0 && (i == to || b[i] == ',' || b[i] == ' ' || b[i] == '\t') ? seconds : -1;
+      }
+      while (i < to && b[i] != ',') {
+        i++;
+      }
+    }
+    return -1;
+  }
+
   /** Whether the response says the connection stays open after it. */
   public boolean keepAlive() {
     return http10 ? keepAliveToken && !closeToken : !closeToken;
@@ -446,8 +493,9 @@ public final class ResponseHead {
         if (is(i, CONNECTION)) {
           drop[i] = true;
           scanConnection(v, ve);
-        } else {
-          drop[i] = is(i, KEEP_ALIVE);
+        } else if (is(i, KEEP_ALIVE)) {
+          drop[i] = true;
+          keepAliveLine = i;
         }
       }
       case 2 -> drop[i] = is(i, TE);

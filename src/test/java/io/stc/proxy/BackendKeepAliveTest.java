@@ -2,6 +2,9 @@ package io.stc.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.stc.ManualClock;
+import io.stc.StcServer;
+import io.stc.config.StcConfig;
 import io.stc.pool.BackendState;
 import io.stc.testing.RawBackend;
 import io.stc.testing.RecordingBackend;
@@ -15,13 +18,19 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Backend connections are kept for the next request, whatever the request carried. */
 class BackendKeepAliveTest {
@@ -104,7 +113,132 @@ class BackendKeepAliveTest {
     }
   }
 
+  /**
+   * Node's and Apache's servers say how long they keep an idle connection (Node: {@code Keep-Alive:
+   * timeout=5}) and close it then, racing whatever request is sent on it; a POST lost in that race
+   * cannot go again. The backend here says one second and closes a connection when its second
+   * request comes: a connection is not reused once it has waited the backend's timeout less a
+   * second, so the POST goes on a fresh one. Without a timeout said, the connection is reused (and
+   * the race lost, as the test above shows).
+   */
+  @Test
+  void aConnectionIsNotReusedOnceItWaitedAsLongAsTheBackendSaidItWould() throws Exception {
+    for (String fields : new String[] {"Keep-Alive: timeout=1\r\n", "keep-alive: max=100, Timeout = 1\r\n", ""}) {
+      AtomicInteger accepted = new AtomicInteger();
+      List<String> lines = new CopyOnWriteArrayList<>();
+      try (ServerSocket closer = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+          TestCluster c = TestCluster.of(0, RawBackend::alone)) {
+        Thread acceptor = new Thread(() -> {
+          while (true) {
+            try {
+              Socket conn = closer.accept();
+              accepted.incrementAndGet();
+              Thread t = new Thread(() -> answerOnceThenClose(conn, lines, fields));
+              t.setDaemon(true);
+              t.start();
+            } catch (IOException closed) {
+              return;
+            }
+          }
+        });
+        acceptor.setDaemon(true);
+        acceptor.start();
+        c.stc.upstream().add("node", "127.0.0.1", closer.getLocalPort(), 1, BackendState.UP);
+
+        HttpResponse<String> first = c.get("/one");
+        assertThat(first.statusCode()).isEqualTo(200);
+        assertThat(first.headers().firstValue("keep-alive")).as("a hop-by-hop field, not forwarded").isEmpty();
+        HttpResponse<String> post = c.http.send(HttpRequest.newBuilder(c.uri("/two"))
+            .POST(HttpRequest.BodyPublishers.ofString("x")).build(), HttpResponse.BodyHandlers.ofString());
+        if (fields.isEmpty()) {
+          assertThat(post.statusCode()).as("reused, and closed under it").isEqualTo(502);
+          assertThat(accepted.get()).isEqualTo(1);
+        } else {
+          assertThat(post.statusCode()).as(fields).isEqualTo(200);
+          assertThat(accepted.get()).as("the POST on a fresh connection").isEqualTo(2);
+        }
+        assertThat(lines).containsExactly("GET /one HTTP/1.1", "POST /two HTTP/1.1");
+      }
+    }
+  }
+
+  /**
+   * The same rule in time, on the proxy's clock: a backend that says it waits five seconds keeps
+   * its connection for the requests of the next four, and not after.
+   */
+  @Test
+  void anIdleConnectionIsReusedWithinTheBackendsTimeoutLessASecond(@TempDir Path state) throws Exception {
+    ManualClock clock = new ManualClock(1_000_000_000L);
+    AtomicInteger accepted = new AtomicInteger();
+    AtomicInteger closedByStc = new AtomicInteger();
+    try (ServerSocket node = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+      Thread acceptor = new Thread(() -> {
+        while (true) {
+          try {
+            Socket conn = node.accept();
+            accepted.incrementAndGet();
+            Thread t = new Thread(() -> answerAll(conn, "Keep-Alive: timeout=5\r\n", closedByStc));
+            t.setDaemon(true);
+            t.start();
+          } catch (IOException closed) {
+            return;
+          }
+        }
+      });
+      acceptor.setDaemon(true);
+      acceptor.start();
+      StcServer stc = new StcServer(StcConfig.defaults().withHost("127.0.0.1").withPort(0)
+          .withAdmin(StcConfig.Admin.defaults().withPort(0)).withStateDir(state.toString())
+          .withHealth(new StcConfig.Health(false, "/health", Duration.ofSeconds(1), Duration.ofSeconds(1), 1, 1))
+          .withBackends(List.of(new StcConfig.BackendConfig("127.0.0.1", node.getLocalPort(), 1))), clock);
+      stc.start();
+      try {
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        URI uri = URI.create("http://127.0.0.1:" + stc.port() + "/");
+        assertThat(http.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+        clock.advance(Duration.ofMillis(3900));
+        assertThat(http.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+        assertThat(accepted.get()).as("idle 3.9 s of the 5 the backend waits: reused").isEqualTo(1);
+        clock.advance(Duration.ofMillis(4100));
+        assertThat(http.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+        assertThat(accepted.get()).as("idle 4.1 s: a fresh connection").isEqualTo(2);
+        Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+            assertThat(closedByStc.get()).as("the stale one closed by stc").isEqualTo(1));
+      } finally {
+        stc.close(Duration.ofSeconds(2));
+      }
+    }
+  }
+
+  /** Answers every request on the connection with {@code fields}; counts the connection when stc closes it. */
+  private static void answerAll(Socket conn, String fields, AtomicInteger closedByPeer) {
+    try (conn) {
+      BufferedReader in = new BufferedReader(new InputStreamReader(conn.getInputStream(), StandardCharsets.ISO_8859_1));
+      OutputStream out = conn.getOutputStream();
+      while (true) {
+        String requestLine = in.readLine();
+        if (requestLine == null) {
+          closedByPeer.incrementAndGet();
+          return;
+        }
+        String line;
+        while (!(line = in.readLine()).isEmpty()) {
+          // a GET: no body
+        }
+        out.write(("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n" + fields + "\r\nok").getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+      }
+    } catch (IOException gone) {
+      closedByPeer.incrementAndGet();
+    }
+  }
+
   private static void answerOnceThenClose(Socket conn, List<String> lines) {
+    answerOnceThenClose(conn, lines, "");
+  }
+
+  /** Answers the first request with {@code fields} among its header fields, and closes the connection unanswered on the second. */
+  private static void answerOnceThenClose(Socket conn, List<String> lines, String fields) {
     try (conn) {
       BufferedReader in = new BufferedReader(new InputStreamReader(conn.getInputStream(), StandardCharsets.ISO_8859_1));
       OutputStream out = conn.getOutputStream();
@@ -125,7 +259,7 @@ class BackendKeepAliveTest {
           }
         }
         in.skip(length);
-        out.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".getBytes(StandardCharsets.US_ASCII));
+        out.write(("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n" + fields + "\r\nok").getBytes(StandardCharsets.US_ASCII));
         out.flush();
       }
     } catch (IOException gone) {
