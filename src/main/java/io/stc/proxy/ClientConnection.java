@@ -248,16 +248,21 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Htt
   }
 
   /**
-   * Ends the connection with a reset, not a close: the response under way is delimited by the
-   * close, so a clean one would pass off its cut body as whole.
+   * The response under way cannot be finished (the backend broke it off): the client must see a
+   * failure, never a body that merely ended. An HTTP/2 stream is reset with INTERNAL_ERROR (CANCEL,
+   * "no longer needed", let Node's client end the cut body as if it were whole); an HTTP/1
+   * connection closes, with a TCP reset when the body is delimited by the close (a clean close
+   * would pass the cut body off as whole).
    */
-  void reset() {
+  void breakOff(boolean delimitedByClose) {
     if (http2Stream) {
+      streams.reset(stream, Http2Error.INTERNAL_ERROR);
+    } else if (delimitedByClose) {
+      ctx.channel().config().setOption(ChannelOption.SO_LINGER, 0);
+      ctx.close();
+    } else {
       close();
-      return;
     }
-    ctx.channel().config().setOption(ChannelOption.SO_LINGER, 0);
-    ctx.close();
   }
 
   /**

@@ -427,11 +427,7 @@ final class Exchange implements ExchangeTimers.Deadlines {
     }
     boolean untilClose = client.response.delimitedByClose();
     end();
-    if (untilClose) {
-      client.reset();
-    } else {
-      client.close();
-    }
+    client.breakOff(untilClose);
   }
 
   /** The client connection closed: whatever is in progress is abandoned. */

@@ -108,6 +108,15 @@ public final class Http2TestClient implements AutoCloseable {
       }
 
       @Override
+      public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+        // Netty's multiplexer hands a stream its RST_STREAM as an event, not as a read.
+        if (event instanceof Http2ResetFrame r) {
+          done.completeExceptionally(new IllegalStateException("stream reset: " + r.errorCode()));
+        }
+        ctx.fireUserEventTriggered(event);
+      }
+
+      @Override
       public void channelInactive(ChannelHandlerContext ctx) {
         done.completeExceptionally(new IllegalStateException("stream closed before the response ended"));
       }
