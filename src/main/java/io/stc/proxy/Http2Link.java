@@ -48,6 +48,14 @@ final class Http2Link extends BackendLink implements Http2StreamsHandler.StreamR
   /** DATA bytes passed on while the exchange was not reading: given back once it reads again. */
   private int unconsumed;
   private HttpHeaders trailers;
+  /** The request is a HEAD: its response has no body whatever its head says. */
+  private boolean headRequest;
+  /** How long the response's body is by its head (0 for HEAD, 204 and 304), or -1 when it does not say. */
+  private long declaredLength = -1;
+  /** Response body bytes received so far. */
+  private long bodyBytes;
+  /** The backend reset the stream. */
+  private boolean resetByBackend;
   /** Should the HEADERS not go out (the connection closing), the backend never saw the request. */
   private final ChannelFutureListener headWritten = f -> {
     if (!f.isSuccess()) {
@@ -75,6 +83,9 @@ final class Http2Link extends BackendLink implements Http2StreamsHandler.StreamR
 
   @Override
   void writeHead(ClientRequest r) {
+    headRequest = r.isHeadMethod();
+    declaredLength = -1;
+    bodyBytes = 0;
     if (!connection.goingAway()) {
       Http2Headers headers = Http2RequestHeaders.of(
           r.head, r.clientIp(), r.scheme(), backendScheme, r.answeredExpect, backend);
@@ -138,7 +149,7 @@ final class Http2Link extends BackendLink implements Http2StreamsHandler.StreamR
     recycleHead();
     if (stream == null) {
       connection.freeSlot(this);
-    } else if (!(remoteEnded && stream.state() == Http2Stream.State.HALF_CLOSED_LOCAL)) {
+    } else if (!resetByBackend && !(remoteEnded && stream.state() == Http2Stream.State.HALF_CLOSED_LOCAL)) {
       // The request is not all sent (the backend answered early): the backend need not wait for it.
       // A stream that ended both ways closes by itself; its slot frees when it does.
       streams.reset(stream, Http2Error.CANCEL);
@@ -256,6 +267,7 @@ final class Http2Link extends BackendLink implements Http2StreamsHandler.StreamR
     }
     responded = true;
     headEndedStream = endStream;
+    declaredLength = headRequest || h.status == 204 || h.status == 304 ? 0 : h.contentLength;
     o.onResponseHead(this, h);
     if (endStream && owner != null) {
       end(o);
@@ -270,6 +282,7 @@ final class Http2Link extends BackendLink implements Http2StreamsHandler.StreamR
       return n;
     }
     remoteEnded = endStream;
+    bodyBytes += n;
     if (n > 0) {
       o.onResponseBody(this, data.retain());
     }
@@ -296,10 +309,24 @@ final class Http2Link extends BackendLink implements Http2StreamsHandler.StreamR
     malformed = true;
   }
 
-  /** The backend reset the stream; it closes next. */
+  /**
+   * The backend reset the stream; it closes next. RST_STREAM(NO_ERROR) after a response whole by
+   * its length ends the response: Node's http2 server, whose handler did not read the request
+   * (any GET), sends it in place of the last END_STREAM whenever that is still queued behind flow
+   * control, so under load most of its answers end so. RFC 9113 (8.1) wants END_STREAM first; a
+   * body without a length, or shorter than its length, cannot be shown whole and stays cut.
+   */
   void onReset(long errorCode) {
     // Refused: the backend did nothing with it, so any request may go elsewhere.
     refused = !responded && errorCode == Http2Error.REFUSED_STREAM.code();
+    // The stream is closing: it gets no RST_STREAM back (RFC 9113 5.4.2), whatever happens next.
+    resetByBackend = true;
+    UpstreamRequest o = owner;
+    if (errorCode == Http2Error.NO_ERROR.code() && responded && !ended && o != null && trailers == null
+        && declaredLength >= 0 && bodyBytes == declaredLength) {
+      remoteEnded = true;
+      end(o);
+    }
   }
 
   /** The connection's read ended: what the stream got goes on to the client in one flush. */

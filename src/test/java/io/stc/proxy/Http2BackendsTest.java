@@ -1,8 +1,10 @@
 package io.stc.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
+import io.netty.handler.codec.http2.Http2Error;
 import io.stc.config.StcConfig;
 import io.stc.pool.BackendProtocol;
 import io.stc.pool.BackendState;
@@ -150,6 +152,40 @@ class Http2BackendsTest {
       backend.extraResponseTrailer("grpc-message", "done");
       assertThat(io.stc.testing.RawHttp.exchange(c.stc.port(), "GET /t HTTP/1.1\r\nHost: a\r\nTE: trailers\r\nConnection: close\r\n\r\n"))
           .contains("\r\n0\r\ngrpc-message: done\r\n\r\n");
+    }
+  }
+
+  /**
+   * Node's http2 server ends most answers under load with RST_STREAM(NO_ERROR) in place of the last
+   * END_STREAM (its handler did not read the request, and the END_STREAM was still queued behind
+   * flow control). A body whole by its content-length is a whole response; one without a length,
+   * or short of it, is cut: an HTTP/1.1 client loses the connection, an HTTP/2 client's stream is
+   * reset with INTERNAL_ERROR.
+   */
+  @Test
+  void aResetWithoutErrorEndsAResponseWholeByItsLengthAndNoOther() throws Exception {
+    try (Http2TestServer backend = new Http2TestServer(100);
+        TestCluster c = TestCluster.of(0, RawBackend::alone)) {
+      c.stc.upstream().add("node", "127.0.0.1", backend.port(), 1, BackendState.UP, BackendProtocol.H2C);
+      backend.endWithReset("/whole 0".length());
+      HttpResponse<String> whole = c.get("/whole");
+      assertThat(whole.statusCode()).isEqualTo(200);
+      assertThat(whole.body()).isEqualTo("/whole 0");
+      HttpResponse<Void> head = c.http.send(HttpRequest.newBuilder(c.uri("/whole")).timeout(Duration.ofSeconds(30))
+          .method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.discarding());
+      assertThat(head.statusCode()).as("a HEAD's answer is whole at its head").isEqualTo(200);
+      try (Http2TestClient h2 = new Http2TestClient(c.stc.port())) {
+        assertThat(h2.get("/whole").bodyText()).isEqualTo("/whole 0");
+
+        backend.endWithReset(-1);
+        assertThat(io.stc.testing.RawHttp.exchange(c.stc.port(), "GET /nolength HTTP/1.1\r\nHost: a\r\n\r\n"))
+            .as("chunked, and cut: no last chunk").startsWith("HTTP/1.1 200").contains("/nolength 0").doesNotContain("\r\n0\r\n");
+        assertThatThrownBy(() -> h2.get("/nolength")).hasMessageContaining("stream reset: " + Http2Error.INTERNAL_ERROR.code());
+
+        backend.endWithReset(1000);
+        assertThatThrownBy(() -> h2.get("/short")).hasMessageContaining("stream reset: " + Http2Error.INTERNAL_ERROR.code());
+        assertThat(h2.isOpen()).isTrue();
+      }
     }
   }
 

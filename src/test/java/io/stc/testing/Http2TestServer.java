@@ -148,6 +148,19 @@ public final class Http2TestServer implements AutoCloseable {
     extraTrailer = new String[] {name, value};
   }
 
+  /**
+   * Ends each answer as Node's http2 server does under load when its handler did not read the
+   * request: the last DATA without END_STREAM, then RST_STREAM(NO_ERROR). {@code declared}: the
+   * content-length the head says (-1: none), which may differ from the body's.
+   */
+  public void endWithReset(long declared) {
+    resetEndDeclared = declared;
+    resetEnd = true;
+  }
+
+  private volatile boolean resetEnd;
+  private volatile long resetEndDeclared = -1;
+
   /** Every {@code n}-th stream is refused with RST_STREAM(REFUSED_STREAM) before it is read (0: never). */
   public void refuseEvery(int n) {
     refuseEvery = n;
@@ -228,6 +241,23 @@ public final class Http2TestServer implements AutoCloseable {
         trailers.add(trailer[0], trailer[1]);
       }
       ByteBuf body = Unpooled.copiedBuffer(head.path() + " " + received, StandardCharsets.UTF_8);
+      if (resetEnd) {
+        long declared = resetEndDeclared;
+        if (declared >= 0) {
+          response.add("content-length", Long.toString(declared));
+        }
+        ctx.write(new DefaultHttp2HeadersFrame(response));
+        if ("HEAD".contentEquals(head.method())) {
+          body.release();
+          ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.NO_ERROR));
+        } else {
+          // Once the body is on the wire: Netty's flow controller would otherwise let the reset
+          // overtake it (and so would Node's, had its body still been queued).
+          ctx.writeAndFlush(new DefaultHttp2DataFrame(body, false))
+              .addListener(f -> ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.NO_ERROR)));
+        }
+        return;
+      }
       ctx.write(new DefaultHttp2HeadersFrame(response));
       ctx.write(new DefaultHttp2DataFrame(body, trailers == null));
       if (trailers != null) {
