@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Interop with clients and servers that are not ours: Go's net/http and x/net/http2 (HTTP/1.1,
 # HTTP/2 over TLS, cleartext h2c) and gorilla/websocket, an origin of each behind stc, the client
-# through it; Java's clients (the JDK's HttpClient, OkHttp, Apache HttpClient 5) through it to the
-# Go origin; optionally nginx and HAProxy in the same place. A check run by hand, not by CI.
+# through it; Java's clients (the JDK's HttpClient, OkHttp, Apache HttpClient 5) and Node's
+# (fetch, node:http, node:http2) through it to the Go origin; Go's clients to a Node origin;
+# optionally nginx and HAProxy in the same place. A check run by hand, not by CI.
 # See bench/README.md.
 set -euo pipefail
 
@@ -23,6 +24,9 @@ listeners, and a listener whose backend speaks h2c), and runs every check throug
   ws    ws:// and wss://
   java  the JDK's HttpClient (the java on PATH), OkHttp 5 and Apache HttpClient 5 (resolved by
         Maven from bench/interop/java/pom.xml), each over HTTP/1.1, h2c and h2 over TLS
+  node  Node's fetch (undici) and node:http over HTTP/1.1, node:http2 over h2c and TLS
+        (bench/interop/node/interop.mjs); Go's clients to a Node origin (node:http with its
+        defaults), and POSTs sent as that origin's keep-alive timeout ends
 --references runs the same checks through nginx and HAProxy (Debian's), set up alike.
 EOF
 }
@@ -38,7 +42,7 @@ while [ $# -gt 0 ]; do
 done
 
 if [ "$install" = 1 ]; then
-  pkgs=(golang-go golang-golang-x-net-dev golang-github-gorilla-websocket-dev openssl curl)
+  pkgs=(golang-go golang-golang-x-net-dev golang-github-gorilla-websocket-dev openssl curl nodejs)
   [ "$references" = 1 ] && pkgs+=(nginx haproxy)
   missing=()
   for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
@@ -74,6 +78,14 @@ for prog in http ws; do
   (cd "$work/go/src/interop-$prog" && GOPATH="$work/go:/usr/share/gocode" GO111MODULE=off GOFLAGS= GOCACHE="$work/cache" \
     go build -o "$work/$prog" .)
 done
+# Node: node:http, node:http2 and fetch (undici) as clients, node:http as an origin; no packages.
+node_interop() { node "$here/interop/node/interop.mjs" "$@"; }
+# node_all HTTP1_PORT H2C_PORT TLS_PORT: Node's clients in every mode.
+node_all() {
+  run "Node fetch + node:http, HTTP/1.1" node_interop client "http://127.0.0.1:$1" h1
+  run "Node node:http2, h2c" node_interop client "http://127.0.0.1:$2" h2c
+  run "Node node:http2, h2 over TLS" node_interop client "https://127.0.0.1:$3" h2
+}
 # Java: the clients' jars from Maven, JavaClients built against them.
 mvn -B -q -f "$here/interop/java/pom.xml" dependency:copy-dependencies -DoutputDirectory="$work/java/lib"
 java_cp="$work/java:$(ls "$work"/java/lib/*.jar | tr '\n' ':')"
@@ -91,8 +103,9 @@ java_all() {
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$work/key.pem" -out "$work/cert.pem" \
   -days 1 -subj /CN=localhost -addext subjectAltName=DNS:localhost 2>/dev/null
 
-http_origin=$(free_port); h2c_origin=$(free_port); ws_origin=$(free_port)
+http_origin=$(free_port); h2c_origin=$(free_port); ws_origin=$(free_port); node_origin=$(free_port)
 "$work/http" -origin "127.0.0.1:$http_origin" & pids+=($!)
+node_interop origin "$node_origin" & pids+=($!)
 "$work/http" -h2c -origin "127.0.0.1:$h2c_origin" & pids+=($!)
 "$work/ws" -origin "127.0.0.1:$ws_origin" & pids+=($!)
 
@@ -131,7 +144,10 @@ start_stc "$tls" "$(free_port)" "$http_origin" http1 tls
 start_stc "$via_h2c" "$(free_port)" "$h2c_origin" h2c
 start_stc "$ws" "$(free_port)" "$ws_origin" http1
 start_stc "$wss" "$(free_port)" "$ws_origin" http1 tls
-for p in "$plain" "$tls" "$via_h2c" "$ws" "$wss"; do wait_port "$p"; done
+via_node=$(free_port); via_node_tls=$(free_port)
+start_stc "$via_node" "$(free_port)" "$node_origin" http1
+start_stc "$via_node_tls" "$(free_port)" "$node_origin" http1 tls
+for p in "$plain" "$tls" "$via_h2c" "$ws" "$wss" "$via_node" "$via_node_tls" "$node_origin"; do wait_port "$p"; done
 
 echo "stc ($(cd "$root" && git rev-parse --short HEAD 2>/dev/null || echo unknown)), $(date -u '+%Y-%m-%d %H:%M UTC')"
 run "HTTP/1.1" "$work/http" -target "http://127.0.0.1:$plain" -mode h1
@@ -143,6 +159,12 @@ run "h2c to an h2c origin" "$work/http" -h2c -target "http://127.0.0.1:$via_h2c"
 run "WebSocket" "$work/ws" -target "ws://127.0.0.1:$ws"
 run "WebSocket over TLS" "$work/ws" -target "wss://127.0.0.1:$wss"
 java_all "$plain" "$plain" "$tls"
+node_all "$plain" "$plain" "$tls"
+# Go's clients to a Node origin (Node's defaults: a keep-alive timeout of 5 s, said in every answer).
+run "HTTP/1.1 to a Node origin" "$work/http" -target "http://127.0.0.1:$via_node" -mode h1
+run "h2c to a Node origin" "$work/http" -target "http://127.0.0.1:$via_node" -mode h2c
+run "h2 over TLS to a Node origin" "$work/http" -target "https://127.0.0.1:$via_node_tls" -mode h2
+run "POSTs as Node's keep-alive ends" node_interop race "http://127.0.0.1:$via_node" 6
 
 stc_failed=$failed
 if [ "$references" = 1 ]; then
@@ -186,12 +208,14 @@ EOF
   run "h2 over TLS" "$work/http" -target "https://127.0.0.1:$n_tls" -mode h2
   echo "  (Java's h2c: the JDK's client asks by Upgrade: h2c, which nginx's http2 listener does not take)"
   java_all "$n_plain" "$n_h2c" "$n_tls"
+  node_all "$n_plain" "$n_h2c" "$n_tls"
   echo "HAProxy ($(haproxy -v | head -1 | awk '{print $3}'))"
   run "HTTP/1.1" "$work/http" -target "http://127.0.0.1:$h_plain" -mode h1
   run "h2c (prior knowledge)" "$work/http" -target "http://127.0.0.1:$h_h2c" -mode h2c
   run "h2 over TLS" "$work/http" -target "https://127.0.0.1:$h_tls" -mode h2
   echo "  (Java's h2c: the JDK's client asks by Upgrade: h2c, which HAProxy's h2 listener does not take)"
   java_all "$h_plain" "$h_h2c" "$h_tls"
+  node_all "$h_plain" "$h_h2c" "$h_tls"
 fi
 # The references' results are for comparison: only stc's decide the exit status.
 exit $stc_failed

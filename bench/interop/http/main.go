@@ -267,7 +267,9 @@ func main() {
 		if string(b) != "obs" {
 			return fmt.Errorf("status %d body %q x-name %q", resp.StatusCode, b, resp.Header.Get("X-Name"))
 		}
-		if resp.Header.Get("X-Name") != "caf\xe9" {
+		// As the origin sent it: the octet E9 from this origin, UTF-8's C3 A9 from Node's (which
+		// writes header strings as UTF-8).
+		if v := resp.Header.Get("X-Name"); v != "caf\xe9" && v != "caf\xc3\xa9" {
 			return fmt.Errorf("x-name %q (body fine)", resp.Header.Get("X-Name"))
 		}
 		return nil
