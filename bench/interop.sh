@@ -26,7 +26,7 @@ listeners, and a listener whose backend speaks h2c), and runs every check throug
         Maven from bench/interop/java/pom.xml), each over HTTP/1.1, h2c and h2 over TLS
   node  Node's fetch (undici) and node:http over HTTP/1.1, node:http2 over h2c and TLS
         (bench/interop/node/interop.mjs); Go's clients to a Node origin (node:http with its
-        defaults), and POSTs sent as that origin's keep-alive timeout ends
+        defaults)
 --references runs the same checks through nginx and HAProxy (Debian's), set up alike.
 EOF
 }
@@ -164,7 +164,6 @@ node_all "$plain" "$plain" "$tls"
 run "HTTP/1.1 to a Node origin" "$work/http" -target "http://127.0.0.1:$via_node" -mode h1
 run "h2c to a Node origin" "$work/http" -target "http://127.0.0.1:$via_node" -mode h2c
 run "h2 over TLS to a Node origin" "$work/http" -target "https://127.0.0.1:$via_node_tls" -mode h2
-run "POSTs as Node's keep-alive ends" node_interop race "http://127.0.0.1:$via_node" 6
 
 stc_failed=$failed
 if [ "$references" = 1 ]; then

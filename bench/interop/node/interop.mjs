@@ -4,8 +4,6 @@
 //                                        a keep-alive timeout of 5 s, said in every response
 //   node interop.mjs client BASE MODE    checks through stc: MODE h1 (fetch, i.e. undici, and
 //                                        node:http with a keep-alive agent), h2c or h2 (node:http2)
-//   node interop.mjs race BASE [N]       N POSTs (default 6), each after the origin's keep-alive
-//                                        timeout, give or take 0.2 s: none may fail
 import crypto from 'node:crypto';
 import http from 'node:http';
 import http2 from 'node:http2';
@@ -297,31 +295,9 @@ async function client(base, mode) {
   process.exit(bad ? 1 : 0);
 }
 
-/** POSTs after the origin's keep-alive timeout (5 s), give or take, each on what stc may reuse. */
-async function race(base, n) {
-  const agent = new http.Agent({ keepAlive: true });
-  let failed = 0;
-  const statuses = [];
-  for (let i = 0; i < n; i++) {
-    await new Promise((r) => setTimeout(r, 4800 + (i % 5) * 100));
-    try {
-      const r = await h1request(agent, base, 'POST', '/echo', { 'content-length': '5' }, Buffer.from('hello'));
-      statuses.push(r.status);
-      if (r.status !== 200) failed++;
-    } catch (e) {
-      statuses.push(e.message);
-      failed++;
-    }
-  }
-  agent.destroy();
-  console.log(`${failed ? 'FAIL ' : ''}POSTs after the origin's idle timeout: ${n - failed} of ${n} answered 200 (${statuses.join(' ')})`);
-  process.exit(failed ? 1 : 0);
-}
-
 if (what === 'origin') origin(Number(args[0]), args[1] === 'h2c');
 else if (what === 'client') await client(args[0], args[1]);
-else if (what === 'race') await race(args[0], Number(args[1] || 6));
 else {
-  console.error('usage: node interop.mjs origin PORT [h2c] | client BASE h1|h2c|h2 | race BASE [N]');
+  console.error('usage: node interop.mjs origin PORT [h2c] | client BASE h1|h2c|h2');
   process.exit(2);
 }
