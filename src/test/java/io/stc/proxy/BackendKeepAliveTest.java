@@ -82,21 +82,7 @@ class BackendKeepAliveTest {
     List<String> lines = new CopyOnWriteArrayList<>();
     try (ServerSocket closer = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         TestCluster c = TestCluster.of(0, RawBackend::alone)) {
-      Thread acceptor = new Thread(() -> {
-        while (true) {
-          try {
-            Socket conn = closer.accept();
-            accepted.incrementAndGet();
-            Thread t = new Thread(() -> answerOnceThenClose(conn, lines));
-            t.setDaemon(true);
-            t.start();
-          } catch (IOException closed) {
-            return;
-          }
-        }
-      });
-      acceptor.setDaemon(true);
-      acceptor.start();
+      acceptEach(closer, accepted, conn -> answerOnceThenClose(conn, lines));
       Backend b = c.stc.upstream().add("closer", "127.0.0.1", closer.getLocalPort(), 1, BackendState.UP);
 
       assertThat(c.get("/one").statusCode()).isEqualTo(200);
@@ -128,21 +114,7 @@ class BackendKeepAliveTest {
       List<String> lines = new CopyOnWriteArrayList<>();
       try (ServerSocket closer = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
           TestCluster c = TestCluster.of(0, RawBackend::alone)) {
-        Thread acceptor = new Thread(() -> {
-          while (true) {
-            try {
-              Socket conn = closer.accept();
-              accepted.incrementAndGet();
-              Thread t = new Thread(() -> answerOnceThenClose(conn, lines, fields));
-              t.setDaemon(true);
-              t.start();
-            } catch (IOException closed) {
-              return;
-            }
-          }
-        });
-        acceptor.setDaemon(true);
-        acceptor.start();
+        acceptEach(closer, accepted, conn -> answerOnceThenClose(conn, lines, fields));
         c.stc.upstream().add("node", "127.0.0.1", closer.getLocalPort(), 1, BackendState.UP);
 
         HttpResponse<String> first = c.get("/one");
@@ -172,21 +144,7 @@ class BackendKeepAliveTest {
     AtomicInteger accepted = new AtomicInteger();
     AtomicInteger closedByStc = new AtomicInteger();
     try (ServerSocket node = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-      Thread acceptor = new Thread(() -> {
-        while (true) {
-          try {
-            Socket conn = node.accept();
-            accepted.incrementAndGet();
-            Thread t = new Thread(() -> answerAll(conn, "Keep-Alive: timeout=5\r\n", closedByStc));
-            t.setDaemon(true);
-            t.start();
-          } catch (IOException closed) {
-            return;
-          }
-        }
-      });
-      acceptor.setDaemon(true);
-      acceptor.start();
+      acceptEach(node, accepted, conn -> answerAll(conn, "Keep-Alive: timeout=5\r\n", closedByStc));
       StcServer stc = new StcServer(StcConfig.defaults().withHost("127.0.0.1").withPort(0)
           .withAdmin(StcConfig.Admin.defaults().withPort(0)).withStateDir(state.toString())
           .withHealth(new StcConfig.Health(false, "/health", Duration.ofSeconds(1), Duration.ofSeconds(1), 1, 1))
@@ -208,6 +166,25 @@ class BackendKeepAliveTest {
         stc.close(Duration.ofSeconds(2));
       }
     }
+  }
+
+  /** Serves each connection {@code server} accepts on a thread of its own, counting them, until it closes. */
+  private static void acceptEach(ServerSocket server, AtomicInteger accepted, java.util.function.Consumer<Socket> serve) {
+    Thread acceptor = new Thread(() -> {
+      while (true) {
+        try {
+          Socket conn = server.accept();
+          accepted.incrementAndGet();
+          Thread t = new Thread(() -> serve.accept(conn));
+          t.setDaemon(true);
+          t.start();
+        } catch (IOException closed) {
+          return;
+        }
+      }
+    });
+    acceptor.setDaemon(true);
+    acceptor.start();
   }
 
   /** Answers every request on the connection with {@code fields}; counts the connection when stc closes it. */
