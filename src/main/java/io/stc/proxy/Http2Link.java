@@ -322,7 +322,8 @@ final class Http2Link extends BackendLink implements Http2StreamsHandler.StreamR
     // The stream is closing: it gets no RST_STREAM back (RFC 9113 5.4.2), whatever happens next.
     resetByBackend = true;
     UpstreamRequest o = owner;
-    if (errorCode == Http2Error.NO_ERROR.code() && responded && !ended && o != null && trailers == null
+    // (Trailers would have ended it already.)
+    if (errorCode == Http2Error.NO_ERROR.code() && responded && !ended && o != null
         && declaredLength >= 0 && bodyBytes == declaredLength) {
       remoteEnded = true;
       end(o);
