@@ -123,43 +123,52 @@ public record StcConfig(
    * Time limits: connecting to a backend, waiting for its response head, idle client keep-alive,
    * a client's whole request head once its first byte arrived (against slowloris), the longest
    * gap between a request body's bytes (against slow POSTs), and one attempt on one backend before
-   * an idempotent request is retried on another ({@link PerTry}).
+   * an idempotent request is retried on another ({@link PerTry}); and how long an idle backend
+   * connection is kept for reuse ({@code backendIdle}).
    */
   public record Timeouts(
-      Duration connect, Duration response, Duration idle, Duration header, Duration body, Duration send, PerTry perTry) {
+      Duration connect, Duration response, Duration idle, Duration header, Duration body, Duration send, PerTry perTry,
+      Duration backendIdle) {
     public static Timeouts defaults() {
+      // Four seconds of backend idleness: below the five that Node, Apache and Uvicorn wait before
+      // they close an idle connection (racing whatever request is sent on it), as HAProxy's idle
+      // server connections go within its five-second purge.
       return new Timeouts(
           Duration.ofSeconds(2), Duration.ofSeconds(30), Duration.ofSeconds(60), Duration.ofSeconds(10),
-          Duration.ofSeconds(30), Duration.ofSeconds(60), PerTry.AUTO);
+          Duration.ofSeconds(30), Duration.ofSeconds(60), PerTry.AUTO, Duration.ofSeconds(4));
     }
 
     public Timeouts withConnect(Duration v) {
-      return new Timeouts(v, response, idle, header, body, send, perTry);
+      return new Timeouts(v, response, idle, header, body, send, perTry, backendIdle);
     }
 
     public Timeouts withResponse(Duration v) {
-      return new Timeouts(connect, v, idle, header, body, send, perTry);
+      return new Timeouts(connect, v, idle, header, body, send, perTry, backendIdle);
     }
 
     public Timeouts withIdle(Duration v) {
-      return new Timeouts(connect, response, v, header, body, send, perTry);
+      return new Timeouts(connect, response, v, header, body, send, perTry, backendIdle);
     }
 
     public Timeouts withHeader(Duration v) {
-      return new Timeouts(connect, response, idle, v, body, send, perTry);
+      return new Timeouts(connect, response, idle, v, body, send, perTry, backendIdle);
     }
 
     public Timeouts withBody(Duration v) {
-      return new Timeouts(connect, response, idle, header, v, send, perTry);
+      return new Timeouts(connect, response, idle, header, v, send, perTry, backendIdle);
     }
 
     /** How long a response may wait on a client that takes none of it, or a request body on a backend, before the exchange ends. */
     public Timeouts withSend(Duration v) {
-      return new Timeouts(connect, response, idle, header, body, v, perTry);
+      return new Timeouts(connect, response, idle, header, body, v, perTry, backendIdle);
     }
 
     public Timeouts withPerTry(PerTry v) {
-      return new Timeouts(connect, response, idle, header, body, send, v);
+      return new Timeouts(connect, response, idle, header, body, send, v, backendIdle);
+    }
+
+    public Timeouts withBackendIdle(Duration v) {
+      return new Timeouts(connect, response, idle, header, body, send, perTry, v);
     }
   }
 

@@ -23,11 +23,11 @@ final class Http1Link extends BackendLink implements ResponseReader.Sink {
   /**
    * How long the connection may wait idle in the pool before it is not reused: the backend's
    * Keep-Alive timeout less a second (its close may be on the way by then), 0 to close it at once;
-   * -1 when the backend set no limit.
+   * -1 when the backend set no limit (then {@code timeouts.backend_idle} is the limit).
    */
   long idleForNanos = -1;
   /** When, by the proxy's clock, this connection idling in the pool stops being reused. */
-  long idleUntilNanos = Long.MAX_VALUE;
+  long idleUntilNanos;
   /** Whether any byte came back since the current request's head went out. */
   private boolean heard;
   /** The body being written is chunked (framed anew here). */

@@ -17,6 +17,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * What one event loop owns: its idle HTTP/1.1 connections and its HTTP/2 connections, per backend,
@@ -30,6 +31,10 @@ final class LoopContext {
   final EventLoop loop;
   /** The proxy's clock: how long an idle connection has waited. */
   private final Clock clock;
+  /** The longest an HTTP/1.1 connection is kept idle ({@code timeouts.backend_idle}). */
+  private final long backendIdleNanos;
+  /** Whether a sweep of expired idle connections is scheduled on this loop. */
+  private boolean sweepScheduled;
   private final Bootstrap bootstrap;
   /** Null when backends speak plain HTTP. */
   /** TLS to backends, or null when the data plane speaks cleartext to them. */
@@ -38,9 +43,11 @@ final class LoopContext {
   private final Map<Backend, ArrayList<Http2BackendConnection>> http2 = new IdentityHashMap<>();
   private final Map<Backend, Integer> maxStreamsSeen = new IdentityHashMap<>();
 
-  LoopContext(EventLoop loop, Class<? extends Channel> channelClass, int connectTimeoutMillis, BackendTls backendTls, Clock clock) {
+  LoopContext(EventLoop loop, Class<? extends Channel> channelClass, int connectTimeoutMillis, BackendTls backendTls,
+      Clock clock, long backendIdleNanos) {
     this.loop = loop;
     this.clock = clock;
+    this.backendIdleNanos = backendIdleNanos;
     this.backendTls = backendTls;
     this.bootstrap =
         new Bootstrap()
@@ -59,7 +66,7 @@ final class LoopContext {
     }
     Http1Link c;
     while ((c = q.pollFirst()) != null) {
-      if (c.channel.isActive() && !c.reader.hasLeftover() && (c.idleUntilNanos == Long.MAX_VALUE || clock.nanos() < c.idleUntilNanos)) {
+      if (c.channel.isActive() && !c.reader.hasLeftover() && clock.nanos() - c.idleUntilNanos < 0) {
         c.reused = true;
         return c;
       }
@@ -195,18 +202,50 @@ final class LoopContext {
     if (!c.channel.config().isAutoRead()) {
       c.channel.config().setAutoRead(true);
     }
-    if (c.idleForNanos == 0) {
+    // The backend's own limit (less its margin) when it said one, and never beyond ours.
+    long keepFor = c.idleForNanos < 0 ? backendIdleNanos : Math.min(c.idleForNanos, backendIdleNanos);
+    if (keepFor == 0) {
       c.channel.close();
       return;
     }
-    c.idleUntilNanos = c.idleForNanos < 0 ? Long.MAX_VALUE : clock.nanos() + c.idleForNanos;
+    c.idleUntilNanos = clock.nanos() + keepFor;
     ArrayDeque<Http1Link> q = idle.computeIfAbsent(c.backend, b -> new ArrayDeque<>());
     if (q.size() >= MAX_IDLE_PER_BACKEND) {
       c.channel.close();
       return;
     }
-    // Most recently used first: hot connections stay hot, cold ones age out at the backend.
+    // Most recently used first: hot connections stay hot, cold ones wait at the tail to expire.
     q.addFirst(c);
+    if (!sweepScheduled) {
+      sweepScheduled = true;
+      loop.schedule(this::sweep, SWEEP_SECONDS, TimeUnit.SECONDS);
+    }
+  }
+
+  /** How often a loop closes the idle connections that waited past their time. */
+  private static final long SWEEP_SECONDS = 1;
+
+  /**
+   * Closes the idle connections that waited past their time, from the tail of each pool where the
+   * oldest are: a connection past its time is never reused anyway ({@link #acquire}), and closing
+   * it frees both ends' sockets, as nginx's upstream {@code keepalive_timeout} does. Runs while any
+   * connection is idle on this loop.
+   */
+  private void sweep() {
+    long now = clock.nanos();
+    boolean anyLeft = false;
+    for (ArrayDeque<Http1Link> q : idle.values()) {
+      Http1Link c;
+      while ((c = q.peekLast()) != null && now - c.idleUntilNanos >= 0) {
+        q.pollLast();
+        c.channel.close();
+      }
+      anyLeft |= !q.isEmpty();
+    }
+    sweepScheduled = anyLeft;
+    if (anyLeft) {
+      loop.schedule(this::sweep, SWEEP_SECONDS, TimeUnit.SECONDS);
+    }
   }
 
   /** Drops a closed idle connection from the pool. */

@@ -116,7 +116,8 @@ public final class ProxyServer {
     int connectMillis = (int) Math.min(Integer.MAX_VALUE, config.timeouts().connect().toMillis());
     BackendTls backendTls = config.tls().backends() ? BackendTls.of(config.tls()) : null;
     for (EventExecutor e : workerGroup) {
-      loops.put(e, new LoopContext((EventLoop) e, transport.socketChannel(), connectMillis, backendTls, clock));
+      loops.put(e, new LoopContext((EventLoop) e, transport.socketChannel(), connectMillis, backendTls, clock,
+          config.timeouts().backendIdle().toNanos()));
     }
     upstream.addListener(this::onPoolEvent);
     pipelines = new ClientPipelines(this, config, clock);

@@ -5,6 +5,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.util.AsciiString;
 import io.stc.pool.Backend;
 import io.stc.proxy.Exchange.Stage;
 
@@ -54,9 +55,14 @@ final class UpstreamRequest {
     this.timers = timers;
   }
 
-  /** A new request: nothing of it sent yet; whether it may go again after it was sent depends on its method. */
+  /**
+   * A new request: nothing of it sent yet; whether it may go again after it was sent depends on its
+   * method, or on an {@code Idempotency-Key} with which the client says the server dedupes it (as
+   * Go's client reads it).
+   */
   void start(HttpRequest head) {
-    idempotent = isIdempotent(head.method());
+    idempotent = isIdempotent(head.method())
+        || head.headers().contains(IDEMPOTENCY_KEY) || head.headers().contains(X_IDEMPOTENCY_KEY);
     requestSent = false;
   }
 
@@ -437,6 +443,9 @@ final class UpstreamRequest {
   void tunnelEnded() {
     attempts.end(false, false, true);
   }
+
+  private static final AsciiString IDEMPOTENCY_KEY = AsciiString.cached("idempotency-key");
+  private static final AsciiString X_IDEMPOTENCY_KEY = AsciiString.cached("x-idempotency-key");
 
   private static boolean isIdempotent(HttpMethod m) {
     return m == HttpMethod.GET

@@ -96,6 +96,16 @@ class BackendKeepAliveTest {
           .POST(HttpRequest.BodyPublishers.ofString("x")).build(), HttpResponse.BodyHandlers.ofString());
       assertThat(post.statusCode()).isEqualTo(502);
       assertThat(lines).containsOnlyOnce("POST /three HTTP/1.1");
+
+      // Unless its client says the server dedupes it, as Go's client reads an Idempotency-Key.
+      assertThat(c.get("/four").statusCode()).isEqualTo(200);
+      for (String key : new String[] {"Idempotency-Key", "X-Idempotency-Key"}) {
+        assertThat(c.get("/four").statusCode()).as("keeps a connection for the POST").isEqualTo(200);
+        HttpResponse<String> keyed = c.http.send(HttpRequest.newBuilder(c.uri("/five")).header(key, "8e03978e")
+            .POST(HttpRequest.BodyPublishers.ofString("x")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(keyed.statusCode()).as(key).isEqualTo(200);
+      }
+      assertThat(lines.stream().filter(l -> l.equals("POST /five HTTP/1.1"))).as("each sent twice").hasSize(4);
     }
   }
 
@@ -140,13 +150,32 @@ class BackendKeepAliveTest {
    */
   @Test
   void anIdleConnectionIsReusedWithinTheBackendsTimeoutLessASecond(@TempDir Path state) throws Exception {
+    reusedWithinAndNotAfter(state, "Keep-Alive: timeout=5\r\n", StcConfig.Timeouts.defaults().withBackendIdle(Duration.ofSeconds(60)), 4000);
+  }
+
+  /** A backend that says nothing has its idle connections kept for {@code timeouts.backend_idle}. */
+  @Test
+  void anIdleConnectionIsReusedWithinBackendIdle(@TempDir Path state) throws Exception {
+    reusedWithinAndNotAfter(state, "", StcConfig.Timeouts.defaults(), 4000);
+    reusedWithinAndNotAfter(state, "", StcConfig.Timeouts.defaults().withBackendIdle(Duration.ofMillis(1500)), 1500);
+    // The shorter of the two limits holds.
+    reusedWithinAndNotAfter(state, "Keep-Alive: timeout=30\r\n", StcConfig.Timeouts.defaults(), 4000);
+  }
+
+  /**
+   * Requests idle {@code limitMillis} − 100 ms apart share a connection; {@code limitMillis} + 100
+   * ms later one goes on a fresh connection, and the stale one is closed. Then a connection left
+   * idle past its limit with no request to come is closed by stc all the same.
+   */
+  private static void reusedWithinAndNotAfter(Path state, String fields, StcConfig.Timeouts timeouts, long limitMillis)
+      throws Exception {
     ManualClock clock = new ManualClock(1_000_000_000L);
     AtomicInteger accepted = new AtomicInteger();
     AtomicInteger closedByStc = new AtomicInteger();
     try (ServerSocket node = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-      acceptEach(node, accepted, conn -> answerAll(conn, "Keep-Alive: timeout=5\r\n", closedByStc));
+      acceptEach(node, accepted, conn -> answerAll(conn, fields, closedByStc));
       StcServer stc = new StcServer(StcConfig.defaults().withHost("127.0.0.1").withPort(0)
-          .withAdmin(StcConfig.Admin.defaults().withPort(0)).withStateDir(state.toString())
+          .withAdmin(StcConfig.Admin.defaults().withPort(0)).withStateDir(state.toString()).withTimeouts(timeouts)
           .withHealth(new StcConfig.Health(false, "/health", Duration.ofSeconds(1), Duration.ofSeconds(1), 1, 1))
           .withBackends(List.of(new StcConfig.BackendConfig("127.0.0.1", node.getLocalPort(), 1))), clock);
       stc.start();
@@ -154,14 +183,18 @@ class BackendKeepAliveTest {
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         URI uri = URI.create("http://127.0.0.1:" + stc.port() + "/");
         assertThat(http.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
-        clock.advance(Duration.ofMillis(3900));
+        clock.advance(Duration.ofMillis(limitMillis - 100));
         assertThat(http.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
-        assertThat(accepted.get()).as("idle 3.9 s of the 5 the backend waits: reused").isEqualTo(1);
-        clock.advance(Duration.ofMillis(4100));
+        assertThat(accepted.get()).as("idle %d ms, %d allowed: reused", limitMillis - 100, limitMillis).isEqualTo(1);
+        clock.advance(Duration.ofMillis(limitMillis + 100));
         assertThat(http.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
-        assertThat(accepted.get()).as("idle 4.1 s: a fresh connection").isEqualTo(2);
+        assertThat(accepted.get()).as("idle %d ms: a fresh connection", limitMillis + 100).isEqualTo(2);
         Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
             assertThat(closedByStc.get()).as("the stale one closed by stc").isEqualTo(1));
+        clock.advance(Duration.ofMillis(limitMillis + 100));
+        Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+            assertThat(closedByStc.get()).as("the one left idle past its time, closed with no request to come").isEqualTo(2));
+        assertThat(accepted.get()).isEqualTo(2);
       } finally {
         stc.close(Duration.ofSeconds(2));
       }
