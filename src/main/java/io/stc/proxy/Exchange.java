@@ -116,12 +116,16 @@ final class Exchange implements ExchangeTimers.Deadlines {
       return;
     }
     request.upgradeRequested = !client.http2Stream && WebSocketUpgrade.isRequested(req);
-    boolean readWholeFirst = request.startBody(settings.bufferLimit());
+    // A gRPC call's messages are a conversation (a bidirectional stream sends one and waits for the
+    // answer): they go as they come, as nginx's grpc_pass does, never held for a whole body.
+    boolean readWholeFirst = request.startBody(grpc.active() ? 0 : settings.bufferLimit());
     if (!request.hasNoBody()) {
       // A body follows: it may not trickle in (slow POST), and a small one is read whole first, so
       // a slow client never holds a backend connection for it (nginx's request buffering).
       lastBodyNanos = startNanos;
-      timers.bodyStarted();
+      if (!grpc.active()) {
+        timers.bodyStarted();
+      }
       if (readWholeFirst) {
         if (request.expectsContinue()) {
           // The body is wanted here and now, not when a backend says so.
@@ -294,7 +298,9 @@ final class Exchange implements ExchangeTimers.Deadlines {
 
   @Override
   public long bodyStalledNanos(long nowNanos) {
-    if (request.head == null || request.received || stage == Stage.TUNNEL) {
+    // Once the response has begun the backend is in the conversation, and a client that pauses its
+    // body (a watch, a chat) does so at the backend's leisure.
+    if (request.head == null || request.received || stage == Stage.TUNNEL || stage == Stage.RESPONDING) {
       return -1;
     }
     if (!client.reading) {

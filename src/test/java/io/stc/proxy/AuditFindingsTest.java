@@ -251,6 +251,66 @@ class AuditFindingsTest {
     return readAll(s.getInputStream());
   }
 
+  /**
+   * Once the backend has begun its answer, the exchange is a conversation: a client that pauses
+   * its body longer than {@code timeouts.body} (waiting on what it reads, as a full-duplex client
+   * does) is the backend's to judge, not cut off with a 408 in the middle of the response.
+   */
+  @Test
+  void aBodyThatPausesAfterItsResponseBeganIsNotCutOff() throws Exception {
+    try (java.net.ServerSocket duplex = new java.net.ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        TestCluster c = TestCluster.of(0, cfg -> RawBackend.alone(cfg).withTimeouts(cfg.timeouts().withBody(Duration.ofMillis(200))));
+        Socket s = new Socket("127.0.0.1", c.stc.port())) {
+      // The backend answers at once, then counts the body and ends its answer with the count.
+      CompletableFuture<Void> served = CompletableFuture.runAsync(() -> {
+        try (Socket b = duplex.accept()) {
+          InputStream in = b.getInputStream();
+          StringBuilder head = new StringBuilder();
+          while (!head.toString().endsWith("\r\n\r\n")) {
+            head.append((char) in.read());
+          }
+          OutputStream out = b.getOutputStream();
+          out.write("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nready\r\n".getBytes(StandardCharsets.US_ASCII));
+          out.flush();
+          long n = in.readNBytes(200_000).length;
+          String count = Long.toString(n);
+          out.write((Integer.toHexString(count.length()) + "\r\n" + count + "\r\n0\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+          out.flush();
+          in.read();
+        } catch (IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      });
+      c.stc.upstream().add("duplex", "127.0.0.1", duplex.getLocalPort(), 1, BackendState.UP);
+      s.setSoTimeout(20_000);
+      OutputStream out = s.getOutputStream();
+      out.write("POST /duplex HTTP/1.1\r\nHost: a\r\nContent-Length: 200000\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      // Past what stc reads whole first (64 KiB): the request streams, and the backend answers.
+      out.write(new byte[100_000]);
+      out.flush();
+      InputStream in = s.getInputStream();
+      StringBuilder answer = new StringBuilder();
+      while (!answer.toString().endsWith("ready\r\n")) {
+        int b = in.read();
+        assertThat(b).as("the answer so far: %s", answer).isNotNegative();
+        answer.append((char) b);
+      }
+      // The client has nothing to send for three times timeouts.body (the pause is the input under test).
+      Thread.sleep(600);
+      out.write(new byte[100_000]);
+      out.flush();
+      while (!answer.toString().endsWith("0\r\n\r\n")) {
+        int b = in.read();
+        assertThat(b).as("the answer so far: %s", answer).isNotNegative();
+        answer.append((char) b);
+      }
+      assertThat(answer.toString()).startsWith("HTTP/1.1 200 ").contains("\r\n200000\r\n");
+      assertThat(c.stc.proxy().stats().failures(ProxyFailure.BODY_TIMEOUT)).isZero();
+      s.close();
+      served.get(20, TimeUnit.SECONDS);
+    }
+  }
+
   private static String readAll(InputStream in) throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     byte[] buf = new byte[8192];

@@ -109,6 +109,56 @@ class GrpcThroughProxyTest {
     assertThat(echoed.get(9_999)).isEqualTo(9_999);
   }
 
+  /**
+   * A bidirectional call sends a message and waits for its answer (grpc-go's and every chat's way):
+   * its messages go to the backend as they come, not held for a whole body; and a call's client
+   * may pause between messages longer than {@code timeouts.body}, before the response began
+   * (client streaming) and after it.
+   */
+  @Test
+  void aCallsMessagesGoAsTheyComeAndItsClientMayPause() throws Exception {
+    try (TestCluster paced = TestCluster.of(0, cfg -> RawBackend.alone(cfg)
+        .withTimeouts(cfg.timeouts().withBody(Duration.ofMillis(200))))) {
+      paced.stc.upstream().add("a", "127.0.0.1", a.port(), 1, BackendState.UP, BackendProtocol.H2C);
+      ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", paced.stc.port()).usePlaintext().build();
+      try {
+        java.util.concurrent.LinkedBlockingQueue<byte[]> answers = new java.util.concurrent.LinkedBlockingQueue<>();
+        CompletableFuture<byte[]> chatDone = new CompletableFuture<>();
+        StreamObserver<byte[]> chat = ClientCalls.asyncBidiStreamingCall(
+            ch.newCall(GrpcTestServer.CHAT, CallOptions.DEFAULT.withDeadlineAfter(60, TimeUnit.SECONDS)),
+            observer(chatDone, answers::add));
+        for (int i = 0; i < 100; i++) {
+          chat.onNext(ByteBuffer.allocate(4).putInt(i).array());
+          byte[] back = answers.poll(20, TimeUnit.SECONDS);
+          assertThat(back).as("answer %d (the call: %s)", i, chatDone).isNotNull();
+          assertThat(ByteBuffer.wrap(back).getInt()).isEqualTo(i);
+          if (i == 50) {
+            clientPause();
+          }
+        }
+        chat.onCompleted();
+        chatDone.get(20, TimeUnit.SECONDS);
+
+        CompletableFuture<byte[]> counted = new CompletableFuture<>();
+        StreamObserver<byte[]> up = ClientCalls.asyncClientStreamingCall(
+            ch.newCall(GrpcTestServer.COUNT, CallOptions.DEFAULT.withDeadlineAfter(60, TimeUnit.SECONDS)), observer(counted, null));
+        up.onNext(new byte[10]);
+        clientPause();
+        up.onNext(new byte[10]);
+        up.onCompleted();
+        assertThat(ByteBuffer.wrap(counted.get(20, TimeUnit.SECONDS)).getInt()).isEqualTo(2);
+        assertThat(paced.stc.proxy().stats().grpcCalls(GrpcStatus.OK)).isEqualTo(2);
+      } finally {
+        ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  /** A client that has nothing to say for three times {@code timeouts.body}: the pause is the input under test, not a wait for stc. */
+  private static void clientPause() throws InterruptedException {
+    Thread.sleep(600);
+  }
+
   @Test
   void statusesPassThroughAndOnlyTheBackendsOwnFailuresCountAgainstIt() {
     for (String code : List.of("NOT_FOUND", "INVALID_ARGUMENT", "INTERNAL", "RESOURCE_EXHAUSTED")) {
