@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Interop with clients and servers that are not ours: Go's net/http and x/net/http2 (HTTP/1.1,
-# HTTP/2 over TLS, cleartext h2c) and gorilla/websocket, an origin of each behind stc, the client
-# through it; Java's clients (the JDK's HttpClient, OkHttp, Apache HttpClient 5) and Node's
+# HTTP/2 over TLS, cleartext h2c), grpc-go and gorilla/websocket, an origin of each behind stc,
+# the client through it; Java's clients (the JDK's HttpClient, OkHttp, Apache HttpClient 5) and Node's
 # (fetch, node:http, node:http2) through it to the Go origin; Go's clients to a Node origin;
 # optionally nginx and HAProxy in the same place. A check run by hand, not by CI.
 # See bench/README.md.
@@ -22,6 +22,9 @@ installs unless --no-install), starts their origins, stc in front of them (plain
 listeners, and a listener whose backend speaks h2c), and runs every check through each:
   http  HTTP/1.1, h2c, h2 over TLS, HTTP/1.1 over TLS; and HTTP/1.1 and h2c to an h2c origin
   ws    ws:// and wss://
+  grpc  grpc-go (Debian's 1.33) client and server: every call kind, statuses, metadata, deadlines,
+        compression, health checks, streams that pause past stc's body timeout; h2c and h2 over TLS;
+        grpc-js (npm's @grpc/grpc-js, installed into a temporary directory) as client and as server
   java  the JDK's HttpClient (the java on PATH), OkHttp 5 and Apache HttpClient 5 (resolved by
         Maven from bench/interop/java/pom.xml), each over HTTP/1.1, h2c and h2 over TLS
   node  Node's fetch (undici) and node:http over HTTP/1.1, node:http2 over h2c and TLS
@@ -42,7 +45,7 @@ while [ $# -gt 0 ]; do
 done
 
 if [ "$install" = 1 ]; then
-  pkgs=(golang-go golang-golang-x-net-dev golang-github-gorilla-websocket-dev openssl curl nodejs)
+  pkgs=(golang-go golang-golang-x-net-dev golang-github-gorilla-websocket-dev golang-google-grpc-dev openssl curl nodejs)
   [ "$references" = 1 ] && pkgs+=(nginx haproxy)
   missing=()
   for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
@@ -72,12 +75,15 @@ wait_port() {
 }
 
 # GOPATH mode: Debian's Go libraries live in /usr/share/gocode; no module download.
-for prog in http ws; do
+for prog in http ws grpc; do
   mkdir -p "$work/go/src/interop-$prog"
   cp "$here/interop/$prog/main.go" "$work/go/src/interop-$prog/"
   (cd "$work/go/src/interop-$prog" && GOPATH="$work/go:/usr/share/gocode" GO111MODULE=off GOFLAGS= GOCACHE="$work/cache" \
     go build -o "$work/$prog" .)
 done
+# grpc-js from npm, into the work directory (the npm registry is the only download).
+npm install --prefix "$work/npm" --no-audit --no-fund --silent @grpc/grpc-js@1.14.7 >/dev/null 2>&1
+grpc_js() { NODE_PATH="$work/npm/node_modules" node "$here/interop/node/grpc.mjs" "$@"; }
 # Node: node:http, node:http2 and fetch (undici) as clients, node:http as an origin; no packages.
 node_interop() { node "$here/interop/node/interop.mjs" "$@"; }
 # node_all HTTP1_PORT H2C_PORT TLS_PORT: Node's clients in every mode.
@@ -104,12 +110,15 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$w
   -days 1 -subj /CN=localhost -addext subjectAltName=DNS:localhost 2>/dev/null
 
 http_origin=$(free_port); h2c_origin=$(free_port); ws_origin=$(free_port); node_origin=$(free_port)
+grpc_origin=$(free_port); grpcjs_origin=$(free_port)
 "$work/http" -origin "127.0.0.1:$http_origin" & pids+=($!)
+"$work/grpc" -serve "127.0.0.1:$grpc_origin" & pids+=($!)
+grpc_js serve "$grpcjs_origin" & pids+=($!)
 node_interop origin "$node_origin" & pids+=($!)
 "$work/http" -h2c -origin "127.0.0.1:$h2c_origin" & pids+=($!)
 "$work/ws" -origin "127.0.0.1:$ws_origin" & pids+=($!)
 
-# stc: PORT ADMIN_PORT ORIGIN_PORT PROTOCOL [tls]
+# stc: PORT ADMIN_PORT ORIGIN_PORT PROTOCOL [tls|plain] [MORE CONFIG]
 start_stc() {
   local cfg="$work/stc-$1.yaml"
   {
@@ -122,6 +131,7 @@ start_stc() {
     if [ "${5:-}" = tls ]; then
       echo "tls: {cert: $work/cert.pem, key: $work/key.pem}"
     fi
+    if [ -n "${6:-}" ]; then echo "$6"; fi
   } > "$cfg"
   java -XX:+UseParallelGC -jar "$jar" serve --config "$cfg" > "$work/stc-$1.log" 2>&1 & pids+=($!)
 }
@@ -147,7 +157,17 @@ start_stc "$wss" "$(free_port)" "$ws_origin" http1 tls
 via_node=$(free_port); via_node_tls=$(free_port)
 start_stc "$via_node" "$(free_port)" "$node_origin" http1
 start_stc "$via_node_tls" "$(free_port)" "$node_origin" http1 tls
-for p in "$plain" "$tls" "$via_h2c" "$ws" "$wss" "$via_node" "$via_node_tls" "$node_origin"; do wait_port "$p"; done
+# gRPC, with a body timeout short enough for the pause check to pass it.
+grpc_plain=$(free_port); grpc_tls=$(free_port)
+start_stc "$grpc_plain" "$(free_port)" "$grpc_origin" h2c plain "timeouts: {body: 1s}"
+start_stc "$grpc_tls" "$(free_port)" "$grpc_origin" h2c tls "timeouts: {body: 1s}"
+via_grpcjs=$(free_port); via_grpcjs_tls=$(free_port)
+start_stc "$via_grpcjs" "$(free_port)" "$grpcjs_origin" h2c plain "timeouts: {body: 1s}"
+start_stc "$via_grpcjs_tls" "$(free_port)" "$grpcjs_origin" h2c tls "timeouts: {body: 1s}"
+for p in "$plain" "$tls" "$via_h2c" "$ws" "$wss" "$via_node" "$via_node_tls" "$node_origin" "$grpc_plain" "$grpc_tls" \
+    "$grpc_origin" "$grpcjs_origin" "$via_grpcjs" "$via_grpcjs_tls"; do
+  wait_port "$p"
+done
 
 echo "stc ($(cd "$root" && git rev-parse --short HEAD 2>/dev/null || echo unknown)), $(date -u '+%Y-%m-%d %H:%M UTC')"
 run "HTTP/1.1" "$work/http" -target "http://127.0.0.1:$plain" -mode h1
@@ -158,6 +178,12 @@ run "HTTP/1.1 to an h2c origin" "$work/http" -h2c -target "http://127.0.0.1:$via
 run "h2c to an h2c origin" "$work/http" -h2c -target "http://127.0.0.1:$via_h2c" -mode h2c
 run "WebSocket" "$work/ws" -target "ws://127.0.0.1:$ws"
 run "WebSocket over TLS" "$work/ws" -target "wss://127.0.0.1:$wss"
+run "grpc-go, h2c" "$work/grpc" -pause 1500ms -target "127.0.0.1:$grpc_plain"
+run "grpc-go, h2 over TLS" "$work/grpc" -pause 1500ms -tls -target "127.0.0.1:$grpc_tls"
+run "grpc-js, h2c" grpc_js client "127.0.0.1:$grpc_plain"
+run "grpc-js, h2 over TLS" grpc_js client "127.0.0.1:$grpc_tls" tls
+run "grpc-go to a grpc-js server, h2c" "$work/grpc" -pause 1500ms -target "127.0.0.1:$via_grpcjs"
+run "grpc-go to a grpc-js server, TLS" "$work/grpc" -pause 1500ms -tls -target "127.0.0.1:$via_grpcjs_tls"
 java_all "$plain" "$plain" "$tls"
 node_all "$plain" "$plain" "$tls"
 # Go's clients to a Node origin (Node's defaults: a keep-alive timeout of 5 s, said in every answer).
@@ -168,7 +194,7 @@ run "h2 over TLS to a Node origin" "$work/http" -target "https://127.0.0.1:$via_
 stc_failed=$failed
 if [ "$references" = 1 ]; then
   cat "$work/cert.pem" "$work/key.pem" > "$work/combined.pem"
-  n_tls=$(free_port); n_h2c=$(free_port); n_plain=$(free_port)
+  n_tls=$(free_port); n_h2c=$(free_port); n_plain=$(free_port); n_grpc=$(free_port)
   cat > "$work/nginx.conf" <<EOF
 worker_processes 1; daemon off; pid $work/nginx.pid; error_log $work/nginx-error.log;
 events { worker_connections 1024; }
@@ -181,9 +207,10 @@ http {
     location / { proxy_pass http://b; proxy_http_version 1.1; proxy_set_header Connection ""; } }
   server { listen 127.0.0.1:$n_plain;
     location / { proxy_pass http://b; proxy_http_version 1.1; proxy_set_header Connection ""; } }
+  server { listen 127.0.0.1:$n_grpc http2; location / { grpc_pass grpc://127.0.0.1:$grpc_origin; } }
 }
 EOF
-  h_tls=$(free_port); h_h2c=$(free_port); h_plain=$(free_port)
+  h_tls=$(free_port); h_h2c=$(free_port); h_plain=$(free_port); h_grpc=$(free_port)
   cat > "$work/haproxy.cfg" <<EOF
 defaults
   mode http
@@ -197,10 +224,15 @@ frontend f
   default_backend b
 backend b
   server s1 127.0.0.1:$http_origin
+frontend g
+  bind 127.0.0.1:$h_grpc proto h2
+  default_backend g
+backend g
+  server s1 127.0.0.1:$grpc_origin proto h2
 EOF
   nginx -c "$work/nginx.conf" > "$work/nginx.out" 2>&1 & pids+=($!)
   haproxy -f "$work/haproxy.cfg" > "$work/haproxy.out" 2>&1 & pids+=($!)
-  for p in "$n_tls" "$n_h2c" "$n_plain" "$h_tls" "$h_h2c" "$h_plain"; do wait_port "$p"; done
+  for p in "$n_tls" "$n_h2c" "$n_plain" "$n_grpc" "$h_tls" "$h_h2c" "$h_plain" "$h_grpc"; do wait_port "$p"; done
   echo "nginx ($(nginx -v 2>&1 | sed 's/.*\///')), defaults (client_max_body_size 1m)"
   run "HTTP/1.1" "$work/http" -target "http://127.0.0.1:$n_plain" -mode h1
   run "h2c (prior knowledge)" "$work/http" -target "http://127.0.0.1:$n_h2c" -mode h2c
@@ -208,6 +240,8 @@ EOF
   echo "  (Java's h2c: the JDK's client asks by Upgrade: h2c, which nginx's http2 listener does not take)"
   java_all "$n_plain" "$n_h2c" "$n_tls"
   node_all "$n_plain" "$n_h2c" "$n_tls"
+  run "grpc-go, h2c (grpc_pass)" "$work/grpc" -target "127.0.0.1:$n_grpc"
+  run "grpc-js, h2c (grpc_pass)" grpc_js client "127.0.0.1:$n_grpc"
   echo "HAProxy ($(haproxy -v | head -1 | awk '{print $3}'))"
   run "HTTP/1.1" "$work/http" -target "http://127.0.0.1:$h_plain" -mode h1
   run "h2c (prior knowledge)" "$work/http" -target "http://127.0.0.1:$h_h2c" -mode h2c
@@ -215,6 +249,8 @@ EOF
   echo "  (Java's h2c: the JDK's client asks by Upgrade: h2c, which HAProxy's h2 listener does not take)"
   java_all "$h_plain" "$h_h2c" "$h_tls"
   node_all "$h_plain" "$h_h2c" "$h_tls"
+  run "grpc-go, h2c" "$work/grpc" -target "127.0.0.1:$h_grpc"
+  run "grpc-js, h2c" grpc_js client "127.0.0.1:$h_grpc"
 fi
 # The references' results are for comparison: only stc's decide the exit status.
 exit $stc_failed

@@ -188,6 +188,7 @@ func main() {
 	serveAddr := flag.String("serve", "", "serve the gRPC server on this address and wait")
 	target := flag.String("target", "", "host:port of the proxy (or of the server itself)")
 	useTLS := flag.Bool("tls", false, "h2 over TLS to the target (any certificate), else h2c")
+	pause := flag.Duration("pause", 0, "also check streams whose client pauses this long between messages (set it past the proxy's body timeout)")
 	flag.Parse()
 	if *serveAddr != "" {
 		serve(*serveAddr)
@@ -437,6 +438,45 @@ func main() {
 		}
 		return nil
 	})
+	if *pause > 0 {
+		check(fmt.Sprintf("streams that pause %v between messages", *pause), func() error {
+			ctx, cancel := ctxFor(30 * time.Second)
+			defer cancel()
+			chat, err := conn.NewStream(ctx, streamDesc("Bidi"), "/interop.Echo/Bidi")
+			if err != nil {
+				return err
+			}
+			for i := 0; i < 2; i++ {
+				m := []byte("after a pause")
+				if err := chat.SendMsg(&m); err != nil {
+					return fmt.Errorf("bidi send %d: %v", i, err)
+				}
+				var back []byte
+				if err := chat.RecvMsg(&back); err != nil {
+					return fmt.Errorf("bidi receive %d: %v", i, err)
+				}
+				time.Sleep(*pause)
+			}
+			chat.CloseSend()
+			up, err := conn.NewStream(ctx, streamDesc("ClientStream"), "/interop.Echo/ClientStream")
+			if err != nil {
+				return err
+			}
+			for i := 0; i < 2; i++ {
+				m := []byte("x")
+				if err := up.SendMsg(&m); err != nil {
+					return fmt.Errorf("client stream send %d: %v", i, err)
+				}
+				time.Sleep(*pause)
+			}
+			up.CloseSend()
+			var out []byte
+			if err := up.RecvMsg(&out); err != nil || string(out) != "2 2" {
+				return fmt.Errorf("client stream: %q %v", out, err)
+			}
+			return nil
+		})
+	}
 	check("client cancels a stream, next call fine", func() error {
 		ctx, cancel := ctxFor(30 * time.Second)
 		s, err := conn.NewStream(ctx, streamDesc("ServerStream"), "/interop.Echo/ServerStream")

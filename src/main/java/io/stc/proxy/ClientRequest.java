@@ -55,13 +55,13 @@ final class ClientRequest implements Request {
   /**
    * Sets the body up as the head declares it, kept for a replay whatever the method (a request a
    * backend refused unprocessed may go again). True when it is read whole before a backend is
-   * picked: chunked, or declared within {@code bufferLimit}.
+   * picked: {@code readWholeFirst} allows it, and it is chunked or declared within {@code bufferLimit}.
    */
-  boolean startBody(int bufferLimit) {
+  boolean startBody(int bufferLimit, boolean readWholeFirst) {
     boolean chunked = HttpUtil.isTransferEncodingChunked(head);
     long declared = chunked ? -1 : HttpUtil.getContentLength(head, -1L);
     body.start(true, chunked, declared, bufferLimit);
-    return bufferLimit > 0 && (chunked || (declared >= 0 && declared <= bufferLimit));
+    return readWholeFirst && bufferLimit > 0 && (chunked || (declared >= 0 && declared <= bufferLimit));
   }
 
   /** Whether the client waits for a 100 Continue before it sends the body (HTTP/1.1, on a connection of its own). */

@@ -118,7 +118,7 @@ final class Exchange implements ExchangeTimers.Deadlines {
     request.upgradeRequested = !client.http2Stream && WebSocketUpgrade.isRequested(req);
     // A gRPC call's messages are a conversation (a bidirectional stream sends one and waits for the
     // answer): they go as they come, as nginx's grpc_pass does, never held for a whole body.
-    boolean readWholeFirst = request.startBody(grpc.active() ? 0 : settings.bufferLimit());
+    boolean readWholeFirst = request.startBody(settings.bufferLimit(), !grpc.active());
     if (!request.hasNoBody()) {
       // A body follows: it may not trickle in (slow POST), and a small one is read whole first, so
       // a slow client never holds a backend connection for it (nginx's request buffering).

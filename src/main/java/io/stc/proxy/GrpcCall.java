@@ -36,9 +36,14 @@ final class GrpcCall {
     return active;
   }
 
-  /** The wait for a response: the proxy's timeout, and no later than the call's deadline (its caller has given up by then). */
-  long boundedTimeout(long timeoutNanos, long nowNanos) {
-    return deadlineNanos == 0 ? timeoutNanos : Math.max(0, Math.min(timeoutNanos, deadlineNanos - nowNanos));
+  /**
+   * The wait for a response head: the call's own deadline when it has one, else the proxy's
+   * timeout. The caller chose how long the call may take, and a server stream's first message (with
+   * which grpc-go sends the head) may be minutes away, as a watch's first event is; past the
+   * deadline its caller has given up.
+   */
+  long responseWait(long timeoutNanos, long nowNanos) {
+    return deadlineNanos == 0 ? timeoutNanos : Math.max(0, deadlineNanos - nowNanos);
   }
 
   /** Whether this response is the backend refusing the call before any response: a trailers-only UNAVAILABLE. */

@@ -170,7 +170,7 @@ final class UpstreamRequest {
       long now = proxy.clock.nanos();
       long perTry = settings.perTry().enabled() && attempts.mayRetry() && body.replayable()
           ? settings.perTryNanos(attempts.backend(), now) : 0;
-      timers.awaitResponse(now, grpc.boundedTimeout(settings.responseTimeoutNanos(), now), perTry);
+      timers.awaitResponse(now, grpc.responseWait(settings.responseTimeoutNanos(), now), perTry);
     }
   }
 

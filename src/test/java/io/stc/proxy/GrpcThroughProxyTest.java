@@ -187,6 +187,31 @@ class GrpcThroughProxyTest {
     assertThat(unary(GrpcTestServer.UNARY, new byte[0])).isNotEmpty();
   }
 
+  /**
+   * A call whose deadline is longer than {@code timeouts.response} may wait for its answer until
+   * the deadline: its caller chose how long (a watch's first event may be minutes away). Without a
+   * deadline, the proxy's timeout holds.
+   */
+  @Test
+  void aCallsDeadlineNotTheProxysTimeoutBoundsItsWait() throws Exception {
+    try (TestCluster hurried = TestCluster.of(0, cfg -> RawBackend.alone(cfg)
+        .withTimeouts(cfg.timeouts().withResponse(Duration.ofMillis(300))))) {
+      hurried.stc.upstream().add("a", "127.0.0.1", a.port(), 1, BackendState.UP, BackendProtocol.H2C);
+      ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", hurried.stc.port()).usePlaintext().build();
+      try {
+        byte[] answer = ClientCalls.blockingUnaryCall(ch, GrpcTestServer.SLOW,
+            CallOptions.DEFAULT.withDeadlineAfter(20, TimeUnit.SECONDS), "1000".getBytes(StandardCharsets.UTF_8));
+        assertThat(new String(answer, StandardCharsets.UTF_8)).isEqualTo("a");
+        assertThatThrownBy(() -> ClientCalls.blockingUnaryCall(ch, GrpcTestServer.SLOW, CallOptions.DEFAULT,
+                "1000".getBytes(StandardCharsets.UTF_8)))
+            .isInstanceOfSatisfying(StatusRuntimeException.class,
+                e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED));
+      } finally {
+        ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      }
+    }
+  }
+
   @Test
   void unavailableBeforeAnyResponseIsRetriedOnAnotherBackend() {
     a.unavailable(true);
