@@ -23,6 +23,8 @@ public final class Backend {
   private final BackendProtocol protocol;
   /** For {@link BackendProtocol#AUTO}: whether ALPN settled on HTTP/2; null until the first connection says. */
   private volatile Boolean negotiatedH2;
+  /** The shortest wait after which the backend was seen to close an idle kept connection unasked (nanoseconds), or MAX_VALUE. */
+  private volatile long idleCloseSeenNanos = Long.MAX_VALUE;
 
   public Backend(String id, String host, int port, int weight, BackendState state) {
     this(id, host, port, weight, state, Clock.SYSTEM);
@@ -66,6 +68,25 @@ public final class Backend {
   /** Records what ALPN settled for an auto backend. */
   public void negotiated(boolean h2) {
     negotiatedH2 = h2;
+  }
+
+  /**
+   * The backend closed a kept connection, unasked, after it had waited idle this long: its idle
+   * timeout, which it did not say (gunicorn, Uvicorn, Go's servers), is at most that. True when
+   * this is the shortest seen so far.
+   */
+  public boolean idleCloseSeen(long idleNanos) {
+    // A benign race between loops: the lower value wins within a close or two.
+    if (idleNanos < idleCloseSeenNanos) {
+      idleCloseSeenNanos = idleNanos;
+      return true;
+    }
+    return false;
+  }
+
+  /** The shortest idle wait after which the backend closed a kept connection unasked, or MAX_VALUE when never seen. */
+  public long idleCloseSeenNanos() {
+    return idleCloseSeenNanos;
   }
 
   /** What the backend speaks now, for stats: http1, h2, h2c, or auto until a connection settled it. */

@@ -26,6 +26,8 @@ final class Http1Link extends BackendLink implements ResponseReader.Sink {
    * -1 when the backend set no limit (then {@code timeouts.backend_idle} is the limit).
    */
   long idleForNanos = -1;
+  /** When, by the proxy's clock, this connection went idle into the pool. */
+  long idleSinceNanos;
   /** When, by the proxy's clock, this connection idling in the pool stops being reused. */
   long idleUntilNanos;
   /** Whether any byte came back since the current request's head went out. */

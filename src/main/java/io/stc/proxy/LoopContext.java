@@ -18,6 +18,8 @@ import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * What one event loop owns: its idle HTTP/1.1 connections and its HTTP/2 connections, per backend,
@@ -25,6 +27,7 @@ import java.util.concurrent.TimeUnit;
  * threads and the pools need no lock.
  */
 final class LoopContext {
+  private static final Logger LOG = LoggerFactory.getLogger(LoopContext.class);
   /** Idle connections kept per backend per loop; beyond this a returned connection is closed. */
   static final int MAX_IDLE_PER_BACKEND = 256;
 
@@ -202,13 +205,20 @@ final class LoopContext {
     if (!c.channel.config().isAutoRead()) {
       c.channel.config().setAutoRead(true);
     }
-    // The backend's own limit (less its margin) when it said one, and never beyond ours.
+    // The backend's own limit (less its margin) when it said one, never beyond ours, nor beyond a
+    // second less than the shortest wait after which it was seen to close one unasked.
     long keepFor = c.idleForNanos < 0 ? backendIdleNanos : Math.min(c.idleForNanos, backendIdleNanos);
+    long seen = c.backend.idleCloseSeenNanos();
+    if (seen != Long.MAX_VALUE) {
+      keepFor = Math.min(keepFor, Math.max(0, seen - IDLE_CLOSE_MARGIN_NANOS));
+    }
     if (keepFor == 0) {
       c.channel.close();
       return;
     }
-    c.idleUntilNanos = clock.nanos() + keepFor;
+    long now = clock.nanos();
+    c.idleSinceNanos = now;
+    c.idleUntilNanos = now + keepFor;
     ArrayDeque<Http1Link> q = idle.computeIfAbsent(c.backend, b -> new ArrayDeque<>());
     if (q.size() >= MAX_IDLE_PER_BACKEND) {
       c.channel.close();
@@ -248,13 +258,28 @@ final class LoopContext {
     }
   }
 
-  /** Drops a closed idle connection from the pool. */
+  /**
+   * Drops a closed idle connection from the pool. One still in it was closed by the backend, not by
+   * stc (which takes a connection out before it closes it): after a second or more of waiting, that
+   * is the backend's unsaid idle timeout, and its connections are not kept that long again.
+   */
   void forget(Http1Link c) {
     ArrayDeque<Http1Link> q = idle.get(c.backend);
-    if (q != null) {
-      q.remove(c);
+    if (q != null && q.remove(c)) {
+      long waited = clock.nanos() - c.idleSinceNanos;
+      // Shorter waits say nothing of a timeout (a backend restarting closes every connection).
+      long before = c.backend.idleCloseSeenNanos();
+      // One line when it is learned, and again only when it falls by a tenth or more.
+      if (waited >= IDLE_CLOSE_MARGIN_NANOS && c.backend.idleCloseSeen(waited)
+          && (before == Long.MAX_VALUE || waited < before - before / 10)) {
+        LOG.info("backend {} closed a connection idle for {} ms without saying it would: its connections are not reused after {} ms idle",
+            c.backend.id(), waited / 1_000_000, (waited - IDLE_CLOSE_MARGIN_NANOS) / 1_000_000);
+      }
     }
   }
+
+  /** How much sooner than a backend's idle timeout (said, or seen) its connections stop being reused. */
+  private static final long IDLE_CLOSE_MARGIN_NANOS = 1_000_000_000L;
 
   /** An HTTP/2 connection takes no new streams any more. */
   void forget(Http2BackendConnection c) {
@@ -286,12 +311,14 @@ final class LoopContext {
 
   /** Closes all idle connections, and every HTTP/2 one. Call on this loop. */
   void closeAll() {
-    for (ArrayDeque<Http1Link> q : idle.values()) {
+    // Out of the pool first: a connection stc closes is not the backend closing it.
+    ArrayList<ArrayDeque<Http1Link>> pools = new ArrayList<>(idle.values());
+    idle.clear();
+    for (ArrayDeque<Http1Link> q : pools) {
       for (Http1Link c : q) {
         c.channel.close();
       }
     }
-    idle.clear();
     for (ArrayList<Http2BackendConnection> list : new ArrayList<>(http2.values())) {
       for (Http2BackendConnection c : new ArrayList<>(list)) {
         c.close();

@@ -163,6 +163,51 @@ class BackendKeepAliveTest {
   }
 
   /**
+   * gunicorn's threaded workers close a connection idle for 2 s and say nothing of it; Uvicorn does
+   * at 5 s, Go's servers at their IdleTimeout. Once the backend is seen to close a kept connection
+   * that waited 2 s, its connections are not reused after 1 s idle (and are within it).
+   */
+  @Test
+  void aBackendSeenToCloseIdleConnectionsHasThemKeptASecondLessThanThat(@TempDir Path state) throws Exception {
+    ManualClock clock = new ManualClock(1_000_000_000L);
+    AtomicInteger accepted = new AtomicInteger();
+    List<Socket> conns = new CopyOnWriteArrayList<>();
+    try (ServerSocket gunicorn = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+      acceptEach(gunicorn, accepted, conn -> {
+        conns.add(conn);
+        answerAll(conn, "", new AtomicInteger());
+      });
+      StcServer stc = new StcServer(StcConfig.defaults().withHost("127.0.0.1").withPort(0)
+          .withAdmin(StcConfig.Admin.defaults().withPort(0)).withStateDir(state.toString())
+          .withHealth(new StcConfig.Health(false, "/health", Duration.ofSeconds(1), Duration.ofSeconds(1), 1, 1))
+          .withBackends(List.of(new StcConfig.BackendConfig("127.0.0.1", gunicorn.getLocalPort(), 1))), clock);
+      stc.start();
+      try {
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        URI uri = URI.create("http://127.0.0.1:" + stc.port() + "/");
+        Backend b = stc.upstream().pool().all().get(0);
+        assertThat(http.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+        // Idle 2 s (within the 4 s of timeouts.backend_idle), the backend closes it.
+        clock.advance(Duration.ofSeconds(2));
+        conns.get(0).close();
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> b.idleCloseSeenNanos() != Long.MAX_VALUE);
+        assertThat(b.idleCloseSeenNanos()).isEqualTo(Duration.ofSeconds(2).toNanos());
+
+        assertThat(http.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+        assertThat(accepted.get()).isEqualTo(2);
+        clock.advance(Duration.ofMillis(900));
+        assertThat(http.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+        assertThat(accepted.get()).as("idle 0.9 s: reused").isEqualTo(2);
+        clock.advance(Duration.ofMillis(1100));
+        assertThat(http.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+        assertThat(accepted.get()).as("idle 1.1 s: a fresh connection, not one the backend may be closing").isEqualTo(3);
+      } finally {
+        stc.close(Duration.ofSeconds(2));
+      }
+    }
+  }
+
+  /**
    * Requests idle {@code limitMillis} − 100 ms apart share a connection; {@code limitMillis} + 100
    * ms later one goes on a fresh connection, and the stale one is closed. Then a connection left
    * idle past its limit with no request to come is closed by stc all the same.
