@@ -2,8 +2,9 @@
 # Interop with clients and servers that are not ours: Go's net/http and x/net/http2 (HTTP/1.1,
 # HTTP/2 over TLS, cleartext h2c), grpc-go and gorilla/websocket, an origin of each behind stc,
 # the client through it; Java's clients (the JDK's HttpClient, OkHttp, Apache HttpClient 5) and Node's
-# (fetch, node:http, node:http2) through it to the Go origin; Go's clients to a Node origin;
-# optionally nginx and HAProxy in the same place. A check run by hand, not by CI.
+# (fetch, node:http, node:http2) and Python's (httpx, aiohttp) through it to the Go origin; Go's
+# clients to a Node origin; gunicorn and Uvicorn origins; optionally nginx and HAProxy in the same
+# place. A check run by hand, not by CI.
 # See bench/README.md.
 set -euo pipefail
 
@@ -27,6 +28,9 @@ listeners, and a listener whose backend speaks h2c), and runs every check throug
         grpc-js (npm's @grpc/grpc-js, installed into a temporary directory) as client and as server
   java  the JDK's HttpClient (the java on PATH), OkHttp 5 and Apache HttpClient 5 (resolved by
         Maven from bench/interop/java/pom.xml), each over HTTP/1.1, h2c and h2 over TLS
+  python httpx (HTTP/1.1, h2c, h2 over TLS) and aiohttp through stc to the Go origin; both to
+        gunicorn (threaded workers) and Uvicorn origins, with POSTs after idle pauses past their
+        unsaid keep-alive timeouts (bench/interop/python/interop.py, Debian's Python packages)
   node  Node's fetch (undici) and node:http over HTTP/1.1, node:http2 over h2c and TLS
         (bench/interop/node/interop.mjs); Go's clients to a Node origin (node:http with its
         defaults)
@@ -45,7 +49,8 @@ while [ $# -gt 0 ]; do
 done
 
 if [ "$install" = 1 ]; then
-  pkgs=(golang-go golang-golang-x-net-dev golang-github-gorilla-websocket-dev golang-google-grpc-dev openssl curl nodejs)
+  pkgs=(golang-go golang-golang-x-net-dev golang-github-gorilla-websocket-dev golang-google-grpc-dev openssl curl nodejs
+    python3-httpx python3-h2 python3-aiohttp gunicorn python3-uvicorn)
   [ "$references" = 1 ] && pkgs+=(nginx haproxy)
   missing=()
   for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
@@ -84,6 +89,15 @@ done
 # grpc-js from npm, into the work directory (the npm registry is the only download).
 npm install --prefix "$work/npm" --no-audit --no-fund --silent @grpc/grpc-js@1.14.7 >/dev/null 2>&1
 grpc_js() { NODE_PATH="$work/npm/node_modules" node "$here/interop/node/grpc.mjs" "$@"; }
+# Python: Debian's python3 and packages (not whatever python3 comes first on PATH).
+py_interop() { /usr/bin/python3 "$here/interop/python/interop.py" "$@"; }
+# python_all HTTP1_PORT H2C_PORT TLS_PORT: httpx in every mode, and aiohttp.
+python_all() {
+  run "Python httpx, HTTP/1.1" py_interop client "http://127.0.0.1:$1" h1
+  run "Python httpx, h2c" py_interop client "http://127.0.0.1:$2" h2c
+  run "Python httpx, h2 over TLS" py_interop client "https://127.0.0.1:$3" h2
+  run "Python aiohttp, HTTP/1.1" py_interop client "http://127.0.0.1:$1" aiohttp
+}
 # Node: node:http, node:http2 and fetch (undici) as clients, node:http as an origin; no packages.
 node_interop() { node "$here/interop/node/interop.mjs" "$@"; }
 # node_all HTTP1_PORT H2C_PORT TLS_PORT: Node's clients in every mode.
@@ -110,10 +124,14 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$w
   -days 1 -subj /CN=localhost -addext subjectAltName=DNS:localhost 2>/dev/null
 
 http_origin=$(free_port); h2c_origin=$(free_port); ws_origin=$(free_port); node_origin=$(free_port)
-grpc_origin=$(free_port); grpcjs_origin=$(free_port)
+grpc_origin=$(free_port); grpcjs_origin=$(free_port); gunicorn_origin=$(free_port); uvicorn_origin=$(free_port)
 "$work/http" -origin "127.0.0.1:$http_origin" & pids+=($!)
 "$work/grpc" -serve "127.0.0.1:$grpc_origin" & pids+=($!)
 grpc_js serve "$grpcjs_origin" & pids+=($!)
+(cd "$here/interop/python" && exec /usr/bin/gunicorn --threads 4 -b "127.0.0.1:$gunicorn_origin" interop:wsgi) \
+  > "$work/gunicorn.log" 2>&1 & pids+=($!)
+(cd "$here/interop/python" && exec /usr/bin/python3 -m uvicorn --host 127.0.0.1 --port "$uvicorn_origin" interop:asgi) \
+  > "$work/uvicorn.log" 2>&1 & pids+=($!)
 node_interop origin "$node_origin" & pids+=($!)
 "$work/http" -h2c -origin "127.0.0.1:$h2c_origin" & pids+=($!)
 "$work/ws" -origin "127.0.0.1:$ws_origin" & pids+=($!)
@@ -164,8 +182,12 @@ start_stc "$grpc_tls" "$(free_port)" "$grpc_origin" h2c tls "timeouts: {body: 1s
 via_grpcjs=$(free_port); via_grpcjs_tls=$(free_port)
 start_stc "$via_grpcjs" "$(free_port)" "$grpcjs_origin" h2c plain "timeouts: {body: 1s}"
 start_stc "$via_grpcjs_tls" "$(free_port)" "$grpcjs_origin" h2c tls "timeouts: {body: 1s}"
+via_gunicorn=$(free_port); via_uvicorn=$(free_port)
+start_stc "$via_gunicorn" "$(free_port)" "$gunicorn_origin" http1
+start_stc "$via_uvicorn" "$(free_port)" "$uvicorn_origin" http1
 for p in "$plain" "$tls" "$via_h2c" "$ws" "$wss" "$via_node" "$via_node_tls" "$node_origin" "$grpc_plain" "$grpc_tls" \
-    "$grpc_origin" "$grpcjs_origin" "$via_grpcjs" "$via_grpcjs_tls"; do
+    "$grpc_origin" "$grpcjs_origin" "$via_grpcjs" "$via_grpcjs_tls" "$gunicorn_origin" "$uvicorn_origin" "$via_gunicorn" \
+    "$via_uvicorn"; do
   wait_port "$p"
 done
 
@@ -186,6 +208,15 @@ run "grpc-go to a grpc-js server, h2c" "$work/grpc" -pause 1500ms -target "127.0
 run "grpc-go to a grpc-js server, TLS" "$work/grpc" -pause 1500ms -tls -target "127.0.0.1:$via_grpcjs_tls"
 java_all "$plain" "$plain" "$tls"
 node_all "$plain" "$plain" "$tls"
+python_all "$plain" "$plain" "$tls"
+# Python's usual origins, which close idle connections without saying when (gunicorn at 2 s,
+# Uvicorn at 5 s): the same checks, and POSTs after pauses past those times.
+run "httpx to gunicorn" py_interop client "http://127.0.0.1:$via_gunicorn" h1 --origin python
+run "aiohttp to gunicorn" py_interop client "http://127.0.0.1:$via_gunicorn" aiohttp
+run "POSTs after pauses, gunicorn" py_interop pauses "http://127.0.0.1:$via_gunicorn" 1.5 2.5 3.5 1.5 2.5
+run "httpx to Uvicorn" py_interop client "http://127.0.0.1:$via_uvicorn" h1 --origin python
+run "aiohttp to Uvicorn" py_interop client "http://127.0.0.1:$via_uvicorn" aiohttp
+run "POSTs after pauses, Uvicorn" py_interop pauses "http://127.0.0.1:$via_uvicorn" 3.5 4.5 5.5
 # Go's clients to a Node origin (Node's defaults: a keep-alive timeout of 5 s, said in every answer).
 run "HTTP/1.1 to a Node origin" "$work/http" -target "http://127.0.0.1:$via_node" -mode h1
 run "h2c to a Node origin" "$work/http" -target "http://127.0.0.1:$via_node" -mode h2c
@@ -240,6 +271,7 @@ EOF
   echo "  (Java's h2c: the JDK's client asks by Upgrade: h2c, which nginx's http2 listener does not take)"
   java_all "$n_plain" "$n_h2c" "$n_tls"
   node_all "$n_plain" "$n_h2c" "$n_tls"
+  python_all "$n_plain" "$n_h2c" "$n_tls"
   run "grpc-go, h2c (grpc_pass)" "$work/grpc" -target "127.0.0.1:$n_grpc"
   run "grpc-js, h2c (grpc_pass)" grpc_js client "127.0.0.1:$n_grpc"
   echo "HAProxy ($(haproxy -v | head -1 | awk '{print $3}'))"
@@ -249,6 +281,7 @@ EOF
   echo "  (Java's h2c: the JDK's client asks by Upgrade: h2c, which HAProxy's h2 listener does not take)"
   java_all "$h_plain" "$h_h2c" "$h_tls"
   node_all "$h_plain" "$h_h2c" "$h_tls"
+  python_all "$h_plain" "$h_h2c" "$h_tls"
   run "grpc-go, h2c" "$work/grpc" -target "127.0.0.1:$h_grpc"
   run "grpc-js, h2c" grpc_js client "127.0.0.1:$h_grpc"
 fi

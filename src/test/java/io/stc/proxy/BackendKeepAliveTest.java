@@ -177,29 +177,23 @@ class BackendKeepAliveTest {
         conns.add(conn);
         answerAll(conn, "", new AtomicInteger());
       });
-      StcServer stc = new StcServer(StcConfig.defaults().withHost("127.0.0.1").withPort(0)
-          .withAdmin(StcConfig.Admin.defaults().withPort(0)).withStateDir(state.toString())
-          .withHealth(new StcConfig.Health(false, "/health", Duration.ofSeconds(1), Duration.ofSeconds(1), 1, 1))
-          .withBackends(List.of(new StcConfig.BackendConfig("127.0.0.1", gunicorn.getLocalPort(), 1))), clock);
-      stc.start();
+      StcServer stc = startStc(state, gunicorn.getLocalPort(), StcConfig.Timeouts.defaults(), clock);
       try {
-        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-        URI uri = URI.create("http://127.0.0.1:" + stc.port() + "/");
         Backend b = stc.upstream().pool().all().get(0);
-        assertThat(http.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+        assertThat(get(stc)).isEqualTo(200);
         // Idle 2 s (within the 4 s of timeouts.backend_idle), the backend closes it.
         clock.advance(Duration.ofSeconds(2));
         conns.get(0).close();
         Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> b.idleCloseSeenNanos() != Long.MAX_VALUE);
         assertThat(b.idleCloseSeenNanos()).isEqualTo(Duration.ofSeconds(2).toNanos());
 
-        assertThat(http.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+        assertThat(get(stc)).isEqualTo(200);
         assertThat(accepted.get()).isEqualTo(2);
         clock.advance(Duration.ofMillis(900));
-        assertThat(http.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+        assertThat(get(stc)).isEqualTo(200);
         assertThat(accepted.get()).as("idle 0.9 s: reused").isEqualTo(2);
         clock.advance(Duration.ofMillis(1100));
-        assertThat(http.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+        assertThat(get(stc)).isEqualTo(200);
         assertThat(accepted.get()).as("idle 1.1 s: a fresh connection, not one the backend may be closing").isEqualTo(3);
       } finally {
         stc.close(Duration.ofSeconds(2));
@@ -219,20 +213,14 @@ class BackendKeepAliveTest {
     AtomicInteger closedByStc = new AtomicInteger();
     try (ServerSocket node = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
       acceptEach(node, accepted, conn -> answerAll(conn, fields, closedByStc));
-      StcServer stc = new StcServer(StcConfig.defaults().withHost("127.0.0.1").withPort(0)
-          .withAdmin(StcConfig.Admin.defaults().withPort(0)).withStateDir(state.toString()).withTimeouts(timeouts)
-          .withHealth(new StcConfig.Health(false, "/health", Duration.ofSeconds(1), Duration.ofSeconds(1), 1, 1))
-          .withBackends(List.of(new StcConfig.BackendConfig("127.0.0.1", node.getLocalPort(), 1))), clock);
-      stc.start();
+      StcServer stc = startStc(state, node.getLocalPort(), timeouts, clock);
       try {
-        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-        URI uri = URI.create("http://127.0.0.1:" + stc.port() + "/");
-        assertThat(http.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+        assertThat(get(stc)).isEqualTo(200);
         clock.advance(Duration.ofMillis(limitMillis - 100));
-        assertThat(http.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+        assertThat(get(stc)).isEqualTo(200);
         assertThat(accepted.get()).as("idle %d ms, %d allowed: reused", limitMillis - 100, limitMillis).isEqualTo(1);
         clock.advance(Duration.ofMillis(limitMillis + 100));
-        assertThat(http.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+        assertThat(get(stc)).isEqualTo(200);
         assertThat(accepted.get()).as("idle %d ms: a fresh connection", limitMillis + 100).isEqualTo(2);
         Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
             assertThat(closedByStc.get()).as("the stale one closed by stc").isEqualTo(1));
@@ -244,6 +232,25 @@ class BackendKeepAliveTest {
         stc.close(Duration.ofSeconds(2));
       }
     }
+  }
+
+  /** stc on the manual clock, with one backend at {@code port} and no health checks. */
+  private static StcServer startStc(Path state, int port, StcConfig.Timeouts timeouts, ManualClock clock) throws Exception {
+    StcServer stc = new StcServer(StcConfig.defaults().withHost("127.0.0.1").withPort(0)
+        .withAdmin(StcConfig.Admin.defaults().withPort(0)).withStateDir(state.toString()).withTimeouts(timeouts)
+        .withHealth(new StcConfig.Health(false, "/health", Duration.ofSeconds(1), Duration.ofSeconds(1), 1, 1))
+        .withBackends(List.of(new StcConfig.BackendConfig("127.0.0.1", port, 1))), clock);
+    stc.start();
+    return stc;
+  }
+
+  /** One client, so a test's requests share a connection to stc, and so one event loop and its backend pool. */
+  private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+  /** A GET of / through stc; its status. */
+  private static int get(StcServer stc) throws Exception {
+    return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + stc.port() + "/")).build(),
+        HttpResponse.BodyHandlers.ofString()).statusCode();
   }
 
   /** Serves each connection {@code server} accepts on a thread of its own, counting them, until it closes. */
