@@ -24,8 +24,9 @@ listeners, and a listener whose backend speaks h2c), and runs every check throug
   http  HTTP/1.1, h2c, h2 over TLS, HTTP/1.1 over TLS; and HTTP/1.1 and h2c to an h2c origin
   ws    ws:// and wss://
   grpc  grpc-go (Debian's 1.33) client and server: every call kind, statuses, metadata, deadlines,
-        compression, health checks, streams that pause past stc's body timeout; h2c and h2 over TLS;
-        grpc-js (npm's @grpc/grpc-js, installed into a temporary directory) as client and as server
+        compression, health checks, streams that pause past stc's body timeout; h2c and h2 over TLS,
+        to an h2c server and to a TLS one (h2 by ALPN, its certificate verified); grpc-js (npm's
+        @grpc/grpc-js, installed into a temporary directory) as client and as server
   java  the JDK's HttpClient (the java on PATH), OkHttp 5 and Apache HttpClient 5 (resolved by
         Maven from bench/interop/java/pom.xml), each over HTTP/1.1, h2c and h2 over TLS
   python httpx (HTTP/1.1, h2c, h2 over TLS) and aiohttp through stc to the Go origin; both to
@@ -121,13 +122,15 @@ java_all() {
   done
 }
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$work/key.pem" -out "$work/cert.pem" \
-  -days 1 -subj /CN=localhost -addext subjectAltName=DNS:localhost 2>/dev/null
+  -days 1 -subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1 2>/dev/null
 
 http_origin=$(free_port); h2c_origin=$(free_port); ws_origin=$(free_port); node_origin=$(free_port)
 grpc_origin=$(free_port); grpcjs_origin=$(free_port); gunicorn_origin=$(free_port); uvicorn_origin=$(free_port)
 "$work/http" -origin "127.0.0.1:$http_origin" & pids+=($!)
 "$work/grpc" -serve "127.0.0.1:$grpc_origin" & pids+=($!)
 grpc_js serve "$grpcjs_origin" & pids+=($!)
+grpc_tls_origin=$(free_port)
+"$work/grpc" -serve "127.0.0.1:$grpc_tls_origin" -cert "$work/cert.pem" -key "$work/key.pem" & pids+=($!)
 (cd "$here/interop/python" && exec /usr/bin/gunicorn --threads 4 -b "127.0.0.1:$gunicorn_origin" interop:wsgi) \
   > "$work/gunicorn.log" 2>&1 & pids+=($!)
 (cd "$here/interop/python" && exec /usr/bin/python3 -m uvicorn --host 127.0.0.1 --port "$uvicorn_origin" interop:asgi) \
@@ -182,12 +185,15 @@ start_stc "$grpc_tls" "$(free_port)" "$grpc_origin" h2c tls "timeouts: {body: 1s
 via_grpcjs=$(free_port); via_grpcjs_tls=$(free_port)
 start_stc "$via_grpcjs" "$(free_port)" "$grpcjs_origin" h2c plain "timeouts: {body: 1s}"
 start_stc "$via_grpcjs_tls" "$(free_port)" "$grpcjs_origin" h2c tls "timeouts: {body: 1s}"
+# To a grpc-go server over TLS (h2 by ALPN), its certificate verified.
+via_grpc_tls=$(free_port)
+start_stc "$via_grpc_tls" "$(free_port)" "$grpc_tls_origin" auto plain "tls: {backends: true, backend_ca: $work/cert.pem}"
 via_gunicorn=$(free_port); via_uvicorn=$(free_port)
 start_stc "$via_gunicorn" "$(free_port)" "$gunicorn_origin" http1
 start_stc "$via_uvicorn" "$(free_port)" "$uvicorn_origin" http1
 for p in "$plain" "$tls" "$via_h2c" "$ws" "$wss" "$via_node" "$via_node_tls" "$node_origin" "$grpc_plain" "$grpc_tls" \
     "$grpc_origin" "$grpcjs_origin" "$via_grpcjs" "$via_grpcjs_tls" "$gunicorn_origin" "$uvicorn_origin" "$via_gunicorn" \
-    "$via_uvicorn"; do
+    "$via_uvicorn" "$grpc_tls_origin" "$via_grpc_tls"; do
   wait_port "$p"
 done
 
@@ -206,6 +212,8 @@ run "grpc-js, h2c" grpc_js client "127.0.0.1:$grpc_plain"
 run "grpc-js, h2 over TLS" grpc_js client "127.0.0.1:$grpc_tls" tls
 run "grpc-go to a grpc-js server, h2c" "$work/grpc" -pause 1500ms -target "127.0.0.1:$via_grpcjs"
 run "grpc-go to a grpc-js server, TLS" "$work/grpc" -pause 1500ms -tls -target "127.0.0.1:$via_grpcjs_tls"
+run "grpc-go to a TLS grpc-go server" "$work/grpc" -target "127.0.0.1:$via_grpc_tls"
+run "grpc-js to a TLS grpc-go server" grpc_js client "127.0.0.1:$via_grpc_tls"
 java_all "$plain" "$plain" "$tls"
 node_all "$plain" "$plain" "$tls"
 python_all "$plain" "$plain" "$tls"

@@ -165,13 +165,22 @@ var echoService = grpc.ServiceDesc{
 	},
 }
 
-func serve(addr string) {
+func serve(addr, certFile, keyFile string) {
 	l, err := net.Listen("tcp", addr)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	s := grpc.NewServer(grpc.CustomCodec(rawCodec{}), grpc.MaxRecvMsgSize(16<<20), grpc.MaxSendMsgSize(16<<20))
+	opts := []grpc.ServerOption{grpc.CustomCodec(rawCodec{}), grpc.MaxRecvMsgSize(16 << 20), grpc.MaxSendMsgSize(16 << 20)}
+	if certFile != "" {
+		creds, err := credentials.NewServerTLSFromFile(certFile, keyFile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		opts = append(opts, grpc.Creds(creds))
+	}
+	s := grpc.NewServer(opts...)
 	s.RegisterService(&echoService, struct{}{})
 	h := health.NewServer()
 	h.SetServingStatus("interop.Echo", healthpb.HealthCheckResponse_SERVING)
@@ -186,12 +195,14 @@ type result struct {
 
 func main() {
 	serveAddr := flag.String("serve", "", "serve the gRPC server on this address and wait")
+	certFile := flag.String("cert", "", "with -serve: serve h2 over TLS with this certificate (PEM)")
+	keyFile := flag.String("key", "", "with -serve and -cert: the certificate's key (PEM)")
 	target := flag.String("target", "", "host:port of the proxy (or of the server itself)")
 	useTLS := flag.Bool("tls", false, "h2 over TLS to the target (any certificate), else h2c")
 	pause := flag.Duration("pause", 0, "also check streams whose client pauses this long between messages (set it past the proxy's body timeout)")
 	flag.Parse()
 	if *serveAddr != "" {
-		serve(*serveAddr)
+		serve(*serveAddr, *certFile, *keyFile)
 		return
 	}
 	creds := grpc.WithInsecure()
