@@ -30,6 +30,10 @@ final class LoopContext {
   private static final Logger LOG = LoggerFactory.getLogger(LoopContext.class);
   /** Idle connections kept per backend per loop; beyond this a returned connection is closed. */
   static final int MAX_IDLE_PER_BACKEND = 256;
+  /** How often a loop closes the idle connections that waited past their time. */
+  private static final long SWEEP_SECONDS = 1;
+  /** How much sooner than a backend's idle timeout (said, or seen) its connections stop being reused. */
+  private static final long IDLE_CLOSE_MARGIN_NANOS = 1_000_000_000L;
 
   final EventLoop loop;
   /** The proxy's clock: how long an idle connection has waited. */
@@ -39,7 +43,6 @@ final class LoopContext {
   /** Whether a sweep of expired idle connections is scheduled on this loop. */
   private boolean sweepScheduled;
   private final Bootstrap bootstrap;
-  /** Null when backends speak plain HTTP. */
   /** TLS to backends, or null when the data plane speaks cleartext to them. */
   private final BackendTls backendTls;
   private final Map<Backend, ArrayDeque<Http1Link>> idle = new IdentityHashMap<>();
@@ -232,9 +235,6 @@ final class LoopContext {
     }
   }
 
-  /** How often a loop closes the idle connections that waited past their time. */
-  private static final long SWEEP_SECONDS = 1;
-
   /**
    * Closes the idle connections that waited past their time, from the tail of each pool where the
    * oldest are: a connection past its time is never reused anyway ({@link #acquire}), and closing
@@ -267,9 +267,9 @@ final class LoopContext {
     ArrayDeque<Http1Link> q = idle.get(c.backend);
     if (q != null && q.remove(c)) {
       long waited = clock.nanos() - c.idleSinceNanos;
-      // Shorter waits say nothing of a timeout (a backend restarting closes every connection).
       long before = c.backend.idleCloseSeenNanos();
-      // One line when it is learned, and again only when it falls by a tenth or more.
+      // Shorter waits say nothing of a timeout (a backend restarting closes every connection). One
+      // line when it is learned, and again only when it falls by a tenth or more.
       if (waited >= IDLE_CLOSE_MARGIN_NANOS && c.backend.idleCloseSeen(waited)
           && (before == Long.MAX_VALUE || waited < before - before / 10)) {
         LOG.info("backend {} closed a connection idle for {} ms without saying it would: its connections are not reused after {} ms idle",
@@ -277,9 +277,6 @@ final class LoopContext {
       }
     }
   }
-
-  /** How much sooner than a backend's idle timeout (said, or seen) its connections stop being reused. */
-  private static final long IDLE_CLOSE_MARGIN_NANOS = 1_000_000_000L;
 
   /** An HTTP/2 connection takes no new streams any more. */
   void forget(Http2BackendConnection c) {
