@@ -194,6 +194,11 @@ public final class StatsView {
     n.put("port", b.port());
     n.put("weight", b.weight());
     n.put("protocol", b.protocolName());
+    long idleClose = b.idleCloseSeenNanos();
+    if (idleClose != Long.MAX_VALUE) {
+      // Seen to close kept connections after this much idleness, unsaid: stc keeps them a second less.
+      n.put("idle_close_seen_ms", idleClose / 1_000_000);
+    }
     n.put("state", b.state().label());
     n.put("removing", controller.isRemoving(b));
     CircuitBreaker cb = breakers == null ? null : breakers.of(b);

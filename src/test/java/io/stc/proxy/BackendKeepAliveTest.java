@@ -186,6 +186,9 @@ class BackendKeepAliveTest {
         conns.get(0).close();
         Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> b.idleCloseSeenNanos() != Long.MAX_VALUE);
         assertThat(b.idleCloseSeenNanos()).isEqualTo(Duration.ofSeconds(2).toNanos());
+        String stats = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + stc.adminPort() + "/api/stats")).build(),
+            HttpResponse.BodyHandlers.ofString()).body();
+        assertThat(stats).contains("\"idle_close_seen_ms\":2000");
 
         assertThat(get(stc)).isEqualTo(200);
         assertThat(accepted.get()).isEqualTo(2);
