@@ -6,6 +6,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http2.DefaultHttp2ConnectionDecoder;
 import io.netty.handler.codec.http2.DefaultHttp2ConnectionEncoder;
 import io.netty.handler.codec.http2.DefaultHttp2FrameReader;
+import io.netty.handler.codec.http2.DefaultHttp2LocalFlowController;
 import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2Connection;
 import io.netty.handler.codec.http2.Http2ConnectionAdapter;
@@ -30,9 +31,9 @@ final class Http2BackendStreams extends Http2StreamsHandler {
   /** SETTINGS and PING acknowledgements unwritten before the connection ends: Netty's default. */
   private static final int MAX_UNWRITTEN_CONTROL_FRAMES = 10_000;
   /**
-   * What the backend may send on the connection before stc gives any of it back. A stream's own
+   * What the backend may send on the connection before its window is refilled. A stream's own
    * window stays at the protocol's 64 KiB, so one stream's slow client holds at most that much here;
-   * the connection's is larger so that a few such streams do not stall every other stream on it.
+   * the connection's refills as data arrives, whatever the streams hold.
    */
   static final int CONNECTION_WINDOW = 1024 * 1024;
 
@@ -72,6 +73,11 @@ final class Http2BackendStreams extends Http2StreamsHandler {
   /** The handler for a new connection to the backend {@code owner} stands for: no pushes, Netty's limits otherwise. */
   static Http2BackendStreams create(Http2BackendConnection owner) {
     Http2Connection connection = Http2CodecBuilder.connection(false);
+    // The connection's window refills as data arrives; only a stream's own (64 KiB) waits on its
+    // client. Else sixteen clients that stop reading would hold all of a 1 MiB connection window,
+    // and every other stream on the connection would stall behind them.
+    connection.local().flowController(new DefaultHttp2LocalFlowController(
+        connection, DefaultHttp2LocalFlowController.DEFAULT_WINDOW_UPDATE_RATIO, true));
     // Resets stc sends a backend are its own (CANCEL), never counted; the clock goes unused.
     Http2ConnectionEncoder encoder = new Http2SendLimits(
         new DefaultHttp2ConnectionEncoder(connection, new CompactHttp2FrameWriter()),

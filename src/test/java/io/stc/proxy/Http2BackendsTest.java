@@ -86,6 +86,57 @@ class Http2BackendsTest {
     }
   }
 
+  /**
+   * Clients that stop reading hold their own streams' windows, never the connection's: 40 HTTP/2
+   * clients that take the first 64 KiB of a download and grant no more leave each of their
+   * backend streams holding 64 KiB on stc's one connection to an h2c backend (more than the 1 MiB
+   * its window once was: sixteen such stalled every stream on it), and a reading client's download
+   * on the same connection goes through whole.
+   */
+  @Test
+  void clientsThatStopReadingDoNotStallOthersOnTheirBackendConnection() throws Exception {
+    List<java.net.Socket> slow = new ArrayList<>();
+    try (Http2TestServer backend = new Http2TestServer(1000);
+        TestCluster c = TestCluster.of(0, cfg -> RawBackend.alone(cfg).withIoThreads(1))) {
+      backend.bodySize(8 << 20);
+      c.stc.upstream().add("h2c", "127.0.0.1", backend.port(), 1, BackendState.UP, BackendProtocol.H2C);
+      for (int i = 0; i < 40; i++) {
+        slow.add(stalledHttp2Download(c.stc.port()));
+      }
+      // Each slow stream: 64 KiB on to its client, and up to its window held in stc. A fixed 1 MiB
+      // connection window would let the backend send 40 x 64 KiB + 1 MiB (3.7 MB) in all, then
+      // nothing more on any stream; stc's lets each stream hold its own.
+      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20))
+          .until(() -> backend.responseBytesSent.get() >= 40L * 105_000);
+      HttpResponse<byte[]> fast = c.http.send(HttpRequest.newBuilder(c.uri("/fast")).timeout(Duration.ofSeconds(20)).build(),
+          HttpResponse.BodyHandlers.ofByteArray());
+      assertThat(fast.statusCode()).isEqualTo(200);
+      assertThat(fast.body()).hasSize(8 << 20);
+      assertThat(backend.connections()).as("all on one connection").isEqualTo(1);
+    } finally {
+      for (java.net.Socket s : slow) {
+        s.close();
+      }
+    }
+  }
+
+  /**
+   * An HTTP/2 client, in raw frames, that asks for {@code /big} and never reads nor grants window:
+   * stc may send it the protocol's first 64 KiB and no more.
+   */
+  private static java.net.Socket stalledHttp2Download(int port) throws java.io.IOException {
+    java.net.Socket s = new java.net.Socket("127.0.0.1", port);
+    java.io.OutputStream out = s.getOutputStream();
+    out.write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+    out.write(new byte[] {0, 0, 0, 4, 0, 0, 0, 0, 0}); // SETTINGS, empty
+    // HPACK: :method GET, :scheme http (static entries), :path /big, :authority a (literals)
+    byte[] block = {(byte) 0x82, (byte) 0x86, 0x04, 4, '/', 'b', 'i', 'g', 0x01, 1, 'a'};
+    out.write(new byte[] {0, 0, (byte) block.length, 1, 0x05, 0, 0, 0, 1}); // HEADERS, END_STREAM | END_HEADERS, stream 1
+    out.write(block);
+    out.flush();
+    return s;
+  }
+
   @Test
   void goAwayAndRefusedStreamsUnderLoadFailNoRequest() throws Exception {
     try (Http2TestServer backend = new Http2TestServer(100);
