@@ -117,41 +117,52 @@ class GrpcThroughProxyTest {
    */
   @Test
   void aCallsMessagesGoAsTheyComeAndItsClientMayPause() throws Exception {
-    try (TestCluster paced = TestCluster.of(0, cfg -> RawBackend.alone(cfg)
-        .withTimeouts(cfg.timeouts().withBody(Duration.ofMillis(200))))) {
-      paced.stc.upstream().add("a", "127.0.0.1", a.port(), 1, BackendState.UP, BackendProtocol.H2C);
-      ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", paced.stc.port()).usePlaintext().build();
-      try {
-        java.util.concurrent.LinkedBlockingQueue<byte[]> answers = new java.util.concurrent.LinkedBlockingQueue<>();
-        CompletableFuture<byte[]> chatDone = new CompletableFuture<>();
-        StreamObserver<byte[]> chat = ClientCalls.asyncBidiStreamingCall(
-            ch.newCall(GrpcTestServer.CHAT, CallOptions.DEFAULT.withDeadlineAfter(60, TimeUnit.SECONDS)),
-            observer(chatDone, answers::add));
-        for (int i = 0; i < 100; i++) {
-          chat.onNext(ByteBuffer.allocate(4).putInt(i).array());
-          byte[] back = answers.poll(20, TimeUnit.SECONDS);
-          assertThat(back).as("answer %d (the call: %s)", i, chatDone).isNotNull();
-          assertThat(ByteBuffer.wrap(back).getInt()).isEqualTo(i);
-          if (i == 50) {
-            clientPause();
-          }
+    throughStcWith(t -> t.withBody(Duration.ofMillis(200)), (paced, ch) -> {
+      java.util.concurrent.LinkedBlockingQueue<byte[]> answers = new java.util.concurrent.LinkedBlockingQueue<>();
+      CompletableFuture<byte[]> chatDone = new CompletableFuture<>();
+      StreamObserver<byte[]> chat = ClientCalls.asyncBidiStreamingCall(
+          ch.newCall(GrpcTestServer.CHAT, CallOptions.DEFAULT.withDeadlineAfter(60, TimeUnit.SECONDS)),
+          observer(chatDone, answers::add));
+      for (int i = 0; i < 100; i++) {
+        chat.onNext(ByteBuffer.allocate(4).putInt(i).array());
+        byte[] back = answers.poll(20, TimeUnit.SECONDS);
+        assertThat(back).as("answer %d (the call: %s)", i, chatDone).isNotNull();
+        assertThat(ByteBuffer.wrap(back).getInt()).isEqualTo(i);
+        if (i == 50) {
+          clientPause();
         }
-        chat.onCompleted();
-        chatDone.get(20, TimeUnit.SECONDS);
+      }
+      chat.onCompleted();
+      chatDone.get(20, TimeUnit.SECONDS);
 
-        CompletableFuture<byte[]> counted = new CompletableFuture<>();
-        StreamObserver<byte[]> up = ClientCalls.asyncClientStreamingCall(
-            ch.newCall(GrpcTestServer.COUNT, CallOptions.DEFAULT.withDeadlineAfter(60, TimeUnit.SECONDS)), observer(counted, null));
-        up.onNext(new byte[10]);
-        clientPause();
-        up.onNext(new byte[10]);
-        up.onCompleted();
-        assertThat(ByteBuffer.wrap(counted.get(20, TimeUnit.SECONDS)).getInt()).isEqualTo(2);
-        assertThat(paced.stc.proxy().stats().grpcCalls(GrpcStatus.OK)).isEqualTo(2);
+      CompletableFuture<byte[]> counted = new CompletableFuture<>();
+      StreamObserver<byte[]> up = ClientCalls.asyncClientStreamingCall(
+          ch.newCall(GrpcTestServer.COUNT, CallOptions.DEFAULT.withDeadlineAfter(60, TimeUnit.SECONDS)), observer(counted, null));
+      up.onNext(new byte[10]);
+      clientPause();
+      up.onNext(new byte[10]);
+      up.onCompleted();
+      assertThat(ByteBuffer.wrap(counted.get(20, TimeUnit.SECONDS)).getInt()).isEqualTo(2);
+      assertThat(paced.stc.proxy().stats().grpcCalls(GrpcStatus.OK)).isEqualTo(2);
+    });
+  }
+
+  /** Runs {@code calls} through a cluster of its own (backend {@code a}, timeouts changed) on a channel of its own. */
+  private void throughStcWith(java.util.function.UnaryOperator<io.stc.config.StcConfig.Timeouts> timeouts, Calls calls) throws Exception {
+    try (TestCluster own = TestCluster.of(0, cfg -> RawBackend.alone(cfg).withTimeouts(timeouts.apply(cfg.timeouts())))) {
+      own.stc.upstream().add("a", "127.0.0.1", a.port(), 1, BackendState.UP, BackendProtocol.H2C);
+      ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", own.stc.port()).usePlaintext().build();
+      try {
+        calls.run(own, ch);
       } finally {
         ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
       }
     }
+  }
+
+  /** Calls made through a cluster on a channel. */
+  private interface Calls {
+    void run(TestCluster cluster, ManagedChannel channel) throws Exception;
   }
 
   /** A client that has nothing to say for three times {@code timeouts.body}: the pause is the input under test, not a wait for stc. */
@@ -194,22 +205,15 @@ class GrpcThroughProxyTest {
    */
   @Test
   void aCallsDeadlineNotTheProxysTimeoutBoundsItsWait() throws Exception {
-    try (TestCluster hurried = TestCluster.of(0, cfg -> RawBackend.alone(cfg)
-        .withTimeouts(cfg.timeouts().withResponse(Duration.ofMillis(300))))) {
-      hurried.stc.upstream().add("a", "127.0.0.1", a.port(), 1, BackendState.UP, BackendProtocol.H2C);
-      ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", hurried.stc.port()).usePlaintext().build();
-      try {
-        byte[] answer = ClientCalls.blockingUnaryCall(ch, GrpcTestServer.SLOW,
-            CallOptions.DEFAULT.withDeadlineAfter(20, TimeUnit.SECONDS), "1000".getBytes(StandardCharsets.UTF_8));
-        assertThat(new String(answer, StandardCharsets.UTF_8)).isEqualTo("a");
-        assertThatThrownBy(() -> ClientCalls.blockingUnaryCall(ch, GrpcTestServer.SLOW, CallOptions.DEFAULT,
-                "1000".getBytes(StandardCharsets.UTF_8)))
-            .isInstanceOfSatisfying(StatusRuntimeException.class,
-                e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED));
-      } finally {
-        ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-      }
-    }
+    throughStcWith(t -> t.withResponse(Duration.ofMillis(300)), (hurried, ch) -> {
+      byte[] answer = ClientCalls.blockingUnaryCall(ch, GrpcTestServer.SLOW,
+          CallOptions.DEFAULT.withDeadlineAfter(20, TimeUnit.SECONDS), "1000".getBytes(StandardCharsets.UTF_8));
+      assertThat(new String(answer, StandardCharsets.UTF_8)).isEqualTo("a");
+      assertThatThrownBy(() -> ClientCalls.blockingUnaryCall(ch, GrpcTestServer.SLOW, CallOptions.DEFAULT,
+              "1000".getBytes(StandardCharsets.UTF_8)))
+          .isInstanceOfSatisfying(StatusRuntimeException.class,
+              e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED));
+    });
   }
 
   @Test
