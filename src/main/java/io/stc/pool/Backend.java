@@ -151,6 +151,11 @@ public final class Backend {
   }
 
   void state(BackendState state, long nowNanos) {
+    if (this.state == BackendState.DOWN && state == BackendState.UP) {
+      // Back from down, most likely restarted: its idle timeout is learned again (a restart closes
+      // kept connections whatever their idleness, and its settings may have changed).
+      idleCloseSeenNanos = Long.MAX_VALUE;
+    }
     this.state = state;
     this.stateSinceNanos = nowNanos;
   }
