@@ -20,12 +20,8 @@ final class Http1Link extends BackendLink implements ResponseReader.Sink {
   private final ChannelHandler handler = new Inbound();
   /** Whether the connection has carried a request before (a stale one may close under us). */
   boolean reused;
-  /**
-   * How long the connection may wait idle in the pool before it is not reused: the backend's
-   * Keep-Alive timeout less a second (its close may be on the way by then), 0 to close it at once;
-   * -1 when the backend set no limit (then {@code timeouts.backend_idle} is the limit).
-   */
-  long idleForNanos = -1;
+  /** How long the backend says it keeps the connection while idle (its Keep-Alive timeout), or -1 when it says nothing. */
+  long saidIdleNanos = -1;
   /** When, by the proxy's clock, this connection went idle into the pool. */
   long idleSinceNanos;
   /** When, by the proxy's clock, this connection idling in the pool stops being reused. */
@@ -201,7 +197,7 @@ final class Http1Link extends BackendLink implements ResponseReader.Sink {
   @Override
   public void onResponseHead(ResponseHead head) {
     long seconds = head.keepAliveTimeoutSeconds();
-    idleForNanos = seconds < 0 ? -1 : Math.max(0, seconds - 1) * 1_000_000_000L;
+    saidIdleNanos = seconds < 0 ? -1 : seconds * 1_000_000_000L;
     UpstreamRequest o = owner;
     if (o != null) {
       o.onResponseHead(this, head);

@@ -208,13 +208,10 @@ final class LoopContext {
     if (!c.channel.config().isAutoRead()) {
       c.channel.config().setAutoRead(true);
     }
-    // The backend's own limit (less its margin) when it said one, never beyond ours, nor beyond a
-    // second less than the shortest wait after which it was seen to close one unasked.
-    long keepFor = c.idleForNanos < 0 ? backendIdleNanos : Math.min(c.idleForNanos, backendIdleNanos);
-    long seen = c.backend.idleCloseSeenNanos();
-    if (seen != Long.MAX_VALUE) {
-      keepFor = Math.min(keepFor, Math.max(0, seen - IDLE_CLOSE_MARGIN_NANOS));
-    }
+    // Ours, and never within a second of the backend's own limit, said (Keep-Alive: timeout=N) or
+    // seen (the shortest wait after which it closed one unasked): its close may be on the way.
+    long keepFor = Math.min(backendIdleNanos,
+        Math.min(lessMargin(c.saidIdleNanos), lessMargin(c.backend.idleCloseSeenNanos())));
     if (keepFor == 0) {
       c.channel.close();
       return;
@@ -233,6 +230,11 @@ final class LoopContext {
       sweepScheduled = true;
       loop.schedule(this::sweep, SWEEP_SECONDS, TimeUnit.SECONDS);
     }
+  }
+
+  /** A backend's idle limit less the margin (at least 0); no limit for -1 or MAX_VALUE (none said, none seen). */
+  private static long lessMargin(long limitNanos) {
+    return limitNanos < 0 || limitNanos == Long.MAX_VALUE ? Long.MAX_VALUE : Math.max(0, limitNanos - IDLE_CLOSE_MARGIN_NANOS);
   }
 
   /**
