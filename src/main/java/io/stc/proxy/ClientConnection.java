@@ -8,6 +8,7 @@ import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Headers;
@@ -167,6 +168,9 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Htt
       // Held, and not yet given back to the client's window: flow control keeps this bounded.
       queued.add(msg);
       return;
+    }
+    if (!(msg instanceof LastHttpContent)) {
+      streams.keepingUp(stream);
     }
     take(msg);
   }

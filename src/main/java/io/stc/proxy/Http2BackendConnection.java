@@ -49,6 +49,10 @@ final class Http2BackendConnection {
     this.expectedMaxStreams = expectedMaxStreams;
   }
 
+  /** The event loop's context the connection belongs to. */
+  LoopContext loop() {
+    return loop;
+  }
 
   /** Whether another stream may go on this connection now. */
   boolean hasRoom() {

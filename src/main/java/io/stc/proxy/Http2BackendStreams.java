@@ -30,13 +30,6 @@ import io.netty.handler.codec.http2.Http2Stream;
 final class Http2BackendStreams extends Http2StreamsHandler {
   /** SETTINGS and PING acknowledgements unwritten before the connection ends: Netty's default. */
   private static final int MAX_UNWRITTEN_CONTROL_FRAMES = 10_000;
-  /**
-   * What the backend may send on the connection before its window is refilled. A stream's own
-   * window stays at the protocol's 64 KiB, so one stream's slow client holds at most that much here;
-   * the connection's refills as data arrives, whatever the streams hold.
-   */
-  static final int CONNECTION_WINDOW = 1024 * 1024;
-
   private final Http2BackendConnection owner;
   /** Each open stream's link, as a property of Netty's stream. */
   private final Http2Connection.PropertyKey linkKey;
@@ -73,11 +66,10 @@ final class Http2BackendStreams extends Http2StreamsHandler {
   /** The handler for a new connection to the backend {@code owner} stands for: no pushes, Netty's limits otherwise. */
   static Http2BackendStreams create(Http2BackendConnection owner) {
     Http2Connection connection = Http2CodecBuilder.connection(false);
-    // The connection's window refills as data arrives; only a stream's own (64 KiB) waits on its
-    // client. Else sixteen clients that stop reading would hold all of a 1 MiB connection window,
-    // and every other stream on the connection would stall behind them.
-    connection.local().flowController(new DefaultHttp2LocalFlowController(
-        connection, DefaultHttp2LocalFlowController.DEFAULT_WINDOW_UPDATE_RATIO, true));
+    // The connection's window refills as data arrives; only a stream's own waits on its client.
+    // Else sixteen clients that stop reading would hold all of a 1 MiB connection window, and
+    // every other stream on the connection would stall behind them.
+    refillConnectionWindow(connection);
     // Resets stc sends a backend are its own (CANCEL), never counted; the clock goes unused.
     Http2ConnectionEncoder encoder = new Http2SendLimits(
         new DefaultHttp2ConnectionEncoder(connection, new CompactHttp2FrameWriter()),
@@ -96,14 +88,12 @@ final class Http2BackendStreams extends Http2StreamsHandler {
   public void channelActive(ChannelHandlerContext ctx) throws Exception {
     // The preface goes first, then the connection window's increase.
     super.channelActive(ctx);
-    Http2Stream connectionStream = connection().connectionStream();
-    int more = CONNECTION_WINDOW - Http2CodecUtil.DEFAULT_WINDOW_SIZE;
-    try {
-      decoder().flowController().incrementWindowSize(connectionStream, more);
-      flush(ctx);
-    } catch (Http2Exception e) {
-      onError(ctx, true, e);
-    }
+    widenConnectionWindow(ctx);
+  }
+
+  @Override
+  LoopContext loopContext() {
+    return owner.loop();
   }
 
   @Override
@@ -184,12 +174,22 @@ final class Http2BackendStreams extends Http2StreamsHandler {
 
     @Override
     public int onDataRead(ChannelHandlerContext ctx, int streamId, ByteBuf data, int padding, boolean endOfStream) {
+      dataReceived(data.readableBytes() + padding);
       Http2Link link = linkOf(streamId);
       if (link == null) {
         return data.readableBytes() + padding;
       }
       // The padding goes back at once; the data as the exchange takes it on.
-      return padding + link.onData(data, endOfStream);
+      int taken = link.onData(data, endOfStream);
+      if (taken > 0 && !endOfStream) {
+        keepingUp(connection().stream(streamId));
+      }
+      return padding + taken;
+    }
+
+    @Override
+    public void onPingAckRead(ChannelHandlerContext ctx, long data) {
+      pingAcknowledged(data);
     }
 
     @Override

@@ -77,6 +77,7 @@ final class Http2ClientStreams extends Http2StreamsHandler {
   static Http2ClientStreams create(ProxyServer proxy, String scheme, boolean refuse, int maxStreams, long maxHeaderListSize,
       int maxResets, int resetWindowSeconds, Clock clock) {
     Http2Connection connection = Http2CodecBuilder.connection(true);
+    refillConnectionWindow(connection);
     Http2ConnectionEncoder encoder = new Http2SendLimits(
         new DefaultHttp2ConnectionEncoder(connection, new CompactHttp2FrameWriter()),
         MAX_UNWRITTEN_CONTROL_FRAMES, maxResets, resetWindowSeconds, clock);
@@ -99,7 +100,15 @@ final class Http2ClientStreams extends Http2StreamsHandler {
   public void handlerAdded(ChannelHandlerContext ctx) throws Exception {
     this.loop = proxy.loopContext(ctx.channel().eventLoop());
     this.clientIp = ClientConnection.clientIp(ctx.channel());
+    // The handler comes in once the client's preface (or its upgrade request) was read: the
+    // channel is active, and Netty sends stc's SETTINGS here, before the window's increase.
     super.handlerAdded(ctx);
+    widenConnectionWindow(ctx);
+  }
+
+  @Override
+  LoopContext loopContext() {
+    return loop;
   }
 
   @Override
@@ -168,12 +177,19 @@ final class Http2ClientStreams extends Http2StreamsHandler {
       Http2Stream stream = connection().stream(streamId);
       ClientConnection c = stream == null ? null : stream.getProperty(handlerKey);
       if (c == null) {
+        dataReceived(data.readableBytes() + padding);
         return data.readableBytes() + padding;
       }
+      dataReceived(data.readableBytes() + padding);
       reading(c);
       c.streamData(data.retain(), endOfStream);
       // The padding goes back to the client's windows at once; the data as the exchange takes it.
       return padding;
+    }
+
+    @Override
+    public void onPingAckRead(ChannelHandlerContext ctx, long data) {
+      pingAcknowledged(data);
     }
   }
 }

@@ -6,12 +6,16 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.EventLoop;
 import io.netty.channel.SingleThreadIoEventLoop;
+import io.netty.handler.codec.http2.DefaultHttp2LocalFlowController;
+import io.netty.handler.codec.http2.Http2Connection;
+import io.netty.handler.codec.http2.Http2ConnectionAdapter;
 import io.netty.handler.codec.http2.Http2ConnectionDecoder;
 import io.netty.handler.codec.http2.Http2ConnectionEncoder;
 import io.netty.handler.codec.http2.Http2ConnectionHandler;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.handler.codec.http2.Http2LocalFlowController;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2Stream;
 import java.util.ArrayList;
@@ -31,6 +35,19 @@ abstract class Http2StreamsHandler extends Http2ConnectionHandler {
     }
   };
 
+  /**
+   * What a peer may send on the connection before its window is refilled. The connection's window
+   * refills as data arrives, whatever the streams hold (so one stream's stalled reader never stalls
+   * the others); each stream's own window bounds what stc keeps for it.
+   */
+  static final int CONNECTION_WINDOW = 16 << 20;
+  /**
+   * A window is given back once a quarter of it was taken (Netty's default waits for half): a peer
+   * then keeps three quarters of its window in flight, where it would keep half, and the round trip
+   * that {@link Http2ReceiveWindow} measures shows when the window is what holds it back.
+   */
+  private static final float WINDOW_UPDATE_RATIO = 0.75f;
+
   /** What acts on a stream's frames once the connection's read has ended, so that a read's frames go on in one flush. */
   interface StreamReader {
     /** The connection's current read ended. */
@@ -49,9 +66,104 @@ abstract class Http2StreamsHandler extends Http2ConnectionHandler {
     }
   };
 
+  /** The size the peer's streams' windows should have, measured on this connection. */
+  private final Http2ReceiveWindow receiveWindow = new Http2ReceiveWindow();
+  /** How much of its loop's {@link Http2WindowBudget} a stream's window holds, as a property of Netty's stream. */
+  private final Http2Connection.PropertyKey grantKey;
+
   Http2StreamsHandler(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder, Http2Settings settings,
       boolean decoupleCloseAndGoAway, boolean flushPreface) {
     super(decoder, encoder, settings, decoupleCloseAndGoAway, flushPreface);
+    grantKey = connection().newKey();
+    connection().addListener(new Http2ConnectionAdapter() {
+      @Override
+      public void onStreamClosed(Http2Stream stream) {
+        Integer granted = stream.removeProperty(grantKey);
+        if (granted != null) {
+          loopContext().windowBudget.give(granted);
+        }
+      }
+    });
+  }
+
+  /**
+   * A connection whose window refills as data arrives; each stream's window is the only bound on
+   * what a peer sends ahead ({@link #CONNECTION_WINDOW}). Set before the codec is built.
+   */
+  static void refillConnectionWindow(Http2Connection connection) {
+    connection.local().flowController(new DefaultHttp2LocalFlowController(connection, WINDOW_UPDATE_RATIO, true));
+  }
+
+  /** The event loop's context this connection runs on. */
+  abstract LoopContext loopContext();
+
+  /** Opens the connection's window to {@link #CONNECTION_WINDOW}; call once, after the preface went out. */
+  void widenConnectionWindow(ChannelHandlerContext ctx) {
+    Http2Stream connectionStream = connection().connectionStream();
+    try {
+      decoder().flowController().incrementWindowSize(connectionStream,
+          CONNECTION_WINDOW - decoder().flowController().initialWindowSize(connectionStream));
+      flush(ctx);
+    } catch (Http2Exception e) {
+      onError(ctx, true, e);
+    }
+  }
+
+  /**
+   * {@code bytes} of DATA (padding included) arrived on the connection: they measure what a round
+   * trip carries, with a measuring PING now and then ({@link Http2ReceiveWindow#received}).
+   */
+  void dataReceived(int bytes) {
+    if (receiveWindow.received(bytes)) {
+      encoder().writePing(ctx, false, Http2ReceiveWindow.PING, ctx.newPromise());
+    }
+  }
+
+  /**
+   * A PING the peer acknowledged. When stc's measuring PING says the windows should grow, the
+   * streams whose DATA was all taken on grow now, a round trip sooner than at their next DATA.
+   */
+  void pingAcknowledged(long data) {
+    if (data != Http2ReceiveWindow.PING || !receiveWindow.acknowledged()) {
+      return;
+    }
+    Http2LocalFlowController flow = decoder().flowController();
+    try {
+      connection().forEachActiveStream(stream -> {
+        if (flow.unconsumedBytes(stream) == 0) {
+          keepingUp(stream);
+        }
+        return true;
+      });
+    } catch (Http2Exception e) {
+      onError(ctx, true, e);
+    }
+  }
+
+  /**
+   * The stream's DATA is taken on as fast as it comes: its window grows to what the connection's
+   * round trip needs, as far as the loop's budget allows. A stream whose reader fell behind keeps
+   * the window it has, so what stc holds for it stays what it was.
+   */
+  void keepingUp(Http2Stream stream) {
+    Http2LocalFlowController flow = decoder().flowController();
+    int more = receiveWindow.window() - flow.initialWindowSize(stream);
+    if (more <= 0 || stream.state() != Http2Stream.State.OPEN && stream.state() != Http2Stream.State.HALF_CLOSED_LOCAL) {
+      return;
+    }
+    int got = loopContext().windowBudget.take(more);
+    if (got == 0) {
+      return;
+    }
+    Integer before = stream.setProperty(grantKey, got);
+    if (before != null) {
+      stream.setProperty(grantKey, before + got);
+    }
+    try {
+      flow.incrementWindowSize(stream, got);
+    } catch (Http2Exception e) {
+      onError(ctx, true, e);
+    }
   }
 
   @Override

@@ -36,6 +36,8 @@ final class LoopContext {
   private static final long IDLE_CLOSE_MARGIN_NANOS = 1_000_000_000L;
 
   final EventLoop loop;
+  /** What this loop's HTTP/2 streams may hold in receive windows grown beyond the protocol's. */
+  final Http2WindowBudget windowBudget = new Http2WindowBudget(Http2WindowBudget.PER_LOOP);
   /** The proxy's clock: how long an idle connection has waited. */
   private final Clock clock;
   /** The longest an HTTP/1.1 connection is kept idle ({@code timeouts.backend_idle}). */

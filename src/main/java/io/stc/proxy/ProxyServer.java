@@ -29,6 +29,7 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.IdentityHashMap;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -166,6 +167,15 @@ public final class ProxyServer {
 
   LoopContext loopContext(EventLoop loop) {
     return loops.get(loop);
+  }
+
+  /** The HTTP/2 receive window that streams hold beyond the protocol's 64 KiB, over all loops (each read on its loop). */
+  long grownWindowBytes() throws InterruptedException, ExecutionException {
+    long held = 0;
+    for (LoopContext lc : loops.values()) {
+      held += lc.loop.submit(() -> Http2WindowBudget.PER_LOOP - lc.windowBudget.left()).get();
+    }
+    return held;
   }
 
   /** Whether the data plane speaks TLS to backends (tls.backends, fixed at start). */

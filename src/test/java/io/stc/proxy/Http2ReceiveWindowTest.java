@@ -1,0 +1,230 @@
+package io.stc.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
+import io.netty.handler.codec.http2.DefaultHttp2HeadersEncoder;
+import io.stc.pool.BackendProtocol;
+import io.stc.pool.BackendState;
+import io.stc.testing.Http2TestServer;
+import io.stc.testing.RawBackend;
+import io.stc.testing.TestCluster;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Uploads from a client a long way off: its HTTP/2 stream windows grow to what a round trip carries,
+ * where the protocol's 64 KiB would let it send 64 KiB per round trip whatever its link, and what
+ * the streams held of their loop's budget comes back when they end.
+ */
+class Http2ReceiveWindowTest {
+  @Test
+  void aClientThatFillsItsWindowEveryRoundTripGetsALargerOne() throws Exception {
+    try (Http2TestServer backend = new Http2TestServer(100);
+        TestCluster c = TestCluster.of(0, RawBackend::alone)) {
+      c.stc.upstream().add("h2c", "127.0.0.1", backend.port(), 1, BackendState.UP, BackendProtocol.H2C);
+      try (FarUploader client = new FarUploader(c.stc.port())) {
+        List<String> answers = client.upload("/up", 1, 12 << 20);
+        assertThat(answers).containsExactly("/up " + (12 << 20));
+        assertThat(client.largestStreamWindow).isGreaterThan(16 * 65_535L).isLessThanOrEqualTo(Http2ReceiveWindow.MAX);
+      }
+      await().atMost(Duration.ofSeconds(10)).until(() -> c.stc.proxy().grownWindowBytes() == 0);
+    }
+  }
+
+  @Test
+  void streamsAtOnceShareTheirLoopsBudgetAndGiveItBack() throws Exception {
+    try (Http2TestServer backend = new Http2TestServer(100);
+        TestCluster c = TestCluster.of(0, RawBackend::alone)) {
+      c.stc.upstream().add("h2c", "127.0.0.1", backend.port(), 1, BackendState.UP, BackendProtocol.H2C);
+      try (FarUploader client = new FarUploader(c.stc.port())) {
+        List<String> answers = client.upload("/many", 6, 6 << 20);
+        assertThat(answers).hasSize(6).allSatisfy(a -> assertThat(a).isEqualTo("/many " + (6 << 20)));
+        // Six streams on one connection (so one loop): together they never held more than its budget.
+        assertThat(client.largestWindowsAtOnce - 6 * 65_535L).isLessThanOrEqualTo(Http2WindowBudget.PER_LOOP);
+        assertThat(client.largestStreamWindow).isGreaterThan(65_535L);
+      }
+      await().atMost(Duration.ofSeconds(10)).until(() -> c.stc.proxy().grownWindowBytes() == 0);
+    }
+  }
+
+  /**
+   * An HTTP/2 client in raw frames on a blocking socket that sends as much as its windows allow and
+   * answers each of stc's PINGs only once it has sent what its window lets through since: as stc
+   * sees a client whose link is fast and far away, and no clock involved.
+   */
+  private static final class FarUploader implements AutoCloseable {
+    private static final int DATA = 0, HEADERS = 1, RST_STREAM = 3, SETTINGS = 4, PING = 6, GOAWAY = 7, WINDOW_UPDATE = 8;
+    private static final int ACK = 1, END_STREAM = 1, END_HEADERS = 4;
+    private static final int SETTINGS_INITIAL_WINDOW_SIZE = 4;
+
+    private final Socket socket;
+    private final DataInputStream in;
+    private final OutputStream out;
+    private long connectionWindow = 65_535;
+    private long initialWindow = 65_535;
+    private final Map<Integer, Long> windows = new HashMap<>();
+    private final Map<Integer, Long> left = new HashMap<>();
+    private final Map<Integer, StringBuilder> bodies = new HashMap<>();
+    private final java.util.Set<Integer> answered = new java.util.HashSet<>();
+    /** The largest window stc gave one stream, and the largest its streams had in all at one time. */
+    long largestStreamWindow;
+    long largestWindowsAtOnce;
+
+    FarUploader(int port) throws IOException {
+      socket = new Socket("127.0.0.1", port);
+      socket.setSoTimeout(30_000);
+      in = new DataInputStream(socket.getInputStream());
+      out = socket.getOutputStream();
+      out.write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      write(SETTINGS, 0, 0, new byte[0], 0);
+    }
+
+    /** POSTs {@code bytes} to {@code path} on {@code streams} streams at once; the answers' bodies, in stream order. */
+    List<String> upload(String path, int streams, long bytes) throws Exception {
+      List<Integer> ids = new ArrayList<>();
+      for (int i = 0; i < streams; i++) {
+        int id = 1 + 2 * i;
+        ids.add(id);
+        windows.put(id, initialWindow);
+        left.put(id, bytes);
+        bodies.put(id, new StringBuilder());
+        byte[] head = block(id, path);
+        write(HEADERS, END_HEADERS, id, head, head.length);
+      }
+      byte[] chunk = new byte[16_384];
+      byte[] heldPing = null;
+      long sentTotal = 0;
+      long sentAtPing = 0;
+      int ended = 0;
+      while (ended < streams) {
+        boolean sent = true;
+        while (sent) {
+          sent = false;
+          for (int id : ids) {
+            long n = Math.min(Math.min(chunk.length, left.get(id)), Math.min(windows.get(id), connectionWindow));
+            if (n > 0) {
+              left.merge(id, -n, Long::sum);
+              windows.merge(id, -n, Long::sum);
+              connectionWindow -= n;
+              sentTotal += n;
+              write(DATA, left.get(id) == 0 ? END_STREAM : 0, id, chunk, (int) n);
+              sent = true;
+            }
+          }
+        }
+        out.flush();
+        boolean allSent = left.values().stream().allMatch(n -> n == 0);
+        if (heldPing != null && (allSent || sentTotal - sentAtPing >= Math.max(initialWindow, largestStreamWindow) * 3 / 4)) {
+          // The round trip ends once it carried what a window lets through (stc gives windows back
+          // a quarter at a time, so three quarters of one): the client's link is faster than its window.
+          write(PING, ACK, 0, heldPing, 8);
+          out.flush();
+          heldPing = null;
+        }
+        int length = in.readUnsignedShort() << 8 | in.readUnsignedByte();
+        int type = in.readUnsignedByte();
+        int flags = in.readUnsignedByte();
+        int stream = in.readInt() & 0x7FFFFFFF;
+        byte[] payload = new byte[length];
+        in.readFully(payload);
+        switch (type) {
+          case SETTINGS -> {
+            if ((flags & ACK) == 0) {
+              for (int i = 0; i + 6 <= length; i += 6) {
+                if (((payload[i] & 0xFF) << 8 | (payload[i + 1] & 0xFF)) == SETTINGS_INITIAL_WINDOW_SIZE) {
+                  long size = uint(payload, i + 2);
+                  windows.replaceAll((id, w) -> w + size - initialWindow);
+                  initialWindow = size;
+                }
+              }
+              write(SETTINGS, ACK, 0, new byte[0], 0);
+              out.flush();
+            }
+          }
+          case WINDOW_UPDATE -> {
+            long increment = uint(payload, 0) & 0x7FFFFFFF;
+            if (stream == 0) {
+              connectionWindow += increment;
+            } else if (windows.containsKey(stream)) {
+              long w = windows.merge(stream, increment, Long::sum);
+              largestStreamWindow = Math.max(largestStreamWindow, w);
+              largestWindowsAtOnce = Math.max(largestWindowsAtOnce, windows.values().stream().mapToLong(Long::longValue).sum());
+            }
+          }
+          case PING -> {
+            if ((flags & ACK) == 0) {
+              if (heldPing != null) {
+                write(PING, ACK, 0, heldPing, 8);
+              }
+              heldPing = payload;
+              sentAtPing = sentTotal;
+            }
+          }
+          case DATA -> {
+            bodies.get(stream).append(new String(payload, StandardCharsets.ISO_8859_1));
+            if ((flags & END_STREAM) != 0) {
+              ended++;
+            }
+          }
+          case HEADERS -> {
+            if (answered.add(stream)) {
+              // 0x88: the status 200, indexed; the test server's answers are all 200.
+              assertThat(payload[0] & 0xFF).as("status of stream " + stream).isEqualTo(0x88);
+            }
+            if ((flags & END_STREAM) != 0) {
+              ended++;
+            }
+          }
+          case RST_STREAM, GOAWAY -> throw new AssertionError("frame type " + type + " on stream " + stream
+              + ", error " + uint(payload, type == GOAWAY ? 4 : 0) + ", " + windows + " " + left);
+          default -> {
+          }
+        }
+      }
+      List<String> answers = new ArrayList<>();
+      for (int id : ids) {
+        answers.add(bodies.get(id).toString());
+      }
+      return answers;
+    }
+
+    private void write(int type, int flags, int stream, byte[] payload, int length) throws IOException {
+      byte[] head = {(byte) (length >>> 16), (byte) (length >>> 8), (byte) length, (byte) type, (byte) flags,
+          (byte) (stream >>> 24), (byte) (stream >>> 16), (byte) (stream >>> 8), (byte) stream};
+      out.write(head);
+      out.write(payload, 0, length);
+    }
+
+    private static long uint(byte[] b, int at) {
+      return (b[at] & 0xFFL) << 24 | (b[at + 1] & 0xFFL) << 16 | (b[at + 2] & 0xFFL) << 8 | (b[at + 3] & 0xFFL);
+    }
+
+    private static byte[] block(int stream, String path) throws Exception {
+      ByteBuf b = Unpooled.buffer();
+      new DefaultHttp2HeadersEncoder(DefaultHttp2HeadersEncoder.NEVER_SENSITIVE, false, 0).encodeHeaders(stream,
+          new DefaultHttp2Headers().method("POST").scheme("http").authority("far").path(path), b);
+      byte[] bytes = ByteBufUtil.getBytes(b);
+      b.release();
+      return bytes;
+    }
+
+    @Override
+    public void close() throws IOException {
+      socket.close();
+    }
+  }
+}
