@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # HTTP/2 transfers with a peer far away: how long a 32 MiB upload and download take through stc,
 # nginx and HAProxy when the client is a round trip of 50 ms away (cleartext HTTP/2 with curl), and
-# through stc and HAProxy when their HTTP/2 backend is (an HTTP/1.1 client next to the proxy). This
+# through stc and HAProxy when their HTTP/2 backend is (an HTTP/1.1 client next to the proxy); and
+# a grpc-go client's 32 MiB client stream from afar through stc and HAProxy to a grpc-go server. This
 # machine's loopback has no netem, so bench/wan/main.go relays each connection with the delay added
 # in each direction. A check run by hand, not by CI. See bench/README.md.
 set -euo pipefail
@@ -39,7 +40,7 @@ done
 
 if [ "$install" = 1 ]; then
   need=()
-  for p in golang-go golang-golang-x-net-dev nginx haproxy curl; do
+  for p in golang-go golang-golang-x-net-dev golang-google-grpc-dev nginx haproxy curl; do
     dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
   done
   if [ "${#need[@]}" -gt 0 ]; then
@@ -70,9 +71,13 @@ wait_port() {
 }
 bg() { "$@" >"$work/log-$(basename "$1")-$RANDOM.txt" 2>&1 & pids+=($!); }
 
-mkdir -p "$work/go/src/wan"
-cp "$here/wan/main.go" "$work/go/src/wan/"
-(cd "$work/go/src/wan" && GOPATH="$work/go:/usr/share/gocode" GO111MODULE=off GOFLAGS= GOCACHE="$work/cache" go build -o "$work/wan" .)
+# GOPATH mode: Debian's Go libraries live in /usr/share/gocode; no module download.
+for prog in wan interop/grpc; do
+  mkdir -p "$work/go/src/$prog"
+  cp "$here/$prog/main.go" "$work/go/src/$prog/"
+  (cd "$work/go/src/$prog" && GOPATH="$work/go:/usr/share/gocode" GO111MODULE=off GOFLAGS= GOCACHE="$work/cache" \
+    go build -o "$work/$(basename "$prog")" .)
+done
 head -c "$((mib << 20))" /dev/urandom >"$work/body"
 bytes=$((mib << 20))
 
@@ -81,8 +86,11 @@ bg "$work/wan" -origin -h2c -listen "127.0.0.1:$origin"
 far_origin=$(free_port)
 bg "$work/wan" -listen "127.0.0.1:$far_origin" -to "127.0.0.1:$origin" -delay "$delay"
 
+grpc_server=$(free_port)
+bg "$work/grpc" -serve "127.0.0.1:$grpc_server"
+
 declare -A port far
-for t in stc nginx haproxy stc-backend haproxy-backend; do port[$t]=$(free_port); done
+for t in stc nginx haproxy stc-backend haproxy-backend stc-grpc haproxy-grpc; do port[$t]=$(free_port); done
 
 # Clients far away: each proxy next to the origin, HTTP/2 from the client, HTTP/1.1 to the origin.
 printf 'state_dir: %s\n' "$work/state1" >"$work/stc.yaml"
@@ -120,22 +128,31 @@ frontend far_clients
 frontend near_clients
   bind 127.0.0.1:${port[haproxy-backend]}
   default_backend far
+frontend grpc_clients
+  bind 127.0.0.1:${port[haproxy-grpc]} proto h2
+  default_backend grpc
 backend near
   server o 127.0.0.1:$origin
 backend far
   server o 127.0.0.1:$far_origin proto h2
+backend grpc
+  server g 127.0.0.1:$grpc_server proto h2
 EOF
 bg haproxy -f "$work/haproxy.cfg"
 # A backend far away: HTTP/1.1 from a client next to the proxy, HTTP/2 (h2c) to the origin.
 printf 'state_dir: %s\nbackends:\n  - {host: 127.0.0.1, port: %s, protocol: h2c}\n' "$work/state2" "$far_origin" >"$work/stc2.yaml"
 bg java -jar "$jar" serve --config "$work/stc2.yaml" --host 127.0.0.1 --port "${port[stc-backend]}" --admin-port 0
+# gRPC from afar: the grpc-go server next to the proxy (its health is not what is measured here).
+printf 'state_dir: %s\nhealth: {enabled: false}\nbackends:\n  - {host: 127.0.0.1, port: %s, protocol: h2c}\n' \
+  "$work/state3" "$grpc_server" >"$work/stc3.yaml"
+bg java -jar "$jar" serve --config "$work/stc3.yaml" --host 127.0.0.1 --port "${port[stc-grpc]}" --admin-port 0
 
-for t in stc nginx haproxy; do
+for t in stc nginx haproxy stc-grpc haproxy-grpc; do
   far[$t]=$(free_port)
   bg "$work/wan" -listen "127.0.0.1:${far[$t]}" -to "127.0.0.1:${port[$t]}" -delay "$delay"
 done
-for t in stc nginx haproxy stc-backend haproxy-backend; do wait_port "${port[$t]}"; done
-for t in stc nginx haproxy; do wait_port "${far[$t]}"; done
+for t in stc nginx haproxy stc-backend haproxy-backend stc-grpc haproxy-grpc; do wait_port "${port[$t]}"; done
+for t in stc nginx haproxy stc-grpc haproxy-grpc; do wait_port "${far[$t]}"; done
 sleep 3 # stc's first health checks
 
 # measure NAME URL [curl options...]: seconds for the transfer, or "failed".
@@ -164,6 +181,11 @@ for r in $(seq 1 "$rounds"); do
     results[$t,up]+="$up "
     results[$t,down]+="$down "
   done
+  for t in stc-grpc haproxy-grpc; do
+    up=$("$work/grpc" -target "127.0.0.1:${far[$t]}" -upload "$mib" 2>/dev/null) || up=failed
+    results[$t,up]+="$up "
+    results[$t,down]+="- "
+  done
 done
 
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print (NR ? a[int((NR+1)/2)] : "-")}'; }
@@ -173,9 +195,10 @@ echo "# $mib MiB each way, $delay each way added ($(date -u +'%Y-%m-%d %H:%M UTC
 echo
 echo "| path | proxy | upload s (MB/s) | download s (MB/s) | every round, up / down s |"
 echo "|---|---|---:|---:|---|"
-for t in stc nginx haproxy stc-backend haproxy-backend; do
+for t in stc nginx haproxy stc-backend haproxy-backend stc-grpc haproxy-grpc; do
   case "$t" in
     stc | nginx | haproxy) path="client far (h2c)"; name="$t" ;;
+    *-grpc) path="grpc-go client far, client stream"; name="${t%-grpc}" ;;
     *) path="backend far (h2c)"; name="${t%-backend}" ;;
   esac
   up=$(echo "${results[$t,up]}" | median)

@@ -193,6 +193,45 @@ type result struct {
 	err  error
 }
 
+// streamDesc is the echo service's stream method of that name.
+func streamDesc(name string) *grpc.StreamDesc {
+	for i := range echoService.Streams {
+		if echoService.Streams[i].StreamName == name {
+			return &echoService.Streams[i]
+		}
+	}
+	return nil
+}
+
+// timedUpload client-streams mib messages of 1 MiB and prints the seconds until the server's count came back.
+func timedUpload(conn *grpc.ClientConn, mib int) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	start := time.Now()
+	s, err := conn.NewStream(ctx, streamDesc("ClientStream"), "/interop.Echo/ClientStream")
+	if err != nil {
+		return err
+	}
+	m := bytes.Repeat([]byte{'u'}, 1<<20)
+	for i := 0; i < mib; i++ {
+		if err := s.SendMsg(&m); err != nil {
+			return fmt.Errorf("message %d: %v", i, err)
+		}
+	}
+	if err := s.CloseSend(); err != nil {
+		return err
+	}
+	var out []byte
+	if err := s.RecvMsg(&out); err != nil {
+		return err
+	}
+	if want := fmt.Sprintf("%d %d", mib, mib<<20); string(out) != want {
+		return fmt.Errorf("server counted %q, sent %q", out, want)
+	}
+	fmt.Printf("%.3f\n", time.Since(start).Seconds())
+	return nil
+}
+
 func main() {
 	serveAddr := flag.String("serve", "", "serve the gRPC server on this address and wait")
 	certFile := flag.String("cert", "", "with -serve: serve h2 over TLS with this certificate (PEM)")
@@ -200,6 +239,7 @@ func main() {
 	target := flag.String("target", "", "host:port of the proxy (or of the server itself)")
 	useTLS := flag.Bool("tls", false, "h2 over TLS to the target (any certificate), else h2c")
 	pause := flag.Duration("pause", 0, "also check streams whose client pauses this long between messages (set it past the proxy's body timeout)")
+	upload := flag.Int("upload", 0, "instead of the checks: stream this many MiB to the server in 1 MiB messages, print the seconds it took")
 	flag.Parse()
 	if *serveAddr != "" {
 		serve(*serveAddr, *certFile, *keyFile)
@@ -216,6 +256,13 @@ func main() {
 		os.Exit(1)
 	}
 	defer conn.Close()
+	if *upload > 0 {
+		if err := timedUpload(conn, *upload); err != nil {
+			fmt.Println("upload:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	ctxFor := func(d time.Duration, kv ...string) (context.Context, context.CancelFunc) {
 		ctx, cancel := context.WithTimeout(context.Background(), d)
 		return metadata.NewOutgoingContext(ctx, metadata.Pairs(kv...)), cancel
@@ -344,14 +391,6 @@ func main() {
 		}
 		return nil
 	})
-	streamDesc := func(name string) *grpc.StreamDesc {
-		for i := range echoService.Streams {
-			if echoService.Streams[i].StreamName == name {
-				return &echoService.Streams[i]
-			}
-		}
-		return nil
-	}
 	serverStreamOf := func(ctx context.Context, n, size int) (int, int, metadata.MD, error) {
 		s, err := conn.NewStream(ctx, streamDesc("ServerStream"), "/interop.Echo/ServerStream")
 		if err != nil {

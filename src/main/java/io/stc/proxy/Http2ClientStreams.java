@@ -174,13 +174,12 @@ final class Http2ClientStreams extends Http2StreamsHandler {
 
     @Override
     public int onDataRead(ChannelHandlerContext ctx, int streamId, ByteBuf data, int padding, boolean endOfStream) {
+      dataReceived(data.readableBytes() + padding);
       Http2Stream stream = connection().stream(streamId);
       ClientConnection c = stream == null ? null : stream.getProperty(handlerKey);
       if (c == null) {
-        dataReceived(data.readableBytes() + padding);
         return data.readableBytes() + padding;
       }
-      dataReceived(data.readableBytes() + padding);
       reading(c);
       c.streamData(data.retain(), endOfStream);
       // The padding goes back to the client's windows at once; the data as the exchange takes it.

@@ -121,7 +121,8 @@ abstract class Http2StreamsHandler extends Http2ConnectionHandler {
 
   /**
    * A PING the peer acknowledged. When stc's measuring PING says the windows should grow, the
-   * streams whose DATA was all taken on grow now, a round trip sooner than at their next DATA.
+   * streams that grew before and hold no DATA unread grow now, a round trip sooner than at their
+   * next DATA; streams that never sent much (a channel's many waiting calls) are left alone.
    */
   void pingAcknowledged(long data) {
     if (data != Http2ReceiveWindow.PING || !receiveWindow.acknowledged()) {
@@ -130,7 +131,7 @@ abstract class Http2StreamsHandler extends Http2ConnectionHandler {
     Http2LocalFlowController flow = decoder().flowController();
     try {
       connection().forEachActiveStream(stream -> {
-        if (flow.unconsumedBytes(stream) == 0) {
+        if (stream.getProperty(grantKey) != null && flow.unconsumedBytes(stream) == 0) {
           keepingUp(stream);
         }
         return true;

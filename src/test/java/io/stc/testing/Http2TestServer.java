@@ -17,6 +17,7 @@ import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
 import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
 import io.netty.handler.codec.http2.DefaultHttp2SettingsFrame;
+import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2DataFrame;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
@@ -73,6 +74,12 @@ public final class Http2TestServer implements AutoCloseable {
 
   /** A server over TLS when {@code tls} is given (its ALPN decides what it offers). */
   public Http2TestServer(int maxConcurrentStreams, io.netty.handler.ssl.SslContext tls) throws InterruptedException {
+    this(maxConcurrentStreams, tls, Http2CodecUtil.DEFAULT_WINDOW_SIZE);
+  }
+
+  /** A server that gives each stream, and its connections, a receive window of {@code receiveWindow} bytes. */
+  public Http2TestServer(int maxConcurrentStreams, io.netty.handler.ssl.SslContext tls, int receiveWindow)
+      throws InterruptedException {
     server = new ServerBootstrap()
         .group(group)
         .channel(NioServerSocketChannel.class)
@@ -85,7 +92,8 @@ public final class Http2TestServer implements AutoCloseable {
             }
             ch.pipeline().addLast(
                 Http2FrameCodecBuilder.forServer()
-                    .initialSettings(Http2Settings.defaultSettings().maxConcurrentStreams(maxConcurrentStreams))
+                    .initialSettings(Http2Settings.defaultSettings().maxConcurrentStreams(maxConcurrentStreams)
+                        .initialWindowSize(receiveWindow))
                     .build(),
                 new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
                   @Override
