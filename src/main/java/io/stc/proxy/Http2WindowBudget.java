@@ -7,20 +7,42 @@ package io.stc.proxy;
  * and go back when their streams close: many connections asking cannot take the process's memory.
  */
 final class Http2WindowBudget {
-  /** Each event loop's share: four streams at {@link Http2ReceiveWindow#MAX} at once. */
-  static final int PER_LOOP = 4 * Http2ReceiveWindow.MAX;
+  /** The least the whole process gets: four streams at {@link Http2ReceiveWindow#MAX}. */
+  static final long LEAST = 4L * Http2ReceiveWindow.MAX;
+  /** The most: 1 GiB. */
+  static final long MOST = 1L << 30;
 
+  private final int bytes;
   private int left;
 
   Http2WindowBudget(int bytes) {
+    this.bytes = bytes;
     this.left = bytes;
   }
 
-  /** Takes up to {@code want} bytes; returns how many were taken (0 when none are left). */
+  /**
+   * One event loop's share of a process budget of a sixteenth of the heap (the request queue may
+   * take a quarter), within {@link #LEAST} and {@link #MOST}: 192 MiB a loop with two loops and a
+   * 6 GiB heap.
+   */
+  static Http2WindowBudget perLoop(long maxHeap, int loops) {
+    long process = Math.max(LEAST, Math.min(MOST, maxHeap / 16));
+    return new Http2WindowBudget((int) (process / Math.max(1, loops)));
+  }
+
+  /**
+   * Takes up to {@code want} bytes, and at most half of what is left, so that the streams that
+   * come while others hold much still get some; returns how many were taken (0 when none are left).
+   */
   int take(int want) {
-    int got = Math.max(0, Math.min(want, left));
+    int got = Math.max(0, Math.min(want, (left + 1) / 2));
     left -= got;
     return got;
+  }
+
+  /** What was taken and not given back. */
+  int held() {
+    return bytes - left;
   }
 
   /** Gives back bytes taken before. */

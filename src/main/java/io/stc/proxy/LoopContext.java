@@ -37,7 +37,7 @@ final class LoopContext {
 
   final EventLoop loop;
   /** What this loop's HTTP/2 streams may hold in receive windows grown beyond the protocol's. */
-  final Http2WindowBudget windowBudget = new Http2WindowBudget(Http2WindowBudget.PER_LOOP);
+  final Http2WindowBudget windowBudget;
   /** The proxy's clock: how long an idle connection has waited. */
   private final Clock clock;
   /** The longest an HTTP/1.1 connection is kept idle ({@code timeouts.backend_idle}). */
@@ -52,8 +52,9 @@ final class LoopContext {
   private final Map<Backend, Integer> maxStreamsSeen = new IdentityHashMap<>();
 
   LoopContext(EventLoop loop, Class<? extends Channel> channelClass, int connectTimeoutMillis, BackendTls backendTls,
-      Clock clock, long backendIdleNanos) {
+      Clock clock, long backendIdleNanos, Http2WindowBudget windowBudget) {
     this.loop = loop;
+    this.windowBudget = windowBudget;
     this.clock = clock;
     this.backendIdleNanos = backendIdleNanos;
     this.backendTls = backendTls;

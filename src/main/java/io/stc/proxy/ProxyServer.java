@@ -116,9 +116,10 @@ public final class ProxyServer {
     clients = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     int connectMillis = (int) Math.min(Integer.MAX_VALUE, config.timeouts().connect().toMillis());
     BackendTls backendTls = config.tls().backends() ? BackendTls.of(config.tls()) : null;
+    int loopCount = config.effectiveIoThreads();
     for (EventExecutor e : workerGroup) {
       loops.put(e, new LoopContext((EventLoop) e, transport.socketChannel(), connectMillis, backendTls, clock,
-          config.timeouts().backendIdle().toNanos()));
+          config.timeouts().backendIdle().toNanos(), Http2WindowBudget.perLoop(Runtime.getRuntime().maxMemory(), loopCount)));
     }
     upstream.addListener(this::onPoolEvent);
     pipelines = new ClientPipelines(this, config, clock);
@@ -173,7 +174,7 @@ public final class ProxyServer {
   long grownWindowBytes() throws InterruptedException, ExecutionException {
     long held = 0;
     for (LoopContext lc : loops.values()) {
-      held += lc.loop.submit(() -> Http2WindowBudget.PER_LOOP - lc.windowBudget.left()).get();
+      held += lc.loop.submit(lc.windowBudget::held).get();
     }
     return held;
   }
