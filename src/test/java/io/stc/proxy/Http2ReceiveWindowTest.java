@@ -33,33 +33,37 @@ import org.junit.jupiter.api.Test;
 class Http2ReceiveWindowTest {
   @Test
   void aClientThatFillsItsWindowEveryRoundTripGetsALargerOne() throws Exception {
-    // A backend whose own windows never hold stc back: the client's are what is measured.
-    try (Http2TestServer backend = new Http2TestServer(100, null, 16 << 20);
-        TestCluster c = TestCluster.of(0, RawBackend::alone)) {
-      c.stc.upstream().add("h2c", "127.0.0.1", backend.port(), 1, BackendState.UP, BackendProtocol.H2C);
-      try (FarUploader client = new FarUploader(c.stc.port())) {
-        List<String> answers = client.upload("/up", 1, 12 << 20);
-        assertThat(answers).containsExactly("/up " + (12 << 20));
-        assertThat(client.largestStreamWindow).isGreaterThan(16 * 65_535L).isLessThanOrEqualTo(Http2ReceiveWindow.MAX);
-      }
-      await().atMost(Duration.ofSeconds(10)).until(() -> c.stc.proxy().grownWindowBytes() == 0);
-    }
+    throughStc((c, client) -> {
+      assertThat(client.upload("/up", 1, 12 << 20)).containsExactly("/up " + (12 << 20));
+      assertThat(client.largestStreamWindow).isGreaterThan(16 * 65_535L).isLessThanOrEqualTo(Http2ReceiveWindow.MAX);
+    });
   }
 
   @Test
   void streamsAtOnceShareTheirLoopsBudgetAndGiveItBack() throws Exception {
+    throughStc((c, client) -> {
+      List<String> answers = client.upload("/many", 6, 6 << 20);
+      assertThat(answers).hasSize(6).allSatisfy(a -> assertThat(a).isEqualTo("/many " + (6 << 20)));
+      assertThat(client.largestStreamWindow).isGreaterThan(65_535L).isLessThanOrEqualTo(Http2ReceiveWindow.MAX);
+      // Six streams on one connection (so one loop): together they never held more than its budget.
+      // (stc runs in this JVM: its heap is this one's.)
+      Http2WindowBudget budget = Http2WindowBudget.perLoop(Runtime.getRuntime().maxMemory(), c.stc.config().effectiveIoThreads());
+      assertThat(client.largestWindowsAtOnce - 6 * 65_535L).isLessThanOrEqualTo(budget.left());
+    });
+  }
+
+  private interface Uploads {
+    void run(TestCluster c, FarUploader client) throws Exception;
+  }
+
+  /** Runs {@code uploads} with a far client through stc to an h2c backend; then every grown window must have come back. */
+  private static void throughStc(Uploads uploads) throws Exception {
     // A backend whose own windows never hold stc back: the client's are what is measured.
     try (Http2TestServer backend = new Http2TestServer(100, null, 16 << 20);
         TestCluster c = TestCluster.of(0, RawBackend::alone)) {
       c.stc.upstream().add("h2c", "127.0.0.1", backend.port(), 1, BackendState.UP, BackendProtocol.H2C);
       try (FarUploader client = new FarUploader(c.stc.port())) {
-        List<String> answers = client.upload("/many", 6, 6 << 20);
-        assertThat(answers).hasSize(6).allSatisfy(a -> assertThat(a).isEqualTo("/many " + (6 << 20)));
-        assertThat(client.largestStreamWindow).isGreaterThan(65_535L).isLessThanOrEqualTo(Http2ReceiveWindow.MAX);
-        // Six streams on one connection (so one loop): together they never held more than its budget.
-        // (stc runs in this JVM: its heap is this one's.)
-        Http2WindowBudget budget = Http2WindowBudget.perLoop(Runtime.getRuntime().maxMemory(), c.stc.config().effectiveIoThreads());
-        assertThat(client.largestWindowsAtOnce - 6 * 65_535L).isLessThanOrEqualTo(budget.left());
+        uploads.run(c, client);
       }
       await().atMost(Duration.ofSeconds(10)).until(() -> c.stc.proxy().grownWindowBytes() == 0);
     }
