@@ -6,7 +6,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http2.DefaultHttp2ConnectionDecoder;
 import io.netty.handler.codec.http2.DefaultHttp2ConnectionEncoder;
 import io.netty.handler.codec.http2.DefaultHttp2FrameReader;
-import io.netty.handler.codec.http2.DefaultHttp2LocalFlowController;
 import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2Connection;
 import io.netty.handler.codec.http2.Http2ConnectionAdapter;
@@ -67,8 +66,8 @@ final class Http2BackendStreams extends Http2StreamsHandler {
   static Http2BackendStreams create(Http2BackendConnection owner) {
     Http2Connection connection = Http2CodecBuilder.connection(false);
     // The connection's window refills as data arrives; only a stream's own waits on its client.
-    // Else sixteen clients that stop reading would hold all of a 1 MiB connection window, and
-    // every other stream on the connection would stall behind them.
+    // Else clients that stop reading would hold the connection's window between them, and every
+    // other stream on the connection would stall behind them.
     refillConnectionWindow(connection);
     // Resets stc sends a backend are its own (CANCEL), never counted; the clock goes unused.
     Http2ConnectionEncoder encoder = new Http2SendLimits(
