@@ -40,6 +40,8 @@ public final class MeterNames {
   public static final String ACTIVE_REQUESTS = "stc.requests.active";
   /** Gauge: open client connections. */
   public static final String CLIENT_CONNECTIONS = "stc.client.connections";
+  /** Gauge: bytes of HTTP/2 receive window streams hold beyond the protocol's 64 KiB (grown for far peers). */
+  public static final String HTTP2_WINDOW_HELD = "stc.http2.window.held.bytes";
   /** Counter: access log records dropped because the writer fell behind. */
   public static final String ACCESS_LOG_DROPPED = "stc.access.log.dropped";
   /** Gauge with an algorithm tag: 1 for the algorithm in use. */

@@ -97,6 +97,9 @@ public final class StcMetrics implements AutoCloseable {
         .description("Requests in progress").register(registry);
     Gauge.builder(CLIENT_CONNECTIONS, proxy, ProxyStats::connections)
         .description("Open client connections").register(registry);
+    Gauge.builder(HTTP2_WINDOW_HELD, proxy, ProxyStats::http2WindowHeld)
+        .description("HTTP/2 receive window streams hold beyond the protocol's 64 KiB, grown for far peers")
+        .baseUnit("bytes").register(registry);
     if (accessLog != null) {
       FunctionCounter.builder(ACCESS_LOG_DROPPED, accessLog, AccessLog::dropped)
           .description("Access log records dropped because the writer fell behind").register(registry);

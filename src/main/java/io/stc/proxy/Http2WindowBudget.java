@@ -14,10 +14,13 @@ final class Http2WindowBudget {
 
   private final int bytes;
   private int left;
+  /** Where what is held shows, across loops (a metric); null for none. */
+  private final ProxyStats stats;
 
-  Http2WindowBudget(int bytes) {
+  Http2WindowBudget(int bytes, ProxyStats stats) {
     this.bytes = bytes;
     this.left = bytes;
+    this.stats = stats;
   }
 
   /**
@@ -25,9 +28,9 @@ final class Http2WindowBudget {
    * take a quarter), within {@link #LEAST} and {@link #MOST}: 192 MiB a loop with two loops and a
    * 6 GiB heap.
    */
-  static Http2WindowBudget perLoop(long maxHeap, int loops) {
+  static Http2WindowBudget perLoop(long maxHeap, int loops, ProxyStats stats) {
     long process = Math.max(LEAST, Math.min(MOST, maxHeap / 16));
-    return new Http2WindowBudget((int) (process / Math.max(1, loops)));
+    return new Http2WindowBudget((int) (process / Math.max(1, loops)), stats);
   }
 
   /**
@@ -37,6 +40,9 @@ final class Http2WindowBudget {
   int take(int want) {
     int got = Math.max(0, Math.min(want, (left + 1) / 2));
     left -= got;
+    if (stats != null && got > 0) {
+      stats.http2WindowHeld(got);
+    }
     return got;
   }
 
@@ -48,6 +54,9 @@ final class Http2WindowBudget {
   /** Gives back bytes taken before. */
   void give(int bytes) {
     left += bytes;
+    if (stats != null) {
+      stats.http2WindowHeld(-bytes);
+    }
   }
 
   /** What is left to take. */

@@ -29,7 +29,6 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.IdentityHashMap;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -119,7 +118,7 @@ public final class ProxyServer {
     int loopCount = config.effectiveIoThreads();
     for (EventExecutor e : workerGroup) {
       loops.put(e, new LoopContext((EventLoop) e, transport.socketChannel(), connectMillis, backendTls, clock,
-          config.timeouts().backendIdle().toNanos(), Http2WindowBudget.perLoop(Runtime.getRuntime().maxMemory(), loopCount)));
+          config.timeouts().backendIdle().toNanos(), Http2WindowBudget.perLoop(Runtime.getRuntime().maxMemory(), loopCount, stats)));
     }
     upstream.addListener(this::onPoolEvent);
     pipelines = new ClientPipelines(this, config, clock);
@@ -168,15 +167,6 @@ public final class ProxyServer {
 
   LoopContext loopContext(EventLoop loop) {
     return loops.get(loop);
-  }
-
-  /** The HTTP/2 receive window that streams hold beyond the protocol's 64 KiB, over all loops (each read on its loop). */
-  long grownWindowBytes() throws InterruptedException, ExecutionException {
-    long held = 0;
-    for (LoopContext lc : loops.values()) {
-      held += lc.loop.submit(lc.windowBudget::held).get();
-    }
-    return held;
   }
 
   /** Whether the data plane speaks TLS to backends (tls.backends, fixed at start). */

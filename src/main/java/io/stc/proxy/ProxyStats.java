@@ -15,6 +15,7 @@ public final class ProxyStats {
   private final LongAdder queued = new LongAdder();
   private final LongAdder queueWaitNanos = new LongAdder();
   private final LongAdder[] grpc = new LongAdder[GrpcStatus.COUNT];
+  private final LongAdder http2WindowHeld = new LongAdder();
 
   public ProxyStats() {
     for (int i = 0; i < byClass.length; i++) {
@@ -122,5 +123,14 @@ public final class ProxyStats {
   /** Open client connections. */
   public long connections() {
     return connections.sum();
+  }
+
+  /** HTTP/2 receive window that streams hold beyond the protocol's 64 KiB, over every loop's budget. */
+  public long http2WindowHeld() {
+    return http2WindowHeld.sum();
+  }
+
+  void http2WindowHeld(long change) {
+    http2WindowHeld.add(change);
   }
 }

@@ -47,7 +47,7 @@ class Http2ReceiveWindowTest {
       assertThat(client.largestStreamWindow).isGreaterThan(65_535L).isLessThanOrEqualTo(Http2ReceiveWindow.MAX);
       // Six streams on one connection (so one loop): together they never held more than its budget.
       // (stc runs in this JVM: its heap is this one's.)
-      Http2WindowBudget budget = Http2WindowBudget.perLoop(Runtime.getRuntime().maxMemory(), c.stc.config().effectiveIoThreads());
+      Http2WindowBudget budget = Http2WindowBudget.perLoop(Runtime.getRuntime().maxMemory(), c.stc.config().effectiveIoThreads(), null);
       assertThat(client.largestWindowsAtOnce - 6 * 65_535L).isLessThanOrEqualTo(budget.left());
     });
   }
@@ -65,7 +65,7 @@ class Http2ReceiveWindowTest {
       try (FarUploader client = new FarUploader(c.stc.port())) {
         uploads.run(c, client);
       }
-      await().atMost(Duration.ofSeconds(10)).until(() -> c.stc.proxy().grownWindowBytes() == 0);
+      await().atMost(Duration.ofSeconds(10)).until(() -> c.stc.proxy().stats().http2WindowHeld() == 0);
     }
   }
 
