@@ -52,6 +52,14 @@ class Http2ReceiveWindowTest {
     });
   }
 
+  @Test
+  void aClientThatGoesMidUploadGivesItsWindowsBack() throws Exception {
+    throughStc((c, client) -> {
+      assertThat(client.upload("/gone", 3, 64 << 20, 24 << 20)).isNull();
+      assertThat(client.largestStreamWindow).isGreaterThan(65_535L);
+    });
+  }
+
   private interface Uploads {
     void run(TestCluster c, FarUploader client) throws Exception;
   }
@@ -103,6 +111,11 @@ class Http2ReceiveWindowTest {
 
     /** POSTs {@code bytes} to {@code path} on {@code streams} streams at once; the answers' bodies, in stream order. */
     List<String> upload(String path, int streams, long bytes) throws Exception {
+      return upload(path, streams, bytes, Long.MAX_VALUE);
+    }
+
+    /** As {@link #upload(String, int, long)}, but the connection is dropped once {@code dropAfter} bytes were sent; then null. */
+    List<String> upload(String path, int streams, long bytes, long dropAfter) throws Exception {
       List<Integer> ids = new ArrayList<>();
       for (int i = 0; i < streams; i++) {
         int id = 1 + 2 * i;
@@ -119,6 +132,10 @@ class Http2ReceiveWindowTest {
       long sentAtPing = 0;
       int ended = 0;
       while (ended < streams) {
+        if (sentTotal >= dropAfter) {
+          socket.close();
+          return null;
+        }
         boolean sent = true;
         while (sent) {
           sent = false;
