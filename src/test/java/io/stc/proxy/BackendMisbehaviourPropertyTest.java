@@ -59,6 +59,7 @@ class BackendMisbehaviourPropertyTest {
   @Property(tries = 300)
   void whateverTheBackendDoesTheClientGetsWellFramedAnswersAndOnlyTheBackendsOwn(@ForAll("exchanges") List<Step> steps)
       throws Exception {
+    proxy.freshPool();
     List<String> ids = new ArrayList<>();
     ByteArrayOutputStream requests = new ByteArrayOutputStream();
     List<Boolean> heads = new ArrayList<>();
@@ -127,6 +128,7 @@ class BackendMisbehaviourPropertyTest {
 
   @Property(tries = 150)
   void http2ClientsToo(@ForAll("exchanges") List<Step> steps) throws Exception {
+    proxy.freshPool();
     try (Http2TestClient client = new Http2TestClient(proxy.port())) {
       List<String> ids = new ArrayList<>();
       List<CompletableFuture<Http2TestClient.Response>> answers = new ArrayList<>();
