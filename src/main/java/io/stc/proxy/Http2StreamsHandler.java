@@ -156,10 +156,8 @@ abstract class Http2StreamsHandler extends Http2ConnectionHandler {
     if (got == 0) {
       return;
     }
-    Integer before = stream.setProperty(grantKey, got);
-    if (before != null) {
-      stream.setProperty(grantKey, before + got);
-    }
+    Integer before = stream.getProperty(grantKey);
+    stream.setProperty(grantKey, before == null ? got : before + got);
     try {
       flow.incrementWindowSize(stream, got);
     } catch (Http2Exception e) {

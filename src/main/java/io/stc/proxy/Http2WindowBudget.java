@@ -14,7 +14,7 @@ final class Http2WindowBudget {
 
   private final int bytes;
   private int left;
-  /** Where what is held shows, across loops (a metric); null for none. */
+  /** Where what is held shows, across loops (a metric). */
   private final ProxyStats stats;
 
   Http2WindowBudget(int bytes, ProxyStats stats) {
@@ -40,9 +40,7 @@ final class Http2WindowBudget {
   int take(int want) {
     int got = Math.max(0, Math.min(want, (left + 1) / 2));
     left -= got;
-    if (stats != null && got > 0) {
-      stats.http2WindowHeld(got);
-    }
+    stats.http2WindowHeld(got);
     return got;
   }
 
@@ -54,9 +52,7 @@ final class Http2WindowBudget {
   /** Gives back bytes taken before. */
   void give(int bytes) {
     left += bytes;
-    if (stats != null) {
-      stats.http2WindowHeld(-bytes);
-    }
+    stats.http2WindowHeld(-bytes);
   }
 
   /** What is left to take. */

@@ -54,20 +54,20 @@ class Http2ReceiveWindowEstimateTest {
 
   @Test
   void theBudgetGivesAtMostHalfOfWhatIsLeftAndTakesItBack() {
-    Http2WindowBudget b = new Http2WindowBudget(100, null);
+    Http2WindowBudget b = new Http2WindowBudget(100, new ProxyStats());
     assertThat(b.take(80)).isEqualTo(50);
     assertThat(b.take(10)).isEqualTo(10);
     assertThat(b.take(100)).isEqualTo(20);
     assertThat(b.held()).isEqualTo(80);
     b.give(50);
     assertThat(b.left()).isEqualTo(70);
-    assertThat(new Http2WindowBudget(0, null).take(5)).isZero();
+    assertThat(new Http2WindowBudget(0, new ProxyStats()).take(5)).isZero();
   }
 
   @Test
   void theProcessGetsASixteenthOfTheHeapWithinItsBoundsSplitOverItsLoops() {
-    assertThat(Http2WindowBudget.perLoop(6L << 30, 2, null).left()).isEqualTo(192 << 20);
-    assertThat(Http2WindowBudget.perLoop(256L << 20, 2, null).left()).isEqualTo(16 << 20);
-    assertThat(Http2WindowBudget.perLoop(64L << 30, 1, null).left()).isEqualTo(1 << 30);
+    assertThat(Http2WindowBudget.perLoop(6L << 30, 2, new ProxyStats()).left()).isEqualTo(192 << 20);
+    assertThat(Http2WindowBudget.perLoop(256L << 20, 2, new ProxyStats()).left()).isEqualTo(16 << 20);
+    assertThat(Http2WindowBudget.perLoop(64L << 30, 1, new ProxyStats()).left()).isEqualTo(1 << 30);
   }
 }

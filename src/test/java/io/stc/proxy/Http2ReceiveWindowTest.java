@@ -59,7 +59,7 @@ class Http2ReceiveWindowTest {
       assertThat(client.largestStreamWindow).isGreaterThan(65_535L).isLessThanOrEqualTo(Http2ReceiveWindow.MAX);
       // Six streams on one connection (so one loop): together they never held more than its budget.
       // (stc runs in this JVM: its heap is this one's.)
-      Http2WindowBudget budget = Http2WindowBudget.perLoop(Runtime.getRuntime().maxMemory(), c.stc.config().effectiveIoThreads(), null);
+      Http2WindowBudget budget = Http2WindowBudget.perLoop(Runtime.getRuntime().maxMemory(), c.stc.config().effectiveIoThreads(), new ProxyStats());
       assertThat(client.largestWindowsAtOnce - 6 * 65_535L).isLessThanOrEqualTo(budget.left());
     });
   }
