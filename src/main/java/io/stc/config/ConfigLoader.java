@@ -49,7 +49,7 @@ public final class ConfigLoader {
         root.value("algorithm", "an algorithm name", s -> Algorithm.parse(s).configName(), algorithm),
         backends(root.list("backends")),
         health(root.section("health", "enabled", "path", "interval", "timeout", "rise", "fall", "grpc", "service"), d.health()),
-        timeouts(root.section("timeouts", "connect", "response", "idle", "header", "body", "send", "per_try", "backend_idle"), d.timeouts()),
+        timeouts(root.section("timeouts", "connect", "response", "idle", "header", "body", "send", "per_try", "backend_idle", "response_body", "stream_idle"), d.timeouts()),
         root.integer("retries", 0, 10, d.retries()),
         servedByHeader(root.get("served_by_header"), d.servedByHeader()),
         root.duration("shutdown_timeout", d.shutdownTimeout()),
@@ -219,7 +219,9 @@ public final class ConfigLoader {
         t.positiveDuration("body", d.body()),
         t.positiveDuration("send", d.send()),
         t.value("per_try", "auto, off or a duration like 500ms", ConfigLoader::perTry, d.perTry()),
-        t.positiveDuration("backend_idle", d.backendIdle()));
+        t.positiveDuration("backend_idle", d.backendIdle()),
+        t.positiveDuration("response_body", d.responseBody()),
+        t.positiveDuration("stream_idle", d.streamIdle()));
   }
 
   private static StcConfig.PerTry perTry(String s) {

@@ -123,52 +123,66 @@ public record StcConfig(
    * Time limits: connecting to a backend, waiting for its response head, idle client keep-alive,
    * a client's whole request head once its first byte arrived (against slowloris), the longest
    * gap between a request body's bytes (against slow POSTs), and one attempt on one backend before
-   * an idempotent request is retried on another ({@link PerTry}); and how long an idle backend
-   * connection is kept for reuse ({@code backendIdle}).
+   * an idempotent request is retried on another ({@link PerTry}); how long an idle backend
+   * connection is kept for reuse ({@code backendIdle}); the longest gap in a response body from the
+   * backend ({@code responseBody}), and how long a gRPC call may go with nothing either way
+   * ({@code streamIdle}).
    */
   public record Timeouts(
       Duration connect, Duration response, Duration idle, Duration header, Duration body, Duration send, PerTry perTry,
-      Duration backendIdle) {
+      Duration backendIdle, Duration responseBody, Duration streamIdle) {
     public static Timeouts defaults() {
       // Four seconds of backend idleness: below the five that Node, Apache and Uvicorn wait before
       // they close an idle connection (racing whatever request is sent on it), as HAProxy's idle
       // server connections go within its five-second purge.
       return new Timeouts(
           Duration.ofSeconds(2), Duration.ofSeconds(30), Duration.ofSeconds(60), Duration.ofSeconds(10),
-          Duration.ofSeconds(30), Duration.ofSeconds(60), PerTry.AUTO, Duration.ofSeconds(4));
+          Duration.ofSeconds(30), Duration.ofSeconds(60), PerTry.AUTO, Duration.ofSeconds(4),
+          // A backend silent mid-response for a minute is hung (nginx's proxy_read_timeout); a gRPC
+          // call may wait longer on both sides (a watch that has nothing to say), as Envoy's
+          // stream idle timeout lets it.
+          Duration.ofSeconds(60), Duration.ofMinutes(5));
     }
 
     public Timeouts withConnect(Duration v) {
-      return new Timeouts(v, response, idle, header, body, send, perTry, backendIdle);
+      return new Timeouts(v, response, idle, header, body, send, perTry, backendIdle, responseBody, streamIdle);
     }
 
     public Timeouts withResponse(Duration v) {
-      return new Timeouts(connect, v, idle, header, body, send, perTry, backendIdle);
+      return new Timeouts(connect, v, idle, header, body, send, perTry, backendIdle, responseBody, streamIdle);
     }
 
     public Timeouts withIdle(Duration v) {
-      return new Timeouts(connect, response, v, header, body, send, perTry, backendIdle);
+      return new Timeouts(connect, response, v, header, body, send, perTry, backendIdle, responseBody, streamIdle);
     }
 
     public Timeouts withHeader(Duration v) {
-      return new Timeouts(connect, response, idle, v, body, send, perTry, backendIdle);
+      return new Timeouts(connect, response, idle, v, body, send, perTry, backendIdle, responseBody, streamIdle);
     }
 
     public Timeouts withBody(Duration v) {
-      return new Timeouts(connect, response, idle, header, v, send, perTry, backendIdle);
+      return new Timeouts(connect, response, idle, header, v, send, perTry, backendIdle, responseBody, streamIdle);
     }
 
     /** How long a response may wait on a client that takes none of it, or a request body on a backend, before the exchange ends. */
     public Timeouts withSend(Duration v) {
-      return new Timeouts(connect, response, idle, header, body, v, perTry, backendIdle);
+      return new Timeouts(connect, response, idle, header, body, v, perTry, backendIdle, responseBody, streamIdle);
     }
 
     public Timeouts withPerTry(PerTry v) {
-      return new Timeouts(connect, response, idle, header, body, send, v, backendIdle);
+      return new Timeouts(connect, response, idle, header, body, send, v, backendIdle, responseBody, streamIdle);
     }
 
     public Timeouts withBackendIdle(Duration v) {
-      return new Timeouts(connect, response, idle, header, body, send, perTry, v);
+      return new Timeouts(connect, response, idle, header, body, send, perTry, v, responseBody, streamIdle);
+    }
+
+    public Timeouts withResponseBody(Duration v) {
+      return new Timeouts(connect, response, idle, header, body, send, perTry, backendIdle, v, streamIdle);
+    }
+
+    public Timeouts withStreamIdle(Duration v) {
+      return new Timeouts(connect, response, idle, header, body, send, perTry, backendIdle, responseBody, v);
     }
   }
 

@@ -67,6 +67,8 @@ final class Exchange implements ExchangeTimers.Deadlines {
   private long retryAfterSeconds;
   private long startNanos;
   private long lastBodyNanos;
+  /** When the backend last sent some of the response (or the client last made room for it). */
+  private long lastResponseNanos;
   private final GrpcCall grpc;
 
   Exchange(ProxyServer proxy, ClientConnection client) {
@@ -106,6 +108,9 @@ final class Exchange implements ExchangeTimers.Deadlines {
     stage = Stage.BUFFERING;
     startNanos = proxy.clock.nanos();
     grpc.start(req.headers(), startNanos);
+    if (grpc.active()) {
+      timers.watchSilence(settings.streamIdleNanos());
+    }
     proxy.stats.requestStarted();
     ProxyFailure refusal = client.refused ? ProxyFailure.CONNECTION_LIMIT : proxy.steps.admit(this);
     if (refusal != null) {
@@ -206,6 +211,10 @@ final class Exchange implements ExchangeTimers.Deadlines {
     grpc.headForwarded(head);
     status = head.status;
     stage = Stage.RESPONDING;
+    lastResponseNanos = proxy.clock.nanos();
+    if (!grpc.active()) {
+      timers.watchSilence(settings.responseBodyTimeoutNanos());
+    }
     boolean keep = keepAlive && request.received && !proxy.draining;
     Backend b = attempts.backend();
     String cookie = proxy.steps.responseCookie(this, b);
@@ -215,12 +224,14 @@ final class Exchange implements ExchangeTimers.Deadlines {
 
   /** A piece of the response body goes to the client; false when the client takes no more for now. */
   boolean responseBody(ByteBuf piece) {
+    lastResponseNanos = proxy.clock.nanos();
     client.response.body(piece);
     return client.isWritable();
   }
 
   /** Copies the next {@code length} bytes of {@code in} into the response head held back, when they fit there. */
   boolean joinResponseBody(ByteBuf in, int length) {
+    lastResponseNanos = proxy.clock.nanos();
     return client.response.join(in, length);
   }
 
@@ -256,6 +267,8 @@ final class Exchange implements ExchangeTimers.Deadlines {
   /** The client became writable again: the backend may be read again. */
   void clientWritable() {
     timers.clientUnstalled();
+    // The backend is read again only now: its silence while the client held it back is not its own.
+    lastResponseNanos = proxy.clock.nanos();
     upstream.resumeReading();
   }
 
@@ -345,6 +358,54 @@ final class Exchange implements ExchangeTimers.Deadlines {
     }
   }
 
+  @Override
+  public long silenceLeftNanos(long nowNanos) {
+    if (request.head == null || stage == Stage.TUNNEL) {
+      return -1;
+    }
+    if (stage == Stage.RESPONDING && !client.isWritable()) {
+      // The client holds the response back, so stc does not read the backend: the send timeout's.
+      lastResponseNanos = nowNanos;
+    }
+    long last;
+    long limit;
+    if (grpc.active()) {
+      // A call is idle when nothing went either way: a stream that waits on both sides (a watch)
+      // may, for up to stream_idle.
+      last = Math.max(startNanos, lastBodyNanos);
+      if (stage == Stage.RESPONDING) {
+        last = Math.max(last, lastResponseNanos);
+      }
+      limit = settings.streamIdleNanos();
+    } else if (stage == Stage.RESPONDING) {
+      // A body still coming from the client keeps the exchange alive (a backend may answer early
+      // and read an upload before it says more).
+      last = request.received ? lastResponseNanos : Math.max(lastResponseNanos, lastBodyNanos);
+      limit = settings.responseBodyTimeoutNanos();
+    } else {
+      return -1;
+    }
+    return Math.max(0, limit - (nowNanos - last));
+  }
+
+  /**
+   * Silence passed its limit. A response body the backend stopped sending: the client is broken
+   * off, and the attempt counts against the backend (hung mid-response). A gRPC call on which
+   * nothing went either way: no one's fault; it is answered in gRPC terms (UNAVAILABLE, so a
+   * watch reconnects), before or after its response began.
+   */
+  @Override
+  public void silenceDeadlinePassed() {
+    if (!grpc.active()) {
+      abortMidResponse(ProxyFailure.RESPONSE_BODY_TIMEOUT);
+    } else if (stage != Stage.RESPONDING) {
+      clientFailed(ProxyFailure.STREAM_IDLE);
+    } else {
+      upstream.dropAttempt();
+      endMidResponse(ProxyFailure.STREAM_IDLE);
+    }
+  }
+
   // ---- ending ------------------------------------------------------------------------------------
 
   void finishWithFailure(ProxyFailure failure) {
@@ -422,8 +483,13 @@ final class Exchange implements ExchangeTimers.Deadlines {
 
   /** The response began but the backend failed it: the client must see a broken connection, not a short body. */
   void abortMidResponse(ProxyFailure failure) {
-    timers.stopAwaiting();
     upstream.brokenOff();
+    endMidResponse(failure);
+  }
+
+  /** Ends a response that began without its end: gRPC streams with a status, anything else broken off. */
+  private void endMidResponse(ProxyFailure failure) {
+    timers.stopAwaiting();
     proxy.stats.failure(failure);
     if (grpc.active() && client.http2Stream) {
       // A gRPC stream ends with a status its caller can act on (UNAVAILABLE: try again), not a reset.

@@ -8,8 +8,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * The deadlines of one connection's exchanges: the response head's (the response timeout, and
  * the sooner per-try one of the current attempt), the request body's (the longest gap between
- * its bytes) and the send deadline (how long a response may wait on a client, or a request body
- * on a backend, that takes none of it).
+ * its bytes), the send deadline (how long a response may wait on a client, or a request body
+ * on a backend, that takes none of it) and the silence deadline (how long a response body may
+ * wait on a backend that sends nothing, or a gRPC call on both sides).
  * One timer each per connection, re-armed only when it fires early and never
  * cancelled on the way, so a request costs a clock read here and, mostly, no scheduling.
  */
@@ -38,6 +39,15 @@ final class ExchangeTimers {
 
     /** The client ({@code backend} false) or the backend took none of what waited for it for the send timeout. */
     void sendDeadlinePassed(boolean backend);
+
+    /**
+     * How long until the exchange has been silent too long (its backend sent nothing more of the
+     * response, or nothing went either way on a gRPC call), or -1 when no silence is watched now;
+     * the exchange decides what counts (time the client holds the response back does not).
+     */
+    long silenceLeftNanos(long nowNanos);
+
+    void silenceDeadlinePassed();
   }
 
   private final EventExecutor loop;
@@ -48,6 +58,7 @@ final class ExchangeTimers {
   private final Runnable responseTask = this::onResponseTimer;
   private final Runnable bodyTask = this::onBodyTimer;
   private final Runnable sendTask = this::onSendTimer;
+  private final Runnable silenceTask = this::onSilenceTimer;
   private ScheduledFuture<?> responseTimer;
   private long responseTimerAt;
   private boolean awaiting;
@@ -56,6 +67,7 @@ final class ExchangeTimers {
   private long attemptDeadline;
   private ScheduledFuture<?> bodyTimer;
   private ScheduledFuture<?> sendTimer;
+  private ScheduledFuture<?> silenceTimer;
   /** Since when the response has waited on the client (clock nanoseconds), or -1. */
   private long clientStalledSince = -1;
   /** Since when the request body has waited on the backend (clock nanoseconds), or -1. */
@@ -100,6 +112,13 @@ final class ExchangeTimers {
   void bodyStarted() {
     if (bodyTimer == null) {
       bodyTimer = loop.schedule(bodyTask, bodyTimeoutNanos, TimeUnit.NANOSECONDS);
+    }
+  }
+
+  /** Silence is watched from now: the exchange says, when the timer fires in {@code nanos}, how much is left. */
+  void watchSilence(long nanos) {
+    if (silenceTimer == null) {
+      silenceTimer = loop.schedule(silenceTask, nanos, TimeUnit.NANOSECONDS);
     }
   }
 
@@ -149,6 +168,10 @@ final class ExchangeTimers {
       sendTimer.cancel(false);
       sendTimer = null;
     }
+    if (silenceTimer != null) {
+      silenceTimer.cancel(false);
+      silenceTimer = null;
+    }
   }
 
   private void schedule(long at, long nowNanos) {
@@ -191,6 +214,19 @@ final class ExchangeTimers {
       return;
     }
     exchange.bodyDeadlinePassed();
+  }
+
+  private void onSilenceTimer() {
+    silenceTimer = null;
+    long left = exchange.silenceLeftNanos(clock.nanos());
+    if (left < 0) {
+      return; // nothing watched: lapses, and the next response (or call) arms it again
+    }
+    if (left > 0) {
+      silenceTimer = loop.schedule(silenceTask, left, TimeUnit.NANOSECONDS);
+      return;
+    }
+    exchange.silenceDeadlinePassed();
   }
 
   private void onSendTimer() {

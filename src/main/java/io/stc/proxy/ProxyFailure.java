@@ -38,6 +38,10 @@ public enum ProxyFailure {
   BODY_TIMEOUT(HttpResponseStatus.REQUEST_TIMEOUT, "body_timeout", "request body not received in time"),
   /** Mid-response, so never answered: the connection is closed (an HTTP/2 stream reset). */
   SEND_TIMEOUT(HttpResponseStatus.REQUEST_TIMEOUT, "send_timeout", "the client took none of the response in time"),
+  /** Mid-response, so never answered: the client connection is broken off (an HTTP/2 stream reset). */
+  RESPONSE_BODY_TIMEOUT(HttpResponseStatus.GATEWAY_TIMEOUT, "response_body_timeout", "the backend sent nothing more of the response in time"),
+  /** A gRPC call on which nothing went either way: answered when no response began, else ended with UNAVAILABLE. */
+  STREAM_IDLE(HttpResponseStatus.GATEWAY_TIMEOUT, "stream_idle", "nothing went either way on the call in time"),
   CONNECTION_LIMIT(HttpResponseStatus.SERVICE_UNAVAILABLE, "connection_limit", "too many connections");
 
   private final HttpResponseStatus status;

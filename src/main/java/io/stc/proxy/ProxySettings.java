@@ -11,6 +11,8 @@ import io.stc.pool.Backend;
  * @param maxInflight per-backend in-flight limit; 0 = none
  * @param queueWhenEmpty a request that finds no backend at all waits in the queue (autoscaling)
  * @param sendTimeoutNanos how long a response may wait on a client that takes none of it
+ * @param responseBodyTimeoutNanos the longest gap in a response body from the backend
+ * @param streamIdleNanos the longest a gRPC call may go with nothing either way
  * @param bufferLimit request bodies up to this many bytes are read whole before a backend is picked
  * @param count5xx a 5xx answer counts against the backend's breaker
  */
@@ -22,6 +24,8 @@ record ProxySettings(
     long responseTimeoutNanos,
     long bodyTimeoutNanos,
     long sendTimeoutNanos,
+    long responseBodyTimeoutNanos,
+    long streamIdleNanos,
     int bufferLimit,
     StcConfig.PerTry perTry,
     boolean count5xx,
@@ -41,6 +45,8 @@ record ProxySettings(
         config.timeouts().response().toNanos(),
         config.timeouts().body().toNanos(),
         config.timeouts().send().toNanos(),
+        config.timeouts().responseBody().toNanos(),
+        config.timeouts().streamIdle().toNanos(),
         config.limits().buffer(),
         config.timeouts().perTry(),
         count5xx,

@@ -6,14 +6,18 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.concurrent.ScheduledFuture;
 import io.stc.pool.Backend;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A switched connection (a WebSocket after its 101): bytes relayed both ways untouched, with
  * back-pressure each way, until either side closes, which closes the other. On the client side it
  * is its own handler, swapped in for the HTTP ones; on the backend side its link hands it what
  * arrives. It counts in flight against its backend until it ends; a backend that drains or leaves
- * has its tunnels closed politely (1001, going away, to each side).
+ * has its tunnels closed politely (1001, going away, to each side), and so does a tunnel on which
+ * nothing went either way for {@code timeouts.stream_idle} (a peer that vanished without a close
+ * would otherwise hold both connections for ever).
  */
 final class Tunnel {
   private final ProxyServer proxy;
@@ -22,6 +26,10 @@ final class Tunnel {
   private final Channel backendChannel;
   private final Runnable ended;
   private final ChannelHandler clientSide = new ClientSide();
+  private final long idleNanos;
+  private ScheduledFuture<?> idleTimer;
+  /** When a byte last came from either side. */
+  private long lastReadNanos;
   private boolean done;
 
   /** @param ended runs once, on the client's event loop, when the tunnel is over */
@@ -31,6 +39,26 @@ final class Tunnel {
     this.client = client;
     this.backendChannel = backendChannel;
     this.ended = ended;
+    this.idleNanos = proxy.settings.streamIdleNanos();
+    this.lastReadNanos = proxy.clock.nanos();
+    watchIdle(idleNanos);
+  }
+
+  private void watchIdle(long inNanos) {
+    idleTimer = client.eventLoop().schedule(this::idleCheck, inNanos, TimeUnit.NANOSECONDS);
+  }
+
+  private void idleCheck() {
+    if (done) {
+      return;
+    }
+    long left = idleNanos - (proxy.clock.nanos() - lastReadNanos);
+    if (left > 0) {
+      watchIdle(left);
+      return;
+    }
+    proxy.stats.failure(ProxyFailure.STREAM_IDLE);
+    goAway();
   }
 
   /** The handler that takes the HTTP handlers' place in the client's pipeline. */
@@ -44,6 +72,7 @@ final class Tunnel {
 
   /** Bytes from the backend. */
   void fromBackend(Object msg) {
+    lastReadNanos = proxy.clock.nanos();
     client.write(msg);
     if (!client.isWritable()) {
       backendChannel.config().setAutoRead(false);
@@ -82,6 +111,7 @@ final class Tunnel {
       return;
     }
     done = true;
+    idleTimer.cancel(false);
     proxy.tunnels.remove(this);
     ended.run();
   }
@@ -89,6 +119,7 @@ final class Tunnel {
   private final class ClientSide extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      lastReadNanos = proxy.clock.nanos();
       backendChannel.write(msg);
       if (!backendChannel.isWritable()) {
         ctx.channel().config().setAutoRead(false);

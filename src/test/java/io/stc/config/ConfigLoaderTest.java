@@ -42,6 +42,8 @@ class ConfigLoaderTest {
         response: 1m
         idle: 1h
         backend_idle: 90s
+        response_body: 2m
+        stream_idle: 1h
       retries: 5
       served_by_header: X-Backend
       shutdown_timeout: 10
@@ -90,7 +92,8 @@ class ConfigLoaderTest {
         ],
         "health": {"enabled": false, "path": "/healthz", "interval": "500ms", "timeout": 1.5,
                    "rise": 3, "fall": 4},
-        "timeouts": {"connect": "250ms", "response": "1m", "idle": "1h", "backend_idle": "90s"},
+        "timeouts": {"connect": "250ms", "response": "1m", "idle": "1h", "backend_idle": "90s",
+                     "response_body": "2m", "stream_idle": "1h"},
         "retries": 5,
         "served_by_header": "X-Backend",
         "shutdown_timeout": 10,
@@ -116,7 +119,7 @@ class ConfigLoaderTest {
       List.of(new BackendConfig("localhost", 3001, 2), new BackendConfig("::1", 3002, 1)),
       new Health(false, "/healthz", Duration.ofMillis(500), Duration.ofMillis(1500), 3, 4),
       new Timeouts(Duration.ofMillis(250), Duration.ofMinutes(1), Duration.ofHours(1), Duration.ofSeconds(10), Duration.ofSeconds(30),
-          Duration.ofSeconds(60), StcConfig.PerTry.AUTO, Duration.ofSeconds(90)),
+          Duration.ofSeconds(60), StcConfig.PerTry.AUTO, Duration.ofSeconds(90), Duration.ofMinutes(2), Duration.ofHours(1)),
       5, "X-Backend", Duration.ofSeconds(10), new Limits(16 * 1024, 4096, 100, 0, 10_000, 1_000, 64 * 1024),
       "header:X-User", Duration.ofSeconds(10),
       new StcConfig.CircuitBreakerConfig(false, 3, Duration.ofSeconds(2), 2, Duration.ofSeconds(30), false, 40),

@@ -147,6 +147,61 @@ class GrpcThroughProxyTest {
     });
   }
 
+  @Test
+  void aCallOnWhichNothingGoesEitherWayEndsUnavailableAfterStreamIdleAndOnlyThen() throws Exception {
+    java.util.concurrent.ScheduledExecutorService pacer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+    try {
+      throughStcWith(t -> t.withStreamIdle(Duration.ofMillis(500)), (idle, ch) -> {
+        // A chat that says something every 200 ms for 1.6 s lives past the limit; then it goes quiet.
+        java.util.concurrent.LinkedBlockingQueue<byte[]> answers = new java.util.concurrent.LinkedBlockingQueue<>();
+        CompletableFuture<byte[]> chatDone = new CompletableFuture<>();
+        StreamObserver<byte[]> chat = ClientCalls.asyncBidiStreamingCall(
+            ch.newCall(GrpcTestServer.CHAT, CallOptions.DEFAULT.withDeadlineAfter(60, TimeUnit.SECONDS)),
+            observer(chatDone, answers::add));
+        AtomicInteger said = new AtomicInteger();
+        CountDownLatch talked = new CountDownLatch(1);
+        pacer.scheduleAtFixedRate(() -> {
+          int i = said.getAndIncrement();
+          if (i < 8) {
+            chat.onNext(ByteBuffer.allocate(4).putInt(i).array());
+          } else {
+            talked.countDown();
+            throw new IllegalStateException("done"); // ends this schedule
+          }
+        }, 0, 200, TimeUnit.MILLISECONDS);
+        assertThat(talked.await(20, TimeUnit.SECONDS)).isTrue();
+        for (int i = 0; i < 8; i++) {
+          byte[] back = answers.poll(20, TimeUnit.SECONDS);
+          assertThat(back).as("answer %d (the call: %s)", i, chatDone).isNotNull();
+        }
+        assertThat(chatDone).failsWithin(Duration.ofSeconds(20)).withThrowableThat().havingRootCause()
+            .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+              assertThat(e.getStatus().getDescription()).contains("nothing went either way");
+            });
+
+        // A client stream that sends one message and then nothing: no response began, so the
+        // answer is a trailers-only UNAVAILABLE.
+        CompletableFuture<byte[]> counted = new CompletableFuture<>();
+        StreamObserver<byte[]> up = ClientCalls.asyncClientStreamingCall(
+            ch.newCall(GrpcTestServer.COUNT, CallOptions.DEFAULT.withDeadlineAfter(60, TimeUnit.SECONDS)), observer(counted, null));
+        up.onNext(new byte[10]);
+        assertThat(counted).failsWithin(Duration.ofSeconds(20)).withThrowableThat().havingRootCause()
+            .isInstanceOfSatisfying(StatusRuntimeException.class,
+                e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE));
+
+        assertThat(idle.stc.proxy().stats().failures(ProxyFailure.STREAM_IDLE)).isEqualTo(2);
+        assertThat(idle.stc.proxy().stats().grpcCalls(GrpcStatus.UNAVAILABLE)).isEqualTo(2);
+        assertThat(idle.stc.upstream().pool().all().get(0).stats().failures()).as("an idle call is no one's failure").isZero();
+        // The backend serves on.
+        assertThat(new String(ClientCalls.blockingUnaryCall(ch, GrpcTestServer.UNARY,
+            CallOptions.DEFAULT.withDeadlineAfter(20, TimeUnit.SECONDS), new byte[0]), StandardCharsets.UTF_8)).isEqualTo("a");
+      });
+    } finally {
+      pacer.shutdownNow();
+    }
+  }
+
   /** Runs {@code calls} through a cluster of its own (backend {@code a}, timeouts changed) on a channel of its own. */
   private void throughStcWith(java.util.function.UnaryOperator<io.stc.config.StcConfig.Timeouts> timeouts, Calls calls) throws Exception {
     try (TestCluster own = TestCluster.of(0, cfg -> RawBackend.alone(cfg).withTimeouts(timeouts.apply(cfg.timeouts())))) {

@@ -75,4 +75,32 @@ class WebSocketTest {
       c.backends.forEach(b -> b.close());
     }
   }
+
+  @Test
+  void aWebSocketOnWhichNothingGoesEitherWayIsClosedAfterStreamIdleAndOnlyThen() throws Exception {
+    java.util.concurrent.ScheduledExecutorService pacer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+    try (TestCluster c = TestCluster.of(1, cfg -> cfg.withTimeouts(cfg.timeouts().withStreamIdle(Duration.ofMillis(500))))) {
+      Collector collector = new Collector();
+      WebSocket ws = HttpClient.newHttpClient().newWebSocketBuilder()
+          .buildAsync(URI.create("ws://127.0.0.1:" + c.stc.port() + "/ws"), collector)
+          .get(20, TimeUnit.SECONDS);
+      // A message every 200 ms for 1.6 s: the tunnel lives past the limit while something goes.
+      java.util.concurrent.atomic.AtomicInteger said = new java.util.concurrent.atomic.AtomicInteger();
+      pacer.scheduleAtFixedRate(() -> {
+        int i = said.getAndIncrement();
+        if (i >= 8) {
+          throw new IllegalStateException("done"); // ends this schedule
+        }
+        ws.sendText("m" + i, true).join();
+      }, 0, 200, TimeUnit.MILLISECONDS);
+      // Then nothing either way: closed politely, and its backend's place freed; not before every
+      // echo came back, 1.4 s after the first, far past the limit.
+      assertThat(collector.closed.get(20, TimeUnit.SECONDS)).isEqualTo(1001);
+      assertThat(collector.messages).hasSize(8);
+      assertThat(c.stc.proxy().stats().failures(ProxyFailure.STREAM_IDLE)).isEqualTo(1);
+      await().atMost(Duration.ofSeconds(10)).until(() -> c.backend(0).stats().inFlight() == 0);
+    } finally {
+      pacer.shutdownNow();
+    }
+  }
 }
