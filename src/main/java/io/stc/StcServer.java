@@ -17,6 +17,7 @@ import io.stc.kubernetes.KubernetesProvider;
 import io.stc.kubernetes.KubernetesScaling;
 import io.stc.limit.TokenBucketLimiter;
 import io.stc.pool.BackendState;
+import io.stc.pool.NameRefresh;
 import io.stc.pool.Upstream;
 import io.stc.proxy.ProxyFailure;
 import io.stc.proxy.ProxyServer;
@@ -38,6 +39,7 @@ import org.slf4j.LoggerFactory;
 /** A running stc: the upstream pool, its health checks, its autoscaler, the data plane and the control plane, wired from one config. */
 public final class StcServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(StcServer.class);
+  private static final long NAMES_REFRESH_MILLIS = 5_000;
 
   private final StcConfig config;
   private final Clock clock;
@@ -53,6 +55,7 @@ public final class StcServer implements AutoCloseable {
   private ControlPlane control;
   private Supplier<StcConfig> configSource;
   private java.util.function.IntConsumer adminListening;
+  private NameRefresh.Resolver resolver = NameRefresh.SYSTEM;
   private int port;
 
   public StcServer(StcConfig config) {
@@ -68,6 +71,12 @@ public final class StcServer implements AutoCloseable {
   /** Told the admin port as soon as the admin listener is up, before any instance starts; call before {@link #start()}. */
   public StcServer whenAdminListening(java.util.function.IntConsumer listener) {
     this.adminListening = listener;
+    return this;
+  }
+
+  /** How backends' host names are looked up (the JVM's resolver unless told); call before {@link #start()}. */
+  public StcServer resolveNamesWith(NameRefresh.Resolver names) {
+    this.resolver = names;
     return this;
   }
 
@@ -91,6 +100,11 @@ public final class StcServer implements AutoCloseable {
     for (StcConfig.BackendConfig b : effective.backends()) {
       upstream.add(b.id(), b.host(), b.port(), b.weight(), state.isMaint(b.id()) ? BackendState.MAINT : initial, b.protocol());
     }
+    // Backends named by host name follow the name: looked up again every five seconds (Envoy's
+    // DNS refresh), on a worker thread, never on an event loop.
+    NameRefresh names = new NameRefresh(upstream, resolver);
+    names.refresh();
+    vertx.setPeriodic(NAMES_REFRESH_MILLIS, id -> vertx.executeBlocking(names::refresh, false));
     PassiveHealth passive = PassiveHealth.NONE;
     if (checking) {
       health = new HealthChecker(vertx, upstream, config.health(), config.tls());

@@ -192,6 +192,9 @@ public final class StatsView {
     n.put("id", b.id());
     n.put("host", b.host());
     n.put("port", b.port());
+    // Where a named backend's connections go now (its name is looked up again as it moves); null while it does not resolve.
+    java.net.InetAddress at = b.address().getAddress();
+    n.put("address", at == null ? null : at.getHostAddress());
     n.put("weight", b.weight());
     n.put("protocol", b.protocolName());
     long idleClose = b.idleCloseSeenNanos();

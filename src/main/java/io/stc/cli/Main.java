@@ -23,6 +23,12 @@ public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   public static void main(String[] args) {
+    // The JVM keeps a name's answer for 30 s unless told; backends named by host name are looked
+    // up every 5 s, and a name that moved should move the traffic within that, as Envoy's does.
+    // An operator's own setting (java.security, or -Dsun.net.inetaddr.ttl) stands.
+    if (java.security.Security.getProperty("networkaddress.cache.ttl") == null && System.getProperty("sun.net.inetaddr.ttl") == null) {
+      java.security.Security.setProperty("networkaddress.cache.ttl", "5");
+    }
     System.exit(run(args));
   }
 

@@ -13,6 +13,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.SocketAddress;
 import io.vertx.core.net.PemTrustOptions;
 import java.time.Duration;
 import java.util.List;
@@ -169,6 +170,7 @@ public final class HealthChecker implements PassiveHealth, AutoCloseable {
             .setMethod(HttpMethod.GET)
             .setHost(b.host())
             .setPort(b.port())
+            .setServer(server(b))
             .setURI(config.path())
             .setConnectTimeout(config.timeout().toMillis())
             .setIdleTimeout(config.timeout().toMillis());
@@ -187,6 +189,18 @@ public final class HealthChecker implements PassiveHealth, AutoCloseable {
         });
   }
 
+  /**
+   * Where a probe connects: the address the data plane connects to, so both judge the same
+   * instance when the backend's name moves (the host still names it in the Host header and SNI);
+   * for a name that does not resolve yet, none, and Vert.x looks it up.
+   */
+  private static SocketAddress server(Backend b) {
+    java.net.InetSocketAddress a = b.address();
+    // By the address's text: given the resolved InetSocketAddress, Vert.x looks its host name up
+    // again with a resolver of its own, whose answer may be older than the data plane's.
+    return a.isUnresolved() ? null : SocketAddress.inetSocketAddress(a.getPort(), a.getAddress().getHostAddress());
+  }
+
   /** gRPC's health protocol: {@code Check} for the configured service; SERVING with status OK passes. */
   private void probeGrpc(Probe p) {
     Backend b = p.backend;
@@ -195,6 +209,7 @@ public final class HealthChecker implements PassiveHealth, AutoCloseable {
             .setMethod(HttpMethod.POST)
             .setHost(b.host())
             .setPort(b.port())
+            .setServer(server(b))
             .setURI(GrpcHealthCheck.PATH)
             .putHeader("content-type", "application/grpc")
             .putHeader("te", "trailers")

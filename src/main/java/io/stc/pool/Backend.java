@@ -1,6 +1,8 @@
 package io.stc.pool;
 
 import io.stc.Clock;
+import io.netty.util.NetUtil;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.Objects;
 
@@ -14,7 +16,9 @@ public final class Backend {
   private final String id;
   private final String host;
   private final int port;
-  private final InetSocketAddress address;
+  /** Where its host name pointed when last looked up; a literal address never moves. */
+  private volatile InetSocketAddress address;
+  private final boolean named;
   private final BackendStats stats;
   private volatile int weight;
   private volatile BackendState state;
@@ -43,7 +47,10 @@ public final class Backend {
     this.id = Objects.requireNonNull(id);
     this.host = Objects.requireNonNull(host);
     this.port = port;
-    // Resolved once here so the hot path never does a DNS look-up.
+    // Resolved here (and, for a name, again by NameRefresh on the control plane), so the hot path
+    // never does a DNS look-up; a name that does not resolve yet is left unresolved, and connects
+    // to it fail at once until it does.
+    this.named = !NetUtil.isValidIpV4Address(host) && !NetUtil.isValidIpV6Address(host);
     this.address = new InetSocketAddress(host, port);
     this.weight = weight;
     this.state = state;
@@ -116,8 +123,22 @@ public final class Backend {
     return port;
   }
 
+  /**
+   * Where connections go now. A new object whenever the backend's name moves, so a connection can
+   * tell it was opened to an address the name has left by comparing the one it was opened to.
+   */
   public InetSocketAddress address() {
     return address;
+  }
+
+  /** Whether the host is a name (looked up again as it may move), not a literal address. */
+  public boolean named() {
+    return named;
+  }
+
+  /** The backend's name now points at {@code to}: new connections go there; open ones finish where they are. */
+  public void moveTo(InetAddress to) {
+    address = new InetSocketAddress(to, port);
   }
 
   public int weight() {

@@ -6,6 +6,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.resolver.NoopAddressResolverGroup;
 import io.stc.pool.BackendProtocol;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
@@ -64,7 +65,10 @@ final class LoopContext {
             .channel(channelClass)
             .option(ChannelOption.TCP_NODELAY, true)
             .option(ChannelOption.SO_KEEPALIVE, true)
-            .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis);
+            .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
+            // Never a DNS look-up on an event loop: a backend's name is looked up on the control
+            // plane, and until it resolves, connecting to it fails at once.
+            .resolver(NoopAddressResolverGroup.INSTANCE);
   }
 
   /** An idle, open HTTP/1.1 connection to the backend, or null. Call on this loop only. */
@@ -75,12 +79,14 @@ final class LoopContext {
     }
     Http1Link c;
     while ((c = q.pollFirst()) != null) {
-      if (c.channel.isActive() && !c.reader.hasLeftover() && clock.nanos() - c.idleUntilNanos < 0) {
+      if (c.channel.isActive() && !c.reader.hasLeftover() && clock.nanos() - c.idleUntilNanos < 0
+          && c.connectedTo == backend.address()) {
         c.reused = true;
         return c;
       }
       // Closed, or the backend said something unasked while idle, or idle for as long as the backend
-      // said it would wait (it may be closing it as we speak): not to be trusted.
+      // said it would wait (it may be closing it as we speak), or opened to an address the
+      // backend's name has since left: not to be used.
       c.channel.close();
     }
     return null;
@@ -101,7 +107,8 @@ final class LoopContext {
         ch.pipeline().addLast("backend", link.handler());
       }
     });
-    ChannelFuture connected = b.connect(link.backend.address());
+    link.connectedTo = link.backend.address();
+    ChannelFuture connected = b.connect(link.connectedTo);
     if (backendTls == null || link.backend.protocol() != BackendProtocol.AUTO) {
       return connected;
     }
@@ -140,6 +147,7 @@ final class LoopContext {
    */
   Http2Link stream(Backend backend, UpstreamRequest owner, byte[] servedByName) {
     ArrayList<Http2BackendConnection> list = http2.computeIfAbsent(backend, b -> new ArrayList<>(2));
+    drainMoved(list, backend);
     for (int i = 0, n = list.size(); i < n; i++) {
       Http2BackendConnection c = list.get(i);
       if (c.hasRoom()) {
@@ -152,6 +160,7 @@ final class LoopContext {
   /** Puts a link that has no stream yet on a connection with room for it. */
   void place(Http2Link link) {
     ArrayList<Http2BackendConnection> list = http2.computeIfAbsent(link.backend, b -> new ArrayList<>(2));
+    drainMoved(list, link.backend);
     for (int i = 0, n = list.size(); i < n; i++) {
       Http2BackendConnection c = list.get(i);
       if (c.hasRoom()) {
@@ -160,6 +169,16 @@ final class LoopContext {
       }
     }
     newConnection(link.backend, list).adopt(link);
+  }
+
+  /** Connections opened to an address the backend's name has since left take no new stream and close once idle. */
+  private static void drainMoved(ArrayList<Http2BackendConnection> list, Backend backend) {
+    for (int i = list.size() - 1; i >= 0; i--) {
+      Http2BackendConnection c = list.get(i);
+      if (c.connectedTo != backend.address()) {
+        c.drain(); // leaves the list
+      }
+    }
   }
 
   private Http2BackendConnection newConnection(Backend backend, ArrayList<Http2BackendConnection> list) {
@@ -192,7 +211,8 @@ final class LoopContext {
         ch.pipeline().addLast("h2", c.handler(ch));
       }
     });
-    b.connect(c.backend.address()).addListener((ChannelFuture f) -> {
+    c.connectedTo = c.backend.address();
+    b.connect(c.connectedTo).addListener((ChannelFuture f) -> {
       if (f.isSuccess()) {
         c.connected(f.channel());
       } else {
@@ -204,7 +224,7 @@ final class LoopContext {
   /** Takes back an HTTP/1.1 connection after a complete exchange, or closes it when it can't be kept. */
   void release(Http1Link c) {
     c.owner = null;
-    if (!c.channel.isActive() || c.backend.isRemoved()) {
+    if (!c.channel.isActive() || c.backend.isRemoved() || c.connectedTo != c.backend.address()) {
       c.channel.close();
       return;
     }
