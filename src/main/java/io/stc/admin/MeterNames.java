@@ -34,6 +34,7 @@ public final class MeterNames {
   public static final String GRPC_CALLS = "stc.grpc.calls";
   /** Counter: retried attempts. */
   public static final String PROXY_RETRIES = "stc.proxy.retries";
+  public static final String PROXY_RETRIES_DENIED = "stc.proxy.retries.denied";
   /** Counter: exchanges the client abandoned. */
   public static final String CLIENT_ABORTS = "stc.client.aborts";
   /** Gauge: requests in progress. */

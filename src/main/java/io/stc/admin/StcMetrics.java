@@ -91,6 +91,8 @@ public final class StcMetrics implements AutoCloseable {
     }
     FunctionCounter.builder(PROXY_RETRIES, proxy, ProxyStats::retries)
         .description("Attempts retried on another backend").register(registry);
+    FunctionCounter.builder(PROXY_RETRIES_DENIED, proxy, ProxyStats::retriesDenied)
+        .description("Retries the retry budget did not allow (the failure was answered instead)").register(registry);
     FunctionCounter.builder(CLIENT_ABORTS, proxy, ProxyStats::clientAborts)
         .description("Exchanges the client abandoned").register(registry);
     Gauge.builder(ACTIVE_REQUESTS, proxy, ProxyStats::active)

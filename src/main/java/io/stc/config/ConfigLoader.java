@@ -32,7 +32,7 @@ public final class ConfigLoader {
   public static StcConfig load(Path file) {
     StcConfig d = StcConfig.defaults();
     ConfigMap root = ConfigParser.parse(file).asMap(
-        "host", "port", "io_threads", "algorithm", "backends", "health", "timeouts", "retries",
+        "host", "port", "io_threads", "algorithm", "backends", "health", "timeouts", "retries", "retry_budget",
         "served_by_header", "shutdown_timeout", "limits", "hash_key", "slow_start", "circuit_breaker",
         "state_dir", "sticky", "max_inflight", "queue",
         "admin", "access_log", "drain_timeout", "autoscale", "tls", "rate_limit", "transport", "h2c");
@@ -70,7 +70,8 @@ public final class ConfigLoader {
         TlsSection.read(root.section("tls", TlsSection.KEYS)),
         RateLimitSection.read(root.get("rate_limit"), d.rateLimit()),
         root.value("transport", "a transport", StcConfig::transport, d.transport()),
-        root.bool("h2c", d.h2c()));
+        root.bool("h2c", d.h2c()),
+        root.value("retry_budget", "a percentage of requests like 20% (0-100), or off", ConfigLoader::retryBudget, d.retryBudget()));
     List<ConfigNode> items = root.list("backends");
     for (int i = 0; i < items.size(); i++) {
       String conflict = config.backends().get(i).protocol().conflictWithTls(config.tls().backends());
@@ -222,6 +223,23 @@ public final class ConfigLoader {
         t.positiveDuration("backend_idle", d.backendIdle()),
         t.positiveDuration("response_body", d.responseBody()),
         t.positiveDuration("stream_idle", d.streamIdle()));
+  }
+
+  private static int retryBudget(String s) {
+    String v = s.trim();
+    if (v.equals("off")) {
+      return StcConfig.NO_RETRY_BUDGET;
+    }
+    int percent;
+    try {
+      percent = Integer.parseInt(v.endsWith("%") ? v.substring(0, v.length() - 1).trim() : v);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("expected a percentage like 20%, or off, got '" + s + "'");
+    }
+    if (percent < 0 || percent > 100) {
+      throw new IllegalArgumentException("must be from 0% to 100%, got '" + s + "'");
+    }
+    return percent;
   }
 
   private static StcConfig.PerTry perTry(String s) {

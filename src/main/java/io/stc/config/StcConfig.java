@@ -33,7 +33,11 @@ public record StcConfig(
     TlsConfig tls,
     RateLimit rateLimit,
     String transport,
-    boolean h2c) {
+    boolean h2c,
+    int retryBudget) {
+
+  /** {@code retry_budget: off}: retries are bounded by {@code retries} alone. */
+  public static final int NO_RETRY_BUDGET = -1;
 
   /** The most event loops {@code io_threads} may ask for. */
   public static final int MAX_IO_THREADS = 256;
@@ -369,7 +373,8 @@ public record StcConfig(
         TlsConfig.defaults(),
         RateLimit.defaults(),
         "auto",
-        true);
+        true,
+        20);
   }
 
   /** The number of event loops to run: the configured value, or one per core. */
@@ -414,6 +419,7 @@ public record StcConfig(
     RateLimit rateLimit;
     String transport;
     boolean h2c;
+    int retryBudget;
 
     Fields(StcConfig c) {
       host = c.host;
@@ -441,10 +447,11 @@ public record StcConfig(
       rateLimit = c.rateLimit;
       transport = c.transport;
       h2c = c.h2c;
+      retryBudget = c.retryBudget;
     }
 
     StcConfig build() {
-      return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, capacity, admin, accessLog, drainTimeout, autoscale, tls, rateLimit, transport, h2c);
+      return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, capacity, admin, accessLog, drainTimeout, autoscale, tls, rateLimit, transport, h2c, retryBudget);
     }
   }
 
@@ -467,6 +474,14 @@ public record StcConfig(
   /** Whether the plain listener also speaks cleartext HTTP/2 (prior knowledge and {@code Upgrade: h2c}). */
   public StcConfig withH2c(boolean v) {
     return with(f -> f.h2c = v);
+  }
+
+  /**
+   * Retries an event loop may make, as a percentage of the requests it took over the last ten
+   * seconds (ten a second in all at least); {@link #NO_RETRY_BUDGET} for none but {@code retries}.
+   */
+  public StcConfig withRetryBudget(int percent) {
+    return with(f -> f.retryBudget = percent);
   }
 
   public StcConfig withAlgorithm(String v) {

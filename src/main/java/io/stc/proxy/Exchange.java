@@ -107,6 +107,7 @@ final class Exchange implements ExchangeTimers.Deadlines {
     status = 0;
     stage = Stage.BUFFERING;
     startNanos = proxy.clock.nanos();
+    client.loop.retryBudget.requestStarted(startNanos);
     grpc.start(req.headers(), startNanos);
     if (grpc.active()) {
       timers.watchSilence(settings.streamIdleNanos());

@@ -39,6 +39,8 @@ final class LoopContext {
   final EventLoop loop;
   /** What this loop's HTTP/2 streams may hold in receive windows grown beyond the protocol's. */
   final Http2WindowBudget windowBudget;
+  /** How many retries this loop's exchanges may make. */
+  final RetryBudget retryBudget;
   /** The proxy's clock: how long an idle connection has waited. */
   private final Clock clock;
   /** The longest an HTTP/1.1 connection is kept idle ({@code timeouts.backend_idle}). */
@@ -53,9 +55,10 @@ final class LoopContext {
   private final Map<Backend, Integer> maxStreamsSeen = new IdentityHashMap<>();
 
   LoopContext(EventLoop loop, Class<? extends Channel> channelClass, int connectTimeoutMillis, BackendTls backendTls,
-      Clock clock, long backendIdleNanos, Http2WindowBudget windowBudget) {
+      Clock clock, long backendIdleNanos, Http2WindowBudget windowBudget, RetryBudget retryBudget) {
     this.loop = loop;
     this.windowBudget = windowBudget;
+    this.retryBudget = retryBudget;
     this.clock = clock;
     this.backendIdleNanos = backendIdleNanos;
     this.backendTls = backendTls;

@@ -118,7 +118,8 @@ public final class ProxyServer {
     int loopCount = config.effectiveIoThreads();
     for (EventExecutor e : workerGroup) {
       loops.put(e, new LoopContext((EventLoop) e, transport.socketChannel(), connectMillis, backendTls, clock,
-          config.timeouts().backendIdle().toNanos(), Http2WindowBudget.perLoop(Runtime.getRuntime().maxMemory(), loopCount, stats)));
+          config.timeouts().backendIdle().toNanos(), Http2WindowBudget.perLoop(Runtime.getRuntime().maxMemory(), loopCount, stats),
+          new RetryBudget(config.retryBudget(), loopCount)));
     }
     upstream.addListener(this::onPoolEvent);
     pipelines = new ClientPipelines(this, config, clock);

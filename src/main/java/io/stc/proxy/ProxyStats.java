@@ -8,6 +8,7 @@ public final class ProxyStats {
   private final LongAdder[] byClass = new LongAdder[6];
   private final LongAdder[] failures = new LongAdder[ProxyFailure.values().length];
   private final LongAdder retries = new LongAdder();
+  private final LongAdder retriesDenied = new LongAdder();
   private final LongAdder clientAborts = new LongAdder();
   private final LongAdder active = new LongAdder();
   private final LongAdder connections = new LongAdder();
@@ -58,6 +59,11 @@ public final class ProxyStats {
     retries.increment();
   }
 
+  /** A retry the retry budget did not allow: the failure was answered instead. */
+  void retryDenied() {
+    retriesDenied.increment();
+  }
+
   void dequeued(long waitedNanos) {
     queued.increment();
     queueWaitNanos.add(waitedNanos);
@@ -105,6 +111,10 @@ public final class ProxyStats {
 
   public long failures(ProxyFailure f) {
     return failures[f.ordinal()].sum();
+  }
+
+  public long retriesDenied() {
+    return retriesDenied.sum();
   }
 
   public long retries() {

@@ -243,6 +243,11 @@ final class UpstreamRequest {
     if (!attempts.mayRetry() || !body.replayable()) {
       return false;
     }
+    long now = proxy.clock.nanos();
+    if (!client.loop.retryBudget.allows(now)) {
+      proxy.stats.retryDenied();
+      return false;
+    }
     attempts.end(true, settings.count5xx(), true);
     grpc.countRefused();
     Backend next = attempts.pick(request);
@@ -251,6 +256,7 @@ final class UpstreamRequest {
       return false;
     }
     proxy.stats.retry();
+    client.loop.retryBudget.spent(now);
     link = null;
     l.release(false);
     // The head (and maybe some of the body) went out: the next attempt sends it all again.
@@ -381,6 +387,13 @@ final class UpstreamRequest {
     boolean again = unprocessed || closedIdle;
     boolean retryable = (attempts.mayRetry() || (again && attempts.mayRetryUnprocessed()))
         && (!afterSend || ((idempotent || unprocessed) && body.replayable()));
+    // A request the backend never acted on costs nothing to send again; any other retry comes out
+    // of the loop's retry budget, so a pool that fails as a whole is not sent everything twice more.
+    long now = proxy.clock.nanos();
+    if (retryable && !again && !client.loop.retryBudget.allows(now)) {
+      proxy.stats.retryDenied();
+      retryable = false;
+    }
     if (retryable) {
       Backend next = attempts.pick(request);
       if (next == null && again) {
@@ -389,6 +402,9 @@ final class UpstreamRequest {
       }
       if (next != null) {
         proxy.stats.retry();
+        if (!again) {
+          client.loop.retryBudget.spent(now);
+        }
         if (afterSend) {
           body.rewind();
         }
