@@ -34,7 +34,8 @@ public record StcConfig(
     RateLimit rateLimit,
     String transport,
     boolean h2c,
-    int retryBudget) {
+    int retryBudget,
+    boolean proxyProtocol) {
 
   /** {@code retry_budget: off}: retries are bounded by {@code retries} alone. */
   public static final int NO_RETRY_BUDGET = -1;
@@ -374,7 +375,8 @@ public record StcConfig(
         RateLimit.defaults(),
         "auto",
         true,
-        20);
+        20,
+        false);
   }
 
   /** The number of event loops to run: the configured value, or one per core. */
@@ -420,6 +422,7 @@ public record StcConfig(
     String transport;
     boolean h2c;
     int retryBudget;
+    boolean proxyProtocol;
 
     Fields(StcConfig c) {
       host = c.host;
@@ -448,10 +451,11 @@ public record StcConfig(
       transport = c.transport;
       h2c = c.h2c;
       retryBudget = c.retryBudget;
+      proxyProtocol = c.proxyProtocol;
     }
 
     StcConfig build() {
-      return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, capacity, admin, accessLog, drainTimeout, autoscale, tls, rateLimit, transport, h2c, retryBudget);
+      return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, capacity, admin, accessLog, drainTimeout, autoscale, tls, rateLimit, transport, h2c, retryBudget, proxyProtocol);
     }
   }
 
@@ -482,6 +486,11 @@ public record StcConfig(
    */
   public StcConfig withRetryBudget(int percent) {
     return with(f -> f.retryBudget = percent);
+  }
+
+  /** Whether every connection to the listener begins with a PROXY protocol header naming the client. */
+  public StcConfig withProxyProtocol(boolean v) {
+    return with(f -> f.proxyProtocol = v);
   }
 
   public StcConfig withAlgorithm(String v) {

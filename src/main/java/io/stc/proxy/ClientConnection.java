@@ -112,9 +112,9 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Htt
     this.exchange = new Exchange(proxy, this);
   }
 
-  /** The client's address as the exchange reports and keys it, or "unknown". */
+  /** The client's address as the exchange reports and keys it (a PROXY header's source, on a listener that takes one), or "unknown". */
   static String clientIp(Channel ch) {
-    return ch.remoteAddress() instanceof InetSocketAddress remote ? remote.getAddress().getHostAddress() : "unknown";
+    return ProxyProtocolReader.clientAddress(ch) instanceof InetSocketAddress remote ? remote.getAddress().getHostAddress() : "unknown";
   }
 
   @Override

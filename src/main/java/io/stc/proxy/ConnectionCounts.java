@@ -2,8 +2,6 @@ package io.stc.proxy;
 
 import io.netty.channel.Channel;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.SocketAddress;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -23,13 +21,15 @@ final class ConnectionCounts {
     this.maxPerClient = maxPerClient;
   }
 
-  /** Counts a new connection and uncounts it when it closes; false (nothing counted) when it is over a limit. */
-  boolean open(Channel ch) {
+  /**
+   * Counts a new connection from {@code client} (its peer, or a PROXY header's source; null when not
+   * known) and uncounts it when it closes; false (nothing counted) when it is over a limit.
+   */
+  boolean open(Channel ch, InetAddress client) {
     if (open.incrementAndGet() > max) {
       open.decrementAndGet();
       return false;
     }
-    InetAddress client = address(ch.remoteAddress());
     if (client != null && perClient.merge(client, 1, Integer::sum) > maxPerClient) {
       release(client);
       open.decrementAndGet();
@@ -56,9 +56,5 @@ final class ConnectionCounts {
   /** Client addresses with a connection open now. */
   int clients() {
     return perClient.size();
-  }
-
-  private static InetAddress address(SocketAddress a) {
-    return a instanceof InetSocketAddress inet ? inet.getAddress() : null;
   }
 }

@@ -133,7 +133,17 @@ public final class ProxyServer {
             .childHandler(new ChannelInitializer<SocketChannel>() {
               @Override
               protected void initChannel(SocketChannel ch) {
-                boolean refused = !connections.open(ch);
+                if (config.proxyProtocol()) {
+                  // Who the client is, and so what its limits and its pipeline are, is known once
+                  // the balancer's header has said it.
+                  ProxyProtocolReader.install(ch, config.timeouts().header().toNanos(), (c, client) -> accepted((SocketChannel) c, client));
+                  return;
+                }
+                accepted(ch, ch.remoteAddress() == null ? null : ch.remoteAddress().getAddress());
+              }
+
+              private void accepted(SocketChannel ch, java.net.InetAddress client) {
+                boolean refused = !connections.open(ch, client);
                 if (refused) {
                   stats.connectionRefused();
                   if (listenerTls == null) {

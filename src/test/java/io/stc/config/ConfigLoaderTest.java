@@ -46,6 +46,7 @@ class ConfigLoaderTest {
         stream_idle: 1h
       retries: 5
       retry_budget: 10%
+      proxy_protocol: true
       served_by_header: X-Backend
       shutdown_timeout: 10
       limits:
@@ -95,7 +96,7 @@ class ConfigLoaderTest {
                    "rise": 3, "fall": 4},
         "timeouts": {"connect": "250ms", "response": "1m", "idle": "1h", "backend_idle": "90s",
                      "response_body": "2m", "stream_idle": "1h"},
-        "retries": 5, "retry_budget": 10,
+        "retries": 5, "retry_budget": 10, "proxy_protocol": true,
         "served_by_header": "X-Backend",
         "shutdown_timeout": 10,
         "limits": {"header_size": "16KiB", "uri": 4096},
@@ -130,11 +131,11 @@ class ConfigLoaderTest {
       new StcConfig.AccessLog("access.log", "json"), Duration.ofSeconds(5),
       // The autoscaler drains like any removal unless its own drain_timeout is set.
       io.stc.config.AutoscaleConfig.defaults(5).withDrainTimeout(Duration.ofSeconds(5)), io.stc.config.TlsConfig.defaults(), StcConfig.RateLimit.defaults(),
-      "epoll", false, 10);
+      "epoll", false, 10, true);
 
   private static final String KNOWN_TOP = "host, port, io_threads, algorithm, backends, health, "
       + "timeouts, retries, retry_budget, served_by_header, shutdown_timeout, limits, hash_key, slow_start, circuit_breaker, "
-      + "state_dir, sticky, max_inflight, queue, admin, access_log, drain_timeout, autoscale, tls, rate_limit, transport, h2c";
+      + "state_dir, sticky, max_inflight, queue, admin, access_log, drain_timeout, autoscale, tls, rate_limit, transport, h2c, proxy_protocol";
 
   @TempDir Path dir;
 

@@ -1,0 +1,165 @@
+package io.stc.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.stc.config.StcConfig;
+import io.stc.pool.BackendState;
+import io.stc.testing.RawBackend;
+import io.stc.testing.RecordingBackend;
+import io.stc.testing.TestCluster;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A listener behind an L4 balancer takes each connection's client from its PROXY protocol header
+ * (v1 and v2): X-Forwarded-For and the per-client connection limit see that client; a connection
+ * without a well-formed header is closed with nothing forwarded. curl's {@code --haproxy-protocol}
+ * is a real sender of it.
+ */
+class ProxyProtocolTest {
+  private static final String GET = "GET /who HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  private RecordingBackend backend;
+  private TestCluster c;
+
+  @BeforeEach
+  void start() throws Exception {
+    backend = new RecordingBackend();
+    c = TestCluster.of(0, cfg -> RawBackend.alone(cfg).withProxyProtocol(true)
+        .withLimits(StcConfig.Limits.defaults().withConnectionsPerClient(2))
+        .withTimeouts(cfg.timeouts().withHeader(Duration.ofSeconds(2))));
+    c.stc.upstream().add("rec", "127.0.0.1", backend.port(), 1, BackendState.UP);
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    c.close();
+    backend.close();
+  }
+
+  /** Sends {@code bytes} on a new connection and reads what comes back until the connection ends. */
+  private String exchange(byte[] bytes) throws IOException {
+    try (Socket s = new Socket("127.0.0.1", c.stc.port())) {
+      s.setSoTimeout(20_000);
+      s.getOutputStream().write(bytes);
+      ByteArrayOutputStream got = new ByteArrayOutputStream();
+      InputStream in = s.getInputStream();
+      byte[] buf = new byte[4096];
+      try {
+        int n;
+        while ((n = in.read(buf)) > 0) {
+          got.write(buf, 0, n);
+        }
+      } catch (IOException reset) {
+        // closed with a reset: what came before stands
+      }
+      return got.toString(StandardCharsets.ISO_8859_1);
+    }
+  }
+
+  private static byte[] concat(byte[] a, String b) {
+    byte[] tail = b.getBytes(StandardCharsets.ISO_8859_1);
+    return ByteBuffer.allocate(a.length + tail.length).put(a).put(tail).array();
+  }
+
+  /** A v2 header (PROXY, TCP over IPv6) from {@code source} to [::1]:80. */
+  private static byte[] v2(String source, int port) throws IOException {
+    ByteBuffer b = ByteBuffer.allocate(16 + 36);
+    b.put(new byte[] {0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A});
+    b.put((byte) 0x21); // version 2, PROXY
+    b.put((byte) 0x21); // AF_INET6, STREAM
+    b.putShort((short) 36);
+    b.put(InetAddress.getByName(source).getAddress());
+    b.put(InetAddress.getByName("::1").getAddress());
+    b.putShort((short) port).putShort((short) 80);
+    return b.array();
+  }
+
+  private String lastForwardedFor() {
+    String r = backend.requests.get(backend.requests.size() - 1);
+    for (String line : r.split("\r\n")) {
+      if (line.toLowerCase(java.util.Locale.ROOT).startsWith("x-forwarded-for:")) {
+        return line.substring(line.indexOf(':') + 1).trim();
+      }
+    }
+    return null;
+  }
+
+  @Test
+  void v1AndV2HeadersNameTheClient() throws Exception {
+    String v1 = exchange(("PROXY TCP4 203.0.113.7 10.0.0.1 56324 80\r\n" + GET).getBytes(StandardCharsets.ISO_8859_1));
+    assertThat(v1).startsWith("HTTP/1.1 200");
+    assertThat(lastForwardedFor()).isEqualTo("203.0.113.7");
+
+    String v2 = exchange(concat(v2("2001:db8::42", 40000), GET));
+    assertThat(v2).startsWith("HTTP/1.1 200");
+    assertThat(lastForwardedFor()).isEqualTo("2001:db8:0:0:0:0:0:42");
+    assertThat(backend.violations).isEmpty();
+  }
+
+  @Test
+  void theBalancersOwnCheckKeepsTheConnectionsAddress() throws Exception {
+    // v1's UNKNOWN, as a balancer's health check or a client it cannot name sends.
+    String r = exchange(("PROXY UNKNOWN\r\n" + GET).getBytes(StandardCharsets.ISO_8859_1));
+    assertThat(r).startsWith("HTTP/1.1 200");
+    assertThat(lastForwardedFor()).isEqualTo("127.0.0.1");
+  }
+
+  @Test
+  void aConnectionWithoutAValidHeaderIsClosedWithNothingForwarded() throws Exception {
+    for (String bad : List.of(GET, "PROXY TCP4 not-an-address 10.0.0.1 1 2\r\n" + GET, "PROXY TCP9 1.2.3.4 5.6.7.8 1 2\r\n" + GET)) {
+      assertThat(exchange(bad.getBytes(StandardCharsets.ISO_8859_1))).as("answer to %s", bad).isEmpty();
+    }
+    // Nothing at all: closed after timeouts.header.
+    try (Socket s = new Socket("127.0.0.1", c.stc.port())) {
+      s.setSoTimeout(20_000);
+      assertThat(s.getInputStream().read()).isEqualTo(-1);
+    }
+    assertThat(backend.requests).isEmpty();
+  }
+
+  @Test
+  void theLimitPerClientCountsTheHeadersClientNotTheBalancer() throws Exception {
+    // Two connections held open by one client behind the balancer (the limit), a third refused;
+    // another client through the same balancer is served.
+    Socket[] held = new Socket[2];
+    try {
+      for (int i = 0; i < held.length; i++) {
+        held[i] = new Socket("127.0.0.1", c.stc.port());
+        held[i].getOutputStream().write("PROXY TCP4 198.51.100.1 10.0.0.1 5000 80\r\n".getBytes(StandardCharsets.ISO_8859_1));
+      }
+      await().atMost(Duration.ofSeconds(20)).until(() -> c.stc.proxy().openConnections() == 2);
+      String third = exchange(("PROXY TCP4 198.51.100.1 10.0.0.1 5002 80\r\n" + GET).getBytes(StandardCharsets.ISO_8859_1));
+      assertThat(third).startsWith("HTTP/1.1 503");
+      String other = exchange(("PROXY TCP4 198.51.100.2 10.0.0.1 5003 80\r\n" + GET).getBytes(StandardCharsets.ISO_8859_1));
+      assertThat(other).startsWith("HTTP/1.1 200");
+    } finally {
+      for (Socket s : held) {
+        if (s != null) {
+          s.close();
+        }
+      }
+    }
+  }
+
+  @Test
+  void curlsHaproxyProtocolGetsThrough() throws Exception {
+    Process curl = new ProcessBuilder("curl", "-s", "--haproxy-protocol", "-o", "/dev/null", "-w", "%{http_code}",
+        "http://127.0.0.1:" + c.stc.port() + "/curl").redirectErrorStream(true).start();
+    assertThat(curl.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(new String(curl.getInputStream().readAllBytes(), StandardCharsets.US_ASCII)).isEqualTo("200");
+    // curl names its own end of the connection: the header's source is 127.0.0.1.
+    assertThat(lastForwardedFor()).isEqualTo("127.0.0.1");
+  }
+}
