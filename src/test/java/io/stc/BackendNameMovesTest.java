@@ -119,6 +119,62 @@ class BackendNameMovesTest {
     }
   }
 
+  @Test
+  void anHttp2BackendsStreamsGoToTheNewAddressAndTheOldConnectionDrains() throws Exception {
+    AtomicReference<InetAddress> points = new AtomicReference<>(InetAddress.getByName("127.0.0.2"));
+    io.stc.testing.Http2TestServer[] both = http2SamePortOn("127.0.0.2", "127.0.0.3");
+    Path state = Files.createTempDirectory("stc-state-");
+    StcConfig config = config(both[0].port(), false, state)
+        .withBackends(List.of(new StcConfig.BackendConfig(NAME, both[0].port(), 1, io.stc.pool.BackendProtocol.H2C)));
+    StcServer stc = new StcServer(config).resolveNamesWith(host -> resolve(host, points));
+    try {
+      int port = stc.start();
+      HttpClient http = HttpClient.newHttpClient();
+      URI uri = URI.create("http://127.0.0.1:" + port + "/h2");
+      for (int i = 0; i < 10; i++) {
+        assertThat(http.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+      }
+      assertThat(both[0].requests).hasSize(10);
+      points.set(InetAddress.getByName("127.0.0.3"));
+      Backend b = stc.upstream().pool().all().get(0);
+      await().atMost(Duration.ofSeconds(30)).until(() -> b.address().getAddress().getHostAddress().equals("127.0.0.3"));
+      for (int i = 0; i < 10; i++) {
+        assertThat(http.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+      }
+      assertThat(both[0].requests).as("no stream on the old connection after the move").hasSize(10);
+      assertThat(both[1].requests).hasSize(10);
+    } finally {
+      stc.close(Duration.ofSeconds(5));
+      for (io.stc.testing.Http2TestServer s : both) {
+        s.close();
+      }
+    }
+  }
+
+  /** Cleartext HTTP/2 servers listening on one port, each on its own loopback address. */
+  private static io.stc.testing.Http2TestServer[] http2SamePortOn(String... addresses) throws InterruptedException {
+    for (int attempt = 0; ; attempt++) {
+      io.stc.testing.Http2TestServer[] started = new io.stc.testing.Http2TestServer[addresses.length];
+      int port = 0;
+      try {
+        for (int i = 0; i < addresses.length; i++) {
+          started[i] = new io.stc.testing.Http2TestServer(addresses[i], port, 100);
+          port = started[i].port();
+        }
+        return started;
+      } catch (Exception e) {
+        for (io.stc.testing.Http2TestServer s : started) {
+          if (s != null) {
+            s.close();
+          }
+        }
+        if (attempt >= 10) {
+          throw e;
+        }
+      }
+    }
+  }
+
   private static InetAddress[] resolve(String host, AtomicReference<InetAddress> points) throws UnknownHostException {
     InetAddress a = points.get();
     if (!host.equals(NAME) || a == null) {

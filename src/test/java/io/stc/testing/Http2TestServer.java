@@ -80,7 +80,28 @@ public final class Http2TestServer implements AutoCloseable {
   /** A server that gives each stream, and its connections, a receive window of {@code receiveWindow} bytes. */
   public Http2TestServer(int maxConcurrentStreams, io.netty.handler.ssl.SslContext tls, int receiveWindow)
       throws InterruptedException {
-    server = new ServerBootstrap()
+    this("127.0.0.1", 0, maxConcurrentStreams, tls, receiveWindow);
+  }
+
+  /** A cleartext server on {@code host}:{@code port} (0: a free one). */
+  public Http2TestServer(String host, int port, int maxConcurrentStreams) throws InterruptedException {
+    this(host, port, maxConcurrentStreams, null, Http2CodecUtil.DEFAULT_WINDOW_SIZE);
+  }
+
+  private Http2TestServer(String host, int port, int maxConcurrentStreams, io.netty.handler.ssl.SslContext tls, int receiveWindow)
+      throws InterruptedException {
+    try {
+      server = bind(host, port, maxConcurrentStreams, tls, receiveWindow);
+    } catch (Exception e) {
+      // The address is taken, say (a bind error, thrown unchecked): the loop started for it goes too.
+      group.shutdownGracefully();
+      throw e;
+    }
+  }
+
+  private Channel bind(String host, int port, int maxConcurrentStreams, io.netty.handler.ssl.SslContext tls, int receiveWindow)
+      throws InterruptedException {
+    return new ServerBootstrap()
         .group(group)
         .channel(NioServerSocketChannel.class)
         .childHandler(new ChannelInitializer<Channel>() {
@@ -103,7 +124,7 @@ public final class Http2TestServer implements AutoCloseable {
                 }));
           }
         })
-        .bind("127.0.0.1", 0)
+        .bind(host, port)
         .sync()
         .channel();
   }
