@@ -124,7 +124,8 @@ class BackendNameMovesTest {
     AtomicReference<InetAddress> points = new AtomicReference<>(InetAddress.getByName("127.0.0.2"));
     io.stc.testing.Http2TestServer[] both = http2SamePortOn("127.0.0.2", "127.0.0.3");
     Path state = Files.createTempDirectory("stc-state-");
-    StcConfig config = config(both[0].port(), false, state)
+    // One event loop: one connection to the backend, which every stream shares.
+    StcConfig config = config(both[0].port(), false, state).withIoThreads(1)
         .withBackends(List.of(new StcConfig.BackendConfig(NAME, both[0].port(), 1, io.stc.pool.BackendProtocol.H2C)));
     StcServer stc = new StcServer(config).resolveNamesWith(host -> resolve(host, points));
     try {
@@ -143,6 +144,7 @@ class BackendNameMovesTest {
       }
       assertThat(both[0].requests).as("no stream on the old connection after the move").hasSize(10);
       assertThat(both[1].requests).hasSize(10);
+      assertThat(both[1].connections()).as("one connection to the new address, kept and shared").isEqualTo(1);
     } finally {
       stc.close(Duration.ofSeconds(5));
       for (io.stc.testing.Http2TestServer s : both) {

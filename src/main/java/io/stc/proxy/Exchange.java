@@ -402,6 +402,7 @@ final class Exchange implements ExchangeTimers.Deadlines {
     } else if (stage != Stage.RESPONDING) {
       clientFailed(ProxyFailure.STREAM_IDLE);
     } else {
+      timers.stopAwaiting();
       upstream.dropAttempt();
       endMidResponse(ProxyFailure.STREAM_IDLE);
     }
@@ -484,13 +485,13 @@ final class Exchange implements ExchangeTimers.Deadlines {
 
   /** The response began but the backend failed it: the client must see a broken connection, not a short body. */
   void abortMidResponse(ProxyFailure failure) {
+    timers.stopAwaiting();
     upstream.brokenOff();
     endMidResponse(failure);
   }
 
-  /** Ends a response that began without its end: gRPC streams with a status, anything else broken off. */
+  /** Ends a response that began without its end (its attempt already ended): gRPC streams with a status, anything else broken off. */
   private void endMidResponse(ProxyFailure failure) {
-    timers.stopAwaiting();
     proxy.stats.failure(failure);
     if (grpc.active() && client.http2Stream) {
       // A gRPC stream ends with a status its caller can act on (UNAVAILABLE: try again), not a reset.

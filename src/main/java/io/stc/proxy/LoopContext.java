@@ -149,8 +149,7 @@ final class LoopContext {
    * only.
    */
   Http2Link stream(Backend backend, UpstreamRequest owner, byte[] servedByName) {
-    ArrayList<Http2BackendConnection> list = http2.computeIfAbsent(backend, b -> new ArrayList<>(2));
-    drainMoved(list, backend);
+    ArrayList<Http2BackendConnection> list = connections(backend);
     for (int i = 0, n = list.size(); i < n; i++) {
       Http2BackendConnection c = list.get(i);
       if (c.hasRoom()) {
@@ -162,8 +161,7 @@ final class LoopContext {
 
   /** Puts a link that has no stream yet on a connection with room for it. */
   void place(Http2Link link) {
-    ArrayList<Http2BackendConnection> list = http2.computeIfAbsent(link.backend, b -> new ArrayList<>(2));
-    drainMoved(list, link.backend);
+    ArrayList<Http2BackendConnection> list = connections(link.backend);
     for (int i = 0, n = list.size(); i < n; i++) {
       Http2BackendConnection c = list.get(i);
       if (c.hasRoom()) {
@@ -174,14 +172,29 @@ final class LoopContext {
     newConnection(link.backend, list).adopt(link);
   }
 
-  /** Connections opened to an address the backend's name has since left take no new stream and close once idle. */
-  private static void drainMoved(ArrayList<Http2BackendConnection> list, Backend backend) {
-    for (int i = list.size() - 1; i >= 0; i--) {
-      Http2BackendConnection c = list.get(i);
-      if (c.connectedTo != backend.address()) {
-        c.drain(); // leaves the list
+  /**
+   * This loop's HTTP/2 connections to the backend, as the map holds them. Those opened to an
+   * address the backend's name has since left are drained first (no new stream; closed once idle):
+   * draining takes them out of the map, and may place their waiting streams anew.
+   */
+  private ArrayList<Http2BackendConnection> connections(Backend backend) {
+    ArrayList<Http2BackendConnection> list = http2.get(backend);
+    if (list != null) {
+      ArrayList<Http2BackendConnection> moved = null;
+      for (int i = 0, n = list.size(); i < n; i++) {
+        Http2BackendConnection c = list.get(i);
+        if (c.connectedTo != backend.address()) {
+          (moved == null ? moved = new ArrayList<>(2) : moved).add(c);
+        }
+      }
+      if (moved == null) {
+        return list;
+      }
+      for (Http2BackendConnection c : moved) {
+        c.drain();
       }
     }
+    return http2.computeIfAbsent(backend, b -> new ArrayList<>(2));
   }
 
   private Http2BackendConnection newConnection(Backend backend, ArrayList<Http2BackendConnection> list) {
