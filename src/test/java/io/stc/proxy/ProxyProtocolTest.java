@@ -108,6 +108,37 @@ class ProxyProtocolTest {
     assertThat(backend.violations).isEmpty();
   }
 
+  /**
+   * A v2 header as AWS's Network Load Balancer sends it: IPv4, with TLVs after the addresses (its
+   * endpoint id, type 0xEA, and a NOOP), and the whole head written a few bytes at a time, so the
+   * header and the request arrive split across reads.
+   */
+  @Test
+  void aV2HeaderWithTlvsSplitAcrossReadsNamesTheClient() throws Exception {
+    byte[] endpoint = "vpce-0123456789abcdef0".getBytes(StandardCharsets.US_ASCII);
+    int tlvs = (3 + 1 + endpoint.length) + (3 + 2);
+    ByteBuffer b = ByteBuffer.allocate(16 + 12 + tlvs);
+    b.put(new byte[] {0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A});
+    b.put((byte) 0x21).put((byte) 0x11).putShort((short) (12 + tlvs)); // PROXY, TCP over IPv4
+    b.put(InetAddress.getByName("192.0.2.33").getAddress()).put(InetAddress.getByName("10.0.0.9").getAddress());
+    b.putShort((short) 51000).putShort((short) 80);
+    b.put((byte) 0xEA).putShort((short) (1 + endpoint.length)).put((byte) 0x01).put(endpoint);
+    b.put((byte) 0x04).putShort((short) 2).put(new byte[2]); // PP2_TYPE_NOOP
+    byte[] all = concat(b.array(), GET);
+    try (Socket s = new Socket("127.0.0.1", c.stc.port())) {
+      s.setSoTimeout(20_000);
+      s.setTcpNoDelay(true);
+      java.io.OutputStream out = s.getOutputStream();
+      for (int i = 0; i < all.length; i += 7) {
+        out.write(all, i, Math.min(7, all.length - i));
+        out.flush();
+      }
+      byte[] head = s.getInputStream().readNBytes(12);
+      assertThat(new String(head, StandardCharsets.ISO_8859_1)).isEqualTo("HTTP/1.1 200");
+    }
+    assertThat(lastForwardedFor()).isEqualTo("192.0.2.33");
+  }
+
   @Test
   void theBalancersOwnCheckKeepsTheConnectionsAddress() throws Exception {
     // v1's UNKNOWN, as a balancer's health check or a client it cannot name sends.
