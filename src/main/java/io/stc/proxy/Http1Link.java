@@ -26,8 +26,10 @@ final class Http1Link extends BackendLink implements ResponseReader.Sink {
   java.net.InetSocketAddress connectedTo;
   /** When, by the proxy's clock, this connection went idle into the pool. */
   long idleSinceNanos;
-  /** When, by the proxy's clock, this connection idling in the pool stops being reused. */
+  /** When, by the proxy's clock, this connection idling in the pool stops being reused for any request. */
   long idleUntilNanos;
+  /** When it stops being reused for requests that can be sent again ({@link LoopContext#RESENDABLE_IDLE_NANOS}). */
+  long resendableUntilNanos;
   /** Whether any byte came back since the current request's head went out. */
   private boolean heard;
   /** The body being written is chunked (framed anew here). */

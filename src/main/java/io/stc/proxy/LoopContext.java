@@ -31,6 +31,15 @@ final class LoopContext {
   private static final Logger LOG = LoggerFactory.getLogger(LoopContext.class);
   /** Idle connections kept per backend per loop; beyond this a returned connection is closed. */
   static final int MAX_IDLE_PER_BACKEND = 256;
+  /**
+   * How long an idle connection is kept for requests that can be sent again should the backend
+   * close it as they go (idempotent, without a body), when the backend has neither said nor shown
+   * a shorter limit: nginx's upstream {@code keepalive_timeout}. Past {@code timeouts.backend_idle}
+   * any other request gets a fresh connection, so a POST never races an unsaid close; a GET that
+   * does is sent again at no cost ({@link UpstreamRequest#attemptFailed}), and a burst after a
+   * quiet spell does not have to open every connection anew.
+   */
+  static final long RESENDABLE_IDLE_NANOS = 60_000_000_000L;
   /** How often a loop closes the idle connections that waited past their time. */
   private static final long SWEEP_SECONDS = 1;
   /** How much sooner than a backend's idle timeout (said, or seen) its connections stop being reused. */
@@ -74,22 +83,34 @@ final class LoopContext {
             .resolver(NoopAddressResolverGroup.INSTANCE);
   }
 
-  /** An idle, open HTTP/1.1 connection to the backend, or null. Call on this loop only. */
-  Http1Link acquire(Backend backend) {
+  /**
+   * An idle, open HTTP/1.1 connection to the backend, or null. {@code resendable}: the request may
+   * be sent again if the backend closes the connection under it, so it may take one idle past
+   * {@code timeouts.backend_idle} ({@link #RESENDABLE_IDLE_NANOS}). Call on this loop only.
+   */
+  Http1Link acquire(Backend backend, boolean resendable) {
     ArrayDeque<Http1Link> q = idle.get(backend);
     if (q == null) {
       return null;
     }
     Http1Link c;
-    while ((c = q.pollFirst()) != null) {
-      if (c.channel.isActive() && !c.reader.hasLeftover() && clock.nanos() - c.idleUntilNanos < 0
-          && c.connectedTo == backend.address()) {
+    while ((c = q.peekFirst()) != null) {
+      long now = clock.nanos();
+      boolean sound = c.channel.isActive() && !c.reader.hasLeftover() && c.connectedTo == backend.address();
+      if (sound && (now - c.idleUntilNanos < 0 || resendable && now - c.resendableUntilNanos < 0)) {
+        q.pollFirst();
         c.reused = true;
         return c;
+      }
+      if (sound && now - c.resendableUntilNanos < 0) {
+        // Past backend_idle: kept for requests that can be sent again; those behind it waited
+        // longer still.
+        return null;
       }
       // Closed, or the backend said something unasked while idle, or idle for as long as the backend
       // said it would wait (it may be closing it as we speak), or opened to an address the
       // backend's name has since left: not to be used.
+      q.pollFirst();
       c.channel.close();
     }
     return null;
@@ -249,15 +270,17 @@ final class LoopContext {
     }
     // Ours, and never within a second of the backend's own limit, said (Keep-Alive: timeout=N) or
     // seen (the shortest wait after which it closed one unasked): its close may be on the way.
-    long keepFor = Math.min(backendIdleNanos,
-        Math.min(lessMargin(c.saidIdleNanos), lessMargin(c.backend.idleCloseSeenNanos())));
-    if (keepFor == 0) {
+    long limit = Math.min(lessMargin(c.saidIdleNanos), lessMargin(c.backend.idleCloseSeenNanos()));
+    long keepFor = Math.min(backendIdleNanos, limit);
+    long resendableFor = Math.min(Math.max(backendIdleNanos, RESENDABLE_IDLE_NANOS), limit);
+    if (resendableFor == 0) {
       c.channel.close();
       return;
     }
     long now = clock.nanos();
     c.idleSinceNanos = now;
     c.idleUntilNanos = now + keepFor;
+    c.resendableUntilNanos = now + resendableFor;
     ArrayDeque<Http1Link> q = idle.computeIfAbsent(c.backend, b -> new ArrayDeque<>());
     if (q.size() >= MAX_IDLE_PER_BACKEND) {
       c.channel.close();
@@ -287,7 +310,7 @@ final class LoopContext {
     boolean anyLeft = false;
     for (ArrayDeque<Http1Link> q : idle.values()) {
       Http1Link c;
-      while ((c = q.peekLast()) != null && now - c.idleUntilNanos >= 0) {
+      while ((c = q.peekLast()) != null && now - c.resendableUntilNanos >= 0) {
         q.pollLast();
         c.channel.close();
       }

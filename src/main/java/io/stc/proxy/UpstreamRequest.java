@@ -81,7 +81,8 @@ final class UpstreamRequest {
       stream.open();
       return;
     }
-    Http1Link idle = loop.acquire(b);
+    // A request that may go again if its kept connection closes under it may take an older one.
+    Http1Link idle = loop.acquire(b, idempotent && request.hasNoBody());
     if (idle != null) {
       link = idle;
       idle.owner = this;

@@ -153,13 +153,54 @@ class BackendKeepAliveTest {
     reusedWithinAndNotAfter(state, "Keep-Alive: timeout=5\r\n", StcConfig.Timeouts.defaults().withBackendIdle(Duration.ofSeconds(60)), 4000);
   }
 
-  /** A backend that says nothing has its idle connections kept for {@code timeouts.backend_idle}. */
+  /**
+   * A backend that says nothing (or says more than {@code timeouts.backend_idle}) has its idle
+   * connections reused by any request within {@code backend_idle}; past it, only by requests that
+   * can be sent again if the connection closes under them (a GET), until a minute (or the said
+   * limit less a second) has passed; a POST gets a fresh connection.
+   */
   @Test
-  void anIdleConnectionIsReusedWithinBackendIdle(@TempDir Path state) throws Exception {
-    reusedWithinAndNotAfter(state, "", StcConfig.Timeouts.defaults(), 4000);
-    reusedWithinAndNotAfter(state, "", StcConfig.Timeouts.defaults().withBackendIdle(Duration.ofMillis(1500)), 1500);
-    // The shorter of the two limits holds.
-    reusedWithinAndNotAfter(state, "Keep-Alive: timeout=30\r\n", StcConfig.Timeouts.defaults(), 4000);
+  void anIdleConnectionIsReusedWithinBackendIdleAndByResendableRequestsBeyond(@TempDir Path state) throws Exception {
+    keptLongerForRequestsThatCanGoAgain(state, "", StcConfig.Timeouts.defaults(), 4000, 60_000);
+    keptLongerForRequestsThatCanGoAgain(state, "", StcConfig.Timeouts.defaults().withBackendIdle(Duration.ofMillis(1500)), 1500, 60_000);
+    // The backend's own limit, less a second, bounds both.
+    keptLongerForRequestsThatCanGoAgain(state, "Keep-Alive: timeout=30\r\n", StcConfig.Timeouts.defaults(), 4000, 29_000);
+  }
+
+  /**
+   * A GET {@code limitMillis} + 100 ms after the first reuses its connection; a POST as long after
+   * that gets a fresh one, the old one staying; {@code resendableMillis} + 100 ms later stc has
+   * closed both with no request to come.
+   */
+  private static void keptLongerForRequestsThatCanGoAgain(Path state, String fields, StcConfig.Timeouts timeouts,
+      long limitMillis, long resendableMillis) throws Exception {
+    ManualClock clock = new ManualClock(1_000_000_000L);
+    AtomicInteger accepted = new AtomicInteger();
+    AtomicInteger closedByStc = new AtomicInteger();
+    try (ServerSocket node = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+      acceptEach(node, accepted, conn -> answerAll(conn, fields, closedByStc));
+      StcServer stc = startStc(state, node.getLocalPort(), timeouts, clock);
+      try {
+        assertThat(get(stc)).isEqualTo(200);
+        clock.advance(Duration.ofMillis(limitMillis + 100));
+        assertThat(get(stc)).isEqualTo(200);
+        assertThat(accepted.get()).as("a GET idle %d ms after: reused", limitMillis + 100).isEqualTo(1);
+        clock.advance(Duration.ofMillis(limitMillis + 100));
+        assertThat(postWithoutBody(stc)).isEqualTo(200);
+        assertThat(accepted.get()).as("a POST idle %d ms after: a fresh connection", limitMillis + 100).isEqualTo(2);
+        assertThat(closedByStc.get()).as("the old one kept for requests that can go again").isZero();
+        clock.advance(Duration.ofMillis(resendableMillis + 100));
+        Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+            assertThat(closedByStc.get()).as("both closed with no request to come").isEqualTo(2));
+      } finally {
+        stc.close(Duration.ofSeconds(2));
+      }
+    }
+  }
+
+  private static int postWithoutBody(StcServer stc) throws Exception {
+    return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + stc.port() + "/"))
+        .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString()).statusCode();
   }
 
   /**
