@@ -47,7 +47,7 @@ public final class NameRefresh {
         continue;
       }
       InetAddress[] now = looked.computeIfAbsent(b.host(), this::lookUp);
-      if (now == null || now.length == 0) {
+      if (now.length == 0) {
         continue;
       }
       InetAddress current = b.address().getAddress();
@@ -78,7 +78,8 @@ public final class NameRefresh {
       if (!why.equals(failing.put(host, why))) {
         log.warn("{} does not resolve ({}); its backends keep their last address", host, why);
       }
-      return null;
+      // Remembered for this round like an answer, so a name several backends share is asked once.
+      return new InetAddress[0];
     }
   }
 
