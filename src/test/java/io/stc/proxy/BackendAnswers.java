@@ -126,7 +126,7 @@ final class BackendAnswers {
         after = After.CLOSE;
       }
       case EXTRA_BYTES -> bytes = "HTTP/1.1 200 OK\r\n" + tag + "Content-Length: " + b.length() + "\r\n\r\n" + lengthBody
-          + "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nevil!";
+          + EXTRA;
       case BAD_STATUS_LINE -> bytes = "HTTP/1.1 2OO OK\r\n" + tag + "Content-Length: " + b.length() + "\r\n\r\n" + lengthBody;
       case BAD_FIELD -> bytes = "HTTP/1.1 200 OK\r\n" + tag + "Bad Field: x\r\nContent-Length: " + b.length() + "\r\n\r\n"
           + lengthBody;
@@ -160,8 +160,21 @@ final class BackendAnswers {
       }
       default -> throw new IllegalStateException();
     }
-    return new Script(pieces(bytes.getBytes(StandardCharsets.ISO_8859_1), s.cuts()), readBody, after);
+    List<Integer> cuts = s.cuts();
+    if (s.kind() == Kind.EXTRA_BYTES) {
+      // The extra bytes go out with the end of the answer, never in a later write: bytes that
+      // arrive after stc has handed the connection to the next request read as its answer, to
+      // stc as to any client of that backend (the race of a backend that talks unasked), so only
+      // extra bytes stc has in hand with the answer say anything about stc.
+      int total = bytes.length();
+      int answer = total - EXTRA.length();
+      cuts = cuts.stream().filter(c -> c % total < answer).toList();
+    }
+    return new Script(pieces(bytes.getBytes(StandardCharsets.ISO_8859_1), cuts), readBody, after);
   }
+
+  /** What an EXTRA_BYTES script sends after its answer: a second answer nobody asked for. */
+  private static final String EXTRA = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nevil!";
 
   static String chunks(String b) {
     StringBuilder out = new StringBuilder();
