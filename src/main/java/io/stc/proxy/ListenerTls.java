@@ -25,7 +25,7 @@ final class ListenerTls implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ListenerTls.class);
   /** As long as a TLS handler gives a handshake by default. */
   static final long HANDSHAKE_TIMEOUT_MILLIS = 10_000;
-  /** How often the watch looks at its events, and how often files are compared in any case. */
+  /** How often the watch looks at the certificate files; their contents are compared every {@link #FULL_CHECK_MILLIS} in any case. */
   private static final long WATCH_TICK_MILLIS = 500;
   private static final long FULL_CHECK_MILLIS = 30_000;
 
@@ -157,18 +157,7 @@ final class ListenerTls implements AutoCloseable {
     if (timer == null) {
       return;
     }
-    if (watch != null) {
-      watch.close();
-      watch = null;
-    }
-    if (config.watch()) {
-      try {
-        watch = CertificateWatch.of(TlsFingerprint.files(config));
-      } catch (IOException e) {
-        log.warn("TLS certificate files cannot be watched ({}); they are compared every {} s instead", e.getMessage(),
-            FULL_CHECK_MILLIS / 1000);
-      }
-    }
+    watch = config.watch() ? CertificateWatch.of(TlsFingerprint.files(config)) : null;
   }
 
   private synchronized void watchTick() {
@@ -202,10 +191,7 @@ final class ListenerTls implements AutoCloseable {
   /** Stops the timer and the watch. */
   @Override
   public synchronized void close() {
-    if (watch != null) {
-      watch.close();
-      watch = null;
-    }
+    watch = null;
     if (timer != null) {
       timer.shutdownNow();
       timer = null;
