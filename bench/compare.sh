@@ -21,7 +21,7 @@ usage() {
   cat <<EOF
 Usage: bench/compare.sh [--mode MODE]... [--arrangement shared|setsid|pinned] [--rates "10000 20000"]
                         [--generator wrk2|h2load] [--rounds N] [--duration 10s] [--warmup 45]
-                        [--max-steal 3] [--quick] [--stc-opts "..."] [--stc-args "..."] [--no-install]
+                        [--max-steal 3] [--quick] [--stc-java PATH] [--stc-opts "..."] [--stc-args "..."] [--no-install]
 
 Starts two nginx origins, then stc, nginx and HAProxy as reverse proxies in front of them on free
 loopback ports, all in the same arrangement, and measures them in interleaved rounds.
@@ -58,6 +58,7 @@ Modes (default: all, in this order):
   --max-steal P    a round in which any target's run lost more than P% of the machine's CPU time
                    to steal is dropped and run again, at most 2 x rounds tries (default 3; 100 keeps all)
   --quick          5 s warm-up, 1 round of 3 s: checks that every mode runs; numbers mean little
+  --stc-java PATH  the java command running stc (default: java on the PATH), e.g. a newer JDK's
   --stc-opts "..." options for the java command running stc (default "-XX:+UseParallelGC", as ./stc)
   --stc-args "..." more options for stc serve, e.g. "--io-threads 1"; the tables then carry no verdict
                    (the bars judge stc as it runs by default, beside nginx and HAProxy as configured here)
@@ -74,11 +75,11 @@ die() {
 # ---- options -------------------------------------------------------------------------------
 
 modes=() arrangement=shared rates="10000 20000" generator=wrk2 no_install=0
-rounds="" duration="" warmup="" quick=0 stc_opts="-XX:+UseParallelGC" stc_args="" max_steal=3
+rounds="" duration="" warmup="" quick=0 stc_java=java stc_opts="-XX:+UseParallelGC" stc_args="" max_steal=3
 need_value() { [ "$2" -ge 2 ] || { echo "compare.sh: $1 needs a value" >&2; usage >&2; exit 2; }; }
 while [ $# -gt 0 ]; do
   case "$1" in
-    --mode | --arrangement | --rates | --generator | --rounds | --duration | --warmup | --stc-opts | --stc-args | --max-steal)
+    --mode | --arrangement | --rates | --generator | --rounds | --duration | --warmup | --stc-java | --stc-opts | --stc-args | --max-steal)
       need_value "$1" $#
       case "$1" in
         --mode) modes+=("$2") ;;
@@ -88,6 +89,7 @@ while [ $# -gt 0 ]; do
         --rounds) rounds="$2" ;;
         --duration) duration="$2" ;;
         --warmup) warmup="$2" ;;
+        --stc-java) stc_java="$2" ;;
         --stc-opts) stc_opts="$2" ;;
         --stc-args) stc_args="$2" ;;
         --max-steal) max_steal="$2" ;;
@@ -125,6 +127,7 @@ done
 [[ "$warmup" =~ ^[0-9]{1,4}$ ]] || { echo "compare.sh: --warmup: expected whole seconds, got '$warmup'" >&2; exit 2; }
 [[ "$max_steal" =~ ^[0-9]{1,3}(\.[0-9]+)?$ ]] && awk -v m="$max_steal" 'BEGIN { exit !(m <= 100) }' ||
   { echo "compare.sh: --max-steal: expected a percentage 0..100, got '$max_steal'" >&2; exit 2; }
+command -v "$stc_java" >/dev/null || { echo "compare.sh: --stc-java: no such command: $stc_java" >&2; exit 2; }
 read -r -a stc_java_opts <<<"$stc_opts"
 read -r -a stc_serve_args <<<"$stc_args"
 seconds_of() {
@@ -399,7 +402,7 @@ start_group() {
     printf 'tls:\n  cert: %s\n  key: %s\n  resumption: %s\n' "$tmp/cert.pem" "$tmp/key.pem" "$resumption" >>"$tmp/stc-$g.yaml"
   fi
   stc_config=(--config "$tmp/stc-$g.yaml")
-  start stc proxy java "${stc_java_opts[@]}" -jar "$jar" serve "${stc_config[@]}" --host 127.0.0.1 --port "${port[stc]}" \
+  start stc proxy "$stc_java" "${stc_java_opts[@]}" -jar "$jar" serve "${stc_config[@]}" --host 127.0.0.1 --port "${port[stc]}" \
     --admin-port 0 --algorithm round_robin --backend "127.0.0.1:${port[origin1]}" --backend "127.0.0.1:${port[origin2]}" \
     ${stc_serve_args[@]+"${stc_serve_args[@]}"}
   if [ "$g" = plain ] || [ "$g" = h2c ]; then
@@ -746,7 +749,7 @@ case "$arrangement" in
 esac
 echo "generator:    this script: $(placement $$); autogroup scheduling $(cat /proc/sys/kernel/sched_autogroup_enabled 2>/dev/null || echo '?')"
 echo "machine:      $ncpu cores, load average before start: $load_before"
-echo "versions:     $("$NGINX" -v 2>&1 | sed 's/^nginx version: //'), $("$HAPROXY" -v | head -n 1 | awk '{ print "HAProxy " $3 }'), $("$WRK" -v 2>&1 | head -n 1 | awk '{ print "wrk " $2 }'), $("$H2LOAD" --version | head -n 1)${WRK2:+, wrk2 ${wrk2_commit:0:7}}, $(java -version 2>&1 | head -n 1)"
+echo "versions:     $("$NGINX" -v 2>&1 | sed 's/^nginx version: //'), $("$HAPROXY" -v | head -n 1 | awk '{ print "HAProxy " $3 }'), $("$WRK" -v 2>&1 | head -n 1 | awk '{ print "wrk " $2 }'), $("$H2LOAD" --version | head -n 1)${WRK2:+, wrk2 ${wrk2_commit:0:7}}, stc on $("$stc_java" -version 2>&1 | head -n 1)"
 
 start_origins
 for o in origin1 origin2; do
