@@ -44,6 +44,36 @@ final class ConnectionCounts {
     return true;
   }
 
+  /**
+   * Counts a new connection whose client is not known yet (a PROXY header is to name it) against
+   * the limit of all connections, from now until it closes, so connections that send no header
+   * take places too while they wait; false (nothing counted) over the limit.
+   */
+  boolean openUnnamed(Channel ch) {
+    if (open.incrementAndGet() > max) {
+      open.decrementAndGet();
+      return false;
+    }
+    ch.closeFuture().addListener(f -> open.decrementAndGet());
+    return true;
+  }
+
+  /**
+   * Counts a connection {@link #openUnnamed} counted against its client's limit too, now that its
+   * client is known (null: not known); false (counted for no client) over that limit.
+   */
+  boolean name(Channel ch, InetAddress client) {
+    if (client == null) {
+      return true;
+    }
+    if (perClient.merge(client, 1, Integer::sum) > maxPerClient) {
+      release(client);
+      return false;
+    }
+    ch.closeFuture().addListener(f -> release(client));
+    return true;
+  }
+
   private void release(InetAddress client) {
     // One atomic step per key; an entry goes when its client's last connection closes.
     perClient.computeIfPresent(client, (a, n) -> n <= 1 ? null : n - 1);

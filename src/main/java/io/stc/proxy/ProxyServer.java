@@ -134,16 +134,23 @@ public final class ProxyServer {
               @Override
               protected void initChannel(SocketChannel ch) {
                 if (config.proxyProtocol()) {
-                  // Who the client is, and so what its limits and its pipeline are, is known once
-                  // the balancer's header has said it.
-                  ProxyProtocolReader.install(ch, config.timeouts().header().toNanos(), (c, client) -> accepted((SocketChannel) c, client));
+                  // Who the client is, and so what its pipeline and its own limit are, is known
+                  // once the balancer's header has said it; the connection takes a place from now,
+                  // or connections that never send one would be free to hold.
+                  if (!connections.openUnnamed(ch)) {
+                    stats.connectionRefused();
+                    ch.close();
+                    return;
+                  }
+                  ProxyProtocolReader.install(ch, config.timeouts().header().toNanos(),
+                      (c, client) -> accepted((SocketChannel) c, client, !connections.name(c, client)));
                   return;
                 }
-                accepted(ch, ch.remoteAddress() == null ? null : ch.remoteAddress().getAddress());
+                java.net.InetAddress client = ch.remoteAddress() == null ? null : ch.remoteAddress().getAddress();
+                accepted(ch, client, !connections.open(ch, client));
               }
 
-              private void accepted(SocketChannel ch, java.net.InetAddress client) {
-                boolean refused = !connections.open(ch, client);
+              private void accepted(SocketChannel ch, java.net.InetAddress client, boolean refused) {
                 if (refused) {
                   stats.connectionRefused();
                   if (listenerTls == null) {
@@ -174,6 +181,11 @@ public final class ProxyServer {
   /** Client TCP connections open now (an HTTP/2 connection counts once, whatever its streams). */
   int openConnections() {
     return connections.open();
+  }
+
+  /** Client addresses with a connection open now: a PROXY header's source where one named it. */
+  int connectedClients() {
+    return connections.clients();
   }
 
   LoopContext loopContext(EventLoop loop) {

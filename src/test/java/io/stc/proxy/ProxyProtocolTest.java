@@ -170,7 +170,8 @@ class ProxyProtocolTest {
         held[i] = new Socket("127.0.0.1", c.stc.port());
         held[i].getOutputStream().write("PROXY TCP4 198.51.100.1 10.0.0.1 5000 80\r\n".getBytes(StandardCharsets.ISO_8859_1));
       }
-      await().atMost(Duration.ofSeconds(20)).until(() -> c.stc.proxy().openConnections() == 2);
+      await().atMost(Duration.ofSeconds(20)).until(() -> c.stc.proxy().openConnections() == 2
+          && c.stc.proxy().connectedClients() == 1);
       String third = exchange(("PROXY TCP4 198.51.100.1 10.0.0.1 5002 80\r\n" + GET).getBytes(StandardCharsets.ISO_8859_1));
       assertThat(third).startsWith("HTTP/1.1 503");
       String other = exchange(("PROXY TCP4 198.51.100.2 10.0.0.1 5003 80\r\n" + GET).getBytes(StandardCharsets.ISO_8859_1));
@@ -182,6 +183,50 @@ class ProxyProtocolTest {
         }
       }
     }
+  }
+
+  @Test
+  void connectionsWaitingForTheirHeaderTakePlacesUnderTheConnectionLimit() throws Exception {
+    // Otherwise anyone could hold any number of connections open for timeouts.header each.
+    try (TestCluster limited = TestCluster.of(0, cfg -> RawBackend.alone(cfg).withProxyProtocol(true)
+        .withLimits(StcConfig.Limits.defaults().withConnections(3))
+        .withTimeouts(cfg.timeouts().withHeader(Duration.ofSeconds(60))))) {
+      limited.stc.upstream().add("rec", "127.0.0.1", backend.port(), 1, BackendState.UP);
+      int port = limited.stc.port();
+      List<Socket> silent = new java.util.ArrayList<>();
+      try {
+        for (int i = 0; i < 3; i++) {
+          silent.add(new Socket("127.0.0.1", port));
+        }
+        await().atMost(Duration.ofSeconds(20)).until(() -> limited.stc.proxy().openConnections() == 3);
+        try (Socket fourth = new Socket("127.0.0.1", port)) {
+          fourth.setSoTimeout(20_000);
+          fourth.getOutputStream().write(("PROXY TCP4 198.51.100.9 10.0.0.1 5000 80\r\n" + GET).getBytes(StandardCharsets.ISO_8859_1));
+          int first;
+          try {
+            first = fourth.getInputStream().read();
+          } catch (java.net.SocketException reset) {
+            first = -1;
+          }
+          assertThat(first).as("the fourth connection is closed at once, unread").isEqualTo(-1);
+        }
+        // Closed without waiting for their header's minute: the three still hold their places.
+        assertThat(limited.stc.proxy().openConnections()).isEqualTo(3);
+        silent.remove(0).close();
+        await().atMost(Duration.ofSeconds(20)).until(() -> limited.stc.proxy().openConnections() == 2);
+        try (Socket s = new Socket("127.0.0.1", port)) {
+          s.setSoTimeout(20_000);
+          s.getOutputStream().write(("PROXY TCP4 198.51.100.9 10.0.0.1 5001 80\r\n" + GET).getBytes(StandardCharsets.ISO_8859_1));
+          String answer = new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+          assertThat(answer).startsWith("HTTP/1.1 200");
+        }
+      } finally {
+        for (Socket s : silent) {
+          s.close();
+        }
+      }
+    }
+    assertThat(backend.requests).hasSize(1);
   }
 
   @Test
