@@ -100,9 +100,9 @@ public final class StcServer implements AutoCloseable {
     for (StcConfig.BackendConfig b : effective.backends()) {
       upstream.add(b.id(), b.host(), b.port(), b.weight(), state.isMaint(b.id()) ? BackendState.MAINT : initial, b.protocol());
     }
-    // Backends named by host name follow the name: looked up again every five seconds (Envoy's
-    // DNS refresh), on a worker thread, never on an event loop.
-    NameRefresh names = new NameRefresh(upstream, resolver);
+    // Backends named by host name follow the name, one backend per address it has: looked up
+    // again every five seconds (Envoy's DNS refresh), on a worker thread, never on an event loop.
+    NameRefresh names = new NameRefresh(upstream, resolver, initial);
     names.refresh();
     vertx.setPeriodic(NAMES_REFRESH_MILLIS, id -> vertx.executeBlocking(names::refresh, false));
     PassiveHealth passive = PassiveHealth.NONE;

@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
 /**
  * A backend configured by host name follows the name: when it points elsewhere (a container
  * restarted with a new address), new connections and health probes go to the new address, and
- * requests under way through the move all succeed. Two real backends listen on the same port of
+ * requests under way through the move all succeed; every address the name has is served. Two real backends listen on the same port of
  * 127.0.0.2 and 127.0.0.3; the name's answers come from the test's own resolver.
  */
 class BackendNameMovesTest {
@@ -86,6 +86,78 @@ class BackendNameMovesTest {
       running.set(false);
       load.join();
       assertThat(failed.get()).as("failed of %d requests", sent.get()).isZero();
+    } finally {
+      running.set(false);
+      if (load != null) {
+        load.join();
+      }
+      stc.close(Duration.ofSeconds(5));
+      for (DemoBackend d : both) {
+        d.close();
+      }
+    }
+  }
+
+  @Test
+  void everyAddressOfTheNameServesAndOneTheNameDropsStopsWithoutAFailedRequest() throws Exception {
+    // A Compose service scaled to two behind one name, then back to one.
+    AtomicReference<List<InetAddress>> points = new AtomicReference<>(
+        List.of(InetAddress.getByName("127.0.0.2"), InetAddress.getByName("127.0.0.3")));
+    DemoBackend[] both = samePortOn("127.0.0.2", "127.0.0.3");
+    Path state = Files.createTempDirectory("stc-state-");
+    StcServer stc = new StcServer(config(both[0].port(), true, state)).resolveNamesWith(host -> {
+      if (!host.equals(NAME)) {
+        throw new UnknownHostException(host);
+      }
+      return points.get().toArray(new InetAddress[0]);
+    });
+    HttpClient http = HttpClient.newHttpClient();
+    AtomicBoolean running = new AtomicBoolean(true);
+    AtomicInteger failed = new AtomicInteger();
+    AtomicInteger sent = new AtomicInteger();
+    java.util.Map<String, AtomicInteger> servedBy = new ConcurrentHashMap<>();
+    Thread load = null;
+    try {
+      int port = stc.start();
+      await().atMost(Duration.ofSeconds(30)).until(() -> stc.upstream().pool().all().size() == 2
+          && stc.upstream().pool().all().stream().allMatch(b -> b.state() == BackendState.UP));
+      URI uri = URI.create("http://127.0.0.1:" + port + "/");
+      load = new Thread(() -> {
+        while (running.get()) {
+          sent.incrementAndGet();
+          try {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() != 200) {
+              failed.incrementAndGet();
+            } else {
+              servedBy.computeIfAbsent(r.body().contains("\"server\":\"A\"") ? "A" : "B", k -> new AtomicInteger())
+                  .incrementAndGet();
+            }
+          } catch (Exception e) {
+            failed.incrementAndGet();
+          }
+        }
+      });
+      load.start();
+      await().atMost(Duration.ofSeconds(30)).until(() -> servedBy.containsKey("A") && servedBy.containsKey("B")
+          && servedBy.get("A").get() > 50 && servedBy.get("B").get() > 50);
+
+      // The name drops 127.0.0.2 (the configured backend's address): one backend is left, at .3.
+      points.set(List.of(InetAddress.getByName("127.0.0.3")));
+      await().atMost(Duration.ofSeconds(30)).until(() -> stc.upstream().pool().all().size() == 1
+          && stc.upstream().pool().all().get(0).address().getAddress().getHostAddress().equals("127.0.0.3"));
+      Backend left = stc.upstream().pool().all().get(0);
+      assertThat(left.id()).isEqualTo(NAME + ":" + both[0].port());
+      // The instance that left goes away: nothing fails, and later requests all go to B.
+      both[0].close();
+      int servedByA = servedBy.get("A").get();
+      int before = sent.get();
+      await().atMost(Duration.ofSeconds(30)).until(() -> sent.get() > before + 200);
+      running.set(false);
+      load.join();
+      assertThat(failed.get()).as("failed of %d requests", sent.get()).isZero();
+      assertThat(servedBy.get("A").get()).isEqualTo(servedByA);
+      assertThat(left.state()).isEqualTo(BackendState.UP);
     } finally {
       running.set(false);
       if (load != null) {

@@ -269,7 +269,9 @@ public final class Controller {
       }
     }
     for (Backend b : upstream.pool().all()) {
-      if (!wanted.contains(b.id()) && !isRemoving(b)) {
+      // Another address of a configured backend's name stays with it (NameRefresh keeps those).
+      boolean wantedName = b.siblingOf() != null && wanted.contains(b.siblingOf());
+      if (!wanted.contains(b.id()) && !wantedName && !isRemoving(b)) {
         remove(b);
         removed++;
       }

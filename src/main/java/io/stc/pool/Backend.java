@@ -29,6 +29,8 @@ public final class Backend {
   private volatile Boolean negotiatedH2;
   /** The shortest wait after which the backend was seen to close an idle kept connection unasked (nanoseconds), or MAX_VALUE. */
   private volatile long idleCloseSeenNanos = Long.MAX_VALUE;
+  /** For another address of a named backend's name: that backend's id; null for every other backend. */
+  private final String siblingOf;
 
   public Backend(String id, String host, int port, int weight, BackendState state) {
     this(id, host, port, weight, state, Clock.SYSTEM);
@@ -41,6 +43,12 @@ public final class Backend {
 
   /** A backend that speaks {@code protocol}. */
   public Backend(String id, String host, int port, int weight, BackendState state, Clock clock, BackendProtocol protocol) {
+    this(id, host, port, null, null, weight, state, clock, protocol);
+  }
+
+  /** At {@code at} (null: where {@code host} resolves now), standing for another address of {@code siblingOf}'s name when that is not null. */
+  Backend(String id, String host, int port, InetAddress at, String siblingOf, int weight, BackendState state, Clock clock,
+      BackendProtocol protocol) {
     if (weight < 0) {
       throw new IllegalArgumentException("weight must be >= 0");
     }
@@ -51,7 +59,8 @@ public final class Backend {
     // never does a DNS look-up; a name that does not resolve yet is left unresolved, and connects
     // to it fail at once until it does.
     this.named = !NetUtil.isValidIpV4Address(host) && !NetUtil.isValidIpV6Address(host);
-    this.address = new InetSocketAddress(host, port);
+    this.address = at != null ? new InetSocketAddress(at, port) : new InetSocketAddress(host, port);
+    this.siblingOf = siblingOf;
     this.weight = weight;
     this.state = state;
     this.stats = new BackendStats(clock);
@@ -134,6 +143,14 @@ public final class Backend {
   /** Whether the host is a name (looked up again as it may move), not a literal address. */
   public boolean named() {
     return named;
+  }
+
+  /**
+   * For a backend {@link NameRefresh} added for another address of a configured backend's name
+   * (so every address the name has gets traffic): that backend's id; null for every other backend.
+   */
+  public String siblingOf() {
+    return siblingOf;
   }
 
   /** The backend's name now points at {@code to}: new connections go there; open ones finish where they are. */

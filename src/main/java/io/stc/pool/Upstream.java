@@ -1,6 +1,7 @@
 package io.stc.pool;
 
 import io.stc.Clock;
+import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -47,12 +48,26 @@ public final class Upstream {
 
   /** Adds a backend that speaks {@code protocol}; as {@link #add(String, String, int, int, BackendState)} otherwise. */
   public Backend add(String id, String host, int port, int weight, BackendState initialState, BackendProtocol protocol) {
-    Backend b;
+    return add(new Backend(id, host, port, null, null, weight, initialState, clock, protocol));
+  }
+
+  /**
+   * Adds a backend for another address of {@code named}'s host name, with its weight and
+   * protocol, id {@code named.id() + "@" + address}; see {@link Backend#siblingOf}.
+   */
+  Backend addSibling(Backend named, InetAddress address, BackendState initialState) {
+    String id = named.id() + "@" + address.getHostAddress();
+    return add(new Backend(id, named.host(), named.port(), address, named.id(), named.weight(), initialState, clock,
+        named.protocol()));
+  }
+
+  private Backend add(Backend b) {
+    String id = b.id();
+    BackendState initialState = b.state();
     synchronized (this) {
       if (current.find(id) != null) {
         throw new IllegalStateException("backend " + id + " is already in the pool");
       }
-      b = new Backend(id, host, port, weight, initialState, clock, protocol);
       b.state(initialState, clock.nanos());
       List<Backend> next = new ArrayList<>(current.all());
       next.add(b);

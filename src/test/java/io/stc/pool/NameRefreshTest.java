@@ -34,22 +34,90 @@ class NameRefreshTest {
     assertThat(b.named()).isTrue();
     assertThat(b.address().isUnresolved()).as("the JVM cannot resolve it").isTrue();
 
-    dns.put("svc.invalid", new InetAddress[] {ip("127.0.0.2"), ip("127.0.0.3")});
+    dns.put("svc.invalid", new InetAddress[] {ip("127.0.0.2")});
     assertThat(names.refresh()).isEqualTo(1);
     assertThat(b.address().getAddress()).isEqualTo(ip("127.0.0.2"));
     assertThat(b.address().getPort()).isEqualTo(80);
 
-    // Round-robin DNS: the same addresses in another order is no move.
-    java.net.InetSocketAddress before = b.address();
-    dns.put("svc.invalid", new InetAddress[] {ip("127.0.0.3"), ip("127.0.0.2")});
-    assertThat(names.refresh()).isZero();
-    assertThat(b.address()).isSameAs(before);
-
     // The name left 127.0.0.2: the backend follows it, as a new address object.
+    java.net.InetSocketAddress before = b.address();
     dns.put("svc.invalid", new InetAddress[] {ip("127.0.0.4")});
     assertThat(names.refresh()).isEqualTo(1);
     assertThat(b.address().getAddress()).isEqualTo(ip("127.0.0.4"));
     assertThat(b.address()).isNotSameAs(before);
+    assertThat(upstream.pool().all()).containsExactly(b);
+  }
+
+  /** Where each backend of the pool is: id to address. */
+  private Map<String, String> where() {
+    Map<String, String> m = new java.util.TreeMap<>();
+    for (Backend b : upstream.pool().all()) {
+      m.put(b.id(), b.address().getAddress() == null ? "?" : b.address().getAddress().getHostAddress());
+    }
+    return m;
+  }
+
+  @Test
+  void everyAddressOfANameIsABackendOfItsOwnAndReorderedAnswersMoveNothing() throws Exception {
+    Backend b = upstream.add("svc.invalid:80", "svc.invalid", 80, 3, BackendState.UP);
+    dns.put("svc.invalid", new InetAddress[] {ip("127.0.0.2"), ip("127.0.0.3"), ip("127.0.0.4"), ip("127.0.0.3")});
+    assertThat(names.refresh()).isEqualTo(3);
+    assertThat(where()).containsExactly(
+        Map.entry("svc.invalid:80", "127.0.0.2"),
+        Map.entry("svc.invalid:80@127.0.0.3", "127.0.0.3"),
+        Map.entry("svc.invalid:80@127.0.0.4", "127.0.0.4"));
+    Backend other = upstream.pool().find("svc.invalid:80@127.0.0.3");
+    assertThat(other.siblingOf()).isEqualTo(b.id());
+    assertThat(other.host()).as("Host header and SNI stay the name").isEqualTo("svc.invalid");
+    assertThat(other.weight()).isEqualTo(3);
+    assertThat(other.named()).isTrue();
+
+    // Round-robin DNS: the same addresses in another order change nothing.
+    java.util.List<Backend> before = upstream.pool().all();
+    dns.put("svc.invalid", new InetAddress[] {ip("127.0.0.4"), ip("127.0.0.3"), ip("127.0.0.2")});
+    assertThat(names.refresh()).isZero();
+    assertThat(upstream.pool().all()).containsExactlyElementsOf(before);
+  }
+
+  @Test
+  void anAddressTheNameLeavesTakesItsBackendAwayAndANewOneGetsOne() throws Exception {
+    Backend b = upstream.add("svc.invalid:80", "svc.invalid", 80, 1, BackendState.DOWN);
+    NameRefresh checked = new NameRefresh(upstream, host -> dns.get(host), BackendState.DOWN);
+    dns.put("svc.invalid", new InetAddress[] {ip("127.0.0.2"), ip("127.0.0.3")});
+    checked.refresh();
+    Backend third = upstream.pool().find("svc.invalid:80@127.0.0.3");
+    assertThat(third.state()).as("probes decide, as for any added backend").isEqualTo(BackendState.DOWN);
+
+    // A scale-down of the service: 127.0.0.3 goes, its backend with it; a new instance at .5 comes.
+    dns.put("svc.invalid", new InetAddress[] {ip("127.0.0.2"), ip("127.0.0.5")});
+    assertThat(checked.refresh()).isEqualTo(2);
+    assertThat(third.isRemoved()).isTrue();
+    assertThat(where()).containsExactly(
+        Map.entry("svc.invalid:80", "127.0.0.2"), Map.entry("svc.invalid:80@127.0.0.5", "127.0.0.5"));
+
+    // The configured backend's own address goes while .5 stays: it moves to an address no backend
+    // has; and when every address has one, it takes the first and that one's backend goes.
+    dns.put("svc.invalid", new InetAddress[] {ip("127.0.0.5"), ip("127.0.0.6")});
+    checked.refresh();
+    assertThat(where()).containsExactly(
+        Map.entry("svc.invalid:80", "127.0.0.6"), Map.entry("svc.invalid:80@127.0.0.5", "127.0.0.5"));
+    dns.put("svc.invalid", new InetAddress[] {ip("127.0.0.5")});
+    checked.refresh();
+    assertThat(where()).containsExactly(Map.entry("svc.invalid:80", "127.0.0.5"));
+    assertThat(upstream.pool().all()).containsExactly(b);
+  }
+
+  @Test
+  void theOtherAddressesLeaveWithTheirConfiguredBackendAndStayWhenTheNameFails() throws Exception {
+    upstream.add("svc.invalid:80", "svc.invalid", 80, 1, BackendState.UP);
+    dns.put("svc.invalid", new InetAddress[] {ip("127.0.0.2"), ip("127.0.0.3")});
+    names.refresh();
+    dns.clear();
+    assertThat(names.refresh()).isZero();
+    assertThat(where()).hasSize(2);
+    upstream.remove("svc.invalid:80");
+    assertThat(names.refresh()).isEqualTo(1);
+    assertThat(upstream.pool().all()).isEmpty();
   }
 
   @Test
