@@ -51,22 +51,7 @@ class BackendNameMovesTest {
       Backend b = stc.upstream().pool().all().get(0);
       await().atMost(Duration.ofSeconds(30)).until(() -> b.state() == BackendState.UP);
       URI uri = URI.create("http://127.0.0.1:" + port + "/");
-      load = new Thread(() -> {
-        while (running.get()) {
-          sent.incrementAndGet();
-          try {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString());
-            if (r.statusCode() != 200) {
-              failed.incrementAndGet();
-            } else {
-              servedBy.add(r.body().contains("\"server\":\"A\"") ? "A" : "B");
-            }
-          } catch (Exception e) {
-            failed.incrementAndGet();
-          }
-        }
-      });
-      load.start();
+      load = load(http, uri, running, sent, failed, servedBy::add);
       await().atMost(Duration.ofSeconds(30)).until(() -> sent.get() > 50);
       assertThat(servedBy).containsExactly("A");
 
@@ -87,14 +72,7 @@ class BackendNameMovesTest {
       load.join();
       assertThat(failed.get()).as("failed of %d requests", sent.get()).isZero();
     } finally {
-      running.set(false);
-      if (load != null) {
-        load.join();
-      }
-      stc.close(Duration.ofSeconds(5));
-      for (DemoBackend d : both) {
-        d.close();
-      }
+      stop(running, load, stc, both);
     }
   }
 
@@ -122,23 +100,7 @@ class BackendNameMovesTest {
       await().atMost(Duration.ofSeconds(30)).until(() -> stc.upstream().pool().all().size() == 2
           && stc.upstream().pool().all().stream().allMatch(b -> b.state() == BackendState.UP));
       URI uri = URI.create("http://127.0.0.1:" + port + "/");
-      load = new Thread(() -> {
-        while (running.get()) {
-          sent.incrementAndGet();
-          try {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString());
-            if (r.statusCode() != 200) {
-              failed.incrementAndGet();
-            } else {
-              servedBy.computeIfAbsent(r.body().contains("\"server\":\"A\"") ? "A" : "B", k -> new AtomicInteger())
-                  .incrementAndGet();
-            }
-          } catch (Exception e) {
-            failed.incrementAndGet();
-          }
-        }
-      });
-      load.start();
+      load = load(http, uri, running, sent, failed, by -> servedBy.computeIfAbsent(by, k -> new AtomicInteger()).incrementAndGet());
       await().atMost(Duration.ofSeconds(30)).until(() -> servedBy.containsKey("A") && servedBy.containsKey("B")
           && servedBy.get("A").get() > 50 && servedBy.get("B").get() > 50);
 
@@ -159,14 +121,7 @@ class BackendNameMovesTest {
       assertThat(servedBy.get("A").get()).isEqualTo(servedByA);
       assertThat(left.state()).isEqualTo(BackendState.UP);
     } finally {
-      running.set(false);
-      if (load != null) {
-        load.join();
-      }
-      stc.close(Duration.ofSeconds(5));
-      for (DemoBackend d : both) {
-        d.close();
-      }
+      stop(running, load, stc, both);
     }
   }
 
@@ -223,6 +178,44 @@ class BackendNameMovesTest {
         s.close();
       }
     }
+  }
+
+  /** Stops the load (when it started), then stc, then the backends. */
+  private static void stop(AtomicBoolean running, Thread load, StcServer stc, DemoBackend[] backends) throws InterruptedException {
+    running.set(false);
+    if (load != null) {
+      load.join();
+    }
+    stc.close(Duration.ofSeconds(5));
+    for (DemoBackend d : backends) {
+      d.close();
+    }
+  }
+
+  /**
+   * Sends GETs to {@code uri} one after the other until {@code running} goes false, on a started
+   * thread: counts each sent and each failed, and tells {@code servedBy} which demo backend (A or B)
+   * answered each that succeeded.
+   */
+  private static Thread load(HttpClient http, URI uri, AtomicBoolean running, AtomicInteger sent, AtomicInteger failed,
+      java.util.function.Consumer<String> servedBy) {
+    Thread t = new Thread(() -> {
+      while (running.get()) {
+        sent.incrementAndGet();
+        try {
+          HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString());
+          if (r.statusCode() != 200) {
+            failed.incrementAndGet();
+          } else {
+            servedBy.accept(r.body().contains("\"server\":\"A\"") ? "A" : "B");
+          }
+        } catch (Exception e) {
+          failed.incrementAndGet();
+        }
+      }
+    });
+    t.start();
+    return t;
   }
 
   /** Cleartext HTTP/2 servers listening on one port, each on its own loopback address. */
