@@ -269,9 +269,9 @@ public final class Controller {
       }
     }
     for (Backend b : upstream.pool().all()) {
-      // Another address of a configured backend's name stays with it (NameRefresh keeps those).
-      boolean wantedName = b.siblingOf() != null && wanted.contains(b.siblingOf());
-      if (!wanted.contains(b.id()) && !wantedName && !isRemoving(b)) {
+      // Only what the file or the API put in the pool goes: the autoscaler's instances and a name's
+      // other addresses (which follow their configured backend) stay with what added them.
+      if (!wanted.contains(b.id()) && state.configures(b.id()) && !isRemoving(b)) {
         remove(b);
         removed++;
       }

@@ -133,6 +133,15 @@ public final class StateFile {
     save();
   }
 
+  /**
+   * Whether the backend with this id is the config file's or the API's to add and remove: listed
+   * by the file as last applied, or added through the API since. The autoscaler's instances and a
+   * name's other addresses are not: a reload leaves them to what added them.
+   */
+  synchronized boolean configures(String id) {
+    return baseIds.contains(id) || added.containsKey(id);
+  }
+
   /** After a config reload: the file is the truth again; only maintenance of backends it lists survives. */
   synchronized void rebase(StcConfig base) {
     Set<String> ids = new HashSet<>();

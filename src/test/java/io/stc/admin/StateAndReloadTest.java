@@ -125,6 +125,26 @@ class StateAndReloadTest {
   }
 
   @Test
+  void aReloadRemovesOnlyWhatTheFileOrTheApiAddedNotTheAutoscalersInstances() throws Exception {
+    Path file = writeConfig("round_robin", 0);
+    StcServer s = start(file);
+    try {
+      AdminCalls api = new AdminCalls(s.adminPort());
+      assertThat(api.post("/api/backends", "{\"host\":\"127.0.0.1\",\"port\":" + backends.get(1).port() + "}").status())
+          .isEqualTo(201);
+      // As the autoscaler's admission adds an instance it started.
+      s.upstream().add("auto-1", "127.0.0.1", backends.get(2).port(), 1, BackendState.UP);
+      AdminCalls.Reply r = api.post("/api/reload", null);
+      assertThat(r.status()).as(r.body()).isEqualTo(200);
+      assertThat(r.json().path("message").asText()).contains("0 backends added", "1 removed");
+      await().atMost(Duration.ofSeconds(5)).until(() -> s.upstream().pool().find(id(1)) == null);
+      assertThat(s.upstream().pool().all()).extracting(Backend::id).containsExactlyInAnyOrder(id(0), "auto-1");
+    } finally {
+      s.close(Duration.ofSeconds(1));
+    }
+  }
+
+  @Test
   void reloadWithoutAConfigFileIsAConflict() throws Exception {
     StcServer s = new StcServer(StcConfig.defaults().withHost("127.0.0.1").withPort(0)
         .withAdmin(StcConfig.Admin.defaults().withPort(0)).withStateDir(dir.toString()));
