@@ -121,6 +121,16 @@ class NameRefreshTest {
   }
 
   @Test
+  void theOtherAddressesTakeTheConfiguredBackendsWeightWhenItChanges() throws Exception {
+    Backend b = upstream.add("svc.invalid:80", "svc.invalid", 80, 2, BackendState.UP);
+    dns.put("svc.invalid", new InetAddress[] {ip("127.0.0.2"), ip("127.0.0.3")});
+    names.refresh();
+    upstream.setWeight(b, 7);
+    names.refresh();
+    assertThat(upstream.pool().find("svc.invalid:80@127.0.0.3").weight()).isEqualTo(7);
+  }
+
+  @Test
   void aNameThatStopsResolvingKeepsItsLastAddress() throws Exception {
     dns.put("svc.invalid", new InetAddress[] {ip("127.0.0.2")});
     Backend b = upstream.add("svc.invalid:80", "svc.invalid", 80, 1, BackendState.UP);
