@@ -231,7 +231,8 @@ public final class Controller {
 
   /**
    * Re-reads the configuration and applies its backends (added, removed, weights) and algorithm;
-   * an invalid file changes nothing.
+   * an invalid file changes nothing. Only backends the file or the API put in the pool are removed:
+   * the autoscaler's instances and a named backend's other addresses stay with what added them.
    *
    * @throws ApiError 400 naming the problem, 409 when there is no file to read
    */
