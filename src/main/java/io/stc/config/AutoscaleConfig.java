@@ -1,5 +1,6 @@
 package io.stc.config;
 
+import io.soabase.recordbuilder.core.RecordBuilder;
 import io.stc.config.StcConfig.BackendConfig;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,6 +18,7 @@ import java.util.Locale;
  * @param slo the p99 latency the {@code slo} policy keeps to at the least cost; zero to derive it
  *     from what the instances are measured to do
  */
+@RecordBuilder
 public record AutoscaleConfig(
     boolean enabled,
     Provider provider,
@@ -43,7 +45,7 @@ public record AutoscaleConfig(
     double maxScaleDownRate,
     Duration drainTimeout,
     Duration startTimeout,
-    Duration slo) {
+    Duration slo) implements AutoscaleConfigBuilder.With {
 
   /** Without a latency objective: the {@code slo} policy derives it. */
   public AutoscaleConfig(
@@ -114,9 +116,10 @@ public record AutoscaleConfig(
    * @param maxStarting the most instances starting at once (0: any number); the others wait their
    *     turn, see {@link #defaultMaxStarting}
    */
+  @RecordBuilder
   public record Provider(
       ProviderKind kind, List<String> command, Path logDir, Duration stopTimeout, List<BackendConfig> backends,
-      KubernetesConfig kubernetes, DockerConfig docker, int maxStarting) {
+      KubernetesConfig kubernetes, DockerConfig docker, int maxStarting) implements AutoscaleConfigProviderBuilder.With {
     public Provider {
       command = List.copyOf(command);
       backends = List.copyOf(backends);
@@ -156,11 +159,6 @@ public record AutoscaleConfig(
       };
     }
 
-    /** This provider with another {@code maxStarting}. */
-    public Provider withMaxStarting(int n) {
-      return new Provider(kind, command, logDir, stopTimeout, backends, kubernetes, docker, n);
-    }
-
     public static Provider defaults() {
       return new Provider(ProviderKind.PROCESS, demoBackendCommand(), null, Duration.ofSeconds(10), List.of());
     }
@@ -186,13 +184,6 @@ public record AutoscaleConfig(
 
   public static AutoscaleConfig defaults() {
     return defaults(0);
-  }
-
-  /** This section with another drain timeout. */
-  public AutoscaleConfig withDrainTimeout(Duration drainTimeout) {
-    return new AutoscaleConfig(enabled, provider, policy, min, max, interval, maxInflight, target, metric, utilization,
-        tolerance, stableWindow, panicWindow, panicThreshold, stabilizationWindow, maxStepUp, thresholdUp,
-        thresholdDown, rpsUp, rpsDown, cooldownUp, cooldownDown, maxScaleDownRate, drainTimeout, startTimeout, slo);
   }
 
   /**

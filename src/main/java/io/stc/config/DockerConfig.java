@@ -1,5 +1,6 @@
 package io.stc.config;
 
+import io.soabase.recordbuilder.core.RecordBuilder;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -17,9 +18,10 @@ import java.util.Objects;
  * @param labels added to stc's own labels on every container
  * @param engine the Docker API address ({@code unix:///path} or {@code tcp://host:port}); null: {@code DOCKER_HOST}, else {@code unix:///var/run/docker.sock}
  */
+@RecordBuilder
 public record DockerConfig(
     String image, List<String> command, Map<String, String> env, int port, String network, Map<String, String> labels,
-    Pull pull, String engine) {
+    Pull pull, String engine) implements DockerConfigBuilder.With {
   public static final int DEFAULT_PORT = 8080;
   public static final String HOST_NETWORK = "host";
 
@@ -50,9 +52,5 @@ public record DockerConfig(
 
   public boolean hostNetwork() {
     return HOST_NETWORK.equals(network);
-  }
-
-  public DockerConfig withEngine(String v) {
-    return new DockerConfig(image, command, env, port, network, labels, pull, v);
   }
 }

@@ -1,13 +1,14 @@
 package io.stc.config;
 
+import io.soabase.recordbuilder.core.RecordBuilder;
 import java.time.Duration;
 import java.util.List;
-import java.util.function.Consumer;
 
 /**
  * The whole configuration of {@code stc serve}: what a config file holds, with command-line flags
  * applied on top. Every field has a default, so an empty file is a valid configuration.
  */
+@RecordBuilder
 public record StcConfig(
     String host,
     int port,
@@ -35,7 +36,12 @@ public record StcConfig(
     String transport,
     boolean h2c,
     int retryBudget,
-    boolean proxyProtocol) {
+    boolean proxyProtocol) implements StcConfigBuilder.With {
+
+  public StcConfig {
+    // Immutable, whoever built the list: a config is shared by threads and kept as the running one.
+    backends = backends == null ? List.of() : List.copyOf(backends);
+  }
 
   /** {@code retry_budget: off}: retries are bounded by {@code retries} alone. */
   public static final int NO_RETRY_BUDGET = -1;
@@ -133,9 +139,10 @@ public record StcConfig(
    * backend ({@code responseBody}), and how long a gRPC call may go with nothing either way
    * ({@code streamIdle}).
    */
+  @RecordBuilder
   public record Timeouts(
       Duration connect, Duration response, Duration idle, Duration header, Duration body, Duration send, PerTry perTry,
-      Duration backendIdle, Duration responseBody, Duration streamIdle) {
+      Duration backendIdle, Duration responseBody, Duration streamIdle) implements StcConfigTimeoutsBuilder.With {
     public static Timeouts defaults() {
       // Four seconds of backend idleness: below the five that Node, Apache and Uvicorn wait before
       // they close an idle connection (racing whatever request is sent on it), as HAProxy's idle
@@ -147,47 +154,6 @@ public record StcConfig(
           // call may wait longer on both sides (a watch that has nothing to say), as Envoy's
           // stream idle timeout lets it.
           Duration.ofSeconds(60), Duration.ofMinutes(5));
-    }
-
-    public Timeouts withConnect(Duration v) {
-      return new Timeouts(v, response, idle, header, body, send, perTry, backendIdle, responseBody, streamIdle);
-    }
-
-    public Timeouts withResponse(Duration v) {
-      return new Timeouts(connect, v, idle, header, body, send, perTry, backendIdle, responseBody, streamIdle);
-    }
-
-    public Timeouts withIdle(Duration v) {
-      return new Timeouts(connect, response, v, header, body, send, perTry, backendIdle, responseBody, streamIdle);
-    }
-
-    public Timeouts withHeader(Duration v) {
-      return new Timeouts(connect, response, idle, v, body, send, perTry, backendIdle, responseBody, streamIdle);
-    }
-
-    public Timeouts withBody(Duration v) {
-      return new Timeouts(connect, response, idle, header, v, send, perTry, backendIdle, responseBody, streamIdle);
-    }
-
-    /** How long a response may wait on a client that takes none of it, or a request body on a backend, before the exchange ends. */
-    public Timeouts withSend(Duration v) {
-      return new Timeouts(connect, response, idle, header, body, v, perTry, backendIdle, responseBody, streamIdle);
-    }
-
-    public Timeouts withPerTry(PerTry v) {
-      return new Timeouts(connect, response, idle, header, body, send, v, backendIdle, responseBody, streamIdle);
-    }
-
-    public Timeouts withBackendIdle(Duration v) {
-      return new Timeouts(connect, response, idle, header, body, send, perTry, v, responseBody, streamIdle);
-    }
-
-    public Timeouts withResponseBody(Duration v) {
-      return new Timeouts(connect, response, idle, header, body, send, perTry, backendIdle, v, streamIdle);
-    }
-
-    public Timeouts withStreamIdle(Duration v) {
-      return new Timeouts(connect, response, idle, header, body, send, perTry, backendIdle, responseBody, v);
     }
   }
 
@@ -220,29 +186,11 @@ public record StcConfig(
    * from one client address (more are answered 503), and how much of a request body is read
    * before a backend is picked (bodies up to this size are buffered whole; 0 = stream at once).
    */
-  public record Limits(int headerSize, int uri, int headers, long body, int connections, int connectionsPerClient, int buffer) {
+  @RecordBuilder
+  public record Limits(int headerSize, int uri, int headers, long body, int connections, int connectionsPerClient, int buffer)
+      implements StcConfigLimitsBuilder.With {
     public static Limits defaults() {
       return new Limits(8 * 1024, 8 * 1024, 100, 0, 10_000, 1_000, 64 * 1024);
-    }
-
-    public Limits withHeaders(int v) {
-      return new Limits(headerSize, uri, v, body, connections, connectionsPerClient, buffer);
-    }
-
-    public Limits withBody(long v) {
-      return new Limits(headerSize, uri, headers, v, connections, connectionsPerClient, buffer);
-    }
-
-    public Limits withConnections(int v) {
-      return new Limits(headerSize, uri, headers, body, v, connectionsPerClient, buffer);
-    }
-
-    public Limits withConnectionsPerClient(int v) {
-      return new Limits(headerSize, uri, headers, body, connections, v, buffer);
-    }
-
-    public Limits withBuffer(int v) {
-      return new Limits(headerSize, uri, headers, body, connections, connectionsPerClient, v);
     }
   }
 
@@ -281,21 +229,11 @@ public record StcConfig(
    * The admin listener (API, metrics); {@code token} is null when none is set. Without a token it
    * must stay on a loopback address.
    */
-  public record Admin(boolean enabled, String host, int port, String token, List<String> corsOrigins) {
+  @RecordBuilder
+  public record Admin(boolean enabled, String host, int port, String token, List<String> corsOrigins)
+      implements StcConfigAdminBuilder.With {
     public static Admin defaults() {
       return new Admin(true, "127.0.0.1", 9090, null, List.of());
-    }
-
-    public Admin withHost(String v) {
-      return new Admin(enabled, v, port, token, corsOrigins);
-    }
-
-    public Admin withPort(int v) {
-      return new Admin(enabled, host, v, token, corsOrigins);
-    }
-
-    public Admin withToken(String v) {
-      return new Admin(enabled, host, port, v, corsOrigins);
     }
 
     @Override
@@ -382,178 +320,5 @@ public record StcConfig(
   /** The number of event loops to run: the configured value, or one per core. */
   public int effectiveIoThreads() {
     return ioThreads > 0 ? ioThreads : Runtime.getRuntime().availableProcessors();
-  }
-
-  /**
-   * A copy with some fields changed; the withers below are each one such change. The one place
-   * besides the record's header that lists every field.
-   */
-  private StcConfig with(Consumer<Fields> change) {
-    Fields f = new Fields(this);
-    change.accept(f);
-    return f.build();
-  }
-
-  /** The record's fields, mutable, for {@link #with}. */
-  private static final class Fields {
-    String host;
-    int port;
-    int ioThreads;
-    String algorithm;
-    List<BackendConfig> backends;
-    Health health;
-    Timeouts timeouts;
-    int retries;
-    String servedByHeader;
-    Duration shutdownTimeout;
-    Limits limits;
-    String hashKey;
-    Duration slowStart;
-    CircuitBreakerConfig circuitBreaker;
-    String stateDir;
-    Sticky sticky;
-    Capacity capacity;
-    Admin admin;
-    AccessLog accessLog;
-    Duration drainTimeout;
-    AutoscaleConfig autoscale;
-    TlsConfig tls;
-    RateLimit rateLimit;
-    String transport;
-    boolean h2c;
-    int retryBudget;
-    boolean proxyProtocol;
-
-    Fields(StcConfig c) {
-      host = c.host;
-      port = c.port;
-      ioThreads = c.ioThreads;
-      algorithm = c.algorithm;
-      backends = c.backends;
-      health = c.health;
-      timeouts = c.timeouts;
-      retries = c.retries;
-      servedByHeader = c.servedByHeader;
-      shutdownTimeout = c.shutdownTimeout;
-      limits = c.limits;
-      hashKey = c.hashKey;
-      slowStart = c.slowStart;
-      circuitBreaker = c.circuitBreaker;
-      stateDir = c.stateDir;
-      sticky = c.sticky;
-      capacity = c.capacity;
-      admin = c.admin;
-      accessLog = c.accessLog;
-      drainTimeout = c.drainTimeout;
-      autoscale = c.autoscale;
-      tls = c.tls;
-      rateLimit = c.rateLimit;
-      transport = c.transport;
-      h2c = c.h2c;
-      retryBudget = c.retryBudget;
-      proxyProtocol = c.proxyProtocol;
-    }
-
-    StcConfig build() {
-      return new StcConfig(host, port, ioThreads, algorithm, backends, health, timeouts, retries, servedByHeader, shutdownTimeout, limits, hashKey, slowStart, circuitBreaker, stateDir, sticky, capacity, admin, accessLog, drainTimeout, autoscale, tls, rateLimit, transport, h2c, retryBudget, proxyProtocol);
-    }
-  }
-
-  public StcConfig withHost(String v) {
-    return with(f -> f.host = v);
-  }
-
-  public StcConfig withPort(int v) {
-    return with(f -> f.port = v);
-  }
-
-  public StcConfig withIoThreads(int v) {
-    return with(f -> f.ioThreads = v);
-  }
-
-  public StcConfig withTransport(String v) {
-    return with(f -> f.transport = v);
-  }
-
-  /** Whether the plain listener also speaks cleartext HTTP/2 (prior knowledge and {@code Upgrade: h2c}). */
-  public StcConfig withH2c(boolean v) {
-    return with(f -> f.h2c = v);
-  }
-
-  /**
-   * Retries an event loop may make, as a percentage of the requests it took over the last ten
-   * seconds (ten a second in all at least); {@link #NO_RETRY_BUDGET} for none but {@code retries}.
-   */
-  public StcConfig withRetryBudget(int percent) {
-    return with(f -> f.retryBudget = percent);
-  }
-
-  /** Whether every connection to the listener begins with a PROXY protocol header naming the client. */
-  public StcConfig withProxyProtocol(boolean v) {
-    return with(f -> f.proxyProtocol = v);
-  }
-
-  public StcConfig withAlgorithm(String v) {
-    return with(f -> f.algorithm = v);
-  }
-
-  public StcConfig withBackends(List<BackendConfig> v) {
-    return with(f -> f.backends = List.copyOf(v));
-  }
-
-  public StcConfig withLimits(Limits v) {
-    return with(f -> f.limits = v);
-  }
-
-  public StcConfig withHealth(Health v) {
-    return with(f -> f.health = v);
-  }
-
-  public StcConfig withTimeouts(Timeouts v) {
-    return with(f -> f.timeouts = v);
-  }
-
-  public StcConfig withRetries(int v) {
-    return with(f -> f.retries = v);
-  }
-
-  public StcConfig withCircuitBreaker(CircuitBreakerConfig v) {
-    return with(f -> f.circuitBreaker = v);
-  }
-
-  public StcConfig withSlowStart(Duration v) {
-    return with(f -> f.slowStart = v);
-  }
-
-  public StcConfig withHashKey(String v) {
-    return with(f -> f.hashKey = v);
-  }
-
-  public StcConfig withCapacity(Capacity v) {
-    return with(f -> f.capacity = v);
-  }
-
-  public StcConfig withSticky(Sticky v) {
-    return with(f -> f.sticky = v);
-  }
-
-  public StcConfig withAdmin(Admin v) {
-    return with(f -> f.admin = v);
-  }
-
-  public StcConfig withTls(TlsConfig v) {
-    return with(f -> f.tls = v);
-  }
-
-  public StcConfig withAutoscale(AutoscaleConfig v) {
-    return with(f -> f.autoscale = v);
-  }
-
-  public StcConfig withRateLimit(RateLimit v) {
-    return with(f -> f.rateLimit = v);
-  }
-
-  public StcConfig withStateDir(String v) {
-    return with(f -> f.stateDir = v);
   }
 }

@@ -1,5 +1,6 @@
 package io.stc.config;
 
+import io.soabase.recordbuilder.core.RecordBuilder;
 import java.time.Duration;
 import java.util.List;
 
@@ -16,6 +17,7 @@ import java.util.List;
  * @param hsts the Strict-Transport-Security value added to every response, or null for none
  * @param watch whether changed certificate files are picked up without a reload
  */
+@RecordBuilder
 public record TlsConfig(
     List<Certificate> certificates,
     String provider,
@@ -27,7 +29,7 @@ public record TlsConfig(
     boolean watch,
     boolean backends,
     String backendCa,
-    boolean backendVerify) {
+    boolean backendVerify) implements TlsConfigBuilder.With {
 
   public static final List<String> PROTOCOLS = List.of("TLSv1.3", "TLSv1.2");
 
@@ -80,38 +82,5 @@ public record TlsConfig(
   /** Whether the listener speaks TLS. */
   public boolean enabled() {
     return !certificates.isEmpty();
-  }
-
-  /** This configuration with TLS to backends as given. */
-  public TlsConfig withBackends(boolean on, String ca, boolean verify) {
-    return new TlsConfig(certificates, provider, protocols, clientAuth, clientCa, sessions, hsts, watch, on, ca, verify);
-  }
-
-  public TlsConfig withProvider(String v) {
-    return new TlsConfig(certificates, v, protocols, clientAuth, clientCa, sessions, hsts, watch, backends, backendCa, backendVerify);
-  }
-
-  public TlsConfig withCertificates(List<Certificate> v) {
-    return new TlsConfig(v, provider, protocols, clientAuth, clientCa, sessions, hsts, watch, backends, backendCa, backendVerify);
-  }
-
-  public TlsConfig withClientAuth(ClientAuth v, String ca) {
-    return new TlsConfig(certificates, provider, protocols, v, ca, sessions, hsts, watch, backends, backendCa, backendVerify);
-  }
-
-  public TlsConfig withSessions(Sessions v) {
-    return new TlsConfig(certificates, provider, protocols, clientAuth, clientCa, v, hsts, watch, backends, backendCa, backendVerify);
-  }
-
-  public TlsConfig withProtocols(List<String> v) {
-    return new TlsConfig(certificates, provider, v, clientAuth, clientCa, sessions, hsts, watch, backends, backendCa, backendVerify);
-  }
-
-  public TlsConfig withHsts(String v) {
-    return new TlsConfig(certificates, provider, protocols, clientAuth, clientCa, sessions, v, watch, backends, backendCa, backendVerify);
-  }
-
-  public TlsConfig withWatch(boolean v) {
-    return new TlsConfig(certificates, provider, protocols, clientAuth, clientCa, sessions, hsts, v, backends, backendCa, backendVerify);
   }
 }

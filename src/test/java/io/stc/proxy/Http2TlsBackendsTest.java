@@ -49,7 +49,7 @@ class Http2TlsBackendsTest {
   }
 
   private static TestCluster trusting(TestPki pki) throws InterruptedException {
-    return TestCluster.of(0, cfg -> RawBackend.alone(cfg).withTls(TlsConfig.defaults().withBackends(true, pki.caFile().toString(), true)));
+    return TestCluster.of(0, cfg -> RawBackend.alone(cfg).withTls(TlsConfig.defaults().withBackends(true).withBackendCa(pki.caFile().toString()).withBackendVerify(true)));
   }
 
   @Test

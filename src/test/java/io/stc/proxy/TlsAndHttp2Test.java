@@ -92,7 +92,7 @@ class TlsAndHttp2Test {
     try (TestCluster inner = TestCluster.of(1, cfg -> cfg.withTls(new io.stc.config.TlsConfig(pem.cert().toString(), pem.key().toString())))) {
       int tlsPort = inner.stc.port();
       try (TestCluster outer = TestCluster.of(0, cfg -> cfg
-          .withTls(io.stc.config.TlsConfig.defaults().withBackends(true, pem.cert().toString(), true))
+          .withTls(io.stc.config.TlsConfig.defaults().withBackends(true).withBackendCa(pem.cert().toString()).withBackendVerify(true))
           .withBackends(java.util.List.of(new StcConfig.BackendConfig("127.0.0.1", tlsPort, 1))))) {
         org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
             .until(() -> outer.stc.upstream().pool().availableCount() == 1);
@@ -103,7 +103,7 @@ class TlsAndHttp2Test {
       }
       // A backend whose certificate is not trusted is never used.
       try (TestCluster untrusting = TestCluster.of(0, cfg -> cfg
-          .withTls(io.stc.config.TlsConfig.defaults().withBackends(true, null, true))
+          .withTls(io.stc.config.TlsConfig.defaults().withBackends(true).withBackendCa(null).withBackendVerify(true))
           .withBackends(java.util.List.of(new StcConfig.BackendConfig("127.0.0.1", tlsPort, 1))))) {
         assertThat(untrusting.get("/x").statusCode()).isGreaterThanOrEqualTo(502);
       }

@@ -237,7 +237,7 @@ class TlsListenerTest {
     SSLContext withMallory = mallory.clientContext(pki.caCert());
 
     TlsConfig base = listener(provider);
-    try (TestCluster required = cluster(t -> t.withClientAuth(TlsConfig.ClientAuth.REQUIRED, clients.caFile().toString()), base)) {
+    try (TestCluster required = cluster(t -> t.withClientAuth(TlsConfig.ClientAuth.REQUIRED).withClientCa(clients.caFile().toString()), base)) {
       int port = required.stc.port();
       Exchange ok = exchange(withAlice, port, "localhost");
       assertThat(ok.response()).startsWith("HTTP/1.1 200");
@@ -245,7 +245,7 @@ class TlsListenerTest {
       assertRefused(anonymous, port);
       assertRefused(withMallory, port);
     }
-    try (TestCluster optional = cluster(t -> t.withClientAuth(TlsConfig.ClientAuth.OPTIONAL, clients.caFile().toString()), base)) {
+    try (TestCluster optional = cluster(t -> t.withClientAuth(TlsConfig.ClientAuth.OPTIONAL).withClientCa(clients.caFile().toString()), base)) {
       int port = optional.stc.port();
       assertThat(exchange(anonymous, port, "localhost").response()).startsWith("HTTP/1.1 200");
       Exchange ok = exchange(withAlice, port, "localhost");
