@@ -174,27 +174,18 @@ class BackendKeepAliveTest {
    */
   private static void keptLongerForRequestsThatCanGoAgain(Path state, String fields, StcConfig.Timeouts timeouts,
       long limitMillis, long resendableMillis) throws Exception {
-    ManualClock clock = new ManualClock(1_000_000_000L);
-    AtomicInteger accepted = new AtomicInteger();
-    AtomicInteger closedByStc = new AtomicInteger();
-    try (ServerSocket node = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-      acceptEach(node, accepted, conn -> answerAll(conn, fields, closedByStc));
-      StcServer stc = startStc(state, node.getLocalPort(), timeouts, clock);
-      try {
-        assertThat(get(stc)).isEqualTo(200);
-        clock.advance(Duration.ofMillis(limitMillis + 100));
-        assertThat(get(stc)).isEqualTo(200);
-        assertThat(accepted.get()).as("a GET idle %d ms after: reused", limitMillis + 100).isEqualTo(1);
-        clock.advance(Duration.ofMillis(limitMillis + 100));
-        assertThat(postWithoutBody(stc)).isEqualTo(200);
-        assertThat(accepted.get()).as("a POST idle %d ms after: a fresh connection", limitMillis + 100).isEqualTo(2);
-        assertThat(closedByStc.get()).as("the old one kept for requests that can go again").isZero();
-        clock.advance(Duration.ofMillis(resendableMillis + 100));
-        Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
-            assertThat(closedByStc.get()).as("both closed with no request to come").isEqualTo(2));
-      } finally {
-        stc.close(Duration.ofSeconds(2));
-      }
+    try (KeptNode n = KeptNode.start(state, fields, timeouts)) {
+      assertThat(get(n.stc)).isEqualTo(200);
+      n.clock.advance(Duration.ofMillis(limitMillis + 100));
+      assertThat(get(n.stc)).isEqualTo(200);
+      assertThat(n.accepted.get()).as("a GET idle %d ms after: reused", limitMillis + 100).isEqualTo(1);
+      n.clock.advance(Duration.ofMillis(limitMillis + 100));
+      assertThat(postWithoutBody(n.stc)).isEqualTo(200);
+      assertThat(n.accepted.get()).as("a POST idle %d ms after: a fresh connection", limitMillis + 100).isEqualTo(2);
+      assertThat(n.closedByStc.get()).as("the old one kept for requests that can go again").isZero();
+      n.clock.advance(Duration.ofMillis(resendableMillis + 100));
+      Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+          assertThat(n.closedByStc.get()).as("both closed with no request to come").isEqualTo(2));
     }
   }
 
@@ -252,28 +243,56 @@ class BackendKeepAliveTest {
    */
   private static void reusedWithinAndNotAfter(Path state, String fields, StcConfig.Timeouts timeouts, long limitMillis)
       throws Exception {
-    ManualClock clock = new ManualClock(1_000_000_000L);
-    AtomicInteger accepted = new AtomicInteger();
-    AtomicInteger closedByStc = new AtomicInteger();
-    try (ServerSocket node = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-      acceptEach(node, accepted, conn -> answerAll(conn, fields, closedByStc));
-      StcServer stc = startStc(state, node.getLocalPort(), timeouts, clock);
+    try (KeptNode n = KeptNode.start(state, fields, timeouts)) {
+      assertThat(get(n.stc)).isEqualTo(200);
+      n.clock.advance(Duration.ofMillis(limitMillis - 100));
+      assertThat(get(n.stc)).isEqualTo(200);
+      assertThat(n.accepted.get()).as("idle %d ms, %d allowed: reused", limitMillis - 100, limitMillis).isEqualTo(1);
+      n.clock.advance(Duration.ofMillis(limitMillis + 100));
+      assertThat(get(n.stc)).isEqualTo(200);
+      assertThat(n.accepted.get()).as("idle %d ms: a fresh connection", limitMillis + 100).isEqualTo(2);
+      Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+          assertThat(n.closedByStc.get()).as("the stale one closed by stc").isEqualTo(1));
+      n.clock.advance(Duration.ofMillis(limitMillis + 100));
+      Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+          assertThat(n.closedByStc.get()).as("the one left idle past its time, closed with no request to come").isEqualTo(2));
+      assertThat(n.accepted.get()).isEqualTo(2);
+    }
+  }
+
+  /**
+   * A backend that answers every request with {@code fields} on each connection it accepts,
+   * counting the connections it accepted and those stc closed, behind stc on a manual clock.
+   */
+  private static final class KeptNode implements AutoCloseable {
+    final ManualClock clock = new ManualClock(1_000_000_000L);
+    final AtomicInteger accepted = new AtomicInteger();
+    final AtomicInteger closedByStc = new AtomicInteger();
+    private final ServerSocket node;
+    StcServer stc;
+
+    private KeptNode(ServerSocket node) {
+      this.node = node;
+    }
+
+    static KeptNode start(Path state, String fields, StcConfig.Timeouts timeouts) throws Exception {
+      KeptNode n = new KeptNode(new ServerSocket(0, 50, InetAddress.getLoopbackAddress()));
       try {
-        assertThat(get(stc)).isEqualTo(200);
-        clock.advance(Duration.ofMillis(limitMillis - 100));
-        assertThat(get(stc)).isEqualTo(200);
-        assertThat(accepted.get()).as("idle %d ms, %d allowed: reused", limitMillis - 100, limitMillis).isEqualTo(1);
-        clock.advance(Duration.ofMillis(limitMillis + 100));
-        assertThat(get(stc)).isEqualTo(200);
-        assertThat(accepted.get()).as("idle %d ms: a fresh connection", limitMillis + 100).isEqualTo(2);
-        Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
-            assertThat(closedByStc.get()).as("the stale one closed by stc").isEqualTo(1));
-        clock.advance(Duration.ofMillis(limitMillis + 100));
-        Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
-            assertThat(closedByStc.get()).as("the one left idle past its time, closed with no request to come").isEqualTo(2));
-        assertThat(accepted.get()).isEqualTo(2);
-      } finally {
+        acceptEach(n.node, n.accepted, conn -> answerAll(conn, fields, n.closedByStc));
+        n.stc = startStc(state, n.node.getLocalPort(), timeouts, n.clock);
+        return n;
+      } catch (Exception | Error e) {
+        n.node.close();
+        throw e;
+      }
+    }
+
+    @Override
+    public void close() throws Exception {
+      try {
         stc.close(Duration.ofSeconds(2));
+      } finally {
+        node.close();
       }
     }
   }
