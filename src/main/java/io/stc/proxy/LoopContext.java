@@ -94,8 +94,8 @@ final class LoopContext {
       return null;
     }
     Http1Link c;
+    long now = clock.nanos();
     while ((c = q.peekFirst()) != null) {
-      long now = clock.nanos();
       boolean sound = c.channel.isActive() && !c.reader.hasLeftover() && c.connectedTo == backend.address();
       if (sound && (now - c.idleUntilNanos < 0 || resendable && now - c.resendableUntilNanos < 0)) {
         q.pollFirst();
