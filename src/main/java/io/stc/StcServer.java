@@ -153,7 +153,7 @@ public final class StcServer implements AutoCloseable {
     }
     if (autoscaler != null) {
       Autoscaler a = autoscaler;
-      proxy.addListener((method, uri, clientIp, b, status, latencyNanos) -> a.latency().record(latencyNanos));
+      proxy.addListener(ended -> a.latency().record(ended.latencyNanos()));
       // Once the control plane listens for its events, so the first scale-ups reach the event log; before
       // the data plane opens, so the first requests find the minimum number of instances ready.
       autoscaler.start();

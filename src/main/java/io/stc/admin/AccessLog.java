@@ -36,9 +36,12 @@ public final class AccessLog implements AutoCloseable {
 
   /** How each line looks. */
   public enum Format {
-    /** Apache/nginx combined; fields stc does not see (size, referer, user agent) are "-". */
+    /**
+     * nginx's {@code combined} (client, time, request line with its protocol, status, body bytes,
+     * referer, user agent), then stc's {@code backend=}, {@code ms=} and {@code failure=}.
+     */
     COMBINED,
-    /** One JSON object per line. */
+    /** One JSON object per line, with the same fields. */
     JSON
   }
 
@@ -131,20 +134,58 @@ public final class AccessLog implements AutoCloseable {
       sb.append(json(r)).append('\n');
       return;
     }
-    sb.append(r.client() == null ? "-" : r.client())
-        .append(" - - [")
-        .append(CLF.format(Instant.ofEpochMilli(r.epochMillis())))
-        .append("] \"")
-        .append(r.method())
-        .append(' ')
-        .append(r.path())
-        .append(" HTTP/1.1\" ")
-        .append(r.status())
-        .append(" - \"-\" \"-\" backend=")
-        .append(r.backend() == null ? "-" : r.backend())
-        .append(" ms=")
-        .append(String.format(Locale.ROOT, "%.3f", r.latencyMillis()))
+    sb.append(r.client() == null ? "-" : r.client()).append(" - - [").append(CLF.format(Instant.ofEpochMilli(r.epochMillis())))
+        .append("] \"");
+    escaped(sb, r.method());
+    sb.append(' ');
+    escaped(sb, r.path());
+    sb.append(' ').append(r.protocol()).append("\" ").append(loggedStatus(r.status())).append(' ').append(r.bodyBytes())
+        .append(" \"");
+    escaped(sb, r.referer());
+    sb.append("\" \"");
+    escaped(sb, r.userAgent());
+    sb.append("\" backend=").append(r.backend() == null ? "-" : r.backend())
+        .append(" ms=").append(String.format(Locale.ROOT, "%.3f", r.latencyMillis()))
+        .append(" failure=").append(r.failure() == null ? "-" : r.failure())
         .append('\n');
+  }
+
+  /**
+   * The status as logged: a client that went away before its response was complete shows as
+   * nginx's 499, as log analysers expect, not as 0.
+   */
+  static int loggedStatus(int status) {
+    return status <= 0 ? 499 : status;
+  }
+
+  /**
+   * Appends {@code value} ("-" when null or empty) so that it cannot end its quoted field or the
+   * line: a quote, a backslash, control characters and anything beyond ASCII become
+   * {@code \xHH}, as nginx's {@code escape=default} writes them. A client chooses its User-Agent and
+   * Referer, and must not be able to forge log lines with them.
+   */
+  static void escaped(StringBuilder sb, String value) {
+    if (value == null || value.isEmpty()) {
+      sb.append('-');
+      return;
+    }
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if (c > 0xff) {
+        // Header values are bytes seen as ISO-8859-1 characters; anything else, its UTF-8 bytes.
+        for (byte b : String.valueOf(c).getBytes(StandardCharsets.UTF_8)) {
+          hex(sb, b & 0xff);
+        }
+      } else if (c == '"' || c == '\\' || c < 0x20 || c >= 0x7f) {
+        hex(sb, c);
+      } else {
+        sb.append(c);
+      }
+    }
+  }
+
+  private static void hex(StringBuilder sb, int b) {
+    sb.append("\\x").append(Character.forDigit(b >> 4, 16)).append(Character.forDigit(b & 0xf, 16));
   }
 
   private static String json(RequestRecord r) {
@@ -154,10 +195,16 @@ public final class AccessLog implements AutoCloseable {
       g.writeStringField("time", Instant.ofEpochMilli(r.epochMillis()).toString());
       g.writeStringField("method", r.method());
       g.writeStringField("path", r.path());
+      g.writeStringField("protocol", r.protocol());
+      g.writeStringField("host", r.host());
       g.writeStringField("client", r.client());
       g.writeStringField("backend", r.backend());
-      g.writeNumberField("status", r.status());
+      g.writeNumberField("status", loggedStatus(r.status()));
+      g.writeNumberField("bytes", r.bodyBytes());
+      g.writeStringField("referer", r.referer());
+      g.writeStringField("user_agent", r.userAgent());
       g.writeNumberField("latency_ms", Math.round(r.latencyMillis() * 1000) / 1000.0);
+      g.writeStringField("failure", r.failure());
       g.writeEndObject();
     } catch (IOException e) {
       throw new IllegalStateException(e);

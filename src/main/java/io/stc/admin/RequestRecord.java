@@ -1,8 +1,20 @@
 package io.stc.admin;
 
-/** One finished request as the admin API and the access log show it; {@code backend} is null when none served it. */
+/**
+ * One finished request as the admin API and the access log show it.
+ *
+ * @param backend the backend that served it, or null when none did
+ * @param status the status sent, or 0 when the client went away first
+ * @param protocol {@code HTTP/1.0}, {@code HTTP/1.1} or {@code HTTP/2.0}
+ * @param host the client's Host (or :authority), or null; read only for the access log, as are the next two
+ * @param referer the client's Referer, or null
+ * @param userAgent the client's User-Agent, or null
+ * @param bodyBytes response body bytes sent to the client
+ * @param failure the label of the failure stc answered or broke off with, or null
+ */
 public record RequestRecord(
-    long epochMillis, String method, String path, String client, String backend, int status, long latencyNanos) {
+    long epochMillis, String method, String path, String client, String backend, int status, long latencyNanos,
+    String protocol, String host, String referer, String userAgent, long bodyBytes, String failure) {
   public double latencyMillis() {
     return latencyNanos / 1e6;
   }

@@ -256,7 +256,10 @@ public final class StatsView {
       n.put("client", r.client());
       n.put("backend", r.backend());
       n.put("status", r.status());
+      n.put("protocol", r.protocol());
+      n.put("bytes", r.bodyBytes());
       n.put("latency_ms", round(r.latencyMillis(), 3));
+      n.put("failure", r.failure());
     }
     return list;
   }

@@ -3,7 +3,9 @@ package io.stc.admin;
 import io.stc.Clock;
 import io.stc.pool.Backend;
 import io.stc.pool.PoolEvent;
+import io.stc.proxy.EndedExchange;
 import io.stc.proxy.ExchangeListener;
+import io.stc.proxy.ProxyFailure;
 import java.util.Collection;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
@@ -41,7 +43,10 @@ public final class TrafficRecorder implements ExchangeListener {
   }
 
   @Override
-  public void exchangeEnded(String method, String uri, String clientIp, Backend backend, int status, long latencyNanos) {
+  public void exchangeEnded(EndedExchange e) {
+    Backend backend = e.backend();
+    int status = e.status();
+    long latencyNanos = e.latencyNanos();
     BackendTraffic t = traffic(backend);
     if (t != null) {
       t.record(status, latencyNanos);
@@ -54,10 +59,16 @@ public final class TrafficRecorder implements ExchangeListener {
     } else if (isFailure(status)) {
       failures.increment();
     }
+    ProxyFailure failure = e.failure();
+    // The request headers only the access log shows are looked up only when there is one.
+    boolean logged = accessLog != null;
     RequestRecord r = new RequestRecord(
-        System.currentTimeMillis(), method, uri, clientIp, backend == null ? null : backend.id(), status, latencyNanos);
+        System.currentTimeMillis(), e.method(), e.uri(), e.clientIp(), backend == null ? null : backend.id(), status,
+        latencyNanos, e.protocol(), logged ? e.requestHeader("host") : null,
+        logged ? e.requestHeader("referer") : null, logged ? e.requestHeader("user-agent") : null,
+        e.responseBodyBytes(), failure == null ? null : failure.label());
     recent.add(r);
-    if (accessLog != null) {
+    if (logged) {
       accessLog.offer(r);
     }
   }

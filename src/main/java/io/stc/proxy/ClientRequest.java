@@ -52,6 +52,11 @@ final class ClientRequest implements Request {
     head = MALFORMED;
   }
 
+  /** Whether the head is the stand-in for one that could not be parsed. */
+  boolean isMalformed() {
+    return head == MALFORMED;
+  }
+
   /**
    * Sets the body up as the head declares it, kept for a replay whatever the method (a request a
    * backend refused unprocessed may go again). True when it is read whole before a backend is

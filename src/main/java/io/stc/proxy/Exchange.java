@@ -23,7 +23,7 @@ import io.stc.pool.Backend;
  * <p>Everything here runs on the client connection's event loop, which is also the loop of every
  * backend link it uses, so nothing needs synchronisation.
  */
-final class Exchange implements ExchangeTimers.Deadlines {
+final class Exchange implements ExchangeTimers.Deadlines, EndedExchange {
   /**
    * Where the exchange is; what happened on the way is in the fields below. The upstream request
    * moves it to CONNECTING and FORWARDING as an attempt begins and its request goes out.
@@ -66,6 +66,10 @@ final class Exchange implements ExchangeTimers.Deadlines {
   private int status;
   private long retryAfterSeconds;
   private long startNanos;
+  /** When the exchange ended, for its listener. */
+  private long endNanos;
+  /** Why stc answered or broke off the exchange itself, or null. */
+  private ProxyFailure failure;
   private long lastBodyNanos;
   /** When the backend last sent some of the response (or the client last made room for it). */
   private long lastResponseNanos;
@@ -105,6 +109,7 @@ final class Exchange implements ExchangeTimers.Deadlines {
     upstream.start(req);
     attempts.clear();
     status = 0;
+    failure = null;
     stage = Stage.BUFFERING;
     startNanos = proxy.clock.nanos();
     client.loop.retryBudget.requestStarted(startNanos);
@@ -256,6 +261,7 @@ final class Exchange implements ExchangeTimers.Deadlines {
   void withdrawUnwrittenResponse() {
     if (stage == Stage.RESPONDING && client.response.holdsUnwrittenHead()) {
       client.response.discard();
+      client.response.resetBodyBytes();
       stage = Stage.FORWARDING;
       status = 0;
     }
@@ -412,6 +418,7 @@ final class Exchange implements ExchangeTimers.Deadlines {
 
   void finishWithFailure(ProxyFailure failure) {
     proxy.stats.failure(failure);
+    this.failure = failure;
     answerFailure(failure);
   }
 
@@ -474,6 +481,7 @@ final class Exchange implements ExchangeTimers.Deadlines {
     upstream.dropAttempt();
     if (stage == Stage.RESPONDING) {
       proxy.stats.failure(failure);
+      this.failure = failure;
       end();
       client.close();
       return;
@@ -493,6 +501,7 @@ final class Exchange implements ExchangeTimers.Deadlines {
   /** Ends a response that began without its end (its attempt already ended): gRPC streams with a status, anything else broken off. */
   private void endMidResponse(ProxyFailure failure) {
     proxy.stats.failure(failure);
+    this.failure = failure;
     if (grpc.active() && client.http2Stream) {
       // A gRPC stream ends with a status its caller can act on (UNAVAILABLE: try again), not a reset.
       client.response.end(grpc.brokenOffTrailers(failure));
@@ -536,11 +545,12 @@ final class Exchange implements ExchangeTimers.Deadlines {
     client.response.discard();
     proxy.stats.requestEnded(status);
     long now = proxy.clock.nanos();
+    endNanos = now;
     ExchangeListener listener = proxy.listener;
     if (listener != null) {
-      HttpRequest head = request.head;
-      listener.exchangeEnded(head.method().name(), head.uri(), client.clientIp, attempts.backend(), status, now - startNanos);
+      listener.exchangeEnded(this);
     }
+    client.response.resetBodyBytes();
     body.clear();
     request.head = null;
     stage = Stage.IDLE;
@@ -550,5 +560,58 @@ final class Exchange implements ExchangeTimers.Deadlines {
 
   void retryAfter(long seconds) {
     this.retryAfterSeconds = seconds;
+  }
+
+  // ---- what a listener reads as the exchange ends --------------------------------------------------
+
+  /** A request whose head could not be parsed has no method or target to tell: "-". */
+  @Override
+  public String method() {
+    return request.isMalformed() ? "-" : request.head.method().name();
+  }
+
+  @Override
+  public String uri() {
+    return request.isMalformed() ? "-" : request.head.uri();
+  }
+
+  @Override
+  public String clientIp() {
+    return client.clientIp;
+  }
+
+  @Override
+  public Backend backend() {
+    return attempts.backend();
+  }
+
+  @Override
+  public int status() {
+    return status;
+  }
+
+  @Override
+  public long latencyNanos() {
+    return endNanos - startNanos;
+  }
+
+  @Override
+  public String protocol() {
+    return client.http2Stream ? "HTTP/2.0" : request.version.text();
+  }
+
+  @Override
+  public String requestHeader(CharSequence name) {
+    return request.head.headers().get(name);
+  }
+
+  @Override
+  public long responseBodyBytes() {
+    return client.response.bodyBytes();
+  }
+
+  @Override
+  public ProxyFailure failure() {
+    return failure;
   }
 }

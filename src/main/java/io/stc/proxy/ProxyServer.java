@@ -216,9 +216,9 @@ public final class ProxyServer {
     this.listener =
         first == null
             ? added
-            : (method, uri, clientIp, backend, status, latencyNanos) -> {
-              first.exchangeEnded(method, uri, clientIp, backend, status, latencyNanos);
-              added.exchangeEnded(method, uri, clientIp, backend, status, latencyNanos);
+            : ended -> {
+              first.exchangeEnded(ended);
+              added.exchangeEnded(ended);
             };
   }
 

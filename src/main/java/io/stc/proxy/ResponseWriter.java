@@ -48,6 +48,8 @@ final class ResponseWriter {
    */
   private ByteBuf unwrittenHttp2Data;
   private ChannelFuture lastWrite;
+  /** Body bytes written (or held back to be) for the exchange under way: the access log's size. */
+  private long bodyBytes;
   /**
    * The client connection stays open after this HTTP/1.x response, so nothing waits for its writes:
    * they take the void promise, one allocation fewer each. A failed write still closes the connection
@@ -137,6 +139,7 @@ final class ResponseWriter {
     in.getBytes(in.readerIndex(), head, head.writerIndex(), length);
     head.writerIndex(head.writerIndex() + length);
     in.skipBytes(length);
+    bodyBytes += length;
     return true;
   }
 
@@ -147,6 +150,7 @@ final class ResponseWriter {
       piece.release();
       return;
     }
+    bodyBytes += n;
     writeHead();
     if (http2Stream) {
       writeHttp2Data();
@@ -219,6 +223,7 @@ final class ResponseWriter {
 
   /** Writes and flushes an answer of the proxy's own. */
   ChannelFuture answer(FullHttpResponse r) {
+    bodyBytes += r.content().readableBytes();
     if (!http2Stream) {
       return ctx.writeAndFlush(ResponseBytes.encode(r, ctx.alloc()));
     }
@@ -235,6 +240,16 @@ final class ResponseWriter {
     }
     streams.flush();
     return last;
+  }
+
+  /** Body bytes of the exchange's response written so far. */
+  long bodyBytes() {
+    return bodyBytes;
+  }
+
+  /** Starts counting the body bytes of another response (the next exchange's, or one replacing a withdrawn head). */
+  void resetBodyBytes() {
+    bodyBytes = 0;
   }
 
   /** Whether the response under way ends where the connection does (an HTTP/1.0 client's, without a length). */

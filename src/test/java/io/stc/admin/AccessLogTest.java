@@ -15,7 +15,8 @@ class AccessLogTest {
   @TempDir Path dir;
 
   static RequestRecord record(int i) {
-    return new RequestRecord(1_700_000_000_000L, "GET", "/p" + i, "10.0.0.1", "127.0.0.1:3001", 200, 1_500_000);
+    return new RequestRecord(1_700_000_000_000L, "GET", "/p" + i, "10.0.0.1", "127.0.0.1:3001", 200, 1_500_000,
+        "HTTP/1.1", "example.com", null, "curl/8.0", 1234, null);
   }
 
   @Test
@@ -28,7 +29,7 @@ class AccessLogTest {
     List<String> lines = Files.readAllLines(file);
     assertThat(lines).hasSize(1);
     assertThat(lines.get(0)).matches(
-        "10\\.0\\.0\\.1 - - \\[\\d\\d/\\w{3}/2023:\\d\\d:\\d\\d:\\d\\d [+-]\\d{4}] \"GET /p1 HTTP/1\\.1\" 200 - \"-\" \"-\" backend=127\\.0\\.0\\.1:3001 ms=1\\.500");
+        "10\\.0\\.0\\.1 - - \\[\\d\\d/\\w{3}/2023:\\d\\d:\\d\\d:\\d\\d [+-]\\d{4}] \"GET /p1 HTTP/1\\.1\" 200 1234 \"-\" \"curl/8\\.0\" backend=127\\.0\\.0\\.1:3001 ms=1\\.500 failure=-");
   }
 
   @Test
@@ -48,6 +49,25 @@ class AccessLogTest {
     assertThat(j.path("status").asInt()).isEqualTo(200);
     assertThat(j.path("latency_ms").asDouble()).isEqualTo(1.5);
     assertThat(j.path("backend").asText()).isEqualTo("127.0.0.1:3001");
+    assertThat(j.path("protocol").asText()).isEqualTo("HTTP/1.1");
+    assertThat(j.path("host").asText()).isEqualTo("example.com");
+    assertThat(j.path("bytes").asLong()).isEqualTo(1234);
+    assertThat(j.path("user_agent").asText()).isEqualTo("curl/8.0");
+    assertThat(j.get("referer").isNull()).isTrue();
+    assertThat(j.get("failure").isNull()).isTrue();
+  }
+
+  @Test
+  void aClientCannotForgeALineOrEndAFieldWithWhatItSends() {
+    StringBuilder sb = new StringBuilder();
+    AccessLog.escaped(sb, "a\"b\\c\r\nd\u00e9\u20ac");
+    assertThat(sb.toString()).isEqualTo("a\\x22b\\x5cc\\x0d\\x0ad\\xe9\\xe2\\x82\\xac");
+  }
+
+  @Test
+  void aClientThatWentAwayIsLoggedAs499AsNginxDoes() {
+    assertThat(AccessLog.loggedStatus(0)).isEqualTo(499);
+    assertThat(AccessLog.loggedStatus(502)).isEqualTo(502);
   }
 
   @Test

@@ -235,6 +235,9 @@ class AdminApiTest {
     assertThat(list.get(0).path("client").asText()).isEqualTo("127.0.0.1");
     assertThat(list.get(0).has("latency_ms")).isTrue();
     assertThat(list.get(0).has("time")).isTrue();
+    assertThat(list.get(0).path("protocol").asText()).isEqualTo("HTTP/1.1");
+    assertThat(list.get(0).path("bytes").asLong()).isPositive();
+    assertThat(list.get(0).get("failure").isNull()).isTrue();
     assertError(api.get("/api/requests?limit=0"), 400, "limit");
     assertError(api.get("/api/requests?limit=abc"), 400, "limit");
     assertError(api.get("/api/requests?limit=1001"), 400, "limit");

@@ -6,6 +6,8 @@ import io.stc.ManualClock;
 import io.stc.pool.Backend;
 import io.stc.pool.BackendState;
 import io.stc.pool.PoolEvent;
+import io.stc.proxy.EndedExchange;
+import io.stc.proxy.ProxyFailure;
 import java.time.Duration;
 import org.HdrHistogram.Histogram;
 import org.junit.jupiter.api.Test;
@@ -21,7 +23,7 @@ class TrafficRecorderTest {
 
   void requests(int n, int status, long latencyMillis) {
     for (int i = 0; i < n; i++) {
-      recorder.exchangeEnded("GET", "/x" + i, "10.0.0.1", b, status, Duration.ofMillis(latencyMillis).toNanos());
+      recorder.exchangeEnded(new Ended("/x" + i, b, status, Duration.ofMillis(latencyMillis).toNanos()));
     }
   }
 
@@ -110,5 +112,38 @@ class TrafficRecorderTest {
     requests(7, 200, 1);
     recorder.tick();
     assertThat(recorder.of(b).recentPerSecond(20)).containsExactly(0, 3, 7);
+  }
+
+  /** A finished exchange as the proxy shows it to its listeners. */
+  record Ended(String uri, Backend backend, int status, long latencyNanos) implements EndedExchange {
+    @Override
+    public String method() {
+      return "GET";
+    }
+
+    @Override
+    public String clientIp() {
+      return "10.0.0.1";
+    }
+
+    @Override
+    public String protocol() {
+      return "HTTP/1.1";
+    }
+
+    @Override
+    public String requestHeader(CharSequence name) {
+      return null;
+    }
+
+    @Override
+    public long responseBodyBytes() {
+      return 0;
+    }
+
+    @Override
+    public ProxyFailure failure() {
+      return null;
+    }
   }
 }

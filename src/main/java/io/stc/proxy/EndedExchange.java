@@ -1,0 +1,34 @@
+package io.stc.proxy;
+
+import io.stc.pool.Backend;
+
+/** What an {@link ExchangeListener} may read of a finished exchange, while it is being told. */
+public interface EndedExchange {
+  String method();
+
+  /** The request target as the client sent it. */
+  String uri();
+
+  String clientIp();
+
+  /** The backend that served the last attempt, or null when none was picked. */
+  Backend backend();
+
+  /** The status sent to the client, or 0 when the client went away first. */
+  int status();
+
+  /** From the request head arriving to the exchange ending. */
+  long latencyNanos();
+
+  /** The client's protocol: {@code HTTP/1.0}, {@code HTTP/1.1} or {@code HTTP/2.0}. */
+  String protocol();
+
+  /** The value of the client's first request header of this name (an HTTP/2 :authority as host), or null. */
+  String requestHeader(CharSequence name);
+
+  /** Response body bytes written to the client (nginx's $body_bytes_sent): not the head, not a tunnel's bytes. */
+  long responseBodyBytes();
+
+  /** Why stc answered or broke off the exchange itself, or null when the backend's response went through whole. */
+  ProxyFailure failure();
+}
