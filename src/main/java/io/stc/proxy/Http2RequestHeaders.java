@@ -44,8 +44,9 @@ final class Http2RequestHeaders {
       Map.Entry<CharSequence, CharSequence> e = it.next();
       CharSequence name = e.getKey();
       if (RequestHeadWriter.isDropped(name)) {
-        if (priorFor == null && AsciiString.contentEqualsIgnoreCase(name, X_FORWARDED_FOR)) {
-          priorFor = e.getValue();
+        if (AsciiString.contentEqualsIgnoreCase(name, X_FORWARDED_FOR)) {
+          // Several fields of one name are one list (RFC 9110 5.3): every earlier hop, in order.
+          priorFor = priorFor == null ? e.getValue() : priorFor + ", " + e.getValue();
         } else if (!teTrailers && AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.TE)) {
           teTrailers = RequestHeadWriter.hasToken(e.getValue(), HttpHeaderValues.TRAILERS);
         }

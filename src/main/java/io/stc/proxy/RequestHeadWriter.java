@@ -63,8 +63,9 @@ final class RequestHeadWriter {
       Map.Entry<CharSequence, CharSequence> e = it.next();
       CharSequence name = e.getKey();
       if (isDropped(name)) {
-        if (priorFor == null && AsciiString.contentEqualsIgnoreCase(name, X_FORWARDED_FOR)) {
-          priorFor = e.getValue();
+        if (AsciiString.contentEqualsIgnoreCase(name, X_FORWARDED_FOR)) {
+          // Several fields of one name are one list (RFC 9110 5.3): every earlier hop, in order.
+          priorFor = priorFor == null ? e.getValue() : priorFor + ", " + e.getValue();
         } else if (!teTrailers && AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.TE)) {
           // TE is hop-by-hop, but "trailers" says the client takes trailers, which the backend must know (gRPC).
           teTrailers = hasToken(e.getValue(), HttpHeaderValues.TRAILERS);

@@ -87,6 +87,14 @@ class ProxyForwardingTest {
   }
 
   @Test
+  void severalForwardedForFieldsAreOneListTheClientIsAddedTo() throws Exception {
+    String response = RawHttp.exchange(cluster.stc.port(), "GET /headers HTTP/1.1\r\nHost: shop.example\r\n"
+        + "X-Forwarded-For: 203.0.113.7\r\nX-Forwarded-For: 198.51.100.2, 192.0.2.9\r\nConnection: close\r\n\r\n");
+    JsonNode headers = json.readTree(response.substring(response.indexOf("\r\n\r\n") + 4));
+    assertThat(headers.get("x-forwarded-for").asText()).isEqualTo("203.0.113.7, 198.51.100.2, 192.0.2.9, 127.0.0.1");
+  }
+
+  @Test
   void keepsClientConnectionsAlive() throws Exception {
     String twoRequests =
         "GET /a HTTP/1.1\r\nHost: x\r\n\r\n" + "GET /b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
