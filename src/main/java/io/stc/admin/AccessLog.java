@@ -3,14 +3,11 @@ package io.stc.admin;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.OutputStreamWriter;
 import java.io.StringWriter;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
@@ -30,6 +27,8 @@ import org.slf4j.LoggerFactory;
 public final class AccessLog implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(AccessLog.class);
   static final int CAPACITY = 65_536;
+  /** How often the writer looks whether the log file was rotated (moved away or replaced). */
+  private static final long ROTATION_CHECK_NANOS = 1_000_000_000L;
   private static final DateTimeFormatter CLF =
       DateTimeFormatter.ofPattern("dd/MMM/yyyy:HH:mm:ss Z", Locale.ROOT).withZone(ZoneId.systemDefault());
   private static final JsonFactory JSON = new JsonFactory();
@@ -72,8 +71,7 @@ public final class AccessLog implements AutoCloseable {
     }
     // The config check made sure the directory exists: nothing is created here unasked.
     Path p = Path.of(path);
-    OutputStream os = Files.newOutputStream(p, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-    return new AccessLog(new OutputStreamWriter(os, StandardCharsets.UTF_8), true, f);
+    return new AccessLog(new LogFileWriter(p), true, f);
   }
 
   /** Queues one record; never blocks. */
@@ -97,7 +95,16 @@ public final class AccessLog implements AutoCloseable {
 
   private void drainLoop() {
     StringBuilder line = new StringBuilder(256);
+    long lastRotationCheck = System.nanoTime();
     while (true) {
+      if (out instanceof LogFileWriter file && System.nanoTime() - lastRotationCheck >= ROTATION_CHECK_NANOS) {
+        lastRotationCheck = System.nanoTime();
+        try {
+          file.followRotation();
+        } catch (IOException e) {
+          log.warn("access log: cannot follow a rotation: {}", e.getMessage());
+        }
+      }
       RequestRecord r = queue.poll();
       if (r == null) {
         flush();

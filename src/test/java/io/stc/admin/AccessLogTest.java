@@ -71,6 +71,38 @@ class AccessLogTest {
   }
 
   @Test
+  void aFileRotatedAwayIsFollowedWithoutASignalAndNothingIsLost() throws Exception {
+    Path file = dir.resolve("access.log");
+    Path rotated = dir.resolve("access.log.1");
+    try (AccessLog log = AccessLog.open(file.toString(), "combined")) {
+      log.offer(record(1));
+      await().atMost(Duration.ofSeconds(5)).until(() -> log.written() == 1);
+      // logrotate's default: the file moved away, then (with "create") a new one made in its place.
+      Files.move(file, rotated);
+      log.offer(record(2));
+      await().atMost(Duration.ofSeconds(5)).until(() -> log.written() == 2);
+      await().atMost(Duration.ofSeconds(10)).until(() -> {
+        log.offer(record(3));
+        return Files.exists(file) && Files.readString(file).contains("GET /p3 ");
+      });
+      Files.move(file, dir.resolve("access.log.2"));
+      Files.writeString(file, "");
+      await().atMost(Duration.ofSeconds(10)).until(() -> {
+        log.offer(record(4));
+        return Files.readString(file).contains("GET /p4 ");
+      });
+    }
+    // Every line is in one of the files, none twice, and the first two in the file they were written to.
+    List<String> all = new java.util.ArrayList<>(Files.readAllLines(rotated));
+    all.addAll(Files.readAllLines(dir.resolve("access.log.2")));
+    all.addAll(Files.readAllLines(file));
+    assertThat(Files.readAllLines(rotated).get(0)).contains("GET /p1 ");
+    assertThat(all).filteredOn(l -> l.contains("GET /p1 ")).hasSize(1);
+    assertThat(all).filteredOn(l -> l.contains("GET /p2 ")).hasSize(1);
+    assertThat(Files.readString(file)).contains("GET /p4 ");
+  }
+
+  @Test
   void aFullQueueDropsAndCountsInsteadOfBlocking() throws Exception {
     Path file = dir.resolve("full.log");
     try (AccessLog log = AccessLog.open(file.toString(), "json")) {
