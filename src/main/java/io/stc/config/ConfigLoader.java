@@ -35,7 +35,8 @@ public final class ConfigLoader {
         "host", "port", "io_threads", "algorithm", "backends", "health", "timeouts", "retries", "retry_budget",
         "served_by_header", "shutdown_timeout", "limits", "hash_key", "slow_start", "circuit_breaker",
         "state_dir", "sticky", "max_inflight", "queue",
-        "admin", "access_log", "drain_timeout", "autoscale", "tls", "rate_limit", "transport", "h2c", "proxy_protocol");
+        "admin", "access_log", "drain_timeout", "autoscale", "tls", "rate_limit", "transport", "h2c", "proxy_protocol",
+        "client_ip");
     // The autoscale section's defaults follow these two.
     int maxInflight = root.integer("max_inflight", 0, 1_000_000, d.capacity().maxInflight());
     Duration drainTimeout = root.duration("drain_timeout", d.drainTimeout());
@@ -72,7 +73,8 @@ public final class ConfigLoader {
         root.value("transport", "a transport", StcConfig::transport, d.transport()),
         root.bool("h2c", d.h2c()),
         root.value("retry_budget", "a percentage of requests like 20% (0-100), or off", ConfigLoader::retryBudget, d.retryBudget()),
-        root.bool("proxy_protocol", d.proxyProtocol()));
+        root.bool("proxy_protocol", d.proxyProtocol()),
+        clientIp(root.section("client_ip", "trusted_proxies", "header"), d.clientIp()));
     List<ConfigNode> items = root.list("backends");
     for (int i = 0; i < items.size(); i++) {
       String conflict = config.backends().get(i).protocol().conflictWithTls(config.tls().backends());
@@ -94,6 +96,14 @@ public final class ConfigLoader {
         a.integer("port", 0, 65535, d.port()),
         a.value("token", "a token", ConfigMap::nonEmpty, d.token()),
         List.copyOf(origins));
+  }
+
+  private static StcConfig.ClientIp clientIp(ConfigMap c, StcConfig.ClientIp d) {
+    List<AddressRange> trusted = new ArrayList<>();
+    for (ConfigNode n : c.list("trusted_proxies")) {
+      trusted.add(n.as("an IP address or a CIDR range like 10.0.0.0/8", AddressRange::parse));
+    }
+    return new StcConfig.ClientIp(trusted, c.value("header", "a header name", ConfigLoader::headerName, d.header()));
   }
 
   private static AccessLog accessLog(ConfigMap a, AccessLog d) {
@@ -288,6 +298,15 @@ public final class ConfigLoader {
       }
       return name;
     });
+  }
+
+  /** A header name like X-Forwarded-For, trimmed. */
+  private static String headerName(String s) {
+    String name = s.trim();
+    if (!HEADER_NAME.matcher(name).matches()) {
+      throw new IllegalArgumentException("expected a header name like X-Forwarded-For, got '" + s + "'");
+    }
+    return name;
   }
 
   private static String urlPath(String s) {

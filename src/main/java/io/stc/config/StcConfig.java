@@ -36,7 +36,8 @@ public record StcConfig(
     String transport,
     boolean h2c,
     int retryBudget,
-    boolean proxyProtocol) implements StcConfigBuilder.With {
+    boolean proxyProtocol,
+    ClientIp clientIp) implements StcConfigBuilder.With {
 
   public StcConfig {
     // Immutable, whoever built the list: a config is shared by threads and kept as the running one.
@@ -266,6 +267,21 @@ public record StcConfig(
     }
   }
 
+  /**
+   * Who the client is when stc runs behind other proxies (a CDN, a cloud load balancer): the peer
+   * (or a PROXY header's source), unless that is one of {@code trustedProxies}; then the rightmost
+   * address in {@code header} that is not trusted, as nginx's realip module finds it.
+   */
+  public record ClientIp(List<AddressRange> trustedProxies, String header) {
+    public ClientIp {
+      trustedProxies = List.copyOf(trustedProxies);
+    }
+
+    public static ClientIp defaults() {
+      return new ClientIp(List.of(), "X-Forwarded-For");
+    }
+  }
+
   /** Where and how each finished request is logged; {@code path} is null when logging is off, "stdout" for standard output. */
   public record AccessLog(String path, String format) {
     public static AccessLog defaults() {
@@ -314,7 +330,8 @@ public record StcConfig(
         "auto",
         true,
         20,
-        false);
+        false,
+        ClientIp.defaults());
   }
 
   /** The number of event loops to run: the configured value, or one per core. */

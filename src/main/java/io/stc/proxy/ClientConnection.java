@@ -7,6 +7,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.buffer.ByteBuf;
@@ -56,7 +57,10 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Htt
   private RequestDecoder decoder;
   ResponseWriter response;
   LoopContext loop;
+  /** The peer's address (a PROXY header's source, on a listener that takes one), as text. */
   String clientIp;
+  /** The peer is one of {@code client_ip.trusted_proxies}: its requests may name their client. */
+  boolean trustedPeer;
   boolean reading = true;
   /** Inside a read of the client: what goes to the backend is flushed when it completes. */
   boolean inRead;
@@ -85,7 +89,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Htt
    * @param ctx the context of the connection's {@link Http2ClientStreams}
    */
   ClientConnection(ProxyServer proxy, Http2ClientStreams streams, ChannelHandlerContext ctx, Http2Stream stream,
-      String scheme, boolean refused, LoopContext loop, String clientIp) {
+      String scheme, boolean refused, LoopContext loop, String clientIp, boolean trustedPeer) {
     this.proxy = proxy;
     this.refused = refused;
     // A stream's head arrives in one frame sequence; slowloris is the connection's business.
@@ -97,6 +101,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Htt
     this.loop = loop;
     this.ctx = ctx;
     this.clientIp = clientIp;
+    this.trustedPeer = trustedPeer;
     this.response = new ResponseWriter(ctx, proxy.rewriter, streams, stream);
     this.exchange = new Exchange(proxy, this);
   }
@@ -109,12 +114,24 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Htt
     this.response = new ResponseWriter(ctx, proxy.rewriter, null, null);
     this.loop = proxy.loopContext(ctx.channel().eventLoop());
     this.clientIp = clientIp(ctx.channel());
+    this.trustedPeer = trustsPeer(proxy, ctx.channel());
     this.exchange = new Exchange(proxy, this);
   }
 
   /** The client's address as the exchange reports and keys it (a PROXY header's source, on a listener that takes one), or "unknown". */
   static String clientIp(Channel ch) {
     return ProxyProtocolReader.clientAddress(ch) instanceof InetSocketAddress remote ? remote.getAddress().getHostAddress() : "unknown";
+  }
+
+  /** Who sent a request with these headers: the peer, or the client a trusted peer names in them. */
+  String clientOf(HttpHeaders headers) {
+    return trustedPeer ? proxy.settings.trustedProxies().clientBehind(clientIp, headers) : clientIp;
+  }
+
+  /** Whether the peer (or a PROXY header's source) is a trusted proxy, whose requests may name their client. */
+  static boolean trustsPeer(ProxyServer proxy, Channel ch) {
+    return ProxyProtocolReader.clientAddress(ch) instanceof InetSocketAddress remote
+        && proxy.settings.trustedProxies().trusts(remote.getAddress());
   }
 
   @Override

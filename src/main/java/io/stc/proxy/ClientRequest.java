@@ -24,6 +24,8 @@ final class ClientRequest implements Request {
   final RequestBody body = new RequestBody();
   /** The request's head, or null while no request is in progress. */
   HttpRequest head;
+  /** Who sent it: the peer, or the client a trusted proxy named. */
+  private String clientIp;
   /** The HTTP version the client speaks (HTTP/1.1 for an HTTP/2 stream, as its head is converted). */
   HttpVersion version;
   /** The client has sent the whole request: anything more it sends is the next request. */
@@ -40,6 +42,7 @@ final class ClientRequest implements Request {
   /** A request's head arrived; its body, if it has one, follows. */
   void start(HttpRequest head) {
     this.head = head;
+    clientIp = client.clientOf(head.headers());
     version = head.protocolVersion();
     received = hasNoBody();
     answeredExpect = false;
@@ -47,6 +50,7 @@ final class ClientRequest implements Request {
 
   /** A request could not be parsed: a stand-in takes its place, of which nothing more is to come. */
   void startMalformed() {
+    clientIp = client.clientIp;
     version = HttpVersion.HTTP_1_1;
     received = false;
     head = MALFORMED;
@@ -111,8 +115,14 @@ final class ClientRequest implements Request {
     return client.http2Stream;
   }
 
+  /** The client's address: the peer, or the client a trusted proxy named (limits, hashing and the log key on it). */
   @Override
   public String clientIp() {
+    return clientIp;
+  }
+
+  /** The peer's address, which X-Forwarded-For gains as this hop's. */
+  String peerIp() {
     return client.clientIp;
   }
 

@@ -23,7 +23,8 @@ final class ConnectionCounts {
 
   /**
    * Counts a new connection from {@code client} (its peer, or a PROXY header's source; null when not
-   * known) and uncounts it when it closes; false (nothing counted) when it is over a limit.
+   * known, or when it is a trusted proxy, whose connections carry many clients) and uncounts it when
+   * it closes; false (nothing counted) when it is over a limit.
    */
   boolean open(Channel ch, InetAddress client) {
     if (open.incrementAndGet() > max) {

@@ -577,7 +577,7 @@ final class Exchange implements ExchangeTimers.Deadlines, EndedExchange {
 
   @Override
   public String clientIp() {
-    return client.clientIp;
+    return request.clientIp();
   }
 
   @Override

@@ -46,6 +46,7 @@ final class Http2ClientStreams extends Http2StreamsHandler {
   private final ArrayDeque<ClientConnection> idle = new ArrayDeque<>();
   private LoopContext loop;
   private String clientIp;
+  private boolean trustedPeer;
 
   private Http2ClientStreams(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder, Http2Settings settings,
       boolean decoupleCloseAndGoAway, boolean flushPreface, ProxyServer proxy, String scheme, boolean refuse) {
@@ -100,6 +101,7 @@ final class Http2ClientStreams extends Http2StreamsHandler {
   public void handlerAdded(ChannelHandlerContext ctx) throws Exception {
     this.loop = proxy.loopContext(ctx.channel().eventLoop());
     this.clientIp = ClientConnection.clientIp(ctx.channel());
+    this.trustedPeer = ClientConnection.trustsPeer(proxy, ctx.channel());
     // The handler comes in once the client's preface (or its upgrade request) was read: the
     // channel is active, and Netty sends stc's SETTINGS here, before the window's increase.
     super.handlerAdded(ctx);
@@ -123,7 +125,7 @@ final class Http2ClientStreams extends Http2StreamsHandler {
   private ClientConnection open(Http2Stream stream) {
     ClientConnection c = idle.pollLast();
     if (c == null) {
-      c = new ClientConnection(proxy, this, ctx, stream, scheme, refuse, loop, clientIp);
+      c = new ClientConnection(proxy, this, ctx, stream, scheme, refuse, loop, clientIp, trustedPeer);
     } else {
       c.reuseFor(stream);
     }

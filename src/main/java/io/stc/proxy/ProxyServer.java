@@ -143,11 +143,16 @@ public final class ProxyServer {
                     return;
                   }
                   ProxyProtocolReader.install(ch, config.timeouts().header().toNanos(),
-                      (c, client) -> accepted((SocketChannel) c, client, !connections.name(c, client)));
+                      (c, client) -> accepted((SocketChannel) c, client, !connections.name(c, perClient(client))));
                   return;
                 }
                 java.net.InetAddress client = ch.remoteAddress() == null ? null : ch.remoteAddress().getAddress();
-                accepted(ch, client, !connections.open(ch, client));
+                accepted(ch, client, !connections.open(ch, perClient(client)));
+              }
+
+              /** What counts against limits.connections_per_client: not a trusted proxy, whose connections carry many clients. */
+              private java.net.InetAddress perClient(java.net.InetAddress client) {
+                return settings.trustedProxies().trusts(client) ? null : client;
               }
 
               private void accepted(SocketChannel ch, java.net.InetAddress client, boolean refused) {

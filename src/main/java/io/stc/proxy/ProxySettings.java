@@ -15,6 +15,7 @@ import io.stc.pool.Backend;
  * @param streamIdleNanos the longest a gRPC call may go with nothing either way
  * @param bufferLimit request bodies up to this many bytes are read whole before a backend is picked
  * @param count5xx a 5xx answer counts against the backend's breaker
+ * @param trustedProxies the proxies in front of stc that may name the client
  */
 record ProxySettings(
     int retries,
@@ -29,7 +30,8 @@ record ProxySettings(
     int bufferLimit,
     StcConfig.PerTry perTry,
     boolean count5xx,
-    boolean h2c) {
+    boolean h2c,
+    TrustedProxies trustedProxies) {
 
   /** The least an automatic per-try timeout waits: below it, scheduling noise looks like a hang. */
   static final long PER_TRY_FLOOR_NANOS = 250_000_000L;
@@ -50,7 +52,8 @@ record ProxySettings(
         config.limits().buffer(),
         config.timeouts().perTry(),
         count5xx,
-        config.h2c());
+        config.h2c(),
+        new TrustedProxies(config.clientIp()));
   }
 
   /**

@@ -83,6 +83,9 @@ class ConfigLoaderTest {
         path: access.log
         format: JSON
       drain_timeout: 5s
+      client_ip:
+        trusted_proxies: [10.0.0.0/8, 192.0.2.7, "2001:db8::/32"]
+        header: CF-Connecting-IP
       """;
 
   private static final String FULL_JSON = """
@@ -112,7 +115,8 @@ class ConfigLoaderTest {
         "admin": {"enabled": false, "host": "0.0.0.0", "port": 9191, "token": "s3cret",
                   "cors_origins": ["https://ops.example.com", "*"]},
         "access_log": {"path": "access.log", "format": "json"},
-        "drain_timeout": "5s"
+        "drain_timeout": "5s",
+        "client_ip": {"trusted_proxies": ["10.0.0.0/8", "192.0.2.7", "2001:db8::/32"], "header": "CF-Connecting-IP"}
       }
       """;
 
@@ -131,11 +135,14 @@ class ConfigLoaderTest {
       new StcConfig.AccessLog("access.log", "json"), Duration.ofSeconds(5),
       // The autoscaler drains like any removal unless its own drain_timeout is set.
       io.stc.config.AutoscaleConfig.defaults(5).withDrainTimeout(Duration.ofSeconds(5)), io.stc.config.TlsConfig.defaults(), StcConfig.RateLimit.defaults(),
-      "epoll", false, 10, true);
+      "epoll", false, 10, true,
+      new StcConfig.ClientIp(
+          List.of(AddressRange.parse("10.0.0.0/8"), AddressRange.parse("192.0.2.7"), AddressRange.parse("2001:db8::/32")),
+          "CF-Connecting-IP"));
 
   private static final String KNOWN_TOP = "host, port, io_threads, algorithm, backends, health, "
       + "timeouts, retries, retry_budget, served_by_header, shutdown_timeout, limits, hash_key, slow_start, circuit_breaker, "
-      + "state_dir, sticky, max_inflight, queue, admin, access_log, drain_timeout, autoscale, tls, rate_limit, transport, h2c, proxy_protocol";
+      + "state_dir, sticky, max_inflight, queue, admin, access_log, drain_timeout, autoscale, tls, rate_limit, transport, h2c, proxy_protocol, client_ip";
 
   @TempDir Path dir;
 

@@ -1,0 +1,90 @@
+package io.stc.proxy;
+
+import io.netty.handler.codec.http.HttpHeaders;
+import io.stc.config.AddressRange;
+import io.stc.config.StcConfig;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.List;
+
+/**
+ * The proxies in front of stc (a CDN, a cloud load balancer) that may say who the client is, and
+ * how the client is found behind them: from the right of their header's list of addresses
+ * (X-Forwarded-For by default, every field of it in order), each hop a trusted proxy added is
+ * passed over, and the first address that is not trusted is the client, as nginx's realip module
+ * with {@code real_ip_recursive} and Envoy's trusted hops find it. A peer that is not trusted is
+ * the client, whatever it sends; so is a trusted one that names nobody.
+ */
+final class TrustedProxies {
+  private final List<AddressRange> ranges;
+  private final String header;
+
+  TrustedProxies(StcConfig.ClientIp config) {
+    this.ranges = config.trustedProxies();
+    this.header = config.header();
+  }
+
+  /** Whether requests from {@code peer} (null: not known) may name their client. */
+  boolean trusts(InetAddress peer) {
+    return peer != null && trusts(peer.getAddress());
+  }
+
+  private boolean trusts(byte[] address) {
+    for (AddressRange r : ranges) {
+      if (r.contains(address)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * The client of a request a trusted peer ({@code peerIp}) sent: the rightmost address in the
+   * header that is not trusted; where all are, the leftmost; where one is not an address (a
+   * client's "unknown", or garbage), the address right of it, which a trusted hop vouched for.
+   */
+  String clientBehind(String peerIp, HttpHeaders headers) {
+    List<String> values = headers.getAll(header);
+    String client = peerIp;
+    for (int v = values.size() - 1; v >= 0; v--) {
+      String value = values.get(v);
+      int end = value.length();
+      while (end > 0) {
+        int comma = value.lastIndexOf(',', end - 1);
+        String entry = value.substring(comma + 1, end).trim();
+        end = Math.max(comma, 0);
+        if (entry.isEmpty()) {
+          continue;
+        }
+        byte[] address = AddressRange.literal(withoutPort(entry));
+        if (address == null) {
+          return client;
+        }
+        client = text(address);
+        if (!trusts(address)) {
+          return client;
+        }
+      }
+    }
+    return client;
+  }
+
+  /** {@code 192.0.2.7:4711} and {@code [2001:db8::1]:443} (some balancers add the port) without it. */
+  static String withoutPort(String entry) {
+    if (entry.startsWith("[")) {
+      int close = entry.indexOf(']');
+      return close < 0 ? entry : entry.substring(1, close);
+    }
+    int colon = entry.indexOf(':');
+    return colon >= 0 && colon == entry.lastIndexOf(':') ? entry.substring(0, colon) : entry;
+  }
+
+  /** As a connection's peer is written, so the same client is one key to limits and hashing whichever way it came. */
+  private static String text(byte[] address) {
+    try {
+      return InetAddress.getByAddress(address).getHostAddress();
+    } catch (UnknownHostException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

@@ -1,0 +1,55 @@
+package io.stc.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.stc.config.AddressRange;
+import io.stc.config.StcConfig;
+import java.net.InetAddress;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class TrustedProxiesTest {
+  final TrustedProxies trusted = new TrustedProxies(new StcConfig.ClientIp(
+      List.of(AddressRange.parse("10.0.0.0/8"), AddressRange.parse("2001:db8::/32")), "X-Forwarded-For"));
+
+  static HttpHeaders forwardedFor(String... values) {
+    HttpHeaders h = new DefaultHttpHeaders();
+    for (String v : values) {
+      h.add("X-Forwarded-For", v);
+    }
+    return h;
+  }
+
+  @Test
+  void onlyTrustedPeersMayNameAClient() throws Exception {
+    assertThat(trusted.trusts(InetAddress.getByName("10.3.2.1"))).isTrue();
+    assertThat(trusted.trusts(InetAddress.getByName("192.0.2.1"))).isFalse();
+    assertThat(trusted.trusts(null)).isFalse();
+    assertThat(new TrustedProxies(StcConfig.ClientIp.defaults()).trusts(InetAddress.getByName("127.0.0.1"))).isFalse();
+  }
+
+  @Test
+  void theClientIsTheRightmostAddressNoTrustedProxyAdded() {
+    // A client that sends its own X-Forwarded-For cannot choose what it is seen as: the hop the
+    // trusted balancer added is to the right of anything it made up.
+    assertThat(trusted.clientBehind("10.0.0.5", forwardedFor("1.1.1.1, 203.0.113.7"))).isEqualTo("203.0.113.7");
+    assertThat(trusted.clientBehind("10.0.0.5", forwardedFor("1.1.1.1, 203.0.113.7, 10.9.9.9"))).isEqualTo("203.0.113.7");
+    assertThat(trusted.clientBehind("10.0.0.5", forwardedFor("1.1.1.1", "203.0.113.7, 10.9.9.9"))).as("several fields, one list")
+        .isEqualTo("203.0.113.7");
+    assertThat(trusted.clientBehind("10.0.0.5", forwardedFor("10.1.1.1, 10.2.2.2"))).as("all trusted: the leftmost").isEqualTo("10.1.1.1");
+    assertThat(trusted.clientBehind("10.0.0.5", new DefaultHttpHeaders())).as("nobody named: the peer").isEqualTo("10.0.0.5");
+    assertThat(trusted.clientBehind("10.0.0.5", forwardedFor(",, ,"))).isEqualTo("10.0.0.5");
+  }
+
+  @Test
+  void portsAndBracketsAreTakenOffAndGarbageStopsTheWalk() {
+    assertThat(trusted.clientBehind("10.0.0.5", forwardedFor("203.0.113.7:51234"))).isEqualTo("203.0.113.7");
+    assertThat(trusted.clientBehind("10.0.0.5", forwardedFor("[2001:db9::7]:443"))).isEqualTo("2001:db9:0:0:0:0:0:7");
+    assertThat(trusted.clientBehind("10.0.0.5", forwardedFor("2001:db9::7"))).isEqualTo("2001:db9:0:0:0:0:0:7");
+    // What a trusted hop vouched for is the furthest that can be believed.
+    assertThat(trusted.clientBehind("10.0.0.5", forwardedFor("203.0.113.7, unknown, 10.1.1.1"))).isEqualTo("10.1.1.1");
+    assertThat(trusted.clientBehind("10.0.0.5", forwardedFor("evil.example"))).isEqualTo("10.0.0.5");
+  }
+}
