@@ -26,6 +26,10 @@ final class ClientRequest implements Request {
   HttpRequest head;
   /** Who sent it: the peer, or the client a trusted proxy named. */
   private String clientIp;
+  /** The scheme the client used: this listener's, or what a trusted proxy said (X-Forwarded-Proto). */
+  private String scheme;
+  /** The host the client asked for as a trusted proxy said it (X-Forwarded-Host), or null. */
+  private String forwardedHost;
   /** The HTTP version the client speaks (HTTP/1.1 for an HTTP/2 stream, as its head is converted). */
   HttpVersion version;
   /** The client has sent the whole request: anything more it sends is the next request. */
@@ -43,6 +47,8 @@ final class ClientRequest implements Request {
   void start(HttpRequest head) {
     this.head = head;
     clientIp = client.clientOf(head.headers());
+    scheme = client.trustedPeer ? TrustedProxies.forwardedProto(head.headers(), client.scheme) : client.scheme;
+    forwardedHost = client.trustedPeer ? TrustedProxies.forwardedHost(head.headers()) : null;
     version = head.protocolVersion();
     received = hasNoBody();
     answeredExpect = false;
@@ -51,6 +57,8 @@ final class ClientRequest implements Request {
   /** A request could not be parsed: a stand-in takes its place, of which nothing more is to come. */
   void startMalformed() {
     clientIp = client.clientIp;
+    scheme = client.scheme;
+    forwardedHost = null;
     version = HttpVersion.HTTP_1_1;
     received = false;
     head = MALFORMED;
@@ -108,7 +116,11 @@ final class ClientRequest implements Request {
   }
 
   String scheme() {
-    return client.scheme;
+    return scheme;
+  }
+
+  String forwardedHost() {
+    return forwardedHost;
   }
 
   boolean fromHttp2() {

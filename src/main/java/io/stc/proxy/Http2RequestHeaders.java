@@ -25,12 +25,13 @@ final class Http2RequestHeaders {
   private Http2RequestHeaders() {}
 
   /**
-   * @param scheme the client's scheme (for X-Forwarded-Proto)
+   * @param scheme the client's scheme, or what a trusted proxy said it was (for X-Forwarded-Proto)
+   * @param forwardedHost X-Forwarded-Host as a trusted proxy said it, or null for the request's Host
    * @param backendScheme the scheme of the connection to the backend ({@code :scheme})
    * @param answeredExpect the proxy answered the client's {@code Expect: 100-continue} itself
    */
   static Http2Headers of(
-      HttpRequest req, String clientIp, String scheme, String backendScheme, boolean answeredExpect,
+      HttpRequest req, String clientIp, String scheme, CharSequence forwardedHost, String backendScheme, boolean answeredExpect,
       Backend backend) {
     HttpHeaders h = req.headers();
     Http2Headers out = new DefaultHttp2Headers(false, h.size() + 4);
@@ -68,8 +69,9 @@ final class Http2RequestHeaders {
     out.authority(host != null && host.length() > 0 ? host : backend.host() + ":" + backend.port());
     out.add(X_FORWARDED_FOR, priorFor == null ? clientIp : priorFor + ", " + clientIp);
     out.add(X_FORWARDED_PROTO, scheme);
-    if (host != null && host.length() > 0) {
-      out.add(X_FORWARDED_HOST, host);
+    CharSequence xfh = forwardedHost != null ? forwardedHost : host;
+    if (xfh != null && xfh.length() > 0) {
+      out.add(X_FORWARDED_HOST, xfh);
     }
     if (teTrailers) {
       out.add(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS);

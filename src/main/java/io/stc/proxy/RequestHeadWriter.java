@@ -41,12 +41,14 @@ final class RequestHeadWriter {
   private RequestHeadWriter() {}
 
   /**
+   * @param scheme X-Forwarded-Proto: the client's scheme, or what a trusted proxy said it was
+   * @param forwardedHost X-Forwarded-Host as a trusted proxy said it, or null for the request's Host
    * @param upgrade the client asks for WebSocket: its Upgrade and Connection headers go through
    * @param answeredExpect the proxy answered the client's {@code Expect: 100-continue} itself
    * @param backend where the request goes: its address is the Host sent when the client sent none (HTTP/1.0)
    */
   static void write(
-      ByteBuf out, HttpRequest req, String clientIp, String scheme, boolean upgrade,
+      ByteBuf out, HttpRequest req, String clientIp, String scheme, CharSequence forwardedHost, boolean upgrade,
       boolean answeredExpect, Backend backend) {
     out.writeCharSequence(req.method().asciiName(), StandardCharsets.ISO_8859_1);
     out.writeByte(' ');
@@ -94,8 +96,9 @@ final class RequestHeadWriter {
     out.writeShort(ResponseHead.CRLF);
     out.writeBytes(XFP).writeCharSequence(scheme, StandardCharsets.ISO_8859_1);
     out.writeShort(ResponseHead.CRLF);
-    if (host != null && host.length() > 0) {
-      out.writeBytes(XFH).writeCharSequence(host, StandardCharsets.ISO_8859_1);
+    CharSequence xfh = forwardedHost != null ? forwardedHost : host;
+    if (xfh != null && xfh.length() > 0) {
+      out.writeBytes(XFH).writeCharSequence(xfh, StandardCharsets.ISO_8859_1);
       out.writeShort(ResponseHead.CRLF);
     }
     if (teTrailers) {

@@ -1,6 +1,7 @@
 package io.stc.proxy;
 
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.util.AsciiString;
 import io.stc.config.AddressRange;
 import io.stc.config.StcConfig;
 import java.net.InetAddress;
@@ -13,9 +14,12 @@ import java.util.List;
  * (X-Forwarded-For by default, every field of it in order), each hop a trusted proxy added is
  * passed over, and the first address that is not trusted is the client, as nginx's realip module
  * with {@code real_ip_recursive} and Envoy's trusted hops find it. A peer that is not trusted is
- * the client, whatever it sends; so is a trusted one that names nobody.
+ * the client, whatever it sends; so is a trusted one that names nobody. A trusted proxy's
+ * X-Forwarded-Proto and X-Forwarded-Host go on to the backend in place of stc's own view.
  */
 final class TrustedProxies {
+  private static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("x-forwarded-proto");
+  private static final AsciiString X_FORWARDED_HOST = AsciiString.cached("x-forwarded-host");
   private final List<AddressRange> ranges;
   private final String header;
 
@@ -67,6 +71,35 @@ final class TrustedProxies {
       }
     }
     return client;
+  }
+
+  /**
+   * The scheme a trusted proxy says the client used: the last entry of its X-Forwarded-Proto (the
+   * one it set or added), if that is http or https; else {@code listenerScheme}. A TLS-terminating
+   * balancer in front says https, and a backend building its own links must hear it.
+   */
+  static String forwardedProto(HttpHeaders headers, String listenerScheme) {
+    String value = lastEntry(headers, X_FORWARDED_PROTO);
+    if ("https".equalsIgnoreCase(value)) {
+      return "https";
+    }
+    return "http".equalsIgnoreCase(value) ? "http" : listenerScheme;
+  }
+
+  /** The host a trusted proxy says the client asked for: the last entry of its X-Forwarded-Host, or null. */
+  static String forwardedHost(HttpHeaders headers) {
+    String value = lastEntry(headers, X_FORWARDED_HOST);
+    return value == null || value.isEmpty() ? null : value;
+  }
+
+  /** The last comma-separated entry of the last field of this name, trimmed, or null. */
+  private static String lastEntry(HttpHeaders headers, AsciiString name) {
+    List<String> values = headers.getAll(name);
+    if (values.isEmpty()) {
+      return null;
+    }
+    String last = values.get(values.size() - 1);
+    return last.substring(last.lastIndexOf(',') + 1).trim();
   }
 
   /** {@code 192.0.2.7:4711} and {@code [2001:db8::1]:443} (some balancers add the port) without it. */

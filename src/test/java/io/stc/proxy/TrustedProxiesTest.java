@@ -52,4 +52,17 @@ class TrustedProxiesTest {
     assertThat(trusted.clientBehind("10.0.0.5", forwardedFor("203.0.113.7, unknown, 10.1.1.1"))).isEqualTo("10.1.1.1");
     assertThat(trusted.clientBehind("10.0.0.5", forwardedFor("evil.example"))).isEqualTo("10.0.0.5");
   }
+
+  @Test
+  void theSchemeAndHostATrustedProxySaysAreItsLastEntries() {
+    HttpHeaders h = new DefaultHttpHeaders().add("X-Forwarded-Proto", "HTTPS").add("X-Forwarded-Host", "shop.example");
+    assertThat(TrustedProxies.forwardedProto(h, "http")).isEqualTo("https");
+    assertThat(TrustedProxies.forwardedHost(h)).isEqualTo("shop.example");
+    HttpHeaders chained = new DefaultHttpHeaders().add("X-Forwarded-Proto", "https, http").add("X-Forwarded-Host", "a.example, b.example");
+    assertThat(TrustedProxies.forwardedProto(chained, "https")).isEqualTo("http");
+    assertThat(TrustedProxies.forwardedHost(chained)).isEqualTo("b.example");
+    assertThat(TrustedProxies.forwardedProto(new DefaultHttpHeaders().add("X-Forwarded-Proto", "gopher"), "http")).isEqualTo("http");
+    assertThat(TrustedProxies.forwardedProto(new DefaultHttpHeaders(), "https")).isEqualTo("https");
+    assertThat(TrustedProxies.forwardedHost(new DefaultHttpHeaders())).isNull();
+  }
 }

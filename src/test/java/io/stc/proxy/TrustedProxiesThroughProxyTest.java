@@ -24,7 +24,8 @@ import org.junit.jupiter.api.Test;
  */
 class TrustedProxiesThroughProxyTest {
   static String get(int port, String forwardedFor) throws IOException {
-    return RawHttp.exchange(port, "GET /who HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: " + forwardedFor + "\r\nConnection: close\r\n\r\n");
+    return RawHttp.exchange(port, "GET /who HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: " + forwardedFor
+        + "\r\nX-Forwarded-Proto: https\r\nX-Forwarded-Host: shop.example\r\nConnection: close\r\n\r\n");
   }
 
   static TestCluster cluster(RecordingBackend backend, String trusted) throws InterruptedException {
@@ -45,6 +46,9 @@ class TrustedProxiesThroughProxyTest {
       assertThat(get(port, "192.0.2.99, 203.0.113.7")).startsWith("HTTP/1.1 429");
       assertThat(get(port, "203.0.113.8")).startsWith("HTTP/1.1 200");
       assertThat(backend.requests.get(backend.requests.size() - 1)).containsIgnoringCase("x-forwarded-for: 203.0.113.8, 127.0.0.1\r\n");
+      // The balancer in front ended TLS for shop.example: the backend hears so, not stc's own view.
+      assertThat(backend.requests.get(backend.requests.size() - 1)).containsIgnoringCase("x-forwarded-proto: https\r\n")
+          .containsIgnoringCase("x-forwarded-host: shop.example\r\n");
 
       // Many clients come through one balancer: its connections are not one client's.
       assertThat(statusesOnFiveOpenConnections(port)).containsOnly("HTTP/1.1 200 OK");
@@ -57,7 +61,8 @@ class TrustedProxiesThroughProxyTest {
       int port = c.stc.port();
       assertThat(get(port, "203.0.113.7")).startsWith("HTTP/1.1 200");
       assertThat(get(port, "203.0.113.8")).startsWith("HTTP/1.1 429");
-      assertThat(backend.requests.get(0)).containsIgnoringCase("x-forwarded-for: 203.0.113.7, 127.0.0.1\r\n");
+      assertThat(backend.requests.get(0)).containsIgnoringCase("x-forwarded-for: 203.0.113.7, 127.0.0.1\r\n")
+          .containsIgnoringCase("x-forwarded-proto: http\r\n").containsIgnoringCase("x-forwarded-host: x\r\n");
       // Two places for this client (which of the five connections the listener took first is its business).
       assertThat(statusesOnFiveOpenConnections(port)).containsExactlyInAnyOrder(
           "HTTP/1.1 429 Too Many Requests", "HTTP/1.1 429 Too Many Requests",
