@@ -60,7 +60,9 @@ final class ExchangeSteps {
       steps.add(new Step() {
         @Override
         public String setCookie(Exchange e, Backend b) {
-          return sticky.pin(e.request, b, e.attempts.pinned());
+          String cookie = sticky.pin(e.request, b, e.attempts.pinned());
+          // A client on https (here, or at a trusted balancer in front) sends it back on https only.
+          return cookie != null && "https".equals(e.request.scheme()) ? cookie + "; Secure" : cookie;
         }
       });
     }

@@ -3,6 +3,8 @@ package io.stc.session;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.stc.config.AddressRange;
+import io.stc.config.StcConfig;
 import io.stc.config.StcConfig.Sticky;
 import io.stc.config.StcConfig.Sticky.Mode;
 import io.stc.testing.TestCluster;
@@ -10,6 +12,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -29,6 +32,18 @@ class StickyThroughProxyTest {
   private static String servedBy(HttpResponse<String> r) {
     assertThat(r.statusCode()).isEqualTo(200);
     return r.headers().firstValue("X-Served-By").orElseThrow();
+  }
+
+  @Test
+  void aClientOnHttpsGetsASecureCookieHereOrBehindATrustedBalancer() throws Exception {
+    try (TestCluster cluster = TestCluster.of(1, c -> c.withSticky(COOKIE).withClientIp(
+        new StcConfig.ClientIp(List.of(AddressRange.parse("127.0.0.0/8")), "X-Forwarded-For")))) {
+      HttpResponse<String> plain = get(cluster, null);
+      assertThat(plain.headers().firstValue("Set-Cookie").orElseThrow()).endsWith("; SameSite=Lax");
+      HttpResponse<String> tls = cluster.http.send(HttpRequest.newBuilder(cluster.uri("/s"))
+          .header("X-Forwarded-Proto", "https").timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(tls.headers().firstValue("Set-Cookie").orElseThrow()).endsWith("; HttpOnly; SameSite=Lax; Secure");
+    }
   }
 
   @Test
