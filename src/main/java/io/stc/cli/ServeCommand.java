@@ -87,7 +87,7 @@ public final class ServeCommand implements Callable<Integer> {
     java.util.concurrent.CountDownLatch stop = Signals.install();
     System.out.printf(
         "stc listening on %s://%s:%d (%d backends, %s)%n",
-        cfg.tls().enabled() ? "https" : "http", cfg.host(), actualPort, cfg.backends().size(), cfg.algorithm());
+        cfg.tls().enabled() ? "https" : "http", hostForUrl(cfg.host()), actualPort, cfg.backends().size(), cfg.algorithm());
     if (server.adminPort() >= 0) {
       System.out.printf("admin listening on http://%s:%d%n", hostForUrl(cfg.admin().host()), server.adminPort());
     }

@@ -168,7 +168,7 @@ public final class HealthChecker implements PassiveHealth, AutoCloseable {
     RequestOptions options =
         new RequestOptions()
             .setMethod(HttpMethod.GET)
-            .setHost(b.host())
+            .setHost(probeHost(b))
             .setPort(b.port())
             .setServer(server(b))
             .setURI(config.path())
@@ -189,6 +189,11 @@ public final class HealthChecker implements PassiveHealth, AutoCloseable {
         });
   }
 
+  /** The host a probe names (Host header, SNI): an IPv6 literal in brackets, as an authority has it. */
+  private static String probeHost(Backend b) {
+    return b.host().indexOf(':') >= 0 ? "[" + b.host() + "]" : b.host();
+  }
+
   /**
    * Where a probe connects: the address the data plane connects to, so both judge the same
    * instance when the backend's name moves (the host still names it in the Host header and SNI);
@@ -198,7 +203,12 @@ public final class HealthChecker implements PassiveHealth, AutoCloseable {
     java.net.InetSocketAddress a = b.address();
     // By the address's text: given the resolved InetSocketAddress, Vert.x looks its host name up
     // again with a resolver of its own, whose answer may be older than the data plane's.
-    return a.isUnresolved() ? null : SocketAddress.inetSocketAddress(a.getPort(), a.getAddress().getHostAddress());
+    if (a.isUnresolved()) {
+      return null;
+    }
+    String text = a.getAddress().getHostAddress();
+    // Vert.x makes an authority of it, where an IPv6 literal must be in brackets.
+    return SocketAddress.inetSocketAddress(a.getPort(), text.indexOf(':') >= 0 ? "[" + text + "]" : text);
   }
 
   /** gRPC's health protocol: {@code Check} for the configured service; SERVING with status OK passes. */
@@ -207,7 +217,7 @@ public final class HealthChecker implements PassiveHealth, AutoCloseable {
     RequestOptions options =
         new RequestOptions()
             .setMethod(HttpMethod.POST)
-            .setHost(b.host())
+            .setHost(probeHost(b))
             .setPort(b.port())
             .setServer(server(b))
             .setURI(GrpcHealthCheck.PATH)

@@ -124,6 +124,11 @@ public final class Backend {
     return id;
   }
 
+  /** host:port as a Host header or an authority writes it (an IPv6 literal in brackets). */
+  public String authority() {
+    return idOf(host, port);
+  }
+
   public String host() {
     return host;
   }

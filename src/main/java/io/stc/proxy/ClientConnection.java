@@ -14,6 +14,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2Stream;
+import io.netty.util.NetUtil;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
@@ -120,7 +121,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Htt
 
   /** The client's address as the exchange reports and keys it (a PROXY header's source, on a listener that takes one), or "unknown". */
   static String clientIp(Channel ch) {
-    return ProxyProtocolReader.clientAddress(ch) instanceof InetSocketAddress remote ? remote.getAddress().getHostAddress() : "unknown";
+    // RFC 5952's text (::1, not 0:0:0:0:0:0:0:1), as nginx and HAProxy write it in headers and logs.
+    return ProxyProtocolReader.clientAddress(ch) instanceof InetSocketAddress remote ? NetUtil.toAddressString(remote.getAddress()) : "unknown";
   }
 
   /** Who sent a request with these headers: the peer, or the client a trusted peer names in them. */

@@ -66,7 +66,7 @@ final class Http2RequestHeaders {
       }
       out.add(AsciiString.of(name).toLowerCase(), e.getValue());
     }
-    out.authority(host != null && host.length() > 0 ? host : backend.host() + ":" + backend.port());
+    out.authority(host != null && host.length() > 0 ? host : backend.authority());
     out.add(X_FORWARDED_FOR, priorFor == null ? clientIp : priorFor + ", " + clientIp);
     out.add(X_FORWARDED_PROTO, scheme);
     CharSequence xfh = forwardedHost != null ? forwardedHost : host;

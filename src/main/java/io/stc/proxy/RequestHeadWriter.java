@@ -85,7 +85,7 @@ final class RequestHeadWriter {
     }
     if (host == null) {
       // An HTTP/1.0 request may lack Host; the HTTP/1.1 one it becomes may not.
-      header(out, HttpHeaderNames.HOST, backend.host() + ":" + backend.port());
+      header(out, HttpHeaderNames.HOST, backend.authority());
     }
     out.writeBytes(XFF);
     if (priorFor != null) {

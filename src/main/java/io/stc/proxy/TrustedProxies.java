@@ -2,6 +2,7 @@ package io.stc.proxy;
 
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.util.AsciiString;
+import io.netty.util.NetUtil;
 import io.stc.config.AddressRange;
 import io.stc.config.StcConfig;
 import java.net.InetAddress;
@@ -115,7 +116,7 @@ final class TrustedProxies {
   /** As a connection's peer is written, so the same client is one key to limits and hashing whichever way it came. */
   private static String text(byte[] address) {
     try {
-      return InetAddress.getByAddress(address).getHostAddress();
+      return NetUtil.toAddressString(InetAddress.getByAddress(address));
     } catch (UnknownHostException e) {
       throw new IllegalStateException(e);
     }

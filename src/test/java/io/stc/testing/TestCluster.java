@@ -38,7 +38,7 @@ public final class TestCluster implements AutoCloseable {
       for (BackendOptions o : options) {
         DemoBackend b = DemoBackend.started(o);
         backends.add(b);
-        configs.add(new StcConfig.BackendConfig("127.0.0.1", b.port(), 1));
+        configs.add(new StcConfig.BackendConfig(o.host(), b.port(), 1));
       }
       StcConfig config =
           tweak.apply(
