@@ -7,7 +7,6 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpContent;
-import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.buffer.ByteBuf;
@@ -125,9 +124,9 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Htt
     return ProxyProtocolReader.clientAddress(ch) instanceof InetSocketAddress remote ? NetUtil.toAddressString(remote.getAddress()) : "unknown";
   }
 
-  /** Who sent a request with these headers: the peer, or the client a trusted peer names in them. */
-  String clientOf(HttpHeaders headers) {
-    return trustedPeer ? proxy.settings.trustedProxies().clientBehind(clientIp, headers) : clientIp;
+  /** The proxies in front of stc that may name a request's client. */
+  TrustedProxies trustedProxies() {
+    return proxy.settings.trustedProxies();
   }
 
   /** Whether the peer (or a PROXY header's source) is a trusted proxy, whose requests may name their client. */

@@ -2,6 +2,7 @@ package io.stc.proxy;
 
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpUtil;
@@ -46,9 +47,16 @@ final class ClientRequest implements Request {
   /** A request's head arrived; its body, if it has one, follows. */
   void start(HttpRequest head) {
     this.head = head;
-    clientIp = client.clientOf(head.headers());
-    scheme = client.trustedPeer ? TrustedProxies.forwardedProto(head.headers(), client.scheme) : client.scheme;
-    forwardedHost = client.trustedPeer ? TrustedProxies.forwardedHost(head.headers()) : null;
+    if (client.trustedPeer) {
+      HttpHeaders h = head.headers();
+      clientIp = client.trustedProxies().clientBehind(client.clientIp, h);
+      scheme = TrustedProxies.forwardedProto(h, client.scheme);
+      forwardedHost = TrustedProxies.forwardedHost(h);
+    } else {
+      clientIp = client.clientIp;
+      scheme = client.scheme;
+      forwardedHost = null;
+    }
     version = head.protocolVersion();
     received = hasNoBody();
     answeredExpect = false;

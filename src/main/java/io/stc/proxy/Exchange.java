@@ -417,9 +417,14 @@ final class Exchange implements ExchangeTimers.Deadlines, EndedExchange {
   // ---- ending ------------------------------------------------------------------------------------
 
   void finishWithFailure(ProxyFailure failure) {
+    recordFailure(failure);
+    answerFailure(failure);
+  }
+
+  /** Counts the failure, and keeps it as the exchange's own for its listener. */
+  private void recordFailure(ProxyFailure failure) {
     proxy.stats.failure(failure);
     this.failure = failure;
-    answerFailure(failure);
   }
 
   /** Answers the client with the failure; the exchange is over. */
@@ -480,8 +485,7 @@ final class Exchange implements ExchangeTimers.Deadlines, EndedExchange {
     }
     upstream.dropAttempt();
     if (stage == Stage.RESPONDING) {
-      proxy.stats.failure(failure);
-      this.failure = failure;
+      recordFailure(failure);
       end();
       client.close();
       return;
@@ -500,8 +504,7 @@ final class Exchange implements ExchangeTimers.Deadlines, EndedExchange {
 
   /** Ends a response that began without its end (its attempt already ended): gRPC streams with a status, anything else broken off. */
   private void endMidResponse(ProxyFailure failure) {
-    proxy.stats.failure(failure);
-    this.failure = failure;
+    recordFailure(failure);
     if (grpc.active() && client.http2Stream) {
       // A gRPC stream ends with a status its caller can act on (UNAVAILABLE: try again), not a reset.
       client.response.end(grpc.brokenOffTrailers(failure));
