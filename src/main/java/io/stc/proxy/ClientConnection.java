@@ -61,6 +61,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Htt
   String clientIp;
   /** The peer is one of {@code client_ip.trusted_proxies}: its requests may name their client. */
   boolean trustedPeer;
+  /** The client's verified certificate as backends are told of it ({@link ClientCertificate}), or null. */
+  String clientCert;
   boolean reading = true;
   /** Inside a read of the client: what goes to the backend is flushed when it completes. */
   boolean inRead;
@@ -102,6 +104,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Htt
     this.ctx = ctx;
     this.clientIp = clientIp;
     this.trustedPeer = trustedPeer;
+    this.clientCert = streams.clientCert();
     this.response = new ResponseWriter(ctx, proxy.rewriter, streams, stream);
     this.exchange = new Exchange(proxy, this);
   }
@@ -115,6 +118,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Htt
     this.loop = proxy.loopContext(ctx.channel().eventLoop());
     this.clientIp = clientIp(ctx.channel());
     this.trustedPeer = trustsPeer(proxy, ctx.channel());
+    this.clientCert = proxy.settings.forwardClientCert() ? ClientCertificate.of(ctx.channel()) : null;
     this.exchange = new Exchange(proxy, this);
   }
 

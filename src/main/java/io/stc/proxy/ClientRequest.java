@@ -131,6 +131,11 @@ final class ClientRequest implements Request {
     return forwardedHost;
   }
 
+  /** X-Forwarded-Client-Cert for the backend: the client's verified certificate, or null. */
+  String clientCert() {
+    return client.clientCert;
+  }
+
   boolean fromHttp2() {
     return client.http2Stream;
   }

@@ -47,6 +47,7 @@ final class Http2ClientStreams extends Http2StreamsHandler {
   private LoopContext loop;
   private String clientIp;
   private boolean trustedPeer;
+  private String clientCert;
 
   private Http2ClientStreams(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder, Http2Settings settings,
       boolean decoupleCloseAndGoAway, boolean flushPreface, ProxyServer proxy, String scheme, boolean refuse) {
@@ -102,10 +103,16 @@ final class Http2ClientStreams extends Http2StreamsHandler {
     this.loop = proxy.loopContext(ctx.channel().eventLoop());
     this.clientIp = ClientConnection.clientIp(ctx.channel());
     this.trustedPeer = ClientConnection.trustsPeer(proxy, ctx.channel());
+    this.clientCert = proxy.settings.forwardClientCert() ? ClientCertificate.of(ctx.channel()) : null;
     // The handler comes in once the client's preface (or its upgrade request) was read: the
     // channel is active, and Netty sends stc's SETTINGS here, before the window's increase.
     super.handlerAdded(ctx);
     widenConnectionWindow(ctx);
+  }
+
+  /** The client's verified certificate as backends are told of it, or null. */
+  String clientCert() {
+    return clientCert;
   }
 
   @Override

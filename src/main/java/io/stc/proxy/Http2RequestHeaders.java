@@ -27,11 +27,13 @@ final class Http2RequestHeaders {
   /**
    * @param scheme the client's scheme, or what a trusted proxy said it was (for X-Forwarded-Proto)
    * @param forwardedHost X-Forwarded-Host as a trusted proxy said it, or null for the request's Host
+   * @param clientCert X-Forwarded-Client-Cert: the client's verified certificate, or null
    * @param backendScheme the scheme of the connection to the backend ({@code :scheme})
    * @param answeredExpect the proxy answered the client's {@code Expect: 100-continue} itself
    */
   static Http2Headers of(
-      HttpRequest req, String clientIp, String scheme, CharSequence forwardedHost, String backendScheme, boolean answeredExpect,
+      HttpRequest req, String clientIp, String scheme, CharSequence forwardedHost, String clientCert, String backendScheme,
+      boolean answeredExpect,
       Backend backend) {
     HttpHeaders h = req.headers();
     Http2Headers out = new DefaultHttp2Headers(false, h.size() + 4);
@@ -72,6 +74,9 @@ final class Http2RequestHeaders {
     CharSequence xfh = forwardedHost != null ? forwardedHost : host;
     if (xfh != null && xfh.length() > 0) {
       out.add(X_FORWARDED_HOST, xfh);
+    }
+    if (clientCert != null) {
+      out.add(RequestHeadWriter.X_FORWARDED_CLIENT_CERT, clientCert);
     }
     if (teTrailers) {
       out.add(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS);

@@ -16,6 +16,7 @@ import io.stc.pool.Backend;
  * @param bufferLimit request bodies up to this many bytes are read whole before a backend is picked
  * @param count5xx a 5xx answer counts against the backend's breaker
  * @param trustedProxies the proxies in front of stc that may name the client
+ * @param forwardClientCert clients authenticate with certificates (tls.client_auth): backends are told which
  */
 record ProxySettings(
     int retries,
@@ -31,7 +32,8 @@ record ProxySettings(
     StcConfig.PerTry perTry,
     boolean count5xx,
     boolean h2c,
-    TrustedProxies trustedProxies) {
+    TrustedProxies trustedProxies,
+    boolean forwardClientCert) {
 
   /** The least an automatic per-try timeout waits: below it, scheduling noise looks like a hang. */
   static final long PER_TRY_FLOOR_NANOS = 250_000_000L;
@@ -53,7 +55,8 @@ record ProxySettings(
         config.timeouts().perTry(),
         count5xx,
         config.h2c(),
-        new TrustedProxies(config.clientIp()));
+        new TrustedProxies(config.clientIp()),
+        config.tls().enabled() && config.tls().clientAuth() != io.stc.config.TlsConfig.ClientAuth.NONE);
   }
 
   /**

@@ -23,6 +23,7 @@ final class RequestHeadWriter {
   private static final byte[] XFF = ResponseHead.ascii("x-forwarded-for: ");
   private static final byte[] XFP = ResponseHead.ascii("x-forwarded-proto: ");
   private static final byte[] XFH = ResponseHead.ascii("x-forwarded-host: ");
+  private static final byte[] XFCC = ResponseHead.ascii(ClientCertificate.HEADER + ": ");
   private static final byte[] UPGRADE = ResponseHead.ascii("connection: upgrade\r\nupgrade: websocket\r\n");
   private static final byte[] SEPARATOR = ResponseHead.ascii(", ");
   private static final byte[] TE_TRAILERS = ResponseHead.ascii("te: trailers\r\n");
@@ -31,11 +32,12 @@ final class RequestHeadWriter {
   private static final AsciiString X_FORWARDED_HOST = AsciiString.cached("x-forwarded-host");
   private static final AsciiString PROXY_CONNECTION = AsciiString.cached("proxy-connection");
   private static final AsciiString HTTP2_SETTINGS = AsciiString.cached("http2-settings");
+  static final AsciiString X_FORWARDED_CLIENT_CERT = AsciiString.cached(ClientCertificate.HEADER);
   private static final CharSequence[] DROPPED = {
     HttpHeaderNames.CONNECTION, HttpHeaderNames.KEEP_ALIVE, PROXY_CONNECTION, HttpHeaderNames.TE,
     HttpHeaderNames.UPGRADE, HttpHeaderNames.PROXY_AUTHENTICATE,
     HttpHeaderNames.PROXY_AUTHORIZATION, X_FORWARDED_FOR, X_FORWARDED_PROTO,
-    X_FORWARDED_HOST, HTTP2_SETTINGS,
+    X_FORWARDED_HOST, HTTP2_SETTINGS, X_FORWARDED_CLIENT_CERT,
   };
 
   private RequestHeadWriter() {}
@@ -43,12 +45,13 @@ final class RequestHeadWriter {
   /**
    * @param scheme X-Forwarded-Proto: the client's scheme, or what a trusted proxy said it was
    * @param forwardedHost X-Forwarded-Host as a trusted proxy said it, or null for the request's Host
+   * @param clientCert X-Forwarded-Client-Cert: the client's verified certificate, or null
    * @param upgrade the client asks for WebSocket: its Upgrade and Connection headers go through
    * @param answeredExpect the proxy answered the client's {@code Expect: 100-continue} itself
    * @param backend where the request goes: its address is the Host sent when the client sent none (HTTP/1.0)
    */
   static void write(
-      ByteBuf out, HttpRequest req, String clientIp, String scheme, CharSequence forwardedHost, boolean upgrade,
+      ByteBuf out, HttpRequest req, String clientIp, String scheme, CharSequence forwardedHost, String clientCert, boolean upgrade,
       boolean answeredExpect, Backend backend) {
     out.writeCharSequence(req.method().asciiName(), StandardCharsets.ISO_8859_1);
     out.writeByte(' ');
@@ -101,6 +104,10 @@ final class RequestHeadWriter {
       out.writeBytes(XFH).writeCharSequence(xfh, StandardCharsets.ISO_8859_1);
       out.writeShort(ResponseHead.CRLF);
     }
+    if (clientCert != null) {
+      out.writeBytes(XFCC).writeCharSequence(clientCert, StandardCharsets.ISO_8859_1);
+      out.writeShort(ResponseHead.CRLF);
+    }
     if (teTrailers) {
       out.writeBytes(TE_TRAILERS);
     }
@@ -129,7 +136,7 @@ final class RequestHeadWriter {
   static boolean isDropped(CharSequence name) {
     int n = name.length();
     // Most headers differ in length from every dropped one: no comparison at all.
-    if (n != 2 && n != 7 && n != 10 && n != 14 && (n < 15 || n > 19)) {
+    if (n != 2 && n != 7 && n != 10 && n != 14 && (n < 15 || n > 19) && n != 23) {
       return false;
     }
     for (CharSequence d : DROPPED) {

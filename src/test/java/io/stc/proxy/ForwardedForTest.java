@@ -30,18 +30,18 @@ class ForwardedForTest {
   void severalFieldsAreOneListInOrderAndTheClientGoesLast() {
     HttpRequest req = request("203.0.113.7", "198.51.100.2, 192.0.2.9");
     ByteBuf out = Unpooled.buffer();
-    RequestHeadWriter.write(out, req, "10.0.0.1", "http", null, false, false, backend);
+    RequestHeadWriter.write(out, req, "10.0.0.1", "http", null, null, false, false, backend);
     String head = out.toString(StandardCharsets.ISO_8859_1);
     out.release();
     assertThat(head).containsOnlyOnce("x-forwarded-for").contains("x-forwarded-for: 203.0.113.7, 198.51.100.2, 192.0.2.9, 10.0.0.1\r\n");
-    assertThat(Http2RequestHeaders.of(req, "10.0.0.1", "http", null, "http", false, backend).getAll("x-forwarded-for"))
+    assertThat(Http2RequestHeaders.of(req, "10.0.0.1", "http", null, null, "http", false, backend).getAll("x-forwarded-for"))
         .extracting(CharSequence::toString).containsExactly("203.0.113.7, 198.51.100.2, 192.0.2.9, 10.0.0.1");
   }
 
   @Test
   void withoutOneTheClientIsTheList() {
     HttpRequest req = request();
-    assertThat(Http2RequestHeaders.of(req, "10.0.0.1", "https", null, "http", false, backend).get("x-forwarded-for").toString())
+    assertThat(Http2RequestHeaders.of(req, "10.0.0.1", "https", null, null, "http", false, backend).get("x-forwarded-for").toString())
         .isEqualTo("10.0.0.1");
   }
 }

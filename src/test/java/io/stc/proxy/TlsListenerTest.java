@@ -86,6 +86,11 @@ class TlsListenerTest {
   }
 
   private static Exchange exchange(SSLContext ctx, int port, String sni, String[] protocols, String[] suites) throws IOException {
+    return exchange(ctx, port, sni, protocols, suites, REQUEST);
+  }
+
+  private static Exchange exchange(SSLContext ctx, int port, String sni, String[] protocols, String[] suites, String request)
+      throws IOException {
     try (SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket("127.0.0.1", port)) {
       s.setSoTimeout(20_000);
       SSLParameters p = s.getSSLParameters();
@@ -99,7 +104,7 @@ class TlsListenerTest {
       s.setSSLParameters(p);
       s.startHandshake();
       OutputStream out = s.getOutputStream();
-      out.write(REQUEST.getBytes(StandardCharsets.US_ASCII));
+      out.write(request.getBytes(StandardCharsets.US_ASCII));
       out.flush();
       String response = new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
       return new Exchange(s.getSession(), response);
@@ -258,6 +263,26 @@ class TlsListenerTest {
       Exchange ok = exchange(withAlice, none.stc.port(), "localhost");
       assertThat(ok.response()).startsWith("HTTP/1.1 200");
       assertThat(ok.session().getLocalCertificates()).isNull();
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"openssl", "jdk"})
+  void theBackendIsToldWhichCertificateTheClientAuthenticatedWithAndNoClientCanForgeIt(String provider) throws Exception {
+    assumeProvider(provider);
+    TestPki clients = TestPki.create(dir, "client-ca");
+    TestPki.Issued alice = clients.issue("alice", "EC", "alice", "alice.example");
+    String forged = "GET /headers HTTP/1.1\r\nHost: x\r\nX-Forwarded-Client-Cert: Hash=00;Subject=\"CN=root\"\r\n"
+        + "Connection: close\r\n\r\n";
+    try (TestCluster c = cluster(t -> t.withClientAuth(TlsConfig.ClientAuth.OPTIONAL).withClientCa(clients.caFile().toString()),
+        listener(provider))) {
+      int port = c.stc.port();
+      String told = exchange(alice.clientContext(pki.caCert()), port, "localhost", null, null, forged).response();
+      String hash = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(alice.cert().getEncoded()));
+      assertThat(told).startsWith("HTTP/1.1 200")
+          .contains("\"x-forwarded-client-cert\":\"Hash=" + hash + ";Subject=\\\"CN=alice\\\";DNS=alice;DNS=alice.example\"");
+      String anonymous = exchange(pki.trustingContext(), port, "localhost", null, null, forged).response();
+      assertThat(anonymous).startsWith("HTTP/1.1 200").doesNotContain("x-forwarded-client-cert");
     }
   }
 
