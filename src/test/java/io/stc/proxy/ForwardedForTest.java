@@ -44,4 +44,20 @@ class ForwardedForTest {
     assertThat(Http2RequestHeaders.of(req, "10.0.0.1", "https", null, null, "http", false, backend).get("x-forwarded-for").toString())
         .isEqualTo("10.0.0.1");
   }
+
+  @Test
+  void theClientCertificateIsStcsToSayNeverTheClients() {
+    HttpRequest req = request();
+    req.headers().add("X-Forwarded-Client-Cert", "Hash=00").add("X_Forwarded_Client_Cert", "Hash=01");
+    ByteBuf out = Unpooled.buffer();
+    RequestHeadWriter.write(out, req, "10.0.0.1", "https", null, "Hash=ab;Subject=\"CN=alice\"", false, false, backend);
+    String head = out.toString(StandardCharsets.ISO_8859_1);
+    out.release();
+    assertThat(head).containsOnlyOnce("client-cert").doesNotContainIgnoringCase("client_cert")
+        .contains("x-forwarded-client-cert: Hash=ab;Subject=\"CN=alice\"\r\n").doesNotContain("Hash=00").doesNotContain("Hash=01");
+    assertThat(Http2RequestHeaders.of(req, "10.0.0.1", "https", null, "Hash=ab", "http", false, backend).getAll("x-forwarded-client-cert"))
+        .extracting(CharSequence::toString).containsExactly("Hash=ab");
+    assertThat(Http2RequestHeaders.of(req, "10.0.0.1", "https", null, null, "http", false, backend).contains("x-forwarded-client-cert"))
+        .isFalse();
+  }
 }
