@@ -9,7 +9,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,9 +22,14 @@ import org.slf4j.LoggerFactory;
 final class LogFileWriter extends Writer {
   private static final Logger log = LoggerFactory.getLogger(LogFileWriter.class);
 
+  /** What {@link #key} says when the path names no file. */
+  private static final Object MISSING = new Object();
+  /** What {@link #key} says of a file on a file system without file keys: only its absence is seen. */
+  private static final Object NO_KEY = new Object();
+
   private final Path path;
   private Writer out;
-  /** What identifies the open file (device and inode), or null where the file system has no such key. */
+  /** What identifies the open file (device and inode), or {@link #NO_KEY}. */
   private Object openKey;
   private boolean warnedMissingDirectory;
 
@@ -40,12 +44,13 @@ final class LogFileWriter extends Writer {
     openKey = key();
   }
 
-  /** The key of the file the path names now; null when there is none. */
+  /** The key of the file the path names now; {@link #MISSING} when there is none. */
   private Object key() throws IOException {
     try {
-      return Files.readAttributes(path, BasicFileAttributes.class).fileKey();
+      Object key = Files.readAttributes(path, BasicFileAttributes.class).fileKey();
+      return key == null ? NO_KEY : key;
     } catch (NoSuchFileException e) {
-      return null;
+      return MISSING;
     }
   }
 
@@ -55,7 +60,7 @@ final class LogFileWriter extends Writer {
    */
   void followRotation() throws IOException {
     Object now = key();
-    if (now != null && Objects.equals(now, openKey)) {
+    if (now != MISSING && now.equals(openKey)) {
       return;
     }
     if (!Files.isDirectory(path.toAbsolutePath().getParent())) {
@@ -69,7 +74,7 @@ final class LogFileWriter extends Writer {
     out.flush();
     out.close();
     open();
-    log.info("access log {} reopened: the file was {}", path, now == null ? "moved away" : "replaced");
+    log.info("access log {} reopened: the file was {}", path, now == MISSING ? "moved away" : "replaced");
   }
 
   @Override
