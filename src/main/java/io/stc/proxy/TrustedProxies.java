@@ -31,7 +31,7 @@ final class TrustedProxies {
 
   /** Whether requests from {@code peer} (null: not known) may name their client. */
   boolean trusts(InetAddress peer) {
-    return peer != null && trusts(peer.getAddress());
+    return peer != null && !ranges.isEmpty() && trusts(peer.getAddress());
   }
 
   private boolean trusts(byte[] address) {
