@@ -168,7 +168,7 @@ public final class HealthChecker implements PassiveHealth, AutoCloseable {
     RequestOptions options =
         new RequestOptions()
             .setMethod(HttpMethod.GET)
-            .setHost(probeHost(b))
+            .setHost(Backend.bracketed(b.host()))
             .setPort(b.port())
             .setServer(server(b))
             .setURI(config.path())
@@ -189,11 +189,6 @@ public final class HealthChecker implements PassiveHealth, AutoCloseable {
         });
   }
 
-  /** The host a probe names (Host header, SNI): an IPv6 literal in brackets, as an authority has it. */
-  private static String probeHost(Backend b) {
-    return b.host().indexOf(':') >= 0 ? "[" + b.host() + "]" : b.host();
-  }
-
   /**
    * Where a probe connects: the address the data plane connects to, so both judge the same
    * instance when the backend's name moves (the host still names it in the Host header and SNI);
@@ -206,9 +201,8 @@ public final class HealthChecker implements PassiveHealth, AutoCloseable {
     if (a.isUnresolved()) {
       return null;
     }
-    String text = a.getAddress().getHostAddress();
     // Vert.x makes an authority of it, where an IPv6 literal must be in brackets.
-    return SocketAddress.inetSocketAddress(a.getPort(), text.indexOf(':') >= 0 ? "[" + text + "]" : text);
+    return SocketAddress.inetSocketAddress(a.getPort(), Backend.bracketed(a.getAddress().getHostAddress()));
   }
 
   /** gRPC's health protocol: {@code Check} for the configured service; SERVING with status OK passes. */
@@ -217,7 +211,7 @@ public final class HealthChecker implements PassiveHealth, AutoCloseable {
     RequestOptions options =
         new RequestOptions()
             .setMethod(HttpMethod.POST)
-            .setHost(probeHost(b))
+            .setHost(Backend.bracketed(b.host()))
             .setPort(b.port())
             .setServer(server(b))
             .setURI(GrpcHealthCheck.PATH)

@@ -117,7 +117,12 @@ public final class Backend {
   /** The conventional id of a backend at host:port. */
   public static String idOf(String host, int port) {
     // IPv6 literals are bracketed so the port stays unambiguous.
-    return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
+    return bracketed(host) + ":" + port;
+  }
+
+  /** A host as an authority (a URL, a Host header) writes it: an IPv6 literal in brackets. */
+  public static String bracketed(String host) {
+    return host.indexOf(':') >= 0 ? "[" + host + "]" : host;
   }
 
   public String id() {
