@@ -37,7 +37,7 @@ public final class AccessLog implements AutoCloseable {
   public enum Format {
     /**
      * nginx's {@code combined} (client, time, request line with its protocol, status, body bytes,
-     * referer, user agent), then stc's {@code backend=}, {@code ms=} and {@code failure=}.
+     * referer, user agent), then stc's {@code backend=}, {@code ms=}, {@code failure=} and {@code request_id=}.
      */
     COMBINED,
     /** One JSON object per line, with the same fields. */
@@ -154,7 +154,10 @@ public final class AccessLog implements AutoCloseable {
     sb.append("\" backend=").append(r.backend() == null ? "-" : r.backend())
         .append(" ms=").append(String.format(Locale.ROOT, "%.3f", r.latencyMillis()))
         .append(" failure=").append(r.failure() == null ? "-" : r.failure())
-        .append('\n');
+        .append(" request_id=");
+    // A client's own ID is kept only when it is letters, digits and +/=._:- (RequestIds); escaped all the same.
+    escaped(sb, r.requestId());
+    sb.append('\n');
   }
 
   /**
@@ -212,6 +215,7 @@ public final class AccessLog implements AutoCloseable {
       g.writeStringField("user_agent", r.userAgent());
       g.writeNumberField("latency_ms", Math.round(r.latencyMillis() * 1000) / 1000.0);
       g.writeStringField("failure", r.failure());
+      g.writeStringField("request_id", r.requestId());
       g.writeEndObject();
     } catch (IOException e) {
       throw new IllegalStateException(e);

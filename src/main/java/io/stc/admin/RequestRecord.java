@@ -11,10 +11,12 @@ package io.stc.admin;
  * @param userAgent the client's User-Agent, or null
  * @param bodyBytes response body bytes sent to the client
  * @param failure the label of the failure stc answered or broke off with, or null
+ * @param requestId the request's ID (request_id), or null when stc sets none
  */
 public record RequestRecord(
     long epochMillis, String method, String path, String client, String backend, int status, long latencyNanos,
-    String protocol, String host, String referer, String userAgent, long bodyBytes, String failure) {
+    String protocol, String host, String referer, String userAgent, long bodyBytes, String failure,
+    String requestId) {
   public double latencyMillis() {
     return latencyNanos / 1e6;
   }

@@ -260,6 +260,7 @@ public final class StatsView {
       n.put("bytes", r.bodyBytes());
       n.put("latency_ms", round(r.latencyMillis(), 3));
       n.put("failure", r.failure());
+      n.put("request_id", r.requestId());
     }
     return list;
   }

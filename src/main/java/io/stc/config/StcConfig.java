@@ -37,7 +37,8 @@ public record StcConfig(
     boolean h2c,
     int retryBudget,
     boolean proxyProtocol,
-    ClientIp clientIp) implements StcConfigBuilder.With {
+    ClientIp clientIp,
+    RequestId requestId) implements StcConfigBuilder.With {
 
   public StcConfig {
     // Immutable, whoever built the list: a config is shared by threads and kept as the running one.
@@ -282,6 +283,31 @@ public record StcConfig(
     }
   }
 
+  /**
+   * The ID each request carries to its backend, back to its client and into the access log, in
+   * {@code header} (null when off): a client's own kept ({@code incoming}) when it is well formed,
+   * else a new one.
+   */
+  public record RequestId(String header, Incoming incoming, boolean response) {
+    /** Whose request IDs are kept rather than replaced by a new one. */
+    public enum Incoming {
+      /** Any client's. */
+      KEEP,
+      /** Only those that come from {@code client_ip.trusted_proxies}. */
+      TRUSTED,
+      /** Nobody's: every request gets a new ID. */
+      REPLACE
+    }
+
+    public static RequestId defaults() {
+      return new RequestId("X-Request-Id", Incoming.KEEP, true);
+    }
+
+    public boolean enabled() {
+      return header != null;
+    }
+  }
+
   /** Where and how each finished request is logged; {@code path} is null when logging is off, "stdout" for standard output. */
   public record AccessLog(String path, String format) {
     public static AccessLog defaults() {
@@ -331,7 +357,8 @@ public record StcConfig(
         true,
         20,
         false,
-        ClientIp.defaults());
+        ClientIp.defaults(),
+        RequestId.defaults());
   }
 
   /** The number of event loops to run: the configured value, or one per core. */

@@ -129,6 +129,10 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Htt
   }
 
   /** The proxies in front of stc that may name a request's client. */
+  RequestIds requestIds() {
+    return proxy.settings.requestIds();
+  }
+
   TrustedProxies trustedProxies() {
     return proxy.settings.trustedProxies();
   }

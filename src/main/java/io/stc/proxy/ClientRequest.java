@@ -10,6 +10,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.cookie.Cookie;
 import io.netty.handler.codec.http.cookie.ServerCookieDecoder;
+import io.netty.util.AsciiString;
 import io.stc.balance.Request;
 
 /**
@@ -17,7 +18,7 @@ import io.stc.balance.Request;
  * arrival. It is what a backend link writes out, and what balancers, rate limiters and sticky
  * sessions may ask about ({@link Request}). An exchange reuses one for each of its requests.
  */
-final class ClientRequest implements Request {
+final class ClientRequest implements Request, ForwardedRequest {
   /** Stands in for a request that could not be parsed, so the exchange's bookkeeping stays uniform. */
   private static final HttpRequest MALFORMED = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/");
 
@@ -31,6 +32,8 @@ final class ClientRequest implements Request {
   private String scheme;
   /** The host the client asked for as a trusted proxy said it (X-Forwarded-Host), or null. */
   private String forwardedHost;
+  /** The request's ID (the client's own, or a new one), or null when stc sets none. */
+  private String requestId;
   /** The HTTP version the client speaks (HTTP/1.1 for an HTTP/2 stream, as its head is converted). */
   HttpVersion version;
   /** The client has sent the whole request: anything more it sends is the next request. */
@@ -57,6 +60,7 @@ final class ClientRequest implements Request {
       scheme = client.scheme;
       forwardedHost = null;
     }
+    requestId = client.requestIds().idFor(head.headers(), client.trustedPeer);
     version = head.protocolVersion();
     received = hasNoBody();
     answeredExpect = false;
@@ -67,6 +71,7 @@ final class ClientRequest implements Request {
     clientIp = client.clientIp;
     scheme = client.scheme;
     forwardedHost = null;
+    requestId = client.requestIds().generateIfOn();
     version = HttpVersion.HTTP_1_1;
     received = false;
     head = MALFORMED;
@@ -123,17 +128,44 @@ final class ClientRequest implements Request {
         && !isHeadMethod() && code != 204 && code != 304;
   }
 
-  String scheme() {
+  @Override
+  public HttpRequest head() {
+    return head;
+  }
+
+  @Override
+  public String scheme() {
     return scheme;
   }
 
-  String forwardedHost() {
+  @Override
+  public String forwardedHost() {
     return forwardedHost;
   }
 
-  /** X-Forwarded-Client-Cert for the backend: the client's verified certificate, or null. */
-  String clientCert() {
+  @Override
+  public String clientCert() {
     return client.clientCert;
+  }
+
+  @Override
+  public AsciiString requestIdName() {
+    return client.requestIds().name();
+  }
+
+  @Override
+  public String requestId() {
+    return requestId;
+  }
+
+  @Override
+  public boolean answeredExpect() {
+    return answeredExpect;
+  }
+
+  @Override
+  public boolean upgradeRequested() {
+    return upgradeRequested;
   }
 
   boolean fromHttp2() {
@@ -146,8 +178,8 @@ final class ClientRequest implements Request {
     return clientIp;
   }
 
-  /** The peer's address, which X-Forwarded-For gains as this hop's. */
-  String peerIp() {
+  @Override
+  public String peerIp() {
     return client.clientIp;
   }
 

@@ -29,6 +29,9 @@ public interface EndedExchange {
   /** Response body bytes written to the client (nginx's $body_bytes_sent): not the head, not a tunnel's bytes. */
   long responseBodyBytes();
 
+  /** The request's ID ({@code request_id}), or null when stc sets none. */
+  String requestId();
+
   /** Why stc answered or broke off the exchange itself, or null when the backend's response went through whole. */
   ProxyFailure failure();
 }

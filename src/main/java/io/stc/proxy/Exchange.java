@@ -224,8 +224,7 @@ final class Exchange implements ExchangeTimers.Deadlines, EndedExchange {
     boolean keep = keepAlive && request.received && !proxy.draining;
     Backend b = attempts.backend();
     String cookie = proxy.steps.responseCookie(this, b);
-    keepAlive = client.response.head(
-        head, request.version == HttpVersion.HTTP_1_0, keep, !request.isHeadMethod(), b.id(), cookie);
+    keepAlive = client.response.head(head, request, keep, b.id(), cookie);
   }
 
   /** A piece of the response body goes to the client; false when the client takes no more for now. */
@@ -292,7 +291,7 @@ final class Exchange implements ExchangeTimers.Deadlines, EndedExchange {
     timers.stopAwaiting();
     status = 101;
     stage = Stage.TUNNEL;
-    client.response.switching(head, attempts.backend().id());
+    client.response.switching(head, attempts.backend().id(), request.requestId());
     upstream.handedToTunnel();
     Tunnel t = new Tunnel(proxy, attempts.backend(), client.ctx.channel(), l.channel, this::tunnelEnded);
     l.switchTo(t);
@@ -438,7 +437,7 @@ final class Exchange implements ExchangeTimers.Deadlines, EndedExchange {
     } else {
       r = failure.response(retryAfterSeconds, close, request.version == HttpVersion.HTTP_1_0, request.isHeadMethod());
     }
-    endAfterAnswer(client.response.answer(r), close);
+    endAfterAnswer(client.response.answer(r, request.requestId()), close);
   }
 
   /**
@@ -616,5 +615,10 @@ final class Exchange implements ExchangeTimers.Deadlines, EndedExchange {
   @Override
   public ProxyFailure failure() {
     return failure;
+  }
+
+  @Override
+  public String requestId() {
+    return request.requestId();
   }
 }

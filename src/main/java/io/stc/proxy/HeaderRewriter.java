@@ -38,17 +38,25 @@ final class HeaderRewriter {
   /** The whole Strict-Transport-Security line, or null. */
   private final byte[] hstsLine;
   private final AsciiString hsts;
+  /** The request-ID header's name, "name: ", and the name in lower case, when clients are given the ID; else null. */
+  private final String requestIdHeader;
+  private final byte[] requestIdPrefix;
+  private final AsciiString requestIdLowerCase;
 
   /** @param servedByHeader the response header naming the backend, or empty for none */
   HeaderRewriter(String servedByHeader) {
-    this(servedByHeader, null);
+    this(servedByHeader, null, null);
   }
 
   /**
    * @param servedByHeader the response header naming the backend, or empty for none
-   * @param hsts the Strict-Transport-Security value for every proxied response (TLS listeners only), or null
+   * @param hsts the Strict-Transport-Security value for every response (TLS listeners only), or null
+   * @param requestIdHeader the header that gives clients their request's ID, or null for none
    */
-  HeaderRewriter(String servedByHeader, String hsts) {
+  HeaderRewriter(String servedByHeader, String hsts, String requestIdHeader) {
+    this.requestIdHeader = requestIdHeader;
+    this.requestIdPrefix = requestIdHeader == null ? null : ResponseHead.ascii(requestIdHeader + ": ");
+    this.requestIdLowerCase = requestIdHeader == null ? null : AsciiString.of(requestIdHeader).toLowerCase();
     this.servedByHeader = servedByHeader == null || servedByHeader.isEmpty() ? null : AsciiString.of(servedByHeader);
     this.servedByBytes = this.servedByHeader == null ? null : ResponseHead.ascii(servedByHeader);
     this.servedByLowerCaseName = this.servedByHeader == null ? null : this.servedByHeader.toLowerCase();
@@ -69,10 +77,11 @@ final class HeaderRewriter {
    * @param keepClientAlive whether the client connection should stay open after this response
    * @param bodyFollows whether a body follows the head (not for a HEAD request's response)
    * @param cookie a Set-Cookie value to add, or null
+   * @param requestId the request's ID, or null
    */
   BodyFraming writeResponseHead(
       ByteBuf out, ResponseHead head, boolean http10Client, boolean keepClientAlive, boolean bodyFollows,
-      String backendId, String cookie) {
+      String backendId, String cookie, String requestId) {
     BodyFraming framing = BodyFraming.AS_IS;
     int code = head.status;
     boolean mayHaveBody = code >= 200 && code != 204 && code != 304;
@@ -93,6 +102,7 @@ final class HeaderRewriter {
     }
     head.writeKept(out);
     writeServedBy(out, backendId);
+    writeRequestId(out, requestId);
     if (hstsLine != null) {
       // After a backend's own, if it sent one: browsers heed the first (RFC 6797 section 8.1).
       out.writeBytes(hstsLine);
@@ -124,19 +134,49 @@ final class HeaderRewriter {
   }
 
   /**
+   * Writes the request-ID line, when clients are given it. A backend's own line of that name is
+   * passed on beside it: the backend may have its reasons, and stc's comes first.
+   */
+  void writeRequestId(ByteBuf out, String requestId) {
+    if (requestIdPrefix != null && requestId != null) {
+      out.writeBytes(requestIdPrefix).writeCharSequence(requestId, StandardCharsets.ISO_8859_1);
+      out.writeShort(ResponseHead.CRLF);
+    }
+  }
+
+  /**
+   * Adds what stc says on every response to one of its own answers (an error, a gRPC status): the
+   * request's ID and HSTS, as on a backend's response.
+   */
+  void ownAnswer(io.netty.handler.codec.http.HttpResponse r, String requestId) {
+    if (requestIdHeader != null && requestId != null) {
+      r.headers().set(requestIdHeader, requestId);
+    }
+    if (hsts != null) {
+      r.headers().set(STRICT_TRANSPORT_SECURITY, hsts);
+    }
+  }
+
+  /**
    * A backend's response head for an HTTP/2 client: its forwarded fields (hop-by-hop lines are
-   * already gone; HTTP/2 frames the body itself), then the proxy's own: served-by, HSTS and a
-   * sticky cookie. A flat array of fields, not a hash map: the encoder only walks them.
+   * already gone; HTTP/2 frames the body itself), then the proxy's own: served-by, the request ID,
+   * HSTS and a sticky cookie. A flat array of fields, not a hash map: the encoder only walks them.
    *
    * @param cookie a Set-Cookie value to add, or null
+   * @param requestId the request's ID, or null
    */
-  Http2Headers http2ResponseHead(ResponseHead head, String backendId, String cookie) {
-    int room = (servedByLowerCaseName != null ? 1 : 0) + (hsts != null ? 1 : 0) + (cookie != null ? 1 : 0);
+  Http2Headers http2ResponseHead(ResponseHead head, String backendId, String cookie, String requestId) {
+    boolean withId = requestIdLowerCase != null && requestId != null;
+    int room = (servedByLowerCaseName != null ? 1 : 0) + (withId ? 1 : 0) + (hsts != null ? 1 : 0) + (cookie != null ? 1 : 0);
     AsciiString[] f = head.http2Fields(room);
     int k = f.length - 2 * room;
     if (servedByLowerCaseName != null) {
       f[k++] = servedByLowerCaseName;
       f[k++] = asciiBackendId(backendId);
+    }
+    if (withId) {
+      f[k++] = requestIdLowerCase;
+      f[k++] = new AsciiString(requestId);
     }
     if (hsts != null) {
       f[k++] = STRICT_TRANSPORT_SECURITY;

@@ -50,7 +50,7 @@ final class Http1Link extends BackendLink implements ResponseReader.Sink {
   @Override
   void writeHead(ClientRequest r) {
     ByteBuf head = channel.alloc().buffer(256);
-    RequestHeadWriter.write(head, r.head, r.peerIp(), r.scheme(), r.forwardedHost(), r.clientCert(), r.upgradeRequested, r.answeredExpect, backend);
+    RequestHeadWriter.write(head, r, backend);
     chunked = r.body.chunked();
     heard = false;
     // Nothing waits for this write; a failure closes the connection, which retries or answers.

@@ -87,8 +87,7 @@ final class Http2Link extends BackendLink implements Http2StreamsHandler.StreamR
     declaredLength = -1;
     bodyBytes = 0;
     if (!connection.goingAway()) {
-      Http2Headers headers = Http2RequestHeaders.of(
-          r.head, r.peerIp(), r.scheme(), r.forwardedHost(), r.clientCert(), backendScheme, r.answeredExpect, backend);
+      Http2Headers headers = Http2RequestHeaders.of(r, backendScheme, backend);
       // A request without a body ends with its head.
       stream = streams.open(this, headers, r.hasNoBody(), headWritten);
       if (stream != null) {

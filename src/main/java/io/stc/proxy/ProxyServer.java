@@ -96,7 +96,9 @@ public final class ProxyServer {
     int maxInflight = config.capacity().maxInflight();
     this.queue = maxInflight > 0 ? new RequestQueue(config.capacity().queueMax(), config.capacity().queueMaxMemory()) : null;
     this.listenerTls = config.tls().enabled() ? new ListenerTls(config.tls(), java.nio.file.Path.of(config.stateDir())) : null;
-    this.rewriter = new HeaderRewriter(config.servedByHeader(), listenerTls == null ? null : config.tls().hsts());
+    this.rewriter = new HeaderRewriter(
+        config.servedByHeader(), listenerTls == null ? null : config.tls().hsts(),
+        config.requestId().enabled() && config.requestId().response() ? config.requestId().header() : null);
     this.validator = new RequestValidator(config.limits().headers(), config.limits().body());
     this.steps = ExchangeSteps.of(this, validator, sticky);
     this.connections = new ConnectionCounts(config.limits().connections(), config.limits().connectionsPerClient());

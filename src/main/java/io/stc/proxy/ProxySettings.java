@@ -17,6 +17,7 @@ import io.stc.pool.Backend;
  * @param count5xx a 5xx answer counts against the backend's breaker
  * @param trustedProxies the proxies in front of stc that may name the client
  * @param forwardClientCert clients authenticate with certificates (tls.client_auth): backends are told which
+ * @param requestIds how each request gets its ID
  */
 record ProxySettings(
     int retries,
@@ -33,7 +34,8 @@ record ProxySettings(
     boolean count5xx,
     boolean h2c,
     TrustedProxies trustedProxies,
-    boolean forwardClientCert) {
+    boolean forwardClientCert,
+    RequestIds requestIds) {
 
   /** The least an automatic per-try timeout waits: below it, scheduling noise looks like a hang. */
   static final long PER_TRY_FLOOR_NANOS = 250_000_000L;
@@ -56,7 +58,8 @@ record ProxySettings(
         count5xx,
         config.h2c(),
         new TrustedProxies(config.clientIp()),
-        config.tls().enabled() && config.tls().clientAuth() != io.stc.config.TlsConfig.ClientAuth.NONE);
+        config.tls().enabled() && config.tls().clientAuth() != io.stc.config.TlsConfig.ClientAuth.NONE,
+        new RequestIds(config.requestId()));
   }
 
   /**

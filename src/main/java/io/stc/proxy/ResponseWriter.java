@@ -7,6 +7,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2Stream;
@@ -101,25 +102,28 @@ final class ResponseWriter {
    * @param keep whether the client connection may stay open, as far as the exchange goes
    * @return whether it may stay open after this response (not when the body is delimited by closing)
    */
-  boolean head(ResponseHead head, boolean http10, boolean keep, boolean bodyAllowed, String backendId, String cookie) {
+  boolean head(ResponseHead head, ClientRequest request, boolean keep, String backendId, String cookie) {
     if (http2Stream) {
-      unwrittenHttp2Head = rewriter.http2ResponseHead(head, backendId, cookie);
+      unwrittenHttp2Head = rewriter.http2ResponseHead(head, backendId, cookie, request.requestId());
       return keep;
     }
     long small = head.contentLength > 0 && head.contentLength <= JOIN_LIMIT ? head.contentLength : 0;
-    ByteBuf out = ctx.alloc().buffer(head.approximateSize() + 128 + (int) small);
-    framing = rewriter.writeResponseHead(out, head, http10, keep, bodyAllowed, backendId, cookie);
+    ByteBuf out = ctx.alloc().buffer(head.approximateSize() + 192 + (int) small);
+    framing = rewriter.writeResponseHead(
+        out, head, request.version == HttpVersion.HTTP_1_0, keep, !request.isHeadMethod(),
+        backendId, cookie, request.requestId());
     unwrittenHead = out;
     boolean staysOpen = keep && framing != HeaderRewriter.BodyFraming.UNTIL_CLOSE;
     voidWrites = staysOpen;
     return staysOpen;
   }
 
-  /** Writes the switching head of a 101 as the backend sent it, plus the served-by header. */
-  void switching(ResponseHead head, String backendId) {
-    ByteBuf out = ctx.alloc().buffer(head.approximateSize() + 64);
+  /** Writes the switching head of a 101 as the backend sent it, plus the served-by and request-ID headers. */
+  void switching(ResponseHead head, String backendId, String requestId) {
+    ByteBuf out = ctx.alloc().buffer(head.approximateSize() + 128);
     head.writeAll(out);
     rewriter.writeServedBy(out, backendId);
+    rewriter.writeRequestId(out, requestId);
     out.writeShort(ResponseHead.CRLF);
     ctx.write(out);
   }
@@ -222,7 +226,8 @@ final class ResponseWriter {
   }
 
   /** Writes and flushes an answer of the proxy's own. */
-  ChannelFuture answer(FullHttpResponse r) {
+  ChannelFuture answer(FullHttpResponse r, String requestId) {
+    rewriter.ownAnswer(r, requestId);
     bodyBytes += r.content().readableBytes();
     if (!http2Stream) {
       return ctx.writeAndFlush(ResponseBytes.encode(r, ctx.alloc()));

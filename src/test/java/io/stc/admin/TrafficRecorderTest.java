@@ -145,5 +145,10 @@ class TrafficRecorderTest {
     public ProxyFailure failure() {
       return null;
     }
+
+    @Override
+    public String requestId() {
+      return null;
+    }
   }
 }

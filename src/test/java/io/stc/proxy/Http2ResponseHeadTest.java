@@ -14,12 +14,12 @@ import org.junit.jupiter.api.Test;
 /** A backend's HTTP/1.1 head as the fields of an HTTP/2 client's HEADERS frame, head after head on one connection. */
 class Http2ResponseHeadTest {
   private final ResponseHead head = new ResponseHead(ResponseHead.ascii("x-served-by"));
-  private final HeaderRewriter rewriter = new HeaderRewriter("X-Served-By", "max-age=60");
+  private final HeaderRewriter rewriter = new HeaderRewriter("X-Served-By", "max-age=60", null);
 
   private Http2Headers convert(String raw, String cookie) {
     ByteBuf in = Unpooled.copiedBuffer(raw, StandardCharsets.ISO_8859_1);
     assertThat(head.parse(in, 0, in.readableBytes())).isTrue();
-    return rewriter.http2ResponseHead(head, "b1", cookie);
+    return rewriter.http2ResponseHead(head, "b1", cookie, null);
   }
 
   private static List<String> fields(Http2Headers h) {

@@ -419,7 +419,7 @@ class ResponseReaderTest {
     rec.onHead = head -> {
       ByteBuf out = Unpooled.buffer();
       HeaderRewriter.BodyFraming framing =
-          rewriter.writeResponseHead(out, head, http10Client, keepClientAlive, true, "b1", cookie);
+          rewriter.writeResponseHead(out, head, http10Client, keepClientAlive, true, "b1", cookie, null);
       result[0] = framing.name();
       result[1] = out.toString(US_ASCII);
       out.release();

@@ -415,7 +415,7 @@ class TlsListenerTest {
   }
 
   @Test
-  void hstsGoesOnEveryProxiedResponseOverHttp1AndHttp2() throws Exception {
+  void hstsGoesOnEveryResponseOverHttp1AndHttp2StcsOwnAnswersToo() throws Exception {
     try (TestCluster c = cluster(t -> t.withHsts("max-age=31536000; includeSubDomains"), listener("auto"))) {
       SSLContext trusting = pki.trustingContext();
       assertThat(exchange(trusting, c.stc.port(), "localhost").response().toLowerCase())
@@ -425,6 +425,12 @@ class TlsListenerTest {
           HttpResponse.BodyHandlers.ofString());
       assertThat(r.version()).isEqualTo(HttpClient.Version.HTTP_2);
       assertThat(r.headers().allValues("strict-transport-security")).containsExactly("max-age=31536000; includeSubDomains");
+      // No backend left: stc's own 503 says it as well, as a browser must hear it on whatever answer comes.
+      c.stc.upstream().pool().all().forEach(b -> c.stc.upstream().remove(b.id()));
+      HttpResponse<String> own = h2.send(HttpRequest.newBuilder(URI.create("https://localhost:" + c.stc.port() + "/gone")).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(own.statusCode()).isEqualTo(503);
+      assertThat(own.headers().allValues("strict-transport-security")).containsExactly("max-age=31536000; includeSubDomains");
     }
     try (TestCluster plain = cluster(t -> t, listener("auto"))) {
       assertThat(exchange(pki.trustingContext(), plain.stc.port(), "localhost").response().toLowerCase())

@@ -1,0 +1,34 @@
+package io.stc.proxy;
+
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.util.AsciiString;
+
+/** What a backend link needs to know of a client's request to write it for a backend, whatever its protocol. */
+interface ForwardedRequest {
+  /** The head as the client sent it (never changed, so a retry writes it again as it came). */
+  HttpRequest head();
+
+  /** The peer's address, which X-Forwarded-For gains as this hop's. */
+  String peerIp();
+
+  /** X-Forwarded-Proto: the client's scheme, or what a trusted proxy said it was. */
+  String scheme();
+
+  /** X-Forwarded-Host as a trusted proxy said it, or null for the request's Host. */
+  CharSequence forwardedHost();
+
+  /** X-Forwarded-Client-Cert: the client's verified certificate, or null. */
+  String clientCert();
+
+  /** The request-ID header's name in lower case, or null when stc sets none. */
+  AsciiString requestIdName();
+
+  /** The request's ID, sent in {@link #requestIdName()}; null when stc sets none. */
+  String requestId();
+
+  /** The proxy answered the client's {@code Expect: 100-continue} itself. */
+  boolean answeredExpect();
+
+  /** The client asks for WebSocket: its Upgrade and Connection headers go through. */
+  boolean upgradeRequested();
+}
