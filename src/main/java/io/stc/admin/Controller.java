@@ -3,17 +3,22 @@ package io.stc.admin;
 import io.stc.Clock;
 import io.stc.balance.Algorithm;
 import io.stc.balance.Balancer;
+import io.stc.config.ConfigChanges;
 import io.stc.config.StcConfig;
 import io.stc.config.StcConfig.BackendConfig;
 import io.stc.health.HealthChecker;
 import io.stc.health.HealthResult;
+import io.stc.limit.RateLimiter;
+import io.stc.limit.TokenBucketLimiter;
 import io.stc.pool.Backend;
 import io.stc.pool.BackendState;
 import io.stc.pool.Upstream;
 import io.stc.proxy.ProxyServer;
 import io.vertx.core.Vertx;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -278,11 +283,27 @@ public final class Controller {
       }
     }
     switchTo(a);
+    StcConfig before = proxy.configInForce();
+    StcConfig inForce = proxy.reloadSettings(next);
+    if (!before.rateLimit().equals(inForce.rateLimit())) {
+      // Buckets start full under a changed limit, as at a start.
+      proxy.rateLimiter(inForce.rateLimit().enabled() ? new TokenBucketLimiter(inForce.rateLimit(), clock) : RateLimiter.NONE);
+    }
+    List<String> applied = new ArrayList<>(ConfigChanges.between(before, inForce));
+    applied.removeAll(List.of("backends", "algorithm"));
+    List<String> onRestart = ConfigChanges.between(inForce, next);
     state.rebase(next);
     String summary = "config reloaded: " + added + " backends added, " + removed + " removed, algorithm " + a.configName()
-        + (tls == null ? "" : ", TLS " + tls);
-    log.info(summary);
-    events.publish("config_reloaded", summary, Map.of("added", added, "removed", removed));
+        + (tls == null ? "" : ", TLS " + tls)
+        + (applied.isEmpty() ? "" : ", applied " + String.join(", ", applied))
+        + (onRestart.isEmpty() ? "" : "; on restart only: " + String.join(", ", onRestart));
+    if (onRestart.isEmpty()) {
+      log.info(summary);
+    } else {
+      log.warn("{} (these keep their running values until stc restarts)", summary);
+    }
+    events.publish("config_reloaded", summary,
+        Map.of("added", added, "removed", removed, "applied", applied, "restart_needed", onRestart));
     return summary;
   }
 }

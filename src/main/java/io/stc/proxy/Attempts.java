@@ -15,7 +15,7 @@ import io.stc.session.StickySessions;
  */
 final class Attempts {
   private final ProxyServer proxy;
-  private final Backend[] tried;
+  private Backend[] tried;
   private int triedCount;
   private int count;
   private Backend backend;
@@ -25,10 +25,12 @@ final class Attempts {
   private Backend pinned;
   private long startNanos;
 
+  /** Other backends the exchange's request may try after a failed attempt, as its settings say. */
+  private int retries;
+
   Attempts(ProxyServer proxy) {
     this.proxy = proxy;
-    // Room for the two extra attempts a request refused unprocessed may take.
-    this.tried = new Backend[proxy.settings.retries() + 3];
+    clear(proxy.settings.retries());
   }
 
   /**
@@ -141,7 +143,7 @@ final class Attempts {
 
   /** Whether another attempt is allowed for a request refused unprocessed: two beyond the retries. */
   boolean mayRetryUnprocessed() {
-    return count <= proxy.settings.retries() + 2;
+    return count <= retries + 2;
   }
 
   /**
@@ -169,7 +171,7 @@ final class Attempts {
 
   /** Whether another attempt is allowed after the ones made so far. */
   boolean mayRetry() {
-    return count <= proxy.settings.retries();
+    return count <= retries;
   }
 
   /** The backend of the current (or last) attempt, or null before the first. */
@@ -182,8 +184,13 @@ final class Attempts {
     return pinned;
   }
 
-  /** Forgets the exchange's attempts, for the next exchange. */
-  void clear() {
+  /** Forgets the exchange's attempts, for the next exchange, which may retry {@code retries} times. */
+  void clear(int retries) {
+    this.retries = retries;
+    // Room for the two extra attempts a request refused unprocessed may take.
+    if (tried == null || tried.length != retries + 3) {
+      tried = new Backend[retries + 3];
+    }
     for (int i = 0; i < triedCount; i++) {
       tried[i] = null;
     }

@@ -61,6 +61,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Htt
   String clientIp;
   /** The peer is one of {@code client_ip.trusted_proxies}: its requests may name their client. */
   boolean trustedPeer;
+  /** The settings {@link #trustedPeer} was judged by. */
+  private ProxySettings trustJudgedBy;
   /** The client's verified certificate as backends are told of it ({@link ClientCertificate}), or null. */
   String clientCert;
   boolean reading = true;
@@ -91,7 +93,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Htt
    * @param ctx the context of the connection's {@link Http2ClientStreams}
    */
   ClientConnection(ProxyServer proxy, Http2ClientStreams streams, ChannelHandlerContext ctx, Http2Stream stream,
-      String scheme, boolean refused, LoopContext loop, String clientIp, boolean trustedPeer) {
+      String scheme, boolean refused, LoopContext loop, String clientIp) {
     this.proxy = proxy;
     this.refused = refused;
     // A stream's head arrives in one frame sequence; slowloris is the connection's business.
@@ -103,9 +105,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Htt
     this.loop = loop;
     this.ctx = ctx;
     this.clientIp = clientIp;
-    this.trustedPeer = trustedPeer;
     this.clientCert = streams.clientCert();
-    this.response = new ResponseWriter(ctx, proxy.rewriter, streams, stream);
+    this.response = new ResponseWriter(ctx, proxy.settings.rewriter(), streams, stream);
     this.exchange = new Exchange(proxy, this);
   }
 
@@ -114,10 +115,9 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Htt
   public void handlerAdded(ChannelHandlerContext ctx) {
     this.ctx = ctx;
     this.decoder = ctx.pipeline().get(RequestDecoder.class);
-    this.response = new ResponseWriter(ctx, proxy.rewriter, null, null);
+    this.response = new ResponseWriter(ctx, proxy.settings.rewriter(), null, null);
     this.loop = proxy.loopContext(ctx.channel().eventLoop());
     this.clientIp = clientIp(ctx.channel());
-    this.trustedPeer = trustsPeer(proxy, ctx.channel());
     this.clientCert = proxy.settings.forwardClientCert() ? ClientCertificate.of(ctx.channel()) : null;
     this.exchange = new Exchange(proxy, this);
   }
@@ -128,19 +128,23 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Htt
     return ProxyProtocolReader.clientAddress(ch) instanceof InetSocketAddress remote ? NetUtil.toAddressString(remote.getAddress()) : "unknown";
   }
 
-  /** The proxies in front of stc that may name a request's client. */
-  RequestIds requestIds() {
-    return proxy.settings.requestIds();
-  }
-
-  TrustedProxies trustedProxies() {
-    return proxy.settings.trustedProxies();
+  /**
+   * The settings a request starting now goes by (the latest reload's), with {@link #trustedPeer}
+   * judged by them: again only when a reload has replaced them since.
+   */
+  ProxySettings requestSettings() {
+    ProxySettings s = proxy.settings;
+    if (s != trustJudgedBy) {
+      trustedPeer = trustsPeer(s, ctx.channel());
+      trustJudgedBy = s;
+    }
+    return s;
   }
 
   /** Whether the peer (or a PROXY header's source) is a trusted proxy, whose requests may name their client. */
-  static boolean trustsPeer(ProxyServer proxy, Channel ch) {
+  static boolean trustsPeer(ProxySettings settings, Channel ch) {
     return ProxyProtocolReader.clientAddress(ch) instanceof InetSocketAddress remote
-        && proxy.settings.trustedProxies().trusts(remote.getAddress());
+        && settings.trustedProxies().trusts(remote.getAddress());
   }
 
   @Override

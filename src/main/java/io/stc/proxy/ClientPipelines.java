@@ -37,7 +37,6 @@ final class ClientPipelines {
   private final Clock clock;
   private final long headNanos;
   private final long idleNanos;
-  private final boolean h2c;
 
   ClientPipelines(ProxyServer proxy, StcConfig config, Clock clock) {
     this.proxy = proxy;
@@ -45,12 +44,12 @@ final class ClientPipelines {
     this.clock = clock;
     this.headNanos = config.timeouts().header().toNanos();
     this.idleNanos = config.timeouts().idle().toNanos();
-    this.h2c = config.h2c();
   }
 
   /** A plain-HTTP connection: HTTP/1.x, or cleartext HTTP/2 when {@code h2c} is on. */
   void plain(ChannelPipeline p) {
-    if (!h2c) {
+    // The latest reload's: a connection opened from now on goes by it.
+    if (!proxy.settings.h2c()) {
       http1(p, false, false);
       return;
     }
@@ -129,7 +128,7 @@ final class ClientPipelines {
    * @param ctx the HTTP/1 connection handler's context
    */
   boolean upgrade(ChannelHandlerContext ctx, FullHttpRequest req) {
-    if (!h2c || !isUpgradeToH2c(req)) {
+    if (!proxy.settings.h2c() || !isUpgradeToH2c(req)) {
       return false;
     }
     Http2ClientStreams streams = newHttp2Handler("http", false);

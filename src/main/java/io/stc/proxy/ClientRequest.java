@@ -34,6 +34,8 @@ final class ClientRequest implements Request, ForwardedRequest {
   private String forwardedHost;
   /** The request's ID (the client's own, or a new one), or null when stc sets none. */
   private String requestId;
+  /** How the current request got its ID: by its settings. */
+  private RequestIds ids;
   /** The HTTP version the client speaks (HTTP/1.1 for an HTTP/2 stream, as its head is converted). */
   HttpVersion version;
   /** The client has sent the whole request: anything more it sends is the next request. */
@@ -47,12 +49,17 @@ final class ClientRequest implements Request, ForwardedRequest {
     this.client = client;
   }
 
-  /** A request's head arrived; its body, if it has one, follows. */
-  void start(HttpRequest head) {
+  /**
+   * A request's head arrived; its body, if it has one, follows.
+   *
+   * @param settings the settings it goes by ({@link ClientConnection#requestSettings()})
+   */
+  void start(HttpRequest head, ProxySettings settings) {
     this.head = head;
+    this.ids = settings.requestIds();
     if (client.trustedPeer) {
       HttpHeaders h = head.headers();
-      clientIp = client.trustedProxies().clientBehind(client.clientIp, h);
+      clientIp = settings.trustedProxies().clientBehind(client.clientIp, h);
       scheme = TrustedProxies.forwardedProto(h, client.scheme);
       forwardedHost = TrustedProxies.forwardedHost(h);
     } else {
@@ -60,7 +67,7 @@ final class ClientRequest implements Request, ForwardedRequest {
       scheme = client.scheme;
       forwardedHost = null;
     }
-    requestId = client.requestIds().idFor(head.headers(), client.trustedPeer);
+    requestId = ids.idFor(head.headers(), client.trustedPeer);
     version = head.protocolVersion();
     received = hasNoBody();
     answeredExpect = false;
@@ -71,7 +78,8 @@ final class ClientRequest implements Request, ForwardedRequest {
     clientIp = client.clientIp;
     scheme = client.scheme;
     forwardedHost = null;
-    requestId = client.requestIds().generateIfOn();
+    ids = client.requestSettings().requestIds();
+    requestId = ids.generateIfOn();
     version = HttpVersion.HTTP_1_1;
     received = false;
     head = MALFORMED;
@@ -150,7 +158,7 @@ final class ClientRequest implements Request, ForwardedRequest {
 
   @Override
   public AsciiString requestIdName() {
-    return client.requestIds().name();
+    return ids.name();
   }
 
   @Override

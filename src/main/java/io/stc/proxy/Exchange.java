@@ -48,7 +48,8 @@ final class Exchange implements ExchangeTimers.Deadlines, EndedExchange {
   private static final byte[] CONTINUE = ResponseHead.ascii("HTTP/1.1 100 Continue\r\n\r\n");
 
   private final ProxyServer proxy;
-  private final ProxySettings settings;
+  /** What the current request goes by: the settings in force when it started (a reload applies from the next). */
+  private ProxySettings settings;
   private final ClientConnection client;
   private final ExchangeTimers timers;
   final Attempts attempts;
@@ -104,10 +105,13 @@ final class Exchange implements ExchangeTimers.Deadlines, EndedExchange {
   /** A request head arrived (its body, if any, follows as content). */
   void start(HttpRequest req) {
     client.timeouts.headReceived();
-    request.start(req);
+    settings = client.requestSettings();
+    request.start(req, settings);
+    client.response.rewriter(settings.rewriter());
+    timers.timeouts(settings.bodyTimeoutNanos(), settings.sendTimeoutNanos());
     keepAlive = HttpUtil.isKeepAlive(req) && !proxy.draining && !client.refused;
-    upstream.start(req);
-    attempts.clear();
+    upstream.start(req, settings);
+    attempts.clear(settings.retries());
     status = 0;
     failure = null;
     stage = Stage.BUFFERING;
@@ -176,7 +180,7 @@ final class Exchange implements ExchangeTimers.Deadlines, EndedExchange {
     long bodyBytes = body.received(c);
     lastBodyNanos = proxy.clock.nanos();
     boolean last = c instanceof LastHttpContent;
-    if (proxy.validator.bodyTooLarge(bodyBytes) || body.overDeclared(last)) {
+    if (settings.validator().bodyTooLarge(bodyBytes) || body.overDeclared(last)) {
       // HTTP/1 bodies were measured by the decoder; this catches an HTTP/2 stream's DATA.
       c.release();
       rejectMalformed(new RequestRejection(
@@ -556,7 +560,7 @@ final class Exchange implements ExchangeTimers.Deadlines, EndedExchange {
     body.clear();
     request.head = null;
     stage = Stage.IDLE;
-    attempts.clear();
+    attempts.clear(settings.retries());
     client.timeouts.exchangeEnded(now);
   }
 
@@ -620,5 +624,10 @@ final class Exchange implements ExchangeTimers.Deadlines, EndedExchange {
   @Override
   public String requestId() {
     return request.requestId();
+  }
+
+  /** The settings the current request goes by. */
+  ProxySettings settings() {
+    return settings;
   }
 }

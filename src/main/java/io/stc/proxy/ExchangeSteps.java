@@ -32,13 +32,13 @@ final class ExchangeSteps {
   }
 
   /** The proxy's steps: HTTP/2 requests checked, the rate limit, sticky sessions (when on). */
-  static ExchangeSteps of(ProxyServer proxy, RequestValidator validator, StickySessions sticky) {
+  static ExchangeSteps of(ProxyServer proxy, StickySessions sticky) {
     List<Step> steps = new ArrayList<>();
     steps.add(new Step() {
       @Override
       public ProxyFailure onRequest(Exchange e) {
         // HTTP/1 requests were checked as they were decoded; HTTP/2 streams are checked here.
-        return e.request.fromHttp2() ? validator.check(e.request.head) : null;
+        return e.request.fromHttp2() ? e.settings().validator().check(e.request.head) : null;
       }
     });
     steps.add(new Step() {

@@ -53,8 +53,8 @@ final class ExchangeTimers {
   private final EventExecutor loop;
   private final Clock clock;
   private final Deadlines exchange;
-  private final long bodyTimeoutNanos;
-  private final long sendTimeoutNanos;
+  private long bodyTimeoutNanos;
+  private long sendTimeoutNanos;
   private final Runnable responseTask = this::onResponseTimer;
   private final Runnable bodyTask = this::onBodyTimer;
   private final Runnable sendTask = this::onSendTimer;
@@ -77,6 +77,12 @@ final class ExchangeTimers {
     this.loop = loop;
     this.clock = clock;
     this.exchange = exchange;
+    this.bodyTimeoutNanos = bodyTimeoutNanos;
+    this.sendTimeoutNanos = sendTimeoutNanos;
+  }
+
+  /** The body and send timeouts of the exchange's next request (its settings': a reload may have changed them). */
+  void timeouts(long bodyTimeoutNanos, long sendTimeoutNanos) {
     this.bodyTimeoutNanos = bodyTimeoutNanos;
     this.sendTimeoutNanos = sendTimeoutNanos;
   }

@@ -46,7 +46,6 @@ final class Http2ClientStreams extends Http2StreamsHandler {
   private final ArrayDeque<ClientConnection> idle = new ArrayDeque<>();
   private LoopContext loop;
   private String clientIp;
-  private boolean trustedPeer;
   private String clientCert;
 
   private Http2ClientStreams(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder, Http2Settings settings,
@@ -102,7 +101,6 @@ final class Http2ClientStreams extends Http2StreamsHandler {
   public void handlerAdded(ChannelHandlerContext ctx) throws Exception {
     this.loop = proxy.loopContext(ctx.channel().eventLoop());
     this.clientIp = ClientConnection.clientIp(ctx.channel());
-    this.trustedPeer = ClientConnection.trustsPeer(proxy, ctx.channel());
     this.clientCert = proxy.settings.forwardClientCert() ? ClientCertificate.of(ctx.channel()) : null;
     // The handler comes in once the client's preface (or its upgrade request) was read: the
     // channel is active, and Netty sends stc's SETTINGS here, before the window's increase.
@@ -132,7 +130,7 @@ final class Http2ClientStreams extends Http2StreamsHandler {
   private ClientConnection open(Http2Stream stream) {
     ClientConnection c = idle.pollLast();
     if (c == null) {
-      c = new ClientConnection(proxy, this, ctx, stream, scheme, refuse, loop, clientIp, trustedPeer);
+      c = new ClientConnection(proxy, this, ctx, stream, scheme, refuse, loop, clientIp);
     } else {
       c.reuseFor(stream);
     }

@@ -17,6 +17,7 @@ import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.stc.Clock;
 import io.stc.balance.Balancer;
+import io.stc.config.ConfigChanges;
 import io.stc.config.StcConfig;
 import io.stc.config.TlsConfig;
 import io.stc.health.CircuitBreakers;
@@ -39,13 +40,15 @@ public final class ProxyServer {
 
   final Upstream upstream;
   final Clock clock;
-  /** What the configuration says, worked out once. */
-  final ProxySettings settings;
+  /**
+   * What the configuration says, worked out once and again on each reload that changes it: each
+   * request reads it as it starts (through its exchange), so a reload applies from the next request
+   * on, on open connections too, and never within one.
+   */
+  volatile ProxySettings settings;
   /** Whether the data plane speaks TLS to backends (fixed at start). */
   private final boolean tlsToBackends;
   final ProxyStats stats = new ProxyStats();
-  final HeaderRewriter rewriter;
-  final RequestValidator validator;
   final PassiveHealth passiveHealth;
   /** Null when circuit breaking is off. */
   final CircuitBreakers breakers;
@@ -64,6 +67,8 @@ public final class ProxyServer {
   final StickySessions sticky;
 
   private final StcConfig config;
+  /** The configuration in force: the one started with, and what reloads changed of it. */
+  private StcConfig inForce;
   private Transport transport;
   private final Map<EventExecutor, LoopContext> loops = new IdentityHashMap<>();
   private final ConnectionCounts connections;
@@ -91,16 +96,13 @@ public final class ProxyServer {
     this.breakers = breakers;
     this.sticky = sticky;
     this.clock = clock;
-    this.settings = ProxySettings.of(config, breakers != null && breakers.counts5xx());
+    this.inForce = config;
     this.tlsToBackends = config.tls().backends();
     int maxInflight = config.capacity().maxInflight();
     this.queue = maxInflight > 0 ? new RequestQueue(config.capacity().queueMax(), config.capacity().queueMaxMemory()) : null;
     this.listenerTls = config.tls().enabled() ? new ListenerTls(config.tls(), java.nio.file.Path.of(config.stateDir())) : null;
-    this.rewriter = new HeaderRewriter(
-        config.servedByHeader(), listenerTls == null ? null : config.tls().hsts(),
-        config.requestId().enabled() && config.requestId().response() ? config.requestId().header() : null);
-    this.validator = new RequestValidator(config.limits().headers(), config.limits().body());
-    this.steps = ExchangeSteps.of(this, validator, sticky);
+    this.settings = ProxySettings.of(config, breakers != null && breakers.counts5xx(), listenerTls != null);
+    this.steps = ExchangeSteps.of(this, sticky);
     this.connections = new ConnectionCounts(config.limits().connections(), config.limits().connectionsPerClient());
   }
 
@@ -240,6 +242,24 @@ public final class ProxyServer {
    * @return what changed, or null when the listener speaks plain HTTP
    * @throws IllegalStateException when the new certificates cannot be used; the running ones stay
    */
+  /**
+   * Takes what a reload may change while stc runs from {@code next} ({@link ConfigChanges#reloadable}):
+   * each request from now on goes by it.
+   *
+   * @return the configuration now in force
+   */
+  /** The configuration in force: the one started with, and what reloads changed of it. */
+  public synchronized StcConfig configInForce() {
+    return inForce;
+  }
+
+  public synchronized StcConfig reloadSettings(StcConfig next) {
+    StcConfig applied = ConfigChanges.reloadable(inForce, next);
+    settings = ProxySettings.of(applied, breakers != null && breakers.counts5xx(), listenerTls != null);
+    inForce = applied;
+    return applied;
+  }
+
   public String reloadTls(TlsConfig tls) {
     return listenerTls == null ? null : listenerTls.reload(tls);
   }

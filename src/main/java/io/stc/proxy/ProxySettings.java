@@ -18,6 +18,8 @@ import io.stc.pool.Backend;
  * @param trustedProxies the proxies in front of stc that may name the client
  * @param forwardClientCert clients authenticate with certificates (tls.client_auth): backends are told which
  * @param requestIds how each request gets its ID
+ * @param rewriter what stc adds to each response's head
+ * @param validator the request limits checked on the data plane (an HTTP/2 head, the body's size)
  */
 record ProxySettings(
     int retries,
@@ -35,13 +37,16 @@ record ProxySettings(
     boolean h2c,
     TrustedProxies trustedProxies,
     boolean forwardClientCert,
-    RequestIds requestIds) {
+    RequestIds requestIds,
+    HeaderRewriter rewriter,
+    RequestValidator validator) {
 
   /** The least an automatic per-try timeout waits: below it, scheduling noise looks like a hang. */
   static final long PER_TRY_FLOOR_NANOS = 250_000_000L;
   static final long PER_TRY_FACTOR = 4;
 
-  static ProxySettings of(StcConfig config, boolean count5xx) {
+  /** @param tlsListener the listener speaks TLS (HSTS is said only there) */
+  static ProxySettings of(StcConfig config, boolean count5xx, boolean tlsListener) {
     int maxInflight = config.capacity().maxInflight();
     return new ProxySettings(
         config.retries(),
@@ -59,7 +64,11 @@ record ProxySettings(
         config.h2c(),
         new TrustedProxies(config.clientIp()),
         config.tls().enabled() && config.tls().clientAuth() != io.stc.config.TlsConfig.ClientAuth.NONE,
-        new RequestIds(config.requestId()));
+        new RequestIds(config.requestId()),
+        new HeaderRewriter(
+            config.servedByHeader(), tlsListener ? config.tls().hsts() : null,
+            config.requestId().enabled() && config.requestId().response() ? config.requestId().header() : null),
+        new RequestValidator(config.limits().headers(), config.limits().body()));
   }
 
   /**

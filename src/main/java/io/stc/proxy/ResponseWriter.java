@@ -25,7 +25,7 @@ final class ResponseWriter {
   private static final int JOIN_LIMIT = 4096;
 
   private final ChannelHandlerContext ctx;
-  private final HeaderRewriter rewriter;
+  private HeaderRewriter rewriter;
   private final boolean http2Stream;
   /** The client's HTTP/2 connection, which writes the stream's frames, or null for an HTTP/1.x client. */
   private final Http2ClientStreams streams;
@@ -68,6 +68,11 @@ final class ResponseWriter {
     this.streams = streams;
     this.stream = stream;
     this.http2Stream = stream != null;
+  }
+
+  /** What the next response gets from stc (the settings of its request: a reload may have replaced them). */
+  void rewriter(HeaderRewriter rewriter) {
+    this.rewriter = rewriter;
   }
 
   /** Writes the next stream's response (the writer of a closed stream, reused). */

@@ -22,7 +22,8 @@ import io.stc.proxy.Exchange.Stage;
  */
 final class UpstreamRequest {
   private final ProxyServer proxy;
-  private final ProxySettings settings;
+  /** What the current request goes by (the settings in force when it started). */
+  private ProxySettings settings;
   private final Exchange exchange;
   private final ClientConnection client;
   private final ClientRequest request;
@@ -60,7 +61,8 @@ final class UpstreamRequest {
    * method, or on an {@code Idempotency-Key} with which the client says the server dedupes it (as
    * Go's client reads it).
    */
-  void start(HttpRequest head) {
+  void start(HttpRequest head, ProxySettings settings) {
+    this.settings = settings;
     idempotent = isIdempotent(head.method())
         || head.headers().contains(IDEMPOTENCY_KEY) || head.headers().contains(X_IDEMPOTENCY_KEY);
     requestSent = false;
@@ -75,7 +77,7 @@ final class UpstreamRequest {
     exchange.stage = Stage.CONNECTING;
     LoopContext loop = client.loop;
     if (b.speaksHttp2()) {
-      Http2Link stream = loop.stream(b, this, proxy.rewriter.servedByLowerCase());
+      Http2Link stream = loop.stream(b, this, settings.rewriter().servedByLowerCase());
       link = stream;
       // linkReady, or onBackendClosed, comes when the stream is (or cannot be) open: maybe at once.
       stream.open();
@@ -89,7 +91,7 @@ final class UpstreamRequest {
       writeHeadAndPending(!client.inRead);
       return;
     }
-    Http1Link fresh = new Http1Link(b, loop, proxy.rewriter.servedByLowerCase());
+    Http1Link fresh = new Http1Link(b, loop, settings.rewriter().servedByLowerCase());
     link = fresh;
     fresh.owner = this;
     loop.connect(fresh).addListener((ChannelFuture f) -> {

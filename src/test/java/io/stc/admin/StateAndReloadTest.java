@@ -10,6 +10,9 @@ import io.stc.config.ConfigLoader;
 import io.stc.config.StcConfig;
 import io.stc.pool.Backend;
 import io.stc.pool.BackendState;
+import io.stc.testing.RawResponses;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -139,6 +142,41 @@ class StateAndReloadTest {
       assertThat(r.json().path("message").asText()).contains("0 backends added", "1 removed");
       await().atMost(Duration.ofSeconds(5)).until(() -> s.upstream().pool().find(id(1)) == null);
       assertThat(s.upstream().pool().all()).extracting(Backend::id).containsExactlyInAnyOrder(id(0), "auto-1");
+    } finally {
+      s.close(Duration.ofSeconds(1));
+    }
+  }
+
+  @Test
+  void aReloadAppliesTheDataPlanesSettingsFromTheNextRequestOnOpenConnectionsAndNamesWhatWaitsForARestart() throws Exception {
+    Path file = writeConfig("round_robin", 0);
+    StcServer s = start(file);
+    try (Socket client = new Socket("127.0.0.1", s.port())) {
+      client.setSoTimeout(10_000);
+      byte[] get = "GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+      await().atMost(Duration.ofSeconds(5)).until(() -> s.upstream().pool().availableCount() == 1);
+      client.getOutputStream().write(get);
+      String before = RawResponses.next(client.getInputStream());
+      assertThat(before).startsWith("HTTP/1.1 200").containsIgnoringCase("\r\nx-request-id: ");
+
+      Files.writeString(file, Files.readString(file).replace("io_threads: 1", "io_threads: 2")
+          + "request_id: {header: X-Trace-Id}\nrate_limit: {per: ip, rps: 0.001, burst: 1}\n");
+      AdminCalls.Reply r = new AdminCalls(s.adminPort()).post("/api/reload", null);
+      assertThat(r.status()).as(r.body()).isEqualTo(200);
+      assertThat(r.json().path("message").asText())
+          .contains("applied rate_limit.per, rate_limit.rps, rate_limit.burst, request_id.header")
+          .endsWith("; on restart only: io_threads");
+
+      // The same connection: its next request goes by the new settings.
+      client.getOutputStream().write(get);
+      String after = RawResponses.next(client.getInputStream());
+      assertThat(after).startsWith("HTTP/1.1 200").containsIgnoringCase("\r\nx-trace-id: ").doesNotContainIgnoringCase("x-request-id");
+      client.getOutputStream().write(get);
+      assertThat(RawResponses.next(client.getInputStream())).startsWith("HTTP/1.1 429");
+
+      // Reloading the same file again changes nothing more, and says that io_threads still waits.
+      AdminCalls.Reply again = new AdminCalls(s.adminPort()).post("/api/reload", null);
+      assertThat(again.json().path("message").asText()).doesNotContain("applied").endsWith("; on restart only: io_threads");
     } finally {
       s.close(Duration.ofSeconds(1));
     }

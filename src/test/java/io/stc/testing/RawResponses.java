@@ -58,6 +58,12 @@ public final class RawResponses {
     }
   }
 
+  /** Reads the next whole response on an open connection, as it came; null when the connection closed first. */
+  public static String next(InputStream in) throws IOException {
+    ByteArrayOutputStream raw = new ByteArrayOutputStream();
+    return readResponse(in, raw, false) < 0 ? null : raw.toString(java.nio.charset.StandardCharsets.ISO_8859_1);
+  }
+
   /** Reads one response; -1 when the connection closed before one began. */
   private static int readResponse(InputStream in, ByteArrayOutputStream raw, boolean headRequest) throws IOException {
     String statusLine = line(in, raw);
