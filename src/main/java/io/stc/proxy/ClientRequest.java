@@ -60,8 +60,8 @@ final class ClientRequest implements Request, ForwardedRequest {
     if (client.trustedPeer) {
       HttpHeaders h = head.headers();
       clientIp = settings.trustedProxies().clientBehind(client.clientIp, h);
-      scheme = TrustedProxies.forwardedProto(h, client.scheme);
-      forwardedHost = TrustedProxies.forwardedHost(h);
+      scheme = settings.trustedProxies().forwardedProto(h, client.scheme);
+      forwardedHost = settings.trustedProxies().forwardedHost(h);
     } else {
       clientIp = client.clientIp;
       scheme = client.scheme;
@@ -169,6 +169,11 @@ final class ClientRequest implements Request, ForwardedRequest {
   @Override
   public boolean answeredExpect() {
     return answeredExpect;
+  }
+
+  @Override
+  public boolean fromTrustedProxy() {
+    return client.trustedPeer;
   }
 
   @Override

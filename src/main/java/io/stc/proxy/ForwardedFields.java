@@ -14,7 +14,7 @@ import java.util.Map;
  * The header fields a backend gets for a client's request, in either protocol: the client's own
  * less the hop-by-hop ones (also when written with underscores for dashes) and those stc sets, then
  * stc's X-Forwarded-* set, the request ID and what the client's hop-by-hop headers said that the
- * backend must know. The one place these rules live; each protocol's writer only spells the fields.
+ * backend must know. RFC 7239's {@code Forwarded} goes through from trusted proxies only. The one place these rules live; each protocol's writer only spells the fields.
  */
 final class ForwardedFields {
   static final AsciiString X_FORWARDED_FOR = AsciiString.cached("x-forwarded-for");
@@ -23,6 +23,7 @@ final class ForwardedFields {
   static final AsciiString X_FORWARDED_CLIENT_CERT = AsciiString.cached(ClientCertificate.HEADER);
   private static final AsciiString PROXY_CONNECTION = AsciiString.cached("proxy-connection");
   private static final AsciiString HTTP2_SETTINGS = AsciiString.cached("http2-settings");
+  private static final AsciiString FORWARDED = AsciiString.cached("forwarded");
   private static final CharSequence[] DROPPED = {
     HttpHeaderNames.CONNECTION, HttpHeaderNames.KEEP_ALIVE, PROXY_CONNECTION, HttpHeaderNames.TE,
     HttpHeaderNames.UPGRADE, HttpHeaderNames.PROXY_AUTHENTICATE,
@@ -51,6 +52,7 @@ final class ForwardedFields {
     List<String> named = h.contains(HttpHeaderNames.CONNECTION) ? namedByConnection(h) : List.of();
     AsciiString idName = r.requestIdName();
     boolean answeredExpect = r.answeredExpect();
+    boolean dropForwarded = !r.fromTrustedProxy();
     CharSequence priorFor = null;
     CharSequence host = null;
     boolean teTrailers = false;
@@ -78,6 +80,7 @@ final class ForwardedFields {
       if ((!named.isEmpty() && isNamed(named, name))
           || (answeredExpect && AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.EXPECT))
           || (idName != null && isRequestIdField(name, idName))
+          || (dropForwarded && name.length() == 9 && AsciiString.contentEqualsIgnoreCase(name, FORWARDED))
           || (http2 && AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.TRANSFER_ENCODING))) {
         continue;
       }

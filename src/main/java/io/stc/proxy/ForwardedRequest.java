@@ -29,6 +29,12 @@ interface ForwardedRequest {
   /** The proxy answered the client's {@code Expect: 100-continue} itself. */
   boolean answeredExpect();
 
+  /**
+   * The peer is one of {@code client_ip.trusted_proxies}: its RFC 7239 {@code Forwarded} goes
+   * through; anybody else's could claim a scheme and host to a backend that reads it, and is dropped.
+   */
+  boolean fromTrustedProxy();
+
   /** The client asks for WebSocket: its Upgrade and Connection headers go through. */
   boolean upgradeRequested();
 }

@@ -16,18 +16,25 @@ import java.util.List;
  * passed over, and the first address that is not trusted is the client, as nginx's realip module
  * with {@code real_ip_recursive} and Envoy's trusted hops find it. A peer that is not trusted is
  * the client, whatever it sends; so is a trusted one that names nobody. A trusted proxy's
- * X-Forwarded-Proto and X-Forwarded-Host go on to the backend in place of stc's own view.
+ * X-Forwarded-Proto and X-Forwarded-Host go on to the backend in place of stc's own view. With
+ * {@code header: Forwarded}, RFC 7239's hops are read instead: each one's {@code for} is an
+ * address of the list, and the nearest hop's {@code proto} and {@code host} are the proxy's view.
  */
 final class TrustedProxies {
   private static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("x-forwarded-proto");
   private static final AsciiString X_FORWARDED_HOST = AsciiString.cached("x-forwarded-host");
   private final List<AddressRange> ranges;
   private final String header;
+  /** The header is RFC 7239's Forwarded. */
+  private final boolean rfc7239;
 
   TrustedProxies(StcConfig.ClientIp config) {
     this.ranges = config.trustedProxies();
     this.header = config.header();
+    this.rfc7239 = header.equalsIgnoreCase(FORWARDED);
   }
+
+  static final String FORWARDED = "Forwarded";
 
   /** Whether requests from {@code peer} (null: not known) may name their client. */
   boolean trusts(InetAddress peer) {
@@ -51,6 +58,22 @@ final class TrustedProxies {
   String clientBehind(String peerIp, HttpHeaders headers) {
     List<String> values = headers.getAll(header);
     String client = peerIp;
+    if (rfc7239) {
+      List<ForwardedHeader.Hop> hops = ForwardedHeader.hops(values);
+      for (int i = hops.size() - 1; i >= 0; i--) {
+        String node = hops.get(i).forNode();
+        byte[] address = node == null ? null : AddressRange.literal(withoutPort(node.trim()));
+        if (address == null) {
+          // "unknown", an obfuscated _name, or no for at all: nothing further left can be placed.
+          return client;
+        }
+        client = text(address);
+        if (!trusts(address)) {
+          return client;
+        }
+      }
+      return client;
+    }
     for (int v = values.size() - 1; v >= 0; v--) {
       String value = values.get(v);
       int end = value.length();
@@ -79,8 +102,8 @@ final class TrustedProxies {
    * one it set or added), if that is http or https; else {@code listenerScheme}. A TLS-terminating
    * balancer in front says https, and a backend building its own links must hear it.
    */
-  static String forwardedProto(HttpHeaders headers, String listenerScheme) {
-    String value = lastEntry(headers, X_FORWARDED_PROTO);
+  String forwardedProto(HttpHeaders headers, String listenerScheme) {
+    String value = rfc7239 ? nearestHop(headers, true) : lastEntry(headers, X_FORWARDED_PROTO);
     if ("https".equalsIgnoreCase(value)) {
       return "https";
     }
@@ -88,9 +111,19 @@ final class TrustedProxies {
   }
 
   /** The host a trusted proxy says the client asked for: the last entry of its X-Forwarded-Host, or null. */
-  static String forwardedHost(HttpHeaders headers) {
-    String value = lastEntry(headers, X_FORWARDED_HOST);
+  String forwardedHost(HttpHeaders headers) {
+    String value = rfc7239 ? nearestHop(headers, false) : lastEntry(headers, X_FORWARDED_HOST);
     return value == null || value.isEmpty() ? null : value;
+  }
+
+  /** The nearest (last) Forwarded hop's proto or host, or null. */
+  private String nearestHop(HttpHeaders headers, boolean proto) {
+    List<ForwardedHeader.Hop> hops = ForwardedHeader.hops(headers.getAll(header));
+    if (hops.isEmpty()) {
+      return null;
+    }
+    ForwardedHeader.Hop last = hops.get(hops.size() - 1);
+    return proto ? last.proto() : last.host();
   }
 
   /** The last comma-separated entry of the last field of this name, trimmed, or null. */

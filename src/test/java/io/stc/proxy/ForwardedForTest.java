@@ -19,9 +19,14 @@ class ForwardedForTest {
   final Backend backend = new Backend("b", "127.0.0.1", 3001, 1, BackendState.UP);
 
   /** A request on its way from peer 10.0.0.1, as the writers see it. */
-  record Forwarding(HttpRequest head, String scheme, String clientCert, String requestId) implements ForwardedRequest {
+  record Forwarding(HttpRequest head, String scheme, String clientCert, String requestId, boolean fromTrustedProxy)
+      implements ForwardedRequest {
     Forwarding(HttpRequest head, String scheme) {
-      this(head, scheme, null, null);
+      this(head, scheme, null, null, false);
+    }
+
+    Forwarding(HttpRequest head, String scheme, String clientCert, String requestId) {
+      this(head, scheme, clientCert, requestId, false);
     }
 
     @Override
@@ -109,6 +114,17 @@ class ForwardedForTest {
         .extracting(CharSequence::toString).containsExactly("f00d");
     // Off: the client's headers go through as any others.
     assertThat(http1(new Forwarding(req, "http"))).contains("X-Request-Id: client-1\r\n").contains("X_Request_ID: client-2\r\n");
+  }
+
+  @Test
+  void rfc7239sForwardedGoesThroughFromATrustedProxyOnly() {
+    HttpRequest req = request();
+    req.headers().add("Forwarded", "for=192.0.2.1;proto=https;host=bank.example");
+    assertThat(http1(new Forwarding(req, "http"))).doesNotContainIgnoringCase("forwarded: ").doesNotContain("bank.example");
+    assertThat(Http2RequestHeaders.of(new Forwarding(req, "http"), "http", backend).contains("forwarded")).isFalse();
+    assertThat(http1(new Forwarding(req, "http", null, null, true))).contains("Forwarded: for=192.0.2.1;proto=https;host=bank.example\r\n");
+    assertThat(Http2RequestHeaders.of(new Forwarding(req, "http", null, null, true), "http", backend).get("forwarded").toString())
+        .isEqualTo("for=192.0.2.1;proto=https;host=bank.example");
   }
 
   @Test

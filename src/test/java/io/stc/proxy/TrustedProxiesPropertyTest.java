@@ -14,7 +14,7 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 
-/** Whatever a client or a proxy writes in X-Forwarded-For, reading it never fails, never looks a name up, and names an address. */
+/** Whatever a client or a proxy writes in X-Forwarded-For or Forwarded, reading it never fails, never looks a name up, and names an address. */
 class TrustedProxiesPropertyTest {
   final TrustedProxies trusted = new TrustedProxies(new StcConfig.ClientIp(
       List.of(AddressRange.parse("10.0.0.0/8"), AddressRange.parse("::1")), "X-Forwarded-For"));
@@ -33,6 +33,27 @@ class TrustedProxiesPropertyTest {
     HttpHeaders h = new DefaultHttpHeaders(false).add("X-Forwarded-For", value);
     String client = trusted.clientBehind("10.0.0.5", h);
     assertThat(client.equals("10.0.0.5") || AddressRange.literal(client) != null).as(client).isTrue();
-    assertThat(TrustedProxies.forwardedProto(h, "http")).isIn("http", "https");
+    assertThat(trusted.forwardedProto(h, "http")).isIn("http", "https");
+  }
+
+  final TrustedProxies rfc7239 = new TrustedProxies(new StcConfig.ClientIp(
+      List.of(AddressRange.parse("10.0.0.0/8"), AddressRange.parse("::1")), "Forwarded"));
+
+  @Provide
+  Arbitrary<String> forwardedValues() {
+    Arbitrary<String> pieces = Arbitraries.oneOf(
+        Arbitraries.of("for=10.0.0.1", "for=\"[::1]:443\"", "for=203.0.113.7;proto=https", "For=unknown", "for=_x",
+            "by=10.0.0.2", "host=\"a,b\"", "proto=http;for=\"10.2.3.4:80\"", "for=\"", "for=", "=x", ";;", "for=\"a\\\"b\""),
+        Arbitraries.strings().withChars("for=\";,:.[]0123456789abcdef ").ofMaxLength(40));
+    return Combinators.combine(pieces.list().ofMaxSize(6), Arbitraries.of(",", ", ", ";")).as((l, sep) -> String.join(sep, l));
+  }
+
+  @Property(tries = 2000)
+  void anyForwardedValueNamesThePeerOrAnAddressFromIt(@ForAll("forwardedValues") String value) {
+    HttpHeaders h = new DefaultHttpHeaders(false).add("Forwarded", value);
+    String client = rfc7239.clientBehind("10.0.0.5", h);
+    assertThat(client.equals("10.0.0.5") || AddressRange.literal(client) != null).as(client).isTrue();
+    assertThat(rfc7239.forwardedProto(h, "http")).isIn("http", "https");
+    rfc7239.forwardedHost(h);
   }
 }

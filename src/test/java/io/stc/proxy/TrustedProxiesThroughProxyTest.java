@@ -25,7 +25,8 @@ import org.junit.jupiter.api.Test;
 class TrustedProxiesThroughProxyTest {
   static String get(int port, String forwardedFor) throws IOException {
     return RawHttp.exchange(port, "GET /who HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: " + forwardedFor
-        + "\r\nX-Forwarded-Proto: https\r\nX-Forwarded-Host: shop.example\r\nConnection: close\r\n\r\n");
+        + "\r\nX-Forwarded-Proto: https\r\nX-Forwarded-Host: shop.example\r\nForwarded: for=192.0.2.1;proto=https\r\n"
+        + "Connection: close\r\n\r\n");
   }
 
   static TestCluster cluster(RecordingBackend backend, String trusted) throws InterruptedException {
@@ -49,6 +50,8 @@ class TrustedProxiesThroughProxyTest {
       // The balancer in front ended TLS for shop.example: the backend hears so, not stc's own view.
       assertThat(backend.requests.get(backend.requests.size() - 1)).containsIgnoringCase("x-forwarded-proto: https\r\n")
           .containsIgnoringCase("x-forwarded-host: shop.example\r\n");
+      // A trusted proxy's RFC 7239 header goes on as it came.
+      assertThat(backend.requests.get(backend.requests.size() - 1)).contains("\nForwarded: for=192.0.2.1;proto=https\r\n");
 
       // Many clients come through one balancer: its connections are not one client's.
       assertThat(statusesOnFiveOpenConnections(port)).containsOnly("HTTP/1.1 200 OK");
@@ -63,6 +66,8 @@ class TrustedProxiesThroughProxyTest {
       assertThat(get(port, "203.0.113.8")).startsWith("HTTP/1.1 429");
       assertThat(backend.requests.get(0)).containsIgnoringCase("x-forwarded-for: 203.0.113.7, 127.0.0.1\r\n")
           .containsIgnoringCase("x-forwarded-proto: http\r\n").containsIgnoringCase("x-forwarded-host: x\r\n");
+      // Nor can it claim a scheme through RFC 7239's header: that never reaches the backend from it.
+      assertThat(backend.requests.get(0)).doesNotContainIgnoringCase("\nforwarded: ");
       // Two places for this client (which of the five connections the listener took first is its business).
       assertThat(statusesOnFiveOpenConnections(port)).containsExactlyInAnyOrder(
           "HTTP/1.1 429 Too Many Requests", "HTTP/1.1 429 Too Many Requests",
