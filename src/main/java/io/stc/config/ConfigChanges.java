@@ -20,7 +20,7 @@ public final class ConfigChanges {
    * {@code running} with what a reload may change while stc runs taken from {@code next}: the
    * per-request settings of the data plane (retries; the response, body, send, per-try,
    * response-body and stream-idle timeouts; the body size and buffering limits; client_ip;
-   * request_id; rate_limit; h2c) and, while the listener stays on TLS, its certificates, protocols,
+   * request_id; access; rate_limit; h2c) and, while the listener stays on TLS, its certificates, protocols,
    * client authentication, sessions and HSTS. Backends and the algorithm are the controller's.
    */
   public static StcConfig reloadable(StcConfig running, StcConfig next) {
@@ -39,6 +39,7 @@ public final class ConfigChanges {
         .withLimits(running.limits().withBody(next.limits().body()).withBuffer(next.limits().buffer()))
         .withClientIp(next.clientIp())
         .withRequestId(next.requestId())
+        .withAccess(next.access())
         .withRateLimit(next.rateLimit())
         .withH2c(next.h2c())
         .withTls(tls)

@@ -36,7 +36,7 @@ public final class ConfigLoader {
         "served_by_header", "shutdown_timeout", "limits", "hash_key", "slow_start", "circuit_breaker",
         "state_dir", "sticky", "max_inflight", "queue",
         "admin", "access_log", "drain_timeout", "autoscale", "tls", "rate_limit", "transport", "h2c", "proxy_protocol",
-        "client_ip", "request_id");
+        "client_ip", "request_id", "access");
     // The autoscale section's defaults follow these two.
     int maxInflight = root.integer("max_inflight", 0, 1_000_000, d.capacity().maxInflight());
     Duration drainTimeout = root.duration("drain_timeout", d.drainTimeout());
@@ -75,7 +75,8 @@ public final class ConfigLoader {
         root.value("retry_budget", "a percentage of requests like 20% (0-100), or off", ConfigLoader::retryBudget, d.retryBudget()),
         root.bool("proxy_protocol", d.proxyProtocol()),
         clientIp(root.section("client_ip", "trusted_proxies", "header"), d.clientIp()),
-        RequestIdSection.read(root.get("request_id"), d.requestId()));
+        RequestIdSection.read(root.get("request_id"), d.requestId()),
+        access(root.section("access", "allow", "deny")));
     List<ConfigNode> items = root.list("backends");
     for (int i = 0; i < items.size(); i++) {
       String conflict = config.backends().get(i).protocol().conflictWithTls(config.tls().backends());
@@ -100,11 +101,20 @@ public final class ConfigLoader {
   }
 
   private static StcConfig.ClientIp clientIp(ConfigMap c, StcConfig.ClientIp d) {
-    List<AddressRange> trusted = new ArrayList<>();
-    for (ConfigNode n : c.list("trusted_proxies")) {
-      trusted.add(n.as("an IP address or a CIDR range like 10.0.0.0/8", AddressRange::parse));
-    }
+    List<AddressRange> trusted = ranges(c, "trusted_proxies");
     return new StcConfig.ClientIp(trusted, c.value("header", "a header name", ConfigLoader::headerName, d.header()));
+  }
+
+  private static StcConfig.Access access(ConfigMap a) {
+    return new StcConfig.Access(ranges(a, "allow"), ranges(a, "deny"));
+  }
+
+  private static List<AddressRange> ranges(ConfigMap m, String key) {
+    List<AddressRange> ranges = new ArrayList<>();
+    for (ConfigNode n : m.list(key)) {
+      ranges.add(n.as("an IP address or a CIDR range like 10.0.0.0/8", AddressRange::parse));
+    }
+    return ranges;
   }
 
   private static AccessLog accessLog(ConfigMap a, AccessLog d) {

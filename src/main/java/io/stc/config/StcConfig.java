@@ -38,7 +38,8 @@ public record StcConfig(
     int retryBudget,
     boolean proxyProtocol,
     ClientIp clientIp,
-    RequestId requestId) implements StcConfigBuilder.With {
+    RequestId requestId,
+    Access access) implements StcConfigBuilder.With {
 
   public StcConfig {
     // Immutable, whoever built the list: a config is shared by threads and kept as the running one.
@@ -284,6 +285,25 @@ public record StcConfig(
   }
 
   /**
+   * Which clients may send requests, by address (the client {@link ClientIp} finds): none in
+   * {@code deny}, and, when {@code allow} lists any, only those in it.
+   */
+  public record Access(List<AddressRange> allow, List<AddressRange> deny) {
+    public Access {
+      allow = List.copyOf(allow);
+      deny = List.copyOf(deny);
+    }
+
+    public static Access defaults() {
+      return new Access(List.of(), List.of());
+    }
+
+    public boolean enabled() {
+      return !allow.isEmpty() || !deny.isEmpty();
+    }
+  }
+
+  /**
    * The ID each request carries to its backend, back to its client and into the access log, in
    * {@code header} (null when off): a client's own kept ({@code incoming}) when it is well formed,
    * else a new one.
@@ -358,7 +378,8 @@ public record StcConfig(
         20,
         false,
         ClientIp.defaults(),
-        RequestId.defaults());
+        RequestId.defaults(),
+        Access.defaults());
   }
 
   /** The number of event loops to run: the configured value, or one per core. */

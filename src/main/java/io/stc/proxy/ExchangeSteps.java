@@ -31,9 +31,15 @@ final class ExchangeSteps {
     this.steps = steps.toArray(Step[]::new);
   }
 
-  /** The proxy's steps: HTTP/2 requests checked, the rate limit, sticky sessions (when on). */
+  /** The proxy's steps: who may send requests, HTTP/2 requests checked, the rate limit, sticky sessions (when on). */
   static ExchangeSteps of(ProxyServer proxy, StickySessions sticky) {
     List<Step> steps = new ArrayList<>();
+    steps.add(new Step() {
+      @Override
+      public ProxyFailure onRequest(Exchange e) {
+        return e.settings().access().admits(e.request.clientIp()) ? null : ProxyFailure.FORBIDDEN;
+      }
+    });
     steps.add(new Step() {
       @Override
       public ProxyFailure onRequest(Exchange e) {

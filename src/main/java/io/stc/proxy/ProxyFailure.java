@@ -27,6 +27,8 @@ public enum ProxyFailure {
   /** One attempt outlived its per-try timeout on a backend that answered nothing meanwhile: retried elsewhere. */
   ATTEMPT_TIMEOUT(HttpResponseStatus.GATEWAY_TIMEOUT, "attempt_timeout", "backend did not respond within the per-try timeout"),
   RATE_LIMITED(HttpResponseStatus.TOO_MANY_REQUESTS, "rate_limited", "too many requests"),
+  /** The client's address is not let in ({@code access}). */
+  FORBIDDEN(HttpResponseStatus.FORBIDDEN, "forbidden", "access denied"),
   BAD_REQUEST(HttpResponseStatus.BAD_REQUEST, "bad_request", "malformed request"),
   HEADERS_TOO_LARGE(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "headers_too_large", "request header fields too large"),
   BODY_TOO_LARGE(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "body_too_large", "request body too large"),

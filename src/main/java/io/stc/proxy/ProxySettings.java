@@ -20,6 +20,7 @@ import io.stc.pool.Backend;
  * @param requestIds how each request gets its ID
  * @param rewriter what stc adds to each response's head
  * @param validator the request limits checked on the data plane (an HTTP/2 head, the body's size)
+ * @param access which clients may send requests
  */
 record ProxySettings(
     int retries,
@@ -39,7 +40,8 @@ record ProxySettings(
     boolean forwardClientCert,
     RequestIds requestIds,
     HeaderRewriter rewriter,
-    RequestValidator validator) {
+    RequestValidator validator,
+    ClientAccess access) {
 
   /** The least an automatic per-try timeout waits: below it, scheduling noise looks like a hang. */
   static final long PER_TRY_FLOOR_NANOS = 250_000_000L;
@@ -68,7 +70,8 @@ record ProxySettings(
         new HeaderRewriter(
             config.servedByHeader(), tlsListener ? config.tls().hsts() : null,
             config.requestId().enabled() && config.requestId().response() ? config.requestId().header() : null),
-        new RequestValidator(config.limits().headers(), config.limits().body()));
+        new RequestValidator(config.limits().headers(), config.limits().body()),
+        new ClientAccess(config.access()));
   }
 
   /**

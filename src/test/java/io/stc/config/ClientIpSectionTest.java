@@ -65,4 +65,17 @@ class ClientIpSectionTest {
     assertThat(AddressRange.literal("1.2.3")).isNull();
     assertThatThrownBy(() -> AddressRange.parse("10.0.0.0/x")).hasMessageContaining("prefix length");
   }
+
+  @Test
+  void accessListsAddressesAndRangesAndNamesBadOnes() throws IOException {
+    StcConfig.Access a = ConfigLoader.load(Files.writeString(dir.resolve("a.yaml"),
+        "access:\n  allow: [10.0.0.0/8, \"2001:db8::/32\"]\n  deny: [10.6.6.6]\n")).access();
+    assertThat(a.allow()).extracting(Object::toString).containsExactly("10.0.0.0/8", "2001:db8:0:0:0:0:0:0/32");
+    assertThat(a.deny()).extracting(Object::toString).containsExactly("10.6.6.6/32");
+    assertThat(ConfigLoader.load(Files.writeString(dir.resolve("b.yaml"), "port: 1\n")).access().enabled()).isFalse();
+    assertThat(error("access:\n  deny: [10.0.0.1/8]\n"))
+        .isEqualTo("2: access.deny[0]: '10.0.0.1/8' has bits set beyond its prefix: did you mean 10.0.0.0/8?");
+    assertThat(error("access:\n  allow: [office]\n")).startsWith("2: access.allow[0]: 'office' is not an IP address");
+    assertThat(error("access:\n  only: []\n")).startsWith("2: access.only: unknown key");
+  }
 }

@@ -90,6 +90,9 @@ class ConfigLoaderTest {
         header: X-Correlation-Id
         incoming: Trusted
         response: false
+      access:
+        allow: [10.0.0.0/8]
+        deny: [10.6.6.6]
       """;
 
   private static final String FULL_JSON = """
@@ -121,7 +124,8 @@ class ConfigLoaderTest {
         "access_log": {"path": "access.log", "format": "json"},
         "drain_timeout": "5s",
         "client_ip": {"trusted_proxies": ["10.0.0.0/8", "192.0.2.7", "2001:db8::/32"], "header": "CF-Connecting-IP"},
-        "request_id": {"header": "X-Correlation-Id", "incoming": "trusted", "response": false}
+        "request_id": {"header": "X-Correlation-Id", "incoming": "trusted", "response": false},
+        "access": {"allow": ["10.0.0.0/8"], "deny": ["10.6.6.6"]}
       }
       """;
 
@@ -144,11 +148,12 @@ class ConfigLoaderTest {
       new StcConfig.ClientIp(
           List.of(AddressRange.parse("10.0.0.0/8"), AddressRange.parse("192.0.2.7"), AddressRange.parse("2001:db8::/32")),
           "CF-Connecting-IP"),
-      new StcConfig.RequestId("X-Correlation-Id", StcConfig.RequestId.Incoming.TRUSTED, false));
+      new StcConfig.RequestId("X-Correlation-Id", StcConfig.RequestId.Incoming.TRUSTED, false),
+      new StcConfig.Access(List.of(AddressRange.parse("10.0.0.0/8")), List.of(AddressRange.parse("10.6.6.6"))));
 
   private static final String KNOWN_TOP = "host, port, io_threads, algorithm, backends, health, "
       + "timeouts, retries, retry_budget, served_by_header, shutdown_timeout, limits, hash_key, slow_start, circuit_breaker, "
-      + "state_dir, sticky, max_inflight, queue, admin, access_log, drain_timeout, autoscale, tls, rate_limit, transport, h2c, proxy_protocol, client_ip, request_id";
+      + "state_dir, sticky, max_inflight, queue, admin, access_log, drain_timeout, autoscale, tls, rate_limit, transport, h2c, proxy_protocol, client_ip, request_id, access";
 
   @TempDir Path dir;
 
