@@ -55,7 +55,9 @@ public final class DemoBackend implements AutoCloseable {
             .setHost(options.host())
             .setPort(options.port())
             // curl and many clients send "Expect: 100-continue" before an upload.
-            .setHandle100ContinueAutomatically(true);
+            .setHandle100ContinueAutomatically(true)
+            // No narrower than stc in front of it (limits.header_size): what stc lets through, this takes.
+            .setMaxHeaderSize(64 * 1024);
     try {
       server =
           vertx

@@ -193,7 +193,9 @@ public record StcConfig(
   public record Limits(int headerSize, int uri, int headers, long body, int connections, int connectionsPerClient, int buffer)
       implements StcConfigLimitsBuilder.With {
     public static Limits defaults() {
-      return new Limits(8 * 1024, 8 * 1024, 100, 0, 10_000, 1_000, 64 * 1024);
+      // A header block up to 32 KiB: what nginx lets through (four 8 KiB buffers), so the big
+      // cookies of single sign-on that pass nginx pass here (Envoy allows 60 KiB, HAProxy about 15).
+      return new Limits(32 * 1024, 8 * 1024, 100, 0, 10_000, 1_000, 64 * 1024);
     }
   }
 
