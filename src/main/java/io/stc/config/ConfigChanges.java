@@ -20,7 +20,7 @@ public final class ConfigChanges {
    * {@code running} with what a reload may change while stc runs taken from {@code next}: the
    * per-request settings of the data plane (retries; the response, body, send, per-try,
    * response-body and stream-idle timeouts; the body size and buffering limits; client_ip;
-   * request_id; access; rate_limit; h2c) and, while the listener stays on TLS, its certificates, protocols,
+   * request_id; access; headers; rate_limit; h2c) and, while the listener stays on TLS, its certificates, protocols,
    * client authentication, sessions and HSTS. Backends and the algorithm are the controller's.
    */
   public static StcConfig reloadable(StcConfig running, StcConfig next) {
@@ -40,6 +40,7 @@ public final class ConfigChanges {
         .withClientIp(next.clientIp())
         .withRequestId(next.requestId())
         .withAccess(next.access())
+        .withHeaders(next.headers())
         .withRateLimit(next.rateLimit())
         .withH2c(next.h2c())
         .withTls(tls)
@@ -97,8 +98,15 @@ public final class ConfigChanges {
 
   /** requestId → request_id, as the file's keys are spelled. */
   static String snake(String camel) {
-    if (camel.equals("count5xx")) {
-      return "count_5xx";
+    switch (camel) {
+      case "count5xx":
+        return "count_5xx";
+      case "requestSet", "requestRemove", "responseSet", "responseRemove":
+        // headers.request.set and the like: two levels in the file, one record here.
+        return camel.startsWith("request") ? "request." + camel.substring(7).toLowerCase(Locale.ROOT)
+            : "response." + camel.substring(8).toLowerCase(Locale.ROOT);
+      default:
+        break;
     }
     StringBuilder sb = new StringBuilder(camel.length() + 4);
     for (int i = 0; i < camel.length(); i++) {

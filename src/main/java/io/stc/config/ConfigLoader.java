@@ -36,7 +36,7 @@ public final class ConfigLoader {
         "served_by_header", "shutdown_timeout", "limits", "hash_key", "slow_start", "circuit_breaker",
         "state_dir", "sticky", "max_inflight", "queue",
         "admin", "access_log", "drain_timeout", "autoscale", "tls", "rate_limit", "transport", "h2c", "proxy_protocol",
-        "client_ip", "request_id", "access");
+        "client_ip", "request_id", "access", "headers");
     // The autoscale section's defaults follow these two.
     int maxInflight = root.integer("max_inflight", 0, 1_000_000, d.capacity().maxInflight());
     Duration drainTimeout = root.duration("drain_timeout", d.drainTimeout());
@@ -76,7 +76,8 @@ public final class ConfigLoader {
         root.bool("proxy_protocol", d.proxyProtocol()),
         clientIp(root.section("client_ip", "trusted_proxies", "header"), d.clientIp()),
         RequestIdSection.read(root.get("request_id"), d.requestId()),
-        access(root.section("access", "allow", "deny")));
+        access(root.section("access", "allow", "deny")),
+        HeadersSection.read(root.section("headers", "request", "response")));
     List<ConfigNode> items = root.list("backends");
     for (int i = 0; i < items.size(); i++) {
       String conflict = config.backends().get(i).protocol().conflictWithTls(config.tls().backends());

@@ -3,6 +3,7 @@ package io.stc.config;
 import io.soabase.recordbuilder.core.RecordBuilder;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The whole configuration of {@code stc serve}: what a config file holds, with command-line flags
@@ -39,7 +40,8 @@ public record StcConfig(
     boolean proxyProtocol,
     ClientIp clientIp,
     RequestId requestId,
-    Access access) implements StcConfigBuilder.With {
+    Access access,
+    HeaderEdits headers) implements StcConfigBuilder.With {
 
   public StcConfig {
     // Immutable, whoever built the list: a config is shared by threads and kept as the running one.
@@ -287,6 +289,24 @@ public record StcConfig(
   }
 
   /**
+   * Fields stc sets on each request to a backend and each response to a client (replacing any of
+   * that name), and fields it removes; names in the case given, sets in file order.
+   */
+  public record HeaderEdits(
+      Map<String, String> requestSet, List<String> requestRemove, Map<String, String> responseSet, List<String> responseRemove) {
+    public HeaderEdits {
+      requestSet = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(requestSet));
+      requestRemove = List.copyOf(requestRemove);
+      responseSet = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(responseSet));
+      responseRemove = List.copyOf(responseRemove);
+    }
+
+    public static HeaderEdits defaults() {
+      return new HeaderEdits(Map.of(), List.of(), Map.of(), List.of());
+    }
+  }
+
+  /**
    * Which clients may send requests, by address (the client {@link ClientIp} finds): none in
    * {@code deny}, and, when {@code allow} lists any, only those in it.
    */
@@ -381,7 +401,8 @@ public record StcConfig(
         false,
         ClientIp.defaults(),
         RequestId.defaults(),
-        Access.defaults());
+        Access.defaults(),
+        HeaderEdits.defaults());
   }
 
   /** The number of event loops to run: the configured value, or one per core. */

@@ -36,6 +36,8 @@ final class ClientRequest implements Request, ForwardedRequest {
   private String requestId;
   /** How the current request got its ID: by its settings. */
   private RequestIds ids;
+  /** What {@code headers.request} sets and removes for the current request, by its settings. */
+  private FieldEdits edits;
   /** The HTTP version the client speaks (HTTP/1.1 for an HTTP/2 stream, as its head is converted). */
   HttpVersion version;
   /** The client has sent the whole request: anything more it sends is the next request. */
@@ -57,6 +59,7 @@ final class ClientRequest implements Request, ForwardedRequest {
   void start(HttpRequest head, ProxySettings settings) {
     this.head = head;
     this.ids = settings.requestIds();
+    this.edits = settings.edits();
     if (client.trustedPeer) {
       HttpHeaders h = head.headers();
       clientIp = settings.trustedProxies().clientBehind(client.clientIp, h);
@@ -169,6 +172,11 @@ final class ClientRequest implements Request, ForwardedRequest {
   @Override
   public boolean answeredExpect() {
     return answeredExpect;
+  }
+
+  @Override
+  public FieldEdits edits() {
+    return edits;
   }
 
   @Override

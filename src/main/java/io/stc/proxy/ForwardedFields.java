@@ -53,6 +53,7 @@ final class ForwardedFields {
     AsciiString idName = r.requestIdName();
     boolean answeredExpect = r.answeredExpect();
     boolean dropForwarded = !r.fromTrustedProxy();
+    FieldEdits edits = r.edits();
     CharSequence priorFor = null;
     CharSequence host = null;
     boolean teTrailers = false;
@@ -81,6 +82,7 @@ final class ForwardedFields {
           || (answeredExpect && AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.EXPECT))
           || (idName != null && isRequestIdField(name, idName))
           || (dropForwarded && name.length() == 9 && AsciiString.contentEqualsIgnoreCase(name, FORWARDED))
+          || (edits != null && edits.dropsRequestField(name))
           || (http2 && AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.TRANSFER_ENCODING))) {
         continue;
       }
@@ -104,6 +106,9 @@ final class ForwardedFields {
     }
     if (idName != null) {
       sink.field(idName, r.requestId());
+    }
+    if (edits != null) {
+      edits.addRequestFields(sink);
     }
     if (teTrailers) {
       sink.field(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS);

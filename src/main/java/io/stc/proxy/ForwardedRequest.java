@@ -26,6 +26,9 @@ interface ForwardedRequest {
   /** The request's ID, sent in {@link #requestIdName()}; null when stc sets none. */
   String requestId();
 
+  /** The fields {@code headers.request} sets and removes, or null for none. */
+  FieldEdits edits();
+
   /** The proxy answered the client's {@code Expect: 100-continue} itself. */
   boolean answeredExpect();
 

@@ -42,18 +42,22 @@ final class HeaderRewriter {
   private final String requestIdHeader;
   private final byte[] requestIdPrefix;
   private final AsciiString requestIdLowerCase;
+  /** What {@code headers.response} sets and removes, or null. */
+  private final FieldEdits edits;
 
   /** @param servedByHeader the response header naming the backend, or empty for none */
   HeaderRewriter(String servedByHeader) {
-    this(servedByHeader, null, null);
+    this(servedByHeader, null, null, null);
   }
 
   /**
    * @param servedByHeader the response header naming the backend, or empty for none
    * @param hsts the Strict-Transport-Security value for every response (TLS listeners only), or null
    * @param requestIdHeader the header that gives clients their request's ID, or null for none
+   * @param edits the fields {@code headers} sets and removes, or null for none
    */
-  HeaderRewriter(String servedByHeader, String hsts, String requestIdHeader) {
+  HeaderRewriter(String servedByHeader, String hsts, String requestIdHeader, FieldEdits edits) {
+    this.edits = edits;
     this.requestIdHeader = requestIdHeader;
     this.requestIdPrefix = requestIdHeader == null ? null : ResponseHead.ascii(requestIdHeader + ": ");
     this.requestIdLowerCase = requestIdHeader == null ? null : AsciiString.of(requestIdHeader).toLowerCase();
@@ -100,9 +104,15 @@ final class HeaderRewriter {
       // Not for an HTTP/1.0 client (RFC 9112 6.1); only a response without a body gets this far.
       head.dropTransferEncoding();
     }
+    if (edits != null) {
+      edits.dropResponseFields(head);
+    }
     head.writeKept(out);
     writeServedBy(out, backendId);
     writeRequestId(out, requestId);
+    if (edits != null) {
+      out.writeBytes(edits.responseLines());
+    }
     if (hstsLine != null) {
       // After a backend's own, if it sent one: browsers heed the first (RFC 6797 section 8.1).
       out.writeBytes(hstsLine);
@@ -149,6 +159,9 @@ final class HeaderRewriter {
    * request's ID and HSTS, as on a backend's response.
    */
   void ownAnswer(io.netty.handler.codec.http.HttpResponse r, String requestId) {
+    if (edits != null) {
+      edits.edit(r);
+    }
     if (requestIdHeader != null && requestId != null) {
       r.headers().set(requestIdHeader, requestId);
     }
@@ -167,9 +180,17 @@ final class HeaderRewriter {
    */
   Http2Headers http2ResponseHead(ResponseHead head, String backendId, String cookie, String requestId) {
     boolean withId = requestIdLowerCase != null && requestId != null;
-    int room = (servedByLowerCaseName != null ? 1 : 0) + (withId ? 1 : 0) + (hsts != null ? 1 : 0) + (cookie != null ? 1 : 0);
+    int set = 0;
+    if (edits != null) {
+      edits.dropResponseFields(head);
+      set = edits.responseFieldCount();
+    }
+    int room = (servedByLowerCaseName != null ? 1 : 0) + (withId ? 1 : 0) + (hsts != null ? 1 : 0) + (cookie != null ? 1 : 0) + set;
     AsciiString[] f = head.http2Fields(room);
     int k = f.length - 2 * room;
+    if (edits != null) {
+      k = edits.addResponseFields(f, k);
+    }
     if (servedByLowerCaseName != null) {
       f[k++] = servedByLowerCaseName;
       f[k++] = asciiBackendId(backendId);

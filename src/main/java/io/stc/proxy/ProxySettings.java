@@ -21,6 +21,7 @@ import io.stc.pool.Backend;
  * @param rewriter what stc adds to each response's head
  * @param validator the request limits checked on the data plane (an HTTP/2 head, the body's size)
  * @param access which clients may send requests
+ * @param edits the fields {@code headers} sets and removes, or null for none
  */
 record ProxySettings(
     int retries,
@@ -41,7 +42,8 @@ record ProxySettings(
     RequestIds requestIds,
     HeaderRewriter rewriter,
     RequestValidator validator,
-    ClientAccess access) {
+    ClientAccess access,
+    FieldEdits edits) {
 
   /** The least an automatic per-try timeout waits: below it, scheduling noise looks like a hang. */
   static final long PER_TRY_FLOOR_NANOS = 250_000_000L;
@@ -69,9 +71,11 @@ record ProxySettings(
         new RequestIds(config.requestId()),
         new HeaderRewriter(
             config.servedByHeader(), tlsListener ? config.tls().hsts() : null,
-            config.requestId().enabled() && config.requestId().response() ? config.requestId().header() : null),
+            config.requestId().enabled() && config.requestId().response() ? config.requestId().header() : null,
+            FieldEdits.of(config.headers())),
         new RequestValidator(config.limits().headers(), config.limits().body()),
-        new ClientAccess(config.access()));
+        new ClientAccess(config.access()),
+        FieldEdits.of(config.headers()));
   }
 
   /**

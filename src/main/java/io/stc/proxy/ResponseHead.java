@@ -235,6 +235,17 @@ public final class ResponseHead {
     }
   }
 
+  /** Stops forwarding every field of these lower-case names ({@code headers.response}: removed or replaced). */
+  void dropNamed(byte[][] lowerNames) {
+    for (int i = 1; i < lines; i++) {
+      for (byte[] name : lowerNames) {
+        if (is(i, name)) {
+          drop[i] = true;
+        }
+      }
+    }
+  }
+
   /** About how many bytes the forwarded head takes. */
   int approximateSize() {
     return length + 2 * lines + 2;

@@ -93,6 +93,14 @@ class ConfigLoaderTest {
       access:
         allow: [10.0.0.0/8]
         deny: [10.6.6.6]
+      headers:
+        request:
+          set: {X-Env: prod}
+        response:
+          set:
+            X-Frame-Options: DENY
+            Content-Security-Policy: "default-src 'self'"
+          remove: [Server, X-Powered-By]
       """;
 
   private static final String FULL_JSON = """
@@ -125,7 +133,10 @@ class ConfigLoaderTest {
         "drain_timeout": "5s",
         "client_ip": {"trusted_proxies": ["10.0.0.0/8", "192.0.2.7", "2001:db8::/32"], "header": "CF-Connecting-IP"},
         "request_id": {"header": "X-Correlation-Id", "incoming": "trusted", "response": false},
-        "access": {"allow": ["10.0.0.0/8"], "deny": ["10.6.6.6"]}
+        "access": {"allow": ["10.0.0.0/8"], "deny": ["10.6.6.6"]},
+        "headers": {"request": {"set": {"X-Env": "prod"}},
+                    "response": {"set": {"X-Frame-Options": "DENY", "Content-Security-Policy": "default-src 'self'"},
+                                 "remove": ["Server", "X-Powered-By"]}}
       }
       """;
 
@@ -149,11 +160,15 @@ class ConfigLoaderTest {
           List.of(AddressRange.parse("10.0.0.0/8"), AddressRange.parse("192.0.2.7"), AddressRange.parse("2001:db8::/32")),
           "CF-Connecting-IP"),
       new StcConfig.RequestId("X-Correlation-Id", StcConfig.RequestId.Incoming.TRUSTED, false),
-      new StcConfig.Access(List.of(AddressRange.parse("10.0.0.0/8")), List.of(AddressRange.parse("10.6.6.6"))));
+      new StcConfig.Access(List.of(AddressRange.parse("10.0.0.0/8")), List.of(AddressRange.parse("10.6.6.6"))),
+      new StcConfig.HeaderEdits(java.util.Map.of("X-Env", "prod"), List.of(),
+          new java.util.LinkedHashMap<>(java.util.Map.of("X-Frame-Options", "DENY")) {{
+            put("Content-Security-Policy", "default-src 'self'");
+          }}, List.of("Server", "X-Powered-By")));
 
   private static final String KNOWN_TOP = "host, port, io_threads, algorithm, backends, health, "
       + "timeouts, retries, retry_budget, served_by_header, shutdown_timeout, limits, hash_key, slow_start, circuit_breaker, "
-      + "state_dir, sticky, max_inflight, queue, admin, access_log, drain_timeout, autoscale, tls, rate_limit, transport, h2c, proxy_protocol, client_ip, request_id, access";
+      + "state_dir, sticky, max_inflight, queue, admin, access_log, drain_timeout, autoscale, tls, rate_limit, transport, h2c, proxy_protocol, client_ip, request_id, access, headers";
 
   @TempDir Path dir;
 

@@ -50,6 +50,11 @@ class ForwardedForTest {
     }
 
     @Override
+    public FieldEdits edits() {
+      return null;
+    }
+
+    @Override
     public boolean upgradeRequested() {
       return false;
     }

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 /** A backend's HTTP/1.1 head as the fields of an HTTP/2 client's HEADERS frame, head after head on one connection. */
 class Http2ResponseHeadTest {
   private final ResponseHead head = new ResponseHead(ResponseHead.ascii("x-served-by"));
-  private final HeaderRewriter rewriter = new HeaderRewriter("X-Served-By", "max-age=60", null);
+  private final HeaderRewriter rewriter = new HeaderRewriter("X-Served-By", "max-age=60", null, null);
 
   private Http2Headers convert(String raw, String cookie) {
     ByteBuf in = Unpooled.copiedBuffer(raw, StandardCharsets.ISO_8859_1);

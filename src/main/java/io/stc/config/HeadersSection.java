@@ -1,0 +1,81 @@
+package io.stc.config;
+
+import io.stc.config.StcConfig.HeaderEdits;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Reads the {@code headers} section: fields set on (or removed from) each request to a backend and
+ * each response to a client. Fields stc frames, routes or vouches for itself cannot be named.
+ */
+final class HeadersSection {
+  /** Framing, connection and routing fields, and those stc sets: edited by hand, they would break a message or a guarantee. */
+  private static final Set<String> RESERVED = Set.of(
+      "host", "connection", "keep-alive", "proxy-connection", "te", "transfer-encoding", "upgrade", "content-length",
+      "trailer", "expect", "http2-settings", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host",
+      "x-forwarded-client-cert", "forwarded");
+
+  private HeadersSection() {}
+
+  static HeaderEdits read(ConfigMap h) {
+    ConfigMap request = h.section("request", "set", "remove");
+    ConfigMap response = h.section("response", "set", "remove");
+    return new HeaderEdits(set(request), remove(request), set(response), remove(response));
+  }
+
+  private static Map<String, String> set(ConfigMap side) {
+    Map<String, String> set = new LinkedHashMap<>();
+    for (Map.Entry<String, ConfigNode> e : side.get("set").map(ConfigNode::asOpenMap).orElse(Map.of()).entrySet()) {
+      ConfigNode n = e.getValue();
+      String name = e.getKey().trim();
+      try {
+        name(name);
+      } catch (IllegalArgumentException ex) {
+        throw n.fail(ex.getMessage());
+      }
+      String value = n.as("a header value", HeadersSection::value);
+      for (String seen : set.keySet()) {
+        if (seen.equalsIgnoreCase(name)) {
+          throw n.fail("'" + name + "' is set twice");
+        }
+      }
+      set.put(name, value);
+    }
+    return set;
+  }
+
+  private static List<String> remove(ConfigMap side) {
+    List<String> names = new ArrayList<>();
+    for (ConfigNode n : side.list("remove")) {
+      names.add(n.as("a header name", HeadersSection::name));
+    }
+    return names;
+  }
+
+  private static String name(String s) {
+    String name = s.trim();
+    if (!ConfigLoader.HEADER_NAME.matcher(name).matches()) {
+      throw new IllegalArgumentException("expected a header name like X-Frame-Options, got '" + s + "'");
+    }
+    if (RESERVED.contains(name.toLowerCase(Locale.ROOT))) {
+      throw new IllegalArgumentException("'" + name + "' is framed or set by stc itself and cannot be edited");
+    }
+    return name;
+  }
+
+  /** Visible ASCII, spaces and tabs inside: no CR or LF that would end the line and start another. */
+  private static String value(String s) {
+    String v = s.trim();
+    for (int i = 0; i < v.length(); i++) {
+      char c = v.charAt(i);
+      if ((c < 0x20 && c != '\t') || c > 0x7e) {
+        throw new IllegalArgumentException("a header value holds visible ASCII, spaces and tabs only, got '" + s + "'");
+      }
+    }
+    return v;
+  }
+}
