@@ -20,7 +20,7 @@ public final class ConfigChanges {
    * {@code running} with what a reload may change while stc runs taken from {@code next}: the
    * per-request settings of the data plane (retries; the response, body, send, per-try,
    * response-body and stream-idle timeouts; the body size and buffering limits; client_ip;
-   * request_id; access; headers; rate_limit; h2c) and, while the listener stays on TLS, its certificates, protocols,
+   * request_id; access; headers; compression; rate_limit; h2c) and, while the listener stays on TLS, its certificates, protocols,
    * client authentication, sessions and HSTS. Backends and the algorithm are the controller's.
    */
   public static StcConfig reloadable(StcConfig running, StcConfig next) {
@@ -41,6 +41,7 @@ public final class ConfigChanges {
         .withRequestId(next.requestId())
         .withAccess(next.access())
         .withHeaders(next.headers())
+        .withCompression(next.compression())
         .withRateLimit(next.rateLimit())
         .withH2c(next.h2c())
         .withTls(tls)

@@ -36,7 +36,7 @@ public final class ConfigLoader {
         "served_by_header", "shutdown_timeout", "limits", "hash_key", "slow_start", "circuit_breaker",
         "state_dir", "sticky", "max_inflight", "queue",
         "admin", "access_log", "drain_timeout", "autoscale", "tls", "rate_limit", "transport", "h2c", "proxy_protocol",
-        "client_ip", "request_id", "access", "headers");
+        "client_ip", "request_id", "access", "headers", "compression");
     // The autoscale section's defaults follow these two.
     int maxInflight = root.integer("max_inflight", 0, 1_000_000, d.capacity().maxInflight());
     Duration drainTimeout = root.duration("drain_timeout", d.drainTimeout());
@@ -77,7 +77,8 @@ public final class ConfigLoader {
         clientIp(root.section("client_ip", "trusted_proxies", "header"), d.clientIp()),
         RequestIdSection.read(root.get("request_id"), d.requestId()),
         access(root.section("access", "allow", "deny")),
-        HeadersSection.read(root.section("headers", "request", "response")));
+        HeadersSection.read(root.section("headers", "request", "response")),
+        compression(root.section("compression", "enabled", "types", "min_length", "level"), d.compression()));
     List<ConfigNode> items = root.list("backends");
     for (int i = 0; i < items.size(); i++) {
       String conflict = config.backends().get(i).protocol().conflictWithTls(config.tls().backends());
@@ -104,6 +105,26 @@ public final class ConfigLoader {
   private static StcConfig.ClientIp clientIp(ConfigMap c, StcConfig.ClientIp d) {
     List<AddressRange> trusted = ranges(c, "trusted_proxies");
     return new StcConfig.ClientIp(trusted, c.value("header", "a header name", ConfigLoader::headerName, d.header()));
+  }
+
+  private static StcConfig.Compression compression(ConfigMap c, StcConfig.Compression d) {
+    List<String> types = new ArrayList<>();
+    for (ConfigNode n : c.list("types")) {
+      types.add(n.as("a media type like text/html or text/*", ConfigLoader::mediaType));
+    }
+    return new StcConfig.Compression(
+        c.bool("enabled", d.enabled()),
+        c.get("types").isPresent() ? types : d.types(),
+        c.size("min_length", 0, 1L << 30, d.minLength()),
+        c.integer("level", 1, 9, d.level()));
+  }
+
+  private static String mediaType(String s) {
+    String t = s.trim();
+    if (!t.matches("[A-Za-z0-9!#$&^_.+-]+/(\\*|[A-Za-z0-9!#$&^_.+-]+)")) {
+      throw new IllegalArgumentException("expected a media type like text/html or text/*, got '" + s + "'");
+    }
+    return t;
   }
 
   private static StcConfig.Access access(ConfigMap a) {

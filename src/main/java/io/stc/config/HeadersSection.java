@@ -57,12 +57,22 @@ final class HeadersSection {
   }
 
   private static String name(String s) {
+    return ownName(s, RESERVED, "X-Frame-Options", "is framed or set by stc itself and cannot be edited");
+  }
+
+  /**
+   * {@code s} trimmed, if it is a header name that is not one of {@code reserved} (lower case).
+   *
+   * @param example a name to show in the error
+   * @param why what the error says of a reserved name
+   */
+  static String ownName(String s, Set<String> reserved, String example, String why) {
     String name = s.trim();
     if (!ConfigLoader.HEADER_NAME.matcher(name).matches()) {
-      throw new IllegalArgumentException("expected a header name like X-Frame-Options, got '" + s + "'");
+      throw new IllegalArgumentException("expected a header name like " + example + ", got '" + s + "'");
     }
-    if (RESERVED.contains(name.toLowerCase(Locale.ROOT))) {
-      throw new IllegalArgumentException("'" + name + "' is framed or set by stc itself and cannot be edited");
+    if (reserved.contains(name.toLowerCase(Locale.ROOT))) {
+      throw new IllegalArgumentException("'" + name + "' " + why);
     }
     return name;
   }

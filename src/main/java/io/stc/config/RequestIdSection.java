@@ -38,14 +38,7 @@ final class RequestIdSection {
   }
 
   private static String header(String s) {
-    String name = s.trim();
-    if (!ConfigLoader.HEADER_NAME.matcher(name).matches()) {
-      throw new IllegalArgumentException("expected a header name like X-Request-Id, got '" + s + "'");
-    }
-    if (TAKEN.contains(name.toLowerCase(Locale.ROOT))) {
-      throw new IllegalArgumentException("'" + name + "' is a header stc sets or drops itself; name another, like X-Request-Id");
-    }
-    return name;
+    return HeadersSection.ownName(s, TAKEN, "X-Request-Id", "is a header stc sets or drops itself; name another, like X-Request-Id");
   }
 
   private static Incoming incoming(String s) {

@@ -41,7 +41,8 @@ public record StcConfig(
     ClientIp clientIp,
     RequestId requestId,
     Access access,
-    HeaderEdits headers) implements StcConfigBuilder.With {
+    HeaderEdits headers,
+    Compression compression) implements StcConfigBuilder.With {
 
   public StcConfig {
     // Immutable, whoever built the list: a config is shared by threads and kept as the running one.
@@ -289,6 +290,27 @@ public record StcConfig(
   }
 
   /**
+   * Response bodies stc gzip-encodes for clients that accept it: of one of {@code types}
+   * ({@code text/*} takes a whole family), at least {@code minLength} bytes, at zlib's {@code level}.
+   */
+  public record Compression(boolean enabled, List<String> types, long minLength, int level) {
+    public Compression {
+      types = List.copyOf(types);
+    }
+
+    /** Text formats that compress well, as nginx and Envoy users list them; not event streams, images or archives. */
+    public static final List<String> DEFAULT_TYPES = List.of(
+        "text/html", "text/plain", "text/css", "text/javascript", "text/xml", "text/csv", "text/markdown",
+        "application/javascript", "application/json", "application/xml", "application/xhtml+xml", "application/rss+xml",
+        "application/atom+xml", "application/ld+json", "application/manifest+json", "application/problem+json",
+        "application/graphql-response+json", "application/wasm", "image/svg+xml");
+
+    public static Compression defaults() {
+      return new Compression(false, DEFAULT_TYPES, 1024, 5);
+    }
+  }
+
+  /**
    * Fields stc sets on each request to a backend and each response to a client (replacing any of
    * that name), and fields it removes; names in the case given, sets in file order.
    */
@@ -402,7 +424,8 @@ public record StcConfig(
         ClientIp.defaults(),
         RequestId.defaults(),
         Access.defaults(),
-        HeaderEdits.defaults());
+        HeaderEdits.defaults(),
+        Compression.defaults());
   }
 
   /** The number of event loops to run: the configured value, or one per core. */

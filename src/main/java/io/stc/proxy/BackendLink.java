@@ -36,6 +36,10 @@ abstract class BackendLink {
   /** Sets up for the response to the request about to be written. */
   abstract void expect(boolean headRequest, boolean keepFraming);
 
+  /** The response's body goes on as its data alone, not its chunk framing (stc re-encodes it); said when its head arrived. */
+  void dataOnly() {
+  }
+
   /** The trailer fields of the response that ended, as fields; null when none (or they went on as bytes). */
   abstract HttpHeaders trailers();
 

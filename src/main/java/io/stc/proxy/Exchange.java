@@ -228,7 +228,22 @@ final class Exchange implements ExchangeTimers.Deadlines, EndedExchange {
     boolean keep = keepAlive && request.received && !proxy.draining;
     Backend b = attempts.backend();
     String cookie = proxy.steps.responseCookie(this, b);
-    keepAlive = client.response.head(head, request, keep, b.id(), cookie);
+    keepAlive = client.response.head(head, request, keep, b.id(), cookie, gzipFor(head));
+  }
+
+  /** The stream that gzip-encodes this response's body, when {@code compression} applies to it and the loop has room; else null. */
+  private GzipStream gzipFor(ResponseHead head) {
+    ResponseCompression compression = settings.compression();
+    if (compression == null || grpc.active() || !compression.applies(request, head)) {
+      return null;
+    }
+    java.util.zip.Deflater d = client.loop.deflaters.take(compression.level());
+    if (d == null) {
+      return null;
+    }
+    head.encodeGzip();
+    upstream.dataOnly();
+    return new GzipStream(client.loop.deflaters, d);
   }
 
   /** A piece of the response body goes to the client; false when the client takes no more for now. */

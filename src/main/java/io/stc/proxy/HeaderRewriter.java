@@ -19,6 +19,10 @@ final class HeaderRewriter {
   private static final byte[] KEEP_ALIVE = ResponseHead.ascii("connection: keep-alive\r\n");
   private static final byte[] SET_COOKIE = ResponseHead.ascii("set-cookie: ");
   private static final AsciiString STRICT_TRANSPORT_SECURITY = AsciiString.cached("strict-transport-security");
+  private static final byte[] GZIP = ResponseHead.ascii("content-encoding: gzip\r\nvary: Accept-Encoding\r\n");
+  private static final byte[] ETAG = ResponseHead.ascii("etag: ");
+  private static final AsciiString GZIP_VALUE = AsciiString.cached("gzip");
+  private static final AsciiString ACCEPT_ENCODING = AsciiString.cached("Accept-Encoding");
 
   /** How a response body travels to an HTTP/1.x client. */
   enum BodyFraming {
@@ -108,6 +112,13 @@ final class HeaderRewriter {
       edits.dropResponseFields(head);
     }
     head.writeKept(out);
+    if (head.gzip) {
+      out.writeBytes(GZIP);
+      if (head.weakEtag != null) {
+        out.writeBytes(ETAG).writeCharSequence(head.weakEtag, StandardCharsets.ISO_8859_1);
+        out.writeShort(ResponseHead.CRLF);
+      }
+    }
     writeServedBy(out, backendId);
     writeRequestId(out, requestId);
     if (edits != null) {
@@ -185,9 +196,21 @@ final class HeaderRewriter {
       edits.dropResponseFields(head);
       set = edits.responseFieldCount();
     }
-    int room = (servedByLowerCaseName != null ? 1 : 0) + (withId ? 1 : 0) + (hsts != null ? 1 : 0) + (cookie != null ? 1 : 0) + set;
+    int gzip = head.gzip ? (head.weakEtag != null ? 3 : 2) : 0;
+    int room = (servedByLowerCaseName != null ? 1 : 0) + (withId ? 1 : 0) + (hsts != null ? 1 : 0) + (cookie != null ? 1 : 0) + set
+        + gzip;
     AsciiString[] f = head.http2Fields(room);
     int k = f.length - 2 * room;
+    if (gzip > 0) {
+      f[k++] = HttpHeaderNames.CONTENT_ENCODING;
+      f[k++] = GZIP_VALUE;
+      f[k++] = HttpHeaderNames.VARY;
+      f[k++] = ACCEPT_ENCODING;
+      if (gzip == 3) {
+        f[k++] = HttpHeaderNames.ETAG;
+        f[k++] = new AsciiString(head.weakEtag);
+      }
+    }
     if (edits != null) {
       k = edits.addResponseFields(f, k);
     }

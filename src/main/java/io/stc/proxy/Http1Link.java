@@ -86,6 +86,11 @@ final class Http1Link extends BackendLink implements ResponseReader.Sink {
   }
 
   @Override
+  void dataOnly() {
+    reader.dataOnly();
+  }
+
+  @Override
   void expect(boolean headRequest, boolean keepFraming) {
     reader.expect(headRequest, keepFraming);
   }

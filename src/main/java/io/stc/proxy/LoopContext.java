@@ -50,6 +50,8 @@ final class LoopContext {
   final Http2WindowBudget windowBudget;
   /** How many retries this loop's exchanges may make. */
   final RetryBudget retryBudget;
+  /** The deflaters of this loop's gzip-encoded responses. */
+  final DeflaterPool deflaters = new DeflaterPool();
   /** The proxy's clock: how long an idle connection has waited. */
   private final Clock clock;
   /** The longest an HTTP/1.1 connection is kept idle ({@code timeouts.backend_idle}). */

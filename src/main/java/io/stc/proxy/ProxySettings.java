@@ -22,6 +22,7 @@ import io.stc.pool.Backend;
  * @param validator the request limits checked on the data plane (an HTTP/2 head, the body's size)
  * @param access which clients may send requests
  * @param edits the fields {@code headers} sets and removes, or null for none
+ * @param compression which responses go gzip-encoded, or null when none do
  */
 record ProxySettings(
     int retries,
@@ -43,7 +44,8 @@ record ProxySettings(
     HeaderRewriter rewriter,
     RequestValidator validator,
     ClientAccess access,
-    FieldEdits edits) {
+    FieldEdits edits,
+    ResponseCompression compression) {
 
   /** The least an automatic per-try timeout waits: below it, scheduling noise looks like a hang. */
   static final long PER_TRY_FLOOR_NANOS = 250_000_000L;
@@ -75,7 +77,8 @@ record ProxySettings(
             FieldEdits.of(config.headers())),
         new RequestValidator(config.limits().headers(), config.limits().body()),
         new ClientAccess(config.access()),
-        FieldEdits.of(config.headers()));
+        FieldEdits.of(config.headers()),
+        ResponseCompression.of(config.compression()));
   }
 
   /**

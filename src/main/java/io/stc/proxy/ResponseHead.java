@@ -17,6 +17,8 @@ public final class ResponseHead {
   static final int MAX_BYTES = 64 * 1024;
   private static final byte[] CONTENT_LENGTH = ascii("content-length");
   private static final byte[] TRANSFER_ENCODING = ascii("transfer-encoding");
+  private static final byte[] ETAG = ascii("etag");
+  private static final byte[] ACCEPT_RANGES = ascii("accept-ranges");
   private static final byte[] CONNECTION = ascii("connection");
   private static final byte[] KEEP_ALIVE = ascii("keep-alive");
   private static final byte[] PROXY_CONNECTION = ascii("proxy-connection");
@@ -54,6 +56,10 @@ public final class ResponseHead {
    * told of it, and stc does not undo it. Without a final chunked, the body runs to the close.
    */
   boolean otherCodings;
+  /** The body goes to the client gzip-encoded by stc ({@link #encodeGzip()}). */
+  boolean gzip;
+  /** The backend's strong ETag made weak for the encoded body, or null. */
+  String weakEtag;
   boolean closeToken;
   boolean keepAliveToken;
   // Headers a Connection header names besides close and keep-alive (hop-by-hop too, RFC 9110
@@ -83,6 +89,8 @@ public final class ResponseHead {
     contentLength = -1;
     chunked = false;
     otherCodings = false;
+    gzip = false;
+    weakEtag = null;
     closeToken = false;
     keepAliveToken = false;
     named = 0;
@@ -233,6 +241,27 @@ public final class ResponseHead {
         drop[i] = true;
       }
     }
+  }
+
+  /**
+   * The body goes to the client gzip-encoded: its length and framing lines stay behind (stc
+   * frames the encoded body anew), and a strong ETag turns weak, as the bytes are no longer the
+   * backend's (RFC 9110 8.8.1), and Accept-Ranges goes, as ranges of the encoded body are not
+   * served (nginx does both). The reader has already taken the framing.
+   */
+  void encodeGzip() {
+    for (int i = 1; i < lines; i++) {
+      if (is(i, CONTENT_LENGTH) || is(i, TRANSFER_ENCODING) || is(i, ACCEPT_RANGES)) {
+        drop[i] = true;
+      } else if (is(i, ETAG) && weakEtag == null) {
+        String v = string(valueStart[i], end[i]);
+        drop[i] = true;
+        weakEtag = v.startsWith("W/") ? v : "W/" + v;
+      }
+    }
+    gzip = true;
+    contentLength = -1;
+    chunked = false;
   }
 
   /** Stops forwarding every field of these lower-case names ({@code headers.response}: removed or replaced). */

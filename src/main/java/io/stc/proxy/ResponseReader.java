@@ -102,6 +102,11 @@ public final class ResponseReader {
     this.trailers = null;
   }
 
+  /** The body of the response whose head was just read goes on as data alone: its chunks are taken apart. */
+  void dataOnly() {
+    this.keepFraming = false;
+  }
+
   /**
    * The trailer fields of the response that just ended, when its chunks were taken apart (for an
    * HTTP/2 client); null when there were none or they went on as bytes with the chunks.

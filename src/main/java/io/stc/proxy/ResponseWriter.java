@@ -49,6 +49,8 @@ final class ResponseWriter {
    */
   private ByteBuf unwrittenHttp2Data;
   private ChannelFuture lastWrite;
+  /** Encodes the body under way, or null when it goes as it came. */
+  private GzipStream gzip;
   /** Body bytes written (or held back to be) for the exchange under way: the access log's size. */
   private long bodyBytes;
   /**
@@ -107,7 +109,8 @@ final class ResponseWriter {
    * @param keep whether the client connection may stay open, as far as the exchange goes
    * @return whether it may stay open after this response (not when the body is delimited by closing)
    */
-  boolean head(ResponseHead head, ClientRequest request, boolean keep, String backendId, String cookie) {
+  boolean head(ResponseHead head, ClientRequest request, boolean keep, String backendId, String cookie, GzipStream gzip) {
+    this.gzip = gzip;
     if (http2Stream) {
       unwrittenHttp2Head = rewriter.http2ResponseHead(head, backendId, cookie, request.requestId());
       return keep;
@@ -154,11 +157,31 @@ final class ResponseWriter {
 
   /** Writes a piece of the body (not flushed). */
   void body(ByteBuf piece) {
+    if (gzip != null) {
+      encoded(gzip.deflate(piece, ctx.alloc()));
+      return;
+    }
     int n = piece.readableBytes();
     if (join(piece, n)) {
       piece.release();
       return;
     }
+    bodyPiece(piece);
+  }
+
+  /** Writes a piece of the encoded body, unless it is empty (the deflater holds what it took). */
+  private void encoded(ByteBuf piece) {
+    if (piece == null || !piece.isReadable()) {
+      if (piece != null) {
+        piece.release();
+      }
+      return;
+    }
+    bodyPiece(piece);
+  }
+
+  private void bodyPiece(ByteBuf piece) {
+    int n = piece.readableBytes();
     bodyBytes += n;
     writeHead();
     if (http2Stream) {
@@ -175,6 +198,10 @@ final class ResponseWriter {
 
   /** Writes what is held back and flushes: the backend's read ended. */
   void flush() {
+    if (gzip != null) {
+      // What this read brought goes out decodable, so a stream sent in pieces arrives in pieces.
+      encoded(gzip.flush(ctx.alloc()));
+    }
     writeHead();
     if (http2Stream) {
       writeHttp2Data();
@@ -191,6 +218,10 @@ final class ResponseWriter {
    * @param trailers trailer fields for a client that takes them as fields, or null
    */
   ChannelFuture end(HttpHeaders trailers) {
+    if (gzip != null) {
+      encoded(gzip.finish(ctx.alloc()));
+      gzip = null;
+    }
     if (http2Stream) {
       Http2Headers onlyHead = unwrittenHttp2Head;
       if (onlyHead != null && trailers == null) {
@@ -274,6 +305,10 @@ final class ResponseWriter {
 
   /** Drops a head never written: the response was abandoned. */
   void discard() {
+    if (gzip != null) {
+      gzip.release();
+      gzip = null;
+    }
     if (unwrittenHead != null) {
       unwrittenHead.release();
       unwrittenHead = null;

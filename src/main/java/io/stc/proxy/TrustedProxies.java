@@ -7,6 +7,7 @@ import io.stc.config.AddressRange;
 import io.stc.config.StcConfig;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -56,45 +57,44 @@ final class TrustedProxies {
    * client's "unknown", or garbage), the address right of it, which a trusted hop vouched for.
    */
   String clientBehind(String peerIp, HttpHeaders headers) {
-    List<String> values = headers.getAll(header);
+    List<String> nodes = rfc7239 ? forNodes(headers.getAll(header)) : entries(headers.getAll(header));
     String client = peerIp;
-    if (rfc7239) {
-      List<ForwardedHeader.Hop> hops = ForwardedHeader.hops(values);
-      for (int i = hops.size() - 1; i >= 0; i--) {
-        String node = hops.get(i).forNode();
-        byte[] address = node == null ? null : AddressRange.literal(withoutPort(node.trim()));
-        if (address == null) {
-          // "unknown", an obfuscated _name, or no for at all: nothing further left can be placed.
-          return client;
-        }
-        client = text(address);
-        if (!trusts(address)) {
-          return client;
-        }
+    for (int i = nodes.size() - 1; i >= 0; i--) {
+      String node = nodes.get(i);
+      byte[] address = node == null ? null : AddressRange.literal(withoutPort(node));
+      if (address == null) {
+        // "unknown", an obfuscated _name, garbage, or a hop that named no one: nothing further left can be placed.
+        return client;
       }
-      return client;
-    }
-    for (int v = values.size() - 1; v >= 0; v--) {
-      String value = values.get(v);
-      int end = value.length();
-      while (end > 0) {
-        int comma = value.lastIndexOf(',', end - 1);
-        String entry = value.substring(comma + 1, end).trim();
-        end = Math.max(comma, 0);
-        if (entry.isEmpty()) {
-          continue;
-        }
-        byte[] address = AddressRange.literal(withoutPort(entry));
-        if (address == null) {
-          return client;
-        }
-        client = text(address);
-        if (!trusts(address)) {
-          return client;
-        }
+      client = text(address);
+      if (!trusts(address)) {
+        return client;
       }
     }
     return client;
+  }
+
+  /** The comma-separated entries of every field, in order, trimmed; empty ones left out. */
+  private static List<String> entries(List<String> values) {
+    List<String> entries = new ArrayList<>();
+    for (String value : values) {
+      for (String entry : value.split(",")) {
+        String e = entry.trim();
+        if (!e.isEmpty()) {
+          entries.add(e);
+        }
+      }
+    }
+    return entries;
+  }
+
+  /** Each RFC 7239 hop's {@code for} node, in order; null for a hop that gave none. */
+  private static List<String> forNodes(List<String> values) {
+    List<String> nodes = new ArrayList<>();
+    for (ForwardedHeader.Hop hop : ForwardedHeader.hops(values)) {
+      nodes.add(hop.forNode() == null ? null : hop.forNode().trim());
+    }
+    return nodes;
   }
 
   /**

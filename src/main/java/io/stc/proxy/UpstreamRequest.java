@@ -61,6 +61,13 @@ final class UpstreamRequest {
    * method, or on an {@code Idempotency-Key} with which the client says the server dedupes it (as
    * Go's client reads it).
    */
+  /** The current attempt's response body goes on as data alone ({@link BackendLink#dataOnly()}). */
+  void dataOnly() {
+    if (link != null) {
+      link.dataOnly();
+    }
+  }
+
   void start(HttpRequest head, ProxySettings settings) {
     this.settings = settings;
     idempotent = isIdempotent(head.method())

@@ -101,6 +101,11 @@ class ConfigLoaderTest {
             X-Frame-Options: DENY
             Content-Security-Policy: "default-src 'self'"
           remove: [Server, X-Powered-By]
+      compression:
+        enabled: true
+        types: [text/html, "text/*"]
+        min_length: 2KiB
+        level: 6
       """;
 
   private static final String FULL_JSON = """
@@ -136,7 +141,8 @@ class ConfigLoaderTest {
         "access": {"allow": ["10.0.0.0/8"], "deny": ["10.6.6.6"]},
         "headers": {"request": {"set": {"X-Env": "prod"}},
                     "response": {"set": {"X-Frame-Options": "DENY", "Content-Security-Policy": "default-src 'self'"},
-                                 "remove": ["Server", "X-Powered-By"]}}
+                                 "remove": ["Server", "X-Powered-By"]}},
+        "compression": {"enabled": true, "types": ["text/html", "text/*"], "min_length": "2KiB", "level": 6}
       }
       """;
 
@@ -164,11 +170,12 @@ class ConfigLoaderTest {
       new StcConfig.HeaderEdits(java.util.Map.of("X-Env", "prod"), List.of(),
           new java.util.LinkedHashMap<>(java.util.Map.of("X-Frame-Options", "DENY")) {{
             put("Content-Security-Policy", "default-src 'self'");
-          }}, List.of("Server", "X-Powered-By")));
+          }}, List.of("Server", "X-Powered-By")),
+      new StcConfig.Compression(true, List.of("text/html", "text/*"), 2048, 6));
 
   private static final String KNOWN_TOP = "host, port, io_threads, algorithm, backends, health, "
       + "timeouts, retries, retry_budget, served_by_header, shutdown_timeout, limits, hash_key, slow_start, circuit_breaker, "
-      + "state_dir, sticky, max_inflight, queue, admin, access_log, drain_timeout, autoscale, tls, rate_limit, transport, h2c, proxy_protocol, client_ip, request_id, access, headers";
+      + "state_dir, sticky, max_inflight, queue, admin, access_log, drain_timeout, autoscale, tls, rate_limit, transport, h2c, proxy_protocol, client_ip, request_id, access, headers, compression";
 
   @TempDir Path dir;
 
