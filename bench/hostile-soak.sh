@@ -8,10 +8,11 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(dirname "$here")"
 jar="$root/target/stc.jar"
 seconds=180
+gzip=""
 
 usage() {
   cat <<EOF
-Usage: bench/hostile-soak.sh [--seconds N]
+Usage: bench/hostile-soak.sh [--seconds N] [--compression]
 
 Starts three demo backends and two stc processes (a plain listener that also speaks h2c, and a TLS
 one with a fresh self-signed certificate), all with -Dio.netty.leakDetection.level=paranoid, on
@@ -23,6 +24,10 @@ Then it waits past the idle timeouts (25 s for clients; 65 s for kept backend co
 serve idempotent requests for up to 60 s), runs a full GC in each stc and sends a few requests
 (Netty reports a leak when it tracks a buffer after the leaked one was collected).
 
+With --compression, both stc gzip-encode every demo backend answer (compression on, its types,
+min_length 0) and every client asks for gzip, so the abandoned downloads, killed backends and
+resets cut encoded responses short.
+
 Bar: no LEAK line in either stc's log, no client connection left open after 25 s, and each stc's
 open file descriptors back to their count before the load after 65 s (give or take the one or two
 connections of the requests just sent).
@@ -33,6 +38,7 @@ EOF
 while [ $# -gt 0 ]; do
   case "$1" in
     --seconds) seconds="$2"; shift 2 ;;
+    --compression) gzip=1; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "hostile-soak.sh: unknown option $1" >&2; usage >&2; exit 2 ;;
   esac
@@ -79,6 +85,7 @@ state_dir: $3
 max_inflight: 50
 limits: {buffer: 16KiB}
 EOF
+  [ -z "$gzip" ] || echo "compression: {enabled: true, types: [application/octet-stream, application/json], min_length: 0}"
 }
 config "$plain" "$admin1" "$work/state-plain" >"$work/plain.yaml"
 { config "$tls" "$admin2" "$work/state-tls"; echo "tls: {cert: $work/cert.pem, key: $work/key.pem}"; } >"$work/tls.yaml"
@@ -94,12 +101,15 @@ before_plain=$(fds plain); before_tls=$(fds tls)
 echo "work directory $work; descriptors before the load: plain $before_plain, TLS $before_tls"
 
 load=()
-h2load -c8 -m10 -D "$seconds" "http://127.0.0.1:$plain/" >"$work/h2c.txt" 2>&1 & load+=($!)
-h2load -c8 -m10 -D "$seconds" "https://127.0.0.1:$tls/bytes/3000" >"$work/h2tls.txt" 2>&1 & load+=($!)
-wrk -t1 -c8 -d"${seconds}s" -H 'Connection: close' "http://127.0.0.1:$plain/" >"$work/wrk-close.txt" 2>&1 & load+=($!)
-wrk -t1 -c8 -d"${seconds}s" "https://127.0.0.1:$tls/bytes/100000" >"$work/wrk-tls.txt" 2>&1 & load+=($!)
-python3 "$here/hostile_clients.py" "$plain" plain "$seconds" >"$work/hostile-plain.txt" 2>&1 & load+=($!)
-python3 "$here/hostile_clients.py" "$tls" tls "$seconds" >"$work/hostile-tls.txt" 2>&1 & load+=($!)
+encoding=identity
+[ -z "$gzip" ] || encoding=gzip
+accept=(-H "Accept-Encoding: $encoding")
+h2load -c8 -m10 -D "$seconds" "${accept[@]}" "http://127.0.0.1:$plain/" >"$work/h2c.txt" 2>&1 & load+=($!)
+h2load -c8 -m10 -D "$seconds" "${accept[@]}" "https://127.0.0.1:$tls/bytes/3000" >"$work/h2tls.txt" 2>&1 & load+=($!)
+wrk -t1 -c8 -d"${seconds}s" "${accept[@]}" -H 'Connection: close' "http://127.0.0.1:$plain/" >"$work/wrk-close.txt" 2>&1 & load+=($!)
+wrk -t1 -c8 -d"${seconds}s" "${accept[@]}" "https://127.0.0.1:$tls/bytes/100000" >"$work/wrk-tls.txt" 2>&1 & load+=($!)
+STC_SOAK_GZIP="$gzip" python3 "$here/hostile_clients.py" "$plain" plain "$seconds" >"$work/hostile-plain.txt" 2>&1 & load+=($!)
+STC_SOAK_GZIP="$gzip" python3 "$here/hostile_clients.py" "$tls" tls "$seconds" >"$work/hostile-tls.txt" 2>&1 & load+=($!)
 end=$((SECONDS + seconds))
 kills=0
 while [ $SECONDS -lt $((end - 10)) ]; do

@@ -8,6 +8,8 @@ garbage, a WebSocket upgrade dropped; half the connections end with a TCP reset.
 """
 import socket, random, time, ssl, sys, os
 port = int(sys.argv[1]); tls = sys.argv[2] == 'tls'; until = time.time() + float(sys.argv[3])
+# hostile-soak.sh --compression: downloads ask for gzip, so those cut short are encoded ones.
+AE = b'Accept-Encoding: gzip\r\n' if os.environ.get('STC_SOAK_GZIP') else b''
 def conn():
     s = socket.create_connection(('127.0.0.1', port), timeout=2)
     if tls:
@@ -34,12 +36,12 @@ def body_cut(s): s.sendall(b'POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 1000
 @act
 def chunked_cut(s): s.sendall(b'POST /x HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n1000\r\n' + b'y'*random.randint(0, 4000))
 @act
-def pipelined_unread(s): s.sendall(b'GET /bytes/200000 HTTP/1.1\r\nHost: a\r\n\r\n' * random.randint(1, 20))
+def pipelined_unread(s): s.sendall((b'GET /bytes/200000 HTTP/1.1\r\nHost: a\r\n' + AE + b'\r\n') * random.randint(1, 20))
 @act
 def smuggle(s): s.sendall(b'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /x HTTP/1.1\r\n\r\n')
 @act
 def big_download_cut(s):
-    s.sendall(b'GET /bytes/5000000 HTTP/1.1\r\nHost: a\r\n\r\n'); s.recv(random.randint(1, 65536))
+    s.sendall(b'GET /bytes/5000000 HTTP/1.1\r\nHost: a\r\n' + AE + b'\r\n'); s.recv(random.randint(1, 65536))
 @act
 def h2_rapid_reset(s):
     out = H2 + settings()
