@@ -30,7 +30,9 @@ public final class ConfigChanges {
     if (tls.enabled() && next.tls().enabled()) {
       TlsConfig nt = next.tls();
       // The backend side is built into each event loop's connections at start.
-      tls = nt.withBackends(tls.backends()).withBackendCa(tls.backendCa()).withBackendVerify(tls.backendVerify());
+      // So is the redirecting listener, bound at start.
+      tls = nt.withBackends(tls.backends()).withBackendCa(tls.backendCa()).withBackendVerify(tls.backendVerify())
+          .withRedirectPort(tls.redirectPort()).withRedirectHttpsPort(tls.redirectHttpsPort());
     }
     return running
         .withRetries(next.retries())

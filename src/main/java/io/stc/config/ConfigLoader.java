@@ -79,6 +79,12 @@ public final class ConfigLoader {
         access(root.section("access", "allow", "deny")),
         HeadersSection.read(root.section("headers", "request", "response")),
         compression(root.section("compression", "enabled", "types", "min_length", "level"), d.compression()));
+    TlsConfig tls = config.tls();
+    if (tls.redirects() && tls.redirectPort() != 0 && (tls.redirectPort() == config.port()
+        || (config.admin().enabled() && tls.redirectPort() == config.admin().port()))) {
+      throw root.section("tls", TlsSection.KEYS).fail("redirect_port",
+          "is the port of " + (tls.redirectPort() == config.port() ? "the listener itself" : "the admin API") + "; name a free one, like 80");
+    }
     List<ConfigNode> items = root.list("backends");
     for (int i = 0; i < items.size(); i++) {
       String conflict = config.backends().get(i).protocol().conflictWithTls(config.tls().backends());

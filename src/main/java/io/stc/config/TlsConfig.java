@@ -29,7 +29,9 @@ public record TlsConfig(
     boolean watch,
     boolean backends,
     String backendCa,
-    boolean backendVerify) implements TlsConfigBuilder.With {
+    boolean backendVerify,
+    int redirectPort,
+    int redirectHttpsPort) implements TlsConfigBuilder.With {
 
   public static final List<String> PROTOCOLS = List.of("TLSv1.3", "TLSv1.2");
 
@@ -71,7 +73,15 @@ public record TlsConfig(
   /** The listener on {@code cert} and {@code key} with every other setting at its default. */
   public TlsConfig(String cert, String key) {
     this(cert == null ? List.of() : List.of(new Certificate(cert, key, List.of())),
-        "auto", PROTOCOLS, ClientAuth.NONE, null, Sessions.defaults(), null, true, false, null, true);
+        "auto", PROTOCOLS, ClientAuth.NONE, null, Sessions.defaults(), null, true, false, null, true, NO_REDIRECT, 0);
+  }
+
+  /** {@code redirect_port} absent: no plain listener redirects to the TLS one. */
+  public static final int NO_REDIRECT = -1;
+
+  /** Whether a plain listener on {@link #redirectPort()} sends clients to the TLS listener. */
+  public boolean redirects() {
+    return redirectPort != NO_REDIRECT;
   }
 
   /** No TLS anywhere. */

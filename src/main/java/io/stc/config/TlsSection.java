@@ -23,12 +23,13 @@ import java.util.regex.Pattern;
 final class TlsSection {
   static final String[] KEYS = {
     "cert", "key", "certificates", "provider", "protocols", "client_ca", "client_auth", "resumption", "session_cache",
-    "session_timeout", "ticket_keys", "ticket_key_rotation", "hsts", "watch", "backends", "backend_ca", "backend_verify"
+    "session_timeout", "ticket_keys", "ticket_key_rotation", "hsts", "watch", "backends", "backend_ca", "backend_verify",
+    "redirect_port", "redirect_https_port"
   };
   /** Listener-only keys: without a certificate they would do nothing. */
   private static final String[] LISTENER_KEYS = {
     "protocols", "client_ca", "client_auth", "resumption", "session_cache", "session_timeout",
-    "ticket_keys", "ticket_key_rotation", "hsts", "watch"
+    "ticket_keys", "ticket_key_rotation", "hsts", "watch", "redirect_port", "redirect_https_port"
   };
   static final int MAX_SESSION_CACHE = 10_000_000;
   private static final Pattern HOST_NAME =
@@ -93,7 +94,17 @@ final class TlsSection {
         t.bool("watch", d.watch()),
         backends,
         t.value("backend_ca", "a PEM file of trusted certificates", TlsSection::caFile, null),
-        t.bool("backend_verify", true));
+        t.bool("backend_verify", true),
+        t.integer("redirect_port", 0, 65535, TlsConfig.NO_REDIRECT),
+        redirectHttpsPort(t));
+  }
+
+  /** The port redirects name (0: the listener's own), only beside redirect_port. */
+  private static int redirectHttpsPort(ConfigMap t) {
+    if (t.has("redirect_https_port") && !t.has("redirect_port")) {
+      throw t.fail("redirect_https_port", "does nothing without redirect_port: the plain listener that redirects");
+    }
+    return t.integer("redirect_https_port", 1, 65535, 0);
   }
 
   /** {@code cert}/{@code key} first (the default), then {@code certificates} in order. */

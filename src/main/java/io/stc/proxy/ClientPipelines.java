@@ -86,6 +86,14 @@ final class ClientPipelines {
         });
   }
 
+  /** A connection to {@code tls.redirect_port}: each request is sent to the TLS listener on {@code tlsPort}. */
+  void redirect(ChannelPipeline p, int tlsPort) {
+    ClientTimeouts timeouts = new ClientTimeouts(clock, headNanos, idleNanos);
+    p.addLast("timeouts", timeouts)
+        .addLast("codec", newDecoder())
+        .addLast("redirect", new HttpsRedirect(tlsPort, timeouts, clock));
+  }
+
   /** @param refuse the connection is over a limit: its first request is answered 503 and it closes */
   private void http1(ChannelPipeline p, boolean secure, boolean refuse) {
     ClientTimeouts timeouts = new ClientTimeouts(clock, headNanos, refuse ? Math.min(idleNanos, headNanos) : idleNanos);

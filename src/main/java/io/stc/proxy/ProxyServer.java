@@ -78,6 +78,8 @@ public final class ProxyServer {
   private EventLoopGroup workerGroup;
   private ChannelGroup clients;
   private Channel serverChannel;
+  /** The plain listener that sends clients to the TLS one ({@code tls.redirect_port}), or null. */
+  private Channel redirectChannel;
   /** Null when the listener speaks plain HTTP. */
   private final ListenerTls listenerTls;
 
@@ -183,8 +185,39 @@ public final class ProxyServer {
       listenerTls.start();
     }
     int port = ((InetSocketAddress) serverChannel.localAddress()).getPort();
+    if (listenerTls != null && config.tls().redirects()) {
+      try {
+        bindRedirect(config.tls().redirectHttpsPort() > 0 ? config.tls().redirectHttpsPort() : port);
+      } catch (RuntimeException e) {
+        serverChannel.close();
+        throw new IllegalStateException("redirect listener (tls.redirect_port) on " + config.host() + ":"
+            + config.tls().redirectPort() + ": " + e.getMessage(), e);
+      }
+      log.info("redirecting http://{}:{} to https", config.host(), redirectPort());
+    }
     log.info("data plane on {}:{} ({} event loops, {})", config.host(), port, config.effectiveIoThreads(), transport.name());
     return port;
+  }
+
+  /** Binds the plain listener that answers every request with a redirect to {@code https://...:tlsPort}. */
+  private void bindRedirect(int tlsPort) throws InterruptedException {
+    redirectChannel = new ServerBootstrap()
+        .group(bossGroup, workerGroup)
+        .channel(transport.serverChannel())
+        .option(ChannelOption.SO_REUSEADDR, true)
+        .childOption(ChannelOption.TCP_NODELAY, true)
+        .childHandler(new ChannelInitializer<SocketChannel>() {
+          @Override
+          protected void initChannel(SocketChannel ch) {
+            pipelines.redirect(ch.pipeline(), tlsPort);
+          }
+        })
+        .bind(config.host(), config.tls().redirectPort()).sync().channel();
+  }
+
+  /** The port of the listener that redirects to TLS ({@code tls.redirect_port}), or -1 when there is none. */
+  public int redirectPort() {
+    return redirectChannel == null ? -1 : ((InetSocketAddress) redirectChannel.localAddress()).getPort();
   }
 
   /** Client TCP connections open now (an HTTP/2 connection counts once, whatever its streams). */
@@ -324,6 +357,10 @@ public final class ProxyServer {
     draining = true;
     // Bounded: should the event loops be gone (a fatal error killed them), shutdown still ends.
     serverChannel.close().await(5, TimeUnit.SECONDS);
+    if (redirectChannel != null) {
+      redirectChannel.close().await(5, TimeUnit.SECONDS);
+      redirectChannel = null;
+    }
     closeIdleClients();
     long deadline = System.nanoTime() + timeout.toNanos();
     while (stats.active() > 0 && System.nanoTime() < deadline) {

@@ -122,6 +122,24 @@ class TlsConfigTest {
   }
 
   @Test
+  void aRedirectingListenerNeedsTheTlsOneAndAPortOfItsOwn() throws Exception {
+    String listener = "tls:\n  cert: " + rsa.certFile() + "\n  key: " + rsa.keyFile() + "\n";
+    TlsConfig tls = load("port: 8443\n" + listener + "  redirect_port: 8080\n  redirect_https_port: 443\n").tls();
+    assertThat(tls.redirects()).isTrue();
+    assertThat(tls.redirectPort()).isEqualTo(8080);
+    assertThat(tls.redirectHttpsPort()).isEqualTo(443);
+    assertThat(load("port: 8443\n" + listener).tls().redirects()).isFalse();
+    assertThatThrownBy(() -> load("tls:\n  backends: true\n  redirect_port: 80\n"))
+        .hasMessageContaining("stc.yaml:3: tls.redirect_port:").hasMessageContaining("only with a listener certificate");
+    assertThatThrownBy(() -> load("port: 8443\n" + listener + "  redirect_port: 8443\n"))
+        .hasMessageContaining("tls.redirect_port:").hasMessageContaining("the listener itself");
+    assertThatThrownBy(() -> load("port: 8443\n" + listener + "  redirect_https_port: 443\n"))
+        .hasMessageContaining("tls.redirect_https_port:").hasMessageContaining("without redirect_port");
+    assertThatThrownBy(() -> load("port: 8443\n" + listener + "  redirect_port: 70000\n"))
+        .hasMessageContaining("tls.redirect_port:");
+  }
+
+  @Test
   void settingsThatWouldDoNothingOrContradictAreRefused() throws Exception {
     String listener = "tls:\n  cert: " + rsa.certFile() + "\n  key: " + rsa.keyFile() + "\n";
     assertThatThrownBy(() -> load("tls:\n  backends: true\n  hsts: {max_age: 1h}\n"))
