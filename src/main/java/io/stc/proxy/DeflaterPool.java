@@ -41,6 +41,7 @@ final class DeflaterPool {
     return scratch;
   }
 
+  /** Deflaters taken and not given back: none once every encoded response has ended or been abandoned. */
   int inUse() {
     return inUse;
   }

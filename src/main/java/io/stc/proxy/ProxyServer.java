@@ -220,6 +220,15 @@ public final class ProxyServer {
     return redirectChannel == null ? -1 : ((InetSocketAddress) redirectChannel.localAddress()).getPort();
   }
 
+  /** Deflaters at work across the event loops, each counted on its own loop (gzip-encoded responses under way). */
+  int deflatersInUse() throws Exception {
+    int n = 0;
+    for (LoopContext lc : loops.values()) {
+      n += lc.loop.submit(lc.deflaters::inUse).get(5, TimeUnit.SECONDS);
+    }
+    return n;
+  }
+
   /** Client TCP connections open now (an HTTP/2 connection counts once, whatever its streams). */
   int openConnections() {
     return connections.open();

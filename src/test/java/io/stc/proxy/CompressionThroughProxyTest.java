@@ -73,6 +73,12 @@ class CompressionThroughProxyTest {
     cluster.stc.upstream().add("s", "127.0.0.1", backend.port(), 1, BackendState.UP);
   }
 
+  /** Every encoding that began has given its deflater back: ended, or abandoned with its client. */
+  @org.junit.jupiter.api.AfterEach
+  void deflatersAreGivenBack() {
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> cluster.stc.proxy().deflatersInUse() == 0);
+  }
+
   @AfterAll
   static void stop() throws Exception {
     cluster.close();
