@@ -54,6 +54,8 @@ record ProxySettings(
   /** @param tlsListener the listener speaks TLS (HSTS is said only there) */
   static ProxySettings of(StcConfig config, boolean count5xx, boolean tlsListener) {
     int maxInflight = config.capacity().maxInflight();
+    // One set of edits: the request writers and the response rewriter read the same.
+    FieldEdits edits = FieldEdits.of(config.headers());
     return new ProxySettings(
         config.retries(),
         maxInflight,
@@ -74,10 +76,10 @@ record ProxySettings(
         new HeaderRewriter(
             config.servedByHeader(), tlsListener ? config.tls().hsts() : null,
             config.requestId().enabled() && config.requestId().response() ? config.requestId().header() : null,
-            FieldEdits.of(config.headers())),
+            edits),
         new RequestValidator(config.limits().headers(), config.limits().body()),
         new ClientAccess(config.access()),
-        FieldEdits.of(config.headers()),
+        edits,
         ResponseCompression.of(config.compression()));
   }
 
