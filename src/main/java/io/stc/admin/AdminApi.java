@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.stc.balance.Algorithm;
 import io.stc.config.BackendSpec;
+import io.stc.config.StcConfig.BackendConfig;
 import io.stc.pool.Backend;
 import io.stc.pool.BackendProtocol;
 import io.stc.pool.Upstream;
@@ -77,7 +78,7 @@ public final class AdminApi {
   }
 
   private void addBackend(RoutingContext ctx) {
-    JsonBody body = JsonBody.parse(ctx.body().asString(), "host", "port", "weight", "protocol");
+    JsonBody body = JsonBody.parse(ctx.body().asString(), "host", "port", "weight", "protocol", "backup");
     String host = host(body.requireString("host"));
     int port = body.requireInt("port", BackendSpec.MIN_PORT, BackendSpec.MAX_PORT);
     int weight = body.integer("weight", 0, BackendSpec.MAX_WEIGHT, BackendSpec.DEFAULT_WEIGHT);
@@ -93,7 +94,8 @@ public final class AdminApi {
         throw ApiError.badRequest("'protocol': " + conflict, "protocol");
       }
     }
-    Backend b = controller.add(host, port, weight, protocol);
+    boolean backup = body.bool("backup", false);
+    Backend b = controller.add(new BackendConfig(host, port, weight, protocol, backup));
     ctx.response().putHeader("Location", "/api/backends/" + b.id());
     send(ctx, 201, view.backend(b));
   }
@@ -108,9 +110,9 @@ public final class AdminApi {
 
   private void patchBackend(RoutingContext ctx) {
     Backend b = backend(ctx);
-    JsonBody body = JsonBody.parse(ctx.body().asString(), "weight", "state");
-    if (!body.has("weight") && !body.has("state")) {
-      throw ApiError.badRequest("give 'weight' and/or 'state'", null);
+    JsonBody body = JsonBody.parse(ctx.body().asString(), "weight", "state", "backup");
+    if (!body.has("weight") && !body.has("state") && !body.has("backup")) {
+      throw ApiError.badRequest("give 'weight', 'state' and/or 'backup'", null);
     }
     // Validate everything before changing anything, so a bad field leaves the backend as it was.
     int weight = body.integer("weight", 0, BackendSpec.MAX_WEIGHT, b.weight());
@@ -118,7 +120,9 @@ public final class AdminApi {
     if (mode != null && !mode.equals("up") && !mode.equals("drain") && !mode.equals("maint")) {
       throw ApiError.badRequest("'state' must be one of up, drain, maint; got '" + mode + "'", "state");
     }
+    boolean backup = body.bool("backup", b.backup());
     controller.weight(b, weight);
+    controller.backup(b, backup);
     if (mode != null) {
       controller.mode(b, mode);
     }

@@ -66,10 +66,14 @@ public final class ControlEvents {
           case ADDED -> "backend_added";
           case REMOVED -> "backend_removed";
           case WEIGHT_CHANGED -> "backend_weight";
+          case BACKUP_CHANGED -> "backend_backup";
           case STATE_CHANGED -> "backend_" + e.backend().state().label();
         };
     if (e.kind() == PoolEvent.Kind.WEIGHT_CHANGED) {
       data.put("weight", e.backend().weight());
+    }
+    if (e.kind() == PoolEvent.Kind.BACKUP_CHANGED) {
+      data.put("backup", e.backend().backup());
     }
     if (e.previousState() != null && e.kind() == PoolEvent.Kind.STATE_CHANGED) {
       data.put("previous", e.previousState().label());

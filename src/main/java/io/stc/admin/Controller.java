@@ -106,7 +106,12 @@ public final class Controller {
 
   /** Adds a backend speaking {@code protocol}; as {@link #add(String, int, int)} otherwise. */
   public Backend add(String host, int port, int weight, io.stc.pool.BackendProtocol protocol) {
-    BackendConfig c = new BackendConfig(host, port, weight, protocol);
+    return add(new BackendConfig(host, port, weight, protocol));
+  }
+
+  /** Adds the backend {@code c} describes; as {@link #add(String, int, int)} otherwise. */
+  public Backend add(BackendConfig c) {
+    String host = c.host();
     Backend existing = upstream.pool().find(c.id());
     if (existing != null) {
       throw ApiError.conflict(isRemoving(existing)
@@ -115,7 +120,8 @@ public final class Controller {
     }
     Backend b;
     try {
-      b = upstream.add(c.id(), host, port, weight, health != null ? BackendState.DOWN : BackendState.UP, protocol);
+      b = upstream.add(c.id(), host, c.port(), c.weight(), health != null ? BackendState.DOWN : BackendState.UP, c.protocol(),
+          c.backup());
     } catch (IllegalStateException e) {
       throw ApiError.conflict(e.getMessage());
     } catch (IllegalArgumentException e) {
@@ -132,6 +138,14 @@ public final class Controller {
     if (b.weight() != weight) {
       upstream.setWeight(b, weight);
       state.weightChanged(b.id(), weight);
+    }
+  }
+
+  /** Makes a backend a backup one or a regular one; 409 while it is being removed. */
+  public void backup(Backend b, boolean backup) {
+    refuseIfRemoving(b);
+    if (upstream.setBackup(b, backup)) {
+      state.backupChanged(b.id(), backup);
     }
   }
 
@@ -268,10 +282,14 @@ public final class Controller {
       wanted.add(c.id());
       Backend b = upstream.pool().find(c.id());
       if (b == null) {
-        upstream.add(c.id(), c.host(), c.port(), c.weight(), health != null ? BackendState.DOWN : BackendState.UP, c.protocol());
+        upstream.add(c.id(), c.host(), c.port(), c.weight(), health != null ? BackendState.DOWN : BackendState.UP, c.protocol(),
+            c.backup());
         added++;
-      } else if (b.weight() != c.weight() && !isRemoving(b)) {
-        upstream.setWeight(b, c.weight());
+      } else if (!isRemoving(b)) {
+        if (b.weight() != c.weight()) {
+          upstream.setWeight(b, c.weight());
+        }
+        upstream.setBackup(b, c.backup());
       }
     }
     for (Backend b : upstream.pool().all()) {

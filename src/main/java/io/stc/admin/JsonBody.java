@@ -77,4 +77,16 @@ final class JsonBody {
     }
     return i;
   }
+
+  /** A boolean field (JSON true or false), or {@code dflt} when absent. */
+  boolean bool(String field, boolean dflt) {
+    JsonNode v = node.get(field);
+    if (v == null || v.isNull()) {
+      return dflt;
+    }
+    if (!v.isBoolean()) {
+      throw ApiError.badRequest("'" + field + "' must be true or false", field);
+    }
+    return v.booleanValue();
+  }
 }

@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The changes operators made through the API, kept on top of the config file in
  * {@code state_dir/state.json} (written atomically) and re-applied at the next start: backends
- * added and removed, weights, maintenance, the algorithm. A config reload makes the file the truth
+ * added and removed, weights, backups, maintenance, the algorithm. A config reload makes the file the truth
  * again and forgets them, except maintenance of backends the file still lists.
  */
 public final class StateFile {
@@ -37,6 +37,8 @@ public final class StateFile {
   private final Map<String, BackendConfig> added = new LinkedHashMap<>();
   private final Set<String> removed = new LinkedHashSet<>();
   private final Map<String, Integer> weights = new LinkedHashMap<>();
+  /** Backends of the file made backups, or regular ones, through the API. */
+  private final Map<String, Boolean> backups = new LinkedHashMap<>();
   private final Set<String> maint = new LinkedHashSet<>();
   private String algorithm;
 
@@ -55,11 +57,12 @@ public final class StateFile {
       s.algorithm = n.path("algorithm").isTextual() ? n.get("algorithm").asText() : null;
       for (JsonNode b : n.path("added")) {
         BackendConfig c = new BackendConfig(b.get("host").asText(), b.get("port").asInt(), b.get("weight").asInt(),
-            io.stc.pool.BackendProtocol.parse(b.path("protocol").asText("http1")));
+            io.stc.pool.BackendProtocol.parse(b.path("protocol").asText("http1")), b.path("backup").asBoolean(false));
         s.added.put(c.id(), c);
       }
       n.path("removed").forEach(x -> s.removed.add(x.asText()));
       n.path("weights").fields().forEachRemaining(e -> s.weights.put(e.getKey(), e.getValue().asInt()));
+      n.path("backups").fields().forEachRemaining(e -> s.backups.put(e.getKey(), e.getValue().asBoolean()));
       n.path("maint").forEach(x -> s.maint.add(x.asText()));
       log.info("applying API changes saved in {}", s.file);
     } catch (IOException | RuntimeException e) {
@@ -76,7 +79,7 @@ public final class StateFile {
     for (BackendConfig b : base.backends()) {
       baseIds.add(b.id());
       if (!removed.contains(b.id())) {
-        out.add(new BackendConfig(b.host(), b.port(), weights.getOrDefault(b.id(), b.weight()), b.protocol()));
+        out.add(b.withWeight(weights.getOrDefault(b.id(), b.weight())).withBackup(backups.getOrDefault(b.id(), b.backup())));
       }
     }
     for (BackendConfig b : added.values()) {
@@ -96,6 +99,7 @@ public final class StateFile {
     removed.remove(b.id());
     if (baseIds.contains(b.id())) {
       weights.put(b.id(), b.weight());
+      backups.put(b.id(), b.backup());
     } else {
       added.put(b.id(), b);
     }
@@ -105,6 +109,7 @@ public final class StateFile {
   synchronized void backendRemoved(String id) {
     added.remove(id);
     weights.remove(id);
+    backups.remove(id);
     maint.remove(id);
     if (baseIds.contains(id)) {
       removed.add(id);
@@ -115,9 +120,19 @@ public final class StateFile {
   synchronized void weightChanged(String id, int weight) {
     BackendConfig a = added.get(id);
     if (a != null) {
-      added.put(id, new BackendConfig(a.host(), a.port(), weight, a.protocol()));
+      added.put(id, a.withWeight(weight));
     } else {
       weights.put(id, weight);
+    }
+    save();
+  }
+
+  synchronized void backupChanged(String id, boolean backup) {
+    BackendConfig a = added.get(id);
+    if (a != null) {
+      added.put(id, a.withBackup(backup));
+    } else {
+      backups.put(id, backup);
     }
     save();
   }
@@ -158,6 +173,7 @@ public final class StateFile {
     added.clear();
     removed.clear();
     weights.clear();
+    backups.clear();
     maint.clear();
     algorithm = null;
   }
@@ -168,12 +184,15 @@ public final class StateFile {
     root.put("algorithm", algorithm);
     ArrayNode a = root.putArray("added");
     for (BackendConfig b : added.values()) {
-      a.addObject().put("host", b.host()).put("port", b.port()).put("weight", b.weight()).put("protocol", b.protocol().configName());
+      a.addObject().put("host", b.host()).put("port", b.port()).put("weight", b.weight()).put("protocol", b.protocol().configName())
+          .put("backup", b.backup());
     }
     ArrayNode r = root.putArray("removed");
     removed.forEach(r::add);
     ObjectNode w = root.putObject("weights");
     weights.forEach(w::put);
+    ObjectNode k = root.putObject("backups");
+    backups.forEach(k::put);
     ArrayNode m = root.putArray("maint");
     maint.forEach(m::add);
     try {

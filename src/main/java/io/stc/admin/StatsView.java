@@ -196,6 +196,7 @@ public final class StatsView {
     java.net.InetAddress at = b.address().getAddress();
     n.put("address", at == null ? null : at.getHostAddress());
     n.put("weight", b.weight());
+    n.put("backup", b.backup());
     n.put("protocol", b.protocolName());
     long idleClose = b.idleCloseSeenNanos();
     if (idleClose != Long.MAX_VALUE) {

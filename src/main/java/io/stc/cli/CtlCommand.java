@@ -29,6 +29,7 @@ import picocli.CommandLine.ScopeType;
       CtlCommand.Maint.class,
       CtlCommand.Up.class,
       CtlCommand.Weight.class,
+      CtlCommand.Backup.class,
       CtlCommand.AlgorithmCmd.class,
       CtlCommand.Stats.class,
       CtlCommand.Reload.class,
@@ -85,7 +86,8 @@ public final class CtlCommand implements Runnable {
   }
 
   static String describe(JsonNode b) {
-    return b.path("id").asText() + " (weight " + b.path("weight").asInt() + ", " + b.path("state").asText() + ")";
+    return b.path("id").asText() + " (weight " + b.path("weight").asInt() + ", " + b.path("state").asText()
+        + (b.path("backup").asBoolean() ? ", backup" : "") + ")";
   }
 
   /** {@code stc ctl add-server HOST:PORT[:WEIGHT]}. */
@@ -93,6 +95,7 @@ public final class CtlCommand implements Runnable {
   static final class AddServer implements Callable<Integer> {
     @ParentCommand CtlCommand ctl;
     @Parameters(paramLabel = "HOST:PORT[:WEIGHT]", converter = BackendArg.class) BackendConfig spec;
+    @Option(names = "--backup", description = "A backup: it takes requests only while no other backend is available.") boolean backup;
 
     @Override
     public Integer call() {
@@ -101,6 +104,9 @@ public final class CtlCommand implements Runnable {
       body.put("host", b.host());
       body.put("port", b.port());
       body.put("weight", b.weight());
+      if (backup) {
+        body.put("backup", true);
+      }
       return ctl.call("POST", "/api/backends", body, j -> "added " + describe(j));
     }
   }
@@ -168,6 +174,20 @@ public final class CtlCommand implements Runnable {
     @Override
     public Integer call() {
       return ctl.call("PATCH", path(spec), Map.of("weight", weight), j -> "backend " + describe(j));
+    }
+  }
+
+  /** {@code stc ctl backup HOST:PORT true|false}. */
+  @Command(name = "backup", mixinStandardHelpOptions = true,
+      description = "Make a backend a backup (it takes requests only while no other backend is available), or a regular one again.")
+  static final class Backup implements Callable<Integer> {
+    @ParentCommand CtlCommand ctl;
+    @Parameters(index = "0", paramLabel = "HOST:PORT", converter = BackendArg.class) BackendConfig spec;
+    @Parameters(index = "1", paramLabel = "true|false") boolean backup;
+
+    @Override
+    public Integer call() {
+      return ctl.call("PATCH", path(spec), Map.of("backup", backup), j -> "backend " + describe(j));
     }
   }
 

@@ -23,6 +23,8 @@ import java.util.regex.Pattern;
  * {@link StcConfig#defaults()}. Every problem is a {@link ConfigException} naming file, line and key.
  */
 public final class ConfigLoader {
+  /** What one item of {@code backends} may say. */
+  private static final String[] BACKEND_KEYS = {"host", "port", "weight", "protocol", "backup"};
   static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+\\-.^_`|~0-9A-Za-z]+");
   private static final Pattern URL_PATH = Pattern.compile("/[\\x21-\\x7e]*");
 
@@ -49,7 +51,8 @@ public final class ConfigLoader {
         root.integer("io_threads", 0, StcConfig.MAX_IO_THREADS, d.ioThreads()),
         root.value("algorithm", "an algorithm name", s -> Algorithm.parse(s).configName(), algorithm),
         backends(root.list("backends")),
-        health(root.section("health", "enabled", "path", "interval", "timeout", "rise", "fall", "grpc", "service"), d.health()),
+        health(root.section("health", "enabled", "path", "interval", "timeout", "rise", "fall", "grpc", "service", "expect_status",
+            "host", "headers"), d.health()),
         timeouts(root.section("timeouts", "connect", "response", "idle", "header", "body", "send", "per_try", "backend_idle", "response_body", "stream_idle"), d.timeouts()),
         root.integer("retries", 0, 10, d.retries()),
         servedByHeader(root.get("served_by_header"), d.servedByHeader()),
@@ -89,7 +92,7 @@ public final class ConfigLoader {
     for (int i = 0; i < items.size(); i++) {
       String conflict = config.backends().get(i).protocol().conflictWithTls(config.tls().backends());
       if (conflict != null) {
-        throw items.get(i).asMap("host", "port", "weight", "protocol").get("protocol").orElseThrow().fail(conflict);
+        throw items.get(i).asMap(BACKEND_KEYS).get("protocol").orElseThrow().fail(conflict);
       }
     }
     return config;
@@ -223,12 +226,13 @@ public final class ConfigLoader {
     List<BackendConfig> result = new ArrayList<>();
     Map<String, ConfigNode> seen = new HashMap<>();
     for (ConfigNode item : items) {
-      ConfigMap b = item.asMap("host", "port", "weight", "protocol");
+      ConfigMap b = item.asMap(BACKEND_KEYS);
       BackendConfig backend = new BackendConfig(
           b.require("host").as("a host name or address", BackendSpec::host),
           b.require("port").asInt(BackendSpec.MIN_PORT, BackendSpec.MAX_PORT),
           b.integer("weight", 0, BackendSpec.MAX_WEIGHT, BackendSpec.DEFAULT_WEIGHT),
-          b.value("protocol", "http1, h2, h2c or auto", io.stc.pool.BackendProtocol::parse, io.stc.pool.BackendProtocol.HTTP1));
+          b.value("protocol", "http1, h2, h2c or auto", io.stc.pool.BackendProtocol::parse, io.stc.pool.BackendProtocol.HTTP1),
+          b.bool("backup", false));
       ConfigNode first = seen.putIfAbsent(backend.id(), item);
       if (first != null) {
         throw item.fail("duplicate backend " + backend.id() + " (same as " + first.path() + " at line " + first.line() + ")");
@@ -247,7 +251,24 @@ public final class ConfigLoader {
         h.integer("rise", 1, 1000, d.rise()),
         h.integer("fall", 1, 1000, d.fall()),
         h.bool("grpc", d.grpc()),
-        h.value("service", "a gRPC service name like pkg.Service (empty: the server as a whole)", ConfigLoader::grpcService, d.service()));
+        h.value("service", "a gRPC service name like pkg.Service (empty: the server as a whole)", ConfigLoader::grpcService, d.service()),
+        h.value("expect_status", "status codes and ranges like 200-399", StatusRanges::parse, d.expectStatus()),
+        h.value("host", "a host name, with a port if it should say one", ConfigLoader::probeHost, d.host()),
+        HeadersSection.fields(h, "headers", PROBE_RESERVED, "is the probe's own (set host: for Host)"));
+  }
+
+  /** Fields a probe frames or stc sets itself: the Host comes from {@code health.host}. */
+  private static final java.util.Set<String> PROBE_RESERVED = java.util.Set.of(
+      "host", "connection", "keep-alive", "proxy-connection", "te", "transfer-encoding", "upgrade", "content-length",
+      "trailer", "expect", "http2-settings", "content-type");
+
+  /** A Host value: a name or address with an optional port, nothing a header line could not carry. */
+  private static String probeHost(String s) {
+    String h = s.trim();
+    if (!h.isEmpty() && !h.matches("[A-Za-z0-9.\\-_]+(:[0-9]{1,5})?|\\[[0-9A-Fa-f:.]+\\](:[0-9]{1,5})?")) {
+      throw new IllegalArgumentException("expected a host name like api.example.com, with a port if it should say one, got '" + s + "'");
+    }
+    return h;
   }
 
   private static String grpcService(String s) {

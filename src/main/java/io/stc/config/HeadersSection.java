@@ -28,12 +28,20 @@ final class HeadersSection {
   }
 
   private static Map<String, String> set(ConfigMap side) {
+    return fields(side, "set", RESERVED, "is framed or set by stc itself and cannot be edited");
+  }
+
+  /**
+   * The header fields in the mapping at {@code key} (name: value), none of them named twice or
+   * among {@code reserved} (lower case; {@code why} says why in the error).
+   */
+  static Map<String, String> fields(ConfigMap m, String key, Set<String> reserved, String why) {
     Map<String, String> set = new LinkedHashMap<>();
-    for (Map.Entry<String, ConfigNode> e : side.get("set").map(ConfigNode::asOpenMap).orElse(Map.of()).entrySet()) {
+    for (Map.Entry<String, ConfigNode> e : m.get(key).map(ConfigNode::asOpenMap).orElse(Map.of()).entrySet()) {
       ConfigNode n = e.getValue();
       String name = e.getKey().trim();
       try {
-        name(name);
+        ownName(name, reserved, "X-Frame-Options", why);
       } catch (IllegalArgumentException ex) {
         throw n.fail(ex.getMessage());
       }

@@ -110,25 +110,49 @@ public record StcConfig(
   }
 
   /** One configured backend, and the protocol stc speaks to it. */
-  public record BackendConfig(String host, int port, int weight, io.stc.pool.BackendProtocol protocol) {
+  /** One backend as the config file, the API or {@code --backend} gives it; {@code backup}: see {@link io.stc.pool.Backend#backup()}. */
+  public record BackendConfig(String host, int port, int weight, io.stc.pool.BackendProtocol protocol, boolean backup) {
     public BackendConfig(String host, int port, int weight) {
       this(host, port, weight, io.stc.pool.BackendProtocol.HTTP1);
     }
 
+    public BackendConfig(String host, int port, int weight, io.stc.pool.BackendProtocol protocol) {
+      this(host, port, weight, protocol, false);
+    }
+
     public String id() {
       return io.stc.pool.Backend.idOf(host, port);
+    }
+
+    public BackendConfig withWeight(int weight) {
+      return new BackendConfig(host, port, weight, protocol, backup);
+    }
+
+    public BackendConfig withBackup(boolean backup) {
+      return new BackendConfig(host, port, weight, protocol, backup);
     }
   }
 
   /**
    * Active health checking: {@code GET path} every interval (or, with {@code grpc}, gRPC's
    * {@code grpc.health.v1.Health/Check} for {@code service}), in each backend's protocol; rise
-   * successes to go UP, fall failures to go DOWN.
+   * successes to go UP, fall failures to go DOWN. An HTTP probe passes on a status in
+   * {@code expectStatus}; {@code host} (empty: the backend's own) is its Host, and
+   * {@code headers} go with it.
    */
   public record Health(
-      boolean enabled, String path, Duration interval, Duration timeout, int rise, int fall, boolean grpc, String service) {
+      boolean enabled, String path, Duration interval, Duration timeout, int rise, int fall, boolean grpc, String service,
+      StatusRanges expectStatus, String host, Map<String, String> headers) {
+    public Health {
+      headers = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(headers));
+    }
+
     public Health(boolean enabled, String path, Duration interval, Duration timeout, int rise, int fall) {
       this(enabled, path, interval, timeout, rise, fall, false, "");
+    }
+
+    public Health(boolean enabled, String path, Duration interval, Duration timeout, int rise, int fall, boolean grpc, String service) {
+      this(enabled, path, interval, timeout, rise, fall, grpc, service, StatusRanges.DEFAULT, "", Map.of());
     }
 
     public static Health defaults() {

@@ -7,12 +7,17 @@ import io.stc.pool.PoolEvent;
 import io.stc.pool.Upstream;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.http.HttpClientAgent;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.HostAndPort;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.core.net.PemTrustOptions;
 import java.time.Duration;
@@ -25,13 +30,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Probes every backend with {@code GET path} and moves it between UP and DOWN: {@code fall}
+ * Probes every backend with {@code GET path} (passing on a status in {@code expect_status}) and moves it between UP and DOWN: {@code fall}
  * failures in a row take it out, {@code rise} successes bring it back. A backend is probed as
  * soon as it joins, and a backend that was never UP (or was only ejected passively) comes in at
  * its first success.
  */
 public final class HealthChecker implements PassiveHealth, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(HealthChecker.class);
+  /** The most of a probe's response body read: a health answer is small. */
+  static final int MAX_BODY = 64 * 1024;
 
   private final Vertx vertx;
   private final Context context;
@@ -176,17 +183,46 @@ public final class HealthChecker implements PassiveHealth, AutoCloseable {
             .setIdleTimeout(config.timeout().toMillis());
     (http2(b) ? h2Client : client)
         .request(options)
-        .compose(req -> req.send())
-        .compose(resp -> resp.body().map(body -> resp.statusCode()))
+        .compose(req -> configured(req).send())
+        .compose(HealthChecker::drained)
         .onComplete(ar -> {
           p.inProgress = false;
           if (ar.succeeded()) {
             int code = ar.result();
-            onResult(p, code >= 200 && code < 300, "HTTP " + code);
+            boolean ok = config.expectStatus().contains(code);
+            onResult(p, ok, "HTTP " + code + (ok ? "" : ", expected " + config.expectStatus()));
           } else {
             onResult(p, false, describe(ar.cause()));
           }
         });
+  }
+
+  /** The probe as configured: {@code health.host} as its Host (or :authority), {@code health.headers} added. */
+  private HttpClientRequest configured(HttpClientRequest req) {
+    if (!config.host().isEmpty()) {
+      req.authority(HostAndPort.parseAuthority(config.host(), -1));
+    }
+    config.headers().forEach(req::putHeader);
+    return req;
+  }
+
+  /**
+   * The response's status once its body was read and dropped. A body past {@link #MAX_BODY} is
+   * not read on: the connection is reset and the status stands, so a backend that streams without
+   * end cannot hold its probe (and its state) forever.
+   */
+  private static Future<Integer> drained(HttpClientResponse resp) {
+    Promise<Integer> status = Promise.promise();
+    long[] read = {0};
+    resp.handler(chunk -> {
+      read[0] += chunk.length();
+      if (read[0] > MAX_BODY && status.tryComplete(resp.statusCode())) {
+        resp.request().reset();
+      }
+    });
+    resp.exceptionHandler(e -> status.tryFail(e));
+    resp.endHandler(v -> status.tryComplete(resp.statusCode()));
+    return status.future();
   }
 
   /**
@@ -222,7 +258,7 @@ public final class HealthChecker implements PassiveHealth, AutoCloseable {
     // gRPC is HTTP/2 whatever the backend's protocol says.
     h2Client
         .request(options)
-        .compose(req -> req.send(Buffer.buffer(GrpcHealthCheck.request(config.service()))))
+        .compose(req -> configured(req).send(Buffer.buffer(GrpcHealthCheck.request(config.service()))))
         .compose(resp -> resp.body().map(body -> GrpcHealthCheck.verdict(resp.statusCode(), resp.headers(), resp.trailers(), body.getBytes())))
         .onComplete(ar -> {
           p.inProgress = false;

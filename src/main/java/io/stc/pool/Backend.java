@@ -31,6 +31,8 @@ public final class Backend {
   private volatile long idleCloseSeenNanos = Long.MAX_VALUE;
   /** For another address of a named backend's name: that backend's id; null for every other backend. */
   private final String siblingOf;
+  /** Takes requests only while no other backend is available ({@link Pool#available()}). */
+  private volatile boolean backup;
 
   public Backend(String id, String host, int port, int weight, BackendState state) {
     this(id, host, port, weight, state, Clock.SYSTEM);
@@ -188,6 +190,15 @@ public final class Backend {
     return state == BackendState.UP;
   }
 
+  /**
+   * Whether this is a backup backend, as nginx's and HAProxy's {@code backup} servers: it takes
+   * requests only while no other backend is available, and a request that failed on every other
+   * backend it may try.
+   */
+  public boolean backup() {
+    return backup;
+  }
+
   /** Whether the backend has left the pool; its connections close as they come back. */
   public boolean isRemoved() {
     return removed;
@@ -208,12 +219,16 @@ public final class Backend {
     this.stateSinceNanos = nowNanos;
   }
 
+  void backup(boolean backup) {
+    this.backup = backup;
+  }
+
   void markRemoved() {
     this.removed = true;
   }
 
   @Override
   public String toString() {
-    return id + "(" + state + ", w=" + weight + ")";
+    return id + "(" + state + ", w=" + weight + (backup ? ", backup" : "") + ")";
   }
 }

@@ -27,6 +27,10 @@ public final class Pool {
   private final List<Backend> all;
   private final Map<String, Backend> byId;
   private final Backend[] available;
+  /** The backups a request may still try once it failed on every available backend; empty while backups are what is available. */
+  private final Backend[] standby;
+  /** Whether the backups are what is available (no other backend is). */
+  private final boolean backupsServe;
   private final long version;
   private final boolean panicking;
 
@@ -37,7 +41,10 @@ public final class Pool {
   /**
    * A snapshot in which ejected backends are not available, unless more than
    * {@code maxEjectionPercent} of the healthy ones would be ejected: then none is (panic mode, as
-   * in Envoy), since a mostly-failing pool is better used whole than emptied.
+   * in Envoy), since a mostly-failing pool is better used whole than emptied. Backup backends are
+   * available only while no other backend is (down, drained, weighted 0 or ejected), as nginx's
+   * and HAProxy's {@code backup} servers; a pool whose backends are all ejected, backups included,
+   * panics with the others.
    */
   public Pool(List<Backend> backends, long version, Ejection ejection, int maxEjectionPercent) {
     this.all = Collections.unmodifiableList(new ArrayList<>(backends));
@@ -45,21 +52,36 @@ public final class Pool {
     for (Backend b : backends) {
       byId.put(b.id(), b);
     }
-    List<Backend> up = new ArrayList<>(backends.size());
-    List<Backend> kept = new ArrayList<>(backends.size());
-    for (Backend b : backends) {
-      if (b.isAvailable() && b.weight() > 0) {
-        up.add(b);
-        if (!ejection.isEjected(b)) {
-          kept.add(b);
+    Tier primary = new Tier(backends, false, ejection, maxEjectionPercent);
+    Tier backup = new Tier(backends, true, ejection, maxEjectionPercent);
+    Tier chosen = !primary.kept.isEmpty() || backup.kept.isEmpty() && !primary.up.isEmpty() ? primary : backup;
+    this.panicking = chosen.panicking;
+    this.available = chosen.available.isEmpty() ? NONE : chosen.available.toArray(NONE);
+    this.standby = chosen == primary && !backup.available.isEmpty() ? backup.available.toArray(NONE) : NONE;
+    this.backupsServe = chosen == backup;
+    this.version = version;
+  }
+
+  /** The backends of one tier (the others or the backups) that are UP with weight, and those of them not ejected. */
+  private static final class Tier {
+    final List<Backend> up = new ArrayList<>();
+    final List<Backend> kept = new ArrayList<>();
+    final boolean panicking;
+    final List<Backend> available;
+
+    Tier(List<Backend> backends, boolean backups, Ejection ejection, int maxEjectionPercent) {
+      for (Backend b : backends) {
+        if (b.backup() == backups && b.isAvailable() && b.weight() > 0) {
+          up.add(b);
+          if (!ejection.isEjected(b)) {
+            kept.add(b);
+          }
         }
       }
+      int ejected = up.size() - kept.size();
+      panicking = ejected > 0 && (long) ejected * 100 > (long) maxEjectionPercent * up.size();
+      available = panicking ? up : kept;
     }
-    int ejected = up.size() - kept.size();
-    this.panicking = ejected > 0 && (long) ejected * 100 > (long) maxEjectionPercent * up.size();
-    List<Backend> chosen = panicking ? up : kept;
-    this.available = chosen.isEmpty() ? NONE : chosen.toArray(NONE);
-    this.version = version;
   }
 
   /** Every backend in the pool, in the order they were added. */
@@ -67,9 +89,23 @@ public final class Pool {
     return all;
   }
 
-  /** The backends that may take new requests (UP, weight above zero). Do not modify the array. */
+  /** The backends that may take new requests (UP, weight above zero; backups only when no other is). Do not modify the array. */
   public Backend[] available() {
     return available;
+  }
+
+  /**
+   * The backup backends a request that failed on every available backend may try next (nginx
+   * does the same within one request), while the others are what is available; otherwise empty.
+   * Do not modify the array.
+   */
+  public Backend[] standby() {
+    return standby;
+  }
+
+  /** Whether backup backends take new requests now: no other backend is available. */
+  public boolean backupsServe() {
+    return backupsServe;
   }
 
   public int availableCount() {

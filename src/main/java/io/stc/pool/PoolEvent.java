@@ -7,6 +7,8 @@ public record PoolEvent(Kind kind, Backend backend, BackendState previousState, 
     ADDED,
     REMOVED,
     STATE_CHANGED,
-    WEIGHT_CHANGED
+    WEIGHT_CHANGED,
+    /** It became a backup backend, or stopped being one. */
+    BACKUP_CHANGED
   }
 }

@@ -48,7 +48,15 @@ public final class Upstream {
 
   /** Adds a backend that speaks {@code protocol}; as {@link #add(String, String, int, int, BackendState)} otherwise. */
   public Backend add(String id, String host, int port, int weight, BackendState initialState, BackendProtocol protocol) {
-    return add(new Backend(id, host, port, null, null, weight, initialState, clock, protocol));
+    return add(id, host, port, weight, initialState, protocol, false);
+  }
+
+  /** Adds a backend that speaks {@code protocol}, a backup one ({@link Backend#backup()}) when {@code backup}. */
+  public Backend add(String id, String host, int port, int weight, BackendState initialState, BackendProtocol protocol,
+      boolean backup) {
+    Backend b = new Backend(id, host, port, null, null, weight, initialState, clock, protocol);
+    b.backup(backup);
+    return add(b);
   }
 
   /**
@@ -57,8 +65,10 @@ public final class Upstream {
    */
   Backend addSibling(Backend named, InetAddress address, BackendState initialState) {
     String id = named.id() + "@" + address.getHostAddress();
-    return add(new Backend(id, named.host(), named.port(), address, named.id(), named.weight(), initialState, clock,
-        named.protocol()));
+    Backend b = new Backend(id, named.host(), named.port(), address, named.id(), named.weight(), initialState, clock,
+        named.protocol());
+    b.backup(named.backup());
+    return add(b);
   }
 
   private Backend add(Backend b) {
@@ -125,6 +135,20 @@ public final class Upstream {
       publish(current.all());
     }
     fire(new PoolEvent(PoolEvent.Kind.WEIGHT_CHANGED, b, b.state(), "weight " + weight));
+    return true;
+  }
+
+  /** Makes a backend a backup one or a regular one ({@link Backend#backup()}); returns false when it is absent or already so. */
+  public boolean setBackup(Backend b, boolean backup) {
+    synchronized (this) {
+      if (current.find(b.id()) != b || b.backup() == backup) {
+        return false;
+      }
+      b.backup(backup);
+      publish(current.all());
+    }
+    log.info("backend {} is {}", b.id(), backup ? "a backup now" : "no longer a backup");
+    fire(new PoolEvent(PoolEvent.Kind.BACKUP_CHANGED, b, b.state(), backup ? "backup" : "not a backup"));
     return true;
   }
 

@@ -62,6 +62,15 @@ final class Attempts {
         return b;
       }
     }
+    // Every available backend failed this request or is full: a retry may go to a backup, as in
+    // nginx, before the client is given an error.
+    if (triedCount > 0) {
+      for (Backend b : pool.standby()) {
+        if (!wasTried(b) && admit(b, useBreakers)) {
+          return b;
+        }
+      }
+    }
     return null;
   }
 

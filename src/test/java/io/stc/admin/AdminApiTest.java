@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.stc.backend.BackendOptions;
 import io.stc.backend.DemoBackend;
+import io.stc.pool.Backend;
 import io.stc.pool.BackendState;
 import io.stc.testing.TestCluster;
 import java.time.Duration;
@@ -116,6 +117,11 @@ class AdminApiTest {
     assertThat(w.status()).as(w.body()).isEqualTo(200);
     assertThat(cluster.stc.upstream().pool().find(id).weight()).isEqualTo(7);
 
+    assertThat(added.json().path("backup").asBoolean()).isFalse();
+    AdminCalls.Reply backup = api.patch("/api/backends/" + id, "{\"backup\": true}");
+    assertThat(backup.json().path("backup").asBoolean()).as(backup.body()).isTrue();
+    assertThat(cluster.stc.upstream().pool().standby()).extracting(Backend::id).containsExactly(id);
+    assertThat(api.patch("/api/backends/" + id, "{\"backup\": false}").json().path("backup").asBoolean()).isFalse();
     assertThat(api.patch("/api/backends/" + id, "{\"state\":\"drain\"}").json().path("state").asText()).isEqualTo("draining");
     assertThat(api.patch("/api/backends/" + id, "{\"state\":\"up\"}").json().path("state").asText()).isEqualTo("up");
 
@@ -185,6 +191,7 @@ class AdminApiTest {
     assertError(api.post("/lb/add-server", "{\"host\": \"\", \"port\": 3000}"), 400, "host");
     assertError(api.post("/api/backends", "{\"host\": \"127.0.0.1\", \"port\": 3000, \"colour\": 1}"), 400, "colour");
     assertError(api.post("/api/backends", "{\"host\": \"127.0.0.1\", \"port\": 3000, \"protocol\": \"spdy\"}"), 400, "protocol");
+    assertError(api.post("/api/backends", "{\"host\": \"127.0.0.1\", \"port\": 3000, \"backup\": \"true\"}"), 400, "backup");
     // h2 is HTTP/2 over TLS, and this stc speaks cleartext to its backends.
     assertError(api.post("/api/backends", "{\"host\": \"127.0.0.1\", \"port\": 3000, \"protocol\": \"h2\"}"), 400, "protocol");
 
@@ -192,6 +199,9 @@ class AdminApiTest {
     assertError(api.patch("/api/backends/" + id, "{}"), 400, null);
     assertError(api.patch("/api/backends/" + id, "{\"state\": \"sideways\"}"), 400, "state");
     assertError(api.patch("/api/backends/" + id, "{\"state\": 1}"), 400, "state");
+    assertError(api.patch("/api/backends/" + id, "{\"backup\": \"yes\"}"), 400, "backup");
+    assertError(api.patch("/api/backends/" + id, "{\"weight\": 2, \"backup\": 1}"), 400, "backup");
+    assertThat(cluster.backend(0).weight()).isEqualTo(1);
     assertError(api.patch("/api/backends/" + id, "{\"weight\": \"heavy\", \"state\": \"maint\"}"), 400, "weight");
     assertThat(cluster.backend(0).state()).isEqualTo(BackendState.UP);
     assertError(api.patch("/api/backends/" + id, "not json"), 400, null);

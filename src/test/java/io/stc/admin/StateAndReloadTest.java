@@ -97,6 +97,44 @@ class StateAndReloadTest {
   }
 
   @Test
+  void backupsSetThroughTheApiSurviveARestartAndAReloadMakesTheFileTheTruth() throws Exception {
+    Path file = writeConfig("round_robin", 0, 1);
+    StcServer first = start(file);
+    try {
+      AdminCalls api = new AdminCalls(first.adminPort());
+      AdminCalls.Reply added =
+          api.post("/api/backends", "{\"host\":\"127.0.0.1\",\"port\":" + backends.get(3).port() + ",\"backup\":true}");
+      assertThat(added.status()).as(added.body()).isEqualTo(201);
+      assertThat(added.json().path("backup").asBoolean()).isTrue();
+      assertThat(api.patch("/api/backends/" + id(1), "{\"backup\":true}").status()).isEqualTo(200);
+    } finally {
+      first.close(Duration.ofSeconds(1));
+    }
+
+    StcServer second = start(file);
+    try {
+      assertThat(second.upstream().pool().find(id(0)).backup()).isFalse();
+      assertThat(second.upstream().pool().find(id(1)).backup()).isTrue();
+      assertThat(second.upstream().pool().find(id(3)).backup()).isTrue();
+      // Backups are probed too, and serve until backend 0 passes its first check.
+      await().atMost(Duration.ofSeconds(5)).until(() -> second.upstream().pool().find(id(1)).isAvailable()
+          && List.of(second.upstream().pool().available()).equals(List.of(second.upstream().pool().find(id(0)))));
+
+      // The file marks backend 0 a backup and says nothing of 1's: the file's word holds.
+      String text = Files.readString(file).replace(
+          "port: " + backends.get(0).port() + "}", "port: " + backends.get(0).port() + ", backup: true}");
+      Files.writeString(file, text);
+      AdminCalls.Reply r = new AdminCalls(second.adminPort()).post("/api/reload", null);
+      assertThat(r.status()).as(r.body()).isEqualTo(200);
+      assertThat(second.upstream().pool().find(id(0)).backup()).isTrue();
+      assertThat(second.upstream().pool().find(id(1)).backup()).isFalse();
+      assertThat(second.upstream().pool().available()).extracting(Backend::id).containsExactly(id(1));
+    } finally {
+      second.close(Duration.ofSeconds(1));
+    }
+  }
+
+  @Test
   void reloadAppliesAValidFileAndRejectsAnInvalidOne() throws Exception {
     Path file = writeConfig("round_robin", 0, 1);
     StcServer s = start(file);

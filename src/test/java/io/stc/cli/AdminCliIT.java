@@ -38,6 +38,13 @@ class AdminCliIT {
           assertThat(badWeight.awaitExit()).isEqualTo(1);
           assertThat(badWeight.stderr()).contains("weight");
         }
+        try (StcProcess backup = StcProcess.start("ctl", "--url", url, "backup", "127.0.0.1:" + p2, "true")) {
+          assertThat(backup.awaitExit()).as(backup.stderr()).isZero();
+          assertThat(backup.remainingStdout()).contains("backend 127.0.0.1:" + p2 + " (weight 3", ", backup)");
+        }
+        try (StcProcess badBackup = StcProcess.start("ctl", "--url", url, "backup", "127.0.0.1:" + p2, "maybe")) {
+          assertThat(badBackup.awaitExit()).isEqualTo(2);
+        }
         try (StcProcess algo = StcProcess.start("ctl", "--url", url, "algorithm", "least_connections")) {
           assertThat(algo.awaitExit()).as(algo.stderr()).isZero();
         }

@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -254,6 +255,36 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void aBackendMayBeABackup() throws IOException {
+    StcConfig c = ConfigLoader.load(write("b.yaml", "backends:\n  - {host: a, port: 1}\n  - {host: b, port: 2, backup: true}\n"));
+    assertThat(c.backends()).extracting(StcConfig.BackendConfig::backup).containsExactly(false, true);
+    assertThat(error("stc.yaml", "backends:\n  - {host: a, port: 1}\n  - host: b\n    port: 2\n    backup: maybe\n"))
+        .startsWith("5: backends[1].backup: ");
+    assertThat(error("stc.yaml", "backends:\n  - {host: a, port: 1, backup: true, protocol: h2}\n"))
+        .startsWith("2: backends[0].protocol: h2 is HTTP/2 over TLS");
+  }
+
+  @Test
+  void healthProbesTakeExpectedStatusesAHostAndFields() throws IOException {
+    StcConfig d = ConfigLoader.load(write("d.yaml", "port: 1\n"));
+    assertThat(d.health().expectStatus()).hasToString("200-399");
+    assertThat(d.health().host()).isEmpty();
+    assertThat(d.health().headers()).isEmpty();
+    StcConfig c = ConfigLoader.load(write("h.yaml",
+        "health:\n  expect_status: 2xx, 301\n  host: api.example.com\n  headers: {X-Health-Token: s3cret}\n"));
+    assertThat(c.health().expectStatus()).hasToString("200-299,301");
+    assertThat(c.health().expectStatus().contains(301)).isTrue();
+    assertThat(c.health().expectStatus().contains(302)).isFalse();
+    assertThat(c.health().host()).isEqualTo("api.example.com");
+    assertThat(c.health().headers()).containsExactly(Map.entry("X-Health-Token", "s3cret"));
+    assertThat(error("stc.yaml", "port: 1\nhealth:\n  expect_status: 200-99\n")).startsWith("3: health.expect_status: ");
+    assertThat(error("stc.yaml", "port: 1\nhealth:\n  expect_status: ok\n")).startsWith("3: health.expect_status: ");
+    assertThat(error("stc.yaml", "port: 1\nhealth:\n  host: 'a b'\n")).startsWith("3: health.host: ");
+    assertThat(error("stc.yaml", "port: 1\nhealth:\n  headers: {Host: x}\n")).startsWith("3: health.headers.Host: ");
+    assertThat(error("stc.yaml", "port: 1\nhealth:\n  headers:\n    X-A: \"a\\nb\"\n")).startsWith("4: health.headers.X-A: ");
+  }
+
+  @Test
   void grpcHealthChecksNameTheirService() throws IOException {
     StcConfig c = ConfigLoader.load(write("g.yaml", "health:\n  grpc: true\n  service: shop.Cart\n"));
     assertThat(c.health().grpc()).isTrue();
@@ -268,9 +299,9 @@ class ConfigLoaderTest {
     assertThat(error("stc.yaml", "host: a\nport: 1\nhelth:\n  enabled: true\n"))
         .isEqualTo("3: helth: unknown key (known: " + KNOWN_TOP + ")");
     assertThat(error("stc.yaml", "health:\n  enabled: true\n  intervl: 2s\n"))
-        .isEqualTo("3: health.intervl: unknown key (known: enabled, path, interval, timeout, rise, fall, grpc, service)");
+        .isEqualTo("3: health.intervl: unknown key (known: enabled, path, interval, timeout, rise, fall, grpc, service, expect_status, host, headers)");
     assertThat(error("stc.yaml", "backends:\n  - host: a\n    port: 1\n    wieght: 2\n"))
-        .isEqualTo("4: backends[0].wieght: unknown key (known: host, port, weight, protocol)");
+        .isEqualTo("4: backends[0].wieght: unknown key (known: host, port, weight, protocol, backup)");
   }
 
   @Test

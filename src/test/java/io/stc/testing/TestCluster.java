@@ -57,7 +57,7 @@ public final class TestCluster implements AutoCloseable {
         // autoscaler may have added instances of its own.
         org.awaitility.Awaitility.await()
             .atMost(Duration.ofSeconds(30))
-            .until(() -> stc.upstream().pool().availableCount() >= configs.size());
+            .until(() -> stc.upstream().pool().all().stream().filter(Backend::isAvailable).count() >= configs.size());
       }
     } catch (RuntimeException | InterruptedException e) {
       backends.forEach(DemoBackend::close);

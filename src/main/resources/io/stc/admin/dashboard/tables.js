@@ -47,6 +47,7 @@ export class BackendTable {
       swatch: el('span', { class: 'swatch', 'aria-hidden': 'true' }),
       name: el('span', { class: 'mono' }, id),
       protocol: el('span', { class: 'proto', dataset: { testid: 'protocol' }, title: 'protocol to this backend' }),
+      backup: el('span', { class: 'proto', dataset: { testid: 'backup' }, title: 'takes requests only while no other backend is available' }),
       badge: el('span', { class: 'badge', dataset: { testid: 'state' } }),
       circuit: cell('Circuit'),
       weight: el('input', {
@@ -65,7 +66,7 @@ export class BackendTable {
     };
     row.toggle.addEventListener('click', () => this.#actions.mode(id, row.toggle.dataset.mode));
     row.tr = el('tr', { dataset: { backend: id } },
-      el('td', { 'data-label': 'Backend', class: 'name' }, row.swatch, row.name, ' ', row.protocol),
+      el('td', { 'data-label': 'Backend', class: 'name' }, row.swatch, row.name, ' ', row.protocol, ' ', row.backup),
       el('td', { 'data-label': 'State' }, row.badge),
       row.circuit,
       el('td', { 'data-label': 'Weight' }, row.weight),
@@ -77,6 +78,8 @@ export class BackendTable {
   #fill(row, b, color) {
     row.swatch.style.background = color;
     row.protocol.textContent = b.protocol ?? '';
+    row.backup.textContent = b.backup ? 'backup' : '';
+    row.backup.hidden = !b.backup;
     row.badge.textContent = b.removing ? 'REMOVING' : b.state.toUpperCase();
     row.badge.className = `badge ${b.removing ? 'removing' : b.state}`;
     row.circuit.textContent = b.circuit ? b.circuit.replace('_', '-') : '—';
