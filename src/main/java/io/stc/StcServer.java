@@ -19,6 +19,7 @@ import io.stc.limit.TokenBucketLimiter;
 import io.stc.pool.BackendState;
 import io.stc.pool.NameRefresh;
 import io.stc.pool.Upstream;
+import io.stc.proxy.ListenerHandoff;
 import io.stc.proxy.ProxyFailure;
 import io.stc.proxy.ProxyServer;
 import io.stc.scale.Autoscaler;
@@ -57,6 +58,8 @@ public final class StcServer implements AutoCloseable {
   private java.util.function.IntConsumer adminListening;
   private NameRefresh.Resolver resolver = NameRefresh.SYSTEM;
   private int port;
+  private java.util.List<Integer> adopted = java.util.List.of();
+  private ListenerHandoff handoff;
 
   public StcServer(StcConfig config) {
     this(config, Clock.SYSTEM);
@@ -72,6 +75,22 @@ public final class StcServer implements AutoCloseable {
   public StcServer whenAdminListening(java.util.function.IntConsumer listener) {
     this.adminListening = listener;
     return this;
+  }
+
+  /** Accepts on these listening sockets, handed over by another stc ({@link ListenerHandoff}), instead of binding; call before {@link #start()}. */
+  public StcServer adoptListeners(java.util.List<Integer> fds) {
+    this.adopted = java.util.List.copyOf(fds);
+    return this;
+  }
+
+  /**
+   * Serves listener handoffs to a new stc process at {@code state_dir/stc.sock} (see
+   * {@link ListenerHandoff}); {@code release} is how this process is told to stop once the new
+   * one accepts. Call after {@link #start()}.
+   */
+  public void serveHandoff(Runnable release) {
+    handoff = ListenerHandoff.serve(Path.of(config.stateDir(), ListenerHandoff.SOCKET), proxy::listenerFds,
+        control::closeAdmin, release);
   }
 
   /** How backends' host names are looked up (the JVM's resolver unless told); call before {@link #start()}. */
@@ -162,6 +181,7 @@ public final class StcServer implements AutoCloseable {
         kubernetes.start();
       }
     }
+    proxy.adopt(adopted);
     try {
       port = proxy.start();
     } catch (InterruptedException | RuntimeException e) {
@@ -287,6 +307,9 @@ public final class StcServer implements AutoCloseable {
   }
 
   public void close(Duration timeout) throws InterruptedException {
+    if (handoff != null) {
+      handoff.close();
+    }
     if (proxy != null) {
       boolean clean = proxy.shutdown(timeout);
       if (!clean) {

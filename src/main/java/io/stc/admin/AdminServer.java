@@ -168,7 +168,10 @@ public final class AdminServer implements AutoCloseable {
   @Override
   public void close() throws Exception {
     if (server != null) {
-      server.close().await(5, TimeUnit.SECONDS);
+      // Once: a handoff closes it early, the stop later.
+      var closing = server;
+      server = null;
+      closing.close().await(5, TimeUnit.SECONDS);
     }
   }
 }

@@ -105,6 +105,17 @@ public final class ControlPlane implements AutoCloseable {
     return adminPort;
   }
 
+  /** Closes the admin listener alone (another stc process takes its port over); the rest runs on. */
+  public void closeAdmin() {
+    if (admin != null) {
+      try {
+        admin.close();
+      } catch (Exception e) {
+        log.warn("admin listener did not close cleanly: {}", e.toString());
+      }
+    }
+  }
+
   /** Re-reads the config (SIGHUP); a bad file is logged and changes nothing. */
   public void reload() {
     vertx.getOrCreateContext().runOnContext(v -> {

@@ -8,6 +8,8 @@ import io.stc.config.ConfigException;
 import io.stc.config.ConfigLoader;
 import io.stc.config.ServersFile;
 import io.stc.config.StcConfig;
+import io.stc.proxy.ListenerHandoff;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,6 +23,8 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description = "Run the load balancer in front of a pool of backends.")
 public final class ServeCommand implements Callable<Integer> {
+  private static final java.time.Duration HANDOFF_TIMEOUT = java.time.Duration.ofSeconds(10);
+
   @Option(names = "--config", paramLabel = "FILE", description = "YAML or JSON configuration; flags override it.")
   Path config;
 
@@ -53,6 +57,18 @@ public final class ServeCommand implements Callable<Integer> {
   @Option(names = "--admin-host", description = "Admin listening address (default 127.0.0.1; any other needs a token).")
   String adminHost;
 
+  @Option(names = "--health-path", paramLabel = "PATH",
+      description = "Path the health checks GET on each backend (default /health); a 2xx or 3xx answer passes.")
+  String healthPath;
+
+  @Option(names = "--takeover",
+      description = "Take over the listening sockets of the stc running with the same state_dir, then let it drain and exit: "
+          + "a restart or an upgrade that refuses no connection (Linux, epoll).")
+  boolean takeover;
+
+  @Option(names = "--no-health-checks", description = "Trust every backend without probing it (failures still open its circuit breaker).")
+  boolean noHealthChecks;
+
   @Override
   public Integer call() throws Exception {
     StcConfig cfg;
@@ -70,6 +86,22 @@ public final class ServeCommand implements Callable<Integer> {
     if (config != null) {
       server.reloadFrom(this::resolve);
     }
+    Path handoff = Path.of(cfg.stateDir(), ListenerHandoff.SOCKET);
+    if (takeover) {
+      if (cfg.autoscale().enabled()) {
+        System.err.println("stc serve: --takeover: not with autoscale (the running stc stops its instances as it goes)");
+        return 2;
+      }
+      try {
+        server.adoptListeners(ListenerHandoff.takeListeners(handoff, HANDOFF_TIMEOUT));
+        if (cfg.admin().enabled()) {
+          ListenerHandoff.ask(handoff, "admin", HANDOFF_TIMEOUT);
+        }
+      } catch (IOException e) {
+        System.err.println("stc serve: --takeover: " + e.getMessage());
+        return 1;
+      }
+    }
     int actualPort;
     try {
       actualPort = server.start();
@@ -85,6 +117,15 @@ public final class ServeCommand implements Callable<Integer> {
           + "reload with POST /api/reload instead");
     }
     java.util.concurrent.CountDownLatch stop = Signals.install();
+    if (takeover) {
+      try {
+        ListenerHandoff.ask(handoff, "release", HANDOFF_TIMEOUT);
+      } catch (IOException e) {
+        System.err.println("stc serve: warning: --takeover: the other stc was not told to stop (" + e.getMessage()
+            + "); both accept on the same sockets until it is stopped");
+      }
+    }
+    server.serveHandoff(stop::countDown);
     System.out.printf(
         "stc listening on %s://%s:%d (%d backends, %s)%n",
         cfg.tls().enabled() ? "https" : "http", hostForUrl(cfg.host()), actualPort, cfg.backends().size(), cfg.algorithm());
@@ -133,6 +174,16 @@ public final class ServeCommand implements Callable<Integer> {
     }
     if (adminHost != null) {
       cfg = cfg.withAdmin(cfg.admin().withHost(adminHost.trim()));
+    }
+    if (healthPath != null) {
+      try {
+        cfg = cfg.withHealth(cfg.health().withPath(ConfigLoader.urlPath(healthPath.trim())));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("--health-path: " + e.getMessage());
+      }
+    }
+    if (noHealthChecks) {
+      cfg = cfg.withHealth(cfg.health().withEnabled(false));
     }
     String envToken = System.getenv("STC_ADMIN_TOKEN");
     if (cfg.admin().token() == null && envToken != null && !envToken.isBlank()) {

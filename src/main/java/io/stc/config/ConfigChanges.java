@@ -20,7 +20,7 @@ public final class ConfigChanges {
    * {@code running} with what a reload may change while stc runs taken from {@code next}: the
    * per-request settings of the data plane (retries; the response, body, send, per-try,
    * response-body and stream-idle timeouts; the body size and buffering limits; client_ip;
-   * request_id; access; headers; compression; rate_limit; h2c) and, while the listener stays on TLS, its certificates, protocols,
+   * request_id; access; headers; compression; error_pages; rate_limit; h2c) and, while the listener stays on TLS, its certificates, protocols,
    * client authentication, sessions and HSTS. Backends and the algorithm are the controller's.
    */
   public static StcConfig reloadable(StcConfig running, StcConfig next) {
@@ -44,6 +44,7 @@ public final class ConfigChanges {
         .withAccess(next.access())
         .withHeaders(next.headers())
         .withCompression(next.compression())
+        .withErrorPages(next.errorPages())
         .withRateLimit(next.rateLimit())
         .withH2c(next.h2c())
         .withTls(tls)

@@ -38,7 +38,7 @@ public final class ConfigLoader {
         "served_by_header", "shutdown_timeout", "limits", "hash_key", "slow_start", "circuit_breaker",
         "state_dir", "sticky", "max_inflight", "queue",
         "admin", "access_log", "drain_timeout", "autoscale", "tls", "rate_limit", "transport", "h2c", "proxy_protocol",
-        "client_ip", "request_id", "access", "headers", "compression");
+        "client_ip", "request_id", "access", "headers", "compression", "error_pages");
     // The autoscale section's defaults follow these two.
     int maxInflight = root.integer("max_inflight", 0, 1_000_000, d.capacity().maxInflight());
     Duration drainTimeout = root.duration("drain_timeout", d.drainTimeout());
@@ -81,7 +81,8 @@ public final class ConfigLoader {
         RequestIdSection.read(root.get("request_id"), d.requestId()),
         access(root.section("access", "allow", "deny")),
         HeadersSection.read(root.section("headers", "request", "response")),
-        compression(root.section("compression", "enabled", "types", "min_length", "level"), d.compression()));
+        compression(root.section("compression", "enabled", "types", "min_length", "level"), d.compression()),
+        errorPages(root.get("error_pages")));
     TlsConfig tls = config.tls();
     if (tls.redirects() && tls.redirectPort() != 0 && (tls.redirectPort() == config.port()
         || (config.admin().enabled() && tls.redirectPort() == config.admin().port()))) {
@@ -242,6 +243,29 @@ public final class ConfigLoader {
     return List.copyOf(result);
   }
 
+  /** {@code error_pages}: status: file, for the statuses stc answers with itself. */
+  private static ErrorPages errorPages(java.util.Optional<ConfigNode> section) {
+    if (section.isEmpty()) {
+      return ErrorPages.NONE;
+    }
+    Map<Integer, ErrorPages.Page> pages = new java.util.TreeMap<>();
+    for (Map.Entry<String, ConfigNode> e : section.get().asOpenMap().entrySet()) {
+      ConfigNode n = e.getValue();
+      int status;
+      try {
+        status = Integer.parseInt(e.getKey().trim());
+      } catch (NumberFormatException ex) {
+        status = -1;
+      }
+      if (!ErrorPages.STATUSES.contains(status)) {
+        throw n.fail("stc answers these statuses itself: " + new java.util.TreeSet<>(ErrorPages.STATUSES)
+            + "; '" + e.getKey() + "' is not one of them");
+      }
+      pages.put(status, n.as("a file name like 503.html", ErrorPages::read));
+    }
+    return new ErrorPages(pages);
+  }
+
   private static Health health(ConfigMap h, Health d) {
     return new Health(
         h.bool("enabled", d.enabled()),
@@ -369,7 +393,8 @@ public final class ConfigLoader {
     return name;
   }
 
-  private static String urlPath(String s) {
+  /** {@code s} if it is a path a request line can carry: starting with '/', no spaces. */
+  public static String urlPath(String s) {
     if (!URL_PATH.matcher(s).matches()) {
       throw new IllegalArgumentException("expected a path starting with '/' and without spaces, got '" + s + "'");
     }

@@ -42,7 +42,8 @@ public record StcConfig(
     RequestId requestId,
     Access access,
     HeaderEdits headers,
-    Compression compression) implements StcConfigBuilder.With {
+    Compression compression,
+    ErrorPages errorPages) implements StcConfigBuilder.With {
 
   public StcConfig {
     // Immutable, whoever built the list: a config is shared by threads and kept as the running one.
@@ -140,9 +141,10 @@ public record StcConfig(
    * {@code expectStatus}; {@code host} (empty: the backend's own) is its Host, and
    * {@code headers} go with it.
    */
+  @RecordBuilder
   public record Health(
       boolean enabled, String path, Duration interval, Duration timeout, int rise, int fall, boolean grpc, String service,
-      StatusRanges expectStatus, String host, Map<String, String> headers) {
+      StatusRanges expectStatus, String host, Map<String, String> headers) implements StcConfigHealthBuilder.With {
     public Health {
       headers = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(headers));
     }
@@ -449,7 +451,8 @@ public record StcConfig(
         RequestId.defaults(),
         Access.defaults(),
         HeaderEdits.defaults(),
-        Compression.defaults());
+        Compression.defaults(),
+        ErrorPages.NONE);
   }
 
   /** The number of event loops to run: the configured value, or one per core. */

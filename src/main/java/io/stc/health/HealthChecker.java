@@ -290,6 +290,14 @@ public final class HealthChecker implements PassiveHealth, AutoCloseable {
       p.okStreak = 0;
       if (b.state() == BackendState.UP && p.failStreak >= config.fall()) {
         upstream.setState(b, BackendState.DOWN, "health check failed " + p.failStreak + " times (" + detail + ")");
+      } else if (!p.everUp && b.state() == BackendState.DOWN && !detail.equals(p.toldWhyNotUp)) {
+        // A backend that never came in changes no state, so nothing else would say why it takes
+        // no traffic: the first day's "every request 503" for a service without a health route.
+        p.toldWhyNotUp = detail;
+        log.warn("backend {} takes no requests until a health check passes: {}{}", b.id(), detail,
+            detail.startsWith("HTTP ")
+                ? "; health.path (" + config.path() + ") must answer a status in health.expect_status, or set health.enabled: false"
+                : "");
       }
     }
     p.first.complete(null);
@@ -324,6 +332,8 @@ public final class HealthChecker implements PassiveHealth, AutoCloseable {
     boolean everUp;
     boolean passivelyDown;
     boolean inProgress;
+    /** The failure last logged for a backend that was never UP, so each reason is said once. */
+    String toldWhyNotUp;
     volatile HealthResult last;
 
     Probe(Backend backend) {

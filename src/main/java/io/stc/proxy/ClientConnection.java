@@ -75,6 +75,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Htt
   private boolean resuming;
   /** The reset that ends a stream answered before its request ended, if the client has not ended it by then. */
   private ScheduledFuture<?> lingering;
+  /** Since when nothing has been under way on the connection: set up, or its last exchange ended (for {@link #closeIfIdle}). */
+  private long idleSinceNanos;
 
   /** An HTTP/1.x connection: set up when the handler is added to its pipeline. */
   ClientConnection(ProxyServer proxy, ClientTimeouts timeouts, String scheme, boolean refused) {
@@ -120,6 +122,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Htt
     this.clientIp = clientIp(ctx.channel());
     this.clientCert = proxy.settings.forwardClientCert() ? ClientCertificate.of(ctx.channel()) : null;
     this.exchange = new Exchange(proxy, this);
+    this.idleSinceNanos = proxy.clock.nanos();
   }
 
   /** The client's address as the exchange reports and keys it (a PROXY header's source, on a listener that takes one), or "unknown". */
@@ -376,6 +379,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Htt
 
   /** Handles what the client pipelined while the last exchange was in progress. */
   void processQueued() {
+    idleSinceNanos = proxy.clock.nanos();
     while (!queued.isEmpty() && (!exchange.inProgress() || !exchange.requestReceived()) && (!http2Stream || reading)) {
       take(queued.poll());
     }
@@ -439,8 +443,13 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Htt
   }
 
   /** Closes the connection if no exchange is in progress: for shutdown. */
-  void closeIfIdle() {
-    if (ctx != null && !exchange.inProgress()) {
+  void closeIfIdle(long quietNanos) {
+    // Only after a moment of quiet: a connection accepted just before the listener closed (a
+    // restart, a handoff) has its first request on the way, and one in use is likely to carry the
+    // next request at the very moment of a close, which its client would see fail (HAProxy's
+    // idle-close-on-response has the same aim). Such a connection gets its next request answered
+    // with Connection: close instead.
+    if (ctx != null && !exchange.inProgress() && proxy.clock.nanos() - idleSinceNanos >= quietNanos) {
       ctx.close();
     }
   }

@@ -1,6 +1,7 @@
 package io.stc.proxy;
 
 import io.netty.buffer.Unpooled;
+import io.stc.config.ErrorPages;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -16,22 +17,23 @@ import java.util.concurrent.TimeUnit;
  * connection, and the client would never learn why.
  */
 final class ConnectionRefusal extends ChannelInboundHandlerAdapter {
-  private static final byte[] ANSWER;
+  private final byte[] answer;
 
-  static {
-    byte[] body = ProxyFailure.CONNECTION_LIMIT.body();
-    String head = "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\ncontent-length: " + body.length
-        + "\r\nretry-after: 1\r\nconnection: close\r\n\r\n";
+  /** @param page the 503 page of {@code error_pages}, or null for the JSON body */
+  ConnectionRefusal(ErrorPages.Page page) {
+    byte[] body = page == null ? ProxyFailure.CONNECTION_LIMIT.body() : page.body();
+    String head = "HTTP/1.1 503 Service Unavailable\r\ncontent-type: " + (page == null ? "application/json" : page.contentType())
+        + "\r\ncontent-length: " + body.length + "\r\nretry-after: 1\r\nconnection: close\r\n\r\n";
     byte[] h = head.getBytes(StandardCharsets.US_ASCII);
-    ANSWER = new byte[h.length + body.length];
-    System.arraycopy(h, 0, ANSWER, 0, h.length);
-    System.arraycopy(body, 0, ANSWER, h.length, body.length);
+    answer = new byte[h.length + body.length];
+    System.arraycopy(h, 0, answer, 0, h.length);
+    System.arraycopy(body, 0, answer, h.length, body.length);
   }
 
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     Channel ch = ctx.channel();
-    ch.writeAndFlush(Unpooled.wrappedBuffer(ANSWER)).addListener(f -> {
+    ch.writeAndFlush(Unpooled.wrappedBuffer(answer)).addListener(f -> {
       if (ch instanceof DuplexChannel d && ch.isActive()) {
         d.shutdownOutput();
       }

@@ -454,7 +454,8 @@ final class Exchange implements ExchangeTimers.Deadlines, EndedExchange {
     if (grpc.active()) {
       r = grpc.answer(failure, close && !client.http2Stream);
     } else {
-      r = failure.response(retryAfterSeconds, close, request.version == HttpVersion.HTTP_1_0, request.isHeadMethod());
+      r = failure.response(retryAfterSeconds, close, request.version == HttpVersion.HTTP_1_0, request.isHeadMethod(),
+          settings.errorPages().page(status));
     }
     endAfterAnswer(client.response.answer(r, request.requestId()), close);
   }

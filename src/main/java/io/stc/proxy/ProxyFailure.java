@@ -1,6 +1,7 @@
 package io.stc.proxy;
 
 import io.netty.buffer.Unpooled;
+import io.stc.config.ErrorPages;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -89,11 +90,17 @@ public enum ProxyFailure {
    *     (a client reads no body after a HEAD, so one would be taken for the next response)
    */
   FullHttpResponse response(long retryAfterSeconds, boolean close, boolean http10Client, boolean headRequest) {
+    return response(retryAfterSeconds, close, http10Client, headRequest, null);
+  }
+
+  /** As {@link #response(long, boolean, boolean, boolean)}, with {@code page}'s body and type in place of the JSON when it is not null ({@code error_pages}). */
+  FullHttpResponse response(long retryAfterSeconds, boolean close, boolean http10Client, boolean headRequest, ErrorPages.Page page) {
+    byte[] content = page == null ? body : page.body();
     FullHttpResponse r = new DefaultFullHttpResponse(
-        HttpVersion.HTTP_1_1, status, headRequest ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(body));
+        HttpVersion.HTTP_1_1, status, headRequest ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(content));
     HttpHeaders h = r.headers();
-    h.set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
-    h.setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
+    h.set(HttpHeaderNames.CONTENT_TYPE, page == null ? HttpHeaderValues.APPLICATION_JSON : page.contentType());
+    h.setInt(HttpHeaderNames.CONTENT_LENGTH, content.length);
     if (this == RATE_LIMITED) {
       h.set(HttpHeaderNames.RETRY_AFTER, Long.toString(retryAfterSeconds));
     } else if (status.code() == 503) {

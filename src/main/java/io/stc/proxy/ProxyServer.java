@@ -28,7 +28,9 @@ import io.stc.pool.PoolEvent;
 import io.stc.pool.Upstream;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -77,7 +79,14 @@ public final class ProxyServer {
   private EventLoopGroup bossGroup;
   private EventLoopGroup workerGroup;
   private ChannelGroup clients;
+  /** The longest a client connection must have been quiet before a shutdown closes it (see ClientConnection.closeIfIdle). */
+  private static final long DRAIN_QUIET_NANOS = 1_000_000_000L;
+  /** How long an accept the transport had under way may take to show once the listener is closed. */
+  private static final long LATE_ACCEPT_NANOS = 50_000_000L;
+
   private Channel serverChannel;
+  /** Listening sockets handed over by another process, not yet taken by a listener. */
+  private List<Integer> adopted = new ArrayList<>();
   /** The plain listener that sends clients to the TLS one ({@code tls.redirect_port}), or null. */
   private Channel redirectChannel;
   /** Null when the listener speaks plain HTTP. */
@@ -113,9 +122,33 @@ public final class ProxyServer {
     return transport == null ? null : transport.name();
   }
 
+  /**
+   * Listening sockets another stc process handed over ({@link ListenerHandoff}): {@link #start()}
+   * accepts on the one bound to this listener's port (the first, with port 0) instead of binding
+   * it, and on the one of the redirect listener's; the rest are closed. Call before start.
+   */
+  public void adopt(List<Integer> fds) {
+    this.adopted = new ArrayList<>(fds);
+  }
+
+  /** The file descriptors of the listening sockets, the data plane's first (the redirect listener's next), for a handoff. */
+  public List<Integer> listenerFds() {
+    List<Integer> fds = new ArrayList<>(2);
+    for (Channel ch : new Channel[] {serverChannel, redirectChannel}) {
+      if (ch instanceof io.netty.channel.unix.UnixChannel u && ch.isOpen()) {
+        fds.add(u.fd().intValue());
+      }
+    }
+    return fds;
+  }
+
   /** Binds the listener; returns the port it listens on. */
   public int start() throws InterruptedException {
-    transport = Transport.of(config.transport());
+    if (!adopted.isEmpty() && !config.transport().equals("epoll")) {
+      // Only epoll's server channel can be made from a socket that is already listening.
+      log.info("accepting on the listening sockets handed over, with the epoll transport (transport: {} asked)", config.transport());
+    }
+    transport = Transport.of(adopted.isEmpty() ? config.transport() : "epoll");
     bossGroup = transport.newGroup(1, "stc-accept");
     workerGroup = transport.newGroup(config.effectiveIoThreads(), "stc-io");
     clients = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
@@ -132,7 +165,6 @@ public final class ProxyServer {
     ServerBootstrap b =
         new ServerBootstrap()
             .group(bossGroup, workerGroup)
-            .channel(transport.serverChannel())
             .option(ChannelOption.SO_BACKLOG, 4096)
             .option(ChannelOption.SO_REUSEADDR, true)
             .childOption(ChannelOption.TCP_NODELAY, true)
@@ -166,7 +198,7 @@ public final class ProxyServer {
                   stats.connectionRefused();
                   if (listenerTls == null) {
                     // Answer 503 at once; a TLS client is answered once the handshake is done.
-                    ch.pipeline().addLast("refusal", new ConnectionRefusal());
+                    ch.pipeline().addLast("refusal", new ConnectionRefusal(settings.errorPages().page(503)));
                     return;
                   }
                 }
@@ -180,7 +212,7 @@ public final class ProxyServer {
                 }
               }
             });
-    serverChannel = b.bind(config.host(), config.port()).sync().channel();
+    serverChannel = listen(b, config.port(), true);
     if (listenerTls != null) {
       listenerTls.start();
     }
@@ -195,15 +227,45 @@ public final class ProxyServer {
       }
       log.info("redirecting http://{}:{} to https", config.host(), redirectPort());
     }
+    closeUnadopted();
     log.info("data plane on {}:{} ({} event loops, {})", config.host(), port, config.effectiveIoThreads(), transport.name());
     return port;
   }
 
+  /**
+   * Accepts with {@code b} (no channel set) on a handed-over socket bound to {@code port} (to any
+   * port for the first, the data plane's, when port is 0), or binds one.
+   */
+  private Channel listen(ServerBootstrap b, int port, boolean first) throws InterruptedException {
+    for (int i = 0; i < adopted.size(); i++) {
+      io.netty.channel.epoll.EpollServerSocketChannel ch = new io.netty.channel.epoll.EpollServerSocketChannel(adopted.get(i));
+      InetSocketAddress at = ch.localAddress();
+      if (at != null && (at.getPort() == port || port == 0 && first && i == 0)) {
+        adopted.remove(i);
+        b.channelFactory(() -> ch).register().sync();
+        log.info("accepting on the listening socket {} handed over", at);
+        return ch;
+      }
+    }
+    return b.channel(transport.serverChannel()).bind(config.host(), port).sync().channel();
+  }
+
+  /** Closes handed-over sockets no listener took (the other process's listeners this config no longer has). */
+  private void closeUnadopted() {
+    for (int fd : adopted) {
+      try {
+        new io.netty.channel.unix.FileDescriptor(fd).close();
+      } catch (java.io.IOException e) {
+        log.debug("closing handed-over socket {}: {}", fd, e.toString());
+      }
+    }
+    adopted.clear();
+  }
+
   /** Binds the plain listener that answers every request with a redirect to {@code https://...:tlsPort}. */
   private void bindRedirect(int tlsPort) throws InterruptedException {
-    redirectChannel = new ServerBootstrap()
+    ServerBootstrap b = new ServerBootstrap()
         .group(bossGroup, workerGroup)
-        .channel(transport.serverChannel())
         .option(ChannelOption.SO_REUSEADDR, true)
         .childOption(ChannelOption.TCP_NODELAY, true)
         .childHandler(new ChannelInitializer<SocketChannel>() {
@@ -211,8 +273,8 @@ public final class ProxyServer {
           protected void initChannel(SocketChannel ch) {
             pipelines.redirect(ch.pipeline(), tlsPort);
           }
-        })
-        .bind(config.host(), config.tls().redirectPort()).sync().channel();
+        });
+    redirectChannel = listen(b, config.tls().redirectPort(), false);
   }
 
   /** The port of the listener that redirects to TLS ({@code tls.redirect_port}), or -1 when there is none. */
@@ -370,12 +432,20 @@ public final class ProxyServer {
       redirectChannel.close().await(5, TimeUnit.SECONDS);
       redirectChannel = null;
     }
-    closeIdleClients();
+    // Connections go once quiet for a moment, a tenth of the shutdown's time and at most a second
+    // (new ones, and those in use, get their next request answered first); and io_uring may still
+    // complete an accept it had under way as the listener closed, whose connection must find the
+    // event loops running.
+    long quietNanos = Math.min(DRAIN_QUIET_NANOS, timeout.toNanos() / 10);
+    closeIdleClients(quietNanos);
     long deadline = System.nanoTime() + timeout.toNanos();
-    while (stats.active() > 0 && System.nanoTime() < deadline) {
+    long quiet = System.nanoTime() + quietNanos + LATE_ACCEPT_NANOS;
+    long lateAccepts = System.nanoTime() + LATE_ACCEPT_NANOS;
+    while ((stats.active() > 0 || System.nanoTime() < lateAccepts || !clients.isEmpty() && System.nanoTime() < quiet)
+        && System.nanoTime() < deadline) {
       // Polling is fine here: shutdown is rare and bounded by the timeout.
       TimeUnit.MILLISECONDS.sleep(20);
-      closeIdleClients();
+      closeIdleClients(quietNanos);
     }
     boolean clean = stats.active() == 0;
     clients.close().awaitUninterruptibly(1, TimeUnit.SECONDS);
@@ -388,7 +458,7 @@ public final class ProxyServer {
     return clean;
   }
 
-  private void closeIdleClients() {
+  private void closeIdleClients(long quietNanos) {
     for (Tunnel t : tunnels) {
       // A WebSocket never finishes on its own: 1001 (going away) to each side.
       t.goAway();
@@ -396,7 +466,11 @@ public final class ProxyServer {
     for (Channel ch : clients) {
       ClientConnection c = ch.pipeline().get(ClientConnection.class);
       if (c != null) {
-        ch.eventLoop().execute(c::closeIfIdle);
+        ch.eventLoop().execute(() -> c.closeIfIdle(quietNanos));
+      } else if (ch.pipeline().get(Http2ClientStreams.class) != null && ch.isActive()) {
+        // HTTP/2's Connection: close: Netty's close sends GOAWAY with the last stream taken, lets
+        // the streams under way finish, then closes; the client opens a new connection for more.
+        ch.close();
       }
     }
   }

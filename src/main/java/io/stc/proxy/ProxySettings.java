@@ -1,5 +1,6 @@
 package io.stc.proxy;
 
+import io.stc.config.ErrorPages;
 import io.stc.config.StcConfig;
 import io.stc.pool.Backend;
 
@@ -23,6 +24,7 @@ import io.stc.pool.Backend;
  * @param access which clients may send requests
  * @param edits the fields {@code headers} sets and removes, or null for none
  * @param compression which responses go gzip-encoded, or null when none do
+ * @param errorPages the bodies stc's own answers carry in place of the JSON one, by status
  */
 record ProxySettings(
     int retries,
@@ -45,7 +47,8 @@ record ProxySettings(
     RequestValidator validator,
     ClientAccess access,
     FieldEdits edits,
-    ResponseCompression compression) {
+    ResponseCompression compression,
+    ErrorPages errorPages) {
 
   /** The least an automatic per-try timeout waits: below it, scheduling noise looks like a hang. */
   static final long PER_TRY_FLOOR_NANOS = 250_000_000L;
@@ -80,7 +83,8 @@ record ProxySettings(
         new RequestValidator(config.limits().headers(), config.limits().body()),
         new ClientAccess(config.access()),
         edits,
-        ResponseCompression.of(config.compression()));
+        ResponseCompression.of(config.compression()),
+        config.errorPages());
   }
 
   /**

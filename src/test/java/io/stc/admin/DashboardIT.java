@@ -165,12 +165,16 @@ class DashboardIT {
         expect(page.locator(".toast.error").last()).containsText("'host' must be");
         form.locator("input[name=host]").fill("127.0.0.1");
         form.locator("input[name=weight]").fill("2");
+        form.locator("input[name=backup]").check();
         form.locator("button[type=submit]").click();
         String extraId = "127.0.0.1:" + extra.port();
         expect(page.locator(".toast.ok").last()).containsText("Added " + extraId);
         expect(page.locator("#backends tbody tr[data-backend]")).hasCount(4);
         expect(row(page, extraId).getByTestId("state")).hasText("UP");
         expect(row(page, extraId).locator("input.weight")).hasValue("2");
+        expect(row(page, extraId).getByTestId("backup")).hasText("backup");
+        expect(row(page, cluster.id(0)).getByTestId("backup")).isHidden();
+        assertThat(cluster.stc.upstream().pool().find(extraId).backup()).isTrue();
 
         // Draining one from its row.
         row(page, cluster.id(0)).getByText("Drain").click();

@@ -48,6 +48,38 @@ class ServeCommandIT {
   }
 
   @Test
+  void aServiceWithoutAHealthRouteIsToldAboutAndServedOnceTheFlagNamesAPathItHas(@TempDir Path dir) throws Exception {
+    // Like python -m http.server: 404 for /health, 200 for /.
+    try (io.stc.testing.RawBackend service = new io.stc.testing.RawBackend(
+        r -> r.startsWith("GET / ") ? "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi"
+            : "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+        r -> r.contains("\r\n\r\n"), true)) {
+      String backend = "127.0.0.1:" + service.port();
+      try (StcProcess p = StcProcess.startIn(dir, "serve", "--host", "127.0.0.1", "--port", "0", "--admin-port", "0",
+          "--backend", backend)) {
+        p.awaitListening();
+        // The log, on stderr: the one line that says why every request is answered 503.
+        await().atMost(Duration.ofSeconds(30)).until(() -> p.stderr().contains("backend " + backend
+            + " takes no requests until a health check passes: HTTP 404, expected 200-399; health.path (/health) must answer"));
+        assertThat(p.stderr().split("takes no requests", -1)).as("said once").hasSize(2);
+      }
+      try (StcProcess p = StcProcess.startIn(dir, "serve", "--host", "127.0.0.1", "--port", "0", "--admin-port", "0",
+          "--backend", backend, "--health-path", "/")) {
+        int port = p.awaitListening();
+        HttpResponse<String> r = HttpClient.newHttpClient().send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/")).timeout(Duration.ofSeconds(10)).build(),
+            HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).isEqualTo("hi");
+      }
+      try (StcProcess p = StcProcess.startIn(dir, "serve", "--port", "0", "--backend", backend, "--health-path", "no slash")) {
+        assertThat(p.awaitExit()).isEqualTo(2);
+        assertThat(p.stderr()).contains("--health-path: expected a path starting with '/'");
+      }
+    }
+  }
+
+  @Test
   void badFlagExitsWithCode2() throws Exception {
     try (StcProcess p = StcProcess.start("serve", "--backend", "127.0.0.1:notaport")) {
       assertThat(p.awaitExit()).isEqualTo(2);

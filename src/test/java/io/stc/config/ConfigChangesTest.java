@@ -32,10 +32,17 @@ class ConfigChangesTest {
         .withLimits(d.limits().withBody(1024).withConnections(5))
         .withRequestId(new StcConfig.RequestId("X-Request-Id", StcConfig.RequestId.Incoming.REPLACE, true))
         .withH2c(false)
-        .withTls(d.tls().withBackends(true));
+        .withTls(d.tls().withBackends(true))
+        .withErrorPages(new ErrorPages(java.util.Map.of(503, new ErrorPages.Page("503.html", "text/html", new byte[] {1}))));
     StcConfig inForce = ConfigChanges.reloadable(d, next);
     assertThat(ConfigChanges.between(d, inForce))
-        .containsExactly("timeouts.response", "retries", "limits.body", "h2c", "request_id.incoming");
+        .containsExactly("timeouts.response", "retries", "limits.body", "h2c", "request_id.incoming", "error_pages");
+    // A page whose file changed is a change; the same bytes read again are not.
+    assertThat(ConfigChanges.between(next, next.withErrorPages(
+        new ErrorPages(java.util.Map.of(503, new ErrorPages.Page("503.html", "text/html", new byte[] {2}))))))
+        .containsExactly("error_pages");
+    assertThat(ConfigChanges.between(next, next.withErrorPages(
+        new ErrorPages(java.util.Map.of(503, new ErrorPages.Page("503.html", "text/html", new byte[] {1})))))).isEmpty();
     assertThat(ConfigChanges.between(inForce, next)).containsExactly("port", "timeouts.connect", "limits.connections", "tls.backends");
   }
 

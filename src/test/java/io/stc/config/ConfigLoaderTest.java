@@ -172,11 +172,11 @@ class ConfigLoaderTest {
           new java.util.LinkedHashMap<>(java.util.Map.of("X-Frame-Options", "DENY")) {{
             put("Content-Security-Policy", "default-src 'self'");
           }}, List.of("Server", "X-Powered-By")),
-      new StcConfig.Compression(true, List.of("text/html", "text/*"), 2048, 6));
+      new StcConfig.Compression(true, List.of("text/html", "text/*"), 2048, 6), ErrorPages.NONE);
 
   private static final String KNOWN_TOP = "host, port, io_threads, algorithm, backends, health, "
       + "timeouts, retries, retry_budget, served_by_header, shutdown_timeout, limits, hash_key, slow_start, circuit_breaker, "
-      + "state_dir, sticky, max_inflight, queue, admin, access_log, drain_timeout, autoscale, tls, rate_limit, transport, h2c, proxy_protocol, client_ip, request_id, access, headers, compression";
+      + "state_dir, sticky, max_inflight, queue, admin, access_log, drain_timeout, autoscale, tls, rate_limit, transport, h2c, proxy_protocol, client_ip, request_id, access, headers, compression, error_pages";
 
   @TempDir Path dir;
 
@@ -282,6 +282,27 @@ class ConfigLoaderTest {
     assertThat(error("stc.yaml", "port: 1\nhealth:\n  host: 'a b'\n")).startsWith("3: health.host: ");
     assertThat(error("stc.yaml", "port: 1\nhealth:\n  headers: {Host: x}\n")).startsWith("3: health.headers.Host: ");
     assertThat(error("stc.yaml", "port: 1\nhealth:\n  headers:\n    X-A: \"a\\nb\"\n")).startsWith("4: health.headers.X-A: ");
+  }
+
+  @Test
+  void errorPagesAreReadWithTheConfigAndNameTheirProblemsLine() throws IOException {
+    Path page = write("503.html", "<h1>Back soon</h1>\n");
+    write("over.html", "x".repeat((int) ErrorPages.MAX_BYTES + 1));
+    StcConfig c = ConfigLoader.load(write("e.yaml", "error_pages:\n  503: " + page + "\n  '502': " + page + "\n"));
+    assertThat(c.errorPages().page(503).body()).isEqualTo("<h1>Back soon</h1>\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    assertThat(c.errorPages().page(503).contentType()).isEqualTo("text/html; charset=utf-8");
+    assertThat(c.errorPages().page(502)).isEqualTo(c.errorPages().page(503));
+    assertThat(c.errorPages().page(504)).isNull();
+    assertThat(ConfigLoader.load(write("none.yaml", "port: 1\n")).errorPages()).isEqualTo(ErrorPages.NONE);
+
+    assertThat(error("stc.yaml", "port: 1\nerror_pages:\n  404: " + page + "\n"))
+        .startsWith("3: error_pages.404: stc answers these statuses itself: [400, 403, ");
+    assertThat(error("stc.yaml", "port: 1\nerror_pages:\n  503: " + dir.resolve("gone.html") + "\n"))
+        .isEqualTo("3: error_pages.503: cannot read " + dir.resolve("gone.html") + ": NoSuchFileException");
+    assertThat(error("stc.yaml", "port: 1\nerror_pages:\n  503: " + dir.resolve("over.html") + "\n"))
+        .endsWith("holds 1048577 bytes; a page may hold at most 1MiB");
+    assertThat(error("stc.yaml", "port: 1\nerror_pages:\n  503: " + dir.resolve("e.yaml") + "\n"))
+        .contains("name a file ending .html, .htm, .json, .xml or .txt");
   }
 
   @Test

@@ -34,6 +34,15 @@ class ProxyFailureTest {
   }
 
   @Test
+  void errorPagesNameExactlyTheStatusesStcAnswersWith() {
+    java.util.Set<Integer> statuses = new java.util.HashSet<>();
+    for (ProxyFailure f : ProxyFailure.values()) {
+      statuses.add(f.status().code());
+    }
+    assertThat(io.stc.config.ErrorPages.STATUSES).isEqualTo(statuses);
+  }
+
+  @Test
   void noBackendIs503WithRetryAfter() throws Exception {
     try (TestCluster cluster = TestCluster.of(0)) {
       HttpResponse<String> r = cluster.get("/");

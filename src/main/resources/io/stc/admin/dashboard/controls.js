@@ -80,6 +80,7 @@ export class AddBackendForm {
     if (!ok) return null;
     const body = { host, port: Number(port) };
     if (weight !== '') body.weight = Number(weight);
+    if (f.backup.checked) body.backup = true;
     return body;
   }
 

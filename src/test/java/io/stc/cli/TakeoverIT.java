@@ -1,0 +1,155 @@
+package io.stc.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.stc.backend.BackendOptions;
+import io.stc.backend.DemoBackend;
+import io.stc.testing.StcProcess;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code stc serve --takeover}: a new process takes the running one's listening sockets under load, twice, and no connection fails. */
+class TakeoverIT {
+  @TempDir Path dir;
+
+  private static int freePort() throws Exception {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+
+  /** Clients that open a connection per request as fast as they are answered, counting what came back whole and what did not. */
+  private static final class Clients implements AutoCloseable {
+    final AtomicLong ok = new AtomicLong();
+    final ConcurrentLinkedQueue<String> failed = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean running = new AtomicBoolean(true);
+    private final List<Thread> threads = new CopyOnWriteArrayList<>();
+
+    Clients(int port, int count) {
+      for (int i = 0; i < count; i++) {
+        Thread t = new Thread(() -> {
+          while (running.get()) {
+            try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+              s.setSoTimeout(10_000);
+              OutputStream out = s.getOutputStream();
+              out.write("GET /takeover HTTP/1.1\r\nHost: stc\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+              out.flush();
+              InputStream in = s.getInputStream();
+              String reply = new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
+              if (reply.startsWith("HTTP/1.1 200 ")) {
+                ok.incrementAndGet();
+              } else {
+                failed.add(reply.isEmpty() ? "closed without an answer" : reply.lines().findFirst().orElse(""));
+              }
+            } catch (Exception e) {
+              StringBuilder where = new StringBuilder(java.time.LocalTime.now() + " " + e);
+              for (StackTraceElement f : e.getStackTrace()) {
+                if (f.getClassName().startsWith("io.stc")) {
+                  where.append(" at line ").append(f.getLineNumber());
+                  break;
+                }
+              }
+              failed.add(where.toString());
+            }
+          }
+        }, "client-" + i);
+        t.setDaemon(true);
+        t.start();
+        threads.add(t);
+      }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+      running.set(false);
+      for (Thread t : threads) {
+        t.join(15_000);
+      }
+    }
+  }
+
+  @Test
+  void aNewProcessTakesTheListenersUnderLoadAndTheOldOneDrainsAndExits() throws Exception {
+    DemoBackend b0 = DemoBackend.started(BackendOptions.defaults().withName("b0"));
+    DemoBackend b1 = DemoBackend.started(BackendOptions.defaults().withName("b1"));
+    int port = freePort();
+    int adminPort = freePort();
+    Path config = dir.resolve("stc.yaml");
+    Files.writeString(config, "host: 127.0.0.1\nport: " + port + "\nadmin: {port: " + adminPort + "}\n"
+        + "state_dir: " + dir.resolve("state") + "\nhealth: {interval: 200ms, timeout: 500ms}\nbackends:\n"
+        + "  - {host: 127.0.0.1, port: " + b0.port() + "}\n  - {host: 127.0.0.1, port: " + b1.port() + "}\n");
+    StcProcess first = StcProcess.startIn(dir, "serve", "--config", config.toString());
+    StcProcess second = null;
+    StcProcess third = null;
+    assertThat(first.awaitListening()).isEqualTo(port);
+    try (Clients clients = new Clients(port, 4)) {
+      await().atMost(Duration.ofSeconds(20)).until(() -> clients.ok.get() >= 200);
+
+      second = StcProcess.startIn(dir, "serve", "--config", config.toString(), "--takeover");
+      assertThat(second.awaitListening()).isEqualTo(port);
+      assertThat(first.awaitExit()).as(first.stderr()).isZero();
+      assertThat(first.stderr()).contains("handing 1 listening socket(s) to a new process", "stopping as on SIGTERM");
+      long afterFirst = clients.ok.get();
+      await().atMost(Duration.ofSeconds(20)).until(() -> clients.ok.get() >= afterFirst + 200);
+      // The admin port went with it.
+      HttpResponse<String> stats = HttpClient.newHttpClient().send(
+          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + "/api/stats")).timeout(Duration.ofSeconds(10)).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(stats.statusCode()).isEqualTo(200);
+
+      // And again, from a process that took over itself.
+      third = StcProcess.startIn(dir, "serve", "--config", config.toString(), "--takeover");
+      try {
+        assertThat(third.awaitListening()).isEqualTo(port);
+      } catch (IllegalStateException e) {
+        throw new AssertionError(e.getMessage() + "\n--- the second's log:\n" + second.stderr() + "\n--- the first's:\n" + first.stderr());
+      }
+      assertThat(second.awaitExit()).as(second.stderr()).isZero();
+      long afterSecond = clients.ok.get();
+      await().atMost(Duration.ofSeconds(20)).until(() -> clients.ok.get() >= afterSecond + 200);
+      clients.close();
+      StcProcess a = first;
+      StcProcess b = second;
+      assertThat(clients.failed).as(() -> "requests that failed across two takeovers; the first's log:\n" + a.stderr()
+          + "\nthe second's:\n" + b.stderr()).isEmpty();
+      assertThat(third.stderr()).contains("accepting on the listening socket /127.0.0.1:" + port + " handed over");
+    } finally {
+      for (StcProcess p : new StcProcess[] {first, second, third}) {
+        if (p != null) {
+          p.close();
+        }
+      }
+      b0.close();
+      b1.close();
+    }
+  }
+
+  @Test
+  void withNothingRunningATakeoverSaysSoAndExits1() throws Exception {
+    Path config = dir.resolve("stc.yaml");
+    Files.writeString(config, "port: 0\nadmin: {port: 0}\nstate_dir: " + dir.resolve("state") + "\n");
+    try (StcProcess p = StcProcess.startIn(dir, "serve", "--config", config.toString(), "--takeover")) {
+      assertThat(p.awaitExit()).isEqualTo(1);
+      assertThat(p.stderr()).contains("stc serve: --takeover: no stc answers at " + dir.resolve("state").resolve("stc.sock"));
+    }
+  }
+}
