@@ -52,7 +52,7 @@ public final class ConfigLoader {
         root.value("algorithm", "an algorithm name", s -> Algorithm.parse(s).configName(), algorithm),
         backends(root.list("backends")),
         health(root.section("health", "enabled", "path", "interval", "timeout", "rise", "fall", "grpc", "service", "expect_status",
-            "host", "headers"), d.health()),
+            "host", "headers", "tcp"), d.health()),
         timeouts(root.section("timeouts", "connect", "response", "idle", "header", "body", "send", "per_try", "backend_idle", "response_body", "stream_idle"), d.timeouts()),
         root.integer("retries", 0, 10, d.retries()),
         servedByHeader(root.get("served_by_header"), d.servedByHeader()),
@@ -267,7 +267,7 @@ public final class ConfigLoader {
   }
 
   private static Health health(ConfigMap h, Health d) {
-    return new Health(
+    Health health = new Health(
         h.bool("enabled", d.enabled()),
         h.value("path", "a path starting with '/'", ConfigLoader::urlPath, d.path()),
         h.positiveDuration("interval", d.interval()),
@@ -278,7 +278,12 @@ public final class ConfigLoader {
         h.value("service", "a gRPC service name like pkg.Service (empty: the server as a whole)", ConfigLoader::grpcService, d.service()),
         h.value("expect_status", "status codes and ranges like 200-399", StatusRanges::parse, d.expectStatus()),
         h.value("host", "a host name, with a port if it should say one", ConfigLoader::probeHost, d.host()),
-        HeadersSection.fields(h, "headers", PROBE_RESERVED, "is the probe's own (set host: for Host)"));
+        HeadersSection.fields(h, "headers", PROBE_RESERVED, "is the probe's own (set host: for Host)"),
+        h.bool("tcp", d.tcp()));
+    if (health.tcp() && health.grpc()) {
+      throw h.fail("tcp", "is a connection alone, grpc a gRPC health call: set one of them");
+    }
+    return health;
   }
 
   /** Fields a probe frames or stc sets itself: the Host comes from {@code health.host}. */

@@ -139,12 +139,12 @@ public record StcConfig(
    * {@code grpc.health.v1.Health/Check} for {@code service}), in each backend's protocol; rise
    * successes to go UP, fall failures to go DOWN. An HTTP probe passes on a status in
    * {@code expectStatus}; {@code host} (empty: the backend's own) is its Host, and
-   * {@code headers} go with it.
+   * {@code headers} go with it. With {@code tcp}, a probe is a connection opened and closed.
    */
   @RecordBuilder
   public record Health(
       boolean enabled, String path, Duration interval, Duration timeout, int rise, int fall, boolean grpc, String service,
-      StatusRanges expectStatus, String host, Map<String, String> headers) implements StcConfigHealthBuilder.With {
+      StatusRanges expectStatus, String host, Map<String, String> headers, boolean tcp) implements StcConfigHealthBuilder.With {
     public Health {
       headers = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(headers));
     }
@@ -154,7 +154,7 @@ public record StcConfig(
     }
 
     public Health(boolean enabled, String path, Duration interval, Duration timeout, int rise, int fall, boolean grpc, String service) {
-      this(enabled, path, interval, timeout, rise, fall, grpc, service, StatusRanges.DEFAULT, "", Map.of());
+      this(enabled, path, interval, timeout, rise, fall, grpc, service, StatusRanges.DEFAULT, "", Map.of(), false);
     }
 
     public static Health defaults() {

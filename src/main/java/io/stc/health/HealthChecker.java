@@ -18,6 +18,8 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.HostAndPort;
+import io.vertx.core.net.NetClient;
+import io.vertx.core.net.NetClientOptions;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.core.net.PemTrustOptions;
 import java.time.Duration;
@@ -48,6 +50,8 @@ public final class HealthChecker implements PassiveHealth, AutoCloseable {
   /** For HTTP/2 backends: prior knowledge in cleartext (h2c), ALPN over TLS. */
   private final HttpClientAgent h2Client;
   private final boolean tlsToBackends;
+  /** For {@code health.tcp}: connections opened and closed. */
+  private final NetClient tcpClient;
   private final Map<Backend, Probe> probes = new ConcurrentHashMap<>();
   private volatile boolean closed;
 
@@ -81,6 +85,7 @@ public final class HealthChecker implements PassiveHealth, AutoCloseable {
         .setHttp2ClearTextUpgrade(false)
         .setUseAlpn(tls.backends()));
     this.tlsToBackends = tls.backends();
+    this.tcpClient = vertx.createNetClient(new NetClientOptions().setConnectTimeout((int) timeoutMillis));
   }
 
   /** Whether a backend is probed over HTTP/2: what the data plane speaks to it. */
@@ -172,6 +177,10 @@ public final class HealthChecker implements PassiveHealth, AutoCloseable {
       probeGrpc(p);
       return;
     }
+    if (config.tcp()) {
+      probeTcp(p);
+      return;
+    }
     RequestOptions options =
         new RequestOptions()
             .setMethod(HttpMethod.GET)
@@ -241,6 +250,21 @@ public final class HealthChecker implements PassiveHealth, AutoCloseable {
     return SocketAddress.inetSocketAddress(a.getPort(), Backend.bracketed(a.getAddress().getHostAddress()));
   }
 
+  /** A connection opened and closed, HAProxy's default check: the backend passes when it accepts one within the timeout. */
+  private void probeTcp(Probe p) {
+    Backend b = p.backend;
+    SocketAddress at = server(b);
+    tcpClient.connect(at != null ? at : SocketAddress.inetSocketAddress(b.port(), b.host())).onComplete(ar -> {
+      p.inProgress = false;
+      if (ar.succeeded()) {
+        ar.result().close();
+        onResult(p, true, "TCP connect");
+      } else {
+        onResult(p, false, describe(ar.cause()));
+      }
+    });
+  }
+
   /** gRPC's health protocol: {@code Check} for the configured service; SERVING with status OK passes. */
   private void probeGrpc(Probe p) {
     Backend b = p.backend;
@@ -296,7 +320,8 @@ public final class HealthChecker implements PassiveHealth, AutoCloseable {
         p.toldWhyNotUp = detail;
         log.warn("backend {} takes no requests until a health check passes: {}{}", b.id(), detail,
             detail.startsWith("HTTP ")
-                ? "; health.path (" + config.path() + ") must answer a status in health.expect_status, or set health.enabled: false"
+                ? "; health.path (" + config.path() + ") must answer a status in health.expect_status, or set health.tcp: true"
+                    + " (a connection alone passes) or health.enabled: false"
                 : "");
       }
     }
@@ -320,6 +345,7 @@ public final class HealthChecker implements PassiveHealth, AutoCloseable {
     probes.clear();
     client.close();
     h2Client.close();
+    tcpClient.close();
   }
 
   /** Probe state of one backend; touched only on the checker's context. */

@@ -62,13 +62,11 @@ final class Attempts {
         return b;
       }
     }
-    // Every available backend failed this request or is full: a retry may go to a backup, as in
-    // nginx, before the client is given an error.
-    if (triedCount > 0) {
-      for (Backend b : pool.standby()) {
-        if (!wasTried(b) && admit(b, useBreakers)) {
-          return b;
-        }
+    // Every available backend failed this request or is full (max_inflight): a backup takes it, as
+    // in nginx, before the client is given an error or the request waits in the queue.
+    for (Backend b : pool.standby()) {
+      if (!wasTried(b) && admit(b, useBreakers)) {
+        return b;
       }
     }
     return null;

@@ -77,8 +77,12 @@ public final class ListenerHandoff implements AutoCloseable {
    */
   public static ListenerHandoff serve(Path socket, Supplier<List<Integer>> listeners, Runnable closeAdmin, Runnable release) {
     Path path = socket.toAbsolutePath();
-    if (!available() || path.toString().getBytes(StandardCharsets.UTF_8).length > MAX_PATH) {
-      log.warn("no listener handoff at {}: {}", path, available() ? "the path is too long for a Unix socket" : "needs Linux's epoll");
+    if (!available()) {
+      log.info("no listener handoff (stc serve --takeover): it needs Linux's epoll");
+      return null;
+    }
+    if (path.toString().getBytes(StandardCharsets.UTF_8).length > MAX_PATH) {
+      log.warn("no listener handoff at {}: the path is too long for a Unix socket (a shorter state_dir)", path);
       return null;
     }
     EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("stc-handoff", true), EpollIoHandler.newFactory());

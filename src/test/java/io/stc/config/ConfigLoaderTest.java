@@ -281,6 +281,8 @@ class ConfigLoaderTest {
     assertThat(error("stc.yaml", "port: 1\nhealth:\n  expect_status: ok\n")).startsWith("3: health.expect_status: ");
     assertThat(error("stc.yaml", "port: 1\nhealth:\n  host: 'a b'\n")).startsWith("3: health.host: ");
     assertThat(error("stc.yaml", "port: 1\nhealth:\n  headers: {Host: x}\n")).startsWith("3: health.headers.Host: ");
+    assertThat(ConfigLoader.load(write("t.yaml", "health:\n  tcp: true\n")).health().tcp()).isTrue();
+    assertThat(error("stc.yaml", "port: 1\nhealth:\n  grpc: true\n  tcp: true\n")).startsWith("4: health.tcp: is a connection alone");
     assertThat(error("stc.yaml", "port: 1\nhealth:\n  headers:\n    X-A: \"a\\nb\"\n")).startsWith("4: health.headers.X-A: ");
   }
 
@@ -320,7 +322,7 @@ class ConfigLoaderTest {
     assertThat(error("stc.yaml", "host: a\nport: 1\nhelth:\n  enabled: true\n"))
         .isEqualTo("3: helth: unknown key (known: " + KNOWN_TOP + ")");
     assertThat(error("stc.yaml", "health:\n  enabled: true\n  intervl: 2s\n"))
-        .isEqualTo("3: health.intervl: unknown key (known: enabled, path, interval, timeout, rise, fall, grpc, service, expect_status, host, headers)");
+        .isEqualTo("3: health.intervl: unknown key (known: enabled, path, interval, timeout, rise, fall, grpc, service, expect_status, host, headers, tcp)");
     assertThat(error("stc.yaml", "backends:\n  - host: a\n    port: 1\n    wieght: 2\n"))
         .isEqualTo("4: backends[0].wieght: unknown key (known: host, port, weight, protocol, backup)");
   }

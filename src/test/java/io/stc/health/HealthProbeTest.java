@@ -34,7 +34,7 @@ class HealthProbeTest {
 
   private static StcConfig.Health health(String expect, String host, Map<String, String> headers) {
     return new StcConfig.Health(true, "/health", Duration.ofMillis(100), Duration.ofMillis(1000), 1, 1, false, "",
-        expect == null ? StatusRanges.DEFAULT : StatusRanges.parse(expect), host, headers);
+        expect == null ? StatusRanges.DEFAULT : StatusRanges.parse(expect), host, headers, false);
   }
 
   private Backend probed(StcConfig.Health config, int port, BackendProtocol protocol) {
@@ -95,6 +95,21 @@ class HealthProbeTest {
         assertThat(r.get("x-health-token").toString()).isEqualTo("s3cret");
       });
     }
+  }
+
+  @Test
+  void aTcpCheckPassesOnAConnectionAloneAndFailsWhenNoneIsTaken() throws Exception {
+    // A 404 for every path: an HTTP check would fail it, a TCP one does not look.
+    AtomicReference<String> status = new AtomicReference<>("404 Not Found");
+    Backend b;
+    try (RawBackend raw = new RawBackend(answering(status), r -> r.contains("\r\n\r\n"), true)) {
+      b = probed(health(null, "", Map.of()).withTcp(true), raw.port(), BackendProtocol.HTTP1);
+      await().atMost(Duration.ofSeconds(10)).until(() -> b.state() == BackendState.UP);
+      assertThat(checker.lastResult(b).detail()).isEqualTo("TCP connect");
+    }
+    // Its listener is gone: connections are refused, and it goes down.
+    await().atMost(Duration.ofSeconds(10)).until(() -> b.state() == BackendState.DOWN);
+    assertThat(checker.lastResult(b).ok()).isFalse();
   }
 
   @Test

@@ -90,6 +90,22 @@ class BackupBackendsTest {
   }
 
   @Test
+  void aRequestThatFindsEveryOtherBackendFullGoesToABackupRatherThanWaiting() throws Exception {
+    // One slot on each backend; the regular one is held by a slow request.
+    List<io.stc.backend.BackendOptions> options = List.of(
+        io.stc.backend.BackendOptions.defaults().withName("regular"), io.stc.backend.BackendOptions.defaults().withName("spare"));
+    try (TestCluster cluster = TestCluster.of(options, c -> lastIsBackup(c).withCapacity(new StcConfig.Capacity(1, 0, Duration.ofSeconds(10))))) {
+      java.util.concurrent.CompletableFuture<HttpResponse<String>> slow = cluster.http.sendAsync(
+          HttpRequest.newBuilder(cluster.uri("/slow?delay=2")).timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());
+      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> cluster.backend(0).stats().inFlight() == 1);
+      HttpResponse<String> r = get(cluster, null);
+      assertThat(r.statusCode()).isEqualTo(200);
+      assertThat(r.headers().firstValue("X-Served-By")).contains(cluster.id(1));
+      assertThat(slow.get().headers().firstValue("X-Served-By")).contains(cluster.id(0));
+    }
+  }
+
+  @Test
   void aSessionABackupTookGoesBackOnceAnotherBackendReturns() throws Exception {
     try (TestCluster cluster = TestCluster.of(2, c -> lastIsBackup(c).withSticky(COOKIE))) {
       cluster.stc.upstream().setState(cluster.backend(0), BackendState.MAINT, "test");
