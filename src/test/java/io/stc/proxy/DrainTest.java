@@ -76,4 +76,25 @@ class DrainTest {
       stopping.get();
     }
   }
+
+  @Test
+  void anHttp2ConnectionGetsGoAwayAndItsStreamUnderWayFinishes() throws Exception {
+    try (TestCluster c = TestCluster.of(1); io.stc.testing.Http2TestClient h2 = new io.stc.testing.Http2TestClient(c.stc.port())) {
+      assertThat(h2.get("/warm").status()).isEqualTo(200);
+      CompletableFuture<io.stc.testing.Http2TestClient.Response> slow = h2.send("GET", "/slow?delay=1", null, null);
+      await().atMost(Duration.ofSeconds(10)).until(() -> c.backend(0).stats().inFlight() == 1);
+      CompletableFuture<Void> stopping = CompletableFuture.runAsync(() -> {
+        try {
+          c.stc.close(Duration.ofSeconds(5));
+        } catch (InterruptedException e) {
+          throw new IllegalStateException(e);
+        }
+      });
+      // GOAWAY while the stream is still under way (the backend answers a second later), then the answer.
+      assertThat(h2.goAway.get(10, java.util.concurrent.TimeUnit.SECONDS)).isZero();
+      assertThat(slow).isNotDone();
+      assertThat(slow.get(10, java.util.concurrent.TimeUnit.SECONDS).status()).isEqualTo(200);
+      stopping.get();
+    }
+  }
 }

@@ -45,6 +45,8 @@ public final class Http2TestClient implements AutoCloseable {
   }
 
   private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+  /** Completes with the error code of the first GOAWAY the server sends. */
+  public final CompletableFuture<Long> goAway = new CompletableFuture<>();
   private final Channel channel;
 
   public Http2TestClient(int port) throws InterruptedException {
@@ -59,7 +61,16 @@ public final class Http2TestClient implements AutoCloseable {
               protected void channelRead0(ChannelHandlerContext ctx, Object msg) {
                 // No pushed streams are expected.
               }
-            }));
+            }), new io.netty.channel.ChannelInboundHandlerAdapter() {
+              @Override
+              public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                // Connection-level frames the multiplexer passes on.
+                if (msg instanceof io.netty.handler.codec.http2.Http2GoAwayFrame g) {
+                  goAway.complete(g.errorCode());
+                }
+                io.netty.util.ReferenceCountUtil.release(msg);
+              }
+            });
           }
         })
         .connect("127.0.0.1", port)
