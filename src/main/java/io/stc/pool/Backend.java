@@ -192,8 +192,8 @@ public final class Backend {
 
   /**
    * Whether this is a backup backend, as nginx's and HAProxy's {@code backup} servers: it takes
-   * requests only while no other backend is available, and a request that failed on every other
-   * backend it may try.
+   * requests only while no other backend is available, and those that every other backend failed
+   * or had no room for.
    */
   public boolean backup() {
     return backup;

@@ -27,7 +27,7 @@ public final class Pool {
   private final List<Backend> all;
   private final Map<String, Backend> byId;
   private final Backend[] available;
-  /** The backups a request may still try once it failed on every available backend; empty while backups are what is available. */
+  /** The backups a request may go to once every available backend failed it or is full; empty while backups are what is available. */
   private final Backend[] standby;
   /** Whether the backups are what is available (no other backend is). */
   private final boolean backupsServe;
@@ -95,9 +95,9 @@ public final class Pool {
   }
 
   /**
-   * The backup backends a request that failed on every available backend may try next (nginx
-   * does the same within one request), while the others are what is available; otherwise empty.
-   * Do not modify the array.
+   * The backup backends a request may go to once every available backend failed it or is full
+   * (nginx does the same), while the others are what is available; otherwise empty. Do not modify
+   * the array.
    */
   public Backend[] standby() {
     return standby;
