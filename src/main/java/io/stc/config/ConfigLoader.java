@@ -287,9 +287,7 @@ public final class ConfigLoader {
   }
 
   /** Fields a probe frames or stc sets itself: the Host comes from {@code health.host}. */
-  private static final java.util.Set<String> PROBE_RESERVED = java.util.Set.of(
-      "host", "connection", "keep-alive", "proxy-connection", "te", "transfer-encoding", "upgrade", "content-length",
-      "trailer", "expect", "http2-settings", "content-type");
+  private static final java.util.Set<String> PROBE_RESERVED = HeadersSection.with(HeadersSection.FRAMING, "content-type");
 
   /** A Host value: a name or address with an optional port, nothing a header line could not carry. */
   private static String probeHost(String s) {

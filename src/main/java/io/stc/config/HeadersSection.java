@@ -13,11 +13,20 @@ import java.util.Set;
  * each response to a client. Fields stc frames, routes or vouches for itself cannot be named.
  */
 final class HeadersSection {
-  /** Framing, connection and routing fields, and those stc sets: edited by hand, they would break a message or a guarantee. */
-  private static final Set<String> RESERVED = Set.of(
+  /** Framing, connection and routing fields: set by hand, they would break a message. */
+  static final Set<String> FRAMING = Set.of(
       "host", "connection", "keep-alive", "proxy-connection", "te", "transfer-encoding", "upgrade", "content-length",
-      "trailer", "expect", "http2-settings", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host",
-      "x-forwarded-client-cert", "forwarded");
+      "trailer", "expect", "http2-settings");
+  /** The framing fields and those stc vouches for: edited by hand, they would break a message or a guarantee. */
+  private static final Set<String> RESERVED = with(FRAMING,
+      "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-forwarded-client-cert", "forwarded");
+
+  /** {@code base} and {@code more}. */
+  static Set<String> with(Set<String> base, String... more) {
+    Set<String> all = new java.util.HashSet<>(base);
+    all.addAll(List.of(more));
+    return Set.copyOf(all);
+  }
 
   private HeadersSection() {}
 

@@ -17,17 +17,25 @@ import java.util.concurrent.TimeUnit;
  * connection, and the client would never learn why.
  */
 final class ConnectionRefusal extends ChannelInboundHandlerAdapter {
+  /** The answer without an error page, made once: refusals come in floods. */
+  private static final byte[] JSON = answer(null);
+
   private final byte[] answer;
 
   /** @param page the 503 page of {@code error_pages}, or null for the JSON body */
   ConnectionRefusal(ErrorPages.Page page) {
+    this.answer = page == null ? JSON : answer(page);
+  }
+
+  private static byte[] answer(ErrorPages.Page page) {
     byte[] body = page == null ? ProxyFailure.CONNECTION_LIMIT.body() : page.body();
     String head = "HTTP/1.1 503 Service Unavailable\r\ncontent-type: " + (page == null ? "application/json" : page.contentType())
         + "\r\ncontent-length: " + body.length + "\r\nretry-after: 1\r\nconnection: close\r\n\r\n";
     byte[] h = head.getBytes(StandardCharsets.US_ASCII);
-    answer = new byte[h.length + body.length];
-    System.arraycopy(h, 0, answer, 0, h.length);
-    System.arraycopy(body, 0, answer, h.length, body.length);
+    byte[] all = new byte[h.length + body.length];
+    System.arraycopy(h, 0, all, 0, h.length);
+    System.arraycopy(body, 0, all, h.length, body.length);
+    return all;
   }
 
   @Override
