@@ -9,6 +9,7 @@ import io.stc.config.ConfigLoader;
 import io.stc.config.ServersFile;
 import io.stc.config.StcConfig;
 import io.stc.proxy.ListenerHandoff;
+import io.stc.proxy.ProxyServer;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -69,6 +70,11 @@ public final class ServeCommand implements Callable<Integer> {
   @Option(names = "--no-health-checks", description = "Trust every backend without probing it (failures still open its circuit breaker).")
   boolean noHealthChecks;
 
+  @Option(names = "--check",
+      description = "Check the configuration (file, flags, the files it names, the transport) and exit: 0 when stc would start with it, "
+          + "2 naming file:line:key when not; nothing is started or written.")
+  boolean check;
+
   @Override
   public Integer call() throws Exception {
     StcConfig cfg;
@@ -78,9 +84,16 @@ public final class ServeCommand implements Callable<Integer> {
       System.err.println("stc serve: " + e.getMessage());
       return 2;
     }
+    if (check && takeover) {
+      System.err.println("stc serve: --check starts nothing, so there is nothing to --takeover: use one of them");
+      return 2;
+    }
     if (cfg.backends().isEmpty() && !cfg.autoscale().enabled()) {
       System.err.println("stc serve: warning: no backends: every request is answered 503 until one is added "
           + "(--backend HOST:PORT, --servers FILE, backends: in --config, or POST /api/backends on the admin API)");
+    }
+    if (check) {
+      return check(cfg);
     }
     StcServer server = new StcServer(cfg);
     if (config != null) {
@@ -135,6 +148,32 @@ public final class ServeCommand implements Callable<Integer> {
     System.out.flush();
     stop.await();
     server.close();
+    return 0;
+  }
+
+  /**
+   * What {@code --check} prints: the configuration stc would run, as the start-up line names it,
+   * once what start-up alone finds (the transport) has been asked too.
+   */
+  private int check(StcConfig cfg) {
+    String transport;
+    try {
+      transport = ProxyServer.transportName(cfg.transport());
+    } catch (IllegalStateException e) {
+      System.err.println("stc serve: " + e.getMessage());
+      return 1;
+    }
+    String source = config == null ? "flags" : config.toString();
+    StringBuilder line = new StringBuilder(source).append(": configuration ok: ")
+        .append(cfg.tls().enabled() ? "https://" : "http://").append(hostForUrl(cfg.host())).append(':').append(cfg.port())
+        .append(", ").append(cfg.backends().size()).append(cfg.backends().size() == 1 ? " backend, " : " backends, ")
+        .append(cfg.algorithm()).append(", transport ").append(transport);
+    if (cfg.autoscale().enabled()) {
+      line.append(", autoscale ").append(cfg.autoscale().provider().kind().name().toLowerCase(java.util.Locale.ROOT)).append(' ')
+          .append(cfg.autoscale().min()).append("..").append(cfg.autoscale().max());
+    }
+    line.append(cfg.admin().enabled() ? ", admin http://" + hostForUrl(cfg.admin().host()) + ":" + cfg.admin().port() : ", admin off");
+    System.out.println(line);
     return 0;
   }
 

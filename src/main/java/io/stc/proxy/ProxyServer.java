@@ -142,6 +142,16 @@ public final class ProxyServer {
     return fds;
   }
 
+  /**
+   * The transport {@code choice} would run on here (io_uring, epoll or nio), as {@link #start()}
+   * would take it.
+   *
+   * @throws IllegalStateException if the named transport cannot run here, with the reason
+   */
+  public static String transportName(String choice) {
+    return Transport.of(choice).name();
+  }
+
   /** Binds the listener; returns the port it listens on. */
   public int start() throws InterruptedException {
     if (!adopted.isEmpty() && !config.transport().equals("epoll")) {
