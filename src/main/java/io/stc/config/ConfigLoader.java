@@ -51,8 +51,7 @@ public final class ConfigLoader {
         root.integer("io_threads", 0, StcConfig.MAX_IO_THREADS, d.ioThreads()),
         root.value("algorithm", "an algorithm name", s -> Algorithm.parse(s).configName(), algorithm),
         backends(root.list("backends")),
-        health(root.section("health", "enabled", "path", "interval", "timeout", "rise", "fall", "grpc", "service", "expect_status",
-            "host", "headers", "tcp"), d.health()),
+        health(root.section("health", HEALTH_KEYS), d.health()),
         timeouts(root.section("timeouts", "connect", "response", "idle", "header", "body", "send", "per_try", "backend_idle", "response_body", "stream_idle"), d.timeouts()),
         root.integer("retries", 0, 10, d.retries()),
         servedByHeader(root.get("served_by_header"), d.servedByHeader()),
@@ -88,6 +87,12 @@ public final class ConfigLoader {
         || (config.admin().enabled() && tls.redirectPort() == config.admin().port()))) {
       throw root.section("tls", TlsSection.KEYS).fail("redirect_port",
           "is the port of " + (tls.redirectPort() == config.port() ? "the listener itself" : "the admin API") + "; name a free one, like 80");
+    }
+    AutoscaleConfig.ProviderKind kind = config.autoscale().provider().kind();
+    if (config.health().port() != 0 && config.autoscale().enabled()
+        && (kind == AutoscaleConfig.ProviderKind.PROCESS || kind == AutoscaleConfig.ProviderKind.DOCKER)) {
+      throw root.section("health", HEALTH_KEYS).fail("port", "cannot reach autoscaled " + kind.name().toLowerCase(java.util.Locale.ROOT)
+          + " instances, which each listen on a port of their own; leave it out to probe each on its own port");
     }
     List<ConfigNode> items = root.list("backends");
     for (int i = 0; i < items.size(); i++) {
@@ -266,6 +271,9 @@ public final class ConfigLoader {
     return new ErrorPages(pages);
   }
 
+  private static final String[] HEALTH_KEYS = {
+      "enabled", "path", "interval", "timeout", "rise", "fall", "grpc", "service", "expect_status", "host", "headers", "tcp", "port"};
+
   private static Health health(ConfigMap h, Health d) {
     Health health = new Health(
         h.bool("enabled", d.enabled()),
@@ -279,7 +287,8 @@ public final class ConfigLoader {
         h.value("expect_status", "status codes and ranges like 200-399", StatusRanges::parse, d.expectStatus()),
         h.value("host", "a host name, with a port if it should say one", ConfigLoader::probeHost, d.host()),
         HeadersSection.fields(h, "headers", PROBE_RESERVED, "is the probe's own (set host: for Host)"),
-        h.bool("tcp", d.tcp()));
+        h.bool("tcp", d.tcp()),
+        h.integer("port", 0, 65535, d.port()));
     if (health.tcp() && health.grpc()) {
       throw h.fail("tcp", "is a connection alone, grpc a gRPC health call: set one of them");
     }

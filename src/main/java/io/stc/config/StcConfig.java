@@ -140,11 +140,14 @@ public record StcConfig(
    * successes to go UP, fall failures to go DOWN. An HTTP probe passes on a status in
    * {@code expectStatus}; {@code host} (empty: the backend's own) is its Host, and
    * {@code headers} go with it. With {@code tcp}, a probe is a connection opened and closed.
+   * {@code port} (0: each backend's own) is where probes go, for services that answer them on a
+   * management port of their own.
    */
   @RecordBuilder
   public record Health(
       boolean enabled, String path, Duration interval, Duration timeout, int rise, int fall, boolean grpc, String service,
-      StatusRanges expectStatus, String host, Map<String, String> headers, boolean tcp) implements StcConfigHealthBuilder.With {
+      StatusRanges expectStatus, String host, Map<String, String> headers, boolean tcp, int port)
+      implements StcConfigHealthBuilder.With {
     public Health {
       headers = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(headers));
     }
@@ -154,7 +157,7 @@ public record StcConfig(
     }
 
     public Health(boolean enabled, String path, Duration interval, Duration timeout, int rise, int fall, boolean grpc, String service) {
-      this(enabled, path, interval, timeout, rise, fall, grpc, service, StatusRanges.DEFAULT, "", Map.of(), false);
+      this(enabled, path, interval, timeout, rise, fall, grpc, service, StatusRanges.DEFAULT, "", Map.of(), false, 0);
     }
 
     public static Health defaults() {

@@ -185,8 +185,8 @@ public final class HealthChecker implements PassiveHealth, AutoCloseable {
         new RequestOptions()
             .setMethod(HttpMethod.GET)
             .setHost(Backend.bracketed(b.host()))
-            .setPort(b.port())
-            .setServer(server(b))
+            .setPort(port(b))
+            .setServer(server(b, port(b)))
             .setURI(config.path())
             .setConnectTimeout(config.timeout().toMillis())
             .setIdleTimeout(config.timeout().toMillis());
@@ -235,11 +235,11 @@ public final class HealthChecker implements PassiveHealth, AutoCloseable {
   }
 
   /**
-   * Where a probe connects: the address the data plane connects to, so both judge the same
+   * Where a probe connects (at {@code port}): the address the data plane connects to, so both judge the same
    * instance when the backend's name moves (the host still names it in the Host header and SNI);
    * for a name that does not resolve yet, none, and Vert.x looks it up.
    */
-  private static SocketAddress server(Backend b) {
+  private static SocketAddress server(Backend b, int port) {
     java.net.InetSocketAddress a = b.address();
     // By the address's text: given the resolved InetSocketAddress, Vert.x looks its host name up
     // again with a resolver of its own, whose answer may be older than the data plane's.
@@ -247,14 +247,19 @@ public final class HealthChecker implements PassiveHealth, AutoCloseable {
       return null;
     }
     // Vert.x makes an authority of it, where an IPv6 literal must be in brackets.
-    return SocketAddress.inetSocketAddress(a.getPort(), Backend.bracketed(a.getAddress().getHostAddress()));
+    return SocketAddress.inetSocketAddress(port, Backend.bracketed(a.getAddress().getHostAddress()));
+  }
+
+  /** The port probes go to: {@code health.port}, else the backend's own. */
+  private int port(Backend b) {
+    return config.port() != 0 ? config.port() : b.port();
   }
 
   /** A connection opened and closed, HAProxy's default check: the backend passes when it accepts one within the timeout. */
   private void probeTcp(Probe p) {
     Backend b = p.backend;
-    SocketAddress at = server(b);
-    tcpClient.connect(at != null ? at : SocketAddress.inetSocketAddress(b.port(), b.host())).onComplete(ar -> {
+    SocketAddress at = server(b, port(b));
+    tcpClient.connect(at != null ? at : SocketAddress.inetSocketAddress(port(b), b.host())).onComplete(ar -> {
       p.inProgress = false;
       if (ar.succeeded()) {
         ar.result().close();
@@ -272,8 +277,8 @@ public final class HealthChecker implements PassiveHealth, AutoCloseable {
         new RequestOptions()
             .setMethod(HttpMethod.POST)
             .setHost(Backend.bracketed(b.host()))
-            .setPort(b.port())
-            .setServer(server(b))
+            .setPort(port(b))
+            .setServer(server(b, port(b)))
             .setURI(GrpcHealthCheck.PATH)
             .putHeader("content-type", "application/grpc")
             .putHeader("te", "trailers")

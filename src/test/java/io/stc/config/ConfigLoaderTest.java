@@ -284,6 +284,14 @@ class ConfigLoaderTest {
     assertThat(ConfigLoader.load(write("t.yaml", "health:\n  tcp: true\n")).health().tcp()).isTrue();
     assertThat(error("stc.yaml", "port: 1\nhealth:\n  grpc: true\n  tcp: true\n")).startsWith("4: health.tcp: is a connection alone");
     assertThat(error("stc.yaml", "port: 1\nhealth:\n  headers:\n    X-A: \"a\\nb\"\n")).startsWith("4: health.headers.X-A: ");
+    assertThat(d.health().port()).isZero();
+    assertThat(ConfigLoader.load(write("p.yaml", "health:\n  port: 8081\n")).health().port()).isEqualTo(8081);
+    assertThat(error("stc.yaml", "port: 1\nhealth:\n  port: 70000\n")).startsWith("3: health.port: ");
+    // Autoscaled processes and containers each listen on a port of their own: one health port reaches none of them.
+    assertThat(error("stc.yaml", "port: 1\nhealth:\n  path: /h\n  port: 8081\nautoscale: {enabled: true}\n"))
+        .startsWith("4: health.port: cannot reach autoscaled process instances");
+    assertThat(ConfigLoader.load(write("k.yaml", "health:\n  port: 8081\nautoscale:\n  enabled: true\n  provider: {kind: static, backends: ['127.0.0.1:3001']}\n"))
+        .health().port()).isEqualTo(8081);
   }
 
   @Test
@@ -322,7 +330,7 @@ class ConfigLoaderTest {
     assertThat(error("stc.yaml", "host: a\nport: 1\nhelth:\n  enabled: true\n"))
         .isEqualTo("3: helth: unknown key (known: " + KNOWN_TOP + ")");
     assertThat(error("stc.yaml", "health:\n  enabled: true\n  intervl: 2s\n"))
-        .isEqualTo("3: health.intervl: unknown key (known: enabled, path, interval, timeout, rise, fall, grpc, service, expect_status, host, headers, tcp)");
+        .isEqualTo("3: health.intervl: unknown key (known: enabled, path, interval, timeout, rise, fall, grpc, service, expect_status, host, headers, tcp, port)");
     assertThat(error("stc.yaml", "backends:\n  - host: a\n    port: 1\n    wieght: 2\n"))
         .isEqualTo("4: backends[0].wieght: unknown key (known: host, port, weight, protocol, backup)");
   }

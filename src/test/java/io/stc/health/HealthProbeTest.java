@@ -34,7 +34,7 @@ class HealthProbeTest {
 
   private static StcConfig.Health health(String expect, String host, Map<String, String> headers) {
     return new StcConfig.Health(true, "/health", Duration.ofMillis(100), Duration.ofMillis(1000), 1, 1, false, "",
-        expect == null ? StatusRanges.DEFAULT : StatusRanges.parse(expect), host, headers, false);
+        expect == null ? StatusRanges.DEFAULT : StatusRanges.parse(expect), host, headers, false, 0);
   }
 
   private Backend probed(StcConfig.Health config, int port, BackendProtocol protocol) {
@@ -110,6 +110,38 @@ class HealthProbeTest {
     // Its listener is gone: connections are refused, and it goes down.
     await().atMost(Duration.ofSeconds(10)).until(() -> b.state() == BackendState.DOWN);
     assertThat(checker.lastResult(b).ok()).isFalse();
+  }
+
+  @Test
+  void probesGoToTheHealthPortWhenOneIsSetAndTheTrafficPortIsNotAsked() throws Exception {
+    // The service's own port answers 404 to /health; its management port answers 200.
+    AtomicReference<String> traffic = new AtomicReference<>("404 Not Found");
+    AtomicReference<String> management = new AtomicReference<>("200 OK");
+    try (RawBackend service = new RawBackend(answering(traffic), r -> r.contains("\r\n\r\n"), true);
+        RawBackend actuator = new RawBackend(answering(management), r -> r.contains("\r\n\r\n"), true)) {
+      Backend b = probed(health(null, "", Map.of()).withPort(actuator.port()), service.port(), BackendProtocol.HTTP1);
+      await().atMost(Duration.ofSeconds(10)).until(() -> b.state() == BackendState.UP);
+      management.set("503 Service Unavailable");
+      await().atMost(Duration.ofSeconds(10)).until(() -> b.state() == BackendState.DOWN);
+      assertThat(checker.lastResult(b).detail()).isEqualTo("HTTP 503, expected 200-399");
+      assertThat(service.received).isEmpty();
+      assertThat(actuator.received.get(0).toLowerCase()).contains("\r\nhost: 127.0.0.1:" + actuator.port() + "\r\n");
+    }
+  }
+
+  @Test
+  void aTcpCheckConnectsToTheHealthPort() throws Exception {
+    AtomicReference<String> status = new AtomicReference<>("200 OK");
+    try (RawBackend other = new RawBackend(answering(status), r -> r.contains("\r\n\r\n"), true)) {
+      // Nothing listens on the backend's own port (a closed server socket's): only the health port passes.
+      int closed;
+      try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+        closed = s.getLocalPort();
+      }
+      Backend b = probed(health(null, "", Map.of()).withTcp(true).withPort(other.port()), closed, BackendProtocol.HTTP1);
+      await().atMost(Duration.ofSeconds(10)).until(() -> b.state() == BackendState.UP);
+      assertThat(checker.lastResult(b).detail()).isEqualTo("TCP connect");
+    }
   }
 
   @Test
