@@ -18,7 +18,7 @@ public final class ConfigChanges {
 
   /**
    * {@code running} with what a reload may change while stc runs taken from {@code next}: the
-   * per-request settings of the data plane (retries; the response, body, send, per-try,
+   * per-request settings of the data plane (retries and the statuses retried on; the response, body, send, per-try,
    * response-body and stream-idle timeouts; the body size and buffering limits; client_ip;
    * request_id; access; headers; compression; error_pages; rate_limit; h2c) and, while the listener stays on TLS, its certificates, protocols,
    * client authentication, sessions and HSTS. Backends and the algorithm are the controller's.
@@ -36,6 +36,7 @@ public final class ConfigChanges {
     }
     return running
         .withRetries(next.retries())
+        .withRetryOnStatus(next.retryOnStatus())
         .withTimeouts(t.withResponse(n.response()).withBody(n.body()).withSend(n.send()).withPerTry(n.perTry())
             .withResponseBody(n.responseBody()).withStreamIdle(n.streamIdle()))
         .withLimits(running.limits().withBody(next.limits().body()).withBuffer(next.limits().buffer()))

@@ -35,7 +35,7 @@ public final class ConfigLoader {
     StcConfig d = StcConfig.defaults();
     ConfigMap root = ConfigParser.parse(file).asMap(
         "host", "port", "io_threads", "algorithm", "backends", "health", "timeouts", "retries", "retry_budget",
-        "served_by_header", "shutdown_timeout", "limits", "hash_key", "slow_start", "circuit_breaker",
+        "retry_on_status", "served_by_header", "shutdown_timeout", "limits", "hash_key", "slow_start", "circuit_breaker",
         "state_dir", "sticky", "max_inflight", "queue",
         "admin", "access_log", "drain_timeout", "autoscale", "tls", "rate_limit", "transport", "h2c", "proxy_protocol",
         "client_ip", "request_id", "access", "headers", "compression", "error_pages");
@@ -81,7 +81,9 @@ public final class ConfigLoader {
         access(root.section("access", "allow", "deny")),
         HeadersSection.read(root.section("headers", "request", "response")),
         compression(root.section("compression", "enabled", "types", "min_length", "level"), d.compression()),
-        errorPages(root.get("error_pages")));
+        errorPages(root.get("error_pages")),
+        root.value("retry_on_status", "error statuses like 502,503 or 502-504 (400-599), or none", ConfigLoader::retryOnStatus,
+            d.retryOnStatus()));
     TlsConfig tls = config.tls();
     if (tls.redirects() && tls.redirectPort() != 0 && (tls.redirectPort() == config.port()
         || (config.admin().enabled() && tls.redirectPort() == config.admin().port()))) {
@@ -269,6 +271,19 @@ public final class ConfigLoader {
       pages.put(status, n.as("a file name like 503.html", ErrorPages::read));
     }
     return new ErrorPages(pages);
+  }
+
+  /** Statuses a backend's answer is retried elsewhere on: errors only, or none. */
+  private static StatusRanges retryOnStatus(String s) {
+    String t = s.trim();
+    if (t.isEmpty() || t.equals("none")) {
+      return StatusRanges.NONE;
+    }
+    StatusRanges r = StatusRanges.parse(t);
+    if (!r.within(400, 599)) {
+      throw new IllegalArgumentException("only error statuses (400-599) can be retried, got '" + s + "'");
+    }
+    return r;
   }
 
   private static final String[] HEALTH_KEYS = {

@@ -4,11 +4,14 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * HTTP status codes a health check accepts, written as codes and ranges ({@code 200-399},
+ * HTTP status codes a health check accepts (or a request is retried on), written as codes and ranges ({@code 200-399},
  * {@code 200,204}, {@code 2xx}), as HAProxy's {@code http-check expect status} and Envoy's
  * {@code expected_statuses} take them.
  */
 public final class StatusRanges {
+  /** No status at all ({@code retry_on_status}'s default). */
+  public static final StatusRanges NONE = new StatusRanges(new int[0], new int[0], "none");
+
   /** What HAProxy, nginx, Traefik and Kubernetes' probes accept by default: 2xx and 3xx. */
   public static final StatusRanges DEFAULT = parse("200-399");
 
@@ -67,6 +70,16 @@ public final class StatusRanges {
     }
     throw new IllegalArgumentException(
         "expected status codes and ranges from 100 to 599 like 200-399 or 200,204 or 2xx, got '" + whole + "'");
+  }
+
+  /** Whether every status listed lies within {@code low..high}. */
+  public boolean within(int low, int high) {
+    for (int i = 0; i < lows.length; i++) {
+      if (lows[i] < low || highs[i] > high) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Whether {@code status} is one of them. */

@@ -43,7 +43,8 @@ public record StcConfig(
     Access access,
     HeaderEdits headers,
     Compression compression,
-    ErrorPages errorPages) implements StcConfigBuilder.With {
+    ErrorPages errorPages,
+    StatusRanges retryOnStatus) implements StcConfigBuilder.With {
 
   public StcConfig {
     // Immutable, whoever built the list: a config is shared by threads and kept as the running one.
@@ -455,7 +456,8 @@ public record StcConfig(
         Access.defaults(),
         HeaderEdits.defaults(),
         Compression.defaults(),
-        ErrorPages.NONE);
+        ErrorPages.NONE,
+        StatusRanges.NONE);
   }
 
   /** The number of event loops to run: the configured value, or one per core. */

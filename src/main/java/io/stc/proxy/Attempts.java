@@ -19,6 +19,8 @@ final class Attempts {
   private int triedCount;
   private int count;
   private Backend backend;
+  /** The current attempt began and has not ended: its slot and breaker admission are held. */
+  private boolean open;
   /** The breaker that admitted the current attempt, or null. */
   private CircuitBreaker breaker;
   /** The backend the request's sticky session named, when usable; null otherwise. */
@@ -119,17 +121,23 @@ final class Attempts {
   void begin(Backend b) {
     backend = b;
     tried[triedCount++] = b;
+    open = true;
     count++;
     startNanos = proxy.clock.nanos();
   }
 
   /**
-   * Ends the current attempt's bookkeeping: the backend's counters and its breaker.
+   * Ends the current attempt's bookkeeping: the backend's counters and its breaker; once only (an
+   * attempt whose answer was judged before its body came ends when it is judged).
    *
    * @param failed whether the backend failed this attempt (for its counters)
    * @param verdict whether the outcome says anything about the backend (not when the client left)
    */
   void end(boolean failed, boolean breakerFailure, boolean verdict) {
+    if (!open) {
+      return;
+    }
+    open = false;
     backend.stats().requestFinished(proxy.clock.nanos() - startNanos, failed);
     RequestQueue queue = proxy.queue;
     if (queue != null && queue.size() > 0) {

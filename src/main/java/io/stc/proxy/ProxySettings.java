@@ -9,6 +9,7 @@ import io.stc.pool.Backend;
  * request, never changed (a reload that changes them builds a new proxy).
  *
  * @param retries other backends an exchange may try after a failed attempt
+ * @param retryOnStatus backend answers a request that may go again is retried elsewhere on
  * @param maxInflight per-backend in-flight limit; 0 = none
  * @param queueWhenEmpty a request that finds no backend at all waits in the queue (autoscaling)
  * @param sendTimeoutNanos how long a response may wait on a client that takes none of it
@@ -28,6 +29,7 @@ import io.stc.pool.Backend;
  */
 record ProxySettings(
     int retries,
+    io.stc.config.StatusRanges retryOnStatus,
     int maxInflight,
     boolean queueWhenEmpty,
     long queueTimeoutNanos,
@@ -61,6 +63,7 @@ record ProxySettings(
     FieldEdits edits = FieldEdits.of(config.headers());
     return new ProxySettings(
         config.retries(),
+        config.retryOnStatus(),
         maxInflight,
         maxInflight > 0 && config.autoscale().enabled(),
         config.capacity().queueTimeout().toNanos(),

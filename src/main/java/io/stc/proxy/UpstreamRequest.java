@@ -237,7 +237,8 @@ final class UpstreamRequest {
       attemptFailed(ProxyFailure.BAD_RESPONSE);
       return;
     }
-    if (grpc.refusedUnavailable(head, l.headEndedStream) && retryUnavailable(l)) {
+    boolean refusedCall = grpc.refusedUnavailable(head, l.headEndedStream);
+    if ((refusedCall || (!grpc.active() && idempotent && settings.retryOnStatus().contains(code))) && retryAnswered(l, code, refusedCall)) {
       return;
     }
     backendKeepAlive = head.keepAlive();
@@ -245,11 +246,14 @@ final class UpstreamRequest {
   }
 
   /**
-   * A backend answered a gRPC call UNAVAILABLE before any response (trailers-only): the call goes
-   * to another backend when the retries and its body allow; false (the answer goes to the client)
-   * otherwise.
+   * A backend answered, but with what the request may go elsewhere for: a status
+   * {@code retry_on_status} lists, to a request that may be sent again (nginx's
+   * {@code proxy_next_upstream http_503}, HAProxy's {@code retry-on 503}), or a gRPC call's
+   * UNAVAILABLE before any response (trailers-only). It goes to another backend when the retries,
+   * the retry budget and its body allow and one takes it; else false, and the answer goes to the
+   * client as it is (the attempt already judged).
    */
-  private boolean retryUnavailable(BackendLink l) {
+  private boolean retryAnswered(BackendLink l, int status, boolean refusedCall) {
     if (!attempts.mayRetry() || !body.replayable()) {
       return false;
     }
@@ -258,11 +262,16 @@ final class UpstreamRequest {
       proxy.stats.retryDenied();
       return false;
     }
-    attempts.end(true, settings.count5xx(), true);
-    grpc.countRefused();
+    boolean failed = refusedCall || status >= 500;
+    attempts.end(failed, failed && settings.count5xx(), true);
+    if (refusedCall) {
+      grpc.countRefused();
+    }
     Backend next = attempts.pick(request);
     if (next == null) {
-      grpc.settle();
+      if (refusedCall) {
+        grpc.settle();
+      }
       return false;
     }
     proxy.stats.retry();

@@ -46,6 +46,7 @@ class ConfigLoaderTest {
         response_body: 2m
         stream_idle: 1h
       retries: 5
+      retry_on_status: 502-504
       retry_budget: 10%
       proxy_protocol: true
       served_by_header: X-Backend
@@ -143,7 +144,8 @@ class ConfigLoaderTest {
         "headers": {"request": {"set": {"X-Env": "prod"}},
                     "response": {"set": {"X-Frame-Options": "DENY", "Content-Security-Policy": "default-src 'self'"},
                                  "remove": ["Server", "X-Powered-By"]}},
-        "compression": {"enabled": true, "types": ["text/html", "text/*"], "min_length": "2KiB", "level": 6}
+        "compression": {"enabled": true, "types": ["text/html", "text/*"], "min_length": "2KiB", "level": 6},
+        "retry_on_status": "502-504"
       }
       """;
 
@@ -172,10 +174,11 @@ class ConfigLoaderTest {
           new java.util.LinkedHashMap<>(java.util.Map.of("X-Frame-Options", "DENY")) {{
             put("Content-Security-Policy", "default-src 'self'");
           }}, List.of("Server", "X-Powered-By")),
-      new StcConfig.Compression(true, List.of("text/html", "text/*"), 2048, 6), ErrorPages.NONE);
+      new StcConfig.Compression(true, List.of("text/html", "text/*"), 2048, 6), ErrorPages.NONE,
+      io.stc.config.StatusRanges.parse("502-504"));
 
   private static final String KNOWN_TOP = "host, port, io_threads, algorithm, backends, health, "
-      + "timeouts, retries, retry_budget, served_by_header, shutdown_timeout, limits, hash_key, slow_start, circuit_breaker, "
+      + "timeouts, retries, retry_budget, retry_on_status, served_by_header, shutdown_timeout, limits, hash_key, slow_start, circuit_breaker, "
       + "state_dir, sticky, max_inflight, queue, admin, access_log, drain_timeout, autoscale, tls, rate_limit, transport, h2c, proxy_protocol, client_ip, request_id, access, headers, compression, error_pages";
 
   @TempDir Path dir;
@@ -284,6 +287,12 @@ class ConfigLoaderTest {
     assertThat(ConfigLoader.load(write("t.yaml", "health:\n  tcp: true\n")).health().tcp()).isTrue();
     assertThat(error("stc.yaml", "port: 1\nhealth:\n  grpc: true\n  tcp: true\n")).startsWith("4: health.tcp: is a connection alone");
     assertThat(error("stc.yaml", "port: 1\nhealth:\n  headers:\n    X-A: \"a\\nb\"\n")).startsWith("4: health.headers.X-A: ");
+    assertThat(d.retryOnStatus()).isEqualTo(StatusRanges.NONE);
+    assertThat(ConfigLoader.load(write("r.yaml", "retry_on_status: 503\n")).retryOnStatus()).hasToString("503");
+    assertThat(ConfigLoader.load(write("r2.yaml", "retry_on_status: 5xx, 429\n")).retryOnStatus()).hasToString("500-599,429");
+    assertThat(ConfigLoader.load(write("r3.yaml", "retry_on_status: none\n")).retryOnStatus()).isEqualTo(StatusRanges.NONE);
+    assertThat(error("stc.yaml", "port: 1\nretry_on_status: 200-503\n")).startsWith("2: retry_on_status: only error statuses (400-599)");
+    assertThat(error("stc.yaml", "port: 1\nretry_on_status: soon\n")).startsWith("2: retry_on_status: ");
     assertThat(d.health().port()).isZero();
     assertThat(ConfigLoader.load(write("p.yaml", "health:\n  port: 8081\n")).health().port()).isEqualTo(8081);
     assertThat(error("stc.yaml", "port: 1\nhealth:\n  port: 70000\n")).startsWith("3: health.port: ");

@@ -52,6 +52,7 @@ public final class Http2TestServer implements AutoCloseable {
   private volatile int refuseEvery;
   private volatile int lowerLimitEvery;
   private volatile String[] extraHeader;
+  private volatile String status = "200";
   private volatile String[] extraTrailer;
   private volatile int lowerLimitTo;
   private volatile int bodySize = -1;
@@ -167,6 +168,11 @@ public final class Http2TestServer implements AutoCloseable {
     lowerLimitEvery = n;
   }
 
+  /** Every response (but those of {@code bodySize}) has this status from now on. */
+  public void status(int code) {
+    status = Integer.toString(code);
+  }
+
   /** Every response carries this field too, as given (HPACK carries any octets, CR and LF included). */
   public void extraResponseHeader(String name, String value) {
     extraHeader = new String[] {name, value};
@@ -258,7 +264,7 @@ public final class Http2TestServer implements AutoCloseable {
         ctx.flush();
         return;
       }
-      Http2Headers response = new DefaultHttp2Headers().status("200").add("content-type", "text/plain").add("x-backend-version", "h2")
+      Http2Headers response = new DefaultHttp2Headers().status(status).add("content-type", "text/plain").add("x-backend-version", "h2")
           .add("x-request-path", head.path());
       String[] extra = extraHeader;
       if (extra != null) {
