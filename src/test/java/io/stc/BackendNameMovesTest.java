@@ -57,7 +57,7 @@ class BackendNameMovesTest {
 
       points.set(InetAddress.getByName("127.0.0.3"));
       await().atMost(Duration.ofSeconds(30)).until(() -> servedBy.contains("B"));
-      assertThat(b.address().getAddress().getHostAddress()).isEqualTo("127.0.0.3");
+      assertThat(b.inetAddress().getAddress().getHostAddress()).isEqualTo("127.0.0.3");
 
       // The old instance goes away, as a restarted container's does: nothing fails, and the probes
       // (which went to the new address too) keep the backend in.
@@ -107,7 +107,7 @@ class BackendNameMovesTest {
       // The name drops 127.0.0.2 (the configured backend's address): one backend is left, at .3.
       points.set(List.of(InetAddress.getByName("127.0.0.3")));
       await().atMost(Duration.ofSeconds(30)).until(() -> stc.upstream().pool().all().size() == 1
-          && stc.upstream().pool().all().get(0).address().getAddress().getHostAddress().equals("127.0.0.3"));
+          && stc.upstream().pool().all().get(0).inetAddress().getAddress().getHostAddress().equals("127.0.0.3"));
       Backend left = stc.upstream().pool().all().get(0);
       assertThat(left.id()).isEqualTo(NAME + ":" + both[0].port());
       // The instance that left goes away: nothing fails, and later requests all go to B.
@@ -165,7 +165,7 @@ class BackendNameMovesTest {
       assertThat(both[0].requests).hasSize(10);
       points.set(InetAddress.getByName("127.0.0.3"));
       Backend b = stc.upstream().pool().all().get(0);
-      await().atMost(Duration.ofSeconds(30)).until(() -> b.address().getAddress().getHostAddress().equals("127.0.0.3"));
+      await().atMost(Duration.ofSeconds(30)).until(() -> b.inetAddress().getAddress().getHostAddress().equals("127.0.0.3"));
       for (int i = 0; i < 10; i++) {
         assertThat(http.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
       }

@@ -78,9 +78,26 @@ public final class AdminApi {
   }
 
   private void addBackend(RoutingContext ctx) {
-    JsonBody body = JsonBody.parse(ctx.body().asString(), "host", "port", "weight", "protocol", "backup");
-    String host = host(body.requireString("host"));
-    int port = body.requireInt("port", BackendSpec.MIN_PORT, BackendSpec.MAX_PORT);
+    JsonBody body = JsonBody.parse(ctx.body().asString(), "host", "port", "unix", "weight", "protocol", "backup");
+    String host;
+    int port;
+    if (body.has("unix")) {
+      if (body.has("host") || body.has("port")) {
+        throw ApiError.badRequest("give 'host' and 'port', or 'unix' (a Unix socket's path), not both", body.has("host") ? "host" : "port");
+      }
+      try {
+        host = BackendSpec.unix(body.requireString("unix"));
+      } catch (IllegalArgumentException e) {
+        throw ApiError.badRequest("'unix': " + e.getMessage(), "unix");
+      }
+      if (controller.tlsToBackends()) {
+        throw ApiError.badRequest("'unix': stc speaks cleartext to a Unix socket, but tls.backends is true", "unix");
+      }
+      port = 0;
+    } else {
+      host = host(body.requireString("host"));
+      port = body.requireInt("port", BackendSpec.MIN_PORT, BackendSpec.MAX_PORT);
+    }
     int weight = body.integer("weight", 0, BackendSpec.MAX_WEIGHT, BackendSpec.DEFAULT_WEIGHT);
     BackendProtocol protocol = BackendProtocol.HTTP1;
     if (body.has("protocol")) {
@@ -96,7 +113,8 @@ public final class AdminApi {
     }
     boolean backup = body.bool("backup", false);
     Backend b = controller.add(new BackendConfig(host, port, weight, protocol, backup));
-    ctx.response().putHeader("Location", "/api/backends/" + b.id());
+    // As one path segment: a Unix socket backend's id holds slashes.
+    ctx.response().putHeader("Location", "/api/backends/" + b.id().replace("%", "%25").replace("/", "%2F"));
     send(ctx, 201, view.backend(b));
   }
 

@@ -193,7 +193,7 @@ public final class StatsView {
     n.put("host", b.host());
     n.put("port", b.port());
     // Where a named backend's connections go now (its name is looked up again as it moves); null while it does not resolve.
-    java.net.InetAddress at = b.address().getAddress();
+    java.net.InetAddress at = b.inetAddress() == null ? null : b.inetAddress().getAddress();
     n.put("address", at == null ? null : at.getHostAddress());
     n.put("weight", b.weight());
     n.put("backup", b.backup());

@@ -101,8 +101,12 @@ public final class CtlCommand implements Runnable {
     public Integer call() {
       BackendConfig b = spec;
       Map<String, Object> body = new LinkedHashMap<>();
-      body.put("host", b.host());
-      body.put("port", b.port());
+      if (Backend.isUnix(b.host())) {
+        body.put("unix", b.host().substring(Backend.UNIX.length()));
+      } else {
+        body.put("host", b.host());
+        body.put("port", b.port());
+      }
       body.put("weight", b.weight());
       if (backup) {
         body.put("backup", true);

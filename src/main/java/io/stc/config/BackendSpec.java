@@ -4,7 +4,8 @@ import io.stc.config.StcConfig.BackendConfig;
 
 /**
  * The {@code host:port[:weight]} form of a backend used by the {@code --backend} flag, with IPv6
- * addresses in brackets ({@code [::1]:8080}); also the limits every backend definition shares.
+ * addresses in brackets ({@code [::1]:8080}), or {@code unix:PATH} for one on a Unix domain
+ * socket; also the limits every backend definition shares.
  */
 public final class BackendSpec {
   public static final int MIN_PORT = 1;
@@ -23,6 +24,13 @@ public final class BackendSpec {
     }
     if (s.contains("://")) {
       throw bad(spec, "give host:port without a scheme");
+    }
+    if (io.stc.pool.Backend.isUnix(s)) {
+      try {
+        return new BackendConfig(unix(s.substring(io.stc.pool.Backend.UNIX.length())), 0, DEFAULT_WEIGHT);
+      } catch (IllegalArgumentException e) {
+        throw bad(spec, e.getMessage());
+      }
     }
     String host;
     String rest;
@@ -58,6 +66,24 @@ public final class BackendSpec {
     int port = number(spec, "port", parts[0], MIN_PORT, MAX_PORT);
     int weight = parts.length == 2 ? number(spec, "weight", parts[1], 0, MAX_WEIGHT) : DEFAULT_WEIGHT;
     return new BackendConfig(host, port, weight);
+  }
+
+  /** The longest socket path Linux takes ({@code sun_path} holds 108 bytes with the terminating NUL). */
+  static final int MAX_UNIX_PATH = 107;
+
+  /**
+   * A Unix domain socket's path as a backend's host: {@code unix:PATH}. The file need not exist yet
+   * (the service may start after stc; its health checks say when it serves).
+   */
+  public static String unix(String path) {
+    String p = path.trim();
+    if (!p.startsWith("/")) {
+      throw new IllegalArgumentException("a Unix socket's path must be absolute, like /run/app.sock, got '" + path + "'");
+    }
+    if (p.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_UNIX_PATH || p.indexOf('\0') >= 0) {
+      throw new IllegalArgumentException("a Unix socket's path must be at most " + MAX_UNIX_PATH + " bytes without NUL, got '" + path + "'");
+    }
+    return io.stc.pool.Backend.UNIX + p;
   }
 
   /** A host as written in a config file: trimmed, brackets around an IPv6 address dropped. */

@@ -24,7 +24,7 @@ import java.util.regex.Pattern;
  */
 public final class ConfigLoader {
   /** What one item of {@code backends} may say. */
-  private static final String[] BACKEND_KEYS = {"host", "port", "weight", "protocol", "backup"};
+  private static final String[] BACKEND_KEYS = {"host", "port", "unix", "weight", "protocol", "backup"};
   static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+\\-.^_`|~0-9A-Za-z]+");
   private static final Pattern URL_PATH = Pattern.compile("/[\\x21-\\x7e]*");
 
@@ -98,6 +98,10 @@ public final class ConfigLoader {
     }
     List<ConfigNode> items = root.list("backends");
     for (int i = 0; i < items.size(); i++) {
+      if (config.tls().backends() && io.stc.pool.Backend.isUnix(config.backends().get(i).host())) {
+        throw items.get(i).asMap(BACKEND_KEYS).get("unix").orElseThrow()
+            .fail("stc speaks cleartext to a Unix socket, but tls.backends is true (TLS to every backend)");
+      }
       String conflict = config.backends().get(i).protocol().conflictWithTls(config.tls().backends());
       if (conflict != null) {
         throw items.get(i).asMap(BACKEND_KEYS).get("protocol").orElseThrow().fail(conflict);
@@ -235,9 +239,14 @@ public final class ConfigLoader {
     Map<String, ConfigNode> seen = new HashMap<>();
     for (ConfigNode item : items) {
       ConfigMap b = item.asMap(BACKEND_KEYS);
+      boolean unix = b.has("unix");
+      if (unix && (b.has("host") || b.has("port"))) {
+        throw b.fail(b.has("host") ? "host" : "port", "a backend is a host and port, or a Unix socket (unix:), not both");
+      }
       BackendConfig backend = new BackendConfig(
-          b.require("host").as("a host name or address", BackendSpec::host),
-          b.require("port").asInt(BackendSpec.MIN_PORT, BackendSpec.MAX_PORT),
+          unix ? b.require("unix").as("an absolute path like /run/app.sock", BackendSpec::unix)
+              : b.require("host").as("a host name or address", BackendSpec::host),
+          unix ? 0 : b.require("port").asInt(BackendSpec.MIN_PORT, BackendSpec.MAX_PORT),
           b.integer("weight", 0, BackendSpec.MAX_WEIGHT, BackendSpec.DEFAULT_WEIGHT),
           b.value("protocol", "http1, h2, h2c or auto", io.stc.pool.BackendProtocol::parse, io.stc.pool.BackendProtocol.HTTP1),
           b.bool("backup", false));

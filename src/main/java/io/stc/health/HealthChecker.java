@@ -184,7 +184,7 @@ public final class HealthChecker implements PassiveHealth, AutoCloseable {
     RequestOptions options =
         new RequestOptions()
             .setMethod(HttpMethod.GET)
-            .setHost(Backend.bracketed(b.host()))
+            .setHost(probeHost(b))
             .setPort(port(b))
             .setServer(server(b, port(b)))
             .setURI(config.path())
@@ -240,7 +240,10 @@ public final class HealthChecker implements PassiveHealth, AutoCloseable {
    * for a name that does not resolve yet, none, and Vert.x looks it up.
    */
   private static SocketAddress server(Backend b, int port) {
-    java.net.InetSocketAddress a = b.address();
+    if (b.unixPath() != null) {
+      return SocketAddress.domainSocketAddress(b.unixPath());
+    }
+    java.net.InetSocketAddress a = b.inetAddress();
     // By the address's text: given the resolved InetSocketAddress, Vert.x looks its host name up
     // again with a resolver of its own, whose answer may be older than the data plane's.
     if (a.isUnresolved()) {
@@ -250,8 +253,17 @@ public final class HealthChecker implements PassiveHealth, AutoCloseable {
     return SocketAddress.inetSocketAddress(port, Backend.bracketed(a.getAddress().getHostAddress()));
   }
 
-  /** The port probes go to: {@code health.port}, else the backend's own. */
+  /** The host a probe names (in its Host, when health.host sets none): the backend's, or localhost for a Unix domain socket's. */
+  private static String probeHost(Backend b) {
+    return b.unixPath() != null ? "localhost" : Backend.bracketed(b.host());
+  }
+
+  /** The port probes go to: {@code health.port}, else the backend's own (TCP backends; one on a Unix domain socket is probed there). */
   private int port(Backend b) {
+    if (b.unixPath() != null) {
+      // The socket file is where probes go; the port is only what the Host names: none.
+      return 80;
+    }
     return config.port() != 0 ? config.port() : b.port();
   }
 
@@ -276,7 +288,7 @@ public final class HealthChecker implements PassiveHealth, AutoCloseable {
     RequestOptions options =
         new RequestOptions()
             .setMethod(HttpMethod.POST)
-            .setHost(Backend.bracketed(b.host()))
+            .setHost(probeHost(b))
             .setPort(port(b))
             .setServer(server(b, port(b)))
             .setURI(GrpcHealthCheck.PATH)

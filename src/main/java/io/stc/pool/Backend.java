@@ -4,6 +4,8 @@ import io.stc.Clock;
 import io.netty.util.NetUtil;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.UnixDomainSocketAddress;
 import java.util.Objects;
 
 /**
@@ -13,11 +15,14 @@ import java.util.Objects;
  * counters keyed by the old one die with it.
  */
 public final class Backend {
+  /** How the host of a backend on a Unix domain socket begins, as nginx writes one: {@code unix:/run/app.sock}. */
+  public static final String UNIX = "unix:";
+
   private final String id;
   private final String host;
   private final int port;
-  /** Where its host name pointed when last looked up; a literal address never moves. */
-  private volatile InetSocketAddress address;
+  /** Where its host name pointed when last looked up (a socket file's path for a Unix one); a literal address never moves. */
+  private volatile SocketAddress address;
   private final boolean named;
   private final BackendStats stats;
   private volatile int weight;
@@ -60,8 +65,10 @@ public final class Backend {
     // Resolved here (and, for a name, again by NameRefresh on the control plane), so the hot path
     // never does a DNS look-up; a name that does not resolve yet is left unresolved, and connects
     // to it fail at once until it does.
-    this.named = !NetUtil.isValidIpV4Address(host) && !NetUtil.isValidIpV6Address(host);
-    this.address = at != null ? new InetSocketAddress(at, port) : new InetSocketAddress(host, port);
+    boolean unix = isUnix(host);
+    this.named = !unix && !NetUtil.isValidIpV4Address(host) && !NetUtil.isValidIpV6Address(host);
+    this.address = unix ? UnixDomainSocketAddress.of(host.substring(UNIX.length()))
+        : at != null ? new InetSocketAddress(at, port) : new InetSocketAddress(host, port);
     this.siblingOf = siblingOf;
     this.weight = weight;
     this.state = state;
@@ -116,8 +123,16 @@ public final class Backend {
     return h2 == null ? "auto" : h2 ? "h2" : "http1";
   }
 
-  /** The conventional id of a backend at host:port. */
+  /** Whether {@code host} names a Unix domain socket ({@code unix:/run/app.sock}) rather than a host. */
+  public static boolean isUnix(String host) {
+    return host.startsWith(UNIX);
+  }
+
+  /** The conventional id of a backend at host:port ({@code unix:PATH} for one on a Unix domain socket). */
   public static String idOf(String host, int port) {
+    if (isUnix(host)) {
+      return host;
+    }
     // IPv6 literals are bracketed so the port stays unambiguous.
     return bracketed(host) + ":" + port;
   }
@@ -131,9 +146,17 @@ public final class Backend {
     return id;
   }
 
-  /** host:port as a Host header or an authority writes it (an IPv6 literal in brackets). */
+  /**
+   * host:port as a Host header or an authority writes it (an IPv6 literal in brackets); for a Unix
+   * domain socket, {@code localhost}, as nginx names one.
+   */
   public String authority() {
-    return idOf(host, port);
+    return unixPath() != null ? "localhost" : idOf(host, port);
+  }
+
+  /** The socket file of a backend on a Unix domain socket; null for one on TCP. */
+  public String unixPath() {
+    return isUnix(host) ? host.substring(UNIX.length()) : null;
   }
 
   public String host() {
@@ -148,8 +171,13 @@ public final class Backend {
    * Where connections go now. A new object whenever the backend's name moves, so a connection can
    * tell it was opened to an address the name has left by comparing the one it was opened to.
    */
-  public InetSocketAddress address() {
+  public SocketAddress address() {
     return address;
+  }
+
+  /** Where connections go now, for a backend on TCP; null for one on a Unix domain socket. */
+  public InetSocketAddress inetAddress() {
+    return address instanceof InetSocketAddress a ? a : null;
   }
 
   /** Whether the host is a name (looked up again as it may move), not a literal address. */

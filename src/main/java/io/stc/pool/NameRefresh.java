@@ -88,10 +88,10 @@ public final class NameRefresh {
   /** Puts {@code named} and its siblings at the addresses {@code now}, one backend each; returns the changes. */
   private int follow(Backend named, List<InetAddress> now, List<Backend> siblings) {
     int changed = 0;
-    InetAddress current = named.address().getAddress();
+    InetAddress current = named.inetAddress().getAddress();
     Map<InetAddress, Backend> kept = new LinkedHashMap<>();
     for (Backend s : siblings) {
-      InetAddress a = s.address().getAddress();
+      InetAddress a = s.inetAddress().getAddress();
       if (now.contains(a) && !a.equals(current) && kept.putIfAbsent(a, s) == null) {
         if (s.weight() != named.weight()) {
           upstream.setWeight(s, named.weight());
@@ -101,7 +101,7 @@ public final class NameRefresh {
       upstream.remove(s.id());
       changed++;
       log.info("backend {}: {} no longer points at {}: removed, requests under way finish", s.id(), s.host(),
-          s.address().getAddress().getHostAddress());
+          s.inetAddress().getAddress().getHostAddress());
     }
     if (current == null || !now.contains(current)) {
       // To an address no other backend of the name has; when each has one, to the first, whose
@@ -122,7 +122,7 @@ public final class NameRefresh {
       }
     }
     for (InetAddress a : now) {
-      if (!a.equals(named.address().getAddress()) && !kept.containsKey(a)) {
+      if (!a.equals(named.inetAddress().getAddress()) && !kept.containsKey(a)) {
         Backend added = upstream.addSibling(named, a, joinState);
         changed++;
         log.info("backend {}: {} also points at {}: a backend of its own", added.id(), named.host(), a.getHostAddress());

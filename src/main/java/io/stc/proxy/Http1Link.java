@@ -23,7 +23,7 @@ final class Http1Link extends BackendLink implements ResponseReader.Sink {
   /** How long the backend says it keeps the connection while idle (its Keep-Alive timeout), or -1 when it says nothing. */
   long saidIdleNanos = -1;
   /** The address the connection was opened to: once its backend's name moved elsewhere, it is not reused. */
-  java.net.InetSocketAddress connectedTo;
+  java.net.SocketAddress connectedTo;
   /** When, by the proxy's clock, this connection went idle into the pool. */
   long idleSinceNanos;
   /** When, by the proxy's clock, this connection idling in the pool stops being reused for any request. */

@@ -35,7 +35,7 @@ final class Http2BackendConnection {
   /** Streams assumed allowed until the backend's SETTINGS arrive: what its last connection allowed. */
   private final int expectedMaxStreams;
   /** The address the connection was opened to: once its backend's name moved elsewhere, no new streams go on it. */
-  java.net.InetSocketAddress connectedTo;
+  java.net.SocketAddress connectedTo;
   /**
    * Response heads of links that ended, for the next links: a head is about 1 KiB of arrays, and
    * one that held this backend's responses before converts the next ones' fields for HTTP/2

@@ -59,13 +59,16 @@ final class LoopContext {
   /** Whether a sweep of expired idle connections is scheduled on this loop. */
   private boolean sweepScheduled;
   private final Bootstrap bootstrap;
+  /** For backends on Unix domain sockets: no TCP options there. */
+  private final Bootstrap domainBootstrap;
+  private final Transport transport;
   /** TLS to backends, or null when the data plane speaks cleartext to them. */
   private final BackendTls backendTls;
   private final Map<Backend, ArrayDeque<Http1Link>> idle = new IdentityHashMap<>();
   private final Map<Backend, ArrayList<Http2BackendConnection>> http2 = new IdentityHashMap<>();
   private final Map<Backend, Integer> maxStreamsSeen = new IdentityHashMap<>();
 
-  LoopContext(EventLoop loop, Class<? extends Channel> channelClass, int connectTimeoutMillis, BackendTls backendTls,
+  LoopContext(EventLoop loop, Transport transport, int connectTimeoutMillis, BackendTls backendTls,
       Clock clock, long backendIdleNanos, Http2WindowBudget windowBudget, RetryBudget retryBudget) {
     this.loop = loop;
     this.windowBudget = windowBudget;
@@ -73,10 +76,15 @@ final class LoopContext {
     this.clock = clock;
     this.backendIdleNanos = backendIdleNanos;
     this.backendTls = backendTls;
+    this.transport = transport;
+    this.domainBootstrap = new Bootstrap()
+        .group(loop)
+        .channel(transport.domainSocketChannel())
+        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis);
     this.bootstrap =
         new Bootstrap()
             .group(loop)
-            .channel(channelClass)
+            .channel(transport.socketChannel())
             .option(ChannelOption.TCP_NODELAY, true)
             .option(ChannelOption.SO_KEEPALIVE, true)
             .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
@@ -118,9 +126,19 @@ final class LoopContext {
     return null;
   }
 
+  /** A bootstrap for a new connection to {@code b}: over TCP, or to its Unix domain socket. */
+  private Bootstrap bootstrapFor(Backend b) {
+    return (b.unixPath() != null ? domainBootstrap : bootstrap).clone();
+  }
+
+  /** Where a new connection to {@code b} goes, given the address it was opened to (as the backend gives it). */
+  private java.net.SocketAddress target(java.net.SocketAddress address) {
+    return address instanceof java.net.UnixDomainSocketAddress unix ? transport.domainAddress(unix) : address;
+  }
+
   /** Opens a new HTTP/1.1 connection to the backend on this loop. */
   ChannelFuture connect(Http1Link link) {
-    Bootstrap b = bootstrap.clone();
+    Bootstrap b = bootstrapFor(link.backend);
     b.handler(new ChannelInitializer<>() {
       @Override
       protected void initChannel(Channel ch) {
@@ -134,7 +152,7 @@ final class LoopContext {
       }
     });
     link.connectedTo = link.backend.address();
-    ChannelFuture connected = b.connect(link.connectedTo);
+    ChannelFuture connected = b.connect(target(link.connectedTo));
     if (backendTls == null || link.backend.protocol() != BackendProtocol.AUTO) {
       return connected;
     }
@@ -238,7 +256,7 @@ final class LoopContext {
   }
 
   private void connectHttp2(Http2BackendConnection c) {
-    Bootstrap b = bootstrap.clone();
+    Bootstrap b = bootstrapFor(c.backend);
     b.handler(new ChannelInitializer<>() {
       @Override
       protected void initChannel(Channel ch) {
@@ -251,7 +269,7 @@ final class LoopContext {
       }
     });
     c.connectedTo = c.backend.address();
-    b.connect(c.connectedTo).addListener((ChannelFuture f) -> {
+    b.connect(target(c.connectedTo)).addListener((ChannelFuture f) -> {
       if (f.isSuccess()) {
         c.connected(f.channel());
       } else {

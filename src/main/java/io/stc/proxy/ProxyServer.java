@@ -166,7 +166,7 @@ public final class ProxyServer {
     BackendTls backendTls = config.tls().backends() ? BackendTls.of(config.tls()) : null;
     int loopCount = config.effectiveIoThreads();
     for (EventExecutor e : workerGroup) {
-      loops.put(e, new LoopContext((EventLoop) e, transport.socketChannel(), connectMillis, backendTls, clock,
+      loops.put(e, new LoopContext((EventLoop) e, transport, connectMillis, backendTls, clock,
           config.timeouts().backendIdle().toNanos(), Http2WindowBudget.perLoop(Runtime.getRuntime().maxMemory(), loopCount, stats),
           new RetryBudget(config.retryBudget(), loopCount)));
     }

@@ -1,18 +1,23 @@
 package io.stc.proxy;
 
+import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioDomainSocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.channel.unix.DomainSocketAddress;
 import io.netty.channel.uring.IoUring;
+import io.netty.channel.uring.IoUringDomainSocketChannel;
 import io.netty.channel.uring.IoUringIoHandler;
 import io.netty.channel.uring.IoUringServerSocketChannel;
 import io.netty.channel.uring.IoUringSocketChannel;
@@ -20,13 +25,15 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 
 /**
  * The socket transport of the data plane: io_uring where the kernel allows it, else epoll, else
- * NIO.
+ * NIO. {@code domainSocketChannel} connects to backends on Unix domain sockets, whose addresses
+ * the native transports take as Netty's own type and NIO as the JDK's ({@link #domainAddress}).
  */
 record Transport(
     String name,
     IoHandlerFactory ioHandlerFactory,
     Class<? extends ServerChannel> serverChannel,
-    Class<? extends SocketChannel> socketChannel) {
+    Class<? extends SocketChannel> socketChannel,
+    Class<? extends Channel> domainSocketChannel) {
 
   /**
    * The transport {@code choice} names (one of {@code StcConfig.TRANSPORTS}); {@code auto} takes the
@@ -69,15 +76,23 @@ record Transport(
   }
 
   private static Transport ioUring() {
-    return new Transport("io_uring", IoUringIoHandler.newFactory(), IoUringServerSocketChannel.class, IoUringSocketChannel.class);
+    return new Transport("io_uring", IoUringIoHandler.newFactory(), IoUringServerSocketChannel.class, IoUringSocketChannel.class,
+        IoUringDomainSocketChannel.class);
   }
 
   private static Transport epoll() {
-    return new Transport("epoll", EpollIoHandler.newFactory(), EpollServerSocketChannel.class, EpollSocketChannel.class);
+    return new Transport("epoll", EpollIoHandler.newFactory(), EpollServerSocketChannel.class, EpollSocketChannel.class,
+        EpollDomainSocketChannel.class);
   }
 
   private static Transport nio() {
-    return new Transport("nio", NioIoHandler.newFactory(), NioServerSocketChannel.class, NioSocketChannel.class);
+    return new Transport("nio", NioIoHandler.newFactory(), NioServerSocketChannel.class, NioSocketChannel.class,
+        NioDomainSocketChannel.class);
+  }
+
+  /** The address this transport's domain socket channel connects to for a socket file. */
+  java.net.SocketAddress domainAddress(java.net.UnixDomainSocketAddress at) {
+    return name.equals("nio") ? at : new DomainSocketAddress(at.getPath().toString());
   }
 
   EventLoopGroup newGroup(int threads, String prefix) {

@@ -98,6 +98,27 @@ class AdminApiTest {
   }
 
   @Test
+  void aBackendOnAUnixSocketIsAddedAndFoundByItsPath(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    java.nio.file.Path socket = dir.resolve("api.sock");
+    try (io.stc.testing.UnixHttpServer app = new io.stc.testing.UnixHttpServer(socket)) {
+      AdminCalls.Reply added = api.post("/api/backends", "{\"unix\": \"" + socket + "\", \"weight\": 2}");
+      assertThat(added.status()).as(added.body()).isEqualTo(201);
+      String id = "unix:" + socket;
+      assertThat(added.json().path("id").asText()).isEqualTo(id);
+      assertThat(added.json().path("port").asInt()).isZero();
+      // One path segment: its slashes encoded.
+      String segment = id.replace("/", "%2F");
+      assertThat(added.headers().firstValue("Location")).contains("/api/backends/" + segment);
+      await().atMost(Duration.ofSeconds(10)).until(() -> "up".equals(api.get("/api/backends/" + segment).json().path("state").asText()));
+      assertThat(api.patch("/api/backends/" + segment, "{\"state\":\"drain\"}").json().path("state").asText()).isEqualTo("draining");
+      assertThat(api.delete("/api/backends/" + segment).status()).isEqualTo(202);
+      await().atMost(Duration.ofSeconds(10)).until(() -> api.get("/api/backends/" + segment).status() == 404);
+    }
+    assertError(api.post("/api/backends", "{\"unix\": \"run/app.sock\"}"), 400, "unix");
+    assertError(api.post("/api/backends", "{\"unix\": \"/run/app.sock\", \"host\": \"127.0.0.1\", \"port\": 80}"), 400, "host");
+  }
+
+  @Test
   void addPatchAndRemoveABackend() {
     DemoBackend b = newBackend(BackendOptions.defaults().withName("added"));
     String id = "127.0.0.1:" + b.port();

@@ -287,6 +287,17 @@ class ConfigLoaderTest {
     assertThat(ConfigLoader.load(write("t.yaml", "health:\n  tcp: true\n")).health().tcp()).isTrue();
     assertThat(error("stc.yaml", "port: 1\nhealth:\n  grpc: true\n  tcp: true\n")).startsWith("4: health.tcp: is a connection alone");
     assertThat(error("stc.yaml", "port: 1\nhealth:\n  headers:\n    X-A: \"a\\nb\"\n")).startsWith("4: health.headers.X-A: ");
+    StcConfig unix = ConfigLoader.load(write("u.yaml", "backends:\n  - {unix: /run/app.sock, weight: 2}\n  - {host: 127.0.0.1, port: 3001}\n"));
+    assertThat(unix.backends().get(0)).isEqualTo(new BackendConfig("unix:/run/app.sock", 0, 2));
+    assertThat(unix.backends().get(0).id()).isEqualTo("unix:/run/app.sock");
+    assertThat(error("stc.yaml", "port: 1\nbackends:\n  - {unix: run/app.sock}\n")).startsWith("3: backends[0].unix: ").contains("must be absolute");
+    assertThat(error("stc.yaml", "port: 1\nbackends:\n  - {unix: /run/app.sock, port: 80}\n")).startsWith("3: backends[0].port: ")
+        .contains("not both");
+    assertThat(error("stc.yaml", "port: 1\nbackends:\n  - {unix: /run/" + "a".repeat(120) + "}\n")).startsWith("3: backends[0].unix: ");
+    assertThat(error("stc.yaml", "port: 1\ntls: {backends: true}\nbackends:\n  - {unix: /run/app.sock}\n"))
+        .startsWith("4: backends[0].unix: stc speaks cleartext to a Unix socket");
+    assertThat(BackendSpec.parse("unix:/run/app.sock")).isEqualTo(new BackendConfig("unix:/run/app.sock", 0, 1));
+    assertThatThrownBy(() -> BackendSpec.parse("unix:app.sock")).hasMessageContaining("must be absolute");
     assertThat(d.retryOnStatus()).isEqualTo(StatusRanges.NONE);
     assertThat(ConfigLoader.load(write("r.yaml", "retry_on_status: 503\n")).retryOnStatus()).hasToString("503");
     assertThat(ConfigLoader.load(write("r2.yaml", "retry_on_status: 5xx, 429\n")).retryOnStatus()).hasToString("500-599,429");
@@ -341,7 +352,7 @@ class ConfigLoaderTest {
     assertThat(error("stc.yaml", "health:\n  enabled: true\n  intervl: 2s\n"))
         .isEqualTo("3: health.intervl: unknown key (known: enabled, path, interval, timeout, rise, fall, grpc, service, expect_status, host, headers, tcp, port)");
     assertThat(error("stc.yaml", "backends:\n  - host: a\n    port: 1\n    wieght: 2\n"))
-        .isEqualTo("4: backends[0].wieght: unknown key (known: host, port, weight, protocol, backup)");
+        .isEqualTo("4: backends[0].wieght: unknown key (known: host, port, unix, weight, protocol, backup)");
   }
 
   @Test

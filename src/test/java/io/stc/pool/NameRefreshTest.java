@@ -32,18 +32,18 @@ class NameRefreshTest {
   void aBackendMovesWhenItsNameLeavesItsAddressAndNotWhenTheAnswersAreOnlyReordered() throws Exception {
     Backend b = upstream.add("svc.invalid:80", "svc.invalid", 80, 1, BackendState.UP);
     assertThat(b.named()).isTrue();
-    assertThat(b.address().isUnresolved()).as("the JVM cannot resolve it").isTrue();
+    assertThat(b.inetAddress().isUnresolved()).as("the JVM cannot resolve it").isTrue();
 
     dns.put("svc.invalid", new InetAddress[] {ip("127.0.0.2")});
     assertThat(names.refresh()).isEqualTo(1);
-    assertThat(b.address().getAddress()).isEqualTo(ip("127.0.0.2"));
-    assertThat(b.address().getPort()).isEqualTo(80);
+    assertThat(b.inetAddress().getAddress()).isEqualTo(ip("127.0.0.2"));
+    assertThat(b.inetAddress().getPort()).isEqualTo(80);
 
     // The name left 127.0.0.2: the backend follows it, as a new address object.
-    java.net.InetSocketAddress before = b.address();
+    java.net.SocketAddress before = b.address();
     dns.put("svc.invalid", new InetAddress[] {ip("127.0.0.4")});
     assertThat(names.refresh()).isEqualTo(1);
-    assertThat(b.address().getAddress()).isEqualTo(ip("127.0.0.4"));
+    assertThat(b.inetAddress().getAddress()).isEqualTo(ip("127.0.0.4"));
     assertThat(b.address()).isNotSameAs(before);
     assertThat(upstream.pool().all()).containsExactly(b);
   }
@@ -52,7 +52,7 @@ class NameRefreshTest {
   private Map<String, String> where() {
     Map<String, String> m = new java.util.TreeMap<>();
     for (Backend b : upstream.pool().all()) {
-      m.put(b.id(), b.address().getAddress() == null ? "?" : b.address().getAddress().getHostAddress());
+      m.put(b.id(), b.inetAddress().getAddress() == null ? "?" : b.inetAddress().getAddress().getHostAddress());
     }
     return m;
   }
@@ -137,7 +137,7 @@ class NameRefreshTest {
     names.refresh();
     dns.clear();
     assertThat(names.refresh()).isZero();
-    assertThat(b.address().getAddress()).isEqualTo(ip("127.0.0.2"));
+    assertThat(b.inetAddress().getAddress()).isEqualTo(ip("127.0.0.2"));
   }
 
   @Test
@@ -150,6 +150,6 @@ class NameRefreshTest {
     names.refresh();
     assertThat(asked).containsExactly("svc.invalid");
     assertThat(upstream.pool().all()).filteredOn(Backend::named).hasSize(2)
-        .allSatisfy(b -> assertThat(b.address().getAddress()).isEqualTo(ip("127.0.0.2")));
+        .allSatisfy(b -> assertThat(b.inetAddress().getAddress()).isEqualTo(ip("127.0.0.2")));
   }
 }
