@@ -39,6 +39,34 @@ public enum Algorithm {
     return configName;
   }
 
+  /** Whether its picks follow the backends' weights beyond 0 (which takes a backend out under every algorithm). */
+  public boolean followsWeights() {
+    return switch (this) {
+      case WEIGHTED_ROUND_ROBIN, LEAST_CONNECTIONS, RANDOM, POWER_OF_TWO, ADAPTIVE_WEIGHTED -> true;
+      case ROUND_ROBIN, LEAST_RESPONSE_TIME, CONSISTENT_HASH, IP_HASH -> false;
+    };
+  }
+
+  /**
+   * What to tell a user whose backends have different weights that this algorithm does not follow
+   * (nginx's and HAProxy's round robin do follow them, so a weight copied from there would be
+   * silently ignored); null when there is nothing to say.
+   */
+  public String ignoredWeights(java.util.Collection<Integer> weights) {
+    java.util.TreeSet<Integer> distinct = new java.util.TreeSet<>();
+    for (int w : weights) {
+      if (w > 0) {
+        distinct.add(w);
+      }
+    }
+    if (followsWeights() || distinct.size() < 2) {
+      return null;
+    }
+    return "backend weights " + distinct + " are not followed by " + configName + ", which only takes weight 0 as out"
+        + (this == ROUND_ROBIN ? "; weighted_round_robin is nginx's and HAProxy's weighted round robin" : "")
+        + " (weights are followed by weighted_round_robin, least_connections, random, power_of_two and adaptive_weighted)";
+  }
+
   /** A balancer with default settings (key by client IP, no slow start). */
   public Balancer newBalancer(Clock clock) {
     return newBalancer(clock, BalancerSettings.DEFAULTS);

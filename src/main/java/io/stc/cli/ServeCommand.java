@@ -92,6 +92,10 @@ public final class ServeCommand implements Callable<Integer> {
       System.err.println("stc serve: warning: no backends: every request is answered 503 until one is added "
           + "(--backend HOST:PORT, --servers FILE, backends: in --config, or POST /api/backends on the admin API)");
     }
+    String ignored = Algorithm.parse(cfg.algorithm()).ignoredWeights(cfg.backends().stream().map(StcConfig.BackendConfig::weight).toList());
+    if (ignored != null) {
+      System.err.println("stc serve: warning: " + ignored);
+    }
     if (check) {
       return check(cfg);
     }

@@ -104,6 +104,15 @@ class ServeCommandTest {
     assertThat(none[1]).startsWith("flags: configuration ok: http://0.0.0.0:0, 0 backends, round_robin, transport ");
     assertThat(none[2]).contains("warning: no backends");
 
+    // Weights the algorithm does not follow are said, as nginx's and HAProxy's round robin follow them.
+    String[] weights = run("--check", "--port", "0", "--backend", "127.0.0.1:3001:1", "--backend", "127.0.0.1:3002:3");
+    assertThat(weights[0]).isEqualTo("0");
+    assertThat(weights[2]).contains("warning: backend weights [1, 3] are not followed by round_robin")
+        .contains("weighted_round_robin is nginx's and HAProxy's weighted round robin");
+    String[] followed = run("--check", "--port", "0", "--algorithm", "least_connections",
+        "--backend", "127.0.0.1:3001:1", "--backend", "127.0.0.1:3002:3");
+    assertThat(followed[2]).isEmpty();
+
     String[] both = run("--check", "--takeover");
     assertThat(both[0]).isEqualTo("2");
     assertThat(both[2]).contains("--check starts nothing");
