@@ -117,8 +117,9 @@ public final class StcServer implements AutoCloseable {
     // With health checks on, a backend earns its place with a passing probe; without, it is trusted.
     BackendState initial = checking ? BackendState.DOWN : BackendState.UP;
     for (StcConfig.BackendConfig b : effective.backends()) {
-      upstream.add(b.id(), b.host(), b.port(), b.weight(), state.isMaint(b.id()) ? BackendState.MAINT : initial, b.protocol(),
-          b.backup());
+      io.stc.pool.Backend added = upstream.add(b.id(), b.host(), b.port(), b.weight(), state.isMaint(b.id()) ? BackendState.MAINT : initial,
+          b.protocol(), b.backup());
+      upstream.setMaxInflight(added, b.maxInflight());
     }
     // Backends named by host name follow the name, one backend per address it has: looked up
     // again every five seconds (Envoy's DNS refresh), on a worker thread, never on an event loop.

@@ -78,7 +78,7 @@ public final class AdminApi {
   }
 
   private void addBackend(RoutingContext ctx) {
-    JsonBody body = JsonBody.parse(ctx.body().asString(), "host", "port", "unix", "weight", "protocol", "backup");
+    JsonBody body = JsonBody.parse(ctx.body().asString(), "host", "port", "unix", "weight", "protocol", "backup", "max_inflight");
     String host;
     int port;
     if (body.has("unix")) {
@@ -112,7 +112,8 @@ public final class AdminApi {
       }
     }
     boolean backup = body.bool("backup", false);
-    Backend b = controller.add(new BackendConfig(host, port, weight, protocol, backup));
+    int maxInflight = body.integer("max_inflight", 0, 1_000_000, 0);
+    Backend b = controller.add(new BackendConfig(host, port, weight, protocol, backup, maxInflight));
     // As one path segment: a Unix socket backend's id holds slashes.
     ctx.response().putHeader("Location", "/api/backends/" + b.id().replace("%", "%25").replace("/", "%2F"));
     send(ctx, 201, view.backend(b));

@@ -122,6 +122,7 @@ public final class Controller {
     try {
       b = upstream.add(c.id(), host, c.port(), c.weight(), health != null ? BackendState.DOWN : BackendState.UP, c.protocol(),
           c.backup());
+      upstream.setMaxInflight(b, c.maxInflight());
     } catch (IllegalStateException e) {
       throw ApiError.conflict(e.getMessage());
     } catch (IllegalArgumentException e) {
@@ -282,14 +283,16 @@ public final class Controller {
       wanted.add(c.id());
       Backend b = upstream.pool().find(c.id());
       if (b == null) {
-        upstream.add(c.id(), c.host(), c.port(), c.weight(), health != null ? BackendState.DOWN : BackendState.UP, c.protocol(),
-            c.backup());
+        Backend fresh = upstream.add(c.id(), c.host(), c.port(), c.weight(), health != null ? BackendState.DOWN : BackendState.UP,
+            c.protocol(), c.backup());
+        upstream.setMaxInflight(fresh, c.maxInflight());
         added++;
       } else if (!isRemoving(b)) {
         if (b.weight() != c.weight()) {
           upstream.setWeight(b, c.weight());
         }
         upstream.setBackup(b, c.backup());
+        upstream.setMaxInflight(b, c.maxInflight());
       }
     }
     for (Backend b : upstream.pool().all()) {

@@ -57,7 +57,8 @@ public final class StateFile {
       s.algorithm = n.path("algorithm").isTextual() ? n.get("algorithm").asText() : null;
       for (JsonNode b : n.path("added")) {
         BackendConfig c = new BackendConfig(b.get("host").asText(), b.get("port").asInt(), b.get("weight").asInt(),
-            io.stc.pool.BackendProtocol.parse(b.path("protocol").asText("http1")), b.path("backup").asBoolean(false));
+            io.stc.pool.BackendProtocol.parse(b.path("protocol").asText("http1")), b.path("backup").asBoolean(false),
+            b.path("max_inflight").asInt(0));
         s.added.put(c.id(), c);
       }
       n.path("removed").forEach(x -> s.removed.add(x.asText()));
@@ -185,7 +186,7 @@ public final class StateFile {
     ArrayNode a = root.putArray("added");
     for (BackendConfig b : added.values()) {
       a.addObject().put("host", b.host()).put("port", b.port()).put("weight", b.weight()).put("protocol", b.protocol().configName())
-          .put("backup", b.backup());
+          .put("backup", b.backup()).put("max_inflight", b.maxInflight());
     }
     ArrayNode r = root.putArray("removed");
     removed.forEach(r::add);

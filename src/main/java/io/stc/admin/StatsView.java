@@ -196,6 +196,9 @@ public final class StatsView {
     java.net.InetAddress at = b.inetAddress() == null ? null : b.inetAddress().getAddress();
     n.put("address", at == null ? null : at.getHostAddress());
     n.put("weight", b.weight());
+    if (b.maxInflight() > 0) {
+      n.put("max_inflight", b.maxInflight());
+    }
     n.put("backup", b.backup());
     n.put("protocol", b.protocolName());
     long idleClose = b.idleCloseSeenNanos();

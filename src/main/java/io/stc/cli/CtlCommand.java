@@ -96,6 +96,8 @@ public final class CtlCommand implements Runnable {
     @ParentCommand CtlCommand ctl;
     @Parameters(paramLabel = "HOST:PORT[:WEIGHT]", converter = BackendArg.class) BackendConfig spec;
     @Option(names = "--backup", description = "A backup: it takes requests only while no other backend is available.") boolean backup;
+    @Option(names = "--max-inflight", paramLabel = "N", description = "Its own limit of requests in flight (default: the top-level max_inflight).")
+    Integer maxInflight;
 
     @Override
     public Integer call() {
@@ -110,6 +112,9 @@ public final class CtlCommand implements Runnable {
       body.put("weight", b.weight());
       if (backup) {
         body.put("backup", true);
+      }
+      if (maxInflight != null) {
+        body.put("max_inflight", maxInflight);
       }
       return ctl.call("POST", "/api/backends", body, j -> "added " + describe(j));
     }

@@ -24,7 +24,7 @@ import java.util.regex.Pattern;
  */
 public final class ConfigLoader {
   /** What one item of {@code backends} may say. */
-  private static final String[] BACKEND_KEYS = {"host", "port", "unix", "weight", "protocol", "backup"};
+  private static final String[] BACKEND_KEYS = {"host", "port", "unix", "weight", "protocol", "backup", "max_inflight"};
   static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+\\-.^_`|~0-9A-Za-z]+");
   private static final Pattern URL_PATH = Pattern.compile("/[\\x21-\\x7e]*");
 
@@ -249,7 +249,8 @@ public final class ConfigLoader {
           unix ? 0 : b.require("port").asInt(BackendSpec.MIN_PORT, BackendSpec.MAX_PORT),
           b.integer("weight", 0, BackendSpec.MAX_WEIGHT, BackendSpec.DEFAULT_WEIGHT),
           b.value("protocol", "http1, h2, h2c or auto", io.stc.pool.BackendProtocol::parse, io.stc.pool.BackendProtocol.HTTP1),
-          b.bool("backup", false));
+          b.bool("backup", false),
+          b.integer("max_inflight", 0, 1_000_000, 0));
       ConfigNode first = seen.putIfAbsent(backend.id(), item);
       if (first != null) {
         throw item.fail("duplicate backend " + backend.id() + " (same as " + first.path() + " at line " + first.line() + ")");

@@ -112,8 +112,16 @@ public record StcConfig(
   }
 
   /** One configured backend, and the protocol stc speaks to it. */
-  /** One backend as the config file, the API or {@code --backend} gives it; {@code backup}: see {@link io.stc.pool.Backend#backup()}. */
-  public record BackendConfig(String host, int port, int weight, io.stc.pool.BackendProtocol protocol, boolean backup) {
+  /**
+   * One backend as the config file, the API or {@code --backend} gives it; {@code backup}: see
+   * {@link io.stc.pool.Backend#backup()}; {@code maxInflight}: its own limit of requests in flight
+   * (0: the top-level {@code max_inflight}).
+   */
+  public record BackendConfig(String host, int port, int weight, io.stc.pool.BackendProtocol protocol, boolean backup, int maxInflight) {
+    public BackendConfig(String host, int port, int weight, io.stc.pool.BackendProtocol protocol, boolean backup) {
+      this(host, port, weight, protocol, backup, 0);
+    }
+
     public BackendConfig(String host, int port, int weight) {
       this(host, port, weight, io.stc.pool.BackendProtocol.HTTP1);
     }
@@ -127,11 +135,11 @@ public record StcConfig(
     }
 
     public BackendConfig withWeight(int weight) {
-      return new BackendConfig(host, port, weight, protocol, backup);
+      return new BackendConfig(host, port, weight, protocol, backup, maxInflight);
     }
 
     public BackendConfig withBackup(boolean backup) {
-      return new BackendConfig(host, port, weight, protocol, backup);
+      return new BackendConfig(host, port, weight, protocol, backup, maxInflight);
     }
   }
 

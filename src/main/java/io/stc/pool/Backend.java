@@ -38,6 +38,8 @@ public final class Backend {
   private final String siblingOf;
   /** Takes requests only while no other backend is available ({@link Pool#available()}). */
   private volatile boolean backup;
+  /** Its own limit of requests in flight; 0: the proxy's ({@code max_inflight}). */
+  private volatile int maxInflight;
 
   public Backend(String id, String host, int port, int weight, BackendState state) {
     this(id, host, port, weight, state, Clock.SYSTEM);
@@ -249,6 +251,18 @@ public final class Backend {
 
   void backup(boolean backup) {
     this.backup = backup;
+  }
+
+  /**
+   * Its own limit of requests in flight, as nginx's {@code max_conns} and HAProxy's per-server
+   * {@code maxconn} set one: a smaller machine's; 0 when the proxy's {@code max_inflight} applies.
+   */
+  public int maxInflight() {
+    return maxInflight;
+  }
+
+  void maxInflight(int limit) {
+    this.maxInflight = limit;
   }
 
   void markRemoved() {

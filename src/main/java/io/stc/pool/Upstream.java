@@ -68,6 +68,7 @@ public final class Upstream {
     Backend b = new Backend(id, named.host(), named.port(), address, named.id(), named.weight(), initialState, clock,
         named.protocol());
     b.backup(named.backup());
+    b.maxInflight(named.maxInflight());
     return add(b);
   }
 
@@ -136,6 +137,21 @@ public final class Upstream {
     }
     fire(new PoolEvent(PoolEvent.Kind.WEIGHT_CHANGED, b, b.state(), "weight " + weight));
     return true;
+  }
+
+  /**
+   * Sets a backend's own limit of requests in flight (0: the proxy's), and its other addresses'
+   * (a name's siblings) with it; a request in flight beyond a lowered limit finishes.
+   */
+  public void setMaxInflight(Backend b, int limit) {
+    if (limit < 0) {
+      throw new IllegalArgumentException("max_inflight must be >= 0");
+    }
+    for (Backend x : current.all()) {
+      if (x == b || b.id().equals(x.siblingOf())) {
+        x.maxInflight(limit);
+      }
+    }
   }
 
   /** Makes a backend a backup one or a regular one ({@link Backend#backup()}); returns false when it is absent or already so. */

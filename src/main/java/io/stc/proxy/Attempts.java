@@ -93,7 +93,7 @@ final class Attempts {
    */
   private boolean admit(Backend b, boolean useBreakers) {
     breaker = null;
-    if (!b.stats().tryRequestStarted(proxy.settings.maxInflight())) {
+    if (!b.stats().tryRequestStarted(proxy.settings.inflightLimit(b))) {
       return false;
     }
     if (!useBreakers) {

@@ -392,7 +392,8 @@ public final class ProxyServer {
   int freeSlots() {
     int free = 0;
     for (io.stc.pool.Backend b : upstream.pool().available()) {
-      free += Math.max(0, settings.maxInflight() - b.stats().inFlight());
+      int limit = settings.inflightLimit(b);
+      free += limit == 0 ? queueDepth() : Math.max(0, limit - b.stats().inFlight());
     }
     return free;
   }

@@ -90,6 +90,12 @@ record ProxySettings(
         config.errorPages());
   }
 
+  /** The most requests {@code b} may have in flight: its own limit, else {@code max_inflight}; 0 for none. */
+  int inflightLimit(Backend b) {
+    int own = b.maxInflight();
+    return own > 0 ? own : maxInflight;
+  }
+
   /**
    * How long one attempt on {@code b} may wait for a response head before it counts as hung: a
    * fixed value, or four times the backend's recent p99 between 250 ms and the response timeout;

@@ -296,6 +296,10 @@ class ConfigLoaderTest {
     assertThat(error("stc.yaml", "port: 1\nbackends:\n  - {unix: /run/" + "a".repeat(120) + "}\n")).startsWith("3: backends[0].unix: ");
     assertThat(error("stc.yaml", "port: 1\ntls: {backends: true}\nbackends:\n  - {unix: /run/app.sock}\n"))
         .startsWith("4: backends[0].unix: stc speaks cleartext to a Unix socket");
+    assertThat(ConfigLoader.load(write("m.yaml", "backends:\n  - {host: 127.0.0.1, port: 3001, max_inflight: 20}\n")).backends().get(0))
+        .isEqualTo(new BackendConfig("127.0.0.1", 3001, 1, io.stc.pool.BackendProtocol.HTTP1, false, 20));
+    assertThat(error("stc.yaml", "port: 1\nbackends:\n  - {host: 127.0.0.1, port: 3001, max_inflight: -1}\n"))
+        .startsWith("3: backends[0].max_inflight: ");
     assertThat(BackendSpec.parse("unix:/run/app.sock")).isEqualTo(new BackendConfig("unix:/run/app.sock", 0, 1));
     assertThatThrownBy(() -> BackendSpec.parse("unix:app.sock")).hasMessageContaining("must be absolute");
     assertThat(d.retryOnStatus()).isEqualTo(StatusRanges.NONE);
@@ -352,7 +356,7 @@ class ConfigLoaderTest {
     assertThat(error("stc.yaml", "health:\n  enabled: true\n  intervl: 2s\n"))
         .isEqualTo("3: health.intervl: unknown key (known: enabled, path, interval, timeout, rise, fall, grpc, service, expect_status, host, headers, tcp, port)");
     assertThat(error("stc.yaml", "backends:\n  - host: a\n    port: 1\n    wieght: 2\n"))
-        .isEqualTo("4: backends[0].wieght: unknown key (known: host, port, unix, weight, protocol, backup)");
+        .isEqualTo("4: backends[0].wieght: unknown key (known: host, port, unix, weight, protocol, backup, max_inflight)");
   }
 
   @Test
