@@ -37,7 +37,7 @@ public final class AccessLog implements AutoCloseable {
   public enum Format {
     /**
      * nginx's {@code combined} (client, time, request line with its protocol, status, body bytes,
-     * referer, user agent), then stc's {@code backend=}, {@code ms=}, {@code failure=} and {@code request_id=}.
+     * referer, user agent), then stc's {@code backend=}, {@code ms=}, {@code failure=}, {@code request_id=} and {@code attempts=}.
      */
     COMBINED,
     /** One JSON object per line, with the same fields. */
@@ -157,6 +157,7 @@ public final class AccessLog implements AutoCloseable {
         .append(" request_id=");
     // A client's own ID is kept only when it is letters, digits and +/=._:- (RequestIds); escaped all the same.
     escaped(sb, r.requestId());
+    sb.append(" attempts=").append(r.attempts());
     sb.append('\n');
   }
 
@@ -216,6 +217,7 @@ public final class AccessLog implements AutoCloseable {
       g.writeNumberField("latency_ms", Math.round(r.latencyMillis() * 1000) / 1000.0);
       g.writeStringField("failure", r.failure());
       g.writeStringField("request_id", r.requestId());
+      g.writeNumberField("attempts", r.attempts());
       g.writeEndObject();
     } catch (IOException e) {
       throw new IllegalStateException(e);

@@ -265,6 +265,7 @@ public final class StatsView {
       n.put("latency_ms", round(r.latencyMillis(), 3));
       n.put("failure", r.failure());
       n.put("request_id", r.requestId());
+      n.put("attempts", r.attempts());
     }
     return list;
   }

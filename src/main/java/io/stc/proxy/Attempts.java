@@ -189,6 +189,11 @@ final class Attempts {
     return count <= retries;
   }
 
+  /** Attempts begun so far. */
+  int count() {
+    return count;
+  }
+
   /** The backend of the current (or last) attempt, or null before the first. */
   Backend backend() {
     return backend;

@@ -14,6 +14,9 @@ public interface EndedExchange {
   /** The backend that served the last attempt, or null when none was picked. */
   Backend backend();
 
+  /** Attempts made on backends: 0 when none was picked, more than 1 when the request went again elsewhere. */
+  int attempts();
+
   /** The status sent to the client, or 0 when the client went away first. */
   int status();
 

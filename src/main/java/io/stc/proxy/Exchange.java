@@ -608,6 +608,11 @@ final class Exchange implements ExchangeTimers.Deadlines, EndedExchange {
   }
 
   @Override
+  public int attempts() {
+    return attempts.count();
+  }
+
+  @Override
   public int status() {
     return status;
   }

@@ -16,7 +16,7 @@ class AccessLogTest {
 
   static RequestRecord record(int i) {
     return new RequestRecord(1_700_000_000_000L, "GET", "/p" + i, "10.0.0.1", "127.0.0.1:3001", 200, 1_500_000,
-        "HTTP/1.1", "example.com", null, "curl/8.0", 1234, null, "0af7651916cd43dd8448eb211c80319c");
+        "HTTP/1.1", "example.com", null, "curl/8.0", 1234, null, "0af7651916cd43dd8448eb211c80319c", 1 + i % 2);
   }
 
   @Test
@@ -29,7 +29,7 @@ class AccessLogTest {
     List<String> lines = Files.readAllLines(file);
     assertThat(lines).hasSize(1);
     assertThat(lines.get(0)).matches(
-        "10\\.0\\.0\\.1 - - \\[\\d\\d/\\w{3}/2023:\\d\\d:\\d\\d:\\d\\d [+-]\\d{4}] \"GET /p1 HTTP/1\\.1\" 200 1234 \"-\" \"curl/8\\.0\" backend=127\\.0\\.0\\.1:3001 ms=1\\.500 failure=- request_id=0af7651916cd43dd8448eb211c80319c");
+        "10\\.0\\.0\\.1 - - \\[\\d\\d/\\w{3}/2023:\\d\\d:\\d\\d:\\d\\d [+-]\\d{4}] \"GET /p1 HTTP/1\\.1\" 200 1234 \"-\" \"curl/8\\.0\" backend=127\\.0\\.0\\.1:3001 ms=1\\.500 failure=- request_id=0af7651916cd43dd8448eb211c80319c attempts=2");
   }
 
   @Test
@@ -56,6 +56,7 @@ class AccessLogTest {
     assertThat(j.get("referer").isNull()).isTrue();
     assertThat(j.get("failure").isNull()).isTrue();
     assertThat(j.path("request_id").asText()).isEqualTo("0af7651916cd43dd8448eb211c80319c");
+    assertThat(j.path("attempts").asInt()).isEqualTo(2);
   }
 
   @Test

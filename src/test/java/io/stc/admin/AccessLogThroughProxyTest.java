@@ -45,13 +45,13 @@ class AccessLogThroughProxyTest {
       String date = "\\[\\d\\d/\\w{3}/\\d{4}:\\d\\d:\\d\\d:\\d\\d [+-]\\d{4}]";
       String backend = "backend=" + cluster.id(0).replace(".", "\\.") + " ms=\\d+\\.\\d{3}";
       assertThat(lines.get(0)).matches("127\\.0\\.0\\.1 - - " + date + " \"GET /bytes/100 HTTP/1\\.1\" 200 100 "
-          + "\"https://a\\.example/x\" \"a \\\\x22quoted\\\\x22 \\\\x5cagent\" " + backend + " failure=- request_id=[0-9a-f]{32}");
+          + "\"https://a\\.example/x\" \"a \\\\x22quoted\\\\x22 \\\\x5cagent\" " + backend + " failure=- request_id=[0-9a-f]{32} attempts=1");
       assertThat(lines.get(1)).matches("127\\.0\\.0\\.1 - - " + date + " \"GET /bytes/10 HTTP/2\\.0\" 200 10 \"-\" \"-\" "
-          + backend + " failure=- request_id=[0-9a-f]{32}");
+          + backend + " failure=- request_id=[0-9a-f]{32} attempts=1");
       assertThat(lines.get(2)).matches("127\\.0\\.0\\.1 - - " + date + " \"- - HTTP/1\\.1\" 400 \\d+ \"-\" \"-\" "
-          + "backend=- ms=\\d+\\.\\d{3} failure=bad_request request_id=[0-9a-f]{32}");
+          + "backend=- ms=\\d+\\.\\d{3} failure=bad_request request_id=[0-9a-f]{32} attempts=0");
       assertThat(lines.get(3)).matches("127\\.0\\.0\\.1 - - " + date + " \"GET /slow\\?delay=5 HTTP/1\\.1\" 499 0 \"-\" \"-\" "
-          + backend + " failure=- request_id=[0-9a-f]{32}");
+          + backend + " failure=- request_id=[0-9a-f]{32} attempts=1");
     }
   }
 }

@@ -127,6 +127,11 @@ class TrafficRecorderTest {
     }
 
     @Override
+    public int attempts() {
+      return backend == null ? 0 : 1;
+    }
+
+    @Override
     public String protocol() {
       return "HTTP/1.1";
     }

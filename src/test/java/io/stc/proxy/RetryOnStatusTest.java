@@ -89,6 +89,10 @@ class RetryOnStatusTest {
     assertThat(put.statusCode()).isEqualTo(200);
     assertThat(serving.received.get(serving.received.size() - 1)).startsWith("PUT /p HTTP/1.1\r\n").endsWith("\r\n\r\npayload");
     assertThat(stc.proxy().stats().retries()).isEqualTo(11);
+    // What /api/requests (and the access log) says of each: two attempts.
+    String recent = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + stc.adminPort() + "/api/requests")).build(),
+        HttpResponse.BodyHandlers.ofString()).body();
+    assertThat(recent).contains("\"attempts\":2").doesNotContain("\"attempts\":1");
   }
 
   @Test
