@@ -129,9 +129,9 @@ public final class AdminApi {
 
   private void patchBackend(RoutingContext ctx) {
     Backend b = backend(ctx);
-    JsonBody body = JsonBody.parse(ctx.body().asString(), "weight", "state", "backup");
-    if (!body.has("weight") && !body.has("state") && !body.has("backup")) {
-      throw ApiError.badRequest("give 'weight', 'state' and/or 'backup'", null);
+    JsonBody body = JsonBody.parse(ctx.body().asString(), "weight", "state", "backup", "max_inflight");
+    if (!body.has("weight") && !body.has("state") && !body.has("backup") && !body.has("max_inflight")) {
+      throw ApiError.badRequest("give 'weight', 'state', 'backup' and/or 'max_inflight'", null);
     }
     // Validate everything before changing anything, so a bad field leaves the backend as it was.
     int weight = body.integer("weight", 0, BackendSpec.MAX_WEIGHT, b.weight());
@@ -140,8 +140,10 @@ public final class AdminApi {
       throw ApiError.badRequest("'state' must be one of up, drain, maint; got '" + mode + "'", "state");
     }
     boolean backup = body.bool("backup", b.backup());
+    int limit = body.integer("max_inflight", 0, 1_000_000, b.maxInflight());
     controller.weight(b, weight);
     controller.backup(b, backup);
+    controller.maxInflight(b, limit);
     if (mode != null) {
       controller.mode(b, mode);
     }

@@ -142,6 +142,15 @@ public final class Controller {
     }
   }
 
+  /** Sets a backend's own limit of requests in flight (0: the top-level max_inflight); 409 while it is being removed. */
+  public void maxInflight(Backend b, int limit) {
+    refuseIfRemoving(b);
+    if (b.maxInflight() != limit) {
+      upstream.setMaxInflight(b, limit);
+      state.maxInflightChanged(b.id(), limit);
+    }
+  }
+
   /** Makes a backend a backup one or a regular one; 409 while it is being removed. */
   public void backup(Backend b, boolean backup) {
     refuseIfRemoving(b);

@@ -39,6 +39,8 @@ public final class StateFile {
   private final Map<String, Integer> weights = new LinkedHashMap<>();
   /** Backends of the file made backups, or regular ones, through the API. */
   private final Map<String, Boolean> backups = new LinkedHashMap<>();
+  /** Backends of the file given a limit of their own of requests in flight (0: the top-level one) through the API. */
+  private final Map<String, Integer> limits = new LinkedHashMap<>();
   private final Set<String> maint = new LinkedHashSet<>();
   private String algorithm;
 
@@ -64,6 +66,7 @@ public final class StateFile {
       n.path("removed").forEach(x -> s.removed.add(x.asText()));
       n.path("weights").fields().forEachRemaining(e -> s.weights.put(e.getKey(), e.getValue().asInt()));
       n.path("backups").fields().forEachRemaining(e -> s.backups.put(e.getKey(), e.getValue().asBoolean()));
+      n.path("max_inflight").fields().forEachRemaining(e -> s.limits.put(e.getKey(), e.getValue().asInt()));
       n.path("maint").forEach(x -> s.maint.add(x.asText()));
       log.info("applying API changes saved in {}", s.file);
     } catch (IOException | RuntimeException e) {
@@ -80,7 +83,8 @@ public final class StateFile {
     for (BackendConfig b : base.backends()) {
       baseIds.add(b.id());
       if (!removed.contains(b.id())) {
-        out.add(b.withWeight(weights.getOrDefault(b.id(), b.weight())).withBackup(backups.getOrDefault(b.id(), b.backup())));
+        out.add(b.withWeight(weights.getOrDefault(b.id(), b.weight())).withBackup(backups.getOrDefault(b.id(), b.backup()))
+            .withMaxInflight(limits.getOrDefault(b.id(), b.maxInflight())));
       }
     }
     for (BackendConfig b : added.values()) {
@@ -101,6 +105,7 @@ public final class StateFile {
     if (baseIds.contains(b.id())) {
       weights.put(b.id(), b.weight());
       backups.put(b.id(), b.backup());
+      limits.put(b.id(), b.maxInflight());
     } else {
       added.put(b.id(), b);
     }
@@ -111,6 +116,7 @@ public final class StateFile {
     added.remove(id);
     weights.remove(id);
     backups.remove(id);
+    limits.remove(id);
     maint.remove(id);
     if (baseIds.contains(id)) {
       removed.add(id);
@@ -134,6 +140,16 @@ public final class StateFile {
       added.put(id, a.withBackup(backup));
     } else {
       backups.put(id, backup);
+    }
+    save();
+  }
+
+  synchronized void maxInflightChanged(String id, int limit) {
+    BackendConfig a = added.get(id);
+    if (a != null) {
+      added.put(id, a.withMaxInflight(limit));
+    } else {
+      limits.put(id, limit);
     }
     save();
   }
@@ -175,6 +191,7 @@ public final class StateFile {
     removed.clear();
     weights.clear();
     backups.clear();
+    limits.clear();
     maint.clear();
     algorithm = null;
   }
@@ -194,6 +211,8 @@ public final class StateFile {
     weights.forEach(w::put);
     ObjectNode k = root.putObject("backups");
     backups.forEach(k::put);
+    ObjectNode l = root.putObject("max_inflight");
+    limits.forEach(l::put);
     ArrayNode m = root.putArray("maint");
     maint.forEach(m::add);
     try {

@@ -30,6 +30,7 @@ import picocli.CommandLine.ScopeType;
       CtlCommand.Up.class,
       CtlCommand.Weight.class,
       CtlCommand.Backup.class,
+      CtlCommand.MaxInflight.class,
       CtlCommand.AlgorithmCmd.class,
       CtlCommand.Stats.class,
       CtlCommand.Reload.class,
@@ -87,7 +88,8 @@ public final class CtlCommand implements Runnable {
 
   static String describe(JsonNode b) {
     return b.path("id").asText() + " (weight " + b.path("weight").asInt() + ", " + b.path("state").asText()
-        + (b.path("backup").asBoolean() ? ", backup" : "") + ")";
+        + (b.path("backup").asBoolean() ? ", backup" : "")
+        + (b.has("max_inflight") ? ", max_inflight " + b.path("max_inflight").asInt() : "") + ")";
   }
 
   /** {@code stc ctl add-server HOST:PORT[:WEIGHT]}. */
@@ -197,6 +199,20 @@ public final class CtlCommand implements Runnable {
     @Override
     public Integer call() {
       return ctl.call("PATCH", path(spec), Map.of("backup", backup), j -> "backend " + describe(j));
+    }
+  }
+
+  /** {@code stc ctl max-inflight HOST:PORT N}. */
+  @Command(name = "max-inflight", mixinStandardHelpOptions = true,
+      description = "Give a backend a limit of its own of requests in flight (HAProxy's set maxconn server); 0: the top-level max_inflight.")
+  static final class MaxInflight implements Callable<Integer> {
+    @ParentCommand CtlCommand ctl;
+    @Parameters(index = "0", paramLabel = "HOST:PORT", converter = BackendArg.class) BackendConfig spec;
+    @Parameters(index = "1", paramLabel = "N") int limit;
+
+    @Override
+    public Integer call() {
+      return ctl.call("PATCH", path(spec), Map.of("max_inflight", limit), j -> "backend " + describe(j));
     }
   }
 

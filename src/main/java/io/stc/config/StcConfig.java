@@ -141,6 +141,10 @@ public record StcConfig(
     public BackendConfig withBackup(boolean backup) {
       return new BackendConfig(host, port, weight, protocol, backup, maxInflight);
     }
+
+    public BackendConfig withMaxInflight(int maxInflight) {
+      return new BackendConfig(host, port, weight, protocol, backup, maxInflight);
+    }
   }
 
   /**

@@ -143,6 +143,11 @@ class AdminApiTest {
     assertThat(backup.json().path("backup").asBoolean()).as(backup.body()).isTrue();
     assertThat(cluster.stc.upstream().pool().standby()).extracting(Backend::id).containsExactly(id);
     assertThat(api.patch("/api/backends/" + id, "{\"backup\": false}").json().path("backup").asBoolean()).isFalse();
+    AdminCalls.Reply limited = api.patch("/api/backends/" + id, "{\"max_inflight\": 4}");
+    assertThat(limited.json().path("max_inflight").asInt()).as(limited.body()).isEqualTo(4);
+    assertThat(cluster.stc.upstream().pool().find(id).maxInflight()).isEqualTo(4);
+    assertThat(api.patch("/api/backends/" + id, "{\"max_inflight\": 0}").json().has("max_inflight")).isFalse();
+    assertError(api.patch("/api/backends/" + id, "{\"max_inflight\": -1}"), 400, "max_inflight");
     assertThat(api.patch("/api/backends/" + id, "{\"state\":\"drain\"}").json().path("state").asText()).isEqualTo("draining");
     assertThat(api.patch("/api/backends/" + id, "{\"state\":\"up\"}").json().path("state").asText()).isEqualTo("up");
 

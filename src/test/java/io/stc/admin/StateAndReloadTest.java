@@ -70,9 +70,10 @@ class StateAndReloadTest {
     StcServer first = start(file);
     try {
       AdminCalls api = new AdminCalls(first.adminPort());
-      assertThat(api.post("/api/backends", "{\"host\":\"127.0.0.1\",\"port\":" + backends.get(3).port() + ",\"weight\":4}").status()).isEqualTo(201);
+      assertThat(api.post("/api/backends", "{\"host\":\"127.0.0.1\",\"port\":" + backends.get(3).port()
+          + ",\"weight\":4,\"max_inflight\":6}").status()).isEqualTo(201);
       assertThat(api.delete("/api/backends/" + id(0)).status()).isEqualTo(202);
-      assertThat(api.patch("/api/backends/" + id(1), "{\"weight\":9}").status()).isEqualTo(200);
+      assertThat(api.patch("/api/backends/" + id(1), "{\"weight\":9,\"max_inflight\":3}").status()).isEqualTo(200);
       assertThat(api.patch("/api/backends/" + id(2), "{\"state\":\"maint\"}").status()).isEqualTo(200);
       assertThat(api.put("/api/algorithm", "{\"algorithm\":\"least_connections\"}").status()).isEqualTo(200);
       await().atMost(Duration.ofSeconds(5)).until(() -> first.upstream().pool().find(id(0)) == null);
@@ -87,6 +88,8 @@ class StateAndReloadTest {
       assertThat(second.upstream().pool().find(id(1)).weight()).isEqualTo(9);
       assertThat(second.upstream().pool().find(id(2)).state()).isEqualTo(BackendState.MAINT);
       assertThat(second.upstream().pool().find(id(3)).weight()).isEqualTo(4);
+      assertThat(second.upstream().pool().find(id(1)).maxInflight()).isEqualTo(3);
+      assertThat(second.upstream().pool().find(id(3)).maxInflight()).isEqualTo(6);
       assertThat(second.control().controller().algorithm().configName()).isEqualTo("least_connections");
       // Maintenance holds through the health checks of a fresh start too.
       await().during(Duration.ofMillis(800)).atMost(Duration.ofSeconds(3))
