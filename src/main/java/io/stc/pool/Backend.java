@@ -23,6 +23,8 @@ public final class Backend {
   private final int port;
   /** Where its host name pointed when last looked up (a socket file's path for a Unix one); a literal address never moves. */
   private volatile SocketAddress address;
+  /** The socket file of a backend on a Unix domain socket; null for one on TCP. */
+  private final String unixPath;
   private final boolean named;
   private final BackendStats stats;
   private volatile int weight;
@@ -67,9 +69,9 @@ public final class Backend {
     // Resolved here (and, for a name, again by NameRefresh on the control plane), so the hot path
     // never does a DNS look-up; a name that does not resolve yet is left unresolved, and connects
     // to it fail at once until it does.
-    boolean unix = isUnix(host);
-    this.named = !unix && !NetUtil.isValidIpV4Address(host) && !NetUtil.isValidIpV6Address(host);
-    this.address = unix ? UnixDomainSocketAddress.of(host.substring(UNIX.length()))
+    this.unixPath = isUnix(host) ? host.substring(UNIX.length()) : null;
+    this.named = unixPath == null && !NetUtil.isValidIpV4Address(host) && !NetUtil.isValidIpV6Address(host);
+    this.address = unixPath != null ? UnixDomainSocketAddress.of(unixPath)
         : at != null ? new InetSocketAddress(at, port) : new InetSocketAddress(host, port);
     this.siblingOf = siblingOf;
     this.weight = weight;
@@ -158,7 +160,7 @@ public final class Backend {
 
   /** The socket file of a backend on a Unix domain socket; null for one on TCP. */
   public String unixPath() {
-    return isUnix(host) ? host.substring(UNIX.length()) : null;
+    return unixPath;
   }
 
   public String host() {

@@ -19,6 +19,8 @@ public final class UnixHttpServer implements AutoCloseable {
   private final ServerSocketChannel server;
   public final AtomicInteger connections = new AtomicInteger();
   public final List<String> heads = new CopyOnWriteArrayList<>();
+  /** The connection (numbered from 1 as accepted) each request target came on. */
+  public final java.util.Map<String, Integer> connectionOf = new java.util.concurrent.ConcurrentHashMap<>();
 
   public UnixHttpServer(Path path) throws IOException {
     this.path = path;
@@ -33,8 +35,8 @@ public final class UnixHttpServer implements AutoCloseable {
     while (server.isOpen()) {
       try {
         SocketChannel c = server.accept();
-        connections.incrementAndGet();
-        Thread t = new Thread(() -> serve(c), "unix-conn");
+        int number = connections.incrementAndGet();
+        Thread t = new Thread(() -> serve(c, number), "unix-conn");
         t.setDaemon(true);
         t.start();
       } catch (IOException e) {
@@ -43,7 +45,7 @@ public final class UnixHttpServer implements AutoCloseable {
     }
   }
 
-  private void serve(SocketChannel c) {
+  private void serve(SocketChannel c, int number) {
     try (c) {
       ByteBuffer in = ByteBuffer.allocate(16 * 1024);
       StringBuilder pending = new StringBuilder();
@@ -57,6 +59,7 @@ public final class UnixHttpServer implements AutoCloseable {
           pending.delete(0, end + 4);
           heads.add(head);
           String target = head.substring(head.indexOf(' ') + 1, head.indexOf(' ', head.indexOf(' ') + 1));
+          connectionOf.put(target, number);
           String body = "unix " + target;
           c.write(StandardCharsets.ISO_8859_1.encode("HTTP/1.1 200 OK\r\nContent-Length: " + body.length() + "\r\n\r\n" + body));
         }
