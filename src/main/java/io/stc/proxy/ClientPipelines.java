@@ -91,7 +91,7 @@ final class ClientPipelines {
     ClientTimeouts timeouts = new ClientTimeouts(clock, headNanos, idleNanos);
     p.addLast("timeouts", timeouts)
         .addLast("codec", newDecoder())
-        .addLast("redirect", new HttpsRedirect(tlsPort, timeouts, clock));
+        .addLast("redirect", new HttpsRedirect(tlsPort, timeouts, clock, () -> proxy.settings.errorPages()));
   }
 
   /** @param refuse the connection is over a limit: its first request is answered 503 and it closes */

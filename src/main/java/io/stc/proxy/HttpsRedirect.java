@@ -28,11 +28,19 @@ final class HttpsRedirect extends ChannelInboundHandlerAdapter {
   private final int tlsPort;
   private final ClientTimeouts timeouts;
   private final Clock clock;
+  /** The error pages in force (a reload may change them), for the requests answered 4xx here. */
+  private final java.util.function.Supplier<io.stc.config.ErrorPages> errorPages;
 
-  HttpsRedirect(int tlsPort, ClientTimeouts timeouts, Clock clock) {
+  HttpsRedirect(int tlsPort, ClientTimeouts timeouts, Clock clock, java.util.function.Supplier<io.stc.config.ErrorPages> errorPages) {
     this.tlsPort = tlsPort;
     this.timeouts = timeouts;
     this.clock = clock;
+    this.errorPages = errorPages;
+  }
+
+  /** stc's own answer of {@code f}, with its {@code error_pages} body when one is set; the connection closes after it. */
+  private FullHttpResponse refusal(ProxyFailure f) {
+    return f.response(0, true, false, false, errorPages.get().page(f.status().code()));
   }
 
   @Override
@@ -50,7 +58,7 @@ final class HttpsRedirect extends ChannelInboundHandlerAdapter {
     timeouts.headReceived();
     if (req.decoderResult().isFailure()) {
       ProxyFailure f = req.decoderResult().cause() instanceof RequestRejection r ? r.failure() : ProxyFailure.BAD_REQUEST;
-      ctx.writeAndFlush(ResponseBytes.encode(f.response(0, true, false, false), ctx.alloc()))
+      ctx.writeAndFlush(ResponseBytes.encode(refusal(f), ctx.alloc()))
           .addListener(ChannelFutureListener.CLOSE);
       return;
     }
@@ -59,7 +67,7 @@ final class HttpsRedirect extends ChannelInboundHandlerAdapter {
     boolean keep = HttpUtil.isKeepAlive(req) && location != null && !req.headers().contains(HttpHeaderNames.UPGRADE);
     FullHttpResponse r;
     if (location == null) {
-      r = ProxyFailure.BAD_REQUEST.response(0, true, false, false);
+      r = refusal(ProxyFailure.BAD_REQUEST);
     } else {
       r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.PERMANENT_REDIRECT, Unpooled.EMPTY_BUFFER);
       r.headers().set(HttpHeaderNames.LOCATION, location).setInt(HttpHeaderNames.CONTENT_LENGTH, 0);

@@ -63,6 +63,21 @@ class HttpsRedirectTest {
   }
 
   @Test
+  void itsOwn400CarriesTheErrorPageWhenOneIsSet() throws Exception {
+    SelfSignedCertificate.PemFiles pem = SelfSignedCertificate.ensure(dir);
+    Path page = dir.resolve("400.html");
+    java.nio.file.Files.writeString(page, "<h1>That request was not understood</h1>");
+    try (TestCluster c = TestCluster.of(1, cfg -> cfg.withTls(new TlsConfig(pem.cert().toString(), pem.key().toString())
+        .withRedirectPort(0)).withErrorPages(new io.stc.config.ErrorPages(java.util.Map.of(400, io.stc.config.ErrorPages.read(page.toString())))))) {
+      int redirect = c.stc.proxy().redirectPort();
+      for (String bad : new String[] {"GET /a HTTP/1.0\r\n\r\n", "GET /a b HTTP/1.1\r\nHost: x\r\n\r\n"}) {
+        assertThat(RawHttp.exchange(redirect, bad)).startsWith("HTTP/1.1 400")
+            .containsIgnoringCase("\r\ncontent-type: text/html; charset=utf-8\r\n").endsWith("<h1>That request was not understood</h1>");
+      }
+    }
+  }
+
+  @Test
   void locations() {
     assertThat(HttpsRedirect.location("a.example", "/p", 443)).isEqualTo("https://a.example/p");
     assertThat(HttpsRedirect.location("a.example:80", "/p", 8443)).isEqualTo("https://a.example:8443/p");
