@@ -167,6 +167,12 @@ public final class ServeCommand implements Callable<Integer> {
       System.err.println("stc serve: " + e.getMessage());
       return 1;
     }
+    Path state = Path.of(cfg.stateDir()).toAbsolutePath();
+    if (!writable(state)) {
+      // stc runs without it (a read-only root file system), but what it keeps there does not last.
+      System.err.println("stc serve: warning: state_dir " + state + " cannot be written: API changes, the sticky cookie key, "
+          + "TLS ticket keys and --takeover's socket will not be kept");
+    }
     String source = config == null ? "flags" : config.toString();
     StringBuilder line = new StringBuilder(source).append(": configuration ok: ")
         .append(cfg.tls().enabled() ? "https://" : "http://").append(hostForUrl(cfg.host())).append(':').append(cfg.port())
@@ -179,6 +185,15 @@ public final class ServeCommand implements Callable<Integer> {
     line.append(cfg.admin().enabled() ? ", admin http://" + hostForUrl(cfg.admin().host()) + ":" + cfg.admin().port() : ", admin off");
     System.out.println(line);
     return 0;
+  }
+
+  /** Whether {@code dir} is a writable directory, or could be made in the nearest directory that exists above it. */
+  private static boolean writable(Path dir) {
+    Path p = dir;
+    while (p != null && !java.nio.file.Files.exists(p)) {
+      p = p.getParent();
+    }
+    return p != null && java.nio.file.Files.isDirectory(p) && java.nio.file.Files.isWritable(p);
   }
 
   /** The config file (or defaults) with flags applied on top. */

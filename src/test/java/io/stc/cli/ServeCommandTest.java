@@ -113,6 +113,15 @@ class ServeCommandTest {
         "--backend", "127.0.0.1:3001:1", "--backend", "127.0.0.1:3002:3");
     assertThat(followed[2]).isEmpty();
 
+    // A state_dir that cannot be made (a file stands where a directory of its path should) is said.
+    java.nio.file.Path aFile = dir.resolve("a-file");
+    java.nio.file.Files.writeString(aFile, "x");
+    java.nio.file.Path stateFile = dir.resolve("state.yaml");
+    java.nio.file.Files.writeString(stateFile, "port: 0\nstate_dir: " + aFile.resolve("state") + "\n");
+    String[] unwritable = run("--config", stateFile.toString(), "--check");
+    assertThat(unwritable[0]).isEqualTo("0");
+    assertThat(unwritable[2]).contains("warning: state_dir " + aFile.resolve("state") + " cannot be written");
+
     String[] both = run("--check", "--takeover");
     assertThat(both[0]).isEqualTo("2");
     assertThat(both[2]).contains("--check starts nothing");
