@@ -163,7 +163,17 @@ class DashboardIT {
         form.locator("button[type=submit]").click();
         expect(form.locator(".field-error[data-for=host]")).containsText("'host' must be a host name or IP address");
         expect(page.locator(".toast.error").last()).containsText("'host' must be");
+        // A Unix socket's path in the host field: no port, and the API's word on the path.
+        form.locator("input[name=host]").fill("unix:/run/app.sock");
+        form.locator("input[name=port]").fill("80");
+        form.locator("button[type=submit]").click();
+        expect(form.locator(".field-error[data-for=port]")).hasText("a Unix socket has no port");
+        form.locator("input[name=host]").fill("unix:run/app.sock");
+        form.locator("input[name=port]").fill("");
+        form.locator("button[type=submit]").click();
+        expect(form.locator(".field-error[data-for=form]")).containsText("must be absolute");
         form.locator("input[name=host]").fill("127.0.0.1");
+        form.locator("input[name=port]").fill(String.valueOf(extra.port()));
         form.locator("input[name=weight]").fill("2");
         form.locator("input[name=backup]").check();
         form.locator("button[type=submit]").click();

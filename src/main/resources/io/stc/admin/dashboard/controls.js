@@ -73,12 +73,15 @@ export class AddBackendForm {
     const host = f.host.value.trim();
     const port = f.port.value.trim();
     const weight = f.weight.value.trim();
+    // unix:/run/app.sock: a backend on a Unix domain socket, which has no port.
+    const unix = host.startsWith('unix:');
     let ok = true;
-    if (host === '') ok = this.#error('host', 'give a host name or IP address');
-    if (!/^\d+$/.test(port) || Number(port) < 1 || Number(port) > 65535) ok = this.#error('port', 'a port from 1 to 65535');
+    if (host === '') ok = this.#error('host', 'give a host name or IP address, or unix:/path/to.sock');
+    if (unix && port !== '') ok = this.#error('port', 'a Unix socket has no port');
+    if (!unix && (!/^\d+$/.test(port) || Number(port) < 1 || Number(port) > 65535)) ok = this.#error('port', 'a port from 1 to 65535');
     if (weight !== '' && (!/^\d+$/.test(weight) || Number(weight) > 1000)) ok = this.#error('weight', 'a weight from 0 to 1000');
     if (!ok) return null;
-    const body = { host, port: Number(port) };
+    const body = unix ? { unix: host.slice('unix:'.length) } : { host, port: Number(port) };
     if (weight !== '') body.weight = Number(weight);
     if (f.backup.checked) body.backup = true;
     return body;
