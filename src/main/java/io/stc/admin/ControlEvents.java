@@ -67,6 +67,7 @@ public final class ControlEvents {
           case REMOVED -> "backend_removed";
           case WEIGHT_CHANGED -> "backend_weight";
           case BACKUP_CHANGED -> "backend_backup";
+          case LIMIT_CHANGED -> "backend_max_inflight";
           case STATE_CHANGED -> "backend_" + e.backend().state().label();
         };
     if (e.kind() == PoolEvent.Kind.WEIGHT_CHANGED) {
@@ -74,6 +75,9 @@ public final class ControlEvents {
     }
     if (e.kind() == PoolEvent.Kind.BACKUP_CHANGED) {
       data.put("backup", e.backend().backup());
+    }
+    if (e.kind() == PoolEvent.Kind.LIMIT_CHANGED) {
+      data.put("max_inflight", e.backend().maxInflight());
     }
     if (e.previousState() != null && e.kind() == PoolEvent.Kind.STATE_CHANGED) {
       data.put("previous", e.previousState().label());

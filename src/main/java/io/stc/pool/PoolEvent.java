@@ -9,6 +9,8 @@ public record PoolEvent(Kind kind, Backend backend, BackendState previousState, 
     STATE_CHANGED,
     WEIGHT_CHANGED,
     /** It became a backup backend, or stopped being one. */
-    BACKUP_CHANGED
+    BACKUP_CHANGED,
+    /** Its own limit of requests in flight changed. */
+    LIMIT_CHANGED
   }
 }

@@ -141,17 +141,22 @@ public final class Upstream {
 
   /**
    * Sets a backend's own limit of requests in flight (0: the proxy's), and its other addresses'
-   * (a name's siblings) with it; a request in flight beyond a lowered limit finishes.
+   * (a name's siblings) with it; a request in flight beyond a lowered limit finishes, and requests
+   * waiting in the queue may take a raised one's room at once (the event wakes them).
    */
   public void setMaxInflight(Backend b, int limit) {
     if (limit < 0) {
       throw new IllegalArgumentException("max_inflight must be >= 0");
+    }
+    if (b.maxInflight() == limit) {
+      return;
     }
     for (Backend x : current.all()) {
       if (x == b || b.id().equals(x.siblingOf())) {
         x.maxInflight(limit);
       }
     }
+    fire(new PoolEvent(PoolEvent.Kind.LIMIT_CHANGED, b, b.state(), limit == 0 ? "max_inflight as the proxy's" : "max_inflight " + limit));
   }
 
   /** Makes a backend a backup one or a regular one ({@link Backend#backup()}); returns false when it is absent or already so. */

@@ -92,6 +92,23 @@ class BackendInflightLimitTest {
   }
 
   @Test
+  void aRaisedLimitTakesAWaitingRequestAtOnce() throws Exception {
+    RawBackend small = held();
+    int port = start(10, limited(small, 1));
+    CompletableFuture<HttpResponse<String>> first = get(port, "/first");
+    await().atMost(Duration.ofSeconds(10)).until(() -> small.received.size() == 1);
+    CompletableFuture<HttpResponse<String>> second = get(port, "/second");
+    await().atMost(Duration.ofSeconds(10)).until(() -> stc.proxy().queueDepth() == 1);
+    // The first still in flight: the waiter leaves the queue for the room the new limit makes.
+    stc.upstream().setMaxInflight(stc.upstream().pool().find("127.0.0.1:" + small.port()), 2);
+    await().atMost(Duration.ofSeconds(10)).until(() -> stc.proxy().queueDepth() == 0);
+    assertThat(first).isNotDone();
+    gate.complete(null);
+    assertThat(first.get().body()).isEqualTo("smal");
+    assertThat(second.get().body()).isEqualTo("smal");
+  }
+
+  @Test
   void withEveryBackendFullARequestWaitsInTheQueueOrWithoutOneIsAnswered503() throws Exception {
     RawBackend small = held();
     int port = start(0, limited(small, 1));
