@@ -125,31 +125,24 @@ public final class StateFile {
   }
 
   synchronized void weightChanged(String id, int weight) {
-    BackendConfig a = added.get(id);
-    if (a != null) {
-      added.put(id, a.withWeight(weight));
-    } else {
-      weights.put(id, weight);
-    }
-    save();
+    changed(id, a -> a.withWeight(weight), weights, weight);
   }
 
   synchronized void backupChanged(String id, boolean backup) {
-    BackendConfig a = added.get(id);
-    if (a != null) {
-      added.put(id, a.withBackup(backup));
-    } else {
-      backups.put(id, backup);
-    }
-    save();
+    changed(id, a -> a.withBackup(backup), backups, backup);
   }
 
   synchronized void maxInflightChanged(String id, int limit) {
+    changed(id, a -> a.withMaxInflight(limit), limits, limit);
+  }
+
+  /** A backend's setting changed through the API: an added backend keeps it in its entry, one of the file's in {@code ofFile}. */
+  private <T> void changed(String id, java.util.function.UnaryOperator<BackendConfig> onAdded, Map<String, T> ofFile, T value) {
     BackendConfig a = added.get(id);
     if (a != null) {
-      added.put(id, a.withMaxInflight(limit));
+      added.put(id, onAdded.apply(a));
     } else {
-      limits.put(id, limit);
+      ofFile.put(id, value);
     }
     save();
   }

@@ -186,7 +186,7 @@ public final class HealthChecker implements PassiveHealth, AutoCloseable {
             .setMethod(HttpMethod.GET)
             .setHost(probeHost(b))
             .setPort(port(b))
-            .setServer(server(b, port(b)))
+            .setServer(server(b))
             .setURI(config.path())
             .setConnectTimeout(config.timeout().toMillis())
             .setIdleTimeout(config.timeout().toMillis());
@@ -235,11 +235,11 @@ public final class HealthChecker implements PassiveHealth, AutoCloseable {
   }
 
   /**
-   * Where a probe connects (at {@code port}): the address the data plane connects to, so both judge the same
+   * Where a probe connects (at {@link #port}): the address the data plane connects to, so both judge the same
    * instance when the backend's name moves (the host still names it in the Host header and SNI);
    * for a name that does not resolve yet, none, and Vert.x looks it up.
    */
-  private static SocketAddress server(Backend b, int port) {
+  private SocketAddress server(Backend b) {
     if (b.unixPath() != null) {
       return SocketAddress.domainSocketAddress(b.unixPath());
     }
@@ -250,7 +250,7 @@ public final class HealthChecker implements PassiveHealth, AutoCloseable {
       return null;
     }
     // Vert.x makes an authority of it, where an IPv6 literal must be in brackets.
-    return SocketAddress.inetSocketAddress(port, Backend.bracketed(a.getAddress().getHostAddress()));
+    return SocketAddress.inetSocketAddress(port(b), Backend.bracketed(a.getAddress().getHostAddress()));
   }
 
   /** The host a probe names (in its Host, when health.host sets none): the backend's, or localhost for a Unix domain socket's. */
@@ -270,7 +270,7 @@ public final class HealthChecker implements PassiveHealth, AutoCloseable {
   /** A connection opened and closed, HAProxy's default check: the backend passes when it accepts one within the timeout. */
   private void probeTcp(Probe p) {
     Backend b = p.backend;
-    SocketAddress at = server(b, port(b));
+    SocketAddress at = server(b);
     tcpClient.connect(at != null ? at : SocketAddress.inetSocketAddress(port(b), b.host())).onComplete(ar -> {
       p.inProgress = false;
       if (ar.succeeded()) {
@@ -290,7 +290,7 @@ public final class HealthChecker implements PassiveHealth, AutoCloseable {
             .setMethod(HttpMethod.POST)
             .setHost(probeHost(b))
             .setPort(port(b))
-            .setServer(server(b, port(b)))
+            .setServer(server(b))
             .setURI(GrpcHealthCheck.PATH)
             .putHeader("content-type", "application/grpc")
             .putHeader("te", "trailers")

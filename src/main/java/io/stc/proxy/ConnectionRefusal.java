@@ -20,11 +20,25 @@ final class ConnectionRefusal extends ChannelInboundHandlerAdapter {
   /** The answer without an error page, made once: refusals come in floods. */
   private static final byte[] JSON = answer(null);
 
+  /** The last page's answer, made once per page rather than per refused connection (a page may be a megabyte). */
+  private static volatile PageAnswer lastPage;
+
+  private record PageAnswer(ErrorPages.Page page, byte[] bytes) {}
+
   private final byte[] answer;
 
   /** @param page the 503 page of {@code error_pages}, or null for the JSON body */
   ConnectionRefusal(ErrorPages.Page page) {
-    this.answer = page == null ? JSON : answer(page);
+    if (page == null) {
+      this.answer = JSON;
+      return;
+    }
+    PageAnswer last = lastPage;
+    if (last == null || last.page() != page) {
+      last = new PageAnswer(page, answer(page));
+      lastPage = last;
+    }
+    this.answer = last.bytes();
   }
 
   private static byte[] answer(ErrorPages.Page page) {
