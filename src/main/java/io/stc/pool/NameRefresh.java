@@ -93,9 +93,12 @@ public final class NameRefresh {
     for (Backend s : siblings) {
       InetAddress a = s.inetAddress().getAddress();
       if (now.contains(a) && !a.equals(current) && kept.putIfAbsent(a, s) == null) {
+        // Another address of the name is the same backend to whoever configured it: its settings follow.
         if (s.weight() != named.weight()) {
           upstream.setWeight(s, named.weight());
         }
+        upstream.setBackup(s, named.backup());
+        upstream.setMaxInflight(s, named.maxInflight());
         continue;
       }
       upstream.remove(s.id());

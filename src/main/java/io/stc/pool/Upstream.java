@@ -140,9 +140,9 @@ public final class Upstream {
   }
 
   /**
-   * Sets a backend's own limit of requests in flight (0: the proxy's), and its other addresses'
-   * (a name's siblings) with it; a request in flight beyond a lowered limit finishes, and requests
-   * waiting in the queue may take a raised one's room at once (the event wakes them).
+   * Sets a backend's own limit of requests in flight (0: the proxy's); a request in flight beyond a
+   * lowered limit finishes, and requests waiting in the queue may take a raised one's room at once
+   * (the event wakes them). A name's other addresses follow at its next look-up, as for weights.
    */
   public void setMaxInflight(Backend b, int limit) {
     if (limit < 0) {
@@ -151,11 +151,7 @@ public final class Upstream {
     if (b.maxInflight() == limit) {
       return;
     }
-    for (Backend x : current.all()) {
-      if (x == b || b.id().equals(x.siblingOf())) {
-        x.maxInflight(limit);
-      }
-    }
+    b.maxInflight(limit);
     fire(new PoolEvent(PoolEvent.Kind.LIMIT_CHANGED, b, b.state(), limit == 0 ? "max_inflight as the proxy's" : "max_inflight " + limit));
   }
 

@@ -72,6 +72,22 @@ class NameRefreshTest {
     assertThat(other.weight()).isEqualTo(3);
     assertThat(other.named()).isTrue();
 
+    // A weight, a backup mark or a limit given the configured backend reaches its other addresses at the next look-up.
+    upstream.setWeight(b, 5);
+    upstream.setBackup(b, true);
+    upstream.setMaxInflight(b, 7);
+    assertThat(names.refresh()).isZero();
+    for (String id : List.of("svc.invalid:80@127.0.0.3", "svc.invalid:80@127.0.0.4")) {
+      Backend s = upstream.pool().find(id);
+      assertThat(s.weight()).isEqualTo(5);
+      assertThat(s.backup()).as(id).isTrue();
+      assertThat(s.maxInflight()).isEqualTo(7);
+    }
+    upstream.setWeight(b, 3);
+    upstream.setBackup(b, false);
+    upstream.setMaxInflight(b, 0);
+    names.refresh();
+
     // Round-robin DNS: the same addresses in another order change nothing.
     java.util.List<Backend> before = upstream.pool().all();
     dns.put("svc.invalid", new InetAddress[] {ip("127.0.0.4"), ip("127.0.0.3"), ip("127.0.0.2")});
