@@ -32,6 +32,9 @@ public final class MeterNames {
   public static final String PROXY_FAILURES = "stc.proxy.failures";
   /** Counter by code (grpc-status names): gRPC calls by how they ended. */
   public static final String GRPC_CALLS = "stc.grpc.calls";
+  /** Counter by outcome (1xx-5xx answered, failed, busy, too_large): copies of requests to the mirror. */
+  public static final String MIRROR_REQUESTS = "stc.mirror.requests";
+  public static final String TAG_OUTCOME = "outcome";
   /** Counter: retried attempts. */
   public static final String PROXY_RETRIES = "stc.proxy.retries";
   public static final String PROXY_RETRIES_DENIED = "stc.proxy.retries.denied";

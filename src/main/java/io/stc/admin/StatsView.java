@@ -92,6 +92,14 @@ public final class StatsView {
         grpc.put(io.stc.proxy.GrpcStatus.name(code), n);
       }
     }
+    // Copies to the mirror by outcome; only outcomes seen.
+    ObjectNode mirror = totals.putObject("mirror");
+    for (int outcome = 1; outcome < io.stc.proxy.ProxyStats.MIRROR_OUTCOMES; outcome++) {
+      long n = proxy.mirrored(outcome);
+      if (n > 0) {
+        mirror.put(io.stc.proxy.ProxyStats.mirrorLabel(outcome), n);
+      }
+    }
     ObjectNode rps = totals.putObject("rps");
     rps.put("1s", round(traffic.rate(1), 1));
     rps.put("10s", round(traffic.rate(10), 1));

@@ -89,6 +89,12 @@ public final class StcMetrics implements AutoCloseable {
           .description("gRPC calls by the grpc-status they ended with (from a backend or from stc)")
           .tag(TAG_CODE, io.stc.proxy.GrpcStatus.name(c)).register(registry);
     }
+    for (int outcome = 1; outcome < ProxyStats.MIRROR_OUTCOMES; outcome++) {
+      int o = outcome;
+      FunctionCounter.builder(MIRROR_REQUESTS, proxy, p -> p.mirrored(o))
+          .description("Copies of requests to the mirror, by outcome: answered (status class), failed, or not made (busy, too_large)")
+          .tag(TAG_OUTCOME, ProxyStats.mirrorLabel(o)).register(registry);
+    }
     FunctionCounter.builder(PROXY_RETRIES, proxy, ProxyStats::retries)
         .description("Attempts retried on another backend").register(registry);
     FunctionCounter.builder(PROXY_RETRIES_DENIED, proxy, ProxyStats::retriesDenied)

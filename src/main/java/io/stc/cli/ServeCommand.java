@@ -182,9 +182,18 @@ public final class ServeCommand implements Callable<Integer> {
       line.append(", autoscale ").append(cfg.autoscale().provider().kind().name().toLowerCase(java.util.Locale.ROOT)).append(' ')
           .append(cfg.autoscale().min()).append("..").append(cfg.autoscale().max());
     }
+    if (cfg.mirror().enabled()) {
+      line.append(", mirror ").append(io.stc.pool.Backend.idOf(cfg.mirror().host(), cfg.mirror().port()))
+          .append(" (").append(percent(cfg.mirror().percent())).append("%)");
+    }
     line.append(cfg.admin().enabled() ? ", admin http://" + hostForUrl(cfg.admin().host()) + ":" + cfg.admin().port() : ", admin off");
     System.out.println(line);
     return 0;
+  }
+
+  /** {@code 25} rather than {@code 25.0}. */
+  private static String percent(double p) {
+    return p == Math.rint(p) ? Long.toString((long) p) : Double.toString(p);
   }
 
   /** Whether {@code dir} is a writable directory, or could be made in the nearest directory that exists above it. */

@@ -38,7 +38,7 @@ public final class ConfigLoader {
         "retry_on_status", "served_by_header", "shutdown_timeout", "limits", "hash_key", "slow_start", "circuit_breaker",
         "state_dir", "sticky", "max_inflight", "queue",
         "admin", "access_log", "drain_timeout", "autoscale", "tls", "rate_limit", "transport", "h2c", "proxy_protocol",
-        "client_ip", "request_id", "access", "headers", "compression", "error_pages");
+        "client_ip", "request_id", "access", "headers", "compression", "error_pages", "mirror");
     // The autoscale section's defaults follow these two.
     int maxInflight = root.integer("max_inflight", 0, 1_000_000, d.capacity().maxInflight());
     Duration drainTimeout = root.duration("drain_timeout", d.drainTimeout());
@@ -83,7 +83,8 @@ public final class ConfigLoader {
         compression(root.section("compression", "enabled", "types", "min_length", "level"), d.compression()),
         errorPages(root.get("error_pages")),
         root.value("retry_on_status", "error statuses like 502,503 or 502-504 (400-599), or none", ConfigLoader::retryOnStatus,
-            d.retryOnStatus()));
+            d.retryOnStatus()),
+        mirror(root, d.mirror()));
     TlsConfig tls = config.tls();
     if (tls.redirects() && tls.redirectPort() != 0 && (tls.redirectPort() == config.port()
         || (config.admin().enabled() && tls.redirectPort() == config.admin().port()))) {
@@ -138,6 +139,49 @@ public final class ConfigLoader {
         c.get("types").isPresent() ? types : d.types(),
         c.size("min_length", 0, 1L << 30, d.minLength()),
         c.integer("level", 1, 9, d.level()));
+  }
+
+  private static StcConfig.Mirror mirror(ConfigMap root, StcConfig.Mirror d) {
+    if (root.get("mirror").isEmpty()) {
+      return d;
+    }
+    ConfigMap m = root.section("mirror", "host", "port", "percent", "max_inflight");
+    String host = m.value("host", "a host name or address", ConfigLoader::resolvableHost, null);
+    if (host == null) {
+      m.require("host");
+    }
+    m.require("port");
+    return new StcConfig.Mirror(
+        host,
+        m.integer("port", 1, 65535, 0),
+        m.value("percent", "a share of requests like 10% (0-100)", ConfigLoader::percent, d.percent()),
+        m.integer("max_inflight", 1, 1_000_000, d.maxInflight()));
+  }
+
+  /** A host name that resolves now, or an address: copies go to one address, found at start and reload (nginx also refuses a name it cannot find). */
+  private static String resolvableHost(String s) {
+    String h = ConfigMap.nonEmpty(s);
+    try {
+      java.net.InetAddress.getByName(h);
+    } catch (java.net.UnknownHostException e) {
+      throw new IllegalArgumentException("'" + h + "' does not resolve");
+    }
+    return h;
+  }
+
+  /** 10, 10% or 0.5%: from 0 to 100. */
+  private static double percent(String s) {
+    String v = s.trim();
+    double p;
+    try {
+      p = Double.parseDouble(v.endsWith("%") ? v.substring(0, v.length() - 1).trim() : v);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("expected a percentage like 10% or 0.5%, got '" + s + "'");
+    }
+    if (!(p >= 0 && p <= 100)) {
+      throw new IllegalArgumentException("must be from 0% to 100%, got '" + s + "'");
+    }
+    return p;
   }
 
   private static String mediaType(String s) {

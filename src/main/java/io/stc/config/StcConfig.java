@@ -44,7 +44,8 @@ public record StcConfig(
     HeaderEdits headers,
     Compression compression,
     ErrorPages errorPages,
-    StatusRanges retryOnStatus) implements StcConfigBuilder.With {
+    StatusRanges retryOnStatus,
+    Mirror mirror) implements StcConfigBuilder.With {
 
   public StcConfig {
     // Immutable, whoever built the list: a config is shared by threads and kept as the running one.
@@ -332,6 +333,22 @@ public record StcConfig(
   }
 
   /**
+   * Shadow traffic: a copy of a {@code percent} share of the admitted requests goes to another
+   * service over HTTP/1.1, whose answers are read and dropped, as nginx's {@code mirror}, Envoy's
+   * request mirroring and Traefik's mirroring service do; at most {@code maxInflight} copies are in
+   * flight, and a request past that is not copied (never queued). Off while {@code host} is empty.
+   */
+  public record Mirror(String host, int port, double percent, int maxInflight) {
+    public static Mirror defaults() {
+      return new Mirror("", 0, 100, 100);
+    }
+
+    public boolean enabled() {
+      return !host.isEmpty();
+    }
+  }
+
+  /**
    * Response bodies stc gzip-encodes for clients that accept it: of one of {@code types}
    * ({@code text/*} takes a whole family), at least {@code minLength} bytes, at zlib's {@code level}.
    */
@@ -469,7 +486,8 @@ public record StcConfig(
         HeaderEdits.defaults(),
         Compression.defaults(),
         ErrorPages.NONE,
-        StatusRanges.NONE);
+        StatusRanges.NONE,
+        Mirror.defaults());
   }
 
   /** The number of event loops to run: the configured value, or one per core. */

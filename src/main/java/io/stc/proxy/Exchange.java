@@ -131,6 +131,9 @@ final class Exchange implements ExchangeTimers.Deadlines, EndedExchange {
       return;
     }
     request.upgradeRequested = !client.http2Stream && WebSocketUpgrade.isRequested(req);
+    if (request.hasNoBody()) {
+      mirror();
+    }
     // A gRPC call's messages are a conversation (a bidirectional stream sends one and waits for the
     // answer): they go as they come, as nginx's grpc_pass does, never held for a whole body.
     boolean readWholeFirst = request.startBody(settings.bufferLimit(), !grpc.active());
@@ -151,6 +154,17 @@ final class Exchange implements ExchangeTimers.Deadlines, EndedExchange {
       }
     }
     proceed();
+  }
+
+  /**
+   * The whole request is here and was let in: the mirror, when there is one, gets its copy. Not a
+   * WebSocket's or a gRPC call's, which are conversations, not requests to repeat.
+   */
+  private void mirror() {
+    MirrorTarget m = settings.mirror();
+    if (m != null && failure == null && !grpc.active() && !request.upgradeRequested) {
+      client.loop.mirror.copy(request, m);
+    }
   }
 
   /** Picks a backend and sends the request to it, or queues it for one, or answers that there is none. */
@@ -189,6 +203,7 @@ final class Exchange implements ExchangeTimers.Deadlines, EndedExchange {
     }
     if (last) {
       request.received = true;
+      mirror();
     }
     if (stage == Stage.FORWARDING || stage == Stage.RESPONDING) {
       upstream.sendBody(c, last);

@@ -18,6 +18,8 @@ import io.stc.pool.Backend;
 final class Http1Link extends BackendLink implements ResponseReader.Sink {
   final ResponseReader reader;
   private final ChannelHandler handler = new Inbound();
+  /** Where {@link #frame} puts the body's bytes: made once, not per piece. */
+  private final java.util.function.Consumer<ByteBuf> toChannel = b -> channel.write(b);
   /** Whether the connection has carried a request before (a stale one may close under us). */
   boolean reused;
   /** How long the backend says it keeps the connection while idle (its Keep-Alive timeout), or -1 when it says nothing. */
@@ -59,28 +61,34 @@ final class Http1Link extends BackendLink implements ResponseReader.Sink {
 
   @Override
   void writeBody(HttpContent content) {
+    frame(content, chunked, channel.alloc(), toChannel);
+  }
+
+  /**
+   * A piece of a request body as HTTP/1.1 bytes, given to {@code out} in order: as it is, or as a
+   * chunk when the body goes chunked (its last piece with the trailers). Takes ownership of the piece.
+   */
+  static void frame(HttpContent content, boolean chunked, io.netty.buffer.ByteBufAllocator alloc, java.util.function.Consumer<ByteBuf> out) {
     ByteBuf data = content.content();
     boolean last = content instanceof LastHttpContent;
     if (!data.isReadable()) {
       content.release();
     } else if (chunked) {
-      channel.write(ResponseBytes.chunkStart(data.readableBytes(), channel.alloc()));
-      channel.write(data);
-      channel.write(ResponseBytes.chunkEnd());
+      out.accept(ResponseBytes.chunkStart(data.readableBytes(), alloc));
+      out.accept(data);
+      out.accept(ResponseBytes.chunkEnd());
     } else {
-      channel.write(data);
+      out.accept(data);
     }
-    if (last) {
-      if (chunked) {
-        HttpHeaders trailers = ((LastHttpContent) content).trailingHeaders();
-        if (trailers.isEmpty()) {
-          channel.write(ResponseBytes.lastChunk());
-        } else {
-          ByteBuf out = channel.alloc().buffer(64);
-          out.writeByte('0').writeShort(ResponseHead.CRLF);
-          RequestHeadWriter.writeTrailers(out, trailers);
-          channel.write(out);
-        }
+    if (last && chunked) {
+      HttpHeaders trailers = ((LastHttpContent) content).trailingHeaders();
+      if (trailers.isEmpty()) {
+        out.accept(ResponseBytes.lastChunk());
+      } else {
+        ByteBuf end = alloc.buffer(64);
+        end.writeByte('0').writeShort(ResponseHead.CRLF);
+        RequestHeadWriter.writeTrailers(end, trailers);
+        out.accept(end);
       }
     }
   }

@@ -50,6 +50,8 @@ final class LoopContext {
   final Http2WindowBudget windowBudget;
   /** How many retries this loop's exchanges may make. */
   final RetryBudget retryBudget;
+  /** This loop's copies of requests to the mirror. */
+  final Mirror mirror;
   /** The deflaters of this loop's gzip-encoded responses. */
   final DeflaterPool deflaters = new DeflaterPool();
   /** The proxy's clock: how long an idle connection has waited. */
@@ -69,8 +71,9 @@ final class LoopContext {
   private final Map<Backend, Integer> maxStreamsSeen = new IdentityHashMap<>();
 
   LoopContext(EventLoop loop, Transport transport, int connectTimeoutMillis, BackendTls backendTls,
-      Clock clock, long backendIdleNanos, Http2WindowBudget windowBudget, RetryBudget retryBudget) {
+      Clock clock, long backendIdleNanos, Http2WindowBudget windowBudget, RetryBudget retryBudget, ProxyStats stats) {
     this.loop = loop;
+    this.mirror = new Mirror(this, stats, clock, backendIdleNanos);
     this.windowBudget = windowBudget;
     this.retryBudget = retryBudget;
     this.clock = clock;
@@ -181,6 +184,21 @@ final class LoopContext {
       });
     });
     return ready;
+  }
+
+  /** Opens a connection for copies of requests to the mirror: HTTP/1.1, over TLS when the backends' connections are. */
+  ChannelFuture connectMirror(Backend mirrorBackend, io.netty.channel.ChannelHandler handler) {
+    Bootstrap b = bootstrapFor(mirrorBackend);
+    b.handler(new ChannelInitializer<>() {
+      @Override
+      protected void initChannel(Channel ch) {
+        if (backendTls != null) {
+          ch.pipeline().addLast("tls", backendTls.http1().newHandler(ch.alloc(), mirrorBackend.host(), mirrorBackend.port()));
+        }
+        ch.pipeline().addLast("mirror", handler);
+      }
+    });
+    return b.connect(target(mirrorBackend.address()));
   }
 
   /**
@@ -407,5 +425,6 @@ final class LoopContext {
     }
     http2.clear();
     maxStreamsSeen.clear();
+    mirror.closeAll();
   }
 }

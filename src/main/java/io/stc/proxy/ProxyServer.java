@@ -168,7 +168,7 @@ public final class ProxyServer {
     for (EventExecutor e : workerGroup) {
       loops.put(e, new LoopContext((EventLoop) e, transport, connectMillis, backendTls, clock,
           config.timeouts().backendIdle().toNanos(), Http2WindowBudget.perLoop(Runtime.getRuntime().maxMemory(), loopCount, stats),
-          new RetryBudget(config.retryBudget(), loopCount)));
+          new RetryBudget(config.retryBudget(), loopCount), stats));
     }
     upstream.addListener(this::onPoolEvent);
     pipelines = new ClientPipelines(this, config, clock);

@@ -26,6 +26,7 @@ import io.stc.pool.Backend;
  * @param edits the fields {@code headers} sets and removes, or null for none
  * @param compression which responses go gzip-encoded, or null when none do
  * @param errorPages the bodies stc's own answers carry in place of the JSON one, by status
+ * @param mirror where copies of requests go, or null when none do
  */
 record ProxySettings(
     int retries,
@@ -50,7 +51,8 @@ record ProxySettings(
     ClientAccess access,
     FieldEdits edits,
     ResponseCompression compression,
-    ErrorPages errorPages) {
+    ErrorPages errorPages,
+    MirrorTarget mirror) {
 
   /** The least an automatic per-try timeout waits: below it, scheduling noise looks like a hang. */
   static final long PER_TRY_FLOOR_NANOS = 250_000_000L;
@@ -87,7 +89,8 @@ record ProxySettings(
         new ClientAccess(config.access()),
         edits,
         ResponseCompression.of(config.compression()),
-        config.errorPages());
+        config.errorPages(),
+        MirrorTarget.of(config));
   }
 
   /** The most requests {@code b} may have in flight: its own limit, else {@code max_inflight}; 0 for none. */

@@ -17,6 +17,15 @@ public final class ProxyStats {
   private final LongAdder queueWaitNanos = new LongAdder();
   private final LongAdder[] grpc = new LongAdder[GrpcStatus.COUNT];
   private final LongAdder http2WindowHeld = new LongAdder();
+  /** Copies to the mirror by outcome: answered by status class (1..5), failed, busy, too large. */
+  private final LongAdder[] mirror = new LongAdder[MIRROR_LABELS.length];
+
+  /** A copy failed: no connection, closed or reset, a malformed answer, or none within the response timeout. */
+  public static final int MIRROR_FAILED = 6;
+  /** No copy: {@code mirror.max_inflight} copies were out. */
+  public static final int MIRROR_BUSY = 7;
+  /** No copy: the body was longer than stc keeps (64 KiB, or {@code limits.buffer} when larger). */
+  public static final int MIRROR_TOO_LARGE = 8;
 
   public ProxyStats() {
     for (int i = 0; i < byClass.length; i++) {
@@ -24,6 +33,9 @@ public final class ProxyStats {
     }
     for (int i = 0; i < failures.length; i++) {
       failures[i] = new LongAdder();
+    }
+    for (int i = 0; i < mirror.length; i++) {
+      mirror[i] = new LongAdder();
     }
     for (int i = 0; i < grpc.length; i++) {
       grpc[i] = new LongAdder();
@@ -37,6 +49,26 @@ public final class ProxyStats {
   /** gRPC calls that ended with this grpc-status (0..16), from a backend or from stc itself. */
   public long grpcCalls(int code) {
     return grpc[code].sum();
+  }
+
+  /** The label of each outcome of {@link #mirrored(int)} (index 0 is none). */
+  private static final String[] MIRROR_LABELS = {null, "1xx", "2xx", "3xx", "4xx", "5xx", "failed", "busy", "too_large"};
+
+  /** The number of copy outcomes: 1 to this, less one. */
+  public static final int MIRROR_OUTCOMES = MIRROR_LABELS.length;
+
+  /** How an outcome of {@link #mirrored(int)} is named in metrics and stats. */
+  public static String mirrorLabel(int outcome) {
+    return MIRROR_LABELS[outcome];
+  }
+
+  void mirror(int outcome) {
+    mirror[outcome].increment();
+  }
+
+  /** Copies to the mirror with this outcome: a status class 1..5 (answered), or {@link #MIRROR_FAILED}, {@link #MIRROR_BUSY}, {@link #MIRROR_TOO_LARGE}. */
+  public long mirrored(int outcome) {
+    return mirror[outcome].sum();
   }
 
   void requestStarted() {

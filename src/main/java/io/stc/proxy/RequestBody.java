@@ -73,6 +73,15 @@ final class RequestBody {
     return replayable;
   }
 
+  /** The whole body as kept for a replay, each piece a duplicate the caller owns; call once the body has ended and only while {@link #replayable()}. */
+  ArrayList<HttpContent> copy() {
+    ArrayList<HttpContent> copy = new ArrayList<>(replay.size());
+    for (int i = 0, n = replay.size(); i < n; i++) {
+      copy.add(replay.get(i).retainedDuplicate());
+    }
+    return copy;
+  }
+
   /** Holds a piece until a backend connection can take it. */
   void hold(HttpContent c) {
     held.add(c);

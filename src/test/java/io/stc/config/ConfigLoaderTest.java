@@ -47,6 +47,7 @@ class ConfigLoaderTest {
         stream_idle: 1h
       retries: 5
       retry_on_status: 502-504
+      mirror: {host: 127.0.0.1, port: 4001, percent: 12.5%, max_inflight: 30}
       retry_budget: 10%
       proxy_protocol: true
       served_by_header: X-Backend
@@ -145,7 +146,8 @@ class ConfigLoaderTest {
                     "response": {"set": {"X-Frame-Options": "DENY", "Content-Security-Policy": "default-src 'self'"},
                                  "remove": ["Server", "X-Powered-By"]}},
         "compression": {"enabled": true, "types": ["text/html", "text/*"], "min_length": "2KiB", "level": 6},
-        "retry_on_status": "502-504"
+        "retry_on_status": "502-504",
+        "mirror": {"host": "127.0.0.1", "port": 4001, "percent": "12.5", "max_inflight": 30}
       }
       """;
 
@@ -175,11 +177,11 @@ class ConfigLoaderTest {
             put("Content-Security-Policy", "default-src 'self'");
           }}, List.of("Server", "X-Powered-By")),
       new StcConfig.Compression(true, List.of("text/html", "text/*"), 2048, 6), ErrorPages.NONE,
-      io.stc.config.StatusRanges.parse("502-504"));
+      io.stc.config.StatusRanges.parse("502-504"), new StcConfig.Mirror("127.0.0.1", 4001, 12.5, 30));
 
   private static final String KNOWN_TOP = "host, port, io_threads, algorithm, backends, health, "
       + "timeouts, retries, retry_budget, retry_on_status, served_by_header, shutdown_timeout, limits, hash_key, slow_start, circuit_breaker, "
-      + "state_dir, sticky, max_inflight, queue, admin, access_log, drain_timeout, autoscale, tls, rate_limit, transport, h2c, proxy_protocol, client_ip, request_id, access, headers, compression, error_pages";
+      + "state_dir, sticky, max_inflight, queue, admin, access_log, drain_timeout, autoscale, tls, rate_limit, transport, h2c, proxy_protocol, client_ip, request_id, access, headers, compression, error_pages, mirror";
 
   @TempDir Path dir;
 
@@ -316,6 +318,21 @@ class ConfigLoaderTest {
         .startsWith("4: health.port: cannot reach autoscaled process instances");
     assertThat(ConfigLoader.load(write("k.yaml", "health:\n  port: 8081\nautoscale:\n  enabled: true\n  provider: {kind: static, backends: ['127.0.0.1:3001']}\n"))
         .health().port()).isEqualTo(8081);
+  }
+
+  @Test
+  void aMirrorNeedsAPlaceToSendCopiesAndAShareWithinZeroToAHundred() throws IOException {
+    assertThat(StcConfig.defaults().mirror().enabled()).isFalse();
+    StcConfig.Mirror m = ConfigLoader.load(write("m.yaml", "mirror:\n  host: localhost\n  port: 4001\n")).mirror();
+    assertThat(m).isEqualTo(new StcConfig.Mirror("localhost", 4001, 100, 100));
+    assertThat(m.enabled()).isTrue();
+    assertThat(ConfigLoader.load(write("m2.yaml", "mirror: {host: '::1', port: 1, percent: 0.5%}\n")).mirror().percent()).isEqualTo(0.5);
+    assertThat(error("stc.yaml", "port: 1\nmirror:\n  port: 4001\n")).startsWith("2: mirror.host: missing (required)");
+    assertThat(error("stc.yaml", "port: 1\nmirror:\n  host: 127.0.0.1\n")).startsWith("2: mirror.port: missing (required)");
+    assertThat(error("stc.yaml", "port: 1\nmirror:\n  host: 127.0.0.1\n  port: 4001\n  percent: 120%\n")).startsWith("5: mirror.percent: must be from 0% to 100%");
+    assertThat(error("stc.yaml", "port: 1\nmirror:\n  host: no-such-host.invalid\n  port: 4001\n")).startsWith("3: mirror.host: 'no-such-host.invalid' does not resolve");
+    assertThat(error("stc.yaml", "port: 1\nmirror:\n  host: 127.0.0.1\n  port: 4001\n  max_inflight: 0\n")).startsWith("5: mirror.max_inflight: ");
+    assertThat(error("stc.yaml", "port: 1\nmirror:\n  host: 127.0.0.1\n  port: 4001\n  sample: 3\n")).contains("mirror.sample");
   }
 
   @Test
