@@ -9,10 +9,11 @@ root="$(dirname "$here")"
 jar="$root/target/stc.jar"
 seconds=180
 gzip=""
+mirror=""
 
 usage() {
   cat <<EOF
-Usage: bench/hostile-soak.sh [--seconds N] [--compression]
+Usage: bench/hostile-soak.sh [--seconds N] [--compression] [--mirror]
 
 Starts three demo backends and two stc processes (a plain listener that also speaks h2c, and a TLS
 one with a fresh self-signed certificate), all with -Dio.netty.leakDetection.level=paranoid, on
@@ -28,6 +29,9 @@ With --compression, both stc gzip-encode every demo backend answer (compression 
 min_length 0) and every client asks for gzip, so the abandoned downloads, killed backends and
 resets cut encoded responses short.
 
+With --mirror, both stc copy every request to the first demo backend (mirror), which is killed
+and started again like the others, so copies are cut short, refused and reset too.
+
 Bar: no LEAK line in either stc's log, no client connection left open after 25 s, and each stc's
 open file descriptors back to their count before the load after 65 s (give or take the one or two
 connections of the requests just sent).
@@ -39,6 +43,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --seconds) seconds="$2"; shift 2 ;;
     --compression) gzip=1; shift ;;
+    --mirror) mirror=1; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "hostile-soak.sh: unknown option $1" >&2; usage >&2; exit 2 ;;
   esac
@@ -86,6 +91,7 @@ max_inflight: 50
 limits: {buffer: 16KiB}
 EOF
   [ -z "$gzip" ] || echo "compression: {enabled: true, types: [application/octet-stream, application/json], min_length: 0}"
+  [ -z "$mirror" ] || echo "mirror: {host: 127.0.0.1, port: $b1}"
 }
 config "$plain" "$admin1" "$work/state-plain" >"$work/plain.yaml"
 { config "$tls" "$admin2" "$work/state-tls"; echo "tls: {cert: $work/cert.pem, key: $work/key.pem}"; } >"$work/tls.yaml"
@@ -123,6 +129,16 @@ done
 wait "${load[@]}" || true
 
 echo "load done; $kills backends killed"
+for kind in plain tls; do
+  port=$admin1; [ "$kind" = tls ] && port=$admin2
+  echo "  $kind answered by stc itself: $(curl -s "http://127.0.0.1:$port/metrics" | awk '/^stc_proxy_failures_total/ && $2 > 0 {sub(/.*reason="/, "", $1); sub(/".*/, "", $1); printf "%s %d, ", $1, $2}')"
+done
+if [ -n "$mirror" ]; then
+  for kind in plain tls; do
+    port=$admin1; [ "$kind" = tls ] && port=$admin2
+    echo "  $kind copies to the mirror: $(curl -s "http://127.0.0.1:$port/api/stats" | python3 -c 'import json,sys; print(json.load(sys.stdin)["totals"]["mirror"])')"
+  done
+fi
 grep -h "^requests:" "$work/h2c.txt" "$work/h2tls.txt" | sed 's/^/  h2load /'
 grep -h "requests in" "$work/wrk-close.txt" "$work/wrk-tls.txt" | sed 's/^/  wrk /'
 cat "$work/hostile-plain.txt" "$work/hostile-tls.txt" | sed 's/^/  /'
@@ -139,6 +155,8 @@ for _ in 1 2 3; do
   curl -s -o /dev/null "http://127.0.0.1:$plain/"
   curl -sk -o /dev/null "https://127.0.0.1:$tls/"
 done
+# Their copies' connections to the mirror close once idle for timeouts.backend_idle (4 s).
+[ -z "$mirror" ] || sleep 6
 
 ok=1
 for kind in plain tls; do

@@ -90,7 +90,7 @@ public final class StcServer implements AutoCloseable {
    */
   public void serveHandoff(Runnable release) {
     handoff = ListenerHandoff.serve(Path.of(config.stateDir(), ListenerHandoff.SOCKET), proxy::listenerFds,
-        control::closeAdmin, release);
+        control::closeAdmin, control::reopenAdmin, release);
   }
 
   /** How backends' host names are looked up (the JVM's resolver unless told); call before {@link #start()}. */

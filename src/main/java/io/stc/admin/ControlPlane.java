@@ -116,6 +116,36 @@ public final class ControlPlane implements AutoCloseable {
     }
   }
 
+  /**
+   * Opens the admin listener again after {@link #closeAdmin()}, when the process that was to take
+   * its port went away instead; tries for 5 s, while that process may still be letting the port go.
+   */
+  public void reopenAdmin() {
+    if (admin == null) {
+      return;
+    }
+    Thread t = new Thread(() -> {
+      Exception last = null;
+      for (int attempt = 0; attempt < 20; attempt++) {
+        try {
+          adminPort = admin.start();
+          return;
+        } catch (Exception e) {
+          last = e;
+          try {
+            Thread.sleep(250);
+          } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
+            return;
+          }
+        }
+      }
+      log.error("the admin listener could not open again: {}", last.toString());
+    }, "stc-admin-reopen");
+    t.setDaemon(true);
+    t.start();
+  }
+
   /** Re-reads the config (SIGHUP); a bad file is logged and changes nothing. */
   public void reload() {
     vertx.getOrCreateContext().runOnContext(v -> {

@@ -104,6 +104,8 @@ public final class ServeCommand implements Callable<Integer> {
       server.reloadFrom(this::resolve);
     }
     Path handoff = Path.of(cfg.stateDir(), ListenerHandoff.SOCKET);
+    // Held until the other process is told to go: if this one fails first, the other gets its admin port back.
+    ListenerHandoff.AdminHold adminHold = null;
     if (takeover) {
       if (cfg.autoscale().enabled()) {
         System.err.println("stc serve: --takeover: not with autoscale (the running stc stops its instances as it goes)");
@@ -112,7 +114,7 @@ public final class ServeCommand implements Callable<Integer> {
       try {
         server.adoptListeners(ListenerHandoff.takeListeners(handoff, HANDOFF_TIMEOUT));
         if (cfg.admin().enabled()) {
-          ListenerHandoff.ask(handoff, "admin", HANDOFF_TIMEOUT);
+          adminHold = ListenerHandoff.holdAdmin(handoff, HANDOFF_TIMEOUT);
         }
       } catch (IOException e) {
         System.err.println("stc serve: --takeover: " + e.getMessage());
@@ -125,6 +127,9 @@ public final class ServeCommand implements Callable<Integer> {
     } catch (Exception e) {
       System.err.println("stc serve: cannot start: " + e.getMessage());
       server.close(java.time.Duration.ZERO);
+      if (adminHold != null) {
+        adminHold.close();
+      }
       return 1;
     }
     // Before the line that says stc is up: a signal sent after it must reload (HUP) or stop in
@@ -140,6 +145,9 @@ public final class ServeCommand implements Callable<Integer> {
       } catch (IOException e) {
         System.err.println("stc serve: warning: --takeover: the other stc was not told to stop (" + e.getMessage()
             + "); both accept on the same sockets until it is stopped");
+      }
+      if (adminHold != null) {
+        adminHold.close();
       }
     }
     server.serveHandoff(stop::countDown);

@@ -41,9 +41,12 @@ import org.slf4j.LoggerFactory;
  * reload ({@code expose-fd listeners}, {@code -x}). The running process serves a Unix socket in its
  * state directory, readable by its own user only; the new one asks it, on one connection each:
  * {@code listeners} (the sockets themselves come back, sent as file descriptors, then the
- * connection closes), {@code admin} (the admin listener closes, so the new one can bind its port;
- * answered {@code ok}) and, once the new process accepts on the sockets it was given,
- * {@code release} (answered {@code ok}; the old one stops accepting and drains as on SIGTERM).
+ * connection closes), {@code hold-admin} (the admin listener closes, so the new one can bind its
+ * port; answered {@code ok}, and the connection stays open: should it close before a
+ * {@code release}, the new process failed or went away, and the admin listener opens again; the
+ * {@code admin} of earlier versions closes it for good) and, once the new process accepts on the
+ * sockets it was given, {@code release} (answered {@code ok}; the old one
+ * stops accepting and drains as on SIGTERM).
  * Both accept from the same sockets meanwhile, so the kernel's queue of waiting connections is
  * never closed.
  */
@@ -73,9 +76,11 @@ public final class ListenerHandoff implements AutoCloseable {
    *
    * @param listeners the file descriptors of the listening sockets, the data plane's first
    * @param closeAdmin closes the admin listener
+   * @param reopenAdmin opens it again (the new process that asked for it went away before taking over)
    * @param release starts this process's orderly stop
    */
-  public static ListenerHandoff serve(Path socket, Supplier<List<Integer>> listeners, Runnable closeAdmin, Runnable release) {
+  public static ListenerHandoff serve(Path socket, Supplier<List<Integer>> listeners, Runnable closeAdmin, Runnable reopenAdmin,
+      Runnable release) {
     Path path = socket.toAbsolutePath();
     if (!available()) {
       log.info("no listener handoff (stc serve --takeover): it needs Linux's epoll");
@@ -86,6 +91,7 @@ public final class ListenerHandoff implements AutoCloseable {
       return null;
     }
     EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("stc-handoff", true), EpollIoHandler.newFactory());
+    java.util.concurrent.atomic.AtomicBoolean released = new java.util.concurrent.atomic.AtomicBoolean();
     try {
       Files.createDirectories(path.getParent());
       Files.deleteIfExists(path);
@@ -95,7 +101,7 @@ public final class ListenerHandoff implements AutoCloseable {
           .childHandler(new ChannelInitializer<Channel>() {
             @Override
             protected void initChannel(Channel ch) {
-              ch.pipeline().addLast(new Commands(listeners, closeAdmin, release));
+              ch.pipeline().addLast(new Commands(listeners, closeAdmin, reopenAdmin, release, released));
             }
           })
           .bind(new DomainSocketAddress(path.toFile())).sync().channel();
@@ -112,13 +118,29 @@ public final class ListenerHandoff implements AutoCloseable {
   private static final class Commands extends ChannelInboundHandlerAdapter {
     private final Supplier<List<Integer>> listeners;
     private final Runnable closeAdmin;
+    private final Runnable reopenAdmin;
     private final Runnable release;
+    /** Set once a new process said release: its admin connection closing after that is no failure. */
+    private final java.util.concurrent.atomic.AtomicBoolean released;
     private final StringBuilder line = new StringBuilder();
+    /** This connection's process holds the admin port this one gave up. */
+    private boolean holdsAdmin;
 
-    Commands(Supplier<List<Integer>> listeners, Runnable closeAdmin, Runnable release) {
+    Commands(Supplier<List<Integer>> listeners, Runnable closeAdmin, Runnable reopenAdmin, Runnable release,
+        java.util.concurrent.atomic.AtomicBoolean released) {
       this.listeners = listeners;
       this.closeAdmin = closeAdmin;
+      this.reopenAdmin = reopenAdmin;
       this.release = release;
+      this.released = released;
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+      if (holdsAdmin && !released.get()) {
+        log.warn("the new process went away before it took over (it failed to start, or was stopped): the admin listener opens again");
+        reopenAdmin.run();
+      }
     }
 
     @Override
@@ -140,6 +162,11 @@ public final class ListenerHandoff implements AutoCloseable {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      if (holdsAdmin) {
+        // Nothing more is asked on this connection; it is read only to hear it close.
+        ReferenceCountUtil.release(msg);
+        return;
+      }
       try {
         if (msg instanceof ByteBuf b) {
           line.append(b.toString(StandardCharsets.US_ASCII));
@@ -168,10 +195,19 @@ public final class ListenerHandoff implements AutoCloseable {
           ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
         }
         case "admin" -> {
+          // An earlier version's takeover: it does not hold the connection.
           closeAdmin.run();
           ctx.writeAndFlush(Unpooled.copiedBuffer("ok\n", StandardCharsets.US_ASCII)).addListener(ChannelFutureListener.CLOSE);
         }
+        case "hold-admin" -> {
+          closeAdmin.run();
+          holdsAdmin = true;
+          ctx.writeAndFlush(Unpooled.copiedBuffer("ok\n", StandardCharsets.US_ASCII));
+          // Read on, to hear the close: the new process keeps the connection until it took over.
+          ctx.channel().config().setAutoRead(true);
+        }
         case "release" -> {
+          released.set(true);
           log.info("a new process accepts on the listening sockets: stopping as on SIGTERM");
           // This socket goes before the ok (Netty removes its file as it closes), so the new
           // process's own, bound at the same path next, is not removed with it.
@@ -218,7 +254,103 @@ public final class ListenerHandoff implements AutoCloseable {
     return fds;
   }
 
-  /** Sends {@code command} (admin, release) to the process serving {@code socket} and waits for its ok. */
+  /**
+   * Asks the process serving {@code socket} for its admin port, and holds the connection: once
+   * {@link AdminHold#close() closed} before that process was told to release, or once this
+   * process is gone, the other opens its admin listener again. A process of an earlier version,
+   * which does not know to, is asked for the port alone.
+   *
+   * @throws IOException when no process answers there, or it does not say ok in time
+   */
+  public static AdminHold holdAdmin(Path socket, Duration timeout) throws IOException {
+    try {
+      return hold(socket, timeout);
+    } catch (Refused e) {
+      ask(socket, "admin", timeout);
+      return new AdminHold(null, null);
+    }
+  }
+
+  /** The running stc closed the connection without a word: it does not know the command. */
+  private static final class Refused extends IOException {
+    Refused() {
+      super("the running stc did not take 'hold-admin'");
+    }
+  }
+
+  private static AdminHold hold(Path socket, Duration timeout) throws IOException {
+    if (!available()) {
+      throw new IOException("taking over listeners needs Linux's epoll");
+    }
+    EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("stc-takeover-admin", true), EpollIoHandler.newFactory());
+    CompletableFuture<Void> ok = new CompletableFuture<>();
+    StringBuilder reply = new StringBuilder();
+    try {
+      var connect = new Bootstrap().group(group).channel(EpollDomainSocketChannel.class).handler(new ChannelInboundHandlerAdapter() {
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+          if (msg instanceof ByteBuf b) {
+            reply.append(b.toString(StandardCharsets.US_ASCII));
+          }
+          ReferenceCountUtil.release(msg);
+          if (reply.indexOf("\n") >= 0) {
+            if (reply.toString().startsWith("ok")) {
+              ok.complete(null);
+            } else {
+              ok.completeExceptionally(new IOException("the running stc did not take 'hold-admin'"));
+            }
+          }
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+          ok.completeExceptionally(reply.length() == 0 ? new Refused() : new IOException("the running stc did not take 'hold-admin'"));
+        }
+      }).connect(new DomainSocketAddress(socket.toAbsolutePath().toFile()));
+      if (!connect.await(timeout.toMillis()) || !connect.isSuccess()) {
+        throw new IOException("no stc answers at " + socket.toAbsolutePath()
+            + (connect.cause() == null ? "" : " (" + connect.cause() + ")"));
+      }
+      connect.channel().writeAndFlush(Unpooled.copiedBuffer("hold-admin\n", StandardCharsets.US_ASCII));
+      try {
+        ok.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (java.util.concurrent.ExecutionException e) {
+        throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+      } catch (java.util.concurrent.TimeoutException e) {
+        throw new IOException("the running stc did not answer 'admin' within " + timeout.toSeconds() + " s");
+      }
+      return new AdminHold(group, connect.channel());
+    } catch (IOException | RuntimeException e) {
+      group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+      throw e;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+      throw new IOException("interrupted");
+    }
+  }
+
+  /** The connection by which a new process holds the admin port another gave it ({@link #holdAdmin}); none from an earlier version. */
+  public static final class AdminHold implements AutoCloseable {
+    private final EventLoopGroup group;
+    private final Channel channel;
+
+    private AdminHold(EventLoopGroup group, Channel channel) {
+      this.group = group;
+      this.channel = channel;
+    }
+
+    /** Lets go: after a release, nothing follows; before one, the other process opens its admin listener again. */
+    @Override
+    public void close() {
+      if (channel != null) {
+        channel.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  /** Sends {@code command} (release) to the process serving {@code socket} and waits for its ok. */
   public static void ask(Path socket, String command, Duration timeout) throws IOException {
     StringBuilder reply = new StringBuilder();
     CompletableFuture<String> done = new CompletableFuture<>();

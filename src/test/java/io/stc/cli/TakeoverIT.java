@@ -144,6 +144,43 @@ class TakeoverIT {
   }
 
   @Test
+  void aTakeoverThatFailsToStartLeavesTheRunningOneServingWithItsAdminPort() throws Exception {
+    DemoBackend b0 = DemoBackend.started(BackendOptions.defaults().withName("b0"));
+    int port = freePort();
+    int adminPort = freePort();
+    String rest = "\nadmin: {port: " + adminPort + "}\nstate_dir: " + dir.resolve("state")
+        + "\nbackends:\n  - {host: 127.0.0.1, port: " + b0.port() + "}\n";
+    Path config = dir.resolve("stc.yaml");
+    Files.writeString(config, "host: 127.0.0.1\nport: " + port + rest);
+    // The new process is to listen where something else already does: it takes the admin port, then cannot start.
+    Path taken = dir.resolve("taken.yaml");
+    try (ServerSocket occupied = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+        StcProcess first = StcProcess.startIn(dir, "serve", "--config", config.toString())) {
+      Files.writeString(taken, "host: 127.0.0.1\nport: " + occupied.getLocalPort() + rest);
+      assertThat(first.awaitListening()).isEqualTo(port);
+      try (StcProcess second = StcProcess.startIn(dir, "serve", "--config", taken.toString(), "--takeover")) {
+        assertThat(second.awaitExit()).as(second.stderr()).isEqualTo(1);
+        assertThat(second.stderr()).contains("stc serve: cannot start");
+      }
+      HttpClient http = HttpClient.newHttpClient();
+      // The running one never stopped serving, and its admin API comes back.
+      await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> http.send(
+          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + "/api/stats")).timeout(Duration.ofSeconds(5)).build(),
+          HttpResponse.BodyHandlers.ofString()).statusCode() == 200);
+      assertThat(http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/still")).build(),
+          HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+      assertThat(first.stderr()).contains("the new process went away before it took over");
+      // And a takeover after that one works as ever.
+      try (StcProcess third = StcProcess.startIn(dir, "serve", "--config", config.toString(), "--takeover")) {
+        assertThat(third.awaitListening()).isEqualTo(port);
+        assertThat(first.awaitExit()).as(first.stderr()).isZero();
+      }
+    } finally {
+      b0.close();
+    }
+  }
+
+  @Test
   void withNothingRunningATakeoverSaysSoAndExits1() throws Exception {
     Path config = dir.resolve("stc.yaml");
     Files.writeString(config, "port: 0\nadmin: {port: 0}\nstate_dir: " + dir.resolve("state") + "\n");
