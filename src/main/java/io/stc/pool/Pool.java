@@ -43,8 +43,9 @@ public final class Pool {
    * {@code maxEjectionPercent} of the healthy ones would be ejected: then none is (panic mode, as
    * in Envoy), since a mostly-failing pool is better used whole than emptied. Backup backends are
    * available only while no other backend is (down, drained, weighted 0 or ejected), as nginx's
-   * and HAProxy's {@code backup} servers; a pool whose backends are all ejected, backups included,
-   * panics with the others.
+   * and HAProxy's {@code backup} servers; when more of the others would be ejected than
+   * {@code maxEjectionPercent} allows, the backups not ejected serve beside those left instead of a
+   * panic; a pool whose backends are all ejected, backups included, panics with the others.
    */
   public Pool(List<Backend> backends, long version, Ejection ejection, int maxEjectionPercent) {
     this.all = Collections.unmodifiableList(new ArrayList<>(backends));
@@ -55,10 +56,22 @@ public final class Pool {
     Tier primary = new Tier(backends, false, ejection, maxEjectionPercent);
     Tier backup = new Tier(backends, true, ejection, maxEjectionPercent);
     Tier chosen = !primary.kept.isEmpty() || backup.kept.isEmpty() && !primary.up.isEmpty() ? primary : backup;
-    this.panicking = chosen.panicking;
-    this.available = chosen.available.isEmpty() ? NONE : chosen.available.toArray(NONE);
-    this.standby = chosen == primary && !backup.available.isEmpty() ? backup.available.toArray(NONE) : NONE;
-    this.backupsServe = chosen == backup;
+    if (chosen == primary && primary.panicking && !backup.kept.isEmpty()) {
+      // Too many of the others ejected: the backups fill in beside those left, rather than the
+      // ejected ones going back in (Envoy spills a priority's unhealthy share to the next one
+      // before it panics).
+      List<Backend> both = new ArrayList<>(primary.kept);
+      both.addAll(backup.kept);
+      this.panicking = false;
+      this.available = both.toArray(NONE);
+      this.standby = NONE;
+      this.backupsServe = true;
+    } else {
+      this.panicking = chosen.panicking;
+      this.available = chosen.available.isEmpty() ? NONE : chosen.available.toArray(NONE);
+      this.standby = chosen == primary && !backup.available.isEmpty() ? backup.available.toArray(NONE) : NONE;
+      this.backupsServe = chosen == backup;
+    }
     this.version = version;
   }
 

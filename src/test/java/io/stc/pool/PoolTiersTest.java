@@ -57,6 +57,25 @@ class PoolTiersTest {
   }
 
   @Test
+  void backupsFillInBesideTheOthersLeftWhenTooManyAreEjectedToEjectThemAll() {
+    Backend a = backend("a", BackendState.UP, false);
+    Backend b = backend("b", BackendState.UP, false);
+    Backend c = backend("c", BackendState.UP, false);
+    Backend spare = backend("spare", BackendState.UP, true);
+    Backend ejectedSpare = backend("spare2", BackendState.UP, true);
+    // Two of three ejected is past 50%: without backups the pool would panic and take a and b back.
+    Pool pool = new Pool(List.of(a, b, c, spare, ejectedSpare), 1, ejecting(a, b, ejectedSpare), 50);
+    assertThat(pool.available()).containsExactly(c, spare);
+    assertThat(pool.panicking()).isFalse();
+    assertThat(pool.backupsServe()).isTrue();
+    assertThat(pool.standby()).isEmpty();
+    // One of three is within 50%: the backups wait as before.
+    Pool within = new Pool(List.of(a, b, c, spare), 1, ejecting(a), 50);
+    assertThat(within.available()).containsExactly(b, c);
+    assertThat(within.standby()).containsExactly(spare);
+  }
+
+  @Test
   void withoutBackupsEjectionsAndPanicAreAsBefore() {
     Backend a = backend("a", BackendState.UP, false);
     Backend b = backend("b", BackendState.UP, false);
