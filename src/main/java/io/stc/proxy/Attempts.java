@@ -117,6 +117,15 @@ final class Attempts {
     return false;
   }
 
+  /**
+   * The attempt that just ended goes to the same backend once more, in the protocol its ALPN
+   * chose: still one attempt (in the access log's count too), not a second.
+   */
+  void sameAttemptAgain() {
+    count--;
+    triedCount--;
+  }
+
   /** An attempt on {@code b}, as {@link #pick} admitted it, starts now. */
   void begin(Backend b) {
     backend = b;

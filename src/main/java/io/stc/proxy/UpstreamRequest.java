@@ -115,7 +115,9 @@ final class UpstreamRequest {
         fresh.owner = null;
         attempts.end(false, false, false);
         Backend next = attempts.pickSameAgain();
-        if (next == null) {
+        if (next != null) {
+          attempts.sameAttemptAgain();
+        } else {
           next = attempts.pick(request);
         }
         if (next != null) {

@@ -85,6 +85,11 @@ class Http2TlsBackendsTest {
       // The first request went out once, as a stream, after ALPN chose h2.
       assertThat(h2.requests).hasSize(3);
       assertThat(c.stc.proxy().stats().requests()).isEqualTo(3);
+      // One attempt each: going again as a stream once ALPN said h2 is the same attempt.
+      String recent = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+          java.net.URI.create("http://127.0.0.1:" + c.stc.adminPort() + "/api/requests")).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+      assertThat(recent).contains("\"attempts\":1").doesNotContain("\"attempts\":2");
 
       c.stc.upstream().remove(auto2.id());
       Backend auto1 = c.stc.upstream().add("auto-h1", "127.0.0.1", h1.port(), 1, BackendState.UP, BackendProtocol.AUTO);
