@@ -91,6 +91,11 @@ public final class ConfigLoader {
       throw root.section("tls", TlsSection.KEYS).fail("redirect_port",
           "is the port of " + (tls.redirectPort() == config.port() ? "the listener itself" : "the admin API") + "; name a free one, like 80");
     }
+    if (config.mirror().enabled() && config.mirror().port() == config.port() && isThisMachine(config.mirror().host())) {
+      // Each copy would come back as a request and be copied again, for as long as stc runs.
+      throw root.section("mirror", "host", "port", "percent", "max_inflight").fail("port",
+          "is stc's own listener (" + config.port() + "), so every copy would be copied again: name the service that takes the copies");
+    }
     AutoscaleConfig.ProviderKind kind = config.autoscale().provider().kind();
     if (config.health().port() != 0 && config.autoscale().enabled()
         && (kind == AutoscaleConfig.ProviderKind.PROCESS || kind == AutoscaleConfig.ProviderKind.DOCKER)) {
@@ -167,6 +172,16 @@ public final class ConfigLoader {
       throw new IllegalArgumentException("'" + h + "' does not resolve");
     }
     return h;
+  }
+
+  /** Whether {@code host} is an address of this machine (a loopback, the wildcard, or an interface's). */
+  private static boolean isThisMachine(String host) {
+    try {
+      java.net.InetAddress a = java.net.InetAddress.getByName(host);
+      return a.isLoopbackAddress() || a.isAnyLocalAddress() || java.net.NetworkInterface.getByInetAddress(a) != null;
+    } catch (java.io.IOException e) {
+      return false;
+    }
   }
 
   /** 10, 10% or 0.5%: from 0 to 100. */

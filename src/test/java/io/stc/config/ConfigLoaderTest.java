@@ -333,6 +333,9 @@ class ConfigLoaderTest {
     assertThat(error("stc.yaml", "port: 1\nmirror:\n  host: no-such-host.invalid\n  port: 4001\n")).startsWith("3: mirror.host: 'no-such-host.invalid' does not resolve");
     assertThat(error("stc.yaml", "port: 1\nmirror:\n  host: 127.0.0.1\n  port: 4001\n  max_inflight: 0\n")).startsWith("5: mirror.max_inflight: ");
     assertThat(error("stc.yaml", "port: 1\nmirror:\n  host: 127.0.0.1\n  port: 4001\n  sample: 3\n")).contains("mirror.sample");
+    // Pointed at stc itself, each copy would be copied again for ever.
+    assertThat(error("stc.yaml", "port: 8080\nmirror: {host: localhost, port: 8080}\n")).startsWith("2: mirror.port: is stc's own listener (8080)");
+    assertThat(ConfigLoader.load(write("m3.yaml", "port: 8080\nmirror: {host: localhost, port: 8081}\n")).mirror().port()).isEqualTo(8081);
   }
 
   @Test
