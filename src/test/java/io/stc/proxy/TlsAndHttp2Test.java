@@ -128,4 +128,24 @@ class TlsAndHttp2Test {
           .until(() -> c.stc.proxy().openConnections() == 0);
     }
   }
+
+  /**
+   * Idleness counts from the last stream's end: a connection whose requests keep coming, a few a
+   * second, is never closed between two of them (it was, once its first idle timeout had passed,
+   * whenever no stream happened to be open, and the request on its way then failed).
+   */
+  @Test
+  void aConnectionWhoseStreamsKeepComingIsNotClosedBetweenThem() throws Exception {
+    try (TestCluster c = TestCluster.of(1, cfg -> cfg.withTimeouts(cfg.timeouts().withIdle(java.time.Duration.ofMillis(600))));
+        io.stc.testing.Http2TestClient h2 = new io.stc.testing.Http2TestClient(c.stc.port())) {
+      for (int i = 0; i < 25; i++) {
+        assertThat(h2.get("/steady-" + i).status()).as("request %d", i).isEqualTo(200);
+        // The client's own pace: a request every 100 ms, six of them in each idle timeout.
+        Thread.sleep(100);
+      }
+      assertThat(h2.isOpen()).isTrue();
+      // Once they stop, the connection is closed as idle.
+      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> !h2.isOpen());
+    }
+  }
 }
