@@ -36,6 +36,9 @@ public final class Backend {
   private volatile Boolean negotiatedH2;
   /** The shortest wait after which the backend was seen to close an idle kept connection unasked (nanoseconds), or MAX_VALUE. */
   private volatile long idleCloseSeenNanos = Long.MAX_VALUE;
+  /** A close seen once and not yet borne out by a second at a like wait (nanoseconds), or MAX_VALUE; and when it came. */
+  private volatile long idleClosePendingNanos = Long.MAX_VALUE;
+  private volatile long idleClosePendingAtNanos;
   /** For another address of a named backend's name: that backend's id; null for every other backend. */
   private final String siblingOf;
   /** Takes requests only while no other backend is available ({@link Pool#available()}). */
@@ -100,17 +103,34 @@ public final class Backend {
   }
 
   /**
-   * The backend closed a kept connection, unasked, after it had waited idle this long: its idle
-   * timeout, which it did not say (gunicorn, Uvicorn, Go's servers), is at most that. True when
-   * this is the shortest seen so far.
+   * The backend closed a kept connection, unasked, after it had waited idle this long. Its idle
+   * timeout, which it did not say (gunicorn, Uvicorn, Go's servers), is at most that once a second
+   * close at a like wait (within a tenth, or 100 ms) comes at another moment (a second or more
+   * apart): a restart or a graceful reload closes every idle connection at once, whatever its wait,
+   * and teaches nothing. True when this makes a shorter timeout than any learned so far.
    */
-  public boolean idleCloseSeen(long idleNanos) {
-    // A benign race between loops: the lower value wins within a close or two.
-    if (idleNanos < idleCloseSeenNanos) {
-      idleCloseSeenNanos = idleNanos;
+  public boolean idleCloseSeen(long idleNanos, long nowNanos) {
+    // A benign race between loops: a close may be weighed against another's, or lost.
+    long pending = idleClosePendingNanos;
+    boolean like = pending != Long.MAX_VALUE && nowNanos - idleClosePendingAtNanos >= 1_000_000_000L
+        && Math.abs(idleNanos - pending) <= Math.max(pending / 10, 100_000_000L);
+    if (!like) {
+      idleClosePendingNanos = idleNanos;
+      idleClosePendingAtNanos = nowNanos;
+      return false;
+    }
+    idleClosePendingNanos = Long.MAX_VALUE;
+    long timeout = Math.min(pending, idleNanos);
+    if (timeout < idleCloseSeenNanos) {
+      idleCloseSeenNanos = timeout;
       return true;
     }
     return false;
+  }
+
+  /** The wait of a close of an idle connection seen once and not yet borne out by a second like it, or MAX_VALUE. */
+  public long idleClosePendingNanos() {
+    return idleClosePendingNanos;
   }
 
   /** The shortest idle wait after which the backend closed a kept connection unasked, or MAX_VALUE when never seen. */
@@ -246,6 +266,7 @@ public final class Backend {
       // Back from down, most likely restarted: its idle timeout is learned again (a restart closes
       // kept connections whatever their idleness, and its settings may have changed).
       idleCloseSeenNanos = Long.MAX_VALUE;
+      idleClosePendingNanos = Long.MAX_VALUE;
     }
     this.state = state;
     this.stateSinceNanos = nowNanos;

@@ -362,20 +362,23 @@ final class LoopContext {
 
   /**
    * Drops a closed idle connection from the pool. One still in it was closed by the backend, not by
-   * stc (which takes a connection out before it closes it): after a second or more of waiting, that
-   * is the backend's unsaid idle timeout, and its connections are not kept that long again.
+   * stc (which takes a connection out before it closes it): after a second or more of waiting, and
+   * once more at a like wait, that is the backend's unsaid idle timeout, and its connections are not
+   * kept that long again.
    */
   void forget(Http1Link c) {
     ArrayDeque<Http1Link> q = idle.get(c.backend);
     if (q != null && q.remove(c)) {
-      long waited = clock.nanos() - c.idleSinceNanos;
+      long now = clock.nanos();
+      long waited = now - c.idleSinceNanos;
       long before = c.backend.idleCloseSeenNanos();
       // Shorter waits say nothing of a timeout (a backend restarting closes every connection). One
       // line when it is learned, and again only when it falls by a tenth or more.
-      if (waited >= IDLE_CLOSE_MARGIN_NANOS && c.backend.idleCloseSeen(waited)
-          && (before == Long.MAX_VALUE || waited < before - before / 10)) {
-        LOG.info("backend {} closed a connection idle for {} ms without saying it would: its connections are not reused after {} ms idle",
-            c.backend.id(), waited / 1_000_000, (waited - IDLE_CLOSE_MARGIN_NANOS) / 1_000_000);
+      if (waited >= IDLE_CLOSE_MARGIN_NANOS && c.backend.idleCloseSeen(waited, now)
+          && (before == Long.MAX_VALUE || c.backend.idleCloseSeenNanos() < before - before / 10)) {
+        long learned = c.backend.idleCloseSeenNanos();
+        LOG.info("backend {} closed connections idle for {} ms, twice, without saying it would: its connections are not reused after {} ms idle",
+            c.backend.id(), learned / 1_000_000, (learned - IDLE_CLOSE_MARGIN_NANOS) / 1_000_000);
       }
     }
   }
