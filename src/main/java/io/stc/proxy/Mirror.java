@@ -35,9 +35,9 @@ final class Mirror {
   /** What the share owes: each request adds its percent, and a copy is made for each 100. */
   private double credit;
   private boolean sweepScheduled;
-  /** Until when, by the proxy's clock, the mirror counts as down after a failed connect. */
+  /** The mirror's address a connection to could not be opened (a reload may move it), or null; and until when it counts as down. */
+  private java.net.SocketAddress down;
   private long downUntilNanos;
-  private boolean down;
 
   Mirror(LoopContext loop, ProxyStats stats, Clock clock, long idleNanos) {
     this.loop = loop;
@@ -62,7 +62,7 @@ final class Mirror {
       stats.mirror(ProxyStats.MIRROR_TOO_LARGE);
       return;
     }
-    if (down && clock.nanos() - downUntilNanos < 0) {
+    if (down != null && clock.nanos() - downUntilNanos < 0 && down.equals(target.backend.address())) {
       stats.mirror(ProxyStats.MIRROR_FAILED);
       return;
     }
@@ -97,7 +97,7 @@ final class Mirror {
         for (ByteBuf b : bytes) {
           ReferenceCountUtil.release(b);
         }
-        down = true;
+        down = target.backend.address();
         downUntilNanos = clock.nanos() + DOWN_NANOS;
         ended(target, 0);
       }
