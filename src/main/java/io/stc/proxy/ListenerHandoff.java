@@ -236,7 +236,7 @@ public final class ListenerHandoff implements AutoCloseable {
   public static List<Integer> takeListeners(Path socket, Duration timeout) throws IOException {
     List<Integer> fds = new ArrayList<>();
     CompletableFuture<List<Integer>> done = new CompletableFuture<>();
-    exchange(socket, "listeners", timeout, true, new ChannelInboundHandlerAdapter() {
+    exchange(socket, "listeners", timeout, true, false, new ChannelInboundHandlerAdapter() {
       @Override
       public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (msg instanceof FileDescriptor fd) {
@@ -279,55 +279,29 @@ public final class ListenerHandoff implements AutoCloseable {
   }
 
   private static AdminHold hold(Path socket, Duration timeout) throws IOException {
-    if (!available()) {
-      throw new IOException("taking over listeners needs Linux's epoll");
-    }
-    EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("stc-takeover-admin", true), EpollIoHandler.newFactory());
     CompletableFuture<Void> ok = new CompletableFuture<>();
     StringBuilder reply = new StringBuilder();
-    try {
-      var connect = new Bootstrap().group(group).channel(EpollDomainSocketChannel.class).handler(new ChannelInboundHandlerAdapter() {
-        @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-          if (msg instanceof ByteBuf b) {
-            reply.append(b.toString(StandardCharsets.US_ASCII));
-          }
-          ReferenceCountUtil.release(msg);
-          if (reply.indexOf("\n") >= 0) {
-            if (reply.toString().startsWith("ok")) {
-              ok.complete(null);
-            } else {
-              ok.completeExceptionally(new IOException("the running stc did not take 'hold-admin'"));
-            }
+    return exchange(socket, "hold-admin", timeout, false, true, new ChannelInboundHandlerAdapter() {
+      @Override
+      public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof ByteBuf b) {
+          reply.append(b.toString(StandardCharsets.US_ASCII));
+        }
+        ReferenceCountUtil.release(msg);
+        if (reply.indexOf("\n") >= 0) {
+          if (reply.toString().startsWith("ok")) {
+            ok.complete(null);
+          } else {
+            ok.completeExceptionally(new IOException("the running stc did not take 'hold-admin'"));
           }
         }
+      }
 
-        @Override
-        public void channelInactive(ChannelHandlerContext ctx) {
-          ok.completeExceptionally(reply.length() == 0 ? new Refused() : new IOException("the running stc did not take 'hold-admin'"));
-        }
-      }).connect(new DomainSocketAddress(socket.toAbsolutePath().toFile()));
-      if (!connect.await(timeout.toMillis()) || !connect.isSuccess()) {
-        throw new IOException("no stc answers at " + socket.toAbsolutePath()
-            + (connect.cause() == null ? "" : " (" + connect.cause() + ")"));
+      @Override
+      public void channelInactive(ChannelHandlerContext ctx) {
+        ok.completeExceptionally(reply.length() == 0 ? new Refused() : new IOException("the running stc did not take 'hold-admin'"));
       }
-      connect.channel().writeAndFlush(Unpooled.copiedBuffer("hold-admin\n", StandardCharsets.US_ASCII));
-      try {
-        ok.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-      } catch (java.util.concurrent.ExecutionException e) {
-        throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
-      } catch (java.util.concurrent.TimeoutException e) {
-        throw new IOException("the running stc did not answer 'admin' within " + timeout.toSeconds() + " s");
-      }
-      return new AdminHold(group, connect.channel());
-    } catch (IOException | RuntimeException e) {
-      group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-      throw e;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-      throw new IOException("interrupted");
-    }
+    }, ok);
   }
 
   /** The connection by which a new process holds the admin port another gave it ({@link #holdAdmin}); none from an earlier version. */
@@ -354,7 +328,7 @@ public final class ListenerHandoff implements AutoCloseable {
   public static void ask(Path socket, String command, Duration timeout) throws IOException {
     StringBuilder reply = new StringBuilder();
     CompletableFuture<String> done = new CompletableFuture<>();
-    exchange(socket, command, timeout, false, new ChannelInboundHandlerAdapter() {
+    exchange(socket, command, timeout, false, false, new ChannelInboundHandlerAdapter() {
       @Override
       public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (msg instanceof ByteBuf b) {
@@ -373,12 +347,17 @@ public final class ListenerHandoff implements AutoCloseable {
     }
   }
 
-  private static void exchange(Path socket, String command, Duration timeout, boolean fileDescriptors,
+  /**
+   * Connects to {@code socket}, sends {@code command} and waits for {@code done}; an IOException it
+   * fails with is thrown as it is. With {@code keep}, the connection stays open and is returned.
+   */
+  private static AdminHold exchange(Path socket, String command, Duration timeout, boolean fileDescriptors, boolean keep,
       ChannelInboundHandlerAdapter handler, CompletableFuture<?> done) throws IOException {
     if (!available()) {
       throw new IOException("taking over listeners needs Linux's epoll");
     }
     EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("stc-takeover", true), EpollIoHandler.newFactory());
+    boolean kept = false;
     try {
       Bootstrap b = new Bootstrap().group(group).channel(EpollDomainSocketChannel.class).handler(handler);
       if (fileDescriptors) {
@@ -392,15 +371,22 @@ public final class ListenerHandoff implements AutoCloseable {
       connect.channel().writeAndFlush(Unpooled.copiedBuffer(command + "\n", StandardCharsets.US_ASCII));
       try {
         done.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-      } catch (Exception e) {
+      } catch (java.util.concurrent.ExecutionException e) {
+        connect.channel().close();
+        throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+      } catch (java.util.concurrent.TimeoutException e) {
         connect.channel().close();
         throw new IOException("the running stc did not answer '" + command + "' within " + timeout.toSeconds() + " s");
       }
+      kept = keep;
+      return keep ? new AdminHold(group, connect.channel()) : null;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted");
     } finally {
-      group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+      if (!kept) {
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+      }
     }
   }
 
