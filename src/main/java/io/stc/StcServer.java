@@ -24,6 +24,7 @@ import io.stc.proxy.ProxyFailure;
 import io.stc.proxy.ProxyServer;
 import io.stc.scale.Autoscaler;
 import io.stc.scale.DockerProvider;
+import io.stc.scale.Handover;
 import io.stc.scale.InstanceProvider;
 import io.stc.scale.ProcessProvider;
 import io.stc.scale.QueueGauge;
@@ -59,6 +60,7 @@ public final class StcServer implements AutoCloseable {
   private NameRefresh.Resolver resolver = NameRefresh.SYSTEM;
   private int port;
   private java.util.List<Integer> adopted = java.util.List.of();
+  private java.util.List<Handover> handed = java.util.List.of();
   private ListenerHandoff handoff;
 
   public StcServer(StcConfig config) {
@@ -83,14 +85,73 @@ public final class StcServer implements AutoCloseable {
     return this;
   }
 
+  /** Starts from the autoscaled instances another stc handed over, instead of new ones; call before {@link #start()}. */
+  public StcServer adoptInstances(java.util.List<Handover> instances) {
+    this.handed = java.util.List.copyOf(instances);
+    return this;
+  }
+
+  /** The stc that handed its instances over has let them go: they are this process's to stop now. */
+  public void tookOver() {
+    if (autoscaler != null) {
+      autoscaler.provider().keepAdopted();
+    }
+  }
+
   /**
    * Serves listener handoffs to a new stc process at {@code state_dir/stc.sock} (see
    * {@link ListenerHandoff}); {@code release} is how this process is told to stop once the new
    * one accepts. Call after {@link #start()}.
    */
   public void serveHandoff(Runnable release) {
-    handoff = ListenerHandoff.serve(Path.of(config.stateDir(), ListenerHandoff.SOCKET), proxy::listenerFds,
-        control::closeAdmin, control::reopenAdmin, release);
+    handoff = ListenerHandoff.serve(Path.of(config.stateDir(), ListenerHandoff.SOCKET), new ListenerHandoff.Host() {
+      @Override
+      public java.util.List<Integer> listenerFds() {
+        return proxy.listenerFds();
+      }
+
+      @Override
+      public void closeAdmin() {
+        control.closeAdmin();
+      }
+
+      @Override
+      public void reopenAdmin() {
+        control.reopenAdmin();
+      }
+
+      @Override
+      public java.util.List<String> holdInstances() {
+        if (autoscaler == null) {
+          return java.util.List.of();
+        }
+        try {
+          return autoscaler.hold().stream().map(Handover::toJson).toList();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return java.util.List.of();
+        }
+      }
+
+      @Override
+      public void resumeInstances() {
+        if (autoscaler != null) {
+          autoscaler.resume();
+        }
+      }
+
+      @Override
+      public void release() {
+        if (autoscaler != null) {
+          try {
+            autoscaler.handOver();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        }
+        release.run();
+      }
+    });
   }
 
   /** How backends' host names are looked up (the JVM's resolver unless told); call before {@link #start()}. */
@@ -141,7 +202,8 @@ public final class StcServer implements AutoCloseable {
       InstanceProvider provider = providerFor(config.autoscale(), config.stateDir());
       StickySessions sessions = sticky;
       autoscaler = new Autoscaler(config.autoscale(), upstream, provider, checking, clock, queueGauge())
-          .withSessions(sessions::sessions);
+          .withSessions(sessions::sessions)
+          .adopting(handed);
       if (provider instanceof KubernetesProvider k) {
         kubernetes = KubernetesScaling.attach(
             autoscaler, k, KubernetesScaling.identity(), config.admin().token(), config.autoscale().interval());

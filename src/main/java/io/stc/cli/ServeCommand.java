@@ -3,6 +3,7 @@ package io.stc.cli;
 import io.stc.StcServer;
 import io.stc.admin.AdminServer;
 import io.stc.balance.Algorithm;
+import io.stc.config.AutoscaleConfig;
 import io.stc.config.BackendSpec;
 import io.stc.config.ConfigException;
 import io.stc.config.ConfigLoader;
@@ -10,6 +11,7 @@ import io.stc.config.ServersFile;
 import io.stc.config.StcConfig;
 import io.stc.proxy.ListenerHandoff;
 import io.stc.proxy.ProxyServer;
+import io.stc.scale.Handover;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -63,8 +65,9 @@ public final class ServeCommand implements Callable<Integer> {
   String healthPath;
 
   @Option(names = "--takeover",
-      description = "Take over the listening sockets of the stc running with the same state_dir, then let it drain and exit: "
-          + "a restart or an upgrade that refuses no connection (Linux, epoll).")
+      description = "Take over the listening sockets of the stc running with the same state_dir (and its autoscaled "
+          + "process instances, as they run), then let it drain and exit: a restart or an upgrade that refuses no "
+          + "connection (Linux, epoll).")
   boolean takeover;
 
   @Option(names = "--no-health-checks", description = "Trust every backend without probing it (failures still open its circuit breaker).")
@@ -99,24 +102,36 @@ public final class ServeCommand implements Callable<Integer> {
     if (check) {
       return check(cfg);
     }
+    if (takeover && cfg.autoscale().enabled() && cfg.autoscale().provider().kind() == AutoscaleConfig.ProviderKind.DOCKER) {
+      System.err.println("stc serve: --takeover: not with the docker provider (the running stc removes its containers as it goes)");
+      return 2;
+    }
     StcServer server = new StcServer(cfg);
     if (config != null) {
       server.reloadFrom(this::resolve);
     }
     Path handoff = Path.of(cfg.stateDir(), ListenerHandoff.SOCKET);
-    // Held until the other process is told to go: if this one fails first, the other gets its admin port back.
-    ListenerHandoff.AdminHold adminHold = null;
+    // Held until the other process is told to go: if this one fails first, the other gets its admin
+    // port back, and scales its instances again.
+    List<ListenerHandoff.Hold> holds = new ArrayList<>();
     if (takeover) {
-      if (cfg.autoscale().enabled()) {
-        System.err.println("stc serve: --takeover: not with autoscale (the running stc stops its instances as it goes)");
-        return 2;
-      }
       try {
         server.adoptListeners(ListenerHandoff.takeListeners(handoff, HANDOFF_TIMEOUT));
         if (cfg.admin().enabled()) {
-          adminHold = ListenerHandoff.holdAdmin(handoff, HANDOFF_TIMEOUT);
+          holds.add(ListenerHandoff.holdAdmin(handoff, HANDOFF_TIMEOUT));
+        }
+        if (cfg.autoscale().enabled() && cfg.autoscale().provider().kind() == AutoscaleConfig.ProviderKind.PROCESS) {
+          // Its instances go on serving, in this process's pool from its start: none is stopped or started for the change.
+          ListenerHandoff.Hold instances = ListenerHandoff.holdInstances(handoff, HANDOFF_TIMEOUT);
+          holds.add(instances);
+          List<Handover> handed = new ArrayList<>();
+          for (String line : instances.lines()) {
+            handed.add(Handover.fromJson(line));
+          }
+          server.adoptInstances(handed);
         }
       } catch (IOException e) {
+        holds.forEach(ListenerHandoff.Hold::close);
         System.err.println("stc serve: --takeover: " + e.getMessage());
         return 1;
       }
@@ -127,9 +142,7 @@ public final class ServeCommand implements Callable<Integer> {
     } catch (Exception e) {
       System.err.println("stc serve: cannot start: " + e.getMessage());
       server.close(java.time.Duration.ZERO);
-      if (adminHold != null) {
-        adminHold.close();
-      }
+      holds.forEach(ListenerHandoff.Hold::close);
       return 1;
     }
     // Before the line that says stc is up: a signal sent after it must reload (HUP) or stop in
@@ -142,13 +155,12 @@ public final class ServeCommand implements Callable<Integer> {
     if (takeover) {
       try {
         ListenerHandoff.ask(handoff, "release", HANDOFF_TIMEOUT);
+        server.tookOver();
       } catch (IOException e) {
         System.err.println("stc serve: warning: --takeover: the other stc was not told to stop (" + e.getMessage()
             + "); both accept on the same sockets until it is stopped");
       }
-      if (adminHold != null) {
-        adminHold.close();
-      }
+      holds.forEach(ListenerHandoff.Hold::close);
     }
     server.serveHandoff(stop::countDown);
     System.out.printf(

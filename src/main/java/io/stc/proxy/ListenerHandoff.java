@@ -31,7 +31,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,9 +43,11 @@ import org.slf4j.LoggerFactory;
  * connection closes), {@code hold-admin} (the admin listener closes, so the new one can bind its
  * port; answered {@code ok}, and the connection stays open: should it close before a
  * {@code release}, the new process failed or went away, and the admin listener opens again; the
- * {@code admin} of earlier versions closes it for good) and, once the new process accepts on the
- * sockets it was given, {@code release} (answered {@code ok}; the old one
- * stops accepting and drains as on SIGTERM).
+ * {@code admin} of earlier versions closes it for good), {@code hold-instances} with autoscaling
+ * (scaling stops and the instances come back, one JSON line each, then {@code ok}; held as the
+ * admin port is: closed before a {@code release}, scaling goes on) and, once the new process
+ * accepts on the sockets it was given, {@code release} (answered {@code ok}; the old one lets the
+ * held instances go, stops accepting and drains as on SIGTERM).
  * Both accept from the same sockets meanwhile, so the kernel's queue of waiting connections is
  * never closed.
  */
@@ -70,17 +71,32 @@ public final class ListenerHandoff implements AutoCloseable {
     return Epoll.isAvailable();
   }
 
+  /** What the running process gives a new one, and how it goes. */
+  public interface Host {
+    /** The file descriptors of the listening sockets, the data plane's first. */
+    List<Integer> listenerFds();
+
+    /** Closes the admin listener. */
+    void closeAdmin();
+
+    /** Opens it again: the new process that asked for it went away before taking over. */
+    void reopenAdmin();
+
+    /** Stops scaling and describes the instances to hand over, a line each; none without autoscaling. */
+    List<String> holdInstances();
+
+    /** Scaling goes on: the new process that held the instances went away before taking over. */
+    void resumeInstances();
+
+    /** The new process took over: lets the held instances go and starts this process's orderly stop. */
+    void release();
+  }
+
   /**
    * Serves handoffs at {@code socket} (replacing a file left there); null, with a warning, when it
    * cannot (no epoll, a path too long for a Unix socket, a directory that cannot be written).
-   *
-   * @param listeners the file descriptors of the listening sockets, the data plane's first
-   * @param closeAdmin closes the admin listener
-   * @param reopenAdmin opens it again (the new process that asked for it went away before taking over)
-   * @param release starts this process's orderly stop
    */
-  public static ListenerHandoff serve(Path socket, Supplier<List<Integer>> listeners, Runnable closeAdmin, Runnable reopenAdmin,
-      Runnable release) {
+  public static ListenerHandoff serve(Path socket, Host host) {
     Path path = socket.toAbsolutePath();
     if (!available()) {
       log.info("no listener handoff (stc serve --takeover): it needs Linux's epoll");
@@ -101,7 +117,7 @@ public final class ListenerHandoff implements AutoCloseable {
           .childHandler(new ChannelInitializer<Channel>() {
             @Override
             protected void initChannel(Channel ch) {
-              ch.pipeline().addLast(new Commands(listeners, closeAdmin, reopenAdmin, release, released));
+              ch.pipeline().addLast(new Commands(host, released));
             }
           })
           .bind(new DomainSocketAddress(path.toFile())).sync().channel();
@@ -116,22 +132,17 @@ public final class ListenerHandoff implements AutoCloseable {
 
   /** One request of a new process: a line naming what it wants. */
   private static final class Commands extends ChannelInboundHandlerAdapter {
-    private final Supplier<List<Integer>> listeners;
-    private final Runnable closeAdmin;
-    private final Runnable reopenAdmin;
-    private final Runnable release;
-    /** Set once a new process said release: its admin connection closing after that is no failure. */
+    private final Host host;
+    /** Set once a new process said release: its held connections closing after that is no failure. */
     private final java.util.concurrent.atomic.AtomicBoolean released;
     private final StringBuilder line = new StringBuilder();
     /** This connection's process holds the admin port this one gave up. */
     private boolean holdsAdmin;
+    /** This connection's process holds the instances this one stopped scaling. */
+    private boolean holdsInstances;
 
-    Commands(Supplier<List<Integer>> listeners, Runnable closeAdmin, Runnable reopenAdmin, Runnable release,
-        java.util.concurrent.atomic.AtomicBoolean released) {
-      this.listeners = listeners;
-      this.closeAdmin = closeAdmin;
-      this.reopenAdmin = reopenAdmin;
-      this.release = release;
+    Commands(Host host, java.util.concurrent.atomic.AtomicBoolean released) {
+      this.host = host;
       this.released = released;
     }
 
@@ -139,7 +150,10 @@ public final class ListenerHandoff implements AutoCloseable {
     public void channelInactive(ChannelHandlerContext ctx) {
       if (holdsAdmin && !released.get()) {
         log.warn("the new process went away before it took over (it failed to start, or was stopped): the admin listener opens again");
-        reopenAdmin.run();
+        host.reopenAdmin();
+      }
+      if (holdsInstances && !released.get()) {
+        host.resumeInstances();
       }
     }
 
@@ -162,7 +176,7 @@ public final class ListenerHandoff implements AutoCloseable {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-      if (holdsAdmin) {
+      if (holdsAdmin || holdsInstances) {
         // Nothing more is asked on this connection; it is read only to hear it close.
         ReferenceCountUtil.release(msg);
         return;
@@ -185,7 +199,7 @@ public final class ListenerHandoff implements AutoCloseable {
       ctx.channel().config().setAutoRead(false);
       switch (command) {
         case "listeners" -> {
-          List<Integer> fds = listeners.get();
+          List<Integer> fds = host.listenerFds();
           log.info("handing {} listening socket(s) to a new process", fds.size());
           for (int fd : fds) {
             // Sent as SCM_RIGHTS: the new process gets its own descriptor of the same socket.
@@ -196,14 +210,23 @@ public final class ListenerHandoff implements AutoCloseable {
         }
         case "admin" -> {
           // An earlier version's takeover: it does not hold the connection.
-          closeAdmin.run();
+          host.closeAdmin();
           ctx.writeAndFlush(Unpooled.copiedBuffer("ok\n", StandardCharsets.US_ASCII)).addListener(ChannelFutureListener.CLOSE);
         }
         case "hold-admin" -> {
-          closeAdmin.run();
+          host.closeAdmin();
           holdsAdmin = true;
           ctx.writeAndFlush(Unpooled.copiedBuffer("ok\n", StandardCharsets.US_ASCII));
           // Read on, to hear the close: the new process keeps the connection until it took over.
+          ctx.channel().config().setAutoRead(true);
+        }
+        case "hold-instances" -> {
+          StringBuilder reply = new StringBuilder();
+          for (String instance : host.holdInstances()) {
+            reply.append(instance).append('\n');
+          }
+          holdsInstances = true;
+          ctx.writeAndFlush(Unpooled.copiedBuffer(reply.append("ok\n"), StandardCharsets.UTF_8));
           ctx.channel().config().setAutoRead(true);
         }
         case "release" -> {
@@ -214,7 +237,7 @@ public final class ListenerHandoff implements AutoCloseable {
           ctx.channel().parent().close();
           ctx.writeAndFlush(Unpooled.copiedBuffer("ok\n", StandardCharsets.US_ASCII)).addListener(f -> {
             ctx.close();
-            release.run();
+            host.release();
           });
         }
         default -> ctx.close();
@@ -256,65 +279,101 @@ public final class ListenerHandoff implements AutoCloseable {
 
   /**
    * Asks the process serving {@code socket} for its admin port, and holds the connection: once
-   * {@link AdminHold#close() closed} before that process was told to release, or once this
+   * {@link Hold#close() closed} before that process was told to release, or once this
    * process is gone, the other opens its admin listener again. A process of an earlier version,
    * which does not know to, is asked for the port alone.
    *
    * @throws IOException when no process answers there, or it does not say ok in time
    */
-  public static AdminHold holdAdmin(Path socket, Duration timeout) throws IOException {
+  public static Hold holdAdmin(Path socket, Duration timeout) throws IOException {
     try {
-      return hold(socket, timeout);
+      return hold(socket, "hold-admin", timeout);
     } catch (Refused e) {
       ask(socket, "admin", timeout);
-      return new AdminHold(null, null);
+      return new Hold(null, null, List.of());
+    }
+  }
+
+  /**
+   * Asks the process serving {@code socket} to stop scaling and describe its instances, a line
+   * each, and holds the connection: once {@link Hold#close() closed} before that process was told to
+   * release, or once this process is gone, the other scales again.
+   *
+   * @throws IOException when no process answers there, it does not say ok in time, or it is of an
+   *     earlier version, which does not hand instances over
+   */
+  public static Hold holdInstances(Path socket, Duration timeout) throws IOException {
+    try {
+      return hold(socket, "hold-instances", timeout);
+    } catch (Refused e) {
+      throw new IOException("the running stc does not hand its instances over (an earlier version): restart it instead");
     }
   }
 
   /** The running stc closed the connection without a word: it does not know the command. */
   private static final class Refused extends IOException {
-    Refused() {
-      super("the running stc did not take 'hold-admin'");
+    Refused(String command) {
+      super("the running stc did not take '" + command + "'");
     }
   }
 
-  private static AdminHold hold(Path socket, Duration timeout) throws IOException {
-    CompletableFuture<Void> ok = new CompletableFuture<>();
+  /** Sends {@code command} and keeps the connection once the reply's lines end with ok. */
+  private static Hold hold(Path socket, String command, Duration timeout) throws IOException {
+    CompletableFuture<List<String>> ok = new CompletableFuture<>();
     StringBuilder reply = new StringBuilder();
-    return exchange(socket, "hold-admin", timeout, false, true, new ChannelInboundHandlerAdapter() {
+    Hold held = exchange(socket, command, timeout, false, true, new ChannelInboundHandlerAdapter() {
       @Override
       public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (msg instanceof ByteBuf b) {
-          reply.append(b.toString(StandardCharsets.US_ASCII));
+          reply.append(b.toString(StandardCharsets.UTF_8));
         }
         ReferenceCountUtil.release(msg);
-        if (reply.indexOf("\n") >= 0) {
-          if (reply.toString().startsWith("ok")) {
-            ok.complete(null);
-          } else {
-            ok.completeExceptionally(new IOException("the running stc did not take 'hold-admin'"));
+        List<String> lines = new ArrayList<>();
+        int from = 0;
+        for (int end = reply.indexOf("\n"); end >= 0; end = reply.indexOf("\n", from)) {
+          String line = reply.substring(from, end);
+          from = end + 1;
+          if (line.equals("ok")) {
+            ok.complete(lines);
+            return;
           }
+          if (!line.startsWith("{")) {
+            ok.completeExceptionally(new IOException("the running stc did not take '" + command + "'"));
+            return;
+          }
+          lines.add(line);
         }
       }
 
       @Override
       public void channelInactive(ChannelHandlerContext ctx) {
-        ok.completeExceptionally(reply.length() == 0 ? new Refused() : new IOException("the running stc did not take 'hold-admin'"));
+        ok.completeExceptionally(reply.length() == 0 ? new Refused(command) : new IOException("the running stc did not take '" + command + "'"));
       }
     }, ok);
+    return new Hold(held.group, held.channel, ok.join());
   }
 
-  /** The connection by which a new process holds the admin port another gave it ({@link #holdAdmin}); none from an earlier version. */
-  public static final class AdminHold implements AutoCloseable {
+  /**
+   * The connection by which a new process holds what another gave it ({@link #holdAdmin}, {@link
+   * #holdInstances}), with the lines it was told; none from an earlier version.
+   */
+  public static final class Hold implements AutoCloseable {
     private final EventLoopGroup group;
     private final Channel channel;
+    private final List<String> lines;
 
-    private AdminHold(EventLoopGroup group, Channel channel) {
+    private Hold(EventLoopGroup group, Channel channel, List<String> lines) {
       this.group = group;
       this.channel = channel;
+      this.lines = List.copyOf(lines);
     }
 
-    /** Lets go: after a release, nothing follows; before one, the other process opens its admin listener again. */
+    /** What the other process said before its ok: the instances handed over, a JSON line each. */
+    public List<String> lines() {
+      return lines;
+    }
+
+    /** Lets go: after a release, nothing follows; before one, the other process takes back what it gave. */
     @Override
     public void close() {
       if (channel != null) {
@@ -351,7 +410,7 @@ public final class ListenerHandoff implements AutoCloseable {
    * Connects to {@code socket}, sends {@code command} and waits for {@code done}; an IOException it
    * fails with is thrown as it is. With {@code keep}, the connection stays open and is returned.
    */
-  private static AdminHold exchange(Path socket, String command, Duration timeout, boolean fileDescriptors, boolean keep,
+  private static Hold exchange(Path socket, String command, Duration timeout, boolean fileDescriptors, boolean keep,
       ChannelInboundHandlerAdapter handler, CompletableFuture<?> done) throws IOException {
     if (!available()) {
       throw new IOException("taking over listeners needs Linux's epoll");
@@ -379,7 +438,7 @@ public final class ListenerHandoff implements AutoCloseable {
         throw new IOException("the running stc did not answer '" + command + "' within " + timeout.toSeconds() + " s");
       }
       kept = keep;
-      return keep ? new AdminHold(group, connect.channel()) : null;
+      return keep ? new Hold(group, connect.channel(), List.of()) : null;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted");

@@ -67,6 +67,11 @@ public final class Autoscaler implements AutoCloseable {
   private volatile boolean leading = true;
   private boolean begun;
   private int desired;
+  /** Instances another stc handed over, adopted at the start instead of starting {@code min}. */
+  private List<Handover> handed = List.of();
+  /** Scaling paused while a new stc takes over: the instances it was told of stay as they are. */
+  private boolean holding;
+  private List<ManagedInstance> held = List.of();
 
   /** An autoscaler without a request queue to watch. */
   public Autoscaler(AutoscaleConfig config, Upstream upstream, InstanceProvider provider, boolean healthChecked, Clock clock) {
@@ -130,7 +135,7 @@ public final class Autoscaler implements AutoCloseable {
     }
     long ready = first.stream().filter(f -> f.getNow(false)).count();
     log.info("autoscaler started: {} policy, {} provider, {} of {} {} ready, min {}, max {}, every {} ms",
-        policy.name(), provider.kind(), ready, first.size(), provider.discovers() ? "found" : "started",
+        policy.name(), provider.kind(), ready, first.size(), provider.discovers() ? "found" : handed.isEmpty() ? "started" : "taken over or started",
         config.min(), config.max(), config.interval().toMillis());
     scheduleWork();
   }
@@ -173,12 +178,85 @@ public final class Autoscaler implements AutoCloseable {
           }
         }
       } else {
-        for (int i = 0; i < config.min(); i++) {
+        for (Handover h : handed) {
+          try {
+            provider.adopt(h);
+          } catch (java.io.IOException e) {
+            log.warn("not taken over: {}", e.getMessage());
+            continue;
+          }
+          launcher.numberAfter(h.instance().name());
+          ManagedInstance m = discovery.adopt(h.instance());
+          if (m != null) {
+            admissions.add(m.admitted);
+          }
+        }
+        for (int i = admissions.size(); i < config.min(); i++) {
           admissions.add(launcher.startOne("min " + config.min()).admitted);
         }
       }
       events.publishStatus();
       return admissions;
+    });
+  }
+
+  /**
+   * Starts from the instances another stc process handed over ({@code stc serve --takeover}) rather
+   * than from {@code min} new ones (more are started if they are fewer); call before {@link #start()}.
+   */
+  public Autoscaler adopting(List<Handover> instances) {
+    this.handed = List.copyOf(instances);
+    return this;
+  }
+
+  /**
+   * For a new stc process that takes this one's place: stops scaling (instances that end are not
+   * replaced, none is started or stopped for load) and lists the instances in the pool for it to
+   * adopt; empty when the provider cannot hand them over. {@link #resume()} undoes it, {@link
+   * #handOver()} completes it.
+   */
+  public List<Handover> hold() throws InterruptedException {
+    return loop.call(() -> {
+      if (closed || !provider.handsOver()) {
+        return List.of();
+      }
+      holding = true;
+      held = instances.snapshot().stream()
+          .filter(m -> m.instance != null && (m.phase == Phase.ACTIVE || m.phase == Phase.WARMING))
+          .toList();
+      log.info("scaling held: {} instance(s) told to a new stc taking over", held.size());
+      return held.stream().map(m -> new Handover(m.instance, provider.handle(m.instance))).toList();
+    });
+  }
+
+  /** The new stc went away before it took over: scaling goes on with the instances as they are. */
+  public void resume() {
+    loop.execute(() -> {
+      if (!holding || closed) {
+        return;
+      }
+      holding = false;
+      held = List.of();
+      meter.reset(instances.all(), clock.nanos());
+      log.info("scaling resumed: the new stc went away before it took over");
+    });
+  }
+
+  /**
+   * The new stc took over: the instances it was told of are its own now. They stay in this pool
+   * for the requests still on their way, but this process neither watches nor stops them.
+   */
+  public void handOver() throws InterruptedException {
+    loop.call(() -> {
+      for (ManagedInstance m : held) {
+        if (instances.holds(m)) {
+          provider.letGo(m.instance);
+          instances.remove(m);
+        }
+      }
+      held = List.of();
+      events.publishStatus();
+      return null;
     });
   }
 
@@ -257,7 +335,7 @@ public final class Autoscaler implements AutoCloseable {
     }
     long now = clock.nanos();
     reconcile(now);
-    if (!leading) {
+    if (!leading || holding) {
       events.publishStatus();
       return;
     }
@@ -345,7 +423,7 @@ public final class Autoscaler implements AutoCloseable {
     retirement.drop(m);
     events.emit(ScaleEvent.Kind.CRASHED, m.name(), "exited on its own (" + detail + ")" + (leaving ? "" : "; replacing it"));
     int wanted = Math.max(desired, config.min()) - instances.current();
-    if (!leaving && wanted > 0 && leading) {
+    if (!leaving && wanted > 0 && leading && !holding) {
       launcher.scaleUp(wanted, "replacing " + m.name() + ", which exited on its own", clock.nanos());
     }
     events.publishStatus();

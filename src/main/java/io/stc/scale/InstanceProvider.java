@@ -68,6 +68,38 @@ public interface InstanceProvider extends AutoCloseable {
    */
   default void onDiscovery(DiscoveryListener listener) {}
 
+  /**
+   * Whether its instances can outlive this process and be taken over by a new stc that takes its
+   * place ({@code stc serve --takeover}): {@link #handle}, {@link #letGo} and {@link #adopt} work.
+   */
+  default boolean handsOver() {
+    return false;
+  }
+
+  /** What another process needs to {@link #adopt} a running instance; only when {@link #handsOver()}. */
+  default String handle(Instance instance) {
+    throw new UnsupportedOperationException(kind() + " instances are not handed over");
+  }
+
+  /** Forgets a running instance without stopping it: another process has taken it over. */
+  default void letGo(Instance instance) {
+    throw new UnsupportedOperationException(kind() + " instances are not handed over");
+  }
+
+  /**
+   * Takes over an instance another process ran and handed over, watching it as one of its own;
+   * until {@link #keepAdopted()}, closing the provider leaves it running (the other process may
+   * still take it back).
+   *
+   * @throws java.io.IOException when the instance is not there as handed (gone, or another process)
+   */
+  default void adopt(Handover handed) throws java.io.IOException {
+    throw new java.io.IOException(kind() + " instances cannot be taken over");
+  }
+
+  /** The adopted instances are this process's for good: the other one has let them go. */
+  default void keepAdopted() {}
+
   /** Releases the provider, stopping whatever instances it still runs that it owns. */
   @Override
   void close();

@@ -37,6 +37,7 @@ final class Launcher {
   private final Queue<ManagedInstance> waiting = new ArrayDeque<>();
   /** Started through the provider and neither in rotation nor given up yet. */
   private int starting;
+  private static final String PREFIX = "auto-";
   private int sequence;
   private int startFailures;
   private long startsAllowedAtNanos = NEVER;
@@ -69,9 +70,20 @@ final class Launcher {
     }
   }
 
+  /** Names the instances it starts after {@code name} (one another stc started and handed over), so no two share a name. */
+  void numberAfter(String name) {
+    if (name.startsWith(PREFIX)) {
+      try {
+        sequence = Math.max(sequence, Integer.parseInt(name.substring(PREFIX.length())));
+      } catch (NumberFormatException e) {
+        // Not one of ours: no number to follow.
+      }
+    }
+  }
+
   /** Asks for one more instance: started now, or once there is a start slot. */
   ManagedInstance startOne(String reason) {
-    ManagedInstance m = new ManagedInstance("auto-" + (++sequence), clock.nanos());
+    ManagedInstance m = new ManagedInstance(PREFIX + (++sequence), clock.nanos());
     m.launched = true;
     instances.add(m);
     m.reason = reason;

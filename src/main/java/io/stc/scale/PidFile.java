@@ -76,14 +76,14 @@ final class PidFile {
   }
 
   /** The live process with this pid and start time; empty when gone, reused, or its start time is unknown. */
-  private static Optional<ProcessHandle> alive(long pid, long startMillis) {
+  static Optional<ProcessHandle> alive(long pid, long startMillis) {
     if (startMillis == 0) {
       return Optional.empty();
     }
     return ProcessHandle.of(pid).filter(ProcessHandle::isAlive).filter(p -> started(p) == startMillis);
   }
 
-  private static long started(ProcessHandle p) {
+  static long started(ProcessHandle p) {
     return p.info().startInstant().map(Instant::toEpochMilli).orElse(0L);
   }
 }

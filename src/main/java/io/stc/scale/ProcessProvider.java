@@ -34,28 +34,42 @@ import org.slf4j.LoggerFactory;
  * hook ends every instance; when stc is SIGKILLed (no hook runs), the next stc started with the
  * same log directory ends the instances left behind (see {@link PidFile}). A Java command gets a
  * class-data archive once a background training run has made it (see {@link ClassDataArchive}).
+ * A new stc taking this one's place ({@code stc serve --takeover}) adopts the running instances
+ * instead: this one lets them go ({@link #letGo}), that one watches and stops them from then on.
  */
 public final class ProcessProvider implements InstanceProvider {
   private static final Logger log = LoggerFactory.getLogger(ProcessProvider.class);
   private static final String HOST = "127.0.0.1";
   private static final long POLL_MILLIS = 100;
+  private static final long ADOPTED_POLL_MILLIS = 250;
   private static final Duration HOOK_GRACE = Duration.ofSeconds(5);
 
   /** One process this provider runs. */
   private static final class Running {
     final Instance instance;
+    /** Null for a process another stc started and handed over: not this JVM's child. */
     final Process process;
+    final ProcessHandle handle;
     final Path logFile;
     final Path pidFile;
     final CompletableFuture<Instance> started = new CompletableFuture<>();
     volatile boolean listening;
     volatile boolean stopping;
+    /** Adopted from another stc that may still take it back: closing leaves it running. */
+    volatile boolean borrowed;
+    /** Handed to another stc: no longer this one's to watch. */
+    volatile boolean handedOver;
 
-    Running(Instance instance, Process process, Path logFile, Path pidFile) {
+    Running(Instance instance, Process process, ProcessHandle handle, Path logFile, Path pidFile) {
       this.instance = instance;
       this.process = process;
+      this.handle = handle;
       this.logFile = logFile;
       this.pidFile = pidFile;
+    }
+
+    String exitDetail() {
+      return (process != null ? "exit code " + process.exitValue() : "exited") + ", log: " + logFile;
     }
   }
 
@@ -178,7 +192,7 @@ public final class ProcessProvider implements InstanceProvider {
     // Nothing is ever written to its stdin; closing it now would hand some programs an early EOF.
     Instance instance = new Instance(name, HOST, port);
     Path pidFile = PidFile.beside(logFile);
-    Running r = new Running(instance, p, logFile, pidFile);
+    Running r = new Running(instance, p, p.toHandle(), logFile, pidFile);
     running.put(instance, r);
     try {
       PidFile.write(pidFile, p.toHandle());
@@ -238,7 +252,7 @@ public final class ProcessProvider implements InstanceProvider {
     }
     if (System.nanoTime() - deadline >= 0) {
       r.stopping = true;
-      ProcessTree.terminate(r.process.toHandle(), stopTimeout, timer);
+      ProcessTree.terminate(r.handle, stopTimeout, timer);
       started.completeExceptionally(new IOException(
           i.name() + " was not listening on port " + i.port() + " within " + startTimeout.toMillis() + " ms (log: " + r.logFile + ")"));
       return;
@@ -247,13 +261,17 @@ public final class ProcessProvider implements InstanceProvider {
   }
 
   private void exited(Running r) {
+    if (r.handedOver) {
+      // Another stc's now: its pid file is that one's.
+      return;
+    }
     running.remove(r.instance, r);
     PidFile.delete(r.pidFile);
     if (r.stopping || !r.listening || closed) {
       // Asked to stop, or still starting (the start future reports it).
       return;
     }
-    String detail = "exit code " + r.process.exitValue() + ", log: " + r.logFile;
+    String detail = r.exitDetail();
     log.warn("{} exited on its own ({})", r.instance, detail);
     for (ExitListener l : exitListeners) {
       try {
@@ -271,7 +289,7 @@ public final class ProcessProvider implements InstanceProvider {
       return CompletableFuture.completedFuture(null);
     }
     r.stopping = true;
-    return ProcessTree.terminate(r.process.toHandle(), stopTimeout, timer)
+    return ProcessTree.terminate(r.handle, stopTimeout, timer)
         .whenComplete((v, e) -> {
           running.remove(instance, r);
           PidFile.delete(r.pidFile);
@@ -286,13 +304,101 @@ public final class ProcessProvider implements InstanceProvider {
   /** The process of a running instance, for inspection (and for tests that crash it on purpose). */
   public Optional<ProcessHandle> process(Instance instance) {
     Running r = running.get(instance);
-    return r == null ? Optional.empty() : Optional.of(r.process.toHandle());
+    return r == null ? Optional.empty() : Optional.of(r.handle);
   }
 
   /** The log file of a running instance. */
   public Optional<Path> logFile(Instance instance) {
     Running r = running.get(instance);
     return r == null ? Optional.empty() : Optional.of(r.logFile);
+  }
+
+  @Override
+  public boolean handsOver() {
+    return true;
+  }
+
+  /** The process's pid and start time (so a reused pid is never taken for it), then its log file. */
+  @Override
+  public String handle(Instance instance) {
+    Running r = running.get(instance);
+    if (r == null) {
+      throw new IllegalArgumentException(instance + " is not running here");
+    }
+    return r.handle.pid() + " " + PidFile.started(r.handle) + " " + r.logFile;
+  }
+
+  @Override
+  public void letGo(Instance instance) {
+    Running r = running.remove(instance);
+    if (r != null) {
+      r.handedOver = true;
+      log.info("{} (pid {}) handed over to the new stc; it goes on running", instance, r.handle.pid());
+    }
+  }
+
+  @Override
+  public void adopt(Handover handed) throws IOException {
+    Instance instance = handed.instance();
+    String[] parts = handed.handle().split(" ", 3);
+    long pid;
+    long start;
+    try {
+      pid = Long.parseLong(parts[0]);
+      start = Long.parseLong(parts[1]);
+    } catch (NumberFormatException | ArrayIndexOutOfBoundsException e) {
+      throw new IOException(instance + ": not a process handle: '" + handed.handle() + "'");
+    }
+    ProcessHandle p = PidFile.alive(pid, start)
+        .orElseThrow(() -> new IOException(instance + ": its process (pid " + pid + ") is not running"));
+    Path logFile = Path.of(parts[2]);
+    Running r = new Running(instance, null, p, logFile, PidFile.beside(logFile));
+    r.listening = true;
+    r.borrowed = true;
+    r.started.complete(instance);
+    synchronized (this) {
+      if (closed) {
+        throw new IOException("provider closed");
+      }
+      running.put(instance, r);
+    }
+    log.info("took over {} (pid {}, log: {})", instance, pid, logFile);
+    watchAdopted(r);
+  }
+
+  /**
+   * Polls a process that is not this JVM's child: the JDK notices such a one's end only seconds
+   * later (it sleeps up to 5 s between looks).
+   */
+  private void watchAdopted(Running r) {
+    try {
+      timer.schedule(() -> {
+        if (running.get(r.instance) != r) {
+          return;
+        }
+        if (r.handle.isAlive()) {
+          watchAdopted(r);
+        } else {
+          exited(r);
+        }
+      }, ADOPTED_POLL_MILLIS, TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException e) {
+      // Closed.
+    }
+  }
+
+  @Override
+  public void keepAdopted() {
+    for (Running r : running.values()) {
+      if (r.borrowed) {
+        try {
+          PidFile.write(r.pidFile, r.handle);
+        } catch (IOException e) {
+          log.warn("cannot write {}: {}; if stc is killed, {} outlives it", r.pidFile, e.getMessage(), r.instance);
+        }
+        r.borrowed = false;
+      }
+    }
   }
 
   @Override
@@ -330,12 +436,13 @@ public final class ProcessProvider implements InstanceProvider {
   }
 
   private synchronized void terminateAll(Duration grace) {
-    List<Running> all = List.copyOf(running.values());
+    // What another stc handed over and may still take back is left running: it is not this one's yet.
+    List<Running> all = running.values().stream().filter(r -> !r.borrowed).toList();
     all.forEach(r -> {
       r.stopping = true;
       r.started.completeExceptionally(new IllegalStateException(r.instance.name() + " was stopped while starting"));
     });
-    ProcessTree.terminateAndWait(all.stream().map(r -> r.process.toHandle()).toList(), grace);
+    ProcessTree.terminateAndWait(all.stream().map(r -> r.handle).toList(), grace);
     all.forEach(r -> PidFile.delete(r.pidFile));
     running.clear();
   }

@@ -180,6 +180,94 @@ class TakeoverIT {
     }
   }
 
+  /** The autoscaled instances by name, as the stc on {@code adminPort} lists them: id to port. */
+  private static java.util.Map<String, Integer> instances(int adminPort) throws Exception {
+    HttpResponse<String> r = HttpClient.newHttpClient().send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + "/api/backends")).timeout(Duration.ofSeconds(10)).build(),
+        HttpResponse.BodyHandlers.ofString());
+    java.util.Map<String, Integer> found = new java.util.TreeMap<>();
+    for (com.fasterxml.jackson.databind.JsonNode b : new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body())) {
+      if (b.path("state").asText().equals("up")) {
+        found.put(b.path("id").asText(), b.path("port").asInt());
+      }
+    }
+    return found;
+  }
+
+  /** The process listening for an instance on {@code port}, found by its command line. */
+  private static ProcessHandle instanceOn(int port) {
+    return ProcessHandle.allProcesses()
+        .filter(p -> p.info().arguments().map(a -> String.join(" ", a).contains("backend --port " + port + " ")).orElse(false))
+        .findFirst().orElseThrow(() -> new AssertionError("no instance process on port " + port));
+  }
+
+  @Test
+  void autoscaledInstancesGoOverToTheNewProcessAndServeOnWithoutARestart() throws Exception {
+    int port = freePort();
+    int adminPort = freePort();
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    String jar = Path.of(System.getProperty("stc.jar", "target/stc.jar")).toAbsolutePath().toString();
+    String rest = "\nadmin: {port: " + adminPort + "}\nstate_dir: " + dir.resolve("state")
+        + "\nhealth: {interval: 200ms, timeout: 500ms}\nautoscale:\n  enabled: true\n  min: 2\n  max: 3\n"
+        + "  provider: {kind: process, log_dir: \"" + dir.resolve("instances") + "\", command: [\"" + java
+        + "\", \"-Xmx64m\", \"-XX:TieredStopAtLevel=1\", \"-jar\", \"" + jar
+        + "\", \"backend\", \"--port\", \"{port}\", \"--name\", \"{name}\"]}\n";
+    Path config = dir.resolve("stc.yaml");
+    Files.writeString(config, "host: 127.0.0.1\nport: " + port + rest);
+    Path taken = dir.resolve("taken.yaml");
+    List<ProcessHandle> started = new CopyOnWriteArrayList<>();
+    StcProcess first = StcProcess.startIn(dir, "serve", "--config", config.toString());
+    StcProcess second = null;
+    try (ServerSocket occupied = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      assertThat(first.awaitListening()).isEqualTo(port);
+      java.util.Map<String, Integer> before = instances(adminPort);
+      assertThat(before).containsOnlyKeys("auto-1", "auto-2");
+      before.values().forEach(p -> started.add(instanceOn(p)));
+      try (Clients clients = new Clients(port, 4)) {
+        await().atMost(Duration.ofSeconds(20)).until(() -> clients.ok.get() >= 200);
+
+        // A new process that holds the instances, then cannot start: they stay the running one's, alive and scaled.
+        Files.writeString(taken, "host: 127.0.0.1\nport: " + occupied.getLocalPort() + rest);
+        try (StcProcess failing = StcProcess.startIn(dir, "serve", "--config", taken.toString(), "--takeover")) {
+          assertThat(failing.awaitExit()).as(failing.stderr()).isEqualTo(1);
+          assertThat(failing.stderr()).contains("took over auto-1", "took over auto-2", "stc serve: cannot start");
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> first.stderr().contains("scaling resumed"));
+        assertThat(started).allMatch(ProcessHandle::isAlive);
+
+        second = StcProcess.startIn(dir, "serve", "--config", config.toString(), "--takeover");
+        assertThat(second.awaitListening()).isEqualTo(port);
+        assertThat(first.awaitExit()).as(first.stderr()).isZero();
+        assertThat(first.stderr()).contains("scaling held: 2 instance(s)", "auto-1@127.0.0.1:" + before.get("auto-1") + " (pid "
+            + started.get(0).pid() + ") handed over to the new stc");
+        long afterFirst = clients.ok.get();
+        await().atMost(Duration.ofSeconds(20)).until(() -> clients.ok.get() >= afterFirst + 200);
+        clients.close();
+        StcProcess b = second;
+        assertThat(clients.failed).as(() -> "requests that failed across the takeover; the first's log:\n" + first.stderr()
+            + "\nthe second's:\n" + b.stderr()).isEmpty();
+      }
+      // The same processes serve on, in the new process's pool: none was stopped or started for the change.
+      assertThat(instances(adminPort)).isEqualTo(before);
+      assertThat(started).allMatch(ProcessHandle::isAlive);
+      assertThat(second.stderr()).doesNotContain("scaled_up", "auto-3");
+
+      // They are the new process's now: one that dies is replaced, under a name of its own.
+      started.get(0).destroyForcibly();
+      await().atMost(Duration.ofSeconds(60)).until(() -> instances(adminPort).containsKey("auto-3"));
+      started.add(instanceOn(instances(adminPort).get("auto-3")));
+      // And stopping the new process stops them.
+      assertThat(second.terminate()).as(second.stderr()).isZero();
+      await().atMost(Duration.ofSeconds(20)).until(() -> started.stream().noneMatch(ProcessHandle::isAlive));
+    } finally {
+      first.close();
+      if (second != null) {
+        second.close();
+      }
+      started.forEach(ProcessHandle::destroyForcibly);
+    }
+  }
+
   @Test
   void withNothingRunningATakeoverSaysSoAndExits1() throws Exception {
     Path config = dir.resolve("stc.yaml");

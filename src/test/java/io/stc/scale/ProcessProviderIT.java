@@ -93,6 +93,47 @@ class ProcessProviderIT {
   }
 
   @Test
+  void anInstanceHandedToAnotherProviderOutlivesTheFirstAndIsTheOthersToWatch() throws Exception {
+    provider = new ProcessProvider(backendCommand(), logs, Duration.ofSeconds(60), Duration.ofSeconds(10));
+    Instance a = provider.start("handed").get(60, TimeUnit.SECONDS);
+    ProcessHandle h = handle(a);
+    Path log = provider.logFile(a).orElseThrow();
+    Handover handed = new Handover(a, provider.handle(a));
+    assertThat(handed.handle()).isEqualTo(h.pid() + " " + h.info().startInstant().orElseThrow().toEpochMilli() + " " + log);
+    assertThat(Handover.fromJson(handed.toJson())).isEqualTo(handed);
+
+    // Adopted but not yet let go by the first: a taker that closes leaves it running.
+    ProcessProvider borrower = new ProcessProvider(backendCommand(), logs, Duration.ofSeconds(60), Duration.ofSeconds(10));
+    borrower.adopt(handed);
+    assertThat(borrower.instances()).containsExactly(a);
+    borrower.close();
+    assertThat(h.isAlive()).isTrue();
+    assertThat(provider.instances()).containsExactly(a);
+
+    ProcessProvider taker = new ProcessProvider(backendCommand(), logs, Duration.ofSeconds(60), Duration.ofSeconds(10));
+    try {
+      // A handle whose start time is not the process's own (a reused pid) is no instance of ours.
+      assertThatThrownBy(() -> taker.adopt(new Handover(a, h.pid() + " 1 " + log)))
+          .isInstanceOf(IOException.class).hasMessageContaining("is not running");
+      taker.adopt(handed);
+      provider.letGo(a);
+      provider.close();
+      assertThat(h.isAlive()).isTrue();
+      assertThat(pidFiles()).hasSize(1);
+      taker.keepAdopted();
+      CompletableFuture<String> exit = new CompletableFuture<>();
+      taker.onExit((i, detail) -> exit.complete(i.name() + ": " + detail));
+      // Not its child, so not the JDK's to reap and report soon: the taker notices on its own.
+      h.destroyForcibly();
+      assertThat(exit.get(10, TimeUnit.SECONDS)).isEqualTo("handed: exited, log: " + log);
+      assertThat(taker.instances()).isEmpty();
+      assertThat(pidFiles()).isEmpty();
+    } finally {
+      taker.close();
+    }
+  }
+
+  @Test
   void closingWhileStartsAreUnderWayLeavesNoProcess() throws Exception {
     provider = new ProcessProvider(backendCommand(), logs, Duration.ofSeconds(60), Duration.ofSeconds(10));
     String tag = "closing-" + ProcessHandle.current().pid() + "-";
