@@ -61,6 +61,8 @@ public final class StcServer implements AutoCloseable {
   private int port;
   private java.util.List<Integer> adopted = java.util.List.of();
   private java.util.List<Handover> handed = java.util.List.of();
+  /** Another stc with this state directory runs and hands its instances over: what it keeps is not left behind. */
+  private boolean takingOver;
   private ListenerHandoff handoff;
 
   public StcServer(StcConfig config) {
@@ -88,6 +90,7 @@ public final class StcServer implements AutoCloseable {
   /** Starts from the autoscaled instances another stc handed over, instead of new ones; call before {@link #start()}. */
   public StcServer adoptInstances(java.util.List<Handover> instances) {
     this.handed = java.util.List.copyOf(instances);
+    this.takingOver = true;
     return this;
   }
 
@@ -199,7 +202,7 @@ public final class StcServer implements AutoCloseable {
       breakers.start();
     }
     if (config.autoscale().enabled()) {
-      InstanceProvider provider = providerFor(config.autoscale(), config.stateDir());
+      InstanceProvider provider = providerFor(config.autoscale(), config.stateDir(), takingOver);
       StickySessions sessions = sticky;
       autoscaler = new Autoscaler(config.autoscale(), upstream, provider, checking, clock, queueGauge())
           .withSessions(sessions::sessions)
@@ -310,13 +313,13 @@ public final class StcServer implements AutoCloseable {
    * {@code scale} and {@code kubernetes} are known, so that {@code kubernetes} depends on
    * {@code scale} and not the other way round.
    */
-  private static InstanceProvider providerFor(AutoscaleConfig config, String stateDir) {
+  private static InstanceProvider providerFor(AutoscaleConfig config, String stateDir, boolean takingOver) {
     AutoscaleConfig.Provider p = config.provider();
     return switch (p.kind()) {
       case PROCESS -> new ProcessProvider(p.command(), p.logDir(stateDir), config.startTimeout(), p.stopTimeout());
       case STATIC -> new StaticProvider(p.backends());
       case KUBERNETES -> KubernetesProvider.connect(p.kubernetes(), config.startTimeout(), p.stopTimeout());
-      case DOCKER -> DockerProvider.connect(p.docker(), stateDir, config.startTimeout(), p.stopTimeout());
+      case DOCKER -> DockerProvider.connect(p.docker(), stateDir, config.startTimeout(), p.stopTimeout(), takingOver);
     };
   }
 

@@ -66,7 +66,7 @@ public final class ServeCommand implements Callable<Integer> {
 
   @Option(names = "--takeover",
       description = "Take over the listening sockets of the stc running with the same state_dir (and its autoscaled "
-          + "process instances, as they run), then let it drain and exit: a restart or an upgrade that refuses no "
+          + "process or docker instances, as they run), then let it drain and exit: a restart or an upgrade that refuses no "
           + "connection (Linux, epoll).")
   boolean takeover;
 
@@ -102,10 +102,6 @@ public final class ServeCommand implements Callable<Integer> {
     if (check) {
       return check(cfg);
     }
-    if (takeover && cfg.autoscale().enabled() && cfg.autoscale().provider().kind() == AutoscaleConfig.ProviderKind.DOCKER) {
-      System.err.println("stc serve: --takeover: not with the docker provider (the running stc removes its containers as it goes)");
-      return 2;
-    }
     StcServer server = new StcServer(cfg);
     if (config != null) {
       server.reloadFrom(this::resolve);
@@ -117,11 +113,11 @@ public final class ServeCommand implements Callable<Integer> {
     if (takeover) {
       try {
         server.adoptListeners(ListenerHandoff.takeListeners(handoff, HANDOFF_TIMEOUT));
-        if (cfg.admin().enabled()) {
-          holds.add(ListenerHandoff.holdAdmin(handoff, HANDOFF_TIMEOUT));
-        }
-        if (cfg.autoscale().enabled() && cfg.autoscale().provider().kind() == AutoscaleConfig.ProviderKind.PROCESS) {
-          // Its instances go on serving, in this process's pool from its start: none is stopped or started for the change.
+        AutoscaleConfig.ProviderKind kind = cfg.autoscale().provider().kind();
+        if (cfg.autoscale().enabled() && (kind == AutoscaleConfig.ProviderKind.PROCESS || kind == AutoscaleConfig.ProviderKind.DOCKER)) {
+          // Its instances go on serving, in this process's pool from its start: none is stopped or
+          // started for the change. Asked first: an earlier version that cannot is refused before
+          // anything of it was held.
           ListenerHandoff.Hold instances = ListenerHandoff.holdInstances(handoff, HANDOFF_TIMEOUT);
           holds.add(instances);
           List<Handover> handed = new ArrayList<>();
@@ -129,6 +125,9 @@ public final class ServeCommand implements Callable<Integer> {
             handed.add(Handover.fromJson(line));
           }
           server.adoptInstances(handed);
+        }
+        if (cfg.admin().enabled()) {
+          holds.add(ListenerHandoff.holdAdmin(handoff, HANDOFF_TIMEOUT));
         }
       } catch (IOException e) {
         holds.forEach(ListenerHandoff.Hold::close);

@@ -35,7 +35,8 @@ import org.slf4j.LoggerFactory;
  * provider that stopped on its own is reported to the exit listeners (and removed). Every
  * container carries the label {@value #OWNER_LABEL} naming this stc's state directory; when stc
  * was killed without stopping them, the next stc with the same state directory removes them as it
- * starts.
+ * starts. A new stc taking this one's place ({@code stc serve --takeover}) adopts the running
+ * containers instead, by id.
  */
 public final class DockerProvider implements InstanceProvider {
   private static final Logger log = LoggerFactory.getLogger(DockerProvider.class);
@@ -54,6 +55,8 @@ public final class DockerProvider implements InstanceProvider {
     volatile Instance instance;
     volatile boolean listening;
     volatile boolean stopping;
+    /** Adopted from another stc that may still take it back: closing leaves it running. */
+    volatile boolean borrowed;
 
     Running(String name, String id) {
       this.name = name;
@@ -96,11 +99,23 @@ public final class DockerProvider implements InstanceProvider {
    * @throws IllegalStateException when the engine cannot be reached or refuses, with its message
    */
   public static DockerProvider connect(DockerConfig config, String stateDir, Duration startTimeout, Duration stopTimeout) {
+    return connect(config, stateDir, startTimeout, stopTimeout, false);
+  }
+
+  /**
+   * As {@link #connect(DockerConfig, String, Duration, Duration)}; {@code takingOver}: another stc
+   * with the same state directory runs and hands its containers over ({@code stc serve
+   * --takeover}), so none is left behind: those it keeps are its own to remove.
+   */
+  public static DockerProvider connect(
+      DockerConfig config, String stateDir, Duration startTimeout, Duration stopTimeout, boolean takingOver) {
     DockerEngine engine = DockerEngine.at(config.engine());
     DockerProvider p = new DockerProvider(config, engine, ownerOf(stateDir), startTimeout, stopTimeout);
     try {
       engine.call(HttpMethod.GET, "/version", null).get(30, TimeUnit.SECONDS);
-      p.reapOrphans();
+      if (!takingOver) {
+        p.reapOrphans();
+      }
     } catch (Exception e) {
       p.close();
       throw new IllegalStateException("docker provider: " + cause(e).getMessage(), cause(e));
@@ -405,6 +420,68 @@ public final class DockerProvider implements InstanceProvider {
     exitListeners.add(listener);
   }
 
+  @Override
+  public boolean handsOver() {
+    return true;
+  }
+
+  /** The container's id. */
+  @Override
+  public String handle(Instance instance) {
+    Running r = find(instance);
+    if (r == null) {
+      throw new IllegalArgumentException(instance + " is not running here");
+    }
+    return r.id;
+  }
+
+  @Override
+  public void letGo(Instance instance) {
+    Running r = find(instance);
+    if (r != null) {
+      running.remove(r.id, r);
+      log.info("{} (container {}) handed over to the new stc; it goes on running", instance, shortId(r.id));
+    }
+  }
+
+  /** Takes over a running container of this provider's owner label: one another stc with the same state directory made. */
+  @Override
+  public void adopt(Handover handed) throws IOException {
+    String id = handed.handle();
+    JsonNode c;
+    try {
+      c = engine.call(HttpMethod.GET, "/containers/" + DockerEngine.encode(id) + "/json", null).get(30, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted");
+    } catch (Exception e) {
+      throw new IOException(handed.instance() + ": container " + shortId(id) + ": " + cause(e).getMessage());
+    }
+    if (!owner.equals(c.path("Config").path("Labels").path(OWNER_LABEL).asText())) {
+      throw new IOException(handed.instance() + ": container " + shortId(id) + " is not this state directory's");
+    }
+    if (!c.path("State").path("Running").asBoolean()) {
+      throw new IOException(handed.instance() + ": container " + shortId(id) + " is not running");
+    }
+    Running r = new Running(handed.instance().name(), c.path("Id").asText(id));
+    r.instance = handed.instance();
+    r.listening = true;
+    r.borrowed = true;
+    r.started.complete(r.instance);
+    synchronized (this) {
+      if (closed) {
+        throw new IOException("provider closed");
+      }
+      running.put(r.id, r);
+    }
+    log.info("took over {} (container {})", r.instance, shortId(r.id));
+  }
+
+  @Override
+  public void keepAdopted() {
+    running.values().forEach(r -> r.borrowed = false);
+  }
+
   /** Stops and removes every container (SIGTERM, SIGKILL after the stop timeout) and waits for them. */
   @Override
   public void close() {
@@ -428,7 +505,8 @@ public final class DockerProvider implements InstanceProvider {
   }
 
   private void removeAll(Duration grace) {
-    List<Running> all = List.copyOf(running.values());
+    // What another stc handed over and may still take back is left running: it is not this one's yet.
+    List<Running> all = running.values().stream().filter(r -> !r.borrowed).toList();
     all.forEach(r -> {
       r.stopping = true;
       r.started.completeExceptionally(new IllegalStateException(r.name + " was stopped while starting"));

@@ -9,7 +9,8 @@ import java.util.Objects;
 
 /**
  * An instance one stc process hands to another that takes its place ({@code stc serve --takeover}),
- * with what the provider needs to find it again: for a process, its pid, start time and log file.
+ * with what the provider needs to find it again: for a process, its pid, start time and log file;
+ * for a container, its id.
  * Sent between the two as one JSON line.
  */
 public record Handover(Instance instance, String handle) {

@@ -37,6 +37,23 @@ class TakeoverIT {
     }
   }
 
+  /**
+   * A free port below the kernel's ephemeral range (32768 up), from which the process provider
+   * takes its instances' ports: one of those cannot land on it before stc binds it.
+   */
+  private static int freeFixedPort() throws Exception {
+    java.util.Random random = new java.util.Random();
+    for (int i = 0; i < 100; i++) {
+      int port = 20_000 + random.nextInt(12_000);
+      try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+        return s.getLocalPort();
+      } catch (java.io.IOException inUse) {
+        // Another one.
+      }
+    }
+    throw new IllegalStateException("no free port between 20000 and 32000");
+  }
+
   /** Clients that open a connection per request as fast as they are answered, counting what came back whole and what did not. */
   private static final class Clients implements AutoCloseable {
     final AtomicLong ok = new AtomicLong();
@@ -203,8 +220,8 @@ class TakeoverIT {
 
   @Test
   void autoscaledInstancesGoOverToTheNewProcessAndServeOnWithoutARestart() throws Exception {
-    int port = freePort();
-    int adminPort = freePort();
+    int port = freeFixedPort();
+    int adminPort = freeFixedPort();
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     String jar = Path.of(System.getProperty("stc.jar", "target/stc.jar")).toAbsolutePath().toString();
     String rest = "\nadmin: {port: " + adminPort + "}\nstate_dir: " + dir.resolve("state")

@@ -304,6 +304,33 @@ class DockerProviderIT {
   }
 
   @Test
+  void aTakeoverKeepsTheContainersRunningAndTheNewStcRemovesThemWhenItStops() throws Exception {
+    int adminPort;
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      adminPort = s.getLocalPort();
+    }
+    Path config = Files.writeString(dir.resolve("stc.yaml"), yaml("min: 2\nmax: 2\n").replace("admin: {port: 0}", "admin: {port: " + adminPort + "}"));
+    try (StcProcess first = StcProcess.start("serve", "--config", config.toString())) {
+      int port = first.awaitListening();
+      await().atMost(Duration.ofSeconds(60)).until(() -> containers().size() == 2);
+      List<String> before = containers();
+      try (StcProcess second = StcProcess.start("serve", "--config", config.toString(), "--takeover")) {
+        assertThat(second.awaitListening()).isEqualTo(port);
+        assertThat(first.awaitExit()).as(first.stderr()).isZero();
+        assertThat(first.stderr()).contains("scaling held: 2 instance(s)", "handed over to the new stc");
+        assertThat(second.stderr()).contains("took over auto-1", "took over auto-2").doesNotContain("left behind");
+        // The same containers serve on: none was removed or made for the change.
+        assertThat(containers()).containsExactlyInAnyOrderElementsOf(before);
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/cgi-bin/slow?0"))
+            .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(second.terminate()).isZero();
+      }
+    }
+    assertThat(containers()).as("the new stc's stop removes them").isEmpty();
+  }
+
+  @Test
   void theContainersOfAKilledStcAreRemovedByTheNextOne() throws Exception {
     Path config = Files.writeString(dir.resolve("stc.yaml"), yaml("min: 2\nmax: 2\n"));
     List<String> orphans;
