@@ -19,7 +19,8 @@ final class TraceFlags {
 
   @Option(names = "--trace", paramLabel = "FILE",
       description = "Replay a recorded rate instead of a pattern: one rate per line per second, or time,rate lines"
-          + " (seconds, Unix time or date-times such as 2026-12-01T10:00:00Z; the replay begins at the first point).")
+          + " (seconds, Unix time or date-times such as 2026-12-01T10:00:00Z; the replay begins at the first point),"
+          + " or a web server's access log (nginx, Apache, HAProxy, Envoy, JSON lines), its requests counted per second.")
   Path file;
 
   @Option(names = "--trace-scale", paramLabel = "FACTOR", defaultValue = "1", description = "Multiply the trace's rates by this (default ${DEFAULT-VALUE}).")

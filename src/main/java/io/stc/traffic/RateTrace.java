@@ -1,6 +1,9 @@
 package io.stc.traffic;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -26,8 +29,9 @@ import java.util.regex.Pattern;
  * ({@code 2026-12-01T10:00:00Z}, with an offset, or without a zone and with a space for the
  * {@code T}, as Grafana's CSV export writes it); the replay begins at the first point. Fields may
  * be quoted, and separated by a comma, a semicolon, a tab or spaces. Blank lines and {@code #}
- * comments are skipped, and so is a header line before the first rate. It can be scaled, and a
- * part of it cut out ({@code start}, {@code duration}, from the first point).
+ * comments are skipped, and so is a header line before the first rate. Or a web server's access
+ * log, its requests counted per second ({@link AccessLogTrace}). It can be scaled, and a part of it
+ * cut out ({@code start}, {@code duration}, from the first point).
  */
 public final class RateTrace implements RatePattern {
   /** Most points a trace may hold: two weeks of seconds. */
@@ -37,14 +41,17 @@ public final class RateTrace implements RatePattern {
   private static final Pattern DATE = Pattern.compile("\\d{4}-\\d{2}-\\d{2}");
 
   private final String name;
+  /** What reading an access log found, for {@link #describe()}; null for a rate file. */
+  private final String logNote;
   private final double[] times;
   private final double[] rates;
   private final double start;
   private final double duration;
   private final double scale;
 
-  private RateTrace(String name, double[] times, double[] rates, double start, double duration, double scale) {
+  private RateTrace(String name, String logNote, double[] times, double[] rates, double start, double duration, double scale) {
     this.name = name;
+    this.logNote = logNote;
     this.times = times;
     this.rates = rates;
     this.start = start;
@@ -65,15 +72,20 @@ public final class RateTrace implements RatePattern {
     if (!(startSeconds >= 0) || Double.isInfinite(startSeconds)) {
       throw new IllegalArgumentException("--trace-start must not be negative");
     }
+    String name = file.getFileName() == null ? file.toString() : file.getFileName().toString();
+    if (AccessLogTrace.looksLikeOne(firstLine(file))) {
+      AccessLogTrace.Counts c = AccessLogTrace.read(file, name, MAX_POINTS);
+      String note = "an access log of " + c.requests() + " requests"
+          + (c.skipped() == 0 ? "" : "; " + c.skipped() + " line" + (c.skipped() == 1 ? "" : "s")
+              + " without a time skipped, the first at line " + c.firstSkippedLine());
+      return finish(name, note, c.times(), c.rates(), c.times().length, scale, startSeconds, durationSeconds);
+    }
     List<String> lines;
     try {
       lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-    } catch (NoSuchFileException e) {
-      throw new IllegalArgumentException("--trace: no such file " + file);
     } catch (IOException e) {
       throw new IllegalArgumentException("--trace: cannot read " + file + " (" + e.getMessage() + ")");
     }
-    String name = file.getFileName() == null ? file.toString() : file.getFileName().toString();
     double[] times = new double[Math.min(lines.size(), MAX_POINTS)];
     double[] rates = new double[times.length];
     int n = 0;
@@ -134,6 +146,35 @@ public final class RateTrace implements RatePattern {
     if (n == 0) {
       throw new IllegalArgumentException("--trace: " + name + " holds no rate");
     }
+    return finish(name, null, times, rates, n, scale, startSeconds, durationSeconds);
+  }
+
+  /**
+   * The first line that is neither blank nor a comment, read leniently (an access log may hold
+   * bytes that are not UTF-8); "" when there is none.
+   */
+  private static String firstLine(Path file) {
+    var decoder = StandardCharsets.UTF_8.newDecoder()
+        .onMalformedInput(CodingErrorAction.REPLACE).onUnmappableCharacter(CodingErrorAction.REPLACE);
+    try (BufferedReader in = new BufferedReader(new InputStreamReader(Files.newInputStream(file), decoder))) {
+      String line;
+      while ((line = in.readLine()) != null) {
+        String t = line.startsWith(BOM) ? line.substring(1).strip() : line.strip();
+        if (!t.isEmpty() && !t.startsWith("#")) {
+          return t;
+        }
+      }
+      return "";
+    } catch (NoSuchFileException e) {
+      throw new IllegalArgumentException("--trace: no such file " + file);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("--trace: cannot read " + file + " (" + e.getMessage() + ")");
+    }
+  }
+
+  /** The first {@code n} points, from the first, cut as {@code start} and {@code duration} ask. */
+  private static RateTrace finish(String name, String logNote, double[] times, double[] rates, int n, double scale,
+      double startSeconds, Double durationSeconds) {
     times = Arrays.copyOf(times, n);
     rates = Arrays.copyOf(rates, n);
     // The replay begins at the first point, whatever clock the times are on.
@@ -158,7 +199,7 @@ public final class RateTrace implements RatePattern {
       }
       duration = durationSeconds;
     }
-    return new RateTrace(name, times, rates, startSeconds, duration, scale);
+    return new RateTrace(name, logNote, times, rates, startSeconds, duration, scale);
   }
 
   /** The fields of a line: split at commas, semicolons or tabs when it has any, else at spaces; quotes taken off. */
@@ -303,6 +344,9 @@ public final class RateTrace implements RatePattern {
     }
     if (start > 0) {
       sb.append(" from ").append(plain(start)).append("s");
+    }
+    if (logNote != null) {
+      sb.append(", ").append(logNote);
     }
     return sb.toString();
   }

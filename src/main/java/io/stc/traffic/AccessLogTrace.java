@@ -1,0 +1,201 @@
+package io.stc.traffic;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.DateTimeException;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeFormatterBuilder;
+import java.time.temporal.ChronoField;
+import java.time.temporal.TemporalAccessor;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A web server's access log read as a rate trace: each line is one request at its time, counted
+ * per second. Reads the common and combined formats of nginx, Apache and stc
+ * ({@code [10/Oct/2026:13:55:36 +0000]}), HAProxy's HTTP log ({@code [10/Oct/2026:13:55:36.655]},
+ * no zone), Envoy's default ({@code [2026-10-10T13:55:36.655Z]}), and JSON lines with the time in
+ * {@code time}, {@code timestamp}, {@code ts}, {@code @timestamp}, {@code start_time},
+ * {@code StartUTC}, {@code time_iso8601} or {@code time_local} (a date-time, or seconds or
+ * milliseconds since the epoch). Lines may come a little out of order, as workers write them; a
+ * line without a time (a server's own message in the same file) is skipped and counted.
+ */
+final class AccessLogTrace {
+  private static final Pattern CLF = Pattern.compile("\\[(\\d{2}/[A-Za-z]{3}/\\d{4}:\\d{2}:\\d{2}:\\d{2}(?:\\.\\d+)?)(?: ([+-]\\d{4}))?]");
+  private static final Pattern BRACKETED_ISO = Pattern.compile("\\[(\\d{4}-\\d{2}-\\d{2}T[^\\]\\s]+)]");
+  private static final Pattern CLF_ALONE = Pattern.compile("^(\\d{2}/[A-Za-z]{3}/\\d{4}:\\d{2}:\\d{2}:\\d{2}(?:\\.\\d+)?)(?: ([+-]\\d{4}))?$");
+  private static final DateTimeFormatter CLF_TIME = new DateTimeFormatterBuilder()
+      .appendPattern("dd/MMM/yyyy:HH:mm:ss")
+      .optionalStart().appendFraction(ChronoField.NANO_OF_SECOND, 1, 9, true).optionalEnd()
+      .toFormatter(Locale.ENGLISH);
+  private static final String[] JSON_TIME_FIELDS = {"time", "timestamp", "ts", "@timestamp", "start_time", "StartUTC", "time_iso8601", "time_local"};
+  private static final ObjectMapper JSON = new ObjectMapper();
+  /** Lines may be written out of order by this much before the first: a busy server's workers. */
+  private static final long MAX_BEFORE_FIRST_SECONDS = 3600;
+
+  /** The requests per second of a log, from its first second to its last. */
+  record Counts(double[] times, double[] rates, long requests, long skipped, int firstSkippedLine) {}
+
+  private AccessLogTrace() {}
+
+  /** Whether {@code line}, the first that is not blank, is an access log's: JSON, or a bracketed time among other fields. */
+  static boolean looksLikeOne(String line) {
+    String t = line.strip();
+    return t.startsWith("{") || CLF.matcher(t).find() || BRACKETED_ISO.matcher(t).find();
+  }
+
+  /** Counts the requests of {@code file} per second; IllegalArgumentException naming the file and line on bad input. */
+  static Counts read(Path file, String name, int maxSeconds) {
+    Map<Long, int[]> perSecond = new HashMap<>();
+    long first = Long.MIN_VALUE;
+    long min = Long.MAX_VALUE;
+    long max = Long.MIN_VALUE;
+    long requests = 0;
+    long skipped = 0;
+    int firstSkipped = 0;
+    var decoder = StandardCharsets.UTF_8.newDecoder()
+        .onMalformedInput(CodingErrorAction.REPLACE).onUnmappableCharacter(CodingErrorAction.REPLACE);
+    try (BufferedReader in = new BufferedReader(new InputStreamReader(Files.newInputStream(file), decoder))) {
+      TimeCache cache = new TimeCache();
+      String line;
+      int number = 0;
+      while ((line = in.readLine()) != null) {
+        number++;
+        if (line.isBlank()) {
+          continue;
+        }
+        long second = cache.second(line, name + ":" + number + ": ");
+        if (second == Long.MIN_VALUE) {
+          if (skipped++ == 0) {
+            firstSkipped = number;
+          }
+          continue;
+        }
+        if (first == Long.MIN_VALUE) {
+          first = second;
+        } else if (second < first - MAX_BEFORE_FIRST_SECONDS) {
+          throw new IllegalArgumentException(name + ":" + number + ": a request more than an hour before the log's first line");
+        }
+        min = Math.min(min, second);
+        max = Math.max(max, second);
+        if (max - min >= maxSeconds) {
+          throw new IllegalArgumentException(name + ":" + number + ": the log spans more than " + maxSeconds + " seconds (two weeks)");
+        }
+        perSecond.computeIfAbsent(second, s -> new int[1])[0]++;
+        requests++;
+      }
+    } catch (IOException e) {
+      throw new IllegalArgumentException("--trace: cannot read " + file + " (" + e.getMessage() + ")");
+    }
+    if (requests == 0) {
+      throw new IllegalArgumentException("--trace: " + name + " holds no request with a time");
+    }
+    int n = (int) (max - min + 1);
+    double[] times = new double[n];
+    double[] rates = new double[n];
+    for (int i = 0; i < n; i++) {
+      times[i] = i;
+      int[] c = perSecond.get(min + i);
+      rates[i] = c == null ? 0 : c[0];
+    }
+    return new Counts(times, rates, requests, skipped, firstSkipped);
+  }
+
+  /**
+   * The second of a line's time, Long.MIN_VALUE when it has none; the last time text and its
+   * second are kept, as a log's lines come many to a second.
+   */
+  private static final class TimeCache {
+    private String lastText;
+    private long lastSecond;
+
+    long second(String line, String where) {
+      String t = line.strip();
+      if (t.startsWith("{")) {
+        return jsonSecond(t, where);
+      }
+      Matcher clf = CLF.matcher(t);
+      if (clf.find()) {
+        String text = clf.group(0);
+        if (!text.equals(lastText)) {
+          lastSecond = clfSecond(clf.group(1), clf.group(2), where);
+          lastText = text;
+        }
+        return lastSecond;
+      }
+      Matcher iso = BRACKETED_ISO.matcher(t);
+      if (iso.find()) {
+        return isoSecond(iso.group(1), where);
+      }
+      return Long.MIN_VALUE;
+    }
+  }
+
+  private static long clfSecond(String time, String zone, String where) {
+    try {
+      LocalDateTime local = LocalDateTime.parse(time, CLF_TIME);
+      // HAProxy writes its local time without a zone: only the differences between lines count.
+      ZoneOffset offset = zone == null ? ZoneOffset.UTC : ZoneOffset.of(zone);
+      return local.toEpochSecond(offset);
+    } catch (DateTimeException e) {
+      throw new IllegalArgumentException(where + "expected a time such as [10/Oct/2026:13:55:36 +0000], got '[" + time
+          + (zone == null ? "" : " " + zone) + "]'");
+    }
+  }
+
+  private static long isoSecond(String text, String where) {
+    try {
+      TemporalAccessor t = DateTimeFormatter.ISO_DATE_TIME.parseBest(text, ZonedDateTime::from, OffsetDateTime::from, LocalDateTime::from);
+      Instant instant = t instanceof ZonedDateTime z ? z.toInstant()
+          : t instanceof OffsetDateTime o ? o.toInstant() : ((LocalDateTime) t).toInstant(ZoneOffset.UTC);
+      return instant.getEpochSecond();
+    } catch (DateTimeException e) {
+      throw new IllegalArgumentException(where + "expected a date-time such as 2026-10-10T13:55:36Z, got '" + text + "'");
+    }
+  }
+
+  private static long jsonSecond(String line, String where) {
+    JsonNode o;
+    try {
+      o = JSON.readTree(line);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException(where + "a line that starts as JSON but is not: "
+          + (line.length() > 80 ? line.substring(0, 80) + "..." : line));
+    }
+    for (String field : JSON_TIME_FIELDS) {
+      JsonNode v = o.get(field);
+      if (v == null || v.isNull()) {
+        continue;
+      }
+      if (v.isNumber()) {
+        double d = v.asDouble();
+        // Milliseconds since the epoch are past 1e11 from 1973 on; seconds will not be for 3,000 years.
+        return (long) Math.floor(d > 1e11 ? d / 1000 : d);
+      }
+      String text = v.asText().strip();
+      Matcher clf = CLF_ALONE.matcher(text);
+      if (clf.matches()) {
+        return clfSecond(clf.group(1), clf.group(2), where);
+      }
+      return isoSecond(text.length() > 10 && text.charAt(10) == ' ' ? text.substring(0, 10) + "T" + text.substring(11) : text,
+          where + field + ": ");
+    }
+    return Long.MIN_VALUE;
+  }
+}
