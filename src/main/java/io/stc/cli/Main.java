@@ -29,7 +29,18 @@ public final class Main implements Runnable {
     if (java.security.Security.getProperty("networkaddress.cache.ttl") == null && System.getProperty("sun.net.inetaddr.ttl") == null) {
       java.security.Security.setProperty("networkaddress.cache.ttl", "5");
     }
-    System.exit(run(args));
+    int code;
+    try {
+      code = run(args);
+    } catch (Throwable t) {
+      // An Error picocli does not catch (a class missing because the jar was written over under the
+      // running process, memory run out): the event loops' threads would keep the JVM up, serving
+      // nothing, so it exits, and the shutdown hooks stop what it started.
+      System.err.println("stc: stopped by " + t);
+      t.printStackTrace();
+      code = 1;
+    }
+    System.exit(code);
   }
 
   /** Runs the command line and returns its exit code: 0 ok, 1 failure, 2 bad usage or config. */
