@@ -4,7 +4,9 @@ import ch.qos.logback.classic.Level;
 import io.stc.backend.InstanceModel;
 import io.stc.balance.Algorithm;
 import io.stc.config.AutoscaleConfig.Policy;
+import io.stc.config.AutoscaleConfig.ScheduleWindow;
 import io.stc.config.ByteSize;
+import io.stc.config.CronExpression;
 import io.stc.config.HumanDuration;
 import io.stc.traffic.RateTrace;
 import io.stc.traffic.Simulation;
@@ -17,6 +19,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -97,6 +101,16 @@ public final class SimulateCommand implements Callable<Integer> {
       description = "The most instances the autoscaler starts at once, as autoscale.provider.max_starting; the others"
           + " wait for a start slot; 0 for any number (default ${DEFAULT-VALUE}).")
   int maxStarting;
+
+  @Option(names = "--schedule", paramLabel = "START;END;MIN[;ZONE]",
+      description = "A window that raises the fewest instances, as autoscale.schedule: from each firing of the cron expression START"
+          + " until the next of END, at least MIN (e.g. \"0 8 * * mon-fri;0 18 * * mon-fri;10;Europe/Berlin\"); repeatable.")
+  List<String> schedule = new ArrayList<>();
+
+  @Option(names = "--start-at", paramLabel = "DATETIME",
+      description = "The date and time the run begins at, which --schedule is read by, e.g. 2026-12-07T06:00:00Z (default: the"
+          + " trace's first time, when it has dates).")
+  String startAt;
 
   @Option(names = "--min", paramLabel = "N", description = "Fewest instances (default ${DEFAULT-VALUE}, as autoscale.min).")
   int min;
@@ -204,7 +218,7 @@ public final class SimulateCommand implements Callable<Integer> {
     if (replay != null) {
       b.trace(replay);
     }
-    return b
+    b
         .pattern(flag("--pattern", () -> TrafficPattern.parse(pattern)))
         .rate(rate)
         .duration(duration("--duration", duration))
@@ -226,7 +240,52 @@ public final class SimulateCommand implements Callable<Integer> {
         .interval(duration("--interval", interval))
         .meanLifetime(duration("--mtbf", mtbf))
         .slo(duration("--slo", slo))
-        .build();
+        .schedule(flag("--schedule", () -> schedule.stream().map(SimulateCommand::window).toList()));
+    if (startAt != null) {
+      b.startAt(flag("--start-at", () -> epochMillis(startAt)));
+    }
+    return b.build();
+  }
+
+  /** A date and time with a zone or an offset, or without one (then UTC). */
+  private static long epochMillis(String text) {
+    try {
+      java.time.temporal.TemporalAccessor t = java.time.format.DateTimeFormatter.ISO_DATE_TIME.parseBest(
+          text.strip(), java.time.ZonedDateTime::from, java.time.LocalDateTime::from);
+      return t instanceof java.time.ZonedDateTime z ? z.toInstant().toEpochMilli()
+          : ((java.time.LocalDateTime) t).toInstant(ZoneOffset.UTC).toEpochMilli();
+    } catch (java.time.DateTimeException e) {
+      throw new IllegalArgumentException("expected a date and time such as 2026-12-07T06:00:00Z, got '" + text + "'");
+    }
+  }
+
+  /** One {@code --schedule} value: START;END;MIN[;ZONE], the zone UTC unless given (a simulation runs on no machine's clock). */
+  static ScheduleWindow window(String text) {
+    String[] parts = text.split(";", -1);
+    if (parts.length < 3 || parts.length > 4) {
+      throw new IllegalArgumentException("expected START;END;MIN[;ZONE] (two cron expressions, a number, a time zone), got '" + text + "'");
+    }
+    CronExpression start;
+    CronExpression end;
+    try {
+      start = CronExpression.parse(parts[0]);
+      end = CronExpression.parse(parts[1]);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("'" + text + "': " + e.getMessage(), e);
+    }
+    int min;
+    try {
+      min = Integer.parseInt(parts[2].strip());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("'" + text + "': MIN must be a whole number, got '" + parts[2].strip() + "'");
+    }
+    ZoneId zone;
+    try {
+      zone = parts.length == 4 ? ZoneId.of(parts[3].strip()) : ZoneOffset.UTC;
+    } catch (java.time.DateTimeException e) {
+      throw new IllegalArgumentException("'" + text + "': unknown time zone '" + parts[3].strip() + "'");
+    }
+    return new ScheduleWindow(start, end, min, zone);
   }
 
   private static Duration duration(String flag, String text) {

@@ -31,7 +31,19 @@ final class SimulationReport {
             + (o.maxStarting() == 0 ? "" : ", " + o.maxStarting() + " started at once"),
         o.meanLifetime().isZero() ? "" : ", crashes after " + duration(o.meanLifetime()) + " on average",
         o.maxInflight(), queue(o), duration(o.queueTimeout()), duration(o.interval()),
-        o.slo().isZero() ? "" : " (slo: p99 " + duration(o.slo()) + ")");
+        o.slo().isZero() ? "" : " (slo: p99 " + duration(o.slo()) + ")") + schedule(o);
+  }
+
+  /** The schedule's windows and the wall-clock time the run began at; nothing without one. */
+  private static String schedule(SimulationOptions o) {
+    if (o.schedule().isEmpty()) {
+      return "";
+    }
+    StringBuilder sb = new StringBuilder();
+    for (var w : o.schedule()) {
+      sb.append(sb.length() == 0 ? "" : "; ").append("min ").append(w.min()).append(", ").append(w);
+    }
+    return String.format(Locale.ROOT, "Schedule     %s; the run begins %s%n", sb, java.time.Instant.ofEpochMilli(o.startAtMillis()));
   }
 
   private static String queue(SimulationOptions o) {

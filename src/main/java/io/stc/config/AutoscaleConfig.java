@@ -17,6 +17,7 @@ import java.util.Locale;
  *     the {@code metric}'s value for {@code target}; unused by {@code threshold} and {@code rps}
  * @param slo the p99 latency the {@code slo} policy keeps to at the least cost; zero to derive it
  *     from what the instances are measured to do
+ * @param schedule windows of the day (or week, or year) in which the pool keeps more than {@code min}
  */
 @RecordBuilder
 public record AutoscaleConfig(
@@ -45,7 +46,36 @@ public record AutoscaleConfig(
     double maxScaleDownRate,
     Duration drainTimeout,
     Duration startTimeout,
-    Duration slo) implements AutoscaleConfigBuilder.With {
+    Duration slo,
+    List<ScheduleWindow> schedule) implements AutoscaleConfigBuilder.With {
+
+  public AutoscaleConfig {
+    schedule = List.copyOf(schedule);
+  }
+
+  /** With a latency objective and no schedule. */
+  public AutoscaleConfig(
+      boolean enabled, Provider provider, Policy policy, int min, int max, Duration interval, int maxInflight,
+      double target, Metric metric, double utilization, double tolerance, Duration stableWindow,
+      Duration panicWindow, double panicThreshold, Duration stabilizationWindow, int maxStepUp, double thresholdUp,
+      double thresholdDown, double rpsUp, double rpsDown, Duration cooldownUp, Duration cooldownDown,
+      double maxScaleDownRate, Duration drainTimeout, Duration startTimeout, Duration slo) {
+    this(enabled, provider, policy, min, max, interval, maxInflight, target, metric, utilization, tolerance,
+        stableWindow, panicWindow, panicThreshold, stabilizationWindow, maxStepUp, thresholdUp, thresholdDown, rpsUp,
+        rpsDown, cooldownUp, cooldownDown, maxScaleDownRate, drainTimeout, startTimeout, slo, List.of());
+  }
+
+  /**
+   * From a firing of {@code start} until the next of {@code end}, both read in {@code timezone}'s
+   * wall-clock time, the pool keeps {@code min} instances at least (KEDA's cron scaler).
+   */
+  public record ScheduleWindow(CronExpression start, CronExpression end, int min, java.time.ZoneId timezone) {
+    /** The window as logs and reports show it: {@code 0 8 * * mon-fri .. 0 18 * * mon-fri (Europe/Berlin)}. */
+    @Override
+    public String toString() {
+      return start + " .. " + end + " (" + (timezone.equals(java.time.ZoneOffset.UTC) ? "UTC" : timezone.getId()) + ")";
+    }
+  }
 
   /** Without a latency objective: the {@code slo} policy derives it. */
   public AutoscaleConfig(

@@ -4,6 +4,7 @@ import io.stc.config.AutoscaleConfig.Metric;
 import io.stc.config.AutoscaleConfig.Policy;
 import io.stc.config.AutoscaleConfig.Provider;
 import io.stc.config.AutoscaleConfig.ProviderKind;
+import io.stc.config.AutoscaleConfig.ScheduleWindow;
 import io.stc.config.StcConfig.BackendConfig;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,7 +21,7 @@ final class AutoscaleSection {
     "enabled", "provider", "policy", "min", "max", "interval", "max_inflight", "target", "metric",
     "utilization", "tolerance", "stable_window", "panic_window", "panic_threshold", "stabilization_window",
     "max_step_up", "threshold_up", "threshold_down", "rps_up", "rps_down", "cooldown_up", "cooldown_down",
-    "max_scale_down_rate", "drain_timeout", "start_timeout", "leader_election", "fleet", "slo"
+    "max_scale_down_rate", "drain_timeout", "start_timeout", "leader_election", "fleet", "slo", "schedule"
   };
   private static final List<String> KUBERNETES_ONLY = List.of("namespace", "deployment", "service", "port", "kubeconfig");
   private static final int MAX_INSTANCES = 1000;
@@ -119,7 +120,52 @@ final class AutoscaleSection {
         maxScaleDownRate,
         a.duration("drain_timeout", proxyDrainTimeout),
         a.positiveDuration("start_timeout", d.startTimeout()),
-        a.section("slo", "p99").positiveDuration("p99", d.slo()));
+        a.section("slo", "p99").positiveDuration("p99", d.slo()),
+        schedule(a, min, max));
+  }
+
+  /** The {@code schedule} windows, each with its start and end checked to fire at all. */
+  private static List<ScheduleWindow> schedule(ConfigMap a, int min, int max) {
+    List<ScheduleWindow> windows = new ArrayList<>();
+    for (ConfigNode item : a.list("schedule")) {
+      ConfigMap w = item.asMap("start", "end", "min", "timezone");
+      java.time.ZoneId zone = w.value("timezone", "a time zone such as Europe/Berlin or UTC", AutoscaleSection::zone,
+          java.time.ZoneId.systemDefault());
+      CronExpression start = cron(w, "start");
+      CronExpression end = cron(w, "end");
+      if (!w.has("min")) {
+        throw w.fail("min", "missing (required: the fewest instances while the window is open)");
+      }
+      int floor = w.integer("min", 0, MAX_INSTANCES, 0);
+      if (floor > max) {
+        throw w.fail("min", "above max (" + max + "): " + floor);
+      }
+      if (floor <= min) {
+        throw w.fail("min", "not above autoscale.min (" + min + "): the window would change nothing");
+      }
+      windows.add(new ScheduleWindow(start, end, floor, zone));
+    }
+    return windows;
+  }
+
+  private static java.time.ZoneId zone(String name) {
+    try {
+      return java.time.ZoneId.of(name);
+    } catch (java.time.DateTimeException e) {
+      throw new IllegalArgumentException("unknown time zone '" + name + "' (an IANA name such as Europe/Berlin, or UTC, or +01:00)");
+    }
+  }
+
+  private static CronExpression cron(ConfigMap w, String key) {
+    if (!w.has(key)) {
+      throw w.fail(key, "missing (required: a cron expression such as \"0 8 * * mon-fri\")");
+    }
+    CronExpression c = w.value(key, "a cron expression (minute hour day-of-month month day-of-week)", CronExpression::parse, null);
+    java.time.ZonedDateTime far = java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC).plusYears(4);
+    if (c.lastAtOrBefore(far, java.time.ZoneOffset.UTC) == null) {
+      throw w.fail(key, "'" + c + "' never fires");
+    }
+    return c;
   }
 
   private static Provider provider(ConfigMap p) {

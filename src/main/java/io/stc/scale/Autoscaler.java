@@ -52,6 +52,8 @@ public final class Autoscaler implements AutoCloseable {
   private final InstanceProvider provider;
   private final Clock clock;
   private final ScalingPolicy policy;
+  /** {@code min} at each moment: raised while a window of the schedule is open. */
+  private final ScheduledFloor floor;
   private final LatencyWindow latency = new LatencyWindow();
   private final LoadMeter meter;
   private final AutoscalerLoop loop;
@@ -86,21 +88,23 @@ public final class Autoscaler implements AutoCloseable {
   public Autoscaler(
       AutoscaleConfig config, Upstream upstream, InstanceProvider provider, boolean healthChecked, Clock clock,
       QueueGauge queue) {
-    this(config, upstream, provider, healthChecked, clock, queue, AutoscalerLoop.threaded(), System::currentTimeMillis);
+    this(config, upstream, provider, healthChecked, clock, queue, AutoscalerLoop.threaded(), System::currentTimeMillis,
+        System::currentTimeMillis);
   }
 
   private Autoscaler(
       AutoscaleConfig config, Upstream upstream, InstanceProvider provider, boolean healthChecked, Clock clock,
-      QueueGauge queue, AutoscalerLoop loop, LongSupplier eventMillis) {
+      QueueGauge queue, AutoscalerLoop loop, LongSupplier eventMillis, LongSupplier wallMillis) {
     this.config = config;
     this.upstream = upstream;
     this.provider = provider;
     this.clock = clock;
     this.loop = loop;
     this.meter = new LoadMeter(latency, queue, () -> fleet);
-    this.policy = ScalingPolicy.of(config);
-    this.desired = config.min();
-    this.events = new ScaleEvents(policy.name(), config, instances, () -> desired, eventMillis);
+    this.floor = new ScheduledFloor(config.min(), config.max(), config.schedule(), wallMillis);
+    this.policy = ScalingPolicy.of(config, floor);
+    this.desired = floor.now();
+    this.events = new ScaleEvents(policy.name(), config, floor::now, instances, () -> desired, eventMillis);
     this.admission = new Admission(upstream, healthChecked, clock, instances, events, loop, meter::startupObserved);
     this.retirement = new Retirement(
         config, upstream, provider, clock, instances, events, loop, () -> leading,
@@ -117,8 +121,15 @@ public final class Autoscaler implements AutoCloseable {
    */
   public static Autoscaler onVirtualTime(
       AutoscaleConfig config, Upstream upstream, InstanceProvider provider, VirtualTime time, QueueGauge queue) {
-    return new Autoscaler(
-        config, upstream, provider, false, time, queue, AutoscalerLoop.virtual(time), () -> time.nanos() / 1_000_000);
+    return onVirtualTime(config, upstream, provider, time, queue, 0);
+  }
+
+  /** As {@link #onVirtualTime(AutoscaleConfig, Upstream, InstanceProvider, VirtualTime, QueueGauge)}, its schedule read as if time 0 were {@code wallOriginMillis}. */
+  public static Autoscaler onVirtualTime(
+      AutoscaleConfig config, Upstream upstream, InstanceProvider provider, VirtualTime time, QueueGauge queue,
+      long wallOriginMillis) {
+    return new Autoscaler(config, upstream, provider, false, time, queue, AutoscalerLoop.virtual(time),
+        () -> time.nanos() / 1_000_000, () -> wallOriginMillis + Math.floorDiv(time.nanos(), 1_000_000));
   }
 
   /**
@@ -191,8 +202,10 @@ public final class Autoscaler implements AutoCloseable {
             admissions.add(m.admitted);
           }
         }
-        for (int i = admissions.size(); i < config.min(); i++) {
-          admissions.add(launcher.startOne("min " + config.min()).admitted);
+        int min = floor.now();
+        String why = floor.why();
+        for (int i = admissions.size(); i < min; i++) {
+          admissions.add(launcher.startOne("min " + min + (why == null ? "" : ": " + why)).admitted);
         }
       }
       events.publishStatus();
@@ -422,7 +435,7 @@ public final class Autoscaler implements AutoCloseable {
     boolean leaving = m.phase == Phase.DRAINING;
     retirement.drop(m);
     events.emit(ScaleEvent.Kind.CRASHED, m.name(), "exited on its own (" + detail + ")" + (leaving ? "" : "; replacing it"));
-    int wanted = Math.max(desired, config.min()) - instances.current();
+    int wanted = Math.max(desired, floor.now()) - instances.current();
     if (!leaving && wanted > 0 && leading && !holding) {
       launcher.scaleUp(wanted, "replacing " + m.name() + ", which exited on its own", clock.nanos());
     }

@@ -19,7 +19,7 @@ final class BoundedPolicy implements ScalingPolicy {
   private static final long NEVER = Long.MIN_VALUE;
 
   private final ScalingPolicy inner;
-  private final int min;
+  private final ScheduledFloor min;
   private final int max;
   private final long cooldownUpNanos;
   private final long cooldownDownNanos;
@@ -28,8 +28,14 @@ final class BoundedPolicy implements ScalingPolicy {
   private long lastChangeNanos = NEVER;
 
   BoundedPolicy(ScalingPolicy inner, int min, int max, Duration cooldownUp, Duration cooldownDown, double maxScaleDownRate) {
-    if (min < 0 || max < min) {
-      throw new IllegalArgumentException("need 0 <= min <= max, got min " + min + ", max " + max);
+    this(inner, new ScheduledFloor(min, max, java.util.List.of(), () -> 0), max, cooldownUp, cooldownDown, maxScaleDownRate);
+  }
+
+  /** @param min the fewest instances at each moment: {@code autoscale.min}, raised by its schedule */
+  BoundedPolicy(
+      ScalingPolicy inner, ScheduledFloor min, int max, Duration cooldownUp, Duration cooldownDown, double maxScaleDownRate) {
+    if (min.now() < 0 || max < min.now()) {
+      throw new IllegalArgumentException("need 0 <= min <= max, got min " + min.now() + ", max " + max);
     }
     this.inner = inner;
     this.min = min;
@@ -52,10 +58,13 @@ final class BoundedPolicy implements ScalingPolicy {
   public Decision decide(ScaleSnapshot s, long now) {
     Decision d = inner.decide(s, now);
     int current = s.current();
-    int want = Math.max(min, Math.min(max, d.desired()));
+    int floor = min.now();
+    int want = Math.max(floor, Math.min(max, d.desired()));
     String reason = d.reason();
     if (want != d.desired()) {
-      reason += want == max ? " (capped at max " + max + ")" : " (raised to min " + min + ")";
+      String scheduled = min.why();
+      reason += want == max ? " (capped at max " + max + ")"
+          : " (raised to min " + floor + (scheduled == null ? "" : ": " + scheduled) + ")";
     }
     if (want == 0 && current == 0 && s.demand() > 0) {
       // Scaled to zero and requests are waiting: policies that measure per ready instance (the HPA
@@ -63,16 +72,16 @@ final class BoundedPolicy implements ScalingPolicy {
       want = 1;
       reason += " (" + num(s.demand()) + " waiting with no instance: starting one)";
     }
-    if (want > current && current >= min) {
+    if (want > current && current >= floor) {
       long left = remaining(lastUpNanos, cooldownUpNanos, now);
       if (left > 0) {
         return new Decision(current, "cooldown_up " + seconds(left) + " left, holding " + current + " (wanted " + want + ": " + reason + ")");
       }
     }
-    int floor = Math.min(max, (int) Math.ceil(current / maxScaleDownRate));
-    if (want < current && want < floor) {
-      reason += " (limited to " + floor + " by max_scale_down_rate " + num(maxScaleDownRate) + ")";
-      want = floor;
+    int rateFloor = Math.min(max, (int) Math.ceil(current / maxScaleDownRate));
+    if (want < current && want < rateFloor) {
+      reason += " (limited to " + rateFloor + " by max_scale_down_rate " + num(maxScaleDownRate) + ")";
+      want = rateFloor;
     }
     if (want < current && current <= max) {
       long left = remaining(lastChangeNanos, cooldownDownNanos, now);

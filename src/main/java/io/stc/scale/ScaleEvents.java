@@ -18,6 +18,8 @@ final class ScaleEvents {
 
   private final String policy;
   private final AutoscaleConfig config;
+  /** {@code min} as it is now: the schedule raises it. */
+  private final IntSupplier min;
   private final ManagedInstances instances;
   private final IntSupplier desired;
   private final LongSupplier timeMillis;
@@ -29,9 +31,11 @@ final class ScaleEvents {
    * @param desired what the policy wants at the moment
    * @param timeMillis the time an event is stamped with: the wall clock, or virtual time in a simulation
    */
-  ScaleEvents(String policy, AutoscaleConfig config, ManagedInstances instances, IntSupplier desired, LongSupplier timeMillis) {
+  ScaleEvents(String policy, AutoscaleConfig config, IntSupplier min, ManagedInstances instances, IntSupplier desired,
+      LongSupplier timeMillis) {
     this.policy = policy;
     this.config = config;
+    this.min = min;
     this.instances = instances;
     this.desired = desired;
     this.timeMillis = timeMillis;
@@ -65,7 +69,7 @@ final class ScaleEvents {
 
   void publishStatus() {
     status = new AutoscalerStatus(
-        policy, config.min(), config.max(), instances.current(), desired.getAsInt(),
+        policy, min.getAsInt(), config.max(), instances.current(), desired.getAsInt(),
         instances.count(ManagedInstance::pending), instances.count(m -> m.phase == ManagedInstance.Phase.DRAINING), lastEvent);
   }
 

@@ -13,8 +13,13 @@ public interface ScalingPolicy {
 
   Decision decide(ScaleSnapshot snapshot, long nowNanos);
 
-  /** The configured policy wrapped in the min/max bounds and cooldowns. */
+  /** The configured policy wrapped in the min/max bounds and cooldowns, its schedule read by the system's clock. */
   static ScalingPolicy of(AutoscaleConfig c) {
+    return of(c, new ScheduledFloor(c.min(), c.max(), c.schedule(), System::currentTimeMillis));
+  }
+
+  /** The configured policy wrapped in the bounds and cooldowns, {@code min} as {@code floor} says at each decision. */
+  static ScalingPolicy of(AutoscaleConfig c, ScheduledFloor floor) {
     ScalingPolicy inner =
         switch (c.policy()) {
           case SLO -> new SloPolicy(
@@ -26,6 +31,6 @@ public interface ScalingPolicy {
           case THRESHOLD -> new ThresholdPolicy(c.maxInflight(), c.thresholdUp(), c.thresholdDown());
           case RPS -> new RpsPolicy(c.rpsUp(), c.rpsDown());
         };
-    return new BoundedPolicy(inner, c.min(), c.max(), c.cooldownUp(), c.cooldownDown(), c.maxScaleDownRate());
+    return new BoundedPolicy(inner, floor, c.max(), c.cooldownUp(), c.cooldownDown(), c.maxScaleDownRate());
   }
 }

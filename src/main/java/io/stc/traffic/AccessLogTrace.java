@@ -50,7 +50,7 @@ final class AccessLogTrace {
   private static final long MAX_BEFORE_FIRST_SECONDS = 3600;
 
   /** The requests per second of a log, from its first second to its last. */
-  record Counts(double[] times, double[] rates, long requests, long skipped, int firstSkippedLine) {}
+  record Counts(double[] times, double[] rates, long requests, long skipped, int firstSkippedLine, long firstEpochSecond) {}
 
   private AccessLogTrace() {}
 
@@ -114,7 +114,7 @@ final class AccessLogTrace {
       int[] c = perSecond.get(min + i);
       rates[i] = c == null ? 0 : c[0];
     }
-    return new Counts(times, rates, requests, skipped, firstSkipped);
+    return new Counts(times, rates, requests, skipped, firstSkipped, min);
   }
 
   /**

@@ -41,6 +41,8 @@ public final class RateTrace implements RatePattern {
   private static final Pattern DATE = Pattern.compile("\\d{4}-\\d{2}-\\d{2}");
 
   private final String name;
+  /** Seconds since the epoch of the trace's first point; NaN when its times are not on the wall clock. */
+  private final double originEpochSeconds;
   /** What reading an access log found, for {@link #describe()}; null for a rate file. */
   private final String logNote;
   private final double[] times;
@@ -49,8 +51,10 @@ public final class RateTrace implements RatePattern {
   private final double duration;
   private final double scale;
 
-  private RateTrace(String name, String logNote, double[] times, double[] rates, double start, double duration, double scale) {
+  private RateTrace(String name, double originEpochSeconds, String logNote, double[] times, double[] rates, double start,
+      double duration, double scale) {
     this.name = name;
+    this.originEpochSeconds = originEpochSeconds;
     this.logNote = logNote;
     this.times = times;
     this.rates = rates;
@@ -78,7 +82,7 @@ public final class RateTrace implements RatePattern {
       String note = "an access log of " + c.requests() + " requests"
           + (c.skipped() == 0 ? "" : "; " + c.skipped() + " line" + (c.skipped() == 1 ? "" : "s")
               + " without a time skipped, the first at line " + c.firstSkippedLine());
-      return finish(name, note, c.times(), c.rates(), c.times().length, scale, startSeconds, durationSeconds);
+      return finish(name, c.firstEpochSecond(), note, c.times(), c.rates(), c.times().length, scale, startSeconds, durationSeconds);
     }
     List<String> lines;
     try {
@@ -146,7 +150,9 @@ public final class RateTrace implements RatePattern {
     if (n == 0) {
       throw new IllegalArgumentException("--trace: " + name + " holds no rate");
     }
-    return finish(name, null, times, rates, n, scale, startSeconds, durationSeconds);
+    // Dates, or Unix times (from 1973 on), are on the wall clock; seconds from 0 are not.
+    double origin = dated == Boolean.TRUE || times[0] >= 1e8 ? times[0] : Double.NaN;
+    return finish(name, origin, null, times, rates, n, scale, startSeconds, durationSeconds);
   }
 
   /**
@@ -173,8 +179,8 @@ public final class RateTrace implements RatePattern {
   }
 
   /** The first {@code n} points, from the first, cut as {@code start} and {@code duration} ask. */
-  private static RateTrace finish(String name, String logNote, double[] times, double[] rates, int n, double scale,
-      double startSeconds, Double durationSeconds) {
+  private static RateTrace finish(String name, double originEpochSeconds, String logNote, double[] times, double[] rates, int n,
+      double scale, double startSeconds, Double durationSeconds) {
     times = Arrays.copyOf(times, n);
     rates = Arrays.copyOf(rates, n);
     // The replay begins at the first point, whatever clock the times are on.
@@ -199,7 +205,7 @@ public final class RateTrace implements RatePattern {
       }
       duration = durationSeconds;
     }
-    return new RateTrace(name, logNote, times, rates, startSeconds, duration, scale);
+    return new RateTrace(name, originEpochSeconds, logNote, times, rates, startSeconds, duration, scale);
   }
 
   /** The fields of a line: split at commas, semicolons or tabs when it has any, else at spaces; quotes taken off. */
@@ -312,6 +318,11 @@ public final class RateTrace implements RatePattern {
       }
     }
     return sum * scale / (to - from);
+  }
+
+  /** The wall-clock time the replay begins at, in seconds since the epoch; NaN when the trace's times are not dates or Unix times. */
+  public double startEpochSeconds() {
+    return originEpochSeconds + start;
   }
 
   /** Seconds replayed. */

@@ -65,7 +65,7 @@ public final class Simulation implements SimulatedProxy.Outcomes {
     this.provider = new SimulatedProvider(time, options.startupDelay().toNanos(), options.startupParallel(), options.capacityMin(),
         options.capacityMax(), capacities, crashes, options.meanLifetime().toNanos());
     this.proxy = new SimulatedProxy(time, upstream, options.algorithm().newBalancer(time), provider, options, this);
-    this.autoscaler = Autoscaler.onVirtualTime(config, upstream, provider, time, proxy);
+    this.autoscaler = Autoscaler.onVirtualTime(config, upstream, provider, time, proxy, options.startAtMillis());
     this.endNanos = options.duration().toNanos();
     this.series = SimulationSeries.ofLength((int) Math.ceil(options.durationSeconds()));
   }

@@ -4,8 +4,10 @@ import io.stc.backend.InstanceModel;
 import io.stc.balance.Algorithm;
 import io.stc.config.AutoscaleConfig;
 import io.stc.config.AutoscaleConfig.Policy;
+import io.stc.config.AutoscaleConfig.ScheduleWindow;
 import io.stc.config.StcConfig;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -35,6 +37,9 @@ import java.util.Locale;
  * @param noise what each service time is multiplied by
  * @param trace a recorded rate replayed instead of the pattern, or null; {@code rate} is then its
  *     mean and {@code duration} its length
+ * @param schedule windows that raise {@code min}, as {@code autoscale.schedule}
+ * @param startAtMillis the wall-clock time the run begins at (milliseconds since the epoch), which
+ *     the schedule is read by
  */
 public record SimulationOptions(
     TrafficPattern pattern,
@@ -59,7 +64,9 @@ public record SimulationOptions(
     Duration meanLifetime,
     Duration slo,
     InstanceModel.Noise noise,
-    RateTrace trace) {
+    RateTrace trace,
+    List<ScheduleWindow> schedule,
+    long startAtMillis) {
 
   /** Most requests (nominal rate x duration) accepted: beyond that a run would take many minutes. */
   public static final double MAX_REQUESTS = 1e9;
@@ -145,7 +152,7 @@ public record SimulationOptions(
   public SimulationOptions withPolicy(Policy p) {
     return new SimulationOptions(pattern, rate, duration, seed, p, algorithm, capacityMin, capacityMax, serviceTime,
         startupDelay, startupParallel, maxStarting, min, max, maxInflight, queueMax, queueTimeout, queueMemory, interval,
-        meanLifetime, slo, noise, trace);
+        meanLifetime, slo, noise, trace, schedule, startAtMillis);
   }
 
   public double durationSeconds() {
@@ -184,7 +191,8 @@ public record SimulationOptions(
         true, d.provider().withMaxStarting(maxStarting), policy, min, max, interval, maxInflight, target == null ? d.target() : target, d.metric(),
         d.utilization(), d.tolerance(), d.stableWindow(), d.panicWindow(), d.panicThreshold(),
         d.stabilizationWindow(), d.maxStepUp(), d.thresholdUp(), d.thresholdDown(), d.rpsUp(), d.rpsDown(),
-        d.cooldownUp(), d.cooldownDown(), d.maxScaleDownRate(), d.drainTimeout(), startTimeout(d.startTimeout()), slo);
+        d.cooldownUp(), d.cooldownDown(), d.maxScaleDownRate(), d.drainTimeout(), startTimeout(d.startTimeout()), slo,
+        schedule);
   }
 
   /**
@@ -238,6 +246,8 @@ public record SimulationOptions(
     private Duration meanLifetime = Duration.ZERO;
     private Duration slo = AutoscaleConfig.defaults().slo();
     private RateTrace trace;
+    private List<ScheduleWindow> schedule = List.of();
+    private Long startAtMillis;
     private InstanceModel.Noise noise = InstanceModel.Noise.EXP;
 
     private Builder() {}
@@ -349,6 +359,18 @@ public record SimulationOptions(
       return this;
     }
 
+    /** Windows that raise {@code min}, read by the wall clock from {@link #startAt}. */
+    public Builder schedule(List<ScheduleWindow> v) {
+      schedule = List.copyOf(v);
+      return this;
+    }
+
+    /** The wall-clock time the run begins at: by default the trace's first time, when it has dates. */
+    public Builder startAt(long epochMillis) {
+      startAtMillis = epochMillis;
+      return this;
+    }
+
     /** Replays {@code v} instead of a pattern: the rate and duration come from it. */
     public Builder trace(RateTrace v) {
       trace = v;
@@ -367,8 +389,25 @@ public record SimulationOptions(
               + "h; the simulator replays at most " + MAX_DURATION.toHours() + "h (--trace-start and --trace-duration choose a part)");
         }
       }
+      long start;
+      if (startAtMillis != null) {
+        start = startAtMillis;
+      } else if (trace != null && !Double.isNaN(trace.startEpochSeconds())) {
+        start = Math.round(trace.startEpochSeconds() * 1000);
+      } else if (!schedule.isEmpty()) {
+        throw new IllegalArgumentException("--schedule needs --start-at (the date and time the run begins at), or a trace with dates");
+      } else {
+        start = 0;
+      }
+      for (ScheduleWindow w : schedule) {
+        if (w.min() <= min || w.min() > max) {
+          throw new IllegalArgumentException("--schedule: min " + w.min() + " must be above --min (" + min + ") and at most --max ("
+              + max + ")");
+        }
+      }
       return new SimulationOptions(pattern, rate, duration, seed, policy, algorithm, capacityMin, capacityMax,
-          serviceTime, startupDelay, startupParallel, maxStarting, min, max, maxInflight, queueMax, queueTimeout, queueMemory, interval, meanLifetime, slo, noise, trace);
+          serviceTime, startupDelay, startupParallel, maxStarting, min, max, maxInflight, queueMax, queueTimeout, queueMemory, interval,
+          meanLifetime, slo, noise, trace, schedule, start);
     }
   }
 }

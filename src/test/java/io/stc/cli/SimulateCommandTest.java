@@ -115,6 +115,13 @@ class SimulateCommandTest {
     assertBad("--algorithm random", "unseeded", "--algorithm", "random");
     assertBad("--compare --policy", "exclude each other", "--compare", "--policy", "rps");
     assertBad("--report in a missing directory", "--report: directory", "--report", "/nonexistent-dir/r.html");
+    assertBad("--schedule without a start", "--schedule needs --start-at", "--schedule", "0 7 * * *;0 8 * * *;4");
+    assertBad("--schedule in two parts", "--schedule: expected START;END;MIN[;ZONE]", "--schedule", "0 7 * * *;4");
+    assertBad("--schedule bad cron", "--schedule: '0 7 * *;0 8 * * *;4': expected five fields", "--schedule", "0 7 * *;0 8 * * *;4");
+    assertBad("--schedule min", "--schedule: min 20 must be above --min (2) and at most --max (8)",
+        "--schedule", "0 7 * * *;0 8 * * *;20", "--start-at", "2026-12-07T06:00:00Z");
+    assertBad("--schedule zone", "unknown time zone 'Mars/Olympus'", "--schedule", "0 7 * * *;0 8 * * *;4;Mars/Olympus");
+    assertBad("--start-at", "--start-at: expected a date and time such as", "--start-at", "tomorrow");
     Run typo = stc("simulate", "--max-inflight", "ten");
     assertThat(typo.code()).isEqualTo(2);
     assertThat(typo.err()).contains("--max-inflight");

@@ -179,6 +179,44 @@ class AutoscaleConfigTest {
   }
 
   @Test
+  void aScheduleRaisesMinInItsWindows() throws IOException {
+    AutoscaleConfig a = load("""
+        autoscale:
+          max: 20
+          schedule:
+            - {start: "0 8 * * mon-fri", end: "0 18 * * mon-fri", min: 10, timezone: Europe/Berlin}
+            - start: "@daily"
+              end: "0 1 * * *"
+              min: 4
+        """);
+    assertThat(a.schedule()).hasSize(2);
+    assertThat(a.schedule().get(0).start().toString()).isEqualTo("0 8 * * mon-fri");
+    assertThat(a.schedule().get(0).min()).isEqualTo(10);
+    assertThat(a.schedule().get(0).timezone()).isEqualTo(java.time.ZoneId.of("Europe/Berlin"));
+    assertThat(a.schedule().get(1).timezone()).as("the machine's own, as cron's").isEqualTo(java.time.ZoneId.systemDefault());
+    assertThat(load("").schedule()).isEmpty();
+    String head = "autoscale:\n  max: 20\n  schedule:\n";
+    assertThat(error(head + "    - {start: \"0 8 * *\", end: \"0 18 * * *\", min: 5}\n")).isEqualTo(
+        "4: autoscale.schedule[0].start: expected five fields (minute hour day-of-month month day-of-week), got 4 in '0 8 * *'");
+    assertThat(error(head + "    - {start: \"0 8 * * *\", end: \"0 25 * * *\", min: 5}\n"))
+        .isEqualTo("4: autoscale.schedule[0].end: hour: expected 0-23, got '25' in '25'");
+    assertThat(error(head + "    - {start: \"0 8 31 2 *\", end: \"0 9 * * *\", min: 5}\n"))
+        .isEqualTo("4: autoscale.schedule[0].start: '0 8 31 2 *' never fires");
+    assertThat(error(head + "    - {start: \"0 8 * * *\", min: 5}\n"))
+        .startsWith("4: autoscale.schedule[0].end: missing (required: a cron expression");
+    assertThat(error(head + "    - {start: \"0 8 * * *\", end: \"0 9 * * *\"}\n"))
+        .startsWith("4: autoscale.schedule[0].min: missing (required");
+    assertThat(error(head + "    - {start: \"0 8 * * *\", end: \"0 9 * * *\", min: 21}\n"))
+        .isEqualTo("4: autoscale.schedule[0].min: above max (20): 21");
+    assertThat(error(head + "    - {start: \"0 8 * * *\", end: \"0 9 * * *\", min: 2}\n"))
+        .isEqualTo("4: autoscale.schedule[0].min: not above autoscale.min (2): the window would change nothing");
+    assertThat(error(head + "    - {start: \"0 8 * * *\", end: \"0 9 * * *\", min: 5, timezone: Mars/Olympus}\n"))
+        .startsWith("4: autoscale.schedule[0].timezone: unknown time zone 'Mars/Olympus'");
+    assertThat(error(head + "    - {start: \"0 8 * * *\", end: \"0 9 * * *\", min: 5, days: weekdays}\n"))
+        .startsWith("4: autoscale.schedule[0].days: unknown key (known: start, end, min, timezone)");
+  }
+
+  @Test
   void mistakesNameTheirLineAndKey() throws IOException {
     assertThat(error("autoscale:\n  enabled: true\n  min: 5\n  max: 3\n"))
         .isEqualTo("4: autoscale.max: min (5) is above max (3)");

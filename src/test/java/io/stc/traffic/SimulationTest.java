@@ -20,6 +20,34 @@ class SimulationTest {
   }
 
   @Test
+  void aScheduleRaisesThePoolInItsWindowAndLetsItGoAfter() {
+    // 06:50 on a Monday: the window opens at 07:00 and closes at 07:10 (UTC).
+    SimulationOptions o = SimulationOptions.builder().pattern(TrafficPattern.parse("steady")).rate(50).min(2).max(20)
+        .duration(Duration.ofMinutes(30))
+        .schedule(List.of(new io.stc.config.AutoscaleConfig.ScheduleWindow(io.stc.config.CronExpression.parse("0 7 * * mon-fri"),
+            io.stc.config.CronExpression.parse("10 7 * * mon-fri"), 12, java.time.ZoneOffset.UTC)))
+        .startAt(java.time.Instant.parse("2026-12-07T06:50:00Z").toEpochMilli())
+        .build();
+    SimulationResult r = Simulation.run(o);
+    int[] ready = r.series().ready();
+    assertThat(ready[9 * 60]).as("before the window: what 50 req/s needs").isLessThan(12);
+    // Up in one step at 07:00, ready once its start-ups are done, for the whole window.
+    // (The series samples each second at its end: index 1199 is 07:10:00, when the window closes.)
+    for (int s = 10 * 60 + 10; s < 20 * 60 - 1; s++) {
+      assertThat(ready[s]).as("second %d, in the window", s).isGreaterThanOrEqualTo(12);
+    }
+    assertThat(ready[29 * 60]).as("after it: back to what the load needs").isLessThan(12);
+    assertThat(r.events()).anyMatch(e -> e.reason().contains("raised to min 12: schedule 0 7 * * mon-fri .. 10 7 * * mon-fri (UTC)"));
+    // The same window, the same run, the day before (a Sunday): nothing raised.
+    SimulationResult sunday = Simulation.run(SimulationOptions.builder().pattern(TrafficPattern.parse("steady")).rate(50).min(2).max(20)
+        .duration(Duration.ofMinutes(30)).schedule(o.schedule())
+        .startAt(java.time.Instant.parse("2026-12-06T06:50:00Z").toEpochMilli()).build());
+    assertThat(sunday.series().ready()[15 * 60]).isLessThan(12);
+    assertThatThrownBy(() -> SimulationOptions.builder().schedule(o.schedule()).build())
+        .hasMessage("--schedule needs --start-at (the date and time the run begins at), or a trace with dates");
+  }
+
+  @Test
   void sameSeedGivesTheSameRunAndAnotherSeedAnotherOne() {
     SimulationResult a = Simulation.run(fiveMinutes().seed(7).build());
     SimulationResult b = Simulation.run(fiveMinutes().seed(7).build());
