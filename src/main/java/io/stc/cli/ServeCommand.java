@@ -200,6 +200,9 @@ public final class ServeCommand implements Callable<Integer> {
     if (cfg.autoscale().enabled()) {
       line.append(", autoscale ").append(cfg.autoscale().provider().kind().name().toLowerCase(java.util.Locale.ROOT)).append(' ')
           .append(cfg.autoscale().min()).append("..").append(cfg.autoscale().max());
+      for (AutoscaleConfig.ScheduleWindow w : cfg.autoscale().schedule()) {
+        line.append(", min ").append(w.min()).append(" from ").append(w);
+      }
     }
     if (cfg.mirror().enabled()) {
       line.append(", mirror ").append(io.stc.pool.Backend.idOf(cfg.mirror().host(), cfg.mirror().port()))

@@ -101,6 +101,15 @@ class AutoscalerTest {
   }
 
   @Test
+  void aScheduleWindowOpenAtTheStartStartsItsMinAndTheStatusShowsIt() throws Exception {
+    // Opened at this minute's start, closed only at midnight on a 29 February: open now (the wall clock's).
+    begin("schedule", "[{start: \"* * * * *\", end: \"0 0 29 2 *\", min: 3, timezone: UTC}]");
+    assertThat(provider.starting).containsOnlyKeys("auto-1", "auto-2", "auto-3");
+    assertThat(autoscaler.status().min()).isEqualTo(3);
+    assertThat(events).first().satisfies(e -> assertThat(e.reason()).isEqualTo("min 3: schedule * * * * * .. 0 0 29 2 * (UTC)"));
+  }
+
+  @Test
   void startsMinInstancesWhichJoinDownAndAreAdmittedByTheirFirstPassingCheck() throws Exception {
     List<CompletableFuture<Boolean>> admitted = begin();
     assertThat(provider.starting).containsOnlyKeys("auto-1", "auto-2");
