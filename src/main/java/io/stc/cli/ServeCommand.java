@@ -155,6 +155,10 @@ public final class ServeCommand implements Callable<Integer> {
       try {
         ListenerHandoff.ask(handoff, "release", HANDOFF_TIMEOUT);
         server.tookOver();
+      } catch (ListenerHandoff.NoneAnswers e) {
+        // It went away (killed) after it handed its instances over: they are this process's now.
+        server.tookOver();
+        System.err.println("stc serve: warning: --takeover: the other stc is gone (" + e.getMessage() + ")");
       } catch (IOException e) {
         System.err.println("stc serve: warning: --takeover: the other stc was not told to stop (" + e.getMessage()
             + "); both accept on the same sockets until it is stopped");

@@ -310,6 +310,13 @@ public final class ListenerHandoff implements AutoCloseable {
     }
   }
 
+  /** No process serves the socket (any more): it was never started, or it has gone. */
+  public static final class NoneAnswers extends IOException {
+    NoneAnswers(String message) {
+      super(message);
+    }
+  }
+
   /** The running stc closed the connection without a word: it does not know the command. */
   private static final class Refused extends IOException {
     Refused(String command) {
@@ -424,7 +431,7 @@ public final class ListenerHandoff implements AutoCloseable {
       }
       var connect = b.connect(new DomainSocketAddress(socket.toAbsolutePath().toFile()));
       if (!connect.await(timeout.toMillis()) || !connect.isSuccess()) {
-        throw new IOException("no stc answers at " + socket.toAbsolutePath()
+        throw new NoneAnswers("no stc answers at " + socket.toAbsolutePath()
             + (connect.cause() == null ? "" : " (" + connect.cause() + ")"));
       }
       connect.channel().writeAndFlush(Unpooled.copiedBuffer(command + "\n", StandardCharsets.US_ASCII));
