@@ -40,7 +40,9 @@ import sun.misc.SignalHandler;
     })
 public final class LoadCommand implements Callable<Integer> {
   private static final List<String> OPEN_ONLY = List.of("--pattern", "--rate", "--duration", "--seed", "--connections",
-      "--max-outstanding", "--trace", "--trace-scale", "--trace-start", "--trace-duration");
+      "--max-outstanding", "--trace", "--trace-scale", "--trace-start", "--trace-duration", "--trace-targets");
+  /** Most targets kept from an access log (the first, from where the replay begins; then again from the first). */
+  static final int MAX_TARGETS = 2_000_000;
 
   @Spec CommandSpec spec;
 
@@ -58,6 +60,12 @@ public final class LoadCommand implements Callable<Integer> {
   String duration;
 
   @Mixin TraceFlags trace = new TraceFlags();
+
+  @Option(names = "--trace-targets",
+      description = "With an access log as --trace: send each request to the path of the log's next GET, in its order from"
+          + " where the replay begins (the first " + MAX_TARGETS + ", then from the first again), instead of the --url's path."
+          + " Other methods are not sent (the log holds no bodies).")
+  boolean traceTargets;
 
   @Option(names = "--seed", defaultValue = "1", description = "Seed of the burst and random patterns (default ${DEFAULT-VALUE}).")
   long seed;
@@ -228,6 +236,11 @@ public final class LoadCommand implements Callable<Integer> {
       RateTrace replay = trace.read(spec);
       if (replay != null) {
         b.trace(replay).seed(seed);
+        if (traceTargets) {
+          b.targets(replay.requestTargets(MAX_TARGETS));
+        }
+      } else if (traceTargets) {
+        throw new IllegalArgumentException("--trace-targets needs --trace FILE (an access log)");
       } else {
         b.pattern(TrafficPattern.parse(pattern)).rate(rate).seed(seed);
         b.duration(HumanDuration.parse(duration));

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.stc.traffic.LoadOptions;
 import io.stc.traffic.LoadResult;
+import io.stc.traffic.RequestTargets;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -25,6 +26,12 @@ final class LoadReport {
           r.heldBack() == 0 ? ""
               : String.format(Locale.ROOT, "; %d requests waited in the client with all %d busy (raise --connections)",
                   r.heldBack(), o.connections())));
+    }
+    if (o.targets() != null) {
+      RequestTargets t = o.targets();
+      line(sb, "Targets", String.format(Locale.ROOT, "the paths of %,d GETs of %s%s%s", t.count(), t.source(),
+          t.sent() > t.count() ? String.format(Locale.ROOT, ", each sent %.1f times", (double) t.sent() / t.count()) : "",
+          t.skipped() == 0 ? "" : String.format(Locale.ROOT, "; %,d other requests not sent", t.skipped())));
     }
     line(sb, "Status", r.statusCounts().isEmpty() ? "-"
         : r.statusCounts().entrySet().stream()

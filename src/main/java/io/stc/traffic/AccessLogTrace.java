@@ -46,6 +46,10 @@ final class AccessLogTrace {
       .toFormatter(Locale.ENGLISH);
   private static final String[] JSON_TIME_FIELDS = {"time", "timestamp", "ts", "@timestamp", "start_time", "StartUTC", "time_iso8601", "time_local"};
   private static final ObjectMapper JSON = new ObjectMapper();
+  /** A request line as logs quote it: {@code "GET /cart?id=7 HTTP/1.1"}. */
+  private static final Pattern REQUEST_LINE = Pattern.compile("\"([A-Z]+) (\\S+) HTTP/[0-9.]+\"");
+  private static final String[] JSON_METHOD_FIELDS = {"method", "request_method", "RequestMethod"};
+  private static final String[] JSON_TARGET_FIELDS = {"request_uri", "uri", "RequestPath", "path", "url"};
   /** Lines may be written out of order by this much before the first: a busy server's workers. */
   private static final long MAX_BEFORE_FIRST_SECONDS = 3600;
 
@@ -115,6 +119,78 @@ final class AccessLogTrace {
       rates[i] = c == null ? 0 : c[0];
     }
     return new Counts(times, rates, requests, skipped, firstSkipped, min);
+  }
+
+  /**
+   * The targets of the GETs logged from {@code fromEpochSecond} on, in the log's order, at most
+   * {@code max} of them; other requests (and GETs whose target cannot be sent as it is) are counted
+   * as skipped. Read as {@link #read} reads the log, and a line it would refuse is refused here too.
+   */
+  static RequestTargets targets(Path file, String name, long fromEpochSecond, int max) {
+    RequestTargets.Builder targets = RequestTargets.builder();
+    var decoder = StandardCharsets.UTF_8.newDecoder()
+        .onMalformedInput(CodingErrorAction.REPLACE).onUnmappableCharacter(CodingErrorAction.REPLACE);
+    try (BufferedReader in = new BufferedReader(new InputStreamReader(Files.newInputStream(file), decoder))) {
+      TimeCache cache = new TimeCache();
+      String line;
+      int number = 0;
+      while ((line = in.readLine()) != null && targets.count() < max) {
+        number++;
+        if (line.isBlank()) {
+          continue;
+        }
+        long second = cache.second(line, name + ":" + number + ": ");
+        if (second == Long.MIN_VALUE || second < fromEpochSecond) {
+          continue;
+        }
+        String[] request = request(line.strip());
+        if (request != null && request[0].equals("GET") && RequestTargets.usable(request[1])) {
+          targets.add(request[1]);
+        } else {
+          targets.skip();
+        }
+      }
+    } catch (IOException e) {
+      throw new IllegalArgumentException("--trace: cannot read " + file + " (" + e.getMessage() + ")");
+    }
+    if (targets.count() == 0) {
+      throw new IllegalArgumentException("--trace-targets: " + name + " holds no GET with a target to send");
+    }
+    return targets.build(name);
+  }
+
+  /** A line's method and target, or null when it names none. */
+  private static String[] request(String line) {
+    if (!line.startsWith("{")) {
+      Matcher m = REQUEST_LINE.matcher(line);
+      return m.find() ? new String[] {m.group(1), m.group(2)} : null;
+    }
+    JsonNode o;
+    try {
+      o = JSON.readTree(line);
+    } catch (JsonProcessingException e) {
+      return null;
+    }
+    // Caddy nests the request; the others keep it flat.
+    JsonNode r = o.path("request").isObject() ? o.path("request") : o;
+    if (r.path("request").isTextual()) {
+      Matcher m = REQUEST_LINE.matcher("\"" + r.path("request").asText() + "\"");
+      if (m.matches()) {
+        return new String[] {m.group(1), m.group(2)};
+      }
+    }
+    String method = first(r, JSON_METHOD_FIELDS);
+    String target = first(r, JSON_TARGET_FIELDS);
+    return method == null || target == null ? null : new String[] {method, target};
+  }
+
+  private static String first(JsonNode o, String[] fields) {
+    for (String f : fields) {
+      if (o.path(f).isTextual()) {
+        return o.path(f).asText();
+      }
+    }
+    return null;
   }
 
   /**

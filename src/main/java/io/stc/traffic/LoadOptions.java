@@ -22,6 +22,7 @@ import java.util.Map;
  *     its own code is compiled before anything is measured; zero for none
  * @param trace a recorded rate replayed instead of the pattern, or null; {@code rate} is then its
  *     mean and {@code duration} its length
+ * @param targets the targets the requests go to in turn instead of the URL's path, or null
  */
 public record LoadOptions(
     URI url,
@@ -40,7 +41,8 @@ public record LoadOptions(
     int threads,
     String servedByHeader,
     Duration warmUp,
-    RateTrace trace) {
+    RateTrace trace,
+    RequestTargets targets) {
 
   /**
    * Open loop: at most this many connections. They open only as the backlog needs them, so a
@@ -107,6 +109,7 @@ public record LoadOptions(
     private String servedByHeader = "X-Served-By";
     private Duration warmUp = Duration.ZERO;
     private RateTrace trace;
+    private RequestTargets targets;
 
     private Builder(String url) {
       this.url = url;
@@ -191,6 +194,12 @@ public record LoadOptions(
     }
 
     /** Replays {@code v} instead of a pattern: the rate and duration come from it. */
+    /** Sends the requests to these targets in turn (GETs of an access log) instead of the URL's path. */
+    public Builder targets(RequestTargets v) {
+      targets = v;
+      return this;
+    }
+
     public Builder trace(RateTrace v) {
       trace = v;
       return this;
@@ -207,6 +216,9 @@ public record LoadOptions(
       String m = method.trim().toUpperCase(Locale.ROOT);
       if (!m.matches("[A-Z]+")) {
         throw new IllegalArgumentException("method must be a word such as GET or POST, got '" + method + "'");
+      }
+      if (targets != null && (!m.equals("GET") || body.length > 0)) {
+        throw new IllegalArgumentException("--trace-targets sends the log's GETs: no --method " + m + " or body with it");
       }
       for (Map.Entry<String, String> h : headers) {
         RequestTemplate.checkHeader(h.getKey(), h.getValue());
@@ -253,7 +265,7 @@ public record LoadOptions(
       }
       return new LoadOptions(
           uri, m, headers, body, cookieJar, timeout, pattern, rate, duration, seed, requests, conns,
-          maxOutstanding, Math.min(threads, conns), servedByHeader, warmUp, requests == 0 ? trace : null);
+          maxOutstanding, Math.min(threads, conns), servedByHeader, warmUp, requests == 0 ? trace : null, targets);
     }
 
     private static URI parseUrl(String url) {

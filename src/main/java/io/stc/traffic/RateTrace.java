@@ -45,15 +45,18 @@ public final class RateTrace implements RatePattern {
   private final double originEpochSeconds;
   /** What reading an access log found, for {@link #describe()}; null for a rate file. */
   private final String logNote;
+  /** The access log read, for its requests' targets; null for a rate file. */
+  private final Path log;
   private final double[] times;
   private final double[] rates;
   private final double start;
   private final double duration;
   private final double scale;
 
-  private RateTrace(String name, double originEpochSeconds, String logNote, double[] times, double[] rates, double start,
-      double duration, double scale) {
+  private RateTrace(String name, double originEpochSeconds, String logNote, Path log, double[] times, double[] rates,
+      double start, double duration, double scale) {
     this.name = name;
+    this.log = log;
     this.originEpochSeconds = originEpochSeconds;
     this.logNote = logNote;
     this.times = times;
@@ -82,7 +85,8 @@ public final class RateTrace implements RatePattern {
       String note = "an access log of " + c.requests() + " requests"
           + (c.skipped() == 0 ? "" : "; " + c.skipped() + " line" + (c.skipped() == 1 ? "" : "s")
               + " without a time skipped, the first at line " + c.firstSkippedLine());
-      return finish(name, c.firstEpochSecond(), note, c.times(), c.rates(), c.times().length, scale, startSeconds, durationSeconds);
+      return finish(name, c.firstEpochSecond(), note, file, c.times(), c.rates(), c.times().length, scale, startSeconds,
+          durationSeconds);
     }
     List<String> lines;
     try {
@@ -152,7 +156,7 @@ public final class RateTrace implements RatePattern {
     }
     // Dates, or Unix times (from 1973 on), are on the wall clock; seconds from 0 are not.
     double origin = dated == Boolean.TRUE || times[0] >= 1e8 ? times[0] : Double.NaN;
-    return finish(name, origin, null, times, rates, n, scale, startSeconds, durationSeconds);
+    return finish(name, origin, null, null, times, rates, n, scale, startSeconds, durationSeconds);
   }
 
   /**
@@ -179,8 +183,8 @@ public final class RateTrace implements RatePattern {
   }
 
   /** The first {@code n} points, from the first, cut as {@code start} and {@code duration} ask. */
-  private static RateTrace finish(String name, double originEpochSeconds, String logNote, double[] times, double[] rates, int n,
-      double scale, double startSeconds, Double durationSeconds) {
+  private static RateTrace finish(String name, double originEpochSeconds, String logNote, Path log, double[] times, double[] rates,
+      int n, double scale, double startSeconds, Double durationSeconds) {
     times = Arrays.copyOf(times, n);
     rates = Arrays.copyOf(rates, n);
     // The replay begins at the first point, whatever clock the times are on.
@@ -205,7 +209,7 @@ public final class RateTrace implements RatePattern {
       }
       duration = durationSeconds;
     }
-    return new RateTrace(name, originEpochSeconds, logNote, times, rates, startSeconds, duration, scale);
+    return new RateTrace(name, originEpochSeconds, logNote, log, times, rates, startSeconds, duration, scale);
   }
 
   /** The fields of a line: split at commas, semicolons or tabs when it has any, else at spaces; quotes taken off. */
@@ -323,6 +327,17 @@ public final class RateTrace implements RatePattern {
   /** The wall-clock time the replay begins at, in seconds since the epoch; NaN when the trace's times are not dates or Unix times. */
   public double startEpochSeconds() {
     return originEpochSeconds + start;
+  }
+
+  /**
+   * The targets of the GETs of the access log this trace was read from, from where its replay
+   * begins, at most {@code max}; IllegalArgumentException when it is no access log, or holds none.
+   */
+  public RequestTargets requestTargets(int max) {
+    if (log == null) {
+      throw new IllegalArgumentException("--trace-targets needs an access log as --trace, and " + name + " is a rate file");
+    }
+    return AccessLogTrace.targets(log, name, (long) Math.floor(startEpochSeconds()), max);
   }
 
   /** Seconds replayed. */

@@ -18,10 +18,16 @@ import java.util.Set;
 final class RequestTemplate {
   private static final Set<String> FORBIDDEN = Set.of("content-length", "transfer-encoding", "connection");
   private static final Set<String> BODY_METHODS = Set.of("POST", "PUT", "PATCH");
+  private static final byte[] GET = "GET ".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] HTTP11 = " HTTP/1.1\r\n".getBytes(StandardCharsets.US_ASCII);
 
   private final ByteBuf whole;
   private final byte[] head;
   private final byte[] tail;
+  /** With targets: the head after its request line; each request's line is written before it. */
+  private final RequestTargets targets;
+  private final byte[] fields;
+  private final int longestTarget;
 
   RequestTemplate(LoadOptions options) {
     URI url = options.url();
@@ -31,6 +37,7 @@ final class RequestTemplate {
       target += "?" + url.getRawQuery();
     }
     sb.append(options.method()).append(' ').append(target).append(" HTTP/1.1\r\n");
+    int requestLine = sb.length();
     boolean host = false;
     boolean agent = false;
     for (Map.Entry<String, String> h : options.headers()) {
@@ -51,6 +58,9 @@ final class RequestTemplate {
       sb.append("Content-Length: ").append(body.length).append("\r\n");
     }
     head = sb.toString().getBytes(StandardCharsets.ISO_8859_1);
+    targets = options.targets();
+    fields = sb.substring(requestLine).getBytes(StandardCharsets.ISO_8859_1);
+    longestTarget = targets == null ? 0 : targets.longest();
     tail = new byte[2 + body.length];
     tail[0] = '\r';
     tail[1] = '\n';
@@ -60,6 +70,21 @@ final class RequestTemplate {
     ByteBuffer bytes = ByteBuffer.allocateDirect(head.length + tail.length);
     bytes.put(head).put(tail).flip();
     whole = Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(bytes));
+  }
+
+  /**
+   * The next request: the template as it is, or, with targets, a GET of the next one; with
+   * {@code cookieValue} (null for none) carrying {@code Cookie: cookieValue}. Safe to call from any thread.
+   */
+  ByteBuf next(ByteBufAllocator alloc, String cookieValue) {
+    if (targets == null) {
+      return cookieValue == null ? plain() : withCookies(alloc, cookieValue);
+    }
+    byte[] cookie = cookieValue == null ? new byte[0] : ("Cookie: " + cookieValue + "\r\n").getBytes(StandardCharsets.ISO_8859_1);
+    ByteBuf buf = alloc.buffer(GET.length + longestTarget + HTTP11.length + fields.length + cookie.length + tail.length);
+    buf.writeBytes(GET);
+    targets.writeNext(buf);
+    return buf.writeBytes(HTTP11).writeBytes(fields).writeBytes(cookie).writeBytes(tail);
   }
 
   /** The request without cookies; cheap, and safe to call from any thread. */

@@ -74,11 +74,8 @@ final class VirtualClient extends ChannelInboundHandlerAdapter {
     sentNanos = System.nanoTime();
     state = State.BUSY;
     response.expect();
-    if (cookies == null || cookies.isEmpty()) {
-      channel.writeAndFlush(template.plain(), channel.voidPromise());
-    } else {
-      channel.writeAndFlush(template.withCookies(channel.alloc(), cookieHeader()), channel.voidPromise());
-    }
+    channel.writeAndFlush(template.next(channel.alloc(), cookies == null || cookies.isEmpty() ? null : cookieHeader()),
+        channel.voidPromise());
   }
 
   /** True when a request has waited longer than {@code timeoutNanos} for its response. */

@@ -113,6 +113,49 @@ class LoadCommandTest {
   }
 
   @Test
+  void anAccessLogsGetsAreSentToTheirPathsAtTheirRate(@TempDir Path dir) throws Exception {
+    java.util.Queue<String> seen = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    HttpServer server = vertx.createHttpServer()
+        .requestHandler(req -> {
+          seen.add(req.method() + " " + req.uri());
+          req.response().end("ok");
+        })
+        .listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    try {
+      String at0 = "[07/Dec/2026:10:00:00 +0000]";
+      String at1 = "[07/Dec/2026:10:00:01 +0000]";
+      Path log = Files.writeString(dir.resolve("access.log"), String.join("\n",
+          "10.0.0.1 - - " + at0 + " \"GET /shop?item=7 HTTP/1.1\" 200 5 \"-\" \"curl/8\"",
+          "10.0.0.1 - - " + at0 + " \"GET /cart HTTP/2.0\" 200 5 \"-\" \"curl/8\"",
+          "10.0.0.1 - - " + at0 + " \"GET /a\\xC3\\xA9 HTTP/1.1\" 404 5 \"-\" \"curl/8\"",
+          "10.0.0.1 - - " + at1 + " \"POST /checkout HTTP/1.1\" 201 5 \"-\" \"curl/8\"",
+          "10.0.0.1 - - " + at1 + " \"GET / HTTP/1.1\" 200 5 \"-\" \"curl/8\"",
+          "10.0.0.1 - - " + at1 + " \"GET /img/1.png HTTP/1.1\" 200 5 \"-\" \"curl/8\"", ""));
+      String base = "http://127.0.0.1:" + server.actualPort() + "/ignored";
+      Run r = stc("load", "--url", base, "--trace", log.toString(), "--trace-targets", "--warmup", "0s");
+      assertThat(r.code()).as(r.err()).isZero();
+      // Six requests a second's worth, to the four GETs that can be sent as they are, in turn.
+      List<String> cycle = List.of("GET /shop?item=7", "GET /cart", "GET /", "GET /img/1.png");
+      List<String> expected = new java.util.ArrayList<>();
+      for (int i = 0; i < seen.size(); i++) {
+        expected.add(cycle.get(i % cycle.size()));
+      }
+      assertThat(seen.size()).isBetween(5, 6);
+      assertThat(seen).containsExactlyInAnyOrderElementsOf(expected);
+      assertThat(r.out()).contains("Targets:   the paths of 4 GETs of access.log, each sent 1.").contains("; 2 other requests not sent");
+
+      assertBad(stc("load", "--url", base, "--trace-targets"), "--trace-targets needs --trace FILE (an access log)");
+      Path rates = Files.writeString(dir.resolve("rates.txt"), "5\n5\n");
+      assertBad(stc("load", "--url", base, "--trace", rates.toString(), "--trace-targets"),
+          "--trace-targets needs an access log as --trace, and rates.txt is a rate file");
+      assertBad(stc("load", "--url", base, "--trace", log.toString(), "--trace-targets", "--method", "POST"),
+          "--trace-targets sends the log's GETs: no --method POST or body with it");
+    } finally {
+      server.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
   void badArgumentsExitWithTwoAndAClearMessage() {
     assertBad(stc("load", "--url", "ftp://example.com/"), "only http:// URLs are supported");
     assertBad(stc("load", "--url", "http://"), "bad URL");
