@@ -200,6 +200,10 @@ public final class Autoscaler implements AutoCloseable {
           ManagedInstance m = discovery.adopt(h.instance());
           if (m != null) {
             admissions.add(m.admitted);
+            m.outdated = !h.spec().equals(provider.spec());
+            if (m.outdated) {
+              log.info("{} was made from what the {} provider no longer makes: it is replaced in turn", m.name(), provider.kind());
+            }
           }
         }
         int min = floor.now();
@@ -238,7 +242,7 @@ public final class Autoscaler implements AutoCloseable {
           .filter(m -> m.instance != null && (m.phase == Phase.ACTIVE || m.phase == Phase.WARMING))
           .toList();
       log.info("scaling held: {} instance(s) told to a new stc taking over", held.size());
-      return held.stream().map(m -> new Handover(m.instance, provider.handle(m.instance))).toList();
+      return held.stream().map(m -> new Handover(m.instance, provider.handle(m.instance), m.outdated ? "" : provider.spec())).toList();
     });
   }
 
@@ -355,14 +359,60 @@ public final class Autoscaler implements AutoCloseable {
     ScaleSnapshot s = meter.measure(instances.all(), now);
     Decision d = policy.decide(s, now);
     desired = d.desired();
+    // A replacement still starting is one more than the policy wants: it is not the one to take away.
+    boolean replacing = instances.count(m -> m.outdated && m.replacement != null && m.replacement.pending()) > 0;
     if (desired > s.current()) {
       launcher.scaleUp(desired - s.current(), d.reason(), now);
+    } else if (desired < s.current() && replacing) {
+      log.debug("scale-down to {} waits for the replacement of an outdated instance to serve: {}", desired, d.reason());
     } else if (desired < s.current()) {
       retirement.scaleDown(s.current() - desired, d.reason(), now);
     } else {
       log.debug("holding {}: {}", desired, d.reason());
+      replaceOutdated(now);
     }
     events.publishStatus();
+  }
+
+  /**
+   * One step of a rolling replacement of outdated instances, while the policy holds the pool: an
+   * instance of what the provider makes now is started first, and the outdated one is drained once
+   * that one serves (at {@code max}, the outdated one goes first). One at a time: nothing while an
+   * instance starts or an outdated one drains. A scale-down of the policy meanwhile takes an
+   * outdated one too: the victim rule prefers them.
+   */
+  private void replaceOutdated(long now) {
+    ManagedInstance old = null;
+    for (ManagedInstance m : instances.all()) {
+      if (m.pending() || m.outdated && m.phase == Phase.DRAINING) {
+        return;
+      }
+      // The one whose replacement was asked for first, else the oldest.
+      if (m.outdated && m.phase == Phase.ACTIVE && (old == null || old.replacement == null && m.replacement != null)) {
+        old = m;
+      }
+    }
+    if (old == null) {
+      return;
+    }
+    ManagedInstance next = old.replacement;
+    if (next != null && next.ready()) {
+      drainOutdated(old, "replaced by " + next.name(), now);
+    } else if (next != null && instances.holds(next)) {
+      // In the pool but not serving (failing its checks): wait for it, or for it to be replaced.
+      return;
+    } else if (instances.current() >= config.max()) {
+      drainOutdated(old, "replaced after it goes: the pool is at max " + config.max(), now);
+    } else {
+      old.replacement = launcher.startReplacement(
+          "replacing " + old.name() + ", made from what the " + provider.kind() + " provider no longer makes", now);
+    }
+  }
+
+  private void drainOutdated(ManagedInstance old, String why, long now) {
+    retirement.drain(old, now, "outdated: " + why);
+    events.emit(ScaleEvent.Kind.SCALED_DOWN, old.name(), "outdated, " + why + " (draining " + old.backend.stats().inFlight()
+        + " in flight)");
   }
 
   /** Promotes instances that passed their first check, gives up on those that took too long, notices removals by others. */

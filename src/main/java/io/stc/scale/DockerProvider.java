@@ -425,6 +425,12 @@ public final class DockerProvider implements InstanceProvider {
     return true;
   }
 
+  /** The image and how its containers are made (environment, network, port, labels). */
+  @Override
+  public String spec() {
+    return config.toString();
+  }
+
   /** The container's id. */
   @Override
   public String handle(Instance instance) {

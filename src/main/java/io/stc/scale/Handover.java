@@ -13,12 +13,14 @@ import java.util.Objects;
  * for a container, its id.
  * Sent between the two as one JSON line.
  */
-public record Handover(Instance instance, String handle) {
+public record Handover(Instance instance, String handle, String spec) {
   private static final ObjectMapper JSON = new ObjectMapper();
 
+  /** @param spec what the instance was made from ({@link InstanceProvider#spec()}) */
   public Handover {
     Objects.requireNonNull(instance);
     Objects.requireNonNull(handle);
+    Objects.requireNonNull(spec);
   }
 
   /** One line of JSON. */
@@ -27,7 +29,8 @@ public record Handover(Instance instance, String handle) {
         .put("name", instance.name())
         .put("host", instance.host())
         .put("port", instance.port())
-        .put("handle", handle);
+        .put("handle", handle)
+        .put("spec", spec);
     return o.toString();
   }
 
@@ -47,6 +50,7 @@ public record Handover(Instance instance, String handle) {
     if (!o.path("port").canConvertToInt() || o.path("port").asInt() < 1 || o.path("port").asInt() > 65535) {
       throw new IOException("an instance without a port: " + line);
     }
-    return new Handover(new Instance(o.get("name").asText(), o.get("host").asText(), o.get("port").asInt()), o.get("handle").asText());
+    return new Handover(new Instance(o.get("name").asText(), o.get("host").asText(), o.get("port").asInt()), o.get("handle").asText(),
+        o.path("spec").asText(""));
   }
 }

@@ -76,6 +76,15 @@ public interface InstanceProvider extends AutoCloseable {
     return false;
   }
 
+  /**
+   * What the instances it starts now are made from (a process's command, a container's image and
+   * settings), to tell an instance handed over from another stc that was made from something else
+   * (an upgrade of the service): compared, never parsed.
+   */
+  default String spec() {
+    return "";
+  }
+
   /** What another process needs to {@link #adopt} a running instance; only when {@link #handsOver()}. */
   default String handle(Instance instance) {
     throw new UnsupportedOperationException(kind() + " instances are not handed over");

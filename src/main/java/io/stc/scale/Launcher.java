@@ -70,6 +70,15 @@ final class Launcher {
     }
   }
 
+  /** Starts one instance to replace another, unless {@code max} has no room or a failed start asks to wait; null then. */
+  ManagedInstance startReplacement(String reason, long now) {
+    if (startsAllowedAtNanos != NEVER && now - startsAllowedAtNanos < 0
+        || instances.count(m -> m.pending() || m.phase == Phase.ACTIVE) >= config.max()) {
+      return null;
+    }
+    return startOne(reason);
+  }
+
   /** Names the instances it starts after {@code name} (one another stc started and handed over), so no two share a name. */
   void numberAfter(String name) {
     if (name.startsWith(PREFIX)) {

@@ -41,6 +41,10 @@ final class ManagedInstance {
   long launchedNanos;
   /** Why the autoscaler asked for it (started by this autoscaler only). */
   String reason;
+  /** Made from what the provider no longer makes (handed over by an stc before an upgrade): replaced in turn. */
+  boolean outdated;
+  /** The instance started to replace this outdated one, once asked for. */
+  ManagedInstance replacement;
 
   ManagedInstance(String slot, long nowNanos) {
     this.slot = slot;

@@ -318,6 +318,12 @@ public final class ProcessProvider implements InstanceProvider {
     return true;
   }
 
+  /** The command template, as configured: a new version of the service is a new command (or a new file under the same one). */
+  @Override
+  public String spec() {
+    return String.join(" ", command);
+  }
+
   /** The process's pid and start time (so a reused pid is never taken for it), then its log file. */
   @Override
   public String handle(Instance instance) {

@@ -149,7 +149,8 @@ final class Retirement {
   }
 
   /**
-   * The cheapest instance to lose: one still starting, then one not in rotation, then of the
+   * The cheapest instance to lose: one still starting, then one not in rotation, then an outdated
+   * one (whose replacement serves first), then of the
    * ready ones the one with the fewest sticky sessions, the slowest of equals (by its mean
    * latency), the one with the fewest requests in flight of those. Speed before requests in flight,
    * which only take a drain: under a balancer by outstanding requests the fast instances have the
@@ -175,7 +176,8 @@ final class Retirement {
     };
     return VictimChoice.pick(
         all,
-        List.of(m -> m.phase == Phase.STARTING, m -> m.phase == Phase.WARMING, ManagedInstance::sick),
+        List.of(m -> m.phase == Phase.STARTING, m -> m.phase == Phase.WARMING, ManagedInstance::sick,
+            m -> m.outdated && m.ready() && m.replacement != null && m.replacement.ready(), m -> m.outdated && m.ready()),
         ManagedInstance::ready,
         Comparator.comparingInt(busy)
             .thenComparing(Comparator.comparingDouble(slowness).reversed())

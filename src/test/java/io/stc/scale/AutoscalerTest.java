@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -107,6 +108,50 @@ class AutoscalerTest {
     assertThat(provider.starting).containsOnlyKeys("auto-1", "auto-2", "auto-3");
     assertThat(autoscaler.status().min()).isEqualTo(3);
     assertThat(events).first().satisfies(e -> assertThat(e.reason()).isEqualTo("min 3: schedule * * * * * .. 0 0 29 2 * (UTC)"));
+  }
+
+  @Test
+  void instancesHandedOverFromAnOlderSpecAreReplacedOneAtATimeNeverBelowThePool() throws Exception {
+    provider.spec = "v2";
+    Map<String, String> keys = new TreeMap<>(BASE);
+    StringBuilder yaml = new StringBuilder("autoscale:\n");
+    keys.forEach((k, v) -> yaml.append("  ").append(k).append(": ").append(v).append('\n'));
+    autoscaler = new Autoscaler(load(yaml.toString()), upstream, provider, true, clock, QueueGauge.of(queue::get))
+        .adopting(List.of(
+            new Handover(new Instance("auto-1", "127.0.0.1", 31001), "fake auto-1", "v1"),
+            new Handover(new Instance("auto-2", "127.0.0.1", 31002), "fake auto-2", "v1")));
+    autoscaler.addListener(events::add);
+    autoscaler.begin();
+    assertThat(provider.starting).as("the two handed over are min: none started").isEmpty();
+    passHealthChecks();
+    autoscaler.tickNow();
+    List<String> serving = new ArrayList<>();
+    // Each round: one more instance, admitted; then the outdated one it replaces drained and stopped.
+    for (int round = 0; round < 2; round++) {
+      tick();
+      assertThat(provider.starting).as("round %d", round).hasSize(1);
+      String next = provider.starting.keySet().iterator().next();
+      assertThat(next).isEqualTo("auto-" + (3 + round));
+      tick();
+      assertThat(provider.starting).as("one at a time").hasSize(1);
+      startAll();
+      passHealthChecks();
+      tick();
+      assertThat(upstream.pool().availableCount()).as("round %d: the new one serves before an old one goes", round).isEqualTo(2);
+      tick();
+      autoscaler.checkDrainsNow();
+      autoscaler.checkDrainsNow();
+      autoscaler.sync();
+      serving.add(next);
+      assertThat(upstream.pool().available()).as("round %d", round).extracting(Backend::id)
+          .containsExactlyInAnyOrderElementsOf(round == 0 ? List.of("auto-2", "auto-3") : List.of("auto-3", "auto-4"));
+    }
+    tick();
+    tick();
+    assertThat(provider.starting).as("nothing outdated is left").isEmpty();
+    assertThat(provider.stopped).extracting(Instance::name).containsExactly("auto-1", "auto-2");
+    assertThat(events).filteredOn(e -> e.kind() == ScaleEvent.Kind.SCALED_DOWN).extracting(ScaleEvent::reason)
+        .allMatch(r -> r.startsWith("outdated, replaced by auto-") || r.contains("(draining"));
   }
 
   @Test

@@ -16,9 +16,37 @@ final class FakeProvider implements InstanceProvider {
   private int nextPort = 20_000;
   boolean closed;
 
+  /** What it makes now ({@link #spec()}); a test changes it to play an upgrade. */
+  volatile String spec = "v1";
+
   @Override
   public String kind() {
     return "fake";
+  }
+
+  @Override
+  public boolean handsOver() {
+    return true;
+  }
+
+  @Override
+  public String spec() {
+    return spec;
+  }
+
+  @Override
+  public String handle(Instance instance) {
+    return "fake " + instance.name();
+  }
+
+  @Override
+  public void letGo(Instance instance) {
+    running.remove(instance);
+  }
+
+  @Override
+  public void adopt(Handover handed) {
+    running.add(handed.instance());
   }
 
   @Override

@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 class HandoverTest {
   @Test
   void aLineComesBackAsItWent() throws Exception {
-    Handover h = new Handover(new Instance("auto-7", "127.0.0.1", 41234), "4242 1733600000000 /var/log/stc/auto-7 \"x\".log");
+    Handover h = new Handover(new Instance("auto-7", "127.0.0.1", 41234), "4242 1733600000000 /var/log/stc/auto-7 \"x\".log", "java -jar app.jar");
     assertThat(h.toJson()).doesNotContain("\n");
     assertThat(Handover.fromJson(h.toJson())).isEqualTo(h);
   }

@@ -98,7 +98,7 @@ class ProcessProviderIT {
     Instance a = provider.start("handed").get(60, TimeUnit.SECONDS);
     ProcessHandle h = handle(a);
     Path log = provider.logFile(a).orElseThrow();
-    Handover handed = new Handover(a, provider.handle(a));
+    Handover handed = new Handover(a, provider.handle(a), provider.spec());
     assertThat(handed.handle()).isEqualTo(h.pid() + " " + h.info().startInstant().orElseThrow().toEpochMilli() + " " + log);
     assertThat(Handover.fromJson(handed.toJson())).isEqualTo(handed);
 
@@ -113,7 +113,7 @@ class ProcessProviderIT {
     ProcessProvider taker = new ProcessProvider(backendCommand(), logs, Duration.ofSeconds(60), Duration.ofSeconds(10));
     try {
       // A handle whose start time is not the process's own (a reused pid) is no instance of ours.
-      assertThatThrownBy(() -> taker.adopt(new Handover(a, h.pid() + " 1 " + log)))
+      assertThatThrownBy(() -> taker.adopt(new Handover(a, h.pid() + " 1 " + log, provider.spec())))
           .isInstanceOf(IOException.class).hasMessageContaining("is not running");
       taker.adopt(handed);
       provider.letGo(a);
