@@ -318,7 +318,10 @@ public final class ProcessProvider implements InstanceProvider {
     return true;
   }
 
-  /** The command template, as configured: a new version of the service is a new command (or a new file under the same one). */
+  /**
+   * The command template, as configured. A new version of the service is seen when the command
+   * changes (a versioned path, a new flag); a new file written under the same path is not.
+   */
   @Override
   public String spec() {
     return String.join(" ", command);
