@@ -222,11 +222,11 @@ class TakeoverIT {
   void autoscaledInstancesGoOverToTheNewProcessAndServeOnWithoutARestart() throws Exception {
     int port = freeFixedPort();
     int adminPort = freeFixedPort();
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     String jar = Path.of(System.getProperty("stc.jar", "target/stc.jar")).toAbsolutePath().toString();
     String rest = "\nadmin: {port: " + adminPort + "}\nstate_dir: " + dir.resolve("state")
         + "\nhealth: {interval: 200ms, timeout: 500ms}\nautoscale:\n  enabled: true\n  min: 2\n  max: 2\n"
-        + "  provider: {kind: process, log_dir: \"" + dir.resolve("instances") + "\", command: [\"" + java
+        + "  provider: {kind: process, log_dir: \"" + dir.resolve("instances") + "\", command: [\"" + javaBin
         + "\", \"-Xmx64m\", \"-XX:TieredStopAtLevel=1\", \"-jar\", \"" + jar
         + "\", \"backend\", \"--port\", \"{port}\", \"--name\", \"{name}\"]}\n";
     Path config = dir.resolve("stc.yaml");
@@ -283,6 +283,59 @@ class TakeoverIT {
         second.close();
       }
       started.forEach(ProcessHandle::destroyForcibly);
+    }
+  }
+
+  @Test
+  void aNewVersionOfTheServiceReplacesTheInstancesOneAtATimeWithNoRequestFailing() throws Exception {
+    int port = freeFixedPort();
+    int adminPort = freeFixedPort();
+    String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    String jar = Path.of(System.getProperty("stc.jar", "target/stc.jar")).toAbsolutePath().toString();
+    String head = "host: 127.0.0.1\nport: " + port + "\nadmin: {port: " + adminPort + "}\nstate_dir: " + dir.resolve("state")
+        + "\nhealth: {interval: 200ms, timeout: 500ms}\nautoscale:\n  enabled: true\n  min: 2\n  max: 3\n"
+        + "  provider: {kind: process, log_dir: \"" + dir.resolve("instances") + "\", command: [\"" + javaBin
+        + "\", \"-Xmx64m\", \"-XX:TieredStopAtLevel=1\", \"-jar\", \"" + jar
+        + "\", \"backend\", \"--port\", \"{port}\", \"--name\", \"{name}\"";
+    Path v1 = Files.writeString(dir.resolve("v1.yaml"), head + "]}\n");
+    // The new version: another command line.
+    Path v2 = Files.writeString(dir.resolve("v2.yaml"), head + ", \"--delay\", \"0\"]}\n");
+    List<ProcessHandle> all = new CopyOnWriteArrayList<>();
+    StcProcess first = StcProcess.startIn(dir, "serve", "--config", v1.toString());
+    StcProcess second = null;
+    try {
+      assertThat(first.awaitListening()).isEqualTo(port);
+      java.util.Map<String, Integer> before = instances(adminPort);
+      before.values().forEach(p -> all.add(instanceOn(p)));
+      try (Clients clients = new Clients(port, 4)) {
+        await().atMost(Duration.ofSeconds(20)).until(() -> clients.ok.get() >= 200);
+        second = StcProcess.startIn(dir, "serve", "--config", v2.toString(), "--takeover");
+        assertThat(second.awaitListening()).isEqualTo(port);
+        assertThat(first.awaitExit()).as(first.stderr()).isZero();
+        StcProcess s = second;
+        // Every instance of the old version goes, each after one of the new one serves.
+        await().atMost(Duration.ofSeconds(90)).until(() -> {
+          java.util.Map<String, Integer> now = instances(adminPort);
+          return now.size() >= 2 && java.util.Collections.disjoint(now.keySet(), before.keySet());
+        });
+        long after = clients.ok.get();
+        await().atMost(Duration.ofSeconds(20)).until(() -> clients.ok.get() >= after + 200);
+        clients.close();
+        assertThat(clients.failed).as(() -> "requests that failed across the roll; the new process's log:\n" + s.stderr()).isEmpty();
+      }
+      assertThat(second.stderr()).contains("auto-1 was made from what the process provider no longer makes",
+          "replacing auto-1", "replacing auto-2");
+      await().atMost(Duration.ofSeconds(20)).until(() -> all.stream().noneMatch(ProcessHandle::isAlive));
+      instances(adminPort).values().forEach(p -> all.add(instanceOn(p)));
+      assertThat(all.get(all.size() - 1).info().arguments().map(List::of).orElseThrow()).contains("--delay");
+      assertThat(second.terminate()).as(second.stderr()).isZero();
+      await().atMost(Duration.ofSeconds(20)).until(() -> all.stream().noneMatch(ProcessHandle::isAlive));
+    } finally {
+      first.close();
+      if (second != null) {
+        second.close();
+      }
+      all.forEach(ProcessHandle::destroyForcibly);
     }
   }
 
