@@ -463,8 +463,13 @@ public final class DockerProvider implements InstanceProvider {
     } catch (Exception e) {
       throw new IOException(handed.instance() + ": container " + shortId(id) + ": " + cause(e).getMessage());
     }
-    if (!owner.equals(c.path("Config").path("Labels").path(OWNER_LABEL).asText())) {
-      throw new IOException(handed.instance() + ": container " + shortId(id) + " is not this state directory's");
+    String label = c.path("Config").path("Labels").path(OWNER_LABEL).asText();
+    // Its name says so too: the owner is in it. (Once in CI podman's inspect of one container came
+    // without the label that its name, made in the same create, carries.)
+    String ownName = "/" + spec.containerName(handed.instance().name());
+    if (!owner.equals(label) && !ownName.equals(c.path("Name").asText())) {
+      throw new IOException(handed.instance() + ": container " + shortId(id) + " is not this state directory's (its "
+          + OWNER_LABEL + " is '" + label + "', its name '" + c.path("Name").asText() + "')");
     }
     if (!c.path("State").path("Running").asBoolean()) {
       throw new IOException(handed.instance() + ": container " + shortId(id) + " is not running");

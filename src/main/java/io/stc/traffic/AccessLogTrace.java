@@ -73,9 +73,7 @@ final class AccessLogTrace {
     long requests = 0;
     long skipped = 0;
     int firstSkipped = 0;
-    var decoder = StandardCharsets.UTF_8.newDecoder()
-        .onMalformedInput(CodingErrorAction.REPLACE).onUnmappableCharacter(CodingErrorAction.REPLACE);
-    try (BufferedReader in = new BufferedReader(new InputStreamReader(Files.newInputStream(file), decoder))) {
+    try (BufferedReader in = lenient(file)) {
       TimeCache cache = new TimeCache();
       String line;
       int number = 0;
@@ -128,9 +126,7 @@ final class AccessLogTrace {
    */
   static RequestTargets targets(Path file, String name, long fromEpochSecond, int max) {
     RequestTargets.Builder targets = RequestTargets.builder();
-    var decoder = StandardCharsets.UTF_8.newDecoder()
-        .onMalformedInput(CodingErrorAction.REPLACE).onUnmappableCharacter(CodingErrorAction.REPLACE);
-    try (BufferedReader in = new BufferedReader(new InputStreamReader(Files.newInputStream(file), decoder))) {
+    try (BufferedReader in = lenient(file)) {
       TimeCache cache = new TimeCache();
       String line;
       int number = 0;
@@ -191,6 +187,13 @@ final class AccessLogTrace {
       }
     }
     return null;
+  }
+
+  /** A reader of {@code file} as UTF-8 that reads bytes which are not as a replacement character: a log may hold any. */
+  static BufferedReader lenient(Path file) throws IOException {
+    var decoder = StandardCharsets.UTF_8.newDecoder()
+        .onMalformedInput(CodingErrorAction.REPLACE).onUnmappableCharacter(CodingErrorAction.REPLACE);
+    return new BufferedReader(new InputStreamReader(Files.newInputStream(file), decoder));
   }
 
   /**

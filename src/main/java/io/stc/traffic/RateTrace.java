@@ -2,8 +2,6 @@ package io.stc.traffic;
 
 import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -164,9 +162,7 @@ public final class RateTrace implements RatePattern {
    * bytes that are not UTF-8); "" when there is none.
    */
   private static String firstLine(Path file) {
-    var decoder = StandardCharsets.UTF_8.newDecoder()
-        .onMalformedInput(CodingErrorAction.REPLACE).onUnmappableCharacter(CodingErrorAction.REPLACE);
-    try (BufferedReader in = new BufferedReader(new InputStreamReader(Files.newInputStream(file), decoder))) {
+    try (BufferedReader in = AccessLogTrace.lenient(file)) {
       String line;
       while ((line = in.readLine()) != null) {
         String t = line.startsWith(BOM) ? line.substring(1).strip() : line.strip();

@@ -218,19 +218,25 @@ class TakeoverIT {
         .findFirst().orElseThrow(() -> new AssertionError("no instance process on port " + port));
   }
 
+  /**
+   * A config with autoscaled {@code stc backend} instances (health checked every 200 ms), up to the
+   * end of the command's list, which the caller closes: {@code "]}\n"}, or more arguments first.
+   */
+  private String autoscaled(int port, int adminPort, int min, int max) {
+    String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    String jar = Path.of(System.getProperty("stc.jar", "target/stc.jar")).toAbsolutePath().toString();
+    return "host: 127.0.0.1\nport: " + port + "\nadmin: {port: " + adminPort + "}\nstate_dir: " + dir.resolve("state")
+        + "\nhealth: {interval: 200ms, timeout: 500ms}\nautoscale:\n  enabled: true\n  min: " + min + "\n  max: " + max + "\n"
+        + "  provider: {kind: process, log_dir: \"" + dir.resolve("instances") + "\", command: [\"" + javaBin
+        + "\", \"-Xmx64m\", \"-XX:TieredStopAtLevel=1\", \"-jar\", \"" + jar
+        + "\", \"backend\", \"--port\", \"{port}\", \"--name\", \"{name}\"";
+  }
+
   @Test
   void autoscaledInstancesGoOverToTheNewProcessAndServeOnWithoutARestart() throws Exception {
     int port = freeFixedPort();
     int adminPort = freeFixedPort();
-    String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    String jar = Path.of(System.getProperty("stc.jar", "target/stc.jar")).toAbsolutePath().toString();
-    String rest = "\nadmin: {port: " + adminPort + "}\nstate_dir: " + dir.resolve("state")
-        + "\nhealth: {interval: 200ms, timeout: 500ms}\nautoscale:\n  enabled: true\n  min: 2\n  max: 2\n"
-        + "  provider: {kind: process, log_dir: \"" + dir.resolve("instances") + "\", command: [\"" + javaBin
-        + "\", \"-Xmx64m\", \"-XX:TieredStopAtLevel=1\", \"-jar\", \"" + jar
-        + "\", \"backend\", \"--port\", \"{port}\", \"--name\", \"{name}\"]}\n";
-    Path config = dir.resolve("stc.yaml");
-    Files.writeString(config, "host: 127.0.0.1\nport: " + port + rest);
+    Path config = Files.writeString(dir.resolve("stc.yaml"), autoscaled(port, adminPort, 2, 2) + "]}\n");
     Path taken = dir.resolve("taken.yaml");
     List<ProcessHandle> started = new CopyOnWriteArrayList<>();
     StcProcess first = StcProcess.startIn(dir, "serve", "--config", config.toString());
@@ -244,7 +250,7 @@ class TakeoverIT {
         await().atMost(Duration.ofSeconds(20)).until(() -> clients.ok.get() >= 200);
 
         // A new process that holds the instances, then cannot start: they stay the running one's, alive and scaled.
-        Files.writeString(taken, "host: 127.0.0.1\nport: " + occupied.getLocalPort() + rest);
+        Files.writeString(taken, autoscaled(occupied.getLocalPort(), adminPort, 2, 2) + "]}\n");
         try (StcProcess failing = StcProcess.startIn(dir, "serve", "--config", taken.toString(), "--takeover")) {
           assertThat(failing.awaitExit()).as(failing.stderr()).isEqualTo(1);
           assertThat(failing.stderr()).contains("took over auto-1", "took over auto-2", "stc serve: cannot start");
@@ -290,13 +296,7 @@ class TakeoverIT {
   void aNewVersionOfTheServiceReplacesTheInstancesOneAtATimeWithNoRequestFailing() throws Exception {
     int port = freeFixedPort();
     int adminPort = freeFixedPort();
-    String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    String jar = Path.of(System.getProperty("stc.jar", "target/stc.jar")).toAbsolutePath().toString();
-    String head = "host: 127.0.0.1\nport: " + port + "\nadmin: {port: " + adminPort + "}\nstate_dir: " + dir.resolve("state")
-        + "\nhealth: {interval: 200ms, timeout: 500ms}\nautoscale:\n  enabled: true\n  min: 2\n  max: 3\n"
-        + "  provider: {kind: process, log_dir: \"" + dir.resolve("instances") + "\", command: [\"" + javaBin
-        + "\", \"-Xmx64m\", \"-XX:TieredStopAtLevel=1\", \"-jar\", \"" + jar
-        + "\", \"backend\", \"--port\", \"{port}\", \"--name\", \"{name}\"";
+    String head = autoscaled(port, adminPort, 2, 3);
     Path v1 = Files.writeString(dir.resolve("v1.yaml"), head + "]}\n");
     // The new version: another command line.
     Path v2 = Files.writeString(dir.resolve("v2.yaml"), head + ", \"--delay\", \"0\"]}\n");
