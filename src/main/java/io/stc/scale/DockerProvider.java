@@ -454,19 +454,32 @@ public final class DockerProvider implements InstanceProvider {
   @Override
   public void adopt(Handover handed) throws IOException {
     String id = handed.handle();
-    JsonNode c;
-    try {
-      c = engine.call(HttpMethod.GET, "/containers/" + DockerEngine.encode(id) + "/json", null).get(30, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted");
-    } catch (Exception e) {
-      throw new IOException(handed.instance() + ": container " + shortId(id) + ": " + cause(e).getMessage());
-    }
-    String label = c.path("Config").path("Labels").path(OWNER_LABEL).asText();
-    // Its name says so too: the owner is in it. (Once in CI podman's inspect of one container came
-    // without the label that its name, made in the same create, carries.)
+    // Its name says it is this owner's too: the owner is in it. Asked up to three times: once in CI
+    // podman's answer for one of two containers made alike lacked the label (what it held instead
+    // is not known); the message below says what came.
     String ownName = "/" + spec.containerName(handed.instance().name());
+    JsonNode c = null;
+    String label = "";
+    for (int attempt = 0; attempt < 3; attempt++) {
+      try {
+        if (attempt > 0) {
+          Thread.sleep(200);
+        }
+        c = engine.call(HttpMethod.GET, "/containers/" + DockerEngine.encode(id) + "/json", null).get(30, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted");
+      } catch (Exception e) {
+        throw new IOException(handed.instance() + ": container " + shortId(id) + ": " + cause(e).getMessage());
+      }
+      label = c.path("Config").path("Labels").path(OWNER_LABEL).asText();
+      if (owner.equals(label) || ownName.equals(c.path("Name").asText())) {
+        break;
+      }
+      log.warn("container {} of {}: the engine's answer does not say it is ours (its {} '{}', its name '{}', {}); asking again",
+          shortId(id), handed.instance(), OWNER_LABEL, label, c.path("Name").asText(),
+          c.isObject() ? c.size() + " fields" : "not an object: " + c.getNodeType());
+    }
     if (!owner.equals(label) && !ownName.equals(c.path("Name").asText())) {
       throw new IOException(handed.instance() + ": container " + shortId(id) + " is not this state directory's (its "
           + OWNER_LABEL + " is '" + label + "', its name '" + c.path("Name").asText() + "')");
