@@ -323,8 +323,10 @@ class TakeoverIT {
         clients.close();
         assertThat(clients.failed).as(() -> "requests that failed across the roll; the new process's log:\n" + s.stderr()).isEmpty();
       }
+      // The first with one more started for it; the second the same way, or, when the clients' load
+      // has the policy fill the pool to max meanwhile, drained first.
       assertThat(second.stderr()).contains("auto-1 was made from what the process provider no longer makes",
-          "replacing auto-1", "replacing auto-2");
+          "auto-2 was made from what the process provider no longer makes", "replacing auto-1", "Scaled DOWN: removing auto-2");
       await().atMost(Duration.ofSeconds(20)).until(() -> all.stream().noneMatch(ProcessHandle::isAlive));
       instances(adminPort).values().forEach(p -> all.add(instanceOn(p)));
       assertThat(all.get(all.size() - 1).info().arguments().map(List::of).orElseThrow()).contains("--delay");
