@@ -324,10 +324,26 @@ class DockerProviderIT {
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/cgi-bin/slow?0"))
             .build(), HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).isEqualTo(200);
-        assertThat(second.terminate()).isZero();
+
+        // A new version (here: other labels on its containers) replaces them one at a time.
+        Path v2 = Files.writeString(dir.resolve("v2.yaml"), Files.readString(config).replace("purpose: stc-test", "purpose: stc-test-v2"));
+        try (StcProcess third = StcProcess.start("serve", "--config", v2.toString(), "--takeover")) {
+          assertThat(third.awaitListening()).isEqualTo(port);
+          assertThat(second.awaitExit()).as(second.stderr()).isZero();
+          await().atMost(Duration.ofSeconds(90)).until(() -> {
+            List<String> now = containers();
+            return now.size() == 2 && java.util.Collections.disjoint(now, before);
+          });
+          assertThat(third.stderr()).contains("auto-1 was made from what the docker provider no longer makes",
+              "Scaled DOWN: removing auto-1", "Scaled DOWN: removing auto-2");
+          HttpResponse<String> again = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/cgi-bin/slow?0"))
+              .build(), HttpResponse.BodyHandlers.ofString());
+          assertThat(again.statusCode()).isEqualTo(200);
+          assertThat(third.terminate()).isZero();
+        }
       }
     }
-    assertThat(containers()).as("the new stc's stop removes them").isEmpty();
+    assertThat(containers()).as("the last stc's stop removes them").isEmpty();
   }
 
   @Test
