@@ -211,6 +211,25 @@ class TakeoverIT {
     return found;
   }
 
+  /**
+   * Ends every instance whose pid file is in {@code logs}: a failed assertion leaves the stc
+   * processes to be killed (no shutdown hook stops their instances then), and instances a policy
+   * started meanwhile are in no list of the test's.
+   */
+  private static void stopInstancesIn(Path logs) throws java.io.IOException {
+    if (!Files.isDirectory(logs)) {
+      return;
+    }
+    try (var files = Files.list(logs)) {
+      for (Path f : files.filter(p -> p.toString().endsWith(".pid")).toList()) {
+        String[] parts = Files.readString(f).trim().split(" ");
+        ProcessHandle.of(Long.parseLong(parts[0]))
+            .filter(h -> h.info().startInstant().map(i -> i.toEpochMilli() == Long.parseLong(parts[1])).orElse(false))
+            .ifPresent(ProcessHandle::destroyForcibly);
+      }
+    }
+  }
+
   /** The process listening for an instance on {@code port}, found by its command line. */
   private static ProcessHandle instanceOn(int port) {
     return ProcessHandle.allProcesses()
@@ -289,6 +308,7 @@ class TakeoverIT {
         second.close();
       }
       started.forEach(ProcessHandle::destroyForcibly);
+      stopInstancesIn(dir.resolve("instances"));
     }
   }
 
@@ -338,6 +358,7 @@ class TakeoverIT {
         second.close();
       }
       all.forEach(ProcessHandle::destroyForcibly);
+      stopInstancesIn(dir.resolve("instances"));
     }
   }
 
