@@ -247,13 +247,10 @@ public final class SimulateCommand implements Callable<Integer> {
     return b.build();
   }
 
-  /** A date and time with a zone or an offset, or without one (then UTC). */
+  /** A date and time with a zone or an offset, or without one (then UTC), as a trace's are read. */
   private static long epochMillis(String text) {
     try {
-      java.time.temporal.TemporalAccessor t = java.time.format.DateTimeFormatter.ISO_DATE_TIME.parseBest(
-          text.strip(), java.time.ZonedDateTime::from, java.time.LocalDateTime::from);
-      return t instanceof java.time.ZonedDateTime z ? z.toInstant().toEpochMilli()
-          : ((java.time.LocalDateTime) t).toInstant(ZoneOffset.UTC).toEpochMilli();
+      return RateTrace.instant(text).toEpochMilli();
     } catch (java.time.DateTimeException e) {
       throw new IllegalArgumentException("expected a date and time such as 2026-12-07T06:00:00Z, got '" + text + "'");
     }

@@ -60,11 +60,11 @@ final class Launcher {
 
   /** Starts {@code wanted} more instances as far as {@code max} has room, unless a failed start asks to wait. */
   void scaleUp(int wanted, String reason, long now) {
-    if (startsAllowedAtNanos != NEVER && now - startsAllowedAtNanos < 0) {
+    if (waitingAfterFailure(now)) {
       log.debug("want {} more, but the last start failed; retrying in {}", wanted, seconds(startsAllowedAtNanos - now));
       return;
     }
-    int room = config.max() - instances.count(m -> m.pending() || m.phase == Phase.ACTIVE);
+    int room = room();
     for (int i = 0; i < Math.min(wanted, room); i++) {
       startOne(reason);
     }
@@ -72,11 +72,17 @@ final class Launcher {
 
   /** Starts one instance to replace another, unless {@code max} has no room or a failed start asks to wait; null then. */
   ManagedInstance startReplacement(String reason, long now) {
-    if (startsAllowedAtNanos != NEVER && now - startsAllowedAtNanos < 0
-        || instances.count(m -> m.pending() || m.phase == Phase.ACTIVE) >= config.max()) {
-      return null;
-    }
-    return startOne(reason);
+    return waitingAfterFailure(now) || room() <= 0 ? null : startOne(reason);
+  }
+
+  /** A failed start asks the next to wait until then. */
+  private boolean waitingAfterFailure(long now) {
+    return startsAllowedAtNanos != NEVER && now - startsAllowedAtNanos < 0;
+  }
+
+  /** How many more instances {@code max} has room for. */
+  private int room() {
+    return config.max() - instances.count(m -> m.pending() || m.phase == Phase.ACTIVE);
   }
 
   /** Names the instances it starts after {@code name} (one another stc started and handed over), so no two share a name. */

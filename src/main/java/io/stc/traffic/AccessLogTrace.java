@@ -11,15 +11,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.DateTimeException;
-import java.time.Instant;
 import java.time.LocalDateTime;
-import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
-import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeFormatterBuilder;
 import java.time.temporal.ChronoField;
-import java.time.temporal.TemporalAccessor;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -64,15 +60,14 @@ final class AccessLogTrace {
     return t.startsWith("{") || CLF.matcher(t).find() || BRACKETED_ISO.matcher(t).find();
   }
 
-  /** Counts the requests of {@code file} per second; IllegalArgumentException naming the file and line on bad input. */
-  static Counts read(Path file, String name, int maxSeconds) {
-    Map<Long, int[]> perSecond = new HashMap<>();
-    long first = Long.MIN_VALUE;
-    long min = Long.MAX_VALUE;
-    long max = Long.MIN_VALUE;
-    long requests = 0;
-    long skipped = 0;
-    int firstSkipped = 0;
+  /** What to do with each line that is not blank: its number, and the second of its time (Long.MIN_VALUE when it has none). */
+  private interface Line {
+    /** False stops the reading. */
+    boolean take(String line, int number, long second);
+  }
+
+  /** Reads {@code file} line by line; IllegalArgumentException naming the file and line on a bad time. */
+  private static void eachLine(Path file, String name, Line each) {
     try (BufferedReader in = lenient(file)) {
       TimeCache cache = new TimeCache();
       String line;
@@ -82,41 +77,64 @@ final class AccessLogTrace {
         if (line.isBlank()) {
           continue;
         }
-        long second = cache.second(line, name + ":" + number + ": ");
-        if (second == Long.MIN_VALUE) {
-          if (skipped++ == 0) {
-            firstSkipped = number;
-          }
-          continue;
+        long second;
+        try {
+          second = cache.second(line);
+        } catch (IllegalArgumentException e) {
+          // Named here, not for every line: millions of lines, and a message for one at most.
+          throw new IllegalArgumentException(name + ":" + number + ": " + e.getMessage(), e);
         }
-        if (first == Long.MIN_VALUE) {
-          first = second;
-        } else if (second < first - MAX_BEFORE_FIRST_SECONDS) {
-          throw new IllegalArgumentException(name + ":" + number + ": a request more than an hour before the log's first line");
+        if (!each.take(line, number, second)) {
+          return;
         }
-        min = Math.min(min, second);
-        max = Math.max(max, second);
-        if (max - min >= maxSeconds) {
-          throw new IllegalArgumentException(name + ":" + number + ": the log spans more than " + maxSeconds + " seconds (two weeks)");
-        }
-        perSecond.computeIfAbsent(second, s -> new int[1])[0]++;
-        requests++;
       }
     } catch (IOException e) {
       throw new IllegalArgumentException("--trace: cannot read " + file + " (" + e.getMessage() + ")");
     }
-    if (requests == 0) {
+  }
+
+  /** Counts the requests of {@code file} per second; IllegalArgumentException naming the file and line on bad input. */
+  static Counts read(Path file, String name, int maxSeconds) {
+    Map<Long, int[]> perSecond = new HashMap<>();
+    long[] first = {Long.MIN_VALUE};
+    long[] min = {Long.MAX_VALUE};
+    long[] max = {Long.MIN_VALUE};
+    long[] requests = {0};
+    long[] skipped = {0};
+    int[] firstSkipped = {0};
+    eachLine(file, name, (line, number, second) -> {
+      if (second == Long.MIN_VALUE) {
+        if (skipped[0]++ == 0) {
+          firstSkipped[0] = number;
+        }
+        return true;
+      }
+      if (first[0] == Long.MIN_VALUE) {
+        first[0] = second;
+      } else if (second < first[0] - MAX_BEFORE_FIRST_SECONDS) {
+        throw new IllegalArgumentException(name + ":" + number + ": a request more than an hour before the log's first line");
+      }
+      min[0] = Math.min(min[0], second);
+      max[0] = Math.max(max[0], second);
+      if (max[0] - min[0] >= maxSeconds) {
+        throw new IllegalArgumentException(name + ":" + number + ": the log spans more than " + maxSeconds + " seconds (two weeks)");
+      }
+      perSecond.computeIfAbsent(second, s -> new int[1])[0]++;
+      requests[0]++;
+      return true;
+    });
+    if (requests[0] == 0) {
       throw new IllegalArgumentException("--trace: " + name + " holds no request with a time");
     }
-    int n = (int) (max - min + 1);
+    int n = (int) (max[0] - min[0] + 1);
     double[] times = new double[n];
     double[] rates = new double[n];
     for (int i = 0; i < n; i++) {
       times[i] = i;
-      int[] c = perSecond.get(min + i);
+      int[] c = perSecond.get(min[0] + i);
       rates[i] = c == null ? 0 : c[0];
     }
-    return new Counts(times, rates, requests, skipped, firstSkipped, min);
+    return new Counts(times, rates, requests[0], skipped[0], firstSkipped[0], min[0]);
   }
 
   /**
@@ -126,29 +144,18 @@ final class AccessLogTrace {
    */
   static RequestTargets targets(Path file, String name, long fromEpochSecond, int max) {
     RequestTargets.Builder targets = RequestTargets.builder();
-    try (BufferedReader in = lenient(file)) {
-      TimeCache cache = new TimeCache();
-      String line;
-      int number = 0;
-      while ((line = in.readLine()) != null && targets.count() < max) {
-        number++;
-        if (line.isBlank()) {
-          continue;
-        }
-        long second = cache.second(line, name + ":" + number + ": ");
-        if (second == Long.MIN_VALUE || second < fromEpochSecond) {
-          continue;
-        }
-        String[] request = request(line.strip());
-        if (request != null && request[0].equals("GET") && RequestTargets.usable(request[1])) {
-          targets.add(request[1]);
-        } else {
-          targets.skip();
-        }
+    eachLine(file, name, (line, number, second) -> {
+      if (second == Long.MIN_VALUE || second < fromEpochSecond) {
+        return true;
       }
-    } catch (IOException e) {
-      throw new IllegalArgumentException("--trace: cannot read " + file + " (" + e.getMessage() + ")");
-    }
+      String[] request = request(line.strip());
+      if (request != null && request[0].equals("GET") && RequestTargets.usable(request[1])) {
+        targets.add(request[1]);
+      } else {
+        targets.skip();
+      }
+      return targets.count() < max;
+    });
     if (targets.count() == 0) {
       throw new IllegalArgumentException("--trace-targets: " + name + " holds no GET with a target to send");
     }
@@ -204,57 +211,54 @@ final class AccessLogTrace {
     private String lastText;
     private long lastSecond;
 
-    long second(String line, String where) {
+    long second(String line) {
       String t = line.strip();
       if (t.startsWith("{")) {
-        return jsonSecond(t, where);
+        return jsonSecond(t);
       }
       Matcher clf = CLF.matcher(t);
       if (clf.find()) {
         String text = clf.group(0);
         if (!text.equals(lastText)) {
-          lastSecond = clfSecond(clf.group(1), clf.group(2), where);
+          lastSecond = clfSecond(clf.group(1), clf.group(2));
           lastText = text;
         }
         return lastSecond;
       }
       Matcher iso = BRACKETED_ISO.matcher(t);
       if (iso.find()) {
-        return isoSecond(iso.group(1), where);
+        return isoSecond(iso.group(1));
       }
       return Long.MIN_VALUE;
     }
   }
 
-  private static long clfSecond(String time, String zone, String where) {
+  private static long clfSecond(String time, String zone) {
     try {
       LocalDateTime local = LocalDateTime.parse(time, CLF_TIME);
       // HAProxy writes its local time without a zone: only the differences between lines count.
       ZoneOffset offset = zone == null ? ZoneOffset.UTC : ZoneOffset.of(zone);
       return local.toEpochSecond(offset);
     } catch (DateTimeException e) {
-      throw new IllegalArgumentException(where + "expected a time such as [10/Oct/2026:13:55:36 +0000], got '[" + time
+      throw new IllegalArgumentException("expected a time such as [10/Oct/2026:13:55:36 +0000], got '[" + time
           + (zone == null ? "" : " " + zone) + "]'");
     }
   }
 
-  private static long isoSecond(String text, String where) {
+  private static long isoSecond(String text) {
     try {
-      TemporalAccessor t = DateTimeFormatter.ISO_DATE_TIME.parseBest(text, ZonedDateTime::from, OffsetDateTime::from, LocalDateTime::from);
-      Instant instant = t instanceof ZonedDateTime z ? z.toInstant()
-          : t instanceof OffsetDateTime o ? o.toInstant() : ((LocalDateTime) t).toInstant(ZoneOffset.UTC);
-      return instant.getEpochSecond();
+      return RateTrace.instant(text).getEpochSecond();
     } catch (DateTimeException e) {
-      throw new IllegalArgumentException(where + "expected a date-time such as 2026-10-10T13:55:36Z, got '" + text + "'");
+      throw new IllegalArgumentException("expected a date-time such as 2026-10-10T13:55:36Z, got '" + text + "'");
     }
   }
 
-  private static long jsonSecond(String line, String where) {
+  private static long jsonSecond(String line) {
     JsonNode o;
     try {
       o = JSON.readTree(line);
     } catch (JsonProcessingException e) {
-      throw new IllegalArgumentException(where + "a line that starts as JSON but is not: "
+      throw new IllegalArgumentException("a line that starts as JSON but is not: "
           + (line.length() > 80 ? line.substring(0, 80) + "..." : line));
     }
     for (String field : JSON_TIME_FIELDS) {
@@ -270,10 +274,13 @@ final class AccessLogTrace {
       String text = v.asText().strip();
       Matcher clf = CLF_ALONE.matcher(text);
       if (clf.matches()) {
-        return clfSecond(clf.group(1), clf.group(2), where);
+        return clfSecond(clf.group(1), clf.group(2));
       }
-      return isoSecond(text.length() > 10 && text.charAt(10) == ' ' ? text.substring(0, 10) + "T" + text.substring(11) : text,
-          where + field + ": ");
+      try {
+        return isoSecond(text);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(field + ": " + e.getMessage(), e);
+      }
     }
     return Long.MIN_VALUE;
   }

@@ -11,6 +11,7 @@ import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.TemporalAccessor;
 import java.util.ArrayList;
@@ -244,14 +245,26 @@ public final class RateTrace implements RatePattern {
    * read as UTC: only the differences between the points count), a space allowed for the {@code T}.
    */
   private static double dateTime(String text, String where) {
-    String iso = text.length() > 10 && text.charAt(10) == ' ' ? text.substring(0, 10) + "T" + text.substring(11).trim() : text;
     try {
-      TemporalAccessor t = DateTimeFormatter.ISO_DATE_TIME.parseBest(iso, OffsetDateTime::from, LocalDateTime::from);
-      Instant instant = t instanceof OffsetDateTime o ? o.toInstant() : ((LocalDateTime) t).toInstant(ZoneOffset.UTC);
+      Instant instant = instant(text);
       return instant.getEpochSecond() + instant.getNano() / 1e9;
     } catch (DateTimeException e) {
       throw new IllegalArgumentException(where + "expected a date-time such as 2026-12-01T10:00:00Z, got '" + text + "'");
     }
+  }
+
+  /**
+   * A date-time as traces, logs and people write it: ISO 8601 with a zone or an offset, or with
+   * neither (then UTC), a space allowed for the {@code T}.
+   *
+   * @throws DateTimeException when it is none
+   */
+  public static Instant instant(String text) {
+    String t = text.strip();
+    String iso = t.length() > 10 && t.charAt(10) == ' ' ? t.substring(0, 10) + "T" + t.substring(11).trim() : t;
+    TemporalAccessor parsed = DateTimeFormatter.ISO_DATE_TIME.parseBest(iso, ZonedDateTime::from, OffsetDateTime::from, LocalDateTime::from);
+    return parsed instanceof ZonedDateTime z ? z.toInstant()
+        : parsed instanceof OffsetDateTime o ? o.toInstant() : ((LocalDateTime) parsed).toInstant(ZoneOffset.UTC);
   }
 
   private static double number(String text, String where, String what) {
