@@ -37,7 +37,8 @@ public final class AccessLog implements AutoCloseable {
   public enum Format {
     /**
      * nginx's {@code combined} (client, time, request line with its protocol, status, body bytes,
-     * referer, user agent), then stc's {@code backend=}, {@code ms=}, {@code failure=}, {@code request_id=} and {@code attempts=}.
+     * referer, user agent), then stc's {@code backend=}, {@code ms=}, {@code failure=}, {@code request_id=}, {@code attempts=} and, with
+     * {@code tracing} on, {@code trace_id=}.
      */
     COMBINED,
     /** One JSON object per line, with the same fields. */
@@ -158,6 +159,9 @@ public final class AccessLog implements AutoCloseable {
     // A client's own ID is kept only when it is letters, digits and +/=._:- (RequestIds); escaped all the same.
     escaped(sb, r.requestId());
     sb.append(" attempts=").append(r.attempts());
+    if (r.traceId() != null) {
+      sb.append(" trace_id=").append(r.traceId());
+    }
     sb.append('\n');
   }
 
@@ -218,6 +222,9 @@ public final class AccessLog implements AutoCloseable {
       g.writeStringField("failure", r.failure());
       g.writeStringField("request_id", r.requestId());
       g.writeNumberField("attempts", r.attempts());
+      if (r.traceId() != null) {
+        g.writeStringField("trace_id", r.traceId());
+      }
       g.writeEndObject();
     } catch (IOException e) {
       throw new IllegalStateException(e);

@@ -34,6 +34,8 @@ public final class MeterNames {
   public static final String GRPC_CALLS = "stc.grpc.calls";
   /** Counter by outcome (1xx-5xx answered, failed, busy, too_large): copies of requests to the mirror. */
   public static final String MIRROR_REQUESTS = "stc.mirror.requests";
+  /** Counter by outcome (exported, dropped, failed): spans sent to tracing.endpoint. */
+  public static final String TRACE_SPANS = "stc.trace.spans";
   public static final String TAG_OUTCOME = "outcome";
   /** Counter: retried attempts. */
   public static final String PROXY_RETRIES = "stc.proxy.retries";

@@ -13,11 +13,12 @@ package io.stc.admin;
  * @param failure the label of the failure stc answered or broke off with, or null
  * @param requestId the request's ID (request_id), or null when stc sets none
  * @param attempts attempts made on backends: 0 when none was picked, more after a retry (nginx's $upstream_addr lists them)
+ * @param traceId the trace the request was in, 32 hex digits, or null when {@code tracing} is off
  */
 public record RequestRecord(
     long epochMillis, String method, String path, String client, String backend, int status, long latencyNanos,
     String protocol, String host, String referer, String userAgent, long bodyBytes, String failure,
-    String requestId, int attempts) {
+    String requestId, int attempts, String traceId) {
   public double latencyMillis() {
     return latencyNanos / 1e6;
   }

@@ -274,6 +274,9 @@ public final class StatsView {
       n.put("failure", r.failure());
       n.put("request_id", r.requestId());
       n.put("attempts", r.attempts());
+      if (r.traceId() != null) {
+        n.put("trace_id", r.traceId());
+      }
     }
     return list;
   }

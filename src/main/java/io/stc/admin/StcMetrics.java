@@ -95,6 +95,12 @@ public final class StcMetrics implements AutoCloseable {
           .description("Copies of requests to the mirror, by outcome: answered (status class), failed, or not made (busy, too_large)")
           .tag(TAG_OUTCOME, ProxyStats.mirrorLabel(o)).register(registry);
     }
+    for (int outcome = 0; outcome < 3; outcome++) {
+      int o = outcome;
+      FunctionCounter.builder(TRACE_SPANS, proxy, p -> p.spans(o))
+          .description("Spans for tracing.endpoint, by outcome: exported, dropped (the export queue full) or failed (refused or unreachable)")
+          .tag(TAG_OUTCOME, ProxyStats.spanLabel(o)).register(registry);
+    }
     FunctionCounter.builder(PROXY_RETRIES, proxy, ProxyStats::retries)
         .description("Attempts retried on another backend").register(registry);
     FunctionCounter.builder(PROXY_RETRIES_DENIED, proxy, ProxyStats::retriesDenied)

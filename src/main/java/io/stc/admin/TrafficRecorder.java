@@ -66,7 +66,7 @@ public final class TrafficRecorder implements ExchangeListener {
         System.currentTimeMillis(), e.method(), e.uri(), e.clientIp(), backend == null ? null : backend.id(), status,
         latencyNanos, e.protocol(), logged ? e.requestHeader("host") : null,
         logged ? e.requestHeader("referer") : null, logged ? e.requestHeader("user-agent") : null,
-        e.responseBodyBytes(), failure == null ? null : failure.label(), e.requestId(), e.attempts());
+        e.responseBodyBytes(), failure == null ? null : failure.label(), e.requestId(), e.attempts(), e.traceId());
     recent.add(r);
     if (logged) {
       accessLog.offer(r);

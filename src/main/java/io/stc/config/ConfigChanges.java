@@ -20,7 +20,7 @@ public final class ConfigChanges {
    * {@code running} with what a reload may change while stc runs taken from {@code next}: the
    * per-request settings of the data plane (retries and the statuses retried on; the response, body, send, per-try,
    * response-body and stream-idle timeouts; the body size and buffering limits; client_ip;
-   * request_id; access; headers; compression; error_pages; rate_limit; h2c; mirror) and, while the listener stays on TLS, its certificates, protocols,
+   * request_id; access; headers; compression; error_pages; rate_limit; h2c; mirror; tracing) and, while the listener stays on TLS, its certificates, protocols,
    * client authentication, sessions and HSTS. Backends and the algorithm are the controller's.
    */
   public static StcConfig reloadable(StcConfig running, StcConfig next) {
@@ -48,6 +48,7 @@ public final class ConfigChanges {
         .withErrorPages(next.errorPages())
         .withRateLimit(next.rateLimit())
         .withMirror(next.mirror())
+        .withTracing(next.tracing())
         .withH2c(next.h2c())
         .withTls(tls)
         .withBackends(next.backends())

@@ -38,7 +38,7 @@ public final class ConfigLoader {
         "retry_on_status", "served_by_header", "shutdown_timeout", "limits", "hash_key", "slow_start", "circuit_breaker",
         "state_dir", "sticky", "max_inflight", "queue",
         "admin", "access_log", "drain_timeout", "autoscale", "tls", "rate_limit", "transport", "h2c", "proxy_protocol",
-        "client_ip", "request_id", "access", "headers", "compression", "error_pages", "mirror");
+        "client_ip", "request_id", "access", "headers", "compression", "error_pages", "mirror", "tracing");
     // The autoscale section's defaults follow these two.
     int maxInflight = root.integer("max_inflight", 0, 1_000_000, d.capacity().maxInflight());
     Duration drainTimeout = root.duration("drain_timeout", d.drainTimeout());
@@ -84,7 +84,8 @@ public final class ConfigLoader {
         errorPages(root.get("error_pages")),
         root.value("retry_on_status", "error statuses like 502,503 or 502-504 (400-599), or none", ConfigLoader::retryOnStatus,
             d.retryOnStatus()),
-        mirror(root, d.mirror()));
+        mirror(root, d.mirror()),
+        TracingSection.read(root.get("tracing"), System.getenv()));
     TlsConfig tls = config.tls();
     if (tls.redirects() && tls.redirectPort() != 0 && (tls.redirectPort() == config.port()
         || (config.admin().enabled() && tls.redirectPort() == config.admin().port()))) {
@@ -185,7 +186,7 @@ public final class ConfigLoader {
   }
 
   /** 10, 10% or 0.5%: from 0 to 100. */
-  private static double percent(String s) {
+  static double percent(String s) {
     String v = s.trim();
     double p;
     try {

@@ -45,7 +45,8 @@ public record StcConfig(
     Compression compression,
     ErrorPages errorPages,
     StatusRanges retryOnStatus,
-    Mirror mirror) implements StcConfigBuilder.With {
+    Mirror mirror,
+    Tracing tracing) implements StcConfigBuilder.With {
 
   public StcConfig {
     // Immutable, whoever built the list: a config is shared by threads and kept as the running one.
@@ -349,6 +350,24 @@ public record StcConfig(
   }
 
   /**
+   * OpenTelemetry tracing: every request carries a W3C {@code traceparent} to its backend, and a
+   * {@code sample} share of new traces (all that a sampled caller's {@code traceparent} asks for) is
+   * recorded as spans sent in batches by OTLP/HTTP to {@code endpoint}, with {@code headers}, as
+   * {@code serviceName}. Off while {@code endpoint} is empty.
+   */
+  public record Tracing(String endpoint, double sample, String serviceName, Map<String, String> headers) {
+    public static final Tracing OFF = new Tracing("", 0, "stc", Map.of());
+
+    public Tracing {
+      headers = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(headers));
+    }
+
+    public boolean enabled() {
+      return !endpoint.isEmpty();
+    }
+  }
+
+  /**
    * Response bodies stc gzip-encodes for clients that accept it: of one of {@code types}
    * ({@code text/*} takes a whole family), at least {@code minLength} bytes, at zlib's {@code level}.
    */
@@ -487,7 +506,8 @@ public record StcConfig(
         Compression.defaults(),
         ErrorPages.NONE,
         StatusRanges.NONE,
-        Mirror.defaults());
+        Mirror.defaults(),
+        Tracing.OFF);
   }
 
   /** The number of event loops to run: the configured value, or one per core. */

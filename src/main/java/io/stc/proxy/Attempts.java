@@ -15,6 +15,8 @@ import io.stc.session.StickySessions;
  */
 final class Attempts {
   private final ProxyServer proxy;
+  /** The request's trace, which gets a span for each attempt. */
+  private final RequestTrace trace;
   private Backend[] tried;
   private int triedCount;
   private int count;
@@ -30,8 +32,9 @@ final class Attempts {
   /** Other backends the exchange's request may try after a failed attempt, as its settings say. */
   private int retries;
 
-  Attempts(ProxyServer proxy) {
+  Attempts(ProxyServer proxy, RequestTrace trace) {
     this.proxy = proxy;
+    this.trace = trace;
     clear(proxy.settings.retries());
   }
 
@@ -133,6 +136,17 @@ final class Attempts {
     open = true;
     count++;
     startNanos = proxy.clock.nanos();
+    trace.attemptBegan(b, startNanos);
+  }
+
+  /** The current attempt's backend answered with this final status (or 101). */
+  void answered(int status) {
+    trace.attemptAnswered(status);
+  }
+
+  /** The current attempt failed so (before, or in the middle of, its response). */
+  void failed(ProxyFailure failure) {
+    trace.attemptFailed(failure);
   }
 
   /**
@@ -147,7 +161,9 @@ final class Attempts {
       return;
     }
     open = false;
-    backend.stats().requestFinished(proxy.clock.nanos() - startNanos, failed);
+    long now = proxy.clock.nanos();
+    trace.attemptEnded(now);
+    backend.stats().requestFinished(now - startNanos, failed);
     RequestQueue queue = proxy.queue;
     if (queue != null && queue.size() > 0) {
       queue.wake(1);

@@ -23,6 +23,8 @@ final class ClientRequest implements Request, ForwardedRequest {
   private static final HttpRequest MALFORMED = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/");
 
   private final ClientConnection client;
+  /** The request's trace: the backend's traceparent comes from it. */
+  private final RequestTrace trace;
   final RequestBody body = new RequestBody();
   /** The request's head, or null while no request is in progress. */
   HttpRequest head;
@@ -47,8 +49,9 @@ final class ClientRequest implements Request, ForwardedRequest {
   /** The proxy answered the client's 100-continue itself (while buffering), so Expect stays here. */
   boolean answeredExpect;
 
-  ClientRequest(ClientConnection client) {
+  ClientRequest(ClientConnection client, RequestTrace trace) {
     this.client = client;
+    this.trace = trace;
   }
 
   /**
@@ -167,6 +170,11 @@ final class ClientRequest implements Request, ForwardedRequest {
   @Override
   public String requestId() {
     return requestId;
+  }
+
+  @Override
+  public AsciiString traceParent() {
+    return trace.forwarded();
   }
 
   @Override

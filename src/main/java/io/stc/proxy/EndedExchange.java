@@ -35,6 +35,11 @@ public interface EndedExchange {
   /** The request's ID ({@code request_id}), or null when stc sets none. */
   String requestId();
 
+  /** The trace the request was in ({@code tracing}), 32 hex digits; null when tracing is off. */
+  default String traceId() {
+    return null;
+  }
+
   /** Why stc answered or broke off the exchange itself, or null when the backend's response went through whole. */
   ProxyFailure failure();
 }

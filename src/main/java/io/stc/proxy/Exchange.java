@@ -75,13 +75,15 @@ final class Exchange implements ExchangeTimers.Deadlines, EndedExchange {
   /** When the backend last sent some of the response (or the client last made room for it). */
   private long lastResponseNanos;
   private final GrpcCall grpc;
+  /** The request's place in a distributed trace ({@code tracing}). */
+  private final RequestTrace trace = new RequestTrace();
 
   Exchange(ProxyServer proxy, ClientConnection client) {
     this.proxy = proxy;
     this.settings = proxy.settings;
     this.client = client;
-    this.attempts = new Attempts(proxy);
-    this.request = new ClientRequest(client);
+    this.attempts = new Attempts(proxy, trace);
+    this.request = new ClientRequest(client, trace);
     this.body = request.body;
     this.grpc = new GrpcCall(proxy.stats);
     this.timers = new ExchangeTimers(client.loop.loop, proxy.clock, this, settings.bodyTimeoutNanos(), settings.sendTimeoutNanos());
@@ -116,6 +118,7 @@ final class Exchange implements ExchangeTimers.Deadlines, EndedExchange {
     failure = null;
     stage = Stage.BUFFERING;
     startNanos = proxy.clock.nanos();
+    trace.start(settings.traceSampleThreshold(), req.headers(), startNanos);
     client.loop.retryBudget.requestStarted(startNanos);
     grpc.start(req.headers(), startNanos);
     if (grpc.active()) {
@@ -186,6 +189,7 @@ final class Exchange implements ExchangeTimers.Deadlines, EndedExchange {
 
   private void queue() {
     stage = Stage.QUEUED;
+    trace.queued(proxy.clock.nanos());
     queuePlace.join();
   }
 
@@ -500,6 +504,7 @@ final class Exchange implements ExchangeTimers.Deadlines, EndedExchange {
     }
     proxy.stats.requestStarted();
     request.startMalformed();
+    trace.off();
     keepAlive = false;
     stage = Stage.BUFFERING;
     startNanos = proxy.clock.nanos();
@@ -531,6 +536,7 @@ final class Exchange implements ExchangeTimers.Deadlines, EndedExchange {
 
   /** The response began but the backend failed it: the client must see a broken connection, not a short body. */
   void abortMidResponse(ProxyFailure failure) {
+    attempts.failed(failure);
     timers.stopAwaiting();
     upstream.brokenOff();
     endMidResponse(failure);
@@ -583,6 +589,7 @@ final class Exchange implements ExchangeTimers.Deadlines, EndedExchange {
     proxy.stats.requestEnded(status);
     long now = proxy.clock.nanos();
     endNanos = now;
+    trace.ended(this, request.scheme(), now, proxy.traces);
     ExchangeListener listener = proxy.listener;
     if (listener != null) {
       listener.exchangeEnded(this);
@@ -660,6 +667,11 @@ final class Exchange implements ExchangeTimers.Deadlines, EndedExchange {
   @Override
   public String requestId() {
     return request.requestId();
+  }
+
+  @Override
+  public String traceId() {
+    return trace.traceId();
   }
 
   /** The settings the current request goes by. */

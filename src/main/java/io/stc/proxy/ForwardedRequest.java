@@ -26,6 +26,12 @@ interface ForwardedRequest {
   /** The request's ID, sent in {@link #requestIdName()}; null when stc sets none. */
   String requestId();
 
+  /**
+   * The traceparent the backend gets in place of the client's ({@code tracing}: the current
+   * attempt's span as its parent), or null when the client's goes through as it came.
+   */
+  AsciiString traceParent();
+
   /** The fields {@code headers.request} sets and removes, or null for none. */
   FieldEdits edits();
 

@@ -51,6 +51,8 @@ public final class ProxyServer {
   /** Whether the data plane speaks TLS to backends (fixed at start). */
   private final boolean tlsToBackends;
   final ProxyStats stats = new ProxyStats();
+  /** Where recorded spans go ({@code tracing}); idle until an endpoint is configured. */
+  final TraceExporter traces = new TraceExporter(stats);
   final PassiveHealth passiveHealth;
   /** Null when circuit breaking is off. */
   final CircuitBreakers breakers;
@@ -113,6 +115,7 @@ public final class ProxyServer {
     this.queue = maxInflight > 0 ? new RequestQueue(config.capacity().queueMax(), config.capacity().queueMaxMemory()) : null;
     this.listenerTls = config.tls().enabled() ? new ListenerTls(config.tls(), java.nio.file.Path.of(config.stateDir())) : null;
     this.settings = ProxySettings.of(config, breakers != null && breakers.counts5xx(), listenerTls != null);
+    traces.configure(config.tracing());
     this.steps = ExchangeSteps.of(this, sticky);
     this.connections = new ConnectionCounts(config.limits().connections(), config.limits().connectionsPerClient());
   }
@@ -370,6 +373,7 @@ public final class ProxyServer {
   public synchronized StcConfig reloadSettings(StcConfig next) {
     StcConfig applied = ConfigChanges.reloadable(inForce, next);
     settings = ProxySettings.of(applied, breakers != null && breakers.counts5xx(), listenerTls != null);
+    traces.configure(applied.tracing());
     inForce = applied;
     return applied;
   }
@@ -466,6 +470,8 @@ public final class ProxyServer {
     workerGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS);
     bossGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS);
     serverChannel = null;
+    // The last requests' spans go out before the process does.
+    traces.close();
     return clean;
   }
 

@@ -27,6 +27,8 @@ import io.stc.pool.Backend;
  * @param compression which responses go gzip-encoded, or null when none do
  * @param errorPages the bodies stc's own answers carry in place of the JSON one, by status
  * @param mirror where copies of requests go, or null when none do
+ * @param traceSampleThreshold tracing: a new trace is recorded when the last 56 bits of its ID are
+ *     below this (2^56 records all); -1 when tracing is off
  */
 record ProxySettings(
     int retries,
@@ -52,7 +54,8 @@ record ProxySettings(
     FieldEdits edits,
     ResponseCompression compression,
     ErrorPages errorPages,
-    MirrorTarget mirror) {
+    MirrorTarget mirror,
+    long traceSampleThreshold) {
 
   /** The least an automatic per-try timeout waits: below it, scheduling noise looks like a hang. */
   static final long PER_TRY_FLOOR_NANOS = 250_000_000L;
@@ -90,7 +93,16 @@ record ProxySettings(
         edits,
         ResponseCompression.of(config.compression()),
         config.errorPages(),
-        MirrorTarget.of(config));
+        MirrorTarget.of(config),
+        traceSampleThreshold(config.tracing()));
+  }
+
+  static long traceSampleThreshold(StcConfig.Tracing tracing) {
+    if (!tracing.enabled()) {
+      return -1;
+    }
+    // OpenTelemetry's threshold rule: the trace ID's last 56 bits are random (W3C Trace Context 2).
+    return (long) Math.min(0x1p56, Math.ceil(tracing.sample() * 0x1p56));
   }
 
   /** The most requests {@code b} may have in flight: its own limit, else {@code max_inflight}; 0 for none. */

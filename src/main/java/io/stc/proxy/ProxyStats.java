@@ -19,6 +19,14 @@ public final class ProxyStats {
   private final LongAdder http2WindowHeld = new LongAdder();
   /** Copies to the mirror by outcome: answered by status class (1..5), failed, busy, too large. */
   private final LongAdder[] mirror = new LongAdder[MIRROR_LABELS.length];
+  /** Spans by outcome: exported, dropped (the export queue full), failed (the collector refused or was not there). */
+  private final LongAdder[] spans = {new LongAdder(), new LongAdder(), new LongAdder()};
+
+  /** Span outcomes of {@link #spans(int)}. */
+  public static final int SPANS_EXPORTED = 0;
+  public static final int SPANS_DROPPED = 1;
+  public static final int SPANS_FAILED = 2;
+  private static final String[] SPAN_LABELS = {"exported", "dropped", "failed"};
 
   /** A copy failed: no connection, closed or reset, a malformed answer, or none within the response timeout. */
   public static final int MIRROR_FAILED = 6;
@@ -69,6 +77,20 @@ public final class ProxyStats {
   /** Copies to the mirror with this outcome: a status class 1..5 (answered), or {@link #MIRROR_FAILED}, {@link #MIRROR_BUSY}, {@link #MIRROR_TOO_LARGE}. */
   public long mirrored(int outcome) {
     return mirror[outcome].sum();
+  }
+
+  /** How an outcome of {@link #spans(int)} is named in metrics. */
+  public static String spanLabel(int outcome) {
+    return SPAN_LABELS[outcome];
+  }
+
+  void spans(int outcome, long n) {
+    spans[outcome].add(n);
+  }
+
+  /** Spans with this outcome: {@link #SPANS_EXPORTED}, {@link #SPANS_DROPPED} or {@link #SPANS_FAILED}. */
+  public long spans(int outcome) {
+    return spans[outcome].sum();
   }
 
   void requestStarted() {

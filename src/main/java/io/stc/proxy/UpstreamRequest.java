@@ -221,6 +221,9 @@ final class UpstreamRequest {
     }
     l.backend.stats().responded(proxy.clock.nanos());
     int code = head.status;
+    if (code >= 200 || code == 101) {
+      attempts.answered(code);
+    }
     if (code == 101) {
       if (request.upgradeRequested && l instanceof Http1Link h1) {
         exchange.switchToTunnel(h1, head);
@@ -389,6 +392,7 @@ final class UpstreamRequest {
    * answers the failure.
    */
   void attemptFailed(ProxyFailure failure) {
+    attempts.failed(failure);
     timers.stopAwaiting();
     BackendLink l = link;
     link = null;

@@ -16,7 +16,7 @@ class AccessLogTest {
 
   static RequestRecord record(int i) {
     return new RequestRecord(1_700_000_000_000L, "GET", "/p" + i, "10.0.0.1", "127.0.0.1:3001", 200, 1_500_000,
-        "HTTP/1.1", "example.com", null, "curl/8.0", 1234, null, "0af7651916cd43dd8448eb211c80319c", 1 + i % 2);
+        "HTTP/1.1", "example.com", null, "curl/8.0", 1234, null, "0af7651916cd43dd8448eb211c80319c", 1 + i % 2, null);
   }
 
   @Test

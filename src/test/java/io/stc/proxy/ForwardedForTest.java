@@ -50,6 +50,11 @@ class ForwardedForTest {
     }
 
     @Override
+    public AsciiString traceParent() {
+      return null;
+    }
+
+    @Override
     public FieldEdits edits() {
       return null;
     }

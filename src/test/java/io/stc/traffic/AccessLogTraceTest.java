@@ -82,7 +82,7 @@ class AccessLogTraceTest {
     for (int s = 0; s < perSecond.length; s++) {
       for (int i = 0; i < perSecond[s]; i++) {
         RequestRecord r = new RequestRecord(start + s * 1000L + i * 100L, "GET", "/s" + s, "10.0.0.1", "127.0.0.1:3001", 200,
-            1_500_000, "HTTP/1.1", "shop.example", null, "curl/8", 5, null, "id" + i, 1);
+            1_500_000, "HTTP/1.1", "shop.example", null, "curl/8", 5, null, "id" + i, 1, null);
         c.offer(r);
         j.offer(r);
       }

@@ -1,0 +1,295 @@
+package io.stc.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.opentelemetry.proto.trace.v1.Span;
+import io.opentelemetry.proto.trace.v1.Status;
+import io.stc.StcServer;
+import io.stc.config.StcConfig;
+import io.stc.pool.BackendState;
+import io.stc.testing.OtlpCollector;
+import io.stc.testing.RawBackend;
+import io.stc.testing.RecordingBackend;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code tracing}: W3C Trace Context to every backend and OpenTelemetry spans by OTLP/HTTP, read
+ * back with OpenTelemetry's own protobuf classes: a server span per request, a client span per
+ * attempt under it (the backend's parent), the caller's trace joined, and its sampling decision kept.
+ */
+class TracingThroughProxyTest {
+  private static final Pattern TRACEPARENT = Pattern.compile("(?im)^traceparent: (00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2}))$");
+
+  private final List<AutoCloseable> started = new ArrayList<>();
+  private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+  private StcServer stc;
+  private StcConfig config;
+
+  @AfterEach
+  void stop() throws Exception {
+    for (int i = started.size() - 1; i >= 0; i--) {
+      started.get(i).close();
+    }
+  }
+
+  private <T extends AutoCloseable> T started(T t) {
+    started.add(t);
+    return t;
+  }
+
+  private int stc(StcConfig.Tracing tracing, int... backendPorts) throws Exception {
+    config = RawBackend.alone(StcConfig.defaults()
+            .withHost("127.0.0.1").withPort(0).withIoThreads(1)
+            .withAdmin(StcConfig.Admin.defaults().withPort(0))
+            .withStateDir(Files.createTempDirectory("stc-state-").toString()))
+        .withRetries(2)
+        .withTracing(tracing);
+    stc = new StcServer(config);
+    started.add(() -> stc.close(Duration.ofSeconds(5)));
+    int port = stc.start();
+    for (int i = 0; i < backendPorts.length; i++) {
+      stc.upstream().add("127.0.0.1:" + backendPorts[i], "127.0.0.1", backendPorts[i], 1, BackendState.UP);
+    }
+    return port;
+  }
+
+  private HttpResponse<String> get(int port, String path, String... headers) throws Exception {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path));
+    if (headers.length > 0) {
+      b.headers(headers);
+    }
+    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static int closedPort() throws Exception {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+
+  /** The backend request whose request line ends with this path. */
+  private static String received(RecordingBackend backend, String path) {
+    return backend.requests.stream().filter(r -> r.startsWith("GET " + path + " ")).findFirst().orElseThrow();
+  }
+
+  private static Matcher traceparent(String request) {
+    Matcher m = TRACEPARENT.matcher(request);
+    assertThat(m.find()).as("a traceparent in %s", request).isTrue();
+    return m;
+  }
+
+  private static String hex(com.google.protobuf.ByteString b) {
+    return OtlpCollector.hex(b.toByteArray());
+  }
+
+  private static Map<String, Object> attrs(Span s) {
+    return OtlpCollector.attributes(s.getAttributesList());
+  }
+
+  @Test
+  void aCallersSampledTraceIsJoinedAndEachAttemptIsASpanItsBackendHangsUnder() throws Exception {
+    OtlpCollector collector = started(new OtlpCollector());
+    RecordingBackend backend = started(new RecordingBackend());
+    int port = stc(new StcConfig.Tracing(collector.endpoint(), 0, "shop-edge", Map.of("X-Api-Key", "k1")),
+        closedPort(), backend.port());
+    String[] traces = {"4bf92f3577b34da6a3ce929d0e0e4736", "0af7651916cd43dd8448eb211c80319c"};
+    for (int i = 0; i < traces.length; i++) {
+      assertThat(get(port, "/orders/" + i + "?token=secret", "traceparent", "00-" + traces[i] + "-00f067aa0ba902b7-01",
+          "tracestate", "vendor=abc").statusCode()).isEqualTo(200);
+    }
+    await().atMost(Duration.ofSeconds(10)).until(() -> collector.trace(traces[0]).size() >= 2 && collector.trace(traces[1]).size() >= 2);
+    assertThat(collector.unreadable).isEmpty();
+    // Round robin over a dead backend and a live one: at least one request tried the dead one first.
+    int retried = collector.trace(traces[0]).size() == 3 ? 0 : 1;
+    List<Span> spans = new ArrayList<>(collector.trace(traces[retried]));
+    assertThat(spans).hasSize(3);
+    spans.sort(Comparator.comparingInt(Span::getKindValue).thenComparingLong(Span::getStartTimeUnixNano));
+    Span server = spans.get(0);
+    Span failed = spans.get(1);
+    Span served = spans.get(2);
+
+    assertThat(server.getKind()).isEqualTo(Span.SpanKind.SPAN_KIND_SERVER);
+    assertThat(server.getName()).isEqualTo("GET");
+    assertThat(hex(server.getParentSpanId())).isEqualTo("00f067aa0ba902b7");
+    assertThat(server.getTraceState()).isEqualTo("vendor=abc");
+    assertThat(server.getFlags()).isEqualTo(0x301); // sampled, the parent remote
+    assertThat(server.getStatus().getCode()).isEqualTo(Status.StatusCode.STATUS_CODE_UNSET);
+    assertThat(attrs(server)).containsEntry("http.request.method", "GET").containsEntry("url.scheme", "http")
+        .containsEntry("url.path", "/orders/" + retried).containsEntry("http.response.status_code", 200L)
+        .containsEntry("server.address", "127.0.0.1").containsEntry("server.port", (long) port)
+        .containsEntry("client.address", "127.0.0.1").containsEntry("network.protocol.version", "1.1")
+        .containsEntry("stc.attempts", 2L).containsEntry("stc.backend", "127.0.0.1:" + backend.port())
+        .doesNotContainKey("error.type").doesNotContainKey("url.query");
+    assertThat(attrs(server).toString()).doesNotContain("secret");
+
+    for (Span attempt : List.of(failed, served)) {
+      assertThat(attempt.getKind()).isEqualTo(Span.SpanKind.SPAN_KIND_CLIENT);
+      assertThat(attempt.getParentSpanId()).isEqualTo(server.getSpanId());
+      assertThat(attempt.getFlags()).isEqualTo(0x101); // sampled, the parent local
+      assertThat(attempt.getStartTimeUnixNano()).isBetween(server.getStartTimeUnixNano(), server.getEndTimeUnixNano());
+      assertThat(attempt.getEndTimeUnixNano()).isBetween(attempt.getStartTimeUnixNano(), server.getEndTimeUnixNano());
+    }
+    assertThat(failed.getStatus().getCode()).isEqualTo(Status.StatusCode.STATUS_CODE_ERROR);
+    assertThat(attrs(failed)).containsEntry("error.type", "connect_failed").doesNotContainKey("http.response.status_code")
+        .doesNotContainKey("http.request.resend_count");
+    assertThat(served.getStatus().getCode()).isEqualTo(Status.StatusCode.STATUS_CODE_UNSET);
+    assertThat(attrs(served)).containsEntry("http.response.status_code", 200L).containsEntry("http.request.resend_count", 1L)
+        .containsEntry("server.address", "127.0.0.1").containsEntry("server.port", (long) backend.port())
+        .containsEntry("network.protocol.version", "1.1").containsEntry("stc.backend", "127.0.0.1:" + backend.port());
+
+    // The backend's work hangs under the attempt that reached it; the caller's tracestate goes on.
+    String request = received(backend, "/orders/" + retried + "?token=secret");
+    Matcher m = traceparent(request);
+    assertThat(m.group(1)).isEqualTo("00-" + traces[retried] + "-" + hex(served.getSpanId()) + "-01");
+    assertThat(m.find()).as("one traceparent only").isFalse();
+    assertThat(request).containsIgnoringCase("tracestate: vendor=abc\r\n");
+
+    assertThat(collector.resources()).allSatisfy(r -> assertThat(r).containsEntry("service.name", "shop-edge")
+        .containsEntry("telemetry.sdk.language", "java").containsKey("host.name"));
+    assertThat(collector.scopes()).containsOnly("io.stc.proxy");
+    assertThat(collector.headers).allSatisfy(h -> assertThat(h).containsEntry("x-api-key", "k1")
+        .containsEntry("content-type", "application/x-protobuf"));
+    // The admin API's recent requests name the trace, so a slow request can be looked up.
+    String recent = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + stc.adminPort() + "/api/requests")).build(),
+        HttpResponse.BodyHandlers.ofString()).body();
+    assertThat(recent).contains("\"trace_id\":\"" + traces[0] + "\"").contains("\"trace_id\":\"" + traces[1] + "\"");
+    await().atMost(Duration.ofSeconds(10)).until(() -> stc.proxy().stats().spans(ProxyStats.SPANS_EXPORTED) >= 5);
+    assertThat(stc.proxy().stats().spans(ProxyStats.SPANS_FAILED)).isZero();
+  }
+
+  @Test
+  void aTraceBeginsWhereNoneCameOnlyASampledOneIsRecordedAndAReloadChangesTheShare() throws Exception {
+    OtlpCollector collector = started(new OtlpCollector());
+    RecordingBackend backend = started(new RecordingBackend());
+    StcConfig.Tracing none = new StcConfig.Tracing(collector.endpoint(), 0, "stc", Map.of());
+    int port = stc(none, backend.port());
+
+    assertThat(get(port, "/fresh").statusCode()).isEqualTo(200);
+    Matcher fresh = traceparent(received(backend, "/fresh"));
+    assertThat(fresh.group(4)).isEqualTo("00");
+
+    String caller = "5bf92f3577b34da6a3ce929d0e0e4736";
+    assertThat(get(port, "/unsampled", "traceparent", "00-" + caller + "-00f067aa0ba902b7-00").statusCode()).isEqualTo(200);
+    Matcher unsampled = traceparent(received(backend, "/unsampled"));
+    assertThat(unsampled.group(2)).isEqualTo(caller);
+    assertThat(unsampled.group(3)).isNotEqualTo("00f067aa0ba902b7");
+    assertThat(unsampled.group(4)).isEqualTo("00");
+
+    // Not valid (upper case, version ff, zero IDs, two of them): a trace of its own, the bad one not sent on.
+    String[][] invalid = {
+      {"traceparent", "00-4BF92F3577B34DA6A3CE929D0E0E4736-00F067AA0BA902B7-01"},
+      {"traceparent", "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"},
+      {"traceparent", "00-00000000000000000000000000000000-00f067aa0ba902b7-01"},
+      {"traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01"},
+      {"traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-extra"},
+      {"traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", "traceparent",
+        "00-6bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"},
+    };
+    for (int i = 0; i < invalid.length; i++) {
+      assertThat(get(port, "/invalid" + i, invalid[i]).statusCode()).isEqualTo(200);
+      String r = received(backend, "/invalid" + i);
+      Matcher m = traceparent(r);
+      assertThat(m.group(2)).isNotIn("4bf92f3577b34da6a3ce929d0e0e4736", "6bf92f3577b34da6a3ce929d0e0e4736");
+      assertThat(m.group(4)).isEqualTo("00");
+      assertThat(m.find()).isFalse();
+      assertThat(r).doesNotContainIgnoringCase("0E0E4736").doesNotContain("ff-4bf9");
+    }
+    // A later version is read by its first four fields.
+    assertThat(get(port, "/v01", "traceparent", "01-7bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-what-comes-next").statusCode())
+        .isEqualTo(200);
+    assertThat(traceparent(received(backend, "/v01")).group(2)).isEqualTo("7bf92f3577b34da6a3ce929d0e0e4736");
+
+    // None of those was recorded: the spans that come are all of the one sampled request below or
+    // of /v01 (sampled by its caller), which the exporter's one queue sends in order.
+    String sampled = "8bf92f3577b34da6a3ce929d0e0e4736";
+    assertThat(get(port, "/sampled", "traceparent", "00-" + sampled + "-00f067aa0ba902b7-01").statusCode()).isEqualTo(200);
+    await().atMost(Duration.ofSeconds(10)).until(() -> collector.trace(sampled).size() == 2);
+    assertThat(collector.spans()).extracting(s -> hex(s.getTraceId()))
+        .containsOnly(sampled, "7bf92f3577b34da6a3ce929d0e0e4736");
+
+    // Every new trace, after a reload to 100%: a root span, no remote parent.
+    stc.proxy().reloadSettings(config.withTracing(new StcConfig.Tracing(collector.endpoint(), 1.0, "stc", Map.of())));
+    assertThat(get(port, "/all").statusCode()).isEqualTo(200);
+    Matcher all = traceparent(received(backend, "/all"));
+    assertThat(all.group(4)).isEqualTo("01");
+    await().atMost(Duration.ofSeconds(10)).until(() -> collector.trace(all.group(2)).size() == 2);
+    Span root = collector.trace(all.group(2)).stream().filter(s -> s.getKind() == Span.SpanKind.SPAN_KIND_SERVER).findFirst().orElseThrow();
+    assertThat(root.getParentSpanId().isEmpty()).isTrue();
+    assertThat(root.getFlags()).isEqualTo(0x101);
+    assertThat(root.getTraceState()).isEmpty();
+  }
+
+  @Test
+  void stcsOwnAnswersAndHttp2StreamsAreSpansToo() throws Exception {
+    OtlpCollector collector = started(new OtlpCollector());
+    RecordingBackend backend = started(new RecordingBackend());
+    int port = stc(new StcConfig.Tracing(collector.endpoint(), 1.0, "stc", Map.of()), backend.port());
+
+    HttpClient h2 = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build();
+    String[] traces = {"9bf92f3577b34da6a3ce929d0e0e4736", "abf92f3577b34da6a3ce929d0e0e4736"};
+    List<String> versions = new ArrayList<>();
+    for (int i = 0; i < traces.length; i++) {
+      HttpResponse<String> r = h2.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/h2/" + i))
+          .header("traceparent", "00-" + traces[i] + "-00f067aa0ba902b7-01").build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(r.statusCode()).isEqualTo(200);
+      versions.add(r.version().name());
+    }
+    assertThat(versions).contains("HTTP_2");
+    await().atMost(Duration.ofSeconds(10)).until(() -> collector.trace(traces[0]).size() == 2 && collector.trace(traces[1]).size() == 2);
+    assertThat(traceparent(received(backend, "/h2/1")).group(2)).isEqualTo(traces[1]);
+    Span stream = collector.trace(traces[1]).stream().filter(s -> s.getKind() == Span.SpanKind.SPAN_KIND_SERVER).findFirst().orElseThrow();
+    assertThat(attrs(stream)).containsEntry("network.protocol.version", "2").containsEntry("url.path", "/h2/1");
+
+    // No backend: stc answers itself, and the span says why.
+    stc.upstream().remove("127.0.0.1:" + backend.port());
+    String down = "bbf92f3577b34da6a3ce929d0e0e4736";
+    assertThat(get(port, "/down", "traceparent", "00-" + down + "-00f067aa0ba902b7-01").statusCode()).isEqualTo(503);
+    await().atMost(Duration.ofSeconds(10)).until(() -> collector.trace(down).size() == 1);
+    Span answered = collector.trace(down).get(0);
+    assertThat(answered.getStatus().getCode()).isEqualTo(Status.StatusCode.STATUS_CODE_ERROR);
+    assertThat(answered.getStatus().getMessage()).isNotEmpty();
+    assertThat(attrs(answered)).containsEntry("error.type", "no_backend").containsEntry("http.response.status_code", 503L)
+        .doesNotContainKey("stc.attempts").doesNotContainKey("stc.backend");
+  }
+
+  @Test
+  void aCollectorThatIsDownOrBusyCostsTheRequestsNothing() throws Exception {
+    RecordingBackend backend = started(new RecordingBackend());
+    int port = stc(new StcConfig.Tracing("http://127.0.0.1:" + closedPort() + "/v1/traces", 1.0, "stc", Map.of()), backend.port());
+    for (int i = 0; i < 20; i++) {
+      assertThat(get(port, "/nobody-listens/" + i).statusCode()).isEqualTo(200);
+    }
+    await().atMost(Duration.ofSeconds(20)).until(() -> stc.proxy().stats().spans(ProxyStats.SPANS_FAILED) == 40);
+    assertThat(stc.proxy().stats().spans(ProxyStats.SPANS_EXPORTED)).isZero();
+    String metrics = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + stc.adminPort() + "/metrics")).build(),
+        HttpResponse.BodyHandlers.ofString()).body();
+    assertThat(metrics).contains("stc_trace_spans_total{outcome=\"failed\"} 40.0");
+
+    // A collector that is busy (503, 429) gets the same batch again a moment later.
+    OtlpCollector collector = started(new OtlpCollector());
+    collector.answers.add(503);
+    collector.answers.add(429);
+    stc.proxy().reloadSettings(config.withTracing(new StcConfig.Tracing(collector.endpoint(), 1.0, "stc", Map.of())));
+    String busy = "cbf92f3577b34da6a3ce929d0e0e4736";
+    assertThat(get(port, "/busy", "traceparent", "00-" + busy + "-00f067aa0ba902b7-01").statusCode()).isEqualTo(200);
+    await().atMost(Duration.ofSeconds(20)).until(() -> collector.trace(busy).size() == 2);
+    assertThat(collector.answers).isEmpty();
+    assertThat(stc.proxy().stats().spans(ProxyStats.SPANS_EXPORTED)).isEqualTo(2);
+  }
+}
