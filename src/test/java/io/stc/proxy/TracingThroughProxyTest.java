@@ -3,7 +3,11 @@ package io.stc.proxy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.opentelemetry.proto.trace.v1.Span;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.propagation.TextMapGetter;
 import io.opentelemetry.proto.trace.v1.Status;
 import io.stc.StcServer;
 import io.stc.config.StcConfig;
@@ -94,11 +98,35 @@ class TracingThroughProxyTest {
     return m;
   }
 
+  private static final TextMapGetter<Map<String, String>> FIELDS = new TextMapGetter<>() {
+    @Override
+    public Iterable<String> keys(Map<String, String> carrier) {
+      return carrier.keySet();
+    }
+
+    @Override
+    public String get(Map<String, String> carrier, String key) {
+      return carrier == null ? null : carrier.get(key.toLowerCase(java.util.Locale.ROOT));
+    }
+  };
+
+  /** A recorded request's header fields by lower-case name. */
+  private static Map<String, String> fields(String request) {
+    Map<String, String> m = new java.util.HashMap<>();
+    for (String line : request.split("\r\n")) {
+      int colon = line.indexOf(':');
+      if (colon > 0 && !line.contains(" HTTP/1.1")) {
+        m.put(line.substring(0, colon).trim().toLowerCase(java.util.Locale.ROOT), line.substring(colon + 1).trim());
+      }
+    }
+    return m;
+  }
+
   private static String hex(com.google.protobuf.ByteString b) {
     return OtlpCollector.hex(b.toByteArray());
   }
 
-  private static Map<String, Object> attrs(Span s) {
+  private static Map<String, Object> attrs(io.opentelemetry.proto.trace.v1.Span s) {
     return OtlpCollector.attributes(s.getAttributesList());
   }
 
@@ -117,14 +145,14 @@ class TracingThroughProxyTest {
     assertThat(collector.unreadable).isEmpty();
     // Round robin over a dead backend and a live one: at least one request tried the dead one first.
     int retried = collector.trace(traces[0]).size() == 3 ? 0 : 1;
-    List<Span> spans = new ArrayList<>(collector.trace(traces[retried]));
+    List<io.opentelemetry.proto.trace.v1.Span> spans = new ArrayList<>(collector.trace(traces[retried]));
     assertThat(spans).hasSize(3);
-    spans.sort(Comparator.comparingInt(Span::getKindValue).thenComparingLong(Span::getStartTimeUnixNano));
-    Span server = spans.get(0);
-    Span failed = spans.get(1);
-    Span served = spans.get(2);
+    spans.sort(Comparator.comparingInt(io.opentelemetry.proto.trace.v1.Span::getKindValue).thenComparingLong(io.opentelemetry.proto.trace.v1.Span::getStartTimeUnixNano));
+    var server = spans.get(0);
+    var failed = spans.get(1);
+    var served = spans.get(2);
 
-    assertThat(server.getKind()).isEqualTo(Span.SpanKind.SPAN_KIND_SERVER);
+    assertThat(server.getKind()).isEqualTo(io.opentelemetry.proto.trace.v1.Span.SpanKind.SPAN_KIND_SERVER);
     assertThat(server.getName()).isEqualTo("GET");
     assertThat(hex(server.getParentSpanId())).isEqualTo("00f067aa0ba902b7");
     assertThat(server.getTraceState()).isEqualTo("vendor=abc");
@@ -138,8 +166,8 @@ class TracingThroughProxyTest {
         .doesNotContainKey("error.type").doesNotContainKey("url.query");
     assertThat(attrs(server).toString()).doesNotContain("secret");
 
-    for (Span attempt : List.of(failed, served)) {
-      assertThat(attempt.getKind()).isEqualTo(Span.SpanKind.SPAN_KIND_CLIENT);
+    for (var attempt : List.of(failed, served)) {
+      assertThat(attempt.getKind()).isEqualTo(io.opentelemetry.proto.trace.v1.Span.SpanKind.SPAN_KIND_CLIENT);
       assertThat(attempt.getParentSpanId()).isEqualTo(server.getSpanId());
       assertThat(attempt.getFlags()).isEqualTo(0x101); // sampled, the parent local
       assertThat(attempt.getStartTimeUnixNano()).isBetween(server.getStartTimeUnixNano(), server.getEndTimeUnixNano());
@@ -159,6 +187,15 @@ class TracingThroughProxyTest {
     assertThat(m.group(1)).isEqualTo("00-" + traces[retried] + "-" + hex(served.getSpanId()) + "-01");
     assertThat(m.find()).as("one traceparent only").isFalse();
     assertThat(request).containsIgnoringCase("tracestate: vendor=abc\r\n");
+    // As an OpenTelemetry-instrumented backend reads it, with OpenTelemetry's own propagator.
+    SpanContext parent = Span.fromContext(W3CTraceContextPropagator.getInstance().extract(Context.root(), fields(request), FIELDS))
+        .getSpanContext();
+    assertThat(parent.isValid()).isTrue();
+    assertThat(parent.isRemote()).isTrue();
+    assertThat(parent.isSampled()).isTrue();
+    assertThat(parent.getTraceId()).isEqualTo(traces[retried]);
+    assertThat(parent.getSpanId()).isEqualTo(hex(served.getSpanId()));
+    assertThat(parent.getTraceState().get("vendor")).isEqualTo("abc");
 
     assertThat(collector.resources()).allSatisfy(r -> assertThat(r).containsEntry("service.name", "shop-edge")
         .containsEntry("telemetry.sdk.language", "java").containsKey("host.name"));
@@ -229,7 +266,7 @@ class TracingThroughProxyTest {
     Matcher all = traceparent(received(backend, "/all"));
     assertThat(all.group(4)).isEqualTo("01");
     await().atMost(Duration.ofSeconds(10)).until(() -> collector.trace(all.group(2)).size() == 2);
-    Span root = collector.trace(all.group(2)).stream().filter(s -> s.getKind() == Span.SpanKind.SPAN_KIND_SERVER).findFirst().orElseThrow();
+    var root = collector.trace(all.group(2)).stream().filter(s -> s.getKind() == io.opentelemetry.proto.trace.v1.Span.SpanKind.SPAN_KIND_SERVER).findFirst().orElseThrow();
     assertThat(root.getParentSpanId().isEmpty()).isTrue();
     assertThat(root.getFlags()).isEqualTo(0x101);
     assertThat(root.getTraceState()).isEmpty();
@@ -253,7 +290,7 @@ class TracingThroughProxyTest {
     assertThat(versions).contains("HTTP_2");
     await().atMost(Duration.ofSeconds(10)).until(() -> collector.trace(traces[0]).size() == 2 && collector.trace(traces[1]).size() == 2);
     assertThat(traceparent(received(backend, "/h2/1")).group(2)).isEqualTo(traces[1]);
-    Span stream = collector.trace(traces[1]).stream().filter(s -> s.getKind() == Span.SpanKind.SPAN_KIND_SERVER).findFirst().orElseThrow();
+    var stream = collector.trace(traces[1]).stream().filter(s -> s.getKind() == io.opentelemetry.proto.trace.v1.Span.SpanKind.SPAN_KIND_SERVER).findFirst().orElseThrow();
     assertThat(attrs(stream)).containsEntry("network.protocol.version", "2").containsEntry("url.path", "/h2/1");
 
     // No backend: stc answers itself, and the span says why.
@@ -261,7 +298,7 @@ class TracingThroughProxyTest {
     String down = "bbf92f3577b34da6a3ce929d0e0e4736";
     assertThat(get(port, "/down", "traceparent", "00-" + down + "-00f067aa0ba902b7-01").statusCode()).isEqualTo(503);
     await().atMost(Duration.ofSeconds(10)).until(() -> collector.trace(down).size() == 1);
-    Span answered = collector.trace(down).get(0);
+    var answered = collector.trace(down).get(0);
     assertThat(answered.getStatus().getCode()).isEqualTo(Status.StatusCode.STATUS_CODE_ERROR);
     assertThat(answered.getStatus().getMessage()).isNotEmpty();
     assertThat(attrs(answered)).containsEntry("error.type", "no_backend").containsEntry("http.response.status_code", 503L)
