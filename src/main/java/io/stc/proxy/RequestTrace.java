@@ -227,7 +227,7 @@ final class RequestTrace {
           attemptCount > 0 ? (Long) (long) e.attempts() : null,
           queueWaitNanos >= 0 ? (Double) (queueWaitNanos / 1e6) : null,
         },
-        errorType == null ? null : failure != null ? failure.message() : status == 0 ? "the client left before the response ended" : ""));
+        serverFailed(status, failure) ? (failure != null ? failure.message() : status == 0 ? "the client left before the response ended" : "") : null));
     for (int i = 0; i < attemptCount; i++) {
       Backend b = attemptBackend[i];
       int s = attemptStatus[i];
@@ -257,6 +257,15 @@ final class RequestTrace {
     }
     int q = t.indexOf('?');
     return q < 0 ? t : t.substring(0, q);
+  }
+
+  /**
+   * Whether the server span failed, as OpenTelemetry's HTTP conventions say: a 5xx, or no response
+   * at all; an answer to the client's own fault (4xx, stc's too: 400, 408, 429) is not the server's,
+   * and only names its {@code error.type}.
+   */
+  private static boolean serverFailed(int status, ProxyFailure failure) {
+    return status >= 500 || status == 0 || (failure != null && !failure.isClientError());
   }
 
   private long epoch(long nanos) {

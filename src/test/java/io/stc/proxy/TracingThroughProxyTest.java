@@ -293,6 +293,17 @@ class TracingThroughProxyTest {
     var stream = collector.trace(traces[1]).stream().filter(s -> s.getKind() == io.opentelemetry.proto.trace.v1.Span.SpanKind.SPAN_KIND_SERVER).findFirst().orElseThrow();
     assertThat(attrs(stream)).containsEntry("network.protocol.version", "2").containsEntry("url.path", "/h2/1");
 
+    // The client's own fault (413 for a body over limits.body): named, but not the server's failure.
+    stc.proxy().reloadSettings(config.withLimits(config.limits().withBody(10)));
+    String large = "dbf92f3577b34da6a3ce929d0e0e4736";
+    assertThat(http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/upload"))
+        .header("traceparent", "00-" + large + "-00f067aa0ba902b7-01").POST(HttpRequest.BodyPublishers.ofString("x".repeat(100))).build(),
+        HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(413);
+    await().atMost(Duration.ofSeconds(10)).until(() -> collector.trace(large).size() == 1);
+    assertThat(collector.trace(large).get(0).getStatus().getCode()).isEqualTo(Status.StatusCode.STATUS_CODE_UNSET);
+    assertThat(attrs(collector.trace(large).get(0))).containsEntry("error.type", "body_too_large")
+        .containsEntry("http.response.status_code", 413L);
+
     // No backend: stc answers itself, and the span says why.
     stc.upstream().remove("127.0.0.1:" + backend.port());
     String down = "bbf92f3577b34da6a3ce929d0e0e4736";
