@@ -2,7 +2,10 @@
 # What tracing costs the data plane: stc with `tracing` off, at 1% and at 100% (every request a
 # server and a client span, sent to a collector), side by side at a fixed offered rate.
 #
-# Usage: bench/tracing.sh [--rate 10000] [--rounds 4] [--duration 10] [--warmup 40]
+# Usage: bench/tracing.sh [--rate 10000] [--rounds 4] [--duration 10] [--warmup 40] [--targets "off sample1 sample100"]
+#
+# A target named off (or off-2, off-3: more processes alike, to see how much two JVMs with the same
+# configuration differ) runs without tracing; sampleN with tracing at N%.
 #
 # Everything runs in this script's session (the shared arrangement): one nginx origin
 # (bench/origin.conf), one nginx answering OTLP/HTTP exports 200 (a collector that keeps nothing,
@@ -15,13 +18,14 @@ set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
 jar="$root/target/stc.jar"
-rate=10000 rounds=4 duration=10 warmup=40
+rate=10000 rounds=4 duration=10 warmup=40 target_list="off sample1 sample100"
 while [ $# -gt 0 ]; do
   case "$1" in
     --rate) rate="$2"; shift 2 ;;
     --rounds) rounds="$2"; shift 2 ;;
     --duration) duration="$2"; shift 2 ;;
     --warmup) warmup="$2"; shift 2 ;;
+    --targets) target_list="$2"; shift 2 ;;
     *) echo "tracing.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -70,7 +74,7 @@ nginx -c "$tmp/collector.conf" -p "$tmp" >"$tmp/collector.log" 2>&1 &
 pids+=($!)
 
 declare -A port=() pid=()
-targets=(off sample1 sample100)
+read -r -a targets <<<"$target_list"
 for t in "${targets[@]}"; do
   port[$t]="$(free_port)"
   admin="$(free_port)"
@@ -80,8 +84,9 @@ for t in "${targets[@]}"; do
     echo "admin: {port: $admin}"
     echo "state_dir: $tmp/state-$t"
     case "$t" in
-      sample1) echo "tracing: {endpoint: 'http://127.0.0.1:$collector_port/v1/traces', sample: 1%}" ;;
-      sample100) echo "tracing: {endpoint: 'http://127.0.0.1:$collector_port/v1/traces', sample: 100%}" ;;
+      off | off-*) ;;
+      sample*) echo "tracing: {endpoint: 'http://127.0.0.1:$collector_port/v1/traces', sample: ${t#sample}%}" ;;
+      *) echo "tracing.sh: --targets: expected off, off-N or sampleN, got '$t'" >&2; exit 2 ;;
     esac
   } >"$tmp/$t.yaml"
   java -XX:+UseParallelGC -jar "$jar" serve --config "$tmp/$t.yaml" --host 127.0.0.1 --port "${port[$t]}" >"$tmp/$t.log" 2>&1 &
@@ -131,7 +136,8 @@ for r in $(seq 1 "$rounds"); do
     printf '| %d | %s | %s | %s | %s | %s | %s |\n' "$r" "$t" "$rps" "$p50" "$p99" "$p999" "$cpu"
   done
 done
-for t in sample1 sample100; do
+for t in "${targets[@]}"; do
+  [[ "$t" == sample* ]] || continue
   admin="$(sed -n 's/^admin: {port: \([0-9]*\)}/\1/p' "$tmp/$t.yaml")"
   echo "$t: $(curl -fs "http://127.0.0.1:$admin/metrics" | grep '^stc_trace_spans_total' | tr '\n' ' ')"
 done

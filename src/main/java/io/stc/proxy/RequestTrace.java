@@ -66,8 +66,9 @@ final class RequestTrace {
       recording = false;
       return;
     }
-    List<String> parents = h.getAll(TraceParent.HEADER);
-    TraceParent caller = parents.size() == 1 ? TraceParent.parse(parents.get(0)) : null;
+    // Most requests carry none: one lookup, no list.
+    String first = h.get(TraceParent.HEADER);
+    TraceParent caller = first != null && h.getAll(TraceParent.HEADER).size() == 1 ? TraceParent.parse(first) : null;
     ThreadLocalRandom random = ThreadLocalRandom.current();
     if (caller != null) {
       traceHi = caller.traceHi();
