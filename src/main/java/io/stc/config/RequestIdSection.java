@@ -41,7 +41,7 @@ final class RequestIdSection {
     return HeadersSection.ownName(s, TAKEN, "X-Request-Id", "is a header stc sets or drops itself; name another, like X-Request-Id");
   }
 
-  private static Incoming incoming(String s) {
+  static Incoming incoming(String s) {
     return switch (s.trim().toLowerCase(Locale.ROOT)) {
       case "keep" -> Incoming.KEEP;
       case "trusted" -> Incoming.TRUSTED;

@@ -353,10 +353,12 @@ public record StcConfig(
    * OpenTelemetry tracing: every request carries a W3C {@code traceparent} to its backend, and a
    * {@code sample} share of new traces (all that a sampled caller's {@code traceparent} asks for) is
    * recorded as spans sent in batches by OTLP/HTTP to {@code endpoint}, with {@code headers}, as
-   * {@code serviceName}. Off while {@code endpoint} is empty.
+   * {@code serviceName}. Whose traces are joined is {@code incoming}'s to say, as for request IDs
+   * (a caller outside {@code client_ip.trusted_proxies} could otherwise have every request recorded).
+   * Off while {@code endpoint} is empty.
    */
-  public record Tracing(String endpoint, double sample, String serviceName, Map<String, String> headers) {
-    public static final Tracing OFF = new Tracing("", 0, "stc", Map.of());
+  public record Tracing(String endpoint, double sample, String serviceName, Map<String, String> headers, RequestId.Incoming incoming) {
+    public static final Tracing OFF = new Tracing("", 0, "stc", Map.of(), RequestId.Incoming.KEEP);
 
     public Tracing {
       headers = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(headers));

@@ -15,7 +15,7 @@ import java.util.Set;
  * {@code /v1/traces}), then a collector on this machine; the service's name from {@code OTEL_SERVICE_NAME}.
  */
 final class TracingSection {
-  static final String[] KEYS = {"endpoint", "sample", "service_name", "headers"};
+  static final String[] KEYS = {"endpoint", "sample", "service_name", "headers", "incoming"};
   static final String LOCAL_COLLECTOR = "http://127.0.0.1:4318/v1/traces";
   private static final String TRACES_PATH = "/v1/traces";
   /** The exporter frames these itself. */
@@ -43,7 +43,8 @@ final class TracingSection {
         endpoint,
         m.value("sample", "a share of new traces like 1% or 100%", ConfigLoader::percent, 1.0) / 100,
         m.nonEmptyString("service_name", serviceName),
-        HeadersSection.fields(m, "headers", RESERVED, "is framed by the exporter itself"));
+        HeadersSection.fields(m, "headers", RESERVED, "is framed by the exporter itself"),
+        m.value("incoming", "keep, trusted or replace", RequestIdSection::incoming, StcConfig.RequestId.Incoming.KEEP));
   }
 
   /** Where the environment says spans go, as the OpenTelemetry SDKs read it; a bad value is named with its variable. */

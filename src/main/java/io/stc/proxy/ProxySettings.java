@@ -29,6 +29,7 @@ import io.stc.pool.Backend;
  * @param mirror where copies of requests go, or null when none do
  * @param traceSampleThreshold tracing: a new trace is recorded when the last 56 bits of its ID are
  *     below this (2^56 records all); -1 when tracing is off
+ * @param traceIncoming whose traceparent is joined
  */
 record ProxySettings(
     int retries,
@@ -55,7 +56,8 @@ record ProxySettings(
     ResponseCompression compression,
     ErrorPages errorPages,
     MirrorTarget mirror,
-    long traceSampleThreshold) {
+    long traceSampleThreshold,
+    StcConfig.RequestId.Incoming traceIncoming) {
 
   /** The least an automatic per-try timeout waits: below it, scheduling noise looks like a hang. */
   static final long PER_TRY_FLOOR_NANOS = 250_000_000L;
@@ -94,7 +96,8 @@ record ProxySettings(
         ResponseCompression.of(config.compression()),
         config.errorPages(),
         MirrorTarget.of(config),
-        traceSampleThreshold(config.tracing()));
+        traceSampleThreshold(config.tracing()),
+        config.tracing().incoming());
   }
 
   static long traceSampleThreshold(StcConfig.Tracing tracing) {

@@ -28,6 +28,11 @@ final class RequestTrace {
     "http.response.status_code", "error.type", "http.request.resend_count", "stc.backend",
   };
 
+  /** The longest tracestate kept on a span (W3C Trace Context's 512 characters). */
+  static final int MAX_TRACE_STATE = 512;
+  /** The longest attribute value kept whole: a client's User-Agent or path may be 32 KiB, and 8,192 queued spans of it a lot of memory. */
+  static final int MAX_VALUE = 1024;
+
   /** Whether tracing is on for the current request: a traceparent goes to its backend. */
   private boolean on;
   private boolean recording;
@@ -57,8 +62,9 @@ final class RequestTrace {
    * else in the caller's trace when it sent one traceparent that is valid, else in a new one.
    *
    * @param sampleThreshold a new trace is recorded when its ID's last 56 bits are below this
+   * @param joinCaller whether the caller's trace may be joined ({@code tracing.incoming})
    */
-  void start(long sampleThreshold, HttpHeaders h, long nowNanos) {
+  void start(long sampleThreshold, boolean joinCaller, HttpHeaders h, long nowNanos) {
     on = sampleThreshold >= 0;
     forwarded = null;
     attemptCount = 0;
@@ -67,7 +73,7 @@ final class RequestTrace {
       return;
     }
     // Most requests carry none: one lookup, no list.
-    String first = h.get(TraceParent.HEADER);
+    String first = joinCaller ? h.get(TraceParent.HEADER) : null;
     TraceParent caller = first != null && h.getAll(TraceParent.HEADER).size() == 1 ? TraceParent.parse(first) : null;
     ThreadLocalRandom random = ThreadLocalRandom.current();
     if (caller != null) {
@@ -78,6 +84,10 @@ final class RequestTrace {
       recording = caller.sampled();
       // tracestate belongs to the caller's trace; without one it means nothing (and is not sent on).
       traceState = recording ? joined(h.getAll(TraceParent.STATE_HEADER)) : null;
+      if (traceState != null && traceState.length() > MAX_TRACE_STATE) {
+        // The recommendation's bound: a longer one may be cut, and in a span it would only swell the exports.
+        traceState = null;
+      }
     } else {
       do {
         traceHi = random.nextLong();
@@ -195,7 +205,7 @@ final class RequestTrace {
       return;
     }
     recording = false;
-    String method = e.method();
+    String method = capped(e.method());
     String path = path(e.uri());
     endQueueWait(nowNanos);
     int status = e.status();
@@ -222,9 +232,9 @@ final class RequestTrace {
         flags | (callerSpanId != 0 ? FinishedSpan.HAS_IS_REMOTE | FinishedSpan.IS_REMOTE : FinishedSpan.HAS_IS_REMOTE),
         epochStartNanos, epoch(nowNanos), SERVER_KEYS,
         new Object[] {
-          method, scheme, path, serverAddress, serverPort, e.clientIp(), e.requestHeader(HttpHeaderNames.USER_AGENT),
+          method, scheme, capped(path), capped(serverAddress), serverPort, e.clientIp(), capped(e.requestHeader(HttpHeaderNames.USER_AGENT)),
           version.startsWith("HTTP/") ? (version.equals("HTTP/2.0") ? "2" : version.substring(5)) : version,
-          status > 0 ? (Long) (long) status : null, errorType, e.requestId(), last == null ? null : last.id(),
+          status > 0 ? (Long) (long) status : null, errorType, capped(e.requestId()), last == null ? null : last.id(),
           attemptCount > 0 ? (Long) (long) e.attempts() : null,
           queueWaitNanos >= 0 ? (Double) (queueWaitNanos / 1e6) : null,
         },
@@ -279,6 +289,10 @@ final class RequestTrace {
       v = random.nextLong();
     } while (v == 0);
     return v;
+  }
+
+  private static String capped(String v) {
+    return v == null || v.length() <= MAX_VALUE ? v : v.substring(0, MAX_VALUE);
   }
 
   private static String joined(List<String> values) {

@@ -48,7 +48,7 @@ class ConfigLoaderTest {
       retries: 5
       retry_on_status: 502-504
       mirror: {host: 127.0.0.1, port: 4001, percent: 12.5%, max_inflight: 30}
-      tracing: {endpoint: "https://otel.example.com", sample: 5%, service_name: shop-lb, headers: {X-Api-Key: s3cret}}
+      tracing: {endpoint: "https://otel.example.com", sample: 5%, service_name: shop-lb, headers: {X-Api-Key: s3cret}, incoming: trusted}
       retry_budget: 10%
       proxy_protocol: true
       served_by_header: X-Backend
@@ -149,7 +149,7 @@ class ConfigLoaderTest {
         "compression": {"enabled": true, "types": ["text/html", "text/*"], "min_length": "2KiB", "level": 6},
         "retry_on_status": "502-504",
         "mirror": {"host": "127.0.0.1", "port": 4001, "percent": "12.5", "max_inflight": 30},
-        "tracing": {"endpoint": "https://otel.example.com/", "sample": "5", "service_name": "shop-lb", "headers": {"X-Api-Key": "s3cret"}}
+        "tracing": {"endpoint": "https://otel.example.com/", "sample": "5", "service_name": "shop-lb", "headers": {"X-Api-Key": "s3cret"}, "incoming": "trusted"}
       }
       """;
 
@@ -180,7 +180,7 @@ class ConfigLoaderTest {
           }}, List.of("Server", "X-Powered-By")),
       new StcConfig.Compression(true, List.of("text/html", "text/*"), 2048, 6), ErrorPages.NONE,
       io.stc.config.StatusRanges.parse("502-504"), new StcConfig.Mirror("127.0.0.1", 4001, 12.5, 30),
-      new StcConfig.Tracing("https://otel.example.com/v1/traces", 0.05, "shop-lb", java.util.Map.of("X-Api-Key", "s3cret")));
+      new StcConfig.Tracing("https://otel.example.com/v1/traces", 0.05, "shop-lb", java.util.Map.of("X-Api-Key", "s3cret"), StcConfig.RequestId.Incoming.TRUSTED));
 
   private static final String KNOWN_TOP = "host, port, io_threads, algorithm, backends, health, "
       + "timeouts, retries, retry_budget, retry_on_status, served_by_header, shutdown_timeout, limits, hash_key, slow_start, circuit_breaker, "

@@ -32,7 +32,7 @@ class TracingSectionTest {
     assertThat(read("tracing: off\n", Map.of()).enabled()).isFalse();
     assertThat(read("tracing: false\n", Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4318")).enabled()).isFalse();
     StcConfig.Tracing on = read("tracing: {}\n", Map.of());
-    assertThat(on).isEqualTo(new StcConfig.Tracing("http://127.0.0.1:4318/v1/traces", 0.01, "stc", Map.of()));
+    assertThat(on).isEqualTo(new StcConfig.Tracing("http://127.0.0.1:4318/v1/traces", 0.01, "stc", Map.of(), StcConfig.RequestId.Incoming.KEEP));
     assertThat(read("tracing: on\n", Map.of()).enabled()).isTrue();
     assertThat(read("tracing:\n", Map.of()).enabled()).isTrue();
   }
@@ -66,5 +66,6 @@ class TracingSectionTest {
     assertThat(error("port: 1\ntracing:\n  headers: {Content-Type: text/plain}\n", Map.of()))
         .contains("tracing.headers.Content-Type").contains("framed by the exporter");
     assertThat(error("port: 1\ntracing:\n  exporter: jaeger\n", Map.of())).contains("tracing").contains("exporter");
+    assertThat(error("port: 1\ntracing:\n  incoming: never\n", Map.of())).startsWith("3: tracing.incoming: expected keep, trusted or replace");
   }
 }

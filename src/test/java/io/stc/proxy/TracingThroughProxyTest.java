@@ -134,7 +134,7 @@ class TracingThroughProxyTest {
   void aCallersSampledTraceIsJoinedAndEachAttemptIsASpanItsBackendHangsUnder() throws Exception {
     OtlpCollector collector = started(new OtlpCollector());
     RecordingBackend backend = started(new RecordingBackend());
-    int port = stc(new StcConfig.Tracing(collector.endpoint(), 0, "shop-edge", Map.of("X-Api-Key", "k1")),
+    int port = stc(new StcConfig.Tracing(collector.endpoint(), 0, "shop-edge", Map.of("X-Api-Key", "k1"), StcConfig.RequestId.Incoming.KEEP),
         closedPort(), backend.port());
     String[] traces = {"4bf92f3577b34da6a3ce929d0e0e4736", "0af7651916cd43dd8448eb211c80319c"};
     for (int i = 0; i < traces.length; i++) {
@@ -214,7 +214,7 @@ class TracingThroughProxyTest {
   void aTraceBeginsWhereNoneCameOnlyASampledOneIsRecordedAndAReloadChangesTheShare() throws Exception {
     OtlpCollector collector = started(new OtlpCollector());
     RecordingBackend backend = started(new RecordingBackend());
-    StcConfig.Tracing none = new StcConfig.Tracing(collector.endpoint(), 0, "stc", Map.of());
+    StcConfig.Tracing none = new StcConfig.Tracing(collector.endpoint(), 0, "stc", Map.of(), StcConfig.RequestId.Incoming.KEEP);
     int port = stc(none, backend.port());
 
     assertThat(get(port, "/fresh").statusCode()).isEqualTo(200);
@@ -260,9 +260,31 @@ class TracingThroughProxyTest {
     assertThat(collector.spans()).extracting(s -> hex(s.getTraceId()))
         .containsOnly(sampled, "7bf92f3577b34da6a3ce929d0e0e4736");
 
+    // A caller's trace is joined only as tracing.incoming allows: trusted proxies' only, or nobody's.
+    for (StcConfig.RequestId.Incoming incoming : List.of(StcConfig.RequestId.Incoming.TRUSTED, StcConfig.RequestId.Incoming.REPLACE)) {
+      stc.proxy().reloadSettings(config.withTracing(new StcConfig.Tracing(collector.endpoint(), 0, "stc", Map.of(), incoming)));
+      String path = "/incoming-" + incoming;
+      assertThat(get(port, path, "traceparent", "00-" + caller + "-00f067aa0ba902b7-01").statusCode()).isEqualTo(200);
+      Matcher own = traceparent(received(backend, path));
+      assertThat(own.group(2)).isNotEqualTo(caller);
+      assertThat(own.group(4)).isEqualTo("00");
+      assertThat(own.find()).isFalse();
+    }
+
     // Every new trace, after a reload to 100%: a root span, no remote parent.
-    stc.proxy().reloadSettings(config.withTracing(new StcConfig.Tracing(collector.endpoint(), 1.0, "stc", Map.of())));
+    stc.proxy().reloadSettings(config.withTracing(new StcConfig.Tracing(collector.endpoint(), 1.0, "stc", Map.of(), StcConfig.RequestId.Incoming.KEEP)));
     assertThat(get(port, "/all").statusCode()).isEqualTo(200);
+    // What a client sends is bounded in a span: a tracestate past W3C's 512 characters is left
+    // out, a User-Agent is cut at 1,024 (8,192 queued spans of 32 KiB each would be a lot of memory).
+    String swollen = "ebf92f3577b34da6a3ce929d0e0e4736";
+    assertThat(get(port, "/swollen", "traceparent", "00-" + swollen + "-00f067aa0ba902b7-01", "tracestate", "v=" + "x".repeat(2000),
+        "User-Agent", "u".repeat(5000)).statusCode()).isEqualTo(200);
+    await().atMost(Duration.ofSeconds(10)).until(() -> collector.trace(swollen).size() == 2);
+    var big = collector.trace(swollen).stream().filter(s -> s.getKind() == io.opentelemetry.proto.trace.v1.Span.SpanKind.SPAN_KIND_SERVER)
+        .findFirst().orElseThrow();
+    assertThat(big.getTraceState()).isEmpty();
+    assertThat((String) attrs(big).get("user_agent.original")).hasSize(1024);
+    assertThat(received(backend, "/swollen")).contains("x".repeat(2000));
     Matcher all = traceparent(received(backend, "/all"));
     assertThat(all.group(4)).isEqualTo("01");
     await().atMost(Duration.ofSeconds(10)).until(() -> collector.trace(all.group(2)).size() == 2);
@@ -276,7 +298,7 @@ class TracingThroughProxyTest {
   void stcsOwnAnswersAndHttp2StreamsAreSpansToo() throws Exception {
     OtlpCollector collector = started(new OtlpCollector());
     RecordingBackend backend = started(new RecordingBackend());
-    int port = stc(new StcConfig.Tracing(collector.endpoint(), 1.0, "stc", Map.of()), backend.port());
+    int port = stc(new StcConfig.Tracing(collector.endpoint(), 1.0, "stc", Map.of(), StcConfig.RequestId.Incoming.KEEP), backend.port());
 
     HttpClient h2 = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build();
     String[] traces = {"9bf92f3577b34da6a3ce929d0e0e4736", "abf92f3577b34da6a3ce929d0e0e4736"};
@@ -319,7 +341,7 @@ class TracingThroughProxyTest {
   @Test
   void aCollectorThatIsDownOrBusyCostsTheRequestsNothing() throws Exception {
     RecordingBackend backend = started(new RecordingBackend());
-    int port = stc(new StcConfig.Tracing("http://127.0.0.1:" + closedPort() + "/v1/traces", 1.0, "stc", Map.of()), backend.port());
+    int port = stc(new StcConfig.Tracing("http://127.0.0.1:" + closedPort() + "/v1/traces", 1.0, "stc", Map.of(), StcConfig.RequestId.Incoming.KEEP), backend.port());
     for (int i = 0; i < 20; i++) {
       assertThat(get(port, "/nobody-listens/" + i).statusCode()).isEqualTo(200);
     }
@@ -333,7 +355,7 @@ class TracingThroughProxyTest {
     OtlpCollector collector = started(new OtlpCollector());
     collector.answers.add(503);
     collector.answers.add(429);
-    stc.proxy().reloadSettings(config.withTracing(new StcConfig.Tracing(collector.endpoint(), 1.0, "stc", Map.of())));
+    stc.proxy().reloadSettings(config.withTracing(new StcConfig.Tracing(collector.endpoint(), 1.0, "stc", Map.of(), StcConfig.RequestId.Incoming.KEEP)));
     String busy = "cbf92f3577b34da6a3ce929d0e0e4736";
     assertThat(get(port, "/busy", "traceparent", "00-" + busy + "-00f067aa0ba902b7-01").statusCode()).isEqualTo(200);
     await().atMost(Duration.ofSeconds(20)).until(() -> collector.trace(busy).size() == 2);
