@@ -118,8 +118,7 @@ final class Exchange implements ExchangeTimers.Deadlines, EndedExchange {
     failure = null;
     stage = Stage.BUFFERING;
     startNanos = proxy.clock.nanos();
-    trace.start(settings.traceSampleThreshold(), settings.traceIncoming() == io.stc.config.StcConfig.RequestId.Incoming.KEEP
-        || (settings.traceIncoming() == io.stc.config.StcConfig.RequestId.Incoming.TRUSTED && client.trustedPeer), req.headers(), startNanos);
+    trace.start(settings.traceSampleThreshold(), settings.joinsCallerTrace(client.trustedPeer), req.headers(), startNanos);
     client.loop.retryBudget.requestStarted(startNanos);
     grpc.start(req.headers(), startNanos);
     if (grpc.active()) {

@@ -108,6 +108,12 @@ record ProxySettings(
     return (long) Math.min(0x1p56, Math.ceil(tracing.sample() * 0x1p56));
   }
 
+  /** Whether a request from this peer may join its caller's trace ({@code tracing.incoming}). */
+  boolean joinsCallerTrace(boolean trustedPeer) {
+    return traceIncoming == StcConfig.RequestId.Incoming.KEEP
+        || (traceIncoming == StcConfig.RequestId.Incoming.TRUSTED && trustedPeer);
+  }
+
   /** The most requests {@code b} may have in flight: its own limit, else {@code max_inflight}; 0 for none. */
   int inflightLimit(Backend b) {
     int own = b.maxInflight();
