@@ -357,11 +357,29 @@ public record StcConfig(
    * (a caller outside {@code client_ip.trusted_proxies} could otherwise have every request recorded).
    * Off while {@code endpoint} is empty.
    */
-  public record Tracing(String endpoint, double sample, String serviceName, Map<String, String> headers, RequestId.Incoming incoming) {
-    public static final Tracing OFF = new Tracing("", 0, "stc", Map.of(), RequestId.Incoming.KEEP);
+  public record Tracing(
+      String endpoint, double sample, String serviceName, Map<String, String> headers, RequestId.Incoming incoming,
+      List<Propagation> propagation) {
+    public static final Tracing OFF = new Tracing("", 0, "stc", Map.of(), RequestId.Incoming.KEEP, List.of(Propagation.TRACECONTEXT));
+
+    /** How a trace's context travels in headers, by OpenTelemetry's names for {@code OTEL_PROPAGATORS}. */
+    public enum Propagation {
+      /** W3C Trace Context: {@code traceparent} (and {@code tracestate}, which goes through). */
+      TRACECONTEXT,
+      /** Zipkin's B3 in one header, {@code b3}. */
+      B3,
+      /** Zipkin's B3 as {@code X-B3-TraceId}, {@code X-B3-SpanId}, {@code X-B3-ParentSpanId}, {@code X-B3-Sampled}. */
+      B3MULTI
+    }
 
     public Tracing {
       headers = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(headers));
+      propagation = List.copyOf(propagation);
+    }
+
+    /** A tracing section as stc's defaults have it, sending to {@code endpoint}. */
+    public static Tracing to(String endpoint, double sample) {
+      return new Tracing(endpoint, sample, "stc", Map.of(), RequestId.Incoming.KEEP, List.of(Propagation.TRACECONTEXT));
     }
 
     public boolean enabled() {

@@ -3,6 +3,8 @@ package io.stc.config;
 import io.stc.config.StcConfig.Tracing;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -15,7 +17,7 @@ import java.util.Set;
  * {@code /v1/traces}), then a collector on this machine; the service's name from {@code OTEL_SERVICE_NAME}.
  */
 final class TracingSection {
-  static final String[] KEYS = {"endpoint", "sample", "service_name", "headers", "incoming"};
+  static final String[] KEYS = {"endpoint", "sample", "service_name", "headers", "incoming", "propagation"};
   static final String LOCAL_COLLECTOR = "http://127.0.0.1:4318/v1/traces";
   private static final String TRACES_PATH = "/v1/traces";
   /** The exporter frames these itself. */
@@ -44,7 +46,57 @@ final class TracingSection {
         m.value("sample", "a share of new traces like 1% or 100%", ConfigLoader::percent, 1.0) / 100,
         m.nonEmptyString("service_name", serviceName),
         HeadersSection.fields(m, "headers", RESERVED, "is framed by the exporter itself"),
-        m.value("incoming", "keep, trusted or replace", RequestIdSection::incoming, StcConfig.RequestId.Incoming.KEEP));
+        m.value("incoming", "keep, trusted or replace", RequestIdSection::incoming, StcConfig.RequestId.Incoming.KEEP),
+        propagation(m, env, node));
+  }
+
+  /**
+   * The formats listed ({@code tracecontext}, {@code b3}, {@code b3multi}), else those
+   * {@code OTEL_PROPAGATORS} names (its {@code baggage}, which goes through untouched, aside), else
+   * W3C Trace Context alone.
+   */
+  private static List<Tracing.Propagation> propagation(ConfigMap m, Map<String, String> env, ConfigNode node) {
+    List<Tracing.Propagation> formats = new ArrayList<>();
+    if (m.has("propagation")) {
+      for (ConfigNode n : m.list("propagation")) {
+        Tracing.Propagation p = n.as("tracecontext, b3 or b3multi", TracingSection::format);
+        if (formats.contains(p)) {
+          throw n.fail("'" + n.asString() + "' is listed twice");
+        }
+        formats.add(p);
+      }
+      if (formats.isEmpty()) {
+        throw m.fail("propagation", "lists no format; name tracecontext, b3 or b3multi");
+      }
+      return formats;
+    }
+    String listed = env.get("OTEL_PROPAGATORS");
+    if (listed != null && !listed.isBlank()) {
+      for (String name : listed.split(",")) {
+        String v = name.trim().toLowerCase(Locale.ROOT);
+        if (v.isEmpty() || v.equals("baggage") || v.equals("none")) {
+          continue;
+        }
+        try {
+          Tracing.Propagation p = format(v);
+          if (!formats.contains(p)) {
+            formats.add(p);
+          }
+        } catch (IllegalArgumentException e) {
+          throw node.fail("the environment's OTEL_PROPAGATORS: " + e.getMessage());
+        }
+      }
+    }
+    return formats.isEmpty() ? List.of(Tracing.Propagation.TRACECONTEXT) : formats;
+  }
+
+  private static Tracing.Propagation format(String s) {
+    return switch (s.trim().toLowerCase(Locale.ROOT)) {
+      case "tracecontext" -> Tracing.Propagation.TRACECONTEXT;
+      case "b3" -> Tracing.Propagation.B3;
+      case "b3multi" -> Tracing.Propagation.B3MULTI;
+      default -> throw new IllegalArgumentException("expected tracecontext, b3 or b3multi, got '" + s.trim() + "'");
+    };
   }
 
   /** Where the environment says spans go, as the OpenTelemetry SDKs read it; a bad value is named with its variable. */

@@ -173,8 +173,8 @@ final class ClientRequest implements Request, ForwardedRequest {
   }
 
   @Override
-  public AsciiString traceParent() {
-    return trace.forwarded();
+  public RequestTrace trace() {
+    return trace.forwarded() == null ? null : trace;
   }
 
   @Override

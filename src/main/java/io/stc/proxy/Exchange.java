@@ -118,7 +118,8 @@ final class Exchange implements ExchangeTimers.Deadlines, EndedExchange {
     failure = null;
     stage = Stage.BUFFERING;
     startNanos = proxy.clock.nanos();
-    trace.start(settings.traceSampleThreshold(), settings.joinsCallerTrace(client.trustedPeer), req.headers(), startNanos);
+    trace.start(settings.traceSampleThreshold(), settings.joinsCallerTrace(client.trustedPeer), settings.traceHeaders(), req.headers(),
+        startNanos);
     client.loop.retryBudget.requestStarted(startNanos);
     grpc.start(req.headers(), startNanos);
     if (grpc.active()) {

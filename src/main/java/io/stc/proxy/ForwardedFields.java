@@ -51,7 +51,7 @@ final class ForwardedFields {
     // What Connection names is hop-by-hop wherever it stands in the block, before or after it.
     List<String> named = h.contains(HttpHeaderNames.CONNECTION) ? namedByConnection(h) : List.of();
     AsciiString idName = r.requestIdName();
-    AsciiString traceParent = r.traceParent();
+    RequestTrace trace = r.trace();
     boolean answeredExpect = r.answeredExpect();
     boolean dropForwarded = !r.fromTrustedProxy();
     FieldEdits edits = r.edits();
@@ -82,7 +82,7 @@ final class ForwardedFields {
       if ((!named.isEmpty() && isNamed(named, name))
           || (answeredExpect && AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.EXPECT))
           || (idName != null && isRequestIdField(name, idName))
-          || (traceParent != null && name.length() == 11 && AsciiString.contentEqualsIgnoreCase(name, TraceParent.HEADER))
+          || (trace != null && trace.replaces(name))
           || (dropForwarded && name.length() == 9 && AsciiString.contentEqualsIgnoreCase(name, FORWARDED))
           || (edits != null && edits.dropsRequestField(name))
           || (http2 && AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.TRANSFER_ENCODING))) {
@@ -109,8 +109,8 @@ final class ForwardedFields {
     if (idName != null) {
       sink.field(idName, r.requestId());
     }
-    if (traceParent != null) {
-      sink.field(TraceParent.HEADER, traceParent);
+    if (trace != null) {
+      trace.writeHeaders(sink);
     }
     if (edits != null) {
       edits.addRequestFields(sink);

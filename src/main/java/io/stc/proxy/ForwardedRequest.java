@@ -27,10 +27,10 @@ interface ForwardedRequest {
   String requestId();
 
   /**
-   * The traceparent the backend gets in place of the client's ({@code tracing}: the current
-   * attempt's span as its parent), or null when the client's goes through as it came.
+   * The request's trace ({@code tracing}): its fields, the current attempt's span as the backend's
+   * parent, take the place of the client's; null when the client's go through as they came.
    */
-  AsciiString traceParent();
+  RequestTrace trace();
 
   /** The fields {@code headers.request} sets and removes, or null for none. */
   FieldEdits edits();

@@ -30,6 +30,7 @@ import io.stc.pool.Backend;
  * @param traceSampleThreshold tracing: a new trace is recorded when the last 56 bits of its ID are
  *     below this (2^56 records all); -1 when tracing is off
  * @param traceIncoming whose traceparent is joined
+ * @param traceHeaders the trace context formats read and written
  */
 record ProxySettings(
     int retries,
@@ -57,7 +58,8 @@ record ProxySettings(
     ErrorPages errorPages,
     MirrorTarget mirror,
     long traceSampleThreshold,
-    StcConfig.RequestId.Incoming traceIncoming) {
+    StcConfig.RequestId.Incoming traceIncoming,
+    TraceHeaders traceHeaders) {
 
   /** The least an automatic per-try timeout waits: below it, scheduling noise looks like a hang. */
   static final long PER_TRY_FLOOR_NANOS = 250_000_000L;
@@ -97,7 +99,8 @@ record ProxySettings(
         config.errorPages(),
         MirrorTarget.of(config),
         traceSampleThreshold(config.tracing()),
-        config.tracing().incoming());
+        config.tracing().incoming(),
+        new TraceHeaders(config.tracing().propagation()));
   }
 
   static long traceSampleThreshold(StcConfig.Tracing tracing) {

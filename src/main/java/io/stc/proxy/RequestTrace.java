@@ -48,6 +48,12 @@ final class RequestTrace {
   private long queueWaitNanos;
   /** The current attempt's traceparent for its backend. */
   private AsciiString forwarded;
+  /** The current attempt's span as its backend is told it (the server span's, when not recorded). */
+  private long forwardedSpan;
+  /** The formats read from callers and written to backends. */
+  private TraceHeaders headers = TraceHeaders.W3C;
+  /** The caller named the trace in B3's 64 bits. */
+  private boolean shortId;
 
   private int attemptCount;
   private long[] attemptSpan = new long[4];
@@ -63,8 +69,9 @@ final class RequestTrace {
    *
    * @param sampleThreshold a new trace is recorded when its ID's last 56 bits are below this
    * @param joinCaller whether the caller's trace may be joined ({@code tracing.incoming})
+   * @param formats the formats a caller's context is read from and a backend's written in
    */
-  void start(long sampleThreshold, boolean joinCaller, HttpHeaders h, long nowNanos) {
+  void start(long sampleThreshold, boolean joinCaller, TraceHeaders formats, HttpHeaders h, long nowNanos) {
     on = sampleThreshold >= 0;
     forwarded = null;
     attemptCount = 0;
@@ -72,16 +79,18 @@ final class RequestTrace {
       recording = false;
       return;
     }
-    // Most requests carry none: one lookup, no list.
-    String first = joinCaller ? h.get(TraceParent.HEADER) : null;
-    TraceParent caller = first != null && h.getAll(TraceParent.HEADER).size() == 1 ? TraceParent.parse(first) : null;
+    headers = formats;
+    TraceParent caller = joinCaller ? formats.extract(h) : null;
     ThreadLocalRandom random = ThreadLocalRandom.current();
     if (caller != null) {
       traceHi = caller.traceHi();
       traceLo = caller.traceLo();
+      shortId = traceHi == 0;
       callerSpanId = caller.parentId();
-      flags = caller.flags() & TraceParent.SAMPLED;
-      recording = caller.sampled();
+      // A B3 caller may leave the decision to stc: then it is made as for a new trace.
+      recording = (caller.flags() & TraceHeaders.DEFERRED) != 0
+          ? (traceLo & 0x00FF_FFFF_FFFF_FFFFL) < sampleThreshold : caller.sampled();
+      flags = recording ? TraceParent.SAMPLED : 0;
       // tracestate belongs to the caller's trace; without one it means nothing (and is not sent on).
       traceState = recording ? joined(h.getAll(TraceParent.STATE_HEADER)) : null;
       if (traceState != null && traceState.length() > MAX_TRACE_STATE) {
@@ -94,6 +103,7 @@ final class RequestTrace {
         traceLo = random.nextLong();
       } while (traceHi == 0 && traceLo == 0);
       callerSpanId = 0;
+      shortId = false;
       recording = (traceLo & 0x00FF_FFFF_FFFF_FFFFL) < sampleThreshold;
       flags = recording ? TraceParent.SAMPLED : 0;
       traceState = null;
@@ -121,9 +131,22 @@ final class RequestTrace {
     return on;
   }
 
-  /** The traceparent the current attempt's backend gets, or null when tracing is off. */
+  /** The traceparent the current attempt's backend gets, or null when tracing is off (or no attempt began). */
   AsciiString forwarded() {
     return forwarded;
+  }
+
+  /** Whether a client's field of this name is one stc writes itself for the backend. */
+  boolean replaces(CharSequence name) {
+    return forwarded != null && headers.replaces(name);
+  }
+
+  /** Gives the current attempt's backend the trace's fields in each configured format. */
+  void writeHeaders(ForwardedFields.Sink sink) {
+    if (forwarded != null) {
+      headers.write(forwarded, traceHi, traceLo, shortId, forwardedSpan, forwardedSpan == serverSpanId ? callerSpanId : serverSpanId,
+          (flags & TraceParent.SAMPLED) != 0, sink);
+    }
   }
 
   /** The trace's ID in hex, for the access log, or null when tracing is off. */
@@ -145,7 +168,8 @@ final class RequestTrace {
     }
     endQueueWait(nowNanos);
     long span = nonZero(ThreadLocalRandom.current());
-    forwarded = TraceParent.format(traceHi, traceLo, recording ? span : serverSpanId, flags);
+    forwardedSpan = recording ? span : serverSpanId;
+    forwarded = TraceParent.format(traceHi, traceLo, forwardedSpan, flags);
     if (!recording) {
       return;
     }

@@ -180,7 +180,7 @@ class ConfigLoaderTest {
           }}, List.of("Server", "X-Powered-By")),
       new StcConfig.Compression(true, List.of("text/html", "text/*"), 2048, 6), ErrorPages.NONE,
       io.stc.config.StatusRanges.parse("502-504"), new StcConfig.Mirror("127.0.0.1", 4001, 12.5, 30),
-      new StcConfig.Tracing("https://otel.example.com/v1/traces", 0.05, "shop-lb", java.util.Map.of("X-Api-Key", "s3cret"), StcConfig.RequestId.Incoming.TRUSTED));
+      new StcConfig.Tracing("https://otel.example.com/v1/traces", 0.05, "shop-lb", java.util.Map.of("X-Api-Key", "s3cret"), StcConfig.RequestId.Incoming.TRUSTED, java.util.List.of(StcConfig.Tracing.Propagation.TRACECONTEXT)));
 
   private static final String KNOWN_TOP = "host, port, io_threads, algorithm, backends, health, "
       + "timeouts, retries, retry_budget, retry_on_status, served_by_header, shutdown_timeout, limits, hash_key, slow_start, circuit_breaker, "

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,7 +33,7 @@ class TracingSectionTest {
     assertThat(read("tracing: off\n", Map.of()).enabled()).isFalse();
     assertThat(read("tracing: false\n", Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4318")).enabled()).isFalse();
     StcConfig.Tracing on = read("tracing: {}\n", Map.of());
-    assertThat(on).isEqualTo(new StcConfig.Tracing("http://127.0.0.1:4318/v1/traces", 0.01, "stc", Map.of(), StcConfig.RequestId.Incoming.KEEP));
+    assertThat(on).isEqualTo(new StcConfig.Tracing("http://127.0.0.1:4318/v1/traces", 0.01, "stc", Map.of(), StcConfig.RequestId.Incoming.KEEP, java.util.List.of(StcConfig.Tracing.Propagation.TRACECONTEXT)));
     assertThat(read("tracing: on\n", Map.of()).enabled()).isTrue();
     assertThat(read("tracing:\n", Map.of()).enabled()).isTrue();
   }
@@ -56,6 +57,19 @@ class TracingSectionTest {
   }
 
   @Test
+  void propagationIsListedOrTakenFromOtelPropagatorsElseW3cAlone() throws IOException {
+    List<StcConfig.Tracing.Propagation> w3c = List.of(StcConfig.Tracing.Propagation.TRACECONTEXT);
+    assertThat(read("tracing: {}\n", Map.of()).propagation()).isEqualTo(w3c);
+    assertThat(read("tracing: {propagation: [b3multi, tracecontext]}\n", Map.of()).propagation())
+        .containsExactly(StcConfig.Tracing.Propagation.B3MULTI, StcConfig.Tracing.Propagation.TRACECONTEXT);
+    assertThat(read("tracing: {}\n", Map.of("OTEL_PROPAGATORS", "tracecontext, baggage, b3")).propagation())
+        .containsExactly(StcConfig.Tracing.Propagation.TRACECONTEXT, StcConfig.Tracing.Propagation.B3);
+    assertThat(read("tracing: {}\n", Map.of("OTEL_PROPAGATORS", "baggage")).propagation()).isEqualTo(w3c);
+    assertThat(read("tracing: {propagation: [b3]}\n", Map.of("OTEL_PROPAGATORS", "b3multi")).propagation())
+        .containsExactly(StcConfig.Tracing.Propagation.B3);
+  }
+
+  @Test
   void badValuesAreNamedByLineAndKey() {
     assertThat(error("port: 1\ntracing:\n  endpoint: grpc://c:4317\n", Map.of()))
         .startsWith("3: tracing.endpoint: expected an http:// or https:// URL, got 'grpc://c:4317'");
@@ -67,5 +81,9 @@ class TracingSectionTest {
         .contains("tracing.headers.Content-Type").contains("framed by the exporter");
     assertThat(error("port: 1\ntracing:\n  exporter: jaeger\n", Map.of())).contains("tracing").contains("exporter");
     assertThat(error("port: 1\ntracing:\n  incoming: never\n", Map.of())).startsWith("3: tracing.incoming: expected keep, trusted or replace");
+    assertThat(error("port: 1\ntracing:\n  propagation: [jaeger]\n", Map.of())).startsWith("3: tracing.propagation[0]: expected tracecontext, b3 or b3multi, got 'jaeger'");
+    assertThat(error("port: 1\ntracing:\n  propagation: [b3, b3]\n", Map.of())).contains("'b3' is listed twice");
+    assertThat(error("port: 1\ntracing:\n  propagation: []\n", Map.of())).contains("tracing.propagation: lists no format");
+    assertThat(error("tracing: {}\n", Map.of("OTEL_PROPAGATORS", "tracecontext,xray"))).startsWith("1: tracing: the environment's OTEL_PROPAGATORS: expected");
   }
 }

@@ -50,7 +50,7 @@ class ForwardedForTest {
     }
 
     @Override
-    public AsciiString traceParent() {
+    public RequestTrace trace() {
       return null;
     }
 

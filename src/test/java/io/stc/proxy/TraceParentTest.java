@@ -58,12 +58,12 @@ class TraceParentTest {
   void theShareOfNewTracesRecordedIsTheSampleAndCallersDecideForTheirOwn() {
     HttpHeaders none = new DefaultHttpHeaders();
     for (double share : new double[] {0, 0.01, 0.25, 1}) {
-      long threshold = ProxySettings.traceSampleThreshold(new StcConfig.Tracing("http://c:4318/v1/traces", share, "stc", Map.of(), StcConfig.RequestId.Incoming.KEEP));
+      long threshold = ProxySettings.traceSampleThreshold(new StcConfig.Tracing("http://c:4318/v1/traces", share, "stc", Map.of(), StcConfig.RequestId.Incoming.KEEP, java.util.List.of(StcConfig.Tracing.Propagation.TRACECONTEXT)));
       RequestTrace t = new RequestTrace();
       int recorded = 0;
       int n = 40_000;
       for (int i = 0; i < n; i++) {
-        t.start(threshold, true, none, 0);
+        t.start(threshold, true, TraceHeaders.W3C, none, 0);
         if (t.forwarded() == null) {
           t.attemptBegan(null, 0);
         }
@@ -76,10 +76,10 @@ class TraceParentTest {
     assertThat(ProxySettings.traceSampleThreshold(StcConfig.Tracing.OFF)).isEqualTo(-1);
     RequestTrace t = new RequestTrace();
     HttpHeaders caller = new DefaultHttpHeaders().add("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
-    t.start(0, true, caller, 0);
+    t.start(0, true, TraceHeaders.W3C, caller, 0);
     t.attemptBegan(null, 0);
     assertThat(t.forwarded().toString()).startsWith("00-4bf92f3577b34da6a3ce929d0e0e4736-").endsWith("-01");
-    t.start(-1, true, caller, 0);
+    t.start(-1, true, TraceHeaders.W3C, caller, 0);
     assertThat(t.on()).isFalse();
     assertThat(t.traceId()).isNull();
   }

@@ -134,7 +134,7 @@ class TracingThroughProxyTest {
   void aCallersSampledTraceIsJoinedAndEachAttemptIsASpanItsBackendHangsUnder() throws Exception {
     OtlpCollector collector = started(new OtlpCollector());
     RecordingBackend backend = started(new RecordingBackend());
-    int port = stc(new StcConfig.Tracing(collector.endpoint(), 0, "shop-edge", Map.of("X-Api-Key", "k1"), StcConfig.RequestId.Incoming.KEEP),
+    int port = stc(new StcConfig.Tracing(collector.endpoint(), 0, "shop-edge", Map.of("X-Api-Key", "k1"), StcConfig.RequestId.Incoming.KEEP, java.util.List.of(StcConfig.Tracing.Propagation.TRACECONTEXT)),
         closedPort(), backend.port());
     String[] traces = {"4bf92f3577b34da6a3ce929d0e0e4736", "0af7651916cd43dd8448eb211c80319c"};
     for (int i = 0; i < traces.length; i++) {
@@ -214,7 +214,7 @@ class TracingThroughProxyTest {
   void aTraceBeginsWhereNoneCameOnlyASampledOneIsRecordedAndAReloadChangesTheShare() throws Exception {
     OtlpCollector collector = started(new OtlpCollector());
     RecordingBackend backend = started(new RecordingBackend());
-    StcConfig.Tracing none = new StcConfig.Tracing(collector.endpoint(), 0, "stc", Map.of(), StcConfig.RequestId.Incoming.KEEP);
+    StcConfig.Tracing none = new StcConfig.Tracing(collector.endpoint(), 0, "stc", Map.of(), StcConfig.RequestId.Incoming.KEEP, java.util.List.of(StcConfig.Tracing.Propagation.TRACECONTEXT));
     int port = stc(none, backend.port());
 
     assertThat(get(port, "/fresh").statusCode()).isEqualTo(200);
@@ -262,7 +262,7 @@ class TracingThroughProxyTest {
 
     // A caller's trace is joined only as tracing.incoming allows: trusted proxies' only, or nobody's.
     for (StcConfig.RequestId.Incoming incoming : List.of(StcConfig.RequestId.Incoming.TRUSTED, StcConfig.RequestId.Incoming.REPLACE)) {
-      stc.proxy().reloadSettings(config.withTracing(new StcConfig.Tracing(collector.endpoint(), 0, "stc", Map.of(), incoming)));
+      stc.proxy().reloadSettings(config.withTracing(new StcConfig.Tracing(collector.endpoint(), 0, "stc", Map.of(), incoming, java.util.List.of(StcConfig.Tracing.Propagation.TRACECONTEXT))));
       String path = "/incoming-" + incoming;
       assertThat(get(port, path, "traceparent", "00-" + caller + "-00f067aa0ba902b7-01").statusCode()).isEqualTo(200);
       Matcher own = traceparent(received(backend, path));
@@ -272,7 +272,7 @@ class TracingThroughProxyTest {
     }
 
     // Every new trace, after a reload to 100%: a root span, no remote parent.
-    stc.proxy().reloadSettings(config.withTracing(new StcConfig.Tracing(collector.endpoint(), 1.0, "stc", Map.of(), StcConfig.RequestId.Incoming.KEEP)));
+    stc.proxy().reloadSettings(config.withTracing(new StcConfig.Tracing(collector.endpoint(), 1.0, "stc", Map.of(), StcConfig.RequestId.Incoming.KEEP, java.util.List.of(StcConfig.Tracing.Propagation.TRACECONTEXT))));
     assertThat(get(port, "/all").statusCode()).isEqualTo(200);
     // What a client sends is bounded in a span: a tracestate past W3C's 512 characters is left
     // out, a User-Agent is cut at 1,024 (8,192 queued spans of 32 KiB each would be a lot of memory).
@@ -295,10 +295,40 @@ class TracingThroughProxyTest {
   }
 
   @Test
+  void zipkinsB3IsReadAndWrittenBesideW3cWhenConfigured() throws Exception {
+    OtlpCollector collector = started(new OtlpCollector());
+    RecordingBackend backend = started(new RecordingBackend());
+    int port = stc(new StcConfig.Tracing(collector.endpoint(), 0, "stc", Map.of(), StcConfig.RequestId.Incoming.KEEP,
+        List.of(StcConfig.Tracing.Propagation.TRACECONTEXT, StcConfig.Tracing.Propagation.B3MULTI)), backend.port());
+    // A caller instrumented with Zipkin's B3, several headers, sampled.
+    String trace = "fbf92f3577b34da6a3ce929d0e0e4736";
+    assertThat(get(port, "/zipkin", "X-B3-TraceId", trace, "X-B3-SpanId", "00f067aa0ba902b7", "X-B3-Sampled", "1").statusCode())
+        .isEqualTo(200);
+    await().atMost(Duration.ofSeconds(10)).until(() -> collector.trace(trace).size() == 2);
+    var attempt = collector.trace(trace).stream().filter(sp -> sp.getKind() == io.opentelemetry.proto.trace.v1.Span.SpanKind.SPAN_KIND_CLIENT)
+        .findFirst().orElseThrow();
+    var server = collector.trace(trace).stream().filter(sp -> sp.getKind() == io.opentelemetry.proto.trace.v1.Span.SpanKind.SPAN_KIND_SERVER)
+        .findFirst().orElseThrow();
+    assertThat(hex(server.getParentSpanId())).isEqualTo("00f067aa0ba902b7");
+    String request = received(backend, "/zipkin");
+    String span = hex(attempt.getSpanId());
+    assertThat(traceparent(request).group(1)).isEqualTo("00-" + trace + "-" + span + "-01");
+    assertThat(request).containsIgnoringCase("x-b3-traceid: " + trace + "\r\n").containsIgnoringCase("x-b3-spanid: " + span + "\r\n")
+        .containsIgnoringCase("x-b3-parentspanid: " + hex(server.getSpanId()) + "\r\n").containsIgnoringCase("x-b3-sampled: 1\r\n")
+        .doesNotContain("00f067aa0ba902b7");
+    // A 64-bit B3 trace that leaves the decision to stc (sample 0: not recorded) goes on in 64 bits.
+    assertThat(get(port, "/zipkin64", "X-B3-TraceId", "a3ce929d0e0e4736", "X-B3-SpanId", "00f067aa0ba902b7").statusCode()).isEqualTo(200);
+    String short64 = received(backend, "/zipkin64");
+    assertThat(short64).containsIgnoringCase("x-b3-traceid: a3ce929d0e0e4736\r\n").containsIgnoringCase("x-b3-sampled: 0\r\n")
+        .containsIgnoringCase("x-b3-parentspanid: 00f067aa0ba902b7\r\n");
+    assertThat(traceparent(short64).group(2)).isEqualTo("0000000000000000a3ce929d0e0e4736");
+  }
+
+  @Test
   void stcsOwnAnswersAndHttp2StreamsAreSpansToo() throws Exception {
     OtlpCollector collector = started(new OtlpCollector());
     RecordingBackend backend = started(new RecordingBackend());
-    int port = stc(new StcConfig.Tracing(collector.endpoint(), 1.0, "stc", Map.of(), StcConfig.RequestId.Incoming.KEEP), backend.port());
+    int port = stc(new StcConfig.Tracing(collector.endpoint(), 1.0, "stc", Map.of(), StcConfig.RequestId.Incoming.KEEP, java.util.List.of(StcConfig.Tracing.Propagation.TRACECONTEXT)), backend.port());
 
     HttpClient h2 = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build();
     String[] traces = {"9bf92f3577b34da6a3ce929d0e0e4736", "abf92f3577b34da6a3ce929d0e0e4736"};
@@ -341,7 +371,7 @@ class TracingThroughProxyTest {
   @Test
   void aCollectorThatIsDownOrBusyCostsTheRequestsNothing() throws Exception {
     RecordingBackend backend = started(new RecordingBackend());
-    int port = stc(new StcConfig.Tracing("http://127.0.0.1:" + closedPort() + "/v1/traces", 1.0, "stc", Map.of(), StcConfig.RequestId.Incoming.KEEP), backend.port());
+    int port = stc(new StcConfig.Tracing("http://127.0.0.1:" + closedPort() + "/v1/traces", 1.0, "stc", Map.of(), StcConfig.RequestId.Incoming.KEEP, java.util.List.of(StcConfig.Tracing.Propagation.TRACECONTEXT)), backend.port());
     for (int i = 0; i < 20; i++) {
       assertThat(get(port, "/nobody-listens/" + i).statusCode()).isEqualTo(200);
     }
@@ -355,7 +385,7 @@ class TracingThroughProxyTest {
     OtlpCollector collector = started(new OtlpCollector());
     collector.answers.add(503);
     collector.answers.add(429);
-    stc.proxy().reloadSettings(config.withTracing(new StcConfig.Tracing(collector.endpoint(), 1.0, "stc", Map.of(), StcConfig.RequestId.Incoming.KEEP)));
+    stc.proxy().reloadSettings(config.withTracing(new StcConfig.Tracing(collector.endpoint(), 1.0, "stc", Map.of(), StcConfig.RequestId.Incoming.KEEP, java.util.List.of(StcConfig.Tracing.Propagation.TRACECONTEXT))));
     String busy = "cbf92f3577b34da6a3ce929d0e0e4736";
     assertThat(get(port, "/busy", "traceparent", "00-" + busy + "-00f067aa0ba902b7-01").statusCode()).isEqualTo(200);
     await().atMost(Duration.ofSeconds(20)).until(() -> collector.trace(busy).size() == 2);
