@@ -65,7 +65,8 @@ final class TraceExporter implements AutoCloseable {
     resource.put("telemetry.sdk.language", "java");
     target = new Target(URI.create(tracing.endpoint()), tracing.headers(), resource);
     if (thread == null) {
-      http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+      // HTTP/1.1, as OpenTelemetry's exporters speak it: no h2c upgrade offered to a collector that may not expect one.
+      http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
       thread = new Thread(this::run, "stc-trace-export");
       thread.setDaemon(true);
       thread.start();
