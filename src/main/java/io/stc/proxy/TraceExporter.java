@@ -96,7 +96,13 @@ final class TraceExporter implements AutoCloseable {
       }
       boolean due = !batch.isEmpty() && (batch.size() >= BATCH || System.nanoTime() - firstNanos >= BATCH_DELAY_NANOS || closing);
       if (due) {
-        send(batch);
+        try {
+          send(batch);
+        } catch (RuntimeException e) {
+          // A span that cannot be encoded loses its batch, never the exporter.
+          stats.spans(ProxyStats.SPANS_FAILED, batch.size());
+          LOG.warn("Tracing: {} spans could not be sent", batch.size(), e);
+        }
         batch = new ArrayList<>(BATCH);
         continue;
       }
