@@ -200,7 +200,7 @@ public final class Autoscaler implements AutoCloseable {
           ManagedInstance m = discovery.adopt(h.instance());
           if (m != null) {
             admissions.add(m.admitted);
-            m.outdated = !h.spec().equals(provider.spec());
+            m.outdated = !provider.stillMakes(h.spec());
             if (m.outdated) {
               log.info("{} was made from what the {} provider no longer makes: it is replaced in turn", m.name(), provider.kind());
             }
@@ -242,7 +242,7 @@ public final class Autoscaler implements AutoCloseable {
           .filter(m -> m.instance != null && (m.phase == Phase.ACTIVE || m.phase == Phase.WARMING))
           .toList();
       log.info("scaling held: {} instance(s) told to a new stc taking over", held.size());
-      return held.stream().map(m -> new Handover(m.instance, provider.handle(m.instance), m.outdated ? "" : provider.spec())).toList();
+      return held.stream().map(m -> new Handover(m.instance, provider.handle(m.instance), m.outdated ? "" : provider.specOf(m.instance))).toList();
     });
   }
 

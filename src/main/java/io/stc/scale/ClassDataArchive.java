@@ -1,6 +1,5 @@
 package io.stc.scale;
 
-import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -82,7 +81,7 @@ final class ClassDataArchive implements AutoCloseable {
         return null;
       }
     }
-    if (classPath(command).stream().anyMatch(Files::isDirectory)) {
+    if (CommandFiles.classPath(command).stream().anyMatch(Files::isDirectory)) {
       log.debug("no class-data archive: the instance command's class path has a directory");
       return null;
     }
@@ -300,7 +299,7 @@ final class ClassDataArchive implements AutoCloseable {
       files.add(home.resolve("release"));
       files.add(home.resolve("lib/server/libjvm.so"));
     }
-    files.addAll(classPath(command));
+    files.addAll(CommandFiles.classPath(command));
     for (Path f : files) {
       try {
         k.append('\u0000').append(f).append(':').append(Files.size(f)).append(':').append(Files.getLastModifiedTime(f).toMillis());
@@ -314,20 +313,6 @@ final class ClassDataArchive implements AutoCloseable {
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
-  }
-
-  /** The files and directories of the command's {@code -cp} (or its {@code -jar}). */
-  private static List<Path> classPath(List<String> command) {
-    List<Path> out = new ArrayList<>();
-    for (int i = 1; i < command.size() - 1; i++) {
-      String a = command.get(i);
-      if (a.equals("-cp") || a.equals("-classpath") || a.equals("--class-path") || a.equals("-jar")) {
-        for (String element : command.get(i + 1).split(File.pathSeparator)) {
-          out.add(Path.of(element));
-        }
-      }
-    }
-    return out;
   }
 
   private static int freePort() throws IOException {

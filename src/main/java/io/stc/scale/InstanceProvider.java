@@ -85,6 +85,16 @@ public interface InstanceProvider extends AutoCloseable {
     return "";
   }
 
+  /** What {@code instance} was made from ({@link #spec()} as it was then, or as it was handed over). */
+  default String specOf(Instance instance) {
+    return spec();
+  }
+
+  /** Whether an instance handed over, made from {@code handed}, is what this provider makes now. */
+  default boolean stillMakes(String handed) {
+    return handed.equals(spec());
+  }
+
   /** What another process needs to {@link #adopt} a running instance; only when {@link #handsOver()}. */
   default String handle(Instance instance) {
     throw new UnsupportedOperationException(kind() + " instances are not handed over");

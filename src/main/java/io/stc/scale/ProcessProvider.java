@@ -59,9 +59,12 @@ public final class ProcessProvider implements InstanceProvider {
     volatile boolean borrowed;
     /** Handed to another stc: no longer this one's to watch. */
     volatile boolean handedOver;
+    /** What it was made from ({@link #spec()} at its start, or as handed over). */
+    final String spec;
 
-    Running(Instance instance, Process process, ProcessHandle handle, Path logFile, Path pidFile) {
+    Running(Instance instance, Process process, ProcessHandle handle, Path logFile, Path pidFile, String spec) {
       this.instance = instance;
+      this.spec = spec;
       this.process = process;
       this.handle = handle;
       this.logFile = logFile;
@@ -74,6 +77,8 @@ public final class ProcessProvider implements InstanceProvider {
   }
 
   private static final Path SETSID = Path.of("/usr/bin/setsid");
+  /** Between the command and its files' fingerprint in {@link #spec()}. */
+  private static final String FILES = "\u0000files: ";
 
   private final List<String> command;
   private final Path logDir;
@@ -182,6 +187,8 @@ public final class ProcessProvider implements InstanceProvider {
         .map(a -> a.replace("{port}", Integer.toString(port)).replace("{name}", name))
         .toList();
     List<String> cmd = classArchive == null ? filled : classArchive.apply(filled);
+    // What it is made from, taken before it starts: a build written over its files from now on is newer than it.
+    String spec = spec();
     Files.createDirectories(logDir);
     Path logFile = logDir.resolve(name + "-" + port + ".log");
     Files.writeString(logFile, "# " + Instant.now() + " stc started: " + String.join(" ", cmd) + "\n");
@@ -192,7 +199,7 @@ public final class ProcessProvider implements InstanceProvider {
     // Nothing is ever written to its stdin; closing it now would hand some programs an early EOF.
     Instance instance = new Instance(name, HOST, port);
     Path pidFile = PidFile.beside(logFile);
-    Running r = new Running(instance, p, p.toHandle(), logFile, pidFile);
+    Running r = new Running(instance, p, p.toHandle(), logFile, pidFile, spec);
     running.put(instance, r);
     try {
       PidFile.write(pidFile, p.toHandle());
@@ -319,12 +326,26 @@ public final class ProcessProvider implements InstanceProvider {
   }
 
   /**
-   * The command template, as configured. A new version of the service is seen when the command
-   * changes (a versioned path, a new flag); a new file written under the same path is not.
+   * The command template, as configured, and the sizes and times of the files it runs
+   * ({@link CommandFiles}): a new version of the service is seen when the command changes (a
+   * versioned path, a new flag) and when a new build is written over the same path.
    */
   @Override
   public String spec() {
-    return String.join(" ", command);
+    return String.join(" ", command) + FILES + CommandFiles.fingerprint(command);
+  }
+
+  @Override
+  public String specOf(Instance instance) {
+    Running r = running.get(instance);
+    return r == null ? spec() : r.spec;
+  }
+
+  /** An earlier stc handed over the command alone: then the command is all that is compared. */
+  @Override
+  public boolean stillMakes(String handed) {
+    String now = spec();
+    return handed.contains(FILES) ? handed.equals(now) : handed.equals(now.substring(0, now.indexOf(FILES)));
   }
 
   /** The process's pid and start time (so a reused pid is never taken for it), then its log file. */
@@ -361,7 +382,7 @@ public final class ProcessProvider implements InstanceProvider {
     ProcessHandle p = PidFile.alive(pid, start)
         .orElseThrow(() -> new IOException(instance + ": its process (pid " + pid + ") is not running"));
     Path logFile = Path.of(parts[2]);
-    Running r = new Running(instance, null, p, logFile, PidFile.beside(logFile));
+    Running r = new Running(instance, null, p, logFile, PidFile.beside(logFile), handed.spec());
     r.listening = true;
     r.borrowed = true;
     r.started.complete(instance);
