@@ -11,7 +11,7 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * One request's place in a distributed trace, with {@code tracing} on: the caller's trace (its
- * {@code traceparent}) joined or a new one begun, a server span for the request as stc saw it and a
+ * {@code traceparent}, or B3 headers, see {@link TraceHeaders}) joined or a new one begun, a server span for the request as stc saw it and a
  * client span for each attempt on a backend, whose ID the backend gets as its parent. Recorded only
  * when sampled: as the caller's flag says (parent-based, OpenTelemetry's default), else by the
  * trace ID against {@code tracing.sample}. An exchange reuses one for each of its requests.
@@ -267,7 +267,8 @@ final class RequestTrace {
       Backend b = attemptBackend[i];
       int s = attemptStatus[i];
       ProxyFailure f = attemptFailure[i];
-      String attemptError = f != null ? f.label() : s >= 400 ? Integer.toString(s) : s == 0 && attemptEnd[i] == 0 ? "abandoned" : null;
+      // No answer and no failure: the attempt was given up (the client left, or it went again as HTTP/2).
+      String attemptError = f != null ? f.label() : s >= 400 ? Integer.toString(s) : s == 0 ? "abandoned" : null;
       long end = attemptEnd[i] != 0 ? attemptEnd[i] : nowNanos;
       exporter.offer(new FinishedSpan(traceHi, traceLo, attemptSpan[i], serverSpanId, traceState, method, FinishedSpan.CLIENT,
           flags | FinishedSpan.HAS_IS_REMOTE, epoch(attemptStart[i]), epoch(end), CLIENT_KEYS,
