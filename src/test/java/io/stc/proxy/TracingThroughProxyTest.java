@@ -369,6 +369,34 @@ class TracingThroughProxyTest {
   }
 
   @Test
+  void aClientThatLeavesMidRequestEndsBothSpansAsGivenUp() throws Exception {
+    OtlpCollector collector = started(new OtlpCollector());
+    java.util.concurrent.CompletableFuture<Void> hold = new java.util.concurrent.CompletableFuture<>();
+    RawBackend silent = started(new RawBackend(r -> {
+      hold.join();
+      return "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+    }));
+    // Let go before the backend is closed (stopping waits for its answer).
+    started(() -> hold.complete(null));
+    int port = stc(StcConfig.Tracing.to(collector.endpoint(), 0), silent.port());
+    String trace = "1cf92f3577b34da6a3ce929d0e0e4736";
+    try (java.net.Socket s = new java.net.Socket(InetAddress.getLoopbackAddress(), port)) {
+      s.getOutputStream().write(("GET /slow HTTP/1.1\r\nHost: a\r\ntraceparent: 00-" + trace + "-00f067aa0ba902b7-01\r\n\r\n")
+          .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+      await().atMost(Duration.ofSeconds(10)).until(() -> silent.received.size() == 1);
+    }
+    await().atMost(Duration.ofSeconds(10)).until(() -> collector.trace(trace).size() == 2);
+    var server = collector.trace(trace).stream().filter(sp -> sp.getKind() == io.opentelemetry.proto.trace.v1.Span.SpanKind.SPAN_KIND_SERVER)
+        .findFirst().orElseThrow();
+    var attempt = collector.trace(trace).stream().filter(sp -> sp.getKind() == io.opentelemetry.proto.trace.v1.Span.SpanKind.SPAN_KIND_CLIENT)
+        .findFirst().orElseThrow();
+    assertThat(attrs(server)).containsEntry("error.type", "client_closed").doesNotContainKey("http.response.status_code");
+    assertThat(server.getStatus().getCode()).isEqualTo(Status.StatusCode.STATUS_CODE_ERROR);
+    assertThat(attrs(attempt)).containsEntry("error.type", "abandoned").doesNotContainKey("http.response.status_code");
+    assertThat(silent.received.get(0)).contains("traceparent: 00-" + trace + "-" + hex(attempt.getSpanId()) + "-01");
+  }
+
+  @Test
   void aCollectorThatIsDownOrBusyCostsTheRequestsNothing() throws Exception {
     RecordingBackend backend = started(new RecordingBackend());
     int port = stc(new StcConfig.Tracing("http://127.0.0.1:" + closedPort() + "/v1/traces", 1.0, "stc", Map.of(), StcConfig.RequestId.Incoming.KEEP, java.util.List.of(StcConfig.Tracing.Propagation.TRACECONTEXT)), backend.port());
