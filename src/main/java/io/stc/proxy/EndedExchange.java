@@ -35,6 +35,16 @@ public interface EndedExchange {
   /** The request's ID ({@code request_id}), or null when stc sets none. */
   String requestId();
 
+  /** The grpc-status a gRPC call ended with, -1 for a request that is not one or a call that got none. */
+  default int grpcStatus() {
+    return -1;
+  }
+
+  /** Whether the request was a gRPC call. */
+  default boolean grpc() {
+    return false;
+  }
+
   /** The trace the request was in ({@code tracing}), 32 hex digits; null when tracing is off. */
   default String traceId() {
     return null;

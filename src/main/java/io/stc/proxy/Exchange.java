@@ -675,6 +675,16 @@ final class Exchange implements ExchangeTimers.Deadlines, EndedExchange {
     return trace.traceId();
   }
 
+  @Override
+  public int grpcStatus() {
+    return grpc.endedWith();
+  }
+
+  @Override
+  public boolean grpc() {
+    return grpc.active();
+  }
+
   /** The settings the current request goes by. */
   ProxySettings settings() {
     return settings;

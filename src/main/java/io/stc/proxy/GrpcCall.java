@@ -17,6 +17,8 @@ final class GrpcCall {
   private int headStatus = -1;
   /** The current attempt was counted early: an UNAVAILABLE with nowhere else to go. */
   private boolean settled;
+  /** The grpc-status the call ended with, as counted, or -1 while none is known. */
+  private int ended = -1;
 
   GrpcCall(ProxyStats stats) {
     this.stats = stats;
@@ -29,6 +31,12 @@ final class GrpcCall {
     deadlineNanos = timeout >= 0 ? startNanos + Math.max(1, timeout) : 0;
     headStatus = -1;
     settled = false;
+    ended = -1;
+  }
+
+  /** The grpc-status the call ended with (the backend's, or stc's own), or -1: not a call, or none came. */
+  int endedWith() {
+    return ended;
   }
 
   /** Whether the request is a gRPC call: its failures are answered in gRPC's terms. */
@@ -87,6 +95,7 @@ final class GrpcCall {
     if (code < 0) {
       return false;
     }
+    ended = code;
     if (!settled) {
       stats.grpcStatus(code);
     }
@@ -95,7 +104,8 @@ final class GrpcCall {
 
   /** The proxy's own answer to a call it fails, counted as the status it carries. */
   FullHttpResponse answer(ProxyFailure failure, boolean close) {
-    stats.grpcStatus(GrpcStatus.forFailure(failure));
+    ended = GrpcStatus.forFailure(failure);
+    stats.grpcStatus(ended);
     return failure.grpcResponse(close);
   }
 
@@ -106,6 +116,7 @@ final class GrpcCall {
     trailers.set("grpc-message", failure == ProxyFailure.BACKEND_CLOSED
         ? "stc: backend closed the connection mid-response" : "stc: " + failure.message());
     stats.grpcStatus(GrpcStatus.UNAVAILABLE);
+    ended = GrpcStatus.UNAVAILABLE;
     return trailers;
   }
 }

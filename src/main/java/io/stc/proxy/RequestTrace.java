@@ -22,7 +22,10 @@ final class RequestTrace {
     "http.request.method", "url.scheme", "url.path", "server.address", "server.port", "client.address",
     "user_agent.original", "network.protocol.version", "http.response.status_code", "error.type",
     "stc.request_id", "stc.backend", "stc.attempts", "stc.queue_wait_ms",
+    "rpc.system", "rpc.service", "rpc.method", "rpc.grpc.status_code",
   };
+  /** gRPC codes that are the server's failure, as OpenTelemetry's gRPC conventions list them for server spans. */
+  private static final java.util.Set<Integer> GRPC_SERVER_ERRORS = java.util.Set.of(2, 4, 12, 13, 14, 15);
   private static final String[] CLIENT_KEYS = {
     "http.request.method", "server.address", "server.port", "network.protocol.version",
     "http.response.status_code", "error.type", "http.request.resend_count", "stc.backend",
@@ -252,7 +255,18 @@ final class RequestTrace {
     String errorType = failure != null ? failure.label() : status >= 500 ? Integer.toString(status) : status == 0 ? "client_closed" : null;
     String version = e.protocol();
     Backend last = e.backend();
-    exporter.offer(new FinishedSpan(traceHi, traceLo, serverSpanId, callerSpanId, traceState, method, FinishedSpan.SERVER,
+    // A gRPC call is named as OpenTelemetry's gRPC conventions name it: package.Service/Method.
+    boolean call = e.grpc();
+    int slash = call ? path.lastIndexOf('/') : -1;
+    String rpcService = slash > 1 ? capped(path.substring(1, slash)) : null;
+    String rpcMethod = slash > 1 ? capped(path.substring(slash + 1)) : null;
+    int grpcStatus = e.grpcStatus();
+    boolean failed = serverFailed(status, failure) || GRPC_SERVER_ERRORS.contains(grpcStatus);
+    if (grpcStatus > 0 && errorType == null) {
+      errorType = Integer.toString(grpcStatus);
+    }
+    exporter.offer(new FinishedSpan(traceHi, traceLo, serverSpanId, callerSpanId, traceState,
+        rpcService != null ? rpcService + "/" + rpcMethod : method, FinishedSpan.SERVER,
         flags | (callerSpanId != 0 ? FinishedSpan.HAS_IS_REMOTE | FinishedSpan.IS_REMOTE : FinishedSpan.HAS_IS_REMOTE),
         epochStartNanos, epoch(nowNanos), SERVER_KEYS,
         new Object[] {
@@ -261,8 +275,9 @@ final class RequestTrace {
           status > 0 ? (Long) (long) status : null, errorType, capped(e.requestId()), last == null ? null : last.id(),
           attemptCount > 0 ? (Long) (long) e.attempts() : null,
           queueWaitNanos >= 0 ? (Double) (queueWaitNanos / 1e6) : null,
+          call ? "grpc" : null, rpcService, rpcMethod, grpcStatus >= 0 ? (Long) (long) grpcStatus : null,
         },
-        serverFailed(status, failure) ? (failure != null ? failure.message() : status == 0 ? "the client left before the response ended" : "") : null));
+        failed ? (failure != null ? failure.message() : status == 0 ? "the client left before the response ended" : "") : null));
     for (int i = 0; i < attemptCount; i++) {
       Backend b = attemptBackend[i];
       int s = attemptStatus[i];

@@ -397,6 +397,40 @@ class TracingThroughProxyTest {
   }
 
   @Test
+  void grpcCallsAreNamedByServiceAndMethodWithTheirStatus() throws Exception {
+    OtlpCollector collector = started(new OtlpCollector());
+    io.stc.testing.GrpcTestServer grpc = started(new io.stc.testing.GrpcTestServer("a"));
+    int port = stc(StcConfig.Tracing.to(collector.endpoint(), 1.0));
+    stc.upstream().add("a", "127.0.0.1", grpc.port(), 1, BackendState.UP, io.stc.pool.BackendProtocol.H2C);
+    io.grpc.ManagedChannel channel = io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder.forAddress("127.0.0.1", port)
+        .usePlaintext().build();
+    started(() -> channel.shutdownNow().awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS));
+    io.grpc.CallOptions options = io.grpc.CallOptions.DEFAULT.withDeadlineAfter(20, java.util.concurrent.TimeUnit.SECONDS);
+    io.grpc.stub.ClientCalls.blockingUnaryCall(channel, io.stc.testing.GrpcTestServer.UNARY, options, new byte[] {1});
+    for (String code : List.of("UNAVAILABLE", "INVALID_ARGUMENT")) {
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> io.grpc.stub.ClientCalls.blockingUnaryCall(channel,
+          io.stc.testing.GrpcTestServer.FAIL, options, code.getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+          .hasMessageContaining(code);
+    }
+    await().atMost(Duration.ofSeconds(10)).until(() -> collector.spans().stream()
+        .filter(sp -> sp.getKind() == io.opentelemetry.proto.trace.v1.Span.SpanKind.SPAN_KIND_SERVER).count() >= 3);
+    List<io.opentelemetry.proto.trace.v1.Span> calls = collector.spans().stream()
+        .filter(sp -> sp.getKind() == io.opentelemetry.proto.trace.v1.Span.SpanKind.SPAN_KIND_SERVER).toList();
+    assertThat(calls).extracting(io.opentelemetry.proto.trace.v1.Span::getName).contains("test.Echo/Unary", "test.Echo/Fail");
+    var ok = calls.stream().filter(c -> c.getName().equals("test.Echo/Unary")).findFirst().orElseThrow();
+    assertThat(attrs(ok)).containsEntry("rpc.system", "grpc").containsEntry("rpc.service", "test.Echo")
+        .containsEntry("rpc.method", "Unary").containsEntry("rpc.grpc.status_code", 0L).doesNotContainKey("error.type");
+    assertThat(ok.getStatus().getCode()).isEqualTo(Status.StatusCode.STATUS_CODE_UNSET);
+    // UNAVAILABLE is the server's failure; INVALID_ARGUMENT the caller's, named but not failing the span.
+    var unavailable = calls.stream().filter(c -> Long.valueOf(14).equals(attrs(c).get("rpc.grpc.status_code"))).findFirst().orElseThrow();
+    assertThat(unavailable.getStatus().getCode()).isEqualTo(Status.StatusCode.STATUS_CODE_ERROR);
+    assertThat(attrs(unavailable)).containsEntry("error.type", "14").containsEntry("http.response.status_code", 200L);
+    var invalid = calls.stream().filter(c -> Long.valueOf(3).equals(attrs(c).get("rpc.grpc.status_code"))).findFirst().orElseThrow();
+    assertThat(invalid.getStatus().getCode()).isEqualTo(Status.StatusCode.STATUS_CODE_UNSET);
+    assertThat(attrs(invalid)).containsEntry("error.type", "3");
+  }
+
+  @Test
   void aCollectorThatIsDownOrBusyCostsTheRequestsNothing() throws Exception {
     RecordingBackend backend = started(new RecordingBackend());
     int port = stc(new StcConfig.Tracing("http://127.0.0.1:" + closedPort() + "/v1/traces", 1.0, "stc", Map.of(), StcConfig.RequestId.Incoming.KEEP, java.util.List.of(StcConfig.Tracing.Propagation.TRACECONTEXT)), backend.port());
