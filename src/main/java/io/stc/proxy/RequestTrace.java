@@ -139,17 +139,15 @@ final class RequestTrace {
     return forwarded;
   }
 
-  /** Whether a client's field of this name is one stc writes itself for the backend. */
+  /** Whether a client's field of this name is one stc writes itself for the backend (an attempt began: {@link #forwarded()}). */
   boolean replaces(CharSequence name) {
-    return forwarded != null && headers.replaces(name);
+    return headers.replaces(name);
   }
 
-  /** Gives the current attempt's backend the trace's fields in each configured format. */
+  /** Gives the current attempt's backend the trace's fields in each configured format (an attempt began). */
   void writeHeaders(ForwardedFields.Sink sink) {
-    if (forwarded != null) {
-      headers.write(forwarded, traceHi, traceLo, shortId, forwardedSpan, forwardedSpan == serverSpanId ? callerSpanId : serverSpanId,
-          (flags & TraceParent.SAMPLED) != 0, sink);
-    }
+    headers.write(forwarded, traceHi, traceLo, shortId, forwardedSpan, forwardedSpan == serverSpanId ? callerSpanId : serverSpanId,
+        (flags & TraceParent.SAMPLED) != 0, sink);
   }
 
   /** The trace's ID in hex, for the access log, or null when tracing is off. */

@@ -22,7 +22,6 @@ final class TraceHeaders {
   private static final AsciiString[] B3_MULTI = {B3_TRACE_ID, B3_SPAN_ID, B3_PARENT_SPAN_ID, B3_SAMPLED, B3_FLAGS};
   /** A B3 caller that left the sampling decision to stc: the flags of its {@link TraceParent}. */
   static final int DEFERRED = 0x100;
-  private static final byte[] HEX = "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
   /** What W3C Trace Context alone, the default, reads and writes. */
   static final TraceHeaders W3C = new TraceHeaders(List.of(StcConfig.Tracing.Propagation.TRACECONTEXT));
@@ -94,8 +93,8 @@ final class TraceHeaders {
     if (!b3 && !b3multi) {
       return;
     }
-    String trace = shortId && traceHi == 0 ? hex(traceLo) : hex(traceHi) + hex(traceLo);
-    String span = hex(spanId);
+    String trace = shortId && traceHi == 0 ? TraceParent.hex(traceLo) : TraceParent.traceId(traceHi, traceLo);
+    String span = TraceParent.hex(spanId);
     if (b3) {
       sink.field(B3, trace + "-" + span + (sampled ? "-1" : "-0"));
     }
@@ -103,7 +102,7 @@ final class TraceHeaders {
       sink.field(B3_TRACE_ID, trace);
       sink.field(B3_SPAN_ID, span);
       if (parentId != 0) {
-        sink.field(B3_PARENT_SPAN_ID, hex(parentId));
+        sink.field(B3_PARENT_SPAN_ID, TraceParent.hex(parentId));
       }
       sink.field(B3_SAMPLED, sampled ? "1" : "0");
     }
@@ -175,8 +174,7 @@ final class TraceHeaders {
   /** Lower-case hex digits only (B3, as W3C, has no upper case). */
   private static boolean isHex(String v) {
     for (int i = 0; i < v.length(); i++) {
-      char c = v.charAt(i);
-      if (!(c >= '0' && c <= '9') && !(c >= 'a' && c <= 'f')) {
+      if (TraceParent.hexDigit(v.charAt(i)) < 0) {
         return false;
       }
     }
@@ -189,14 +187,5 @@ final class TraceHeaders {
       return 0;
     }
     return Long.parseUnsignedLong(v, 16);
-  }
-
-  private static String hex(long v) {
-    byte[] b = new byte[16];
-    for (int i = 15; i >= 0; i--) {
-      b[i] = HEX[(int) (v & 0xf)];
-      v >>>= 4;
-    }
-    return new String(b, java.nio.charset.StandardCharsets.US_ASCII);
   }
 }

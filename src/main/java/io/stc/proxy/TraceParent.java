@@ -94,6 +94,13 @@ record TraceParent(long traceHi, long traceLo, long parentId, int flags) {
     return new String(b, java.nio.charset.StandardCharsets.US_ASCII);
   }
 
+  /** 16 hex digits of a span ID (or half a trace ID). */
+  static String hex(long v) {
+    byte[] b = new byte[16];
+    hex(b, 0, v);
+    return new String(b, java.nio.charset.StandardCharsets.US_ASCII);
+  }
+
   private static void hex(byte[] b, int at, long v) {
     for (int i = 15; i >= 0; i--) {
       b[at + i] = HEX[(int) (v & 0xf)];
@@ -108,7 +115,7 @@ record TraceParent(long traceHi, long traceLo, long parentId, int flags) {
   }
 
   /** A lower-case hex digit's value, else -1 (the recommendation allows no upper case). */
-  private static int hexDigit(char c) {
+  static int hexDigit(char c) {
     if (c >= '0' && c <= '9') {
       return c - '0';
     }
